@@ -1,0 +1,665 @@
+//! The gate IR: the one contract between the compiler and the runtime.
+//!
+//! A [`Circuit`] is a flat list of gates in topological order over numbered
+//! wires. Every wire is written exactly once, either as an input bit or as the
+//! output of one gate, before any gate reads it. Gates are XOR, AND, NOT and
+//! public constants; that is all a garbled-circuit runtime needs (XOR and NOT
+//! are free under free-XOR, AND costs two ciphertexts with half-gates).
+//!
+//! Inputs are named groups of wires tagged with the party that supplies them;
+//! outputs are named groups of wires. Bit 0 of a group is the least significant
+//! bit of the value. Each group carries a [`ValueType`] so that values can be
+//! parsed and printed the way the user wrote them (signed, arrays, ...).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A wire number. `u32` keeps a gate at 16 bytes, which matters when the
+/// runtime walks hundreds of millions of gates per second.
+pub type Wire = u32;
+
+/// One gate. `#[repr(C, u8)]`-free plain enum: 16 bytes, no heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Gate {
+    /// `out = a ^ b`: free under free-XOR.
+    Xor { a: Wire, b: Wire, out: Wire },
+    /// `out = a & b`: two ciphertexts with half-gates.
+    And { a: Wire, b: Wire, out: Wire },
+    /// `out = !a`: free (XOR with the public constant 1).
+    Not { a: Wire, out: Wire },
+    /// `out = value`, a public constant known to both parties.
+    Const { value: bool, out: Wire },
+}
+
+impl Gate {
+    /// The wire this gate writes.
+    pub fn output(&self) -> Wire {
+        match *self {
+            Gate::Xor { out, .. } | Gate::And { out, .. } | Gate::Not { out, .. } => out,
+            Gate::Const { out, .. } => out,
+        }
+    }
+
+    /// The wires this gate reads (zero, one or two).
+    pub fn inputs(&self) -> impl Iterator<Item = Wire> {
+        let (a, b) = match *self {
+            Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => (Some(a), Some(b)),
+            Gate::Not { a, .. } => (Some(a), None),
+            Gate::Const { .. } => (None, None),
+        };
+        a.into_iter().chain(b)
+    }
+}
+
+/// Who supplies an input group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Party {
+    Garbler,
+    Evaluator,
+}
+
+impl Party {
+    pub fn name(self) -> &'static str {
+        match self {
+            Party::Garbler => "garbler",
+            Party::Evaluator => "evaluator",
+        }
+    }
+}
+
+impl fmt::Display for Party {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How the bits of a group are read as a value. Bits are laid out little-endian:
+/// an integer's bit 0 first, an array's element 0 first, a tuple's field 0 first.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ValueType {
+    Bool,
+    /// Unsigned integer of the given width in bits (Bristol groups are these).
+    UInt(u32),
+    /// Two's-complement signed integer of the given width in bits.
+    SInt(u32),
+    Array(Box<ValueType>, u32),
+    Tuple(Vec<ValueType>),
+}
+
+impl ValueType {
+    /// Number of bits a value of this type occupies.
+    pub fn width(&self) -> u64 {
+        match self {
+            ValueType::Bool => 1,
+            ValueType::UInt(w) | ValueType::SInt(w) => *w as u64,
+            ValueType::Array(t, n) => t.width() * *n as u64,
+            ValueType::Tuple(ts) => ts.iter().map(ValueType::width).sum(),
+        }
+    }
+}
+
+impl fmt::Display for ValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueType::Bool => f.write_str("bool"),
+            ValueType::UInt(w) => write!(f, "u{w}"),
+            ValueType::SInt(w) => write!(f, "i{w}"),
+            ValueType::Array(t, n) => write!(f, "[{t}; {n}]"),
+            ValueType::Tuple(ts) => {
+                f.write_str("(")?;
+                for (i, t) in ts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// A named input group and the party that supplies it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Input {
+    pub name: String,
+    pub party: Party,
+    pub ty: ValueType,
+    /// `wires[k]` carries bit `k` of the value.
+    pub wires: Vec<Wire>,
+}
+
+/// A named output group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Output {
+    pub name: String,
+    pub ty: ValueType,
+    /// `wires[k]` carries bit `k` of the value. A wire may appear in several
+    /// outputs, and an output may be an input wire directly.
+    pub wires: Vec<Wire>,
+}
+
+/// A Boolean circuit in topological order with single-assignment wires.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Circuit {
+    /// The circuit's name (the DSL `circuit` name, or the Bristol file stem).
+    pub name: String,
+    /// Wires are numbered `0..num_wires`.
+    pub num_wires: u32,
+    pub inputs: Vec<Input>,
+    pub outputs: Vec<Output>,
+    pub gates: Vec<Gate>,
+}
+
+/// Why a circuit is not well formed. Every variant says where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IrError {
+    #[error("wire {wire} is out of range: the circuit has {num_wires} wires ({place})")]
+    OutOfRange {
+        wire: Wire,
+        num_wires: u32,
+        place: String,
+    },
+    #[error("wire {wire} is read by {place} before anything writes it")]
+    ReadBeforeWrite { wire: Wire, place: String },
+    #[error("wire {wire} is written twice: by {first} and by {second}")]
+    WrittenTwice {
+        wire: Wire,
+        first: String,
+        second: String,
+    },
+    #[error("{kind} group `{name}` has type {ty} ({width} bits) but {wires} wires")]
+    WidthMismatch {
+        kind: &'static str,
+        name: String,
+        ty: ValueType,
+        width: u64,
+        wires: usize,
+    },
+    #[error("two {kind} groups are named `{name}`")]
+    DuplicateName { kind: &'static str, name: String },
+}
+
+/// Why a plaintext evaluation could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("the circuit takes {expected} input groups but {found} were given")]
+    InputCount { expected: usize, found: usize },
+    #[error("input `{name}` takes {expected} bits but {found} were given")]
+    InputWidth {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
+}
+
+/// The figures `yao compile --emit stats` prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub and: u64,
+    pub xor: u64,
+    pub not: u64,
+    #[serde(rename = "const")]
+    pub constants: u64,
+    pub wires: u64,
+    pub and_depth: u64,
+    /// The largest number of wires alive at once (written and still to be read)
+    /// when the gates run in order: the label memory a streaming runtime needs.
+    pub peak_live_wires: u64,
+    pub inputs: Vec<GroupStats>,
+    pub outputs: Vec<GroupStats>,
+    /// `Circuit::id()` in hex.
+    pub id: String,
+}
+
+/// One input or output group in [`Stats`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupStats {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party: Option<Party>,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub bits: u64,
+}
+
+/// The 32-byte circuit identity both parties compare in the handshake.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CircuitId(pub [u8; 32]);
+
+impl CircuitId {
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Display for CircuitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for CircuitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CircuitId({})", self.to_hex())
+    }
+}
+
+impl Circuit {
+    /// Checks the invariants every consumer relies on: wires in range, each
+    /// written once before it is read, group widths that match their types,
+    /// unique group names. Importers and the compiler call this before handing
+    /// a circuit out, so the runtime may index without bounds surprises.
+    pub fn validate(&self) -> Result<(), IrError> {
+        let n = self.num_wires;
+        // Who wrote each wire, for the error message: u32::MAX = nobody yet,
+        // u32::MAX - 1 - k = input group k, otherwise gate index.
+        const UNWRITTEN: u32 = u32::MAX;
+        let mut writer = vec![UNWRITTEN; n as usize];
+        let describe = |w: u32, c: &Circuit| -> String {
+            if w >= u32::MAX - 1 - c.inputs.len() as u32 {
+                let k = (u32::MAX - 1 - w) as usize;
+                format!("input `{}`", c.inputs[k].name)
+            } else {
+                format!("gate {w}")
+            }
+        };
+        let check_range = |wire: Wire, place: &dyn Fn() -> String| {
+            if wire >= n {
+                Err(IrError::OutOfRange {
+                    wire,
+                    num_wires: n,
+                    place: place(),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (k, input) in self.inputs.iter().enumerate() {
+            if !seen.insert(input.name.as_str()) {
+                return Err(IrError::DuplicateName {
+                    kind: "input",
+                    name: input.name.clone(),
+                });
+            }
+            check_width("input", &input.name, &input.ty, input.wires.len())?;
+            let tag = u32::MAX - 1 - k as u32;
+            for &w in &input.wires {
+                check_range(w, &|| format!("input `{}`", input.name))?;
+                if writer[w as usize] != UNWRITTEN {
+                    return Err(IrError::WrittenTwice {
+                        wire: w,
+                        first: describe(writer[w as usize], self),
+                        second: format!("input `{}`", input.name),
+                    });
+                }
+                writer[w as usize] = tag;
+            }
+        }
+        for (i, gate) in self.gates.iter().enumerate() {
+            for w in gate.inputs() {
+                check_range(w, &|| format!("gate {i}"))?;
+                if writer[w as usize] == UNWRITTEN {
+                    return Err(IrError::ReadBeforeWrite {
+                        wire: w,
+                        place: format!("gate {i}"),
+                    });
+                }
+            }
+            let out = gate.output();
+            check_range(out, &|| format!("gate {i}"))?;
+            if writer[out as usize] != UNWRITTEN {
+                return Err(IrError::WrittenTwice {
+                    wire: out,
+                    first: describe(writer[out as usize], self),
+                    second: format!("gate {i}"),
+                });
+            }
+            writer[out as usize] = i as u32;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for output in &self.outputs {
+            if !seen.insert(output.name.as_str()) {
+                return Err(IrError::DuplicateName {
+                    kind: "output",
+                    name: output.name.clone(),
+                });
+            }
+            check_width("output", &output.name, &output.ty, output.wires.len())?;
+            for &w in &output.wires {
+                check_range(w, &|| format!("output `{}`", output.name))?;
+                if writer[w as usize] == UNWRITTEN {
+                    return Err(IrError::ReadBeforeWrite {
+                        wire: w,
+                        place: format!("output `{}`", output.name),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The input groups of one party, in order.
+    pub fn inputs_of(&self, party: Party) -> impl Iterator<Item = &Input> {
+        self.inputs.iter().filter(move |i| i.party == party)
+    }
+
+    /// Evaluates the circuit in the clear: the reference semantics every
+    /// garbled execution is tested against. `inputs[k]` holds the bits of
+    /// input group `k` (least significant first); the result holds the bits of
+    /// each output group.
+    pub fn eval_plain(&self, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, EvalError> {
+        if inputs.len() != self.inputs.len() {
+            return Err(EvalError::InputCount {
+                expected: self.inputs.len(),
+                found: inputs.len(),
+            });
+        }
+        let mut wires = vec![false; self.num_wires as usize];
+        for (group, bits) in self.inputs.iter().zip(inputs) {
+            if group.wires.len() != bits.len() {
+                return Err(EvalError::InputWidth {
+                    name: group.name.clone(),
+                    expected: group.wires.len(),
+                    found: bits.len(),
+                });
+            }
+            for (&w, &bit) in group.wires.iter().zip(bits) {
+                wires[w as usize] = bit;
+            }
+        }
+        for gate in &self.gates {
+            match *gate {
+                Gate::Xor { a, b, out } => {
+                    wires[out as usize] = wires[a as usize] ^ wires[b as usize]
+                }
+                Gate::And { a, b, out } => {
+                    wires[out as usize] = wires[a as usize] & wires[b as usize]
+                }
+                Gate::Not { a, out } => wires[out as usize] = !wires[a as usize],
+                Gate::Const { value, out } => wires[out as usize] = value,
+            }
+        }
+        Ok(self
+            .outputs
+            .iter()
+            .map(|o| o.wires.iter().map(|&w| wires[w as usize]).collect())
+            .collect())
+    }
+
+    /// Gate counts, AND-depth, peak live wires and the circuit id.
+    pub fn stats(&self) -> Stats {
+        let (mut and, mut xor, mut not, mut constants) = (0, 0, 0, 0);
+        let mut depth = vec![0u32; self.num_wires as usize];
+        let mut and_depth = 0u32;
+        for gate in &self.gates {
+            let d = match *gate {
+                Gate::Xor { a, b, .. } => {
+                    xor += 1;
+                    depth[a as usize].max(depth[b as usize])
+                }
+                Gate::And { a, b, .. } => {
+                    and += 1;
+                    depth[a as usize].max(depth[b as usize]) + 1
+                }
+                Gate::Not { a, .. } => {
+                    not += 1;
+                    depth[a as usize]
+                }
+                Gate::Const { .. } => {
+                    constants += 1;
+                    0
+                }
+            };
+            depth[gate.output() as usize] = d;
+            and_depth = and_depth.max(d);
+        }
+        let group = |name: &str, party: Option<Party>, ty: &ValueType| GroupStats {
+            name: name.to_string(),
+            party,
+            ty: ty.to_string(),
+            bits: ty.width(),
+        };
+        Stats {
+            and,
+            xor,
+            not,
+            constants,
+            wires: self.num_wires as u64,
+            and_depth: and_depth as u64,
+            peak_live_wires: self.peak_live_wires(),
+            inputs: self
+                .inputs
+                .iter()
+                .map(|i| group(&i.name, Some(i.party), &i.ty))
+                .collect(),
+            outputs: self
+                .outputs
+                .iter()
+                .map(|o| group(&o.name, None, &o.ty))
+                .collect(),
+            id: self.id().to_hex(),
+        }
+    }
+
+    /// The position of the last read of every wire: `gates.len()` for output
+    /// wires (read at the end), `None` for wires nobody reads.
+    pub fn last_use(&self) -> Vec<Option<u32>> {
+        let mut last = vec![None; self.num_wires as usize];
+        for (i, gate) in self.gates.iter().enumerate() {
+            for w in gate.inputs() {
+                last[w as usize] = Some(i as u32);
+            }
+        }
+        let end = self.gates.len() as u32;
+        for o in &self.outputs {
+            for &w in &o.wires {
+                last[w as usize] = Some(end);
+            }
+        }
+        last
+    }
+
+    /// The largest number of wires alive at once when the gates run in order.
+    /// Input wires are alive from the start; a wire dies after its last read.
+    pub fn peak_live_wires(&self) -> u64 {
+        let last = self.last_use();
+        // deaths[i] = number of wires whose last read is gate i.
+        let mut deaths = vec![0u32; self.gates.len() + 1];
+        let mut live: i64 = 0;
+        for input in &self.inputs {
+            for &w in &input.wires {
+                if let Some(l) = last[w as usize] {
+                    deaths[l as usize] += 1;
+                    live += 1;
+                }
+            }
+        }
+        let mut peak = live;
+        for (i, gate) in self.gates.iter().enumerate() {
+            let out = gate.output();
+            if let Some(l) = last[out as usize] {
+                deaths[l as usize] += 1;
+                live += 1;
+            }
+            peak = peak.max(live);
+            live -= deaths[i] as i64;
+        }
+        peak.max(0) as u64
+    }
+
+    /// The blake3 hash of a canonical encoding of everything that determines
+    /// the computation and its interpretation: names, parties, types, wires and
+    /// gates. Two parties with the same id run the same function.
+    pub fn id(&self) -> CircuitId {
+        let mut h = blake3::Hasher::new();
+        h.update(b"yao-circuit-v1\0");
+        let str_ = |h: &mut blake3::Hasher, s: &str| {
+            h.update(&(s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        let wires = |h: &mut blake3::Hasher, ws: &[Wire]| {
+            h.update(&(ws.len() as u64).to_le_bytes());
+            for w in ws {
+                h.update(&w.to_le_bytes());
+            }
+        };
+        str_(&mut h, &self.name);
+        h.update(&self.num_wires.to_le_bytes());
+        h.update(&(self.inputs.len() as u64).to_le_bytes());
+        for i in &self.inputs {
+            str_(&mut h, &i.name);
+            h.update(&[i.party as u8]);
+            str_(&mut h, &i.ty.to_string());
+            wires(&mut h, &i.wires);
+        }
+        h.update(&(self.outputs.len() as u64).to_le_bytes());
+        for o in &self.outputs {
+            str_(&mut h, &o.name);
+            str_(&mut h, &o.ty.to_string());
+            wires(&mut h, &o.wires);
+        }
+        h.update(&(self.gates.len() as u64).to_le_bytes());
+        let mut buf = Vec::with_capacity(13 * 4096);
+        for chunk in self.gates.chunks(4096) {
+            buf.clear();
+            for g in chunk {
+                let (tag, a, b, out) = match *g {
+                    Gate::Xor { a, b, out } => (0u8, a, b, out),
+                    Gate::And { a, b, out } => (1, a, b, out),
+                    Gate::Not { a, out } => (2, a, 0, out),
+                    Gate::Const { value, out } => (3, value as u32, 0, out),
+                };
+                buf.push(tag);
+                buf.extend_from_slice(&a.to_le_bytes());
+                buf.extend_from_slice(&b.to_le_bytes());
+                buf.extend_from_slice(&out.to_le_bytes());
+            }
+            h.update(&buf);
+        }
+        CircuitId(*h.finalize().as_bytes())
+    }
+}
+
+fn check_width(
+    kind: &'static str,
+    name: &str,
+    ty: &ValueType,
+    wires: usize,
+) -> Result<(), IrError> {
+    if ty.width() != wires as u64 {
+        return Err(IrError::WidthMismatch {
+            kind,
+            name: name.to_string(),
+            ty: ty.clone(),
+            width: ty.width(),
+            wires,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// out = (a & b) ^ !a over two 1-bit inputs.
+    fn tiny() -> Circuit {
+        Circuit {
+            name: "tiny".into(),
+            num_wires: 5,
+            inputs: vec![
+                Input {
+                    name: "a".into(),
+                    party: Party::Garbler,
+                    ty: ValueType::Bool,
+                    wires: vec![0],
+                },
+                Input {
+                    name: "b".into(),
+                    party: Party::Evaluator,
+                    ty: ValueType::Bool,
+                    wires: vec![1],
+                },
+            ],
+            outputs: vec![Output {
+                name: "out".into(),
+                ty: ValueType::Bool,
+                wires: vec![4],
+            }],
+            gates: vec![
+                Gate::And { a: 0, b: 1, out: 2 },
+                Gate::Not { a: 0, out: 3 },
+                Gate::Xor { a: 2, b: 3, out: 4 },
+            ],
+        }
+    }
+
+    #[test]
+    fn eval_plain_truth_table() {
+        let c = tiny();
+        c.validate().unwrap();
+        for a in [false, true] {
+            for b in [false, true] {
+                let out = c.eval_plain(&[vec![a], vec![b]]).unwrap();
+                assert_eq!(out, vec![vec![(a & b) ^ !a]]);
+            }
+        }
+    }
+
+    #[test]
+    fn stats_count_and_depth_and_liveness() {
+        let s = tiny().stats();
+        assert_eq!((s.and, s.xor, s.not, s.wires, s.and_depth), (1, 1, 1, 5, 1));
+        // a, b live; +and out (3 live) -> b dies; +not (3 live) -> a, 2, 3 die.
+        assert_eq!(s.peak_live_wires, 3);
+    }
+
+    #[test]
+    fn id_changes_with_any_gate() {
+        let a = tiny();
+        let mut b = tiny();
+        b.gates[2] = Gate::And { a: 2, b: 3, out: 4 };
+        assert_ne!(a.id(), b.id());
+        assert_eq!(a.id(), tiny().id());
+    }
+
+    #[test]
+    fn validate_reports_each_defect() {
+        let mut c = tiny();
+        c.gates[0] = Gate::And { a: 0, b: 3, out: 2 };
+        assert!(matches!(
+            c.validate(),
+            Err(IrError::ReadBeforeWrite { wire: 3, .. })
+        ));
+        let mut c = tiny();
+        c.gates[1] = Gate::Not { a: 0, out: 2 };
+        assert!(matches!(
+            c.validate(),
+            Err(IrError::WrittenTwice { wire: 2, .. })
+        ));
+        let mut c = tiny();
+        c.gates[1] = Gate::Not { a: 9, out: 3 };
+        assert!(matches!(
+            c.validate(),
+            Err(IrError::OutOfRange { wire: 9, .. })
+        ));
+        let mut c = tiny();
+        c.outputs[0].ty = ValueType::UInt(2);
+        assert!(matches!(c.validate(), Err(IrError::WidthMismatch { .. })));
+    }
+
+    #[test]
+    fn eval_rejects_wrong_widths() {
+        let c = tiny();
+        assert!(matches!(
+            c.eval_plain(&[vec![true]]),
+            Err(EvalError::InputCount { .. })
+        ));
+        assert!(matches!(
+            c.eval_plain(&[vec![true, false], vec![true]]),
+            Err(EvalError::InputWidth { .. })
+        ));
+    }
+}

@@ -1,0 +1,12 @@
+//! Yao's runtime: wire labels, the tweakable hash, half-gates garbling and
+//! evaluation, oblivious transfer, channels and the two-party protocol.
+//!
+//! The cryptographic cores do no I/O; only [`channel`] moves bytes, so the
+//! same code serves in-memory tests, benchmarks and TCP runs.
+
+pub mod block;
+pub mod channel;
+
+pub use block::{Block, Delta};
+pub use channel::{Channel, ChannelError, MemChannel, TcpChannel};
+pub use yao_compiler::ir;
