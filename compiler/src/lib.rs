@@ -4,6 +4,10 @@
 //! Nothing here knows about cryptography: a [`ir::Circuit`] is plain data with
 //! a plaintext reference semantics ([`ir::Circuit::eval_plain`]).
 
+pub mod bristol;
 pub mod ir;
+pub mod lang;
+pub mod optimize;
+pub mod value;
 
 pub use ir::{Circuit, Gate, Party, ValueType, Wire};

@@ -4,8 +4,13 @@
 //! The cryptographic cores do no I/O; only [`channel`] moves bytes, so the
 //! same code serves in-memory tests, benchmarks and TCP runs.
 
+pub mod bench;
 pub mod block;
 pub mod channel;
+pub mod evaluator;
+pub mod garbler;
+pub mod hash;
+pub mod ot;
 
 pub use block::{Block, Delta};
 pub use channel::{Channel, ChannelError, MemChannel, TcpChannel};
