@@ -1,1 +1,431 @@
-//! (to be written)
+//! Bristol circuit files: import (Bristol Fashion and the older Bristol
+//! format) and export (Bristol Fashion).
+//!
+//! Bristol Fashion, used by MP-SPDZ, emp-toolkit and the published circuit
+//! collection:
+//!
+//! ```text
+//! <gates> <wires>
+//! <niv> <width_1> ... <width_niv>      input groups, wires 0.. in order
+//! <nov> <width_1> ... <width_nov>      output groups, the last wires
+//!
+//! <nin> <nout> <in...> <out...> <OP>   OP in XOR AND INV EQ EQW MAND
+//! ```
+//!
+//! The older format has one header line `<n1> <n2> <n_out>` for the two
+//! inputs and the output. The files do not say which party owns a group or in
+//! which order bits are numbered, so [`Options`] carries both.
+
+use crate::ir::{Circuit, Gate, Input, IrError, Output, Party, ValueType, Wire};
+use std::fmt::Write as _;
+
+/// Which Bristol dialect a file is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Bristol Fashion (named groups of any count, EQ/EQW/MAND allowed).
+    Fashion,
+    /// The older format: two inputs and one output, XOR/AND/INV only.
+    Old,
+}
+
+/// How wire `k` of a group maps to the bits of its value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BitOrder {
+    /// Wire `k` is bit `k` (least significant first). Every Bristol Fashion
+    /// file of the published collection reads this way.
+    #[default]
+    Lsb0,
+    /// Wire `k` is bit `width-1-k`: the old-format crypto circuits number
+    /// bits as the hex string is printed, most significant first.
+    Msb0,
+}
+
+/// Import options; the defaults suit the published Bristol Fashion files.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `None` tells the dialects apart from the header.
+    pub format: Option<Format>,
+    pub bit_order: BitOrder,
+    /// The party of each input group; by default the first group is the
+    /// garbler's and every other group the evaluator's.
+    pub parties: Option<Vec<Party>>,
+}
+
+/// A malformed Bristol file. Line numbers count from 1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BristolError {
+    #[error("line {line}: {message}")]
+    Syntax { line: usize, message: String },
+    #[error("the file ends after {found} gate lines, but its header promises {expected}")]
+    Truncated { expected: u64, found: u64 },
+    #[error("line {line}: the header promises {expected} gates, but more gate lines follow")]
+    ExtraGates { line: usize, expected: u64 },
+    #[error("the header declares {declared} wires, but {what}")]
+    WireCount { declared: u64, what: String },
+    #[error("--parties names {given} parties, but the circuit has {groups} input groups")]
+    PartyCount { given: usize, groups: usize },
+    #[error("line {line}: {source}")]
+    Wiring { line: usize, source: IrError },
+    #[error("{0}")]
+    Invalid(#[from] IrError),
+}
+
+/// Wire counts beyond this are refused before anything is allocated: 2^31
+/// wires would already need 16 GiB of gate list.
+const MAX_WIRES: u64 = 1 << 31;
+
+/// Parses a Bristol file. `name` becomes the circuit's name (usually the
+/// file stem); the groups are named `in0, in1, ...` and `out0, out1, ...`.
+pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, BristolError> {
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let mut next_nonempty = || lines.by_ref().find(|(_, l)| !l.trim().is_empty());
+
+    let (first_no, first) = next_nonempty().ok_or(BristolError::Syntax {
+        line: 1,
+        message: "the file is empty; expected a header `<gates> <wires>`".into(),
+    })?;
+    let header = numbers(first_no, first, "the header `<gates> <wires>`")?;
+    let [num_gates, num_wires] = header[..] else {
+        return Err(syntax(first_no, format!("expected `<gates> <wires>`, found `{}`", first.trim())));
+    };
+    if num_wires > MAX_WIRES {
+        return Err(syntax(first_no, format!("{num_wires} wires is more than the {MAX_WIRES} supported")));
+    }
+
+    let (second_no, second) = next_nonempty()
+        .ok_or_else(|| syntax(first_no + 1, "the file ends before the input header".into()))?;
+    let second_nums = numbers(second_no, second, "the input header")?;
+    let (third_no, third) =
+        next_nonempty().ok_or_else(|| syntax(second_no + 1, "the file ends before any gate".into()))?;
+    let third_is_header = third.split_whitespace().all(|t| t.parse::<u64>().is_ok());
+    let format = options.format.unwrap_or(if third_is_header { Format::Fashion } else { Format::Old });
+
+    let (input_widths, output_widths, pending_gate_line) = match format {
+        Format::Fashion => {
+            let outputs = numbers(third_no, third, "the output header")?;
+            (
+                counted_list(second_no, &second_nums, "input")?,
+                counted_list(third_no, &outputs, "output")?,
+                None,
+            )
+        }
+        Format::Old => {
+            let [n1, n2, n_out] = second_nums[..] else {
+                return Err(syntax(
+                    second_no,
+                    format!("expected the old-format header `<n1> <n2> <n_out>`, found `{}`", second.trim()),
+                ));
+            };
+            (vec![n1, n2], vec![n_out], Some((third_no, third)))
+        }
+    };
+
+    let total_in: u64 = input_widths.iter().sum();
+    let total_out: u64 = output_widths.iter().sum();
+    if total_in > num_wires || total_out > num_wires {
+        return Err(BristolError::WireCount {
+            declared: num_wires,
+            what: format!("the groups need {total_in} input and {total_out} output wires"),
+        });
+    }
+    let parties = match &options.parties {
+        Some(p) if p.len() != input_widths.len() => {
+            return Err(BristolError::PartyCount { given: p.len(), groups: input_widths.len() })
+        }
+        Some(p) => p.clone(),
+        None => {
+            (0..input_widths.len()).map(|i| if i == 0 { Party::Garbler } else { Party::Evaluator }).collect()
+        }
+    };
+
+    // Gate lines. EQW copies a wire; the IR has no copy gate, so the
+    // destination becomes an alias of the source.
+    let mut alias: Vec<Wire> = (0..num_wires as u32).collect();
+    let mut written = vec![false; num_wires as usize];
+    written[..total_in as usize].fill(true);
+    let mut gates = Vec::with_capacity(num_gates.min(num_wires) as usize);
+    let mut gate_lines = 0u64;
+    let gate_lines_iter = pending_gate_line.into_iter().chain(lines.filter(|(_, l)| !l.trim().is_empty()));
+    for (line_no, line) in gate_lines_iter {
+        if gate_lines == num_gates {
+            return Err(BristolError::ExtraGates { line: line_no, expected: num_gates });
+        }
+        gate_lines += 1;
+        let mut tokens = line.split_whitespace();
+        let op = line.split_whitespace().last().unwrap_or_default();
+        let nin = number(line_no, tokens.next(), "the input count")?;
+        let nout = number(line_no, tokens.next(), "the output count")?;
+        let args: Vec<&str> = tokens.collect();
+        if args.len() as u64 != nin + nout + 1 {
+            return Err(syntax(
+                line_no,
+                format!(
+                    "the gate says {nin} inputs and {nout} outputs, but lists {} wires",
+                    args.len().saturating_sub(1)
+                ),
+            ));
+        }
+        let mut wire = |i: usize, is_output: bool| -> Result<Wire, BristolError> {
+            let w = number(line_no, Some(args[i]), "a wire number")?;
+            if w >= num_wires {
+                return Err(BristolError::Wiring {
+                    line: line_no,
+                    source: IrError::OutOfRange {
+                        wire: w as u32,
+                        num_wires: num_wires as u32,
+                        place: format!("the {op} gate"),
+                    },
+                });
+            }
+            let w = w as usize;
+            if is_output {
+                if written[w] {
+                    return Err(BristolError::Wiring {
+                        line: line_no,
+                        source: IrError::WrittenTwice {
+                            wire: w as u32,
+                            first: "an earlier line or an input".into(),
+                            second: format!("this {op} gate"),
+                        },
+                    });
+                }
+                written[w] = true;
+                Ok(w as Wire)
+            } else if !written[w] {
+                Err(BristolError::Wiring {
+                    line: line_no,
+                    source: IrError::ReadBeforeWrite { wire: w as u32, place: format!("the {op} gate") },
+                })
+            } else {
+                Ok(alias[w])
+            }
+        };
+        let arity = |ins: u64, outs: u64| -> Result<(), BristolError> {
+            if (nin, nout) != (ins, outs) {
+                return Err(syntax(
+                    line_no,
+                    format!("{op} takes {ins} inputs and {outs} outputs, not {nin} and {nout}"),
+                ));
+            }
+            Ok(())
+        };
+        match (op, format) {
+            ("XOR" | "AND", _) => {
+                arity(2, 1)?;
+                let (a, b, out) = (wire(0, false)?, wire(1, false)?, wire(2, true)?);
+                gates.push(if op == "XOR" { Gate::Xor { a, b, out } } else { Gate::And { a, b, out } });
+            }
+            ("INV" | "NOT", _) => {
+                arity(1, 1)?;
+                let (a, out) = (wire(0, false)?, wire(1, true)?);
+                gates.push(Gate::Not { a, out });
+            }
+            ("EQ", Format::Fashion) => {
+                arity(1, 1)?;
+                let value = match args[0] {
+                    "0" => false,
+                    "1" => true,
+                    other => {
+                        return Err(syntax(line_no, format!("EQ assigns a constant 0 or 1, not `{other}`")))
+                    }
+                };
+                gates.push(Gate::Const { value, out: wire(1, true)? });
+            }
+            ("EQW", Format::Fashion) => {
+                arity(1, 1)?;
+                let src = wire(0, false)?;
+                let dst = wire(1, true)?;
+                alias[dst as usize] = src;
+            }
+            ("MAND", Format::Fashion) => {
+                if nin != 2 * nout || nout == 0 {
+                    return Err(syntax(
+                        line_no,
+                        format!("MAND takes 2n inputs and n outputs, not {nin} and {nout}"),
+                    ));
+                }
+                let n = nout as usize;
+                for k in 0..n {
+                    let (a, b, out) = (wire(k, false)?, wire(n + k, false)?, wire(2 * n + k, true)?);
+                    gates.push(Gate::And { a, b, out });
+                }
+            }
+            _ => {
+                let known = match format {
+                    Format::Fashion => "XOR, AND, INV, EQ, EQW or MAND",
+                    Format::Old => "XOR, AND or INV (the old Bristol format)",
+                };
+                return Err(syntax(line_no, format!("unknown gate `{op}`; expected {known}")));
+            }
+        }
+    }
+    if gate_lines < num_gates {
+        return Err(BristolError::Truncated { expected: num_gates, found: gate_lines });
+    }
+
+    let mut inputs = Vec::with_capacity(input_widths.len());
+    let mut next = 0u32;
+    for (k, (&width, &party)) in input_widths.iter().zip(&parties).enumerate() {
+        let wires = ordered((next..next + width as u32).collect(), options.bit_order);
+        next += width as u32;
+        inputs.push(Input { name: format!("in{k}"), party, ty: ValueType::UInt(width as u32), wires });
+    }
+    let mut outputs = Vec::with_capacity(output_widths.len());
+    let mut next = (num_wires - total_out) as u32;
+    for (k, &width) in output_widths.iter().enumerate() {
+        let raw: Vec<Wire> = (next..next + width as u32).collect();
+        for &w in &raw {
+            if !written[w as usize] {
+                return Err(BristolError::WireCount {
+                    declared: num_wires,
+                    what: format!("output wire {w} (group out{k}) is never written"),
+                });
+            }
+        }
+        let wires = ordered(raw.into_iter().map(|w| alias[w as usize]).collect(), options.bit_order);
+        next += width as u32;
+        outputs.push(Output { name: format!("out{k}"), ty: ValueType::UInt(width as u32), wires });
+    }
+    let circuit = Circuit { name: name.to_string(), num_wires: num_wires as u32, inputs, outputs, gates };
+    circuit.validate()?;
+    Ok(circuit)
+}
+
+fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
+    if order == BitOrder::Msb0 {
+        wires.reverse();
+    }
+    wires
+}
+
+fn syntax(line: usize, message: String) -> BristolError {
+    BristolError::Syntax { line, message }
+}
+
+fn number(line: usize, token: Option<&str>, what: &str) -> Result<u64, BristolError> {
+    let token = token.ok_or_else(|| syntax(line, format!("expected {what}, found the end of the line")))?;
+    token.parse().map_err(|_| syntax(line, format!("expected {what}, found `{token}`")))
+}
+
+fn numbers(line: usize, text: &str, what: &str) -> Result<Vec<u64>, BristolError> {
+    text.split_whitespace().map(|t| number(line, Some(t), &format!("a number in {what}"))).collect()
+}
+
+/// `<count> <w_1> ... <w_count>` with every width positive.
+fn counted_list(line: usize, nums: &[u64], what: &str) -> Result<Vec<u64>, BristolError> {
+    match nums.split_first() {
+        Some((&count, widths)) if count as usize == widths.len() => {
+            if widths.contains(&0) {
+                return Err(syntax(line, format!("an {what} group of width 0")));
+            }
+            Ok(widths.to_vec())
+        }
+        _ => Err(syntax(
+            line,
+            format!(
+                "expected the {what} header `<count> <width_1> ... <width_count>`, found `{}`",
+                join(nums)
+            ),
+        )),
+    }
+}
+
+fn join(nums: &[u64]) -> String {
+    nums.iter().map(u64::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// Writes a circuit as Bristol Fashion. Input bits take wires `0..`, group
+/// by group, bit 0 first; gate outputs follow in order; outputs must be the
+/// last wires, so any output bit that is not already there (an input wire, a
+/// wire used twice, a gate written earlier) is copied with `EQW`. Importing
+/// the result gives back a circuit with the same [`Circuit::id`].
+pub fn export(circuit: &Circuit) -> String {
+    let out_wires: Vec<Wire> = circuit.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect();
+
+    // The new number of each old wire: inputs, then gate outputs.
+    let mut map = vec![u32::MAX; circuit.num_wires as usize];
+    let mut next = 0u32;
+    for w in circuit.inputs.iter().flat_map(|i| &i.wires) {
+        map[*w as usize] = next;
+        next += 1;
+    }
+    let total_in = next as usize;
+    for g in &circuit.gates {
+        map[g.output() as usize] = next;
+        next += 1;
+    }
+    // No copies are needed when the outputs are exactly the last gate
+    // outputs, in order.
+    let tail = (next as usize).saturating_sub(out_wires.len());
+    let in_place =
+        tail >= total_in && out_wires.iter().enumerate().all(|(k, &w)| map[w as usize] as usize == tail + k);
+    let copies = if in_place { 0 } else { out_wires.len() };
+
+    let mut s = String::with_capacity(circuit.gates.len() * 20 + 64);
+    let groups = |ws: Vec<usize>| {
+        let list: Vec<String> = ws.iter().map(usize::to_string).collect();
+        format!("{} {}", ws.len(), list.join(" "))
+    };
+    let _ = writeln!(s, "{} {}", circuit.gates.len() + copies, next as usize + copies);
+    let _ = writeln!(s, "{}", groups(circuit.inputs.iter().map(|i| i.wires.len()).collect()));
+    let _ = writeln!(s, "{}", groups(circuit.outputs.iter().map(|o| o.wires.len()).collect()));
+    s.push('\n');
+    let m = |w: Wire| map[w as usize];
+    for g in &circuit.gates {
+        let _ = match *g {
+            Gate::Xor { a, b, out } => writeln!(s, "2 1 {} {} {} XOR", m(a), m(b), m(out)),
+            Gate::And { a, b, out } => writeln!(s, "2 1 {} {} {} AND", m(a), m(b), m(out)),
+            Gate::Not { a, out } => writeln!(s, "1 1 {} {} INV", m(a), m(out)),
+            Gate::Const { value, out } => writeln!(s, "1 1 {} {} EQ", value as u8, m(out)),
+        };
+    }
+    for (k, &w) in out_wires.iter().enumerate().take(copies) {
+        let _ = writeln!(s, "1 1 {} {} EQW", m(w), next as usize + k);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADDER2: &str = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
+
+    #[test]
+    fn parses_fashion_and_evaluates() {
+        let c = parse("x", ADDER2, &Options::default()).unwrap();
+        assert_eq!(c.inputs[0].party, Party::Garbler);
+        assert_eq!(c.inputs[1].party, Party::Evaluator);
+        assert_eq!(c.eval_plain(&[vec![true], vec![false]]).unwrap(), vec![vec![true]]);
+    }
+
+    #[test]
+    fn export_round_trips() {
+        let c = parse("x", ADDER2, &Options::default()).unwrap();
+        let again = parse("x", &export(&c), &Options::default()).unwrap();
+        assert_eq!(c.id(), again.id());
+    }
+
+    #[test]
+    fn old_format_is_detected() {
+        let old = "1 3\n1 1 1\n\n2 1 0 1 2 AND\n";
+        let c = parse("x", old, &Options::default()).unwrap();
+        assert_eq!(c.inputs.len(), 2);
+        assert_eq!(c.eval_plain(&[vec![true], vec![true]]).unwrap(), vec![vec![true]]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = |text: &str| parse("x", text, &Options::default()).unwrap_err().to_string();
+        assert_eq!(err(""), "line 1: the file is empty; expected a header `<gates> <wires>`");
+        assert!(err("3 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n").contains("promises 3"));
+        assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n").starts_with("line 6"));
+        assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 1 5 NAND\n").contains("unknown gate `NAND`"));
+        assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 3 5 AND\n").contains("wire 3 is read by the AND gate before"));
+        assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 9 5 AND\n").contains("wire 9 is out of range"));
+        assert!(err("2 6\n2 1 1\n1 1\n\n2 1 0 1 5 AND\n2 1 0 1 5 XOR\n").contains("written twice"));
+        assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 1 AND\n").contains("lists 2 wires"));
+        assert!(err("1 99999999999\n2 1 1\n1 1\n\n").contains("more than"));
+        assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 1 4 AND\n").contains("output wire 5"));
+    }
+}

@@ -1,1 +1,351 @@
-//! (to be written)
+//! Input and output values: the text a user types (`42`, `-3`, `0xff`,
+//! `true`, `[1, 2, 3]`, `(1, true)`) and the bits a circuit group carries.
+//!
+//! Parsing is split in two: [`Value::parse`] reads the syntax without knowing
+//! the type, and [`Value::encode`] checks it against the group's
+//! [`ValueType`] and lays out the bits (little-endian). [`Value::decode`] goes
+//! back from bits to a value, and `Display` prints it the way it is parsed.
+
+use crate::ir::ValueType;
+use num_bigint::{BigInt, Sign};
+use std::fmt;
+
+/// A value of any [`ValueType`]. Integers are arbitrary precision so that a
+/// 512-bit SHA-256 block is as easy to pass as a `u8`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Bool(bool),
+    Int(BigInt),
+    Array(Vec<Value>),
+    Tuple(Vec<Value>),
+}
+
+/// Why a value could not be read or does not fit its type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("cannot read `{text}` as a value: {reason}")]
+    Syntax { text: String, reason: String },
+    #[error("{value} does not fit in {ty}: the range is {min} to {max}")]
+    OutOfRange { value: BigInt, ty: ValueType, min: BigInt, max: BigInt },
+    #[error("expected {expected}, found {found}")]
+    Shape { expected: String, found: String },
+    #[error("{ty} takes {expected} elements, found {found}")]
+    Length { ty: ValueType, expected: usize, found: usize },
+}
+
+impl Value {
+    /// Reads a value: `true`/`false`, decimal (optionally negative), `0x`
+    /// hex, `0b` binary, `_` separators, `[a, b, ...]` arrays and
+    /// `(a, b, ...)` tuples.
+    pub fn parse(text: &str) -> Result<Value, ValueError> {
+        let mut p = Parser { text, pos: 0 };
+        let v = p.value(0)?;
+        p.skip_ws();
+        if p.pos != text.len() {
+            return Err(p.error(format!("unexpected `{}` after the value", &text[p.pos..])));
+        }
+        Ok(v)
+    }
+
+    /// The bits of this value as type `ty` (least significant first). The
+    /// value must be in the type's range (`-128..=127` for `i8`), whatever
+    /// base it was written in.
+    pub fn encode(&self, ty: &ValueType) -> Result<Vec<bool>, ValueError> {
+        let mut bits = Vec::with_capacity(ty.width().min(1 << 20) as usize);
+        self.encode_into(ty, &mut bits)?;
+        Ok(bits)
+    }
+
+    fn encode_into(&self, ty: &ValueType, bits: &mut Vec<bool>) -> Result<(), ValueError> {
+        match (ty, self) {
+            (ValueType::Bool, Value::Bool(b)) => bits.push(*b),
+            (ValueType::Bool, Value::Int(i)) if *i == BigInt::from(0) || *i == BigInt::from(1) => {
+                bits.push(*i == BigInt::from(1))
+            }
+            (ValueType::UInt(w) | ValueType::SInt(w), Value::Int(i)) => {
+                let (min, max) = int_range(ty);
+                if *i < min || *i > max {
+                    return Err(ValueError::OutOfRange { value: i.clone(), ty: ty.clone(), min, max });
+                }
+                let modulus = BigInt::from(1) << *w as usize;
+                let unsigned = ((i % &modulus) + &modulus) % &modulus;
+                let (_, digits) = unsigned.to_u64_digits();
+                for k in 0..*w as usize {
+                    let word = digits.get(k / 64).copied().unwrap_or(0);
+                    bits.push((word >> (k % 64)) & 1 == 1);
+                }
+            }
+            (ValueType::UInt(_) | ValueType::SInt(_), Value::Bool(b)) => {
+                return Err(ValueError::Shape { expected: ty.to_string(), found: format!("`{b}`") })
+            }
+            (ValueType::Array(elem, n), Value::Array(items)) => {
+                if items.len() != *n as usize {
+                    return Err(ValueError::Length {
+                        ty: ty.clone(),
+                        expected: *n as usize,
+                        found: items.len(),
+                    });
+                }
+                for item in items {
+                    item.encode_into(elem, bits)?;
+                }
+            }
+            (ValueType::Tuple(tys), Value::Tuple(items)) => {
+                if items.len() != tys.len() {
+                    return Err(ValueError::Length {
+                        ty: ty.clone(),
+                        expected: tys.len(),
+                        found: items.len(),
+                    });
+                }
+                for (item, t) in items.iter().zip(tys) {
+                    item.encode_into(t, bits)?;
+                }
+            }
+            (ty, v) => return Err(ValueError::Shape { expected: ty.to_string(), found: v.kind() }),
+        }
+        Ok(())
+    }
+
+    /// Reads `bits` (least significant first) as a value of type `ty`.
+    /// Returns `None` when the number of bits does not match the type.
+    pub fn decode(bits: &[bool], ty: &ValueType) -> Option<Value> {
+        if bits.len() as u64 != ty.width() {
+            return None;
+        }
+        Some(Self::decode_exact(bits, ty))
+    }
+
+    fn decode_exact(bits: &[bool], ty: &ValueType) -> Value {
+        match ty {
+            ValueType::Bool => Value::Bool(bits[0]),
+            ValueType::UInt(_) | ValueType::SInt(_) => {
+                let mut digits = vec![0u32; bits.len().div_ceil(32)];
+                for (k, &b) in bits.iter().enumerate() {
+                    digits[k / 32] |= (b as u32) << (k % 32);
+                }
+                let mut v = BigInt::from_slice(Sign::Plus, &digits);
+                if matches!(ty, ValueType::SInt(_)) && bits.last() == Some(&true) {
+                    v -= BigInt::from(1) << bits.len();
+                }
+                Value::Int(v)
+            }
+            ValueType::Array(elem, n) => {
+                let w = elem.width() as usize;
+                Value::Array(
+                    (0..*n as usize).map(|i| Self::decode_exact(&bits[i * w..(i + 1) * w], elem)).collect(),
+                )
+            }
+            ValueType::Tuple(tys) => {
+                let mut at = 0;
+                Value::Tuple(
+                    tys.iter()
+                        .map(|t| {
+                            let w = t.width() as usize;
+                            at += w;
+                            Self::decode_exact(&bits[at - w..at], t)
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// Prints the value with integers in `0x` hex (negative ones as their
+    /// two's-complement pattern is not what a user expects, so they keep a sign).
+    pub fn to_hex_string(&self) -> String {
+        match self {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) if i.sign() == Sign::Minus => format!("-0x{:x}", -i),
+            Value::Int(i) => format!("0x{i:x}"),
+            Value::Array(items) => list("[", items.iter().map(Value::to_hex_string), "]"),
+            Value::Tuple(items) => list("(", items.iter().map(Value::to_hex_string), ")"),
+        }
+    }
+
+    fn kind(&self) -> String {
+        match self {
+            Value::Bool(b) => format!("`{b}`"),
+            Value::Int(i) => format!("the number {i}"),
+            Value::Array(items) => format!("an array of {} elements", items.len()),
+            Value::Tuple(items) => format!("a tuple of {} elements", items.len()),
+        }
+    }
+}
+
+fn list(open: &str, items: impl Iterator<Item = String>, close: &str) -> String {
+    let items: Vec<String> = items.collect();
+    format!("{open}{}{close}", items.join(", "))
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Array(items) => f.write_str(&list("[", items.iter().map(|v| v.to_string()), "]")),
+            Value::Tuple(items) => f.write_str(&list("(", items.iter().map(|v| v.to_string()), ")")),
+        }
+    }
+}
+
+/// The decimal range of an integer type: `0..=2^w-1` or `-2^(w-1)..=2^(w-1)-1`.
+fn int_range(ty: &ValueType) -> (BigInt, BigInt) {
+    match *ty {
+        ValueType::SInt(w) if w > 0 => {
+            let half = BigInt::from(1) << (w as usize - 1);
+            (-half.clone(), half - 1)
+        }
+        ValueType::UInt(w) | ValueType::SInt(w) => (BigInt::from(0), (BigInt::from(1) << w as usize) - 1),
+        _ => (BigInt::from(0), BigInt::from(1)),
+    }
+}
+
+/// Nesting deeper than this is refused, so a hostile `[[[[...` cannot
+/// overflow the stack.
+const MAX_DEPTH: usize = 64;
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, reason: String) -> ValueError {
+        ValueError::Syntax { text: self.text.to_string(), reason }
+    }
+
+    fn skip_ws(&mut self) {
+        while self.text[self.pos..].starts_with(char::is_whitespace) {
+            self.pos += self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, ValueError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error(format!("nested more than {MAX_DEPTH} levels deep")));
+        }
+        self.skip_ws();
+        let rest = &self.text[self.pos..];
+        if rest.starts_with('[') || rest.starts_with('(') {
+            let close = if rest.starts_with('[') { ']' } else { ')' };
+            self.pos += 1;
+            let mut items = Vec::new();
+            loop {
+                self.skip_ws();
+                if self.text[self.pos..].starts_with(close) {
+                    self.pos += 1;
+                    break;
+                }
+                items.push(self.value(depth + 1)?);
+                self.skip_ws();
+                let rest = &self.text[self.pos..];
+                if rest.starts_with(',') {
+                    self.pos += 1;
+                } else if rest.starts_with(close) {
+                    self.pos += 1;
+                    break;
+                } else if rest.is_empty() {
+                    return Err(self.error(format!("missing closing `{close}`")));
+                } else {
+                    return Err(self.error(format!("expected `,` or `{close}` at `{rest}`")));
+                }
+            }
+            return Ok(if close == ']' { Value::Array(items) } else { Value::Tuple(items) });
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | ')' | '[' | '('))
+            .unwrap_or(rest.len());
+        let token = &rest[..end];
+        self.pos += end;
+        match token {
+            "true" => return Ok(Value::Bool(true)),
+            "false" => return Ok(Value::Bool(false)),
+            "" => return Err(self.error("expected a value".into())),
+            _ => {}
+        }
+        let (negative, digits) = match token.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, token.strip_prefix('+').unwrap_or(token)),
+        };
+        let (radix, digits) = if let Some(d) = digits.strip_prefix("0x").or(digits.strip_prefix("0X")) {
+            (16, d)
+        } else if let Some(d) = digits.strip_prefix("0b").or(digits.strip_prefix("0B")) {
+            (2, d)
+        } else {
+            (10, digits)
+        };
+        let clean: String = digits.chars().filter(|&c| c != '_').collect();
+        let magnitude = BigInt::parse_bytes(clean.as_bytes(), radix)
+            .filter(|_| !clean.is_empty() && !clean.starts_with(['+', '-']))
+            .ok_or_else(|| {
+                self.error(format!("`{token}` is not a number (decimal, 0x hex or 0b binary) nor true/false"))
+            })?;
+        Ok(Value::Int(if negative { -magnitude } else { magnitude }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(text: &str, ty: &ValueType) -> String {
+        let bits = Value::parse(text).unwrap().encode(ty).unwrap();
+        Value::decode(&bits, ty).unwrap().to_string()
+    }
+
+    #[test]
+    fn integers_round_trip() {
+        assert_eq!(round_trip("42", &ValueType::UInt(8)), "42");
+        assert_eq!(round_trip("0xff", &ValueType::UInt(8)), "255");
+        assert_eq!(round_trip("-3", &ValueType::SInt(8)), "-3");
+        assert_eq!(round_trip("-0x80", &ValueType::SInt(8)), "-128");
+        assert_eq!(round_trip("-128", &ValueType::SInt(8)), "-128");
+        assert_eq!(round_trip("1_000", &ValueType::UInt(16)), "1000");
+        let big = "0x000102030405060708090a0b0c0d0e0f";
+        assert_eq!(
+            Value::parse(big).unwrap().encode(&ValueType::UInt(128)).unwrap()[..16],
+            [
+                true, true, true, true, false, false, false, false, false, true, true, true, false, false,
+                false, false
+            ]
+        );
+    }
+
+    #[test]
+    fn bits_are_little_endian() {
+        let bits = Value::parse("6").unwrap().encode(&ValueType::UInt(4)).unwrap();
+        assert_eq!(bits, [false, true, true, false]);
+    }
+
+    #[test]
+    fn compound_values() {
+        let ty = ValueType::Array(Box::new(ValueType::SInt(4)), 3);
+        assert_eq!(round_trip("[1, -2, 7]", &ty), "[1, -2, 7]");
+        let ty = ValueType::Tuple(vec![ValueType::Bool, ValueType::UInt(3)]);
+        assert_eq!(round_trip("(true, 5)", &ty), "(true, 5)");
+        assert_eq!(Value::parse("[1,2]").unwrap().to_hex_string(), "[0x1, 0x2]");
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        let e = Value::parse("256").unwrap().encode(&ValueType::UInt(8)).unwrap_err();
+        assert_eq!(e.to_string(), "256 does not fit in u8: the range is 0 to 255");
+        let e = Value::parse("128").unwrap().encode(&ValueType::SInt(8)).unwrap_err();
+        assert!(e.to_string().contains("-128 to 127"), "{e}");
+        assert!(Value::parse("-1").unwrap().encode(&ValueType::UInt(8)).is_err());
+        assert!(Value::parse("12a").is_err());
+        assert!(Value::parse("[1, 2").is_err());
+        assert!(Value::parse("0x").is_err());
+        assert!(Value::parse("--1").is_err());
+        assert!(Value::parse("1 2").is_err());
+        let ty = ValueType::Array(Box::new(ValueType::UInt(4)), 3);
+        assert!(matches!(
+            Value::parse("[1, 2]").unwrap().encode(&ty),
+            Err(ValueError::Length { expected: 3, found: 2, .. })
+        ));
+        assert!(matches!(Value::parse("5").unwrap().encode(&ty), Err(ValueError::Shape { .. })));
+        let deep = "[".repeat(10_000);
+        assert!(Value::parse(&deep).is_err());
+    }
+}

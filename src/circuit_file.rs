@@ -1,0 +1,105 @@
+//! Loading the circuit a command names: a `.yao` source (compiled) or a
+//! Bristol file (imported), with the options that adapt Bristol files.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use std::path::{Path, PathBuf};
+use yao_compiler::bristol::{self, BitOrder, Format};
+use yao_compiler::{Circuit, Party};
+
+/// The circuit argument and the Bristol import options every command shares.
+#[derive(Args, Debug, Clone)]
+pub struct CircuitArgs {
+    /// A `.yao` source file or a Bristol circuit file.
+    pub circuit: PathBuf,
+    /// Bristol dialect (default: told apart from the header).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Bristol bit numbering: `lsb0` (wire k is bit k) or `msb0` (wire 0 is the
+    /// most significant bit, as in the old-format crypto circuits).
+    #[arg(long, value_enum, default_value = "lsb0")]
+    pub bit_order: BitOrderArg,
+    /// Party of each Bristol input group, e.g. `g,e` or `garbler,evaluator,evaluator`
+    /// (default: the first group is the garbler's, the others the evaluator's).
+    #[arg(long, value_delimiter = ',')]
+    pub parties: Option<Vec<PartyArg>>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum FormatArg {
+    Bristol,
+    BristolOld,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum BitOrderArg {
+    Lsb0,
+    Msb0,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum PartyArg {
+    #[value(alias = "garbler")]
+    G,
+    #[value(alias = "evaluator")]
+    E,
+}
+
+impl CircuitArgs {
+    /// Compiles or imports the circuit, with errors that name the file.
+    pub fn load(&self) -> Result<Circuit> {
+        load(&self.circuit, &self.bristol_options(), self.format.is_some() || self.parties.is_some())
+    }
+
+    fn bristol_options(&self) -> bristol::Options {
+        bristol::Options {
+            format: self.format.map(|f| match f {
+                FormatArg::Bristol => Format::Fashion,
+                FormatArg::BristolOld => Format::Old,
+            }),
+            bit_order: match self.bit_order {
+                BitOrderArg::Lsb0 => BitOrder::Lsb0,
+                BitOrderArg::Msb0 => BitOrder::Msb0,
+            },
+            parties: self.parties.as_ref().map(|ps| {
+                ps.iter()
+                    .map(|p| match p {
+                        PartyArg::G => Party::Garbler,
+                        PartyArg::E => Party::Evaluator,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// Files larger than this are refused before they are read: the largest
+/// published circuit is a few MB, and a mistaken path to a disk image should
+/// not exhaust memory.
+const MAX_FILE_BYTES: u64 = 1 << 30;
+
+fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<Circuit> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot open circuit `{}`", path.display()))?;
+    if meta.len() > MAX_FILE_BYTES {
+        bail!(
+            "circuit `{}` is {} bytes, more than the {} a circuit file may have",
+            path.display(),
+            meta.len(),
+            MAX_FILE_BYTES
+        );
+    }
+    if path.extension().is_some_and(|e| e == "yao") {
+        if bristol_flags {
+            bail!("--format and --parties apply to Bristol files; `{}` is a Yao source", path.display());
+        }
+        return yao_compiler::lang::compile_file(path).map_err(|d| {
+            anyhow::anyhow!("{}", d.render(std::io::IsTerminal::is_terminal(&std::io::stderr())))
+        });
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read circuit `{}`", path.display()))?;
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    bristol::parse(&name, &text, options)
+        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+}

@@ -1,0 +1,110 @@
+//! Turning the values a user types (`NAME=VALUE` or bare `VALUE`) into the
+//! bits of a party's input groups, with errors that say what to type instead.
+
+use anyhow::{bail, Result};
+use std::collections::BTreeMap;
+use yao_compiler::value::Value;
+use yao_compiler::{Circuit, Party};
+
+/// The bits of every input group of `party`, keyed by group index in
+/// `circuit.inputs`. `values` are `NAME=VALUE` or bare `VALUE`s; bare values
+/// fill the groups not named explicitly, in order.
+pub fn assign(circuit: &Circuit, party: Party, values: &[String]) -> Result<BTreeMap<usize, Vec<bool>>> {
+    let groups: Vec<usize> =
+        (0..circuit.inputs.len()).filter(|&k| circuit.inputs[k].party == party).collect();
+    let mut texts: BTreeMap<usize, &str> = BTreeMap::new();
+    let mut bare = Vec::new();
+    for v in values {
+        match split_named(v) {
+            Some((name, text)) => {
+                let Some(k) = circuit.inputs.iter().position(|i| i.name == name) else {
+                    bail!("{party} input `{name}` does not exist{}", suggestion(circuit, party, name));
+                };
+                let input = &circuit.inputs[k];
+                if input.party != party {
+                    bail!(
+                        "`{name}` is the {}'s input, not the {party}'s; pass it with --{}",
+                        input.party,
+                        input.party
+                    );
+                }
+                if texts.insert(k, text).is_some() {
+                    bail!("{party} input `{name}` is given twice");
+                }
+            }
+            None => bare.push(v.as_str()),
+        }
+    }
+    let unnamed: Vec<usize> = groups.iter().copied().filter(|k| !texts.contains_key(k)).collect();
+    let mut free = unnamed.iter();
+    for v in bare {
+        match free.next() {
+            Some(&k) => {
+                texts.insert(k, v);
+            }
+            None => bail!(
+                "too many {party} values: the {party} has {} input{} ({}), and `{v}` is one too many",
+                groups.len(),
+                if groups.len() == 1 { "" } else { "s" },
+                describe(circuit, &groups)
+            ),
+        }
+    }
+    let mut bits = BTreeMap::new();
+    for &k in &groups {
+        let input = &circuit.inputs[k];
+        let Some(text) = texts.get(&k) else {
+            bail!(
+                "missing {party} input `{}: {}`; pass it with --{party} {}=VALUE",
+                input.name,
+                input.ty,
+                input.name
+            );
+        };
+        let value = Value::parse(text)
+            .and_then(|v| v.encode(&input.ty))
+            .map_err(|e| anyhow::anyhow!("{party} input `{}: {}`: {e}", input.name, input.ty))?;
+        bits.insert(k, value);
+    }
+    Ok(bits)
+}
+
+/// The inputs of both parties in circuit order, for a plaintext run.
+pub fn assign_all(circuit: &Circuit, garbler: &[String], evaluator: &[String]) -> Result<Vec<Vec<bool>>> {
+    let mut all = assign(circuit, Party::Garbler, garbler)?;
+    all.extend(assign(circuit, Party::Evaluator, evaluator)?);
+    Ok(all.into_values().collect())
+}
+
+/// `name=value` where `name` is an identifier; anything else is a bare value.
+fn split_named(v: &str) -> Option<(&str, &str)> {
+    let (name, value) = v.split_once('=')?;
+    let name = name.trim();
+    let ident = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    ident.then_some((name, value.trim()))
+}
+
+fn describe(circuit: &Circuit, groups: &[usize]) -> String {
+    let names: Vec<String> =
+        groups.iter().map(|&k| format!("{}: {}", circuit.inputs[k].name, circuit.inputs[k].ty)).collect();
+    names.join(", ")
+}
+
+fn suggestion(circuit: &Circuit, party: Party, name: &str) -> String {
+    let best = circuit
+        .inputs_of(party)
+        .map(|i| (strsim::levenshtein(&i.name, name), &i.name))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((d, n)) if d <= 2.max(name.len() / 3) => format!("; did you mean `{n}`?"),
+        _ => {
+            let names: Vec<&str> = circuit.inputs_of(party).map(|i| i.name.as_str()).collect();
+            if names.is_empty() {
+                format!("; the {party} has no inputs")
+            } else {
+                format!("; the {party}'s inputs are {}", names.join(", "))
+            }
+        }
+    }
+}
