@@ -116,7 +116,10 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
                     format!("expected the old-format header `<n1> <n2> <n_out>`, found `{}`", second.trim()),
                 ));
             };
-            (vec![n1, n2], vec![n_out], Some((third_no, third)))
+            // A zero-width input (the hash circuits take one message only)
+            // is no group at all.
+            let inputs = [n1, n2].into_iter().filter(|&w| w > 0).collect();
+            (inputs, vec![n_out], Some((third_no, third)))
         }
     };
 
