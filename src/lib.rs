@@ -8,6 +8,7 @@
 pub mod circuit_file;
 pub mod inputs;
 pub mod outputs;
+pub mod party;
 
 pub use yao_compiler as compiler;
 pub use yao_runtime as runtime;

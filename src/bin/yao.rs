@@ -6,7 +6,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
+use yao::party::{self, NetArgs};
 use yao::{inputs, outputs};
+use yao_compiler::{Circuit, Party};
 
 #[derive(Parser)]
 #[command(name = "yao", version, about = "Garbled-circuit two-party computation", propagate_version = true)]
@@ -38,6 +40,21 @@ enum Command {
         /// The evaluator's inputs: `NAME=VALUE` or bare values in input order.
         #[arg(long, num_args = 0.., value_name = "V")]
         evaluator: Vec<String>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Run both parties locally over a real loopback TCP connection.
+    Run {
+        #[command(flatten)]
+        circuit: CircuitArgs,
+        /// The garbler's inputs: `NAME=VALUE` or bare values in input order.
+        #[arg(long, num_args = 0.., value_name = "V")]
+        garbler: Vec<String>,
+        /// The evaluator's inputs: `NAME=VALUE` or bare values in input order.
+        #[arg(long, num_args = 0.., value_name = "V")]
+        evaluator: Vec<String>,
+        #[command(flatten)]
+        net: NetArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -79,6 +96,45 @@ fn run(cli: Cli) -> Result<()> {
             let out = c.eval_plain(&bits)?;
             outputs::print(&c, &out, output);
         }
+        Command::Run { circuit, garbler, evaluator, net, output } => {
+            let c = circuit.load()?;
+            let g = party::party_inputs(&c, Party::Garbler, &garbler)?;
+            let e = party::party_inputs(&c, Party::Evaluator, &evaluator)?;
+            let timeout = net.timeout()?;
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").context("cannot listen on loopback")?;
+            let addr = listener.local_addr()?.to_string();
+            let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
+                let garbler = s.spawn(|| -> Result<_> {
+                    let (stream, _) = listener.accept()?;
+                    Ok(party::garble_session(stream, &c, &g, timeout)?.0)
+                });
+                let evaluated = party::connect(&addr, timeout)
+                    .and_then(|stream| party::evaluate_session(stream, &c, &e, timeout));
+                let garbled = garbler.join().map_err(|_| anyhow::anyhow!("the garbler thread panicked"))?;
+                Ok((garbled?, evaluated?))
+            })?;
+            if g_out != e_out {
+                anyhow::bail!("the garbler and the evaluator learned different outputs");
+            }
+            let mut all = g;
+            all.extend(e);
+            let plain = c.eval_plain(&interleave(&c, all))?;
+            if plain != e_out {
+                anyhow::bail!("the two-party run disagrees with the plaintext evaluation: please report this bug");
+            }
+            party::report(&c, &e_out, &stats, output);
+        }
     }
     Ok(())
+}
+
+/// Puts the garbler's groups followed by the evaluator's back in circuit order.
+fn interleave(c: &Circuit, mut by_party: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
+    let n_garbler = c.inputs_of(Party::Garbler).count();
+    let evaluator_part = by_party.split_off(n_garbler);
+    let (mut g, mut e) = (by_party.into_iter(), evaluator_part.into_iter());
+    c.inputs
+        .iter()
+        .map(|i| if i.party == Party::Garbler { g.next() } else { e.next() }.unwrap_or_default())
+        .collect()
 }

@@ -1,0 +1,90 @@
+//! Protocol errors: each says what happened and in which phase.
+
+use crate::channel::ChannelError;
+use crate::ot::OtError;
+use std::fmt;
+
+/// Where in the protocol an error happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Handshake,
+    ObliviousTransfer,
+    GarblerInputs,
+    GarbledTables,
+    OutputDecoding,
+    OutputReturn,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Handshake => "the handshake",
+            Phase::ObliviousTransfer => "oblivious transfer of the evaluator's input labels",
+            Phase::GarblerInputs => "transfer of the garbler's input labels",
+            Phase::GarbledTables => "the garbled-table stream",
+            Phase::OutputDecoding => "output decoding",
+            Phase::OutputReturn => "the return of the outputs to the garbler",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("during {phase}: {source}")]
+    Channel { phase: Phase, source: ChannelError },
+    #[error("the peer is not a Yao party: it opened with bytes {found:02x?} instead of the Yao magic")]
+    NotYao { found: Vec<u8> },
+    #[error("the peer speaks Yao protocol version {theirs}, this party speaks version {ours}")]
+    Version { ours: u16, theirs: u16 },
+    #[error("both parties are {role}s; one must be the garbler and the other the evaluator")]
+    SameRole { role: &'static str },
+    #[error("the peer sent an unknown role byte {0}")]
+    UnknownRole(u8),
+    #[error(
+        "the peer has a different circuit: this party's circuit id is {ours}, the peer's is {theirs} \
+         (both must load the same circuit with the same options)"
+    )]
+    CircuitMismatch { ours: String, theirs: String },
+    #[error("during {phase}: {source}")]
+    Ot { phase: Phase, source: OtError },
+    #[error("{0}")]
+    Garbling(String),
+    #[error(
+        "the evaluator returned a label for bit {bit} of output `{output}` that is neither of its two \
+         labels: the peer sent garbage or evaluated a different garbling"
+    )]
+    ForgedOutput { output: String, bit: usize },
+    #[error("the garbler rejected the outputs this party returned (they did not match its garbling)")]
+    OutputsRejected,
+    #[error("the peer sent an unexpected message byte {found} during {phase} (expected {expected})")]
+    Unexpected { phase: Phase, found: u8, expected: &'static str },
+    #[error("input group {group} of the {party} takes {expected} bits, but {found} were given")]
+    InputWidth { party: &'static str, group: String, expected: usize, found: usize },
+}
+
+impl ProtocolError {
+    /// True when the peer went away or went silent, rather than misbehaving.
+    pub fn is_disconnect(&self) -> bool {
+        matches!(
+            self,
+            ProtocolError::Channel { source: ChannelError::Closed | ChannelError::Timeout(_), .. }
+        )
+    }
+}
+
+/// Attaches the phase to channel errors: `ch.recv_u64().during(Phase::X)?`.
+pub(crate) trait During<T> {
+    fn during(self, phase: Phase) -> Result<T, ProtocolError>;
+}
+
+impl<T> During<T> for Result<T, ChannelError> {
+    fn during(self, phase: Phase) -> Result<T, ProtocolError> {
+        self.map_err(|source| ProtocolError::Channel { phase, source })
+    }
+}
+
+impl<T> During<T> for Result<T, OtError> {
+    fn during(self, phase: Phase) -> Result<T, ProtocolError> {
+        self.map_err(|source| ProtocolError::Ot { phase, source })
+    }
+}

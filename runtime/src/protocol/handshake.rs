@@ -1,0 +1,66 @@
+//! The handshake: each party sends one fixed-size hello and checks the
+//! peer's. Both send before either reads, so both see the same mismatch and
+//! both report it, naming both circuit ids.
+
+use super::error::{During, Phase, ProtocolError};
+use crate::channel::Channel;
+use yao_compiler::ir::CircuitId;
+
+/// Eight bytes that no other protocol starts with, so that talking to the
+/// wrong port fails at once with a clear message.
+pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
+/// Bumped on every incompatible change of the wire format.
+pub const VERSION: u16 = 1;
+
+/// A party's role in the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Garbler = 1,
+    Evaluator = 2,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Garbler => "garbler",
+            Role::Evaluator => "evaluator",
+        }
+    }
+}
+
+const HELLO_LEN: usize = 8 + 2 + 1 + 32;
+
+/// Sends our hello, reads the peer's and checks magic, version, roles and
+/// circuit id, in that order.
+pub fn handshake(ch: &mut impl Channel, role: Role, id: &CircuitId) -> Result<(), ProtocolError> {
+    let mut hello = [0u8; HELLO_LEN];
+    hello[..8].copy_from_slice(&MAGIC);
+    hello[8..10].copy_from_slice(&VERSION.to_le_bytes());
+    hello[10] = role as u8;
+    hello[11..].copy_from_slice(&id.0);
+    ch.write_all(&hello).during(Phase::Handshake)?;
+    ch.flush().during(Phase::Handshake)?;
+
+    let mut peer = [0u8; HELLO_LEN];
+    // Read the magic first, so that a peer that is not Yao at all is named as
+    // such even when it sends fewer bytes than a whole hello.
+    ch.read_exact(&mut peer[..8]).during(Phase::Handshake)?;
+    if peer[..8] != MAGIC {
+        return Err(ProtocolError::NotYao { found: peer[..8].to_vec() });
+    }
+    ch.read_exact(&mut peer[8..]).during(Phase::Handshake)?;
+    let version = u16::from_le_bytes([peer[8], peer[9]]);
+    if version != VERSION {
+        return Err(ProtocolError::Version { ours: VERSION, theirs: version });
+    }
+    match peer[10] {
+        r if r == role as u8 => return Err(ProtocolError::SameRole { role: role.name() }),
+        1 | 2 => {}
+        other => return Err(ProtocolError::UnknownRole(other)),
+    }
+    let theirs = CircuitId(peer[11..].try_into().expect("32 bytes"));
+    if theirs != *id {
+        return Err(ProtocolError::CircuitMismatch { ours: id.to_hex(), theirs: theirs.to_hex() });
+    }
+    Ok(())
+}

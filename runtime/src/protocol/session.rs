@@ -1,0 +1,338 @@
+//! Garbler and evaluator sessions: one handshake and one base-OT setup, then
+//! any number of executions of the circuit on fresh inputs.
+
+use super::error::{During, Phase, ProtocolError};
+use super::handshake::{handshake, Role};
+use crate::block::{Block, Delta};
+use crate::channel::{Channel, Traffic};
+use crate::evaluator::Evaluator;
+use crate::garbler::Garbler;
+use crate::ot::{CotReceiver, CotSender};
+use std::time::{Duration, Instant};
+use yao_compiler::ir::{Circuit, Party};
+
+/// Sent by the garbler before each execution and at the end of the session,
+/// so the evaluator can tell "another execution" from "goodbye".
+const EXECUTE: u8 = 1;
+const GOODBYE: u8 = 0;
+/// The garbler's verdict on the output labels the evaluator returned.
+const ACCEPTED: u8 = 0;
+const REJECTED: u8 = 1;
+
+/// What one execution cost, for `--json` reports and benchmarks.
+#[derive(Clone, Debug, Default)]
+pub struct ExecutionStats {
+    pub and_gates: u64,
+    /// Bytes this party sent and received during the execution.
+    pub traffic: Traffic,
+    pub ot: Duration,
+    pub inputs: Duration,
+    pub tables: Duration,
+    pub outputs: Duration,
+}
+
+impl ExecutionStats {
+    pub fn total(&self) -> Duration {
+        self.ot + self.inputs + self.tables + self.outputs
+    }
+}
+
+/// Groups of `party` in circuit order, with their widths.
+fn groups_of(circuit: &Circuit, party: Party) -> Vec<(usize, usize)> {
+    (0..circuit.inputs.len())
+        .filter(|&k| circuit.inputs[k].party == party)
+        .map(|k| (k, circuit.inputs[k].wires.len()))
+        .collect()
+}
+
+fn check_widths(circuit: &Circuit, party: Party, inputs: &[Vec<bool>]) -> Result<(), ProtocolError> {
+    let groups = groups_of(circuit, party);
+    if groups.len() != inputs.len() {
+        return Err(ProtocolError::InputWidth {
+            party: party.name(),
+            group: format!("count (the {party} has {} groups)", groups.len()),
+            expected: groups.len(),
+            found: inputs.len(),
+        });
+    }
+    for ((k, width), bits) in groups.iter().zip(inputs) {
+        if *width != bits.len() {
+            return Err(ProtocolError::InputWidth {
+                party: party.name(),
+                group: format!("`{}`", circuit.inputs[*k].name),
+                expected: *width,
+                found: bits.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn total_output_bits(circuit: &Circuit) -> usize {
+    circuit.outputs.iter().map(|o| o.wires.len()).sum()
+}
+
+fn pack(bits: impl Iterator<Item = bool>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, b) in bits.enumerate() {
+        if i % 8 == 0 {
+            out.push(0);
+        }
+        *out.last_mut().expect("pushed above") |= (b as u8) << (i % 8);
+    }
+    out
+}
+
+fn unpack(bytes: &[u8], n: usize) -> Vec<bool> {
+    (0..n).map(|i| bytes[i / 8] >> (i % 8) & 1 == 1).collect()
+}
+
+/// Splits `flat` into groups of the outputs' widths.
+fn split_outputs<T: Clone>(circuit: &Circuit, flat: &[T]) -> Vec<Vec<T>> {
+    let mut at = 0;
+    circuit
+        .outputs
+        .iter()
+        .map(|o| {
+            at += o.wires.len();
+            flat[at - o.wires.len()..at].to_vec()
+        })
+        .collect()
+}
+
+/// The garbler's side of a session.
+pub struct GarblerSession<'c, C: Channel> {
+    ch: C,
+    circuit: &'c Circuit,
+    delta: Delta,
+    ot: CotSender,
+}
+
+impl<'c, C: Channel> GarblerSession<'c, C> {
+    /// Handshake and base OTs.
+    pub fn start(mut ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        handshake(&mut ch, Role::Garbler, &circuit.id())?;
+        let delta = Delta::random();
+        let ot = CotSender::setup(&mut ch, &delta).during(Phase::ObliviousTransfer)?;
+        Ok(GarblerSession { ch, circuit, delta, ot })
+    }
+
+    /// One execution. `inputs` holds the bits of the garbler's input groups
+    /// in circuit order; returns the outputs the evaluator decoded (checked:
+    /// every output label it returns must be one of the two labels of that
+    /// output wire, so garbage from the peer cannot pass as an output).
+    pub fn execute(&mut self, inputs: &[Vec<bool>]) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
+        let circuit = self.circuit;
+        check_widths(circuit, Party::Garbler, inputs)?;
+        let start_traffic = self.ch.traffic();
+        let mut stats = ExecutionStats::default();
+        let mut clock = Instant::now();
+        let mut lap = |d: &mut Duration| {
+            *d = clock.elapsed();
+            clock = Instant::now();
+        };
+
+        self.ch.write_all(&[EXECUTE]).during(Phase::ObliviousTransfer)?;
+        let mut garbler = Garbler::new(circuit, self.delta.clone());
+        let evaluator_groups = groups_of(circuit, Party::Evaluator);
+        let n: usize = evaluator_groups.iter().map(|g| g.1).sum();
+        let zero_labels = self.ot.extend(&mut self.ch, n).during(Phase::ObliviousTransfer)?;
+        let mut at = 0;
+        for &(k, width) in &evaluator_groups {
+            garbler
+                .set_input_zero_labels(k, &zero_labels[at..at + width])
+                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            at += width;
+        }
+        lap(&mut stats.ot);
+
+        for ((k, _), bits) in groups_of(circuit, Party::Garbler).into_iter().zip(inputs) {
+            let labels = garbler.encode_input(k, bits).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            self.ch.send_blocks(&labels).during(Phase::GarblerInputs)?;
+        }
+        lap(&mut stats.inputs);
+
+        let mut tables = Vec::new();
+        while garbler.garble_batch(&mut tables) {
+            stats.and_gates += tables.len() as u64 / 2;
+            self.ch.send_blocks(&tables).during(Phase::GarbledTables)?;
+            tables.clear();
+        }
+        lap(&mut stats.tables);
+
+        let decoding = garbler.decoding_bits();
+        self.ch.write_all(&pack(decoding.iter().flatten().copied())).during(Phase::OutputDecoding)?;
+        self.ch.flush().during(Phase::OutputDecoding)?;
+
+        let zero_labels: Vec<Block> = garbler.output_zero_labels().into_iter().flatten().collect();
+        let mut returned = vec![Block::ZERO; zero_labels.len()];
+        self.ch.recv_blocks(&mut returned).during(Phase::OutputReturn)?;
+        let delta = self.delta.block();
+        let mut bits = Vec::with_capacity(returned.len());
+        for (i, (&label, &zero)) in returned.iter().zip(&zero_labels).enumerate() {
+            if label == zero {
+                bits.push(false);
+            } else if label == zero ^ delta {
+                bits.push(true);
+            } else {
+                self.ch.write_all(&[REJECTED]).during(Phase::OutputReturn)?;
+                self.ch.flush().during(Phase::OutputReturn)?;
+                let (output, bit) = locate_output_bit(circuit, i);
+                return Err(ProtocolError::ForgedOutput { output, bit });
+            }
+        }
+        self.ch.write_all(&[ACCEPTED]).during(Phase::OutputReturn)?;
+        self.ch.flush().during(Phase::OutputReturn)?;
+        lap(&mut stats.outputs);
+        stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        Ok((split_outputs(circuit, &bits), stats))
+    }
+
+    /// Tells the evaluator that no execution follows.
+    pub fn finish(mut self) -> Result<(), ProtocolError> {
+        self.ch.write_all(&[GOODBYE]).during(Phase::Handshake)?;
+        self.ch.flush().during(Phase::Handshake)
+    }
+}
+
+/// The evaluator's side of a session.
+pub struct EvaluatorSession<'c, C: Channel> {
+    ch: C,
+    circuit: &'c Circuit,
+    ot: CotReceiver,
+}
+
+impl<'c, C: Channel> EvaluatorSession<'c, C> {
+    /// Handshake and base OTs.
+    pub fn start(mut ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        handshake(&mut ch, Role::Evaluator, &circuit.id())?;
+        let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
+        Ok(EvaluatorSession { ch, circuit, ot })
+    }
+
+    /// One execution. `inputs` holds the bits of the evaluator's input
+    /// groups in circuit order; returns the outputs.
+    pub fn execute(&mut self, inputs: &[Vec<bool>]) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
+        let circuit = self.circuit;
+        check_widths(circuit, Party::Evaluator, inputs)?;
+        let start_traffic = self.ch.traffic();
+        let mut stats = ExecutionStats::default();
+        let mut clock = Instant::now();
+        let mut lap = |d: &mut Duration| {
+            *d = clock.elapsed();
+            clock = Instant::now();
+        };
+
+        let mut marker = [0u8];
+        self.ch.read_exact(&mut marker).during(Phase::ObliviousTransfer)?;
+        match marker[0] {
+            EXECUTE => {}
+            GOODBYE => return Err(ProtocolError::Unexpected {
+                phase: Phase::ObliviousTransfer,
+                found: GOODBYE,
+                expected: "the start of an execution; the garbler ended the session",
+            }),
+            other => return Err(ProtocolError::Unexpected {
+                phase: Phase::ObliviousTransfer,
+                found: other,
+                expected: "the start of an execution",
+            }),
+        }
+        let mut evaluator = Evaluator::new(circuit);
+        let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
+        let labels = self.ot.extend(&mut self.ch, &choices).during(Phase::ObliviousTransfer)?;
+        let mut at = 0;
+        for (k, width) in groups_of(circuit, Party::Evaluator) {
+            evaluator
+                .set_input_labels(k, &labels[at..at + width])
+                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            at += width;
+        }
+        lap(&mut stats.ot);
+
+        for (k, width) in groups_of(circuit, Party::Garbler) {
+            let mut labels = vec![Block::ZERO; width];
+            self.ch.recv_blocks(&mut labels).during(Phase::GarblerInputs)?;
+            evaluator.set_input_labels(k, &labels).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+        }
+        lap(&mut stats.inputs);
+
+        let mut tables = Vec::new();
+        loop {
+            let n = evaluator.next_batch_len();
+            if n == 0 {
+                break;
+            }
+            tables.resize(n, Block::ZERO);
+            self.ch.recv_blocks(&mut tables).during(Phase::GarbledTables)?;
+            evaluator.eval_batch(&tables).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            stats.and_gates += n as u64 / 2;
+        }
+        lap(&mut stats.tables);
+
+        let n_out = total_output_bits(circuit);
+        let mut packed = vec![0u8; n_out.div_ceil(8)];
+        self.ch.read_exact(&mut packed).during(Phase::OutputDecoding)?;
+        let decoding = split_outputs(circuit, &unpack(&packed, n_out));
+        let outputs = evaluator.decode(&decoding).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+
+        let labels: Vec<Block> = evaluator.output_labels().into_iter().flatten().collect();
+        self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
+        self.ch.flush().during(Phase::OutputReturn)?;
+        self.ch.read_exact(&mut marker).during(Phase::OutputReturn)?;
+        match marker[0] {
+            ACCEPTED => {}
+            REJECTED => return Err(ProtocolError::OutputsRejected),
+            other => {
+                return Err(ProtocolError::Unexpected {
+                    phase: Phase::OutputReturn,
+                    found: other,
+                    expected: "the garbler's verdict on the outputs",
+                })
+            }
+        }
+        lap(&mut stats.outputs);
+        stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        Ok((outputs, stats))
+    }
+
+    /// Waits for the garbler's goodbye.
+    pub fn finish(mut self) -> Result<(), ProtocolError> {
+        let mut marker = [0u8];
+        self.ch.read_exact(&mut marker).during(Phase::Handshake)?;
+        if marker[0] != GOODBYE {
+            return Err(ProtocolError::Unexpected {
+                phase: Phase::Handshake,
+                found: marker[0],
+                expected: "the garbler's goodbye",
+            });
+        }
+        Ok(())
+    }
+}
+
+fn traffic_since(start: Traffic, now: Traffic) -> Traffic {
+    Traffic { sent: now.sent - start.sent, received: now.received - start.received }
+}
+
+/// Output group name and bit index of the `i`-th output bit overall.
+fn locate_output_bit(circuit: &Circuit, mut i: usize) -> (String, usize) {
+    for o in &circuit.outputs {
+        if i < o.wires.len() {
+            return (o.name.clone(), i);
+        }
+        i -= o.wires.len();
+    }
+    (String::from("?"), i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips() {
+        let bits: Vec<bool> = (0..19).map(|i| i % 3 == 0).collect();
+        assert_eq!(unpack(&pack(bits.iter().copied()), 19), bits);
+    }
+}

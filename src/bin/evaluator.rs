@@ -1,0 +1,45 @@
+//! `evaluator`: the evaluating party. Connects, evaluates, and prints the outputs.
+
+use anyhow::Result;
+use clap::Parser;
+use yao::circuit_file::CircuitArgs;
+use yao::outputs::OutputArgs;
+use yao::party::{self, InputArgs, NetArgs};
+use yao_compiler::Party;
+
+#[derive(Parser)]
+#[command(name = "evaluator", version, about = "The evaluator of a Yao two-party computation")]
+struct Cli {
+    #[command(flatten)]
+    circuit: CircuitArgs,
+    /// The garbler's address.
+    #[arg(long, default_value = "127.0.0.1:7000")]
+    connect: String,
+    /// The evaluator's inputs: `NAME=VALUE` or bare values in input order.
+    #[arg(long, alias = "input", num_args = 0.., value_name = "V")]
+    evaluator: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    net: NetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let circuit = cli.circuit.load()?;
+    let values = party::with_input_file(cli.evaluator, &cli.input)?;
+    let inputs = party::party_inputs(&circuit, Party::Evaluator, &values)?;
+    let timeout = cli.net.timeout()?;
+    let stream = party::connect(&cli.connect, timeout)?;
+    let (out, stats) = party::evaluate_session(stream, &circuit, &inputs, timeout)?;
+    party::report(&circuit, &out, &stats, cli.output);
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `garbler`: the garbling party. Listens, garbles, and prints the outputs.
+
+use anyhow::Result;
+use clap::Parser;
+use yao::circuit_file::CircuitArgs;
+use yao::outputs::OutputArgs;
+use yao::party::{self, InputArgs, NetArgs};
+use yao_compiler::Party;
+
+#[derive(Parser)]
+#[command(name = "garbler", version, about = "The garbler of a Yao two-party computation")]
+struct Cli {
+    #[command(flatten)]
+    circuit: CircuitArgs,
+    /// Address to listen on, e.g. 0.0.0.0:7000 (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:7000")]
+    listen: String,
+    /// The garbler's inputs: `NAME=VALUE` or bare values in input order.
+    #[arg(long, alias = "input", num_args = 0.., value_name = "V")]
+    garbler: Vec<String>,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Serve this many evaluator sessions in a row, then exit.
+    #[arg(long, default_value_t = 1)]
+    sessions: u64,
+    #[command(flatten)]
+    net: NetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let circuit = cli.circuit.load()?;
+    let values = party::with_input_file(cli.garbler, &cli.input)?;
+    let inputs = party::party_inputs(&circuit, Party::Garbler, &values)?;
+    let timeout = cli.net.timeout()?;
+    let listener = party::listen(&cli.listen)?;
+    for _ in 0..cli.sessions {
+        let (stream, peer) = listener.accept()?;
+        eprintln!("garbler: evaluator connected from {peer}");
+        let (out, stats) = party::garble_session(stream, &circuit, &inputs, timeout)?;
+        party::report(&circuit, &out, &stats, cli.output);
+    }
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! Running one party over TCP: listening or connecting (with retries), the
+//! session, and the report printed at the end. Shared by the `garbler` and
+//! `evaluator` binaries and by `yao run`.
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use serde_json::json;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use yao_compiler::{Circuit, Party};
+use yao_runtime::protocol::{EvaluatorSession, ExecutionStats, GarblerSession};
+use yao_runtime::TcpChannel;
+
+use crate::inputs;
+use crate::outputs::{self, OutputArgs};
+
+/// Options both party binaries share.
+#[derive(Args, Debug, Clone)]
+pub struct NetArgs {
+    /// Give up on a peer that sends nothing for this many seconds (and on
+    /// connecting after this long).
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub timeout: f64,
+}
+
+impl NetArgs {
+    pub fn timeout(&self) -> Result<Duration> {
+        Duration::try_from_secs_f64(self.timeout)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| anyhow!("--timeout must be a positive number of seconds, not {}", self.timeout))
+    }
+}
+
+/// A party's own input values: on the command line or in a JSON file.
+#[derive(Args, Debug, Clone, Default)]
+pub struct InputArgs {
+    /// A JSON object mapping input names to values, e.g. `{"alice": 42}`.
+    #[arg(long, value_name = "FILE")]
+    pub input_file: Option<PathBuf>,
+}
+
+/// Reads `--input-file` into `NAME=VALUE` strings, appended to `values`.
+pub fn with_input_file(mut values: Vec<String>, args: &InputArgs) -> Result<Vec<String>> {
+    let Some(path) = &args.input_file else { return Ok(values) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("`{}` is not valid JSON", path.display()))?;
+    let serde_json::Value::Object(map) = json else {
+        bail!("`{}` must hold a JSON object mapping input names to values", path.display());
+    };
+    for (name, v) in map {
+        values.push(format!("{name}={}", json_to_text(&v)));
+    }
+    Ok(values)
+}
+
+fn json_to_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => {
+            format!("[{}]", items.iter().map(json_to_text).collect::<Vec<_>>().join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The bits of `party`'s groups, in circuit order, from user values.
+pub fn party_inputs(circuit: &Circuit, party: Party, values: &[String]) -> Result<Vec<Vec<bool>>> {
+    Ok(inputs::assign(circuit, party, values)?.into_values().collect())
+}
+
+/// Binds `addr`; prints the bound address on stderr so that a caller that
+/// asked for port 0 can find it.
+pub fn listen(addr: &str) -> Result<TcpListener> {
+    let listener = TcpListener::bind(addr).with_context(|| format!("cannot listen on `{addr}`"))?;
+    let local = listener.local_addr()?;
+    eprintln!("garbler: listening on {local}");
+    Ok(listener)
+}
+
+/// Connects to `addr`, retrying with exponential back-off (10 ms doubling to
+/// 500 ms) until `timeout`: the garbler may not be listening yet.
+pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
+    let targets: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .with_context(|| format!("`{addr}` is not a host:port address"))?
+        .collect();
+    let deadline = Instant::now() + timeout;
+    let mut wait = Duration::from_millis(10);
+    loop {
+        let mut last = None;
+        for t in &targets {
+            match TcpStream::connect_timeout(t, timeout) {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        if Instant::now() + wait > deadline {
+            let e = last.map(|e| e.to_string()).unwrap_or_else(|| "no address".into());
+            bail!("cannot connect to the garbler at `{addr}` within {timeout:?}: {e}");
+        }
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(Duration::from_millis(500));
+    }
+}
+
+/// Runs the garbler's side of one session on an accepted connection.
+pub fn garble_session(
+    stream: TcpStream,
+    circuit: &Circuit,
+    inputs: &[Vec<bool>],
+    timeout: Duration,
+) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    let ch = TcpChannel::new(stream, Some(timeout))?;
+    let mut session = GarblerSession::start(ch, circuit).context("garbler")?;
+    let result = session.execute(inputs).context("garbler")?;
+    session.finish().context("garbler")?;
+    Ok(result)
+}
+
+/// Runs the evaluator's side of one session on a connected stream.
+pub fn evaluate_session(
+    stream: TcpStream,
+    circuit: &Circuit,
+    inputs: &[Vec<bool>],
+    timeout: Duration,
+) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    let ch = TcpChannel::new(stream, Some(timeout))?;
+    let mut session = EvaluatorSession::start(ch, circuit).context("evaluator")?;
+    let result = session.execute(inputs).context("evaluator")?;
+    session.finish().context("evaluator")?;
+    Ok(result)
+}
+
+/// Prints the outputs; with `--json`, one object with the outputs and the
+/// cost of the execution.
+pub fn report(circuit: &Circuit, outputs_bits: &[Vec<bool>], stats: &ExecutionStats, args: OutputArgs) {
+    if !args.json {
+        outputs::print(circuit, outputs_bits, args);
+        return;
+    }
+    let values = outputs::decode(circuit, outputs_bits);
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let report = json!({
+        "outputs": outputs::to_json(&values, args.hex),
+        "and_gates": stats.and_gates,
+        "bytes_sent": stats.traffic.sent,
+        "bytes_received": stats.traffic.received,
+        "ms": {
+            "ot": ms(stats.ot),
+            "inputs": ms(stats.inputs),
+            "tables": ms(stats.tables),
+            "outputs": ms(stats.outputs),
+            "total": ms(stats.total()),
+        },
+    });
+    println!("{report}");
+}
