@@ -10,7 +10,9 @@ pub mod channel;
 pub mod evaluator;
 pub mod garbler;
 pub mod hash;
+pub mod local;
 pub mod ot;
+pub mod plan;
 
 pub use block::{Block, Delta};
 pub use channel::{Channel, ChannelError, MemChannel, TcpChannel};
