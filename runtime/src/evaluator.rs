@@ -15,10 +15,11 @@
 
 use crate::block::Block;
 use crate::channel::{Channel, ChannelError};
-use crate::garbler::run_free_gates;
+use crate::garbler::{new_labels, run_free_gates};
+use crate::lane::{lanes, lanes_mut};
 use crate::hash::{and_tweak, Tccr};
-use crate::ir::{Circuit, IrError};
-use crate::plan::{AndOp, Plan, NO_SLOT};
+use crate::ir::Circuit;
+use crate::plan::{AndOp, Plan, PlanError, NO_SLOT};
 use std::sync::Arc;
 use zeroize::Zeroize;
 
@@ -55,8 +56,8 @@ pub enum EvalError {
         expected: usize,
         found: usize,
     },
-    #[error("invalid circuit: {0}")]
-    Circuit(#[from] IrError),
+    #[error("cannot evaluate this circuit: {0}")]
+    Circuit(#[from] PlanError),
     #[error("while receiving garbled tables: {0}")]
     Channel(#[from] ChannelError),
 }
@@ -92,7 +93,7 @@ impl Evaluator {
     pub fn from_plan(plan: Arc<Plan>) -> Evaluator {
         let cap = 2 * plan.max_step_ands();
         Evaluator {
-            labels: vec![Block::ZERO; plan.num_slots()],
+            labels: new_labels(plan.num_slots()),
             inputs_set: vec![false; plan.inputs().len()],
             plan,
             hash: Tccr::new(),
@@ -266,25 +267,27 @@ fn eval_ands(
         buf_out.resize(2 * n, Block::ZERO);
     }
     let (buf_in, buf_out) = (&mut buf_in[..2 * n], &mut buf_out[..2 * n]);
-    for (x, g) in buf_in.chunks_exact_mut(2).zip(ands) {
-        x[0] = labels[g.a as usize];
-        x[1] = labels[g.b as usize];
+    {
+        let l = lanes(labels);
+        for (x, g) in lanes_mut(buf_in).chunks_exact_mut(2).zip(ands) {
+            x[0] = l[g.a as usize];
+            x[1] = l[g.b as usize];
+        }
     }
     // Block m belongs to AND first_and + m/2, half m % 2.
     let t0 = and_tweak(first_and, 0);
     hash.hash_many(buf_in, buf_out, |m| t0 + m as u128);
-    for (((x, h), g), t) in buf_in
+    let l = lanes_mut(labels);
+    for (((x, h), g), t) in lanes(buf_in)
         .chunks_exact(2)
-        .zip(buf_out.chunks_exact(2))
+        .zip(lanes(buf_out).chunks_exact(2))
         .zip(ands)
-        .zip(tables.chunks_exact(2))
+        .zip(lanes(tables).chunks_exact(2))
     {
-        let (a, b) = (x[0], x[1]);
-        let sa = Block::mask(a.lsb());
-        let sb = Block::mask(b.lsb());
-        let wg = h[0] ^ (sa & t[0]);
-        let we = h[1] ^ (sb & (t[1] ^ a));
-        labels[g.out as usize] = wg ^ we;
+        let a = x[0];
+        let wg = h[0].xor(a.colour_mask().and(t[0]));
+        let we = h[1].xor(x[1].colour_mask().and(t[1].xor(a)));
+        l[g.out as usize] = wg.xor(we);
     }
 }
 

@@ -32,8 +32,9 @@
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, ChannelError};
 use crate::hash::{and_tweak, Tccr};
-use crate::ir::{Circuit, IrError, Party};
-use crate::plan::{AndOp, FreeOp, Plan, NO_SLOT};
+use crate::ir::{Circuit, Party};
+use crate::lane::{lane, lanes, lanes_mut};
+use crate::plan::{AndOp, FreeOp, Plan, PlanError, NO_SLOT, PUBLIC_SLOT};
 use std::sync::Arc;
 use zeroize::Zeroize;
 
@@ -58,8 +59,8 @@ pub enum GarbleError {
     AlreadyStarted,
     #[error("the circuit takes {expected} input groups but {found} were given")]
     InputCount { expected: usize, found: usize },
-    #[error("invalid circuit: {0}")]
-    Circuit(#[from] IrError),
+    #[error("cannot garble this circuit: {0}")]
+    Circuit(#[from] PlanError),
 }
 
 /// Garbles one circuit, one step at a time. Holds `Delta` and the zero-labels
@@ -109,7 +110,7 @@ impl Garbler {
             .collect();
         let cap = 4 * plan.max_step_ands();
         Garbler {
-            labels: vec![Block::ZERO; plan.num_slots()],
+            labels: new_labels(plan.num_slots()),
             plan,
             delta,
             hash: Tccr::new(),
@@ -277,20 +278,22 @@ fn output_bits(plan: &Plan, labels: &[Block]) -> Vec<Vec<bool>> {
         .collect()
 }
 
-/// Runs free gates: XOR of labels, NOT as XOR with `offset`, constants as
-/// `PUBLIC_LABEL ^ value*offset`. The garbler passes `Delta`, the evaluator
-/// zero (for it, NOT copies and every constant is `PUBLIC_LABEL`).
+/// A label array with the two reserved slots filled (see [`crate::plan`]).
+pub(crate) fn new_labels(n: usize) -> Vec<Block> {
+    let mut v = vec![Block::ZERO; n.max(2)];
+    v[PUBLIC_SLOT as usize] = PUBLIC_LABEL;
+    v
+}
+
+/// Runs free gates: `out = L[a] ^ L[b] ^ flip*offset`, one formula for XOR,
+/// NOT and constants (see [`FreeOp`]), no branch. The garbler passes
+/// `Delta` as `offset`, the evaluator zero (for it NOT is a copy and every
+/// constant is `PUBLIC_LABEL`).
 pub(crate) fn run_free_gates(labels: &mut [Block], ops: &[FreeOp], offset: Block) {
+    let offs = [lane(Block::ZERO), lane(offset)];
+    let l = lanes_mut(labels);
     for op in ops {
-        match *op {
-            FreeOp::Xor { a, b, out } => {
-                labels[out as usize] = labels[a as usize] ^ labels[b as usize]
-            }
-            FreeOp::Not { a, out } => labels[out as usize] = labels[a as usize] ^ offset,
-            FreeOp::Const { value, out } => {
-                labels[out as usize] = PUBLIC_LABEL ^ (Block::mask(value) & offset)
-            }
-        }
+        l[op.out() as usize] = l[op.a as usize].xor(l[op.b as usize]).xor(offs[op.flip()]);
     }
 }
 
@@ -313,31 +316,36 @@ fn garble_ands(
         buf_out.resize(4 * n, Block::ZERO);
     }
     let (buf_in, buf_out) = (&mut buf_in[..4 * n], &mut buf_out[..4 * n]);
-    for (x, g) in buf_in.chunks_exact_mut(4).zip(ands) {
-        let a0 = labels[g.a as usize];
-        let b0 = labels[g.b as usize];
-        x[0] = a0;
-        x[1] = a0 ^ d;
-        x[2] = b0;
-        x[3] = b0 ^ d;
+    let dl = lane(d);
+    {
+        let l = lanes(labels);
+        for (x, g) in lanes_mut(buf_in).chunks_exact_mut(4).zip(ands) {
+            let a0 = l[g.a as usize];
+            let b0 = l[g.b as usize];
+            x[0] = a0;
+            x[1] = a0.xor(dl);
+            x[2] = b0;
+            x[3] = b0.xor(dl);
+        }
     }
     // Block m of the buffer belongs to AND first_and + m/4, half (m/2) % 2.
     let t0 = and_tweak(first_and, 0);
     hash.hash_many(buf_in, buf_out, |m| t0 + (m as u128 >> 1));
-    for (((x, h), g), t) in buf_in
+    let l = lanes_mut(labels);
+    for (((x, h), g), t) in lanes(buf_in)
         .chunks_exact(4)
-        .zip(buf_out.chunks_exact(4))
+        .zip(lanes(buf_out).chunks_exact(4))
         .zip(ands)
-        .zip(tables.chunks_exact_mut(2))
+        .zip(lanes_mut(tables).chunks_exact_mut(2))
     {
         let (a0, b0) = (x[0], x[2]);
-        let pa = Block::mask(a0.lsb());
-        let pb = Block::mask(b0.lsb());
-        let tg = h[0] ^ h[1] ^ (pb & d);
-        let wg = h[0] ^ (pa & tg);
-        let te = h[2] ^ h[3] ^ a0;
-        let we = h[2] ^ (pb & (te ^ a0));
-        labels[g.out as usize] = wg ^ we;
+        let pa = a0.colour_mask();
+        let pb = b0.colour_mask();
+        let tg = h[0].xor(h[1]).xor(pb.and(dl));
+        let wg = h[0].xor(pa.and(tg));
+        let te = h[2].xor(h[3]).xor(a0);
+        let we = h[2].xor(pb.and(te.xor(a0)));
+        l[g.out as usize] = wg.xor(we);
         t[0] = tg;
         t[1] = te;
     }

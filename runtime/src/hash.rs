@@ -69,6 +69,9 @@ pub fn and_tweak(k: u64, half: u64) -> u128 {
 #[derive(Clone)]
 pub struct Tccr {
     aes: Aes128Enc,
+    /// The VAES-256 path, when the CPU has it (see [`crate::vaes`]).
+    #[cfg(target_arch = "x86_64")]
+    wide: Option<crate::vaes::Keys>,
 }
 
 impl Default for Tccr {
@@ -84,10 +87,32 @@ impl std::fmt::Debug for Tccr {
 }
 
 impl Tccr {
+    /// The fastest path this CPU supports.
     pub fn new() -> Tccr {
         Tccr {
             aes: Aes128Enc::new(&Array::from(FIXED_KEY)),
+            #[cfg(target_arch = "x86_64")]
+            wide: crate::vaes::Keys::new(FIXED_KEY),
         }
+    }
+
+    /// Only the `aes` crate's own backends (AES-NI, VAES when its detection
+    /// allows, or its constant-time software path): for tests and comparison.
+    pub fn portable() -> Tccr {
+        Tccr {
+            aes: Aes128Enc::new(&Array::from(FIXED_KEY)),
+            #[cfg(target_arch = "x86_64")]
+            wide: None,
+        }
+    }
+
+    /// Which AES path runs: `"vaes256"` or `"aes-crate"`.
+    pub fn backend(&self) -> &'static str {
+        #[cfg(target_arch = "x86_64")]
+        if self.wide.is_some() {
+            return "vaes256";
+        }
+        "aes-crate"
     }
 
     /// `out[m] = H(input[m], tweak(m))` for every `m`, many blocks per AES
@@ -96,6 +121,10 @@ impl Tccr {
     #[inline]
     pub fn hash_many(&self, input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
         let n = input.len().min(out.len());
+        #[cfg(target_arch = "x86_64")]
+        if let Some(w) = &self.wide {
+            return w.tccr(&input[..n], &mut out[..n], tweak);
+        }
         self.aes.encrypt_with_backend(TccrJob {
             input: &input[..n],
             out: &mut out[..n],
@@ -113,6 +142,10 @@ impl Tccr {
     /// Raw fixed-key AES over `blocks` in place (the hardware ceiling the
     /// benchmarks compare against).
     pub fn permute_in_place(&self, blocks: &mut [Block]) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(w) = &self.wide {
+            return w.permute(blocks);
+        }
         self.aes.encrypt_blocks(as_aes_blocks_mut(blocks));
     }
 }
@@ -233,17 +266,50 @@ mod tests {
             aes.encrypt_block(&mut b);
             u128::from_le_bytes(b.0)
         };
-        let h = Tccr::new();
-        for n in [0usize, 1, 7, 8, 9, 29, 30, 31, 61, 100] {
-            let input: Vec<Block> = (0..n).map(|_| Block::random()).collect();
-            let mut out = vec![Block::ZERO; n];
-            h.hash_many(&input, &mut out, |m| 1000 + m as u128 / 2);
-            for m in 0..n {
-                let x = input[m].0;
-                let t = 1000 + m as u128 / 2;
-                assert_eq!(out[m].0, pi(pi(x) ^ t) ^ pi(x), "n={n} m={m}");
-                assert_eq!(out[m], h.hash(input[m], t));
+        for h in [Tccr::new(), Tccr::portable()] {
+            for n in [
+                0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 29, 30, 31, 33, 61, 100,
+            ] {
+                let input: Vec<Block> = (0..n).map(|_| Block::random()).collect();
+                let mut out = vec![Block::ZERO; n];
+                h.hash_many(&input, &mut out, |m| 1000 + m as u128 / 2);
+                for m in 0..n {
+                    let x = input[m].0;
+                    let t = 1000 + m as u128 / 2;
+                    assert_eq!(out[m].0, pi(pi(x) ^ t) ^ pi(x), "n={n} m={m}");
+                    assert_eq!(out[m], h.hash(input[m], t));
+                }
+                let mut p = input.clone();
+                h.permute_in_place(&mut p);
+                for m in 0..n {
+                    assert_eq!(p[m].0, pi(input[m].0), "permute n={n} m={m}");
+                }
             }
+        }
+    }
+
+    /// The VAES key expansion and rounds reproduce FIPS-197 C.1 (when the
+    /// CPU has VAES; the crate path is checked by the next test).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn fips197_vaes() {
+        let key: [u8; 16] = core::array::from_fn(|i| i as u8);
+        let Some(k) = crate::vaes::Keys::new(key) else {
+            eprintln!("no VAES on this CPU: skipping");
+            return;
+        };
+        let pt = Block::from_bytes([
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
+        ]);
+        let ct = [
+            0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4,
+            0xc5, 0x5a,
+        ];
+        for n in [1, 17, 33] {
+            let mut v = vec![pt; n];
+            k.permute(&mut v);
+            assert!(v.iter().all(|b| b.to_bytes() == ct));
         }
     }
 

@@ -42,12 +42,52 @@ pub struct AndOp {
     pub out: Slot,
 }
 
-/// One free gate in slot space.
+/// Slot 0 always holds the zero block and slot 1 the public constant label,
+/// so every free gate is one branch-free formula (see [`FreeOp`]).
+pub const ZERO_SLOT: Slot = 0;
+pub const PUBLIC_SLOT: Slot = 1;
+const FIRST_SLOT: u32 = 2;
+const FLIP: u32 = 1 << 31;
+
+/// One free gate in slot space: `out = L[a] ^ L[b] ^ (flip ? offset : 0)`,
+/// where `offset` is `Delta` for the garbler and zero for the evaluator.
+/// XOR is `(a, b, no flip)`, NOT is `(a, ZERO_SLOT, flip)`, a constant `v` is
+/// `(PUBLIC_SLOT, ZERO_SLOT, flip = v)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FreeOp {
-    Xor { a: Slot, b: Slot, out: Slot },
-    Not { a: Slot, out: Slot },
-    Const { value: bool, out: Slot },
+pub struct FreeOp {
+    pub a: Slot,
+    pub b: Slot,
+    out_flip: u32,
+}
+
+impl FreeOp {
+    #[inline(always)]
+    pub fn out(&self) -> Slot {
+        self.out_flip & !FLIP
+    }
+
+    /// 1 if the garbler XORs in `Delta`, else 0.
+    #[inline(always)]
+    pub fn flip(&self) -> usize {
+        (self.out_flip >> 31) as usize
+    }
+
+    fn new(a: Slot, b: Slot, out: Slot, flip: bool) -> FreeOp {
+        FreeOp {
+            a,
+            b,
+            out_flip: out | if flip { FLIP } else { 0 },
+        }
+    }
+}
+
+/// Why a circuit cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Invalid(#[from] IrError),
+    #[error("the circuit needs {0} labels alive at once; at most 2^31 are supported")]
+    TooManyLiveWires(u64),
 }
 
 /// One step: a batch of independent ANDs, then the free gates that follow.
@@ -99,7 +139,7 @@ pub struct StepOps<'p> {
 
 impl Plan {
     /// Plans `circuit` after checking it with [`Circuit::validate`].
-    pub fn new(circuit: &Circuit) -> Result<Plan, IrError> {
+    pub fn new(circuit: &Circuit) -> Result<Plan, PlanError> {
         Plan::with_limits(circuit, WINDOW, MAX_STEP_ANDS)
     }
 
@@ -109,9 +149,13 @@ impl Plan {
         circuit: &Circuit,
         window: usize,
         max_step_ands: usize,
-    ) -> Result<Plan, IrError> {
+    ) -> Result<Plan, PlanError> {
         circuit.validate()?;
-        Ok(build(circuit, window.max(1), max_step_ands.max(1)))
+        let plan = build(circuit, window.max(1), max_step_ands.max(1));
+        if plan.num_slots as u64 >= FLIP as u64 {
+            return Err(PlanError::TooManyLiveWires(plan.num_slots as u64));
+        }
+        Ok(plan)
     }
 
     /// Label slots needed at once (the peak number of live wires in schedule order).
@@ -315,11 +359,12 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
     // 4. Slots, in the same order.
     let mut slot_of = vec![NO_SLOT; n_wires];
     let mut free_slots: Vec<Slot> = Vec::new();
-    let mut num_slots = 0u32;
+    let mut num_slots = FIRST_SLOT as u64;
     let mut alloc = |w: u32, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| -> Slot {
         let s = free_slots.pop().unwrap_or_else(|| {
             num_slots += 1;
-            num_slots - 1
+            // Saturates instead of wrapping; `with_limits` rejects the plan.
+            (num_slots - 1).min(FLIP as u64 - 1) as Slot
         });
         slot_of[w as usize] = s;
         s
@@ -364,13 +409,9 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
             }
             let out = alloc(gate.output(), &mut slot_of, &mut free_slots);
             frees.push(match gate {
-                Gate::Xor { .. } => FreeOp::Xor {
-                    a: op.0,
-                    b: op.1,
-                    out,
-                },
-                Gate::Not { .. } => FreeOp::Not { a: op.0, out },
-                Gate::Const { value, .. } => FreeOp::Const { value, out },
+                Gate::Xor { .. } => FreeOp::new(op.0, op.1, out, false),
+                Gate::Not { .. } => FreeOp::new(op.0, ZERO_SLOT, out, true),
+                Gate::Const { value, .. } => FreeOp::new(PUBLIC_SLOT, ZERO_SLOT, out, value),
                 Gate::And { .. } => unreachable!("ANDs are scheduled in steps"),
             });
         }
@@ -411,7 +452,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
         .max()
         .unwrap_or(0);
     Plan {
-        num_slots,
+        num_slots: num_slots.min(FLIP as u64) as u32,
         inputs,
         outputs,
         ands,
@@ -493,7 +534,7 @@ mod tests {
         }
         let c = circuit(2, gates, vec![acc], n + 2);
         let p = Plan::new(&c).unwrap();
-        assert!(p.num_slots() <= 3, "{} slots", p.num_slots());
+        assert!(p.num_slots() <= 5, "{} slots", p.num_slots());
     }
 
     #[test]
