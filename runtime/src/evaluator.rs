@@ -1,1 +1,339 @@
-//! (to be written)
+//! The evaluator: half-gates evaluation (Zahur-Rosulek-Evans 2015).
+//!
+//! The evaluator holds one *active* label per live wire. For an AND gate with
+//! active input labels `A`, `B`, colour bits `sa = lsb(A)`, `sb = lsb(B)` and
+//! table `(TG, TE)`:
+//!
+//! ```text
+//! C = H(A, 2k) ^ sa*TG  ^  H(B, 2k + 1) ^ sb*(TE ^ A)
+//! ```
+//!
+//! XOR gates XOR labels, NOT gates copy (the garbler flipped the meaning), and
+//! constants take the public label (see [`crate::garbler`]). Steps follow the
+//! same [`Plan`] as the garbler, so the evaluator knows how many table blocks
+//! each step consumes and the stream needs no length prefixes.
+
+use crate::block::Block;
+use crate::channel::{Channel, ChannelError};
+use crate::garbler::{new_labels, run_free_gates};
+use crate::lane::{lanes, lanes_mut};
+use crate::hash::{and_tweak, Tccr};
+use crate::ir::Circuit;
+use crate::plan::{AndOp, Plan, PlanError, NO_SLOT};
+use std::sync::Arc;
+use zeroize::Zeroize;
+
+/// What the evaluator refuses.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("the circuit has {count} input groups; there is no group {group}")]
+    NoSuchGroup { group: usize, count: usize },
+    #[error("input `{name}` has {expected} bits but {found} labels were given")]
+    Width {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
+    #[error("the labels of input `{name}` were never set")]
+    MissingInput { name: String },
+    #[error("input labels cannot change once evaluation has started")]
+    AlreadyStarted,
+    #[error("batch {step} takes {expected} table blocks but {found} were given")]
+    TableLength {
+        step: usize,
+        expected: usize,
+        found: usize,
+    },
+    #[error("all {steps} batches were already evaluated")]
+    Finished { steps: usize },
+    #[error("cannot decode yet: {remaining} of {steps} batches are still to be evaluated")]
+    NotFinished { remaining: usize, steps: usize },
+    #[error("decoding bits for {found} output groups, but the circuit has {expected}")]
+    DecodingGroups { expected: usize, found: usize },
+    #[error("output `{name}` has {expected} bits but {found} decoding bits were given")]
+    DecodingWidth {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
+    #[error("cannot evaluate this circuit: {0}")]
+    Circuit(#[from] PlanError),
+    #[error("while receiving garbled tables: {0}")]
+    Channel(#[from] ChannelError),
+}
+
+/// Evaluates one garbled circuit, one step at a time.
+pub struct Evaluator {
+    plan: Arc<Plan>,
+    hash: Tccr,
+    /// Active labels by slot.
+    labels: Vec<Block>,
+    inputs_set: Vec<bool>,
+    started: bool,
+    next_step: usize,
+    buf_in: Vec<Block>,
+    buf_out: Vec<Block>,
+}
+
+impl Evaluator {
+    /// Panics only if `circuit` fails [`Circuit::validate`]; see
+    /// [`Evaluator::try_new`] and [`Evaluator::from_plan`].
+    pub fn new(circuit: &Circuit) -> Evaluator {
+        match Evaluator::try_new(circuit) {
+            Ok(e) => e,
+            Err(e) => panic!("Evaluator::new: {e}"),
+        }
+    }
+
+    pub fn try_new(circuit: &Circuit) -> Result<Evaluator, EvalError> {
+        Ok(Evaluator::from_plan(Arc::new(Plan::new(circuit)?)))
+    }
+
+    /// An evaluator over a shared, precomputed plan.
+    pub fn from_plan(plan: Arc<Plan>) -> Evaluator {
+        let cap = 2 * plan.max_step_ands();
+        Evaluator {
+            labels: new_labels(plan.num_slots()),
+            inputs_set: vec![false; plan.inputs().len()],
+            plan,
+            hash: Tccr::new(),
+            started: false,
+            next_step: 0,
+            buf_in: vec![Block::ZERO; cap],
+            buf_out: vec![Block::ZERO; cap],
+        }
+    }
+
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
+    /// Sets the active labels of input group `group`.
+    pub fn set_input_labels(&mut self, group: usize, labels: &[Block]) -> Result<(), EvalError> {
+        let g = self
+            .plan
+            .inputs()
+            .get(group)
+            .ok_or(EvalError::NoSuchGroup {
+                group,
+                count: self.plan.inputs().len(),
+            })?;
+        if labels.len() != g.slots.len() {
+            return Err(EvalError::Width {
+                name: g.name.clone(),
+                expected: g.slots.len(),
+                found: labels.len(),
+            });
+        }
+        if self.started {
+            return Err(EvalError::AlreadyStarted);
+        }
+        for (&s, &l) in g.slots.iter().zip(labels) {
+            if s != NO_SLOT {
+                self.labels[s as usize] = l;
+            }
+        }
+        self.inputs_set[group] = true;
+        Ok(())
+    }
+
+    /// Table blocks the next batch consumes (0 when finished).
+    pub fn next_batch_len(&self) -> usize {
+        2 * self.plan.step_ands(self.next_step)
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.next_step >= self.plan.num_steps()
+    }
+
+    fn start(&mut self) -> Result<(), EvalError> {
+        if self.started {
+            return Ok(());
+        }
+        if let Some(k) = self.inputs_set.iter().position(|&s| !s) {
+            return Err(EvalError::MissingInput {
+                name: self.plan.inputs()[k].name.clone(),
+            });
+        }
+        run_free_gates(&mut self.labels, self.plan.prelude(), Block::ZERO);
+        self.started = true;
+        Ok(())
+    }
+
+    /// Evaluates the next step with its `2 * ANDs` table blocks.
+    pub fn eval_batch(&mut self, tables: &[Block]) -> Result<(), EvalError> {
+        self.start()?;
+        let plan = Arc::clone(&self.plan);
+        let step = plan.step(self.next_step).ok_or(EvalError::Finished {
+            steps: plan.num_steps(),
+        })?;
+        if tables.len() != 2 * step.ands.len() {
+            return Err(EvalError::TableLength {
+                step: self.next_step,
+                expected: 2 * step.ands.len(),
+                found: tables.len(),
+            });
+        }
+        eval_ands(
+            &self.hash,
+            &mut self.labels,
+            step.ands,
+            step.first_and,
+            &mut self.buf_in,
+            &mut self.buf_out,
+            tables,
+        );
+        run_free_gates(&mut self.labels, step.frees, Block::ZERO);
+        self.next_step += 1;
+        Ok(())
+    }
+
+    /// Decodes the outputs with the garbler's decoding bits (one group per
+    /// output group). Call after the last batch.
+    pub fn decode(&self, decoding_bits: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, EvalError> {
+        let outs = self.plan.outputs();
+        if !self.is_finished() {
+            return Err(EvalError::NotFinished {
+                remaining: self.plan.num_steps() - self.next_step,
+                steps: self.plan.num_steps(),
+            });
+        }
+        if decoding_bits.len() != outs.len() {
+            return Err(EvalError::DecodingGroups {
+                expected: outs.len(),
+                found: decoding_bits.len(),
+            });
+        }
+        for (o, d) in outs.iter().zip(decoding_bits) {
+            if o.slots.len() != d.len() {
+                return Err(EvalError::DecodingWidth {
+                    name: o.name.clone(),
+                    expected: o.slots.len(),
+                    found: d.len(),
+                });
+            }
+        }
+        let scratch;
+        let labels = if self.started {
+            &self.labels
+        } else {
+            // No batch ran (a circuit without ANDs): finish on a copy.
+            if let Some(k) = self.inputs_set.iter().position(|&s| !s) {
+                return Err(EvalError::MissingInput {
+                    name: self.plan.inputs()[k].name.clone(),
+                });
+            }
+            let mut l = self.labels.clone();
+            run_free_gates(&mut l, self.plan.prelude(), Block::ZERO);
+            scratch = l;
+            &scratch
+        };
+        Ok(outs
+            .iter()
+            .zip(decoding_bits)
+            .map(|(o, d)| {
+                o.slots
+                    .iter()
+                    .zip(d)
+                    .map(|(&s, &bit)| labels[s as usize].lsb() ^ bit)
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+impl Drop for Evaluator {
+    fn drop(&mut self) {
+        self.labels.zeroize();
+        self.buf_in.zeroize();
+        self.buf_out.zeroize();
+    }
+}
+
+/// Evaluates one step of independent ANDs.
+#[inline]
+fn eval_ands(
+    hash: &Tccr,
+    labels: &mut [Block],
+    ands: &[AndOp],
+    first_and: u64,
+    buf_in: &mut Vec<Block>,
+    buf_out: &mut Vec<Block>,
+    tables: &[Block],
+) {
+    let n = ands.len();
+    if buf_in.len() < 2 * n {
+        buf_in.resize(2 * n, Block::ZERO);
+        buf_out.resize(2 * n, Block::ZERO);
+    }
+    let (buf_in, buf_out) = (&mut buf_in[..2 * n], &mut buf_out[..2 * n]);
+    {
+        let l = lanes(labels);
+        for (x, g) in lanes_mut(buf_in).chunks_exact_mut(2).zip(ands) {
+            x[0] = l[g.a as usize];
+            x[1] = l[g.b as usize];
+        }
+    }
+    // Block m belongs to AND first_and + m/2, half m % 2.
+    let t0 = and_tweak(first_and, 0);
+    hash.hash_many(buf_in, buf_out, |m| t0 + m as u128);
+    let l = lanes_mut(labels);
+    for (((x, h), g), t) in lanes(buf_in)
+        .chunks_exact(2)
+        .zip(lanes(buf_out).chunks_exact(2))
+        .zip(ands)
+        .zip(lanes(tables).chunks_exact(2))
+    {
+        let a = x[0];
+        let wg = h[0].xor(a.colour_mask().and(t[0]));
+        let we = h[1].xor(x[1].colour_mask().and(t[1].xor(a)));
+        l[g.out as usize] = wg.xor(we);
+    }
+}
+
+/// Receives every garbled table from `ch` (exactly as many blocks as the plan
+/// says, so nothing read off the wire sizes an allocation), then the packed
+/// decoding bits, and returns the decoded outputs.
+pub fn evaluate_over(
+    ch: &mut impl Channel,
+    evaluator: &mut Evaluator,
+) -> Result<Vec<Vec<bool>>, EvalError> {
+    let mut buf = vec![Block::ZERO; 2 * evaluator.plan.max_step_ands()];
+    loop {
+        let n = evaluator.next_batch_len();
+        if n == 0 {
+            break;
+        }
+        ch.recv_blocks(&mut buf[..n])?;
+        evaluator.eval_batch(&buf[..n])?;
+    }
+    let widths: Vec<usize> = evaluator
+        .plan
+        .outputs()
+        .iter()
+        .map(|o| o.slots.len())
+        .collect();
+    let mut bytes = vec![0u8; widths.iter().map(|w| w.div_ceil(8)).sum()];
+    ch.read_exact(&mut bytes)?;
+    let bits = unpack_bits(&bytes, &widths);
+    evaluator.decode(&bits)
+}
+
+/// The inverse of [`crate::garbler::pack_bits`] for groups of the given widths.
+pub fn unpack_bits(bytes: &[u8], widths: &[usize]) -> Vec<Vec<bool>> {
+    let mut pos = 0;
+    widths
+        .iter()
+        .map(|&w| {
+            let g = (0..w)
+                .map(|i| {
+                    bytes
+                        .get(pos + i / 8)
+                        .is_some_and(|b| (b >> (i % 8)) & 1 == 1)
+                })
+                .collect();
+            pos += w.div_ceil(8);
+            g
+        })
+        .collect()
+}

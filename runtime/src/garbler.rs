@@ -1,1 +1,386 @@
-//! (to be written)
+//! The garbler: half-gates garbling (Zahur-Rosulek-Evans 2015) with free-XOR.
+//!
+//! Every wire `w` has a zero-label `L0(w)`; its one-label is `L0(w) ^ Delta`.
+//! XOR gates XOR zero-labels, NOT gates XOR in `Delta` (the evaluator does
+//! nothing), and each AND gate costs two table blocks `(TG, TE)`:
+//!
+//! ```text
+//! pa = lsb(A0), pb = lsb(B0), j = 2k, j' = 2k + 1   (k: the AND's sequence number)
+//! TG = H(A0, j)  ^ H(A0 ^ D, j)  ^ pb*D          WG0 = H(A0, j)  ^ pa*TG
+//! TE = H(B0, j') ^ H(B0 ^ D, j') ^ A0            WE0 = H(B0, j') ^ pb*(TE ^ A0)
+//! C0 = WG0 ^ WE0
+//! ```
+//!
+//! The colour bits `pa`, `pb` are secret-dependent, so they select through
+//! masks, never branches. The ANDs of one step of the [`Plan`] are hashed
+//! together (4 blocks each) so AES runs at full width.
+//!
+//! # Public constants
+//!
+//! A `Const` gate with public value `v` gets the zero-label
+//! `PUBLIC_LABEL ^ v*Delta`, where [`PUBLIC_LABEL`] is a fixed block both
+//! parties know. Its active label (the one for value `v`) is then always
+//! `PUBLIC_LABEL`, which the evaluator sets by itself: nothing is sent. This
+//! reveals nothing: the evaluator learns only the active label, which is a
+//! function of public data, and the other label `PUBLIC_LABEL ^ Delta` is
+//! hidden by `Delta` exactly like any inactive label. The TCCR property of the
+//! hash (GKWY20) holds for every adversarially chosen input `x`, public or not,
+//! as long as `Delta` is secret and tweaks are fresh, so gates that hash a
+//! constant wire stay secure. The decoding bit of a constant output reveals
+//! `v`, which is public anyway.
+
+use crate::block::{Block, Delta};
+use crate::channel::{Channel, ChannelError};
+use crate::hash::{and_tweak, Tccr};
+use crate::ir::{Circuit, Party};
+use crate::lane::{lane, lanes, lanes_mut};
+use crate::plan::{AndOp, FreeOp, Plan, PlanError, NO_SLOT, PUBLIC_SLOT};
+use std::sync::Arc;
+use zeroize::Zeroize;
+
+/// The active label of every public-constant wire (see the module docs):
+/// the ASCII bytes of "yao public const".
+pub const PUBLIC_LABEL: Block = Block(u128::from_le_bytes(*b"yao public const"));
+
+/// What the garbler refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GarbleError {
+    #[error("the circuit has {count} input groups; there is no group {group}")]
+    NoSuchGroup { group: usize, count: usize },
+    #[error("input `{name}` has {expected} bits but {found} were given")]
+    Width {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
+    #[error("input `{name}` belongs to the {party}; the garbler only encodes its own inputs")]
+    WrongParty { name: String, party: Party },
+    #[error("input labels cannot change once garbling has started")]
+    AlreadyStarted,
+    #[error("the circuit takes {expected} input groups but {found} were given")]
+    InputCount { expected: usize, found: usize },
+    #[error("cannot garble this circuit: {0}")]
+    Circuit(#[from] PlanError),
+}
+
+/// Garbles one circuit, one step at a time. Holds `Delta` and the zero-labels
+/// of the live wires; all are zeroized on drop.
+pub struct Garbler {
+    plan: Arc<Plan>,
+    delta: Delta,
+    hash: Tccr,
+    /// Zero-labels by slot.
+    labels: Vec<Block>,
+    /// Zero-labels of every input wire, by group.
+    inputs: Vec<Vec<Block>>,
+    started: bool,
+    next_step: usize,
+    buf_in: Vec<Block>,
+    buf_out: Vec<Block>,
+}
+
+impl Garbler {
+    /// Draws random zero-labels for every input wire. Panics only if
+    /// `circuit` fails [`Circuit::validate`] (every importer and the compiler
+    /// validate); use [`Garbler::try_new`] or [`Garbler::from_plan`] to get an
+    /// error instead.
+    pub fn new(circuit: &Circuit, delta: Delta) -> Garbler {
+        match Garbler::try_new(circuit, delta) {
+            Ok(g) => g,
+            Err(e) => panic!("Garbler::new: {e}"),
+        }
+    }
+
+    /// As [`Garbler::new`], with an invalid circuit as an error.
+    pub fn try_new(circuit: &Circuit, delta: Delta) -> Result<Garbler, GarbleError> {
+        Ok(Garbler::from_plan(Arc::new(Plan::new(circuit)?), delta))
+    }
+
+    /// A garbler over a shared, precomputed plan (cheap: the plan is built
+    /// once per circuit, not once per session).
+    pub fn from_plan(plan: Arc<Plan>, delta: Delta) -> Garbler {
+        let inputs = plan
+            .inputs()
+            .iter()
+            .map(|g| {
+                let mut v = vec![Block::ZERO; g.slots.len()];
+                crate::block::fill_random(crate::channel::blocks_as_bytes_mut(&mut v));
+                v
+            })
+            .collect();
+        let cap = 4 * plan.max_step_ands();
+        Garbler {
+            labels: new_labels(plan.num_slots()),
+            plan,
+            delta,
+            hash: Tccr::new(),
+            inputs,
+            started: false,
+            next_step: 0,
+            buf_in: vec![Block::ZERO; cap],
+            buf_out: vec![Block::ZERO; cap],
+        }
+    }
+
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
+    fn group(&self, group: usize) -> Result<&crate::plan::InputPlan, GarbleError> {
+        self.plan
+            .inputs()
+            .get(group)
+            .ok_or(GarbleError::NoSuchGroup {
+                group,
+                count: self.plan.inputs().len(),
+            })
+    }
+
+    /// Overrides the zero-labels of input group `group` (the protocol uses
+    /// this for the evaluator's inputs, whose zero-labels come out of
+    /// correlated OT).
+    pub fn set_input_zero_labels(
+        &mut self,
+        group: usize,
+        labels: &[Block],
+    ) -> Result<(), GarbleError> {
+        let g = self.group(group)?;
+        if labels.len() != g.slots.len() {
+            return Err(GarbleError::Width {
+                name: g.name.clone(),
+                expected: g.slots.len(),
+                found: labels.len(),
+            });
+        }
+        if self.started {
+            return Err(GarbleError::AlreadyStarted);
+        }
+        self.inputs[group].copy_from_slice(labels);
+        Ok(())
+    }
+
+    /// The zero-labels of input group `group` (empty if there is no such group).
+    pub fn input_zero_labels(&self, group: usize) -> &[Block] {
+        self.inputs.get(group).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Active labels `L0 ^ bit*Delta` for the garbler's own bits of group `group`.
+    pub fn encode_input(&self, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
+        let g = self.group(group)?;
+        if g.party != Party::Garbler {
+            return Err(GarbleError::WrongParty {
+                name: g.name.clone(),
+                party: g.party,
+            });
+        }
+        if bits.len() != g.slots.len() {
+            return Err(GarbleError::Width {
+                name: g.name.clone(),
+                expected: g.slots.len(),
+                found: bits.len(),
+            });
+        }
+        let d = self.delta.block();
+        Ok(self.inputs[group]
+            .iter()
+            .zip(bits)
+            .map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d))
+            .collect())
+    }
+
+    pub fn delta(&self) -> &Delta {
+        &self.delta
+    }
+
+    /// Table blocks the next call to [`Garbler::garble_batch`] appends.
+    pub fn next_batch_len(&self) -> usize {
+        2 * self.plan.step_ands(self.next_step)
+    }
+
+    /// True once every batch has been garbled.
+    pub fn is_finished(&self) -> bool {
+        self.started && self.next_step >= self.plan.num_steps()
+    }
+
+    fn start(&mut self) {
+        if self.started {
+            return;
+        }
+        load_inputs(&self.plan, &self.inputs, &mut self.labels);
+        run_free_gates(&mut self.labels, self.plan.prelude(), self.delta.block());
+        self.started = true;
+    }
+
+    /// Garbles the next step and appends its tables to `out` (2 blocks per
+    /// AND). Returns false, appending nothing, once the circuit is finished.
+    pub fn garble_batch(&mut self, out: &mut Vec<Block>) -> bool {
+        self.start();
+        let plan = Arc::clone(&self.plan);
+        let Some(step) = plan.step(self.next_step) else {
+            return false;
+        };
+        let start = out.len();
+        out.resize(start + 2 * step.ands.len(), Block::ZERO);
+        garble_ands(
+            &self.hash,
+            self.delta.block(),
+            &mut self.labels,
+            step.ands,
+            step.first_and,
+            &mut self.buf_in,
+            &mut self.buf_out,
+            &mut out[start..],
+        );
+        run_free_gates(&mut self.labels, step.frees, self.delta.block());
+        self.next_step += 1;
+        true
+    }
+
+    /// One decoding bit per output wire (the colour bit of its zero-label),
+    /// per output group. Call after the last batch.
+    pub fn decoding_bits(&self) -> Vec<Vec<bool>> {
+        if self.started {
+            return output_bits(&self.plan, &self.labels);
+        }
+        // No batch ran (a circuit without ANDs): finish on a scratch copy.
+        let mut labels = self.labels.clone();
+        load_inputs(&self.plan, &self.inputs, &mut labels);
+        run_free_gates(&mut labels, self.plan.prelude(), self.delta.block());
+        let bits = output_bits(&self.plan, &labels);
+        labels.zeroize();
+        bits
+    }
+}
+
+impl Drop for Garbler {
+    fn drop(&mut self) {
+        self.labels.zeroize();
+        self.inputs.zeroize();
+        self.buf_in.zeroize();
+        self.buf_out.zeroize();
+    }
+}
+
+fn load_inputs(plan: &Plan, inputs: &[Vec<Block>], labels: &mut [Block]) {
+    for (g, ls) in plan.inputs().iter().zip(inputs) {
+        for (&s, &l) in g.slots.iter().zip(ls) {
+            if s != NO_SLOT {
+                labels[s as usize] = l;
+            }
+        }
+    }
+}
+
+fn output_bits(plan: &Plan, labels: &[Block]) -> Vec<Vec<bool>> {
+    plan.outputs()
+        .iter()
+        .map(|o| o.slots.iter().map(|&s| labels[s as usize].lsb()).collect())
+        .collect()
+}
+
+/// A label array with the two reserved slots filled (see [`crate::plan`]).
+pub(crate) fn new_labels(n: usize) -> Vec<Block> {
+    let mut v = vec![Block::ZERO; n.max(2)];
+    v[PUBLIC_SLOT as usize] = PUBLIC_LABEL;
+    v
+}
+
+/// Runs free gates: `out = L[a] ^ L[b] ^ flip*offset`, one formula for XOR,
+/// NOT and constants (see [`FreeOp`]), no branch. The garbler passes
+/// `Delta` as `offset`, the evaluator zero (for it NOT is a copy and every
+/// constant is `PUBLIC_LABEL`).
+pub(crate) fn run_free_gates(labels: &mut [Block], ops: &[FreeOp], offset: Block) {
+    let offs = [lane(Block::ZERO), lane(offset)];
+    let l = lanes_mut(labels);
+    for op in ops {
+        l[op.out() as usize] = l[op.a as usize].xor(l[op.b as usize]).xor(offs[op.flip()]);
+    }
+}
+
+/// Garbles one step of independent ANDs into `tables` (2 blocks each).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn garble_ands(
+    hash: &Tccr,
+    d: Block,
+    labels: &mut [Block],
+    ands: &[AndOp],
+    first_and: u64,
+    buf_in: &mut Vec<Block>,
+    buf_out: &mut Vec<Block>,
+    tables: &mut [Block],
+) {
+    let n = ands.len();
+    if buf_in.len() < 4 * n {
+        buf_in.resize(4 * n, Block::ZERO);
+        buf_out.resize(4 * n, Block::ZERO);
+    }
+    let (buf_in, buf_out) = (&mut buf_in[..4 * n], &mut buf_out[..4 * n]);
+    let dl = lane(d);
+    {
+        let l = lanes(labels);
+        for (x, g) in lanes_mut(buf_in).chunks_exact_mut(4).zip(ands) {
+            let a0 = l[g.a as usize];
+            let b0 = l[g.b as usize];
+            x[0] = a0;
+            x[1] = a0.xor(dl);
+            x[2] = b0;
+            x[3] = b0.xor(dl);
+        }
+    }
+    // Block m of the buffer belongs to AND first_and + m/4, half (m/2) % 2.
+    let t0 = and_tweak(first_and, 0);
+    hash.hash_many(buf_in, buf_out, |m| t0 + (m as u128 >> 1));
+    let l = lanes_mut(labels);
+    for (((x, h), g), t) in lanes(buf_in)
+        .chunks_exact(4)
+        .zip(lanes(buf_out).chunks_exact(4))
+        .zip(ands)
+        .zip(lanes_mut(tables).chunks_exact_mut(2))
+    {
+        let (a0, b0) = (x[0], x[2]);
+        let pa = a0.colour_mask();
+        let pb = b0.colour_mask();
+        let tg = h[0].xor(h[1]).xor(pb.and(dl));
+        let wg = h[0].xor(pa.and(tg));
+        let te = h[2].xor(h[3]).xor(a0);
+        let we = h[2].xor(pb.and(te.xor(a0)));
+        l[g.out as usize] = wg.xor(we);
+        t[0] = tg;
+        t[1] = te;
+    }
+}
+
+/// Streams every garbled table over `ch`, then the output decoding bits
+/// (packed, see [`pack_bits`]), and flushes. Input labels are the protocol's
+/// business and must be sent before.
+pub fn garble_over(ch: &mut impl Channel, garbler: &mut Garbler) -> Result<(), ChannelError> {
+    let mut buf = Vec::with_capacity(1 << 12);
+    loop {
+        buf.clear();
+        while buf.len() < 1 << 12 && garbler.garble_batch(&mut buf) {}
+        if buf.is_empty() {
+            break;
+        }
+        ch.send_blocks(&buf)?;
+    }
+    ch.write_all(&pack_bits(&garbler.decoding_bits()))?;
+    ch.flush()
+}
+
+/// Packs groups of bits, each group padded to whole bytes, least significant
+/// bit first.
+pub fn pack_bits(groups: &[Vec<bool>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for g in groups {
+        for chunk in g.chunks(8) {
+            out.push(
+                chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i)),
+            );
+        }
+    }
+    out
+}

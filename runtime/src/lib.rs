@@ -10,7 +10,11 @@ pub mod channel;
 pub mod evaluator;
 pub mod garbler;
 pub mod hash;
+mod lane;
+pub mod local;
 pub mod ot;
+pub mod plan;
+mod vaes;
 
 pub use block::{Block, Delta};
 pub use channel::{Channel, ChannelError, MemChannel, TcpChannel};

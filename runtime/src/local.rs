@@ -1,0 +1,74 @@
+//! Both parties in one process, labels handed over directly: the reference
+//! run for property tests and the in-memory benchmarks. The evaluator's input
+//! labels are computed from the garbler's zero-labels and `Delta` (an ideal
+//! OT), so this is *not* a secure protocol; `protocol` is.
+
+use crate::block::{Block, Delta};
+use crate::evaluator::{EvalError, Evaluator};
+use crate::garbler::{GarbleError, Garbler};
+use crate::ir::{Circuit, Party};
+use crate::plan::Plan;
+use std::sync::Arc;
+
+/// Why an in-memory run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Garble(#[from] GarbleError),
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+/// Garbles and evaluates `circuit` on `inputs` (one bit vector per input
+/// group, in order) and returns the decoded outputs.
+pub fn run_in_memory(circuit: &Circuit, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, RunError> {
+    let plan = Arc::new(Plan::new(circuit).map_err(GarbleError::from)?);
+    run_plan(&plan, inputs)
+}
+
+/// [`run_in_memory`] on a precomputed plan.
+pub fn run_plan(plan: &Arc<Plan>, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, RunError> {
+    if inputs.len() != plan.inputs().len() {
+        return Err(GarbleError::InputCount {
+            expected: plan.inputs().len(),
+            found: inputs.len(),
+        }
+        .into());
+    }
+    let mut g = Garbler::from_plan(Arc::clone(plan), Delta::random());
+    let mut e = Evaluator::from_plan(Arc::clone(plan));
+    for (k, bits) in inputs.iter().enumerate() {
+        let labels = match plan.inputs()[k].party {
+            Party::Garbler => g.encode_input(k, bits)?,
+            Party::Evaluator => ideal_ot(&g, k, bits)?,
+        };
+        e.set_input_labels(k, &labels)?;
+    }
+    let mut tables = Vec::new();
+    loop {
+        tables.clear();
+        if !g.garble_batch(&mut tables) {
+            break;
+        }
+        e.eval_batch(&tables)?;
+    }
+    Ok(e.decode(&g.decoding_bits())?)
+}
+
+/// What correlated OT hands the evaluator: `L0 ^ bit*Delta` per bit.
+fn ideal_ot(g: &Garbler, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
+    let zero = g.input_zero_labels(group);
+    if zero.len() != bits.len() {
+        return Err(GarbleError::Width {
+            name: g.plan().inputs()[group].name.clone(),
+            expected: zero.len(),
+            found: bits.len(),
+        });
+    }
+    let d = g.delta().block();
+    Ok(zero
+        .iter()
+        .zip(bits)
+        .map(|(&l, &b)| l ^ (Block::mask(b) & d))
+        .collect())
+}

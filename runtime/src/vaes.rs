@@ -1,0 +1,195 @@
+//! Fixed-key AES-128 on VAES-256 (two blocks per instruction), for CPUs that
+//! have VAES without AVX-512, such as AMD Zen 3.
+//!
+//! Why this exists: the `aes` crate (0.9.4) has a VAES-256 backend, but its
+//! feature detection (cpufeatures 0.3.1) demands the AVX-512 (`zmm`) register
+//! state for `vaes`, so on an AVX2-only CPU it silently falls back to 128-bit
+//! AES-NI, at about half the throughput. `std::arch::is_x86_feature_detected!`
+//! gets this right, so this module uses it and keeps the code path tiny: a key
+//! expansion and the two-layer TCCR round loop. Every result is tested against
+//! the `aes` crate (FIPS-197 and random blocks). If the crate's detection is
+//! fixed, this module can go.
+
+#![cfg(target_arch = "x86_64")]
+
+use crate::block::Block;
+use core::arch::x86_64::*;
+
+/// AES-128 round keys broadcast to both 128-bit lanes.
+#[derive(Clone, Copy)]
+pub(crate) struct Keys {
+    rk: [__m256i; 11],
+}
+
+/// True if this CPU (and OS) runs VAES-256 and AES-NI.
+pub(crate) fn available() -> bool {
+    is_x86_feature_detected!("vaes")
+        && is_x86_feature_detected!("avx2")
+        && is_x86_feature_detected!("aes")
+}
+
+impl Keys {
+    /// Expands `key`; `None` if the CPU lacks VAES.
+    pub(crate) fn new(key: [u8; 16]) -> Option<Keys> {
+        if !available() {
+            return None;
+        }
+        // SAFETY: the features were just detected.
+        Some(unsafe { expand(key) })
+    }
+
+    /// `out[m] = pi(pi(x_m) ^ tweak(m)) ^ pi(x_m)`, `n = min(len)` blocks.
+    #[inline]
+    pub(crate) fn tccr(&self, input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
+        let n = input.len().min(out.len());
+        // SAFETY: `Keys` exists only if the features were detected.
+        unsafe { tccr(&self.rk, &input[..n], &mut out[..n], tweak) }
+    }
+
+    /// Plain fixed-key AES in place (the ceiling measurement).
+    pub(crate) fn permute(&self, blocks: &mut [Block]) {
+        // SAFETY: as above.
+        unsafe { permute(&self.rk, blocks) }
+    }
+}
+
+macro_rules! expand_round {
+    ($k:expr, $rcon:literal) => {{
+        let k = $k;
+        let t = _mm_shuffle_epi32::<0xff>(_mm_aeskeygenassist_si128::<$rcon>(k));
+        let mut k2 = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
+        k2 = _mm_xor_si128(k2, _mm_slli_si128::<8>(k));
+        k2 = _mm_xor_si128(k2, _mm_slli_si128::<12>(k));
+        _mm_xor_si128(k2, t)
+    }};
+}
+
+#[target_feature(enable = "aes,avx2")]
+fn expand(key: [u8; 16]) -> Keys {
+    // SAFETY: unaligned load of 16 bytes from a 16-byte array.
+    let k0 = unsafe { _mm_loadu_si128(key.as_ptr().cast()) };
+    let k1 = expand_round!(k0, 0x01);
+    let k2 = expand_round!(k1, 0x02);
+    let k3 = expand_round!(k2, 0x04);
+    let k4 = expand_round!(k3, 0x08);
+    let k5 = expand_round!(k4, 0x10);
+    let k6 = expand_round!(k5, 0x20);
+    let k7 = expand_round!(k6, 0x40);
+    let k8 = expand_round!(k7, 0x80);
+    let k9 = expand_round!(k8, 0x1b);
+    let k10 = expand_round!(k9, 0x36);
+    let rk = [k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10].map(|k| _mm256_broadcastsi128_si256(k));
+    Keys { rk }
+}
+
+/// `W` registers of two blocks each through all ten rounds; `x` already
+/// holds `block ^ rk[0]`.
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn rounds<const W: usize>(rk: &[__m256i; 11], x: &mut [__m256i; W]) {
+    for key in &rk[1..10] {
+        for v in x.iter_mut() {
+            *v = _mm256_aesenc_epi128(*v, *key);
+        }
+    }
+    for v in x.iter_mut() {
+        *v = _mm256_aesenclast_epi128(*v, rk[10]);
+    }
+}
+
+/// One TCCR chunk of `2W` blocks starting at block `base` of the call.
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn tccr_chunk<const W: usize>(
+    rk: &[__m256i; 11],
+    inp: &[Block],
+    out: &mut [Block],
+    base: usize,
+    tweak: &impl Fn(usize) -> u128,
+) {
+    let mut u = [_mm256_setzero_si256(); W];
+    for (j, v) in u.iter_mut().enumerate() {
+        // SAFETY: `inp` holds 2W blocks (checked by the callers' slicing);
+        // unaligned 32-byte load.
+        let x = unsafe { _mm256_loadu_si256(inp[2 * j..2 * j + 2].as_ptr().cast()) };
+        *v = _mm256_xor_si256(x, rk[0]);
+    }
+    rounds(rk, &mut u);
+    let mut v = [_mm256_setzero_si256(); W];
+    for (j, (v, u)) in v.iter_mut().zip(&u).enumerate() {
+        let t0 = tweak(base + 2 * j);
+        let t1 = tweak(base + 2 * j + 1);
+        let t = _mm256_set_epi64x((t1 >> 64) as i64, t1 as i64, (t0 >> 64) as i64, t0 as i64);
+        *v = _mm256_xor_si256(_mm256_xor_si256(*u, t), rk[0]);
+    }
+    rounds(rk, &mut v);
+    for (j, (v, u)) in v.iter().zip(&u).enumerate() {
+        // SAFETY: `out` holds 2W blocks; unaligned 32-byte store.
+        unsafe {
+            _mm256_storeu_si256(
+                out[2 * j..2 * j + 2].as_mut_ptr().cast(),
+                _mm256_xor_si256(*v, *u),
+            )
+        };
+    }
+}
+
+/// Main loop in chunks of 16 blocks (8 registers: enough in flight to cover
+/// the AES latency on both units); the tail goes through the smallest chunk
+/// that covers it, padded.
+#[target_feature(enable = "vaes,avx2,aes")]
+fn tccr(rk: &[__m256i; 11], input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
+    let n = input.len();
+    let mut i = 0;
+    while i + 16 <= n {
+        tccr_chunk::<8>(rk, &input[i..i + 16], &mut out[i..i + 16], i, &tweak);
+        i += 16;
+    }
+    let r = n - i;
+    if r == 0 {
+        return;
+    }
+    let mut tin = [Block::ZERO; 16];
+    let mut tout = [Block::ZERO; 16];
+    tin[..r].copy_from_slice(&input[i..]);
+    let tw = |m: usize| tweak(m);
+    match r {
+        1..=2 => tccr_chunk::<1>(rk, &tin[..2], &mut tout[..2], i, &tw),
+        3..=4 => tccr_chunk::<2>(rk, &tin[..4], &mut tout[..4], i, &tw),
+        5..=8 => tccr_chunk::<4>(rk, &tin[..8], &mut tout[..8], i, &tw),
+        _ => tccr_chunk::<8>(rk, &tin, &mut tout, i, &tw),
+    }
+    out[i..].copy_from_slice(&tout[..r]);
+}
+
+#[target_feature(enable = "vaes,avx2,aes")]
+fn permute(rk: &[__m256i; 11], blocks: &mut [Block]) {
+    let mut chunks = blocks.chunks_exact_mut(16);
+    for c in &mut chunks {
+        let mut x = [_mm256_setzero_si256(); 8];
+        for (j, v) in x.iter_mut().enumerate() {
+            // SAFETY: 16 blocks per chunk; unaligned load.
+            *v = _mm256_xor_si256(
+                unsafe { _mm256_loadu_si256(c[2 * j..].as_ptr().cast()) },
+                rk[0],
+            );
+        }
+        rounds(rk, &mut x);
+        for (j, v) in x.iter().enumerate() {
+            // SAFETY: as above; unaligned store.
+            unsafe { _mm256_storeu_si256(c[2 * j..].as_mut_ptr().cast(), *v) };
+        }
+    }
+    for b in chunks.into_remainder() {
+        let mut x = [_mm256_xor_si256(
+            _mm256_set_epi64x(0, 0, (b.0 >> 64) as i64, b.0 as i64),
+            rk[0],
+        )];
+        rounds(rk, &mut x);
+        let lo = _mm256_castsi256_si128(x[0]);
+        let mut bytes = [0u8; 16];
+        // SAFETY: 16-byte unaligned store into a 16-byte array.
+        unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), lo) };
+        *b = Block::from_bytes(bytes);
+    }
+}

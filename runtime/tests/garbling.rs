@@ -1,0 +1,594 @@
+//! Garbled execution equals plaintext evaluation: random circuits, published
+//! Bristol circuits, in memory and over MemChannel / TcpChannel; the
+//! evaluator's view is uniform; bad calls are errors.
+
+mod common;
+
+use common::bristol::{bits_hex, hex_bits, load, shared_dir};
+use proptest::prelude::*;
+use std::collections::HashSet;
+use std::sync::Arc;
+use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
+use yao_runtime::evaluator::{evaluate_over, EvalError, Evaluator};
+use yao_runtime::garbler::{garble_over, GarbleError, Garbler};
+use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+use yao_runtime::local::{run_in_memory, run_plan};
+use yao_runtime::plan::Plan;
+use yao_runtime::{Block, Delta};
+
+fn random_bits(n: usize) -> Vec<bool> {
+    let mut bytes = vec![0u8; n.div_ceil(8)];
+    yao_runtime::block::fill_random(&mut bytes);
+    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+}
+
+fn random_inputs(c: &Circuit) -> Vec<Vec<bool>> {
+    c.inputs
+        .iter()
+        .map(|i| random_bits(i.wires.len()))
+        .collect()
+}
+
+/// A random circuit from a seed list: `ops[i] = (kind, x, y)` picks earlier wires.
+fn build_random(g_bits: u32, e_bits: u32, ops: &[(u8, u32, u32)], outs: &[u32]) -> Circuit {
+    let n_in = g_bits + e_bits;
+    let mut gates = Vec::new();
+    let mut n = n_in;
+    for &(kind, x, y) in ops {
+        let (a, b) = (x % n, y % n);
+        gates.push(match kind % 7 {
+            0..=2 => Gate::And { a, b, out: n },
+            3..=4 => Gate::Xor { a, b, out: n },
+            5 => Gate::Not { a, out: n },
+            _ => Gate::Const {
+                value: x % 2 == 1,
+                out: n,
+            },
+        });
+        n += 1;
+    }
+    let out_wires: Vec<u32> = outs.iter().map(|&o| o % n).collect();
+    Circuit {
+        name: "random".into(),
+        num_wires: n,
+        inputs: vec![
+            Input {
+                name: "g".into(),
+                party: Party::Garbler,
+                ty: ValueType::UInt(g_bits),
+                wires: (0..g_bits).collect(),
+            },
+            Input {
+                name: "e".into(),
+                party: Party::Evaluator,
+                ty: ValueType::UInt(e_bits),
+                wires: (g_bits..n_in).collect(),
+            },
+        ],
+        outputs: vec![Output {
+            name: "out".into(),
+            ty: ValueType::UInt(out_wires.len() as u32),
+            wires: out_wires,
+        }],
+        gates,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Thousands of random circuits with random inputs and random plan
+    /// limits (tiny windows and steps exercise every boundary).
+    #[test]
+    fn random_circuits_match_plaintext(
+        g_bits in 1u32..6,
+        e_bits in 1u32..6,
+        ops in prop::collection::vec((any::<u8>(), any::<u32>(), any::<u32>()), 0..120),
+        outs in prop::collection::vec(any::<u32>(), 1..10),
+        window in 1usize..80,
+        step in 1usize..12,
+        seed in any::<u64>(),
+    ) {
+        let c = build_random(g_bits, e_bits, &ops, &outs);
+        let inputs: Vec<Vec<bool>> = c.inputs.iter().enumerate()
+            .map(|(k, i)| (0..i.wires.len()).map(|b| (seed >> ((b + 7 * k) % 64)) & 1 == 1).collect())
+            .collect();
+        let want = c.eval_plain(&inputs).unwrap();
+        let plan = Arc::new(Plan::with_limits(&c, window, step).unwrap());
+        prop_assert_eq!(&run_plan(&plan, &inputs).unwrap(), &want);
+        prop_assert_eq!(&run_in_memory(&c, &inputs).unwrap(), &want);
+    }
+}
+
+/// A circuit large enough to span several default windows and full steps.
+#[test]
+fn large_random_circuit_matches_plaintext() {
+    let mut ops = Vec::new();
+    let mut s = 0x9e3779b97f4a7c15u64;
+    for _ in 0..150_000 {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        // Mostly recent wires, so the circuit is deep and wide at once.
+        ops.push(((s % 6) as u8, (s >> 8) as u32, (s >> 36) as u32));
+    }
+    let outs: Vec<u32> = (0..64).map(|i| u32::MAX - i).collect();
+    let c = build_random(64, 64, &ops, &outs);
+    for _ in 0..3 {
+        let inputs = random_inputs(&c);
+        assert_eq!(
+            run_in_memory(&c, &inputs).unwrap(),
+            c.eval_plain(&inputs).unwrap()
+        );
+    }
+}
+
+#[test]
+fn aes128_known_answer() {
+    let Some(c) = load("bristol/aes_128.txt") else {
+        return;
+    };
+    let key = hex_bits("000102030405060708090a0b0c0d0e0f", 128);
+    let pt = hex_bits("00112233445566778899aabbccddeeff", 128);
+    let out = run_in_memory(&c, &[key, pt]).unwrap();
+    assert_eq!(bits_hex(&out[0]), "69c4e0d86a7b0430d8cdb78070b4c55a");
+}
+
+#[test]
+fn sha256_known_answer() {
+    let Some(c) = load("bristol/sha256.txt") else {
+        return;
+    };
+    let block = hex_bits(
+        "61626380000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000018",
+        512,
+    );
+    let iv = hex_bits(
+        "6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19",
+        256,
+    );
+    let out = run_in_memory(&c, &[block, iv]).unwrap();
+    assert_eq!(
+        bits_hex(&out[0]),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+/// Every shared Bristol Fashion circuit (plain and MAND) on random inputs.
+#[test]
+fn every_shared_bristol_circuit_matches_plaintext() {
+    let Some(dir) = shared_dir() else { return };
+    let mut checked = 0;
+    for sub in ["bristol", "bristol/mand"] {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        files.sort();
+        for path in files {
+            let rel = format!("{sub}/{}", path.file_name().unwrap().to_string_lossy());
+            let c = load(&rel).unwrap();
+            for _ in 0..2 {
+                let inputs = random_inputs(&c);
+                assert_eq!(
+                    run_in_memory(&c, &inputs).unwrap(),
+                    c.eval_plain(&inputs).unwrap(),
+                    "{rel}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} circuits found");
+}
+
+/// Runs both parties over a channel pair: the garbler sends its active input
+/// labels and (test-only, in place of OT) the evaluator's, then the tables
+/// and decoding bits stream through `garble_over` / `evaluate_over`.
+fn run_over<C: Channel + Send + 'static>(
+    c: &Circuit,
+    inputs: &[Vec<bool>],
+    mut gch: C,
+    mut ech: C,
+) -> Vec<Vec<bool>> {
+    let plan = Arc::new(Plan::new(c).unwrap());
+    let (gplan, ginputs) = (Arc::clone(&plan), inputs.to_vec());
+    let garbler = std::thread::spawn(move || {
+        let mut g = Garbler::from_plan(gplan.clone(), Delta::random());
+        for (k, bits) in ginputs.iter().enumerate() {
+            let labels = match gplan.inputs()[k].party {
+                Party::Garbler => g.encode_input(k, bits).unwrap(),
+                Party::Evaluator => {
+                    let d = g.delta().block();
+                    g.input_zero_labels(k)
+                        .iter()
+                        .zip(bits)
+                        .map(|(&l, &b)| l ^ (Block::mask(b) & d))
+                        .collect()
+                }
+            };
+            gch.send_blocks(&labels).unwrap();
+        }
+        garble_over(&mut gch, &mut g).unwrap();
+    });
+    let mut e = Evaluator::from_plan(Arc::clone(&plan));
+    for (k, bits) in inputs.iter().enumerate() {
+        let mut labels = vec![Block::ZERO; bits.len()];
+        ech.recv_blocks(&mut labels).unwrap();
+        e.set_input_labels(k, &labels).unwrap();
+    }
+    let out = evaluate_over(&mut ech, &mut e).unwrap();
+    garbler.join().unwrap();
+    out
+}
+
+fn tcp_pair() -> (TcpChannel, TcpChannel) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let t = std::thread::spawn(move || l.accept().unwrap().0);
+    let a = std::net::TcpStream::connect(addr).unwrap();
+    let b = t.join().unwrap();
+    let timeout = Some(std::time::Duration::from_secs(30));
+    (
+        TcpChannel::new(b, timeout).unwrap(),
+        TcpChannel::new(a, timeout).unwrap(),
+    )
+}
+
+#[test]
+fn random_circuits_over_mem_and_tcp_channels() {
+    let mut s = 0x1234_5678_9abc_def0u64;
+    for round in 0..40 {
+        let mut ops = Vec::new();
+        for _ in 0..(50 + round * 200) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ops.push(((s % 7) as u8, (s >> 8) as u32, (s >> 36) as u32));
+        }
+        let outs: Vec<u32> = (0..17).map(|i| (s >> i) as u32).collect();
+        let c = build_random(9, 11, &ops, &outs);
+        let inputs = random_inputs(&c);
+        let want = c.eval_plain(&inputs).unwrap();
+        let (a, b) = MemChannel::pair();
+        assert_eq!(run_over(&c, &inputs, a, b), want);
+        if round % 4 == 0 {
+            let (a, b) = tcp_pair();
+            assert_eq!(run_over(&c, &inputs, a, b), want);
+        }
+    }
+}
+
+#[test]
+fn shared_circuits_over_mem_and_tcp_channels() {
+    for rel in [
+        "bristol/aes_128.txt",
+        "bristol/sha256.txt",
+        "bristol/mult64.txt",
+    ] {
+        let Some(c) = load(rel) else { return };
+        let inputs = random_inputs(&c);
+        let want = c.eval_plain(&inputs).unwrap();
+        let (a, b) = MemChannel::pair();
+        assert_eq!(run_over(&c, &inputs, a, b), want, "{rel} mem");
+        let (a, b) = tcp_pair();
+        assert_eq!(run_over(&c, &inputs, a, b), want, "{rel} tcp");
+    }
+}
+
+/// A circuit with no AND gate (and constants, NOTs, an input as output).
+#[test]
+fn circuit_without_ands() {
+    let c = Circuit {
+        name: "free".into(),
+        num_wires: 6,
+        inputs: vec![
+            Input {
+                name: "x".into(),
+                party: Party::Garbler,
+                ty: ValueType::UInt(2),
+                wires: vec![0, 1],
+            },
+            Input {
+                name: "y".into(),
+                party: Party::Evaluator,
+                ty: ValueType::Bool,
+                wires: vec![2],
+            },
+        ],
+        outputs: vec![Output {
+            name: "o".into(),
+            ty: ValueType::UInt(4),
+            wires: vec![3, 4, 5, 2],
+        }],
+        gates: vec![
+            Gate::Xor { a: 0, b: 2, out: 3 },
+            Gate::Not { a: 1, out: 4 },
+            Gate::Const {
+                value: true,
+                out: 5,
+            },
+        ],
+    };
+    for x in 0..4u32 {
+        for y in [false, true] {
+            let inputs = vec![vec![x & 1 == 1, x & 2 == 2], vec![y]];
+            assert_eq!(
+                run_in_memory(&c, &inputs).unwrap(),
+                c.eval_plain(&inputs).unwrap()
+            );
+        }
+    }
+}
+
+/// out = XOR_i (x_i & y_i) ^ (x_i & x_{i+1} & y_i): with y = 0 the output is 0
+/// for every x, so two garbler inputs give the same output.
+fn view_circuit(n: u32) -> Circuit {
+    let mut gates = Vec::new();
+    let mut w = 2 * n;
+    let mut acc = None;
+    for i in 0..n {
+        let (x, x2, y) = (i, (i + 1) % n, n + i);
+        gates.push(Gate::And { a: x, b: y, out: w });
+        gates.push(Gate::And {
+            a: x,
+            b: x2,
+            out: w + 1,
+        });
+        gates.push(Gate::And {
+            a: w + 1,
+            b: y,
+            out: w + 2,
+        });
+        gates.push(Gate::Xor {
+            a: w,
+            b: w + 2,
+            out: w + 3,
+        });
+        let t = w + 3;
+        w += 4;
+        acc = Some(match acc {
+            None => t,
+            Some(a) => {
+                gates.push(Gate::Xor { a, b: t, out: w });
+                w += 1;
+                w - 1
+            }
+        });
+    }
+    Circuit {
+        name: "view".into(),
+        num_wires: w,
+        inputs: vec![
+            Input {
+                name: "x".into(),
+                party: Party::Garbler,
+                ty: ValueType::UInt(n),
+                wires: (0..n).collect(),
+            },
+            Input {
+                name: "y".into(),
+                party: Party::Evaluator,
+                ty: ValueType::UInt(n),
+                wires: (n..2 * n).collect(),
+            },
+        ],
+        outputs: vec![Output {
+            name: "o".into(),
+            ty: ValueType::Bool,
+            wires: vec![acc.unwrap()],
+        }],
+        gates,
+    }
+}
+
+/// Everything the evaluator sees in one run: garbler input labels, its own
+/// input labels (from OT), the tables, and the decoding bits (as a block).
+fn evaluator_view(c: &Circuit, x: &[bool], y: &[bool]) -> (Vec<Block>, Vec<bool>) {
+    let mut g = Garbler::new(c, Delta::random());
+    let mut e = Evaluator::new(c);
+    let mut view = g.encode_input(0, x).unwrap();
+    let d = g.delta().block();
+    let ylabels: Vec<Block> = g
+        .input_zero_labels(1)
+        .iter()
+        .zip(y)
+        .map(|(&l, &b)| l ^ (Block::mask(b) & d))
+        .collect();
+    view.extend_from_slice(&ylabels);
+    e.set_input_labels(0, &view[..x.len()]).unwrap();
+    e.set_input_labels(1, &ylabels).unwrap();
+    let mut tables = Vec::new();
+    loop {
+        let start = tables.len();
+        if !g.garble_batch(&mut tables) {
+            break;
+        }
+        e.eval_batch(&tables[start..]).unwrap();
+    }
+    view.extend_from_slice(&tables);
+    let bits = g.decoding_bits();
+    let out = e.decode(&bits).unwrap();
+    (view, [bits[0].clone(), out[0].clone()].concat())
+}
+
+/// The evaluator's view for two garbler inputs with the same output: every
+/// bit of every block is unbiased for both (within 5 sigma), the two
+/// distributions agree, and no block ever repeats.
+#[test]
+fn evaluator_view_is_uniform_and_independent_of_garbler_input() {
+    let n = 8;
+    let c = view_circuit(n);
+    let x_a = vec![false; n as usize];
+    let x_b = vec![true; n as usize];
+    let y = vec![false; n as usize];
+    let runs = 2000;
+    let mut seen = HashSet::new();
+    let mut counts = [Vec::new(), Vec::new()];
+    let mut dec_counts = [0usize; 2];
+    for (side, x) in [&x_a, &x_b].into_iter().enumerate() {
+        for _ in 0..runs {
+            let (view, bits) = evaluator_view(&c, x, &y);
+            assert!(!bits[1], "output must be 0");
+            dec_counts[side] += bits[0] as usize;
+            if counts[side].is_empty() {
+                counts[side] = vec![0u32; view.len() * 128];
+            }
+            for (k, b) in view.iter().enumerate() {
+                assert!(seen.insert(b.0), "a block of the view repeated");
+                for bit in 0..128 {
+                    counts[side][k * 128 + bit] += ((b.0 >> bit) & 1) as u32;
+                }
+            }
+        }
+    }
+    // Binomial(runs, 1/2): sd = sqrt(runs)/2; 5 sigma over ~10^4 positions.
+    let sd = (runs as f64).sqrt() / 2.0;
+    let half = runs as f64 / 2.0;
+    for side in 0..2 {
+        for (pos, &k) in counts[side].iter().enumerate() {
+            assert!(
+                (k as f64 - half).abs() < 5.5 * sd,
+                "side {side} bit {pos}: {k}/{runs}"
+            );
+        }
+        assert!(
+            (dec_counts[side] as f64 - half).abs() < 5.5 * sd,
+            "decoding bit biased"
+        );
+    }
+    // The two distributions agree position by position (difference of two
+    // binomials: sd * sqrt 2).
+    for (pos, (&a, &b)) in counts[0].iter().zip(&counts[1]).enumerate() {
+        assert!(
+            (a as f64 - b as f64).abs() < 5.5 * sd * 2f64.sqrt(),
+            "bit {pos}: {a} vs {b}"
+        );
+    }
+}
+
+#[test]
+fn bad_calls_are_errors() {
+    let c = view_circuit(4);
+    let mut g = Garbler::new(&c, Delta::random());
+    assert!(matches!(
+        g.encode_input(0, &[true; 3]),
+        Err(GarbleError::Width {
+            expected: 4,
+            found: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        g.encode_input(1, &[true; 4]),
+        Err(GarbleError::WrongParty { .. })
+    ));
+    assert!(matches!(
+        g.encode_input(7, &[]),
+        Err(GarbleError::NoSuchGroup { group: 7, count: 2 })
+    ));
+    assert!(matches!(
+        g.set_input_zero_labels(1, &[Block::ZERO; 5]),
+        Err(GarbleError::Width { .. })
+    ));
+    assert!(matches!(
+        g.set_input_zero_labels(2, &[]),
+        Err(GarbleError::NoSuchGroup { .. })
+    ));
+    g.set_input_zero_labels(1, &[Block(1), Block(2), Block(3), Block(4)])
+        .unwrap();
+    assert_eq!(
+        g.input_zero_labels(1),
+        &[Block(1), Block(2), Block(3), Block(4)]
+    );
+    assert!(g.input_zero_labels(9).is_empty());
+
+    let mut e = Evaluator::new(&c);
+    assert!(matches!(
+        e.set_input_labels(0, &[Block::ZERO; 2]),
+        Err(EvalError::Width { .. })
+    ));
+    assert!(matches!(
+        e.set_input_labels(3, &[]),
+        Err(EvalError::NoSuchGroup { .. })
+    ));
+    e.set_input_labels(0, &[Block::ZERO; 4]).unwrap();
+    let n = e.next_batch_len();
+    assert!(n > 0);
+    assert!(
+        matches!(e.eval_batch(&vec![Block::ZERO; n]), Err(EvalError::MissingInput { name }) if name == "y")
+    );
+    assert!(matches!(
+        e.decode(&[vec![false]]),
+        Err(EvalError::NotFinished { .. })
+    ));
+    e.set_input_labels(1, &[Block::ZERO; 4]).unwrap();
+    assert!(matches!(
+        e.eval_batch(&vec![Block::ZERO; n + 1]),
+        Err(EvalError::TableLength { .. })
+    ));
+    e.eval_batch(&vec![Block::ZERO; n]).unwrap();
+    assert!(matches!(
+        e.set_input_labels(1, &[Block::ZERO; 4]),
+        Err(EvalError::AlreadyStarted)
+    ));
+    while e.next_batch_len() > 0 {
+        let n = e.next_batch_len();
+        e.eval_batch(&vec![Block::ZERO; n]).unwrap();
+    }
+    assert!(matches!(e.eval_batch(&[]), Err(EvalError::Finished { .. })));
+    assert!(matches!(
+        e.decode(&[]),
+        Err(EvalError::DecodingGroups {
+            expected: 1,
+            found: 0
+        })
+    ));
+    assert!(matches!(
+        e.decode(&[vec![false, true]]),
+        Err(EvalError::DecodingWidth { .. })
+    ));
+    assert!(e.decode(&[vec![false]]).is_ok());
+
+    let mut tables = Vec::new();
+    while g.garble_batch(&mut tables) {}
+    assert!(matches!(
+        g.set_input_zero_labels(1, &[Block::ZERO; 4]),
+        Err(GarbleError::AlreadyStarted)
+    ));
+    assert_eq!(tables.len() as u64, 2 * g.plan().num_ands());
+
+    // An invalid circuit is an error from the fallible constructors.
+    let mut bad = c.clone();
+    bad.gates[0] = Gate::And {
+        a: 999,
+        b: 0,
+        out: 8,
+    };
+    assert!(matches!(
+        Garbler::try_new(&bad, Delta::random()),
+        Err(GarbleError::Circuit(_))
+    ));
+    assert!(matches!(
+        Evaluator::try_new(&bad),
+        Err(EvalError::Circuit(_))
+    ));
+    assert!(run_in_memory(&c, &[vec![true; 4]]).is_err());
+}
+
+/// Tables hold exactly 2 blocks per AND and the batch lengths agree.
+#[test]
+fn batch_lengths_agree() {
+    let Some(c) = load("bristol/aes_128.txt") else {
+        return;
+    };
+    let mut g = Garbler::new(&c, Delta::random());
+    let e = Evaluator::new(&c);
+    let mut total = 0;
+    let mut buf = Vec::new();
+    assert_eq!(g.next_batch_len(), e.next_batch_len());
+    while g.garble_batch(&mut buf) {}
+    total += buf.len();
+    assert_eq!(total as u64, 2 * c.stats().and);
+}
