@@ -1,0 +1,429 @@
+//! Correlated OT through the channel-driven API: correctness, what each party
+//! sees, and misbehaving peers.
+
+use std::thread;
+use yao_runtime::channel::Traffic;
+use yao_runtime::ot::{CotReceiver, CotSender, OtError, CHUNK};
+use yao_runtime::{Block, Channel, ChannelError, Delta, MemChannel};
+
+/// Records every byte a party reads: its view of the peer.
+struct Recording<C> {
+    inner: C,
+    received: Vec<u8>,
+}
+
+impl<C: Channel> Channel for Recording<C> {
+    fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError> {
+        self.inner.write_all(data)
+    }
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
+        self.inner.read_exact(buf)?;
+        self.received.extend_from_slice(buf);
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), ChannelError> {
+        self.inner.flush()
+    }
+    fn traffic(&self) -> Traffic {
+        self.inner.traffic()
+    }
+}
+
+fn random_bits(n: usize) -> Vec<bool> {
+    let mut bytes = vec![0u8; n.div_ceil(8)];
+    yao_runtime::block::fill_random(&mut bytes);
+    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+}
+
+/// Runs setup and one extend per entry of `batches` on both sides; returns
+/// (sender outputs, receiver outputs) per batch and both views.
+#[allow(clippy::type_complexity)]
+fn run(
+    delta: &Delta,
+    batches: Vec<Vec<bool>>,
+) -> (Vec<Vec<Block>>, Vec<Vec<Block>>, Vec<u8>, Vec<u8>) {
+    let (a, b) = MemChannel::pair();
+    let delta = delta.clone();
+    let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+    let sender = thread::spawn(move || {
+        let mut ch = Recording {
+            inner: a,
+            received: Vec::new(),
+        };
+        let mut s = CotSender::setup(&mut ch, &delta).unwrap();
+        let out: Vec<Vec<Block>> = sizes
+            .iter()
+            .map(|&n| s.extend(&mut ch, n).unwrap())
+            .collect();
+        (out, ch.received)
+    });
+    let mut ch = Recording {
+        inner: b,
+        received: Vec::new(),
+    };
+    let mut r = CotReceiver::setup(&mut ch).unwrap();
+    let got: Vec<Vec<Block>> = batches
+        .iter()
+        .map(|c| r.extend(&mut ch, c).unwrap())
+        .collect();
+    let (q, sender_view) = sender.join().unwrap();
+    (q, got, sender_view, ch.received)
+}
+
+fn check(delta: &Delta, choices: &[bool], q: &[Block], t: &[Block]) {
+    assert_eq!(q.len(), choices.len());
+    assert_eq!(t.len(), choices.len());
+    let d = delta.block();
+    for i in 0..choices.len() {
+        assert_eq!(t[i], q[i] ^ (d & Block::mask(choices[i])), "OT {i}");
+        // The other label is never what the receiver holds.
+        assert_ne!(t[i], q[i] ^ (d & Block::mask(!choices[i])), "OT {i}");
+    }
+}
+
+#[test]
+fn receiver_gets_exactly_the_chosen_label() {
+    let delta = Delta::random();
+    let sizes = [
+        0,
+        1,
+        127,
+        128,
+        129,
+        1000,
+        CHUNK - 1,
+        CHUNK,
+        CHUNK + 1,
+        3 * CHUNK + 77,
+    ];
+    let batches: Vec<Vec<bool>> = sizes.iter().map(|&n| random_bits(n)).collect();
+    let (q, t, _, _) = run(&delta, batches.clone());
+    for k in 0..batches.len() {
+        check(&delta, &batches[k], &q[k], &t[k]);
+    }
+    // Fresh labels across batches: no zero-label repeats.
+    let mut all: Vec<u128> = q.iter().flatten().map(|b| b.0).collect();
+    let len = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), len, "zero-labels repeat");
+}
+
+#[test]
+fn millions_of_random_choices() {
+    // A few seconds in release mode; smaller in debug builds.
+    let n = if cfg!(debug_assertions) {
+        1 << 18
+    } else {
+        1 << 22
+    };
+    let delta = Delta::random();
+    let batches = vec![random_bits(n), random_bits(n / 2 + 13)];
+    let (q, t, _, _) = run(&delta, batches.clone());
+    for k in 0..batches.len() {
+        check(&delta, &batches[k], &q[k], &t[k]);
+    }
+}
+
+#[test]
+fn receiver_view_does_not_contain_delta() {
+    let delta = Delta::random();
+    let choices = random_bits(4096);
+    let (q, t, _, receiver_view) = run(&delta, vec![choices.clone()]);
+    check(&delta, &choices, &q[0], &t[0]);
+    // The receiver only ever receives the base-OT receiver message.
+    assert_eq!(receiver_view.len(), 8 + 128 * 64, "only the base-OT points");
+    let d = delta.block().to_bytes();
+    assert!(!receiver_view.windows(16).any(|w| w == d));
+    // No pair of its outputs differs by Delta (which would reveal it).
+    let set: std::collections::HashSet<u128> = t[0].iter().map(|b| b.0).collect();
+    for x in &t[0] {
+        assert!(!set.contains(&(x.0 ^ delta.block().0)));
+    }
+}
+
+/// Fraction of set bits.
+fn balance(bytes: &[u8]) -> f64 {
+    let ones: u64 = bytes.iter().map(|b| b.count_ones() as u64).sum();
+    ones as f64 / (8.0 * bytes.len() as f64)
+}
+
+#[test]
+fn sender_view_is_independent_of_the_choices() {
+    let delta = Delta::random();
+    let n = 1 << 16;
+    let zeros = vec![false; n];
+    let ones = vec![true; n];
+    let (_, _, view0, _) = run(&delta, vec![zeros]);
+    let (_, _, view1, _) = run(&delta, vec![ones]);
+    assert_eq!(view0.len(), view1.len(), "same length whatever the choices");
+    // The extension matrix starts after the base-OT frame and the count.
+    let matrix = |v: &[u8]| v[8 + 32 + 8..].to_vec();
+    let (m0, m1) = (matrix(&view0), matrix(&view1));
+    assert_eq!(m0.len(), 16 * n);
+    // Each matrix has 2^20 bits: a balanced coin is within 5 sigma
+    // (sigma = 0.5 / 1024) of one half except with probability ~6e-7.
+    let tol = 5.0 * 0.5 / ((8 * m0.len()) as f64).sqrt();
+    for (name, m) in [("all-zero", &m0), ("all-one", &m1)] {
+        let b = balance(m);
+        assert!((b - 0.5).abs() < tol, "{name} choices: bit balance {b}");
+        // Row by row (one row per base OT): 2^16 bits each, 6 sigma.
+        let row_tol = 6.0 * 0.5 / ((8 * n / 8) as f64).sqrt();
+        for (j, row) in m.chunks_exact(n / 8).enumerate() {
+            let b = balance(row);
+            assert!(
+                (b - 0.5).abs() < row_tol,
+                "{name} choices: row {j} balance {b}"
+            );
+        }
+    }
+    // The two views are unrelated: their XOR is balanced too.
+    let x: Vec<u8> = m0.iter().zip(&m1).map(|(a, b)| a ^ b).collect();
+    let b = balance(&x);
+    assert!((b - 0.5).abs() < tol, "xor of views: {b}");
+}
+
+#[test]
+fn works_over_tcp() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let delta = Delta::random();
+    let d2 = delta.clone();
+    let sender = thread::spawn(move || {
+        let (s, _) = listener.accept().unwrap();
+        let mut ch = yao_runtime::TcpChannel::new(s, None).unwrap();
+        let mut s = CotSender::setup(&mut ch, &d2).unwrap();
+        (
+            s.extend(&mut ch, 5000).unwrap(),
+            s.extend(&mut ch, 70_000).unwrap(),
+        )
+    });
+    let s = std::net::TcpStream::connect(addr).unwrap();
+    let mut ch = yao_runtime::TcpChannel::new(s, None).unwrap();
+    let mut r = CotReceiver::setup(&mut ch).unwrap();
+    let (c1, c2) = (random_bits(5000), random_bits(70_000));
+    let t1 = r.extend(&mut ch, &c1).unwrap();
+    let t2 = r.extend(&mut ch, &c2).unwrap();
+    let (q1, q2) = sender.join().unwrap();
+    check(&delta, &c1, &q1, &t1);
+    check(&delta, &c2, &q2, &t2);
+}
+
+// ---- misbehaving peers ----
+
+/// Runs `CotSender::setup` against a scripted evaluator.
+fn sender_against(peer: impl FnOnce(MemChannel) + Send + 'static) -> OtError {
+    let (a, b) = MemChannel::pair();
+    let t = thread::spawn(move || peer(b));
+    let mut a = a;
+    let err = CotSender::setup(&mut a, &Delta::random())
+        .err()
+        .expect("setup must fail");
+    drop(a);
+    t.join().unwrap();
+    err
+}
+
+/// Runs `CotReceiver::setup` against a scripted garbler.
+fn receiver_against(peer: impl FnOnce(MemChannel) + Send + 'static) -> OtError {
+    let (a, b) = MemChannel::pair();
+    let t = thread::spawn(move || peer(b));
+    let mut a = a;
+    let err = CotReceiver::setup(&mut a).err().expect("setup must fail");
+    drop(a);
+    t.join().unwrap();
+    err
+}
+
+/// A valid base-OT receiver message, to be corrupted.
+fn honest_points() -> Vec<u8> {
+    let (a, mut b) = MemChannel::pair();
+    let t = thread::spawn(move || {
+        let mut a = a;
+        let _ = CotSender::setup(&mut a, &Delta::random());
+    });
+    let frame = b.recv_frame("points", 1 << 20).unwrap();
+    drop(b);
+    t.join().unwrap();
+    frame
+}
+
+#[test]
+fn bad_base_ot_key_from_the_evaluator() {
+    // Not a canonical encoding.
+    let err = sender_against(|mut ch| {
+        let _ = ch.recv_frame("points", 1 << 20);
+        ch.send_frame(&[0xff; 32]).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(
+        matches!(err, OtError::InvalidPoint { index: 0, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("not a valid Ristretto point"),
+        "{err}"
+    );
+    // The identity (all-zero encoding).
+    let err = sender_against(|mut ch| {
+        let _ = ch.recv_frame("points", 1 << 20);
+        ch.send_frame(&[0; 32]).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(matches!(err, OtError::IdentityPoint { .. }), "{err}");
+    assert!(err.to_string().contains("identity"), "{err}");
+    // Short message.
+    let err = sender_against(|mut ch| {
+        let _ = ch.recv_frame("points", 1 << 20);
+        ch.send_frame(&[7; 31]).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(
+        matches!(
+            err,
+            OtError::Malformed {
+                expected: 32,
+                got: 31,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Oversized announcement: refused before allocation.
+    let err = sender_against(|mut ch| {
+        let _ = ch.recv_frame("points", 1 << 20);
+        ch.send_u64(1 << 40).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::TooLarge { .. })),
+        "{err}"
+    );
+    // Disconnect.
+    let err = sender_against(drop);
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_base_ot_points_from_the_garbler() {
+    let mut invalid = honest_points();
+    invalid[5 * 64 + 32..5 * 64 + 64].fill(0xff);
+    let err = receiver_against(move |mut ch| {
+        ch.send_frame(&invalid).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(
+        matches!(err, OtError::InvalidPoint { index: 5, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("r1"), "names the point: {err}");
+
+    let mut identity = honest_points();
+    identity[7 * 64..7 * 64 + 32].fill(0);
+    let err = receiver_against(move |mut ch| {
+        ch.send_frame(&identity).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(
+        matches!(err, OtError::IdentityPoint { index: 7, .. }),
+        "{err}"
+    );
+
+    let short = honest_points()[..1000].to_vec();
+    let err = receiver_against(move |mut ch| {
+        ch.send_frame(&short).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(
+        matches!(
+            err,
+            OtError::Malformed {
+                expected: 8192,
+                got: 1000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // Frame header promises more than arrives, then the peer leaves.
+    let err = receiver_against(|mut ch| {
+        ch.send_u64(8192).unwrap();
+        ch.write_all(&[1; 100]).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
+}
+
+#[test]
+fn extension_errors_are_clear_and_sticky() {
+    let (a, b) = MemChannel::pair();
+    let delta = Delta::random();
+    let t = thread::spawn(move || {
+        let mut b = b;
+        let mut r = CotReceiver::setup(&mut b).unwrap();
+        r.extend(&mut b, &random_bits(1000)).unwrap();
+        // Then a truncated batch and a disconnect.
+        b.send_u64(500).unwrap();
+        b.write_all(&[0; 100]).unwrap();
+        b.flush().unwrap();
+    });
+    let mut a = a;
+    let mut s = CotSender::setup(&mut a, &delta).unwrap();
+    let err = s.extend(&mut a, 999).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            OtError::CountMismatch {
+                expected: 999,
+                got: 1000
+            }
+        ),
+        "{err}"
+    );
+    let err = s.extend(&mut a, 1000).unwrap_err();
+    assert!(matches!(err, OtError::Desynchronized), "{err}");
+    t.join().unwrap();
+
+    // A fresh pair: truncated matrix then disconnect gives Closed.
+    let (a, b) = MemChannel::pair();
+    let t = thread::spawn(move || {
+        let mut b = b;
+        let _r = CotReceiver::setup(&mut b).unwrap();
+        b.send_u64(500).unwrap();
+        b.write_all(&[0; 100]).unwrap();
+        b.flush().unwrap();
+    });
+    let mut a = a;
+    let mut s = CotSender::setup(&mut a, &delta).unwrap();
+    t.join().unwrap();
+    let err = s.extend(&mut a, 500).unwrap_err();
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("closed"), "{err}");
+
+    // The receiver sees the sender vanish.
+    let (a, b) = MemChannel::pair();
+    drop(a);
+    let mut b = b;
+    let err = CotReceiver::setup(&mut b).err().unwrap();
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
+}
+
+#[test]
+fn bench_helper_runs() {
+    let (rate, setup_ms) = yao_runtime::bench::ot::cot_rate(1 << 12, 0.01);
+    assert!(rate.is_finite() && rate > 0.0, "rate {rate}");
+    assert!(setup_ms.is_finite() && setup_ms > 0.0, "setup {setup_ms}");
+}
