@@ -83,10 +83,8 @@ pub fn listen(addr: &str) -> Result<TcpListener> {
 /// Connects to `addr`, retrying with exponential back-off (10 ms doubling to
 /// 500 ms) until `timeout`: the garbler may not be listening yet.
 pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
-    let targets: Vec<SocketAddr> = addr
-        .to_socket_addrs()
-        .with_context(|| format!("`{addr}` is not a host:port address"))?
-        .collect();
+    let targets: Vec<SocketAddr> =
+        addr.to_socket_addrs().with_context(|| format!("`{addr}` is not a host:port address"))?.collect();
     let deadline = Instant::now() + timeout;
     let mut wait = Duration::from_millis(10);
     loop {

@@ -48,11 +48,7 @@ pub enum GarbleError {
     #[error("the circuit has {count} input groups; there is no group {group}")]
     NoSuchGroup { group: usize, count: usize },
     #[error("input `{name}` has {expected} bits but {found} were given")]
-    Width {
-        name: String,
-        expected: usize,
-        found: usize,
-    },
+    Width { name: String, expected: usize, found: usize },
     #[error("input `{name}` belongs to the {party}; the garbler only encodes its own inputs")]
     WrongParty { name: String, party: Party },
     #[error("input labels cannot change once garbling has started")]
@@ -130,20 +126,13 @@ impl Garbler {
         self.plan
             .inputs()
             .get(group)
-            .ok_or(GarbleError::NoSuchGroup {
-                group,
-                count: self.plan.inputs().len(),
-            })
+            .ok_or(GarbleError::NoSuchGroup { group, count: self.plan.inputs().len() })
     }
 
     /// Overrides the zero-labels of input group `group` (the protocol uses
     /// this for the evaluator's inputs, whose zero-labels come out of
     /// correlated OT).
-    pub fn set_input_zero_labels(
-        &mut self,
-        group: usize,
-        labels: &[Block],
-    ) -> Result<(), GarbleError> {
+    pub fn set_input_zero_labels(&mut self, group: usize, labels: &[Block]) -> Result<(), GarbleError> {
         let g = self.group(group)?;
         if labels.len() != g.slots.len() {
             return Err(GarbleError::Width {
@@ -168,10 +157,7 @@ impl Garbler {
     pub fn encode_input(&self, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
         let g = self.group(group)?;
         if g.party != Party::Garbler {
-            return Err(GarbleError::WrongParty {
-                name: g.name.clone(),
-                party: g.party,
-            });
+            return Err(GarbleError::WrongParty { name: g.name.clone(), party: g.party });
         }
         if bits.len() != g.slots.len() {
             return Err(GarbleError::Width {
@@ -181,11 +167,7 @@ impl Garbler {
             });
         }
         let d = self.delta.block();
-        Ok(self.inputs[group]
-            .iter()
-            .zip(bits)
-            .map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d))
-            .collect())
+        Ok(self.inputs[group].iter().zip(bits).map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d)).collect())
     }
 
     pub fn delta(&self) -> &Delta {
@@ -239,16 +221,25 @@ impl Garbler {
     /// One decoding bit per output wire (the colour bit of its zero-label),
     /// per output group. Call after the last batch.
     pub fn decoding_bits(&self) -> Vec<Vec<bool>> {
+        let labels = self.output_zero_labels();
+        labels.iter().map(|g| g.iter().map(|l| l.lsb()).collect()).collect()
+    }
+
+    /// The zero-labels of the output wires, per output group. The protocol
+    /// uses them to check the output labels the evaluator returns: a label
+    /// that is neither `L0` nor `L0 ^ Delta` is garbage. Call after the last
+    /// batch.
+    pub fn output_zero_labels(&self) -> Vec<Vec<Block>> {
         if self.started {
-            return output_bits(&self.plan, &self.labels);
+            return output_labels(&self.plan, &self.labels);
         }
         // No batch ran (a circuit without ANDs): finish on a scratch copy.
         let mut labels = self.labels.clone();
         load_inputs(&self.plan, &self.inputs, &mut labels);
         run_free_gates(&mut labels, self.plan.prelude(), self.delta.block());
-        let bits = output_bits(&self.plan, &labels);
+        let out = output_labels(&self.plan, &labels);
         labels.zeroize();
-        bits
+        out
     }
 }
 
@@ -271,11 +262,8 @@ fn load_inputs(plan: &Plan, inputs: &[Vec<Block>], labels: &mut [Block]) {
     }
 }
 
-fn output_bits(plan: &Plan, labels: &[Block]) -> Vec<Vec<bool>> {
-    plan.outputs()
-        .iter()
-        .map(|o| o.slots.iter().map(|&s| labels[s as usize].lsb()).collect())
-        .collect()
+pub(crate) fn output_labels(plan: &Plan, labels: &[Block]) -> Vec<Vec<Block>> {
+    plan.outputs().iter().map(|o| o.slots.iter().map(|&s| labels[s as usize]).collect()).collect()
 }
 
 /// A label array with the two reserved slots filled (see [`crate::plan`]).
@@ -374,12 +362,7 @@ pub fn pack_bits(groups: &[Vec<bool>]) -> Vec<u8> {
     let mut out = Vec::new();
     for g in groups {
         for chunk in g.chunks(8) {
-            out.push(
-                chunk
-                    .iter()
-                    .enumerate()
-                    .fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i)),
-            );
+            out.push(chunk.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i)));
         }
     }
     out

@@ -45,17 +45,16 @@
 
 use crate::block::Block;
 use aes::cipher::{
-    consts::U16, typenum::Unsigned, Array, BlockCipherEncBackend, BlockCipherEncClosure,
-    BlockCipherEncrypt, BlockSizeUser, KeyInit, ParBlocks, ParBlocksSizeUser,
+    consts::U16, typenum::Unsigned, Array, BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt,
+    BlockSizeUser, KeyInit, ParBlocks, ParBlocksSizeUser,
 };
 use aes::{Aes128Enc, Block as AesBlock};
 
 /// The fixed public AES key of `pi`: the first 16 bytes of the fractional
 /// part of pi (a nothing-up-my-sleeve value). Any public key works for the
 /// GKWY20 proof, which models `pi` as a random permutation.
-const FIXED_KEY: [u8; 16] = [
-    0x24, 0x3f, 0x6a, 0x88, 0x85, 0xa3, 0x08, 0xd3, 0x13, 0x19, 0x8a, 0x2e, 0x03, 0x70, 0x73, 0x44,
-];
+const FIXED_KEY: [u8; 16] =
+    [0x24, 0x3f, 0x6a, 0x88, 0x85, 0xa3, 0x08, 0xd3, 0x13, 0x19, 0x8a, 0x2e, 0x03, 0x70, 0x73, 0x44];
 
 /// The tweak of half `half` (0 = garbler half, 1 = evaluator half) of the
 /// `k`-th AND gate of a session.
@@ -125,11 +124,7 @@ impl Tccr {
         if let Some(w) = &self.wide {
             return w.tccr(&input[..n], &mut out[..n], tweak);
         }
-        self.aes.encrypt_with_backend(TccrJob {
-            input: &input[..n],
-            out: &mut out[..n],
-            tweak,
-        });
+        self.aes.encrypt_with_backend(TccrJob { input: &input[..n], out: &mut out[..n], tweak });
     }
 
     /// One hash, for tests and reference.
@@ -197,10 +192,7 @@ impl<F: Fn(usize) -> u128> BlockCipherEncClosure for TccrJob<'_, F> {
             // pi(pi(x) ^ i)
             backend.encrypt_par_blocks((&mut v).into());
             // ^ pi(x)
-            for (o, (vs, us)) in self.out[start..start + len]
-                .iter_mut()
-                .zip(v.iter().zip(u.iter()))
-            {
+            for (o, (vs, us)) in self.out[start..start + len].iter_mut().zip(v.iter().zip(u.iter())) {
                 *o = Block(u128::from_le_bytes(vs.0) ^ u128::from_le_bytes(us.0));
             }
             start += len;
@@ -232,11 +224,7 @@ impl MultiInstanceHash {
         tweak: impl Fn(usize) -> u128,
     ) {
         let per_key = per_key.max(1);
-        for (c, (inp, o)) in input
-            .chunks(per_key)
-            .zip(out.chunks_mut(per_key))
-            .enumerate()
-        {
+        for (c, (inp, o)) in input.chunks(per_key).zip(out.chunks_mut(per_key)).enumerate() {
             let key = (self.salt ^ tweak(c * per_key)).to_le_bytes();
             let aes = Aes128Enc::new(&Array::from(key));
             let mut buf = [AesBlock::default(); 4];
@@ -267,9 +255,7 @@ mod tests {
             u128::from_le_bytes(b.0)
         };
         for h in [Tccr::new(), Tccr::portable()] {
-            for n in [
-                0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 29, 30, 31, 33, 61, 100,
-            ] {
+            for n in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 29, 30, 31, 33, 61, 100] {
                 let input: Vec<Block> = (0..n).map(|_| Block::random()).collect();
                 let mut out = vec![Block::ZERO; n];
                 h.hash_many(&input, &mut out, |m| 1000 + m as u128 / 2);
@@ -299,13 +285,10 @@ mod tests {
             return;
         };
         let pt = Block::from_bytes([
-            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
-            0xee, 0xff,
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
         ]);
-        let ct = [
-            0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4,
-            0xc5, 0x5a,
-        ];
+        let ct =
+            [0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a];
         for n in [1, 17, 33] {
             let mut v = vec![pt; n];
             k.permute(&mut v);
@@ -326,13 +309,12 @@ mod tests {
         // AES-128 known answer (FIPS-197 C.1) through the same crate path,
         // so a backend mix-up cannot go unnoticed.
         let aes = Aes128Enc::new(&Array::from([
-            0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d,
-            0x0e, 0x0f,
+            0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
         ]));
         let mut blocks = vec![
             Array([
-                0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
-                0xee, 0xff
+                0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+                0xff
             ]);
             31
         ];
@@ -341,8 +323,8 @@ mod tests {
             assert_eq!(
                 b.0,
                 [
-                    0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70,
-                    0xb4, 0xc5, 0x5a
+                    0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5,
+                    0x5a
                 ]
             );
         }

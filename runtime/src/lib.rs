@@ -14,6 +14,7 @@ mod lane;
 pub mod local;
 pub mod ot;
 pub mod plan;
+pub mod protocol;
 mod vaes;
 
 pub use block::{Block, Delta};

@@ -73,11 +73,7 @@ impl FreeOp {
     }
 
     fn new(a: Slot, b: Slot, out: Slot, flip: bool) -> FreeOp {
-        FreeOp {
-            a,
-            b,
-            out_flip: out | if flip { FLIP } else { 0 },
-        }
+        FreeOp { a, b, out_flip: out | if flip { FLIP } else { 0 } }
     }
 }
 
@@ -145,11 +141,7 @@ impl Plan {
 
     /// [`Plan::new`] with another window and step size (both at least 1);
     /// tests use tiny ones to exercise every boundary.
-    pub fn with_limits(
-        circuit: &Circuit,
-        window: usize,
-        max_step_ands: usize,
-    ) -> Result<Plan, PlanError> {
+    pub fn with_limits(circuit: &Circuit, window: usize, max_step_ands: usize) -> Result<Plan, PlanError> {
         circuit.validate()?;
         let plan = build(circuit, window.max(1), max_step_ands.max(1));
         if plan.num_slots as u64 >= FLIP as u64 {
@@ -196,11 +188,7 @@ impl Plan {
         match self.steps.get(i) {
             None => 0,
             Some(s) => {
-                let start = if i == 0 {
-                    0
-                } else {
-                    self.steps[i - 1].ands_end
-                };
+                let start = if i == 0 { 0 } else { self.steps[i - 1].ands_end };
                 (s.ands_end - start) as usize
             }
         }
@@ -228,11 +216,7 @@ impl Plan {
             + self.frees.capacity() * std::mem::size_of::<FreeOp>()
             + self.steps.capacity() * std::mem::size_of::<Step>()
             + self.inputs.iter().map(|i| i.slots.len() * 4).sum::<usize>()
-            + self
-                .outputs
-                .iter()
-                .map(|o| o.slots.len() * 4)
-                .sum::<usize>()
+            + self.outputs.iter().map(|o| o.slots.len() * 4).sum::<usize>()
     }
 }
 
@@ -301,10 +285,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
         for level in 0..=max_level {
             for chunk in by_level_ands[level].chunks(max_step) {
                 order_ands.extend_from_slice(chunk);
-                steps.push(Step {
-                    ands_end: order_ands.len() as u64,
-                    frees_end: order_frees.len() as u64,
-                });
+                steps.push(Step { ands_end: order_ands.len() as u64, frees_end: order_frees.len() as u64 });
             }
             order_frees.extend_from_slice(&by_level_frees[level]);
             close_frees(&mut steps, &mut prelude, order_frees.len() as u64);
@@ -378,13 +359,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
             slots: i
                 .wires
                 .iter()
-                .map(|&w| {
-                    if needed[w as usize] {
-                        alloc(w, &mut slot_of, &mut free_slots)
-                    } else {
-                        NO_SLOT
-                    }
-                })
+                .map(|&w| if needed[w as usize] { alloc(w, &mut slot_of, &mut free_slots) } else { NO_SLOT })
                 .collect(),
         })
         .collect();
@@ -419,11 +394,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
             let first = ands.len();
             for &g in gs {
                 if let Gate::And { a, b, .. } = c.gates[g as usize] {
-                    ands.push(AndOp {
-                        a: slot_of[a as usize],
-                        b: slot_of[b as usize],
-                        out: 0,
-                    });
+                    ands.push(AndOp { a: slot_of[a as usize], b: slot_of[b as usize], out: 0 });
                 }
             }
             for &g in gs {
@@ -483,11 +454,7 @@ mod tests {
                 ty: ValueType::UInt(n_in),
                 wires: (0..n_in).collect(),
             }],
-            outputs: vec![Output {
-                name: "y".into(),
-                ty: ValueType::UInt(outs.len() as u32),
-                wires: outs,
-            }],
+            outputs: vec![Output { name: "y".into(), ty: ValueType::UInt(outs.len() as u32), wires: outs }],
             gates,
         }
     }
@@ -497,18 +464,10 @@ mod tests {
         // 4 independent ANDs, one AND on top, one dead AND.
         let mut gates = vec![];
         for i in 0..4 {
-            gates.push(Gate::And {
-                a: i,
-                b: (i + 1) % 5,
-                out: 5 + i,
-            });
+            gates.push(Gate::And { a: i, b: (i + 1) % 5, out: 5 + i });
         }
         gates.push(Gate::And { a: 5, b: 6, out: 9 });
-        gates.push(Gate::And {
-            a: 7,
-            b: 8,
-            out: 10,
-        }); // dead
+        gates.push(Gate::And { a: 7, b: 8, out: 10 }); // dead
         let c = circuit(5, gates, vec![9, 7, 8], 11);
         let p = Plan::new(&c).unwrap();
         assert_eq!(p.num_ands(), 5);
@@ -525,11 +484,7 @@ mod tests {
         let mut gates = vec![];
         let mut acc = 0;
         for i in 0..n {
-            gates.push(Gate::Xor {
-                a: acc,
-                b: 1,
-                out: 2 + i,
-            });
+            gates.push(Gate::Xor { a: acc, b: 1, out: 2 + i });
             acc = 2 + i;
         }
         let c = circuit(2, gates, vec![acc], n + 2);

@@ -120,7 +120,9 @@ fn run(cli: Cli) -> Result<()> {
             all.extend(e);
             let plain = c.eval_plain(&interleave(&c, all))?;
             if plain != e_out {
-                anyhow::bail!("the two-party run disagrees with the plaintext evaluation: please report this bug");
+                anyhow::bail!(
+                    "the two-party run disagrees with the plaintext evaluation: please report this bug"
+                );
             }
             party::report(&c, &e_out, &stats, output);
         }

@@ -76,11 +76,7 @@ impl ReceiverMsg {
     pub fn from_bytes(bytes: &[u8], count: usize) -> Result<ReceiverMsg, OtError> {
         let expected = count * 2 * POINT;
         if bytes.len() != expected {
-            return Err(OtError::Malformed {
-                what: "base-OT receiver message",
-                expected,
-                got: bytes.len(),
-            });
+            return Err(OtError::Malformed { what: "base-OT receiver message", expected, got: bytes.len() });
         }
         let points = bytes
             .chunks_exact(2 * POINT)
@@ -92,10 +88,7 @@ impl ReceiverMsg {
                 ])
             })
             .collect::<Result<_, OtError>>()?;
-        Ok(ReceiverMsg {
-            bytes: bytes.to_vec(),
-            points,
-        })
+        Ok(ReceiverMsg { bytes: bytes.to_vec(), points })
     }
 
     fn encoding(&self, i: usize, j: usize) -> &[u8] {
@@ -190,25 +183,16 @@ impl BaseReceiver {
 pub fn respond(msg: &ReceiverMsg) -> Result<(SenderMsg, Vec<[Block; 2]>), OtError> {
     let a = random_scalar();
     let point = RistrettoPoint::mul_base(&a);
-    let reply = SenderMsg {
-        point,
-        bytes: point.compress().to_bytes(),
-    };
+    let reply = SenderMsg { point, bytes: point.compress().to_bytes() };
     let sid = msg.session_id();
     let mut keys = Vec::with_capacity(msg.len());
     for (i, [r0, r1]) in msg.points.iter().enumerate() {
         let b0 = r0 + hash_to_group(i, msg.encoding(i, 1));
         let b1 = r1 + hash_to_group(i, msg.encoding(i, 0));
         if b0.is_identity() || b1.is_identity() {
-            return Err(OtError::IdentityPoint {
-                what: "base-OT derived point B_j",
-                index: i,
-            });
+            return Err(OtError::IdentityPoint { what: "base-OT derived point B_j", index: i });
         }
-        keys.push([
-            kdf(&sid, i, &reply.bytes, &(*a * b0)),
-            kdf(&sid, i, &reply.bytes, &(*a * b1)),
-        ]);
+        keys.push([kdf(&sid, i, &reply.bytes, &(*a * b0)), kdf(&sid, i, &reply.bytes, &(*a * b1))]);
     }
     Ok((reply, keys))
 }
@@ -293,29 +277,18 @@ mod tests {
         let mut bytes = r0.compress().to_bytes().to_vec();
         bytes.extend_from_slice(&r1_enc);
         let msg = ReceiverMsg::from_bytes(&bytes, 1).unwrap();
-        assert!(matches!(
-            respond(&msg),
-            Err(OtError::IdentityPoint { index: 0, .. })
-        ));
+        assert!(matches!(respond(&msg), Err(OtError::IdentityPoint { index: 0, .. })));
     }
 
     #[test]
     fn lengths_are_checked() {
         assert!(matches!(
             ReceiverMsg::from_bytes(&[0; 63], 1),
-            Err(OtError::Malformed {
-                expected: 64,
-                got: 63,
-                ..
-            })
+            Err(OtError::Malformed { expected: 64, got: 63, .. })
         ));
         assert!(matches!(
             SenderMsg::from_bytes(&[0; 33]),
-            Err(OtError::Malformed {
-                expected: 32,
-                got: 33,
-                ..
-            })
+            Err(OtError::Malformed { expected: 32, got: 33, .. })
         ));
     }
 }

@@ -70,10 +70,7 @@ impl ChunkMsg {
 
     /// Reuses the allocation for a batch of `ots` OTs.
     pub fn resize(&mut self, ots: usize) {
-        assert!(
-            ots.is_multiple_of(128),
-            "a chunk is a whole number of 128-OT tiles"
-        );
+        assert!(ots.is_multiple_of(128), "a chunk is a whole number of 128-OT tiles");
         self.ots = ots;
         self.rows.resize(ots, Block::ZERO);
     }
@@ -128,8 +125,7 @@ impl Prg {
         }
         let (blocks, rest) = blocks_as_bytes_mut(out).as_chunks_mut::<16>();
         debug_assert!(rest.is_empty());
-        self.0
-            .encrypt_blocks(Array::cast_slice_from_core_mut(blocks));
+        self.0.encrypt_blocks(Array::cast_slice_from_core_mut(blocks));
     }
 }
 
@@ -162,12 +158,7 @@ impl IknpSender {
         let width = msg.width();
         self.scratch.resize(width, Block::ZERO);
         let delta = self.delta.block();
-        for (j, (prg, row)) in self
-            .prgs
-            .iter()
-            .zip(msg.rows.chunks_exact_mut(width))
-            .enumerate()
-        {
+        for (j, (prg, row)) in self.prgs.iter().zip(msg.rows.chunks_exact_mut(width)).enumerate() {
             prg.fill(self.counter, &mut self.scratch);
             let mask = Block::mask((delta.0 >> j) & 1 == 1);
             for (q, g) in row.iter_mut().zip(&self.scratch) {
@@ -194,10 +185,7 @@ impl IknpReceiver {
     pub fn new(seeds: &[[Block; 2]]) -> IknpReceiver {
         assert_eq!(seeds.len(), KAPPA, "one seed pair per base OT");
         IknpReceiver {
-            prgs: seeds
-                .iter()
-                .map(|&[a, b]| [Prg::new(a), Prg::new(b)])
-                .collect(),
+            prgs: seeds.iter().map(|&[a, b]| [Prg::new(a), Prg::new(b)]).collect(),
             counter: 0,
             t: Vec::new(),
             r: Vec::new(),
@@ -214,11 +202,8 @@ impl IknpReceiver {
         let width = msg.width();
         pack_bits(choices, width, &mut self.r);
         self.t.resize(ots, Block::ZERO);
-        for ((prg, u), t) in self
-            .prgs
-            .iter()
-            .zip(msg.rows.chunks_exact_mut(width))
-            .zip(self.t.chunks_exact_mut(width))
+        for ((prg, u), t) in
+            self.prgs.iter().zip(msg.rows.chunks_exact_mut(width)).zip(self.t.chunks_exact_mut(width))
         {
             prg[0].fill(self.counter, t);
             prg[1].fill(self.counter, u);
@@ -256,10 +241,7 @@ fn pack_bits(bits: &[bool], width: usize, out: &mut Vec<Block>) {
     let rest = eights.remainder();
     if !rest.is_empty() {
         let at = bits.len() / 8;
-        bytes[at] = rest
-            .iter()
-            .enumerate()
-            .fold(0, |acc, (k, &b)| acc | (b as u8) << k);
+        bytes[at] = rest.iter().enumerate().fold(0, |acc, (k, &b)| acc | (b as u8) << k);
     }
 }
 
@@ -281,12 +263,9 @@ mod tests {
     #[test]
     fn correlated_outputs_in_memory() {
         let delta = Delta::random();
-        let pairs: Vec<[Block; 2]> = (0..KAPPA)
-            .map(|_| [Block::random(), Block::random()])
-            .collect();
-        let chosen: Vec<Block> = (0..KAPPA)
-            .map(|j| pairs[j][((delta.block().0 >> j) & 1) as usize])
-            .collect();
+        let pairs: Vec<[Block; 2]> = (0..KAPPA).map(|_| [Block::random(), Block::random()]).collect();
+        let chosen: Vec<Block> =
+            (0..KAPPA).map(|j| pairs[j][((delta.block().0 >> j) & 1) as usize]).collect();
         let mut tx = IknpSender::new(&delta, &chosen);
         let mut rx = IknpReceiver::new(&pairs);
         for n in [1, 128, 1000, 4096] {
@@ -298,11 +277,7 @@ mod tests {
             let mut q = vec![Block::ZERO; wire.ots()];
             tx.receive(&mut wire, &mut q);
             for i in 0..n {
-                assert_eq!(
-                    t[i],
-                    q[i] ^ (delta.block() & Block::mask(choices[i])),
-                    "OT {i}"
-                );
+                assert_eq!(t[i], q[i] ^ (delta.block() & Block::mask(choices[i])), "OT {i}");
             }
         }
     }

@@ -65,10 +65,7 @@ pub enum ProtocolError {
 impl ProtocolError {
     /// True when the peer went away or went silent, rather than misbehaving.
     pub fn is_disconnect(&self) -> bool {
-        matches!(
-            self,
-            ProtocolError::Channel { source: ChannelError::Closed | ChannelError::Timeout(_), .. }
-        )
+        matches!(self, ProtocolError::Channel { source: ChannelError::Closed | ChannelError::Timeout(_), .. })
     }
 }
 

@@ -8,6 +8,8 @@ use crate::channel::{Channel, Traffic};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
 use crate::ot::{CotReceiver, CotSender};
+use crate::plan::Plan;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use yao_compiler::ir::{Circuit, Party};
 
@@ -35,6 +37,13 @@ impl ExecutionStats {
     pub fn total(&self) -> Duration {
         self.ot + self.inputs + self.tables + self.outputs
     }
+}
+
+/// The garbling schedule, built once per session and shared by its executions.
+fn plan_for(circuit: &Circuit) -> Result<Arc<Plan>, ProtocolError> {
+    Plan::new(circuit)
+        .map(Arc::new)
+        .map_err(|e| ProtocolError::Garbling(format!("cannot garble this circuit: {e}")))
 }
 
 /// Groups of `party` in circuit order, with their widths.
@@ -104,6 +113,7 @@ fn split_outputs<T: Clone>(circuit: &Circuit, flat: &[T]) -> Vec<Vec<T>> {
 pub struct GarblerSession<'c, C: Channel> {
     ch: C,
     circuit: &'c Circuit,
+    plan: Arc<Plan>,
     delta: Delta,
     ot: CotSender,
 }
@@ -111,17 +121,21 @@ pub struct GarblerSession<'c, C: Channel> {
 impl<'c, C: Channel> GarblerSession<'c, C> {
     /// Handshake and base OTs.
     pub fn start(mut ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        let plan = plan_for(circuit)?;
         handshake(&mut ch, Role::Garbler, &circuit.id())?;
         let delta = Delta::random();
         let ot = CotSender::setup(&mut ch, &delta).during(Phase::ObliviousTransfer)?;
-        Ok(GarblerSession { ch, circuit, delta, ot })
+        Ok(GarblerSession { ch, circuit, plan, delta, ot })
     }
 
     /// One execution. `inputs` holds the bits of the garbler's input groups
     /// in circuit order; returns the outputs the evaluator decoded (checked:
     /// every output label it returns must be one of the two labels of that
     /// output wire, so garbage from the peer cannot pass as an output).
-    pub fn execute(&mut self, inputs: &[Vec<bool>]) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
+    pub fn execute(
+        &mut self,
+        inputs: &[Vec<bool>],
+    ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
         let circuit = self.circuit;
         check_widths(circuit, Party::Garbler, inputs)?;
         let start_traffic = self.ch.traffic();
@@ -133,7 +147,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         };
 
         self.ch.write_all(&[EXECUTE]).during(Phase::ObliviousTransfer)?;
-        let mut garbler = Garbler::new(circuit, self.delta.clone());
+        let mut garbler = Garbler::from_plan(self.plan.clone(), self.delta.clone());
         let evaluator_groups = groups_of(circuit, Party::Evaluator);
         let n: usize = evaluator_groups.iter().map(|g| g.1).sum();
         let zero_labels = self.ot.extend(&mut self.ch, n).during(Phase::ObliviousTransfer)?;
@@ -199,20 +213,25 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
 pub struct EvaluatorSession<'c, C: Channel> {
     ch: C,
     circuit: &'c Circuit,
+    plan: Arc<Plan>,
     ot: CotReceiver,
 }
 
 impl<'c, C: Channel> EvaluatorSession<'c, C> {
     /// Handshake and base OTs.
     pub fn start(mut ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        let plan = plan_for(circuit)?;
         handshake(&mut ch, Role::Evaluator, &circuit.id())?;
         let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
-        Ok(EvaluatorSession { ch, circuit, ot })
+        Ok(EvaluatorSession { ch, circuit, plan, ot })
     }
 
     /// One execution. `inputs` holds the bits of the evaluator's input
     /// groups in circuit order; returns the outputs.
-    pub fn execute(&mut self, inputs: &[Vec<bool>]) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
+    pub fn execute(
+        &mut self,
+        inputs: &[Vec<bool>],
+    ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
         let circuit = self.circuit;
         check_widths(circuit, Party::Evaluator, inputs)?;
         let start_traffic = self.ch.traffic();
@@ -227,18 +246,22 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         self.ch.read_exact(&mut marker).during(Phase::ObliviousTransfer)?;
         match marker[0] {
             EXECUTE => {}
-            GOODBYE => return Err(ProtocolError::Unexpected {
-                phase: Phase::ObliviousTransfer,
-                found: GOODBYE,
-                expected: "the start of an execution; the garbler ended the session",
-            }),
-            other => return Err(ProtocolError::Unexpected {
-                phase: Phase::ObliviousTransfer,
-                found: other,
-                expected: "the start of an execution",
-            }),
+            GOODBYE => {
+                return Err(ProtocolError::Unexpected {
+                    phase: Phase::ObliviousTransfer,
+                    found: GOODBYE,
+                    expected: "the start of an execution; the garbler ended the session",
+                })
+            }
+            other => {
+                return Err(ProtocolError::Unexpected {
+                    phase: Phase::ObliviousTransfer,
+                    found: other,
+                    expected: "the start of an execution",
+                })
+            }
         }
-        let mut evaluator = Evaluator::new(circuit);
+        let mut evaluator = Evaluator::from_plan(self.plan.clone());
         let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
         let labels = self.ot.extend(&mut self.ch, &choices).during(Phase::ObliviousTransfer)?;
         let mut at = 0;
@@ -276,7 +299,12 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         let decoding = split_outputs(circuit, &unpack(&packed, n_out));
         let outputs = evaluator.decode(&decoding).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
 
-        let labels: Vec<Block> = evaluator.output_labels().into_iter().flatten().collect();
+        let labels: Vec<Block> = evaluator
+            .output_labels()
+            .map_err(|e| ProtocolError::Garbling(e.to_string()))?
+            .into_iter()
+            .flatten()
+            .collect();
         self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
         self.ch.flush().during(Phase::OutputReturn)?;
         self.ch.read_exact(&mut marker).during(Phase::OutputReturn)?;
