@@ -5,6 +5,7 @@
 //! done by [`yao_compiler`] (DSL, IR, Bristol I/O) and [`yao_runtime`]
 //! (garbling, OT, protocol), re-exported here.
 
+pub mod bench;
 pub mod circuit_file;
 pub mod inputs;
 pub mod outputs;
@@ -12,3 +13,42 @@ pub mod party;
 
 pub use yao_compiler as compiler;
 pub use yao_runtime as runtime;
+
+/// The message a binary prints for an error: each context and cause once,
+/// joined with `: `. Library errors often repeat their cause in their own
+/// message, so a cause already spelled out by the layer above is skipped.
+pub fn error_message(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
+
+/// Prints `error: ...` to standard error and exits with status 1. Writing
+/// ignores a closed standard error, so a parent that stopped listening
+/// cannot turn a clean failure into a panic.
+pub fn exit_with(e: &anyhow::Error) -> ! {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "error: {}", error_message(e));
+    std::process::exit(1)
+}
+
+/// Writes to standard output, ignoring a closed pipe (`yao ... | head`).
+pub fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+/// Writes a status line to standard error, ignoring a closed pipe.
+pub fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{text}");
+}

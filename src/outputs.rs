@@ -78,8 +78,8 @@ fn int_json(i: &BigInt) -> Json {
 pub fn print(circuit: &Circuit, bits: &[Vec<bool>], args: OutputArgs) {
     let values = decode(circuit, bits);
     if args.json {
-        println!("{}", to_json(&values, args.hex));
+        crate::say(&format!("{}\n", to_json(&values, args.hex)));
     } else {
-        print!("{}", render_lines(&values, args.hex));
+        crate::say(&render_lines(&values, args.hex));
     }
 }

@@ -22,6 +22,10 @@ pub struct NetArgs {
     /// connecting after this long).
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub timeout: f64,
+    /// Run the circuit this many times in one session on the same inputs
+    /// (for throughput measurements; the outputs printed are the last run's).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), hide = true)]
+    pub repeat: u64,
 }
 
 impl NetArgs {
@@ -76,7 +80,7 @@ pub fn party_inputs(circuit: &Circuit, party: Party, values: &[String]) -> Resul
 pub fn listen(addr: &str) -> Result<TcpListener> {
     let listener = TcpListener::bind(addr).with_context(|| format!("cannot listen on `{addr}`"))?;
     let local = listener.local_addr()?;
-    eprintln!("garbler: listening on {local}");
+    crate::note(&format!("garbler: listening on {local}"));
     Ok(listener)
 }
 
@@ -104,32 +108,50 @@ pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
     }
 }
 
-/// Runs the garbler's side of one session on an accepted connection.
+/// Runs the garbler's side of one session on an accepted connection:
+/// `repeat` executions on the same inputs (more than one only to measure
+/// throughput). Returns the last outputs and the summed costs.
 pub fn garble_session(
     stream: TcpStream,
     circuit: &Circuit,
     inputs: &[Vec<bool>],
     timeout: Duration,
+    repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let ch = TcpChannel::new(stream, Some(timeout))?;
     let mut session = GarblerSession::start(ch, circuit).context("garbler")?;
-    let result = session.execute(inputs).context("garbler")?;
+    let result = repeated(repeat, || session.execute(inputs)).context("garbler")?;
     session.finish().context("garbler")?;
     Ok(result)
 }
 
-/// Runs the evaluator's side of one session on a connected stream.
+/// Runs the evaluator's side of one session on a connected stream; see
+/// [`garble_session`].
 pub fn evaluate_session(
     stream: TcpStream,
     circuit: &Circuit,
     inputs: &[Vec<bool>],
     timeout: Duration,
+    repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let ch = TcpChannel::new(stream, Some(timeout))?;
     let mut session = EvaluatorSession::start(ch, circuit).context("evaluator")?;
-    let result = session.execute(inputs).context("evaluator")?;
+    let result = repeated(repeat, || session.execute(inputs)).context("evaluator")?;
     session.finish().context("evaluator")?;
     Ok(result)
+}
+
+fn repeated<E>(
+    repeat: u64,
+    mut execute: impl FnMut() -> Result<(Vec<Vec<bool>>, ExecutionStats), E>,
+) -> Result<(Vec<Vec<bool>>, ExecutionStats), E> {
+    let (mut outputs, mut total) = execute()?;
+    for _ in 1..repeat {
+        let (o, s) = execute()?;
+        outputs = o;
+        total.add(&s);
+    }
+    Ok((outputs, total))
 }
 
 /// Prints the outputs; with `--json`, one object with the outputs and the
@@ -154,5 +176,5 @@ pub fn report(circuit: &Circuit, outputs_bits: &[Vec<bool>], stats: &ExecutionSt
             "total": ms(stats.total()),
         },
     });
-    println!("{report}");
+    crate::say(&format!("{report}\n"));
 }

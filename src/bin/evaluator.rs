@@ -28,8 +28,7 @@ struct Cli {
 
 fn main() {
     if let Err(e) = run(Cli::parse()) {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
+        yao::exit_with(&e);
     }
 }
 
@@ -39,7 +38,7 @@ fn run(cli: Cli) -> Result<()> {
     let inputs = party::party_inputs(&circuit, Party::Evaluator, &values)?;
     let timeout = cli.net.timeout()?;
     let stream = party::connect(&cli.connect, timeout)?;
-    let (out, stats) = party::evaluate_session(stream, &circuit, &inputs, timeout)?;
+    let (out, stats) = party::evaluate_session(stream, &circuit, &inputs, timeout, cli.net.repeat)?;
     party::report(&circuit, &out, &stats, cli.output);
     Ok(())
 }

@@ -31,8 +31,7 @@ struct Cli {
 
 fn main() {
     if let Err(e) = run(Cli::parse()) {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
+        yao::exit_with(&e);
     }
 }
 
@@ -44,8 +43,8 @@ fn run(cli: Cli) -> Result<()> {
     let listener = party::listen(&cli.listen)?;
     for _ in 0..cli.sessions {
         let (stream, peer) = listener.accept()?;
-        eprintln!("garbler: evaluator connected from {peer}");
-        let (out, stats) = party::garble_session(stream, &circuit, &inputs, timeout)?;
+        yao::note(&format!("garbler: evaluator connected from {peer}"));
+        let (out, stats) = party::garble_session(stream, &circuit, &inputs, timeout, cli.net.repeat)?;
         party::report(&circuit, &out, &stats, cli.output);
     }
     Ok(())

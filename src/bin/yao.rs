@@ -43,6 +43,11 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Measure this machine: AES ceiling, garbling, evaluation, OT and end-to-end figures.
+    Bench {
+        #[command(flatten)]
+        args: yao::bench::BenchArgs,
+    },
     /// Run both parties locally over a real loopback TCP connection.
     Run {
         #[command(flatten)]
@@ -70,8 +75,7 @@ enum Emit {
 fn main() {
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
+        yao::exit_with(&e);
     }
 }
 
@@ -87,7 +91,7 @@ fn run(cli: Cli) -> Result<()> {
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .with_context(|| format!("cannot write `{}`", path.display()))?,
-                None => print!("{text}"),
+                None => yao::say(&text),
             }
         }
         Command::Eval { circuit, garbler, evaluator, output } => {
@@ -96,6 +100,7 @@ fn run(cli: Cli) -> Result<()> {
             let out = c.eval_plain(&bits)?;
             outputs::print(&c, &out, output);
         }
+        Command::Bench { args } => yao::bench::run(&args)?,
         Command::Run { circuit, garbler, evaluator, net, output } => {
             let c = circuit.load()?;
             let g = party::party_inputs(&c, Party::Garbler, &garbler)?;
@@ -106,10 +111,10 @@ fn run(cli: Cli) -> Result<()> {
             let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
                 let garbler = s.spawn(|| -> Result<_> {
                     let (stream, _) = listener.accept()?;
-                    Ok(party::garble_session(stream, &c, &g, timeout)?.0)
+                    Ok(party::garble_session(stream, &c, &g, timeout, net.repeat)?.0)
                 });
                 let evaluated = party::connect(&addr, timeout)
-                    .and_then(|stream| party::evaluate_session(stream, &c, &e, timeout));
+                    .and_then(|stream| party::evaluate_session(stream, &c, &e, timeout, net.repeat));
                 let garbled = garbler.join().map_err(|_| anyhow::anyhow!("the garbler thread panicked"))?;
                 Ok((garbled?, evaluated?))
             })?;

@@ -37,6 +37,17 @@ impl ExecutionStats {
     pub fn total(&self) -> Duration {
         self.ot + self.inputs + self.tables + self.outputs
     }
+
+    /// Adds another execution's costs to these.
+    pub fn add(&mut self, other: &ExecutionStats) {
+        self.and_gates += other.and_gates;
+        self.traffic.sent += other.traffic.sent;
+        self.traffic.received += other.traffic.received;
+        self.ot += other.ot;
+        self.inputs += other.inputs;
+        self.tables += other.tables;
+        self.outputs += other.outputs;
+    }
 }
 
 /// The garbling schedule, built once per session and shared by its executions.

@@ -1,0 +1,194 @@
+//! `yao bench`: this machine's figures, as `name: value` lines or one JSON
+//! object. Every rate is set next to the ceiling the hash allows on the same
+//! CPU, measured in the same run, so a figure means something on any machine.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde_json::{Map, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+use yao_compiler::Circuit;
+use yao_runtime::bench::{garbling, ot};
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Print one JSON object instead of `name: value` lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds spent measuring each figure.
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
+    /// Only figures whose name starts with one of these prefixes (e.g. `garble`, `ot`).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
+/// AES calls per AND gate with the two-call TCCR hash: half-gates hashes
+/// four labels to garble and two to evaluate.
+const AES_PER_GARBLED_AND: f64 = 8.0;
+const AES_PER_EVALUATED_AND: f64 = 4.0;
+
+struct Figures {
+    json: bool,
+    only: Vec<String>,
+    map: Map<String, Value>,
+}
+
+impl Figures {
+    fn wants(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| name.starts_with(p.as_str()))
+    }
+
+    fn put(&mut self, name: &str, value: impl Into<Value>) {
+        let value = value.into();
+        if !self.json {
+            crate::say(&format!("{name}: {}\n", plain(&value)));
+        }
+        self.map.insert(name.to_string(), value);
+    }
+}
+
+fn plain(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() != 0.0 && f.abs() < 1e3 => format!("{f:.3}"),
+            Some(f) if n.is_f64() => format!("{f:.0}"),
+            _ => n.to_string(),
+        },
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs the benchmarks and prints the figures.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let mut f = Figures { json: args.json, only: args.only.clone(), map: Map::new() };
+    let secs = args.seconds;
+    let (aes, sha, source) = bench_circuits()?;
+    f.put("circuits", source);
+
+    let ceiling = garbling::aes_ceiling(secs);
+    f.put("ceiling.aes_blocks_per_s", ceiling.round());
+    for (name, c) in [("aes128", &aes), ("sha256", &sha)] {
+        let key = format!("garble.{name}.and_per_s");
+        if f.wants(&key) {
+            let rate = garbling::garble_rate(c, secs);
+            f.put(&key, rate.round());
+            f.put(&format!("garble.{name}.of_ceiling"), rate * AES_PER_GARBLED_AND / ceiling);
+        }
+        let key = format!("eval.{name}.and_per_s");
+        if f.wants(&key) {
+            let rate = garbling::eval_rate(c, secs);
+            f.put(&key, rate.round());
+            f.put(&format!("eval.{name}.of_ceiling"), rate * AES_PER_EVALUATED_AND / ceiling);
+        }
+    }
+    if f.wants("ot.") {
+        let (rate, setup_ms) = ot::cot_rate(1 << 20, secs);
+        f.put("ot.cot_per_s", rate.round());
+        f.put("ot.setup_ms", setup_ms);
+    }
+    if f.wants("e2e.") {
+        let dir = std::env::temp_dir().join(format!("yao-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("aes128.txt");
+        std::fs::write(&path, yao_compiler::bristol::export(&aes))?;
+        let result = e2e(&path, &aes, secs, &mut f);
+        let _ = std::fs::remove_dir_all(&dir);
+        result?;
+    }
+    if args.json {
+        crate::say(&format!("{}\n", Value::Object(f.map)));
+    }
+    Ok(())
+}
+
+/// AES-128 and SHA-256: the published Bristol files when they are at hand
+/// (`YAO_SHARED_CIRCUITS`, default `../shared/circuits`), so the figures
+/// compare with other frameworks on the same circuits.
+fn bench_circuits() -> Result<(Circuit, Circuit, String)> {
+    let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/circuits"));
+    let load = |rel: &str| -> Result<Circuit> {
+        let path = dir.join(rel);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {} (set YAO_SHARED_CIRCUITS)", path.display()))?;
+        Ok(yao_compiler::bristol::parse(rel, &text, &Default::default())?)
+    };
+    let aes = load("bristol/aes_128.txt")?;
+    let sha = load("bristol/sha256.txt")?;
+    Ok((aes, sha, format!("{}/bristol/{{aes_128,sha256}}.txt", dir.display())))
+}
+
+/// The party binaries live next to the running `yao`.
+fn sibling(name: &str) -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let path = exe.with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !path.exists() {
+        bail!("cannot find the `{name}` binary next to {} (build the whole package)", exe.display());
+    }
+    Ok(path)
+}
+
+const KEY: &str = "0x000102030405060708090a0b0c0d0e0f";
+const PLAINTEXT: &str = "0x00112233445566778899aabbccddeeff";
+
+/// Both parties as separate processes over loopback: a stream of AES-128
+/// executions in one session, and single runs from process start to output.
+fn e2e(path: &Path, aes: &Circuit, secs: f64, f: &mut Figures) -> Result<()> {
+    let ands = aes.stats().and;
+    // Size the stream to last about `secs` at 20M AND/s, at least 50 runs.
+    let repeat = ((secs * 20e6 / ands as f64) as u64).max(50);
+    let report = two_processes(path, repeat)?;
+    let json: Value = serde_json::from_str(&report).context("the evaluator's report is not JSON")?;
+    let and_gates = json["and_gates"].as_f64().unwrap_or(0.0);
+    let ms = json["ms"]["total"].as_f64().unwrap_or(f64::NAN);
+    f.put("e2e.aes128.and_per_s", (and_gates / ms * 1e3).round());
+    let bytes = json["bytes_received"].as_f64().unwrap_or(0.0) + json["bytes_sent"].as_f64().unwrap_or(0.0);
+    f.put("e2e.aes128.bytes_per_and", bytes / and_gates);
+
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let start = Instant::now();
+        two_processes(path, 1)?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    f.put("e2e.aes128.oneshot_ms", times[times.len() / 2]);
+    Ok(())
+}
+
+/// Runs garbler and evaluator on `path` with `--repeat`; returns the
+/// evaluator's JSON report.
+fn two_processes(path: &Path, repeat: u64) -> Result<String> {
+    let repeat = repeat.to_string();
+    let mut garbler = Command::new(sibling("garbler")?)
+        .arg(path)
+        .args(["--listen", "127.0.0.1:0", "--repeat", &repeat, "--garbler", KEY])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start the garbler")?;
+    let mut stderr = BufReader::new(garbler.stderr.take().expect("piped"));
+    let mut line = String::new();
+    stderr.read_line(&mut line)?;
+    // Keep reading what the garbler says, so that it never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let Some(addr) = line.trim().strip_prefix("garbler: listening on ") else {
+        let _ = garbler.kill();
+        bail!("the garbler did not start: {line}");
+    };
+    let evaluator = Command::new(sibling("evaluator")?)
+        .arg(path)
+        .args(["--connect", addr, "--repeat", &repeat, "--json", "--evaluator", PLAINTEXT])
+        .output()
+        .context("cannot start the evaluator")?;
+    let status = garbler.wait()?;
+    if !evaluator.status.success() || !status.success() {
+        bail!("the benchmark run failed: {}", String::from_utf8_lossy(&evaluator.stderr));
+    }
+    Ok(String::from_utf8_lossy(&evaluator.stdout).into_owned())
+}
