@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use yao_compiler::{Circuit, Party};
-use yao_runtime::protocol::{EvaluatorSession, ExecutionStats, GarblerSession};
+use yao_runtime::protocol::{EvaluatorSession, ExecutionStats, GarblerSession, Progress};
 use yao_runtime::TcpChannel;
 
 use crate::inputs;
@@ -26,9 +26,27 @@ pub struct NetArgs {
     /// (for throughput measurements; the outputs printed are the last run's).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), hide = true)]
     pub repeat: u64,
+    /// Log what the protocol does on standard error (`-vv` for more).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 impl NetArgs {
+    /// Starts `tracing` logs on standard error at the chosen verbosity.
+    pub fn init_logs(&self) {
+        let level = match self.verbose {
+            0 => return,
+            1 => tracing::Level::DEBUG,
+            _ => tracing::Level::TRACE,
+        };
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(ansi)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+
     pub fn timeout(&self) -> Result<Duration> {
         Duration::try_from_secs_f64(self.timeout)
             .ok()
@@ -120,6 +138,9 @@ pub fn garble_session(
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let ch = TcpChannel::new(stream, Some(timeout))?;
     let mut session = GarblerSession::start(ch, circuit).context("garbler")?;
+    if let Some(f) = progress_bar(circuit, "garbling") {
+        session.set_progress(f);
+    }
     let result = repeated(repeat, || session.execute(inputs)).context("garbler")?;
     session.finish().context("garbler")?;
     Ok(result)
@@ -136,9 +157,37 @@ pub fn evaluate_session(
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let ch = TcpChannel::new(stream, Some(timeout))?;
     let mut session = EvaluatorSession::start(ch, circuit).context("evaluator")?;
+    if let Some(f) = progress_bar(circuit, "evaluating") {
+        session.set_progress(f);
+    }
     let result = repeated(repeat, || session.execute(inputs)).context("evaluator")?;
     session.finish().context("evaluator")?;
     Ok(result)
+}
+
+/// Circuits smaller than this finish too fast for a progress bar to help.
+const PROGRESS_MIN_ANDS: u64 = 5_000_000;
+
+/// A progress bar on standard error, only when it is a terminal and the
+/// circuit is large enough to take a moment.
+fn progress_bar(circuit: &Circuit, verb: &'static str) -> Option<Progress> {
+    let ands = circuit.gates.iter().filter(|g| matches!(g, yao_compiler::Gate::And { .. })).count() as u64;
+    if ands < PROGRESS_MIN_ANDS || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(ands);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {percent}% {per_sec} ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(verb);
+    Some(Box::new(move |done| {
+        bar.set_position(done % (ands + 1));
+        if done >= ands {
+            bar.finish_and_clear();
+        }
+    }))
 }
 
 fn repeated<E>(

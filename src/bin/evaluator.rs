@@ -33,6 +33,7 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    cli.net.init_logs();
     let circuit = cli.circuit.load()?;
     let values = party::with_input_file(cli.evaluator, &cli.input)?;
     let inputs = party::party_inputs(&circuit, Party::Evaluator, &values)?;

@@ -36,6 +36,7 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    cli.net.init_logs();
     let circuit = cli.circuit.load()?;
     let values = party::with_input_file(cli.garbler, &cli.input)?;
     let inputs = party::party_inputs(&circuit, Party::Garbler, &values)?;

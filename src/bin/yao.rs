@@ -102,6 +102,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench { args } => yao::bench::run(&args)?,
         Command::Run { circuit, garbler, evaluator, net, output } => {
+            net.init_logs();
             let c = circuit.load()?;
             let g = party::party_inputs(&c, Party::Garbler, &garbler)?;
             let e = party::party_inputs(&c, Party::Evaluator, &evaluator)?;

@@ -19,4 +19,4 @@ pub mod handshake;
 mod session;
 
 pub use error::{Phase, ProtocolError};
-pub use session::{EvaluatorSession, ExecutionStats, GarblerSession};
+pub use session::{EvaluatorSession, ExecutionStats, GarblerSession, Progress};

@@ -120,8 +120,12 @@ fn split_outputs<T: Clone>(circuit: &Circuit, flat: &[T]) -> Vec<Vec<T>> {
         .collect()
 }
 
+/// Called with the number of AND gates done so far in the current execution.
+pub type Progress = Box<dyn FnMut(u64) + Send>;
+
 /// The garbler's side of a session.
 pub struct GarblerSession<'c, C: Channel> {
+    progress: Option<Progress>,
     ch: C,
     circuit: &'c Circuit,
     plan: Arc<Plan>,
@@ -136,7 +140,13 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         handshake(&mut ch, Role::Garbler, &circuit.id())?;
         let delta = Delta::random();
         let ot = CotSender::setup(&mut ch, &delta).during(Phase::ObliviousTransfer)?;
-        Ok(GarblerSession { ch, circuit, plan, delta, ot })
+        tracing::debug!("garbler: handshake and base OTs done");
+        Ok(GarblerSession { progress: None, ch, circuit, plan, delta, ot })
+    }
+
+    /// Reports progress through the garbled tables to `f`.
+    pub fn set_progress(&mut self, f: Progress) {
+        self.progress = Some(f);
     }
 
     /// One execution. `inputs` holds the bits of the garbler's input groups
@@ -182,6 +192,9 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             stats.and_gates += tables.len() as u64 / 2;
             self.ch.send_blocks(&tables).during(Phase::GarbledTables)?;
             tables.clear();
+            if let Some(f) = &mut self.progress {
+                f(stats.and_gates);
+            }
         }
         lap(&mut stats.tables);
 
@@ -210,6 +223,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         self.ch.flush().during(Phase::OutputReturn)?;
         lap(&mut stats.outputs);
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        tracing::debug!(?stats, "garbler: execution done");
         Ok((split_outputs(circuit, &bits), stats))
     }
 
@@ -222,6 +236,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
 
 /// The evaluator's side of a session.
 pub struct EvaluatorSession<'c, C: Channel> {
+    progress: Option<Progress>,
     ch: C,
     circuit: &'c Circuit,
     plan: Arc<Plan>,
@@ -234,7 +249,13 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         let plan = plan_for(circuit)?;
         handshake(&mut ch, Role::Evaluator, &circuit.id())?;
         let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
-        Ok(EvaluatorSession { ch, circuit, plan, ot })
+        tracing::debug!("evaluator: handshake and base OTs done");
+        Ok(EvaluatorSession { progress: None, ch, circuit, plan, ot })
+    }
+
+    /// Reports progress through the garbled tables to `f`.
+    pub fn set_progress(&mut self, f: Progress) {
+        self.progress = Some(f);
     }
 
     /// One execution. `inputs` holds the bits of the evaluator's input
@@ -301,6 +322,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             self.ch.recv_blocks(&mut tables).during(Phase::GarbledTables)?;
             evaluator.eval_batch(&tables).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
             stats.and_gates += n as u64 / 2;
+            if let Some(f) = &mut self.progress {
+                f(stats.and_gates);
+            }
         }
         lap(&mut stats.tables);
 
@@ -332,6 +356,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         }
         lap(&mut stats.outputs);
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        tracing::debug!(?stats, "evaluator: execution done");
         Ok((outputs, stats))
     }
 
