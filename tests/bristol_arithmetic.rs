@@ -205,7 +205,9 @@ fn mod_add_512() {
         for p in moduli(&mut rng, 300) {
             let one = BigUint::from(1u8);
             let r = |rng: &mut _| random_big(rng, 512) % &p;
-            for (a, b) in [(r(&mut rng), r(&mut rng)), (&p - &one, &p - &one), (BigUint::default(), &p - &one)] {
+            for (a, b) in
+                [(r(&mut rng), r(&mut rng)), (&p - &one, &p - &one), (BigUint::default(), &p - &one)]
+            {
                 let out = common::run(&c, &[bits_big(&a, 512), bits_big(&b, 512), bits_big(&p, 512)]);
                 assert_eq!(value_big(&out[0]), (&a + &b) % &p, "{rel}: a = {a:#x}, b = {b:#x}, p = {p:#x}");
             }
@@ -231,8 +233,13 @@ fn lsss_to_gc() {
         }
         for (a, b) in cases {
             let x = (&a + &b) % &p;
-            let signed = if x >= half { num_bigint::BigInt::from(x) - num_bigint::BigInt::from(p.clone()) } else { x.into() };
-            let low = (signed & num_bigint::BigInt::from(u64::MAX)).to_u64_digits().1.first().copied().unwrap_or(0);
+            let signed = if x >= half {
+                num_bigint::BigInt::from(x) - num_bigint::BigInt::from(p.clone())
+            } else {
+                x.into()
+            };
+            let low =
+                (signed & num_bigint::BigInt::from(u64::MAX)).to_u64_digits().1.first().copied().unwrap_or(0);
             let inputs = [bits_big(&a, 512), bits_big(&b, 512), bits_big(&p, 512)];
             for circuit in [&c, &mand] {
                 let out = common::run(circuit, &inputs);
@@ -248,9 +255,7 @@ fn old_adders() {
     for width in [32u32, 64] {
         let rel = format!("bristol-old/adder_{width}bit.txt");
         let Some(c) = common::load(&rel) else { return };
-        check2(&c, &rel, width, |a, b| {
-            Some(vec![a as u128 + b as u128])
-        });
+        check2(&c, &rel, width, |a, b| Some(vec![a as u128 + b as u128]));
     }
 }
 

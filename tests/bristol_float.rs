@@ -120,7 +120,11 @@ fn check_unary(file: &str, op: fn(f64) -> f64) {
         for a in singles() {
             let got = run(&c, &[a.to_bits()]);
             let want = op(a);
-            assert!(same_float(got, want), "{rel}: {a:e}: got {:e} ({got:#x}), want {want:e}", f64::from_bits(got));
+            assert!(
+                same_float(got, want),
+                "{rel}: {a:e}: got {:e} ({got:#x}), want {want:e}",
+                f64::from_bits(got)
+            );
         }
     }
 }
@@ -185,7 +189,8 @@ fn fp_f2i_of_nan_as_observed() {
 #[test]
 fn fp_i2f() {
     let mut rng = common::rng();
-    let mut values: Vec<i64> = vec![0, 1, -1, i64::MAX, i64::MIN, i64::MIN + 1, 1 << 53, (1 << 53) + 1, -(1 << 53) - 1];
+    let mut values: Vec<i64> =
+        vec![0, 1, -1, i64::MAX, i64::MIN, i64::MIN + 1, 1 << 53, (1 << 53) + 1, -(1 << 53) - 1];
     values.extend((0..ROUNDS).map(|_| rng.random::<i64>() >> rng.random_range(0..64)));
     for (rel, c) in variants("FP-i2f.txt") {
         for &v in &values {

@@ -29,7 +29,11 @@ fn aes_fips_197_appendix_c() {
     let plaintext = "00112233445566778899aabbccddeeff";
     let vectors = [
         ("aes_128.txt", "000102030405060708090a0b0c0d0e0f", "69c4e0d86a7b0430d8cdb78070b4c55a"),
-        ("aes_192.txt", "000102030405060708090a0b0c0d0e0f1011121314151617", "dda97ca4864cdfe06eaf70a0ec0d7191"),
+        (
+            "aes_192.txt",
+            "000102030405060708090a0b0c0d0e0f1011121314151617",
+            "dda97ca4864cdfe06eaf70a0ec0d7191",
+        ),
         (
             "aes_256.txt",
             "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",

@@ -35,7 +35,8 @@ pub fn shared_circuits() -> Option<PathBuf> {
 /// fails the test.
 pub fn load_with(rel: &str, options: &Options) -> Option<Circuit> {
     let path = shared_circuits()?.join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
     Some(bristol::parse(&name, &text, options).unwrap_or_else(|e| panic!("{rel}: {e}")))
 }
