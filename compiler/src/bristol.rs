@@ -180,6 +180,12 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
         let nin = number(line_no, tokens.next(), "the input count")?;
         let nout = number(line_no, tokens.next(), "the output count")?;
         let args: Vec<&str> = tokens.collect();
+        if op.parse::<u64>().is_ok() {
+            return Err(syntax(
+                line_no,
+                format!("`{}` ends without a gate name (a truncated line?)", line.trim()),
+            ));
+        }
         // u128: the counts are untrusted and may be near u64::MAX.
         if args.len() as u128 != nin as u128 + nout as u128 + 1 {
             return Err(syntax(
@@ -461,7 +467,10 @@ mod tests {
         );
         // Untrusted counts: no overflow, no allocation the file cannot back.
         assert!(err("1 6\n2 1 1\n1 1\n\n18446744073709551615 1 AND\n").contains("lists 0 wires"));
-        assert!(err("1 6\n2 1 1\n1 1\n\n0 18446744073709551615\n").contains("lists"));
+        assert!(err("1 6\n2 1 1\n1 1\n\n0 18446744073709551615\n").contains("without a gate name"));
+        assert!(
+            err("2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0").contains("line 6: `2 1 0` ends without a gate")
+        );
         let huge = "1 6\n2 1 1\n1 1\n\n18446744073709551615 9223372036854775808 0 1 5 MAND\n";
         assert!(err(huge).contains("lists"));
         assert!(err("1 6\n2 18446744073709551615 18446744073709551615\n1 1\n\n").contains("groups need"));
