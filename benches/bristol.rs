@@ -1,1 +1,59 @@
-fn main() {}
+//! Bristol import time and plaintext evaluation speed on the published
+//! SHA-256 compression circuit (3.5 MB, 135k gates).
+//!
+//! `cargo bench --bench bristol`. Import is reported per file (and in MB/s),
+//! evaluation in gates per second (criterion's "elem/s").
+
+use criterion::{Criterion, Throughput};
+use std::hint::black_box;
+use std::path::PathBuf;
+use yao::compiler::bristol::{self, Options};
+
+fn shared_circuits() -> Option<PathBuf> {
+    let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/circuits")));
+    if dir.join("bristol").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("YAO_REQUIRE_SHARED").is_ok_and(|v| v == "1") {
+        panic!("shared circuits not found at {} and YAO_REQUIRE_SHARED=1", dir.display());
+    }
+    println!("skipping: shared circuits not found at {}", dir.display());
+    None
+}
+
+fn main() {
+    let Some(dir) = shared_circuits() else { return };
+    let text = std::fs::read_to_string(dir.join("bristol/sha256.txt")).expect("sha256.txt is readable");
+    let options = Options::default();
+    let circuit = bristol::parse("sha256", &text, &options).expect("sha256.txt imports");
+
+    let mut c = Criterion::default().configure_from_args();
+
+    let mut group = c.benchmark_group("bristol/import");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("sha256.txt", |b| {
+        b.iter(|| bristol::parse("sha256", black_box(&text), &options).unwrap())
+    });
+    group.finish();
+
+    // A fixed, non-trivial input: the "abc" block and the SHA-256 IV.
+    let inputs: Vec<Vec<bool>> = circuit
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (0..i.wires.len()).map(|j| (j * 7 + k * 3) % 5 < 2).collect())
+        .collect();
+    let mut group = c.benchmark_group("bristol/eval_plain");
+    group.throughput(Throughput::Elements(circuit.gates.len() as u64));
+    group.bench_function("sha256.txt", |b| b.iter(|| circuit.eval_plain(black_box(&inputs)).unwrap()));
+    group.finish();
+
+    let mut group = c.benchmark_group("bristol/export");
+    group.throughput(Throughput::Elements(circuit.gates.len() as u64));
+    group.bench_function("sha256.txt", |b| b.iter(|| bristol::export(black_box(&circuit))));
+    group.finish();
+
+    c.final_summary();
+}

@@ -25,7 +25,7 @@ pub enum Value {
 pub enum ValueError {
     #[error("cannot read `{text}` as a value: {reason}")]
     Syntax { text: String, reason: String },
-    #[error("{value} does not fit in {ty}: the range is {min} to {max}")]
+    #[error("{} does not fit in {ty}: the range is {} to {}", show(.value), show(.min), show(.max))]
     OutOfRange { value: BigInt, ty: ValueType, min: BigInt, max: BigInt },
     #[error("expected {expected}, found {found}")]
     Shape { expected: String, found: String },
@@ -189,6 +189,24 @@ impl fmt::Display for Value {
     }
 }
 
+/// An integer for an error message: decimal while it is short, otherwise
+/// its size (a 512-bit bound in decimal is 155 unreadable digits). Range
+/// bounds are powers of two (minus one), so they print as such.
+fn show(v: &BigInt) -> String {
+    if v.bits() <= 64 {
+        return v.to_string();
+    }
+    let magnitude = v.magnitude();
+    let sign = if v.sign() == Sign::Minus { "-" } else { "" };
+    if magnitude.count_ones() == 1 {
+        format!("{sign}2^{}", magnitude.bits() - 1)
+    } else if magnitude.count_ones() == magnitude.bits() {
+        format!("{sign}2^{} - 1", magnitude.bits())
+    } else {
+        format!("a {}-bit number ({sign}0x{magnitude:x})", magnitude.bits())
+    }
+}
+
 /// The decimal range of an integer type: `0..=2^w-1` or `-2^(w-1)..=2^(w-1)-1`.
 fn int_range(ty: &ValueType) -> (BigInt, BigInt) {
     match *ty {
@@ -331,6 +349,18 @@ mod tests {
     fn errors_say_what_is_wrong() {
         let e = Value::parse("256").unwrap().encode(&ValueType::UInt(8)).unwrap_err();
         assert_eq!(e.to_string(), "256 does not fit in u8: the range is 0 to 255");
+        let e = Value::parse("0x10000000000000001").unwrap().encode(&ValueType::UInt(64)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "a 65-bit number (0x10000000000000001) does not fit in u64: the range is 0 to 18446744073709551615"
+        );
+        let e = Value::parse("-0x10").unwrap().encode(&ValueType::UInt(512)).unwrap_err();
+        assert_eq!(e.to_string(), "-16 does not fit in u512: the range is 0 to 2^512 - 1");
+        let e = Value::parse(&format!("0x{}", "f".repeat(40)))
+            .unwrap()
+            .encode(&ValueType::SInt(128))
+            .unwrap_err();
+        assert!(e.to_string().ends_with("the range is -2^127 to 2^127 - 1"), "{e}");
         let e = Value::parse("128").unwrap().encode(&ValueType::SInt(8)).unwrap_err();
         assert!(e.to_string().contains("-128 to 127"), "{e}");
         assert!(Value::parse("-1").unwrap().encode(&ValueType::UInt(8)).is_err());

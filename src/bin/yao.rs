@@ -35,10 +35,10 @@ enum Command {
         #[command(flatten)]
         circuit: CircuitArgs,
         /// The garbler's inputs: `NAME=VALUE` or bare values in input order.
-        #[arg(long, num_args = 0.., value_name = "V")]
+        #[arg(long, num_args = 0.., value_name = "V", allow_negative_numbers = true)]
         garbler: Vec<String>,
         /// The evaluator's inputs: `NAME=VALUE` or bare values in input order.
-        #[arg(long, num_args = 0.., value_name = "V")]
+        #[arg(long, num_args = 0.., value_name = "V", allow_negative_numbers = true)]
         evaluator: Vec<String>,
         #[command(flatten)]
         output: OutputArgs,

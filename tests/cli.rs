@@ -1,0 +1,345 @@
+//! The `yao` binary end to end: it evaluates and compiles Bristol files, and
+//! every kind of bad input gives a non-zero exit with a message that names
+//! the problem, never a panic.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A Bristol Fashion circuit of two 1-bit inputs: out0 = (a & b) ^ (a ^ b)
+/// = a | b, written out in full so that broken copies are easy to make.
+const OR: &str = "3 5\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 3 XOR\n2 1 2 3 4 XOR\n";
+
+/// An 8-bit adder written as Bristol Fashion by hand is long; this circuit
+/// adds nothing but passes an 8-bit garbler input and a 4-bit evaluator
+/// input through two NOTs each, so that values of several widths can be fed.
+fn wide() -> String {
+    let mut s = String::from("24 36\n2 8 4\n2 8 4\n\n");
+    for i in 0..12 {
+        s += &format!("1 1 {i} {} INV\n", 12 + i);
+    }
+    for i in 0..12 {
+        s += &format!("1 1 {} {} INV\n", 12 + i, 24 + i);
+    }
+    s
+}
+
+fn write(name: &str, text: impl AsRef<[u8]>) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}.txt"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn yao(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yao")).args(args).output().expect("the yao binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `yao args`, expects success, returns standard output.
+fn ok(args: &[&str]) -> String {
+    let out = yao(args);
+    assert!(out.status.success(), "yao {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout(&out)
+}
+
+/// Runs `yao args`, expects exit code 1 (an error, not a panic's 101) with
+/// every one of `needles` in standard error.
+fn fails(args: &[&str], needles: &[&str]) {
+    let out = yao(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "yao {args:?}: expected exit 1, stderr:\n{err}");
+    assert!(!err.contains("panicked"), "yao {args:?} panicked:\n{err}");
+    assert!(out.stdout.is_empty(), "yao {args:?} printed a result: {}", stdout(&out));
+    for needle in needles {
+        assert!(err.contains(needle), "yao {args:?}: stderr lacks `{needle}`:\n{err}");
+    }
+    // A message said once: error chains must not repeat their cause.
+    let first_line = err.lines().next().unwrap_or_default();
+    for needle in needles {
+        assert!(first_line.matches(needle).count() <= 1, "yao {args:?}: `{needle}` repeated:\n{err}");
+    }
+}
+
+/// Evaluates a broken copy of a circuit and expects the importer to refuse it.
+fn bad_circuit(name: &str, text: &str, needles: &[&str]) {
+    let path = write(name, text);
+    let path = path.to_str().unwrap();
+    let mut all = vec!["is not a valid Bristol circuit"];
+    all.extend(needles);
+    fails(&["eval", path, "--garbler", "1", "--evaluator", "0"], &all);
+    fails(&["compile", path], &all);
+}
+
+#[test]
+fn eval_prints_named_outputs() {
+    let or = write("or", OR);
+    let or = or.to_str().unwrap();
+    for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        let out = ok(&["eval", or, "--garbler", &a.to_string(), "--evaluator", &b.to_string()]);
+        assert_eq!(out, format!("out0 = {}\n", a | b));
+    }
+    assert_eq!(ok(&["eval", or, "--garbler", "in0=1", "--evaluator", "in1=0", "--json"]), "{\"out0\":1}\n");
+    let wide = write("wide", wide());
+    let wide = wide.to_str().unwrap();
+    assert_eq!(
+        ok(&["eval", wide, "--garbler", "0xa5", "--evaluator", "9", "--hex"]),
+        "out0 = 0xa5\nout1 = 0x9\n"
+    );
+    assert_eq!(ok(&["eval", wide, "--garbler", "0b1010_0101", "--evaluator", "9"]), "out0 = 165\nout1 = 9\n");
+    // msb0 reverses every group, in and out: the value is unchanged.
+    assert_eq!(
+        ok(&["eval", wide, "--bit-order", "msb0", "--garbler", "3", "--evaluator", "1"]),
+        "out0 = 3\nout1 = 1\n"
+    );
+    // Both groups to the garbler.
+    let out = ok(&["eval", wide, "--parties", "g,g", "--garbler", "in1=2", "7"]);
+    assert_eq!(out, "out0 = 7\nout1 = 2\n");
+}
+
+#[test]
+fn compile_emits_stats_and_bristol_that_round_trips() {
+    let or = write("or-compile", OR);
+    let or = or.to_str().unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&ok(&["compile", or, "--emit", "stats"])).unwrap();
+    for key in ["and", "xor", "not", "wires", "and_depth", "inputs", "outputs", "id"] {
+        assert!(stats.get(key).is_some(), "stats lack `{key}`: {stats}");
+    }
+    assert_eq!(
+        (stats["and"].as_u64(), stats["xor"].as_u64(), stats["not"].as_u64()),
+        (Some(1), Some(2), Some(0))
+    );
+    assert_eq!(stats["wires"].as_u64(), Some(5));
+
+    let exported = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-or-exported.txt");
+    ok(&["compile", or, "--emit", "bristol", "-o", exported.to_str().unwrap()]);
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(&["compile", exported.to_str().unwrap(), "--emit", "stats"])).unwrap();
+    assert_eq!(again["id"], stats["id"]);
+
+    let json: serde_json::Value = serde_json::from_str(&ok(&["compile", or, "--emit", "json"])).unwrap();
+    assert_eq!(json["gates"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn published_aes_128_through_the_cli() {
+    let Some(dir) = common::shared_circuits() else { return };
+    let aes = dir.join("bristol/aes_128.txt");
+    let out = ok(&[
+        "eval",
+        aes.to_str().unwrap(),
+        "--garbler",
+        "0x000102030405060708090a0b0c0d0e0f",
+        "--evaluator",
+        "0x00112233445566778899aabbccddeeff",
+        "--hex",
+    ]);
+    assert_eq!(out, "out0 = 0x69c4e0d86a7b0430d8cdb78070b4c55a\n");
+    let old = dir.join("bristol-old/AES-non-expanded.txt");
+    let out = ok(&[
+        "eval",
+        old.to_str().unwrap(),
+        "--bit-order",
+        "msb0",
+        "--garbler",
+        "0x00112233445566778899aabbccddeeff",
+        "--evaluator",
+        "0x000102030405060708090a0b0c0d0e0f",
+        "--hex",
+    ]);
+    assert_eq!(out, "out0 = 0x69c4e0d86a7b0430d8cdb78070b4c55a\n");
+    // A 513-bit value for a 512-bit group.
+    let sha = dir.join("bristol/sha256.txt");
+    let too_wide = format!("0x1{}", "0".repeat(128));
+    fails(
+        &["eval", sha.to_str().unwrap(), "--garbler", &too_wide, "--evaluator", "0"],
+        &["garbler input `in0: u512`", "2^512 does not fit in u512: the range is 0 to 2^512 - 1"],
+    );
+}
+
+#[test]
+fn truncated_files() {
+    bad_circuit("empty", "", &["the file is empty"]);
+    bad_circuit("header-only", "3 5\n", &["the file ends before the input header"]);
+    bad_circuit(
+        "no-gates",
+        "3 5\n2 1 1\n1 1\n",
+        &["the file ends after 0 gate lines, but its header promises 3"],
+    );
+    // Cut at a line boundary, then in the middle of a line.
+    let lines: Vec<&str> = OR.lines().collect();
+    bad_circuit(
+        "cut-line",
+        &lines[..6].join("\n"),
+        &["the file ends after 2 gate lines, but its header promises 3"],
+    );
+    bad_circuit("cut-mid", &OR[..OR.len() - 9], &["line 7", "`2 1 2` ends without a gate name"]);
+    bad_circuit("cut-op", &OR[..OR.len() - 3], &["line 7", "unknown gate `X`"]);
+}
+
+#[test]
+fn header_that_disagrees_with_the_body() {
+    bad_circuit(
+        "more-gates",
+        &OR.replacen("3 5", "2 5", 1),
+        &["line 7", "the header promises 2 gates, but more"],
+    );
+    bad_circuit(
+        "fewer-wires",
+        &OR.replacen("3 5", "3 4", 1),
+        &["line 7", "wire 4 is out of range: the circuit has 4 wires"],
+    );
+    bad_circuit(
+        "more-wires",
+        &OR.replacen("3 5", "3 6", 1),
+        &["output wire 5 (group out0) is never written"],
+    );
+    bad_circuit("input-count", &OR.replacen("2 1 1", "2 1", 1), &["line 2", "expected the input header"]);
+    bad_circuit(
+        "wide-inputs",
+        &OR.replacen("2 1 1", "2 3 3", 1),
+        &["the groups need 6 input and 1 output wires"],
+    );
+    bad_circuit("arity", &OR.replacen("2 1 0 1 3 XOR", "2 1 0 1 XOR", 1), &["line 6", "lists 2 wires"]);
+    bad_circuit(
+        "inv-arity",
+        &OR.replacen("2 1 0 1 3 XOR", "2 1 0 1 3 INV", 1),
+        &["INV takes 1 inputs and 1 outputs"],
+    );
+    bad_circuit(
+        "huge-wires",
+        &OR.replacen("3 5", "3 2000000000", 1),
+        &["the header declares 2000000000 wires", "can hold at most"],
+    );
+    bad_circuit(
+        "huge-counts",
+        &OR.replacen("2 1 0 1 3 XOR", "18446744073709551615 1 0 1 3 XOR", 1),
+        &["line 6"],
+    );
+    bad_circuit(
+        "letters",
+        &OR.replacen("2 1 0 1 3 XOR", "2 1 0 x 3 XOR", 1),
+        &["line 6", "expected a wire number, found `x`"],
+    );
+}
+
+#[test]
+fn unknown_gate() {
+    bad_circuit("nand", &OR.replacen("AND", "NAND", 1), &["line 5", "unknown gate `NAND`"]);
+    // EQ belongs to Bristol Fashion only.
+    let old = "2 4\n1 1 1\n\n1 1 0 2 INV\n1 1 1 3 EQ\n";
+    bad_circuit("old-eq", old, &["line 5", "unknown gate `EQ`", "the old Bristol format"]);
+    bad_circuit(
+        "eq-value",
+        &OR.replacen("2 1 0 1 2 AND", "1 1 7 2 EQ", 1),
+        &["EQ assigns a constant 0 or 1, not `7`"],
+    );
+}
+
+#[test]
+fn wire_read_before_written() {
+    bad_circuit(
+        "read-before",
+        &OR.replacen("2 1 0 1 2 AND", "2 1 0 3 2 AND", 1),
+        &["line 5", "wire 3 is read by the AND gate before anything writes it"],
+    );
+}
+
+#[test]
+fn wire_written_twice() {
+    bad_circuit(
+        "twice",
+        &OR.replacen("2 1 0 1 3 XOR", "2 1 0 1 2 XOR", 1),
+        &["line 6", "wire 2 is written twice: by line 5 and by this XOR gate"],
+    );
+    bad_circuit(
+        "input-twice",
+        &OR.replacen("2 1 0 1 2 AND", "2 1 0 1 1 AND", 1),
+        &["line 5", "wire 1 is written twice: by an input and by this AND gate"],
+    );
+}
+
+#[test]
+fn out_of_range_wire() {
+    bad_circuit(
+        "range",
+        &OR.replacen("2 1 0 1 2 AND", "2 1 0 99 2 AND", 1),
+        &["line 5", "wire 99 is out of range: the circuit has 5 wires"],
+    );
+}
+
+#[test]
+fn values_that_do_not_fit() {
+    let or = write("or-values", OR);
+    let or = or.to_str().unwrap();
+    fails(
+        &["eval", or, "--garbler", "2", "--evaluator", "0"],
+        &["garbler input `in0: u1`", "2 does not fit in u1"],
+    );
+    let wide = write("wide-values", wide());
+    let wide = wide.to_str().unwrap();
+    fails(
+        &["eval", wide, "--garbler", "0x100", "--evaluator", "0"],
+        &["garbler input `in0: u8`", "256 does not fit in u8: the range is 0 to 255"],
+    );
+    fails(&["eval", wide, "--garbler", "-1", "--evaluator", "0"], &["-1 does not fit in u8"]);
+    fails(
+        &["eval", wide, "--garbler", "1", "--evaluator", "16"],
+        &["evaluator input `in1: u4`", "16 does not fit"],
+    );
+    fails(&["eval", wide, "--garbler", "1.5", "--evaluator", "0"], &["cannot read `1.5` as a value"]);
+    fails(
+        &["eval", wide, "--garbler", "[1, 2]", "--evaluator", "0"],
+        &["expected u8, found an array of 2 elements"],
+    );
+}
+
+#[test]
+fn missing_unknown_and_extra_inputs() {
+    let wide = write("wide-inputs-cli", wide());
+    let wide = wide.to_str().unwrap();
+    fails(
+        &["eval", wide, "--garbler", "1"],
+        &["missing evaluator input `in1: u4`; pass it with --evaluator in1=VALUE"],
+    );
+    fails(&["eval", wide, "--evaluator", "1"], &["missing garbler input `in0: u8`"]);
+    fails(
+        &["eval", wide, "--garbler", "1", "--evaluator", "inl=1"],
+        &["evaluator input `inl` does not exist; did you mean `in1`?"],
+    );
+    fails(
+        &["eval", wide, "--garbler", "1", "--evaluator", "key=1"],
+        &["evaluator input `key` does not exist; the evaluator's inputs are in1"],
+    );
+    fails(
+        &["eval", wide, "--garbler", "1", "2", "--evaluator", "3"],
+        &["too many garbler values: the garbler has 1 input (in0: u8), and `2` is one too many"],
+    );
+    fails(
+        &["eval", wide, "--garbler", "in1=1", "--evaluator", "3"],
+        &["`in1` is the evaluator's input, not the garbler's; pass it with --evaluator"],
+    );
+    fails(
+        &["eval", wide, "--garbler", "in0=1", "in0=2", "--evaluator", "3"],
+        &["garbler input `in0` is given twice"],
+    );
+    fails(
+        &["eval", wide, "--parties", "g", "--garbler", "1", "--evaluator", "3"],
+        &["--parties names 1 parties, but the circuit has 2 input groups"],
+    );
+}
+
+#[test]
+fn unreadable_files() {
+    fails(
+        &["eval", "/nonexistent/yao/circuit.txt", "--garbler", "1"],
+        &["cannot open circuit", "circuit.txt"],
+    );
+    let garbage = write("garbage", [0xffu8, 0xfe, 0x00, 0x80, 0x12, 0x34]);
+    fails(&["compile", garbage.to_str().unwrap()], &["cannot read circuit", "UTF-8"]);
+    let text_garbage = write("text-garbage", "hello world\nthis is not a circuit\n");
+    fails(&["compile", text_garbage.to_str().unwrap()], &["line 1", "found `hello`"]);
+}
