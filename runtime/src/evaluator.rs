@@ -16,9 +16,9 @@
 use crate::block::Block;
 use crate::channel::{Channel, ChannelError};
 use crate::garbler::{new_labels, run_free_gates};
-use crate::lane::{lanes, lanes_mut};
-use crate::hash::{and_tweak, Tccr};
+use crate::hash::{and_tweak, Tccr, Tweaks};
 use crate::ir::Circuit;
+use crate::lane::{lanes, lanes_mut};
 use crate::plan::{AndOp, Plan, PlanError, NO_SLOT};
 use std::sync::Arc;
 use zeroize::Zeroize;
@@ -275,8 +275,11 @@ fn eval_ands(
         }
     }
     // Block m belongs to AND first_and + m/2, half m % 2.
-    let t0 = and_tweak(first_and, 0);
-    hash.hash_many(buf_in, buf_out, |m| t0 + m as u128);
+    let tweaks = Tweaks {
+        first: and_tweak(first_and, 0),
+        pair: false,
+    };
+    hash.hash_many(buf_in, buf_out, tweaks);
     let l = lanes_mut(labels);
     for (((x, h), g), t) in lanes(buf_in)
         .chunks_exact(2)

@@ -31,7 +31,7 @@
 
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, ChannelError};
-use crate::hash::{and_tweak, Tccr};
+use crate::hash::{and_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::lane::{lane, lanes, lanes_mut};
 use crate::plan::{AndOp, FreeOp, Plan, PlanError, NO_SLOT, PUBLIC_SLOT};
@@ -289,6 +289,7 @@ pub(crate) fn new_labels(n: usize) -> Vec<Block> {
 /// NOT and constants (see [`FreeOp`]), no branch. The garbler passes
 /// `Delta` as `offset`, the evaluator zero (for it NOT is a copy and every
 /// constant is `PUBLIC_LABEL`).
+#[inline(never)]
 pub(crate) fn run_free_gates(labels: &mut [Block], ops: &[FreeOp], offset: Block) {
     let offs = [lane(Block::ZERO), lane(offset)];
     let l = lanes_mut(labels);
@@ -299,7 +300,7 @@ pub(crate) fn run_free_gates(labels: &mut [Block], ops: &[FreeOp], offset: Block
 
 /// Garbles one step of independent ANDs into `tables` (2 blocks each).
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(never)]
 fn garble_ands(
     hash: &Tccr,
     d: Block,
@@ -329,8 +330,11 @@ fn garble_ands(
         }
     }
     // Block m of the buffer belongs to AND first_and + m/4, half (m/2) % 2.
-    let t0 = and_tweak(first_and, 0);
-    hash.hash_many(buf_in, buf_out, |m| t0 + (m as u128 >> 1));
+    let tweaks = Tweaks {
+        first: and_tweak(first_and, 0),
+        pair: true,
+    };
+    hash.hash_many(buf_in, buf_out, tweaks);
     let l = lanes_mut(labels);
     for (((x, h), g), t) in lanes(buf_in)
         .chunks_exact(4)

@@ -60,8 +60,24 @@ const FIXED_KEY: [u8; 16] = [
 /// The tweak of half `half` (0 = garbler half, 1 = evaluator half) of the
 /// `k`-th AND gate of a session.
 #[inline(always)]
-pub fn and_tweak(k: u64, half: u64) -> u128 {
-    (2 * k as u128) + half as u128
+pub fn and_tweak(k: u64, half: u64) -> u64 {
+    2 * k + half
+}
+
+/// The tweaks of one batch: block `m` is hashed with `first + m / 2` if
+/// `pair` (the garbler hashes both labels of a wire under one tweak), else
+/// `first + m` (the evaluator). Tweaks stay below 2^64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tweaks {
+    pub first: u64,
+    pub pair: bool,
+}
+
+impl Tweaks {
+    #[inline(always)]
+    pub fn at(&self, m: usize) -> u64 {
+        self.first + (m as u64 >> self.pair as u32)
+    }
 }
 
 /// The fixed-key TCCR hash of GKWY20. Cheap to create (one key schedule) and
@@ -115,16 +131,16 @@ impl Tccr {
         "aes-crate"
     }
 
-    /// `out[m] = H(input[m], tweak(m))` for every `m`, many blocks per AES
-    /// call. `input` and `out` must have the same length (extra blocks of
-    /// `out` are left alone).
+    /// `out[m] = H(input[m], tweaks.at(m))` for every `m`, many blocks per
+    /// AES call. Hashes `min(input.len(), out.len())` blocks.
     #[inline]
-    pub fn hash_many(&self, input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
+    pub fn hash_many(&self, input: &[Block], out: &mut [Block], tweaks: Tweaks) {
         let n = input.len().min(out.len());
         #[cfg(target_arch = "x86_64")]
         if let Some(w) = &self.wide {
-            return w.tccr(&input[..n], &mut out[..n], tweak);
+            return w.tccr(&input[..n], &mut out[..n], tweaks);
         }
+        let tweak = |m: usize| tweaks.at(m) as u128;
         self.aes.encrypt_with_backend(TccrJob {
             input: &input[..n],
             out: &mut out[..n],
@@ -133,9 +149,16 @@ impl Tccr {
     }
 
     /// One hash, for tests and reference.
-    pub fn hash(&self, x: Block, tweak: u128) -> Block {
+    pub fn hash(&self, x: Block, tweak: u64) -> Block {
         let mut out = [Block::ZERO];
-        self.hash_many(&[x], &mut out, |_| tweak);
+        self.hash_many(
+            &[x],
+            &mut out,
+            Tweaks {
+                first: tweak,
+                pair: false,
+            },
+        );
         out[0]
     }
 
@@ -271,13 +294,20 @@ mod tests {
                 0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 29, 30, 31, 33, 61, 100,
             ] {
                 let input: Vec<Block> = (0..n).map(|_| Block::random()).collect();
-                let mut out = vec![Block::ZERO; n];
-                h.hash_many(&input, &mut out, |m| 1000 + m as u128 / 2);
-                for m in 0..n {
-                    let x = input[m].0;
-                    let t = 1000 + m as u128 / 2;
-                    assert_eq!(out[m].0, pi(pi(x) ^ t) ^ pi(x), "n={n} m={m}");
-                    assert_eq!(out[m], h.hash(input[m], t));
+                for pair in [false, true] {
+                    let mut out = vec![Block::ZERO; n];
+                    let tw = Tweaks { first: 1000, pair };
+                    h.hash_many(&input, &mut out, tw);
+                    for m in 0..n {
+                        let x = input[m].0;
+                        let t = if pair {
+                            1000 + m as u64 / 2
+                        } else {
+                            1000 + m as u64
+                        };
+                        assert_eq!(out[m].0, pi(pi(x) ^ t as u128) ^ pi(x), "n={n} m={m}");
+                        assert_eq!(out[m], h.hash(input[m], t));
+                    }
                 }
                 let mut p = input.clone();
                 h.permute_in_place(&mut p);

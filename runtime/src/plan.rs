@@ -264,15 +264,18 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
     let mut steps: Vec<Step> = Vec::new();
     let mut base = 0u64;
     let mut by_level_ands: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut by_level_frees: Vec<Vec<u32>> = vec![Vec::new()];
+    // Free gates as (free-depth, gate): see below.
+    let mut by_level_frees: Vec<Vec<(u32, u32)>> = vec![Vec::new()];
+    // Free-depth of a wire within its level: 0 for AND outputs, 1 + the
+    // deepest same-level free input for free gates.
+    let mut fdepth = vec![0u32; n_wires];
     let close_frees = |steps: &mut Vec<Step>, prelude: &mut u64, n: u64| match steps.last_mut() {
         Some(s) => s.frees_end = n,
         None => *prelude = n,
     };
     for (w0, window) in c.gates.chunks(window_len).enumerate() {
-        for v in by_level_ands.iter_mut().chain(by_level_frees.iter_mut()) {
-            v.clear();
-        }
+        by_level_ands.iter_mut().for_each(Vec::clear);
+        by_level_frees.iter_mut().for_each(Vec::clear);
         let mut max_level = 0usize;
         for (k, g) in window.iter().enumerate() {
             if !needed[g.output() as usize] {
@@ -286,7 +289,17 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
                 Gate::Not { a, .. } => (lvl(a), false),
                 Gate::Const { .. } => (0, false),
             };
-            ready[g.output() as usize] = base + level as u64;
+            let here = base + level as u64;
+            ready[g.output() as usize] = here;
+            if !is_and {
+                let fd = g
+                    .inputs()
+                    .filter(|&w| ready[w as usize] == here)
+                    .map(|w| fdepth[w as usize])
+                    .max()
+                    .unwrap_or(0);
+                fdepth[g.output() as usize] = fd + 1;
+            }
             max_level = max_level.max(level);
             if by_level_ands.len() <= level {
                 by_level_ands.resize_with(level + 1, Vec::new);
@@ -295,7 +308,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
             if is_and {
                 by_level_ands[level].push(idx);
             } else {
-                by_level_frees[level].push(idx);
+                by_level_frees[level].push((fdepth[g.output() as usize], idx));
             }
         }
         for level in 0..=max_level {
@@ -306,12 +319,20 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
                     frees_end: order_frees.len() as u64,
                 });
             }
-            order_frees.extend_from_slice(&by_level_frees[level]);
+            // Free gates of equal free-depth are independent: ordering by
+            // depth puts independent gates next to each other, so their
+            // store-to-load chains overlap in the CPU instead of serializing.
+            // A gate's same-level inputs have smaller depth, so the order
+            // stays topological.
+            let frees = &mut by_level_frees[level];
+            frees.sort_by_key(|&(fd, _)| fd);
+            order_frees.extend(frees.iter().map(|&(_, g)| g));
             close_frees(&mut steps, &mut prelude, order_frees.len() as u64);
         }
         base += max_level as u64;
     }
     drop(ready);
+    drop(fdepth);
 
     // 3. Last reader of each wire in schedule order. Time advances once per
     // step for its ANDs (all read before any writes) and once per free gate.

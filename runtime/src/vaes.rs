@@ -13,6 +13,7 @@
 #![cfg(target_arch = "x86_64")]
 
 use crate::block::Block;
+use crate::hash::Tweaks;
 use core::arch::x86_64::*;
 
 /// AES-128 round keys broadcast to both 128-bit lanes.
@@ -38,12 +39,13 @@ impl Keys {
         Some(unsafe { expand(key) })
     }
 
-    /// `out[m] = pi(pi(x_m) ^ tweak(m)) ^ pi(x_m)`, `n = min(len)` blocks.
+    /// `out[m] = pi(pi(x_m) ^ t_m) ^ pi(x_m)` with `t_m = tweaks.at(m)`,
+    /// for `n = min(len)` blocks.
     #[inline]
-    pub(crate) fn tccr(&self, input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
+    pub(crate) fn tccr(&self, input: &[Block], out: &mut [Block], tweaks: Tweaks) {
         let n = input.len().min(out.len());
         // SAFETY: `Keys` exists only if the features were detected.
-        unsafe { tccr(&self.rk, &input[..n], &mut out[..n], tweak) }
+        unsafe { tccr(&self.rk, &input[..n], &mut out[..n], tweaks) }
     }
 
     /// Plain fixed-key AES in place (the ceiling measurement).
@@ -97,30 +99,29 @@ fn rounds<const W: usize>(rk: &[__m256i; 11], x: &mut [__m256i; W]) {
     }
 }
 
-/// One TCCR chunk of `2W` blocks starting at block `base` of the call.
+/// One TCCR chunk of `2W` blocks. `tv` holds the tweaks of the chunk's
+/// first two blocks (one per lane) and advances by `inc` per register.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
 fn tccr_chunk<const W: usize>(
     rk: &[__m256i; 11],
     inp: &[Block],
     out: &mut [Block],
-    base: usize,
-    tweak: &impl Fn(usize) -> u128,
+    tv: &mut __m256i,
+    inc: __m256i,
 ) {
     let mut u = [_mm256_setzero_si256(); W];
     for (j, v) in u.iter_mut().enumerate() {
-        // SAFETY: `inp` holds 2W blocks (checked by the callers' slicing);
-        // unaligned 32-byte load.
+        // SAFETY: `inp` holds 2W blocks (the callers slice it so; indexing
+        // checks it); unaligned 32-byte load.
         let x = unsafe { _mm256_loadu_si256(inp[2 * j..2 * j + 2].as_ptr().cast()) };
         *v = _mm256_xor_si256(x, rk[0]);
     }
     rounds(rk, &mut u);
     let mut v = [_mm256_setzero_si256(); W];
-    for (j, (v, u)) in v.iter_mut().zip(&u).enumerate() {
-        let t0 = tweak(base + 2 * j);
-        let t1 = tweak(base + 2 * j + 1);
-        let t = _mm256_set_epi64x((t1 >> 64) as i64, t1 as i64, (t0 >> 64) as i64, t0 as i64);
-        *v = _mm256_xor_si256(_mm256_xor_si256(*u, t), rk[0]);
+    for (v, u) in v.iter_mut().zip(&u) {
+        *v = _mm256_xor_si256(*u, _mm256_xor_si256(*tv, rk[0]));
+        *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
     for (j, (v, u)) in v.iter().zip(&u).enumerate() {
@@ -136,13 +137,18 @@ fn tccr_chunk<const W: usize>(
 
 /// Main loop in chunks of 16 blocks (8 registers: enough in flight to cover
 /// the AES latency on both units); the tail goes through the smallest chunk
-/// that covers it, padded.
+/// that covers it, padded. Tweaks are computed with vector adds: block `m`
+/// gets `first + m / per` with `per` 1 or 2, so a register (two blocks)
+/// advances by `2 / per` in each lane.
 #[target_feature(enable = "vaes,avx2,aes")]
-fn tccr(rk: &[__m256i; 11], input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
+fn tccr(rk: &[__m256i; 11], input: &[Block], out: &mut [Block], tweaks: Tweaks) {
     let n = input.len();
+    let step = if tweaks.pair { 1 } else { 2 };
+    let mut tv = _mm256_set_epi64x(0, tweaks.at(1) as i64, 0, tweaks.at(0) as i64);
+    let inc = _mm256_set_epi64x(0, step, 0, step);
     let mut i = 0;
     while i + 16 <= n {
-        tccr_chunk::<8>(rk, &input[i..i + 16], &mut out[i..i + 16], i, &tweak);
+        tccr_chunk::<8>(rk, &input[i..i + 16], &mut out[i..i + 16], &mut tv, inc);
         i += 16;
     }
     let r = n - i;
@@ -152,12 +158,11 @@ fn tccr(rk: &[__m256i; 11], input: &[Block], out: &mut [Block], tweak: impl Fn(u
     let mut tin = [Block::ZERO; 16];
     let mut tout = [Block::ZERO; 16];
     tin[..r].copy_from_slice(&input[i..]);
-    let tw = |m: usize| tweak(m);
     match r {
-        1..=2 => tccr_chunk::<1>(rk, &tin[..2], &mut tout[..2], i, &tw),
-        3..=4 => tccr_chunk::<2>(rk, &tin[..4], &mut tout[..4], i, &tw),
-        5..=8 => tccr_chunk::<4>(rk, &tin[..8], &mut tout[..8], i, &tw),
-        _ => tccr_chunk::<8>(rk, &tin, &mut tout, i, &tw),
+        1..=2 => tccr_chunk::<1>(rk, &tin[..2], &mut tout[..2], &mut tv, inc),
+        3..=4 => tccr_chunk::<2>(rk, &tin[..4], &mut tout[..4], &mut tv, inc),
+        5..=8 => tccr_chunk::<4>(rk, &tin[..8], &mut tout[..8], &mut tv, inc),
+        _ => tccr_chunk::<8>(rk, &tin, &mut tout, &mut tv, inc),
     }
     out[i..].copy_from_slice(&tout[..r]);
 }

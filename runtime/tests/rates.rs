@@ -46,7 +46,9 @@ fn print_rates() {
 #[ignore]
 fn print_plan_shapes() {
     for name in ["aes_128", "sha256"] {
-        let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else { return };
+        let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
+            return;
+        };
         let p = yao_runtime::plan::Plan::new(&c).unwrap();
         let s = c.stats();
         let mut hist = std::collections::BTreeMap::new();
@@ -66,7 +68,9 @@ fn print_plan_shapes() {
 #[ignore]
 fn profile_one() {
     let name = std::env::var("YAO_PROFILE_CIRCUIT").unwrap_or("aes_128".into());
-    let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else { return };
+    let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
+        return;
+    };
     let r = if std::env::var("YAO_PROFILE").as_deref() == Ok("eval") {
         eval_rate(&c, 3.0)
     } else {

@@ -5,7 +5,7 @@
 use crate::block::{Block, Delta};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
-use crate::hash::{MultiInstanceHash, Tccr};
+use crate::hash::{MultiInstanceHash, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::plan::Plan;
 use std::sync::Arc;
@@ -52,11 +52,11 @@ pub fn tccr_rate(seconds: f64, batch: usize) -> f64 {
     let tccr = Tccr::new();
     let input: Vec<Block> = (0..batch as u128).map(|i| Block(i * 0x9e37_79b9)).collect();
     let mut out = vec![Block::ZERO; batch];
-    let mut t0 = 0u128;
+    let mut first = 0u64;
     rate(seconds, || {
         for _ in 0..64 {
-            tccr.hash_many(&input, &mut out, |m| t0 + (m as u128 >> 1));
-            t0 += batch as u128;
+            tccr.hash_many(&input, &mut out, Tweaks { first, pair: true });
+            first += batch as u64;
         }
         std::hint::black_box(&out);
         64 * batch as u64
