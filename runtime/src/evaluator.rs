@@ -261,6 +261,10 @@ fn eval_ands(
     buf_out: &mut Vec<Block>,
     tables: &[Block],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(w) = hash.wide() {
+        return w.eval_ands(labels, ands, and_tweak(first_and, 0), tables);
+    }
     let n = ands.len();
     if buf_in.len() < 2 * n {
         buf_in.resize(2 * n, Block::ZERO);

@@ -311,6 +311,10 @@ fn garble_ands(
     buf_out: &mut Vec<Block>,
     tables: &mut [Block],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(w) = hash.wide() {
+        return w.garble_ands(d, labels, ands, and_tweak(first_and, 0), tables);
+    }
     let n = ands.len();
     if buf_in.len() < 4 * n {
         buf_in.resize(4 * n, Block::ZERO);

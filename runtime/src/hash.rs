@@ -148,6 +148,13 @@ impl Tccr {
         });
     }
 
+    /// The fused VAES path for whole garbling steps, if this CPU has it.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(crate) fn wide(&self) -> Option<&crate::vaes::Keys> {
+        self.wide.as_ref()
+    }
+
     /// One hash, for tests and reference.
     pub fn hash(&self, x: Block, tweak: u64) -> Block {
         let mut out = [Block::ZERO];

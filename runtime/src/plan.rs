@@ -447,13 +447,16 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
                     });
                 }
             }
+            // Outputs first, then release the inputs: an AND's output never
+            // reuses a slot another AND of the same step still reads, so a
+            // step may be processed in chunks that write as they go.
+            for (op, &g) in ands[first..].iter_mut().zip(gs) {
+                op.out = alloc(c.gates[g as usize].output(), &mut slot_of, &mut free_slots);
+            }
             for &g in gs {
                 for w in c.gates[g as usize].inputs() {
                     release(w, t, &mut slot_of, &mut free_slots);
                 }
-            }
-            for (op, &g) in ands[first..].iter_mut().zip(gs) {
-                op.out = alloc(c.gates[g as usize].output(), &mut slot_of, &mut free_slots);
             }
         }
     });

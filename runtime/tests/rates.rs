@@ -25,6 +25,10 @@ fn print_rates() {
         let r = multi_instance_rate(secs / 2.0, per_key);
         println!("multi_instance.per_key{per_key}.blocks_per_s: {r:.4e}");
     }
+    for step in [16, 64, 256] {
+        let (g, e) = kernel_rates(secs / 2.0, step);
+        println!("kernel.step{step}: garble {g:.4e} ({:.3} of ceiling/8), eval {e:.4e} ({:.3} of ceiling/4)", g / (ceiling / 8.0), e / (ceiling / 4.0));
+    }
     for name in ["aes_128", "sha256"] {
         let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
             return;

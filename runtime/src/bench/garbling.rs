@@ -193,3 +193,50 @@ mod tests {
         assert!(multi_instance_rate(0.001, 2) > 0.0);
     }
 }
+
+/// AND gates per second through the fused step kernels alone (no free
+/// gates, no planning): `(garble, eval)` on steps of `step` independent ANDs
+/// over 1024 live labels. Zero when the CPU lacks VAES.
+pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::plan::AndOp;
+        let tccr = Tccr::new();
+        let Some(w) = tccr.wide() else {
+            return (0.0, 0.0);
+        };
+        let mut labels: Vec<Block> = (0..2048u128)
+            .map(|i| Block(i * 0x9e37_79b9_7f4a_7c15))
+            .collect();
+        let ands: Vec<AndOp> = (0..step as u32)
+            .map(|i| AndOp {
+                a: (i * 7) % 1024,
+                b: (i * 13 + 5) % 1024,
+                out: 1024 + i % 1024,
+            })
+            .collect();
+        let mut tables = vec![Block::ZERO; 2 * step];
+        let d = Block(0x1234_5678_9abc_def1);
+        let mut k = 0u64;
+        let g = rate(seconds, || {
+            for _ in 0..16 {
+                w.garble_ands(d, &mut labels, &ands, k, &mut tables);
+                k += 2 * step as u64;
+            }
+            16 * step as u64
+        });
+        let e = rate(seconds, || {
+            for _ in 0..16 {
+                w.eval_ands(&mut labels, &ands, k, &tables);
+                k += 2 * step as u64;
+            }
+            16 * step as u64
+        });
+        (g, e)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (seconds, step);
+        (0.0, 0.0)
+    }
+}
