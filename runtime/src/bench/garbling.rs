@@ -155,45 +155,6 @@ pub fn garbled_session(plan: &Arc<Plan>) -> (Vec<Vec<Block>>, Vec<Block>) {
     (labels, tables)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ir::{Gate, Input, Output, ValueType};
-
-    #[test]
-    fn rates_are_positive() {
-        let c = Circuit {
-            name: "and".into(),
-            num_wires: 3,
-            inputs: vec![
-                Input {
-                    name: "a".into(),
-                    party: Party::Garbler,
-                    ty: ValueType::Bool,
-                    wires: vec![0],
-                },
-                Input {
-                    name: "b".into(),
-                    party: Party::Evaluator,
-                    ty: ValueType::Bool,
-                    wires: vec![1],
-                },
-            ],
-            outputs: vec![Output {
-                name: "o".into(),
-                ty: ValueType::Bool,
-                wires: vec![2],
-            }],
-            gates: vec![Gate::And { a: 0, b: 1, out: 2 }],
-        };
-        assert!(garble_rate(&c, 0.001) > 0.0);
-        assert!(eval_rate(&c, 0.001) > 0.0);
-        assert!(aes_ceiling(0.001) > 0.0);
-        assert!(tccr_rate(0.001, 64) > 0.0);
-        assert!(multi_instance_rate(0.001, 2) > 0.0);
-    }
-}
-
 /// AND gates per second through the fused step kernels alone (no free
 /// gates, no planning): `(garble, eval)` on steps of `step` independent ANDs
 /// over 1024 live labels. Zero when the CPU lacks VAES.
@@ -238,5 +199,44 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
     {
         let _ = (seconds, step);
         (0.0, 0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Gate, Input, Output, ValueType};
+
+    #[test]
+    fn rates_are_positive() {
+        let c = Circuit {
+            name: "and".into(),
+            num_wires: 3,
+            inputs: vec![
+                Input {
+                    name: "a".into(),
+                    party: Party::Garbler,
+                    ty: ValueType::Bool,
+                    wires: vec![0],
+                },
+                Input {
+                    name: "b".into(),
+                    party: Party::Evaluator,
+                    ty: ValueType::Bool,
+                    wires: vec![1],
+                },
+            ],
+            outputs: vec![Output {
+                name: "o".into(),
+                ty: ValueType::Bool,
+                wires: vec![2],
+            }],
+            gates: vec![Gate::And { a: 0, b: 1, out: 2 }],
+        };
+        assert!(garble_rate(&c, 0.001) > 0.0);
+        assert!(eval_rate(&c, 0.001) > 0.0);
+        assert!(aes_ceiling(0.001) > 0.0);
+        assert!(tccr_rate(0.001, 64) > 0.0);
+        assert!(multi_instance_rate(0.001, 2) > 0.0);
     }
 }
