@@ -34,7 +34,7 @@ use crate::channel::{Channel, ChannelError};
 use crate::hash::{and_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::lane::{lane, lanes, lanes_mut};
-use crate::plan::{AndOp, FreeOp, Plan, PlanError, NO_SLOT, PUBLIC_SLOT};
+use crate::plan::{AndOp, FreeOps, Plan, PlanError, NO_SLOT, PUBLIC_SLOT};
 use std::sync::Arc;
 use zeroize::Zeroize;
 
@@ -279,6 +279,7 @@ fn output_bits(plan: &Plan, labels: &[Block]) -> Vec<Vec<bool>> {
 }
 
 /// A label array with the two reserved slots filled (see [`crate::plan`]).
+/// `n` is the plan's slot count.
 pub(crate) fn new_labels(n: usize) -> Vec<Block> {
     let mut v = vec![Block::ZERO; n.max(2)];
     v[PUBLIC_SLOT as usize] = PUBLIC_LABEL;
@@ -286,15 +287,21 @@ pub(crate) fn new_labels(n: usize) -> Vec<Block> {
 }
 
 /// Runs free gates: `out = L[a] ^ L[b] ^ flip*offset`, one formula for XOR,
-/// NOT and constants (see [`FreeOp`]), no branch. The garbler passes
+/// NOT and constants (see [`crate::plan::FreeOp`]), no branch. The garbler passes
 /// `Delta` as `offset`, the evaluator zero (for it NOT is a copy and every
 /// constant is `PUBLIC_LABEL`).
 #[inline(never)]
-pub(crate) fn run_free_gates(labels: &mut [Block], ops: &[FreeOp], offset: Block) {
+pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>, offset: Block) {
+    assert!(labels.len() >= ops.bound(), "label array smaller than the plan");
     let offs = [lane(Block::ZERO), lane(offset)];
-    let l = lanes_mut(labels);
-    for op in ops {
-        l[op.out() as usize] = l[op.a as usize].xor(l[op.b as usize]).xor(offs[op.flip()]);
+    let l = lanes_mut(labels).as_mut_ptr();
+    for op in ops.ops() {
+        // SAFETY: every slot of a plan's ops is below `ops.bound()` (checked
+        // when the plan was built) and `labels` holds at least that many.
+        unsafe {
+            let v = (*l.add(op.a as usize)).xor(*l.add(op.b as usize));
+            *l.add(op.out() as usize) = v.xor(offs[op.flip()]);
+        }
     }
 }
 

@@ -81,6 +81,26 @@ impl FreeOp {
     }
 }
 
+/// Free gates of one plan, with the bound every slot in them is below (the
+/// plan's slot count, checked when the plan is built), so the hot loop can
+/// index without per-gate bounds checks.
+#[derive(Clone, Copy, Debug)]
+pub struct FreeOps<'p> {
+    ops: &'p [FreeOp],
+    bound: usize,
+}
+
+impl<'p> FreeOps<'p> {
+    pub fn ops(&self) -> &'p [FreeOp] {
+        self.ops
+    }
+
+    /// Every slot in these ops is below this.
+    pub fn bound(&self) -> usize {
+        self.bound
+    }
+}
+
 /// Why a circuit cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -132,7 +152,7 @@ pub struct Plan {
 #[derive(Clone, Copy, Debug)]
 pub struct StepOps<'p> {
     pub ands: &'p [AndOp],
-    pub frees: &'p [FreeOp],
+    pub frees: FreeOps<'p>,
     /// Sequence number of `ands[0]` in the session (for tweaks).
     pub first_and: u64,
 }
@@ -187,8 +207,15 @@ impl Plan {
     }
 
     /// Free gates to run before the first step.
-    pub fn prelude(&self) -> &[FreeOp] {
-        &self.frees[..self.prelude as usize]
+    pub fn prelude(&self) -> FreeOps<'_> {
+        self.free_ops(0, self.prelude)
+    }
+
+    fn free_ops(&self, start: u64, end: u64) -> FreeOps<'_> {
+        FreeOps {
+            ops: &self.frees[start as usize..end as usize],
+            bound: self.num_slots as usize,
+        }
     }
 
     /// ANDs in step `i` (0 past the end).
@@ -217,7 +244,7 @@ impl Plan {
         };
         Some(StepOps {
             ands: &self.ands[a0 as usize..s.ands_end as usize],
-            frees: &self.frees[f0 as usize..s.frees_end as usize],
+            frees: self.free_ops(f0, s.frees_end),
             first_and: a0,
         })
     }
@@ -475,8 +502,17 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
         })
         .max()
         .unwrap_or(0);
+    let num_slots = num_slots.min(FLIP as u64) as u32;
+    // The hot loops rely on this (see `FreeOps`): a planner bug must stop
+    // here, not corrupt memory.
+    let in_range = |s: Slot| s < num_slots;
+    assert!(
+        frees.iter().all(|f| in_range(f.a) && in_range(f.b) && in_range(f.out()))
+            && ands.iter().all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
+        "planner bug: a slot is out of range"
+    );
     Plan {
-        num_slots: num_slots.min(FLIP as u64) as u32,
+        num_slots,
         inputs,
         outputs,
         ands,
