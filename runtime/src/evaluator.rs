@@ -16,7 +16,7 @@
 use crate::block::Block;
 use crate::channel::{Channel, ChannelError};
 use crate::garbler::{new_labels, run_free_gates};
-use crate::hash::{and_tweak, Tccr};
+use crate::hash::{and_tweak, Tccr, Tweaks};
 use crate::ir::Circuit;
 use crate::lane::{lanes, lanes_mut};
 use crate::plan::{AndOp, Plan, PlanError, NO_SLOT};
@@ -236,6 +236,10 @@ fn eval_ands(
     buf_out: &mut Vec<Block>,
     tables: &[Block],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(w) = hash.wide() {
+        return w.eval_ands(labels, ands, and_tweak(first_and, 0), tables);
+    }
     let n = ands.len();
     if buf_in.len() < 2 * n {
         buf_in.resize(2 * n, Block::ZERO);
@@ -250,8 +254,11 @@ fn eval_ands(
         }
     }
     // Block m belongs to AND first_and + m/2, half m % 2.
-    let t0 = and_tweak(first_and, 0);
-    hash.hash_many(buf_in, buf_out, |m| t0 + m as u128);
+    let tweaks = Tweaks {
+        first: and_tweak(first_and, 0),
+        pair: false,
+    };
+    hash.hash_many(buf_in, buf_out, tweaks);
     let l = lanes_mut(labels);
     for (((x, h), g), t) in lanes(buf_in)
         .chunks_exact(2)

@@ -31,10 +31,10 @@
 
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, ChannelError};
-use crate::hash::{and_tweak, Tccr};
+use crate::hash::{and_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::lane::{lane, lanes, lanes_mut};
-use crate::plan::{AndOp, FreeOp, Plan, PlanError, NO_SLOT, PUBLIC_SLOT};
+use crate::plan::{AndOp, FreeOps, Plan, PlanError, NO_SLOT, PUBLIC_SLOT};
 use std::sync::Arc;
 use zeroize::Zeroize;
 
@@ -267,6 +267,7 @@ pub(crate) fn output_labels(plan: &Plan, labels: &[Block]) -> Vec<Vec<Block>> {
 }
 
 /// A label array with the two reserved slots filled (see [`crate::plan`]).
+/// `n` is the plan's slot count.
 pub(crate) fn new_labels(n: usize) -> Vec<Block> {
     let mut v = vec![Block::ZERO; n.max(2)];
     v[PUBLIC_SLOT as usize] = PUBLIC_LABEL;
@@ -274,20 +275,27 @@ pub(crate) fn new_labels(n: usize) -> Vec<Block> {
 }
 
 /// Runs free gates: `out = L[a] ^ L[b] ^ flip*offset`, one formula for XOR,
-/// NOT and constants (see [`FreeOp`]), no branch. The garbler passes
+/// NOT and constants (see [`crate::plan::FreeOp`]), no branch. The garbler passes
 /// `Delta` as `offset`, the evaluator zero (for it NOT is a copy and every
 /// constant is `PUBLIC_LABEL`).
-pub(crate) fn run_free_gates(labels: &mut [Block], ops: &[FreeOp], offset: Block) {
+#[inline(never)]
+pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>, offset: Block) {
+    assert!(labels.len() >= ops.bound(), "label array smaller than the plan");
     let offs = [lane(Block::ZERO), lane(offset)];
-    let l = lanes_mut(labels);
-    for op in ops {
-        l[op.out() as usize] = l[op.a as usize].xor(l[op.b as usize]).xor(offs[op.flip()]);
+    let l = lanes_mut(labels).as_mut_ptr();
+    for op in ops.ops() {
+        // SAFETY: every slot of a plan's ops is below `ops.bound()` (checked
+        // when the plan was built) and `labels` holds at least that many.
+        unsafe {
+            let v = (*l.add(op.a as usize)).xor(*l.add(op.b as usize));
+            *l.add(op.out() as usize) = v.xor(offs[op.flip()]);
+        }
     }
 }
 
 /// Garbles one step of independent ANDs into `tables` (2 blocks each).
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(never)]
 fn garble_ands(
     hash: &Tccr,
     d: Block,
@@ -298,6 +306,10 @@ fn garble_ands(
     buf_out: &mut Vec<Block>,
     tables: &mut [Block],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(w) = hash.wide() {
+        return w.garble_ands(d, labels, ands, and_tweak(first_and, 0), tables);
+    }
     let n = ands.len();
     if buf_in.len() < 4 * n {
         buf_in.resize(4 * n, Block::ZERO);
@@ -317,8 +329,11 @@ fn garble_ands(
         }
     }
     // Block m of the buffer belongs to AND first_and + m/4, half (m/2) % 2.
-    let t0 = and_tweak(first_and, 0);
-    hash.hash_many(buf_in, buf_out, |m| t0 + (m as u128 >> 1));
+    let tweaks = Tweaks {
+        first: and_tweak(first_and, 0),
+        pair: true,
+    };
+    hash.hash_many(buf_in, buf_out, tweaks);
     let l = lanes_mut(labels);
     for (((x, h), g), t) in lanes(buf_in)
         .chunks_exact(4)

@@ -45,22 +45,39 @@
 
 use crate::block::Block;
 use aes::cipher::{
-    consts::U16, typenum::Unsigned, Array, BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt,
-    BlockSizeUser, KeyInit, ParBlocks, ParBlocksSizeUser,
+    consts::U16, typenum::Unsigned, Array, BlockCipherEncBackend, BlockCipherEncClosure,
+    BlockCipherEncrypt, BlockSizeUser, KeyInit, ParBlocks, ParBlocksSizeUser,
 };
 use aes::{Aes128Enc, Block as AesBlock};
 
 /// The fixed public AES key of `pi`: the first 16 bytes of the fractional
 /// part of pi (a nothing-up-my-sleeve value). Any public key works for the
 /// GKWY20 proof, which models `pi` as a random permutation.
-const FIXED_KEY: [u8; 16] =
-    [0x24, 0x3f, 0x6a, 0x88, 0x85, 0xa3, 0x08, 0xd3, 0x13, 0x19, 0x8a, 0x2e, 0x03, 0x70, 0x73, 0x44];
+const FIXED_KEY: [u8; 16] = [
+    0x24, 0x3f, 0x6a, 0x88, 0x85, 0xa3, 0x08, 0xd3, 0x13, 0x19, 0x8a, 0x2e, 0x03, 0x70, 0x73, 0x44,
+];
 
 /// The tweak of half `half` (0 = garbler half, 1 = evaluator half) of the
 /// `k`-th AND gate of a session.
 #[inline(always)]
-pub fn and_tweak(k: u64, half: u64) -> u128 {
-    (2 * k as u128) + half as u128
+pub fn and_tweak(k: u64, half: u64) -> u64 {
+    2 * k + half
+}
+
+/// The tweaks of one batch: block `m` is hashed with `first + m / 2` if
+/// `pair` (the garbler hashes both labels of a wire under one tweak), else
+/// `first + m` (the evaluator). Tweaks stay below 2^64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tweaks {
+    pub first: u64,
+    pub pair: bool,
+}
+
+impl Tweaks {
+    #[inline(always)]
+    pub fn at(&self, m: usize) -> u64 {
+        self.first + (m as u64 >> self.pair as u32)
+    }
 }
 
 /// The fixed-key TCCR hash of GKWY20. Cheap to create (one key schedule) and
@@ -114,23 +131,41 @@ impl Tccr {
         "aes-crate"
     }
 
-    /// `out[m] = H(input[m], tweak(m))` for every `m`, many blocks per AES
-    /// call. `input` and `out` must have the same length (extra blocks of
-    /// `out` are left alone).
+    /// `out[m] = H(input[m], tweaks.at(m))` for every `m`, many blocks per
+    /// AES call. Hashes `min(input.len(), out.len())` blocks.
     #[inline]
-    pub fn hash_many(&self, input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
+    pub fn hash_many(&self, input: &[Block], out: &mut [Block], tweaks: Tweaks) {
         let n = input.len().min(out.len());
         #[cfg(target_arch = "x86_64")]
         if let Some(w) = &self.wide {
-            return w.tccr(&input[..n], &mut out[..n], tweak);
+            return w.tccr(&input[..n], &mut out[..n], tweaks);
         }
-        self.aes.encrypt_with_backend(TccrJob { input: &input[..n], out: &mut out[..n], tweak });
+        let tweak = |m: usize| tweaks.at(m) as u128;
+        self.aes.encrypt_with_backend(TccrJob {
+            input: &input[..n],
+            out: &mut out[..n],
+            tweak,
+        });
+    }
+
+    /// The fused VAES path for whole garbling steps, if this CPU has it.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(crate) fn wide(&self) -> Option<&crate::vaes::Keys> {
+        self.wide.as_ref()
     }
 
     /// One hash, for tests and reference.
-    pub fn hash(&self, x: Block, tweak: u128) -> Block {
+    pub fn hash(&self, x: Block, tweak: u64) -> Block {
         let mut out = [Block::ZERO];
-        self.hash_many(&[x], &mut out, |_| tweak);
+        self.hash_many(
+            &[x],
+            &mut out,
+            Tweaks {
+                first: tweak,
+                pair: false,
+            },
+        );
         out[0]
     }
 
@@ -192,7 +227,10 @@ impl<F: Fn(usize) -> u128> BlockCipherEncClosure for TccrJob<'_, F> {
             // pi(pi(x) ^ i)
             backend.encrypt_par_blocks((&mut v).into());
             // ^ pi(x)
-            for (o, (vs, us)) in self.out[start..start + len].iter_mut().zip(v.iter().zip(u.iter())) {
+            for (o, (vs, us)) in self.out[start..start + len]
+                .iter_mut()
+                .zip(v.iter().zip(u.iter()))
+            {
                 *o = Block(u128::from_le_bytes(vs.0) ^ u128::from_le_bytes(us.0));
             }
             start += len;
@@ -224,7 +262,11 @@ impl MultiInstanceHash {
         tweak: impl Fn(usize) -> u128,
     ) {
         let per_key = per_key.max(1);
-        for (c, (inp, o)) in input.chunks(per_key).zip(out.chunks_mut(per_key)).enumerate() {
+        for (c, (inp, o)) in input
+            .chunks(per_key)
+            .zip(out.chunks_mut(per_key))
+            .enumerate()
+        {
             let key = (self.salt ^ tweak(c * per_key)).to_le_bytes();
             let aes = Aes128Enc::new(&Array::from(key));
             let mut buf = [AesBlock::default(); 4];
@@ -255,15 +297,24 @@ mod tests {
             u128::from_le_bytes(b.0)
         };
         for h in [Tccr::new(), Tccr::portable()] {
-            for n in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 29, 30, 31, 33, 61, 100] {
+            for n in [
+                0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 29, 30, 31, 33, 61, 100,
+            ] {
                 let input: Vec<Block> = (0..n).map(|_| Block::random()).collect();
-                let mut out = vec![Block::ZERO; n];
-                h.hash_many(&input, &mut out, |m| 1000 + m as u128 / 2);
-                for m in 0..n {
-                    let x = input[m].0;
-                    let t = 1000 + m as u128 / 2;
-                    assert_eq!(out[m].0, pi(pi(x) ^ t) ^ pi(x), "n={n} m={m}");
-                    assert_eq!(out[m], h.hash(input[m], t));
+                for pair in [false, true] {
+                    let mut out = vec![Block::ZERO; n];
+                    let tw = Tweaks { first: 1000, pair };
+                    h.hash_many(&input, &mut out, tw);
+                    for m in 0..n {
+                        let x = input[m].0;
+                        let t = if pair {
+                            1000 + m as u64 / 2
+                        } else {
+                            1000 + m as u64
+                        };
+                        assert_eq!(out[m].0, pi(pi(x) ^ t as u128) ^ pi(x), "n={n} m={m}");
+                        assert_eq!(out[m], h.hash(input[m], t));
+                    }
                 }
                 let mut p = input.clone();
                 h.permute_in_place(&mut p);
@@ -285,10 +336,13 @@ mod tests {
             return;
         };
         let pt = Block::from_bytes([
-            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+            0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+            0xee, 0xff,
         ]);
-        let ct =
-            [0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a];
+        let ct = [
+            0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4,
+            0xc5, 0x5a,
+        ];
         for n in [1, 17, 33] {
             let mut v = vec![pt; n];
             k.permute(&mut v);
@@ -309,12 +363,13 @@ mod tests {
         // AES-128 known answer (FIPS-197 C.1) through the same crate path,
         // so a backend mix-up cannot go unnoticed.
         let aes = Aes128Enc::new(&Array::from([
-            0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+            0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d,
+            0x0e, 0x0f,
         ]));
         let mut blocks = vec![
             Array([
-                0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
-                0xff
+                0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+                0xee, 0xff
             ]);
             31
         ];
@@ -323,8 +378,8 @@ mod tests {
             assert_eq!(
                 b.0,
                 [
-                    0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5,
-                    0x5a
+                    0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70,
+                    0xb4, 0xc5, 0x5a
                 ]
             );
         }

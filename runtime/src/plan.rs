@@ -77,6 +77,26 @@ impl FreeOp {
     }
 }
 
+/// Free gates of one plan, with the bound every slot in them is below (the
+/// plan's slot count, checked when the plan is built), so the hot loop can
+/// index without per-gate bounds checks.
+#[derive(Clone, Copy, Debug)]
+pub struct FreeOps<'p> {
+    ops: &'p [FreeOp],
+    bound: usize,
+}
+
+impl<'p> FreeOps<'p> {
+    pub fn ops(&self) -> &'p [FreeOp] {
+        self.ops
+    }
+
+    /// Every slot in these ops is below this.
+    pub fn bound(&self) -> usize {
+        self.bound
+    }
+}
+
 /// Why a circuit cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -128,7 +148,7 @@ pub struct Plan {
 #[derive(Clone, Copy, Debug)]
 pub struct StepOps<'p> {
     pub ands: &'p [AndOp],
-    pub frees: &'p [FreeOp],
+    pub frees: FreeOps<'p>,
     /// Sequence number of `ands[0]` in the session (for tweaks).
     pub first_and: u64,
 }
@@ -179,8 +199,15 @@ impl Plan {
     }
 
     /// Free gates to run before the first step.
-    pub fn prelude(&self) -> &[FreeOp] {
-        &self.frees[..self.prelude as usize]
+    pub fn prelude(&self) -> FreeOps<'_> {
+        self.free_ops(0, self.prelude)
+    }
+
+    fn free_ops(&self, start: u64, end: u64) -> FreeOps<'_> {
+        FreeOps {
+            ops: &self.frees[start as usize..end as usize],
+            bound: self.num_slots as usize,
+        }
     }
 
     /// ANDs in step `i` (0 past the end).
@@ -205,7 +232,7 @@ impl Plan {
         };
         Some(StepOps {
             ands: &self.ands[a0 as usize..s.ands_end as usize],
-            frees: &self.frees[f0 as usize..s.frees_end as usize],
+            frees: self.free_ops(f0, s.frees_end),
             first_and: a0,
         })
     }
@@ -248,15 +275,18 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
     let mut steps: Vec<Step> = Vec::new();
     let mut base = 0u64;
     let mut by_level_ands: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut by_level_frees: Vec<Vec<u32>> = vec![Vec::new()];
+    // Free gates as (free-depth, gate): see below.
+    let mut by_level_frees: Vec<Vec<(u32, u32)>> = vec![Vec::new()];
+    // Free-depth of a wire within its level: 0 for AND outputs, 1 + the
+    // deepest same-level free input for free gates.
+    let mut fdepth = vec![0u32; n_wires];
     let close_frees = |steps: &mut Vec<Step>, prelude: &mut u64, n: u64| match steps.last_mut() {
         Some(s) => s.frees_end = n,
         None => *prelude = n,
     };
     for (w0, window) in c.gates.chunks(window_len).enumerate() {
-        for v in by_level_ands.iter_mut().chain(by_level_frees.iter_mut()) {
-            v.clear();
-        }
+        by_level_ands.iter_mut().for_each(Vec::clear);
+        by_level_frees.iter_mut().for_each(Vec::clear);
         let mut max_level = 0usize;
         for (k, g) in window.iter().enumerate() {
             if !needed[g.output() as usize] {
@@ -270,7 +300,17 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
                 Gate::Not { a, .. } => (lvl(a), false),
                 Gate::Const { .. } => (0, false),
             };
-            ready[g.output() as usize] = base + level as u64;
+            let here = base + level as u64;
+            ready[g.output() as usize] = here;
+            if !is_and {
+                let fd = g
+                    .inputs()
+                    .filter(|&w| ready[w as usize] == here)
+                    .map(|w| fdepth[w as usize])
+                    .max()
+                    .unwrap_or(0);
+                fdepth[g.output() as usize] = fd + 1;
+            }
             max_level = max_level.max(level);
             if by_level_ands.len() <= level {
                 by_level_ands.resize_with(level + 1, Vec::new);
@@ -279,7 +319,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
             if is_and {
                 by_level_ands[level].push(idx);
             } else {
-                by_level_frees[level].push(idx);
+                by_level_frees[level].push((fdepth[g.output() as usize], idx));
             }
         }
         for level in 0..=max_level {
@@ -287,12 +327,20 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
                 order_ands.extend_from_slice(chunk);
                 steps.push(Step { ands_end: order_ands.len() as u64, frees_end: order_frees.len() as u64 });
             }
-            order_frees.extend_from_slice(&by_level_frees[level]);
+            // Free gates of equal free-depth are independent: ordering by
+            // depth puts independent gates next to each other, so their
+            // store-to-load chains overlap in the CPU instead of serializing.
+            // A gate's same-level inputs have smaller depth, so the order
+            // stays topological.
+            let frees = &mut by_level_frees[level];
+            frees.sort_by_key(|&(fd, _)| fd);
+            order_frees.extend(frees.iter().map(|&(_, g)| g));
             close_frees(&mut steps, &mut prelude, order_frees.len() as u64);
         }
         base += max_level as u64;
     }
     drop(ready);
+    drop(fdepth);
 
     // 3. Last reader of each wire in schedule order. Time advances once per
     // step for its ANDs (all read before any writes) and once per free gate.
@@ -397,13 +445,16 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
                     ands.push(AndOp { a: slot_of[a as usize], b: slot_of[b as usize], out: 0 });
                 }
             }
+            // Outputs first, then release the inputs: an AND's output never
+            // reuses a slot another AND of the same step still reads, so a
+            // step may be processed in chunks that write as they go.
+            for (op, &g) in ands[first..].iter_mut().zip(gs) {
+                op.out = alloc(c.gates[g as usize].output(), &mut slot_of, &mut free_slots);
+            }
             for &g in gs {
                 for w in c.gates[g as usize].inputs() {
                     release(w, t, &mut slot_of, &mut free_slots);
                 }
-            }
-            for (op, &g) in ands[first..].iter_mut().zip(gs) {
-                op.out = alloc(c.gates[g as usize].output(), &mut slot_of, &mut free_slots);
             }
         }
     });
@@ -422,8 +473,17 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
         })
         .max()
         .unwrap_or(0);
+    let num_slots = num_slots.min(FLIP as u64) as u32;
+    // The hot loops rely on this (see `FreeOps`): a planner bug must stop
+    // here, not corrupt memory.
+    let in_range = |s: Slot| s < num_slots;
+    assert!(
+        frees.iter().all(|f| in_range(f.a) && in_range(f.b) && in_range(f.out()))
+            && ands.iter().all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
+        "planner bug: a slot is out of range"
+    );
     Plan {
-        num_slots: num_slots.min(FLIP as u64) as u32,
+        num_slots,
         inputs,
         outputs,
         ands,

@@ -13,6 +13,8 @@
 #![cfg(target_arch = "x86_64")]
 
 use crate::block::Block;
+use crate::hash::Tweaks;
+use crate::plan::AndOp;
 use core::arch::x86_64::*;
 
 /// AES-128 round keys broadcast to both 128-bit lanes.
@@ -36,12 +38,13 @@ impl Keys {
         Some(unsafe { expand(key) })
     }
 
-    /// `out[m] = pi(pi(x_m) ^ tweak(m)) ^ pi(x_m)`, `n = min(len)` blocks.
+    /// `out[m] = pi(pi(x_m) ^ t_m) ^ pi(x_m)` with `t_m = tweaks.at(m)`,
+    /// for `n = min(len)` blocks.
     #[inline]
-    pub(crate) fn tccr(&self, input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
+    pub(crate) fn tccr(&self, input: &[Block], out: &mut [Block], tweaks: Tweaks) {
         let n = input.len().min(out.len());
         // SAFETY: `Keys` exists only if the features were detected.
-        unsafe { tccr(&self.rk, &input[..n], &mut out[..n], tweak) }
+        unsafe { tccr(&self.rk, &input[..n], &mut out[..n], tweaks) }
     }
 
     /// Plain fixed-key AES in place (the ceiling measurement).
@@ -82,6 +85,14 @@ fn expand(key: [u8; 16]) -> Keys {
 
 /// `W` registers of two blocks each through all ten rounds; `x` already
 /// holds `block ^ rk[0]`.
+///
+/// Round-major order matters: AES has a 4-cycle latency and two units, so
+/// eight independent registers must be in flight. Left alone, LLVM runs each
+/// register through all rounds before the next (a 40-cycle dependency chain
+/// per register, which measured at a third of the hardware rate). An empty
+/// `asm!` that takes each register after each round pins the order: a
+/// register can never get more than one round ahead of the others. It emits
+/// no instruction.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
 fn rounds<const W: usize>(rk: &[__m256i; 11], x: &mut [__m256i; W]) {
@@ -89,36 +100,45 @@ fn rounds<const W: usize>(rk: &[__m256i; 11], x: &mut [__m256i; W]) {
         for v in x.iter_mut() {
             *v = _mm256_aesenc_epi128(*v, *key);
         }
+        for v in x.iter_mut() {
+            // SAFETY: an empty template; it only pins the value in a register.
+            unsafe {
+                core::arch::asm!(
+                    "/* {0} */",
+                    inout(ymm_reg) * v,
+                    options(nomem, nostack, preserves_flags)
+                )
+            };
+        }
     }
     for v in x.iter_mut() {
         *v = _mm256_aesenclast_epi128(*v, rk[10]);
     }
 }
 
-/// One TCCR chunk of `2W` blocks starting at block `base` of the call.
+/// One TCCR chunk of `2W` blocks. `tv` holds the tweaks of the chunk's
+/// first two blocks (one per lane) and advances by `inc` per register.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
 fn tccr_chunk<const W: usize>(
     rk: &[__m256i; 11],
     inp: &[Block],
     out: &mut [Block],
-    base: usize,
-    tweak: &impl Fn(usize) -> u128,
+    tv: &mut __m256i,
+    inc: __m256i,
 ) {
     let mut u = [_mm256_setzero_si256(); W];
     for (j, v) in u.iter_mut().enumerate() {
-        // SAFETY: `inp` holds 2W blocks (checked by the callers' slicing);
-        // unaligned 32-byte load.
+        // SAFETY: `inp` holds 2W blocks (the callers slice it so; indexing
+        // checks it); unaligned 32-byte load.
         let x = unsafe { _mm256_loadu_si256(inp[2 * j..2 * j + 2].as_ptr().cast()) };
         *v = _mm256_xor_si256(x, rk[0]);
     }
     rounds(rk, &mut u);
     let mut v = [_mm256_setzero_si256(); W];
-    for (j, (v, u)) in v.iter_mut().zip(&u).enumerate() {
-        let t0 = tweak(base + 2 * j);
-        let t1 = tweak(base + 2 * j + 1);
-        let t = _mm256_set_epi64x((t1 >> 64) as i64, t1 as i64, (t0 >> 64) as i64, t0 as i64);
-        *v = _mm256_xor_si256(_mm256_xor_si256(*u, t), rk[0]);
+    for (v, u) in v.iter_mut().zip(&u) {
+        *v = _mm256_xor_si256(*u, _mm256_xor_si256(*tv, rk[0]));
+        *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
     for (j, (v, u)) in v.iter().zip(&u).enumerate() {
@@ -129,13 +149,18 @@ fn tccr_chunk<const W: usize>(
 
 /// Main loop in chunks of 16 blocks (8 registers: enough in flight to cover
 /// the AES latency on both units); the tail goes through the smallest chunk
-/// that covers it, padded.
+/// that covers it, padded. Tweaks are computed with vector adds: block `m`
+/// gets `first + m / per` with `per` 1 or 2, so a register (two blocks)
+/// advances by `2 / per` in each lane.
 #[target_feature(enable = "vaes,avx2,aes")]
-fn tccr(rk: &[__m256i; 11], input: &[Block], out: &mut [Block], tweak: impl Fn(usize) -> u128) {
+fn tccr(rk: &[__m256i; 11], input: &[Block], out: &mut [Block], tweaks: Tweaks) {
     let n = input.len();
+    let step = if tweaks.pair { 1 } else { 2 };
+    let mut tv = _mm256_set_epi64x(0, tweaks.at(1) as i64, 0, tweaks.at(0) as i64);
+    let inc = _mm256_set_epi64x(0, step, 0, step);
     let mut i = 0;
     while i + 16 <= n {
-        tccr_chunk::<8>(rk, &input[i..i + 16], &mut out[i..i + 16], i, &tweak);
+        tccr_chunk::<8>(rk, &input[i..i + 16], &mut out[i..i + 16], &mut tv, inc);
         i += 16;
     }
     let r = n - i;
@@ -145,12 +170,11 @@ fn tccr(rk: &[__m256i; 11], input: &[Block], out: &mut [Block], tweak: impl Fn(u
     let mut tin = [Block::ZERO; 16];
     let mut tout = [Block::ZERO; 16];
     tin[..r].copy_from_slice(&input[i..]);
-    let tw = |m: usize| tweak(m);
     match r {
-        1..=2 => tccr_chunk::<1>(rk, &tin[..2], &mut tout[..2], i, &tw),
-        3..=4 => tccr_chunk::<2>(rk, &tin[..4], &mut tout[..4], i, &tw),
-        5..=8 => tccr_chunk::<4>(rk, &tin[..8], &mut tout[..8], i, &tw),
-        _ => tccr_chunk::<8>(rk, &tin, &mut tout, i, &tw),
+        1..=2 => tccr_chunk::<1>(rk, &tin[..2], &mut tout[..2], &mut tv, inc),
+        3..=4 => tccr_chunk::<2>(rk, &tin[..4], &mut tout[..4], &mut tv, inc),
+        5..=8 => tccr_chunk::<4>(rk, &tin[..8], &mut tout[..8], &mut tv, inc),
+        _ => tccr_chunk::<8>(rk, &tin, &mut tout, &mut tv, inc),
     }
     out[i..].copy_from_slice(&tout[..r]);
 }
@@ -178,5 +202,267 @@ fn permute(rk: &[__m256i; 11], blocks: &mut [Block]) {
         // SAFETY: 16-byte unaligned store into a 16-byte array.
         unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), lo) };
         *b = Block::from_bytes(bytes);
+    }
+}
+
+/// Loads one label into an SSE register.
+#[inline(always)]
+fn ld(b: &Block) -> __m128i {
+    // SAFETY: a `Block` is 16 readable bytes; unaligned load.
+    unsafe { _mm_loadu_si128((b as *const Block).cast()) }
+}
+
+#[inline(always)]
+fn st(b: &mut Block, v: __m128i) {
+    // SAFETY: a `Block` is 16 writable bytes; unaligned store.
+    unsafe { _mm_storeu_si128((b as *mut Block).cast(), v) }
+}
+
+/// All ones in each 128-bit lane whose bit 0 is set: the colour-bit select
+/// mask, without a branch.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn colour_masks(x: __m256i) -> __m256i {
+    _mm256_srai_epi32::<31>(_mm256_slli_epi32::<31>(_mm256_shuffle_epi32::<0>(x)))
+}
+
+impl Keys {
+    /// Half-gates garbling of one step, fused: gather, hash and combine in
+    /// registers, four ANDs (sixteen hashed blocks) at a time. Same
+    /// formulas and tweaks as `garbler::garble_ands`.
+    pub(crate) fn garble_ands(
+        &self,
+        d: Block,
+        labels: &mut [Block],
+        ands: &[AndOp],
+        first_tweak: u64,
+        tables: &mut [Block],
+    ) {
+        // SAFETY: `Keys` exists only if the features were detected.
+        unsafe { garble_ands(&self.rk, d, labels, ands, first_tweak, tables) }
+    }
+
+    /// Half-gates evaluation of one step, fused, eight ANDs at a time.
+    pub(crate) fn eval_ands(
+        &self,
+        labels: &mut [Block],
+        ands: &[AndOp],
+        first_tweak: u64,
+        tables: &[Block],
+    ) {
+        // SAFETY: as above.
+        unsafe { eval_ands(&self.rk, labels, ands, first_tweak, tables) }
+    }
+}
+
+#[target_feature(enable = "vaes,avx2,aes")]
+fn garble_ands(
+    rk: &[__m256i; 11],
+    d: Block,
+    labels: &mut [Block],
+    ands: &[AndOp],
+    first: u64,
+    tables: &mut [Block],
+) {
+    let dx = ld(&d);
+    // (0, Delta) ^ rk0: turns a broadcast label into (L0, L1) ^ rk0.
+    let dk = _mm256_xor_si256(
+        _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), dx),
+        rk[0],
+    );
+    // Register 2i holds AND i's A labels (tweak 2k), 2i+1 its B labels (2k+1).
+    let mut tv = _mm256_set_epi64x(0, first as i64, 0, first as i64);
+    let inc = _mm256_set_epi64x(0, 1, 0, 1);
+    let n = ands.len();
+    let mut i = 0;
+    while i + 4 <= n {
+        garble_chunk::<4, 8>(
+            rk,
+            dx,
+            dk,
+            labels,
+            &ands[i..i + 4],
+            &mut tables[2 * i..2 * i + 8],
+            &mut tv,
+            inc,
+        );
+        i += 4;
+    }
+    if i + 2 <= n {
+        garble_chunk::<2, 4>(
+            rk,
+            dx,
+            dk,
+            labels,
+            &ands[i..i + 2],
+            &mut tables[2 * i..2 * i + 4],
+            &mut tv,
+            inc,
+        );
+        i += 2;
+    }
+    if i < n {
+        garble_chunk::<1, 2>(
+            rk,
+            dx,
+            dk,
+            labels,
+            &ands[i..i + 1],
+            &mut tables[2 * i..2 * i + 2],
+            &mut tv,
+            inc,
+        );
+    }
+}
+
+/// `N` ANDs in `W = 2N` registers.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn garble_chunk<const N: usize, const W: usize>(
+    rk: &[__m256i; 11],
+    dx: __m128i,
+    dk: __m256i,
+    labels: &mut [Block],
+    ands: &[AndOp],
+    tables: &mut [Block],
+    tv: &mut __m256i,
+    inc: __m256i,
+) {
+    debug_assert!(W == 2 * N && ands.len() == N && tables.len() == 2 * N);
+    let mut a0 = [_mm_setzero_si128(); N];
+    let mut b0 = [_mm_setzero_si128(); N];
+    let mut u = [_mm256_setzero_si256(); W];
+    for i in 0..N {
+        let g = ands[i];
+        a0[i] = ld(&labels[g.a as usize]);
+        b0[i] = ld(&labels[g.b as usize]);
+        u[2 * i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a0[i]), dk);
+        u[2 * i + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b0[i]), dk);
+    }
+    rounds(rk, &mut u);
+    let mut v = [_mm256_setzero_si256(); W];
+    for (v, u) in v.iter_mut().zip(&u) {
+        *v = _mm256_xor_si256(*u, _mm256_xor_si256(*tv, rk[0]));
+        *tv = _mm256_add_epi64(*tv, inc);
+    }
+    rounds(rk, &mut v);
+    for i in 0..N {
+        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]); // (H(A0), H(A1))
+        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]); // (H(B0), H(B1))
+        let ha0 = _mm256_castsi256_si128(ha);
+        let hb0 = _mm256_castsi256_si128(hb);
+        let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
+        let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
+        let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0[i])));
+        let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0[i])));
+        let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
+        let wg = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
+        let te = _mm_xor_si128(hb01, a0[i]);
+        let we = _mm_xor_si128(hb0, _mm_and_si128(pb, _mm_xor_si128(te, a0[i])));
+        st(&mut labels[ands[i].out as usize], _mm_xor_si128(wg, we));
+        st(&mut tables[2 * i], tg);
+        st(&mut tables[2 * i + 1], te);
+    }
+}
+
+#[target_feature(enable = "vaes,avx2,aes")]
+fn eval_ands(
+    rk: &[__m256i; 11],
+    labels: &mut [Block],
+    ands: &[AndOp],
+    first: u64,
+    tables: &[Block],
+) {
+    // Register i holds (A, B) of AND i: tweaks (2k, 2k + 1).
+    let mut tv = _mm256_set_epi64x(0, first as i64 + 1, 0, first as i64);
+    let inc = _mm256_set_epi64x(0, 2, 0, 2);
+    let n = ands.len();
+    let mut i = 0;
+    while i + 8 <= n {
+        eval_chunk::<8>(
+            rk,
+            labels,
+            &ands[i..i + 8],
+            &tables[2 * i..2 * i + 16],
+            &mut tv,
+            inc,
+        );
+        i += 8;
+    }
+    if i + 4 <= n {
+        eval_chunk::<4>(
+            rk,
+            labels,
+            &ands[i..i + 4],
+            &tables[2 * i..2 * i + 8],
+            &mut tv,
+            inc,
+        );
+        i += 4;
+    }
+    if i + 2 <= n {
+        eval_chunk::<2>(
+            rk,
+            labels,
+            &ands[i..i + 2],
+            &tables[2 * i..2 * i + 4],
+            &mut tv,
+            inc,
+        );
+        i += 2;
+    }
+    if i < n {
+        eval_chunk::<1>(
+            rk,
+            labels,
+            &ands[i..i + 1],
+            &tables[2 * i..2 * i + 2],
+            &mut tv,
+            inc,
+        );
+    }
+}
+
+/// `N` ANDs in `N` registers.
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn eval_chunk<const N: usize>(
+    rk: &[__m256i; 11],
+    labels: &mut [Block],
+    ands: &[AndOp],
+    tables: &[Block],
+    tv: &mut __m256i,
+    inc: __m256i,
+) {
+    debug_assert!(ands.len() == N && tables.len() == 2 * N);
+    let mut x = [_mm256_setzero_si256(); N];
+    let mut u = [_mm256_setzero_si256(); N];
+    for i in 0..N {
+        let g = ands[i];
+        let a = ld(&labels[g.a as usize]);
+        let b = ld(&labels[g.b as usize]);
+        x[i] = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
+        u[i] = _mm256_xor_si256(x[i], rk[0]);
+    }
+    rounds(rk, &mut u);
+    let mut v = [_mm256_setzero_si256(); N];
+    for (v, u) in v.iter_mut().zip(&u) {
+        *v = _mm256_xor_si256(*u, _mm256_xor_si256(*tv, rk[0]));
+        *tv = _mm256_add_epi64(*tv, inc);
+    }
+    rounds(rk, &mut v);
+    for i in 0..N {
+        let h = _mm256_xor_si256(v[i], u[i]); // (H(A), H(B))
+                                              // SAFETY: `tables` holds 2N blocks; unaligned 32-byte load of (TG, TE).
+        let t = unsafe { _mm256_loadu_si256(tables[2 * i..2 * i + 2].as_ptr().cast()) };
+        // (TG, TE ^ A), selected by the colour bits (sa, sb).
+        let a_hi = _mm256_permute2x128_si256::<0x08>(x[i], x[i]);
+        let w = _mm256_xor_si256(
+            h,
+            _mm256_and_si256(colour_masks(x[i]), _mm256_xor_si256(t, a_hi)),
+        );
+        let out = _mm_xor_si128(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
+        st(&mut labels[ands[i].out as usize], out);
     }
 }

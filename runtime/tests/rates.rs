@@ -19,6 +19,10 @@ fn print_rates() {
         let r = multi_instance_rate(secs / 2.0, per_key);
         println!("multi_instance.per_key{per_key}.blocks_per_s: {r:.4e}");
     }
+    for step in [16, 64, 256] {
+        let (g, e) = kernel_rates(secs / 2.0, step);
+        println!("kernel.step{step}: garble {g:.4e} ({:.3} of ceiling/8), eval {e:.4e} ({:.3} of ceiling/4)", g / (ceiling / 8.0), e / (ceiling / 4.0));
+    }
     for name in ["aes_128", "sha256"] {
         let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
             return;
@@ -34,7 +38,9 @@ fn print_rates() {
 #[ignore]
 fn print_plan_shapes() {
     for name in ["aes_128", "sha256"] {
-        let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else { return };
+        let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
+            return;
+        };
         let p = yao_runtime::plan::Plan::new(&c).unwrap();
         let s = c.stats();
         let mut hist = std::collections::BTreeMap::new();
@@ -62,7 +68,9 @@ fn print_plan_shapes() {
 #[ignore]
 fn profile_one() {
     let name = std::env::var("YAO_PROFILE_CIRCUIT").unwrap_or("aes_128".into());
-    let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else { return };
+    let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
+        return;
+    };
     let r = if std::env::var("YAO_PROFILE").as_deref() == Ok("eval") {
         eval_rate(&c, 3.0)
     } else {

@@ -5,7 +5,7 @@
 use crate::block::{Block, Delta};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
-use crate::hash::{MultiInstanceHash, Tccr};
+use crate::hash::{MultiInstanceHash, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::plan::Plan;
 use std::sync::Arc;
@@ -52,11 +52,11 @@ pub fn tccr_rate(seconds: f64, batch: usize) -> f64 {
     let tccr = Tccr::new();
     let input: Vec<Block> = (0..batch as u128).map(|i| Block(i * 0x9e37_79b9)).collect();
     let mut out = vec![Block::ZERO; batch];
-    let mut t0 = 0u128;
+    let mut first = 0u64;
     rate(seconds, || {
         for _ in 0..64 {
-            tccr.hash_many(&input, &mut out, |m| t0 + (m as u128 >> 1));
-            t0 += batch as u128;
+            tccr.hash_many(&input, &mut out, Tweaks { first, pair: true });
+            first += batch as u64;
         }
         std::hint::black_box(&out);
         64 * batch as u64
@@ -151,6 +151,53 @@ pub fn garbled_session(plan: &Arc<Plan>) -> (Vec<Vec<Block>>, Vec<Block>) {
     let mut tables = Vec::with_capacity(2 * plan.num_ands() as usize);
     while g.garble_batch(&mut tables) {}
     (labels, tables)
+}
+
+/// AND gates per second through the fused step kernels alone (no free
+/// gates, no planning): `(garble, eval)` on steps of `step` independent ANDs
+/// over 1024 live labels. Zero when the CPU lacks VAES.
+pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::plan::AndOp;
+        let tccr = Tccr::new();
+        let Some(w) = tccr.wide() else {
+            return (0.0, 0.0);
+        };
+        let mut labels: Vec<Block> = (0..2048u128)
+            .map(|i| Block(i * 0x9e37_79b9_7f4a_7c15))
+            .collect();
+        let ands: Vec<AndOp> = (0..step as u32)
+            .map(|i| AndOp {
+                a: (i * 7) % 1024,
+                b: (i * 13 + 5) % 1024,
+                out: 1024 + i % 1024,
+            })
+            .collect();
+        let mut tables = vec![Block::ZERO; 2 * step];
+        let d = Block(0x1234_5678_9abc_def1);
+        let mut k = 0u64;
+        let g = rate(seconds, || {
+            for _ in 0..16 {
+                w.garble_ands(d, &mut labels, &ands, k, &mut tables);
+                k += 2 * step as u64;
+            }
+            16 * step as u64
+        });
+        let e = rate(seconds, || {
+            for _ in 0..16 {
+                w.eval_ands(&mut labels, &ands, k, &tables);
+                k += 2 * step as u64;
+            }
+            16 * step as u64
+        });
+        (g, e)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (seconds, step);
+        (0.0, 0.0)
+    }
 }
 
 #[cfg(test)]
