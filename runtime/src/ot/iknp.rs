@@ -110,6 +110,14 @@ impl ChunkMsg {
     }
 }
 
+/// The sender decodes its matrix `Q` (the zero-labels, transposed) in place,
+/// so the buffer is wiped when it goes.
+impl Drop for ChunkMsg {
+    fn drop(&mut self) {
+        self.rows.zeroize();
+    }
+}
+
 /// AES-128-CTR keyed by a base-OT seed.
 struct Prg(Aes128);
 
@@ -176,7 +184,11 @@ impl IknpSender {
         }
         self.counter += width as u64;
         transpose(&msg.rows, width, out);
-        msg.rows.zeroize();
+    }
+}
+
+impl Drop for IknpSender {
+    fn drop(&mut self) {
         self.scratch.zeroize();
     }
 }
@@ -235,6 +247,11 @@ impl IknpReceiver {
             out.copy_from_slice(&full[..out.len()]);
             full.zeroize();
         }
+    }
+}
+
+impl Drop for IknpReceiver {
+    fn drop(&mut self) {
         self.t.zeroize();
         self.r.zeroize();
     }

@@ -133,9 +133,11 @@ impl CotReceiver {
     pub fn setup(ch: &mut impl Channel) -> Result<CotReceiver, OtError> {
         let bytes = ch.recv_frame("base-OT receiver message", (KAPPA * 2 * 32) as u64)?;
         let msg = base::ReceiverMsg::from_bytes(&bytes, KAPPA)?;
-        let (reply, mut seeds) = base::respond(&msg)?;
+        // Answer first: the garbler derives its keys while we derive ours.
+        let (reply, sender) = base::respond(msg);
         ch.send_frame(&reply.to_bytes())?;
         ch.flush()?;
+        let mut seeds = sender.keys()?;
         let ext = IknpReceiver::new(&seeds);
         seeds.zeroize();
         Ok(CotReceiver {
