@@ -110,14 +110,6 @@ impl ChunkMsg {
     }
 }
 
-/// The sender decodes its matrix `Q` (the zero-labels, transposed) in place,
-/// so the buffer is wiped when it goes.
-impl Drop for ChunkMsg {
-    fn drop(&mut self) {
-        self.rows.zeroize();
-    }
-}
-
 /// AES-128-CTR keyed by a base-OT seed.
 struct Prg(Aes128);
 
@@ -129,16 +121,25 @@ impl Prg {
         prg
     }
 
-    /// Fills `out` with keystream blocks `counter, counter + 1, ...`.
-    fn fill(&self, counter: u64, out: &mut [Block]) {
-        for (k, b) in out.iter_mut().enumerate() {
-            *b = Block(u128::from(counter) + k as u128);
-        }
-        let (blocks, rest) = blocks_as_bytes_mut(out).as_chunks_mut::<16>();
-        debug_assert!(rest.is_empty());
+    /// Encrypts the counter blocks `ctr` into `out`.
+    fn fill(&self, ctr: &[Block], out: &mut [Block]) {
+        let (input, _) = blocks_as_bytes(ctr).as_chunks::<16>();
+        let (output, _) = blocks_as_bytes_mut(out).as_chunks_mut::<16>();
         self.0
-            .encrypt_blocks(Array::cast_slice_from_core_mut(blocks));
+            .encrypt_blocks_b2b(
+                Array::cast_slice_from_core(input),
+                Array::cast_slice_from_core_mut(output),
+            )
+            .expect("keystream buffer as long as the counters");
     }
+}
+
+/// Sets `ctr` to the `width` counter blocks starting at `*counter` and
+/// advances it: every column uses the same counters under its own key.
+fn next_counters(counter: &mut u64, width: usize, ctr: &mut Vec<Block>) {
+    ctr.clear();
+    ctr.extend((0..width as u64).map(|k| Block(u128::from(*counter + k))));
+    *counter += width as u64;
 }
 
 /// The extension sender (the garbler): holds `Delta` and one seed per base OT.
@@ -146,7 +147,9 @@ pub struct IknpSender {
     delta: Delta,
     prgs: Vec<Prg>,
     counter: u64,
-    scratch: Vec<Block>,
+    ctr: Vec<Block>,
+    /// The matrix `Q`, rows padded (see [`stride`]).
+    q: Vec<Block>,
 }
 
 impl IknpSender {
@@ -158,45 +161,55 @@ impl IknpSender {
             delta: delta.clone(),
             prgs: seeds.iter().map(|&s| Prg::new(s)).collect(),
             counter: 0,
-            scratch: Vec::new(),
+            ctr: Vec::new(),
+            q: Vec::new(),
         }
     }
 
     /// Turns one batch of the receiver's matrix into `msg.ots()` zero-labels
     /// `q_i`, written to `out` (which must hold exactly that many blocks).
-    /// `msg` is overwritten (it becomes the sender's matrix `Q`).
-    pub fn receive(&mut self, msg: &mut ChunkMsg, out: &mut [Block]) {
+    pub fn receive(&mut self, msg: &ChunkMsg, out: &mut [Block]) {
         assert_eq!(out.len(), msg.ots(), "one output per OT");
         let width = msg.width();
-        self.scratch.resize(width, Block::ZERO);
+        let stride = stride(width);
+        self.q.resize(128 * stride, Block::ZERO);
+        next_counters(&mut self.counter, width, &mut self.ctr);
         let delta = self.delta.block();
-        for (j, (prg, row)) in self
+        for (j, ((prg, u), q)) in self
             .prgs
             .iter()
-            .zip(msg.rows.chunks_exact_mut(width))
+            .zip(msg.rows.chunks_exact(width))
+            .zip(self.q.chunks_exact_mut(stride))
             .enumerate()
         {
-            prg.fill(self.counter, &mut self.scratch);
+            let q = &mut q[..width];
+            prg.fill(&self.ctr, q);
             let mask = Block::mask((delta.0 >> j) & 1 == 1);
-            for (q, g) in row.iter_mut().zip(&self.scratch) {
-                *q = (*q & mask) ^ *g;
+            for (q, u) in q.iter_mut().zip(u) {
+                *q ^= *u & mask;
             }
         }
-        self.counter += width as u64;
-        transpose(&msg.rows, width, out);
+        transpose(&self.q, stride, out);
     }
 }
 
 impl Drop for IknpSender {
     fn drop(&mut self) {
-        self.scratch.zeroize();
+        self.q.zeroize();
     }
+}
+
+/// Row stride of the local matrices: one block of padding, so that the 128
+/// rows of a tile do not all fall into the same cache sets.
+fn stride(width: usize) -> usize {
+    width + 1
 }
 
 /// The extension receiver (the evaluator): holds both seeds of every base OT.
 pub struct IknpReceiver {
     prgs: Vec<[Prg; 2]>,
     counter: u64,
+    ctr: Vec<Block>,
     t: Vec<Block>,
     r: Vec<Block>,
 }
@@ -211,6 +224,7 @@ impl IknpReceiver {
                 .map(|&[a, b]| [Prg::new(a), Prg::new(b)])
                 .collect(),
             counter: 0,
+            ctr: Vec::new(),
             t: Vec::new(),
             r: Vec::new(),
         }
@@ -224,26 +238,28 @@ impl IknpReceiver {
         let ots = choices.len().next_multiple_of(128);
         msg.resize(ots);
         let width = msg.width();
+        let stride = stride(width);
         pack_bits(choices, width, &mut self.r);
-        self.t.resize(ots, Block::ZERO);
+        self.t.resize(128 * stride, Block::ZERO);
+        next_counters(&mut self.counter, width, &mut self.ctr);
         for ((prg, u), t) in self
             .prgs
             .iter()
             .zip(msg.rows.chunks_exact_mut(width))
-            .zip(self.t.chunks_exact_mut(width))
+            .zip(self.t.chunks_exact_mut(stride))
         {
-            prg[0].fill(self.counter, t);
-            prg[1].fill(self.counter, u);
+            let t = &mut t[..width];
+            prg[0].fill(&self.ctr, t);
+            prg[1].fill(&self.ctr, u);
             for ((u, t), r) in u.iter_mut().zip(t.iter()).zip(&self.r) {
                 *u ^= *t ^ *r;
             }
         }
-        self.counter += width as u64;
         if ots == out.len() {
-            transpose(&self.t, width, out);
+            transpose(&self.t, stride, out);
         } else {
             let mut full = vec![Block::ZERO; ots];
-            transpose(&self.t, width, &mut full);
+            transpose(&self.t, stride, &mut full);
             out.copy_from_slice(&full[..out.len()]);
             full.zeroize();
         }
@@ -311,9 +327,9 @@ mod tests {
             let mut msg = ChunkMsg::default();
             let mut t = vec![Block::ZERO; n];
             rx.send(&choices, &mut msg, &mut t);
-            let mut wire = ChunkMsg::from_bytes(&msg.to_bytes(), msg.ots()).unwrap();
+            let wire = ChunkMsg::from_bytes(&msg.to_bytes(), msg.ots()).unwrap();
             let mut q = vec![Block::ZERO; wire.ots()];
-            tx.receive(&mut wire, &mut q);
+            tx.receive(&wire, &mut q);
             for i in 0..n {
                 assert_eq!(
                     t[i],

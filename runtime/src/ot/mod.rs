@@ -108,11 +108,17 @@ impl CotSender {
                 got,
             });
         }
-        let mut out = vec![Block::ZERO; n.next_multiple_of(128)];
-        for q in out.chunks_mut(CHUNK) {
-            self.msg.resize(q.len());
+        let padded = n.next_multiple_of(128);
+        // Grown batch by batch: each batch is zeroed and then overwritten
+        // while it is still in cache.
+        let mut out = Vec::with_capacity(padded);
+        while out.len() < padded {
+            let start = out.len();
+            let m = CHUNK.min(padded - start);
+            out.resize(start + m, Block::ZERO);
+            self.msg.resize(m);
             ch.read_exact(self.msg.as_bytes_mut())?;
-            self.ext.receive(&mut self.msg, q);
+            self.ext.receive(&self.msg, &mut out[start..]);
         }
         out[n..].iter_mut().for_each(Zeroize::zeroize);
         out.truncate(n);
@@ -158,9 +164,11 @@ impl CotReceiver {
         }
         self.healthy = false;
         ch.send_u64(choices.len() as u64)?;
-        let mut out = vec![Block::ZERO; choices.len()];
-        for (c, t) in choices.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
-            self.ext.send(c, &mut self.msg, t);
+        let mut out = Vec::with_capacity(choices.len());
+        for c in choices.chunks(CHUNK) {
+            let start = out.len();
+            out.resize(start + c.len(), Block::ZERO);
+            self.ext.send(c, &mut self.msg, &mut out[start..]);
             ch.write_all(self.msg.as_bytes())?;
         }
         ch.flush()?;

@@ -1,5 +1,7 @@
 //! Bit-matrix transpose: 128 rows of `128 * width` bits into `128 * width`
-//! blocks of 128 bits.
+//! blocks of 128 bits. Rows are `stride >= width` blocks apart, so callers
+//! can pad them: a power-of-two stride makes the 128 rows of a tile collide
+//! in the same few cache sets.
 //!
 //! OT extension works on columns (one per base OT) but outputs rows (one per
 //! extended OT), so every extended OT passes through this transpose. Bit `i`
@@ -14,29 +16,43 @@
 
 use crate::block::Block;
 
-/// Transposes `rows` (128 rows of `width` blocks, row-major) into `out`
-/// (`128 * width` blocks).
+/// Transposes `rows` (128 rows, row `j` at `rows[j * stride..]`, of
+/// `out.len() / 128` blocks each) into `out`.
 ///
 /// # Panics
-/// If the slice lengths do not match `width` (a caller bug, never peer input).
-pub fn transpose(rows: &[Block], width: usize, out: &mut [Block]) {
-    assert_eq!(rows.len(), 128 * width, "transpose: input must be 128 rows");
-    assert_eq!(out.len(), 128 * width, "transpose: output length");
+/// If the shapes do not fit (a caller bug, never peer input).
+pub fn transpose(rows: &[Block], stride: usize, out: &mut [Block]) {
+    check(rows, stride, out);
     #[cfg(target_arch = "x86_64")]
-    x86::transpose(rows, width, out);
+    x86::transpose(rows, stride, out);
     #[cfg(not(target_arch = "x86_64"))]
-    transpose_portable(rows, width, out);
+    transpose_portable(rows, stride, out);
+}
+
+fn check(rows: &[Block], stride: usize, out: &[Block]) {
+    assert!(
+        out.len().is_multiple_of(128),
+        "transpose: whole 128-block tiles"
+    );
+    assert!(
+        stride >= out.len() / 128,
+        "transpose: stride shorter than a row"
+    );
+    assert_eq!(
+        rows.len(),
+        128 * stride,
+        "transpose: input must be 128 rows"
+    );
 }
 
 /// The reference implementation, bit by bit without branches.
-pub fn transpose_portable(rows: &[Block], width: usize, out: &mut [Block]) {
-    assert_eq!(rows.len(), 128 * width, "transpose: input must be 128 rows");
-    assert_eq!(out.len(), 128 * width, "transpose: output length");
+pub fn transpose_portable(rows: &[Block], stride: usize, out: &mut [Block]) {
+    check(rows, stride, out);
     for (tile, out) in out.chunks_exact_mut(128).enumerate() {
         for (i, o) in out.iter_mut().enumerate() {
             let mut v = 0u128;
             for j in 0..128 {
-                v |= ((rows[j * width + tile].0 >> i) & 1) << j;
+                v |= ((rows[j * stride + tile].0 >> i) & 1) << j;
             }
             *o = Block(v);
         }
@@ -53,33 +69,33 @@ mod x86 {
     use crate::block::Block;
     use std::arch::x86_64::*;
 
-    pub fn transpose(rows: &[Block], width: usize, out: &mut [Block]) {
+    pub fn transpose(rows: &[Block], stride: usize, out: &mut [Block]) {
         if std::arch::is_x86_feature_detected!("avx2") {
-            transpose_avx2(rows, width, out);
+            transpose_avx2(rows, stride, out);
         } else {
-            transpose_sse2(rows, width, out);
+            transpose_sse2(rows, stride, out);
         }
     }
 
-    pub fn transpose_sse2(rows: &[Block], width: usize, out: &mut [Block]) {
-        assert!(rows.len() == 128 * width && out.len() == 128 * width);
-        for tile in 0..width {
+    pub fn transpose_sse2(rows: &[Block], stride: usize, out: &mut [Block]) {
+        super::check(rows, stride, out);
+        for tile in 0..out.len() / 128 {
             for group in 0..8 {
-                // SAFETY: SSE2 is part of x86_64; the lengths were checked
-                // above, and `tile < width`, `group < 8` keep every access of
+                // SAFETY: SSE2 is part of x86_64; `check` and
+                // `tile < width <= stride`, `group < 8` keep every access of
                 // `group16` in bounds.
-                unsafe { group16(rows.as_ptr(), width, tile, group, out.as_mut_ptr()) };
+                unsafe { group16(rows.as_ptr(), stride, tile, group, out.as_mut_ptr()) };
             }
         }
     }
 
-    pub fn transpose_avx2(rows: &[Block], width: usize, out: &mut [Block]) {
+    pub fn transpose_avx2(rows: &[Block], stride: usize, out: &mut [Block]) {
         assert!(std::arch::is_x86_feature_detected!("avx2"));
-        assert!(rows.len() == 128 * width && out.len() == 128 * width);
-        for tile in 0..width {
+        super::check(rows, stride, out);
+        for tile in 0..out.len() / 128 {
             for group in 0..4 {
                 // SAFETY: AVX2 was detected; bounds as for SSE2.
-                unsafe { group32(rows.as_ptr(), width, tile, group, out.as_mut_ptr()) };
+                unsafe { group32(rows.as_ptr(), stride, tile, group, out.as_mut_ptr()) };
             }
         }
     }
@@ -90,13 +106,13 @@ mod x86 {
     #[target_feature(enable = "sse2")]
     unsafe fn group16(
         rows: *const Block,
-        width: usize,
+        stride: usize,
         tile: usize,
         group: usize,
         out: *mut Block,
     ) {
         let mut x: [__m128i; 16] = std::array::from_fn(|k| unsafe {
-            _mm_loadu_si128(rows.add((16 * group + k) * width + tile).cast())
+            _mm_loadu_si128(rows.add((16 * group + k) * stride + tile).cast())
         });
         for _ in 0..4 {
             let mut y = [_mm_setzero_si128(); 16];
@@ -125,14 +141,14 @@ mod x86 {
     #[target_feature(enable = "avx2")]
     unsafe fn group32(
         rows: *const Block,
-        width: usize,
+        stride: usize,
         tile: usize,
         group: usize,
         out: *mut Block,
     ) {
         let mut x: [__m256i; 16] = std::array::from_fn(|k| unsafe {
-            let lo = _mm_loadu_si128(rows.add((32 * group + k) * width + tile).cast());
-            let hi = _mm_loadu_si128(rows.add((32 * group + 16 + k) * width + tile).cast());
+            let lo = _mm_loadu_si128(rows.add((32 * group + k) * stride + tile).cast());
+            let hi = _mm_loadu_si128(rows.add((32 * group + 16 + k) * stride + tile).cast());
             _mm256_set_m128i(hi, lo)
         });
         for _ in 0..4 {
@@ -164,21 +180,21 @@ mod tests {
 
     #[test]
     fn fast_path_matches_reference() {
-        for width in [1, 2, 5] {
-            let rows: Vec<Block> = (0..128 * width).map(|_| Block::random()).collect();
+        for (width, stride) in [(1, 1), (2, 2), (5, 5), (2, 3), (4, 9)] {
+            let rows: Vec<Block> = (0..128 * stride).map(|_| Block::random()).collect();
             let mut a = vec![Block::ZERO; 128 * width];
             let mut b = vec![Block::ZERO; 128 * width];
-            transpose_portable(&rows, width, &mut b);
-            transpose(&rows, width, &mut a);
+            transpose_portable(&rows, stride, &mut b);
+            transpose(&rows, stride, &mut a);
             assert_eq!(a, b);
             #[cfg(target_arch = "x86_64")]
             {
                 a.fill(Block::ZERO);
-                x86::transpose_sse2(&rows, width, &mut a);
+                x86::transpose_sse2(&rows, stride, &mut a);
                 assert_eq!(a, b, "sse2");
                 if std::arch::is_x86_feature_detected!("avx2") {
                     a.fill(Block::ZERO);
-                    x86::transpose_avx2(&rows, width, &mut a);
+                    x86::transpose_avx2(&rows, stride, &mut a);
                     assert_eq!(a, b, "avx2");
                 }
             }
