@@ -42,7 +42,7 @@ use super::OtError;
 use crate::block::{fill_random, Block};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::IsIdentity;
+use curve25519_dalek::traits::{Identity, IsIdentity};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -85,20 +85,17 @@ impl ReceiverMsg {
                 got: bytes.len(),
             });
         }
-        let points = par_ranges(count, |range| {
-            range
-                .map(|i| {
-                    let pair = &bytes[2 * POINT * i..2 * POINT * (i + 1)];
-                    Ok([
-                        decode(&pair[..POINT], "base-OT receiver point r0", i)?,
-                        decode(&pair[POINT..], "base-OT receiver point r1", i)?,
-                    ])
-                })
-                .collect::<Result<Vec<_>, OtError>>()
-        })?
-        .into_iter()
-        .flatten()
-        .collect();
+        let mut points = vec![[RistrettoPoint::identity(); 2]; count];
+        par_fill(&mut points, |range, out| {
+            for (i, p) in range.zip(out) {
+                let pair = &bytes[2 * POINT * i..2 * POINT * (i + 1)];
+                *p = [
+                    decode(&pair[..POINT], "base-OT receiver point r0", i)?,
+                    decode(&pair[POINT..], "base-OT receiver point r1", i)?,
+                ];
+            }
+            Ok::<_, OtError>(())
+        })?;
         Ok(ReceiverMsg {
             bytes: bytes.to_vec(),
             points,
@@ -158,17 +155,19 @@ impl BaseReceiver {
     /// Starts one base OT per choice bit.
     pub fn new(choices: &[bool]) -> (BaseReceiver, ReceiverMsg) {
         let half = half();
-        let parts = par_ranges(choices.len(), |range| {
+        let mut halves: Vec<Zeroizing<Scalar>> = (0..choices.len())
+            .map(|_| Zeroizing::new(Scalar::ZERO))
+            .collect();
+        let parts = par_fill(&mut halves, |range, halves| {
             // 64 bytes for the scalar and 64 for the random point, per OT.
             let mut seed = Zeroizing::new(vec![0u8; 128 * range.len()]);
             fill_random(&mut seed);
-            let mut halves = Vec::with_capacity(range.len());
             let mut others_half = Vec::with_capacity(range.len());
-            for s in seed.chunks_exact(128) {
+            for (s, h) in seed.chunks_exact(128).zip(halves.iter_mut()) {
                 let b = Zeroizing::new(Scalar::from_bytes_mod_order_wide(
                     s[..64].try_into().expect("64 bytes"),
                 ));
-                halves.push(Zeroizing::new(*b * half));
+                **h = *b * half;
                 others_half.push(RistrettoPoint::from_uniform_bytes(
                     s[64..].try_into().expect("64 bytes"),
                 ));
@@ -178,9 +177,9 @@ impl BaseReceiver {
             // across the batch: `R = 2 * R'` is as uniform as `R'`, and
             // `r_c = b*G - H(R) = 2 * ((b/2)*G - H'(R))` (see `hash_to_group`).
             let others_enc = RistrettoPoint::double_and_compress_batch(&others_half);
-            let owns_half: Vec<RistrettoPoint> = range
+            let mut owns_half: Vec<RistrettoPoint> = range
                 .clone()
-                .zip(&halves)
+                .zip(halves.iter())
                 .zip(&others_enc)
                 .map(|((i, h), enc)| RistrettoPoint::mul_base(h) - hash_half(i, enc.as_bytes()))
                 .collect();
@@ -201,16 +200,16 @@ impl BaseReceiver {
                     .extend_from_slice(&<[u8; POINT]>::conditional_select(&other_enc, &own_enc, c));
                 points.push([r0, r1]);
             }
-            Ok::<_, OtError>((halves, bytes, points))
+            // Which point is whose is the choice: wipe the unordered copies.
+            owns_half.zeroize();
+            Ok::<_, OtError>((bytes, points))
         })
         .expect("generating the receiver message cannot fail");
         let mut msg = ReceiverMsg {
             bytes: Vec::with_capacity(2 * POINT * choices.len()),
             points: Vec::with_capacity(choices.len()),
         };
-        let mut halves = Vec::with_capacity(choices.len());
-        for (h, b, p) in parts {
-            halves.extend(h);
+        for (b, p) in parts {
             msg.bytes.extend(b);
             msg.points.extend(p);
         }
@@ -221,24 +220,22 @@ impl BaseReceiver {
     /// The chosen key of each OT, from the sender's answer.
     pub fn finish(self, msg: &SenderMsg) -> Vec<Block> {
         let table = RistrettoBasepointTable::create(&msg.point);
-        par_ranges(self.halves.len(), |range| {
+        let mut keys = vec![Block::ZERO; self.halves.len()];
+        par_fill(&mut keys, |range, keys| {
             let mut shared: Vec<RistrettoPoint> = self.halves[range.clone()]
                 .iter()
                 .map(|h| &table * &**h)
                 .collect();
             let mut enc = RistrettoPoint::double_and_compress_batch(&shared);
-            let keys = range
-                .zip(&enc)
-                .map(|(i, k)| kdf(&self.sid, i, &msg.bytes, k.as_bytes()))
-                .collect::<Vec<_>>();
+            for ((i, k), e) in range.zip(keys).zip(&enc) {
+                *k = kdf(&self.sid, i, &msg.bytes, e.as_bytes());
+            }
             shared.zeroize();
             enc.zeroize();
-            Ok::<_, OtError>(keys)
+            Ok::<_, OtError>(())
         })
-        .expect("deriving the receiver keys cannot fail")
-        .into_iter()
-        .flatten()
-        .collect()
+        .expect("deriving the receiver keys cannot fail");
+        keys
     }
 }
 
@@ -271,7 +268,8 @@ impl BaseSender {
     pub fn keys(self) -> Result<Vec<[Block; 2]>, OtError> {
         let sid = self.msg.session_id();
         let msg = &self.msg;
-        let parts = par_ranges(msg.len(), |range| {
+        let mut keys = vec![[Block::ZERO; 2]; msg.len()];
+        let done = par_fill(&mut keys, |range, keys| {
             let mut shared = Vec::with_capacity(2 * range.len());
             for i in range.clone() {
                 let [r0, r1] = &msg.points[i];
@@ -287,20 +285,21 @@ impl BaseSender {
                 shared.push(*self.half * b1);
             }
             let mut enc = RistrettoPoint::double_and_compress_batch(&shared);
-            let keys = range
-                .zip(enc.chunks_exact(2))
-                .map(|(i, k)| {
-                    [
-                        kdf(&sid, i, &self.reply.bytes, k[0].as_bytes()),
-                        kdf(&sid, i, &self.reply.bytes, k[1].as_bytes()),
-                    ]
-                })
-                .collect::<Vec<_>>();
+            for ((i, k), e) in range.zip(keys).zip(enc.chunks_exact(2)) {
+                *k = [
+                    kdf(&sid, i, &self.reply.bytes, e[0].as_bytes()),
+                    kdf(&sid, i, &self.reply.bytes, e[1].as_bytes()),
+                ];
+            }
             shared.zeroize();
             enc.zeroize();
-            Ok(keys)
-        })?;
-        Ok(parts.into_iter().flatten().collect())
+            Ok(())
+        });
+        if let Err(e) = done {
+            keys.zeroize();
+            return Err(e);
+        }
+        Ok(keys)
     }
 }
 
@@ -310,40 +309,37 @@ fn half() -> Scalar {
     *HALF.get_or_init(|| Scalar::from(2u64).invert())
 }
 
-/// Runs `f` on consecutive ranges of `0..n`, in parallel on up to four
-/// threads when the work is big enough (each item costs tens of
-/// microseconds), and returns the results in order, or the first error.
-fn par_ranges<R: Send, E: Send>(
-    n: usize,
-    f: impl Fn(std::ops::Range<usize>) -> Result<R, E> + Sync,
+/// Runs `f(range, &mut out[range])` on consecutive ranges covering `out`, in
+/// parallel on up to four threads when the work is big enough (each item
+/// costs tens of microseconds), and returns what each call returned, in
+/// order, or the first error. Secrets go to `out`, written in place, so no
+/// copies are left behind in freed buffers.
+fn par_fill<T: Send, R: Send, E: Send>(
+    out: &mut [T],
+    f: impl Fn(std::ops::Range<usize>, &mut [T]) -> Result<R, E> + Sync,
 ) -> Result<Vec<R>, E> {
+    let n = out.len();
     let threads = std::thread::available_parallelism()
         .map_or(1, |t| t.get())
         .min(4)
         .min(n / 16)
         .max(1);
-    if threads == 1 {
-        return Ok(vec![f(0..n)?]);
-    }
-    let per = n.div_ceil(threads);
-    let ranges: Vec<_> = (0..threads)
-        .map(|t| t * per..((t + 1) * per).min(n))
-        .collect();
+    let per = n.div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let f = &f;
-        let handles: Vec<_> = ranges[1..]
-            .iter()
-            .map(|r| {
-                let r = r.clone();
-                s.spawn(move || f(r))
-            })
+        let mut chunks = out.chunks_mut(per).enumerate();
+        let first = chunks.next();
+        let handles: Vec<_> = chunks
+            .map(|(k, chunk)| s.spawn(move || f(k * per..k * per + chunk.len(), chunk)))
             .collect();
-        let first = f(ranges[0].clone());
-        let mut out = vec![first?];
-        for h in handles {
-            out.push(h.join().expect("base-OT worker thread panicked")?);
+        let mut results = Vec::with_capacity(threads);
+        if let Some((_, chunk)) = first {
+            results.push(f(0..chunk.len(), chunk));
         }
-        Ok(out)
+        for h in handles {
+            results.push(h.join().expect("base-OT worker thread panicked"));
+        }
+        results.into_iter().collect()
     })
 }
 
