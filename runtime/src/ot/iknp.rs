@@ -70,7 +70,10 @@ impl ChunkMsg {
 
     /// Reuses the allocation for a batch of `ots` OTs.
     pub fn resize(&mut self, ots: usize) {
-        assert!(ots.is_multiple_of(128), "a chunk is a whole number of 128-OT tiles");
+        assert!(
+            ots.is_multiple_of(128),
+            "a chunk is a whole number of 128-OT tiles"
+        );
         self.ots = ots;
         self.rows.resize(ots, Block::ZERO);
     }
@@ -118,15 +121,25 @@ impl Prg {
         prg
     }
 
-    /// Fills `out` with keystream blocks `counter, counter + 1, ...`.
-    fn fill(&self, counter: u64, out: &mut [Block]) {
-        for (k, b) in out.iter_mut().enumerate() {
-            *b = Block(u128::from(counter) + k as u128);
-        }
-        let (blocks, rest) = blocks_as_bytes_mut(out).as_chunks_mut::<16>();
-        debug_assert!(rest.is_empty());
-        self.0.encrypt_blocks(Array::cast_slice_from_core_mut(blocks));
+    /// Encrypts the counter blocks `ctr` into `out`.
+    fn fill(&self, ctr: &[Block], out: &mut [Block]) {
+        let (input, _) = blocks_as_bytes(ctr).as_chunks::<16>();
+        let (output, _) = blocks_as_bytes_mut(out).as_chunks_mut::<16>();
+        self.0
+            .encrypt_blocks_b2b(
+                Array::cast_slice_from_core(input),
+                Array::cast_slice_from_core_mut(output),
+            )
+            .expect("keystream buffer as long as the counters");
     }
+}
+
+/// Sets `ctr` to the `width` counter blocks starting at `*counter` and
+/// advances it: every column uses the same counters under its own key.
+fn next_counters(counter: &mut u64, width: usize, ctr: &mut Vec<Block>) {
+    ctr.clear();
+    ctr.extend((0..width as u64).map(|k| Block(u128::from(*counter + k))));
+    *counter += width as u64;
 }
 
 /// The extension sender (the garbler): holds `Delta` and one seed per base OT.
@@ -134,7 +147,9 @@ pub struct IknpSender {
     delta: Delta,
     prgs: Vec<Prg>,
     counter: u64,
-    scratch: Vec<Block>,
+    ctr: Vec<Block>,
+    /// The matrix `Q`, rows padded (see [`stride`]).
+    q: Vec<Block>,
 }
 
 impl IknpSender {
@@ -146,36 +161,55 @@ impl IknpSender {
             delta: delta.clone(),
             prgs: seeds.iter().map(|&s| Prg::new(s)).collect(),
             counter: 0,
-            scratch: Vec::new(),
+            ctr: Vec::new(),
+            q: Vec::new(),
         }
     }
 
     /// Turns one batch of the receiver's matrix into `msg.ots()` zero-labels
     /// `q_i`, written to `out` (which must hold exactly that many blocks).
-    /// `msg` is overwritten (it becomes the sender's matrix `Q`).
-    pub fn receive(&mut self, msg: &mut ChunkMsg, out: &mut [Block]) {
+    pub fn receive(&mut self, msg: &ChunkMsg, out: &mut [Block]) {
         assert_eq!(out.len(), msg.ots(), "one output per OT");
         let width = msg.width();
-        self.scratch.resize(width, Block::ZERO);
+        let stride = stride(width);
+        self.q.resize(128 * stride, Block::ZERO);
+        next_counters(&mut self.counter, width, &mut self.ctr);
         let delta = self.delta.block();
-        for (j, (prg, row)) in self.prgs.iter().zip(msg.rows.chunks_exact_mut(width)).enumerate() {
-            prg.fill(self.counter, &mut self.scratch);
+        for (j, ((prg, u), q)) in self
+            .prgs
+            .iter()
+            .zip(msg.rows.chunks_exact(width))
+            .zip(self.q.chunks_exact_mut(stride))
+            .enumerate()
+        {
+            let q = &mut q[..width];
+            prg.fill(&self.ctr, q);
             let mask = Block::mask((delta.0 >> j) & 1 == 1);
-            for (q, g) in row.iter_mut().zip(&self.scratch) {
-                *q = (*q & mask) ^ *g;
+            for (q, u) in q.iter_mut().zip(u) {
+                *q ^= *u & mask;
             }
         }
-        self.counter += width as u64;
-        transpose(&msg.rows, width, out);
-        msg.rows.zeroize();
-        self.scratch.zeroize();
+        transpose(&self.q, stride, out);
     }
+}
+
+impl Drop for IknpSender {
+    fn drop(&mut self) {
+        self.q.zeroize();
+    }
+}
+
+/// Row stride of the local matrices: one block of padding, so that the 128
+/// rows of a tile do not all fall into the same cache sets.
+fn stride(width: usize) -> usize {
+    width + 1
 }
 
 /// The extension receiver (the evaluator): holds both seeds of every base OT.
 pub struct IknpReceiver {
     prgs: Vec<[Prg; 2]>,
     counter: u64,
+    ctr: Vec<Block>,
     t: Vec<Block>,
     r: Vec<Block>,
 }
@@ -185,8 +219,12 @@ impl IknpReceiver {
     pub fn new(seeds: &[[Block; 2]]) -> IknpReceiver {
         assert_eq!(seeds.len(), KAPPA, "one seed pair per base OT");
         IknpReceiver {
-            prgs: seeds.iter().map(|&[a, b]| [Prg::new(a), Prg::new(b)]).collect(),
+            prgs: seeds
+                .iter()
+                .map(|&[a, b]| [Prg::new(a), Prg::new(b)])
+                .collect(),
             counter: 0,
+            ctr: Vec::new(),
             t: Vec::new(),
             r: Vec::new(),
         }
@@ -200,26 +238,36 @@ impl IknpReceiver {
         let ots = choices.len().next_multiple_of(128);
         msg.resize(ots);
         let width = msg.width();
+        let stride = stride(width);
         pack_bits(choices, width, &mut self.r);
-        self.t.resize(ots, Block::ZERO);
-        for ((prg, u), t) in
-            self.prgs.iter().zip(msg.rows.chunks_exact_mut(width)).zip(self.t.chunks_exact_mut(width))
+        self.t.resize(128 * stride, Block::ZERO);
+        next_counters(&mut self.counter, width, &mut self.ctr);
+        for ((prg, u), t) in self
+            .prgs
+            .iter()
+            .zip(msg.rows.chunks_exact_mut(width))
+            .zip(self.t.chunks_exact_mut(stride))
         {
-            prg[0].fill(self.counter, t);
-            prg[1].fill(self.counter, u);
+            let t = &mut t[..width];
+            prg[0].fill(&self.ctr, t);
+            prg[1].fill(&self.ctr, u);
             for ((u, t), r) in u.iter_mut().zip(t.iter()).zip(&self.r) {
                 *u ^= *t ^ *r;
             }
         }
-        self.counter += width as u64;
         if ots == out.len() {
-            transpose(&self.t, width, out);
+            transpose(&self.t, stride, out);
         } else {
             let mut full = vec![Block::ZERO; ots];
-            transpose(&self.t, width, &mut full);
+            transpose(&self.t, stride, &mut full);
             out.copy_from_slice(&full[..out.len()]);
             full.zeroize();
         }
+    }
+}
+
+impl Drop for IknpReceiver {
+    fn drop(&mut self) {
         self.t.zeroize();
         self.r.zeroize();
     }
@@ -241,7 +289,10 @@ fn pack_bits(bits: &[bool], width: usize, out: &mut Vec<Block>) {
     let rest = eights.remainder();
     if !rest.is_empty() {
         let at = bits.len() / 8;
-        bytes[at] = rest.iter().enumerate().fold(0, |acc, (k, &b)| acc | (b as u8) << k);
+        bytes[at] = rest
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (k, &b)| acc | (b as u8) << k);
     }
 }
 
@@ -263,9 +314,12 @@ mod tests {
     #[test]
     fn correlated_outputs_in_memory() {
         let delta = Delta::random();
-        let pairs: Vec<[Block; 2]> = (0..KAPPA).map(|_| [Block::random(), Block::random()]).collect();
-        let chosen: Vec<Block> =
-            (0..KAPPA).map(|j| pairs[j][((delta.block().0 >> j) & 1) as usize]).collect();
+        let pairs: Vec<[Block; 2]> = (0..KAPPA)
+            .map(|_| [Block::random(), Block::random()])
+            .collect();
+        let chosen: Vec<Block> = (0..KAPPA)
+            .map(|j| pairs[j][((delta.block().0 >> j) & 1) as usize])
+            .collect();
         let mut tx = IknpSender::new(&delta, &chosen);
         let mut rx = IknpReceiver::new(&pairs);
         for n in [1, 128, 1000, 4096] {
@@ -273,11 +327,15 @@ mod tests {
             let mut msg = ChunkMsg::default();
             let mut t = vec![Block::ZERO; n];
             rx.send(&choices, &mut msg, &mut t);
-            let mut wire = ChunkMsg::from_bytes(&msg.to_bytes(), msg.ots()).unwrap();
+            let wire = ChunkMsg::from_bytes(&msg.to_bytes(), msg.ots()).unwrap();
             let mut q = vec![Block::ZERO; wire.ots()];
-            tx.receive(&mut wire, &mut q);
+            tx.receive(&wire, &mut q);
             for i in 0..n {
-                assert_eq!(t[i], q[i] ^ (delta.block() & Block::mask(choices[i])), "OT {i}");
+                assert_eq!(
+                    t[i],
+                    q[i] ^ (delta.block() & Block::mask(choices[i])),
+                    "OT {i}"
+                );
             }
         }
     }

@@ -89,11 +89,17 @@ impl CotSender {
         if got != n as u64 {
             return Err(OtError::CountMismatch { expected: n as u64, got });
         }
-        let mut out = vec![Block::ZERO; n.next_multiple_of(128)];
-        for q in out.chunks_mut(CHUNK) {
-            self.msg.resize(q.len());
+        let padded = n.next_multiple_of(128);
+        // Grown batch by batch: each batch is zeroed and then overwritten
+        // while it is still in cache.
+        let mut out = Vec::with_capacity(padded);
+        while out.len() < padded {
+            let start = out.len();
+            let m = CHUNK.min(padded - start);
+            out.resize(start + m, Block::ZERO);
+            self.msg.resize(m);
             ch.read_exact(self.msg.as_bytes_mut())?;
-            self.ext.receive(&mut self.msg, q);
+            self.ext.receive(&self.msg, &mut out[start..]);
         }
         out[n..].iter_mut().for_each(Zeroize::zeroize);
         out.truncate(n);
@@ -114,9 +120,11 @@ impl CotReceiver {
     pub fn setup(ch: &mut impl Channel) -> Result<CotReceiver, OtError> {
         let bytes = ch.recv_frame("base-OT receiver message", (KAPPA * 2 * 32) as u64)?;
         let msg = base::ReceiverMsg::from_bytes(&bytes, KAPPA)?;
-        let (reply, mut seeds) = base::respond(&msg)?;
+        // Answer first: the garbler derives its keys while we derive ours.
+        let (reply, sender) = base::respond(msg);
         ch.send_frame(&reply.to_bytes())?;
         ch.flush()?;
+        let mut seeds = sender.keys()?;
         let ext = IknpReceiver::new(&seeds);
         seeds.zeroize();
         Ok(CotReceiver { ext, msg: ChunkMsg::default(), healthy: true })
@@ -129,9 +137,11 @@ impl CotReceiver {
         }
         self.healthy = false;
         ch.send_u64(choices.len() as u64)?;
-        let mut out = vec![Block::ZERO; choices.len()];
-        for (c, t) in choices.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
-            self.ext.send(c, &mut self.msg, t);
+        let mut out = Vec::with_capacity(choices.len());
+        for c in choices.chunks(CHUNK) {
+            let start = out.len();
+            out.resize(start + c.len(), Block::ZERO);
+            self.ext.send(c, &mut self.msg, &mut out[start..]);
             ch.write_all(self.msg.as_bytes())?;
         }
         ch.flush()?;

@@ -1,42 +1,58 @@
 //! Bit-matrix transpose: 128 rows of `128 * width` bits into `128 * width`
-//! blocks of 128 bits.
+//! blocks of 128 bits. Rows are `stride >= width` blocks apart, so callers
+//! can pad them: a power-of-two stride makes the 128 rows of a tile collide
+//! in the same few cache sets.
 //!
 //! OT extension works on columns (one per base OT) but outputs rows (one per
 //! extended OT), so every extended OT passes through this transpose. Bit `i`
 //! of row `j` becomes bit `j` of output block `i` (little-endian: bit `i` of a
 //! row is bit `i % 128` of its block `i / 128`).
 //!
-//! The x86_64 path uses SSE2 (part of the x86_64 baseline, so no run-time
-//! detection is needed): a 16x16 byte transpose by four rounds of byte
-//! interleaving, then `_mm_movemask_epi8` collects one bit from each of 16
-//! rows per instruction (the approach of emp-toolkit's `sse_trans`). Other
-//! targets use a portable branch-free loop. Neither branches on the data.
+//! On x86_64: a 16x16 byte transpose by four rounds of byte interleaving,
+//! then `movemask` collects one bit from each of 16 (SSE2) or 32 (AVX2,
+//! detected at run time) rows per instruction, the idea of emp-toolkit's
+//! `sse_trans`. Other targets use a portable branch-free loop. No path
+//! branches on the data.
 
 use crate::block::Block;
 
-/// Transposes `rows` (128 rows of `width` blocks, row-major) into `out`
-/// (`128 * width` blocks).
+/// Transposes `rows` (128 rows, row `j` at `rows[j * stride..]`, of
+/// `out.len() / 128` blocks each) into `out`.
 ///
 /// # Panics
-/// If the slice lengths do not match `width` (a caller bug, never peer input).
-pub fn transpose(rows: &[Block], width: usize, out: &mut [Block]) {
-    assert_eq!(rows.len(), 128 * width, "transpose: input must be 128 rows");
-    assert_eq!(out.len(), 128 * width, "transpose: output length");
+/// If the shapes do not fit (a caller bug, never peer input).
+pub fn transpose(rows: &[Block], stride: usize, out: &mut [Block]) {
+    check(rows, stride, out);
     #[cfg(target_arch = "x86_64")]
-    sse2::transpose(rows, width, out);
+    x86::transpose(rows, stride, out);
     #[cfg(not(target_arch = "x86_64"))]
-    transpose_portable(rows, width, out);
+    transpose_portable(rows, stride, out);
+}
+
+fn check(rows: &[Block], stride: usize, out: &[Block]) {
+    assert!(
+        out.len().is_multiple_of(128),
+        "transpose: whole 128-block tiles"
+    );
+    assert!(
+        stride >= out.len() / 128,
+        "transpose: stride shorter than a row"
+    );
+    assert_eq!(
+        rows.len(),
+        128 * stride,
+        "transpose: input must be 128 rows"
+    );
 }
 
 /// The reference implementation, bit by bit without branches.
-pub fn transpose_portable(rows: &[Block], width: usize, out: &mut [Block]) {
-    assert_eq!(rows.len(), 128 * width, "transpose: input must be 128 rows");
-    assert_eq!(out.len(), 128 * width, "transpose: output length");
+pub fn transpose_portable(rows: &[Block], stride: usize, out: &mut [Block]) {
+    check(rows, stride, out);
     for (tile, out) in out.chunks_exact_mut(128).enumerate() {
         for (i, o) in out.iter_mut().enumerate() {
             let mut v = 0u128;
             for j in 0..128 {
-                v |= ((rows[j * width + tile].0 >> i) & 1) << j;
+                v |= ((rows[j * stride + tile].0 >> i) & 1) << j;
             }
             *o = Block(v);
         }
@@ -44,36 +60,60 @@ pub fn transpose_portable(rows: &[Block], width: usize, out: &mut [Block]) {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod sse2 {
+mod x86 {
+    //! Both paths view a 128x128 tile as 16x16 bytes per 16 rows, transpose
+    //! the bytes with four rounds of `unpack{lo,hi}_epi8` (each round rotates
+    //! the 8-bit index (row, byte) by one place, so four rounds swap its
+    //! halves), then peel bit 7, 6, ..., 0 of every byte with `movemask`.
+    //! The AVX2 path does two 16-row groups at once, one per 128-bit lane.
     use crate::block::Block;
-    use crate::channel::blocks_as_bytes_mut;
     use std::arch::x86_64::*;
 
-    pub fn transpose(rows: &[Block], width: usize, out: &mut [Block]) {
-        debug_assert!(rows.len() == 128 * width && out.len() == 128 * width);
-        for (tile, out) in out.chunks_exact_mut(128).enumerate() {
-            let out: &mut [Block; 128] = out.try_into().expect("chunks of 128");
+    pub fn transpose(rows: &[Block], stride: usize, out: &mut [Block]) {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            transpose_avx2(rows, stride, out);
+        } else {
+            transpose_sse2(rows, stride, out);
+        }
+    }
+
+    pub fn transpose_sse2(rows: &[Block], stride: usize, out: &mut [Block]) {
+        super::check(rows, stride, out);
+        for tile in 0..out.len() / 128 {
             for group in 0..8 {
-                let mut x = [Block::ZERO; 16];
-                for (k, x) in x.iter_mut().enumerate() {
-                    *x = rows[(16 * group + k) * width + tile];
-                }
-                // SAFETY: SSE2 is always available on x86_64.
-                unsafe { tile16(&x, group, out) };
+                // SAFETY: SSE2 is part of x86_64; `check` and
+                // `tile < width <= stride`, `group < 8` keep every access of
+                // `group16` in bounds.
+                unsafe { group16(rows.as_ptr(), stride, tile, group, out.as_mut_ptr()) };
             }
         }
     }
 
-    /// Transposes 16 rows x 128 bits (one 16-row group of a 128x128 tile)
-    /// into bits `16 * group .. 16 * group + 16` of the 128 output blocks.
+    pub fn transpose_avx2(rows: &[Block], stride: usize, out: &mut [Block]) {
+        assert!(std::arch::is_x86_feature_detected!("avx2"));
+        super::check(rows, stride, out);
+        for tile in 0..out.len() / 128 {
+            for group in 0..4 {
+                // SAFETY: AVX2 was detected; bounds as for SSE2.
+                unsafe { group32(rows.as_ptr(), stride, tile, group, out.as_mut_ptr()) };
+            }
+        }
+    }
+
+    /// Rows `16 * group ..` of tile `tile` into bits `16 * group ..` of
+    /// output blocks `128 * tile ..`.
     #[inline]
     #[target_feature(enable = "sse2")]
-    fn tile16(rows: &[Block; 16], group: usize, out: &mut [Block; 128]) {
-        // SAFETY: each load reads the 16 bytes of one `Block` (a u128).
-        let mut x: [__m128i; 16] =
-            std::array::from_fn(|k| unsafe { _mm_loadu_si128((&rows[k] as *const Block).cast()) });
-        // Four perfect shuffles rotate the 8-bit index (row, byte) by four
-        // places: afterwards vector `c` holds byte `c` of every row.
+    unsafe fn group16(
+        rows: *const Block,
+        stride: usize,
+        tile: usize,
+        group: usize,
+        out: *mut Block,
+    ) {
+        let mut x: [__m128i; 16] = std::array::from_fn(|k| unsafe {
+            _mm_loadu_si128(rows.add((16 * group + k) * stride + tile).cast())
+        });
         for _ in 0..4 {
             let mut y = [_mm_setzero_si128(); 16];
             for k in 0..8 {
@@ -82,15 +122,53 @@ mod sse2 {
             }
             x = y;
         }
-        let out = blocks_as_bytes_mut(out);
+        let out = unsafe { out.add(128 * tile).cast::<u8>().add(2 * group) };
         for (c, mut v) in x.into_iter().enumerate() {
-            // movemask takes bit 7 of each byte: bit 8c+7 of the 16 rows,
-            // which is bits 16*group.. of output block 8c+7.
             for b in (0..8).rev() {
-                let bits = (_mm_movemask_epi8(v) as u16).to_le_bytes();
-                let at = (8 * c + b) * 16 + 2 * group;
-                out[at..at + 2].copy_from_slice(&bits);
+                let bits = _mm_movemask_epi8(v) as u16;
+                unsafe {
+                    out.add((8 * c + b) * 16)
+                        .cast::<u16>()
+                        .write_unaligned(bits)
+                };
                 v = _mm_slli_epi64(v, 1);
+            }
+        }
+    }
+
+    /// Rows `32 * group ..` (low lane: the first 16, high lane: the next 16).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn group32(
+        rows: *const Block,
+        stride: usize,
+        tile: usize,
+        group: usize,
+        out: *mut Block,
+    ) {
+        let mut x: [__m256i; 16] = std::array::from_fn(|k| unsafe {
+            let lo = _mm_loadu_si128(rows.add((32 * group + k) * stride + tile).cast());
+            let hi = _mm_loadu_si128(rows.add((32 * group + 16 + k) * stride + tile).cast());
+            _mm256_set_m128i(hi, lo)
+        });
+        for _ in 0..4 {
+            let mut y = [_mm256_setzero_si256(); 16];
+            for k in 0..8 {
+                y[2 * k] = _mm256_unpacklo_epi8(x[k], x[k + 8]);
+                y[2 * k + 1] = _mm256_unpackhi_epi8(x[k], x[k + 8]);
+            }
+            x = y;
+        }
+        let out = unsafe { out.add(128 * tile).cast::<u8>().add(4 * group) };
+        for (c, mut v) in x.into_iter().enumerate() {
+            for b in (0..8).rev() {
+                let bits = _mm256_movemask_epi8(v) as u32;
+                unsafe {
+                    out.add((8 * c + b) * 16)
+                        .cast::<u32>()
+                        .write_unaligned(bits)
+                };
+                v = _mm256_slli_epi64(v, 1);
             }
         }
     }
@@ -102,13 +180,24 @@ mod tests {
 
     #[test]
     fn fast_path_matches_reference() {
-        for width in [1, 2, 5] {
-            let rows: Vec<Block> = (0..128 * width).map(|_| Block::random()).collect();
+        for (width, stride) in [(1, 1), (2, 2), (5, 5), (2, 3), (4, 9)] {
+            let rows: Vec<Block> = (0..128 * stride).map(|_| Block::random()).collect();
             let mut a = vec![Block::ZERO; 128 * width];
             let mut b = vec![Block::ZERO; 128 * width];
-            transpose(&rows, width, &mut a);
-            transpose_portable(&rows, width, &mut b);
+            transpose_portable(&rows, stride, &mut b);
+            transpose(&rows, stride, &mut a);
             assert_eq!(a, b);
+            #[cfg(target_arch = "x86_64")]
+            {
+                a.fill(Block::ZERO);
+                x86::transpose_sse2(&rows, stride, &mut a);
+                assert_eq!(a, b, "sse2");
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    a.fill(Block::ZERO);
+                    x86::transpose_avx2(&rows, stride, &mut a);
+                    assert_eq!(a, b, "avx2");
+                }
+            }
         }
     }
 
