@@ -129,6 +129,17 @@ fn contains_int(t: &Ty) -> bool {
     }
 }
 
+/// A constant shift or rotation amount: typed amounts are read as unsigned
+/// (their bit pattern), as secret amounts are.
+fn unsigned_const(v: &Val) -> BigInt {
+    match v {
+        Val::Bits(Ty::SInt(w), bits) => Val::Bits(Ty::UInt(*w), bits.clone())
+            .const_int()
+            .unwrap_or_default(),
+        other => other.const_int().unwrap_or_default(),
+    }
+}
+
 fn to_u64(v: &BigInt) -> Option<u64> {
     u64::try_from(v).ok()
 }
@@ -436,11 +447,25 @@ impl<'a> Lower<'a> {
     // ---------------------------------------------------------- expressions
 
     fn expr(&mut self, e: &'a Expr) -> Val {
+        self.expr_as(e, None)
+    }
+
+    /// Evaluates `e`; `want` is the type the context expects, if known. It
+    /// only guides untyped integers (so `x ^ if c { 0x1b } else { 0 }` types
+    /// its branches from `x`); mismatches are still reported by the context.
+    fn expr_as(&mut self, e: &'a Expr, want: Option<&Ty>) -> Val {
         if !self.tick(e.span) {
             return Val::Error;
         }
+        let want = want.filter(|t| !contains_int(t));
         match &e.kind {
-            ExprKind::Int(n) => Val::Int(BigInt::from(n.clone())),
+            ExprKind::Int(n) => {
+                let v = Val::Int(BigInt::from(n.clone()));
+                match want {
+                    Some(t) if t.is_int() => self.coerce(v, t, e.span, "this constant"),
+                    _ => v,
+                }
+            }
             ExprKind::Bool(b) => Val::bool(Lit::from_bool(*b)),
             ExprKind::Var(id) => match self.take_named(id) {
                 Some((slot, v)) => {
@@ -451,12 +476,20 @@ impl<'a> Lower<'a> {
                 None => self.unknown_name(id),
             },
             ExprKind::Unary(op, x) => {
+                // No hint inward: `-128` must stay a constant until the
+                // context types it, and `3 * 100` must not wrap in a `u8`.
                 let v = self.expr(x);
                 self.unary(*op, v, e.span)
             }
             ExprKind::Binary(op, x, y) => {
+                use BinOp::*;
                 let a = self.expr(x);
-                let b = self.expr(y);
+                let right_want = match (op, a.ty()) {
+                    (Shl | Shr | Concat | LogicAnd | LogicOr, _) => None,
+                    (_, Some(t)) if !contains_int(&t) => Some(t),
+                    _ => None,
+                };
+                let b = self.expr_as(y, right_want.as_ref());
                 self.binary(*op, a, b, x.span, y.span, e.span)
             }
             ExprKind::Cast(x, t) => {
@@ -477,10 +510,31 @@ impl<'a> Lower<'a> {
                 self.with_value(base, |l, v| l.slice(v, lo, hi, e.span))
             }
             ExprKind::Field(base, n, fspan) => self.with_value(base, |l, v| l.field(v, *n, *fspan)),
-            ExprKind::Tuple(es) => Val::Tuple(es.iter().map(|x| self.expr(x)).collect()),
-            ExprKind::Array(es) => self.array(es),
+            ExprKind::Tuple(es) => {
+                let wants: Vec<Option<&Ty>> = match want {
+                    Some(Ty::Tuple(ts)) if ts.len() == es.len() => ts.iter().map(Some).collect(),
+                    _ => vec![None; es.len()],
+                };
+                Val::Tuple(
+                    es.iter()
+                        .zip(wants)
+                        .map(|(x, w)| self.expr_as(x, w))
+                        .collect(),
+                )
+            }
+            ExprKind::Array(es) => {
+                let elem = match want {
+                    Some(Ty::Array(t, _)) => Some(&**t),
+                    _ => None,
+                };
+                self.array(es, elem)
+            }
             ExprKind::Repeat(x, n) => {
-                let v = self.expr(x);
+                let elem = match want {
+                    Some(Ty::Array(t, _)) => Some(&**t),
+                    _ => None,
+                };
+                let v = self.expr_as(x, elem);
                 let Some(n) = self.const_u64(n, "a repeat count") else {
                     return Val::Error;
                 };
@@ -493,8 +547,8 @@ impl<'a> Lower<'a> {
                 }
                 Val::Array(t, vec![v; n as usize])
             }
-            ExprKind::Block(b) => self.block(b),
-            ExprKind::If(c, t, els) => self.if_expr(c, t, els.as_deref(), e.span),
+            ExprKind::Block(b) => self.block_as(b, want),
+            ExprKind::If(c, t, els) => self.if_expr(c, t, els.as_deref(), e.span, want),
         }
     }
 
@@ -518,8 +572,8 @@ impl<'a> Lower<'a> {
         f(self, &v)
     }
 
-    fn array(&mut self, es: &'a [Expr]) -> Val {
-        let vals: Vec<Val> = es.iter().map(|x| self.expr(x)).collect();
+    fn array(&mut self, es: &'a [Expr], elem: Option<&Ty>) -> Val {
+        let vals: Vec<Val> = es.iter().map(|x| self.expr_as(x, elem)).collect();
         if vals.contains(&Val::Error) {
             return Val::Error;
         }
@@ -624,6 +678,21 @@ impl<'a> Lower<'a> {
                 g::equal(&mut self.b, &x, &y)
             };
             return Val::bool(if op == Eq { same } else { !same });
+        }
+        if matches!(op, And | Or | Xor) && matches!(a, Val::Array(..) | Val::Tuple(..)) {
+            // Bitwise operators act element-wise on arrays and tuples.
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            a.flatten(&mut x);
+            b.flatten(&mut y);
+            if !contains_int(&ty) {
+                let bld = &mut self.b;
+                let r = match op {
+                    And => g::and_all(bld, &x, &y),
+                    Or => g::or_all(bld, &x, &y),
+                    _ => g::xor_all(bld, &x, &y),
+                };
+                return Val::unflatten(&ty, &mut r.into_iter());
+            }
         }
         let (Val::Bits(_, x), Val::Bits(_, y)) = (&a, &b) else {
             return self.err(Error::new(
@@ -741,7 +810,7 @@ impl<'a> Lower<'a> {
         // Amount: a compile-time integer or a secret unsigned value.
         let amount: Result<u64, Vec<Lit>> = match &b {
             Val::Int(_) | Val::Bits(Ty::UInt(_) | Ty::SInt(_), _) if is_const(&b) => {
-                let k = b.const_int().unwrap_or_default();
+                let k = unsigned_const(&b);
                 if k.sign() == Sign::Minus {
                     return self.err(Error::new(sb, format!("negative shift amount {k}")));
                 }
@@ -837,12 +906,14 @@ impl<'a> Lower<'a> {
                         .hint("compare instead, e.g. `x != 0`, or take a bit, e.g. `x[0]`"),
                 );
             }
-            _ => return self.err(Error::new(
-                span,
-                format!(
+            _ => {
+                return self.err(Error::new(
+                    span,
+                    format!(
                     "cannot cast to `{ty}`: `as` converts between integer types and from `bool`"
                 ),
-            )),
+                ))
+            }
         };
         match v {
             Val::Error => Val::Error,
@@ -1041,7 +1112,14 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn if_expr(&mut self, c: &'a Expr, then: &'a Block, els: Option<&'a Expr>, span: Span) -> Val {
+    fn if_expr(
+        &mut self,
+        c: &'a Expr,
+        then: &'a Block,
+        els: Option<&'a Expr>,
+        span: Span,
+        want: Option<&Ty>,
+    ) -> Val {
         let cv = self.expr(c);
         let cond = match &cv {
             Val::Bits(Ty::Bool, bits) => bits[0],
@@ -1069,9 +1147,9 @@ impl<'a> Lower<'a> {
         };
         if let Some(k) = cond.constant() {
             let v = if k {
-                self.block(then)
+                self.block_as(then, want)
             } else if let Some(e) = els {
-                self.expr(e)
+                self.expr_as(e, want)
             } else {
                 Val::unit()
             };
@@ -1085,14 +1163,14 @@ impl<'a> Lower<'a> {
             .enumerate()
             .map(|(i, b)| (i >= self.base && b.mutable).then(|| b.val.clone()))
             .collect();
-        let tv = self.block(then);
+        let tv = self.block_as(then, want);
         let tv = unit_if(self, tv);
         let mut then_vals = Vec::with_capacity(mark);
         for (i, s) in saved.into_iter().enumerate() {
             then_vals.push(s.map(|s| std::mem::replace(&mut self.vars[i].val, s)));
         }
         let ev = match els {
-            Some(e) => self.expr(e),
+            Some(e) => self.expr_as(e, want),
             None => Val::unit(),
         };
         for (i, tvi) in then_vals.into_iter().enumerate() {
@@ -1238,11 +1316,11 @@ impl<'a> Lower<'a> {
                 mutable: false,
             });
         }
-        let r = self.block(&f.body);
         let rt = match &f.ret {
             Some(t) => self.eval_ty(t),
             None => Some(Ty::unit()),
         };
+        let r = self.block_as(&f.body, rt.as_ref());
         let span = f.body.tail.as_ref().map_or(f.body.span, |t| t.span);
         let ctx = format!("the value returned by `{}`", f.name.name);
         let r = match rt {
@@ -1307,7 +1385,13 @@ impl<'a> Lower<'a> {
             _ if is_const(&k)
                 && matches!(k, Val::Int(_) | Val::Bits(Ty::UInt(_) | Ty::SInt(_), _)) =>
             {
-                let a = k.const_int().unwrap_or_default();
+                let a = unsigned_const(&k);
+                if a.sign() == Sign::Minus {
+                    return self.err(Error::new(
+                        spans[1],
+                        format!("negative rotation amount {a}"),
+                    ));
+                }
                 let w = BigInt::from(bits.len());
                 let a = ((a % &w) + &w) % &w;
                 g::shift_const(&bits, to_u64(&a).unwrap_or(0), how)
@@ -1327,6 +1411,10 @@ impl<'a> Lower<'a> {
     // ----------------------------------------------------------- statements
 
     fn block(&mut self, b: &'a Block) -> Val {
+        self.block_as(b, None)
+    }
+
+    fn block_as(&mut self, b: &'a Block, want: Option<&Ty>) -> Val {
         if !self.tick(b.span) {
             return Val::Error;
         }
@@ -1338,7 +1426,7 @@ impl<'a> Lower<'a> {
             }
         }
         let v = match &b.tail {
-            Some(e) => self.expr(e),
+            Some(e) => self.expr_as(e, want),
             None => Val::unit(),
         };
         self.vars.truncate(mark);
@@ -1348,13 +1436,19 @@ impl<'a> Lower<'a> {
     fn stmt(&mut self, s: &'a Stmt) {
         match s {
             Stmt::Let { pat, ty, init, .. } => {
-                let mut v = self.expr(init);
-                if let Some(t) = ty {
-                    v = match self.eval_ty(t) {
-                        Some(t) => self.coerce(v, &t, init.span, "the initial value"),
-                        None => Val::Error,
-                    };
-                }
+                let v = match ty {
+                    Some(t) => match self.eval_ty(t) {
+                        Some(t) => {
+                            let v = self.expr_as(init, Some(&t));
+                            self.coerce(v, &t, init.span, "the initial value")
+                        }
+                        None => {
+                            self.expr(init);
+                            Val::Error
+                        }
+                    },
+                    None => self.expr(init),
+                };
                 self.bind(pat, v);
             }
             Stmt::Assign {
@@ -1662,7 +1756,16 @@ impl<'a> Lower<'a> {
                 mutable: false,
             });
         }
-        let body = self.block(&c.body);
+        let want = match &c.ret {
+            Some(Returns::Type(t)) => self.eval_ty(t),
+            Some(Returns::Named(fields)) => fields
+                .iter()
+                .map(|(_, t)| self.eval_ty(t))
+                .collect::<Option<Vec<Ty>>>()
+                .map(Ty::Tuple),
+            None => None,
+        };
+        let body = self.block_as(&c.body, want.as_ref());
         let span = c.body.tail.as_ref().map_or(c.body.span, |t| t.span);
         let outputs: Vec<(String, Ty, Val)> = match &c.ret {
             None => {
@@ -1672,7 +1775,7 @@ impl<'a> Lower<'a> {
                 );
                 Vec::new()
             }
-            Some(Returns::Type(t)) => match self.eval_ty(t) {
+            Some(Returns::Type(_)) => match want {
                 Some(Ty::Tuple(ts)) if !ts.is_empty() => {
                     match self.coerce(body, &Ty::Tuple(ts.clone()), span, "the circuit's result") {
                         Val::Tuple(vs) => ts
@@ -1700,9 +1803,8 @@ impl<'a> Lower<'a> {
                         ));
                     }
                 }
-                let tys: Vec<Option<Ty>> = fields.iter().map(|(_, t)| self.eval_ty(t)).collect();
-                match tys.into_iter().collect::<Option<Vec<Ty>>>() {
-                    Some(ts) => match self.coerce(
+                match want {
+                    Some(Ty::Tuple(ts)) => match self.coerce(
                         body,
                         &Ty::Tuple(ts.clone()),
                         span,
@@ -1716,7 +1818,7 @@ impl<'a> Lower<'a> {
                             .collect(),
                         _ => Vec::new(),
                     },
-                    None => Vec::new(),
+                    _ => Vec::new(),
                 }
             }
         };
