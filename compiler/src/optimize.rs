@@ -1,1 +1,447 @@
-//! (to be written)
+//! The IR optimizer, and the gate builder the DSL lowers into.
+//!
+//! Both rest on one structure, [`Builder`]: an XOR-AND graph whose edges carry
+//! a complement flag (a [`Lit`]), in the style of and-inverter graphs. Negation
+//! is therefore free and never a node; every new gate is
+//!
+//! - **constant-folded** (`x & 0 = 0`, `x ^ x = 0`, `x & !x = 0`, ...),
+//! - **structurally hashed**: the same operation on the same operands returns
+//!   the existing node, so one function of the same inputs is computed once.
+//!
+//! [`Builder::finish`] then keeps only gates an output depends on (dead-gate
+//! removal), schedules them in the order that keeps the fewest wires alive
+//! (creation order or depth-first from the outputs, whichever measures
+//! better), numbers wires in that order, and materializes complemented edges as
+//! NOT gates (free under free-XOR) only where a gate or output needs them.
+//!
+//! [`optimize`] runs any [`Circuit`] (for example a Bristol import) through
+//! the same builder.
+
+use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
+use std::collections::HashMap;
+
+/// A signal: a node of the graph, possibly complemented.
+/// Encoded as `node * 2 + complemented`; node 0 is the constant `false`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct Lit(u32);
+
+impl Lit {
+    pub const FALSE: Lit = Lit(0);
+    pub const TRUE: Lit = Lit(1);
+
+    pub fn from_bool(b: bool) -> Lit {
+        if b {
+            Lit::TRUE
+        } else {
+            Lit::FALSE
+        }
+    }
+
+    /// `Some(value)` if this signal is a public constant.
+    pub fn constant(self) -> Option<bool> {
+        (self.0 < 2).then_some(self.0 == 1)
+    }
+
+    fn node(self) -> usize {
+        (self.0 >> 1) as usize
+    }
+
+    fn complemented(self) -> bool {
+        self.0 & 1 == 1
+    }
+
+    fn positive(self) -> Lit {
+        Lit(self.0 & !1)
+    }
+}
+
+impl std::ops::Not for Lit {
+    type Output = Lit;
+    fn not(self) -> Lit {
+        Lit(self.0 ^ 1)
+    }
+}
+
+impl std::ops::BitXor<bool> for Lit {
+    type Output = Lit;
+    fn bitxor(self, flip: bool) -> Lit {
+        Lit(self.0 ^ flip as u32)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Node {
+    Const,
+    Input,
+    And(Lit, Lit),
+    /// Operands are never complemented: complements are pushed to the output.
+    Xor(Lit, Lit),
+}
+
+/// An XOR-AND graph under construction, folding and hashing as it grows.
+#[derive(Debug)]
+pub struct Builder {
+    nodes: Vec<Node>,
+    table: HashMap<Node, u32>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Builder {
+            nodes: vec![Node::Const],
+            table: HashMap::new(),
+        }
+    }
+
+    /// Number of nodes so far (inputs and gates): a bound on the circuit size.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() <= 1
+    }
+
+    /// A fresh input bit.
+    pub fn input(&mut self) -> Lit {
+        self.nodes.push(Node::Input);
+        Lit(((self.nodes.len() - 1) as u32) << 1)
+    }
+
+    fn intern(&mut self, node: Node) -> Lit {
+        if let Some(&n) = self.table.get(&node) {
+            return Lit(n << 1);
+        }
+        let n = self.nodes.len() as u32;
+        self.nodes.push(node);
+        self.table.insert(node, n);
+        Lit(n << 1)
+    }
+
+    pub fn xor(&mut self, a: Lit, b: Lit) -> Lit {
+        let flip = a.complemented() ^ b.complemented();
+        let (a, b) = (a.positive(), b.positive());
+        let r = if a == b {
+            Lit::FALSE
+        } else if a == Lit::FALSE {
+            b
+        } else if b == Lit::FALSE {
+            a
+        } else {
+            self.intern(Node::Xor(a.min(b), a.max(b)))
+        };
+        r ^ flip
+    }
+
+    pub fn and(&mut self, a: Lit, b: Lit) -> Lit {
+        if a == Lit::FALSE || b == Lit::FALSE || a == !b {
+            Lit::FALSE
+        } else if a == Lit::TRUE || a == b {
+            b
+        } else if b == Lit::TRUE {
+            a
+        } else {
+            self.intern(Node::And(a.min(b), a.max(b)))
+        }
+    }
+
+    pub fn or(&mut self, a: Lit, b: Lit) -> Lit {
+        !self.and(!a, !b)
+    }
+
+    /// `if s { t } else { f }`: one AND.
+    pub fn mux(&mut self, s: Lit, t: Lit, f: Lit) -> Lit {
+        let d = self.xor(t, f);
+        let m = self.and(s, d);
+        self.xor(f, m)
+    }
+
+    /// Turns the graph into a circuit computing `outputs` from `inputs`.
+    ///
+    /// Every literal in `inputs` must come from [`Builder::input`] (each once);
+    /// input wires are numbered first, in group order.
+    pub fn finish(
+        &self,
+        name: &str,
+        inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
+        outputs: Vec<(String, ValueType, Vec<Lit>)>,
+    ) -> Circuit {
+        let live = self.live_nodes(&outputs);
+        let creation: Vec<u32> = (0..self.nodes.len() as u32)
+            .filter(|&n| {
+                live[n as usize] && matches!(self.nodes[n as usize], Node::And(..) | Node::Xor(..))
+            })
+            .collect();
+        let depth_first = self.depth_first_order(&outputs);
+        let a = self.emit(name, &inputs, &outputs, &creation);
+        if depth_first == creation {
+            return a;
+        }
+        let b = self.emit(name, &inputs, &outputs, &depth_first);
+        if b.peak_live_wires() < a.peak_live_wires() {
+            b
+        } else {
+            a
+        }
+    }
+
+    fn live_nodes(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<bool> {
+        let mut live = vec![false; self.nodes.len()];
+        let mut stack: Vec<usize> = outputs
+            .iter()
+            .flat_map(|o| o.2.iter().map(|l| l.node()))
+            .collect();
+        while let Some(n) = stack.pop() {
+            if std::mem::replace(&mut live[n], true) {
+                continue;
+            }
+            if let Node::And(a, b) | Node::Xor(a, b) = self.nodes[n] {
+                stack.push(a.node());
+                stack.push(b.node());
+            }
+        }
+        live
+    }
+
+    /// Gates in depth-first post-order from the outputs: each output's cone is
+    /// finished before the next starts, so intermediate wires die early.
+    fn depth_first_order(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<u32> {
+        let mut done = vec![false; self.nodes.len()];
+        let mut order = Vec::new();
+        let mut stack: Vec<(usize, bool)> = Vec::new();
+        // Pushed last-first so the first output bit is processed first.
+        for root in outputs.iter().flat_map(|o| o.2.iter()).rev() {
+            stack.push((root.node(), false));
+        }
+        while let Some((n, expanded)) = stack.pop() {
+            if done[n] {
+                continue;
+            }
+            match self.nodes[n] {
+                Node::And(a, b) | Node::Xor(a, b) => {
+                    if expanded {
+                        done[n] = true;
+                        order.push(n as u32);
+                    } else {
+                        stack.push((n, true));
+                        stack.push((b.node(), false));
+                        stack.push((a.node(), false));
+                    }
+                }
+                Node::Const | Node::Input => done[n] = true,
+            }
+        }
+        order
+    }
+
+    fn emit(
+        &self,
+        name: &str,
+        inputs: &[(String, Party, ValueType, Vec<Lit>)],
+        outputs: &[(String, ValueType, Vec<Lit>)],
+        order: &[u32],
+    ) -> Circuit {
+        let mut e = Emitter {
+            wire: vec![NONE; self.nodes.len()],
+            not_wire: vec![NONE; self.nodes.len()],
+            consts: [NONE; 2],
+            next: 0,
+            gates: Vec::with_capacity(order.len() + order.len() / 4),
+        };
+        let ir_inputs = inputs
+            .iter()
+            .map(|(name, party, ty, lits)| Input {
+                name: name.clone(),
+                party: *party,
+                ty: ty.clone(),
+                wires: lits
+                    .iter()
+                    .map(|l| {
+                        debug_assert!(matches!(self.nodes[l.node()], Node::Input));
+                        e.wire[l.node()] = e.next;
+                        e.next += 1;
+                        e.next - 1
+                    })
+                    .collect(),
+            })
+            .collect();
+        for &n in order {
+            let n = n as usize;
+            let gate = match self.nodes[n] {
+                Node::And(a, b) => {
+                    let a = e.wire_of(a);
+                    let b = e.wire_of(b);
+                    Gate::And { a, b, out: e.next }
+                }
+                Node::Xor(a, b) => Gate::Xor {
+                    a: e.wire[a.node()],
+                    b: e.wire[b.node()],
+                    out: e.next,
+                },
+                Node::Const | Node::Input => continue,
+            };
+            e.gates.push(gate);
+            e.wire[n] = e.next;
+            e.next += 1;
+        }
+        let ir_outputs = outputs
+            .iter()
+            .map(|(name, ty, lits)| Output {
+                name: name.clone(),
+                ty: ty.clone(),
+                wires: lits.iter().map(|&l| e.wire_of(l)).collect(),
+            })
+            .collect();
+        Circuit {
+            name: name.to_string(),
+            num_wires: e.next,
+            inputs: ir_inputs,
+            outputs: ir_outputs,
+            gates: e.gates,
+        }
+    }
+}
+
+const NONE: Wire = Wire::MAX;
+
+/// Wire numbering while gates are emitted.
+struct Emitter {
+    wire: Vec<Wire>,
+    not_wire: Vec<Wire>,
+    consts: [Wire; 2],
+    next: Wire,
+    gates: Vec<Gate>,
+}
+
+impl Emitter {
+    fn fresh(&mut self, gate: impl FnOnce(Wire) -> Gate) -> Wire {
+        let out = self.next;
+        self.gates.push(gate(out));
+        self.next += 1;
+        out
+    }
+
+    /// The wire carrying `l`, emitting a NOT or constant gate on first need.
+    fn wire_of(&mut self, l: Lit) -> Wire {
+        if let Some(v) = l.constant() {
+            if self.consts[v as usize] == NONE {
+                self.consts[v as usize] = self.fresh(|out| Gate::Const { value: v, out });
+            }
+            return self.consts[v as usize];
+        }
+        let n = l.node();
+        if !l.complemented() {
+            return self.wire[n];
+        }
+        if self.not_wire[n] == NONE {
+            let a = self.wire[n];
+            self.not_wire[n] = self.fresh(|out| Gate::Not { a, out });
+        }
+        self.not_wire[n]
+    }
+}
+
+/// Returns a circuit computing the same function as `c` (equal under
+/// [`Circuit::eval_plain`], same input and output groups) with constants
+/// folded, duplicate gates merged, dead gates removed and gates scheduled to
+/// keep few wires alive. A circuit that fails [`Circuit::validate`] is
+/// returned unchanged (optimizing it would be meaningless).
+pub fn optimize(c: &Circuit) -> Circuit {
+    if c.validate().is_err() {
+        return c.clone();
+    }
+    let mut b = Builder::new();
+    let mut lit = vec![Lit::FALSE; c.num_wires as usize];
+    let inputs = c
+        .inputs
+        .iter()
+        .map(|i| {
+            let lits = i
+                .wires
+                .iter()
+                .map(|&w| {
+                    let l = b.input();
+                    lit[w as usize] = l;
+                    l
+                })
+                .collect();
+            (i.name.clone(), i.party, i.ty.clone(), lits)
+        })
+        .collect();
+    for g in &c.gates {
+        let (out, l) = match *g {
+            Gate::Xor { a, b: y, out } => (out, b.xor(lit[a as usize], lit[y as usize])),
+            Gate::And { a, b: y, out } => (out, b.and(lit[a as usize], lit[y as usize])),
+            Gate::Not { a, out } => (out, !lit[a as usize]),
+            Gate::Const { value, out } => (out, Lit::from_bool(value)),
+        };
+        lit[out as usize] = l;
+    }
+    let outputs = c
+        .outputs
+        .iter()
+        .map(|o| {
+            let lits = o.wires.iter().map(|&w| lit[w as usize]).collect();
+            (o.name.clone(), o.ty.clone(), lits)
+        })
+        .collect();
+    b.finish(&c.name, inputs, outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_and_hashing() {
+        let mut b = Builder::new();
+        let x = b.input();
+        let y = b.input();
+        assert_eq!(b.and(x, Lit::FALSE), Lit::FALSE);
+        assert_eq!(b.and(x, Lit::TRUE), x);
+        assert_eq!(b.and(x, !x), Lit::FALSE);
+        assert_eq!(b.xor(x, x), Lit::FALSE);
+        assert_eq!(b.xor(x, !x), Lit::TRUE);
+        assert_eq!(b.xor(x, Lit::TRUE), !x);
+        let p = b.and(x, y);
+        assert_eq!(b.and(y, x), p);
+        let q = b.xor(!x, y);
+        assert_eq!(b.xor(y, x), !q);
+        let before = b.len();
+        let _ = b.or(x, y);
+        let _ = b.or(y, x);
+        assert_eq!(b.len(), before + 1);
+    }
+
+    #[test]
+    fn dead_gates_removed_and_nots_materialized() {
+        let mut b = Builder::new();
+        let x = b.input();
+        let y = b.input();
+        let _dead = b.and(x, y);
+        let o = b.or(x, y);
+        let c = b.finish(
+            "t",
+            vec![
+                ("x".into(), Party::Garbler, ValueType::Bool, vec![x]),
+                ("y".into(), Party::Evaluator, ValueType::Bool, vec![y]),
+            ],
+            vec![("out".into(), ValueType::Bool, vec![o])],
+        );
+        c.validate().unwrap();
+        let s = c.stats();
+        assert_eq!((s.and, s.not), (1, 3));
+        for (a, bb) in [(false, false), (false, true), (true, false), (true, true)] {
+            assert_eq!(
+                c.eval_plain(&[vec![a], vec![bb]]).unwrap(),
+                vec![vec![a | bb]]
+            );
+        }
+    }
+}

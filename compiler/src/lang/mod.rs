@@ -1,26 +1,247 @@
-//! The Yao DSL compiler (being written on its own branch; this placeholder
-//! keeps the public API the CLI calls so that the two land independently).
+//! The Yao DSL: source text to an optimized, validated [`Circuit`].
+//!
+//! Phases: [`lexer`] (nom) -> [`parser`] (syntax tree with spans) ->
+//! loading of `use`d files -> [`lower`] (type checking and lowering by
+//! symbolic evaluation into the [`crate::optimize::Builder`], which folds and
+//! hashes as it goes) -> dead-gate removal and scheduling. Every phase collects
+//! all its errors; the result is either a circuit or [`Diagnostics`].
+//!
+//! The language is described for users in `docs/language.md`.
+//!
+//! Output naming: a circuit `-> T` has one output `out`; `-> (A, B)` has
+//! outputs `out0`, `out1`, ...; `-> (max: u32, who: u8)` has outputs named
+//! `max` and `who`. Inputs keep their declared names, parties and types.
+
+mod ast;
+mod diagnostics;
+mod gadgets;
+mod lexer;
+mod lower;
+mod parser;
+mod types;
+
+pub use diagnostics::{Diagnostic, Diagnostics};
+pub use lower::{MAX_CALL_DEPTH, MAX_GATES, MAX_LOOP, MAX_STEPS};
+pub use types::{MAX_ARRAY_LEN, MAX_VALUE_BITS, MAX_WIDTH};
 
 use crate::ir::Circuit;
-use std::path::Path;
+use ast::Item;
+use diagnostics::{Error, SourceMap, Span};
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 
-/// All errors found in a source file.
-#[derive(Debug)]
-pub struct Diagnostics(String);
+/// Largest source file read.
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+/// Most files one compilation may load through `use`.
+pub const MAX_FILES: usize = 256;
 
-impl Diagnostics {
-    pub fn render(&self, _color: bool) -> String {
-        self.0.clone()
-    }
-}
-
-impl std::fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Compiles a `.yao` file. Not available yet: always an error that says so.
+/// Compiles a `.yao` file (resolving `use "other.yao"` relative to it) to an
+/// optimized, validated circuit.
 pub fn compile_file(path: &Path) -> Result<Circuit, Diagnostics> {
-    Err(Diagnostics(format!("{}: the DSL compiler is not available in this build", path.display())))
+    let name = path.display().to_string();
+    let text = read_source(path).map_err(|m| Diagnostics::without_source(&name, m))?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let canon = std::fs::canonicalize(path).ok();
+    on_big_stack(move || compile(&name, text, dir, canon))
+}
+
+/// Compiles source text named `name` (used in diagnostics). `use` paths are
+/// resolved relative to the directory part of `name` (the current directory
+/// if it has none).
+pub fn compile_str(name: &str, source: &str) -> Result<Circuit, Diagnostics> {
+    let dir = Path::new(name).parent().map(Path::to_path_buf);
+    compile_str_in(name, source, dir.as_deref())
+}
+
+/// Like [`compile_str`], resolving `use` paths relative to `base_dir`.
+pub fn compile_str_in(
+    name: &str,
+    source: &str,
+    base_dir: Option<&Path>,
+) -> Result<Circuit, Diagnostics> {
+    let dir = base_dir.map(Path::to_path_buf).unwrap_or_default();
+    let (name, source) = (name.to_string(), source.to_string());
+    on_big_stack(move || compile(&name, source, dir, None))
+}
+
+/// Runs the compiler on a thread with a generous stack: nesting is bounded
+/// ([`parser::MAX_NESTING`]), but a deep expression still recurses through
+/// several frames per level. A panic (a compiler bug) becomes a diagnostic.
+fn on_big_stack(
+    f: impl FnOnce() -> Result<Circuit, Diagnostics> + Send + 'static,
+) -> Result<Circuit, Diagnostics> {
+    let handle = std::thread::Builder::new()
+        .name("yao-compile".into())
+        .stack_size(256 << 20)
+        .spawn(f);
+    match handle {
+        Ok(h) => h.join().unwrap_or_else(|_| {
+            Err(Diagnostics::without_source(
+                "<compiler>",
+                "internal compiler error (a bug: please report it with the source)".into(),
+            ))
+        }),
+        Err(e) => Err(Diagnostics::without_source(
+            "<compiler>",
+            format!("cannot start the compiler thread: {e}"),
+        )),
+    }
+}
+
+fn read_source(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot open `{shown}`: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!("`{shown}` is a directory, not a source file"));
+    }
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "`{shown}` is {} bytes; source files are limited to {MAX_SOURCE_BYTES}",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "`{shown}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn compile(
+    name: &str,
+    text: String,
+    dir: PathBuf,
+    canon: Option<PathBuf>,
+) -> Result<Circuit, Diagnostics> {
+    let mut sources = SourceMap::default();
+    let mut errors = Vec::new();
+    let mut files: Vec<Vec<Item>> = Vec::new();
+    let mut seen: HashMap<PathBuf, u32> = HashMap::new();
+    let root = sources.add(name.to_string(), text);
+    if let Some(c) = canon {
+        seen.insert(c, root);
+    }
+    let mut queue = VecDeque::from([(root, dir)]);
+    while let Some((file, dir)) = queue.pop_front() {
+        let (tokens, lex_errors) = lexer::lex(file, sources.text(file));
+        errors.extend(lex_errors);
+        let (items, parse_errors) = parser::parse(&tokens);
+        errors.extend(parse_errors);
+        for item in &items {
+            let Item::Use { path, span } = item else {
+                continue;
+            };
+            let full = dir.join(path);
+            let canon = match std::fs::canonicalize(&full) {
+                Ok(c) => c,
+                Err(e) => {
+                    errors.push(
+                        Error::new(*span, format!("cannot find `{path}`: {e}"))
+                            .label(format!("looked for `{}`", full.display()))
+                            .hint("`use` paths are relative to the file that contains the `use`"),
+                    );
+                    continue;
+                }
+            };
+            if seen.contains_key(&canon) {
+                continue;
+            }
+            if seen.len() >= MAX_FILES {
+                errors.push(Error::new(
+                    *span,
+                    format!("more than {MAX_FILES} files are used"),
+                ));
+                continue;
+            }
+            match read_source(&full) {
+                Ok(text) => {
+                    let id = sources.add(full.display().to_string(), text);
+                    seen.insert(canon, id);
+                    let sub = full.parent().map(Path::to_path_buf).unwrap_or_default();
+                    queue.push_back((id, sub));
+                }
+                Err(m) => errors.push(Error::new(*span, m)),
+            }
+        }
+        files.push(items);
+    }
+    if !errors.is_empty() {
+        return Err(Diagnostics::new(sources, errors));
+    }
+
+    // The items the circuit sees, and the circuit itself (from the root file).
+    let mut scope = lower::Scope {
+        fns: Vec::new(),
+        consts: Vec::new(),
+    };
+    let mut defined: HashMap<&str, Span> = HashMap::new();
+    let mut circuits = Vec::new();
+    for (i, items) in files.iter().enumerate() {
+        for item in items {
+            let name = match item {
+                Item::Fn(f) => {
+                    scope.fns.push(f);
+                    &f.name
+                }
+                Item::Const { name, ty, value } => {
+                    scope.consts.push((name, ty, value));
+                    name
+                }
+                Item::Circuit(c) => {
+                    if i == 0 {
+                        circuits.push(c);
+                    }
+                    continue;
+                }
+                Item::Use { .. } => continue,
+            };
+            if let Some(first) = defined.get(name.name.as_str()) {
+                let (l, c) = sources.line_col(first.file, first.lo);
+                errors.push(
+                    Error::new(
+                        name.span,
+                        format!("`{}` is defined more than once", name.name),
+                    )
+                    .label("second definition")
+                    .hint(format!(
+                        "first defined at {}:{l}:{c}; rename one of them",
+                        sources.name(first.file)
+                    )),
+                );
+            } else {
+                defined.insert(name.name.as_str(), name.span);
+            }
+        }
+    }
+    let circuit = match circuits.as_slice() {
+        [] => {
+            errors.push(
+                Error::new(Span::new(root, 0, 0), format!("`{name}` defines no circuit"))
+                    .hint("a program defines one circuit, e.g. `circuit add(garbler a: u8, evaluator b: u8) -> u8 { a + b }`"),
+            );
+            return Err(Diagnostics::new(sources, errors));
+        }
+        [c] => *c,
+        [c, rest @ ..] => {
+            for r in rest {
+                errors.push(
+                    Error::new(r.name.span, "a file may define only one circuit").hint(format!(
+                        "the circuit of this file is `{}`; move the others to files of their own",
+                        c.name.name
+                    )),
+                );
+            }
+            *c
+        }
+    };
+    match lower::lower(scope, circuit) {
+        Ok(c) if errors.is_empty() => Ok(c),
+        Ok(_) => Err(Diagnostics::new(sources, errors)),
+        Err(mut e) => {
+            errors.append(&mut e);
+            Err(Diagnostics::new(sources, errors))
+        }
+    }
 }

@@ -1,0 +1,833 @@
+//! Tokens to syntax tree: recursive descent with precedence climbing.
+//!
+//! Tokens come from the `nom` lexer; the grammar level is written by hand
+//! because good diagnostics need it: each failure says what was expected and
+//! what was found, and the parser resynchronizes (at the next `;`, `}` or
+//! item keyword) so one run reports every syntax error of the file.
+
+use super::ast::*;
+use super::diagnostics::{Error, Span};
+use super::lexer::{Tok, Token};
+use crate::ir::Party;
+
+/// Deepest nesting of expressions, blocks and types accepted: bounds the
+/// parser's and the compiler's recursion.
+pub const MAX_NESTING: usize = 200;
+
+const KEYWORDS: &[&str] = &[
+    "circuit",
+    "fn",
+    "let",
+    "mut",
+    "const",
+    "use",
+    "if",
+    "else",
+    "for",
+    "in",
+    "as",
+    "true",
+    "false",
+    "garbler",
+    "evaluator",
+];
+
+/// An error has been pushed; the caller resynchronizes.
+struct Fail;
+type R<T> = Result<T, Fail>;
+
+struct Parser<'a> {
+    toks: &'a [Token],
+    pos: usize,
+    errors: Vec<Error>,
+    depth: usize,
+    /// The last statement parsed was an expression not ended by `;`.
+    open_expr: bool,
+}
+
+/// Parses one file. Returns the items it could parse and every syntax error.
+pub fn parse(tokens: &[Token]) -> (Vec<Item>, Vec<Error>) {
+    let mut p = Parser {
+        toks: tokens,
+        pos: 0,
+        errors: Vec::new(),
+        depth: 0,
+        open_expr: false,
+    };
+    let mut items = Vec::new();
+    while !p.at_eof() {
+        match p.item() {
+            Ok(item) => items.push(item),
+            Err(Fail) => p.sync_item(),
+        }
+    }
+    (items, p.errors)
+}
+
+fn binop(tok: &Tok) -> Option<(BinOp, u8)> {
+    let Tok::Punct(p) = tok else { return None };
+    use BinOp::*;
+    Some(match *p {
+        "||" => (LogicOr, 1),
+        "&&" => (LogicAnd, 2),
+        "==" => (Eq, 3),
+        "!=" => (Ne, 3),
+        "<" => (Lt, 3),
+        "<=" => (Le, 3),
+        ">" => (Gt, 3),
+        ">=" => (Ge, 3),
+        "|" => (Or, 4),
+        "^" => (Xor, 5),
+        "&" => (And, 6),
+        "<<" => (Shl, 7),
+        ">>" => (Shr, 7),
+        "+" => (Add, 8),
+        "-" => (Sub, 8),
+        "++" => (Concat, 8),
+        "*" => (Mul, 9),
+        "/" => (Div, 9),
+        "%" => (Rem, 9),
+        _ => return None,
+    })
+}
+
+fn assign_op(tok: &Tok) -> Option<Option<BinOp>> {
+    let Tok::Punct(p) = tok else { return None };
+    use BinOp::*;
+    Some(match *p {
+        "=" => None,
+        "+=" => Some(Add),
+        "-=" => Some(Sub),
+        "*=" => Some(Mul),
+        "/=" => Some(Div),
+        "%=" => Some(Rem),
+        "^=" => Some(Xor),
+        "&=" => Some(And),
+        "|=" => Some(Or),
+        "<<=" => Some(Shl),
+        ">>=" => Some(Shr),
+        _ => return None,
+    })
+}
+
+impl<'a> Parser<'a> {
+    fn tok(&self) -> &'a Tok {
+        &self.toks[self.pos.min(self.toks.len() - 1)].tok
+    }
+
+    fn span(&self) -> Span {
+        self.toks[self.pos.min(self.toks.len() - 1)].span
+    }
+
+    fn prev_span(&self) -> Span {
+        self.toks[self.pos.saturating_sub(1).min(self.toks.len() - 1)].span
+    }
+
+    fn at_eof(&self) -> bool {
+        matches!(self.tok(), Tok::Eof)
+    }
+
+    fn bump(&mut self) -> Span {
+        let s = self.span();
+        if !self.at_eof() {
+            self.pos += 1;
+        }
+        s
+    }
+
+    fn is(&self, p: &str) -> bool {
+        matches!(self.tok(), Tok::Punct(q) if *q == p)
+    }
+
+    fn is_kw(&self, k: &str) -> bool {
+        matches!(self.tok(), Tok::Ident(s) if s == k)
+    }
+
+    fn eat(&mut self, p: &str) -> bool {
+        let yes = self.is(p);
+        if yes {
+            self.bump();
+        }
+        yes
+    }
+
+    fn eat_kw(&mut self, k: &str) -> bool {
+        let yes = self.is_kw(k);
+        if yes {
+            self.bump();
+        }
+        yes
+    }
+
+    fn error<T>(&mut self, e: Error) -> R<T> {
+        self.errors.push(e);
+        Err(Fail)
+    }
+
+    fn unexpected<T>(&mut self, expected: &str) -> R<T> {
+        let found = self.tok().describe();
+        let e = Error::new(self.span(), format!("expected {expected}, found {found}"))
+            .label(format!("expected {expected}"));
+        self.error(e)
+    }
+
+    fn expect(&mut self, p: &str) -> R<Span> {
+        if self.is(p) {
+            return Ok(self.bump());
+        }
+        if p == ";" && self.pos > 0 {
+            // Point after the statement that lacks it, as a reader would.
+            let prev = self.prev_span();
+            let found = self.tok().describe();
+            let e = Error::new(prev, format!("expected `;`, found {found}"))
+                .label("expected `;` after this");
+            return self.error(e);
+        }
+        self.unexpected(&format!("`{p}`"))
+    }
+
+    fn ident(&mut self, what: &str) -> R<Ident> {
+        match self.tok() {
+            Tok::Ident(s) if KEYWORDS.contains(&s.as_str()) => {
+                let e = Error::new(self.span(), format!("expected {what}, found keyword `{s}`"))
+                    .hint(format!("`{s}` is reserved; choose another name"));
+                self.error(e)
+            }
+            Tok::Ident(s) => {
+                let name = s.clone();
+                let span = self.bump();
+                Ok(Ident { name, span })
+            }
+            _ => self.unexpected(what),
+        }
+    }
+
+    fn enter(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            let e = Error::new(
+                self.span(),
+                format!("nesting deeper than {MAX_NESTING} levels"),
+            )
+            .hint("split the expression with `let` bindings or helper functions");
+            return self.error(e);
+        }
+        Ok(())
+    }
+
+    /// Skips to the start of the next item.
+    fn sync_item(&mut self) {
+        let mut depth = 0usize;
+        loop {
+            match self.tok() {
+                Tok::Eof => return,
+                Tok::Punct("{") => depth += 1,
+                Tok::Punct("}") => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        self.bump();
+                        return;
+                    }
+                }
+                Tok::Ident(k)
+                    if depth == 0
+                        && matches!(k.as_str(), "fn" | "circuit" | "const" | "use")
+                        && self.pos > 0 =>
+                {
+                    return
+                }
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    /// Skips past the current statement: to just after `;` or just before
+    /// the `}` closing the block.
+    fn sync_stmt(&mut self) {
+        let mut depth = 0usize;
+        loop {
+            match self.tok() {
+                Tok::Eof => return,
+                Tok::Punct("{" | "(" | "[") => depth += 1,
+                Tok::Punct("}" | ")" | "]") => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                    if depth == 0 && self.is("}") {
+                        self.bump();
+                        return;
+                    }
+                }
+                Tok::Punct(";") if depth == 0 => {
+                    self.bump();
+                    return;
+                }
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    fn item(&mut self) -> R<Item> {
+        let start = self.span();
+        if self.eat_kw("use") {
+            let Tok::Str(path) = self.tok() else {
+                return self.unexpected("a file name in quotes, like `use \"lib.yao\";`");
+            };
+            let path = path.clone();
+            let span = start.to(self.bump());
+            self.expect(";")?;
+            return Ok(Item::Use { path, span });
+        }
+        if self.eat_kw("const") {
+            let name = self.ident("a constant name")?;
+            let ty = if self.eat(":") {
+                Some(self.ty()?)
+            } else {
+                None
+            };
+            self.expect("=")?;
+            let value = self.expr()?;
+            self.expect(";")?;
+            return Ok(Item::Const { name, ty, value });
+        }
+        if self.eat_kw("fn") {
+            let name = self.ident("a function name")?;
+            self.expect("(")?;
+            let mut params = Vec::new();
+            while !self.is(")") {
+                let is_const = self.eat_kw("const");
+                let pname = self.ident("a parameter name")?;
+                self.expect(":")?;
+                let ty = self.ty()?;
+                params.push(Param {
+                    name: pname,
+                    ty,
+                    is_const,
+                });
+                if !self.eat(",") && !self.is(")") {
+                    return self.unexpected("`,` or `)`");
+                }
+            }
+            self.bump();
+            let ret = if self.eat("->") {
+                Some(self.ty()?)
+            } else {
+                None
+            };
+            let body = self.block()?;
+            return Ok(Item::Fn(FnDef {
+                name,
+                params,
+                ret,
+                body,
+            }));
+        }
+        if self.eat_kw("circuit") {
+            let name = self.ident("a circuit name")?;
+            self.expect("(")?;
+            let mut params = Vec::new();
+            while !self.is(")") {
+                let party = if self.eat_kw("garbler") {
+                    Party::Garbler
+                } else if self.eat_kw("evaluator") {
+                    Party::Evaluator
+                } else {
+                    let found = self.tok().describe();
+                    let e = Error::new(
+                        self.span(),
+                        format!("expected `garbler` or `evaluator`, found {found}"),
+                    )
+                    .label("whose input is this?")
+                    .hint("every circuit input names the party that supplies it: `garbler x: u32`");
+                    return self.error(e);
+                };
+                let pname = self.ident("an input name")?;
+                self.expect(":")?;
+                let ty = self.ty()?;
+                params.push(CircuitParam {
+                    party,
+                    name: pname,
+                    ty,
+                });
+                if !self.eat(",") && !self.is(")") {
+                    return self.unexpected("`,` or `)`");
+                }
+            }
+            self.bump();
+            let ret = if self.eat("->") {
+                Some(self.returns()?)
+            } else {
+                None
+            };
+            let body = self.block()?;
+            return Ok(Item::Circuit(CircuitDef {
+                name,
+                params,
+                ret,
+                body,
+            }));
+        }
+        let found = self.tok().describe();
+        let e = Error::new(
+            self.span(),
+            format!("expected `circuit`, `fn`, `const` or `use`, found {found}"),
+        );
+        self.bump();
+        self.error(e)
+    }
+
+    /// `-> T` or `-> (name: T, ...)`.
+    fn returns(&mut self) -> R<Returns> {
+        let named = self.is("(")
+            && matches!(
+                self.toks.get(self.pos + 1),
+                Some(Token {
+                    tok: Tok::Ident(_),
+                    ..
+                })
+            )
+            && matches!(
+                self.toks.get(self.pos + 2),
+                Some(Token {
+                    tok: Tok::Punct(":"),
+                    ..
+                })
+            );
+        if !named {
+            return Ok(Returns::Type(self.ty()?));
+        }
+        self.bump();
+        let mut fields = Vec::new();
+        while !self.is(")") {
+            let name = self.ident("an output name")?;
+            self.expect(":")?;
+            fields.push((name, self.ty()?));
+            if !self.eat(",") && !self.is(")") {
+                return self.unexpected("`,` or `)`");
+            }
+        }
+        self.bump();
+        Ok(Returns::Named(fields))
+    }
+
+    fn ty(&mut self) -> R<TypeExpr> {
+        self.enter()?;
+        let r = self.ty_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn ty_inner(&mut self) -> R<TypeExpr> {
+        let start = self.span();
+        match self.tok() {
+            Tok::Ident(s) if s == "bool" => Ok(TypeExpr::Bool(self.bump())),
+            Tok::Ident(s) => {
+                let mut chars = s.chars();
+                let first = chars.next();
+                let digits = chars.as_str();
+                if matches!(first, Some('u' | 'i'))
+                    && !digits.is_empty()
+                    && digits.chars().all(|c| c.is_ascii_digit())
+                {
+                    let width = digits.parse::<u64>().unwrap_or(u64::MAX);
+                    let signed = first == Some('i');
+                    return Ok(TypeExpr::Int {
+                        signed,
+                        width,
+                        span: self.bump(),
+                    });
+                }
+                let name = s.clone();
+                Ok(TypeExpr::Unknown(Ident {
+                    name,
+                    span: self.bump(),
+                }))
+            }
+            Tok::Punct("[") => {
+                self.bump();
+                let elem = self.ty()?;
+                self.expect(";")?;
+                let len = self.expr()?;
+                let end = self.expect("]")?;
+                Ok(TypeExpr::Array(
+                    Box::new(elem),
+                    Box::new(len),
+                    start.to(end),
+                ))
+            }
+            Tok::Punct("(") => {
+                self.bump();
+                let mut fields = Vec::new();
+                while !self.is(")") {
+                    fields.push(self.ty()?);
+                    if !self.eat(",") && !self.is(")") {
+                        return self.unexpected("`,` or `)`");
+                    }
+                }
+                let end = self.bump();
+                Ok(TypeExpr::Tuple(fields, start.to(end)))
+            }
+            _ => self.unexpected("a type (`bool`, `u32`, `i8`, `[T; N]`, `(A, B)`)"),
+        }
+    }
+
+    fn block(&mut self) -> R<Block> {
+        self.enter()?;
+        let r = self.block_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn block_inner(&mut self) -> R<Block> {
+        let open = self.expect("{")?;
+        let mut stmts = Vec::new();
+        let mut tail = None;
+        loop {
+            if self.is("}") {
+                break;
+            }
+            if self.at_eof() {
+                let e = Error::new(open, "unclosed `{`")
+                    .label("this block is never closed")
+                    .hint("add the missing `}`");
+                return self.error(e);
+            }
+            self.open_expr = false;
+            match self.stmt() {
+                Ok(Some(s)) => stmts.push(s),
+                Ok(None) => {}
+                Err(Fail) => {
+                    self.sync_stmt();
+                    continue;
+                }
+            }
+            if let Some(Stmt::Expr(_)) = stmts.last() {
+                if self.open_expr && self.is("}") {
+                    // A tail expression without `;` is the block's value;
+                    // block-like statements only end up here if they were last.
+                    if let Some(Stmt::Expr(e)) = stmts.pop() {
+                        tail = Some(Box::new(e));
+                    }
+                }
+            }
+        }
+        let close = self.bump();
+        Ok(Block {
+            stmts,
+            tail,
+            span: open.to(close),
+        })
+    }
+
+    /// One statement; `Ok(None)` for an empty `;`. A trailing expression is
+    /// returned as `Stmt::Expr` with no `;` consumed; `block` makes it the tail.
+    fn stmt(&mut self) -> R<Option<Stmt>> {
+        if self.eat(";") {
+            return Ok(None);
+        }
+        if self.eat_kw("let") {
+            let pat = self.pattern()?;
+            let ty = if self.eat(":") {
+                Some(self.ty()?)
+            } else {
+                None
+            };
+            self.expect("=")?;
+            let init = self.expr()?;
+            self.expect(";")?;
+            return Ok(Some(Stmt::Let { pat, ty, init }));
+        }
+        if self.eat_kw("for") {
+            let var = self.ident("a loop variable")?;
+            if !self.eat_kw("in") {
+                return self.unexpected("`in`");
+            }
+            let lo = self.expr()?;
+            if !self.eat("..") {
+                return self.unexpected("`..` (loops run over ranges `a..b`)");
+            }
+            let hi = self.expr()?;
+            let body = self.block()?;
+            return Ok(Some(Stmt::For { var, lo, hi, body }));
+        }
+        let e = self.expr()?;
+        if let Some(op) = assign_op(self.tok()) {
+            self.bump();
+            let value = self.expr()?;
+            self.expect(";")?;
+            return Ok(Some(Stmt::Assign {
+                place: e,
+                op,
+                value,
+            }));
+        }
+        if self.eat(";") {
+            return Ok(Some(Stmt::Expr(e)));
+        }
+        if self.is("}") || e.kind.is_block_like() {
+            self.open_expr = true;
+            return Ok(Some(Stmt::Expr(e)));
+        }
+        self.expect(";").map(|_| None)
+    }
+
+    fn pattern(&mut self) -> R<Pattern> {
+        let start = self.span();
+        if self.eat("(") {
+            let mut pats = Vec::new();
+            while !self.is(")") {
+                pats.push(self.pattern()?);
+                if !self.eat(",") && !self.is(")") {
+                    return self.unexpected("`,` or `)`");
+                }
+            }
+            let end = self.bump();
+            return Ok(Pattern::Tuple(pats, start.to(end)));
+        }
+        if self.is_kw("_") {
+            self.bump();
+            return Ok(Pattern::Wild);
+        }
+        let mutable = self.eat_kw("mut");
+        let name = self.ident("a variable name")?;
+        Ok(Pattern::Bind { name, mutable })
+    }
+
+    pub fn expr(&mut self) -> R<Expr> {
+        self.enter()?;
+        let r = self.binary(0);
+        self.depth -= 1;
+        r
+    }
+
+    fn binary(&mut self, min: u8) -> R<Expr> {
+        let mut lhs = self.cast()?;
+        let mut compared = false;
+        while let Some((op, prec)) = binop(self.tok()) {
+            if prec < min {
+                break;
+            }
+            let op_span = self.bump();
+            if prec == 3 {
+                if compared {
+                    let e = Error::new(op_span, "comparison operators cannot be chained")
+                        .hint("use parentheses, e.g. `(a < b) == c`, or `a < b && b < c`");
+                    return self.error(e);
+                }
+                compared = true;
+            }
+            let rhs = self.binary(prec + 1)?;
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
+        }
+        Ok(lhs)
+    }
+
+    fn cast(&mut self) -> R<Expr> {
+        let mut e = self.unary()?;
+        while self.eat_kw("as") {
+            let ty = self.ty()?;
+            let span = e.span.to(ty.span());
+            e = Expr {
+                kind: ExprKind::Cast(Box::new(e), ty),
+                span,
+            };
+        }
+        Ok(e)
+    }
+
+    fn unary(&mut self) -> R<Expr> {
+        let start = self.span();
+        let op = if self.is("!") {
+            UnOp::Not
+        } else if self.is("-") {
+            UnOp::Neg
+        } else {
+            return self.postfix();
+        };
+        self.bump();
+        self.enter()?;
+        let inner = self.unary();
+        self.depth -= 1;
+        let inner = inner?;
+        let span = start.to(inner.span);
+        Ok(Expr {
+            kind: ExprKind::Unary(op, Box::new(inner)),
+            span,
+        })
+    }
+
+    fn postfix(&mut self) -> R<Expr> {
+        let mut e = self.primary()?;
+        loop {
+            if self.eat("[") {
+                let lo = if self.is("..") {
+                    None
+                } else {
+                    Some(Box::new(self.expr()?))
+                };
+                if self.eat("..") {
+                    let hi = if self.is("]") {
+                        None
+                    } else {
+                        Some(Box::new(self.expr()?))
+                    };
+                    let end = self.expect("]")?;
+                    let span = e.span.to(end);
+                    e = Expr {
+                        kind: ExprKind::Slice(Box::new(e), lo, hi),
+                        span,
+                    };
+                } else {
+                    let end = self.expect("]")?;
+                    let span = e.span.to(end);
+                    let Some(idx) = lo else {
+                        return self.unexpected("an index");
+                    };
+                    e = Expr {
+                        kind: ExprKind::Index(Box::new(e), idx),
+                        span,
+                    };
+                }
+            } else if self.eat(".") {
+                let fspan = self.span();
+                let Tok::Int(n) = self.tok() else {
+                    return self.unexpected("a tuple field number like `.0`");
+                };
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                self.bump();
+                let span = e.span.to(fspan);
+                e = Expr {
+                    kind: ExprKind::Field(Box::new(e), n, fspan),
+                    span,
+                };
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn primary(&mut self) -> R<Expr> {
+        let start = self.span();
+        let mk = |kind, span| Expr { kind, span };
+        match self.tok() {
+            Tok::Int(n) => {
+                let n = n.clone();
+                Ok(mk(ExprKind::Int(n), self.bump()))
+            }
+            Tok::Ident(k) if k == "true" || k == "false" => {
+                let b = k == "true";
+                Ok(mk(ExprKind::Bool(b), self.bump()))
+            }
+            Tok::Ident(k) if k == "if" => self.if_expr(),
+            Tok::Ident(k) if KEYWORDS.contains(&k.as_str()) => self.unexpected("an expression"),
+            Tok::Ident(_) => {
+                let name = self.ident("a name")?;
+                if !self.eat("(") {
+                    let span = name.span;
+                    return Ok(mk(ExprKind::Var(name), span));
+                }
+                let mut args = Vec::new();
+                while !self.is(")") {
+                    args.push(self.expr()?);
+                    if !self.eat(",") && !self.is(")") {
+                        return self.unexpected("`,` or `)`");
+                    }
+                }
+                let end = self.bump();
+                Ok(mk(ExprKind::Call(name, args), start.to(end)))
+            }
+            Tok::Punct("(") => {
+                self.bump();
+                let mut elems = Vec::new();
+                let mut trailing_comma = false;
+                while !self.is(")") {
+                    elems.push(self.expr()?);
+                    trailing_comma = self.eat(",");
+                    if !trailing_comma && !self.is(")") {
+                        return self.unexpected("`,` or `)`");
+                    }
+                }
+                let end = self.bump();
+                if elems.len() == 1 && !trailing_comma {
+                    let mut e = elems.pop().expect("one element");
+                    e.span = start.to(end);
+                    return Ok(e);
+                }
+                Ok(mk(ExprKind::Tuple(elems), start.to(end)))
+            }
+            Tok::Punct("[") => {
+                self.bump();
+                if self.is("]") {
+                    let end = self.bump();
+                    return Ok(mk(ExprKind::Array(Vec::new()), start.to(end)));
+                }
+                let first = self.expr()?;
+                if self.eat(";") {
+                    let count = self.expr()?;
+                    let end = self.expect("]")?;
+                    return Ok(mk(
+                        ExprKind::Repeat(Box::new(first), Box::new(count)),
+                        start.to(end),
+                    ));
+                }
+                let mut elems = vec![first];
+                while self.eat(",") {
+                    if self.is("]") {
+                        break;
+                    }
+                    elems.push(self.expr()?);
+                }
+                let end = self.expect("]")?;
+                Ok(mk(ExprKind::Array(elems), start.to(end)))
+            }
+            Tok::Punct("{") => {
+                let b = self.block()?;
+                let span = b.span;
+                Ok(mk(ExprKind::Block(b), span))
+            }
+            Tok::Str(_) => {
+                let e = Error::new(self.span(), "unexpected string literal")
+                    .hint("strings only appear in `use \"file.yao\";`");
+                self.error(e)
+            }
+            _ => self.unexpected("an expression"),
+        }
+    }
+
+    fn if_expr(&mut self) -> R<Expr> {
+        let start = self.bump();
+        let cond = self.expr()?;
+        let then = self.block()?;
+        let mut end = then.span;
+        let els = if self.eat_kw("else") {
+            let e = if self.is_kw("if") {
+                self.enter()?;
+                let r = self.if_expr();
+                self.depth -= 1;
+                r?
+            } else {
+                let b = self.block()?;
+                let span = b.span;
+                Expr {
+                    kind: ExprKind::Block(b),
+                    span,
+                }
+            };
+            end = e.span;
+            Some(Box::new(e))
+        } else {
+            None
+        };
+        Ok(Expr {
+            kind: ExprKind::If(Box::new(cond), then, els),
+            span: start.to(end),
+        })
+    }
+}
