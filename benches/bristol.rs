@@ -12,12 +12,17 @@ use yao::compiler::bristol::{self, Options};
 fn shared_circuits() -> Option<PathBuf> {
     let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/circuits")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/circuits"))
+        });
     if dir.join("bristol").is_dir() {
         return Some(dir);
     }
     if std::env::var("YAO_REQUIRE_SHARED").is_ok_and(|v| v == "1") {
-        panic!("shared circuits not found at {} and YAO_REQUIRE_SHARED=1", dir.display());
+        panic!(
+            "shared circuits not found at {} and YAO_REQUIRE_SHARED=1",
+            dir.display()
+        );
     }
     println!("skipping: shared circuits not found at {}", dir.display());
     None
@@ -25,7 +30,8 @@ fn shared_circuits() -> Option<PathBuf> {
 
 fn main() {
     let Some(dir) = shared_circuits() else { return };
-    let text = std::fs::read_to_string(dir.join("bristol/sha256.txt")).expect("sha256.txt is readable");
+    let text =
+        std::fs::read_to_string(dir.join("bristol/sha256.txt")).expect("sha256.txt is readable");
     let options = Options::default();
     let circuit = bristol::parse("sha256", &text, &options).expect("sha256.txt imports");
 
@@ -43,16 +49,24 @@ fn main() {
         .inputs
         .iter()
         .enumerate()
-        .map(|(k, i)| (0..i.wires.len()).map(|j| (j * 7 + k * 3) % 5 < 2).collect())
+        .map(|(k, i)| {
+            (0..i.wires.len())
+                .map(|j| (j * 7 + k * 3) % 5 < 2)
+                .collect()
+        })
         .collect();
     let mut group = c.benchmark_group("bristol/eval_plain");
     group.throughput(Throughput::Elements(circuit.gates.len() as u64));
-    group.bench_function("sha256.txt", |b| b.iter(|| circuit.eval_plain(black_box(&inputs)).unwrap()));
+    group.bench_function("sha256.txt", |b| {
+        b.iter(|| circuit.eval_plain(black_box(&inputs)).unwrap())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("bristol/export");
     group.throughput(Throughput::Elements(circuit.gates.len() as u64));
-    group.bench_function("sha256.txt", |b| b.iter(|| bristol::export(black_box(&circuit))));
+    group.bench_function("sha256.txt", |b| {
+        b.iter(|| bristol::export(black_box(&circuit)))
+    });
     group.finish();
 
     c.final_summary();

@@ -34,7 +34,9 @@ fn e2e(c: &mut Criterion) {
     let g_in = vec![vec![true; 128]];
     let e_in = vec![vec![false; 128]];
     let mut group = c.benchmark_group("e2e_aes128");
-    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements(circuit.stats().and));
     group.bench_function("execution_in_session", |b| {
         b.iter_custom(|iters| {

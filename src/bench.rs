@@ -64,7 +64,11 @@ fn plain(v: &Value) -> String {
 
 /// Runs the benchmarks and prints the figures.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    let mut f = Figures { json: args.json, only: args.only.clone(), map: Map::new() };
+    let mut f = Figures {
+        json: args.json,
+        only: args.only.clone(),
+        map: Map::new(),
+    };
     let secs = args.seconds;
     let (aes, sha, source) = bench_circuits()?;
     f.put("circuits", source);
@@ -76,13 +80,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         if f.wants(&key) {
             let rate = garbling::garble_rate(c, secs);
             f.put(&key, rate.round());
-            f.put(&format!("garble.{name}.of_ceiling"), rate * AES_PER_GARBLED_AND / ceiling);
+            f.put(
+                &format!("garble.{name}.of_ceiling"),
+                rate * AES_PER_GARBLED_AND / ceiling,
+            );
         }
         let key = format!("eval.{name}.and_per_s");
         if f.wants(&key) {
             let rate = garbling::eval_rate(c, secs);
             f.put(&key, rate.round());
-            f.put(&format!("eval.{name}.of_ceiling"), rate * AES_PER_EVALUATED_AND / ceiling);
+            f.put(
+                &format!("eval.{name}.of_ceiling"),
+                rate * AES_PER_EVALUATED_AND / ceiling,
+            );
         }
     }
     if f.wants("ot.") {
@@ -116,11 +126,19 @@ fn bench_circuits() -> Result<(Circuit, Circuit, String)> {
         let path = dir.join(rel);
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {} (set YAO_SHARED_CIRCUITS)", path.display()))?;
-        Ok(yao_compiler::bristol::parse(rel, &text, &Default::default())?)
+        Ok(yao_compiler::bristol::parse(
+            rel,
+            &text,
+            &Default::default(),
+        )?)
     };
     let aes = load("bristol/aes_128.txt")?;
     let sha = load("bristol/sha256.txt")?;
-    Ok((aes, sha, format!("{}/bristol/{{aes_128,sha256}}.txt", dir.display())))
+    Ok((
+        aes,
+        sha,
+        format!("{}/bristol/{{aes_128,sha256}}.txt", dir.display()),
+    ))
 }
 
 /// The party binaries live next to the running `yao`.
@@ -128,7 +146,10 @@ fn sibling(name: &str) -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let path = exe.with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !path.exists() {
-        bail!("cannot find the `{name}` binary next to {} (build the whole package)", exe.display());
+        bail!(
+            "cannot find the `{name}` binary next to {} (build the whole package)",
+            exe.display()
+        );
     }
     Ok(path)
 }
@@ -143,11 +164,13 @@ fn e2e(path: &Path, aes: &Circuit, secs: f64, f: &mut Figures) -> Result<()> {
     // Size the stream to last about `secs` at 20M AND/s, at least 50 runs.
     let repeat = ((secs * 20e6 / ands as f64) as u64).max(50);
     let report = two_processes(path, repeat)?;
-    let json: Value = serde_json::from_str(&report).context("the evaluator's report is not JSON")?;
+    let json: Value =
+        serde_json::from_str(&report).context("the evaluator's report is not JSON")?;
     let and_gates = json["and_gates"].as_f64().unwrap_or(0.0);
     let ms = json["ms"]["total"].as_f64().unwrap_or(f64::NAN);
     f.put("e2e.aes128.and_per_s", (and_gates / ms * 1e3).round());
-    let bytes = json["bytes_received"].as_f64().unwrap_or(0.0) + json["bytes_sent"].as_f64().unwrap_or(0.0);
+    let bytes =
+        json["bytes_received"].as_f64().unwrap_or(0.0) + json["bytes_sent"].as_f64().unwrap_or(0.0);
     f.put("e2e.aes128.bytes_per_and", bytes / and_gates);
 
     let mut times = Vec::new();
@@ -167,7 +190,14 @@ fn two_processes(path: &Path, repeat: u64) -> Result<String> {
     let repeat = repeat.to_string();
     let mut garbler = Command::new(sibling("garbler")?)
         .arg(path)
-        .args(["--listen", "127.0.0.1:0", "--repeat", &repeat, "--garbler", KEY])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--repeat",
+            &repeat,
+            "--garbler",
+            KEY,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -183,12 +213,23 @@ fn two_processes(path: &Path, repeat: u64) -> Result<String> {
     };
     let evaluator = Command::new(sibling("evaluator")?)
         .arg(path)
-        .args(["--connect", addr, "--repeat", &repeat, "--json", "--evaluator", PLAINTEXT])
+        .args([
+            "--connect",
+            addr,
+            "--repeat",
+            &repeat,
+            "--json",
+            "--evaluator",
+            PLAINTEXT,
+        ])
         .output()
         .context("cannot start the evaluator")?;
     let status = garbler.wait()?;
     if !evaluator.status.success() || !status.success() {
-        bail!("the benchmark run failed: {}", String::from_utf8_lossy(&evaluator.stderr));
+        bail!(
+            "the benchmark run failed: {}",
+            String::from_utf8_lossy(&evaluator.stderr)
+        );
     }
     Ok(String::from_utf8_lossy(&evaluator.stdout).into_owned())
 }

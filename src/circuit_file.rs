@@ -48,7 +48,11 @@ pub enum PartyArg {
 impl CircuitArgs {
     /// Compiles or imports the circuit, with errors that name the file.
     pub fn load(&self) -> Result<Circuit> {
-        load(&self.circuit, &self.bristol_options(), self.format.is_some() || self.parties.is_some())
+        load(
+            &self.circuit,
+            &self.bristol_options(),
+            self.format.is_some() || self.parties.is_some(),
+        )
     }
 
     fn bristol_options(&self) -> bristol::Options {
@@ -79,8 +83,8 @@ impl CircuitArgs {
 const MAX_FILE_BYTES: u64 = 1 << 30;
 
 fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<Circuit> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot open circuit `{}`", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot open circuit `{}`", path.display()))?;
     if meta.len() > MAX_FILE_BYTES {
         bail!(
             "circuit `{}` is {} bytes, more than the {} a circuit file may have",
@@ -91,15 +95,24 @@ fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<
     }
     if path.extension().is_some_and(|e| e == "yao") {
         if bristol_flags {
-            bail!("--format and --parties apply to Bristol files; `{}` is a Yao source", path.display());
+            bail!(
+                "--format and --parties apply to Bristol files; `{}` is a Yao source",
+                path.display()
+            );
         }
         return yao_compiler::lang::compile_file(path).map_err(|d| {
-            anyhow::anyhow!("{}", d.render(std::io::IsTerminal::is_terminal(&std::io::stderr())))
+            anyhow::anyhow!(
+                "{}",
+                d.render(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            )
         });
     }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read circuit `{}`", path.display()))?;
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read circuit `{}`", path.display()))?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     bristol::parse(&name, &text, options)
         .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
 }

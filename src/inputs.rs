@@ -9,16 +9,24 @@ use yao_compiler::{Circuit, Party};
 /// The bits of every input group of `party`, keyed by group index in
 /// `circuit.inputs`. `values` are `NAME=VALUE` or bare `VALUE`s; bare values
 /// fill the groups not named explicitly, in order.
-pub fn assign(circuit: &Circuit, party: Party, values: &[String]) -> Result<BTreeMap<usize, Vec<bool>>> {
-    let groups: Vec<usize> =
-        (0..circuit.inputs.len()).filter(|&k| circuit.inputs[k].party == party).collect();
+pub fn assign(
+    circuit: &Circuit,
+    party: Party,
+    values: &[String],
+) -> Result<BTreeMap<usize, Vec<bool>>> {
+    let groups: Vec<usize> = (0..circuit.inputs.len())
+        .filter(|&k| circuit.inputs[k].party == party)
+        .collect();
     let mut texts: BTreeMap<usize, &str> = BTreeMap::new();
     let mut bare = Vec::new();
     for v in values {
         match split_named(v) {
             Some((name, text)) => {
                 let Some(k) = circuit.inputs.iter().position(|i| i.name == name) else {
-                    bail!("{party} input `{name}` does not exist{}", suggestion(circuit, party, name));
+                    bail!(
+                        "{party} input `{name}` does not exist{}",
+                        suggestion(circuit, party, name)
+                    );
                 };
                 let input = &circuit.inputs[k];
                 if input.party != party {
@@ -35,7 +43,11 @@ pub fn assign(circuit: &Circuit, party: Party, values: &[String]) -> Result<BTre
             None => bare.push(v.as_str()),
         }
     }
-    let unnamed: Vec<usize> = groups.iter().copied().filter(|k| !texts.contains_key(k)).collect();
+    let unnamed: Vec<usize> = groups
+        .iter()
+        .copied()
+        .filter(|k| !texts.contains_key(k))
+        .collect();
     let mut free = unnamed.iter();
     for v in bare {
         match free.next() {
@@ -70,7 +82,11 @@ pub fn assign(circuit: &Circuit, party: Party, values: &[String]) -> Result<BTre
 }
 
 /// The inputs of both parties in circuit order, for a plaintext run.
-pub fn assign_all(circuit: &Circuit, garbler: &[String], evaluator: &[String]) -> Result<Vec<Vec<bool>>> {
+pub fn assign_all(
+    circuit: &Circuit,
+    garbler: &[String],
+    evaluator: &[String],
+) -> Result<Vec<Vec<bool>>> {
     let mut all = assign(circuit, Party::Garbler, garbler)?;
     all.extend(assign(circuit, Party::Evaluator, evaluator)?);
     Ok(all.into_values().collect())
@@ -80,14 +96,19 @@ pub fn assign_all(circuit: &Circuit, garbler: &[String], evaluator: &[String]) -
 fn split_named(v: &str) -> Option<(&str, &str)> {
     let (name, value) = v.split_once('=')?;
     let name = name.trim();
-    let ident = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    let ident = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_alphanumeric() || c == '_');
     ident.then_some((name, value.trim()))
 }
 
 fn describe(circuit: &Circuit, groups: &[usize]) -> String {
-    let names: Vec<String> =
-        groups.iter().map(|&k| format!("{}: {}", circuit.inputs[k].name, circuit.inputs[k].ty)).collect();
+    let names: Vec<String> = groups
+        .iter()
+        .map(|&k| format!("{}: {}", circuit.inputs[k].name, circuit.inputs[k].ty))
+        .collect();
     names.join(", ")
 }
 

@@ -24,8 +24,8 @@ pub fn decode(circuit: &Circuit, bits: &[Vec<bool>]) -> Vec<(String, Value)> {
         .iter()
         .zip(bits)
         .map(|(o, b)| {
-            let v =
-                Value::decode(b, &o.ty).unwrap_or_else(|| unreachable!("output widths match their types"));
+            let v = Value::decode(b, &o.ty)
+                .unwrap_or_else(|| unreachable!("output widths match their types"));
             (o.name.clone(), v)
         })
         .collect()
@@ -36,7 +36,11 @@ pub fn render_lines(values: &[(String, Value)], hex: bool) -> String {
     values
         .iter()
         .map(|(name, v)| {
-            let v = if hex { v.to_hex_string() } else { v.to_string() };
+            let v = if hex {
+                v.to_hex_string()
+            } else {
+                v.to_string()
+            };
             format!("{name} = {v}\n")
         })
         .collect()

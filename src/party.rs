@@ -51,7 +51,12 @@ impl NetArgs {
         Duration::try_from_secs_f64(self.timeout)
             .ok()
             .filter(|d| !d.is_zero())
-            .ok_or_else(|| anyhow!("--timeout must be a positive number of seconds, not {}", self.timeout))
+            .ok_or_else(|| {
+                anyhow!(
+                    "--timeout must be a positive number of seconds, not {}",
+                    self.timeout
+                )
+            })
     }
 }
 
@@ -65,12 +70,18 @@ pub struct InputArgs {
 
 /// Reads `--input-file` into `NAME=VALUE` strings, appended to `values`.
 pub fn with_input_file(mut values: Vec<String>, args: &InputArgs) -> Result<Vec<String>> {
-    let Some(path) = &args.input_file else { return Ok(values) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("`{}` is not valid JSON", path.display()))?;
+    let Some(path) = &args.input_file else {
+        return Ok(values);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("`{}` is not valid JSON", path.display()))?;
     let serde_json::Value::Object(map) = json else {
-        bail!("`{}` must hold a JSON object mapping input names to values", path.display());
+        bail!(
+            "`{}` must hold a JSON object mapping input names to values",
+            path.display()
+        );
     };
     for (name, v) in map {
         values.push(format!("{name}={}", json_to_text(&v)));
@@ -82,7 +93,14 @@ fn json_to_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(items) => {
-            format!("[{}]", items.iter().map(json_to_text).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(json_to_text)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         other => other.to_string(),
     }
@@ -90,7 +108,9 @@ fn json_to_text(v: &serde_json::Value) -> String {
 
 /// The bits of `party`'s groups, in circuit order, from user values.
 pub fn party_inputs(circuit: &Circuit, party: Party, values: &[String]) -> Result<Vec<Vec<bool>>> {
-    Ok(inputs::assign(circuit, party, values)?.into_values().collect())
+    Ok(inputs::assign(circuit, party, values)?
+        .into_values()
+        .collect())
 }
 
 /// Binds `addr`; prints the bound address on stderr so that a caller that
@@ -105,8 +125,10 @@ pub fn listen(addr: &str) -> Result<TcpListener> {
 /// Connects to `addr`, retrying with exponential back-off (10 ms doubling to
 /// 500 ms) until `timeout`: the garbler may not be listening yet.
 pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
-    let targets: Vec<SocketAddr> =
-        addr.to_socket_addrs().with_context(|| format!("`{addr}` is not a host:port address"))?.collect();
+    let targets: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .with_context(|| format!("`{addr}` is not a host:port address"))?
+        .collect();
     let deadline = Instant::now() + timeout;
     let mut wait = Duration::from_millis(10);
     loop {
@@ -118,7 +140,9 @@ pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
             }
         }
         if Instant::now() + wait > deadline {
-            let e = last.map(|e| e.to_string()).unwrap_or_else(|| "no address".into());
+            let e = last
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "no address".into());
             bail!("cannot connect to the garbler at `{addr}` within {timeout:?}: {e}");
         }
         std::thread::sleep(wait);
@@ -171,7 +195,11 @@ const PROGRESS_MIN_ANDS: u64 = 5_000_000;
 /// A progress bar on standard error, only when it is a terminal and the
 /// circuit is large enough to take a moment.
 fn progress_bar(circuit: &Circuit, verb: &'static str) -> Option<Progress> {
-    let ands = circuit.gates.iter().filter(|g| matches!(g, yao_compiler::Gate::And { .. })).count() as u64;
+    let ands = circuit
+        .gates
+        .iter()
+        .filter(|g| matches!(g, yao_compiler::Gate::And { .. }))
+        .count() as u64;
     if ands < PROGRESS_MIN_ANDS || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         return None;
     }
@@ -205,7 +233,12 @@ fn repeated<E>(
 
 /// Prints the outputs; with `--json`, one object with the outputs and the
 /// cost of the execution.
-pub fn report(circuit: &Circuit, outputs_bits: &[Vec<bool>], stats: &ExecutionStats, args: OutputArgs) {
+pub fn report(
+    circuit: &Circuit,
+    outputs_bits: &[Vec<bool>],
+    stats: &ExecutionStats,
+    args: OutputArgs,
+) {
     if !args.json {
         outputs::print(circuit, outputs_bits, args);
         return;

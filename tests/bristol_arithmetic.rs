@@ -58,23 +58,42 @@ fn variants(file: &str) -> Vec<(String, Circuit)> {
 /// The operand pairs every two-input check uses: all pairs of edges, then
 /// random pairs.
 fn pairs(width: u32) -> Vec<(u64, u64)> {
-    let mask = if width == 64 { u64::MAX } else { (1 << width) - 1 };
+    let mask = if width == 64 {
+        u64::MAX
+    } else {
+        (1 << width) - 1
+    };
     let mut rng = common::rng();
-    let edges: Vec<u64> = EDGES.iter().map(|e| e & mask).chain([mask >> 1, (mask >> 1) + 1]).collect();
-    let mut out: Vec<(u64, u64)> = edges.iter().flat_map(|&a| edges.iter().map(move |&b| (a, b))).collect();
+    let edges: Vec<u64> = EDGES
+        .iter()
+        .map(|e| e & mask)
+        .chain([mask >> 1, (mask >> 1) + 1])
+        .collect();
+    let mut out: Vec<(u64, u64)> = edges
+        .iter()
+        .flat_map(|&a| edges.iter().map(move |&b| (a, b)))
+        .collect();
     out.extend((0..RANDOM).map(|_| (random_u64(&mut rng) & mask, random_u64(&mut rng) & mask)));
     out
 }
 
 /// Checks a circuit of two `width`-bit inputs against `expected`, which
 /// returns each output group's value (`None` skips the pair).
-fn check2<T: Into<u128>>(c: &Circuit, rel: &str, width: u32, expected: impl Fn(u64, u64) -> Option<Vec<T>>) {
+fn check2<T: Into<u128>>(
+    c: &Circuit,
+    rel: &str,
+    width: u32,
+    expected: impl Fn(u64, u64) -> Option<Vec<T>>,
+) {
     let mut checked = 0;
     for (a, b) in pairs(width) {
         let Some(want) = expected(a, b) else { continue };
         let want: Vec<u128> = want.into_iter().map(Into::into).collect();
         let out = common::run(c, &[bits(a, width as usize), bits(b, width as usize)]);
-        let got: Vec<u128> = out.iter().map(|o| value_big(o).try_into().unwrap()).collect();
+        let got: Vec<u128> = out
+            .iter()
+            .map(|o| value_big(o).try_into().unwrap())
+            .collect();
         assert_eq!(got, want, "{rel}: a = {a:#x}, b = {b:#x}");
         checked += 1;
     }
@@ -83,7 +102,11 @@ fn check2<T: Into<u128>>(c: &Circuit, rel: &str, width: u32, expected: impl Fn(u
 
 fn check1(c: &Circuit, rel: &str, expected: impl Fn(u64) -> u64) {
     let mut rng = common::rng();
-    let values: Vec<u64> = EDGES.iter().copied().chain((0..RANDOM).map(|_| random_u64(&mut rng))).collect();
+    let values: Vec<u64> = EDGES
+        .iter()
+        .copied()
+        .chain((0..RANDOM).map(|_| random_u64(&mut rng)))
+        .collect();
     for a in values {
         let out = common::run(c, &[bits(a, 64)]);
         assert_eq!(value(&out[0]), expected(a), "{rel}: a = {a:#x}");
@@ -142,7 +165,9 @@ fn mult2_64() {
 #[test]
 fn udivide64() {
     for (rel, c) in variants("udivide64.txt") {
-        check2(&c, &rel, 64, |a, b| Some(vec![a.checked_div(b).unwrap_or(u64::MAX)]));
+        check2(&c, &rel, 64, |a, b| {
+            Some(vec![a.checked_div(b).unwrap_or(u64::MAX)])
+        });
     }
 }
 
@@ -151,7 +176,9 @@ fn udivide64() {
 #[test]
 fn divide64() {
     for (rel, c) in variants("divide64.txt") {
-        check2(&c, &rel, 64, |a, b| (b != 0).then(|| vec![(a as i64).wrapping_div(b as i64) as u64]));
+        check2(&c, &rel, 64, |a, b| {
+            (b != 0).then(|| vec![(a as i64).wrapping_div(b as i64) as u64])
+        });
     }
 }
 
@@ -188,7 +215,12 @@ fn random_big(rng: &mut impl rand::Rng, bits: u64) -> BigUint {
 /// Random moduli: full width, shorter, odd and even, and the largest one.
 fn moduli(rng: &mut impl rand::Rng, n: usize) -> Vec<BigUint> {
     let max = (BigUint::from(1u8) << 512u32) - 1u8;
-    let mut ps = vec![max, BigUint::from(2u8), BigUint::from(3u8), BigUint::from(1u8) << 511u32];
+    let mut ps = vec![
+        max,
+        BigUint::from(2u8),
+        BigUint::from(3u8),
+        BigUint::from(1u8) << 511u32,
+    ];
     ps.extend((0..n).map(|_| {
         let width = [512, 511, 256, 64, 17][rng.random_range(0..5)];
         random_big(rng, width).max(BigUint::from(2u8))
@@ -205,11 +237,20 @@ fn mod_add_512() {
         for p in moduli(&mut rng, 300) {
             let one = BigUint::from(1u8);
             let r = |rng: &mut _| random_big(rng, 512) % &p;
-            for (a, b) in
-                [(r(&mut rng), r(&mut rng)), (&p - &one, &p - &one), (BigUint::default(), &p - &one)]
-            {
-                let out = common::run(&c, &[bits_big(&a, 512), bits_big(&b, 512), bits_big(&p, 512)]);
-                assert_eq!(value_big(&out[0]), (&a + &b) % &p, "{rel}: a = {a:#x}, b = {b:#x}, p = {p:#x}");
+            for (a, b) in [
+                (r(&mut rng), r(&mut rng)),
+                (&p - &one, &p - &one),
+                (BigUint::default(), &p - &one),
+            ] {
+                let out = common::run(
+                    &c,
+                    &[bits_big(&a, 512), bits_big(&b, 512), bits_big(&p, 512)],
+                );
+                assert_eq!(
+                    value_big(&out[0]),
+                    (&a + &b) % &p,
+                    "{rel}: a = {a:#x}, b = {b:#x}, p = {p:#x}"
+                );
             }
         }
     }
@@ -222,12 +263,17 @@ fn mod_add_512() {
 #[test]
 fn lsss_to_gc() {
     let mut rng = common::rng();
-    let Some(c) = common::load("bristol/LSSS_to_GC.txt") else { return };
+    let Some(c) = common::load("bristol/LSSS_to_GC.txt") else {
+        return;
+    };
     let mand = common::load("bristol/mand/LSSS_to_GC.txt").unwrap();
     for p in moduli(&mut rng, 300) {
         let half = &p >> 1u32;
         let r = |rng: &mut _| random_big(rng, 512) % &p;
-        let mut cases = vec![(r(&mut rng), r(&mut rng)), (half.clone(), BigUint::default())];
+        let mut cases = vec![
+            (r(&mut rng), r(&mut rng)),
+            (half.clone(), BigUint::default()),
+        ];
         if half > BigUint::default() {
             cases.push((&half - 1u8, BigUint::default()));
         }
@@ -238,8 +284,12 @@ fn lsss_to_gc() {
             } else {
                 x.into()
             };
-            let low =
-                (signed & num_bigint::BigInt::from(u64::MAX)).to_u64_digits().1.first().copied().unwrap_or(0);
+            let low = (signed & num_bigint::BigInt::from(u64::MAX))
+                .to_u64_digits()
+                .1
+                .first()
+                .copied()
+                .unwrap_or(0);
             let inputs = [bits_big(&a, 512), bits_big(&b, 512), bits_big(&p, 512)];
             for circuit in [&c, &mand] {
                 let out = common::run(circuit, &inputs);

@@ -47,20 +47,32 @@ fn random_finite(rng: &mut impl rand::Rng, exponents: std::ops::RangeInclusive<u
 /// specials (NaN included) against anything.
 fn operands() -> Vec<(f64, f64)> {
     let mut rng = common::rng();
-    let mut out: Vec<(f64, f64)> =
-        SPECIALS.iter().chain([&f64::NAN]).flat_map(|&a| SPECIALS.iter().map(move |&b| (a, b))).collect();
+    let mut out: Vec<(f64, f64)> = SPECIALS
+        .iter()
+        .chain([&f64::NAN])
+        .flat_map(|&a| SPECIALS.iter().map(move |&b| (a, b)))
+        .collect();
     for i in 0..ROUNDS {
         let pair = match i % 4 {
-            0 => (random_finite(&mut rng, 0..=2046), random_finite(&mut rng, 0..=2046)),
+            0 => (
+                random_finite(&mut rng, 0..=2046),
+                random_finite(&mut rng, 0..=2046),
+            ),
             1 => {
                 let e = rng.random_range(0..2000);
-                (random_finite(&mut rng, e..=e + 46), random_finite(&mut rng, e..=e + 46))
+                (
+                    random_finite(&mut rng, e..=e + 46),
+                    random_finite(&mut rng, e..=e + 46),
+                )
             }
             2 => {
                 let a = random_finite(&mut rng, 0..=2046);
                 (a, -a)
             }
-            _ => (SPECIALS[rng.random_range(0..SPECIALS.len())], random_finite(&mut rng, 0..=2046)),
+            _ => (
+                SPECIALS[rng.random_range(0..SPECIALS.len())],
+                random_finite(&mut rng, 0..=2046),
+            ),
         };
         out.push(if rng.random() { pair } else { (pair.1, pair.0) });
     }
@@ -153,10 +165,20 @@ fn fp_ceil() {
 /// and unordered, and -0 == 0, as IEEE 754 says.
 #[test]
 fn fp_eq_and_lt() {
-    for (file, op) in [("FP-eq.txt", (|a, b| a == b) as fn(f64, f64) -> bool), ("FP-lt.txt", |a, b| a < b)] {
+    for (file, op) in [
+        ("FP-eq.txt", (|a, b| a == b) as fn(f64, f64) -> bool),
+        ("FP-lt.txt", |a, b| a < b),
+    ] {
         for (rel, c) in variants(file) {
-            for (a, b) in operands().into_iter().chain(singles().into_iter().map(|a| (a, a))) {
-                assert_eq!(run(&c, &[a.to_bits(), b.to_bits()]), op(a, b) as u64, "{rel}: {a:e}, {b:e}");
+            for (a, b) in operands()
+                .into_iter()
+                .chain(singles().into_iter().map(|a| (a, a)))
+            {
+                assert_eq!(
+                    run(&c, &[a.to_bits(), b.to_bits()]),
+                    op(a, b) as u64,
+                    "{rel}: {a:e}, {b:e}"
+                );
             }
         }
     }
@@ -180,7 +202,12 @@ fn fp_f2i_on_non_nan_values() {
 fn fp_f2i_of_nan_as_observed() {
     for (rel, c) in variants("FP-f2i.txt") {
         for nan in [f64::NAN, -f64::NAN, f64::from_bits(0x7ff0_0000_0000_0001)] {
-            assert_eq!(run(&c, &[nan.to_bits()]) as i64, i64::MAX, "{rel}: {:#x}", nan.to_bits());
+            assert_eq!(
+                run(&c, &[nan.to_bits()]) as i64,
+                i64::MAX,
+                "{rel}: {:#x}",
+                nan.to_bits()
+            );
         }
     }
 }
@@ -189,8 +216,17 @@ fn fp_f2i_of_nan_as_observed() {
 #[test]
 fn fp_i2f() {
     let mut rng = common::rng();
-    let mut values: Vec<i64> =
-        vec![0, 1, -1, i64::MAX, i64::MIN, i64::MIN + 1, 1 << 53, (1 << 53) + 1, -(1 << 53) - 1];
+    let mut values: Vec<i64> = vec![
+        0,
+        1,
+        -1,
+        i64::MAX,
+        i64::MIN,
+        i64::MIN + 1,
+        1 << 53,
+        (1 << 53) + 1,
+        -(1 << 53) - 1,
+    ];
     values.extend((0..ROUNDS).map(|_| rng.random::<i64>() >> rng.random_range(0..64)));
     for (rel, c) in variants("FP-i2f.txt") {
         for &v in &values {

@@ -28,7 +28,11 @@ fn aes(c: &Circuit, key: &str, plaintext: &str) -> String {
 fn aes_fips_197_appendix_c() {
     let plaintext = "00112233445566778899aabbccddeeff";
     let vectors = [
-        ("aes_128.txt", "000102030405060708090a0b0c0d0e0f", "69c4e0d86a7b0430d8cdb78070b4c55a"),
+        (
+            "aes_128.txt",
+            "000102030405060708090a0b0c0d0e0f",
+            "69c4e0d86a7b0430d8cdb78070b4c55a",
+        ),
         (
             "aes_192.txt",
             "000102030405060708090a0b0c0d0e0f1011121314151617",
@@ -50,7 +54,11 @@ fn aes_fips_197_appendix_c() {
 #[test]
 fn aes_128_fips_197_appendix_b() {
     for (rel, c) in variants("aes_128.txt") {
-        let out = aes(&c, "2b7e151628aed2a6abf7158809cf4f3c", "3243f6a8885a308d313198a2e0370734");
+        let out = aes(
+            &c,
+            "2b7e151628aed2a6abf7158809cf4f3c",
+            "3243f6a8885a308d313198a2e0370734",
+        );
         assert_eq!(out, "3925841d02dc09fbdc118597196a0b32", "{rel}");
     }
 }
@@ -90,6 +98,9 @@ fn sha256_two_blocks() {
         for block in padded.chunks(64) {
             state = sha256_compress(&c, &hex(block), &state);
         }
-        assert_eq!(state, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", "{rel}");
+        assert_eq!(
+            state, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+            "{rel}"
+        );
     }
 }

@@ -32,7 +32,10 @@ fn write(name: &str, text: impl AsRef<[u8]>) -> PathBuf {
 }
 
 fn yao(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yao")).args(args).output().expect("the yao binary runs")
+    Command::new(env!("CARGO_BIN_EXE_yao"))
+        .args(args)
+        .output()
+        .expect("the yao binary runs")
 }
 
 fn stdout(out: &Output) -> String {
@@ -42,7 +45,11 @@ fn stdout(out: &Output) -> String {
 /// Runs `yao args`, expects success, returns standard output.
 fn ok(args: &[&str]) -> String {
     let out = yao(args);
-    assert!(out.status.success(), "yao {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "yao {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     stdout(&out)
 }
 
@@ -51,16 +58,30 @@ fn ok(args: &[&str]) -> String {
 fn fails(args: &[&str], needles: &[&str]) {
     let out = yao(args);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "yao {args:?}: expected exit 1, stderr:\n{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "yao {args:?}: expected exit 1, stderr:\n{err}"
+    );
     assert!(!err.contains("panicked"), "yao {args:?} panicked:\n{err}");
-    assert!(out.stdout.is_empty(), "yao {args:?} printed a result: {}", stdout(&out));
+    assert!(
+        out.stdout.is_empty(),
+        "yao {args:?} printed a result: {}",
+        stdout(&out)
+    );
     for needle in needles {
-        assert!(err.contains(needle), "yao {args:?}: stderr lacks `{needle}`:\n{err}");
+        assert!(
+            err.contains(needle),
+            "yao {args:?}: stderr lacks `{needle}`:\n{err}"
+        );
     }
     // A message said once: error chains must not repeat their cause.
     let first_line = err.lines().next().unwrap_or_default();
     for needle in needles {
-        assert!(first_line.matches(needle).count() <= 1, "yao {args:?}: `{needle}` repeated:\n{err}");
+        assert!(
+            first_line.matches(needle).count() <= 1,
+            "yao {args:?}: `{needle}` repeated:\n{err}"
+        );
     }
 }
 
@@ -79,20 +100,58 @@ fn eval_prints_named_outputs() {
     let or = write("or", OR);
     let or = or.to_str().unwrap();
     for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-        let out = ok(&["eval", or, "--garbler", &a.to_string(), "--evaluator", &b.to_string()]);
+        let out = ok(&[
+            "eval",
+            or,
+            "--garbler",
+            &a.to_string(),
+            "--evaluator",
+            &b.to_string(),
+        ]);
         assert_eq!(out, format!("out0 = {}\n", a | b));
     }
-    assert_eq!(ok(&["eval", or, "--garbler", "in0=1", "--evaluator", "in1=0", "--json"]), "{\"out0\":1}\n");
+    assert_eq!(
+        ok(&[
+            "eval",
+            or,
+            "--garbler",
+            "in0=1",
+            "--evaluator",
+            "in1=0",
+            "--json"
+        ]),
+        "{\"out0\":1}\n"
+    );
     let wide = write("wide", wide());
     let wide = wide.to_str().unwrap();
     assert_eq!(
-        ok(&["eval", wide, "--garbler", "0xa5", "--evaluator", "9", "--hex"]),
+        ok(&[
+            "eval",
+            wide,
+            "--garbler",
+            "0xa5",
+            "--evaluator",
+            "9",
+            "--hex"
+        ]),
         "out0 = 0xa5\nout1 = 0x9\n"
     );
-    assert_eq!(ok(&["eval", wide, "--garbler", "0b1010_0101", "--evaluator", "9"]), "out0 = 165\nout1 = 9\n");
+    assert_eq!(
+        ok(&["eval", wide, "--garbler", "0b1010_0101", "--evaluator", "9"]),
+        "out0 = 165\nout1 = 9\n"
+    );
     // msb0 reverses every group, in and out: the value is unchanged.
     assert_eq!(
-        ok(&["eval", wide, "--bit-order", "msb0", "--garbler", "3", "--evaluator", "1"]),
+        ok(&[
+            "eval",
+            wide,
+            "--bit-order",
+            "msb0",
+            "--garbler",
+            "3",
+            "--evaluator",
+            "1"
+        ]),
         "out0 = 3\nout1 = 1\n"
     );
     // Both groups to the garbler.
@@ -104,29 +163,58 @@ fn eval_prints_named_outputs() {
 fn compile_emits_stats_and_bristol_that_round_trips() {
     let or = write("or-compile", OR);
     let or = or.to_str().unwrap();
-    let stats: serde_json::Value = serde_json::from_str(&ok(&["compile", or, "--emit", "stats"])).unwrap();
-    for key in ["and", "xor", "not", "wires", "and_depth", "inputs", "outputs", "id"] {
+    let stats: serde_json::Value =
+        serde_json::from_str(&ok(&["compile", or, "--emit", "stats"])).unwrap();
+    for key in [
+        "and",
+        "xor",
+        "not",
+        "wires",
+        "and_depth",
+        "inputs",
+        "outputs",
+        "id",
+    ] {
         assert!(stats.get(key).is_some(), "stats lack `{key}`: {stats}");
     }
     assert_eq!(
-        (stats["and"].as_u64(), stats["xor"].as_u64(), stats["not"].as_u64()),
+        (
+            stats["and"].as_u64(),
+            stats["xor"].as_u64(),
+            stats["not"].as_u64()
+        ),
         (Some(1), Some(2), Some(0))
     );
     assert_eq!(stats["wires"].as_u64(), Some(5));
 
     let exported = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-or-exported.txt");
-    ok(&["compile", or, "--emit", "bristol", "-o", exported.to_str().unwrap()]);
-    let again: serde_json::Value =
-        serde_json::from_str(&ok(&["compile", exported.to_str().unwrap(), "--emit", "stats"])).unwrap();
+    ok(&[
+        "compile",
+        or,
+        "--emit",
+        "bristol",
+        "-o",
+        exported.to_str().unwrap(),
+    ]);
+    let again: serde_json::Value = serde_json::from_str(&ok(&[
+        "compile",
+        exported.to_str().unwrap(),
+        "--emit",
+        "stats",
+    ]))
+    .unwrap();
     assert_eq!(again["id"], stats["id"]);
 
-    let json: serde_json::Value = serde_json::from_str(&ok(&["compile", or, "--emit", "json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["compile", or, "--emit", "json"])).unwrap();
     assert_eq!(json["gates"].as_array().map(Vec::len), Some(3));
 }
 
 #[test]
 fn published_aes_128_through_the_cli() {
-    let Some(dir) = common::shared_circuits() else { return };
+    let Some(dir) = common::shared_circuits() else {
+        return;
+    };
     let aes = dir.join("bristol/aes_128.txt");
     let out = ok(&[
         "eval",
@@ -155,15 +243,29 @@ fn published_aes_128_through_the_cli() {
     let sha = dir.join("bristol/sha256.txt");
     let too_wide = format!("0x1{}", "0".repeat(128));
     fails(
-        &["eval", sha.to_str().unwrap(), "--garbler", &too_wide, "--evaluator", "0"],
-        &["garbler input `in0: u512`", "2^512 does not fit in u512: the range is 0 to 2^512 - 1"],
+        &[
+            "eval",
+            sha.to_str().unwrap(),
+            "--garbler",
+            &too_wide,
+            "--evaluator",
+            "0",
+        ],
+        &[
+            "garbler input `in0: u512`",
+            "2^512 does not fit in u512: the range is 0 to 2^512 - 1",
+        ],
     );
 }
 
 #[test]
 fn truncated_files() {
     bad_circuit("empty", "", &["the file is empty"]);
-    bad_circuit("header-only", "3 5\n", &["the file ends before the input header"]);
+    bad_circuit(
+        "header-only",
+        "3 5\n",
+        &["the file ends before the input header"],
+    );
     bad_circuit(
         "no-gates",
         "3 5\n2 1 1\n1 1\n",
@@ -176,8 +278,16 @@ fn truncated_files() {
         &lines[..6].join("\n"),
         &["the file ends after 2 gate lines, but its header promises 3"],
     );
-    bad_circuit("cut-mid", &OR[..OR.len() - 9], &["line 7", "`2 1 2` ends without a gate name"]);
-    bad_circuit("cut-op", &OR[..OR.len() - 3], &["line 7", "unknown gate `X`"]);
+    bad_circuit(
+        "cut-mid",
+        &OR[..OR.len() - 9],
+        &["line 7", "`2 1 2` ends without a gate name"],
+    );
+    bad_circuit(
+        "cut-op",
+        &OR[..OR.len() - 3],
+        &["line 7", "unknown gate `X`"],
+    );
 }
 
 #[test]
@@ -197,13 +307,21 @@ fn header_that_disagrees_with_the_body() {
         &OR.replacen("3 5", "3 6", 1),
         &["output wire 5 (group out0) is never written"],
     );
-    bad_circuit("input-count", &OR.replacen("2 1 1", "2 1", 1), &["line 2", "expected the input header"]);
+    bad_circuit(
+        "input-count",
+        &OR.replacen("2 1 1", "2 1", 1),
+        &["line 2", "expected the input header"],
+    );
     bad_circuit(
         "wide-inputs",
         &OR.replacen("2 1 1", "2 3 3", 1),
         &["the groups need 6 input and 1 output wires"],
     );
-    bad_circuit("arity", &OR.replacen("2 1 0 1 3 XOR", "2 1 0 1 XOR", 1), &["line 6", "lists 2 wires"]);
+    bad_circuit(
+        "arity",
+        &OR.replacen("2 1 0 1 3 XOR", "2 1 0 1 XOR", 1),
+        &["line 6", "lists 2 wires"],
+    );
     bad_circuit(
         "inv-arity",
         &OR.replacen("2 1 0 1 3 XOR", "2 1 0 1 3 INV", 1),
@@ -228,10 +346,18 @@ fn header_that_disagrees_with_the_body() {
 
 #[test]
 fn unknown_gate() {
-    bad_circuit("nand", &OR.replacen("AND", "NAND", 1), &["line 5", "unknown gate `NAND`"]);
+    bad_circuit(
+        "nand",
+        &OR.replacen("AND", "NAND", 1),
+        &["line 5", "unknown gate `NAND`"],
+    );
     // EQ belongs to Bristol Fashion only.
     let old = "2 4\n1 1 1\n\n1 1 0 2 INV\n1 1 1 3 EQ\n";
-    bad_circuit("old-eq", old, &["line 5", "unknown gate `EQ`", "the old Bristol format"]);
+    bad_circuit(
+        "old-eq",
+        old,
+        &["line 5", "unknown gate `EQ`", "the old Bristol format"],
+    );
     bad_circuit(
         "eq-value",
         &OR.replacen("2 1 0 1 2 AND", "1 1 7 2 EQ", 1),
@@ -244,7 +370,10 @@ fn wire_read_before_written() {
     bad_circuit(
         "read-before",
         &OR.replacen("2 1 0 1 2 AND", "2 1 0 3 2 AND", 1),
-        &["line 5", "wire 3 is read by the AND gate before anything writes it"],
+        &[
+            "line 5",
+            "wire 3 is read by the AND gate before anything writes it",
+        ],
     );
 }
 
@@ -253,12 +382,18 @@ fn wire_written_twice() {
     bad_circuit(
         "twice",
         &OR.replacen("2 1 0 1 3 XOR", "2 1 0 1 2 XOR", 1),
-        &["line 6", "wire 2 is written twice: by line 5 and by this XOR gate"],
+        &[
+            "line 6",
+            "wire 2 is written twice: by line 5 and by this XOR gate",
+        ],
     );
     bad_circuit(
         "input-twice",
         &OR.replacen("2 1 0 1 2 AND", "2 1 0 1 1 AND", 1),
-        &["line 5", "wire 1 is written twice: by an input and by this AND gate"],
+        &[
+            "line 5",
+            "wire 1 is written twice: by an input and by this AND gate",
+        ],
     );
 }
 
@@ -283,14 +418,23 @@ fn values_that_do_not_fit() {
     let wide = wide.to_str().unwrap();
     fails(
         &["eval", wide, "--garbler", "0x100", "--evaluator", "0"],
-        &["garbler input `in0: u8`", "256 does not fit in u8: the range is 0 to 255"],
+        &[
+            "garbler input `in0: u8`",
+            "256 does not fit in u8: the range is 0 to 255",
+        ],
     );
-    fails(&["eval", wide, "--garbler", "-1", "--evaluator", "0"], &["-1 does not fit in u8"]);
+    fails(
+        &["eval", wide, "--garbler", "-1", "--evaluator", "0"],
+        &["-1 does not fit in u8"],
+    );
     fails(
         &["eval", wide, "--garbler", "1", "--evaluator", "16"],
         &["evaluator input `in1: u4`", "16 does not fit"],
     );
-    fails(&["eval", wide, "--garbler", "1.5", "--evaluator", "0"], &["cannot read `1.5` as a value"]);
+    fails(
+        &["eval", wide, "--garbler", "1.5", "--evaluator", "0"],
+        &["cannot read `1.5` as a value"],
+    );
     fails(
         &["eval", wide, "--garbler", "[1, 2]", "--evaluator", "0"],
         &["expected u8, found an array of 2 elements"],
@@ -305,7 +449,10 @@ fn missing_unknown_and_extra_inputs() {
         &["eval", wide, "--garbler", "1"],
         &["missing evaluator input `in1: u4`; pass it with --evaluator in1=VALUE"],
     );
-    fails(&["eval", wide, "--evaluator", "1"], &["missing garbler input `in0: u8`"]);
+    fails(
+        &["eval", wide, "--evaluator", "1"],
+        &["missing garbler input `in0: u8`"],
+    );
     fails(
         &["eval", wide, "--garbler", "1", "--evaluator", "inl=1"],
         &["evaluator input `inl` does not exist; did you mean `in1`?"],
@@ -323,11 +470,28 @@ fn missing_unknown_and_extra_inputs() {
         &["`in1` is the evaluator's input, not the garbler's; pass it with --evaluator"],
     );
     fails(
-        &["eval", wide, "--garbler", "in0=1", "in0=2", "--evaluator", "3"],
+        &[
+            "eval",
+            wide,
+            "--garbler",
+            "in0=1",
+            "in0=2",
+            "--evaluator",
+            "3",
+        ],
         &["garbler input `in0` is given twice"],
     );
     fails(
-        &["eval", wide, "--parties", "g", "--garbler", "1", "--evaluator", "3"],
+        &[
+            "eval",
+            wide,
+            "--parties",
+            "g",
+            "--garbler",
+            "1",
+            "--evaluator",
+            "3",
+        ],
         &["--parties names 1 parties, but the circuit has 2 input groups"],
     );
 }
@@ -339,7 +503,13 @@ fn unreadable_files() {
         &["cannot open circuit", "circuit.txt"],
     );
     let garbage = write("garbage", [0xffu8, 0xfe, 0x00, 0x80, 0x12, 0x34]);
-    fails(&["compile", garbage.to_str().unwrap()], &["cannot read circuit", "UTF-8"]);
+    fails(
+        &["compile", garbage.to_str().unwrap()],
+        &["cannot read circuit", "UTF-8"],
+    );
     let text_garbage = write("text-garbage", "hello world\nthis is not a circuit\n");
-    fails(&["compile", text_garbage.to_str().unwrap()], &["line 1", "found `hello`"]);
+    fails(
+        &["compile", text_garbage.to_str().unwrap()],
+        &["line 1", "found `hello`"],
+    );
 }

@@ -21,7 +21,11 @@ fn spawn_garbler(circuit: &Path, args: &[&str]) -> (Child, String) {
     let mut child = Command::new(GARBLER)
         .arg(circuit)
         .args(["--listen", "127.0.0.1:0"])
-        .args(if args.contains(&"--timeout") { &[][..] } else { &["--timeout", "5"][..] })
+        .args(if args.contains(&"--timeout") {
+            &[][..]
+        } else {
+            &["--timeout", "5"][..]
+        })
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -67,8 +71,16 @@ fn finish(mut child: Child) -> (bool, String, String) {
         std::thread::sleep(Duration::from_millis(10));
     };
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    let err = GARBLER_STDERR.with(|s| s.borrow_mut().remove(0)).recv().unwrap_or_default();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let err = GARBLER_STDERR
+        .with(|s| s.borrow_mut().remove(0))
+        .recv()
+        .unwrap_or_default();
     (status.success(), out, err)
 }
 
@@ -93,14 +105,20 @@ fn both(circuit: &Path, g: &[&str], e: &[&str]) -> (String, String) {
     let (garbler, addr) = spawn_garbler(circuit, g);
     let ev = evaluator(circuit, &addr, e);
     let (ok, g_out, g_err) = finish(garbler);
-    assert!(ev.status.success(), "evaluator failed: {}", text(&ev.stderr));
+    assert!(
+        ev.status.success(),
+        "evaluator failed: {}",
+        text(&ev.stderr)
+    );
     assert!(ok, "garbler failed: {g_err}");
     (g_out, text(&ev.stdout))
 }
 
 #[test]
 fn aes128_fips197_between_processes() {
-    let Some(aes) = shared("bristol/aes_128.txt") else { return };
+    let Some(aes) = shared("bristol/aes_128.txt") else {
+        return;
+    };
     let (g, e) = both(
         &aes,
         &["--garbler", "0x000102030405060708090a0b0c0d0e0f", "--hex"],
@@ -112,44 +130,81 @@ fn aes128_fips197_between_processes() {
 
 #[test]
 fn sha256_abc_between_processes() {
-    let Some(sha) = shared("bristol/sha256.txt") else { return };
+    let Some(sha) = shared("bristol/sha256.txt") else {
+        return;
+    };
     let block = format!("0x6162638{}18", "0".repeat(119));
     let iv = "0x6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19";
-    let (g, e) = both(&sha, &["--garbler", &block, "--hex"], &["--evaluator", iv, "--hex"]);
-    assert_eq!(g, "out0 = 0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n");
+    let (g, e) = both(
+        &sha,
+        &["--garbler", &block, "--hex"],
+        &["--evaluator", iv, "--hex"],
+    );
+    assert_eq!(
+        g,
+        "out0 = 0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n"
+    );
     assert_eq!(e, g);
 }
 
 #[test]
 fn arithmetic_on_random_inputs_over_several_sessions() {
-    let Some(dir) = common::shared_circuits() else { return };
+    let Some(dir) = common::shared_circuits() else {
+        return;
+    };
     let mut rng = common::rng();
     for (file, op) in [
-        ("bristol/adder64.txt", u64::wrapping_add as fn(u64, u64) -> u64),
+        (
+            "bristol/adder64.txt",
+            u64::wrapping_add as fn(u64, u64) -> u64,
+        ),
         ("bristol/mult64.txt", u64::wrapping_mul),
         ("bristol/sub64.txt", u64::wrapping_sub),
     ] {
         let a: u64 = rand::RngExt::random(&mut rng);
-        let bs: Vec<u64> = (0..3).map(|_| rand::RngExt::random(&mut rng)).chain([0, u64::MAX]).collect();
+        let bs: Vec<u64> = (0..3)
+            .map(|_| rand::RngExt::random(&mut rng))
+            .chain([0, u64::MAX])
+            .collect();
         let path = dir.join(file);
-        let (garbler, addr) =
-            spawn_garbler(&path, &["--garbler", &a.to_string(), "--sessions", &bs.len().to_string()]);
+        let (garbler, addr) = spawn_garbler(
+            &path,
+            &[
+                "--garbler",
+                &a.to_string(),
+                "--sessions",
+                &bs.len().to_string(),
+            ],
+        );
         for &b in &bs {
             let ev = evaluator(&path, &addr, &["--evaluator", &b.to_string()]);
             assert!(ev.status.success(), "{file}: {}", text(&ev.stderr));
-            assert_eq!(text(&ev.stdout), format!("out0 = {}\n", op(a, b)), "{file} a={a} b={b}");
+            assert_eq!(
+                text(&ev.stdout),
+                format!("out0 = {}\n", op(a, b)),
+                "{file} a={a} b={b}"
+            );
         }
         let (ok, out, err) = finish(garbler);
         assert!(ok, "{err}");
-        let expected: String = bs.iter().map(|&b| format!("out0 = {}\n", op(a, b))).collect();
+        let expected: String = bs
+            .iter()
+            .map(|&b| format!("out0 = {}\n", op(a, b)))
+            .collect();
         assert_eq!(out, expected);
     }
 }
 
 #[test]
 fn json_report_has_outputs_and_costs() {
-    let Some(adder) = shared("bristol/adder64.txt") else { return };
-    let (_, e) = both(&adder, &["--garbler", "40"], &["--evaluator", "2", "--json"]);
+    let Some(adder) = shared("bristol/adder64.txt") else {
+        return;
+    };
+    let (_, e) = both(
+        &adder,
+        &["--garbler", "40"],
+        &["--evaluator", "2", "--json"],
+    );
     let v: serde_json::Value = serde_json::from_str(&e).unwrap();
     assert_eq!(v["outputs"]["out0"], 42);
     assert_eq!(v["and_gates"], 63);
@@ -159,7 +214,9 @@ fn json_report_has_outputs_and_costs() {
 
 #[test]
 fn yao_run_agrees() {
-    let Some(aes) = shared("bristol/aes_128.txt") else { return };
+    let Some(aes) = shared("bristol/aes_128.txt") else {
+        return;
+    };
     let out = Command::new(YAO)
         .arg("run")
         .arg(&aes)
@@ -168,12 +225,17 @@ fn yao_run_agrees() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "out0 = 0x69c4e0d86a7b0430d8cdb78070b4c55a\n");
+    assert_eq!(
+        text(&out.stdout),
+        "out0 = 0x69c4e0d86a7b0430d8cdb78070b4c55a\n"
+    );
 }
 
 #[test]
 fn different_circuits_are_refused_on_both_sides() {
-    let Some(dir) = common::shared_circuits() else { return };
+    let Some(dir) = common::shared_circuits() else {
+        return;
+    };
     let (garbler, addr) = spawn_garbler(&dir.join("bristol/adder64.txt"), &["--garbler", "1"]);
     let ev = evaluator(&dir.join("bristol/sub64.txt"), &addr, &["--evaluator", "1"]);
     let (ok, _, g_err) = finish(garbler);
@@ -199,7 +261,9 @@ fn hello(path: &Path, role: u8) -> Vec<u8> {
 
 #[test]
 fn peer_that_dies_after_the_handshake() {
-    let Some(adder) = shared("bristol/adder64.txt") else { return };
+    let Some(adder) = shared("bristol/adder64.txt") else {
+        return;
+    };
     let (garbler, addr) = spawn_garbler(&adder, &["--garbler", "1"]);
     let mut s = TcpStream::connect(&addr).unwrap();
     s.write_all(&hello(&adder, 2)).unwrap();
@@ -214,7 +278,9 @@ fn peer_that_dies_after_the_handshake() {
 
 #[test]
 fn garbler_that_dies_mid_stream() {
-    let Some(aes) = shared("bristol/aes_128.txt") else { return };
+    let Some(aes) = shared("bristol/aes_128.txt") else {
+        return;
+    };
     // A fake garbler: answers the handshake, then vanishes.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -228,12 +294,18 @@ fn garbler_that_dies_mid_stream() {
     let ev = evaluator(&aes, &addr, &["--evaluator", "0"]);
     fake.join().unwrap();
     assert!(!ev.status.success());
-    assert!(text(&ev.stderr).contains("the peer closed the connection"), "{}", text(&ev.stderr));
+    assert!(
+        text(&ev.stderr).contains("the peer closed the connection"),
+        "{}",
+        text(&ev.stderr)
+    );
 }
 
 #[test]
 fn random_bytes_are_not_a_peer() {
-    let Some(adder) = shared("bristol/adder64.txt") else { return };
+    let Some(adder) = shared("bristol/adder64.txt") else {
+        return;
+    };
     let (garbler, addr) = spawn_garbler(&adder, &["--garbler", "1"]);
     let mut s = TcpStream::connect(&addr).unwrap();
     s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
@@ -244,12 +316,16 @@ fn random_bytes_are_not_a_peer() {
 
 #[test]
 fn garbage_after_a_valid_handshake_is_an_error() {
-    let Some(adder) = shared("bristol/adder64.txt") else { return };
+    let Some(adder) = shared("bristol/adder64.txt") else {
+        return;
+    };
     let (garbler, addr) = spawn_garbler(&adder, &["--garbler", "1"]);
     let mut s = TcpStream::connect(&addr).unwrap();
     s.write_all(&hello(&adder, 2)).unwrap();
     // Random bytes where the base-OT message should be: not curve points.
-    let junk: Vec<u8> = (0..5000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let _ = s.write_all(&junk);
     let (ok, _, err) = finish(garbler);
     assert!(!ok);
@@ -258,19 +334,30 @@ fn garbage_after_a_valid_handshake_is_an_error() {
 
 #[test]
 fn silent_peer_times_out() {
-    let Some(adder) = shared("bristol/adder64.txt") else { return };
+    let Some(adder) = shared("bristol/adder64.txt") else {
+        return;
+    };
     let (garbler, addr) = spawn_garbler(&adder, &["--garbler", "1", "--timeout", "1"]);
     let s = TcpStream::connect(&addr).unwrap();
     let (ok, _, err) = finish(garbler);
     drop(s);
     assert!(!ok);
-    assert!(err.contains("sent nothing") && err.contains("timed out"), "{err}");
+    assert!(
+        err.contains("sent nothing") && err.contains("timed out"),
+        "{err}"
+    );
 }
 
 #[test]
 fn wrong_input_width_is_refused_before_connecting() {
-    let Some(adder) = shared("bristol/adder64.txt") else { return };
-    let ev = evaluator(&adder, "127.0.0.1:9", &["--evaluator", "0x1ffffffffffffffff"]);
+    let Some(adder) = shared("bristol/adder64.txt") else {
+        return;
+    };
+    let ev = evaluator(
+        &adder,
+        "127.0.0.1:9",
+        &["--evaluator", "0x1ffffffffffffffff"],
+    );
     assert!(!ev.status.success());
     let err = text(&ev.stderr);
     assert!(err.contains("does not fit in u64"), "{err}");
@@ -278,14 +365,31 @@ fn wrong_input_width_is_refused_before_connecting() {
 
 #[test]
 fn no_garbler_is_a_clear_error_after_retries() {
-    let Some(adder) = shared("bristol/adder64.txt") else { return };
+    let Some(adder) = shared("bristol/adder64.txt") else {
+        return;
+    };
     // A port nobody listens on: bind and drop.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = Command::new(EVALUATOR)
         .arg(&adder)
-        .args(["--connect", &format!("127.0.0.1:{port}"), "--timeout", "0.5", "--evaluator", "1"])
+        .args([
+            "--connect",
+            &format!("127.0.0.1:{port}"),
+            "--timeout",
+            "0.5",
+            "--evaluator",
+            "1",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("cannot connect to the garbler"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot connect to the garbler"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -91,19 +91,31 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
     })?;
     let header = numbers(first_no, first, "the header `<gates> <wires>`")?;
     let [num_gates, num_wires] = header[..] else {
-        return Err(syntax(first_no, format!("expected `<gates> <wires>`, found `{}`", first.trim())));
+        return Err(syntax(
+            first_no,
+            format!("expected `<gates> <wires>`, found `{}`", first.trim()),
+        ));
     };
     if num_wires > MAX_WIRES {
-        return Err(syntax(first_no, format!("{num_wires} wires is more than the {MAX_WIRES} supported")));
+        return Err(syntax(
+            first_no,
+            format!("{num_wires} wires is more than the {MAX_WIRES} supported"),
+        ));
     }
 
     let (second_no, second) = next_nonempty()
         .ok_or_else(|| syntax(first_no + 1, "the file ends before the input header".into()))?;
     let second_nums = numbers(second_no, second, "the input header")?;
-    let (third_no, third) =
-        next_nonempty().ok_or_else(|| syntax(second_no + 1, "the file ends before any gate".into()))?;
-    let third_is_header = third.split_ascii_whitespace().all(|t| t.parse::<u64>().is_ok());
-    let format = options.format.unwrap_or(if third_is_header { Format::Fashion } else { Format::Old });
+    let (third_no, third) = next_nonempty()
+        .ok_or_else(|| syntax(second_no + 1, "the file ends before any gate".into()))?;
+    let third_is_header = third
+        .split_ascii_whitespace()
+        .all(|t| t.parse::<u64>().is_ok());
+    let format = options.format.unwrap_or(if third_is_header {
+        Format::Fashion
+    } else {
+        Format::Old
+    });
 
     let (input_widths, output_widths, pending_gate_line) = match format {
         Format::Fashion => {
@@ -118,7 +130,10 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
             let [n1, n2, n_out] = second_nums[..] else {
                 return Err(syntax(
                     second_no,
-                    format!("expected the old-format header `<n1> <n2> <n_out>`, found `{}`", second.trim()),
+                    format!(
+                        "expected the old-format header `<n1> <n2> <n_out>`, found `{}`",
+                        second.trim()
+                    ),
                 ));
             };
             // A zero-width input (the hash circuits take one message only)
@@ -152,12 +167,21 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
     }
     let parties = match &options.parties {
         Some(p) if p.len() != input_widths.len() => {
-            return Err(BristolError::PartyCount { given: p.len(), groups: input_widths.len() })
+            return Err(BristolError::PartyCount {
+                given: p.len(),
+                groups: input_widths.len(),
+            })
         }
         Some(p) => p.clone(),
-        None => {
-            (0..input_widths.len()).map(|i| if i == 0 { Party::Garbler } else { Party::Evaluator }).collect()
-        }
+        None => (0..input_widths.len())
+            .map(|i| {
+                if i == 0 {
+                    Party::Garbler
+                } else {
+                    Party::Evaluator
+                }
+            })
+            .collect(),
     };
 
     // Gate lines. EQW copies a wire; the IR has no copy gate, so the
@@ -171,17 +195,24 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
     let mut gate_lines = 0u64;
     // Reused for every line: one allocation instead of one per gate.
     let mut args: Vec<&str> = Vec::new();
-    let gate_lines_iter =
-        pending_gate_line.into_iter().chain(lines.filter(|(_, l)| !l.trim_ascii().is_empty()));
+    let gate_lines_iter = pending_gate_line
+        .into_iter()
+        .chain(lines.filter(|(_, l)| !l.trim_ascii().is_empty()));
     for (line_no, line) in gate_lines_iter {
         if gate_lines == num_gates {
-            return Err(BristolError::ExtraGates { line: line_no, expected: num_gates });
+            return Err(BristolError::ExtraGates {
+                line: line_no,
+                expected: num_gates,
+            });
         }
         gate_lines += 1;
         // ASCII whitespace only: the format is ASCII, and Unicode-aware
         // splitting costs a third of the import time.
         let mut tokens = line.split_ascii_whitespace();
-        let op = line.split_ascii_whitespace().next_back().unwrap_or_default();
+        let op = line
+            .split_ascii_whitespace()
+            .next_back()
+            .unwrap_or_default();
         let nin = number(line_no, tokens.next(), "the input count")?;
         let nout = number(line_no, tokens.next(), "the output count")?;
         args.clear();
@@ -189,7 +220,10 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
         if op.parse::<u64>().is_ok() {
             return Err(syntax(
                 line_no,
-                format!("`{}` ends without a gate name (a truncated line?)", line.trim()),
+                format!(
+                    "`{}` ends without a gate name (a truncated line?)",
+                    line.trim()
+                ),
             ));
         }
         // u128: the counts are untrusted and may be near u64::MAX.
@@ -235,7 +269,10 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
             } else if writer[w] == 0 {
                 Err(BristolError::Wiring {
                     line: line_no,
-                    error: IrError::ReadBeforeWrite { wire: w as u32, place: format!("the {op} gate") },
+                    error: IrError::ReadBeforeWrite {
+                        wire: w as u32,
+                        place: format!("the {op} gate"),
+                    },
                 })
             } else {
                 Ok(alias[w])
@@ -254,7 +291,11 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
             ("XOR" | "AND", _) => {
                 arity(2, 1)?;
                 let (a, b, out) = (wire(0, false)?, wire(1, false)?, wire(2, true)?);
-                gates.push(if op == "XOR" { Gate::Xor { a, b, out } } else { Gate::And { a, b, out } });
+                gates.push(if op == "XOR" {
+                    Gate::Xor { a, b, out }
+                } else {
+                    Gate::And { a, b, out }
+                });
             }
             ("INV" | "NOT", _) => {
                 arity(1, 1)?;
@@ -267,10 +308,16 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
                     "0" => false,
                     "1" => true,
                     other => {
-                        return Err(syntax(line_no, format!("EQ assigns a constant 0 or 1, not `{other}`")))
+                        return Err(syntax(
+                            line_no,
+                            format!("EQ assigns a constant 0 or 1, not `{other}`"),
+                        ))
                     }
                 };
-                gates.push(Gate::Const { value, out: wire(1, true)? });
+                gates.push(Gate::Const {
+                    value,
+                    out: wire(1, true)?,
+                });
             }
             ("EQW", Format::Fashion) => {
                 arity(1, 1)?;
@@ -287,7 +334,8 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
                 }
                 let n = nout as usize;
                 for k in 0..n {
-                    let (a, b, out) = (wire(k, false)?, wire(n + k, false)?, wire(2 * n + k, true)?);
+                    let (a, b, out) =
+                        (wire(k, false)?, wire(n + k, false)?, wire(2 * n + k, true)?);
                     gates.push(Gate::And { a, b, out });
                 }
             }
@@ -296,12 +344,18 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
                     Format::Fashion => "XOR, AND, INV, EQ, EQW or MAND",
                     Format::Old => "XOR, AND or INV (the old Bristol format)",
                 };
-                return Err(syntax(line_no, format!("unknown gate `{op}`; expected {known}")));
+                return Err(syntax(
+                    line_no,
+                    format!("unknown gate `{op}`; expected {known}"),
+                ));
             }
         }
     }
     if gate_lines < num_gates {
-        return Err(BristolError::Truncated { expected: num_gates, found: gate_lines });
+        return Err(BristolError::Truncated {
+            expected: num_gates,
+            found: gate_lines,
+        });
     }
 
     let mut inputs = Vec::with_capacity(input_widths.len());
@@ -309,7 +363,12 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
     for (k, (&width, &party)) in input_widths.iter().zip(&parties).enumerate() {
         let wires = ordered((next..next + width as u32).collect(), options.bit_order);
         next += width as u32;
-        inputs.push(Input { name: format!("in{k}"), party, ty: ValueType::UInt(width as u32), wires });
+        inputs.push(Input {
+            name: format!("in{k}"),
+            party,
+            ty: ValueType::UInt(width as u32),
+            wires,
+        });
     }
     let mut outputs = Vec::with_capacity(output_widths.len());
     let mut next = (num_wires - total_out) as u32;
@@ -323,11 +382,24 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
                 });
             }
         }
-        let wires = ordered(raw.into_iter().map(|w| alias[w as usize]).collect(), options.bit_order);
+        let wires = ordered(
+            raw.into_iter().map(|w| alias[w as usize]).collect(),
+            options.bit_order,
+        );
         next += width as u32;
-        outputs.push(Output { name: format!("out{k}"), ty: ValueType::UInt(width as u32), wires });
+        outputs.push(Output {
+            name: format!("out{k}"),
+            ty: ValueType::UInt(width as u32),
+            wires,
+        });
     }
-    let circuit = Circuit { name: name.to_string(), num_wires: num_wires as u32, inputs, outputs, gates };
+    let circuit = Circuit {
+        name: name.to_string(),
+        num_wires: num_wires as u32,
+        inputs,
+        outputs,
+        gates,
+    };
     circuit.validate()?;
     Ok(circuit)
 }
@@ -344,7 +416,8 @@ fn syntax(line: usize, message: String) -> BristolError {
 }
 
 fn number(line: usize, token: Option<&str>, what: &str) -> Result<u64, BristolError> {
-    let token = token.ok_or_else(|| syntax(line, format!("expected {what}, found the end of the line")))?;
+    let token =
+        token.ok_or_else(|| syntax(line, format!("expected {what}, found the end of the line")))?;
     decimal(token).ok_or_else(|| syntax(line, format!("expected {what}, found `{token}`")))
 }
 
@@ -364,7 +437,9 @@ fn decimal(token: &str) -> Option<u64> {
 }
 
 fn numbers(line: usize, text: &str, what: &str) -> Result<Vec<u64>, BristolError> {
-    text.split_ascii_whitespace().map(|t| number(line, Some(t), &format!("a number in {what}"))).collect()
+    text.split_ascii_whitespace()
+        .map(|t| number(line, Some(t), &format!("a number in {what}")))
+        .collect()
 }
 
 /// `<count> <w_1> ... <w_count>` with every width positive.
@@ -387,7 +462,10 @@ fn counted_list(line: usize, nums: &[u64], what: &str) -> Result<Vec<u64>, Brist
 }
 
 fn join(nums: &[u64]) -> String {
-    nums.iter().map(u64::to_string).collect::<Vec<_>>().join(" ")
+    nums.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Writes a circuit as Bristol Fashion. Input bits take wires `0..`, group
@@ -396,7 +474,11 @@ fn join(nums: &[u64]) -> String {
 /// wire used twice, a gate written earlier) is copied with `EQW`. Importing
 /// the result gives back a circuit with the same [`Circuit::id`].
 pub fn export(circuit: &Circuit) -> String {
-    let out_wires: Vec<Wire> = circuit.outputs.iter().flat_map(|o| o.wires.iter().copied()).collect();
+    let out_wires: Vec<Wire> = circuit
+        .outputs
+        .iter()
+        .flat_map(|o| o.wires.iter().copied())
+        .collect();
 
     // The new number of each old wire: inputs, then gate outputs.
     let mut map = vec![u32::MAX; circuit.num_wires as usize];
@@ -413,8 +495,11 @@ pub fn export(circuit: &Circuit) -> String {
     // No copies are needed when the outputs are exactly the last gate
     // outputs, in order.
     let tail = (next as usize).saturating_sub(out_wires.len());
-    let in_place =
-        tail >= total_in && out_wires.iter().enumerate().all(|(k, &w)| map[w as usize] as usize == tail + k);
+    let in_place = tail >= total_in
+        && out_wires
+            .iter()
+            .enumerate()
+            .all(|(k, &w)| map[w as usize] as usize == tail + k);
     let copies = if in_place { 0 } else { out_wires.len() };
 
     let mut s = String::with_capacity(circuit.gates.len() * 20 + 64);
@@ -422,9 +507,22 @@ pub fn export(circuit: &Circuit) -> String {
         let list: Vec<String> = ws.iter().map(usize::to_string).collect();
         format!("{} {}", ws.len(), list.join(" "))
     };
-    let _ = writeln!(s, "{} {}", circuit.gates.len() + copies, next as usize + copies);
-    let _ = writeln!(s, "{}", groups(circuit.inputs.iter().map(|i| i.wires.len()).collect()));
-    let _ = writeln!(s, "{}", groups(circuit.outputs.iter().map(|o| o.wires.len()).collect()));
+    let _ = writeln!(
+        s,
+        "{} {}",
+        circuit.gates.len() + copies,
+        next as usize + copies
+    );
+    let _ = writeln!(
+        s,
+        "{}",
+        groups(circuit.inputs.iter().map(|i| i.wires.len()).collect())
+    );
+    let _ = writeln!(
+        s,
+        "{}",
+        groups(circuit.outputs.iter().map(|o| o.wires.len()).collect())
+    );
     s.push('\n');
     let m = |w: Wire| map[w as usize];
     for g in &circuit.gates {
@@ -452,7 +550,10 @@ mod tests {
         let c = parse("x", ADDER2, &Options::default()).unwrap();
         assert_eq!(c.inputs[0].party, Party::Garbler);
         assert_eq!(c.inputs[1].party, Party::Evaluator);
-        assert_eq!(c.eval_plain(&[vec![true], vec![false]]).unwrap(), vec![vec![true]]);
+        assert_eq!(
+            c.eval_plain(&[vec![true], vec![false]]).unwrap(),
+            vec![vec![true]]
+        );
     }
 
     #[test]
@@ -467,34 +568,46 @@ mod tests {
         let old = "1 3\n1 1 1\n\n2 1 0 1 2 AND\n";
         let c = parse("x", old, &Options::default()).unwrap();
         assert_eq!(c.inputs.len(), 2);
-        assert_eq!(c.eval_plain(&[vec![true], vec![true]]).unwrap(), vec![vec![true]]);
+        assert_eq!(
+            c.eval_plain(&[vec![true], vec![true]]).unwrap(),
+            vec![vec![true]]
+        );
     }
 
     #[test]
     fn errors_name_the_line() {
-        let err = |text: &str| parse("x", text, &Options::default()).unwrap_err().to_string();
-        assert_eq!(err(""), "line 1: the file is empty; expected a header `<gates> <wires>`");
+        let err = |text: &str| {
+            parse("x", text, &Options::default())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(""),
+            "line 1: the file is empty; expected a header `<gates> <wires>`"
+        );
         assert!(err("3 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n").contains("promises 3"));
         assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n").starts_with("line 6"));
         assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 1 5 NAND\n").contains("unknown gate `NAND`"));
-        assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 3 5 AND\n").contains("wire 3 is read by the AND gate before"));
+        assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 3 5 AND\n")
+            .contains("wire 3 is read by the AND gate before"));
         assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 9 5 AND\n").contains("wire 9 is out of range"));
         assert!(err("2 6\n2 1 1\n1 1\n\n2 1 0 1 5 AND\n2 1 0 1 5 XOR\n").contains("written twice"));
         assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 1 AND\n").contains("lists 2 wires"));
         assert!(err("1 99999999999\n2 1 1\n1 1\n\n").contains("more than"));
         assert!(err("1 6\n2 1 1\n1 1\n\n2 1 0 1 4 AND\n").contains("output wire 5"));
-        assert!(
-            err("2 6\n2 1 1\n1 1\n\n2 1 0 1 5 AND\n2 1 0 1 5 XOR\n").contains("by line 5 and by this XOR")
-        );
+        assert!(err("2 6\n2 1 1\n1 1\n\n2 1 0 1 5 AND\n2 1 0 1 5 XOR\n")
+            .contains("by line 5 and by this XOR"));
         // Untrusted counts: no overflow, no allocation the file cannot back.
         assert!(err("1 6\n2 1 1\n1 1\n\n18446744073709551615 1 AND\n").contains("lists 0 wires"));
         assert!(err("1 6\n2 1 1\n1 1\n\n0 18446744073709551615\n").contains("without a gate name"));
-        assert!(
-            err("2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0").contains("line 6: `2 1 0` ends without a gate")
-        );
+        assert!(err("2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0")
+            .contains("line 6: `2 1 0` ends without a gate"));
         let huge = "1 6\n2 1 1\n1 1\n\n18446744073709551615 9223372036854775808 0 1 5 MAND\n";
         assert!(err(huge).contains("lists"));
-        assert!(err("1 6\n2 18446744073709551615 18446744073709551615\n1 1\n\n").contains("groups need"));
+        assert!(
+            err("1 6\n2 18446744073709551615 18446744073709551615\n1 1\n\n")
+                .contains("groups need")
+        );
         assert!(err("1 2000000000\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n").contains("can hold at most"));
         let inputs = "1 2000000000\n2 1000000000 1000000000\n1 1\n\n2 1 0 1 2 AND\n";
         assert!(err(inputs).contains("can hold at most"));

@@ -156,13 +156,27 @@ pub struct Circuit {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IrError {
     #[error("wire {wire} is out of range: the circuit has {num_wires} wires ({place})")]
-    OutOfRange { wire: Wire, num_wires: u32, place: String },
+    OutOfRange {
+        wire: Wire,
+        num_wires: u32,
+        place: String,
+    },
     #[error("wire {wire} is read by {place} before anything writes it")]
     ReadBeforeWrite { wire: Wire, place: String },
     #[error("wire {wire} is written twice: by {first} and by {second}")]
-    WrittenTwice { wire: Wire, first: String, second: String },
+    WrittenTwice {
+        wire: Wire,
+        first: String,
+        second: String,
+    },
     #[error("{kind} group `{name}` has type {ty} ({width} bits) but {wires} wires")]
-    WidthMismatch { kind: &'static str, name: String, ty: ValueType, width: u64, wires: usize },
+    WidthMismatch {
+        kind: &'static str,
+        name: String,
+        ty: ValueType,
+        width: u64,
+        wires: usize,
+    },
     #[error("two {kind} groups are named `{name}`")]
     DuplicateName { kind: &'static str, name: String },
 }
@@ -173,7 +187,11 @@ pub enum EvalError {
     #[error("the circuit takes {expected} input groups but {found} were given")]
     InputCount { expected: usize, found: usize },
     #[error("input `{name}` takes {expected} bits but {found} were given")]
-    InputWidth { name: String, expected: usize, found: usize },
+    InputWidth {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
 }
 
 /// The figures `yao compile --emit stats` prints.
@@ -249,7 +267,11 @@ impl Circuit {
         };
         let check_range = |wire: Wire, place: &dyn Fn() -> String| {
             if wire >= n {
-                Err(IrError::OutOfRange { wire, num_wires: n, place: place() })
+                Err(IrError::OutOfRange {
+                    wire,
+                    num_wires: n,
+                    place: place(),
+                })
             } else {
                 Ok(())
             }
@@ -257,7 +279,10 @@ impl Circuit {
         let mut seen = std::collections::HashSet::new();
         for (k, input) in self.inputs.iter().enumerate() {
             if !seen.insert(input.name.as_str()) {
-                return Err(IrError::DuplicateName { kind: "input", name: input.name.clone() });
+                return Err(IrError::DuplicateName {
+                    kind: "input",
+                    name: input.name.clone(),
+                });
             }
             check_width("input", &input.name, &input.ty, input.wires.len())?;
             let tag = u32::MAX - 1 - k as u32;
@@ -277,7 +302,10 @@ impl Circuit {
             for w in gate.inputs() {
                 check_range(w, &|| format!("gate {i}"))?;
                 if writer[w as usize] == UNWRITTEN {
-                    return Err(IrError::ReadBeforeWrite { wire: w, place: format!("gate {i}") });
+                    return Err(IrError::ReadBeforeWrite {
+                        wire: w,
+                        place: format!("gate {i}"),
+                    });
                 }
             }
             let out = gate.output();
@@ -294,7 +322,10 @@ impl Circuit {
         let mut seen = std::collections::HashSet::new();
         for output in &self.outputs {
             if !seen.insert(output.name.as_str()) {
-                return Err(IrError::DuplicateName { kind: "output", name: output.name.clone() });
+                return Err(IrError::DuplicateName {
+                    kind: "output",
+                    name: output.name.clone(),
+                });
             }
             check_width("output", &output.name, &output.ty, output.wires.len())?;
             for &w in &output.wires {
@@ -321,7 +352,10 @@ impl Circuit {
     /// each output group.
     pub fn eval_plain(&self, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, EvalError> {
         if inputs.len() != self.inputs.len() {
-            return Err(EvalError::InputCount { expected: self.inputs.len(), found: inputs.len() });
+            return Err(EvalError::InputCount {
+                expected: self.inputs.len(),
+                found: inputs.len(),
+            });
         }
         let mut wires = vec![false; self.num_wires as usize];
         for (group, bits) in self.inputs.iter().zip(inputs) {
@@ -338,13 +372,21 @@ impl Circuit {
         }
         for gate in &self.gates {
             match *gate {
-                Gate::Xor { a, b, out } => wires[out as usize] = wires[a as usize] ^ wires[b as usize],
-                Gate::And { a, b, out } => wires[out as usize] = wires[a as usize] & wires[b as usize],
+                Gate::Xor { a, b, out } => {
+                    wires[out as usize] = wires[a as usize] ^ wires[b as usize]
+                }
+                Gate::And { a, b, out } => {
+                    wires[out as usize] = wires[a as usize] & wires[b as usize]
+                }
                 Gate::Not { a, out } => wires[out as usize] = !wires[a as usize],
                 Gate::Const { value, out } => wires[out as usize] = value,
             }
         }
-        Ok(self.outputs.iter().map(|o| o.wires.iter().map(|&w| wires[w as usize]).collect()).collect())
+        Ok(self
+            .outputs
+            .iter()
+            .map(|o| o.wires.iter().map(|&w| wires[w as usize]).collect())
+            .collect())
     }
 
     /// Gate counts, AND-depth, peak live wires and the circuit id.
@@ -388,8 +430,16 @@ impl Circuit {
             wires: self.num_wires as u64,
             and_depth: and_depth as u64,
             peak_live_wires: self.peak_live_wires(),
-            inputs: self.inputs.iter().map(|i| group(&i.name, Some(i.party), &i.ty)).collect(),
-            outputs: self.outputs.iter().map(|o| group(&o.name, None, &o.ty)).collect(),
+            inputs: self
+                .inputs
+                .iter()
+                .map(|i| group(&i.name, Some(i.party), &i.ty))
+                .collect(),
+            outputs: self
+                .outputs
+                .iter()
+                .map(|o| group(&o.name, None, &o.ty))
+                .collect(),
             id: self.id().to_hex(),
         }
     }
@@ -506,7 +556,12 @@ impl Circuit {
     }
 }
 
-fn check_width(kind: &'static str, name: &str, ty: &ValueType, wires: usize) -> Result<(), IrError> {
+fn check_width(
+    kind: &'static str,
+    name: &str,
+    ty: &ValueType,
+    wires: usize,
+) -> Result<(), IrError> {
     if ty.width() != wires as u64 {
         return Err(IrError::WidthMismatch {
             kind,
@@ -529,10 +584,24 @@ mod tests {
             name: "tiny".into(),
             num_wires: 5,
             inputs: vec![
-                Input { name: "a".into(), party: Party::Garbler, ty: ValueType::Bool, wires: vec![0] },
-                Input { name: "b".into(), party: Party::Evaluator, ty: ValueType::Bool, wires: vec![1] },
+                Input {
+                    name: "a".into(),
+                    party: Party::Garbler,
+                    ty: ValueType::Bool,
+                    wires: vec![0],
+                },
+                Input {
+                    name: "b".into(),
+                    party: Party::Evaluator,
+                    ty: ValueType::Bool,
+                    wires: vec![1],
+                },
             ],
-            outputs: vec![Output { name: "out".into(), ty: ValueType::Bool, wires: vec![4] }],
+            outputs: vec![Output {
+                name: "out".into(),
+                ty: ValueType::Bool,
+                wires: vec![4],
+            }],
             gates: vec![
                 Gate::And { a: 0, b: 1, out: 2 },
                 Gate::Not { a: 0, out: 3 },
@@ -574,13 +643,22 @@ mod tests {
     fn validate_reports_each_defect() {
         let mut c = tiny();
         c.gates[0] = Gate::And { a: 0, b: 3, out: 2 };
-        assert!(matches!(c.validate(), Err(IrError::ReadBeforeWrite { wire: 3, .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(IrError::ReadBeforeWrite { wire: 3, .. })
+        ));
         let mut c = tiny();
         c.gates[1] = Gate::Not { a: 0, out: 2 };
-        assert!(matches!(c.validate(), Err(IrError::WrittenTwice { wire: 2, .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(IrError::WrittenTwice { wire: 2, .. })
+        ));
         let mut c = tiny();
         c.gates[1] = Gate::Not { a: 9, out: 3 };
-        assert!(matches!(c.validate(), Err(IrError::OutOfRange { wire: 9, .. })));
+        assert!(matches!(
+            c.validate(),
+            Err(IrError::OutOfRange { wire: 9, .. })
+        ));
         let mut c = tiny();
         c.outputs[0].ty = ValueType::UInt(2);
         assert!(matches!(c.validate(), Err(IrError::WidthMismatch { .. })));
@@ -589,7 +667,13 @@ mod tests {
     #[test]
     fn eval_rejects_wrong_widths() {
         let c = tiny();
-        assert!(matches!(c.eval_plain(&[vec![true]]), Err(EvalError::InputCount { .. })));
-        assert!(matches!(c.eval_plain(&[vec![true, false], vec![true]]), Err(EvalError::InputWidth { .. })));
+        assert!(matches!(
+            c.eval_plain(&[vec![true]]),
+            Err(EvalError::InputCount { .. })
+        ));
+        assert!(matches!(
+            c.eval_plain(&[vec![true, false], vec![true]]),
+            Err(EvalError::InputWidth { .. })
+        ));
     }
 }

@@ -26,11 +26,20 @@ pub enum ValueError {
     #[error("cannot read `{text}` as a value: {reason}")]
     Syntax { text: String, reason: String },
     #[error("{} does not fit in {ty}: the range is {} to {}", show(.value), show(.min), show(.max))]
-    OutOfRange { value: BigInt, ty: ValueType, min: BigInt, max: BigInt },
+    OutOfRange {
+        value: BigInt,
+        ty: ValueType,
+        min: BigInt,
+        max: BigInt,
+    },
     #[error("expected {expected}, found {found}")]
     Shape { expected: String, found: String },
     #[error("{ty} takes {expected} elements, found {found}")]
-    Length { ty: ValueType, expected: usize, found: usize },
+    Length {
+        ty: ValueType,
+        expected: usize,
+        found: usize,
+    },
 }
 
 impl Value {
@@ -65,7 +74,12 @@ impl Value {
             (ValueType::UInt(w) | ValueType::SInt(w), Value::Int(i)) => {
                 let (min, max) = int_range(ty);
                 if *i < min || *i > max {
-                    return Err(ValueError::OutOfRange { value: i.clone(), ty: ty.clone(), min, max });
+                    return Err(ValueError::OutOfRange {
+                        value: i.clone(),
+                        ty: ty.clone(),
+                        min,
+                        max,
+                    });
                 }
                 let modulus = BigInt::from(1) << *w as usize;
                 let unsigned = ((i % &modulus) + &modulus) % &modulus;
@@ -76,7 +90,10 @@ impl Value {
                 }
             }
             (ValueType::UInt(_) | ValueType::SInt(_), Value::Bool(b)) => {
-                return Err(ValueError::Shape { expected: ty.to_string(), found: format!("`{b}`") })
+                return Err(ValueError::Shape {
+                    expected: ty.to_string(),
+                    found: format!("`{b}`"),
+                })
             }
             (ValueType::Array(elem, n), Value::Array(items)) => {
                 if items.len() != *n as usize {
@@ -102,7 +119,12 @@ impl Value {
                     item.encode_into(t, bits)?;
                 }
             }
-            (ty, v) => return Err(ValueError::Shape { expected: ty.to_string(), found: v.kind() }),
+            (ty, v) => {
+                return Err(ValueError::Shape {
+                    expected: ty.to_string(),
+                    found: v.kind(),
+                })
+            }
         }
         Ok(())
     }
@@ -133,7 +155,9 @@ impl Value {
             ValueType::Array(elem, n) => {
                 let w = elem.width() as usize;
                 Value::Array(
-                    (0..*n as usize).map(|i| Self::decode_exact(&bits[i * w..(i + 1) * w], elem)).collect(),
+                    (0..*n as usize)
+                        .map(|i| Self::decode_exact(&bits[i * w..(i + 1) * w], elem))
+                        .collect(),
                 )
             }
             ValueType::Tuple(tys) => {
@@ -183,8 +207,12 @@ impl fmt::Display for Value {
         match self {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
-            Value::Array(items) => f.write_str(&list("[", items.iter().map(|v| v.to_string()), "]")),
-            Value::Tuple(items) => f.write_str(&list("(", items.iter().map(|v| v.to_string()), ")")),
+            Value::Array(items) => {
+                f.write_str(&list("[", items.iter().map(|v| v.to_string()), "]"))
+            }
+            Value::Tuple(items) => {
+                f.write_str(&list("(", items.iter().map(|v| v.to_string()), ")"))
+            }
         }
     }
 }
@@ -214,7 +242,9 @@ fn int_range(ty: &ValueType) -> (BigInt, BigInt) {
             let half = BigInt::from(1) << (w as usize - 1);
             (-half.clone(), half - 1)
         }
-        ValueType::UInt(w) | ValueType::SInt(w) => (BigInt::from(0), (BigInt::from(1) << w as usize) - 1),
+        ValueType::UInt(w) | ValueType::SInt(w) => {
+            (BigInt::from(0), (BigInt::from(1) << w as usize) - 1)
+        }
         _ => (BigInt::from(0), BigInt::from(1)),
     }
 }
@@ -230,12 +260,18 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, reason: String) -> ValueError {
-        ValueError::Syntax { text: self.text.to_string(), reason }
+        ValueError::Syntax {
+            text: self.text.to_string(),
+            reason,
+        }
     }
 
     fn skip_ws(&mut self) {
         while self.text[self.pos..].starts_with(char::is_whitespace) {
-            self.pos += self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
+            self.pos += self.text[self.pos..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8);
         }
     }
 
@@ -269,7 +305,11 @@ impl Parser<'_> {
                     return Err(self.error(format!("expected `,` or `{close}` at `{rest}`")));
                 }
             }
-            return Ok(if close == ']' { Value::Array(items) } else { Value::Tuple(items) });
+            return Ok(if close == ']' {
+                Value::Array(items)
+            } else {
+                Value::Tuple(items)
+            });
         }
         let end = rest
             .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | ')' | '[' | '('))
@@ -286,18 +326,21 @@ impl Parser<'_> {
             Some(d) => (true, d),
             None => (false, token.strip_prefix('+').unwrap_or(token)),
         };
-        let (radix, digits) = if let Some(d) = digits.strip_prefix("0x").or(digits.strip_prefix("0X")) {
-            (16, d)
-        } else if let Some(d) = digits.strip_prefix("0b").or(digits.strip_prefix("0B")) {
-            (2, d)
-        } else {
-            (10, digits)
-        };
+        let (radix, digits) =
+            if let Some(d) = digits.strip_prefix("0x").or(digits.strip_prefix("0X")) {
+                (16, d)
+            } else if let Some(d) = digits.strip_prefix("0b").or(digits.strip_prefix("0B")) {
+                (2, d)
+            } else {
+                (10, digits)
+            };
         let clean: String = digits.chars().filter(|&c| c != '_').collect();
         let magnitude = BigInt::parse_bytes(clean.as_bytes(), radix)
             .filter(|_| !clean.is_empty() && !clean.starts_with(['+', '-']))
             .ok_or_else(|| {
-                self.error(format!("`{token}` is not a number (decimal, 0x hex or 0b binary) nor true/false"))
+                self.error(format!(
+                    "`{token}` is not a number (decimal, 0x hex or 0b binary) nor true/false"
+                ))
             })?;
         Ok(Value::Int(if negative { -magnitude } else { magnitude }))
     }
@@ -322,17 +365,23 @@ mod tests {
         assert_eq!(round_trip("1_000", &ValueType::UInt(16)), "1000");
         let big = "0x000102030405060708090a0b0c0d0e0f";
         assert_eq!(
-            Value::parse(big).unwrap().encode(&ValueType::UInt(128)).unwrap()[..16],
+            Value::parse(big)
+                .unwrap()
+                .encode(&ValueType::UInt(128))
+                .unwrap()[..16],
             [
-                true, true, true, true, false, false, false, false, false, true, true, true, false, false,
-                false, false
+                true, true, true, true, false, false, false, false, false, true, true, true, false,
+                false, false, false
             ]
         );
     }
 
     #[test]
     fn bits_are_little_endian() {
-        let bits = Value::parse("6").unwrap().encode(&ValueType::UInt(4)).unwrap();
+        let bits = Value::parse("6")
+            .unwrap()
+            .encode(&ValueType::UInt(4))
+            .unwrap();
         assert_eq!(bits, [false, true, true, false]);
     }
 
@@ -347,23 +396,47 @@ mod tests {
 
     #[test]
     fn errors_say_what_is_wrong() {
-        let e = Value::parse("256").unwrap().encode(&ValueType::UInt(8)).unwrap_err();
-        assert_eq!(e.to_string(), "256 does not fit in u8: the range is 0 to 255");
-        let e = Value::parse("0x10000000000000001").unwrap().encode(&ValueType::UInt(64)).unwrap_err();
+        let e = Value::parse("256")
+            .unwrap()
+            .encode(&ValueType::UInt(8))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "256 does not fit in u8: the range is 0 to 255"
+        );
+        let e = Value::parse("0x10000000000000001")
+            .unwrap()
+            .encode(&ValueType::UInt(64))
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "a 65-bit number (0x10000000000000001) does not fit in u64: the range is 0 to 18446744073709551615"
         );
-        let e = Value::parse("-0x10").unwrap().encode(&ValueType::UInt(512)).unwrap_err();
-        assert_eq!(e.to_string(), "-16 does not fit in u512: the range is 0 to 2^512 - 1");
+        let e = Value::parse("-0x10")
+            .unwrap()
+            .encode(&ValueType::UInt(512))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "-16 does not fit in u512: the range is 0 to 2^512 - 1"
+        );
         let e = Value::parse(&format!("0x{}", "f".repeat(40)))
             .unwrap()
             .encode(&ValueType::SInt(128))
             .unwrap_err();
-        assert!(e.to_string().ends_with("the range is -2^127 to 2^127 - 1"), "{e}");
-        let e = Value::parse("128").unwrap().encode(&ValueType::SInt(8)).unwrap_err();
+        assert!(
+            e.to_string().ends_with("the range is -2^127 to 2^127 - 1"),
+            "{e}"
+        );
+        let e = Value::parse("128")
+            .unwrap()
+            .encode(&ValueType::SInt(8))
+            .unwrap_err();
         assert!(e.to_string().contains("-128 to 127"), "{e}");
-        assert!(Value::parse("-1").unwrap().encode(&ValueType::UInt(8)).is_err());
+        assert!(Value::parse("-1")
+            .unwrap()
+            .encode(&ValueType::UInt(8))
+            .is_err());
         assert!(Value::parse("12a").is_err());
         assert!(Value::parse("[1, 2").is_err());
         assert!(Value::parse("0x").is_err());
@@ -372,9 +445,16 @@ mod tests {
         let ty = ValueType::Array(Box::new(ValueType::UInt(4)), 3);
         assert!(matches!(
             Value::parse("[1, 2]").unwrap().encode(&ty),
-            Err(ValueError::Length { expected: 3, found: 2, .. })
+            Err(ValueError::Length {
+                expected: 3,
+                found: 2,
+                ..
+            })
         ));
-        assert!(matches!(Value::parse("5").unwrap().encode(&ty), Err(ValueError::Shape { .. })));
+        assert!(matches!(
+            Value::parse("5").unwrap().encode(&ty),
+            Err(ValueError::Shape { .. })
+        ));
         let deep = "[".repeat(10_000);
         assert!(Value::parse(&deep).is_err());
     }

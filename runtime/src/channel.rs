@@ -19,7 +19,11 @@ pub enum ChannelError {
     #[error("the peer sent nothing for {0:?} (timed out)")]
     Timeout(Duration),
     #[error("the peer announced a {what} of {len} bytes, more than the {max} allowed")]
-    TooLarge { what: &'static str, len: u64, max: u64 },
+    TooLarge {
+        what: &'static str,
+        len: u64,
+        max: u64,
+    },
     #[error("network error: {0}")]
     Io(#[from] io::Error),
 }
@@ -89,7 +93,9 @@ pub fn blocks_as_bytes(blocks: &[Block]) -> &[u8] {
 
 pub fn blocks_as_bytes_mut(blocks: &mut [Block]) -> &mut [u8] {
     // SAFETY: as above; every byte pattern is a valid u128.
-    unsafe { std::slice::from_raw_parts_mut(blocks.as_mut_ptr().cast(), std::mem::size_of_val(blocks)) }
+    unsafe {
+        std::slice::from_raw_parts_mut(blocks.as_mut_ptr().cast(), std::mem::size_of_val(blocks))
+    }
 }
 
 const BUFFER: usize = 1 << 16;
@@ -112,7 +118,12 @@ impl TcpChannel {
         stream.set_write_timeout(timeout)?;
         let reader = BufReader::with_capacity(BUFFER, stream.try_clone()?);
         let writer = BufWriter::with_capacity(BUFFER, stream);
-        Ok(TcpChannel { reader, writer, timeout, traffic: Traffic::default() })
+        Ok(TcpChannel {
+            reader,
+            writer,
+            timeout,
+            traffic: Traffic::default(),
+        })
     }
 
     fn map(&self, e: io::Error) -> ChannelError {
@@ -302,6 +313,12 @@ mod tests {
         assert_eq!(c.recv_u64().unwrap(), 42);
         t.join().unwrap();
         assert!(matches!(c.recv_u64(), Err(ChannelError::Closed)));
-        assert_eq!(c.traffic(), Traffic { sent: 8, received: 8 });
+        assert_eq!(
+            c.traffic(),
+            Traffic {
+                sent: 8,
+                received: 8
+            }
+        );
     }
 }

@@ -29,13 +29,21 @@ pub enum EvalError {
     #[error("the circuit has {count} input groups; there is no group {group}")]
     NoSuchGroup { group: usize, count: usize },
     #[error("input `{name}` has {expected} bits but {found} labels were given")]
-    Width { name: String, expected: usize, found: usize },
+    Width {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
     #[error("the labels of input `{name}` were never set")]
     MissingInput { name: String },
     #[error("input labels cannot change once evaluation has started")]
     AlreadyStarted,
     #[error("batch {step} takes {expected} table blocks but {found} were given")]
-    TableLength { step: usize, expected: usize, found: usize },
+    TableLength {
+        step: usize,
+        expected: usize,
+        found: usize,
+    },
     #[error("all {steps} batches were already evaluated")]
     Finished { steps: usize },
     #[error("cannot decode yet: {remaining} of {steps} batches are still to be evaluated")]
@@ -43,7 +51,11 @@ pub enum EvalError {
     #[error("decoding bits for {found} output groups, but the circuit has {expected}")]
     DecodingGroups { expected: usize, found: usize },
     #[error("output `{name}` has {expected} bits but {found} decoding bits were given")]
-    DecodingWidth { name: String, expected: usize, found: usize },
+    DecodingWidth {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
     #[error("cannot evaluate this circuit: {0}")]
     Circuit(#[from] PlanError),
     #[error("while receiving garbled tables: {0}")]
@@ -102,7 +114,10 @@ impl Evaluator {
             .plan
             .inputs()
             .get(group)
-            .ok_or(EvalError::NoSuchGroup { group, count: self.plan.inputs().len() })?;
+            .ok_or(EvalError::NoSuchGroup {
+                group,
+                count: self.plan.inputs().len(),
+            })?;
         if labels.len() != g.slots.len() {
             return Err(EvalError::Width {
                 name: g.name.clone(),
@@ -136,7 +151,9 @@ impl Evaluator {
             return Ok(());
         }
         if let Some(k) = self.inputs_set.iter().position(|&s| !s) {
-            return Err(EvalError::MissingInput { name: self.plan.inputs()[k].name.clone() });
+            return Err(EvalError::MissingInput {
+                name: self.plan.inputs()[k].name.clone(),
+            });
         }
         run_free_gates(&mut self.labels, self.plan.prelude(), Block::ZERO);
         self.started = true;
@@ -147,7 +164,9 @@ impl Evaluator {
     pub fn eval_batch(&mut self, tables: &[Block]) -> Result<(), EvalError> {
         self.start()?;
         let plan = Arc::clone(&self.plan);
-        let step = plan.step(self.next_step).ok_or(EvalError::Finished { steps: plan.num_steps() })?;
+        let step = plan.step(self.next_step).ok_or(EvalError::Finished {
+            steps: plan.num_steps(),
+        })?;
         if tables.len() != 2 * step.ands.len() {
             return Err(EvalError::TableLength {
                 step: self.next_step,
@@ -174,7 +193,10 @@ impl Evaluator {
     pub fn decode(&self, decoding_bits: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, EvalError> {
         let labels = self.output_labels()?;
         if decoding_bits.len() != labels.len() {
-            return Err(EvalError::DecodingGroups { expected: labels.len(), found: decoding_bits.len() });
+            return Err(EvalError::DecodingGroups {
+                expected: labels.len(),
+                found: decoding_bits.len(),
+            });
         }
         for ((o, l), d) in self.plan.outputs().iter().zip(&labels).zip(decoding_bits) {
             if l.len() != d.len() {
@@ -207,7 +229,9 @@ impl Evaluator {
         }
         // No batch ran (a circuit without ANDs): finish on a copy.
         if let Some(k) = self.inputs_set.iter().position(|&s| !s) {
-            return Err(EvalError::MissingInput { name: self.plan.inputs()[k].name.clone() });
+            return Err(EvalError::MissingInput {
+                name: self.plan.inputs()[k].name.clone(),
+            });
         }
         let mut labels = self.labels.clone();
         run_free_gates(&mut labels, self.plan.prelude(), Block::ZERO);
@@ -276,7 +300,10 @@ fn eval_ands(
 /// Receives every garbled table from `ch` (exactly as many blocks as the plan
 /// says, so nothing read off the wire sizes an allocation), then the packed
 /// decoding bits, and returns the decoded outputs.
-pub fn evaluate_over(ch: &mut impl Channel, evaluator: &mut Evaluator) -> Result<Vec<Vec<bool>>, EvalError> {
+pub fn evaluate_over(
+    ch: &mut impl Channel,
+    evaluator: &mut Evaluator,
+) -> Result<Vec<Vec<bool>>, EvalError> {
     let mut buf = vec![Block::ZERO; 2 * evaluator.plan.max_step_ands()];
     loop {
         let n = evaluator.next_batch_len();
@@ -286,7 +313,12 @@ pub fn evaluate_over(ch: &mut impl Channel, evaluator: &mut Evaluator) -> Result
         ch.recv_blocks(&mut buf[..n])?;
         evaluator.eval_batch(&buf[..n])?;
     }
-    let widths: Vec<usize> = evaluator.plan.outputs().iter().map(|o| o.slots.len()).collect();
+    let widths: Vec<usize> = evaluator
+        .plan
+        .outputs()
+        .iter()
+        .map(|o| o.slots.len())
+        .collect();
     let mut bytes = vec![0u8; widths.iter().map(|w| w.div_ceil(8)).sum()];
     ch.read_exact(&mut bytes)?;
     let bits = unpack_bits(&bytes, &widths);
@@ -299,7 +331,13 @@ pub fn unpack_bits(bytes: &[u8], widths: &[usize]) -> Vec<Vec<bool>> {
     widths
         .iter()
         .map(|&w| {
-            let g = (0..w).map(|i| bytes.get(pos + i / 8).is_some_and(|b| (b >> (i % 8)) & 1 == 1)).collect();
+            let g = (0..w)
+                .map(|i| {
+                    bytes
+                        .get(pos + i / 8)
+                        .is_some_and(|b| (b >> (i % 8)) & 1 == 1)
+                })
+                .collect();
             pos += w.div_ceil(8);
             g
         })

@@ -48,7 +48,11 @@ pub enum GarbleError {
     #[error("the circuit has {count} input groups; there is no group {group}")]
     NoSuchGroup { group: usize, count: usize },
     #[error("input `{name}` has {expected} bits but {found} were given")]
-    Width { name: String, expected: usize, found: usize },
+    Width {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
     #[error("input `{name}` belongs to the {party}; the garbler only encodes its own inputs")]
     WrongParty { name: String, party: Party },
     #[error("input labels cannot change once garbling has started")]
@@ -126,13 +130,20 @@ impl Garbler {
         self.plan
             .inputs()
             .get(group)
-            .ok_or(GarbleError::NoSuchGroup { group, count: self.plan.inputs().len() })
+            .ok_or(GarbleError::NoSuchGroup {
+                group,
+                count: self.plan.inputs().len(),
+            })
     }
 
     /// Overrides the zero-labels of input group `group` (the protocol uses
     /// this for the evaluator's inputs, whose zero-labels come out of
     /// correlated OT).
-    pub fn set_input_zero_labels(&mut self, group: usize, labels: &[Block]) -> Result<(), GarbleError> {
+    pub fn set_input_zero_labels(
+        &mut self,
+        group: usize,
+        labels: &[Block],
+    ) -> Result<(), GarbleError> {
         let g = self.group(group)?;
         if labels.len() != g.slots.len() {
             return Err(GarbleError::Width {
@@ -157,7 +168,10 @@ impl Garbler {
     pub fn encode_input(&self, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
         let g = self.group(group)?;
         if g.party != Party::Garbler {
-            return Err(GarbleError::WrongParty { name: g.name.clone(), party: g.party });
+            return Err(GarbleError::WrongParty {
+                name: g.name.clone(),
+                party: g.party,
+            });
         }
         if bits.len() != g.slots.len() {
             return Err(GarbleError::Width {
@@ -167,7 +181,11 @@ impl Garbler {
             });
         }
         let d = self.delta.block();
-        Ok(self.inputs[group].iter().zip(bits).map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d)).collect())
+        Ok(self.inputs[group]
+            .iter()
+            .zip(bits)
+            .map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d))
+            .collect())
     }
 
     pub fn delta(&self) -> &Delta {
@@ -222,7 +240,10 @@ impl Garbler {
     /// per output group. Call after the last batch.
     pub fn decoding_bits(&self) -> Vec<Vec<bool>> {
         let labels = self.output_zero_labels();
-        labels.iter().map(|g| g.iter().map(|l| l.lsb()).collect()).collect()
+        labels
+            .iter()
+            .map(|g| g.iter().map(|l| l.lsb()).collect())
+            .collect()
     }
 
     /// The zero-labels of the output wires, per output group. The protocol
@@ -263,7 +284,10 @@ fn load_inputs(plan: &Plan, inputs: &[Vec<Block>], labels: &mut [Block]) {
 }
 
 pub(crate) fn output_labels(plan: &Plan, labels: &[Block]) -> Vec<Vec<Block>> {
-    plan.outputs().iter().map(|o| o.slots.iter().map(|&s| labels[s as usize]).collect()).collect()
+    plan.outputs()
+        .iter()
+        .map(|o| o.slots.iter().map(|&s| labels[s as usize]).collect())
+        .collect()
 }
 
 /// A label array with the two reserved slots filled (see [`crate::plan`]).
@@ -280,7 +304,10 @@ pub(crate) fn new_labels(n: usize) -> Vec<Block> {
 /// constant is `PUBLIC_LABEL`).
 #[inline(never)]
 pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>, offset: Block) {
-    assert!(labels.len() >= ops.bound(), "label array smaller than the plan");
+    assert!(
+        labels.len() >= ops.bound(),
+        "label array smaller than the plan"
+    );
     let offs = [lane(Block::ZERO), lane(offset)];
     let l = lanes_mut(labels).as_mut_ptr();
     for op in ops.ops() {
@@ -377,7 +404,12 @@ pub fn pack_bits(groups: &[Vec<bool>]) -> Vec<u8> {
     let mut out = Vec::new();
     for g in groups {
         for chunk in g.chunks(8) {
-            out.push(chunk.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i)));
+            out.push(
+                chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i)),
+            );
         }
     }
     out

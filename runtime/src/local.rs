@@ -29,7 +29,11 @@ pub fn run_in_memory(circuit: &Circuit, inputs: &[Vec<bool>]) -> Result<Vec<Vec<
 /// [`run_in_memory`] on a precomputed plan.
 pub fn run_plan(plan: &Arc<Plan>, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, RunError> {
     if inputs.len() != plan.inputs().len() {
-        return Err(GarbleError::InputCount { expected: plan.inputs().len(), found: inputs.len() }.into());
+        return Err(GarbleError::InputCount {
+            expected: plan.inputs().len(),
+            found: inputs.len(),
+        }
+        .into());
     }
     let mut g = Garbler::from_plan(Arc::clone(plan), Delta::random());
     let mut e = Evaluator::from_plan(Arc::clone(plan));
@@ -62,5 +66,9 @@ fn ideal_ot(g: &Garbler, group: usize, bits: &[bool]) -> Result<Vec<Block>, Garb
         });
     }
     let d = g.delta().block();
-    Ok(zero.iter().zip(bits).map(|(&l, &b)| l ^ (Block::mask(b) & d)).collect())
+    Ok(zero
+        .iter()
+        .zip(bits)
+        .map(|(&l, &b)| l ^ (Block::mask(b) & d))
+        .collect())
 }

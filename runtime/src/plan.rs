@@ -73,7 +73,11 @@ impl FreeOp {
     }
 
     fn new(a: Slot, b: Slot, out: Slot, flip: bool) -> FreeOp {
-        FreeOp { a, b, out_flip: out | if flip { FLIP } else { 0 } }
+        FreeOp {
+            a,
+            b,
+            out_flip: out | if flip { FLIP } else { 0 },
+        }
     }
 }
 
@@ -161,7 +165,11 @@ impl Plan {
 
     /// [`Plan::new`] with another window and step size (both at least 1);
     /// tests use tiny ones to exercise every boundary.
-    pub fn with_limits(circuit: &Circuit, window: usize, max_step_ands: usize) -> Result<Plan, PlanError> {
+    pub fn with_limits(
+        circuit: &Circuit,
+        window: usize,
+        max_step_ands: usize,
+    ) -> Result<Plan, PlanError> {
         circuit.validate()?;
         let plan = build(circuit, window.max(1), max_step_ands.max(1));
         if plan.num_slots as u64 >= FLIP as u64 {
@@ -215,7 +223,11 @@ impl Plan {
         match self.steps.get(i) {
             None => 0,
             Some(s) => {
-                let start = if i == 0 { 0 } else { self.steps[i - 1].ands_end };
+                let start = if i == 0 {
+                    0
+                } else {
+                    self.steps[i - 1].ands_end
+                };
                 (s.ands_end - start) as usize
             }
         }
@@ -243,7 +255,11 @@ impl Plan {
             + self.frees.capacity() * std::mem::size_of::<FreeOp>()
             + self.steps.capacity() * std::mem::size_of::<Step>()
             + self.inputs.iter().map(|i| i.slots.len() * 4).sum::<usize>()
-            + self.outputs.iter().map(|o| o.slots.len() * 4).sum::<usize>()
+            + self
+                .outputs
+                .iter()
+                .map(|o| o.slots.len() * 4)
+                .sum::<usize>()
     }
 }
 
@@ -325,7 +341,10 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
         for level in 0..=max_level {
             for chunk in by_level_ands[level].chunks(max_step) {
                 order_ands.extend_from_slice(chunk);
-                steps.push(Step { ands_end: order_ands.len() as u64, frees_end: order_frees.len() as u64 });
+                steps.push(Step {
+                    ands_end: order_ands.len() as u64,
+                    frees_end: order_frees.len() as u64,
+                });
             }
             // Free gates of equal free-depth are independent: ordering by
             // depth puts independent gates next to each other, so their
@@ -407,7 +426,13 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
             slots: i
                 .wires
                 .iter()
-                .map(|&w| if needed[w as usize] { alloc(w, &mut slot_of, &mut free_slots) } else { NO_SLOT })
+                .map(|&w| {
+                    if needed[w as usize] {
+                        alloc(w, &mut slot_of, &mut free_slots)
+                    } else {
+                        NO_SLOT
+                    }
+                })
                 .collect(),
         })
         .collect();
@@ -442,7 +467,11 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
             let first = ands.len();
             for &g in gs {
                 if let Gate::And { a, b, .. } = c.gates[g as usize] {
-                    ands.push(AndOp { a: slot_of[a as usize], b: slot_of[b as usize], out: 0 });
+                    ands.push(AndOp {
+                        a: slot_of[a as usize],
+                        b: slot_of[b as usize],
+                        out: 0,
+                    });
                 }
             }
             // Outputs first, then release the inputs: an AND's output never
@@ -478,8 +507,12 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
     // here, not corrupt memory.
     let in_range = |s: Slot| s < num_slots;
     assert!(
-        frees.iter().all(|f| in_range(f.a) && in_range(f.b) && in_range(f.out()))
-            && ands.iter().all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
+        frees
+            .iter()
+            .all(|f| in_range(f.a) && in_range(f.b) && in_range(f.out()))
+            && ands
+                .iter()
+                .all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
         "planner bug: a slot is out of range"
     );
     Plan {
@@ -514,7 +547,11 @@ mod tests {
                 ty: ValueType::UInt(n_in),
                 wires: (0..n_in).collect(),
             }],
-            outputs: vec![Output { name: "y".into(), ty: ValueType::UInt(outs.len() as u32), wires: outs }],
+            outputs: vec![Output {
+                name: "y".into(),
+                ty: ValueType::UInt(outs.len() as u32),
+                wires: outs,
+            }],
             gates,
         }
     }
@@ -524,10 +561,18 @@ mod tests {
         // 4 independent ANDs, one AND on top, one dead AND.
         let mut gates = vec![];
         for i in 0..4 {
-            gates.push(Gate::And { a: i, b: (i + 1) % 5, out: 5 + i });
+            gates.push(Gate::And {
+                a: i,
+                b: (i + 1) % 5,
+                out: 5 + i,
+            });
         }
         gates.push(Gate::And { a: 5, b: 6, out: 9 });
-        gates.push(Gate::And { a: 7, b: 8, out: 10 }); // dead
+        gates.push(Gate::And {
+            a: 7,
+            b: 8,
+            out: 10,
+        }); // dead
         let c = circuit(5, gates, vec![9, 7, 8], 11);
         let p = Plan::new(&c).unwrap();
         assert_eq!(p.num_ands(), 5);
@@ -544,7 +589,11 @@ mod tests {
         let mut gates = vec![];
         let mut acc = 0;
         for i in 0..n {
-            gates.push(Gate::Xor { a: acc, b: 1, out: 2 + i });
+            gates.push(Gate::Xor {
+                a: acc,
+                b: 1,
+                out: 2 + i,
+            });
             acc = 2 + i;
         }
         let c = circuit(2, gates, vec![acc], n + 2);

@@ -25,7 +25,9 @@ pub(crate) struct Keys {
 
 /// True if this CPU (and OS) runs VAES-256 and AES-NI.
 pub(crate) fn available() -> bool {
-    is_x86_feature_detected!("vaes") && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("aes")
+    is_x86_feature_detected!("vaes")
+        && is_x86_feature_detected!("avx2")
+        && is_x86_feature_detected!("aes")
 }
 
 impl Keys {
@@ -143,7 +145,12 @@ fn tccr_chunk<const W: usize>(
     rounds(rk, &mut v);
     for (j, (v, u)) in v.iter().zip(&u).enumerate() {
         // SAFETY: `out` holds 2W blocks; unaligned 32-byte store.
-        unsafe { _mm256_storeu_si256(out[2 * j..2 * j + 2].as_mut_ptr().cast(), _mm256_xor_si256(*v, *u)) };
+        unsafe {
+            _mm256_storeu_si256(
+                out[2 * j..2 * j + 2].as_mut_ptr().cast(),
+                _mm256_xor_si256(*v, *u),
+            )
+        };
     }
 }
 
@@ -186,7 +193,10 @@ fn permute(rk: &[__m256i; 11], blocks: &mut [Block]) {
         let mut x = [_mm256_setzero_si256(); 8];
         for (j, v) in x.iter_mut().enumerate() {
             // SAFETY: 16 blocks per chunk; unaligned load.
-            *v = _mm256_xor_si256(unsafe { _mm256_loadu_si256(c[2 * j..].as_ptr().cast()) }, rk[0]);
+            *v = _mm256_xor_si256(
+                unsafe { _mm256_loadu_si256(c[2 * j..].as_ptr().cast()) },
+                rk[0],
+            );
         }
         rounds(rk, &mut x);
         for (j, v) in x.iter().enumerate() {
@@ -195,7 +205,10 @@ fn permute(rk: &[__m256i; 11], blocks: &mut [Block]) {
         }
     }
     for b in chunks.into_remainder() {
-        let mut x = [_mm256_xor_si256(_mm256_set_epi64x(0, 0, (b.0 >> 64) as i64, b.0 as i64), rk[0])];
+        let mut x = [_mm256_xor_si256(
+            _mm256_set_epi64x(0, 0, (b.0 >> 64) as i64, b.0 as i64),
+            rk[0],
+        )];
         rounds(rk, &mut x);
         let lo = _mm256_castsi256_si128(x[0]);
         let mut bytes = [0u8; 16];

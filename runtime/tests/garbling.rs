@@ -23,7 +23,10 @@ fn random_bits(n: usize) -> Vec<bool> {
 }
 
 fn random_inputs(c: &Circuit) -> Vec<Vec<bool>> {
-    c.inputs.iter().map(|i| random_bits(i.wires.len())).collect()
+    c.inputs
+        .iter()
+        .map(|i| random_bits(i.wires.len()))
+        .collect()
 }
 
 /// A random circuit from a seed list: `ops[i] = (kind, x, y)` picks earlier wires.
@@ -37,7 +40,10 @@ fn build_random(g_bits: u32, e_bits: u32, ops: &[(u8, u32, u32)], outs: &[u32]) 
             0..=2 => Gate::And { a, b, out: n },
             3..=4 => Gate::Xor { a, b, out: n },
             5 => Gate::Not { a, out: n },
-            _ => Gate::Const { value: x % 2 == 1, out: n },
+            _ => Gate::Const {
+                value: x % 2 == 1,
+                out: n,
+            },
         });
         n += 1;
     }
@@ -110,7 +116,10 @@ fn large_random_circuit_matches_plaintext() {
     let c = build_random(64, 64, &ops, &outs);
     for _ in 0..3 {
         let inputs = random_inputs(&c);
-        assert_eq!(run_in_memory(&c, &inputs).unwrap(), c.eval_plain(&inputs).unwrap());
+        assert_eq!(
+            run_in_memory(&c, &inputs).unwrap(),
+            c.eval_plain(&inputs).unwrap()
+        );
     }
 }
 
@@ -134,9 +143,15 @@ fn sha256_known_answer() {
         "61626380000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000018",
         512,
     );
-    let iv = hex_bits("6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19", 256);
+    let iv = hex_bits(
+        "6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19",
+        256,
+    );
     let out = run_in_memory(&c, &[block, iv]).unwrap();
-    assert_eq!(bits_hex(&out[0]), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(
+        bits_hex(&out[0]),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
 }
 
 /// Every shared Bristol Fashion circuit (plain and MAND) on random inputs.
@@ -156,7 +171,11 @@ fn every_shared_bristol_circuit_matches_plaintext() {
             let c = load(&rel).unwrap();
             for _ in 0..2 {
                 let inputs = random_inputs(&c);
-                assert_eq!(run_in_memory(&c, &inputs).unwrap(), c.eval_plain(&inputs).unwrap(), "{rel}");
+                assert_eq!(
+                    run_in_memory(&c, &inputs).unwrap(),
+                    c.eval_plain(&inputs).unwrap(),
+                    "{rel}"
+                );
             }
             checked += 1;
         }
@@ -182,7 +201,11 @@ fn run_over<C: Channel + Send + 'static>(
                 Party::Garbler => g.encode_input(k, bits).unwrap(),
                 Party::Evaluator => {
                     let d = g.delta().block();
-                    g.input_zero_labels(k).iter().zip(bits).map(|(&l, &b)| l ^ (Block::mask(b) & d)).collect()
+                    g.input_zero_labels(k)
+                        .iter()
+                        .zip(bits)
+                        .map(|(&l, &b)| l ^ (Block::mask(b) & d))
+                        .collect()
                 }
             };
             gch.send_blocks(&labels).unwrap();
@@ -207,7 +230,10 @@ fn tcp_pair() -> (TcpChannel, TcpChannel) {
     let a = std::net::TcpStream::connect(addr).unwrap();
     let b = t.join().unwrap();
     let timeout = Some(std::time::Duration::from_secs(30));
-    (TcpChannel::new(b, timeout).unwrap(), TcpChannel::new(a, timeout).unwrap())
+    (
+        TcpChannel::new(b, timeout).unwrap(),
+        TcpChannel::new(a, timeout).unwrap(),
+    )
 }
 
 #[test]
@@ -236,7 +262,11 @@ fn random_circuits_over_mem_and_tcp_channels() {
 
 #[test]
 fn shared_circuits_over_mem_and_tcp_channels() {
-    for rel in ["bristol/aes_128.txt", "bristol/sha256.txt", "bristol/mult64.txt"] {
+    for rel in [
+        "bristol/aes_128.txt",
+        "bristol/sha256.txt",
+        "bristol/mult64.txt",
+    ] {
         let Some(c) = load(rel) else { return };
         let inputs = random_inputs(&c);
         let want = c.eval_plain(&inputs).unwrap();
@@ -254,20 +284,40 @@ fn circuit_without_ands() {
         name: "free".into(),
         num_wires: 6,
         inputs: vec![
-            Input { name: "x".into(), party: Party::Garbler, ty: ValueType::UInt(2), wires: vec![0, 1] },
-            Input { name: "y".into(), party: Party::Evaluator, ty: ValueType::Bool, wires: vec![2] },
+            Input {
+                name: "x".into(),
+                party: Party::Garbler,
+                ty: ValueType::UInt(2),
+                wires: vec![0, 1],
+            },
+            Input {
+                name: "y".into(),
+                party: Party::Evaluator,
+                ty: ValueType::Bool,
+                wires: vec![2],
+            },
         ],
-        outputs: vec![Output { name: "o".into(), ty: ValueType::UInt(4), wires: vec![3, 4, 5, 2] }],
+        outputs: vec![Output {
+            name: "o".into(),
+            ty: ValueType::UInt(4),
+            wires: vec![3, 4, 5, 2],
+        }],
         gates: vec![
             Gate::Xor { a: 0, b: 2, out: 3 },
             Gate::Not { a: 1, out: 4 },
-            Gate::Const { value: true, out: 5 },
+            Gate::Const {
+                value: true,
+                out: 5,
+            },
         ],
     };
     for x in 0..4u32 {
         for y in [false, true] {
             let inputs = vec![vec![x & 1 == 1, x & 2 == 2], vec![y]];
-            assert_eq!(run_in_memory(&c, &inputs).unwrap(), c.eval_plain(&inputs).unwrap());
+            assert_eq!(
+                run_in_memory(&c, &inputs).unwrap(),
+                c.eval_plain(&inputs).unwrap()
+            );
         }
     }
 }
@@ -281,9 +331,21 @@ fn view_circuit(n: u32) -> Circuit {
     for i in 0..n {
         let (x, x2, y) = (i, (i + 1) % n, n + i);
         gates.push(Gate::And { a: x, b: y, out: w });
-        gates.push(Gate::And { a: x, b: x2, out: w + 1 });
-        gates.push(Gate::And { a: w + 1, b: y, out: w + 2 });
-        gates.push(Gate::Xor { a: w, b: w + 2, out: w + 3 });
+        gates.push(Gate::And {
+            a: x,
+            b: x2,
+            out: w + 1,
+        });
+        gates.push(Gate::And {
+            a: w + 1,
+            b: y,
+            out: w + 2,
+        });
+        gates.push(Gate::Xor {
+            a: w,
+            b: w + 2,
+            out: w + 3,
+        });
         let t = w + 3;
         w += 4;
         acc = Some(match acc {
@@ -312,7 +374,11 @@ fn view_circuit(n: u32) -> Circuit {
                 wires: (n..2 * n).collect(),
             },
         ],
-        outputs: vec![Output { name: "o".into(), ty: ValueType::Bool, wires: vec![acc.unwrap()] }],
+        outputs: vec![Output {
+            name: "o".into(),
+            ty: ValueType::Bool,
+            wires: vec![acc.unwrap()],
+        }],
         gates,
     }
 }
@@ -324,8 +390,12 @@ fn evaluator_view(c: &Circuit, x: &[bool], y: &[bool]) -> (Vec<Block>, Vec<bool>
     let mut e = Evaluator::new(c);
     let mut view = g.encode_input(0, x).unwrap();
     let d = g.delta().block();
-    let ylabels: Vec<Block> =
-        g.input_zero_labels(1).iter().zip(y).map(|(&l, &b)| l ^ (Block::mask(b) & d)).collect();
+    let ylabels: Vec<Block> = g
+        .input_zero_labels(1)
+        .iter()
+        .zip(y)
+        .map(|(&l, &b)| l ^ (Block::mask(b) & d))
+        .collect();
     view.extend_from_slice(&ylabels);
     e.set_input_labels(0, &view[..x.len()]).unwrap();
     e.set_input_labels(1, &ylabels).unwrap();
@@ -378,14 +448,23 @@ fn evaluator_view_is_uniform_and_independent_of_garbler_input() {
     let half = runs as f64 / 2.0;
     for side in 0..2 {
         for (pos, &k) in counts[side].iter().enumerate() {
-            assert!((k as f64 - half).abs() < 5.5 * sd, "side {side} bit {pos}: {k}/{runs}");
+            assert!(
+                (k as f64 - half).abs() < 5.5 * sd,
+                "side {side} bit {pos}: {k}/{runs}"
+            );
         }
-        assert!((dec_counts[side] as f64 - half).abs() < 5.5 * sd, "decoding bit biased");
+        assert!(
+            (dec_counts[side] as f64 - half).abs() < 5.5 * sd,
+            "decoding bit biased"
+        );
     }
     // The two distributions agree position by position (difference of two
     // binomials: sd * sqrt 2).
     for (pos, (&a, &b)) in counts[0].iter().zip(&counts[1]).enumerate() {
-        assert!((a as f64 - b as f64).abs() < 5.5 * sd * 2f64.sqrt(), "bit {pos}: {a} vs {b}");
+        assert!(
+            (a as f64 - b as f64).abs() < 5.5 * sd * 2f64.sqrt(),
+            "bit {pos}: {a} vs {b}"
+        );
     }
 }
 
@@ -393,48 +472,108 @@ fn evaluator_view_is_uniform_and_independent_of_garbler_input() {
 fn bad_calls_are_errors() {
     let c = view_circuit(4);
     let mut g = Garbler::new(&c, Delta::random());
-    assert!(matches!(g.encode_input(0, &[true; 3]), Err(GarbleError::Width { expected: 4, found: 3, .. })));
-    assert!(matches!(g.encode_input(1, &[true; 4]), Err(GarbleError::WrongParty { .. })));
-    assert!(matches!(g.encode_input(7, &[]), Err(GarbleError::NoSuchGroup { group: 7, count: 2 })));
-    assert!(matches!(g.set_input_zero_labels(1, &[Block::ZERO; 5]), Err(GarbleError::Width { .. })));
-    assert!(matches!(g.set_input_zero_labels(2, &[]), Err(GarbleError::NoSuchGroup { .. })));
-    g.set_input_zero_labels(1, &[Block(1), Block(2), Block(3), Block(4)]).unwrap();
-    assert_eq!(g.input_zero_labels(1), &[Block(1), Block(2), Block(3), Block(4)]);
+    assert!(matches!(
+        g.encode_input(0, &[true; 3]),
+        Err(GarbleError::Width {
+            expected: 4,
+            found: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        g.encode_input(1, &[true; 4]),
+        Err(GarbleError::WrongParty { .. })
+    ));
+    assert!(matches!(
+        g.encode_input(7, &[]),
+        Err(GarbleError::NoSuchGroup { group: 7, count: 2 })
+    ));
+    assert!(matches!(
+        g.set_input_zero_labels(1, &[Block::ZERO; 5]),
+        Err(GarbleError::Width { .. })
+    ));
+    assert!(matches!(
+        g.set_input_zero_labels(2, &[]),
+        Err(GarbleError::NoSuchGroup { .. })
+    ));
+    g.set_input_zero_labels(1, &[Block(1), Block(2), Block(3), Block(4)])
+        .unwrap();
+    assert_eq!(
+        g.input_zero_labels(1),
+        &[Block(1), Block(2), Block(3), Block(4)]
+    );
     assert!(g.input_zero_labels(9).is_empty());
 
     let mut e = Evaluator::new(&c);
-    assert!(matches!(e.set_input_labels(0, &[Block::ZERO; 2]), Err(EvalError::Width { .. })));
-    assert!(matches!(e.set_input_labels(3, &[]), Err(EvalError::NoSuchGroup { .. })));
+    assert!(matches!(
+        e.set_input_labels(0, &[Block::ZERO; 2]),
+        Err(EvalError::Width { .. })
+    ));
+    assert!(matches!(
+        e.set_input_labels(3, &[]),
+        Err(EvalError::NoSuchGroup { .. })
+    ));
     e.set_input_labels(0, &[Block::ZERO; 4]).unwrap();
     let n = e.next_batch_len();
     assert!(n > 0);
     assert!(
         matches!(e.eval_batch(&vec![Block::ZERO; n]), Err(EvalError::MissingInput { name }) if name == "y")
     );
-    assert!(matches!(e.decode(&[vec![false]]), Err(EvalError::NotFinished { .. })));
+    assert!(matches!(
+        e.decode(&[vec![false]]),
+        Err(EvalError::NotFinished { .. })
+    ));
     e.set_input_labels(1, &[Block::ZERO; 4]).unwrap();
-    assert!(matches!(e.eval_batch(&vec![Block::ZERO; n + 1]), Err(EvalError::TableLength { .. })));
+    assert!(matches!(
+        e.eval_batch(&vec![Block::ZERO; n + 1]),
+        Err(EvalError::TableLength { .. })
+    ));
     e.eval_batch(&vec![Block::ZERO; n]).unwrap();
-    assert!(matches!(e.set_input_labels(1, &[Block::ZERO; 4]), Err(EvalError::AlreadyStarted)));
+    assert!(matches!(
+        e.set_input_labels(1, &[Block::ZERO; 4]),
+        Err(EvalError::AlreadyStarted)
+    ));
     while e.next_batch_len() > 0 {
         let n = e.next_batch_len();
         e.eval_batch(&vec![Block::ZERO; n]).unwrap();
     }
     assert!(matches!(e.eval_batch(&[]), Err(EvalError::Finished { .. })));
-    assert!(matches!(e.decode(&[]), Err(EvalError::DecodingGroups { expected: 1, found: 0 })));
-    assert!(matches!(e.decode(&[vec![false, true]]), Err(EvalError::DecodingWidth { .. })));
+    assert!(matches!(
+        e.decode(&[]),
+        Err(EvalError::DecodingGroups {
+            expected: 1,
+            found: 0
+        })
+    ));
+    assert!(matches!(
+        e.decode(&[vec![false, true]]),
+        Err(EvalError::DecodingWidth { .. })
+    ));
     assert!(e.decode(&[vec![false]]).is_ok());
 
     let mut tables = Vec::new();
     while g.garble_batch(&mut tables) {}
-    assert!(matches!(g.set_input_zero_labels(1, &[Block::ZERO; 4]), Err(GarbleError::AlreadyStarted)));
+    assert!(matches!(
+        g.set_input_zero_labels(1, &[Block::ZERO; 4]),
+        Err(GarbleError::AlreadyStarted)
+    ));
     assert_eq!(tables.len() as u64, 2 * g.plan().num_ands());
 
     // An invalid circuit is an error from the fallible constructors.
     let mut bad = c.clone();
-    bad.gates[0] = Gate::And { a: 999, b: 0, out: 8 };
-    assert!(matches!(Garbler::try_new(&bad, Delta::random()), Err(GarbleError::Circuit(_))));
-    assert!(matches!(Evaluator::try_new(&bad), Err(EvalError::Circuit(_))));
+    bad.gates[0] = Gate::And {
+        a: 999,
+        b: 0,
+        out: 8,
+    };
+    assert!(matches!(
+        Garbler::try_new(&bad, Delta::random()),
+        Err(GarbleError::Circuit(_))
+    ));
+    assert!(matches!(
+        Evaluator::try_new(&bad),
+        Err(EvalError::Circuit(_))
+    ));
     assert!(run_in_memory(&c, &[vec![true; 4]]).is_err());
 }
 

@@ -38,19 +38,34 @@ fn random_bits(n: usize) -> Vec<bool> {
 /// Runs setup and one extend per entry of `batches` on both sides; returns
 /// (sender outputs, receiver outputs) per batch and both views.
 #[allow(clippy::type_complexity)]
-fn run(delta: &Delta, batches: Vec<Vec<bool>>) -> (Vec<Vec<Block>>, Vec<Vec<Block>>, Vec<u8>, Vec<u8>) {
+fn run(
+    delta: &Delta,
+    batches: Vec<Vec<bool>>,
+) -> (Vec<Vec<Block>>, Vec<Vec<Block>>, Vec<u8>, Vec<u8>) {
     let (a, b) = MemChannel::pair();
     let delta = delta.clone();
     let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
     let sender = thread::spawn(move || {
-        let mut ch = Recording { inner: a, received: Vec::new() };
+        let mut ch = Recording {
+            inner: a,
+            received: Vec::new(),
+        };
         let mut s = CotSender::setup(&mut ch, &delta).unwrap();
-        let out: Vec<Vec<Block>> = sizes.iter().map(|&n| s.extend(&mut ch, n).unwrap()).collect();
+        let out: Vec<Vec<Block>> = sizes
+            .iter()
+            .map(|&n| s.extend(&mut ch, n).unwrap())
+            .collect();
         (out, ch.received)
     });
-    let mut ch = Recording { inner: b, received: Vec::new() };
+    let mut ch = Recording {
+        inner: b,
+        received: Vec::new(),
+    };
     let mut r = CotReceiver::setup(&mut ch).unwrap();
-    let got: Vec<Vec<Block>> = batches.iter().map(|c| r.extend(&mut ch, c).unwrap()).collect();
+    let got: Vec<Vec<Block>> = batches
+        .iter()
+        .map(|c| r.extend(&mut ch, c).unwrap())
+        .collect();
     let (q, sender_view) = sender.join().unwrap();
     (q, got, sender_view, ch.received)
 }
@@ -69,7 +84,18 @@ fn check(delta: &Delta, choices: &[bool], q: &[Block], t: &[Block]) {
 #[test]
 fn receiver_gets_exactly_the_chosen_label() {
     let delta = Delta::random();
-    let sizes = [0, 1, 127, 128, 129, 1000, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 77];
+    let sizes = [
+        0,
+        1,
+        127,
+        128,
+        129,
+        1000,
+        CHUNK - 1,
+        CHUNK,
+        CHUNK + 1,
+        3 * CHUNK + 77,
+    ];
     let batches: Vec<Vec<bool>> = sizes.iter().map(|&n| random_bits(n)).collect();
     let (q, t, _, _) = run(&delta, batches.clone());
     for k in 0..batches.len() {
@@ -86,7 +112,11 @@ fn receiver_gets_exactly_the_chosen_label() {
 #[test]
 fn millions_of_random_choices() {
     // A few seconds in release mode; smaller in debug builds.
-    let n = if cfg!(debug_assertions) { 1 << 18 } else { 1 << 22 };
+    let n = if cfg!(debug_assertions) {
+        1 << 18
+    } else {
+        1 << 22
+    };
     let delta = Delta::random();
     let batches = vec![random_bits(n), random_bits(n / 2 + 13)];
     let (q, t, _, _) = run(&delta, batches.clone());
@@ -141,7 +171,10 @@ fn sender_view_is_independent_of_the_choices() {
         let row_tol = 6.0 * 0.5 / ((8 * n / 8) as f64).sqrt();
         for (j, row) in m.chunks_exact(n / 8).enumerate() {
             let b = balance(row);
-            assert!((b - 0.5).abs() < row_tol, "{name} choices: row {j} balance {b}");
+            assert!(
+                (b - 0.5).abs() < row_tol,
+                "{name} choices: row {j} balance {b}"
+            );
         }
     }
     // The two views are unrelated: their XOR is balanced too.
@@ -160,7 +193,10 @@ fn works_over_tcp() {
         let (s, _) = listener.accept().unwrap();
         let mut ch = yao_runtime::TcpChannel::new(s, None).unwrap();
         let mut s = CotSender::setup(&mut ch, &d2).unwrap();
-        (s.extend(&mut ch, 5000).unwrap(), s.extend(&mut ch, 70_000).unwrap())
+        (
+            s.extend(&mut ch, 5000).unwrap(),
+            s.extend(&mut ch, 70_000).unwrap(),
+        )
     });
     let s = std::net::TcpStream::connect(addr).unwrap();
     let mut ch = yao_runtime::TcpChannel::new(s, None).unwrap();
@@ -180,7 +216,9 @@ fn sender_against(peer: impl FnOnce(MemChannel) + Send + 'static) -> OtError {
     let (a, b) = MemChannel::pair();
     let t = thread::spawn(move || peer(b));
     let mut a = a;
-    let err = CotSender::setup(&mut a, &Delta::random()).err().expect("setup must fail");
+    let err = CotSender::setup(&mut a, &Delta::random())
+        .err()
+        .expect("setup must fail");
     drop(a);
     t.join().unwrap();
     err
@@ -218,8 +256,14 @@ fn bad_base_ot_key_from_the_evaluator() {
         ch.send_frame(&[0xff; 32]).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::InvalidPoint { index: 0, .. }), "{err}");
-    assert!(err.to_string().contains("not a valid Ristretto point"), "{err}");
+    assert!(
+        matches!(err, OtError::InvalidPoint { index: 0, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("not a valid Ristretto point"),
+        "{err}"
+    );
     // The identity (all-zero encoding).
     let err = sender_against(|mut ch| {
         let _ = ch.recv_frame("points", 1 << 20);
@@ -234,17 +278,33 @@ fn bad_base_ot_key_from_the_evaluator() {
         ch.send_frame(&[7; 31]).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::Malformed { expected: 32, got: 31, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            OtError::Malformed {
+                expected: 32,
+                got: 31,
+                ..
+            }
+        ),
+        "{err}"
+    );
     // Oversized announcement: refused before allocation.
     let err = sender_against(|mut ch| {
         let _ = ch.recv_frame("points", 1 << 20);
         ch.send_u64(1 << 40).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::Channel(ChannelError::TooLarge { .. })), "{err}");
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::TooLarge { .. })),
+        "{err}"
+    );
     // Disconnect.
     let err = sender_against(drop);
-    assert!(matches!(err, OtError::Channel(ChannelError::Closed)), "{err}");
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
 }
 
 #[test]
@@ -255,7 +315,10 @@ fn bad_base_ot_points_from_the_garbler() {
         ch.send_frame(&invalid).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::InvalidPoint { index: 5, .. }), "{err}");
+    assert!(
+        matches!(err, OtError::InvalidPoint { index: 5, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("r1"), "names the point: {err}");
 
     let mut identity = honest_points();
@@ -264,14 +327,27 @@ fn bad_base_ot_points_from_the_garbler() {
         ch.send_frame(&identity).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::IdentityPoint { index: 7, .. }), "{err}");
+    assert!(
+        matches!(err, OtError::IdentityPoint { index: 7, .. }),
+        "{err}"
+    );
 
     let short = honest_points()[..1000].to_vec();
     let err = receiver_against(move |mut ch| {
         ch.send_frame(&short).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::Malformed { expected: 8192, got: 1000, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            OtError::Malformed {
+                expected: 8192,
+                got: 1000,
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     // Frame header promises more than arrives, then the peer leaves.
     let err = receiver_against(|mut ch| {
@@ -279,7 +355,10 @@ fn bad_base_ot_points_from_the_garbler() {
         ch.write_all(&[1; 100]).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::Channel(ChannelError::Closed)), "{err}");
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
 }
 
 #[test]
@@ -298,7 +377,16 @@ fn extension_errors_are_clear_and_sticky() {
     let mut a = a;
     let mut s = CotSender::setup(&mut a, &delta).unwrap();
     let err = s.extend(&mut a, 999).unwrap_err();
-    assert!(matches!(err, OtError::CountMismatch { expected: 999, got: 1000 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            OtError::CountMismatch {
+                expected: 999,
+                got: 1000
+            }
+        ),
+        "{err}"
+    );
     let err = s.extend(&mut a, 1000).unwrap_err();
     assert!(matches!(err, OtError::Desynchronized), "{err}");
     t.join().unwrap();
@@ -316,7 +404,10 @@ fn extension_errors_are_clear_and_sticky() {
     let mut s = CotSender::setup(&mut a, &delta).unwrap();
     t.join().unwrap();
     let err = s.extend(&mut a, 500).unwrap_err();
-    assert!(matches!(err, OtError::Channel(ChannelError::Closed)), "{err}");
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
     assert!(err.to_string().contains("closed"), "{err}");
 
     // The receiver sees the sender vanish.
@@ -324,7 +415,10 @@ fn extension_errors_are_clear_and_sticky() {
     drop(a);
     let mut b = b;
     let err = CotReceiver::setup(&mut b).err().unwrap();
-    assert!(matches!(err, OtError::Channel(ChannelError::Closed)), "{err}");
+    assert!(
+        matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
 }
 
 #[test]

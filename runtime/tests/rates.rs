@@ -8,12 +8,18 @@ use yao_runtime::bench::garbling::*;
 #[test]
 #[ignore]
 fn print_rates() {
-    let secs: f64 = std::env::var("YAO_RATE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let secs: f64 = std::env::var("YAO_RATE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
     let ceiling = aes_ceiling(secs);
     println!("ceiling.aes_blocks_per_s: {ceiling:.4e}");
     for batch in [30, 120, 480, 1024] {
         let r = tccr_rate(secs / 2.0, batch);
-        println!("tccr.batch{batch}.blocks_per_s: {r:.4e} ({:.2} of AES/2)", r / (ceiling / 2.0));
+        println!(
+            "tccr.batch{batch}.blocks_per_s: {r:.4e} ({:.2} of AES/2)",
+            r / (ceiling / 2.0)
+        );
     }
     for per_key in [1, 2] {
         let r = multi_instance_rate(secs / 2.0, per_key);
@@ -29,8 +35,14 @@ fn print_rates() {
         };
         let g = garble_rate(&c, secs);
         let e = eval_rate(&c, secs);
-        println!("garble.{name}.and_per_s: {g:.4e} ({:.3} of ceiling/8)", g / (ceiling / 8.0));
-        println!("eval.{name}.and_per_s: {e:.4e} ({:.3} of ceiling/4)", e / (ceiling / 4.0));
+        println!(
+            "garble.{name}.and_per_s: {g:.4e} ({:.3} of ceiling/8)",
+            g / (ceiling / 8.0)
+        );
+        println!(
+            "eval.{name}.and_per_s: {e:.4e} ({:.3} of ceiling/4)",
+            e / (ceiling / 4.0)
+        );
     }
 }
 

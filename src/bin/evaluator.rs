@@ -8,7 +8,11 @@ use yao::party::{self, InputArgs, NetArgs};
 use yao_compiler::Party;
 
 #[derive(Parser)]
-#[command(name = "evaluator", version, about = "The evaluator of a Yao two-party computation")]
+#[command(
+    name = "evaluator",
+    version,
+    about = "The evaluator of a Yao two-party computation"
+)]
 struct Cli {
     #[command(flatten)]
     circuit: CircuitArgs,

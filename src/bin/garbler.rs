@@ -8,7 +8,11 @@ use yao::party::{self, InputArgs, NetArgs};
 use yao_compiler::Party;
 
 #[derive(Parser)]
-#[command(name = "garbler", version, about = "The garbler of a Yao two-party computation")]
+#[command(
+    name = "garbler",
+    version,
+    about = "The garbler of a Yao two-party computation"
+)]
 struct Cli {
     #[command(flatten)]
     circuit: CircuitArgs,
@@ -45,7 +49,8 @@ fn run(cli: Cli) -> Result<()> {
     for _ in 0..cli.sessions {
         let (stream, peer) = listener.accept()?;
         yao::note(&format!("garbler: evaluator connected from {peer}"));
-        let (out, stats) = party::garble_session(stream, &circuit, &inputs, timeout, cli.net.repeat)?;
+        let (out, stats) =
+            party::garble_session(stream, &circuit, &inputs, timeout, cli.net.repeat)?;
         party::report(&circuit, &out, &stats, cli.output);
     }
     Ok(())

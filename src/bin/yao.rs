@@ -11,7 +11,12 @@ use yao::{inputs, outputs};
 use yao_compiler::{Circuit, Party};
 
 #[derive(Parser)]
-#[command(name = "yao", version, about = "Garbled-circuit two-party computation", propagate_version = true)]
+#[command(
+    name = "yao",
+    version,
+    about = "Garbled-circuit two-party computation",
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,7 +86,11 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Compile { circuit, emit, output } => {
+        Command::Compile {
+            circuit,
+            emit,
+            output,
+        } => {
             let c = circuit.load()?;
             let text = match emit {
                 Emit::Stats => serde_json::to_string_pretty(&c.stats())? + "\n",
@@ -94,29 +103,44 @@ fn run(cli: Cli) -> Result<()> {
                 None => yao::say(&text),
             }
         }
-        Command::Eval { circuit, garbler, evaluator, output } => {
+        Command::Eval {
+            circuit,
+            garbler,
+            evaluator,
+            output,
+        } => {
             let c = circuit.load()?;
             let bits = inputs::assign_all(&c, &garbler, &evaluator)?;
             let out = c.eval_plain(&bits)?;
             outputs::print(&c, &out, output);
         }
         Command::Bench { args } => yao::bench::run(&args)?,
-        Command::Run { circuit, garbler, evaluator, net, output } => {
+        Command::Run {
+            circuit,
+            garbler,
+            evaluator,
+            net,
+            output,
+        } => {
             net.init_logs();
             let c = circuit.load()?;
             let g = party::party_inputs(&c, Party::Garbler, &garbler)?;
             let e = party::party_inputs(&c, Party::Evaluator, &evaluator)?;
             let timeout = net.timeout()?;
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").context("cannot listen on loopback")?;
+            let listener =
+                std::net::TcpListener::bind("127.0.0.1:0").context("cannot listen on loopback")?;
             let addr = listener.local_addr()?.to_string();
             let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
                 let garbler = s.spawn(|| -> Result<_> {
                     let (stream, _) = listener.accept()?;
                     Ok(party::garble_session(stream, &c, &g, timeout, net.repeat)?.0)
                 });
-                let evaluated = party::connect(&addr, timeout)
-                    .and_then(|stream| party::evaluate_session(stream, &c, &e, timeout, net.repeat));
-                let garbled = garbler.join().map_err(|_| anyhow::anyhow!("the garbler thread panicked"))?;
+                let evaluated = party::connect(&addr, timeout).and_then(|stream| {
+                    party::evaluate_session(stream, &c, &e, timeout, net.repeat)
+                });
+                let garbled = garbler
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("the garbler thread panicked"))?;
                 Ok((garbled?, evaluated?))
             })?;
             if g_out != e_out {
@@ -143,6 +167,13 @@ fn interleave(c: &Circuit, mut by_party: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
     let (mut g, mut e) = (by_party.into_iter(), evaluator_part.into_iter());
     c.inputs
         .iter()
-        .map(|i| if i.party == Party::Garbler { g.next() } else { e.next() }.unwrap_or_default())
+        .map(|i| {
+            if i.party == Party::Garbler {
+                g.next()
+            } else {
+                e.next()
+            }
+            .unwrap_or_default()
+        })
         .collect()
 }

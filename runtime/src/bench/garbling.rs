@@ -144,7 +144,9 @@ pub fn garbled_session(plan: &Arc<Plan>) -> (Vec<Vec<Block>>, Vec<Block>) {
         .iter()
         .enumerate()
         .map(|(k, i)| match i.party {
-            Party::Garbler => g.encode_input(k, &vec![false; i.slots.len()]).unwrap_or_default(),
+            Party::Garbler => g
+                .encode_input(k, &vec![false; i.slots.len()])
+                .unwrap_or_default(),
             Party::Evaluator => g.input_zero_labels(k).to_vec(),
         })
         .collect();
@@ -211,10 +213,24 @@ mod tests {
             name: "and".into(),
             num_wires: 3,
             inputs: vec![
-                Input { name: "a".into(), party: Party::Garbler, ty: ValueType::Bool, wires: vec![0] },
-                Input { name: "b".into(), party: Party::Evaluator, ty: ValueType::Bool, wires: vec![1] },
+                Input {
+                    name: "a".into(),
+                    party: Party::Garbler,
+                    ty: ValueType::Bool,
+                    wires: vec![0],
+                },
+                Input {
+                    name: "b".into(),
+                    party: Party::Evaluator,
+                    ty: ValueType::Bool,
+                    wires: vec![1],
+                },
             ],
-            outputs: vec![Output { name: "o".into(), ty: ValueType::Bool, wires: vec![2] }],
+            outputs: vec![Output {
+                name: "o".into(),
+                ty: ValueType::Bool,
+                wires: vec![2],
+            }],
             gates: vec![Gate::And { a: 0, b: 1, out: 2 }],
         };
         assert!(garble_rate(&c, 0.001) > 0.0);

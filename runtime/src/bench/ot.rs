@@ -69,7 +69,9 @@ pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
     let mut done = 0usize;
     while done == 0 || t1.elapsed() < budget {
         ch.write_all(&[1]).expect("bench control byte");
-        let labels = receiver.extend(&mut ch, &choices).expect("OT extend (evaluator)");
+        let labels = receiver
+            .extend(&mut ch, &choices)
+            .expect("OT extend (evaluator)");
         std::hint::black_box(&labels);
         done += n;
     }

@@ -42,13 +42,21 @@ pub const CHUNK: usize = 1 << 13;
 pub enum OtError {
     #[error("oblivious transfer: {0}")]
     Channel(#[from] ChannelError),
-    #[error("oblivious transfer: the peer's {what} (#{index}) is not a valid Ristretto point encoding")]
+    #[error(
+        "oblivious transfer: the peer's {what} (#{index}) is not a valid Ristretto point encoding"
+    )]
     InvalidPoint { what: &'static str, index: usize },
     #[error("oblivious transfer: the peer's {what} (#{index}) is the identity point")]
     IdentityPoint { what: &'static str, index: usize },
     #[error("oblivious transfer: malformed {what}: expected {expected} bytes, got {got}")]
-    Malformed { what: &'static str, expected: usize, got: usize },
-    #[error("oblivious transfer: the receiver asked for {got} OTs but the sender expected {expected}")]
+    Malformed {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    #[error(
+        "oblivious transfer: the receiver asked for {got} OTs but the sender expected {expected}"
+    )]
     CountMismatch { expected: u64, got: u64 },
     #[error("oblivious transfer: an earlier extend failed, so the two parties' states no longer agree; run setup again")]
     Desynchronized,
@@ -65,7 +73,11 @@ impl CotSender {
     /// Base OTs (sender here acts as base-OT receiver with choice bits =
     /// Delta's bits).
     pub fn setup(ch: &mut impl Channel, delta: &Delta) -> Result<CotSender, OtError> {
-        let bits = Zeroizing::new((0..KAPPA).map(|j| (delta.block().0 >> j) & 1 == 1).collect::<Vec<bool>>());
+        let bits = Zeroizing::new(
+            (0..KAPPA)
+                .map(|j| (delta.block().0 >> j) & 1 == 1)
+                .collect::<Vec<bool>>(),
+        );
         let (rx, msg) = base::BaseReceiver::new(&bits);
         ch.send_frame(&msg.to_bytes())?;
         ch.flush()?;
@@ -74,7 +86,11 @@ impl CotSender {
         let mut seeds = rx.finish(&reply);
         let ext = IknpSender::new(delta, &seeds);
         seeds.zeroize();
-        Ok(CotSender { ext, msg: ChunkMsg::default(), healthy: true })
+        Ok(CotSender {
+            ext,
+            msg: ChunkMsg::default(),
+            healthy: true,
+        })
     }
 
     /// n correlated OTs: returns the zero-labels q_i. Can be called
@@ -87,7 +103,10 @@ impl CotSender {
         self.healthy = false;
         let got = ch.recv_u64()?;
         if got != n as u64 {
-            return Err(OtError::CountMismatch { expected: n as u64, got });
+            return Err(OtError::CountMismatch {
+                expected: n as u64,
+                got,
+            });
         }
         let padded = n.next_multiple_of(128);
         // Grown batch by batch: each batch is zeroed and then overwritten
@@ -127,11 +146,19 @@ impl CotReceiver {
         let mut seeds = sender.keys()?;
         let ext = IknpReceiver::new(&seeds);
         seeds.zeroize();
-        Ok(CotReceiver { ext, msg: ChunkMsg::default(), healthy: true })
+        Ok(CotReceiver {
+            ext,
+            msg: ChunkMsg::default(),
+            healthy: true,
+        })
     }
 
     /// returns q_i ^ choices[i]*Delta for each i.
-    pub fn extend(&mut self, ch: &mut impl Channel, choices: &[bool]) -> Result<Vec<Block>, OtError> {
+    pub fn extend(
+        &mut self,
+        ch: &mut impl Channel,
+        choices: &[bool],
+    ) -> Result<Vec<Block>, OtError> {
         if !self.healthy {
             return Err(OtError::Desynchronized);
         }

@@ -32,7 +32,9 @@ impl fmt::Display for Phase {
 pub enum ProtocolError {
     #[error("during {phase}: {source}")]
     Channel { phase: Phase, source: ChannelError },
-    #[error("the peer is not a Yao party: it opened with bytes {found:02x?} instead of the Yao magic")]
+    #[error(
+        "the peer is not a Yao party: it opened with bytes {found:02x?} instead of the Yao magic"
+    )]
     NotYao { found: Vec<u8> },
     #[error("the peer speaks Yao protocol version {theirs}, this party speaks version {ours}")]
     Version { ours: u16, theirs: u16 },
@@ -54,18 +56,37 @@ pub enum ProtocolError {
          labels: the peer sent garbage or evaluated a different garbling"
     )]
     ForgedOutput { output: String, bit: usize },
-    #[error("the garbler rejected the outputs this party returned (they did not match its garbling)")]
+    #[error(
+        "the garbler rejected the outputs this party returned (they did not match its garbling)"
+    )]
     OutputsRejected,
-    #[error("the peer sent an unexpected message byte {found} during {phase} (expected {expected})")]
-    Unexpected { phase: Phase, found: u8, expected: &'static str },
+    #[error(
+        "the peer sent an unexpected message byte {found} during {phase} (expected {expected})"
+    )]
+    Unexpected {
+        phase: Phase,
+        found: u8,
+        expected: &'static str,
+    },
     #[error("input group {group} of the {party} takes {expected} bits, but {found} were given")]
-    InputWidth { party: &'static str, group: String, expected: usize, found: usize },
+    InputWidth {
+        party: &'static str,
+        group: String,
+        expected: usize,
+        found: usize,
+    },
 }
 
 impl ProtocolError {
     /// True when the peer went away or went silent, rather than misbehaving.
     pub fn is_disconnect(&self) -> bool {
-        matches!(self, ProtocolError::Channel { source: ChannelError::Closed | ChannelError::Timeout(_), .. })
+        matches!(
+            self,
+            ProtocolError::Channel {
+                source: ChannelError::Closed | ChannelError::Timeout(_),
+                ..
+            }
+        )
     }
 }
 

@@ -46,12 +46,17 @@ pub fn handshake(ch: &mut impl Channel, role: Role, id: &CircuitId) -> Result<()
     // such even when it sends fewer bytes than a whole hello.
     ch.read_exact(&mut peer[..8]).during(Phase::Handshake)?;
     if peer[..8] != MAGIC {
-        return Err(ProtocolError::NotYao { found: peer[..8].to_vec() });
+        return Err(ProtocolError::NotYao {
+            found: peer[..8].to_vec(),
+        });
     }
     ch.read_exact(&mut peer[8..]).during(Phase::Handshake)?;
     let version = u16::from_le_bytes([peer[8], peer[9]]);
     if version != VERSION {
-        return Err(ProtocolError::Version { ours: VERSION, theirs: version });
+        return Err(ProtocolError::Version {
+            ours: VERSION,
+            theirs: version,
+        });
     }
     match peer[10] {
         r if r == role as u8 => return Err(ProtocolError::SameRole { role: role.name() }),
@@ -60,7 +65,10 @@ pub fn handshake(ch: &mut impl Channel, role: Role, id: &CircuitId) -> Result<()
     }
     let theirs = CircuitId(peer[11..].try_into().expect("32 bytes"));
     if theirs != *id {
-        return Err(ProtocolError::CircuitMismatch { ours: id.to_hex(), theirs: theirs.to_hex() });
+        return Err(ProtocolError::CircuitMismatch {
+            ours: id.to_hex(),
+            theirs: theirs.to_hex(),
+        });
     }
     Ok(())
 }

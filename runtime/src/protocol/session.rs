@@ -65,7 +65,11 @@ fn groups_of(circuit: &Circuit, party: Party) -> Vec<(usize, usize)> {
         .collect()
 }
 
-fn check_widths(circuit: &Circuit, party: Party, inputs: &[Vec<bool>]) -> Result<(), ProtocolError> {
+fn check_widths(
+    circuit: &Circuit,
+    party: Party,
+    inputs: &[Vec<bool>],
+) -> Result<(), ProtocolError> {
     let groups = groups_of(circuit, party);
     if groups.len() != inputs.len() {
         return Err(ProtocolError::InputWidth {
@@ -141,7 +145,14 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         let delta = Delta::random();
         let ot = CotSender::setup(&mut ch, &delta).during(Phase::ObliviousTransfer)?;
         tracing::debug!("garbler: handshake and base OTs done");
-        Ok(GarblerSession { progress: None, ch, circuit, plan, delta, ot })
+        Ok(GarblerSession {
+            progress: None,
+            ch,
+            circuit,
+            plan,
+            delta,
+            ot,
+        })
     }
 
     /// Reports progress through the garbled tables to `f`.
@@ -167,11 +178,16 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             clock = Instant::now();
         };
 
-        self.ch.write_all(&[EXECUTE]).during(Phase::ObliviousTransfer)?;
+        self.ch
+            .write_all(&[EXECUTE])
+            .during(Phase::ObliviousTransfer)?;
         let mut garbler = Garbler::from_plan(self.plan.clone(), self.delta.clone());
         let evaluator_groups = groups_of(circuit, Party::Evaluator);
         let n: usize = evaluator_groups.iter().map(|g| g.1).sum();
-        let zero_labels = self.ot.extend(&mut self.ch, n).during(Phase::ObliviousTransfer)?;
+        let zero_labels = self
+            .ot
+            .extend(&mut self.ch, n)
+            .during(Phase::ObliviousTransfer)?;
         let mut at = 0;
         for &(k, width) in &evaluator_groups {
             garbler
@@ -182,7 +198,9 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         lap(&mut stats.ot);
 
         for ((k, _), bits) in groups_of(circuit, Party::Garbler).into_iter().zip(inputs) {
-            let labels = garbler.encode_input(k, bits).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            let labels = garbler
+                .encode_input(k, bits)
+                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
             self.ch.send_blocks(&labels).during(Phase::GarblerInputs)?;
         }
         lap(&mut stats.inputs);
@@ -199,12 +217,16 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         lap(&mut stats.tables);
 
         let decoding = garbler.decoding_bits();
-        self.ch.write_all(&pack(decoding.iter().flatten().copied())).during(Phase::OutputDecoding)?;
+        self.ch
+            .write_all(&pack(decoding.iter().flatten().copied()))
+            .during(Phase::OutputDecoding)?;
         self.ch.flush().during(Phase::OutputDecoding)?;
 
         let zero_labels: Vec<Block> = garbler.output_zero_labels().into_iter().flatten().collect();
         let mut returned = vec![Block::ZERO; zero_labels.len()];
-        self.ch.recv_blocks(&mut returned).during(Phase::OutputReturn)?;
+        self.ch
+            .recv_blocks(&mut returned)
+            .during(Phase::OutputReturn)?;
         let delta = self.delta.block();
         let mut bits = Vec::with_capacity(returned.len());
         for (i, (&label, &zero)) in returned.iter().zip(&zero_labels).enumerate() {
@@ -250,7 +272,13 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         handshake(&mut ch, Role::Evaluator, &circuit.id())?;
         let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
         tracing::debug!("evaluator: handshake and base OTs done");
-        Ok(EvaluatorSession { progress: None, ch, circuit, plan, ot })
+        Ok(EvaluatorSession {
+            progress: None,
+            ch,
+            circuit,
+            plan,
+            ot,
+        })
     }
 
     /// Reports progress through the garbled tables to `f`.
@@ -275,7 +303,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         };
 
         let mut marker = [0u8];
-        self.ch.read_exact(&mut marker).during(Phase::ObliviousTransfer)?;
+        self.ch
+            .read_exact(&mut marker)
+            .during(Phase::ObliviousTransfer)?;
         match marker[0] {
             EXECUTE => {}
             GOODBYE => {
@@ -295,7 +325,10 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         }
         let mut evaluator = Evaluator::from_plan(self.plan.clone());
         let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
-        let labels = self.ot.extend(&mut self.ch, &choices).during(Phase::ObliviousTransfer)?;
+        let labels = self
+            .ot
+            .extend(&mut self.ch, &choices)
+            .during(Phase::ObliviousTransfer)?;
         let mut at = 0;
         for (k, width) in groups_of(circuit, Party::Evaluator) {
             evaluator
@@ -307,8 +340,12 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
 
         for (k, width) in groups_of(circuit, Party::Garbler) {
             let mut labels = vec![Block::ZERO; width];
-            self.ch.recv_blocks(&mut labels).during(Phase::GarblerInputs)?;
-            evaluator.set_input_labels(k, &labels).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            self.ch
+                .recv_blocks(&mut labels)
+                .during(Phase::GarblerInputs)?;
+            evaluator
+                .set_input_labels(k, &labels)
+                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
         }
         lap(&mut stats.inputs);
 
@@ -319,8 +356,12 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 break;
             }
             tables.resize(n, Block::ZERO);
-            self.ch.recv_blocks(&mut tables).during(Phase::GarbledTables)?;
-            evaluator.eval_batch(&tables).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            self.ch
+                .recv_blocks(&mut tables)
+                .during(Phase::GarbledTables)?;
+            evaluator
+                .eval_batch(&tables)
+                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
             stats.and_gates += n as u64 / 2;
             if let Some(f) = &mut self.progress {
                 f(stats.and_gates);
@@ -330,9 +371,13 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
 
         let n_out = total_output_bits(circuit);
         let mut packed = vec![0u8; n_out.div_ceil(8)];
-        self.ch.read_exact(&mut packed).during(Phase::OutputDecoding)?;
+        self.ch
+            .read_exact(&mut packed)
+            .during(Phase::OutputDecoding)?;
         let decoding = split_outputs(circuit, &unpack(&packed, n_out));
-        let outputs = evaluator.decode(&decoding).map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+        let outputs = evaluator
+            .decode(&decoding)
+            .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
 
         let labels: Vec<Block> = evaluator
             .output_labels()
@@ -342,7 +387,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             .collect();
         self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
         self.ch.flush().during(Phase::OutputReturn)?;
-        self.ch.read_exact(&mut marker).during(Phase::OutputReturn)?;
+        self.ch
+            .read_exact(&mut marker)
+            .during(Phase::OutputReturn)?;
         match marker[0] {
             ACCEPTED => {}
             REJECTED => return Err(ProtocolError::OutputsRejected),
@@ -376,7 +423,10 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
 }
 
 fn traffic_since(start: Traffic, now: Traffic) -> Traffic {
-    Traffic { sent: now.sent - start.sent, received: now.received - start.received }
+    Traffic {
+        sent: now.sent - start.sent,
+        received: now.received - start.received,
+    }
 }
 
 /// Output group name and bit index of the `i`-th output bit overall.

@@ -28,19 +28,30 @@ pub fn parse(name: &str, text: &str) -> Circuit {
         next += w;
         inputs.push(Input {
             name: format!("in{k}"),
-            party: if k % 2 == 0 { Party::Garbler } else { Party::Evaluator },
+            party: if k % 2 == 0 {
+                Party::Garbler
+            } else {
+                Party::Evaluator
+            },
             ty: ValueType::UInt(w),
             wires,
         });
     }
     let mut gates = Vec::with_capacity(n_gates as usize);
     let mut fresh = next;
-    let lines: Vec<&str> = text.lines().skip(3).filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .skip(3)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     for line in lines {
         let f: Vec<&str> = line.split_whitespace().collect();
         let nin: usize = f[0].parse().unwrap();
         let nout: usize = f[1].parse().unwrap();
-        let args: Vec<u32> = f[2..2 + nin + nout].iter().map(|x| x.parse().unwrap()).collect();
+        let args: Vec<u32> = f[2..2 + nin + nout]
+            .iter()
+            .map(|x| x.parse().unwrap())
+            .collect();
         let op = f[2 + nin + nout];
         let m = |w: u32, map: &Vec<u32>| {
             let v = map[w as usize];
@@ -55,17 +66,31 @@ pub fn parse(name: &str, text: &str) -> Circuit {
         match op {
             "XOR" => {
                 let (a, b) = (m(args[0], &map), m(args[1], &map));
-                gates.push(Gate::Xor { a, b, out: out(args[2], &mut map) });
+                gates.push(Gate::Xor {
+                    a,
+                    b,
+                    out: out(args[2], &mut map),
+                });
             }
             "AND" => {
                 let (a, b) = (m(args[0], &map), m(args[1], &map));
-                gates.push(Gate::And { a, b, out: out(args[2], &mut map) });
+                gates.push(Gate::And {
+                    a,
+                    b,
+                    out: out(args[2], &mut map),
+                });
             }
             "INV" | "NOT" => {
                 let a = m(args[0], &map);
-                gates.push(Gate::Not { a, out: out(args[1], &mut map) });
+                gates.push(Gate::Not {
+                    a,
+                    out: out(args[1], &mut map),
+                });
             }
-            "EQ" => gates.push(Gate::Const { value: args[0] == 1, out: out(args[1], &mut map) }),
+            "EQ" => gates.push(Gate::Const {
+                value: args[0] == 1,
+                out: out(args[1], &mut map),
+            }),
             "EQW" => {
                 let a = m(args[0], &map);
                 map[args[1] as usize] = a;
@@ -74,7 +99,11 @@ pub fn parse(name: &str, text: &str) -> Circuit {
                 let k = nout;
                 for i in 0..k {
                     let (a, b) = (m(args[i], &map), m(args[k + i], &map));
-                    gates.push(Gate::And { a, b, out: out(args[2 * k + i], &mut map) });
+                    gates.push(Gate::And {
+                        a,
+                        b,
+                        out: out(args[2 * k + i], &mut map),
+                    });
                 }
             }
             other => panic!("unknown gate {other}"),
@@ -91,22 +120,37 @@ pub fn parse(name: &str, text: &str) -> Circuit {
         });
         first += w;
     }
-    let c = Circuit { name: name.into(), num_wires: fresh, inputs, outputs, gates };
+    let c = Circuit {
+        name: name.into(),
+        num_wires: fresh,
+        inputs,
+        outputs,
+        gates,
+    };
     c.validate().expect("valid circuit");
     c
 }
 
 /// Bits of a big-endian hex string, least significant bit first.
 pub fn hex_bits(hex: &str, width: usize) -> Vec<bool> {
-    let digits: Vec<u8> = hex.bytes().rev().map(|c| (c as char).to_digit(16).unwrap() as u8).collect();
-    (0..width).map(|k| digits.get(k / 4).is_some_and(|d| (d >> (k % 4)) & 1 == 1)).collect()
+    let digits: Vec<u8> = hex
+        .bytes()
+        .rev()
+        .map(|c| (c as char).to_digit(16).unwrap() as u8)
+        .collect();
+    (0..width)
+        .map(|k| digits.get(k / 4).is_some_and(|d| (d >> (k % 4)) & 1 == 1))
+        .collect()
 }
 
 pub fn bits_hex(bits: &[bool]) -> String {
     bits.chunks(4)
         .rev()
         .map(|c| {
-            let v = c.iter().enumerate().fold(0u32, |a, (i, &b)| a | ((b as u32) << i));
+            let v = c
+                .iter()
+                .enumerate()
+                .fold(0u32, |a, (i, &b)| a | ((b as u32) << i));
             char::from_digit(v, 16).unwrap()
         })
         .collect()
@@ -116,9 +160,14 @@ pub fn bits_hex(bits: &[bool]) -> String {
 /// or None (printing that the test skips) when absent; with
 /// YAO_REQUIRE_SHARED=1 absence is a failure.
 pub fn shared_dir() -> Option<std::path::PathBuf> {
-    let dir = std::env::var_os("YAO_SHARED_CIRCUITS").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/circuits"))
-    });
+    let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../shared/circuits"
+            ))
+        });
     if dir.is_dir() {
         return Some(dir);
     }
