@@ -106,6 +106,31 @@ proptest! {
         }
     }
 
+    /// Whatever a user types as an input value is read or refused, never a
+    /// panic, for every shape of input type.
+    #[test]
+    fn arbitrary_values_never_panic(text in "[-+0-9a-fxXbB_ ,\\[\\]()é\u{a0}truefals]{0,40}") {
+        use yao::compiler::value::Value;
+        use yao::compiler::ValueType;
+        if let Ok(v) = Value::parse(&text) {
+            for ty in [
+                ValueType::Bool,
+                ValueType::UInt(0),
+                ValueType::UInt(7),
+                ValueType::SInt(1),
+                ValueType::SInt(64),
+                ValueType::UInt(512),
+                ValueType::Array(Box::new(ValueType::SInt(3)), 2),
+                ValueType::Tuple(vec![ValueType::Bool, ValueType::UInt(4)]),
+            ] {
+                if let Ok(bits) = v.encode(&ty) {
+                    prop_assert_eq!(bits.len() as u64, ty.width());
+                    prop_assert!(Value::decode(&bits, &ty).is_some());
+                }
+            }
+        }
+    }
+
     /// Arbitrary text, not only near-valid files.
     #[test]
     fn arbitrary_text_never_panics(text in "[0-9 \\nANDXORINVEQWM]{0,200}") {
