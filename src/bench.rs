@@ -128,7 +128,11 @@ fn bench_circuits() -> Result<(Circuit, Circuit, String)> {
         yao_compiler::bristol::parse(rel, &text, &Default::default()).ok()
     };
     if let (Some(aes), Some(sha)) = (load("bristol/aes_128.txt"), load("bristol/sha256.txt")) {
-        return Ok((aes, sha, format!("{}/bristol/{{aes_128,sha256}}.txt", dir.display())));
+        return Ok((
+            aes,
+            sha,
+            format!("{}/bristol/{{aes_128,sha256}}.txt", dir.display()),
+        ));
     }
     let compile = |name: &str, source: &str| {
         yao_compiler::lang::compile_str(name, source)
