@@ -50,6 +50,15 @@ impl ExecutionStats {
     }
 }
 
+/// A lap timer: each call stores the time since the previous call.
+fn stopwatch() -> impl FnMut(&mut Duration) {
+    let mut clock = Instant::now();
+    move |d: &mut Duration| {
+        *d = clock.elapsed();
+        clock = Instant::now();
+    }
+}
+
 /// The garbling schedule, built once per session and shared by its executions.
 fn plan_for(circuit: &Circuit) -> Result<Arc<Plan>, ProtocolError> {
     Plan::new(circuit)
@@ -172,11 +181,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         check_widths(circuit, Party::Garbler, inputs)?;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
-        let mut clock = Instant::now();
-        let mut lap = |d: &mut Duration| {
-            *d = clock.elapsed();
-            clock = Instant::now();
-        };
+        let mut lap = stopwatch();
 
         self.ch
             .write_all(&[EXECUTE])
@@ -296,11 +301,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         check_widths(circuit, Party::Evaluator, inputs)?;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
-        let mut clock = Instant::now();
-        let mut lap = |d: &mut Duration| {
-            *d = clock.elapsed();
-            clock = Instant::now();
-        };
+        let mut lap = stopwatch();
 
         let mut marker = [0u8];
         self.ch
