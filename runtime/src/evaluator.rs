@@ -91,12 +91,17 @@ impl Evaluator {
 
     /// An evaluator over a shared, precomputed plan.
     pub fn from_plan(plan: Arc<Plan>) -> Evaluator {
+        Evaluator::with_hash(plan, Tccr::new())
+    }
+
+    /// As [`Evaluator::from_plan`] with a given hash backend.
+    pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> Evaluator {
         let cap = 2 * plan.max_step_ands();
         Evaluator {
             labels: new_labels(plan.num_slots()),
             inputs_set: vec![false; plan.inputs().len()],
             plan,
-            hash: Tccr::new(),
+            hash,
             started: false,
             next_step: 0,
             buf_in: vec![Block::ZERO; cap],

@@ -99,6 +99,12 @@ impl Garbler {
     /// A garbler over a shared, precomputed plan (cheap: the plan is built
     /// once per circuit, not once per session).
     pub fn from_plan(plan: Arc<Plan>, delta: Delta) -> Garbler {
+        Garbler::with_hash(plan, delta, Tccr::new())
+    }
+
+    /// As [`Garbler::from_plan`] with a given hash backend (tests use
+    /// [`Tccr::portable`] to check the VAES kernels against the `aes` crate).
+    pub fn with_hash(plan: Arc<Plan>, delta: Delta, hash: Tccr) -> Garbler {
         let inputs = plan
             .inputs()
             .iter()
@@ -113,7 +119,7 @@ impl Garbler {
             labels: new_labels(plan.num_slots()),
             plan,
             delta,
-            hash: Tccr::new(),
+            hash,
             inputs,
             started: false,
             next_step: 0,
@@ -292,7 +298,10 @@ pub(crate) fn new_labels(n: usize) -> Vec<Block> {
 /// constant is `PUBLIC_LABEL`).
 #[inline(never)]
 pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>, offset: Block) {
-    assert!(labels.len() >= ops.bound(), "label array smaller than the plan");
+    assert!(
+        labels.len() >= ops.bound(),
+        "label array smaller than the plan"
+    );
     let offs = [lane(Block::ZERO), lane(offset)];
     let l = lanes_mut(labels).as_mut_ptr();
     for op in ops.ops() {

@@ -249,6 +249,31 @@ impl Plan {
         })
     }
 
+    /// Checks the invariants the kernels rely on: every slot in range, and
+    /// within a step no AND writes a slot that another AND of the step reads
+    /// or writes (steps are processed in chunks that write as they go).
+    /// For tests; `Plan::new` already guarantees both.
+    pub fn verify(&self) -> Result<(), String> {
+        for i in 0..self.num_steps() {
+            let Some(step) = self.step(i) else { break };
+            let mut reads = std::collections::HashSet::new();
+            for g in step.ands {
+                reads.insert(g.a);
+                reads.insert(g.b);
+            }
+            let mut writes = std::collections::HashSet::new();
+            for g in step.ands {
+                if g.out >= self.num_slots || g.a >= self.num_slots || g.b >= self.num_slots {
+                    return Err(format!("step {i}: slot out of range"));
+                }
+                if reads.contains(&g.out) || !writes.insert(g.out) {
+                    return Err(format!("step {i}: slot {} written while in use", g.out));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Heap bytes the plan itself occupies (for memory reports).
     pub fn heap_bytes(&self) -> usize {
         self.ands.capacity() * std::mem::size_of::<AndOp>()
@@ -507,8 +532,12 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
     // here, not corrupt memory.
     let in_range = |s: Slot| s < num_slots;
     assert!(
-        frees.iter().all(|f| in_range(f.a) && in_range(f.b) && in_range(f.out()))
-            && ands.iter().all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
+        frees
+            .iter()
+            .all(|f| in_range(f.a) && in_range(f.b) && in_range(f.out()))
+            && ands
+                .iter()
+                .all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
         "planner bug: a slot is out of range"
     );
     Plan {

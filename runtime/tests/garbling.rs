@@ -11,8 +11,9 @@ use std::sync::Arc;
 use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
 use yao_runtime::evaluator::{evaluate_over, EvalError, Evaluator};
 use yao_runtime::garbler::{garble_over, GarbleError, Garbler};
+use yao_runtime::hash::Tccr;
 use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
-use yao_runtime::local::{run_in_memory, run_plan};
+use yao_runtime::local::{run_in_memory, run_plan, run_plan_with};
 use yao_runtime::plan::Plan;
 use yao_runtime::{Block, Delta};
 
@@ -95,8 +96,12 @@ proptest! {
             .collect();
         let want = c.eval_plain(&inputs).unwrap();
         let plan = Arc::new(Plan::with_limits(&c, window, step).unwrap());
+        prop_assert_eq!(plan.verify(), Ok(()));
         prop_assert_eq!(&run_plan(&plan, &inputs).unwrap(), &want);
         prop_assert_eq!(&run_in_memory(&c, &inputs).unwrap(), &want);
+        // The VAES kernels and the `aes` crate path interoperate.
+        prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::portable(), Tccr::new()).unwrap(), &want);
+        prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::new(), Tccr::portable()).unwrap(), &want);
     }
 }
 
