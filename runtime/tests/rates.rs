@@ -33,6 +33,8 @@ fn print_rates() {
         let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
             return;
         };
+        let f = free_gate_rate(&c, secs);
+        println!("free.{name}.gates_per_s: {f:.4e}");
         let g = garble_rate(&c, secs);
         let e = eval_rate(&c, secs);
         println!(
@@ -92,8 +94,13 @@ fn profile_one() {
 fn memory_chained_sha256() {
     use std::sync::Arc;
     use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
-    let k: usize = std::env::var("YAO_SHA_CHAIN").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
-    let Some(sha) = common::bristol::load("bristol/sha256.txt") else { return };
+    let k: usize = std::env::var("YAO_SHA_CHAIN")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let Some(sha) = common::bristol::load("bristol/sha256.txt") else {
+        return;
+    };
     let mut gates = Vec::with_capacity(sha.gates.len() * k);
     let block: Vec<u32> = (0..512).collect();
     let mut state: Vec<u32> = (512..768).collect();
@@ -111,27 +118,56 @@ fn memory_chained_sha256() {
             let out = next;
             next += 1;
             gates.push(match *g {
-                Gate::Xor { a, b, .. } => Gate::Xor { a: m(a), b: m(b), out },
-                Gate::And { a, b, .. } => Gate::And { a: m(a), b: m(b), out },
+                Gate::Xor { a, b, .. } => Gate::Xor {
+                    a: m(a),
+                    b: m(b),
+                    out,
+                },
+                Gate::And { a, b, .. } => Gate::And {
+                    a: m(a),
+                    b: m(b),
+                    out,
+                },
                 Gate::Not { a, .. } => Gate::Not { a: m(a), out },
                 Gate::Const { value, .. } => Gate::Const { value, out },
             });
             map[g.output() as usize] = out;
         }
-        state = sha.outputs[0].wires.iter().map(|&w| map[w as usize]).collect();
+        state = sha.outputs[0]
+            .wires
+            .iter()
+            .map(|&w| map[w as usize])
+            .collect();
     }
     drop(map);
     let c = Circuit {
         name: format!("sha256x{k}"),
         num_wires: next,
         inputs: vec![
-            Input { name: "block".into(), party: Party::Garbler, ty: ValueType::UInt(512), wires: block },
-            Input { name: "state".into(), party: Party::Evaluator, ty: ValueType::UInt(256), wires: (512..768).collect() },
+            Input {
+                name: "block".into(),
+                party: Party::Garbler,
+                ty: ValueType::UInt(512),
+                wires: block,
+            },
+            Input {
+                name: "state".into(),
+                party: Party::Evaluator,
+                ty: ValueType::UInt(256),
+                wires: (512..768).collect(),
+            },
         ],
-        outputs: vec![Output { name: "out".into(), ty: ValueType::UInt(256), wires: state }],
+        outputs: vec![Output {
+            name: "out".into(),
+            ty: ValueType::UInt(256),
+            wires: state,
+        }],
         gates,
     };
-    let inputs: Vec<Vec<bool>> = vec![(0..512).map(|i| i % 3 == 0).collect(), (0..256).map(|i| i % 5 == 0).collect()];
+    let inputs: Vec<Vec<bool>> = vec![
+        (0..512).map(|i| i % 3 == 0).collect(),
+        (0..256).map(|i| i % 5 == 0).collect(),
+    ];
     let plan = Arc::new(yao_runtime::plan::Plan::new(&c).unwrap());
     let t = std::time::Instant::now();
     let out = yao_runtime::local::run_plan(&plan, &inputs).unwrap();
