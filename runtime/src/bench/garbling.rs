@@ -202,6 +202,29 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
     }
 }
 
+/// Free gates per second (XOR/NOT/constants only, the ANDs skipped) over
+/// the whole plan of `circuit`: how much of a session the free gates cost.
+pub fn free_gate_rate(circuit: &Circuit, seconds: f64) -> f64 {
+    let Ok(plan) = Plan::new(circuit) else {
+        return 0.0;
+    };
+    let mut labels = crate::garbler::new_labels(plan.num_slots());
+    let d = Block(0x1234_5678_9abc_def1);
+    let mut n = plan.prelude().ops().len() as u64;
+    for i in 0..plan.num_steps() {
+        n += plan.step(i).map_or(0, |s| s.frees.ops().len() as u64);
+    }
+    rate(seconds, || {
+        crate::garbler::run_free_gates(&mut labels, plan.prelude(), d);
+        for i in 0..plan.num_steps() {
+            if let Some(s) = plan.step(i) {
+                crate::garbler::run_free_gates(&mut labels, s.frees, d);
+            }
+        }
+        n
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,27 +262,4 @@ mod tests {
         assert!(tccr_rate(0.001, 64) > 0.0);
         assert!(multi_instance_rate(0.001, 2) > 0.0);
     }
-}
-
-/// Free gates per second (XOR/NOT/constants only, the ANDs skipped) over
-/// the whole plan of `circuit`: how much of a session the free gates cost.
-pub fn free_gate_rate(circuit: &Circuit, seconds: f64) -> f64 {
-    let Ok(plan) = Plan::new(circuit) else {
-        return 0.0;
-    };
-    let mut labels = crate::garbler::new_labels(plan.num_slots());
-    let d = Block(0x1234_5678_9abc_def1);
-    let mut n = plan.prelude().ops().len() as u64;
-    for i in 0..plan.num_steps() {
-        n += plan.step(i).map_or(0, |s| s.frees.ops().len() as u64);
-    }
-    rate(seconds, || {
-        crate::garbler::run_free_gates(&mut labels, plan.prelude(), d);
-        for i in 0..plan.num_steps() {
-            if let Some(s) = plan.step(i) {
-                crate::garbler::run_free_gates(&mut labels, s.frees, d);
-            }
-        }
-        n
-    })
 }
