@@ -98,7 +98,7 @@ impl Evaluator {
     pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> Evaluator {
         let cap = 2 * plan.max_step_ands();
         Evaluator {
-            labels: new_labels(plan.num_slots()),
+            labels: new_labels(plan.num_slots(), Block::ZERO),
             inputs_set: vec![false; plan.inputs().len()],
             plan,
             hash,
@@ -160,7 +160,7 @@ impl Evaluator {
                 name: self.plan.inputs()[k].name.clone(),
             });
         }
-        run_free_gates(&mut self.labels, self.plan.prelude(), Block::ZERO);
+        run_free_gates(&mut self.labels, self.plan.prelude());
         self.started = true;
         Ok(())
     }
@@ -188,7 +188,7 @@ impl Evaluator {
             &mut self.buf_out,
             tables,
         );
-        run_free_gates(&mut self.labels, step.frees, Block::ZERO);
+        run_free_gates(&mut self.labels, step.frees);
         self.next_step += 1;
         Ok(())
     }
@@ -229,7 +229,7 @@ impl Evaluator {
                 });
             }
             let mut l = self.labels.clone();
-            run_free_gates(&mut l, self.plan.prelude(), Block::ZERO);
+            run_free_gates(&mut l, self.plan.prelude());
             scratch = l;
             &scratch
         };
