@@ -5,15 +5,16 @@
 //! values `H(x ^ Delta, i)` (and `H(x ^ Delta, i) ^ Delta`) look random even for
 //! chosen `x`, as long as no tweak `i` is reused with the same `x`. We use the
 //! fixed-key construction of Guo, Katz, Wang and Yu, "Efficient and Secure
-//! Multiparty Computation from Fixed-Key Block Ciphers" (IEEE S&P 2020, §7.3):
+//! Multiparty Computation from Fixed-Key Block Ciphers" (IEEE S&P 2020):
 //!
 //! ```text
 //! H(x, i) = pi(pi(x) ^ i) ^ pi(x)
 //! ```
 //!
-//! with `pi` = AES-128 under a fixed, public key: two AES calls per hash. The
-//! bare `pi(x ^ i) ^ x ^ i` used by older garblers is *not* TCCR (GKWY20, §7.1
-//! shows an attack), so it is not offered here.
+//! with `pi` = AES-128 under a fixed, public key: two AES calls per hash,
+//! proven TCCR with `pi` modelled as a random permutation. Cheaper bare forms
+//! such as `pi(x ^ i) ^ x ^ i` have no such proof (GKWY20 discuss attacks on
+//! shortcuts of this kind in deployed code), so none is offered here.
 //!
 //! # Why the fixed-key TCCR and not the re-keyed construction
 //!
@@ -22,18 +23,31 @@
 //! `H(x, i) = AES_{S ^ i}(x) ^ x`: one AES call per hash but a fresh key
 //! schedule per tweak (`S` a public per-session salt). [`MultiInstanceHash`]
 //! implements it through the `aes` crate so both can be measured in the same
-//! run (`cargo bench --bench garbling -- hash`). On this machine (AMD EPYC,
-//! VAES+AVX2, one core), hashing the garbler's 4 blocks per AND gate:
+//! run (`cargo bench --bench garbling -- hash`, or the `print_rates` probe in
+//! `runtime/tests/rates.rs`). On this machine (AMD EPYC, VAES+AVX2, one core,
+//! shared with other jobs; best of 20 windows), hashing the garbler's
+//! layout (two blocks per tweak):
 //!
-//! | construction                          | blocks hashed / s |
-//! |---------------------------------------|-------------------|
-//! | fixed-key TCCR, batched through VAES  | ~ 590 M           |
-//! | re-keyed (key schedule per tweak)     | ~ 55 M            |
+//! | construction                                  | blocks hashed / s |
+//! |-----------------------------------------------|-------------------|
+//! | raw fixed-key AES (the ceiling), VAES-256      | 5.7e8 (1.0e9 idle)|
+//! | fixed-key TCCR, 2 AES calls, VAES-256 kernel  | 2.3e8 (0.82 of ceiling/2) |
+//! | re-keyed `AES_{S^i}(x) ^ x`, `aes` crate      | 1.3e7 - 2.0e7     |
 //!
-//! A key schedule costs ten dependent `aeskeygenassist` steps and cannot use
-//! the crate's parallel VAES path (every block has its own key), so the
-//! re-keyed hash is an order of magnitude slower here despite half the AES
-//! calls. The fixed-key TCCR wins and is what the garbler uses.
+//! A key schedule costs ten dependent `aeskeygenassist` steps, and with a
+//! key per tweak the crate cannot batch blocks under one key, so the
+//! re-keyed hash is more than ten times slower here despite needing half the
+//! AES calls. A hand-batched re-keyed kernel (per-lane round keys in VAES)
+//! would close part of that gap but still pays ten key-expansion rounds per
+//! two blocks; the fixed-key TCCR wins and is what the garbler uses.
+//!
+//! # Backends
+//!
+//! [`Tccr::new`] uses the VAES-256 kernel of `runtime/src/vaes.rs` when the CPU
+//! has it (the `aes` crate 0.9.4 never selects its own VAES-256 backend
+//! without AVX-512, see that module), and the `aes` crate's multi-block path
+//! (AES-NI, or its constant-time software fallback) otherwise. Tests check
+//! both against each other and against the definition.
 //!
 //! # Tweaks
 //!
@@ -132,7 +146,8 @@ impl Tccr {
         }
     }
 
-    /// Which AES path runs: `"vaes256"` or `"aes-crate"`.
+    /// Which AES path runs: `"vaes256"` (this crate's kernel) or
+    /// `"aes-crate"`.
     pub fn backend(&self) -> &'static str {
         #[cfg(target_arch = "x86_64")]
         if self.wide.is_some() {
