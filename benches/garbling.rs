@@ -73,7 +73,7 @@ fn sessions(c: &mut Criterion) {
         };
         let plan = Arc::new(Plan::new(&circuit).unwrap());
         let ands = plan.num_ands();
-        let mut g = c.benchmark_group(format!("{name}"));
+        let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(ands));
         let mut buf = Vec::new();
         g.bench_function("garble", |b| {
