@@ -32,16 +32,15 @@
 //! with the hash replaced by the TCCR hash of the garbling; emp-toolkit's
 //! `send_cot` and Wang-Ranellucci-Katz 2017 use IKNP the same way).
 //!
-//! PRG: AES-128 in counter mode keyed by the seed (the `aes` crate picks
-//! AES-NI or VAES at run time; each column is one batched call). The counter
-//! continues across batches, so no keystream block is ever reused.
+//! PRG: AES-128 in counter mode keyed by the seed ([`super::prg`]; each
+//! column is one batched call). The counter continues across batches, so no
+//! keystream block is ever reused.
 
+use super::prg::Prg;
 use super::transpose::transpose;
 use super::OtError;
 use crate::block::{Block, Delta};
 use crate::channel::{blocks_as_bytes, blocks_as_bytes_mut};
-use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
-use aes::Aes128;
 use zeroize::Zeroize;
 
 /// Base OTs, one per bit of `Delta`: the computational security parameter.
@@ -107,30 +106,6 @@ impl ChunkMsg {
 
     fn width(&self) -> usize {
         self.ots / 128
-    }
-}
-
-/// AES-128-CTR keyed by a base-OT seed.
-struct Prg(Aes128);
-
-impl Prg {
-    fn new(seed: Block) -> Prg {
-        let mut key = seed.to_bytes();
-        let prg = Prg(Aes128::new(&Array::from(key)));
-        key.zeroize();
-        prg
-    }
-
-    /// Encrypts the counter blocks `ctr` into `out`.
-    fn fill(&self, ctr: &[Block], out: &mut [Block]) {
-        let (input, _) = blocks_as_bytes(ctr).as_chunks::<16>();
-        let (output, _) = blocks_as_bytes_mut(out).as_chunks_mut::<16>();
-        self.0
-            .encrypt_blocks_b2b(
-                Array::cast_slice_from_core(input),
-                Array::cast_slice_from_core_mut(output),
-            )
-            .expect("keystream buffer as long as the counters");
     }
 }
 

@@ -10,6 +10,7 @@
 //! [`Channel`]):
 //! - [`base`]: 128 base OTs, Masny-Rindal endemic OT on Ristretto.
 //! - [`iknp`]: IKNP extension with the ALSZ correlated-OT optimization.
+//! - [`prg`]: AES-128-CTR, the PRG that expands base-OT seeds.
 //! - [`transpose`]: the SIMD bit-matrix transpose IKNP needs.
 //!
 //! Wire protocol (semi-honest, after the protocol handshake):
@@ -26,6 +27,7 @@
 
 pub mod base;
 pub mod iknp;
+pub mod prg;
 pub mod transpose;
 
 use crate::block::{Block, Delta};
