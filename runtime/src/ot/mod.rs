@@ -111,16 +111,11 @@ impl CotSender {
             });
         }
         let padded = n.next_multiple_of(128);
-        // Grown batch by batch: each batch is zeroed and then overwritten
-        // while it is still in cache.
         let mut out = Vec::with_capacity(padded);
         while out.len() < padded {
-            let start = out.len();
-            let m = CHUNK.min(padded - start);
-            out.resize(start + m, Block::ZERO);
-            self.msg.resize(m);
+            self.msg.resize(CHUNK.min(padded - out.len()));
             ch.read_exact(self.msg.as_bytes_mut())?;
-            self.ext.receive(&self.msg, &mut out[start..]);
+            self.ext.receive(&self.msg, &mut out);
         }
         out[n..].iter_mut().for_each(Zeroize::zeroize);
         out.truncate(n);
@@ -166,11 +161,9 @@ impl CotReceiver {
         }
         self.healthy = false;
         ch.send_u64(choices.len() as u64)?;
-        let mut out = Vec::with_capacity(choices.len());
+        let mut out = Vec::with_capacity(choices.len().next_multiple_of(128));
         for c in choices.chunks(CHUNK) {
-            let start = out.len();
-            out.resize(start + c.len(), Block::ZERO);
-            self.ext.send(c, &mut self.msg, &mut out[start..]);
+            self.ext.send(c, &mut self.msg, &mut out);
             ch.write_all(self.msg.as_bytes())?;
         }
         ch.flush()?;
