@@ -73,7 +73,9 @@ pub struct CotSender {
 
 impl CotSender {
     /// Base OTs (sender here acts as base-OT receiver with choice bits =
-    /// Delta's bits).
+    /// Delta's bits). Bit 0 of `Delta` is always 1 (point-and-permute), which
+    /// is public anyway; the other 127 bits stay hidden from the evaluator.
+    /// The base OTs use up to four threads.
     pub fn setup(ch: &mut impl Channel, delta: &Delta) -> Result<CotSender, OtError> {
         let bits = Zeroizing::new(
             (0..KAPPA)
