@@ -69,6 +69,18 @@ unsafe fn transpose_raw(rows: &[Block], stride: usize, width: usize, out: *mut B
         x86::transpose(rows, stride, width, out)
     }
     #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: forwarded.
+    unsafe {
+        portable_raw(rows, stride, width, out)
+    }
+}
+
+/// The branch-free portable path.
+///
+/// # Safety
+/// As for `transpose_raw`.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+unsafe fn portable_raw(rows: &[Block], stride: usize, width: usize, out: *mut Block) {
     for tile in 0..width {
         for i in 0..128 {
             let mut v = 0u128;
@@ -81,18 +93,12 @@ unsafe fn transpose_raw(rows: &[Block], stride: usize, width: usize, out: *mut B
     }
 }
 
-/// The reference implementation, bit by bit without branches.
+/// The portable path, used where no SIMD path exists (and as the reference
+/// in tests).
 pub fn transpose_portable(rows: &[Block], stride: usize, out: &mut [Block]) {
     check(rows, stride, out.len());
-    for (tile, out) in out.chunks_exact_mut(128).enumerate() {
-        for (i, o) in out.iter_mut().enumerate() {
-            let mut v = 0u128;
-            for j in 0..128 {
-                v |= ((rows[j * stride + tile].0 >> i) & 1) << j;
-            }
-            *o = Block(v);
-        }
-    }
+    // SAFETY: `out` is valid for `out.len()` writes and `check` passed.
+    unsafe { portable_raw(rows, stride, out.len() / 128, out.as_mut_ptr()) }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -242,10 +248,13 @@ mod tests {
             let mut rows = vec![Block::ZERO; 128 * width];
             rows[j * width + i / 128] = Block(1 << (i % 128));
             let mut out = vec![Block::ZERO; 128 * width];
+            let mut reference = vec![Block::ZERO; 128 * width];
             transpose(&rows, width, &mut out);
-            for (k, o) in out.iter().enumerate() {
+            transpose_portable(&rows, width, &mut reference);
+            for k in 0..out.len() {
                 let want = if k == i { Block(1 << j) } else { Block::ZERO };
-                assert_eq!(*o, want, "bit ({j}, {i}) -> block {k}");
+                assert_eq!(out[k], want, "bit ({j}, {i}) -> block {k}");
+                assert_eq!(reference[k], want, "portable: bit ({j}, {i}) -> block {k}");
             }
         }
     }
