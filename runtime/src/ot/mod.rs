@@ -97,7 +97,7 @@ impl CotSender {
         })
     }
 
-    /// n correlated OTs: returns the zero-labels q_i. Can be called
+    /// `n` correlated OTs: returns the zero-labels `q_i`. Can be called
     /// repeatedly after one setup.
     pub fn extend(&mut self, ch: &mut impl Channel, n: usize) -> Result<Vec<Block>, OtError> {
         if !self.healthy {
@@ -152,7 +152,7 @@ impl CotReceiver {
         })
     }
 
-    /// returns q_i ^ choices[i]*Delta for each i.
+    /// Returns `q_i ^ choices[i] * Delta` for each `i`.
     pub fn extend(
         &mut self,
         ch: &mut impl Channel,
