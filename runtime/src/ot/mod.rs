@@ -10,6 +10,7 @@
 //! [`Channel`]):
 //! - [`base`]: 128 base OTs, Masny-Rindal endemic OT on Ristretto.
 //! - [`iknp`]: IKNP extension with the ALSZ correlated-OT optimization.
+//! - [`prg`]: AES-128-CTR, the PRG that expands base-OT seeds.
 //! - [`transpose`]: the SIMD bit-matrix transpose IKNP needs.
 //!
 //! Wire protocol (semi-honest, after the protocol handshake):
@@ -26,6 +27,7 @@
 
 pub mod base;
 pub mod iknp;
+pub mod prg;
 pub mod transpose;
 
 use crate::block::{Block, Delta};
@@ -71,7 +73,9 @@ pub struct CotSender {
 
 impl CotSender {
     /// Base OTs (sender here acts as base-OT receiver with choice bits =
-    /// Delta's bits).
+    /// Delta's bits). Bit 0 of `Delta` is always 1 (point-and-permute), which
+    /// is public anyway; the other 127 bits stay hidden from the evaluator.
+    /// The base OTs use up to four threads.
     pub fn setup(ch: &mut impl Channel, delta: &Delta) -> Result<CotSender, OtError> {
         let bits = Zeroizing::new(
             (0..KAPPA)
@@ -93,7 +97,7 @@ impl CotSender {
         })
     }
 
-    /// n correlated OTs: returns the zero-labels q_i. Can be called
+    /// `n` correlated OTs: returns the zero-labels `q_i`. Can be called
     /// repeatedly after one setup.
     pub fn extend(&mut self, ch: &mut impl Channel, n: usize) -> Result<Vec<Block>, OtError> {
         if !self.healthy {
@@ -109,16 +113,11 @@ impl CotSender {
             });
         }
         let padded = n.next_multiple_of(128);
-        // Grown batch by batch: each batch is zeroed and then overwritten
-        // while it is still in cache.
         let mut out = Vec::with_capacity(padded);
         while out.len() < padded {
-            let start = out.len();
-            let m = CHUNK.min(padded - start);
-            out.resize(start + m, Block::ZERO);
-            self.msg.resize(m);
+            self.msg.resize(CHUNK.min(padded - out.len()));
             ch.read_exact(self.msg.as_bytes_mut())?;
-            self.ext.receive(&self.msg, &mut out[start..]);
+            self.ext.receive(&self.msg, &mut out);
         }
         out[n..].iter_mut().for_each(Zeroize::zeroize);
         out.truncate(n);
@@ -153,7 +152,7 @@ impl CotReceiver {
         })
     }
 
-    /// returns q_i ^ choices[i]*Delta for each i.
+    /// Returns `q_i ^ choices[i] * Delta` for each `i`.
     pub fn extend(
         &mut self,
         ch: &mut impl Channel,
@@ -164,11 +163,9 @@ impl CotReceiver {
         }
         self.healthy = false;
         ch.send_u64(choices.len() as u64)?;
-        let mut out = Vec::with_capacity(choices.len());
+        let mut out = Vec::with_capacity(choices.len().next_multiple_of(128));
         for c in choices.chunks(CHUNK) {
-            let start = out.len();
-            out.resize(start + c.len(), Block::ZERO);
-            self.ext.send(c, &mut self.msg, &mut out[start..]);
+            self.ext.send(c, &mut self.msg, &mut out);
             ch.write_all(self.msg.as_bytes())?;
         }
         ch.flush()?;
