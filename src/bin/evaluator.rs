@@ -6,6 +6,7 @@ use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
 use yao_compiler::Party;
+use yao_runtime::protocol::EvaluatorSetup;
 
 #[derive(Parser)]
 #[command(
@@ -42,8 +43,9 @@ fn run(cli: Cli) -> Result<()> {
     let values = party::with_input_file(cli.evaluator, &cli.input)?;
     let inputs = party::party_inputs(&circuit, Party::Evaluator, &values)?;
     let timeout = cli.net.timeout()?;
+    let setup = EvaluatorSetup::new(&circuit)?;
     let stream = party::connect(&cli.connect, timeout)?;
-    let (out, stats) = party::evaluate_session(stream, &circuit, &inputs, timeout, cli.net.repeat)?;
+    let (out, stats) = party::evaluate_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
     party::report(&circuit, &out, &stats, cli.output);
     Ok(())
 }

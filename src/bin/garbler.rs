@@ -6,6 +6,7 @@ use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
 use yao_compiler::Party;
+use yao_runtime::protocol::GarblerSetup;
 
 #[derive(Parser)]
 #[command(
@@ -47,10 +48,11 @@ fn run(cli: Cli) -> Result<()> {
     let timeout = cli.net.timeout()?;
     let listener = party::listen(&cli.listen)?;
     for _ in 0..cli.sessions {
+        // Prepared before the evaluator arrives, so it waits less.
+        let setup = GarblerSetup::new(&circuit)?;
         let (stream, peer) = listener.accept()?;
         yao::note(&format!("garbler: evaluator connected from {peer}"));
-        let (out, stats) =
-            party::garble_session(stream, &circuit, &inputs, timeout, cli.net.repeat)?;
+        let (out, stats) = party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
         party::report(&circuit, &out, &stats, cli.output);
     }
     Ok(())

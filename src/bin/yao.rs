@@ -9,6 +9,7 @@ use yao::outputs::OutputArgs;
 use yao::party::{self, NetArgs};
 use yao::{inputs, outputs};
 use yao_compiler::{Circuit, Party};
+use yao_runtime::protocol::{EvaluatorSetup, GarblerSetup};
 
 #[derive(Parser)]
 #[command(
@@ -132,12 +133,15 @@ fn run(cli: Cli) -> Result<()> {
             let addr = listener.local_addr()?.to_string();
             let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
                 let garbler = s.spawn(|| -> Result<_> {
+                    let setup = GarblerSetup::new(&c)?;
                     let (stream, _) = listener.accept()?;
-                    Ok(party::garble_session(stream, &c, &g, timeout, net.repeat)?.0)
+                    Ok(party::garble_session(stream, setup, &g, timeout, net.repeat)?.0)
                 });
-                let evaluated = party::connect(&addr, timeout).and_then(|stream| {
-                    party::evaluate_session(stream, &c, &e, timeout, net.repeat)
-                });
+                let evaluated = (|| {
+                    let setup = EvaluatorSetup::new(&c)?;
+                    let stream = party::connect(&addr, timeout)?;
+                    party::evaluate_session(stream, setup, &e, timeout, net.repeat)
+                })();
                 let garbled = garbler
                     .join()
                     .map_err(|_| anyhow::anyhow!("the garbler thread panicked"))?;

@@ -77,24 +77,25 @@ impl CotSender {
     /// is public anyway; the other 127 bits stay hidden from the evaluator.
     /// The base OTs use up to four threads.
     pub fn setup(ch: &mut impl Channel, delta: &Delta) -> Result<CotSender, OtError> {
+        CotSender::prepare(delta).run(ch)
+    }
+
+    /// The garbler's half of the base OTs that needs no peer: its first
+    /// message depends only on `Delta`, so a garbler computes it while it
+    /// waits for an evaluator to connect, and [`CotSenderSetup::run`] then
+    /// costs one round trip and the key derivation.
+    pub fn prepare(delta: &Delta) -> CotSenderSetup {
         let bits = Zeroizing::new(
             (0..KAPPA)
                 .map(|j| (delta.block().0 >> j) & 1 == 1)
                 .collect::<Vec<bool>>(),
         );
         let (rx, msg) = base::BaseReceiver::new(&bits);
-        ch.send_frame(&msg.to_bytes())?;
-        ch.flush()?;
-        let reply = ch.recv_frame("base-OT sender message", base::SenderMsg::LEN as u64)?;
-        let reply = base::SenderMsg::from_bytes(&reply)?;
-        let mut seeds = rx.finish(&reply);
-        let ext = IknpSender::new(delta, &seeds);
-        seeds.zeroize();
-        Ok(CotSender {
-            ext,
-            msg: ChunkMsg::default(),
-            healthy: true,
-        })
+        CotSenderSetup {
+            delta: delta.clone(),
+            rx,
+            msg: msg.to_bytes(),
+        }
     }
 
     /// `n` correlated OTs: returns the zero-labels `q_i`. Can be called
@@ -123,6 +124,32 @@ impl CotSender {
         out.truncate(n);
         self.healthy = true;
         Ok(out)
+    }
+}
+
+/// A [`CotSender`] whose first base-OT message is ready to send.
+pub struct CotSenderSetup {
+    delta: Delta,
+    rx: base::BaseReceiver,
+    msg: Vec<u8>,
+}
+
+impl CotSenderSetup {
+    /// Sends the prepared message, reads the evaluator's answer and derives
+    /// the base-OT seeds.
+    pub fn run(self, ch: &mut impl Channel) -> Result<CotSender, OtError> {
+        ch.send_frame(&self.msg)?;
+        ch.flush()?;
+        let reply = ch.recv_frame("base-OT sender message", base::SenderMsg::LEN as u64)?;
+        let reply = base::SenderMsg::from_bytes(&reply)?;
+        let mut seeds = self.rx.finish(&reply);
+        let ext = IknpSender::new(&self.delta, &seeds);
+        seeds.zeroize();
+        Ok(CotSender {
+            ext,
+            msg: ChunkMsg::default(),
+            healthy: true,
+        })
     }
 }
 

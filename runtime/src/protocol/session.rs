@@ -7,11 +7,11 @@ use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
-use crate::ot::{CotReceiver, CotSender};
+use crate::ot::{CotReceiver, CotSender, CotSenderSetup};
 use crate::plan::Plan;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use yao_compiler::ir::{Circuit, Party};
+use yao_compiler::ir::{Circuit, CircuitId, Party};
 
 /// Sent by the garbler before each execution and at the end of the session,
 /// so the evaluator can tell "another execution" from "goodbye".
@@ -136,6 +136,57 @@ fn split_outputs<T: Clone>(circuit: &Circuit, flat: &[T]) -> Vec<Vec<T>> {
 /// Called with the number of AND gates done so far in the current execution.
 pub type Progress = Box<dyn FnMut(u64) + Send>;
 
+/// What a garbler prepares before its evaluator connects: the garbling
+/// schedule, the circuit id, a fresh `Delta` and its first base-OT message.
+/// A garbler that serves sessions one after another prepares the next one
+/// while it waits, so a connecting evaluator waits less.
+pub struct GarblerSetup<'c> {
+    circuit: &'c Circuit,
+    plan: Arc<Plan>,
+    id: CircuitId,
+    delta: Delta,
+    ot: CotSenderSetup,
+}
+
+impl<'c> GarblerSetup<'c> {
+    pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        let delta = Delta::random();
+        Ok(GarblerSetup {
+            circuit,
+            plan: plan_for(circuit)?,
+            id: circuit.id(),
+            ot: CotSender::prepare(&delta),
+            delta,
+        })
+    }
+
+    pub fn circuit(&self) -> &'c Circuit {
+        self.circuit
+    }
+}
+
+/// What an evaluator prepares before it connects: the schedule and the
+/// circuit id.
+pub struct EvaluatorSetup<'c> {
+    circuit: &'c Circuit,
+    plan: Arc<Plan>,
+    id: CircuitId,
+}
+
+impl<'c> EvaluatorSetup<'c> {
+    pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Ok(EvaluatorSetup {
+            circuit,
+            plan: plan_for(circuit)?,
+            id: circuit.id(),
+        })
+    }
+
+    pub fn circuit(&self) -> &'c Circuit {
+        self.circuit
+    }
+}
+
 /// The garbler's side of a session.
 pub struct GarblerSession<'c, C: Channel> {
     progress: Option<Progress>,
@@ -148,18 +199,24 @@ pub struct GarblerSession<'c, C: Channel> {
 
 impl<'c, C: Channel> GarblerSession<'c, C> {
     /// Handshake and base OTs.
-    pub fn start(mut ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
-        let plan = plan_for(circuit)?;
-        handshake(&mut ch, Role::Garbler, &circuit.id())?;
-        let delta = Delta::random();
-        let ot = CotSender::setup(&mut ch, &delta).during(Phase::ObliviousTransfer)?;
+    pub fn start(ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Self::start_prepared(ch, GarblerSetup::new(circuit)?)
+    }
+
+    /// Handshake and base OTs, with the work that needs no peer done
+    /// beforehand (see [`GarblerSetup`]).
+    pub fn start_prepared(mut ch: C, setup: GarblerSetup<'c>) -> Result<Self, ProtocolError> {
+        tracing::debug!("garbler: session starts");
+        handshake(&mut ch, Role::Garbler, &setup.id)?;
+        tracing::trace!("garbler: handshake done");
+        let ot = setup.ot.run(&mut ch).during(Phase::ObliviousTransfer)?;
         tracing::debug!("garbler: handshake and base OTs done");
         Ok(GarblerSession {
             progress: None,
             ch,
-            circuit,
-            plan,
-            delta,
+            circuit: setup.circuit,
+            plan: setup.plan,
+            delta: setup.delta,
             ot,
         })
     }
@@ -272,9 +329,16 @@ pub struct EvaluatorSession<'c, C: Channel> {
 
 impl<'c, C: Channel> EvaluatorSession<'c, C> {
     /// Handshake and base OTs.
-    pub fn start(mut ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
-        let plan = plan_for(circuit)?;
-        handshake(&mut ch, Role::Evaluator, &circuit.id())?;
+    pub fn start(ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Self::start_prepared(ch, EvaluatorSetup::new(circuit)?)
+    }
+
+    /// Handshake and base OTs, with the schedule built beforehand.
+    pub fn start_prepared(mut ch: C, setup: EvaluatorSetup<'c>) -> Result<Self, ProtocolError> {
+        let EvaluatorSetup { circuit, plan, id } = setup;
+        tracing::debug!("evaluator: session starts");
+        handshake(&mut ch, Role::Evaluator, &id)?;
+        tracing::trace!("evaluator: handshake done");
         let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
         tracing::debug!("evaluator: handshake and base OTs done");
         Ok(EvaluatorSession {
