@@ -321,6 +321,8 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
 /// The evaluator's side of a session.
 pub struct EvaluatorSession<'c, C: Channel> {
     progress: Option<Progress>,
+    /// The garbler's verdict on the last outputs is still to be read.
+    verdict_pending: bool,
     ch: C,
     circuit: &'c Circuit,
     plan: Arc<Plan>,
@@ -343,6 +345,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         tracing::debug!("evaluator: handshake and base OTs done");
         Ok(EvaluatorSession {
             progress: None,
+            verdict_pending: false,
             ch,
             circuit,
             plan,
@@ -367,6 +370,15 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         let mut stats = ExecutionStats::default();
         let mut lap = stopwatch();
 
+        // The OT message goes out first: it needs nothing from the garbler,
+        // so the garbler's marker and verdict travel while it does.
+        let mut evaluator = Evaluator::from_plan(self.plan.clone());
+        let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
+        let labels = self
+            .ot
+            .extend(&mut self.ch, &choices)
+            .during(Phase::ObliviousTransfer)?;
+        self.take_verdict()?;
         let mut marker = [0u8];
         self.ch
             .read_exact(&mut marker)
@@ -388,12 +400,6 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 })
             }
         }
-        let mut evaluator = Evaluator::from_plan(self.plan.clone());
-        let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
-        let labels = self
-            .ot
-            .extend(&mut self.ch, &choices)
-            .during(Phase::ObliviousTransfer)?;
         let mut at = 0;
         for (k, width) in groups_of(circuit, Party::Evaluator) {
             evaluator
@@ -452,28 +458,42 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             .collect();
         self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
         self.ch.flush().during(Phase::OutputReturn)?;
-        self.ch
-            .read_exact(&mut marker)
-            .during(Phase::OutputReturn)?;
-        match marker[0] {
-            ACCEPTED => {}
-            REJECTED => return Err(ProtocolError::OutputsRejected),
-            other => {
-                return Err(ProtocolError::Unexpected {
-                    phase: Phase::OutputReturn,
-                    found: other,
-                    expected: "the garbler's verdict on the outputs",
-                })
-            }
-        }
+        // The garbler's verdict on these labels is read at the start of the
+        // next execution or in `finish`, so that waiting for it costs no
+        // round trip per execution.
+        self.verdict_pending = true;
         lap(&mut stats.outputs);
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
         tracing::debug!(?stats, "evaluator: execution done");
         Ok((outputs, stats))
     }
 
-    /// Waits for the garbler's goodbye.
+    /// Reads the garbler's verdict on the outputs of the previous
+    /// execution, if one is due.
+    fn take_verdict(&mut self) -> Result<(), ProtocolError> {
+        if !std::mem::take(&mut self.verdict_pending) {
+            return Ok(());
+        }
+        let mut verdict = [0u8];
+        self.ch
+            .read_exact(&mut verdict)
+            .during(Phase::OutputReturn)?;
+        match verdict[0] {
+            ACCEPTED => Ok(()),
+            REJECTED => Err(ProtocolError::OutputsRejected),
+            other => Err(ProtocolError::Unexpected {
+                phase: Phase::OutputReturn,
+                found: other,
+                expected: "the garbler's verdict on the outputs",
+            }),
+        }
+    }
+
+    /// Waits for the garbler's verdict on the last outputs and its goodbye.
+    /// Until this returns `Ok`, the garbler has not confirmed that the last
+    /// outputs came from its garbling.
     pub fn finish(mut self) -> Result<(), ProtocolError> {
+        self.take_verdict()?;
         let mut marker = [0u8];
         self.ch.read_exact(&mut marker).during(Phase::Handshake)?;
         if marker[0] != GOODBYE {
