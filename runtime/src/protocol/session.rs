@@ -468,6 +468,11 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         Ok((outputs, stats))
     }
 
+    /// Bytes sent and received in this session so far.
+    pub fn traffic(&self) -> Traffic {
+        self.ch.traffic()
+    }
+
     /// Reads the garbler's verdict on the outputs of the previous
     /// execution, if one is due.
     fn take_verdict(&mut self) -> Result<(), ProtocolError> {
