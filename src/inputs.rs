@@ -84,7 +84,8 @@ pub fn assign_with(
             if let Some(s) = shared_input_of(circuit, &input.name) {
                 bail!(
                     "missing {party} input `{}: {}`, the {party}'s share of the shared input `{}`; \
-                     pass the directory of the providers' share files with --shares DIR",
+                     pass the directory of the providers' share files with --shares DIR \
+                     (`yao run`: --{party}-shares DIR)",
                     input.name,
                     input.ty,
                     s.name

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use yao_compiler::ir::CircuitId;
 use yao_compiler::lang::shared::{shared_inputs, SharedInput};
 use yao_compiler::value::Value;
 use yao_compiler::{Circuit, Party, ValueType};
@@ -265,6 +266,18 @@ pub fn split(
     value: &Value,
     provider: &str,
 ) -> Result<[ShareFile; 2], ShareError> {
+    split_for(circuit, &circuit.id(), slot, value, provider)
+}
+
+/// [`split`] with the circuit's id already computed (it hashes the whole
+/// circuit), for callers that share many values.
+pub fn split_for(
+    circuit: &Circuit,
+    id: &CircuitId,
+    slot: &Slot,
+    value: &Value,
+    provider: &str,
+) -> Result<[ShareFile; 2], ShareError> {
     check_provider(provider)?;
     let (_, ty, _) = locate(circuit, slot)?;
     let bits = value.encode(&ty).map_err(|source| ShareError::BadValue {
@@ -275,7 +288,7 @@ pub fn split(
     let other: Vec<bool> = bits.iter().zip(&mask).map(|(&b, &m)| b ^ m).collect();
     let file = |party, share_bits: &[bool]| ShareFile {
         format: FORMAT.to_string(),
-        circuit: circuit.id().to_hex(),
+        circuit: id.to_hex(),
         input: slot.input.clone(),
         index: slot.index,
         provider: provider.to_string(),

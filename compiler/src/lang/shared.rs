@@ -113,3 +113,82 @@ pub(super) fn reconstruct(
     ));
     value
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::compile_str;
+
+    fn bits(v: u64, w: usize) -> Vec<bool> {
+        (0..w).map(|i| (v >> i) & 1 == 1).collect()
+    }
+
+    #[test]
+    fn a_shared_input_is_two_groups_xored_for_free() {
+        let c = compile_str(
+            "t.yao",
+            "circuit t(garbler k: u8, shared x: u8, evaluator m: u8) -> u8 { x ^ k ^ m }",
+        )
+        .unwrap();
+        let names: Vec<(&str, Party)> = c
+            .inputs
+            .iter()
+            .map(|i| (i.name.as_str(), i.party))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("k", Party::Garbler),
+                ("x.g", Party::Garbler),
+                ("x.e", Party::Evaluator),
+                ("m", Party::Evaluator)
+            ]
+        );
+        assert_eq!(c.stats().and, 0, "reconstruction costs no AND gate");
+        let out = c
+            .eval_plain(&[bits(1, 8), bits(0xa5, 8), bits(0x5a ^ 7, 8), bits(2, 8)])
+            .unwrap();
+        assert_eq!(out[0], bits(0xff ^ 7 ^ 1 ^ 2, 8));
+        assert_eq!(
+            shared_inputs(&c),
+            [SharedInput {
+                name: "x".into(),
+                ty: ValueType::UInt(8),
+                garbler: 1,
+                evaluator: 2
+            }]
+        );
+        assert_eq!(shared_input_of(&c, "x.e").unwrap().name, "x");
+        assert!(shared_input_of(&c, "k").is_none());
+    }
+
+    #[test]
+    fn shared_arrays_tuples_and_bools() {
+        let c = compile_str(
+            "t.yao",
+            "circuit t(shared a: [(u4, bool); 2], shared b: bool) -> u4 {
+                 if a[1].1 ^ b { a[0].0 } else { a[1].0 }
+             }",
+        )
+        .unwrap();
+        let shared = shared_inputs(&c);
+        assert_eq!(shared.len(), 2);
+        assert_eq!(shared[0].ty.to_string(), "[(u4, bool); 2]");
+        assert_eq!(shared[1].ty, ValueType::Bool);
+        // a = [(3, _), (9, true)] split with a random-looking mask; b = false.
+        let a = 3 | (9 << 5) | (1 << 9);
+        let mask = 0b10_1101_0110;
+        let out = c
+            .eval_plain(&[bits(mask, 10), bits(a ^ mask, 10), bits(1, 1), bits(1, 1)])
+            .unwrap();
+        assert_eq!(out[0], bits(3, 4));
+    }
+
+    #[test]
+    fn shared_is_a_keyword_with_a_clear_error_elsewhere() {
+        let e = compile_str("t.yao", "circuit t(shared: u8) -> u8 { 1 }").unwrap_err();
+        assert!(e.to_string().contains("an input name"), "{e}");
+        let e = compile_str("t.yao", "circuit t(alice: u8) -> u8 { alice }").unwrap_err();
+        assert!(e.to_string().contains("`shared`"), "{e}");
+    }
+}
