@@ -1,7 +1,7 @@
 //! Language features, each checked by evaluating a small program.
 
 use yao_compiler::ir::{Circuit, Gate, ValueType};
-use yao_compiler::lang::{compile_file, compile_str};
+use yao_compiler::lang::{compile_file, compile_str, compile_str_in};
 
 fn compile(src: &str) -> Circuit {
     compile_str("test.yao", src).unwrap_or_else(|d| panic!("{src}\n{d}"))
@@ -275,4 +275,18 @@ fn comments_and_trailing_commas() {
         xs[0] ^ xs[1]
     }";
     assert_eq!(eval(src, &[0xf0, 0x0f]), [0xff]);
+}
+
+#[test]
+fn compile_str_resolves_use_against_the_given_directory() {
+    let dir = std::env::temp_dir().join(format!("yao-base-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("inc.yao"), "fn inc(x: u8) -> u8 { x + 1 }\n").unwrap();
+    let src = "use \"inc.yao\";\ncircuit t(garbler a: u8) -> u8 { inc(a) }";
+    let c = compile_str_in("<stdin>", src, Some(&dir)).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(run(&c, &[41]), [42]);
+    let name = dir.join("main.yao");
+    let c = compile_str(name.to_str().unwrap(), src).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(run(&c, &[1]), [2]);
+    let _ = std::fs::remove_dir_all(&dir);
 }

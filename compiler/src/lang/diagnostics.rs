@@ -214,7 +214,6 @@ impl Diagnostics {
                 let _ = std::io::Write::write_all(&mut writer, line.as_bytes());
             }
         }
-        drop(writer);
         String::from_utf8_lossy(out.as_slice()).into_owned()
     }
 }

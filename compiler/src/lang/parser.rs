@@ -274,14 +274,12 @@ impl<'a> Parser<'a> {
                     return;
                 }
                 Tok::Punct("{" | "(" | "[") => depth += 1,
-                Tok::Punct(p @ ("}" | ")" | "]")) => {
-                    // A stray `)` or `]` at depth 0 is skipped like any token.
-                    if depth > 0 {
-                        depth -= 1;
-                        if depth == 0 && *p == "}" {
-                            self.bump();
-                            return;
-                        }
+                // A stray `)` or `]` at depth 0 is skipped like any token.
+                Tok::Punct(p @ ("}" | ")" | "]")) if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 && *p == "}" {
+                        self.bump();
+                        return;
                     }
                 }
                 _ => {}
