@@ -12,6 +12,8 @@
 //! such a directory goes wrong in practice is a [`ShareError`] naming the
 //! provider, the slot and the file.
 
+#![allow(clippy::result_large_err)] // see `ShareError`
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -100,6 +102,8 @@ impl fmt::Display for Slot {
 }
 
 /// What goes wrong when sharing a value or assembling a server's shares.
+/// Variants carry the file, provider and slot they name, so the type is
+/// large; it is built at most once per run, on the way out.
 #[derive(Debug, thiserror::Error)]
 pub enum ShareError {
     #[error("`{text}` is not a slot: write the shared input's name, e.g. `grades`, or one element, e.g. `grades[7]`")]
