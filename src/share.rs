@@ -17,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use yao_compiler::ir::CircuitId;
 use yao_compiler::lang::shared::{shared_inputs, SharedInput};
@@ -359,7 +360,16 @@ fn read(path: &Path, circuit_id: &str) -> Result<ShareFile, ShareError> {
             meta.len()
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| io("read", e))?;
+    // Bounded even if the file grows after `metadata` or is not a plain file.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| io("read", e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(malformed(format!(
+            "it is more than the {MAX_FILE_BYTES} bytes a share file may have"
+        )));
+    }
     let file: ShareFile = serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
     if file.format != FORMAT {
         return Err(malformed(format!(

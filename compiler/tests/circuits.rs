@@ -69,6 +69,8 @@ fn gate_counts_are_pinned() {
         ("hamming.yao", 255),
         ("auction.yao", 1101),
         ("average_grades.yao", 424),
+        ("average_age.yao", 4580),
+        ("linear_classifier.yao", 2317),
         ("sort8.yao", 608),
         ("aes128.yao", 6400),
         ("sha256.yao", 22573),
