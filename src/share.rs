@@ -638,3 +638,118 @@ pub fn run(args: &ShareArgs) -> anyhow::Result<()> {
     ));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("yao-share-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// A circuit with shared inputs of several types next to plain inputs.
+    fn circuit() -> Circuit {
+        yao_compiler::lang::compile_str(
+            "t.yao",
+            "circuit t(garbler k: u8, shared s: i8, shared p: [(u5, bool); 3], shared b: bool,
+                       evaluator m: u8) -> (x: i8, y: u5, z: bool, w: u8) {
+                 (s, p[0].0 ^ p[2].0, p[1].1 ^ b, k ^ m)
+             }",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn split_write_assemble_round_trip() {
+        let c = circuit();
+        let dir = scratch("round-trip");
+        let cases = [
+            ("s", "-100", "alice"),
+            ("p[0]", "(31, false)", "bob"),
+            ("p[1]", "(0, true)", "carol"),
+            ("p[2]", "(17, true)", "dave"),
+            ("b", "true", "erin"),
+        ];
+        for (slot, value, who) in cases {
+            let slot = Slot::parse(slot).unwrap();
+            let files = split(&c, &slot, &Value::parse(value).unwrap(), who).unwrap();
+            write(&dir, &files).unwrap();
+        }
+        let g = party_inputs(&c, Party::Garbler, &["k=7".into()], Some(&dir)).unwrap();
+        let e = party_inputs(&c, Party::Evaluator, &["9".into()], Some(&dir)).unwrap();
+        // Circuit order: k, s.g, p.g, b.g for the garbler; s.e, p.e, b.e, m.
+        let mut all = vec![g[0].clone()];
+        for k in 0..3 {
+            all.push(g[1 + k].clone());
+            all.push(e[k].clone());
+        }
+        all.push(e[3].clone());
+        let out = c.eval_plain(&all).unwrap();
+        let shown: Vec<String> = c
+            .outputs
+            .iter()
+            .zip(&out)
+            .map(|(o, bits)| Value::decode(bits, &o.ty).unwrap().to_string())
+            .collect();
+        assert_eq!(shown, ["-100", "14", "false", "14"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn shares_of_the_same_value_differ_and_each_is_the_slot_width() {
+        let c = circuit();
+        let slot = Slot::parse("s").unwrap();
+        let v = Value::parse("5").unwrap();
+        let splits: Vec<[ShareFile; 2]> =
+            (0..4).map(|_| split(&c, &slot, &v, "x").unwrap()).collect();
+        // Four equal random 8-bit shares would happen once in 2^24 runs.
+        assert!(splits.iter().any(|f| f[0].share != splits[0][0].share));
+        for f in splits.iter().flatten() {
+            assert_eq!(f.ty, "i8");
+            Value::parse(&f.share)
+                .unwrap()
+                .encode(&ValueType::SInt(8))
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn slots_parse_and_print() {
+        for text in ["grades", "grades[7]", "g_2[0]"] {
+            assert_eq!(Slot::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(Slot::parse(" a [ 3 ] ").unwrap().to_string(), "a[3]");
+        for bad in [
+            "", "[3]", "a[", "a[x]", "a[-1]", "a[1][2]", "1a", "a.g", "a b",
+        ] {
+            assert!(
+                matches!(Slot::parse(bad), Err(ShareError::BadSlot { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_element_of_a_non_array_and_a_circuit_without_shared_inputs() {
+        let c = circuit();
+        let e = split(
+            &c,
+            &Slot::parse("s[0]").unwrap(),
+            &Value::parse("1").unwrap(),
+            "x",
+        );
+        assert!(matches!(e, Err(ShareError::NotAnArray { .. })));
+        let plain = yao_compiler::lang::compile_str(
+            "p.yao",
+            "circuit p(garbler a: u8, evaluator b: u8) -> u8 { a + b }",
+        )
+        .unwrap();
+        let dir = scratch("nothing");
+        assert!(matches!(
+            assemble(&plain, Party::Garbler, &dir),
+            Err(ShareError::NothingShared)
+        ));
+    }
+}
