@@ -333,13 +333,32 @@ pub fn write(out: &Path, files: &[ShareFile; 2]) -> Result<[PathBuf; 2], ShareEr
             source,
         })?;
         let text = serde_json::to_string_pretty(f).unwrap_or_default() + "\n";
-        std::fs::write(path, text).map_err(|source| ShareError::Io {
-            action: "write",
-            path: path.clone(),
-            source,
-        })?;
+        create_private(path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::AlreadyExists => ShareError::Exists {
+                    path: path.clone(),
+                    provider: f.provider.clone(),
+                },
+                _ => ShareError::Io {
+                    action: "write",
+                    path: path.clone(),
+                    source,
+                },
+            })?;
     }
     Ok(paths)
+}
+
+/// Creates a new file only its owner may read (on Unix): a share alone
+/// reveals nothing, but whoever reads both of a provider's files learns its
+/// value. Never overwrites.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 /// Reads and checks one share file for `party` of `circuit`.

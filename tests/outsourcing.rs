@@ -209,6 +209,12 @@ fn a_share_file_never_holds_the_grade_and_the_two_reconstruct_it() {
     assert_eq!(g.circuit, compile("average_grades.yao").id().to_hex());
     assert_eq!((g.ty.as_str(), e.ty.as_str()), ("u8", "u8"));
     assert_eq!(u8_share(&g) ^ u8_share(&e), 87);
+    #[cfg(unix)]
+    for party in ["garbler", "evaluator"] {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(dir.join(party).join("pupil07.share")).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{party}'s share");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
