@@ -10,6 +10,7 @@ pub mod circuit_file;
 pub mod inputs;
 pub mod outputs;
 pub mod party;
+pub mod share;
 
 pub use yao_compiler as compiler;
 pub use yao_runtime as runtime;

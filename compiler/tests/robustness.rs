@@ -15,7 +15,7 @@ const SOURCES: &[&str] = &[
     include_str!("../../circuits/millionaires.yao"),
     include_str!("../../circuits/auction.yao"),
     include_str!("../../circuits/sort8.yao"),
-    include_str!("../../circuits/average.yao"),
+    include_str!("../../circuits/average_grades.yao"),
     include_str!("../../circuits/hamming.yao"),
     "const T: [u8; 4] = [1, 2, 3, 4];
      fn f(const n: u32, x: [u8; n]) -> (u8, bool) { let mut s: u8 = 0; for i in 0..n { s ^= x[i]; } (s, s == T[1]) }

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::Parser;
+use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
@@ -25,6 +26,10 @@ struct Cli {
     garbler: Vec<String>,
     #[command(flatten)]
     input: InputArgs,
+    /// A directory of providers' share files (`yao share`) for the circuit's
+    /// `shared` inputs; its `garbler/` subdirectory is used if there is one.
+    #[arg(long, value_name = "DIR")]
+    shares: Option<PathBuf>,
     /// Serve this many evaluator sessions in a row, then exit.
     #[arg(long, default_value_t = 1)]
     sessions: u64,
@@ -44,7 +49,8 @@ fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     let circuit = cli.circuit.load()?;
     let values = party::with_input_file(cli.garbler, &cli.input)?;
-    let inputs = party::party_inputs(&circuit, Party::Garbler, &values)?;
+    let inputs =
+        yao::share::party_inputs(&circuit, Party::Garbler, &values, cli.shares.as_deref())?;
     let timeout = cli.net.timeout()?;
     let listener = party::listen(&cli.listen)?;
     for _ in 0..cli.sessions {

@@ -249,7 +249,9 @@ pub struct FnDef {
 
 #[derive(Clone, Debug)]
 pub struct CircuitParam {
-    pub party: Party,
+    /// The party that supplies the input; `None` for a `shared` input, XOR-shared
+    /// between both (see [`super::shared`]).
+    pub party: Option<Party>,
     pub name: Ident,
     pub ty: TypeExpr,
 }

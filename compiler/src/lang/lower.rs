@@ -16,6 +16,7 @@
 use super::ast::*;
 use super::diagnostics::{nearest, Error, Span, MAX_ERRORS};
 use super::gadgets::{self as g, Shift};
+use super::shared;
 use super::types::*;
 use crate::ir::{Circuit, ValueType};
 use crate::optimize::{Builder, Lit};
@@ -1796,9 +1797,19 @@ impl<'a> Lower<'a> {
                 ));
                 continue;
             }
-            let lits: Vec<Lit> = (0..bits).map(|_| self.b.input()).collect();
-            let v = Val::unflatten(&ty, &mut lits.iter().copied());
-            inputs.push((p.name.name.clone(), p.party, vt, lits));
+            let v = match p.party {
+                Some(party) => {
+                    let lits: Vec<Lit> = (0..bits).map(|_| self.b.input()).collect();
+                    let v = Val::unflatten(&ty, &mut lits.iter().copied());
+                    inputs.push((p.name.name.clone(), party, vt, lits));
+                    v
+                }
+                None => {
+                    let lits =
+                        shared::reconstruct(&mut self.b, &p.name.name, vt, bits, &mut inputs);
+                    Val::unflatten(&ty, &mut lits.iter().copied())
+                }
+            };
             self.vars.push(Binding {
                 name: p.name.name.clone(),
                 val: v,

@@ -10,7 +10,8 @@
 //!
 //! Output naming: a circuit `-> T` has one output `out`; `-> (A, B)` has
 //! outputs `out0`, `out1`, ...; `-> (max: u32, who: u8)` has outputs named
-//! `max` and `who`. Inputs keep their declared names, parties and types.
+//! `max` and `who`. Inputs keep their declared names, parties and types;
+//! a `shared x` input becomes two groups `x.g` and `x.e` ([`shared`]).
 
 mod ast;
 mod diagnostics;
@@ -18,6 +19,7 @@ mod gadgets;
 mod lexer;
 mod lower;
 mod parser;
+pub mod shared;
 mod types;
 
 pub use diagnostics::{Diagnostic, Diagnostics};

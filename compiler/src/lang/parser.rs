@@ -33,6 +33,7 @@ const KEYWORDS: &[&str] = &[
     "false",
     "garbler",
     "evaluator",
+    "shared",
 ];
 
 /// An error has been pushed; the caller resynchronizes.
@@ -348,9 +349,11 @@ impl<'a> Parser<'a> {
             let mut params = Vec::new();
             while !self.is(")") {
                 let party = if self.eat_kw("garbler") {
-                    Party::Garbler
+                    Some(Party::Garbler)
                 } else if self.eat_kw("evaluator") {
-                    Party::Evaluator
+                    Some(Party::Evaluator)
+                } else if self.eat_kw("shared") {
+                    None
                 } else {
                     let found = self.tok().describe();
                     let e = Error::new(
@@ -358,7 +361,7 @@ impl<'a> Parser<'a> {
                         format!("expected `garbler` or `evaluator`, found {found}"),
                     )
                     .label("whose input is this?")
-                    .hint("every circuit input names the party that supplies it: `garbler x: u32`");
+                    .hint("every circuit input names the party that supplies it (`garbler x: u32`), or is `shared` between both");
                     return self.error(e);
                 };
                 let pname = self.ident("an input name")?;
