@@ -5,7 +5,6 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::{Map, Value};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -186,38 +185,33 @@ fn e2e(path: &Path, aes: &Circuit, secs: f64, f: &mut Figures) -> Result<()> {
     Ok(())
 }
 
-/// Runs garbler and evaluator on `path` with `--repeat`; returns the
-/// evaluator's JSON report.
+/// Runs garbler and evaluator on `path` with `--repeat`, both started at
+/// once as a user on two machines would; returns the evaluator's JSON
+/// report.
 fn two_processes(path: &Path, repeat: u64) -> Result<String> {
     let repeat = repeat.to_string();
+    // A port that was free a moment ago; the garbler binds it first thing.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .to_string();
     let mut garbler = Command::new(sibling("garbler")?)
         .arg(path)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--repeat",
-            &repeat,
-            "--garbler",
-            KEY,
-        ])
+        .args(["--listen", &addr, "--repeat", &repeat, "--garbler", KEY])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .context("cannot start the garbler")?;
-    let mut stderr = BufReader::new(garbler.stderr.take().expect("piped"));
-    let mut line = String::new();
-    stderr.read_line(&mut line)?;
-    // Keep reading what the garbler says, so that it never writes to a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    let Some(addr) = line.trim().strip_prefix("garbler: listening on ") else {
-        let _ = garbler.kill();
-        bail!("the garbler did not start: {line}");
-    };
+    let mut stderr = garbler.stderr.take().expect("piped");
+    let said = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
     let evaluator = Command::new(sibling("evaluator")?)
         .arg(path)
         .args([
             "--connect",
-            addr,
+            &addr,
             "--repeat",
             &repeat,
             "--json",
@@ -227,9 +221,10 @@ fn two_processes(path: &Path, repeat: u64) -> Result<String> {
         .output()
         .context("cannot start the evaluator")?;
     let status = garbler.wait()?;
+    let garbler_said = said.join().unwrap_or_default();
     if !evaluator.status.success() || !status.success() {
         bail!(
-            "the benchmark run failed: {}",
+            "the benchmark run failed: {}{garbler_said}",
             String::from_utf8_lossy(&evaluator.stderr)
         );
     }

@@ -115,13 +115,19 @@ pub fn party_inputs(circuit: &Circuit, party: Party, values: &[String]) -> Resul
         .collect())
 }
 
-/// Binds `addr`; prints the bound address on stderr so that a caller that
-/// asked for port 0 can find it.
+/// Binds `addr`. The garbler binds before it loads its circuit, so an
+/// evaluator that connects early waits in the kernel's backlog instead of
+/// retrying; the address is announced by [`announce`] once the inputs are
+/// known to be good.
 pub fn listen(addr: &str) -> Result<TcpListener> {
-    let listener = TcpListener::bind(addr).with_context(|| format!("cannot listen on `{addr}`"))?;
-    let local = listener.local_addr()?;
-    crate::note(&format!("garbler: listening on {local}"));
-    Ok(listener)
+    TcpListener::bind(addr).with_context(|| format!("cannot listen on `{addr}`"))
+}
+
+/// Prints the bound address on stderr, so that a caller that asked for port
+/// 0 can find it.
+pub fn announce(listener: &TcpListener) -> Result<()> {
+    crate::note(&format!("garbler: listening on {}", listener.local_addr()?));
+    Ok(())
 }
 
 /// Connects to `addr`, retrying with exponential back-off (10 ms doubling to

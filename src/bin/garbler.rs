@@ -47,12 +47,13 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
+    let listener = party::listen(&cli.listen)?;
     let circuit = cli.circuit.load()?;
     let values = party::with_input_file(cli.garbler, &cli.input)?;
     let inputs =
         yao::share::party_inputs(&circuit, Party::Garbler, &values, cli.shares.as_deref())?;
     let timeout = cli.net.timeout()?;
-    let listener = party::listen(&cli.listen)?;
+    party::announce(&listener)?;
     for _ in 0..cli.sessions {
         // Prepared before the evaluator arrives, so it waits less.
         let setup = GarblerSetup::new(&circuit)?;
