@@ -21,7 +21,7 @@ pub struct Prg(Inner);
 enum Inner {
     Crate(Box<Aes128>),
     #[cfg(target_arch = "x86_64")]
-    Vaes(crate::vaes::Keys),
+    Vaes(Box<crate::vaes::Keys>),
 }
 
 impl Prg {
@@ -32,7 +32,7 @@ impl Prg {
             let keys = crate::vaes::Keys::new(key);
             key.zeroize();
             if let Some(keys) = keys {
-                return Prg(Inner::Vaes(keys));
+                return Prg(Inner::Vaes(Box::new(keys)));
             }
         }
         Prg::with_crate(seed)
