@@ -1,14 +1,16 @@
-//! Fixed-key AES-128 on VAES-256 (two blocks per instruction), for CPUs that
-//! have VAES without AVX-512, such as AMD Zen 3.
+//! AES-128 on VAES-256 (two blocks per instruction), for CPUs that have VAES
+//! without AVX-512, such as AMD Zen 3: the crate's one VAES implementation,
+//! serving the fixed-key TCCR and half-gates kernels (`hash`, `garbler`,
+//! `evaluator`) and the keyed counter-mode PRG of OT extension (`ot::prg`).
 //!
 //! Why this exists: the `aes` crate (0.9.4) has a VAES-256 backend, but its
 //! feature detection (cpufeatures 0.3.1) demands the AVX-512 (`zmm`) register
 //! state for `vaes`, so on an AVX2-only CPU it silently falls back to 128-bit
 //! AES-NI, at about half the throughput. `std::arch::is_x86_feature_detected!`
-//! gets this right, so this module uses it and keeps the code path tiny: a key
-//! expansion and the two-layer TCCR round loop. Every result is tested against
-//! the `aes` crate (FIPS-197 and random blocks). If the crate's detection is
-//! fixed, this module can go.
+//! gets this right, so [`available`] is the one run-time check, and every
+//! user falls back to the `aes` crate when it fails. Every result is tested
+//! against the `aes` crate (FIPS-197 and random blocks). If the crate's
+//! detection is fixed, this module can go.
 
 #![cfg(target_arch = "x86_64")]
 
@@ -49,10 +51,31 @@ impl Keys {
         unsafe { tccr(&self.rk, &input[..n], &mut out[..n], tweaks) }
     }
 
-    /// Plain fixed-key AES in place (the ceiling measurement).
+    /// Plain AES in place (the ceiling measurement).
     pub(crate) fn permute(&self, blocks: &mut [Block]) {
-        // SAFETY: as above.
-        unsafe { permute(&self.rk, blocks) }
+        let p = blocks.as_mut_ptr();
+        // SAFETY: the features were detected; `p` covers `blocks.len()`
+        // blocks and source and destination are the same buffer.
+        unsafe { ecb(&self.rk, p, p, blocks.len()) }
+    }
+
+    /// `out[m] = AES_k(input[m])`: counter mode when `input` holds counters
+    /// (the OT extension's PRG, `ot::prg`). Panics if the lengths differ.
+    pub(crate) fn encrypt(&self, input: &[Block], out: &mut [Block]) {
+        assert_eq!(input.len(), out.len(), "one output block per input block");
+        // SAFETY: the features were detected; both slices hold `len` blocks
+        // and, one shared and one exclusive borrow, cannot overlap.
+        unsafe { ecb(&self.rk, input.as_ptr(), out.as_mut_ptr(), input.len()) }
+    }
+
+    /// Overwrites the round keys with zeros (for secret keys; the fixed
+    /// TCCR key is public). Volatile so the wipe is not optimized away.
+    pub(crate) fn wipe(&mut self) {
+        for k in self.rk.iter_mut() {
+            // SAFETY: `k` is a valid, aligned, exclusive reference.
+            unsafe { std::ptr::write_volatile(k, _mm256_setzero_si256()) };
+        }
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -68,9 +91,10 @@ macro_rules! expand_round {
 }
 
 #[target_feature(enable = "aes,avx2")]
-fn expand(key: [u8; 16]) -> Keys {
+fn expand(mut key: [u8; 16]) -> Keys {
     // SAFETY: unaligned load of 16 bytes from a 16-byte array.
     let k0 = unsafe { _mm_loadu_si128(key.as_ptr().cast()) };
+    zeroize::Zeroize::zeroize(&mut key);
     let k1 = expand_round!(k0, 0x01);
     let k2 = expand_round!(k1, 0x02);
     let k3 = expand_round!(k2, 0x04);
@@ -188,35 +212,39 @@ fn tccr(rk: &[__m256i; 11], input: &[Block], out: &mut [Block], tweaks: Tweaks) 
     out[i..].copy_from_slice(&tout[..r]);
 }
 
+/// AES-128 of `n` blocks from `src` to `dst` (which may be the same
+/// buffer), sixteen blocks (eight registers) at a time.
+///
+/// # Safety
+/// VAES, AVX2 and AES-NI must be available; `src` must be readable and `dst`
+/// writable for `n` blocks, and the two either equal or disjoint.
 #[target_feature(enable = "vaes,avx2,aes")]
-fn permute(rk: &[__m256i; 11], blocks: &mut [Block]) {
-    let mut chunks = blocks.chunks_exact_mut(16);
-    for c in &mut chunks {
+unsafe fn ecb(rk: &[__m256i; 11], src: *const Block, dst: *mut Block, n: usize) {
+    let mut i = 0;
+    while i + 16 <= n {
         let mut x = [_mm256_setzero_si256(); 8];
         for (j, v) in x.iter_mut().enumerate() {
-            // SAFETY: 16 blocks per chunk; unaligned load.
+            // SAFETY: blocks i .. i + 16 are in bounds (caller); unaligned load.
             *v = _mm256_xor_si256(
-                unsafe { _mm256_loadu_si256(c[2 * j..].as_ptr().cast()) },
+                unsafe { _mm256_loadu_si256(src.add(i + 2 * j).cast()) },
                 rk[0],
             );
         }
         rounds(rk, &mut x);
         for (j, v) in x.iter().enumerate() {
             // SAFETY: as above; unaligned store.
-            unsafe { _mm256_storeu_si256(c[2 * j..].as_mut_ptr().cast(), *v) };
+            unsafe { _mm256_storeu_si256(dst.add(i + 2 * j).cast(), *v) };
         }
+        i += 16;
     }
-    for b in chunks.into_remainder() {
-        let mut x = [_mm256_xor_si256(
-            _mm256_set_epi64x(0, 0, (b.0 >> 64) as i64, b.0 as i64),
-            rk[0],
-        )];
+    while i < n {
+        // SAFETY: block i is in bounds (caller); unaligned 16-byte load.
+        let b = unsafe { _mm_loadu_si128(src.add(i).cast()) };
+        let mut x = [_mm256_xor_si256(_mm256_castsi128_si256(b), rk[0])];
         rounds(rk, &mut x);
-        let lo = _mm256_castsi256_si128(x[0]);
-        let mut bytes = [0u8; 16];
-        // SAFETY: 16-byte unaligned store into a 16-byte array.
-        unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), lo) };
-        *b = Block::from_bytes(bytes);
+        // SAFETY: as above; unaligned 16-byte store.
+        unsafe { _mm_storeu_si128(dst.add(i).cast(), _mm256_castsi256_si128(x[0])) };
+        i += 1;
     }
 }
 

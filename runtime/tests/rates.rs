@@ -190,3 +190,51 @@ fn memory_chained_sha256() {
         assert_eq!(out, c.eval_plain(&inputs).unwrap());
     }
 }
+
+/// For `valgrind --tool=callgrind` (instruction counts do not depend on the
+/// machine's load): garbles, then evaluates, `YAO_SESSIONS` (default 10)
+/// sessions of AES-128 on one plan (`YAO_EVAL_SESSIONS` evaluations, default
+/// the same). Instructions per AND are the difference between two runs with
+/// different session counts, divided by the extra ANDs.
+#[test]
+#[ignore]
+fn fixed_sessions() {
+    use std::sync::Arc;
+    use yao_runtime::block::Delta;
+    use yao_runtime::evaluator::Evaluator;
+    use yao_runtime::garbler::Garbler;
+    let n: usize = std::env::var("YAO_SESSIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let n_eval: usize = std::env::var("YAO_EVAL_SESSIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(n);
+    let Some(c) = common::bristol::load("bristol/aes_128.txt") else {
+        return;
+    };
+    let plan = Arc::new(yao_runtime::plan::Plan::new(&c).unwrap());
+    let (labels, tables) = garbled_session(&plan);
+    let mut buf = Vec::with_capacity(2 * plan.max_step_ands());
+    for _ in 0..n {
+        let mut g = Garbler::from_plan(Arc::clone(&plan), Delta::random());
+        buf.clear();
+        while g.garble_batch(&mut buf) {
+            buf.clear();
+        }
+    }
+    for _ in 0..n_eval {
+        let mut e = Evaluator::from_plan(Arc::clone(&plan));
+        for (i, l) in labels.iter().enumerate() {
+            e.set_input_labels(i, l).unwrap();
+        }
+        let mut pos = 0;
+        while pos < tables.len() {
+            let k = e.next_batch_len();
+            e.eval_batch(&tables[pos..pos + k]).unwrap();
+            pos += k;
+        }
+    }
+    println!("{} ANDs: {n} garbled, {n_eval} evaluated", plan.num_ands());
+}

@@ -4,13 +4,10 @@
 //! blocks under the seed as key (AES as a PRF gives a PRG). Counters are
 //! passed in, shared by all columns and never repeated under one key.
 //!
-//! The `aes` crate is the implementation, with one exception: the `aes` 0.9
-//! crate asks `cpufeatures` 0.3 for VAES, which wrongly also requires the
-//! AVX-512 register state, so on CPUs with VAES but no AVX-512 (AMD Zen 3,
-//! Intel Alder Lake and later client cores) it falls back to one block per
-//! AES-NI instruction. There, this module runs the same AES rounds two blocks
-//! per VAES instruction (std's detection of `vaes` checks AVX state only).
-//! Tests check it against the `aes` crate and FIPS-197.
+//! On CPUs with VAES but without AVX-512 the `aes` crate runs one block per
+//! AES-NI instruction (see `crate::vaes`); there the crate's shared VAES
+//! kernels run two blocks per instruction. Elsewhere the `aes` crate is the
+//! implementation. Tests check both against each other and FIPS-197.
 
 use crate::block::Block;
 use crate::channel::{blocks_as_bytes, blocks_as_bytes_mut};
@@ -24,14 +21,19 @@ pub struct Prg(Inner);
 enum Inner {
     Crate(Box<Aes128>),
     #[cfg(target_arch = "x86_64")]
-    Vaes(vaes::RoundKeys),
+    Vaes(Box<crate::vaes::Keys>),
 }
 
 impl Prg {
     pub fn new(seed: Block) -> Prg {
         #[cfg(target_arch = "x86_64")]
-        if vaes::available() {
-            return Prg(Inner::Vaes(vaes::RoundKeys::new(seed)));
+        {
+            let mut key = seed.to_bytes();
+            let keys = crate::vaes::Keys::new(key);
+            key.zeroize();
+            if let Some(keys) = keys {
+                return Prg(Inner::Vaes(Box::new(keys)));
+            }
         }
         Prg::with_crate(seed)
     }
@@ -57,126 +59,18 @@ impl Prg {
                 .expect("lengths checked above");
             }
             #[cfg(target_arch = "x86_64")]
-            Inner::Vaes(keys) => keys.ctr(ctr, out),
+            Inner::Vaes(keys) => keys.encrypt(ctr, out),
         }
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-mod vaes {
-    use crate::block::Block;
-    use std::arch::x86_64::*;
-    use zeroize::{Zeroize, ZeroizeOnDrop};
-
-    pub fn available() -> bool {
-        std::arch::is_x86_feature_detected!("aes")
-            && std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("vaes")
-    }
-
-    /// The eleven AES-128 round keys, wiped on drop.
-    #[derive(Zeroize, ZeroizeOnDrop)]
-    pub struct RoundKeys([Block; 11]);
-
-    impl RoundKeys {
-        pub fn new(seed: Block) -> RoundKeys {
-            assert!(available());
-            // SAFETY: AES-NI (and SSE2) were detected.
-            unsafe { expand(seed) }
-        }
-
-        pub fn ctr(&self, ctr: &[Block], out: &mut [Block]) {
-            debug_assert_eq!(ctr.len(), out.len());
-            // SAFETY: a `RoundKeys` exists only once `available()` held; the
-            // lengths are equal, which `encrypt` relies on.
-            unsafe { encrypt(&self.0, ctr, out) }
-        }
-    }
-
-    /// One step of the key schedule (FIPS-197 5.2) with AESKEYGENASSIST.
-    #[inline]
-    #[target_feature(enable = "aes")]
-    fn step<const RCON: i32>(prev: __m128i) -> __m128i {
-        let t = _mm_shuffle_epi32::<0xff>(_mm_aeskeygenassist_si128::<RCON>(prev));
-        let mut k = prev;
-        k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
-        k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
-        k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
-        _mm_xor_si128(k, t)
-    }
-
-    #[target_feature(enable = "aes")]
-    fn expand(seed: Block) -> RoundKeys {
-        let mut rk = [_mm_setzero_si128(); 11];
-        // SAFETY: reads the 16 bytes of a `Block`.
-        rk[0] = unsafe { _mm_loadu_si128((&seed as *const Block).cast()) };
-        rk[1] = step::<0x01>(rk[0]);
-        rk[2] = step::<0x02>(rk[1]);
-        rk[3] = step::<0x04>(rk[2]);
-        rk[4] = step::<0x08>(rk[3]);
-        rk[5] = step::<0x10>(rk[4]);
-        rk[6] = step::<0x20>(rk[5]);
-        rk[7] = step::<0x40>(rk[6]);
-        rk[8] = step::<0x80>(rk[7]);
-        rk[9] = step::<0x1b>(rk[8]);
-        rk[10] = step::<0x36>(rk[9]);
-        let mut keys = RoundKeys([Block::ZERO; 11]);
-        for (k, r) in keys.0.iter_mut().zip(&mut rk) {
-            // SAFETY: writes the 16 bytes of a `Block`.
-            unsafe { _mm_storeu_si128((k as *mut Block).cast(), *r) };
-            *r = _mm_setzero_si128();
-        }
-        keys
-    }
-
-    /// Blocks in flight: 8 registers of 2 blocks hide the VAES latency.
-    const LANES: usize = 8;
-
-    /// # Safety
-    /// AES-NI, AVX2 and VAES must be available and `input.len() == out.len()`.
-    #[target_feature(enable = "aes,avx2,vaes")]
-    unsafe fn encrypt(keys: &[Block; 11], input: &[Block], out: &mut [Block]) {
-        let rk: [__m256i; 11] = std::array::from_fn(|r| {
-            // SAFETY: reads the 16 bytes of a `Block`.
-            _mm256_broadcastsi128_si256(unsafe {
-                _mm_loadu_si128((&keys[r] as *const Block).cast())
-            })
-        });
-        let mut i = 0;
-        let n = input.len();
-        while i + 2 * LANES <= n {
-            // SAFETY: blocks i .. i + 16 exist in both slices.
-            let mut x: [__m256i; LANES] = std::array::from_fn(|l| unsafe {
-                _mm256_xor_si256(
-                    _mm256_loadu_si256(input.as_ptr().add(i + 2 * l).cast()),
-                    rk[0],
-                )
-            });
-            for key in &rk[1..10] {
-                for v in &mut x {
-                    *v = _mm256_aesenc_epi128(*v, *key);
-                }
-            }
-            for (l, v) in x.iter().enumerate() {
-                let c = _mm256_aesenclast_epi128(*v, rk[10]);
-                // SAFETY: as above.
-                unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(i + 2 * l).cast(), c) };
-            }
-            i += 2 * LANES;
-        }
-        while i < n {
-            // SAFETY: block i exists in both slices.
-            let mut v = _mm_xor_si128(
-                unsafe { _mm_loadu_si128(input.as_ptr().add(i).cast()) },
-                _mm256_castsi256_si128(rk[0]),
-            );
-            for key in &rk[1..10] {
-                v = _mm_aesenc_si128(v, _mm256_castsi256_si128(*key));
-            }
-            v = _mm_aesenclast_si128(v, _mm256_castsi256_si128(rk[10]));
-            // SAFETY: as above.
-            unsafe { _mm_storeu_si128(out.as_mut_ptr().add(i).cast(), v) };
-            i += 1;
+impl Drop for Prg {
+    fn drop(&mut self) {
+        // The `aes` crate zeroizes its own key schedule (its `zeroize`
+        // feature); the VAES round keys are wiped here.
+        #[cfg(target_arch = "x86_64")]
+        if let Inner::Vaes(keys) = &mut self.0 {
+            keys.wipe();
         }
     }
 }
