@@ -344,7 +344,7 @@ pub fn protocol_circuits() -> &'static [Circuit] {
             ),
             // Three groups, one output wire is an input wire (EQW).
             fashion(
-                "2 6\n3 1 1 1\n1 3\n\n2 1 0 1 3 AND\n2 1 3 2 4 AND\n1 1 2 5 EQW\n",
+                "3 6\n3 1 1 1\n1 3\n\n2 1 0 1 3 AND\n2 1 3 2 4 AND\n1 1 2 5 EQW\n",
                 &[G, E, E],
             ),
             lang::compile_str(
