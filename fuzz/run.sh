@@ -10,7 +10,10 @@
 # compiler flags (sanitizers, coverage instrumentation); on a stable
 # toolchain RUSTC_BOOTSTRAP=1 unlocks them, which this script sets unless
 # FUZZ_TOOLCHAIN names another toolchain (e.g. FUZZ_TOOLCHAIN=nightly).
-# Extra libFuzzer flags can be given in FUZZ_FLAGS. Each run starts from
+# Extra libFuzzer flags can be given in FUZZ_FLAGS. With FUZZ_KEEP_GOING=1
+# a target keeps fuzzing after a crash (libFuzzer's fork mode, which saves
+# every crashing input and goes on), so one known bug does not stop the
+# campaign; the script still exits non-zero if any input crashed. Each run starts from
 # fuzz/corpus/<target>/ (kept between runs, not committed), topped up with
 # fuzz/seeds/<target>/ and, for the DSL, the repository's circuits/*.yao.
 set -uo pipefail
@@ -62,24 +65,32 @@ for t in "${targets[@]}"; do
     # -timeout: one input taking longer is a hang. -rss_limit_mb: the whole
     # process (ASan's shadow memory included) must stay within 2 GiB, so
     # an allocation that follows a hostile length is caught.
+    mode=()
+    [[ ${FUZZ_KEEP_GOING:-0} == 1 ]] && mode=(-fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
+    artifacts=artifacts/$t
+    mkdir -p "$artifacts"
+    before=$(ls "$artifacts" | wc -l)
+    start=$(date +%s)
     "${cargo[@]}" run "${build_flags[@]}" "$t" "$corpus" -- \
-        -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
-        -print_final_stats=1 "${dict[@]}" ${FUZZ_FLAGS:-} >"$log" 2>&1
+        -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+        -print_final_stats=1 "${mode[@]}" "${dict[@]}" ${FUZZ_FLAGS:-} >"$log" 2>&1
     rc=$?
-    stat() { grep -o "stat::$1: *[0-9]*" "$log" | tail -1 | grep -o '[0-9]*$'; }
-    last=$(grep -E '^#[0-9]+' "$log" | tail -1)
-    cov=$(grep -o 'cov: [0-9]*' <<<"$last" | grep -o '[0-9]*')
-    ft=$(grep -o 'ft: [0-9]*' <<<"$last" | grep -o '[0-9]*')
-    corp=$(grep -o 'corp: [0-9]*' <<<"$last" | grep -o '[0-9]*')
-    if [[ $rc -eq 0 ]]; then
+    elapsed=$(($(date +%s) - start))
+    # The last status line: `#N ... cov: C ft: F corp: K...` (both modes).
+    last=$(grep -E '^#[0-9]+' "$log" | grep 'cov:' | tail -1)
+    field() { grep -oE "$1:? [0-9]+" <<<"$last" | grep -oE '[0-9]+$'; }
+    execs=$(grep -oE '^#[0-9]+' <<<"$last" | tr -d '#')
+    per_sec=$((${execs:-0} / (elapsed > 0 ? elapsed : 1)))
+    new=$(($(ls "$artifacts" | wc -l) - before))
+    if [[ $rc -eq 0 && $new -eq 0 ]]; then
         result=ok
     else
-        result="FAILED (exit $rc): $(grep -m1 -E 'ERROR|panicked|deadly signal|Timeout|out-of-memory' "$log" | cut -c1-80)"
+        why=$(grep -m1 -E 'ERROR|panicked|deadly signal|Timeout|out-of-memory' "$log" | cut -c1-70)
+        result="FAILED (exit $rc, $new new inputs in $artifacts): $why"
         failed+=("$t")
     fi
-    printf '%-18s %8s %12s %10s %8s %8s %9s  %s\n' "$t" "$secs" \
-        "$(stat number_of_executed_units)" "$(stat average_exec_per_sec)" \
-        "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
+    printf '%-18s %8s %12s %10s %8s %8s %9s  %s\n' "$t" "$elapsed" \
+        "${execs:-?}" "$per_sec" "$(field cov)" "$(field ft)" "$(field corp)" "$result"
 done
 
 if [[ ${#failed[@]} -gt 0 ]]; then
