@@ -57,12 +57,12 @@ fn replay(kind: &str) -> usize {
         let mut shared = None;
         for path in &files {
             let name = path.file_name().unwrap().to_string_lossy().to_string();
-            let own;
             let (out, err, status) = if kind == "regressions" {
-                own = run_child(kind, target, Some(&name));
-                &own
+                run_child(kind, target, Some(&name))
             } else {
-                shared.get_or_insert_with(|| run_child(kind, target, None))
+                shared
+                    .get_or_insert_with(|| run_child(kind, target, None))
+                    .clone()
             };
             let shown = format!("{kind}/{target}/{name}");
             let line = out
@@ -102,7 +102,9 @@ fn run_child(kind: &str, target: &str, only: Option<&str>) -> (String, String, S
     let exe = std::env::current_exe().expect("test binary");
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -v {CHILD_MEMORY_KIB} && exec \"$0\" \"$@\""))
+        .arg(format!(
+            "ulimit -v {CHILD_MEMORY_KIB} && exec \"$0\" \"$@\""
+        ))
         .arg(exe)
         .args(["replay_child", "--exact", "--nocapture", "--test-threads=1"])
         .env("YAO_FUZZ_REPLAY", format!("{kind}/{target}"))
@@ -243,7 +245,11 @@ fn record_seeds() {
                 .inputs
                 .iter()
                 .filter(|i| i.party == party)
-                .map(|i| (0..i.wires.len()).map(|b| seed >> (b % 8) & 1 == 1).collect())
+                .map(|i| {
+                    (0..i.wires.len())
+                        .map(|b| seed >> (b % 8) & 1 == 1)
+                        .collect()
+                })
                 .collect()
         };
         let (a, b) = MemChannel::pair();
@@ -265,22 +271,62 @@ fn record_seeds() {
         let e_setup = harness::garbler_setup_bytes(circuit).len();
         let g_setup = harness::evaluator_setup_bytes(circuit).len();
         let k8 = k as u8;
-        write("handshake", format!("recorded-evaluator-{k}"), &[&[k8 << 1], &elog[..]].concat());
-        write("handshake", format!("recorded-garbler-{k}"), &[&[k8 << 1 | 1], &glog[..]].concat());
-        write("evaluator_stream", format!("recorded-{k}"), &[&[k8, seed], &elog[e_setup..]].concat());
-        write("garbler_stream", format!("recorded-raw-{k}"), &[&[k8, seed | 1], &glog[g_setup..]].concat());
+        write(
+            "handshake",
+            format!("recorded-evaluator-{k}"),
+            &[&[k8 << 1], &elog[..]].concat(),
+        );
+        write(
+            "handshake",
+            format!("recorded-garbler-{k}"),
+            &[&[k8 << 1 | 1], &glog[..]].concat(),
+        );
+        write(
+            "evaluator_stream",
+            format!("recorded-{k}"),
+            &[&[k8, seed], &elog[e_setup..]].concat(),
+        );
+        write(
+            "garbler_stream",
+            format!("recorded-raw-{k}"),
+            &[&[k8, seed | 1], &glog[g_setup..]].concat(),
+        );
         // The harness supplies the OT count itself in this mode.
-        write("garbler_stream", format!("recorded-{k}"), &[&[k8, seed & !1], &glog[g_setup + 8..]].concat());
+        write(
+            "garbler_stream",
+            format!("recorded-{k}"),
+            &[&[k8, seed & !1], &glog[g_setup + 8..]].concat(),
+        );
     }
 
     // OT messages: one of each kind, valid.
     use yao_runtime::ot::{base, iknp};
     let (_, msg) = base::BaseReceiver::new(&[true, false]);
-    write("ot_messages", "receiver-msg".into(), &[&[0u8, 2, 0][..], &msg.to_bytes()].concat());
+    write(
+        "ot_messages",
+        "receiver-msg".into(),
+        &[&[0u8, 2, 0][..], &msg.to_bytes()].concat(),
+    );
     let (reply, _) = base::respond(msg);
-    write("ot_messages", "sender-msg".into(), &[&[1u8, 0x05, 0x03][..], &reply.to_bytes()].concat());
+    write(
+        "ot_messages",
+        "sender-msg".into(),
+        &[&[1u8, 0x05, 0x03][..], &reply.to_bytes()].concat(),
+    );
     let mut chunk = iknp::ChunkMsg::new(128);
-    chunk.as_bytes_mut().iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
-    write("ot_messages", "chunk".into(), &[&[2u8, 128, 0][..], chunk.as_bytes()].concat());
-    write("ot_messages", "receiver-send".into(), &[3u8, 200, 0, 0xa5, 0x5a, 0xff, 0x00, 0x13]);
+    chunk
+        .as_bytes_mut()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, b)| *b = i as u8);
+    write(
+        "ot_messages",
+        "chunk".into(),
+        &[&[2u8, 128, 0][..], chunk.as_bytes()].concat(),
+    );
+    write(
+        "ot_messages",
+        "receiver-send".into(),
+        &[3u8, 200, 0, 0xa5, 0x5a, 0xff, 0x00, 0x13],
+    );
 }

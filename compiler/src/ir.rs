@@ -96,9 +96,7 @@ impl ValueType {
             ValueType::Bool => 1,
             ValueType::UInt(w) | ValueType::SInt(w) => *w as u64,
             ValueType::Array(t, n) => t.width().saturating_mul(*n as u64),
-            ValueType::Tuple(ts) => ts
-                .iter()
-                .fold(0u64, |sum, t| sum.saturating_add(t.width())),
+            ValueType::Tuple(ts) => ts.iter().fold(0u64, |sum, t| sum.saturating_add(t.width())),
         }
     }
 }

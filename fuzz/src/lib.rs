@@ -29,8 +29,11 @@ use yao_runtime::protocol::{EvaluatorSession, GarblerSession, ProtocolError};
 /// refused the input (the message is the error it gave).
 pub type Outcome = Result<(), String>;
 
-/// The fuzz targets by name, for the regression test and `run.sh`.
-pub const TARGETS: [(&str, fn(&[u8]) -> Outcome); 7] = [
+/// A harness function.
+pub type Target = fn(&[u8]) -> Outcome;
+
+/// The fuzz targets by name, for the regression test.
+pub const TARGETS: [(&str, Target); 7] = [
     ("dsl", dsl),
     ("bristol", bristol),
     ("value", value),
@@ -396,7 +399,9 @@ pub fn evaluator_setup_bytes(circuit: &Circuit) -> Vec<u8> {
 }
 
 fn bits_from(seed: u8, n: usize) -> Vec<bool> {
-    (0..n).map(|k| (seed as usize >> (k % 8)) & 1 == 1).collect()
+    (0..n)
+        .map(|k| (seed as usize >> (k % 8)) & 1 == 1)
+        .collect()
 }
 
 fn inputs_of(circuit: &Circuit, party: Party, seed: u8) -> Vec<Vec<bool>> {
@@ -486,15 +491,17 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
     }
 }
 
+/// A session set up once and the feed its peer's bytes come from.
+type Reused<S> = RefCell<Vec<Option<(Feed, S)>>>;
+
 thread_local! {
     /// One evaluator session per protocol circuit, set up once per thread
     /// with an honest garbler's setup bytes (base OTs cost milliseconds;
     /// reusing the session keeps the fuzzer fast). An execution reads only
     /// from its own stream, so a failed one leaves the session usable.
-    static EVALUATORS: RefCell<Vec<Option<(Feed, EvaluatorSession<'static, Feed>)>>> =
+    static EVALUATORS: Reused<EvaluatorSession<'static, Feed>> =
         const { RefCell::new(Vec::new()) };
-    static GARBLERS: RefCell<Vec<Option<(Feed, GarblerSession<'static, Feed>)>>> =
-        const { RefCell::new(Vec::new()) };
+    static GARBLERS: Reused<GarblerSession<'static, Feed>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The garbled-table stream: an evaluator session, set up honestly, then
@@ -517,8 +524,8 @@ pub fn evaluator_stream(data: &[u8]) -> Outcome {
         let (feed, session) = sessions[k].get_or_insert_with(|| {
             let feed = Feed::default();
             feed.set(&garbler_setup_bytes(circuit));
-            let session = EvaluatorSession::start(feed.clone(), circuit)
-                .expect("an honest setup succeeds");
+            let session =
+                EvaluatorSession::start(feed.clone(), circuit).expect("an honest setup succeeds");
             (feed, session)
         });
         feed.set(stream);

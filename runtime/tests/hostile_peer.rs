@@ -222,7 +222,8 @@ fn a_truncated_frame_is_a_clear_error() {
 
     // A hello cut short.
     let (ch, mut peer) = connect();
-    peer.write_all(&hello(Role::Garbler, &circuit)[..20]).unwrap();
+    peer.write_all(&hello(Role::Garbler, &circuit)[..20])
+        .unwrap();
     peer.shutdown(std::net::Shutdown::Write).unwrap();
     let err = EvaluatorSession::start(ch, &circuit)
         .map(drop)
