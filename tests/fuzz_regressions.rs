@@ -76,6 +76,11 @@ fn replay(kind: &str) -> usize {
                 )),
                 None => failures.push(format!("{shown}: not run ({status})\n{}", tail(&err))),
                 Some(l) if l.starts_with("panic") => failures.push(format!("{shown}: {l}")),
+                // An allocation failure that surfaced as an error still means
+                // the size was not bounded before allocating.
+                Some(l) if l.contains("out of memory") => failures.push(format!(
+                    "{shown}: ran out of its {CHILD_MEMORY_KIB} KiB: {l}"
+                )),
                 Some(l) if l == "ok" && kind == "regressions" && name.ends_with(".err") => {
                     failures.push(format!("{shown}: accepted, but must be refused"))
                 }
@@ -110,6 +115,7 @@ fn run_child(kind: &str, target: &str, only: Option<&str>) -> (String, String, S
         .env("YAO_FUZZ_REPLAY", format!("{kind}/{target}"))
         .env("YAO_FUZZ_ONLY", only.unwrap_or(""))
         .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
