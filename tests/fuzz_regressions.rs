@@ -192,6 +192,34 @@ fn seed_corpus_is_handled() {
     assert!(ran > 0, "no seeds under fuzz/seeds");
 }
 
+/// Found by the `ot_messages` target: an OT-extension batch of zero OTs
+/// made both IKNP cores panic ("chunk size must be non-zero") instead of
+/// doing nothing. The session layer never asks for one, but these are
+/// public functions.
+#[test]
+fn empty_ot_extension_batches_do_not_panic() {
+    use yao_runtime::block::{Block, Delta};
+    use yao_runtime::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender, KAPPA};
+    let seeds: Vec<Block> = (0..KAPPA as u128).map(Block).collect();
+    let pairs: Vec<[Block; 2]> = (0..KAPPA as u128).map(|i| [Block(i), Block(!i)]).collect();
+    let receive = catch_unwind(|| {
+        let mut sender = IknpSender::new(&Delta::from_block(Block(3)), &seeds);
+        sender.receive(&ChunkMsg::new(0), &mut []);
+    });
+    let send = catch_unwind(|| {
+        let mut receiver = IknpReceiver::new(&pairs);
+        let mut msg = ChunkMsg::default();
+        receiver.send(&[], &mut msg, &mut []);
+        assert_eq!(msg.ots(), 0);
+    });
+    assert!(
+        receive.is_ok() && send.is_ok(),
+        "IknpSender::receive of 0 OTs panicked: {}; IknpReceiver::send of 0 OTs panicked: {}",
+        receive.is_err(),
+        send.is_err()
+    );
+}
+
 /// The DSL seeds that `run.sh` adds from `circuits/`: every real circuit
 /// must compile through the fuzz harness.
 #[test]
