@@ -54,6 +54,9 @@ mkdir -p logs
 failed=()
 printf '%-18s %8s %12s %10s %8s %8s %9s  %s\n' \
     target seconds executions exec/s cov features corpus result
+# seconds: wall time of the run; executions and coverage (cov: edges,
+# features: libFuzzer's finer coverage signals, corpus: inputs kept) are
+# libFuzzer's last status line.
 for t in "${targets[@]}"; do
     corpus=corpus/$t
     mkdir -p "$corpus"
@@ -70,6 +73,8 @@ for t in "${targets[@]}"; do
     artifacts=artifacts/$t
     mkdir -p "$artifacts"
     before=$(ls "$artifacts" | wc -l)
+    # Build first so that the time column is fuzzing time.
+    "${cargo[@]}" build "${build_flags[@]}" "$t" >/dev/null 2>&1
     start=$(date +%s)
     "${cargo[@]}" run "${build_flags[@]}" "$t" "$corpus" -- \
         -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
@@ -80,7 +85,9 @@ for t in "${targets[@]}"; do
     last=$(grep -E '^#[0-9]+' "$log" | grep 'cov:' | tail -1)
     field() { grep -oE "$1:? [0-9]+" <<<"$last" | grep -oE '[0-9]+$'; }
     execs=$(grep -oE '^#[0-9]+' <<<"$last" | tr -d '#')
-    per_sec=$((${execs:-0} / (elapsed > 0 ? elapsed : 1)))
+    # libFuzzer's own rate (fuzzing time only, not the build or corpus load).
+    per_sec=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$')
+    [[ -z $per_sec ]] && per_sec=$(field exec/s)
     new=$(($(ls "$artifacts" | wc -l) - before))
     if [[ $rc -eq 0 && $new -eq 0 ]]; then
         result=ok
