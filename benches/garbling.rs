@@ -1,1 +1,167 @@
-fn main() {}
+//! Garbling throughput on one core, in memory: the raw AES ceiling, the TCCR
+//! hash against the re-keyed multi-instance hash, the fused step kernels, and
+//! whole AES-128 / SHA-256 garbling and evaluation sessions. After the
+//! criterion groups, a summary prints every figure next to its ratio to the
+//! AES ceiling measured in the same run (garbling hashes 8 AES blocks per
+//! AND, evaluation 4).
+//!
+//! `cargo bench --bench garbling` (filter with e.g. `-- garble`).
+
+#[path = "../runtime/tests/common/bristol.rs"]
+mod bristol;
+
+use criterion::{Criterion, Throughput};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+use yao_runtime::bench::garbling::{
+    aes_ceiling, eval_rate, garble_rate, garbled_session, kernel_rates, multi_instance_rate,
+    tccr_rate,
+};
+use yao_runtime::evaluator::Evaluator;
+use yao_runtime::garbler::Garbler;
+use yao_runtime::hash::{MultiInstanceHash, Tccr, Tweaks};
+use yao_runtime::plan::Plan;
+use yao_runtime::{Block, Delta};
+
+fn hash(c: &mut Criterion) {
+    let mut g = c.benchmark_group("hash");
+    let tccr = Tccr::new();
+    let n = 1920;
+    let mut buf: Vec<Block> = (0..n as u128).map(Block).collect();
+    let mut out = vec![Block::ZERO; n];
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function(format!("aes_ceiling/{}", tccr.backend()), |b| {
+        b.iter(|| tccr.permute_in_place(black_box(&mut buf)))
+    });
+    g.bench_function(format!("tccr/{}", tccr.backend()), |b| {
+        b.iter(|| {
+            tccr.hash_many(
+                black_box(&buf),
+                &mut out,
+                Tweaks {
+                    first: 0,
+                    pair: true,
+                },
+            )
+        })
+    });
+    let portable = Tccr::portable();
+    g.bench_function("tccr/aes-crate", |b| {
+        b.iter(|| {
+            portable.hash_many(
+                black_box(&buf),
+                &mut out,
+                Tweaks {
+                    first: 0,
+                    pair: true,
+                },
+            )
+        })
+    });
+    let mi = MultiInstanceHash::new(Block::random());
+    g.bench_function("multi_instance_rekeyed", |b| {
+        b.iter(|| mi.hash_many(black_box(&buf), &mut out, 2, |m| m as u128 / 2))
+    });
+    g.finish();
+}
+
+fn sessions(c: &mut Criterion) {
+    for name in ["aes_128", "sha256"] {
+        let Some(circuit) = bristol::load(&format!("bristol/{name}.txt")) else {
+            return;
+        };
+        let plan = Arc::new(Plan::new(&circuit).unwrap());
+        let ands = plan.num_ands();
+        let mut g = c.benchmark_group(name);
+        g.throughput(Throughput::Elements(ands));
+        let mut buf = Vec::new();
+        g.bench_function("garble", |b| {
+            b.iter(|| {
+                let mut gb = Garbler::from_plan(Arc::clone(&plan), Delta::random());
+                loop {
+                    buf.clear();
+                    if !gb.garble_batch(&mut buf) {
+                        break;
+                    }
+                }
+                black_box(gb.decoding_bits())
+            })
+        });
+        let (labels, tables) = garbled_session(&plan);
+        g.bench_function("eval", |b| {
+            b.iter(|| {
+                let mut e = Evaluator::from_plan(Arc::clone(&plan));
+                for (k, l) in labels.iter().enumerate() {
+                    e.set_input_labels(k, l).unwrap();
+                }
+                let mut pos = 0;
+                while e.next_batch_len() > 0 {
+                    let n = e.next_batch_len();
+                    e.eval_batch(&tables[pos..pos + n]).unwrap();
+                    pos += n;
+                }
+                black_box(&e);
+            })
+        });
+        g.finish();
+    }
+}
+
+/// The `yao bench` figures with their ratios, measured back to back.
+fn summary() {
+    let secs = 1.0;
+    let ceiling = aes_ceiling(secs);
+    println!("\nsummary (one core, in memory; ratio = share of the AES ceiling's bound)");
+    println!(
+        "ceiling.aes_blocks_per_s: {ceiling:.4e} ({})",
+        Tccr::new().backend()
+    );
+    let t = tccr_rate(secs, 480);
+    println!(
+        "tccr.blocks_per_s: {t:.4e} (ratio {:.3} of ceiling/2)",
+        t / (ceiling / 2.0)
+    );
+    let m = multi_instance_rate(secs, 2);
+    println!(
+        "multi_instance.blocks_per_s: {m:.4e} (ratio {:.3} of ceiling)",
+        m / ceiling
+    );
+    let (kg, ke) = kernel_rates(secs, 256);
+    println!(
+        "kernel.garble.and_per_s: {kg:.4e} (ratio {:.3})",
+        kg / (ceiling / 8.0)
+    );
+    println!(
+        "kernel.eval.and_per_s: {ke:.4e} (ratio {:.3})",
+        ke / (ceiling / 4.0)
+    );
+    for name in ["aes128", "sha256"] {
+        let file = if name == "aes128" { "aes_128" } else { name };
+        let Some(c) = bristol::load(&format!("bristol/{file}.txt")) else {
+            return;
+        };
+        let g = garble_rate(&c, secs);
+        let e = eval_rate(&c, secs);
+        println!(
+            "garble.{name}.and_per_s: {g:.4e} (ratio {:.3})",
+            g / (ceiling / 8.0)
+        );
+        println!(
+            "eval.{name}.and_per_s: {e:.4e} (ratio {:.3})",
+            e / (ceiling / 4.0)
+        );
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    hash(&mut c);
+    sessions(&mut c);
+    c.final_summary();
+    summary();
+}

@@ -117,28 +117,30 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
 /// AES-128 and SHA-256: the published Bristol files when they are at hand
 /// (`YAO_SHARED_CIRCUITS`, default `../shared/circuits`), so the figures
-/// compare with other frameworks on the same circuits.
+/// compare with other frameworks on the same circuits; otherwise Yao's own
+/// DSL circuits, built into the binary (same AND counts).
 fn bench_circuits() -> Result<(Circuit, Circuit, String)> {
     let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("../shared/circuits"));
-    let load = |rel: &str| -> Result<Circuit> {
-        let path = dir.join(rel);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {} (set YAO_SHARED_CIRCUITS)", path.display()))?;
-        Ok(yao_compiler::bristol::parse(
-            rel,
-            &text,
-            &Default::default(),
-        )?)
+    let load = |rel: &str| -> Option<Circuit> {
+        let text = std::fs::read_to_string(dir.join(rel)).ok()?;
+        yao_compiler::bristol::parse(rel, &text, &Default::default()).ok()
     };
-    let aes = load("bristol/aes_128.txt")?;
-    let sha = load("bristol/sha256.txt")?;
-    Ok((
-        aes,
-        sha,
-        format!("{}/bristol/{{aes_128,sha256}}.txt", dir.display()),
-    ))
+    if let (Some(aes), Some(sha)) = (load("bristol/aes_128.txt"), load("bristol/sha256.txt")) {
+        return Ok((
+            aes,
+            sha,
+            format!("{}/bristol/{{aes_128,sha256}}.txt", dir.display()),
+        ));
+    }
+    let compile = |name: &str, source: &str| {
+        yao_compiler::lang::compile_str(name, source)
+            .map_err(|d| anyhow::anyhow!("built-in circuit {name}: {d}"))
+    };
+    let aes = compile("aes128.yao", include_str!("../circuits/aes128.yao"))?;
+    let sha = compile("sha256.yao", include_str!("../circuits/sha256.yao"))?;
+    Ok((aes, sha, "built-in circuits/{aes128,sha256}.yao".into()))
 }
 
 /// The party binaries live next to the running `yao`.

@@ -100,12 +100,9 @@ fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<
                 path.display()
             );
         }
-        return yao_compiler::lang::compile_file(path).map_err(|d| {
-            anyhow::anyhow!(
-                "{}",
-                d.render(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            )
-        });
+        let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        return yao_compiler::lang::compile_file(path)
+            .map_err(|d| anyhow::Error::new(crate::Diagnostics(d.render(color))));
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read circuit `{}`", path.display()))?;

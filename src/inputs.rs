@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
+use yao_compiler::lang::shared::shared_input_of;
 use yao_compiler::value::Value;
 use yao_compiler::{Circuit, Party};
 
@@ -14,8 +15,19 @@ pub fn assign(
     party: Party,
     values: &[String],
 ) -> Result<BTreeMap<usize, Vec<bool>>> {
+    assign_with(circuit, party, values, BTreeMap::new())
+}
+
+/// [`assign`] where the groups in `preset` (group index -> bits, e.g. shares
+/// assembled from share files) are already given and must not be typed.
+pub fn assign_with(
+    circuit: &Circuit,
+    party: Party,
+    values: &[String],
+    preset: BTreeMap<usize, Vec<bool>>,
+) -> Result<BTreeMap<usize, Vec<bool>>> {
     let groups: Vec<usize> = (0..circuit.inputs.len())
-        .filter(|&k| circuit.inputs[k].party == party)
+        .filter(|&k| circuit.inputs[k].party == party && !preset.contains_key(&k))
         .collect();
     let mut texts: BTreeMap<usize, &str> = BTreeMap::new();
     let mut bare = Vec::new();
@@ -35,6 +47,9 @@ pub fn assign(
                         input.party,
                         input.party
                     );
+                }
+                if preset.contains_key(&k) {
+                    bail!("{party} input `{name}` is given both as a value and by share files");
                 }
                 if texts.insert(k, text).is_some() {
                     bail!("{party} input `{name}` is given twice");
@@ -66,6 +81,16 @@ pub fn assign(
     for &k in &groups {
         let input = &circuit.inputs[k];
         let Some(text) = texts.get(&k) else {
+            if let Some(s) = shared_input_of(circuit, &input.name) {
+                bail!(
+                    "missing {party} input `{}: {}`, the {party}'s share of the shared input `{}`; \
+                     pass the directory of the providers' share files with --shares DIR \
+                     (`yao run`: --{party}-shares DIR)",
+                    input.name,
+                    input.ty,
+                    s.name
+                );
+            }
             bail!(
                 "missing {party} input `{}: {}`; pass it with --{party} {}=VALUE",
                 input.name,
@@ -78,6 +103,7 @@ pub fn assign(
             .map_err(|e| anyhow::anyhow!("{party} input `{}: {}`: {e}", input.name, input.ty))?;
         bits.insert(k, value);
     }
+    bits.extend(preset);
     Ok(bits)
 }
 
@@ -92,7 +118,8 @@ pub fn assign_all(
     Ok(all.into_values().collect())
 }
 
-/// `name=value` where `name` is an identifier; anything else is a bare value.
+/// `name=value` where `name` is an identifier, or a share group's dotted
+/// name (`grades.g`); anything else is a bare value.
 fn split_named(v: &str) -> Option<(&str, &str)> {
     let (name, value) = v.split_once('=')?;
     let name = name.trim();
@@ -100,7 +127,9 @@ fn split_named(v: &str) -> Option<(&str, &str)> {
         .chars()
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
     ident.then_some((name, value.trim()))
 }
 

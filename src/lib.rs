@@ -10,6 +10,7 @@ pub mod circuit_file;
 pub mod inputs;
 pub mod outputs;
 pub mod party;
+pub mod share;
 
 pub use yao_compiler as compiler;
 pub use yao_runtime as runtime;
@@ -37,9 +38,26 @@ pub fn error_message(e: &anyhow::Error) -> String {
 /// cannot turn a clean failure into a panic.
 pub fn exit_with(e: &anyhow::Error) -> ! {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "error: {}", error_message(e));
+    let text = match e.downcast_ref::<Diagnostics>() {
+        // Compiler diagnostics carry their own `error:` headers and layout.
+        Some(d) => d.0.clone(),
+        None => format!("error: {}\n", error_message(e)),
+    };
+    let _ = std::io::stderr().write_all(text.as_bytes());
     std::process::exit(1)
 }
+
+/// Rendered compiler diagnostics, printed as they are.
+#[derive(Debug)]
+pub struct Diagnostics(pub String);
+
+impl std::fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Diagnostics {}
 
 /// Writes to standard output, ignoring a closed pipe (`yao ... | head`).
 pub fn say(text: &str) {

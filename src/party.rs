@@ -9,7 +9,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use yao_compiler::{Circuit, Party};
-use yao_runtime::protocol::{EvaluatorSession, ExecutionStats, GarblerSession, Progress};
+use yao_runtime::protocol::{
+    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup, Progress,
+};
 use yao_runtime::TcpChannel;
 
 use crate::inputs;
@@ -155,13 +157,14 @@ pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
 /// throughput). Returns the last outputs and the summed costs.
 pub fn garble_session(
     stream: TcpStream,
-    circuit: &Circuit,
+    setup: GarblerSetup,
     inputs: &[Vec<bool>],
     timeout: Duration,
     repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    let circuit = setup.circuit();
     let ch = TcpChannel::new(stream, Some(timeout))?;
-    let mut session = GarblerSession::start(ch, circuit).context("garbler")?;
+    let mut session = GarblerSession::start_prepared(ch, setup).context("garbler")?;
     if let Some(f) = progress_bar(circuit, "garbling") {
         session.set_progress(f);
     }
@@ -174,13 +177,14 @@ pub fn garble_session(
 /// [`garble_session`].
 pub fn evaluate_session(
     stream: TcpStream,
-    circuit: &Circuit,
+    setup: EvaluatorSetup,
     inputs: &[Vec<bool>],
     timeout: Duration,
     repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    let circuit = setup.circuit();
     let ch = TcpChannel::new(stream, Some(timeout))?;
-    let mut session = EvaluatorSession::start(ch, circuit).context("evaluator")?;
+    let mut session = EvaluatorSession::start_prepared(ch, setup).context("evaluator")?;
     if let Some(f) = progress_bar(circuit, "evaluating") {
         session.set_progress(f);
     }

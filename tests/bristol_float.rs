@@ -11,7 +11,9 @@ use common::{bits, value};
 use rand::RngExt;
 use yao::compiler::Circuit;
 
-const ROUNDS: usize = 3000;
+/// Random operands per circuit; fewer in debug builds, where evaluation is
+/// ~30x slower (CI runs the tests in release).
+const ROUNDS: usize = if cfg!(debug_assertions) { 750 } else { 3000 };
 
 /// Special values: zeros, the smallest and largest subnormals and normals,
 /// infinities, NaN, and plain small numbers with ties for rounding.

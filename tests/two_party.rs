@@ -393,3 +393,20 @@ fn no_garbler_is_a_clear_error_after_retries() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn millionaires_both_ways() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/circuits/millionaires.yao"
+    ));
+    for (alice, bob, richer) in [
+        ("5000000", "4200000", "true"),
+        ("4200000", "5000000", "false"),
+        ("7", "7", "false"),
+    ] {
+        let (g, e) = both(path, &["--garbler", alice], &["--evaluator", bob]);
+        assert_eq!(e, format!("out = {richer}\n"), "alice={alice} bob={bob}");
+        assert_eq!(g, e);
+    }
+}

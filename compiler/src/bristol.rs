@@ -145,9 +145,11 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
                 ));
             }
             // A zero-width input (the hash circuits take one message only)
-            // is no group at all.
+            // is no group at all, and so is a zero-width output (Bristol
+            // Fashion has no empty groups, so export could not write it).
             let inputs = [n1, n2].into_iter().filter(|&w| w > 0).collect();
-            (inputs, vec![n_out], Some((third_no, third)))
+            let outputs = [n_out].into_iter().filter(|&w| w > 0).collect();
+            (inputs, outputs, Some((third_no, third)))
         }
     };
 
@@ -579,6 +581,15 @@ mod tests {
         assert_eq!(
             c.eval_plain(&[vec![true], vec![true]]).unwrap(),
             vec![vec![true]]
+        );
+        // Zero-width groups are no groups, so export gives valid Fashion.
+        let none = parse("x", "1 3\n1 1 0\n\n2 1 0 1 2 AND\n", &Options::default()).unwrap();
+        assert!(none.outputs.is_empty());
+        assert_eq!(
+            parse("x", &export(&none), &Options::default())
+                .unwrap()
+                .id(),
+            none.id()
         );
     }
 

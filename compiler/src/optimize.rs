@@ -250,10 +250,33 @@ impl Builder {
         let mut e = Emitter {
             wire: vec![NONE; self.nodes.len()],
             not_wire: vec![NONE; self.nodes.len()],
+            phase: vec![false; self.nodes.len()],
             consts: [NONE; 2],
             next: 0,
             gates: Vec::with_capacity(order.len() + order.len() / 4),
         };
+        // How often each node is needed complemented / plain where polarity
+        // costs a NOT gate (AND inputs and outputs; XORs take either).
+        let mut want_neg = vec![0u32; self.nodes.len()];
+        let mut want_pos = vec![0u32; self.nodes.len()];
+        let mut count = |l: Lit| {
+            let v = if l.complemented() {
+                &mut want_neg
+            } else {
+                &mut want_pos
+            };
+            v[l.node()] += 1;
+        };
+        for &n in order {
+            if let Node::And(a, b) = self.nodes[n as usize] {
+                count(a);
+                count(b);
+            }
+        }
+        outputs
+            .iter()
+            .flat_map(|o| o.2.iter())
+            .for_each(|&l| count(l));
         let ir_inputs = inputs
             .iter()
             .map(|(name, party, ty, lits)| Input {
@@ -279,11 +302,30 @@ impl Builder {
                     let b = e.wire_of(b);
                     Gate::And { a, b, out: e.next }
                 }
-                Node::Xor(a, b) => Gate::Xor {
-                    a: e.wire[a.node()],
-                    b: e.wire[b.node()],
-                    out: e.next,
-                },
+                Node::Xor(a, b) => {
+                    // Emit the XOR in the polarity its users mostly need, if
+                    // an operand's complement is already on a wire (free).
+                    let (a, b) = (a.node(), b.node());
+                    let want = want_neg[n] > want_pos[n];
+                    let mut wa = e.wire[a];
+                    let mut wb = e.wire[b];
+                    let mut ph = e.phase[a] ^ e.phase[b];
+                    if ph != want {
+                        if e.not_wire[a] != NONE {
+                            wa = e.not_wire[a];
+                            ph = want;
+                        } else if e.not_wire[b] != NONE {
+                            wb = e.not_wire[b];
+                            ph = want;
+                        }
+                    }
+                    e.phase[n] = ph;
+                    Gate::Xor {
+                        a: wa,
+                        b: wb,
+                        out: e.next,
+                    }
+                }
                 Node::Const | Node::Input => continue,
             };
             e.gates.push(gate);
@@ -310,10 +352,12 @@ impl Builder {
 
 const NONE: Wire = Wire::MAX;
 
-/// Wire numbering while gates are emitted.
+/// Wire numbering while gates are emitted. `wire[n]` carries node `n`
+/// complemented if `phase[n]`; `not_wire[n]`, once made, the opposite.
 struct Emitter {
     wire: Vec<Wire>,
     not_wire: Vec<Wire>,
+    phase: Vec<bool>,
     consts: [Wire; 2],
     next: Wire,
     gates: Vec<Gate>,
@@ -336,7 +380,7 @@ impl Emitter {
             return self.consts[v as usize];
         }
         let n = l.node();
-        if !l.complemented() {
+        if l.complemented() == self.phase[n] {
             return self.wire[n];
         }
         if self.not_wire[n] == NONE {

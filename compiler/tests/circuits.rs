@@ -68,7 +68,9 @@ fn gate_counts_are_pinned() {
         ("equal64.yao", 63),
         ("hamming.yao", 255),
         ("auction.yao", 1101),
-        ("average.yao", 424),
+        ("average_grades.yao", 424),
+        ("average_age.yao", 4580),
+        ("linear_classifier.yao", 2317),
         ("sort8.yao", 608),
         ("aes128.yao", 6400),
         ("sha256.yao", 22573),
@@ -86,6 +88,7 @@ fn gate_counts_are_pinned() {
 }
 
 #[test]
+#[allow(clippy::int_plus_one)] // the bounds read as the issue states them
 fn promised_bounds_hold() {
     let n = 64u64;
     assert!(circuit("add64.yao").stats().and <= n - 1);
@@ -274,7 +277,7 @@ fn auction_finds_winner_and_second_price() {
 
 #[test]
 fn average_reconstructs_shares() {
-    let c = circuit("average.yao");
+    let c = circuit("average_grades.yao");
     let mut rng = StdRng::seed_from_u64(5);
     for _ in 0..50 {
         let grades: Vec<u128> = (0..20).map(|_| rng.random_range(0..=100)).collect();
@@ -284,7 +287,7 @@ fn average_reconstructs_shares() {
             .eval_plain(&[array_bits(&mask, 8), array_bits(&other, 8)])
             .unwrap();
         let total: u128 = grades.iter().sum();
-        assert_eq!((to_u128(&out[0]), to_u128(&out[1])), (total, total / 20));
+        assert_eq!(to_u128(&out[0]), total / 20);
     }
 }
 

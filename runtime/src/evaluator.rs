@@ -91,12 +91,17 @@ impl Evaluator {
 
     /// An evaluator over a shared, precomputed plan.
     pub fn from_plan(plan: Arc<Plan>) -> Evaluator {
+        Evaluator::with_hash(plan, Tccr::new())
+    }
+
+    /// As [`Evaluator::from_plan`] with a given hash backend.
+    pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> Evaluator {
         let cap = 2 * plan.max_step_ands();
         Evaluator {
-            labels: new_labels(plan.num_slots()),
+            labels: new_labels(plan.num_slots(), Block::ZERO),
             inputs_set: vec![false; plan.inputs().len()],
             plan,
-            hash: Tccr::new(),
+            hash,
             started: false,
             next_step: 0,
             buf_in: vec![Block::ZERO; cap],
@@ -155,7 +160,7 @@ impl Evaluator {
                 name: self.plan.inputs()[k].name.clone(),
             });
         }
-        run_free_gates(&mut self.labels, self.plan.prelude(), Block::ZERO);
+        run_free_gates(&mut self.labels, self.plan.prelude());
         self.started = true;
         Ok(())
     }
@@ -183,7 +188,7 @@ impl Evaluator {
             &mut self.buf_out,
             tables,
         );
-        run_free_gates(&mut self.labels, step.frees, Block::ZERO);
+        run_free_gates(&mut self.labels, step.frees);
         self.next_step += 1;
         Ok(())
     }
@@ -198,7 +203,8 @@ impl Evaluator {
                 found: decoding_bits.len(),
             });
         }
-        for ((o, l), d) in self.plan.outputs().iter().zip(&labels).zip(decoding_bits) {
+        let outs = self.plan.outputs();
+        for ((o, l), d) in outs.iter().zip(&labels).zip(decoding_bits) {
             if l.len() != d.len() {
                 return Err(EvalError::DecodingWidth {
                     name: o.name.clone(),
@@ -234,7 +240,7 @@ impl Evaluator {
             });
         }
         let mut labels = self.labels.clone();
-        run_free_gates(&mut labels, self.plan.prelude(), Block::ZERO);
+        run_free_gates(&mut labels, self.plan.prelude());
         let out = crate::garbler::output_labels(&self.plan, &labels);
         labels.zeroize();
         Ok(out)

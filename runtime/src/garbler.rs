@@ -33,8 +33,8 @@ use crate::block::{Block, Delta};
 use crate::channel::{Channel, ChannelError};
 use crate::hash::{and_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
-use crate::lane::{lane, lanes, lanes_mut};
-use crate::plan::{AndOp, FreeOps, Plan, PlanError, NO_SLOT, PUBLIC_SLOT};
+use crate::lane::{lane, lanes, lanes_mut, Lane};
+use crate::plan::{AndOp, FreeOps, Plan, PlanError, NO_SLOT, OFFSET_SLOT, PUBLIC_SLOT};
 use std::sync::Arc;
 use zeroize::Zeroize;
 
@@ -99,21 +99,23 @@ impl Garbler {
     /// A garbler over a shared, precomputed plan (cheap: the plan is built
     /// once per circuit, not once per session).
     pub fn from_plan(plan: Arc<Plan>, delta: Delta) -> Garbler {
+        Garbler::with_hash(plan, delta, Tccr::new())
+    }
+
+    /// As [`Garbler::from_plan`] with a given hash backend (tests use
+    /// [`Tccr::portable`] to check the VAES kernels against the `aes` crate).
+    pub fn with_hash(plan: Arc<Plan>, delta: Delta, hash: Tccr) -> Garbler {
         let inputs = plan
             .inputs()
             .iter()
-            .map(|g| {
-                let mut v = vec![Block::ZERO; g.slots.len()];
-                crate::block::fill_random(crate::channel::blocks_as_bytes_mut(&mut v));
-                v
-            })
+            .map(|g| random_labels(g.slots.len()))
             .collect();
         let cap = 4 * plan.max_step_ands();
         Garbler {
-            labels: new_labels(plan.num_slots()),
+            labels: new_labels(plan.num_slots(), delta.block()),
             plan,
             delta,
-            hash: Tccr::new(),
+            hash,
             inputs,
             started: false,
             next_step: 0,
@@ -207,7 +209,7 @@ impl Garbler {
             return;
         }
         load_inputs(&self.plan, &self.inputs, &mut self.labels);
-        run_free_gates(&mut self.labels, self.plan.prelude(), self.delta.block());
+        run_free_gates(&mut self.labels, self.plan.prelude());
         self.started = true;
     }
 
@@ -231,7 +233,7 @@ impl Garbler {
             &mut self.buf_out,
             &mut out[start..],
         );
-        run_free_gates(&mut self.labels, step.frees, self.delta.block());
+        run_free_gates(&mut self.labels, step.frees);
         self.next_step += 1;
         true
     }
@@ -257,7 +259,7 @@ impl Garbler {
         // No batch ran (a circuit without ANDs): finish on a scratch copy.
         let mut labels = self.labels.clone();
         load_inputs(&self.plan, &self.inputs, &mut labels);
-        run_free_gates(&mut labels, self.plan.prelude(), self.delta.block());
+        run_free_gates(&mut labels, self.plan.prelude());
         let out = output_labels(&self.plan, &labels);
         labels.zeroize();
         out
@@ -273,6 +275,26 @@ impl Drop for Garbler {
     }
 }
 
+/// `n` uniformly random labels: AES-128 in counter mode under a fresh key
+/// from the operating system (a PRG under the standard PRP assumption on
+/// AES, as in emp-toolkit). Asking the OS for every label cost ~8% of an
+/// AES-128 garbling session in the kernel's ChaCha. The key schedule is
+/// zeroized on drop (the `aes` crate's `zeroize` feature).
+fn random_labels(n: usize) -> Vec<Block> {
+    use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
+    let mut key = [0u8; 16];
+    crate::block::fill_random(&mut key);
+    let prg = aes::Aes128Enc::new(&Array::from(key));
+    key.zeroize();
+    let mut v: Vec<Block> = (0..n as u128).map(Block).collect();
+    // SAFETY: `Block` is 16 bytes without padding; the crate's block type
+    // is a `repr(transparent)` `[u8; 16]` with alignment 1.
+    let bytes: &mut [aes::Block] =
+        unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast(), v.len()) };
+    prg.encrypt_blocks(bytes);
+    v
+}
+
 fn load_inputs(plan: &Plan, inputs: &[Vec<Block>], labels: &mut [Block]) {
     for (g, ls) in plan.inputs().iter().zip(inputs) {
         for (&s, &l) in g.slots.iter().zip(ls) {
@@ -283,6 +305,7 @@ fn load_inputs(plan: &Plan, inputs: &[Vec<Block>], labels: &mut [Block]) {
     }
 }
 
+/// The labels of the output wires, per output group.
 pub(crate) fn output_labels(plan: &Plan, labels: &[Block]) -> Vec<Vec<Block>> {
     plan.outputs()
         .iter()
@@ -290,32 +313,33 @@ pub(crate) fn output_labels(plan: &Plan, labels: &[Block]) -> Vec<Vec<Block>> {
         .collect()
 }
 
-/// A label array with the two reserved slots filled (see [`crate::plan`]).
-/// `n` is the plan's slot count.
-pub(crate) fn new_labels(n: usize) -> Vec<Block> {
-    let mut v = vec![Block::ZERO; n.max(2)];
+/// A label array for a plan of `n` slots with the reserved slots filled
+/// (see [`crate::plan::OFFSET_SLOT`]): `offset` is `Delta` for the garbler,
+/// zero for the evaluator.
+pub(crate) fn new_labels(n: usize, offset: Block) -> Vec<Block> {
+    let mut v = vec![Block::ZERO; n.max(OFFSET_SLOT as usize + 1)];
     v[PUBLIC_SLOT as usize] = PUBLIC_LABEL;
+    v[OFFSET_SLOT as usize] = offset;
     v
 }
 
-/// Runs free gates: `out = L[a] ^ L[b] ^ flip*offset`, one formula for XOR,
-/// NOT and constants (see [`crate::plan::FreeOp`]), no branch. The garbler passes
-/// `Delta` as `offset`, the evaluator zero (for it NOT is a copy and every
-/// constant is `PUBLIC_LABEL`).
-#[inline(never)]
-pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>, offset: Block) {
+/// Runs free gates, each `L[out] = L[a] ^ L[b]` (XOR, NOT and constants
+/// all take this form, see [`crate::plan::FreeOp`]): no branch, no secret
+/// dependence, three loads and a store per gate.
+pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
     assert!(
         labels.len() >= ops.bound(),
         "label array smaller than the plan"
     );
-    let offs = [lane(Block::ZERO), lane(offset)];
-    let l = lanes_mut(labels).as_mut_ptr();
+    let base = lanes_mut(labels).as_mut_ptr().cast::<u8>();
     for op in ops.ops() {
+        let (a, b, out) = op.offsets();
         // SAFETY: every slot of a plan's ops is below `ops.bound()` (checked
-        // when the plan was built) and `labels` holds at least that many.
+        // when the plan was built), so each offset is `16 * slot` with
+        // `slot < labels.len()`: an in-bounds, 16-aligned label.
         unsafe {
-            let v = (*l.add(op.a as usize)).xor(*l.add(op.b as usize));
-            *l.add(op.out() as usize) = v.xor(offs[op.flip()]);
+            let v = (*base.add(a).cast::<Lane>()).xor(*base.add(b).cast::<Lane>());
+            *base.add(out).cast::<Lane>() = v;
         }
     }
 }

@@ -5,15 +5,16 @@
 //! values `H(x ^ Delta, i)` (and `H(x ^ Delta, i) ^ Delta`) look random even for
 //! chosen `x`, as long as no tweak `i` is reused with the same `x`. We use the
 //! fixed-key construction of Guo, Katz, Wang and Yu, "Efficient and Secure
-//! Multiparty Computation from Fixed-Key Block Ciphers" (IEEE S&P 2020, §7.3):
+//! Multiparty Computation from Fixed-Key Block Ciphers" (IEEE S&P 2020):
 //!
 //! ```text
 //! H(x, i) = pi(pi(x) ^ i) ^ pi(x)
 //! ```
 //!
-//! with `pi` = AES-128 under a fixed, public key: two AES calls per hash. The
-//! bare `pi(x ^ i) ^ x ^ i` used by older garblers is *not* TCCR (GKWY20, §7.1
-//! shows an attack), so it is not offered here.
+//! with `pi` = AES-128 under a fixed, public key: two AES calls per hash,
+//! proven TCCR with `pi` modelled as a random permutation. Cheaper bare forms
+//! such as `pi(x ^ i) ^ x ^ i` have no such proof (GKWY20 discuss attacks on
+//! shortcuts of this kind in deployed code), so none is offered here.
 //!
 //! # Why the fixed-key TCCR and not the re-keyed construction
 //!
@@ -22,24 +23,38 @@
 //! `H(x, i) = AES_{S ^ i}(x) ^ x`: one AES call per hash but a fresh key
 //! schedule per tweak (`S` a public per-session salt). [`MultiInstanceHash`]
 //! implements it through the `aes` crate so both can be measured in the same
-//! run (`cargo bench --bench garbling -- hash`). On this machine (AMD EPYC,
-//! VAES+AVX2, one core), hashing the garbler's 4 blocks per AND gate:
+//! run (`cargo bench --bench garbling -- hash`, or the `print_rates` probe in
+//! `runtime/tests/rates.rs`). On this machine (AMD EPYC, VAES+AVX2, one core,
+//! shared with other jobs; best of 20 windows), hashing the garbler's
+//! layout (two blocks per tweak):
 //!
-//! | construction                          | blocks hashed / s |
-//! |---------------------------------------|-------------------|
-//! | fixed-key TCCR, batched through VAES  | ~ 590 M           |
-//! | re-keyed (key schedule per tweak)     | ~ 55 M            |
+//! | construction                                  | blocks hashed / s |
+//! |-----------------------------------------------|-------------------|
+//! | raw fixed-key AES (the ceiling), VAES-256      | 5.7e8 (1.0e9 idle)|
+//! | fixed-key TCCR, 2 AES calls, VAES-256 kernel  | 2.3e8 (0.82 of ceiling/2) |
+//! | re-keyed `AES_{S^i}(x) ^ x`, `aes` crate      | 1.3e7 - 2.0e7     |
 //!
-//! A key schedule costs ten dependent `aeskeygenassist` steps and cannot use
-//! the crate's parallel VAES path (every block has its own key), so the
-//! re-keyed hash is an order of magnitude slower here despite half the AES
-//! calls. The fixed-key TCCR wins and is what the garbler uses.
+//! A key schedule costs ten dependent `aeskeygenassist` steps, and with a
+//! key per tweak the crate cannot batch blocks under one key, so the
+//! re-keyed hash is more than ten times slower here despite needing half the
+//! AES calls. A hand-batched re-keyed kernel (per-lane round keys in VAES)
+//! would close part of that gap but still pays ten key-expansion rounds per
+//! two blocks; the fixed-key TCCR wins and is what the garbler uses.
+//!
+//! # Backends
+//!
+//! [`Tccr::new`] uses the VAES-256 kernel of `runtime/src/vaes.rs` when the CPU
+//! has it (the `aes` crate 0.9.4 never selects its own VAES-256 backend
+//! without AVX-512, see that module), and the `aes` crate's multi-block path
+//! (AES-NI, or its constant-time software fallback) otherwise. Tests check
+//! both against each other and against the definition.
 //!
 //! # Tweaks
 //!
 //! Every AND gate gets a sequence number `k` (its position in the schedule,
 //! counted from 0 within one garbling session). Its garbler half uses tweak
-//! `2k`, its evaluator half `2k + 1`; see [`and_tweak`]. Each tweak is thus
+//! `2k`, its evaluator half `2k + 1` (see [`and_tweak`]), encoded as the
+//! block [`tweak_block`]`(i) = i ^ key`. Each tweak is thus
 //! hashed with exactly one wire's two labels, never with anything else within
 //! a session, and every session uses a fresh `Delta`.
 
@@ -62,6 +77,15 @@ const FIXED_KEY: [u8; 16] = [
 #[inline(always)]
 pub fn and_tweak(k: u64, half: u64) -> u64 {
     2 * k + half
+}
+
+/// The 128-bit tweak block of tweak number `i`: `i` XOR the fixed public
+/// key. Any injective public map keeps tweaks distinct, which is all TCCR
+/// asks; this one cancels AES's first round-key XOR (the AES-128 first round
+/// key is the key), saving one XOR per hashed block in the VAES kernels.
+#[inline(always)]
+pub fn tweak_block(i: u64) -> u128 {
+    i as u128 ^ u128::from_le_bytes(FIXED_KEY)
 }
 
 /// The tweaks of one batch: block `m` is hashed with `first + m / 2` if
@@ -122,7 +146,8 @@ impl Tccr {
         }
     }
 
-    /// Which AES path runs: `"vaes256"` or `"aes-crate"`.
+    /// Which AES path runs: `"vaes256"` (this crate's kernel) or
+    /// `"aes-crate"`.
     pub fn backend(&self) -> &'static str {
         #[cfg(target_arch = "x86_64")]
         if self.wide.is_some() {
@@ -140,7 +165,7 @@ impl Tccr {
         if let Some(w) = &self.wide {
             return w.tccr(&input[..n], &mut out[..n], tweaks);
         }
-        let tweak = |m: usize| tweaks.at(m) as u128;
+        let tweak = |m: usize| tweak_block(tweaks.at(m));
         self.aes.encrypt_with_backend(TccrJob {
             input: &input[..n],
             out: &mut out[..n],
@@ -312,7 +337,7 @@ mod tests {
                         } else {
                             1000 + m as u64
                         };
-                        assert_eq!(out[m].0, pi(pi(x) ^ t as u128) ^ pi(x), "n={n} m={m}");
+                        assert_eq!(out[m].0, pi(pi(x) ^ tweak_block(t)) ^ pi(x), "n={n} m={m}");
                         assert_eq!(out[m], h.hash(input[m], t));
                     }
                 }

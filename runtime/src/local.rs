@@ -6,6 +6,7 @@
 use crate::block::{Block, Delta};
 use crate::evaluator::{EvalError, Evaluator};
 use crate::garbler::{GarbleError, Garbler};
+use crate::hash::Tccr;
 use crate::ir::{Circuit, Party};
 use crate::plan::Plan;
 use std::sync::Arc;
@@ -28,6 +29,17 @@ pub fn run_in_memory(circuit: &Circuit, inputs: &[Vec<bool>]) -> Result<Vec<Vec<
 
 /// [`run_in_memory`] on a precomputed plan.
 pub fn run_plan(plan: &Arc<Plan>, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, RunError> {
+    run_plan_with(plan, inputs, Tccr::new(), Tccr::new())
+}
+
+/// [`run_plan`] with chosen hash backends for each party (a VAES garbler
+/// and a portable evaluator must agree, and vice versa).
+pub fn run_plan_with(
+    plan: &Arc<Plan>,
+    inputs: &[Vec<bool>],
+    garbler_hash: Tccr,
+    evaluator_hash: Tccr,
+) -> Result<Vec<Vec<bool>>, RunError> {
     if inputs.len() != plan.inputs().len() {
         return Err(GarbleError::InputCount {
             expected: plan.inputs().len(),
@@ -35,8 +47,8 @@ pub fn run_plan(plan: &Arc<Plan>, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>
         }
         .into());
     }
-    let mut g = Garbler::from_plan(Arc::clone(plan), Delta::random());
-    let mut e = Evaluator::from_plan(Arc::clone(plan));
+    let mut g = Garbler::with_hash(Arc::clone(plan), Delta::random(), garbler_hash);
+    let mut e = Evaluator::with_hash(Arc::clone(plan), evaluator_hash);
     for (k, bits) in inputs.iter().enumerate() {
         let labels = match plan.inputs()[k].party {
             Party::Garbler => g.encode_input(k, bits)?,

@@ -42,42 +42,47 @@ pub struct AndOp {
     pub out: Slot,
 }
 
-/// Slot 0 always holds the zero block and slot 1 the public constant label,
-/// so every free gate is one branch-free formula (see [`FreeOp`]).
+/// Three reserved slots make every free gate a plain XOR of two slots (see
+/// [`FreeOp`]): slot 0 holds the zero block, slot 1 the public constant
+/// label, slot 2 the *offset*: `Delta` for the garbler, zero for the
+/// evaluator.
 pub const ZERO_SLOT: Slot = 0;
 pub const PUBLIC_SLOT: Slot = 1;
-const FIRST_SLOT: u32 = 2;
-const FLIP: u32 = 1 << 31;
+pub const OFFSET_SLOT: Slot = 2;
+const FIRST_SLOT: u32 = 3;
+/// Free gates store byte offsets (`slot * 16`) in `u32`s.
+const MAX_SLOTS: u64 = 1 << 28;
 
-/// One free gate in slot space: `out = L[a] ^ L[b] ^ (flip ? offset : 0)`,
-/// where `offset` is `Delta` for the garbler and zero for the evaluator.
-/// XOR is `(a, b, no flip)`, NOT is `(a, ZERO_SLOT, flip)`, a constant `v` is
-/// `(PUBLIC_SLOT, ZERO_SLOT, flip = v)`.
+/// One free gate: `L[out] = L[a] ^ L[b]`, with slots stored as byte offsets
+/// into the label array so the hot loop needs no arithmetic. XOR is
+/// `(a, b)`; NOT is `(a, OFFSET_SLOT)` (the garbler flips by `Delta`, the
+/// evaluator copies); a constant `v` is `(PUBLIC_SLOT, v ? OFFSET_SLOT :
+/// ZERO_SLOT)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FreeOp {
-    pub a: Slot,
-    pub b: Slot,
-    out_flip: u32,
+    a16: u32,
+    b16: u32,
+    out16: u32,
 }
 
 impl FreeOp {
-    #[inline(always)]
-    pub fn out(&self) -> Slot {
-        self.out_flip & !FLIP
-    }
-
-    /// 1 if the garbler XORs in `Delta`, else 0.
-    #[inline(always)]
-    pub fn flip(&self) -> usize {
-        (self.out_flip >> 31) as usize
-    }
-
-    fn new(a: Slot, b: Slot, out: Slot, flip: bool) -> FreeOp {
+    fn new(a: Slot, b: Slot, out: Slot) -> FreeOp {
         FreeOp {
-            a,
-            b,
-            out_flip: out | if flip { FLIP } else { 0 },
+            a16: a.wrapping_mul(16),
+            b16: b.wrapping_mul(16),
+            out16: out.wrapping_mul(16),
         }
+    }
+
+    /// Byte offsets of `a`, `b` and `out`.
+    #[inline(always)]
+    pub fn offsets(&self) -> (usize, usize, usize) {
+        (self.a16 as usize, self.b16 as usize, self.out16 as usize)
+    }
+
+    /// Slots of `a`, `b` and `out`.
+    pub fn slots(&self) -> (Slot, Slot, Slot) {
+        (self.a16 / 16, self.b16 / 16, self.out16 / 16)
     }
 }
 
@@ -172,7 +177,7 @@ impl Plan {
     ) -> Result<Plan, PlanError> {
         circuit.validate()?;
         let plan = build(circuit, window.max(1), max_step_ands.max(1));
-        if plan.num_slots as u64 >= FLIP as u64 {
+        if plan.num_slots as u64 >= MAX_SLOTS {
             return Err(PlanError::TooManyLiveWires(plan.num_slots as u64));
         }
         Ok(plan)
@@ -247,6 +252,31 @@ impl Plan {
             frees: self.free_ops(f0, s.frees_end),
             first_and: a0,
         })
+    }
+
+    /// Checks the invariants the kernels rely on: every slot in range, and
+    /// within a step no AND writes a slot that another AND of the step reads
+    /// or writes (steps are processed in chunks that write as they go).
+    /// For tests; `Plan::new` already guarantees both.
+    pub fn verify(&self) -> Result<(), String> {
+        for i in 0..self.num_steps() {
+            let Some(step) = self.step(i) else { break };
+            let mut reads = std::collections::HashSet::new();
+            for g in step.ands {
+                reads.insert(g.a);
+                reads.insert(g.b);
+            }
+            let mut writes = std::collections::HashSet::new();
+            for g in step.ands {
+                if g.out >= self.num_slots || g.a >= self.num_slots || g.b >= self.num_slots {
+                    return Err(format!("step {i}: slot out of range"));
+                }
+                if reads.contains(&g.out) || !writes.insert(g.out) {
+                    return Err(format!("step {i}: slot {} written while in use", g.out));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Heap bytes the plan itself occupies (for memory reports).
@@ -412,7 +442,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
         let s = free_slots.pop().unwrap_or_else(|| {
             num_slots += 1;
             // Saturates instead of wrapping; `with_limits` rejects the plan.
-            (num_slots - 1).min(FLIP as u64 - 1) as Slot
+            (num_slots - 1).min(MAX_SLOTS - 1) as Slot
         });
         slot_of[w as usize] = s;
         s
@@ -457,9 +487,13 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
             }
             let out = alloc(gate.output(), &mut slot_of, &mut free_slots);
             frees.push(match gate {
-                Gate::Xor { .. } => FreeOp::new(op.0, op.1, out, false),
-                Gate::Not { .. } => FreeOp::new(op.0, ZERO_SLOT, out, true),
-                Gate::Const { value, .. } => FreeOp::new(PUBLIC_SLOT, ZERO_SLOT, out, value),
+                Gate::Xor { .. } => FreeOp::new(op.0, op.1, out),
+                Gate::Not { .. } => FreeOp::new(op.0, OFFSET_SLOT, out),
+                Gate::Const { value, .. } => FreeOp::new(
+                    PUBLIC_SLOT,
+                    if value { OFFSET_SLOT } else { ZERO_SLOT },
+                    out,
+                ),
                 Gate::And { .. } => unreachable!("ANDs are scheduled in steps"),
             });
         }
@@ -502,17 +536,17 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
         })
         .max()
         .unwrap_or(0);
-    let num_slots = num_slots.min(FLIP as u64) as u32;
+    let num_slots = num_slots.min(MAX_SLOTS) as u32;
     // The hot loops rely on this (see `FreeOps`): a planner bug must stop
     // here, not corrupt memory.
     let in_range = |s: Slot| s < num_slots;
     assert!(
-        frees
+        frees.iter().all(|f| {
+            let (a, b, o) = f.slots();
+            in_range(a) && in_range(b) && in_range(o)
+        }) && ands
             .iter()
-            .all(|f| in_range(f.a) && in_range(f.b) && in_range(f.out()))
-            && ands
-                .iter()
-                .all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
+            .all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
         "planner bug: a slot is out of range"
     );
     Plan {
@@ -598,7 +632,7 @@ mod tests {
         }
         let c = circuit(2, gates, vec![acc], n + 2);
         let p = Plan::new(&c).unwrap();
-        assert!(p.num_slots() <= 5, "{} slots", p.num_slots());
+        assert!(p.num_slots() <= 6, "{} slots", p.num_slots());
     }
 
     #[test]

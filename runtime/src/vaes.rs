@@ -118,8 +118,10 @@ fn rounds<const W: usize>(rk: &[__m256i; 11], x: &mut [__m256i; W]) {
     }
 }
 
-/// One TCCR chunk of `2W` blocks. `tv` holds the tweaks of the chunk's
-/// first two blocks (one per lane) and advances by `inc` per register.
+/// One TCCR chunk of `2W` blocks. `tv` holds the tweak numbers of the
+/// chunk's first two blocks (one per lane) and advances by `inc` per
+/// register. The tweak block is `i ^ rk[0]` (see `hash::tweak_block`), so
+/// after AES's own whitening XOR with `rk[0]` only `u ^ i` remains.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
 fn tccr_chunk<const W: usize>(
@@ -139,7 +141,7 @@ fn tccr_chunk<const W: usize>(
     rounds(rk, &mut u);
     let mut v = [_mm256_setzero_si256(); W];
     for (v, u) in v.iter_mut().zip(&u) {
-        *v = _mm256_xor_si256(*u, _mm256_xor_si256(*tv, rk[0]));
+        *v = _mm256_xor_si256(*u, *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
@@ -356,7 +358,7 @@ fn garble_chunk<const N: usize, const W: usize>(
     rounds(rk, &mut u);
     let mut v = [_mm256_setzero_si256(); W];
     for (v, u) in v.iter_mut().zip(&u) {
-        *v = _mm256_xor_si256(*u, _mm256_xor_si256(*tv, rk[0]));
+        *v = _mm256_xor_si256(*u, *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
@@ -461,7 +463,7 @@ fn eval_chunk<const N: usize>(
     rounds(rk, &mut u);
     let mut v = [_mm256_setzero_si256(); N];
     for (v, u) in v.iter_mut().zip(&u) {
-        *v = _mm256_xor_si256(*u, _mm256_xor_si256(*tv, rk[0]));
+        *v = _mm256_xor_si256(*u, *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);

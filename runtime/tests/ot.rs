@@ -235,17 +235,23 @@ fn receiver_against(peer: impl FnOnce(MemChannel) + Send + 'static) -> OtError {
     err
 }
 
-/// A valid base-OT receiver message, to be corrupted.
+/// A valid base-OT receiver message, to be corrupted (made once: base OT is
+/// slow in debug builds).
 fn honest_points() -> Vec<u8> {
-    let (a, mut b) = MemChannel::pair();
-    let t = thread::spawn(move || {
-        let mut a = a;
-        let _ = CotSender::setup(&mut a, &Delta::random());
-    });
-    let frame = b.recv_frame("points", 1 << 20).unwrap();
-    drop(b);
-    t.join().unwrap();
-    frame
+    static POINTS: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    POINTS
+        .get_or_init(|| {
+            let (a, mut b) = MemChannel::pair();
+            let t = thread::spawn(move || {
+                let mut a = a;
+                let _ = CotSender::setup(&mut a, &Delta::random());
+            });
+            let frame = b.recv_frame("points", 1 << 20).unwrap();
+            drop(b);
+            t.join().unwrap();
+            frame
+        })
+        .clone()
 }
 
 #[test]
@@ -422,6 +428,7 @@ fn extension_errors_are_clear_and_sticky() {
 }
 
 #[test]
+#[cfg_attr(debug_assertions, ignore = "five base-OT setups: release builds only")]
 fn bench_helper_runs() {
     let (rate, setup_ms) = yao_runtime::bench::ot::cot_rate(1 << 12, 0.01);
     assert!(rate.is_finite() && rate > 0.0, "rate {rate}");

@@ -33,6 +33,8 @@ fn print_rates() {
         let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
             return;
         };
+        let f = free_gate_rate(&c, secs);
+        println!("free.{name}.gates_per_s: {f:.4e}");
         let g = garble_rate(&c, secs);
         let e = eval_rate(&c, secs);
         println!(
@@ -89,4 +91,102 @@ fn profile_one() {
         garble_rate(&c, 3.0)
     };
     println!("rate: {r:.4e}");
+}
+
+/// Peak-memory probe: garbles and evaluates `YAO_SHA_CHAIN` (default 10)
+/// chained SHA-256 compressions (state_{i+1} = SHA256(block, state_i), one
+/// shared 512-bit block, so live wires stay constant while gates grow). Run
+/// under `/usr/bin/time -v` to read the peak RSS.
+#[test]
+#[ignore]
+fn memory_chained_sha256() {
+    use std::sync::Arc;
+    use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+    let k: usize = std::env::var("YAO_SHA_CHAIN")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let Some(sha) = common::bristol::load("bristol/sha256.txt") else {
+        return;
+    };
+    let mut gates = Vec::with_capacity(sha.gates.len() * k);
+    let block: Vec<u32> = (0..512).collect();
+    let mut state: Vec<u32> = (512..768).collect();
+    let mut next = 768u32;
+    let mut map = vec![0u32; sha.num_wires as usize];
+    for _ in 0..k {
+        for (w, &b) in sha.inputs[0].wires.iter().zip(&block) {
+            map[*w as usize] = b;
+        }
+        for (w, &s) in sha.inputs[1].wires.iter().zip(&state) {
+            map[*w as usize] = s;
+        }
+        for g in &sha.gates {
+            let m = |w: u32| map[w as usize];
+            let out = next;
+            next += 1;
+            gates.push(match *g {
+                Gate::Xor { a, b, .. } => Gate::Xor {
+                    a: m(a),
+                    b: m(b),
+                    out,
+                },
+                Gate::And { a, b, .. } => Gate::And {
+                    a: m(a),
+                    b: m(b),
+                    out,
+                },
+                Gate::Not { a, .. } => Gate::Not { a: m(a), out },
+                Gate::Const { value, .. } => Gate::Const { value, out },
+            });
+            map[g.output() as usize] = out;
+        }
+        state = sha.outputs[0]
+            .wires
+            .iter()
+            .map(|&w| map[w as usize])
+            .collect();
+    }
+    drop(map);
+    let c = Circuit {
+        name: format!("sha256x{k}"),
+        num_wires: next,
+        inputs: vec![
+            Input {
+                name: "block".into(),
+                party: Party::Garbler,
+                ty: ValueType::UInt(512),
+                wires: block,
+            },
+            Input {
+                name: "state".into(),
+                party: Party::Evaluator,
+                ty: ValueType::UInt(256),
+                wires: (512..768).collect(),
+            },
+        ],
+        outputs: vec![Output {
+            name: "out".into(),
+            ty: ValueType::UInt(256),
+            wires: state,
+        }],
+        gates,
+    };
+    let inputs: Vec<Vec<bool>> = vec![
+        (0..512).map(|i| i % 3 == 0).collect(),
+        (0..256).map(|i| i % 5 == 0).collect(),
+    ];
+    let plan = Arc::new(yao_runtime::plan::Plan::new(&c).unwrap());
+    let t = std::time::Instant::now();
+    let out = yao_runtime::local::run_plan(&plan, &inputs).unwrap();
+    let dt = t.elapsed().as_secs_f64();
+    let s = c.stats();
+    println!(
+        "chain {k}: gates {} and {} peak_live {} | plan slots {} ({} KiB of labels per party) plan heap {} MiB, circuit {} MiB | garble+eval {:.2}s",
+        c.gates.len(), s.and, s.peak_live_wires, plan.num_slots(), plan.num_slots() * 16 / 1024,
+        plan.heap_bytes() >> 20, (c.gates.len() * 16) >> 20, dt
+    );
+    if k <= 20 {
+        assert_eq!(out, c.eval_plain(&inputs).unwrap());
+    }
 }

@@ -2,10 +2,12 @@
 
 use anyhow::Result;
 use clap::Parser;
+use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
 use yao_compiler::Party;
+use yao_runtime::protocol::EvaluatorSetup;
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +26,10 @@ struct Cli {
     evaluator: Vec<String>,
     #[command(flatten)]
     input: InputArgs,
+    /// A directory of providers' share files (`yao share`) for the circuit's
+    /// `shared` inputs; its `evaluator/` subdirectory is used if there is one.
+    #[arg(long, value_name = "DIR")]
+    shares: Option<PathBuf>,
     #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
@@ -40,10 +46,12 @@ fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     let circuit = cli.circuit.load()?;
     let values = party::with_input_file(cli.evaluator, &cli.input)?;
-    let inputs = party::party_inputs(&circuit, Party::Evaluator, &values)?;
+    let inputs =
+        yao::share::party_inputs(&circuit, Party::Evaluator, &values, cli.shares.as_deref())?;
     let timeout = cli.net.timeout()?;
+    let setup = EvaluatorSetup::new(&circuit)?;
     let stream = party::connect(&cli.connect, timeout)?;
-    let (out, stats) = party::evaluate_session(stream, &circuit, &inputs, timeout, cli.net.repeat)?;
+    let (out, stats) = party::evaluate_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
     party::report(&circuit, &out, &stats, cli.output);
     Ok(())
 }

@@ -2,10 +2,12 @@
 
 use anyhow::Result;
 use clap::Parser;
+use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
 use yao_compiler::Party;
+use yao_runtime::protocol::GarblerSetup;
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +26,10 @@ struct Cli {
     garbler: Vec<String>,
     #[command(flatten)]
     input: InputArgs,
+    /// A directory of providers' share files (`yao share`) for the circuit's
+    /// `shared` inputs; its `garbler/` subdirectory is used if there is one.
+    #[arg(long, value_name = "DIR")]
+    shares: Option<PathBuf>,
     /// Serve this many evaluator sessions in a row, then exit.
     #[arg(long, default_value_t = 1)]
     sessions: u64,
@@ -43,14 +49,16 @@ fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     let circuit = cli.circuit.load()?;
     let values = party::with_input_file(cli.garbler, &cli.input)?;
-    let inputs = party::party_inputs(&circuit, Party::Garbler, &values)?;
+    let inputs =
+        yao::share::party_inputs(&circuit, Party::Garbler, &values, cli.shares.as_deref())?;
     let timeout = cli.net.timeout()?;
     let listener = party::listen(&cli.listen)?;
     for _ in 0..cli.sessions {
+        // Prepared before the evaluator arrives, so it waits less.
+        let setup = GarblerSetup::new(&circuit)?;
         let (stream, peer) = listener.accept()?;
         yao::note(&format!("garbler: evaluator connected from {peer}"));
-        let (out, stats) =
-            party::garble_session(stream, &circuit, &inputs, timeout, cli.net.repeat)?;
+        let (out, stats) = party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
         party::report(&circuit, &out, &stats, cli.output);
     }
     Ok(())

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, NetArgs};
-use yao::{inputs, outputs};
+use yao::{inputs, outputs, share};
 use yao_compiler::{Circuit, Party};
+use yao_runtime::protocol::{EvaluatorSetup, GarblerSetup};
 
 #[derive(Parser)]
 #[command(
@@ -53,6 +54,11 @@ enum Command {
         #[command(flatten)]
         args: yao::bench::BenchArgs,
     },
+    /// Split an input provider's value into two XOR shares, one file per server.
+    Share {
+        #[command(flatten)]
+        args: yao::share::ShareArgs,
+    },
     /// Run both parties locally over a real loopback TCP connection.
     Run {
         #[command(flatten)]
@@ -63,6 +69,12 @@ enum Command {
         /// The evaluator's inputs: `NAME=VALUE` or bare values in input order.
         #[arg(long, num_args = 0.., value_name = "V")]
         evaluator: Vec<String>,
+        /// The garbler's share files for `shared` inputs (see `yao share`).
+        #[arg(long, value_name = "DIR")]
+        garbler_shares: Option<PathBuf>,
+        /// The evaluator's share files for `shared` inputs.
+        #[arg(long, value_name = "DIR")]
+        evaluator_shares: Option<PathBuf>,
         #[command(flatten)]
         net: NetArgs,
         #[command(flatten)]
@@ -115,29 +127,40 @@ fn run(cli: Cli) -> Result<()> {
             outputs::print(&c, &out, output);
         }
         Command::Bench { args } => yao::bench::run(&args)?,
+        Command::Share { args } => yao::share::run(&args)?,
         Command::Run {
             circuit,
             garbler,
             evaluator,
+            garbler_shares,
+            evaluator_shares,
             net,
             output,
         } => {
             net.init_logs();
             let c = circuit.load()?;
-            let g = party::party_inputs(&c, Party::Garbler, &garbler)?;
-            let e = party::party_inputs(&c, Party::Evaluator, &evaluator)?;
+            let g = share::party_inputs(&c, Party::Garbler, &garbler, garbler_shares.as_deref())?;
+            let e = share::party_inputs(
+                &c,
+                Party::Evaluator,
+                &evaluator,
+                evaluator_shares.as_deref(),
+            )?;
             let timeout = net.timeout()?;
             let listener =
                 std::net::TcpListener::bind("127.0.0.1:0").context("cannot listen on loopback")?;
             let addr = listener.local_addr()?.to_string();
             let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
                 let garbler = s.spawn(|| -> Result<_> {
+                    let setup = GarblerSetup::new(&c)?;
                     let (stream, _) = listener.accept()?;
-                    Ok(party::garble_session(stream, &c, &g, timeout, net.repeat)?.0)
+                    Ok(party::garble_session(stream, setup, &g, timeout, net.repeat)?.0)
                 });
-                let evaluated = party::connect(&addr, timeout).and_then(|stream| {
-                    party::evaluate_session(stream, &c, &e, timeout, net.repeat)
-                });
+                let evaluated = (|| {
+                    let setup = EvaluatorSetup::new(&c)?;
+                    let stream = party::connect(&addr, timeout)?;
+                    party::evaluate_session(stream, setup, &e, timeout, net.repeat)
+                })();
                 let garbled = garbler
                     .join()
                     .map_err(|_| anyhow::anyhow!("the garbler thread panicked"))?;

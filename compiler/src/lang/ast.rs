@@ -28,6 +28,14 @@ pub enum TypeExpr {
 }
 
 impl TypeExpr {
+    pub fn height(&self) -> u32 {
+        1 + match self {
+            TypeExpr::Array(t, n, _) => t.height().max(n.height),
+            TypeExpr::Tuple(ts, _) => ts.iter().map(TypeExpr::height).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     pub fn span(&self) -> Span {
         match self {
             TypeExpr::Bool(s) => *s,
@@ -100,6 +108,38 @@ pub enum UnOp {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// Height of the tree below (a leaf is 1): bounded by the parser, so
+    /// every recursive walk over expressions has bounded depth.
+    pub height: u32,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        let h = |e: &Expr| e.height;
+        let below = match &kind {
+            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Var(_) => 0,
+            ExprKind::Unary(_, x) | ExprKind::Field(x, _, _) => h(x),
+            ExprKind::Cast(x, t) => h(x).max(t.height()),
+            ExprKind::Binary(_, x, y) | ExprKind::Index(x, y) | ExprKind::Repeat(x, y) => {
+                h(x).max(h(y))
+            }
+            ExprKind::Slice(x, lo, hi) => lo
+                .iter()
+                .chain(hi.iter())
+                .map(|y| h(y))
+                .fold(h(x), u32::max),
+            ExprKind::Call(_, es) | ExprKind::Tuple(es) | ExprKind::Array(es) => {
+                es.iter().map(h).max().unwrap_or(0)
+            }
+            ExprKind::Block(b) => b.height,
+            ExprKind::If(c, t, e) => h(c).max(t.height).max(e.as_ref().map_or(0, |e| h(e))),
+        };
+        Expr {
+            kind,
+            span,
+            height: below.saturating_add(1),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +176,30 @@ pub struct Block {
     pub stmts: Vec<Stmt>,
     pub tail: Option<Box<Expr>>,
     pub span: Span,
+    /// 1 + the greatest height of an expression or block inside.
+    pub height: u32,
+}
+
+impl Block {
+    pub fn new(stmts: Vec<Stmt>, tail: Option<Box<Expr>>, span: Span) -> Block {
+        let mut below = tail.as_ref().map_or(0, |t| t.height);
+        for s in &stmts {
+            below = below.max(match s {
+                Stmt::Let { ty, init, .. } => {
+                    init.height.max(ty.as_ref().map_or(0, TypeExpr::height))
+                }
+                Stmt::Assign { place, value, .. } => place.height.max(value.height),
+                Stmt::For { lo, hi, body, .. } => lo.height.max(hi.height).max(body.height),
+                Stmt::Expr(e) => e.height,
+            });
+        }
+        Block {
+            stmts,
+            tail,
+            span,
+            height: below.saturating_add(1),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -185,7 +249,9 @@ pub struct FnDef {
 
 #[derive(Clone, Debug)]
 pub struct CircuitParam {
-    pub party: Party,
+    /// The party that supplies the input; `None` for a `shared` input, XOR-shared
+    /// between both (see [`super::shared`]).
+    pub party: Option<Party>,
     pub name: Ident,
     pub ty: TypeExpr,
 }

@@ -10,6 +10,9 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor, Config};
 use std::fmt;
 
+/// Most errors reported per compilation; later ones are counted, not shown.
+pub const MAX_ERRORS: usize = 100;
+
 /// A byte range in one source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Span {
@@ -131,9 +134,21 @@ pub struct Diagnostics {
 impl Diagnostics {
     pub(crate) fn new(sources: SourceMap, errors: Vec<Error>) -> Diagnostics {
         let mut seen = std::collections::HashSet::new();
-        let list = errors
+        let mut errors: Vec<Error> = errors
             .into_iter()
             .filter(|e| seen.insert((e.span, e.message.clone())))
+            .collect();
+        if errors.len() > MAX_ERRORS {
+            let more = errors.len() - MAX_ERRORS;
+            errors.truncate(MAX_ERRORS);
+            let span = errors[MAX_ERRORS - 1].span;
+            errors.push(Error::new(
+                span,
+                format!("{more} more errors not shown; fix these first"),
+            ));
+        }
+        let list = errors
+            .into_iter()
             .map(|error| {
                 let (line, column) = sources.line_col(error.span.file, error.span.lo);
                 Diagnostic {
@@ -199,7 +214,6 @@ impl Diagnostics {
                 let _ = std::io::Write::write_all(&mut writer, line.as_bytes());
             }
         }
-        drop(writer);
         String::from_utf8_lossy(out.as_slice()).into_owned()
     }
 }
@@ -212,13 +226,14 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// The known name closest to `name`, if close enough to be a likely typo.
+/// The known name closest to `name`, if close enough to be a likely typo
+/// (edit distance counting a swap of neighbours as one edit).
 pub fn nearest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
     known
         .into_iter()
         .filter(|k| *k != name)
-        .map(|k| (strsim::levenshtein(name, k), k))
+        .map(|k| (strsim::osa_distance(name, k), k))
         .filter(|&(d, _)| d <= limit)
         .min()
         .map(|(_, k)| k)

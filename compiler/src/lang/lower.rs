@@ -14,22 +14,39 @@
 //! gates, total work) and exceeding a bound is a diagnostic.
 
 use super::ast::*;
-use super::diagnostics::{nearest, Error, Span};
+use super::diagnostics::{nearest, Error, Span, MAX_ERRORS};
 use super::gadgets::{self as g, Shift};
+use super::shared;
 use super::types::*;
 use crate::ir::{Circuit, ValueType};
 use crate::optimize::{Builder, Lit};
 use num_bigint::{BigInt, Sign};
 use std::collections::{HashMap, HashSet};
 
-/// Most gates (and inputs) one compilation may create.
-pub const MAX_GATES: usize = 1 << 24;
-/// Most evaluation steps (expressions, statements, loop trips) per compilation.
-pub const MAX_STEPS: u64 = 1 << 26;
+/// Resource budgets of one compilation. The defaults allow circuits of
+/// millions of gates; a program that exceeds a budget gets a diagnostic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most gates (and inputs) the circuit may have before optimization.
+    pub max_gates: usize,
+    /// Most evaluation steps (expressions, blocks, loop trips).
+    pub max_steps: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_gates: 1 << 24,
+            max_steps: 1 << 26,
+        }
+    }
+}
 /// Most iterations of one `for` loop.
 pub const MAX_LOOP: u64 = 1 << 20;
 /// Deepest chain of nested function calls.
 pub const MAX_CALL_DEPTH: usize = 128;
+/// Deepest recursion of expression evaluation, across calls (bounds the stack).
+const MAX_EVAL_DEPTH: usize = 4096;
 /// Largest compile-time integer, in bits.
 pub const MAX_CONST_BITS: u64 = 1 << 16;
 
@@ -78,10 +95,17 @@ pub struct Lower<'a> {
     called: HashSet<&'a str>,
     steps: u64,
     aborted: bool,
+    limits: Limits,
+    /// Current expression-evaluation recursion depth.
+    depth: usize,
 }
 
 /// Type-checks and lowers `circuit` to an optimized, validated circuit.
-pub fn lower<'a>(scope: Scope<'a>, circuit: &'a CircuitDef) -> Result<Circuit, Vec<Error>> {
+pub fn lower<'a>(
+    scope: Scope<'a>,
+    circuit: &'a CircuitDef,
+    limits: Limits,
+) -> Result<Circuit, Vec<Error>> {
     let mut l = Lower {
         b: Builder::new(),
         errors: check_recursion(&scope.fns),
@@ -107,6 +131,8 @@ pub fn lower<'a>(scope: Scope<'a>, circuit: &'a CircuitDef) -> Result<Circuit, V
         called: HashSet::new(),
         steps: 0,
         aborted: false,
+        limits,
+        depth: 0,
     };
     l.circuit(circuit)
 }
@@ -147,6 +173,10 @@ fn to_u64(v: &BigInt) -> Option<u64> {
 impl<'a> Lower<'a> {
     fn err(&mut self, e: Error) -> Val {
         self.errors.push(e);
+        if self.errors.len() > 2 * MAX_ERRORS {
+            // Enough to report; stop evaluating (duplicates are merged later).
+            self.aborted = true;
+        }
         Val::Error
     }
 
@@ -156,10 +186,13 @@ impl<'a> Lower<'a> {
             return false;
         }
         self.steps += 1;
-        let msg = if self.steps > MAX_STEPS {
-            format!("compilation exceeds {MAX_STEPS} evaluation steps")
-        } else if self.b.len() > MAX_GATES {
-            format!("the circuit exceeds {MAX_GATES} gates")
+        let msg = if self.steps > self.limits.max_steps {
+            format!(
+                "compilation exceeds {} evaluation steps",
+                self.limits.max_steps
+            )
+        } else if self.b.len() > self.limits.max_gates {
+            format!("the circuit exceeds {} gates", self.limits.max_gates)
         } else {
             return true;
         };
@@ -457,6 +490,23 @@ impl<'a> Lower<'a> {
         if !self.tick(e.span) {
             return Val::Error;
         }
+        if self.depth >= MAX_EVAL_DEPTH {
+            self.aborted = true;
+            return self.err(
+                Error::new(
+                    e.span,
+                    "expressions nested too deeply through function calls",
+                )
+                .hint("flatten the nesting with `let` bindings"),
+            );
+        }
+        self.depth += 1;
+        let v = self.expr_inner(e, want);
+        self.depth -= 1;
+        v
+    }
+
+    fn expr_inner(&mut self, e: &'a Expr, want: Option<&Ty>) -> Val {
         let want = want.filter(|t| !contains_int(t));
         match &e.kind {
             ExprKind::Int(n) => {
@@ -733,7 +783,7 @@ impl<'a> Lower<'a> {
             Sub => g::sub(bld, x, y),
             Mul | Div | Rem => {
                 let n = x.len() as u64;
-                if n.saturating_mul(n).saturating_mul(3) > MAX_GATES as u64 {
+                if n.saturating_mul(n).saturating_mul(3) > self.limits.max_gates as u64 {
                     return self.err(Error::new(
                         span,
                         format!("`{}` on `{ty}` would exceed the gate limit", op.symbol()),
@@ -993,7 +1043,7 @@ impl<'a> Lower<'a> {
                         .hint("give the array a type, e.g. `let t: [u8; 4] = [...]`"),
                     );
                 };
-                if (w as u128) * (vs.len() as u128) > MAX_GATES as u128 {
+                if (w as u128) * (vs.len() as u128) > self.limits.max_gates as u128 {
                     return self.err(Error::new(bspan, "secret index over too large an array"));
                 }
                 let items: Vec<Vec<Lit>> = vs
@@ -1747,9 +1797,19 @@ impl<'a> Lower<'a> {
                 ));
                 continue;
             }
-            let lits: Vec<Lit> = (0..bits).map(|_| self.b.input()).collect();
-            let v = Val::unflatten(&ty, &mut lits.iter().copied());
-            inputs.push((p.name.name.clone(), p.party, vt, lits));
+            let v = match p.party {
+                Some(party) => {
+                    let lits: Vec<Lit> = (0..bits).map(|_| self.b.input()).collect();
+                    let v = Val::unflatten(&ty, &mut lits.iter().copied());
+                    inputs.push((p.name.name.clone(), party, vt, lits));
+                    v
+                }
+                None => {
+                    let lits =
+                        shared::reconstruct(&mut self.b, &p.name.name, vt, bits, &mut inputs);
+                    Val::unflatten(&ty, &mut lits.iter().copied())
+                }
+            };
             self.vars.push(Binding {
                 name: p.name.name.clone(),
                 val: v,

@@ -10,7 +10,8 @@
 //!
 //! Output naming: a circuit `-> T` has one output `out`; `-> (A, B)` has
 //! outputs `out0`, `out1`, ...; `-> (max: u32, who: u8)` has outputs named
-//! `max` and `who`. Inputs keep their declared names, parties and types.
+//! `max` and `who`. Inputs keep their declared names, parties and types;
+//! a `shared x` input becomes two groups `x.g` and `x.e` ([`shared`]).
 
 mod ast;
 mod diagnostics;
@@ -18,10 +19,11 @@ mod gadgets;
 mod lexer;
 mod lower;
 mod parser;
+pub mod shared;
 mod types;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use lower::{MAX_CALL_DEPTH, MAX_GATES, MAX_LOOP, MAX_STEPS};
+pub use lower::{Limits, MAX_CALL_DEPTH, MAX_LOOP};
 pub use types::{MAX_ARRAY_LEN, MAX_VALUE_BITS, MAX_WIDTH};
 
 use crate::ir::Circuit;
@@ -38,11 +40,16 @@ pub const MAX_FILES: usize = 256;
 /// Compiles a `.yao` file (resolving `use "other.yao"` relative to it) to an
 /// optimized, validated circuit.
 pub fn compile_file(path: &Path) -> Result<Circuit, Diagnostics> {
+    compile_file_with(path, Limits::default())
+}
+
+/// [`compile_file`] with explicit resource budgets.
+pub fn compile_file_with(path: &Path, limits: Limits) -> Result<Circuit, Diagnostics> {
     let name = path.display().to_string();
     let text = read_source(path).map_err(|m| Diagnostics::without_source(&name, m))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let canon = std::fs::canonicalize(path).ok();
-    on_big_stack(move || compile(&name, text, dir, canon))
+    on_big_stack(move || compile(&name, text, dir, canon, limits))
 }
 
 /// Compiles source text named `name` (used in diagnostics). `use` paths are
@@ -59,9 +66,19 @@ pub fn compile_str_in(
     source: &str,
     base_dir: Option<&Path>,
 ) -> Result<Circuit, Diagnostics> {
+    compile_str_with(name, source, base_dir, Limits::default())
+}
+
+/// [`compile_str_in`] with explicit resource budgets.
+pub fn compile_str_with(
+    name: &str,
+    source: &str,
+    base_dir: Option<&Path>,
+    limits: Limits,
+) -> Result<Circuit, Diagnostics> {
     let dir = base_dir.map(Path::to_path_buf).unwrap_or_default();
     let (name, source) = (name.to_string(), source.to_string());
-    on_big_stack(move || compile(&name, source, dir, None))
+    on_big_stack(move || compile(&name, source, dir, None, limits))
 }
 
 /// Runs the compiler on a thread with a generous stack: nesting is bounded
@@ -114,6 +131,7 @@ fn compile(
     text: String,
     dir: PathBuf,
     canon: Option<PathBuf>,
+    limits: Limits,
 ) -> Result<Circuit, Diagnostics> {
     let mut sources = SourceMap::default();
     let mut errors = Vec::new();
@@ -236,7 +254,7 @@ fn compile(
             *c
         }
     };
-    match lower::lower(scope, circuit) {
+    match lower::lower(scope, circuit, limits) {
         Ok(c) if errors.is_empty() => Ok(c),
         Ok(_) => Err(Diagnostics::new(sources, errors)),
         Err(mut e) => {

@@ -6,13 +6,16 @@
 //! item keyword) so one run reports every syntax error of the file.
 
 use super::ast::*;
-use super::diagnostics::{Error, Span};
+use super::diagnostics::{Error, Span, MAX_ERRORS};
 use super::lexer::{Tok, Token};
 use crate::ir::Party;
 
-/// Deepest nesting of expressions, blocks and types accepted: bounds the
-/// parser's and the compiler's recursion.
+/// Deepest nesting of brackets, blocks and types accepted: bounds the
+/// parser's recursion.
 pub const MAX_NESTING: usize = 200;
+/// Greatest height of an expression tree (a chain `a + b + ...` or
+/// `x[0][1]...` grows it by one per operator): bounds every later recursion.
+pub const MAX_HEIGHT: u32 = 1000;
 
 const KEYWORDS: &[&str] = &[
     "circuit",
@@ -30,6 +33,7 @@ const KEYWORDS: &[&str] = &[
     "false",
     "garbler",
     "evaluator",
+    "shared",
 ];
 
 /// An error has been pushed; the caller resynchronizes.
@@ -56,6 +60,9 @@ pub fn parse(tokens: &[Token]) -> (Vec<Item>, Vec<Error>) {
     };
     let mut items = Vec::new();
     while !p.at_eof() {
+        if p.errors.len() >= MAX_ERRORS {
+            break;
+        }
         match p.item() {
             Ok(item) => items.push(item),
             Err(Fail) => p.sync_item(),
@@ -202,9 +209,10 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Enters one level of nesting; on success the caller leaves with
+    /// `self.depth -= 1`.
     fn enter(&mut self) -> R<()> {
-        self.depth += 1;
-        if self.depth > MAX_NESTING {
+        if self.depth >= MAX_NESTING {
             let e = Error::new(
                 self.span(),
                 format!("nesting deeper than {MAX_NESTING} levels"),
@@ -212,7 +220,17 @@ impl<'a> Parser<'a> {
             .hint("split the expression with `let` bindings or helper functions");
             return self.error(e);
         }
+        self.depth += 1;
         Ok(())
+    }
+
+    fn too_deep<T>(&mut self, span: Span) -> R<T> {
+        let e = Error::new(
+            span,
+            format!("expression nested deeper than {MAX_HEIGHT} levels"),
+        )
+        .hint("split it with `let` bindings, or compute it in a `for` loop");
+        self.error(e)
     }
 
     /// Skips to the start of the next item.
@@ -243,26 +261,26 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips past the current statement: to just after `;` or just before
-    /// the `}` closing the block.
+    /// the `}` closing the block. Always consumes at least one token unless
+    /// it stops at that `}` or the end of the file, so recovery terminates.
     fn sync_stmt(&mut self) {
         let mut depth = 0usize;
         loop {
             match self.tok() {
                 Tok::Eof => return,
-                Tok::Punct("{" | "(" | "[") => depth += 1,
-                Tok::Punct("}" | ")" | "]") => {
-                    if depth == 0 {
-                        return;
-                    }
-                    depth -= 1;
-                    if depth == 0 && self.is("}") {
-                        self.bump();
-                        return;
-                    }
-                }
+                Tok::Punct("}") if depth == 0 => return,
                 Tok::Punct(";") if depth == 0 => {
                     self.bump();
                     return;
+                }
+                Tok::Punct("{" | "(" | "[") => depth += 1,
+                // A stray `)` or `]` at depth 0 is skipped like any token.
+                Tok::Punct(p @ ("}" | ")" | "]")) if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 && *p == "}" {
+                        self.bump();
+                        return;
+                    }
                 }
                 _ => {}
             }
@@ -331,9 +349,11 @@ impl<'a> Parser<'a> {
             let mut params = Vec::new();
             while !self.is(")") {
                 let party = if self.eat_kw("garbler") {
-                    Party::Garbler
+                    Some(Party::Garbler)
                 } else if self.eat_kw("evaluator") {
-                    Party::Evaluator
+                    Some(Party::Evaluator)
+                } else if self.eat_kw("shared") {
+                    None
                 } else {
                     let found = self.tok().describe();
                     let e = Error::new(
@@ -341,7 +361,7 @@ impl<'a> Parser<'a> {
                         format!("expected `garbler` or `evaluator`, found {found}"),
                     )
                     .label("whose input is this?")
-                    .hint("every circuit input names the party that supplies it: `garbler x: u32`");
+                    .hint("every circuit input names the party that supplies it (`garbler x: u32`), or is `shared` between both");
                     return self.error(e);
                 };
                 let pname = self.ident("an input name")?;
@@ -489,6 +509,9 @@ impl<'a> Parser<'a> {
             if self.is("}") {
                 break;
             }
+            if self.errors.len() >= MAX_ERRORS {
+                return Err(Fail);
+            }
             if self.at_eof() {
                 let e = Error::new(open, "unclosed `{`")
                     .label("this block is never closed")
@@ -515,11 +538,11 @@ impl<'a> Parser<'a> {
             }
         }
         let close = self.bump();
-        Ok(Block {
-            stmts,
-            tail,
-            span: open.to(close),
-        })
+        let b = Block::new(stmts, tail, open.to(close));
+        if b.height > MAX_HEIGHT {
+            return self.too_deep(b.span);
+        }
+        Ok(b)
     }
 
     /// One statement; `Ok(None)` for an empty `;`. A trailing expression is
@@ -567,7 +590,7 @@ impl<'a> Parser<'a> {
         if self.eat(";") {
             return Ok(Some(Stmt::Expr(e)));
         }
-        if self.is("}") || e.kind.is_block_like() {
+        if self.is("}") || self.at_eof() || e.kind.is_block_like() {
             self.open_expr = true;
             return Ok(Some(Stmt::Expr(e)));
         }
@@ -621,10 +644,10 @@ impl<'a> Parser<'a> {
             }
             let rhs = self.binary(prec + 1)?;
             let span = lhs.span.to(rhs.span);
-            lhs = Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                span,
-            };
+            lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
+            if lhs.height > MAX_HEIGHT {
+                return self.too_deep(span);
+            }
         }
         Ok(lhs)
     }
@@ -634,10 +657,10 @@ impl<'a> Parser<'a> {
         while self.eat_kw("as") {
             let ty = self.ty()?;
             let span = e.span.to(ty.span());
-            e = Expr {
-                kind: ExprKind::Cast(Box::new(e), ty),
-                span,
-            };
+            e = Expr::new(ExprKind::Cast(Box::new(e), ty), span);
+            if e.height > MAX_HEIGHT {
+                return self.too_deep(span);
+            }
         }
         Ok(e)
     }
@@ -657,15 +680,15 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
         let inner = inner?;
         let span = start.to(inner.span);
-        Ok(Expr {
-            kind: ExprKind::Unary(op, Box::new(inner)),
-            span,
-        })
+        Ok(Expr::new(ExprKind::Unary(op, Box::new(inner)), span))
     }
 
     fn postfix(&mut self) -> R<Expr> {
         let mut e = self.primary()?;
         loop {
+            if e.height > MAX_HEIGHT {
+                return self.too_deep(e.span);
+            }
             if self.eat("[") {
                 let lo = if self.is("..") {
                     None
@@ -680,20 +703,14 @@ impl<'a> Parser<'a> {
                     };
                     let end = self.expect("]")?;
                     let span = e.span.to(end);
-                    e = Expr {
-                        kind: ExprKind::Slice(Box::new(e), lo, hi),
-                        span,
-                    };
+                    e = Expr::new(ExprKind::Slice(Box::new(e), lo, hi), span);
                 } else {
                     let end = self.expect("]")?;
                     let span = e.span.to(end);
                     let Some(idx) = lo else {
                         return self.unexpected("an index");
                     };
-                    e = Expr {
-                        kind: ExprKind::Index(Box::new(e), idx),
-                        span,
-                    };
+                    e = Expr::new(ExprKind::Index(Box::new(e), idx), span);
                 }
             } else if self.eat(".") {
                 let fspan = self.span();
@@ -703,10 +720,7 @@ impl<'a> Parser<'a> {
                 let n = u32::try_from(n).unwrap_or(u32::MAX);
                 self.bump();
                 let span = e.span.to(fspan);
-                e = Expr {
-                    kind: ExprKind::Field(Box::new(e), n, fspan),
-                    span,
-                };
+                e = Expr::new(ExprKind::Field(Box::new(e), n, fspan), span);
             } else {
                 return Ok(e);
             }
@@ -715,7 +729,7 @@ impl<'a> Parser<'a> {
 
     fn primary(&mut self) -> R<Expr> {
         let start = self.span();
-        let mk = |kind, span| Expr { kind, span };
+        let mk = Expr::new;
         match self.tok() {
             Tok::Int(n) => {
                 let n = n.clone();
@@ -815,19 +829,16 @@ impl<'a> Parser<'a> {
             } else {
                 let b = self.block()?;
                 let span = b.span;
-                Expr {
-                    kind: ExprKind::Block(b),
-                    span,
-                }
+                Expr::new(ExprKind::Block(b), span)
             };
             end = e.span;
             Some(Box::new(e))
         } else {
             None
         };
-        Ok(Expr {
-            kind: ExprKind::If(Box::new(cond), then, els),
-            span: start.to(end),
-        })
+        Ok(Expr::new(
+            ExprKind::If(Box::new(cond), then, els),
+            start.to(end),
+        ))
     }
 }

@@ -5,7 +5,7 @@
 //! uniformly random messages, instantiated with Diffie-Hellman on Ristretto as
 //! in libOTe). `G` is the Ristretto base point and `H_i` a hash onto the group
 //! (blake3 into `RistrettoPoint::from_uniform_bytes`, two Elligator maps,
-//! doubled; see [`hash_to_group`]):
+//! doubled; see `hash_to_group`):
 //!
 //! 1. The receiver, for each OT `i` with choice `c`, picks a secret scalar `b`,
 //!    a uniformly random point `R`, and sends `(r_0, r_1)` where
@@ -20,16 +20,20 @@
 //!
 //! Why this protocol and not the "simplest OT" of Chou and Orlandi (2015):
 //! Genç, Iovino and Rial (2017, <https://eprint.iacr.org/2017/370>) showed that
-//! its UC proof is flawed (the simulator cannot extract a malicious receiver's
-//! choice, and a receiver may pick its point `B` as a function of `A` so that
-//! the sender's two keys are related, e.g. `B = A/2` makes the two
-//! Diffie-Hellman values negatives of each other). Here the receiver never
-//! chooses the points the sender exponentiates: `B_0` and `B_1` each contain a
-//! random-oracle output `H_i` of the *other* message, so the receiver can know
-//! the discrete logarithm of at most one of them, and the simulator extracts
-//! the choice from which `H_i` query the receiver made; the receiver's message
-//! is also sent before it sees `A`. Masny-Rindal prove UC security under CDH in
-//! the random-oracle model.
+//! its UC proof is flawed: the simulator cannot extract a malicious receiver's
+//! choice, because the receiver's single point `B` commits to nothing, and
+//! the receiver may choose `B` as a function of `A` so that the sender's two
+//! keys are related (`B = A/2` makes the two Diffie-Hellman values negatives
+//! of each other, equal under an x-only encoding). Hauck and Loss (2017)
+//! patch it with extra checks; we use Masny-Rindal instead, where the receiver
+//! never chooses the points the sender exponentiates: `B_0` and `B_1` each
+//! contain a random-oracle output `H_i` of the *other* point, so the receiver
+//! can know the discrete logarithm of at most one of them, and the simulator
+//! extracts the choice from which `H_i` query the receiver made. Masny and
+//! Rindal prove this UC-secure in the random-oracle model from a key agreement
+//! with uniformly random messages (Diffie-Hellman under CDH, messages encoded
+//! uniformly, here by Ristretto's Elligator map). The receiver's message is
+//! also sent before it sees `A`.
 //!
 //! Hygiene: every point from the peer must be a canonical Ristretto encoding
 //! and not the identity; a derived `B_j` that is the identity is refused (an

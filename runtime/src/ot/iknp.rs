@@ -32,16 +32,15 @@
 //! with the hash replaced by the TCCR hash of the garbling; emp-toolkit's
 //! `send_cot` and Wang-Ranellucci-Katz 2017 use IKNP the same way).
 //!
-//! PRG: AES-128 in counter mode keyed by the seed (the `aes` crate picks
-//! AES-NI or VAES at run time; each column is one batched call). The counter
-//! continues across batches, so no keystream block is ever reused.
+//! PRG: AES-128 in counter mode keyed by the seed ([`super::prg`]; each
+//! column is one batched call). The counter continues across batches, so no
+//! keystream block is ever reused.
 
-use super::transpose::transpose;
+use super::prg::Prg;
+use super::transpose::transpose_append;
 use super::OtError;
 use crate::block::{Block, Delta};
 use crate::channel::{blocks_as_bytes, blocks_as_bytes_mut};
-use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
-use aes::Aes128;
 use zeroize::Zeroize;
 
 /// Base OTs, one per bit of `Delta`: the computational security parameter.
@@ -110,30 +109,6 @@ impl ChunkMsg {
     }
 }
 
-/// AES-128-CTR keyed by a base-OT seed.
-struct Prg(Aes128);
-
-impl Prg {
-    fn new(seed: Block) -> Prg {
-        let mut key = seed.to_bytes();
-        let prg = Prg(Aes128::new(&Array::from(key)));
-        key.zeroize();
-        prg
-    }
-
-    /// Encrypts the counter blocks `ctr` into `out`.
-    fn fill(&self, ctr: &[Block], out: &mut [Block]) {
-        let (input, _) = blocks_as_bytes(ctr).as_chunks::<16>();
-        let (output, _) = blocks_as_bytes_mut(out).as_chunks_mut::<16>();
-        self.0
-            .encrypt_blocks_b2b(
-                Array::cast_slice_from_core(input),
-                Array::cast_slice_from_core_mut(output),
-            )
-            .expect("keystream buffer as long as the counters");
-    }
-}
-
 /// Sets `ctr` to the `width` counter blocks starting at `*counter` and
 /// advances it: every column uses the same counters under its own key.
 fn next_counters(counter: &mut u64, width: usize, ctr: &mut Vec<Block>) {
@@ -167,9 +142,8 @@ impl IknpSender {
     }
 
     /// Turns one batch of the receiver's matrix into `msg.ots()` zero-labels
-    /// `q_i`, written to `out` (which must hold exactly that many blocks).
-    pub fn receive(&mut self, msg: &ChunkMsg, out: &mut [Block]) {
-        assert_eq!(out.len(), msg.ots(), "one output per OT");
+    /// `q_i`, appended to `out`.
+    pub fn receive(&mut self, msg: &ChunkMsg, out: &mut Vec<Block>) {
         let width = msg.width();
         let stride = stride(width);
         self.q.resize(128 * stride, Block::ZERO);
@@ -189,7 +163,7 @@ impl IknpSender {
                 *q ^= *u & mask;
             }
         }
-        transpose(&self.q, stride, out);
+        transpose_append(&self.q, stride, width, out);
     }
 }
 
@@ -231,10 +205,9 @@ impl IknpReceiver {
     }
 
     /// Makes one batch: fills `msg` (sized to `choices.len()` rounded up to
-    /// 128) with the matrix for the sender and writes the receiver's labels
+    /// 128) with the matrix for the sender and appends the receiver's labels
     /// `t_i = q_i ^ choices[i] * Delta` to `out` (one block per choice).
-    pub fn send(&mut self, choices: &[bool], msg: &mut ChunkMsg, out: &mut [Block]) {
-        assert_eq!(out.len(), choices.len(), "one output per choice");
+    pub fn send(&mut self, choices: &[bool], msg: &mut ChunkMsg, out: &mut Vec<Block>) {
         let ots = choices.len().next_multiple_of(128);
         msg.resize(ots);
         let width = msg.width();
@@ -255,14 +228,13 @@ impl IknpReceiver {
                 *u ^= *t ^ *r;
             }
         }
-        if ots == out.len() {
-            transpose(&self.t, stride, out);
-        } else {
-            let mut full = vec![Block::ZERO; ots];
-            transpose(&self.t, stride, &mut full);
-            out.copy_from_slice(&full[..out.len()]);
-            full.zeroize();
-        }
+        let len = out.len();
+        transpose_append(&self.t, stride, width, out);
+        // Labels of the padding OTs are nobody's: wipe and drop them.
+        out[len + choices.len()..]
+            .iter_mut()
+            .for_each(Zeroize::zeroize);
+        out.truncate(len + choices.len());
     }
 }
 
@@ -325,11 +297,13 @@ mod tests {
         for n in [1, 128, 1000, 4096] {
             let choices: Vec<bool> = (0..n).map(|_| Block::random().lsb()).collect();
             let mut msg = ChunkMsg::default();
-            let mut t = vec![Block::ZERO; n];
+            let mut t = Vec::new();
             rx.send(&choices, &mut msg, &mut t);
+            assert_eq!(t.len(), n);
             let wire = ChunkMsg::from_bytes(&msg.to_bytes(), msg.ots()).unwrap();
-            let mut q = vec![Block::ZERO; wire.ots()];
+            let mut q = Vec::new();
             tx.receive(&wire, &mut q);
+            assert_eq!(q.len(), n.next_multiple_of(128));
             for i in 0..n {
                 assert_eq!(
                     t[i],

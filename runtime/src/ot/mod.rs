@@ -10,6 +10,7 @@
 //! [`Channel`]):
 //! - [`base`]: 128 base OTs, Masny-Rindal endemic OT on Ristretto.
 //! - [`iknp`]: IKNP extension with the ALSZ correlated-OT optimization.
+//! - [`prg`]: AES-128-CTR, the PRG that expands base-OT seeds.
 //! - [`transpose`]: the SIMD bit-matrix transpose IKNP needs.
 //!
 //! Wire protocol (semi-honest, after the protocol handshake):
@@ -26,6 +27,7 @@
 
 pub mod base;
 pub mod iknp;
+pub mod prg;
 pub mod transpose;
 
 use crate::block::{Block, Delta};
@@ -71,29 +73,32 @@ pub struct CotSender {
 
 impl CotSender {
     /// Base OTs (sender here acts as base-OT receiver with choice bits =
-    /// Delta's bits).
+    /// Delta's bits). Bit 0 of `Delta` is always 1 (point-and-permute), which
+    /// is public anyway; the other 127 bits stay hidden from the evaluator.
+    /// The base OTs use up to four threads.
     pub fn setup(ch: &mut impl Channel, delta: &Delta) -> Result<CotSender, OtError> {
+        CotSender::prepare(delta).run(ch)
+    }
+
+    /// The garbler's half of the base OTs that needs no peer: its first
+    /// message depends only on `Delta`, so a garbler computes it while it
+    /// waits for an evaluator to connect, and [`CotSenderSetup::run`] then
+    /// costs one round trip and the key derivation.
+    pub fn prepare(delta: &Delta) -> CotSenderSetup {
         let bits = Zeroizing::new(
             (0..KAPPA)
                 .map(|j| (delta.block().0 >> j) & 1 == 1)
                 .collect::<Vec<bool>>(),
         );
         let (rx, msg) = base::BaseReceiver::new(&bits);
-        ch.send_frame(&msg.to_bytes())?;
-        ch.flush()?;
-        let reply = ch.recv_frame("base-OT sender message", base::SenderMsg::LEN as u64)?;
-        let reply = base::SenderMsg::from_bytes(&reply)?;
-        let mut seeds = rx.finish(&reply);
-        let ext = IknpSender::new(delta, &seeds);
-        seeds.zeroize();
-        Ok(CotSender {
-            ext,
-            msg: ChunkMsg::default(),
-            healthy: true,
-        })
+        CotSenderSetup {
+            delta: delta.clone(),
+            rx,
+            msg: msg.to_bytes(),
+        }
     }
 
-    /// n correlated OTs: returns the zero-labels q_i. Can be called
+    /// `n` correlated OTs: returns the zero-labels `q_i`. Can be called
     /// repeatedly after one setup.
     pub fn extend(&mut self, ch: &mut impl Channel, n: usize) -> Result<Vec<Block>, OtError> {
         if !self.healthy {
@@ -109,21 +114,42 @@ impl CotSender {
             });
         }
         let padded = n.next_multiple_of(128);
-        // Grown batch by batch: each batch is zeroed and then overwritten
-        // while it is still in cache.
         let mut out = Vec::with_capacity(padded);
         while out.len() < padded {
-            let start = out.len();
-            let m = CHUNK.min(padded - start);
-            out.resize(start + m, Block::ZERO);
-            self.msg.resize(m);
+            self.msg.resize(CHUNK.min(padded - out.len()));
             ch.read_exact(self.msg.as_bytes_mut())?;
-            self.ext.receive(&self.msg, &mut out[start..]);
+            self.ext.receive(&self.msg, &mut out);
         }
         out[n..].iter_mut().for_each(Zeroize::zeroize);
         out.truncate(n);
         self.healthy = true;
         Ok(out)
+    }
+}
+
+/// A [`CotSender`] whose first base-OT message is ready to send.
+pub struct CotSenderSetup {
+    delta: Delta,
+    rx: base::BaseReceiver,
+    msg: Vec<u8>,
+}
+
+impl CotSenderSetup {
+    /// Sends the prepared message, reads the evaluator's answer and derives
+    /// the base-OT seeds.
+    pub fn run(self, ch: &mut impl Channel) -> Result<CotSender, OtError> {
+        ch.send_frame(&self.msg)?;
+        ch.flush()?;
+        let reply = ch.recv_frame("base-OT sender message", base::SenderMsg::LEN as u64)?;
+        let reply = base::SenderMsg::from_bytes(&reply)?;
+        let mut seeds = self.rx.finish(&reply);
+        let ext = IknpSender::new(&self.delta, &seeds);
+        seeds.zeroize();
+        Ok(CotSender {
+            ext,
+            msg: ChunkMsg::default(),
+            healthy: true,
+        })
     }
 }
 
@@ -153,7 +179,7 @@ impl CotReceiver {
         })
     }
 
-    /// returns q_i ^ choices[i]*Delta for each i.
+    /// Returns `q_i ^ choices[i] * Delta` for each `i`.
     pub fn extend(
         &mut self,
         ch: &mut impl Channel,
@@ -164,11 +190,9 @@ impl CotReceiver {
         }
         self.healthy = false;
         ch.send_u64(choices.len() as u64)?;
-        let mut out = Vec::with_capacity(choices.len());
+        let mut out = Vec::with_capacity(choices.len().next_multiple_of(128));
         for c in choices.chunks(CHUNK) {
-            let start = out.len();
-            out.resize(start + c.len(), Block::ZERO);
-            self.ext.send(c, &mut self.msg, &mut out[start..]);
+            self.ext.send(c, &mut self.msg, &mut out);
             ch.write_all(self.msg.as_bytes())?;
         }
         ch.flush()?;

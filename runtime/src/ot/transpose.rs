@@ -22,20 +22,34 @@ use crate::block::Block;
 /// # Panics
 /// If the shapes do not fit (a caller bug, never peer input).
 pub fn transpose(rows: &[Block], stride: usize, out: &mut [Block]) {
-    check(rows, stride, out);
-    #[cfg(target_arch = "x86_64")]
-    x86::transpose(rows, stride, out);
-    #[cfg(not(target_arch = "x86_64"))]
-    transpose_portable(rows, stride, out);
+    check(rows, stride, out.len());
+    // SAFETY: `out` is valid for `out.len()` writes and `check` passed.
+    unsafe { transpose_raw(rows, stride, out.len() / 128, out.as_mut_ptr()) }
 }
 
-fn check(rows: &[Block], stride: usize, out: &[Block]) {
+/// Like [`transpose`] for `width` tiles, appending the `128 * width` blocks to
+/// `out` without zeroing them first (the output of OT extension is large;
+/// writing it once instead of twice matters).
+pub fn transpose_append(rows: &[Block], stride: usize, width: usize, out: &mut Vec<Block>) {
+    let m = 128 * width;
+    check(rows, stride, m);
+    out.reserve(m);
+    let len = out.len();
+    // SAFETY: `reserve` made room for `m` blocks after `len`; `transpose_raw`
+    // writes all 16 bytes of each of them before `set_len` exposes them.
+    unsafe {
+        transpose_raw(rows, stride, width, out.as_mut_ptr().add(len));
+        out.set_len(len + m);
+    }
+}
+
+fn check(rows: &[Block], stride: usize, out_len: usize) {
     assert!(
-        out.len().is_multiple_of(128),
+        out_len.is_multiple_of(128),
         "transpose: whole 128-block tiles"
     );
     assert!(
-        stride >= out.len() / 128,
+        stride >= out_len / 128,
         "transpose: stride shorter than a row"
     );
     assert_eq!(
@@ -45,18 +59,46 @@ fn check(rows: &[Block], stride: usize, out: &[Block]) {
     );
 }
 
-/// The reference implementation, bit by bit without branches.
-pub fn transpose_portable(rows: &[Block], stride: usize, out: &mut [Block]) {
-    check(rows, stride, out);
-    for (tile, out) in out.chunks_exact_mut(128).enumerate() {
-        for (i, o) in out.iter_mut().enumerate() {
+/// # Safety
+/// `check(rows, stride, 128 * width)` holds and `out` is valid for writes of
+/// `128 * width` blocks.
+unsafe fn transpose_raw(rows: &[Block], stride: usize, width: usize, out: *mut Block) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: forwarded.
+    unsafe {
+        x86::transpose(rows, stride, width, out)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    // SAFETY: forwarded.
+    unsafe {
+        portable_raw(rows, stride, width, out)
+    }
+}
+
+/// The branch-free portable path.
+///
+/// # Safety
+/// As for `transpose_raw`.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+unsafe fn portable_raw(rows: &[Block], stride: usize, width: usize, out: *mut Block) {
+    for tile in 0..width {
+        for i in 0..128 {
             let mut v = 0u128;
             for j in 0..128 {
                 v |= ((rows[j * stride + tile].0 >> i) & 1) << j;
             }
-            *o = Block(v);
+            // SAFETY: `tile * 128 + i < 128 * width`.
+            unsafe { out.add(tile * 128 + i).write(Block(v)) };
         }
     }
+}
+
+/// The portable path, used where no SIMD path exists (and as the reference
+/// in tests).
+pub fn transpose_portable(rows: &[Block], stride: usize, out: &mut [Block]) {
+    check(rows, stride, out.len());
+    // SAFETY: `out` is valid for `out.len()` writes and `check` passed.
+    unsafe { portable_raw(rows, stride, out.len() / 128, out.as_mut_ptr()) }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -69,33 +111,31 @@ mod x86 {
     use crate::block::Block;
     use std::arch::x86_64::*;
 
-    pub fn transpose(rows: &[Block], stride: usize, out: &mut [Block]) {
+    /// # Safety
+    /// As for `super::transpose_raw`.
+    pub unsafe fn transpose(rows: &[Block], stride: usize, width: usize, out: *mut Block) {
         if std::arch::is_x86_feature_detected!("avx2") {
-            transpose_avx2(rows, stride, out);
-        } else {
-            transpose_sse2(rows, stride, out);
-        }
-    }
-
-    pub fn transpose_sse2(rows: &[Block], stride: usize, out: &mut [Block]) {
-        super::check(rows, stride, out);
-        for tile in 0..out.len() / 128 {
-            for group in 0..8 {
-                // SAFETY: SSE2 is part of x86_64; `check` and
-                // `tile < width <= stride`, `group < 8` keep every access of
-                // `group16` in bounds.
-                unsafe { group16(rows.as_ptr(), stride, tile, group, out.as_mut_ptr()) };
+            for tile in 0..width {
+                for group in 0..4 {
+                    // SAFETY: AVX2 was detected; the caller's contract and
+                    // `tile < width <= stride`, `group < 4` keep every access
+                    // of `group32` in bounds.
+                    unsafe { group32(rows.as_ptr(), stride, tile, group, out) };
+                }
             }
+        } else {
+            // SAFETY: forwarded.
+            unsafe { transpose_sse2(rows, stride, width, out) }
         }
     }
 
-    pub fn transpose_avx2(rows: &[Block], stride: usize, out: &mut [Block]) {
-        assert!(std::arch::is_x86_feature_detected!("avx2"));
-        super::check(rows, stride, out);
-        for tile in 0..out.len() / 128 {
-            for group in 0..4 {
-                // SAFETY: AVX2 was detected; bounds as for SSE2.
-                unsafe { group32(rows.as_ptr(), stride, tile, group, out.as_mut_ptr()) };
+    /// # Safety
+    /// As for `super::transpose_raw`.
+    pub unsafe fn transpose_sse2(rows: &[Block], stride: usize, width: usize, out: *mut Block) {
+        for tile in 0..width {
+            for group in 0..8 {
+                // SAFETY: SSE2 is part of x86_64; bounds as for AVX2.
+                unsafe { group16(rows.as_ptr(), stride, tile, group, out) };
             }
         }
     }
@@ -190,14 +230,14 @@ mod tests {
             #[cfg(target_arch = "x86_64")]
             {
                 a.fill(Block::ZERO);
-                x86::transpose_sse2(&rows, stride, &mut a);
+                // SAFETY: shapes as checked by `transpose` above.
+                unsafe { x86::transpose_sse2(&rows, stride, width, a.as_mut_ptr()) };
                 assert_eq!(a, b, "sse2");
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    a.fill(Block::ZERO);
-                    x86::transpose_avx2(&rows, stride, &mut a);
-                    assert_eq!(a, b, "avx2");
-                }
             }
+            let mut c = vec![Block(7)];
+            transpose_append(&rows, stride, width, &mut c);
+            assert_eq!(c[0], Block(7));
+            assert_eq!(&c[1..], &b[..], "append");
         }
     }
 
@@ -208,10 +248,13 @@ mod tests {
             let mut rows = vec![Block::ZERO; 128 * width];
             rows[j * width + i / 128] = Block(1 << (i % 128));
             let mut out = vec![Block::ZERO; 128 * width];
+            let mut reference = vec![Block::ZERO; 128 * width];
             transpose(&rows, width, &mut out);
-            for (k, o) in out.iter().enumerate() {
+            transpose_portable(&rows, width, &mut reference);
+            for k in 0..out.len() {
                 let want = if k == i { Block(1 << j) } else { Block::ZERO };
-                assert_eq!(*o, want, "bit ({j}, {i}) -> block {k}");
+                assert_eq!(out[k], want, "bit ({j}, {i}) -> block {k}");
+                assert_eq!(reference[k], want, "portable: bit ({j}, {i}) -> block {k}");
             }
         }
     }

@@ -19,4 +19,6 @@ pub mod handshake;
 mod session;
 
 pub use error::{Phase, ProtocolError};
-pub use session::{EvaluatorSession, ExecutionStats, GarblerSession, Progress};
+pub use session::{
+    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup, Progress,
+};

@@ -7,11 +7,11 @@ use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
-use crate::ot::{CotReceiver, CotSender};
+use crate::ot::{CotReceiver, CotSender, CotSenderSetup};
 use crate::plan::Plan;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use yao_compiler::ir::{Circuit, Party};
+use yao_compiler::ir::{Circuit, CircuitId, Party};
 
 /// Sent by the garbler before each execution and at the end of the session,
 /// so the evaluator can tell "another execution" from "goodbye".
@@ -47,6 +47,15 @@ impl ExecutionStats {
         self.inputs += other.inputs;
         self.tables += other.tables;
         self.outputs += other.outputs;
+    }
+}
+
+/// A lap timer: each call stores the time since the previous call.
+fn stopwatch() -> impl FnMut(&mut Duration) {
+    let mut clock = Instant::now();
+    move |d: &mut Duration| {
+        *d = clock.elapsed();
+        clock = Instant::now();
     }
 }
 
@@ -127,6 +136,57 @@ fn split_outputs<T: Clone>(circuit: &Circuit, flat: &[T]) -> Vec<Vec<T>> {
 /// Called with the number of AND gates done so far in the current execution.
 pub type Progress = Box<dyn FnMut(u64) + Send>;
 
+/// What a garbler prepares before its evaluator connects: the garbling
+/// schedule, the circuit id, a fresh `Delta` and its first base-OT message.
+/// A garbler that serves sessions one after another prepares the next one
+/// while it waits, so a connecting evaluator waits less.
+pub struct GarblerSetup<'c> {
+    circuit: &'c Circuit,
+    plan: Arc<Plan>,
+    id: CircuitId,
+    delta: Delta,
+    ot: CotSenderSetup,
+}
+
+impl<'c> GarblerSetup<'c> {
+    pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        let delta = Delta::random();
+        Ok(GarblerSetup {
+            circuit,
+            plan: plan_for(circuit)?,
+            id: circuit.id(),
+            ot: CotSender::prepare(&delta),
+            delta,
+        })
+    }
+
+    pub fn circuit(&self) -> &'c Circuit {
+        self.circuit
+    }
+}
+
+/// What an evaluator prepares before it connects: the schedule and the
+/// circuit id.
+pub struct EvaluatorSetup<'c> {
+    circuit: &'c Circuit,
+    plan: Arc<Plan>,
+    id: CircuitId,
+}
+
+impl<'c> EvaluatorSetup<'c> {
+    pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Ok(EvaluatorSetup {
+            circuit,
+            plan: plan_for(circuit)?,
+            id: circuit.id(),
+        })
+    }
+
+    pub fn circuit(&self) -> &'c Circuit {
+        self.circuit
+    }
+}
+
 /// The garbler's side of a session.
 pub struct GarblerSession<'c, C: Channel> {
     progress: Option<Progress>,
@@ -139,18 +199,24 @@ pub struct GarblerSession<'c, C: Channel> {
 
 impl<'c, C: Channel> GarblerSession<'c, C> {
     /// Handshake and base OTs.
-    pub fn start(mut ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
-        let plan = plan_for(circuit)?;
-        handshake(&mut ch, Role::Garbler, &circuit.id())?;
-        let delta = Delta::random();
-        let ot = CotSender::setup(&mut ch, &delta).during(Phase::ObliviousTransfer)?;
+    pub fn start(ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Self::start_prepared(ch, GarblerSetup::new(circuit)?)
+    }
+
+    /// Handshake and base OTs, with the work that needs no peer done
+    /// beforehand (see [`GarblerSetup`]).
+    pub fn start_prepared(mut ch: C, setup: GarblerSetup<'c>) -> Result<Self, ProtocolError> {
+        tracing::debug!("garbler: session starts");
+        handshake(&mut ch, Role::Garbler, &setup.id)?;
+        tracing::trace!("garbler: handshake done");
+        let ot = setup.ot.run(&mut ch).during(Phase::ObliviousTransfer)?;
         tracing::debug!("garbler: handshake and base OTs done");
         Ok(GarblerSession {
             progress: None,
             ch,
-            circuit,
-            plan,
-            delta,
+            circuit: setup.circuit,
+            plan: setup.plan,
+            delta: setup.delta,
             ot,
         })
     }
@@ -172,11 +238,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         check_widths(circuit, Party::Garbler, inputs)?;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
-        let mut clock = Instant::now();
-        let mut lap = |d: &mut Duration| {
-            *d = clock.elapsed();
-            clock = Instant::now();
-        };
+        let mut lap = stopwatch();
 
         self.ch
             .write_all(&[EXECUTE])
@@ -259,6 +321,8 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
 /// The evaluator's side of a session.
 pub struct EvaluatorSession<'c, C: Channel> {
     progress: Option<Progress>,
+    /// The garbler's verdict on the last outputs is still to be read.
+    verdict_pending: bool,
     ch: C,
     circuit: &'c Circuit,
     plan: Arc<Plan>,
@@ -267,13 +331,21 @@ pub struct EvaluatorSession<'c, C: Channel> {
 
 impl<'c, C: Channel> EvaluatorSession<'c, C> {
     /// Handshake and base OTs.
-    pub fn start(mut ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
-        let plan = plan_for(circuit)?;
-        handshake(&mut ch, Role::Evaluator, &circuit.id())?;
+    pub fn start(ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Self::start_prepared(ch, EvaluatorSetup::new(circuit)?)
+    }
+
+    /// Handshake and base OTs, with the schedule built beforehand.
+    pub fn start_prepared(mut ch: C, setup: EvaluatorSetup<'c>) -> Result<Self, ProtocolError> {
+        let EvaluatorSetup { circuit, plan, id } = setup;
+        tracing::debug!("evaluator: session starts");
+        handshake(&mut ch, Role::Evaluator, &id)?;
+        tracing::trace!("evaluator: handshake done");
         let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
         tracing::debug!("evaluator: handshake and base OTs done");
         Ok(EvaluatorSession {
             progress: None,
+            verdict_pending: false,
             ch,
             circuit,
             plan,
@@ -296,12 +368,17 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         check_widths(circuit, Party::Evaluator, inputs)?;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
-        let mut clock = Instant::now();
-        let mut lap = |d: &mut Duration| {
-            *d = clock.elapsed();
-            clock = Instant::now();
-        };
+        let mut lap = stopwatch();
 
+        // The OT message goes out first: it needs nothing from the garbler,
+        // so the garbler's marker and verdict travel while it does.
+        let mut evaluator = Evaluator::from_plan(self.plan.clone());
+        let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
+        let labels = self
+            .ot
+            .extend(&mut self.ch, &choices)
+            .during(Phase::ObliviousTransfer)?;
+        self.take_verdict()?;
         let mut marker = [0u8];
         self.ch
             .read_exact(&mut marker)
@@ -323,12 +400,6 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 })
             }
         }
-        let mut evaluator = Evaluator::from_plan(self.plan.clone());
-        let choices: Vec<bool> = inputs.iter().flatten().copied().collect();
-        let labels = self
-            .ot
-            .extend(&mut self.ch, &choices)
-            .during(Phase::ObliviousTransfer)?;
         let mut at = 0;
         for (k, width) in groups_of(circuit, Party::Evaluator) {
             evaluator
@@ -387,28 +458,47 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             .collect();
         self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
         self.ch.flush().during(Phase::OutputReturn)?;
-        self.ch
-            .read_exact(&mut marker)
-            .during(Phase::OutputReturn)?;
-        match marker[0] {
-            ACCEPTED => {}
-            REJECTED => return Err(ProtocolError::OutputsRejected),
-            other => {
-                return Err(ProtocolError::Unexpected {
-                    phase: Phase::OutputReturn,
-                    found: other,
-                    expected: "the garbler's verdict on the outputs",
-                })
-            }
-        }
+        // The garbler's verdict on these labels is read at the start of the
+        // next execution or in `finish`, so that waiting for it costs no
+        // round trip per execution.
+        self.verdict_pending = true;
         lap(&mut stats.outputs);
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
         tracing::debug!(?stats, "evaluator: execution done");
         Ok((outputs, stats))
     }
 
-    /// Waits for the garbler's goodbye.
+    /// Bytes sent and received in this session so far.
+    pub fn traffic(&self) -> Traffic {
+        self.ch.traffic()
+    }
+
+    /// Reads the garbler's verdict on the outputs of the previous
+    /// execution, if one is due.
+    fn take_verdict(&mut self) -> Result<(), ProtocolError> {
+        if !std::mem::take(&mut self.verdict_pending) {
+            return Ok(());
+        }
+        let mut verdict = [0u8];
+        self.ch
+            .read_exact(&mut verdict)
+            .during(Phase::OutputReturn)?;
+        match verdict[0] {
+            ACCEPTED => Ok(()),
+            REJECTED => Err(ProtocolError::OutputsRejected),
+            other => Err(ProtocolError::Unexpected {
+                phase: Phase::OutputReturn,
+                found: other,
+                expected: "the garbler's verdict on the outputs",
+            }),
+        }
+    }
+
+    /// Waits for the garbler's verdict on the last outputs and its goodbye.
+    /// Until this returns `Ok`, the garbler has not confirmed that the last
+    /// outputs came from its garbling.
     pub fn finish(mut self) -> Result<(), ProtocolError> {
+        self.take_verdict()?;
         let mut marker = [0u8];
         self.ch.read_exact(&mut marker).during(Phase::Handshake)?;
         if marker[0] != GOODBYE {

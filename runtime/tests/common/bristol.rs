@@ -160,13 +160,17 @@ pub fn bits_hex(bits: &[bool]) -> String {
 /// or None (printing that the test skips) when absent; with
 /// YAO_REQUIRE_SHARED=1 absence is a failure.
 pub fn shared_dir() -> Option<std::path::PathBuf> {
+    let here = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // From the workspace root (benches) or from a member crate (tests).
     let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
-            std::path::PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/circuits"
-            ))
+            let root = here.join("../shared/circuits");
+            if root.is_dir() {
+                root
+            } else {
+                here.join("../../shared/circuits")
+            }
         });
     if dir.is_dir() {
         return Some(dir);

@@ -1,0 +1,348 @@
+//! Bad programs: every error is reported, at the right line and column, with
+//! a message that says what was expected and what was found.
+
+use yao_compiler::lang::{compile_file, compile_str, Diagnostics};
+
+/// One expected diagnostic: line, column, a fragment of the message and
+/// optionally a fragment of one of its hints.
+type Expect<'a> = (usize, usize, &'a str, Option<&'a str>);
+
+fn errors(src: &str) -> Diagnostics {
+    match compile_str("bad.yao", src) {
+        Ok(_) => panic!("compiled but should not:\n{src}"),
+        Err(d) => d,
+    }
+}
+
+fn check(src: &str, expect: &[Expect]) {
+    let d = errors(src);
+    let got: Vec<_> = d.iter().collect();
+    let listing = d.render(false);
+    assert_eq!(
+        got.len(),
+        expect.len(),
+        "wrong number of diagnostics for\n{src}\n{listing}"
+    );
+    for (g, &(line, col, msg, hint)) in got.iter().zip(expect) {
+        assert_eq!(
+            (g.line, g.column),
+            (line, col),
+            "position of `{}`\n{listing}",
+            g.message
+        );
+        assert!(
+            g.message.contains(msg),
+            "`{}` lacks `{msg}`\n{listing}",
+            g.message
+        );
+        if let Some(h) = hint {
+            assert!(
+                g.hints.iter().any(|x| x.contains(h)),
+                "hints {:?} lack `{h}`\n{listing}",
+                g.hints
+            );
+        }
+    }
+}
+
+#[test]
+fn missing_semicolon_points_after_the_statement() {
+    check(
+        "circuit t(garbler a: u8) -> u8 {\n    let x = a\n    x\n}\n",
+        &[(2, 13, "expected `;`, found `x`", None)],
+    );
+}
+
+#[test]
+fn all_syntax_errors_of_a_file_in_one_run() {
+    check(
+        "fn f(x: u8) -> u8 { x + }\nfn g(y: u8) -> u8 { (y }\ncircuit t(garbler a: u8) -> u8 { a ~ 1 }\n",
+        &[
+            (3, 36, "unexpected character `~`", Some("`!`")),
+            (1, 25, "expected an expression, found `}`", None),
+            (2, 24, "expected `,` or `)`, found `}`", None),
+            (3, 34, "expected `;`, found `1`", None),
+        ],
+    );
+}
+
+#[test]
+fn missing_party() {
+    check(
+        "circuit t(alice: u8) -> u8 { alice }",
+        &[(
+            1,
+            11,
+            "expected `garbler` or `evaluator`, found `alice`",
+            Some("garbler x: u32"),
+        )],
+    );
+}
+
+#[test]
+fn unclosed_block() {
+    check(
+        "circuit t(garbler a: u8) -> u8 {\n    a\n",
+        &[(1, 32, "unclosed `{`", None)],
+    );
+}
+
+#[test]
+fn chained_comparison() {
+    check(
+        "circuit t(garbler a: u8, evaluator b: u8) -> bool { a < b < 3 }",
+        &[(
+            1,
+            59,
+            "comparison operators cannot be chained",
+            Some("a < b && b < c"),
+        )],
+    );
+}
+
+#[test]
+fn keyword_as_name() {
+    check(
+        "circuit t(garbler for: u8) -> u8 { 1 }",
+        &[(1, 19, "found keyword `for`", None)],
+    );
+}
+
+#[test]
+fn type_errors() {
+    check(
+        "circuit t(garbler a: u8, evaluator b: bool) -> u8 {\n    let c = a + b;\n    let d: bool = a;\n    if a { c } else { d }\n}\n",
+        &[
+            (2, 13, "mismatched types: `+` has `u8` on the left and `bool` on the right", None),
+            (3, 19, "mismatched types: expected `bool`, found `u8`", Some("x != 0")),
+            (4, 8, "expected a `bool` condition, found `u8`", None),
+        ],
+    );
+}
+
+#[test]
+fn width_mismatch_suggests_a_cast() {
+    check(
+        "circuit t(garbler a: u8, evaluator b: u16) -> u16 { a + b }",
+        &[(
+            1,
+            53,
+            "`+` has `u8` on the left and `u16` on the right",
+            Some("as u8"),
+        )],
+    );
+    check(
+        "fn f(x: u8) -> u9 { x }\ncircuit t(garbler a: u8) -> u9 { f(a) }",
+        &[(1, 21, "expected `u9`, found `u8`", Some("as u9"))],
+    );
+}
+
+#[test]
+fn constant_out_of_range() {
+    check(
+        "circuit t(garbler a: u8) -> u8 { let k: u8 = 300; a + k }",
+        &[(
+            1,
+            46,
+            "constant 300 does not fit in `u8`",
+            Some("300 as u8"),
+        )],
+    );
+    check(
+        "circuit t(garbler a: i8) -> i8 { a + 128 }",
+        &[(1, 38, "constant 128 does not fit in `i8`", None)],
+    );
+}
+
+#[test]
+fn unknown_names_suggest_the_nearest() {
+    check(
+        "fn double(x: u8) -> u8 { x + x }\ncircuit t(garbler alice: u8, evaluator bob: u8) -> u8 {\n    let total = alcie + bob;\n    dubble(total) + popcnt(bob) as u8\n}\n",
+        &[
+            (3, 17, "cannot find `alcie` in this scope", Some("did you mean `alice`?")),
+            (4, 5, "cannot find function `dubble`", Some("did you mean `double`?")),
+            (4, 21, "cannot find function `popcnt`", Some("did you mean `popcount`?")),
+        ],
+    );
+    check(
+        "circuit t(garbler a: u88x) -> bol { true }",
+        &[
+            (1, 22, "unknown type `u88x`", None),
+            (1, 31, "unknown type `bol`", Some("did you mean `bool`?")),
+        ],
+    );
+}
+
+#[test]
+fn out_of_range_indices_and_slices() {
+    check(
+        "circuit t(garbler a: u8, evaluator xs: [u4; 3]) -> (bool, u4, u8) {\n    (a[8], xs[3], a[4..9])\n}\n",
+        &[
+            (2, 8, "index 8 is out of range for `u8`", None),
+            (2, 15, "index 3 is out of range for `[u4; 3]`", None),
+            (2, 24, "slice bound is out of range", None),
+        ],
+    );
+    check(
+        "circuit t(garbler p: (u8, u8)) -> u8 { p.2 }",
+        &[(1, 42, "`(u8, u8)` has no field 2", None)],
+    );
+}
+
+#[test]
+fn recursion_is_reported() {
+    check(
+        "fn f(x: u8) -> u8 { f(x) }\ncircuit t(garbler a: u8) -> u8 { f(a) }",
+        &[(
+            1,
+            21,
+            "recursive call: `f` calls itself",
+            Some("`for` loop"),
+        )],
+    );
+    check(
+        "fn even(x: u8) -> bool { odd(x) }\nfn odd(x: u8) -> bool { even(x) }\ncircuit t(garbler a: u8) -> bool { even(a) }",
+        &[(2, 25, "recursive call: `even` -> `odd` -> `even`", None)],
+    );
+}
+
+#[test]
+fn non_constant_loop_bound() {
+    check(
+        "circuit t(garbler n: u8) -> u8 {\n    let mut s: u8 = 0;\n    for i in 0..n { s += 1; }\n    s\n}\n",
+        &[(3, 17, "a loop bound must be known at compile time", Some("constants"))],
+    );
+}
+
+#[test]
+fn missing_use_file() {
+    check(
+        "use \"no/such/file.yao\";\ncircuit t(garbler a: u8) -> u8 { a }",
+        &[(
+            1,
+            1,
+            "cannot find `no/such/file.yao`",
+            Some("relative to the file"),
+        )],
+    );
+}
+
+#[test]
+fn errors_in_a_used_file_name_that_file() {
+    let dir = std::env::temp_dir().join(format!("yao-diag-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("lib.yao"), "fn f(x: u8) -> u8 {\n    x +* 2\n}\n").unwrap();
+    std::fs::write(
+        dir.join("main.yao"),
+        "use \"lib.yao\";\ncircuit t(garbler a: u8) -> u8 { f(a) }\n",
+    )
+    .unwrap();
+    let d = compile_file(&dir.join("main.yao")).unwrap_err();
+    let first = d.iter().next().unwrap();
+    assert!(first.file.ends_with("lib.yao"), "{}", first.file);
+    assert_eq!((first.line, first.column), (2, 8));
+    assert!(d.render(false).contains("lib.yao:2:8"), "{d}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn resource_limits_are_diagnostics() {
+    check(
+        "circuit t(garbler a: u100000) -> u8 { 1 }",
+        &[(1, 22, "integer width 100000 is out of range", None)],
+    );
+    check(
+        "circuit t(garbler a: u8) -> u8 {\n    let mut s: u8 = 0;\n    for i in 0..100000000 { s += a; }\n    s\n}\n",
+        &[(3, 14, "loop runs 100000000 times", None)],
+    );
+    check(
+        "circuit t(garbler a: [u8; 99999999999]) -> u8 { 1 }",
+        &[(1, 27, "array length 99999999999 exceeds the limit", None)],
+    );
+    check(
+        "circuit t(garbler a: u60000, evaluator b: u60000) -> u60000 { a * b }",
+        &[(1, 63, "would exceed the gate limit", None)],
+    );
+}
+
+#[test]
+fn mutability_and_definitions() {
+    check(
+        "const K: u8 = 1;\nfn K(x: u8) -> u8 { x }\ncircuit t(garbler a: u8) -> u8 {\n    let x = a;\n    x = 2;\n    K = 3;\n    x\n}\n",
+        &[
+            (2, 4, "`K` is defined more than once", Some("first defined at bad.yao:1:7")),
+            (5, 5, "cannot assign to `x`, which is not `mut`", Some("let mut x")),
+            (6, 5, "cannot assign to constant `K`", None),
+        ],
+    );
+}
+
+#[test]
+fn calls() {
+    check(
+        "fn f(const n: u32, x: u8) -> u8 { x << n }\ncircuit t(garbler a: u8, evaluator b: u32) -> u8 {\n    f(1) + f(b, a)\n}\n",
+        &[
+            (3, 5, "`f` takes 2 arguments but 1 was given", None),
+            (3, 14, "argument for `const n` must be known at compile time", None),
+        ],
+    );
+}
+
+#[test]
+fn secret_if_needs_typed_constants() {
+    check(
+        "circuit t(garbler a: bool) -> u8 { let k = if a { 1 } else { 2 }; k }",
+        &[(1, 44, "give different untyped constants", Some("1 as u8"))],
+    );
+}
+
+#[test]
+fn no_circuit_and_two_circuits() {
+    check(
+        "fn f(x: u8) -> u8 { x }",
+        &[(1, 1, "defines no circuit", None)],
+    );
+    check(
+        "circuit a(garbler x: u8) -> u8 { x }\ncircuit b(garbler x: u8) -> u8 { x }",
+        &[(2, 9, "a file may define only one circuit", None)],
+    );
+    check(
+        "circuit a(garbler x: u8) { x }",
+        &[(1, 9, "declares no result", Some("-> bool"))],
+    );
+}
+
+#[test]
+fn errors_in_unused_functions_are_reported() {
+    check(
+        "fn unused(x: u8) -> u8 { x + true }\ncircuit t(garbler a: u8) -> u8 { a }",
+        &[(1, 26, "mismatched types", None)],
+    );
+}
+
+#[test]
+fn rendering_shows_file_line_col_source_and_caret() {
+    let d = errors("circuit t(garbler alice: u8) -> u8 {\n    alcie + 1\n}\n");
+    let text = d.to_string();
+    assert!(
+        text.contains("error: cannot find `alcie` in this scope"),
+        "{text}"
+    );
+    assert!(text.contains("bad.yao:2:5"), "{text}");
+    assert!(text.contains("    alcie + 1"), "{text}");
+    assert!(text.contains("^^^^^"), "{text}");
+    assert!(text.contains("hint: did you mean `alice`?"), "{text}");
+    assert!(
+        d.render(true).contains("\u{1b}["),
+        "color output has ANSI codes"
+    );
+}
+
+#[test]
+fn unreadable_root_file() {
+    let d = compile_file(std::path::Path::new("/nonexistent/x.yao")).unwrap_err();
+    assert!(
+        d.to_string().contains("cannot open `/nonexistent/x.yao`"),
+        "{d}"
+    );
+}

@@ -1,0 +1,292 @@
+//! Language features, each checked by evaluating a small program.
+
+use yao_compiler::ir::{Circuit, Gate, ValueType};
+use yao_compiler::lang::{compile_file, compile_str, compile_str_in};
+
+fn compile(src: &str) -> Circuit {
+    compile_str("test.yao", src).unwrap_or_else(|d| panic!("{src}\n{d}"))
+}
+
+/// Runs a circuit on integer inputs (each input group read as one unsigned
+/// integer of its width) and returns each output group as an integer.
+fn run(c: &Circuit, inputs: &[u128]) -> Vec<u128> {
+    let bits: Vec<Vec<bool>> = c
+        .inputs
+        .iter()
+        .zip(inputs)
+        .map(|(i, &v)| {
+            (0..i.wires.len())
+                .map(|k| k < 128 && (v >> k) & 1 == 1)
+                .collect()
+        })
+        .collect();
+    c.eval_plain(&bits)
+        .unwrap()
+        .iter()
+        .map(|o| o.iter().enumerate().map(|(k, &b)| (b as u128) << k).sum())
+        .collect()
+}
+
+fn eval(src: &str, inputs: &[u128]) -> Vec<u128> {
+    run(&compile(src), inputs)
+}
+
+#[test]
+fn let_mut_loops_and_blocks() {
+    let src = "circuit t(garbler a: u8, evaluator b: u8) -> u16 {
+        let mut acc: u16 = 0;
+        for i in 0..8 {
+            if b[i] { acc += (a as u16) << i; }
+        }
+        let bonus = { let x = 2; x * 3 };
+        acc + bonus
+    }";
+    let c = compile(src);
+    for (a, b) in [(3u128, 5u128), (255, 255), (0, 7), (17, 0)] {
+        assert_eq!(run(&c, &[a, b]), [a * b + 6]);
+    }
+}
+
+#[test]
+fn secret_if_merges_variables_and_values() {
+    let src = "circuit t(garbler a: u8, evaluator b: u8) -> (u8, u8, u8) {
+        let mut lo = a;
+        let mut hi = b;
+        if a > b { lo = b; hi = a; }
+        let kind: u8 = if a == b { 0 } else if a < b { 1 } else { 2 };
+        (lo, hi, kind)
+    }";
+    let c = compile(src);
+    assert_eq!(run(&c, &[9, 4]), [4, 9, 2]);
+    assert_eq!(run(&c, &[4, 9]), [4, 9, 1]);
+    assert_eq!(run(&c, &[7, 7]), [7, 7, 0]);
+    assert_eq!(c.outputs[2].name, "out2");
+}
+
+#[test]
+fn constant_conditions_fold_away() {
+    // Only the taken branch exists: no multiplexer is built.
+    let src = "circuit t(garbler a: u32, evaluator b: u32) -> u32 {
+        let n = 3;
+        if n > 2 { a + b } else { a * b }
+    }";
+    let c = compile(src);
+    assert_eq!(c.stats().and, 31);
+    assert_eq!(run(&c, &[5, 6]), [11]);
+}
+
+#[test]
+fn arrays_secret_index_and_element_assignment() {
+    let src = "circuit t(garbler xs: [u8; 5], evaluator i: u3, evaluator v: u8) -> ([u8; 5], u8) {
+        let mut ys = xs;
+        ys[i] = v;
+        (ys, xs[i])
+    }";
+    let c = compile(src);
+    let xs: u128 = 0x0504030201; // [1, 2, 3, 4, 5]
+    let out = run(&c, &[xs, 2, 0xaa]);
+    assert_eq!(out, [0x0504aa0201, 3]);
+    // Index past the end: no element changes, reading gives 0.
+    let out = run(&c, &[xs, 6, 0xaa]);
+    assert_eq!(out, [xs, 0]);
+}
+
+#[test]
+fn bits_slices_concat_and_casts() {
+    let src = "circuit t(garbler a: u16, evaluator s: i8) -> (u8, u8, bool, u24, i16, u16, u4) {
+        (a[8..16], a[..8], a[15], a ++ a[0..8], s as i16, (s as u8) as u16, a[4..8])
+    }";
+    let c = compile(src);
+    let out = run(&c, &[0xbeef, 0xf0]);
+    assert_eq!(out, [0xbe, 0xef, 1, 0xbeefef, 0xfff0, 0xf0, 0xe]);
+}
+
+#[test]
+fn bit_assignment() {
+    let src = "circuit t(garbler a: u8, evaluator k: u3) -> (u8, u8) {
+        let mut x = a;
+        x[0] = true;
+        let mut y = a;
+        y[k] = !y[k];
+        (x, y)
+    }";
+    let c = compile(src);
+    assert_eq!(run(&c, &[0x10, 3]), [0x11, 0x18]);
+}
+
+#[test]
+fn shifts_and_rotations() {
+    let src =
+        "circuit t(garbler a: u8, evaluator n: u4, evaluator s: i8) -> (u8, u8, u8, u8, i8, u8) {
+        (a << n, a >> n, rotl(a, n), rotr(a, 3), s >> 2, rotl(a, 9))
+    }";
+    let c = compile(src);
+    for n in 0..16u32 {
+        let a = 0b1001_0110u8;
+        let s = -100i8;
+        let out = run(&c, &[a as u128, n as u128, s as u8 as u128]);
+        let shl = if n < 8 { a << n } else { 0 };
+        let shr = if n < 8 { a >> n } else { 0 };
+        assert_eq!(
+            out,
+            [
+                shl as u128,
+                shr as u128,
+                a.rotate_left(n) as u128,
+                a.rotate_right(3) as u128,
+                (s >> 2) as u8 as u128,
+                a.rotate_left(1) as u128
+            ]
+        );
+    }
+}
+
+#[test]
+fn functions_with_const_parameters() {
+    let src = "
+        fn sum(const n: u32, xs: [u16; n]) -> u16 {
+            let mut s: u16 = 0;
+            for i in 0..n { s += xs[i]; }
+            s
+        }
+        fn double(x: u16) -> u16 { x << 1 }
+        circuit t(garbler a: [u16; 3], evaluator b: [u16; 2]) -> u16 {
+            double(sum(3, a)) + sum(2, b)
+        }";
+    let c = compile(src);
+    assert_eq!(run(&c, &[(3 << 32) | (2 << 16) | 1, (5 << 16) | 4]), [21]);
+}
+
+#[test]
+fn const_tables_and_compile_time_evaluation() {
+    let src = "
+        const SQUARES: [u8; 4] = [0, 1, 4, 9];
+        const LIMIT: u32 = 2 + 2;
+        fn fact(const n: u32) -> u32 {
+            let mut f = 1 as u32;
+            for i in 1..n + 1 { f = f * i; }
+            f
+        }
+        circuit t(garbler i: u2) -> (u8, u32, u8) {
+            (SQUARES[i], fact(5), SQUARES[LIMIT - 1])
+        }";
+    let c = compile(src);
+    for i in 0..4u128 {
+        assert_eq!(run(&c, &[i]), [i * i, 120, 9]);
+    }
+    // fact(5) is computed while compiling: its output bits are constants.
+    assert!(c.gates.iter().any(|g| matches!(g, Gate::Const { .. })));
+}
+
+#[test]
+fn tuples_destructuring_and_named_outputs() {
+    let src = "
+        fn divmod(a: u8, b: u8) -> (u8, u8) { (a / b, a % b) }
+        circuit t(garbler a: u8, evaluator b: u8) -> (q: u8, r: u8, pair: (u8, bool)) {
+            let (q, r) = divmod(a, b);
+            let t = (q, r == 0);
+            (q, r, t)
+        }";
+    let c = compile(src);
+    let names: Vec<_> = c.outputs.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["q", "r", "pair"]);
+    assert_eq!(
+        c.outputs[2].ty,
+        ValueType::Tuple(vec![ValueType::UInt(8), ValueType::Bool])
+    );
+    assert_eq!(run(&c, &[47, 5]), [9, 2, 9]);
+    assert_eq!(run(&c, &[45, 5]), [9, 0, 9 | 1 << 8]);
+}
+
+#[test]
+fn signed_arithmetic_and_comparison() {
+    let src = "circuit t(garbler a: i16, evaluator b: i16) -> (bool, i16, i16, i16) {
+        (a < b, a / b, a % b, -a)
+    }";
+    let c = compile(src);
+    for (a, b) in [(-7i16, 2i16), (7, -2), (-32768, -1), (100, 7), (-1, 1)] {
+        let out = run(&c, &[a as u16 as u128, b as u16 as u128]);
+        assert_eq!(
+            out,
+            [
+                (a < b) as u128,
+                a.wrapping_div(b) as u16 as u128,
+                a.wrapping_rem(b) as u16 as u128,
+                a.wrapping_neg() as u16 as u128
+            ]
+        );
+    }
+}
+
+#[test]
+fn logic_and_popcount() {
+    let src = "circuit t(garbler a: u8, evaluator b: u8) -> (bool, bool, u32, bool) {
+        (a > 3 && b > 3, a == 0 || b == 0, popcount(a ++ b), [a, b] == [b, a])
+    }";
+    let c = compile(src);
+    assert_eq!(run(&c, &[5, 4]), [1, 0, 3, 0]);
+    assert_eq!(run(&c, &[0, 0xff]), [0, 1, 8, 0]);
+    assert_eq!(run(&c, &[9, 9]), [1, 0, 4, 1]);
+}
+
+#[test]
+fn use_loads_library_files_relative_to_the_user() {
+    let dir = std::env::temp_dir().join(format!("yao-use-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(
+        dir.join("lib/math.yao"),
+        "use \"bits.yao\";\nfn avg(a: u8, b: u8) -> u8 { half(a) + half(b) + (a & b & 1) }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("lib/bits.yao"),
+        "fn half(x: u8) -> u8 { x >> 1 }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.yao"),
+        "use \"lib/math.yao\";\ncircuit m(garbler a: u8, evaluator b: u8) -> u8 { avg(a, b) }\n",
+    )
+    .unwrap();
+    let c = compile_file(&dir.join("main.yao")).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(run(&c, &[200, 101]), [150]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn constant_outputs_use_const_gates() {
+    let c = compile("circuit t(garbler a: u4) -> (u4, u4) { (a, 5) }");
+    c.validate().unwrap();
+    assert_eq!(run(&c, &[9]), [9, 5]);
+}
+
+#[test]
+fn unused_inputs_and_dead_code_cost_nothing() {
+    let c =
+        compile("circuit t(garbler a: u32, evaluator b: u32) -> u32 { let unused = a * b; a ^ b }");
+    assert_eq!(c.stats().and, 0);
+}
+
+#[test]
+fn comments_and_trailing_commas() {
+    let src = "/* block\ncomment */ circuit t(garbler a: u8, evaluator b: u8,) -> u8 {
+        // line comment
+        let xs = [a, b,];
+        xs[0] ^ xs[1]
+    }";
+    assert_eq!(eval(src, &[0xf0, 0x0f]), [0xff]);
+}
+
+#[test]
+fn compile_str_resolves_use_against_the_given_directory() {
+    let dir = std::env::temp_dir().join(format!("yao-base-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("inc.yao"), "fn inc(x: u8) -> u8 { x + 1 }\n").unwrap();
+    let src = "use \"inc.yao\";\ncircuit t(garbler a: u8) -> u8 { inc(a) }";
+    let c = compile_str_in("<stdin>", src, Some(&dir)).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(run(&c, &[41]), [42]);
+    let name = dir.join("main.yao");
+    let c = compile_str(name.to_str().unwrap(), src).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(run(&c, &[1]), [2]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,774 @@
+//! Secure outsourcing: the share files of input providers.
+//!
+//! An input provider splits its value `x` for one slot of a `shared` input
+//! (the whole input, or one element of a shared array) into two XOR shares,
+//! `s_g` drawn from the operating system's random generator and
+//! `s_e = x ^ s_g`, and writes one [`ShareFile`] for each server (`yao share`).
+//! Each share alone is a uniformly random bit string whatever `x` is (a
+//! one-time pad), so a server learns nothing about `x` unless it colludes with
+//! the other server. Each server then assembles its share groups (`x.g` or
+//! `x.e`, see [`yao_compiler::lang::shared`]) from a directory of share
+//! files (`garbler --shares DIR`, `evaluator --shares DIR`), and every way
+//! such a directory goes wrong in practice is a [`ShareError`] naming the
+//! provider, the slot and the file.
+
+#![allow(clippy::result_large_err)] // see `ShareError`
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use yao_compiler::ir::CircuitId;
+use yao_compiler::lang::shared::{shared_inputs, SharedInput};
+use yao_compiler::value::Value;
+use yao_compiler::{Circuit, Party, ValueType};
+
+/// The `format` field of every share file; bumped if the layout changes.
+pub const FORMAT: &str = "yao-share-v1";
+/// Share files larger than this are refused unread.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+/// Most share files a directory may hold.
+pub const MAX_FILES: usize = 1 << 20;
+/// Longest provider name (it is also a file name).
+pub const MAX_PROVIDER_LEN: usize = 64;
+
+/// One server's share of one slot, as written to disk (JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// `Circuit::id()` in hex: a share is only valid for the circuit it was made for.
+    pub circuit: String,
+    /// The shared input's name in the source (`grades`).
+    pub input: String,
+    /// The element of a shared array, or absent for the whole input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    pub provider: String,
+    /// The server this share is for.
+    pub party: Party,
+    /// The slot's type, e.g. `u8`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The share, written as a value of the slot's type (integers in hex).
+    pub share: String,
+}
+
+/// A slot of a shared input: the whole input or one element of an array.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Slot {
+    pub input: String,
+    pub index: Option<u32>,
+}
+
+impl Slot {
+    /// Reads `grades` or `grades[7]`.
+    pub fn parse(text: &str) -> Result<Slot, ShareError> {
+        let bad = || ShareError::BadSlot {
+            text: text.to_string(),
+        };
+        let text_t = text.trim();
+        let (input, index) = match text_t.strip_suffix(']') {
+            Some(rest) => {
+                let (name, idx) = rest.split_once('[').ok_or_else(bad)?;
+                let idx = idx.trim().parse::<u32>().map_err(|_| bad())?;
+                (name.trim(), Some(idx))
+            }
+            None => (text_t, None),
+        };
+        let ident = input
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && input.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !ident {
+            return Err(bad());
+        }
+        Ok(Slot {
+            input: input.to_string(),
+            index,
+        })
+    }
+}
+
+impl fmt::Display for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.index {
+            Some(i) => write!(f, "{}[{i}]", self.input),
+            None => f.write_str(&self.input),
+        }
+    }
+}
+
+/// What goes wrong when sharing a value or assembling a server's shares.
+/// Variants carry the file, provider and slot they name, so the type is
+/// large; it is built at most once per run, on the way out.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    #[error("`{text}` is not a slot: write the shared input's name, e.g. `grades`, or one element, e.g. `grades[7]`")]
+    BadSlot { text: String },
+    #[error("the circuit has no shared input `{input}`; {available}")]
+    NotShared { input: String, available: String },
+    #[error("`{input}` has type {ty}, not an array: share it whole (`--input {input}`)")]
+    NotAnArray { input: String, ty: ValueType },
+    #[error("slot {input}[{index}] is out of range: `{input}` has {len} elements (0 to {})", .len - 1)]
+    IndexOutOfRange { input: String, index: u32, len: u32 },
+    #[error("`{name}` is not a valid provider name: use 1 to {MAX_PROVIDER_LEN} letters, digits, `-`, `_` or `.`, not starting with `.`")]
+    BadProvider { name: String },
+    #[error("value for slot {slot}: {source}")]
+    BadValue {
+        slot: Slot,
+        source: yao_compiler::value::ValueError,
+    },
+    #[error("`{}` already exists: provider `{provider}` has shared before; remove the file to share again", .path.display())]
+    Exists { path: PathBuf, provider: String },
+    #[error("cannot {action} `{}`: {source}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("share file `{}` is malformed: {reason}", .path.display())]
+    Malformed { path: PathBuf, reason: String },
+    #[error("share file `{}` from provider `{provider}` was made for another circuit (id {found}, expected {expected}); the provider must share again for this circuit", .path.display())]
+    WrongCircuit {
+        path: PathBuf,
+        provider: String,
+        found: String,
+        expected: String,
+    },
+    #[error("share file `{}` from provider `{provider}` is the {found}'s share, not the {expected}'s: give it to the {found} (a server holding both shares learns the value)", .path.display())]
+    WrongParty {
+        path: PathBuf,
+        provider: String,
+        found: Party,
+        expected: Party,
+    },
+    #[error("share file `{}` from provider `{provider}` is for {slot}: {reason}", .path.display())]
+    WrongSlot {
+        path: PathBuf,
+        provider: String,
+        slot: Slot,
+        reason: String,
+    },
+    #[error("share file `{}` from provider `{provider}` holds a share of the wrong width for slot {slot} ({expected}): {reason}", .path.display())]
+    WrongWidth {
+        path: PathBuf,
+        provider: String,
+        slot: Slot,
+        expected: ValueType,
+        reason: String,
+    },
+    #[error("two shares for slot {slot}: provider `{first_provider}` (`{}`) and provider `{second_provider}` (`{}`); remove one of them", .first.display(), .second.display())]
+    Duplicate {
+        slot: Slot,
+        first_provider: String,
+        first: PathBuf,
+        second_provider: String,
+        second: PathBuf,
+    },
+    #[error("no share for slot{} {} of the {party} in `{}` ({} of {total} slots missing; {providers}); every slot needs a provider's share", if .missing.len() == 1 { "" } else { "s" }, list(.missing), .dir.display(), .missing.len())]
+    Missing {
+        party: Party,
+        dir: PathBuf,
+        missing: Vec<Slot>,
+        total: usize,
+        providers: String,
+    },
+    #[error("`{}` holds more than {MAX_FILES} share files", .dir.display())]
+    TooMany { dir: PathBuf },
+    #[error("the circuit has no shared inputs, so --shares has nothing to assemble (declare one with `shared`, e.g. `shared grades: [u8; 20]`)")]
+    NothingShared,
+}
+
+fn list(slots: &[Slot]) -> String {
+    const SHOWN: usize = 8;
+    let mut names: Vec<String> = slots.iter().take(SHOWN).map(Slot::to_string).collect();
+    if slots.len() > SHOWN {
+        names.push(format!("and {} more", slots.len() - SHOWN));
+    }
+    names.join(", ")
+}
+
+/// The shared input a slot refers to, and the slot's type and first bit in
+/// the share group.
+fn locate(circuit: &Circuit, slot: &Slot) -> Result<(SharedInput, ValueType, usize), ShareError> {
+    let shared = shared_inputs(circuit);
+    let Some(input) = shared.iter().find(|s| s.name == slot.input).cloned() else {
+        let names: Vec<String> = shared
+            .iter()
+            .map(|s| format!("`{}: {}`", s.name, s.ty))
+            .collect();
+        let available = if names.is_empty() {
+            "it has no shared inputs (declare one with `shared`)".to_string()
+        } else {
+            format!("its shared inputs are {}", names.join(", "))
+        };
+        return Err(ShareError::NotShared {
+            input: slot.input.clone(),
+            available,
+        });
+    };
+    match slot.index {
+        None => {
+            let ty = input.ty.clone();
+            Ok((input, ty, 0))
+        }
+        Some(index) => {
+            let ValueType::Array(elem, len) = &input.ty else {
+                return Err(ShareError::NotAnArray {
+                    input: input.name.clone(),
+                    ty: input.ty.clone(),
+                });
+            };
+            if index >= *len {
+                return Err(ShareError::IndexOutOfRange {
+                    input: input.name.clone(),
+                    index,
+                    len: *len,
+                });
+            }
+            let elem = (**elem).clone();
+            let offset = index as usize * elem.width() as usize;
+            Ok((input, elem, offset))
+        }
+    }
+}
+
+fn check_provider(name: &str) -> Result<(), ShareError> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_PROVIDER_LEN
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ShareError::BadProvider {
+            name: name.to_string(),
+        })
+    }
+}
+
+/// `count` uniformly random bits from the operating system.
+fn random_bits(count: usize) -> Vec<bool> {
+    let mut bytes = vec![0u8; count.div_ceil(8)];
+    yao_runtime::block::fill_random(&mut bytes);
+    (0..count)
+        .map(|k| (bytes[k / 8] >> (k % 8)) & 1 == 1)
+        .collect()
+}
+
+/// Splits `value` for `slot` of `circuit` into the garbler's and the
+/// evaluator's share files: the garbler's share is uniformly random (OS
+/// randomness), the evaluator's is the value XOR the garbler's share.
+pub fn split(
+    circuit: &Circuit,
+    slot: &Slot,
+    value: &Value,
+    provider: &str,
+) -> Result<[ShareFile; 2], ShareError> {
+    split_for(circuit, &circuit.id(), slot, value, provider)
+}
+
+/// [`split`] with the circuit's id already computed (it hashes the whole
+/// circuit), for callers that share many values.
+pub fn split_for(
+    circuit: &Circuit,
+    id: &CircuitId,
+    slot: &Slot,
+    value: &Value,
+    provider: &str,
+) -> Result<[ShareFile; 2], ShareError> {
+    check_provider(provider)?;
+    let (_, ty, _) = locate(circuit, slot)?;
+    let bits = value.encode(&ty).map_err(|source| ShareError::BadValue {
+        slot: slot.clone(),
+        source,
+    })?;
+    let mask = random_bits(bits.len());
+    let other: Vec<bool> = bits.iter().zip(&mask).map(|(&b, &m)| b ^ m).collect();
+    let file = |party, share_bits: &[bool]| ShareFile {
+        format: FORMAT.to_string(),
+        circuit: id.to_hex(),
+        input: slot.input.clone(),
+        index: slot.index,
+        provider: provider.to_string(),
+        party,
+        ty: ty.to_string(),
+        share: Value::decode(share_bits, &ty)
+            .map(|v| v.to_hex_string())
+            .unwrap_or_default(),
+    };
+    Ok([file(Party::Garbler, &mask), file(Party::Evaluator, &other)])
+}
+
+/// Where `party`'s share file of `provider` goes under `out`:
+/// `out/<party>/<provider>.share`.
+pub fn share_path(out: &Path, party: Party, provider: &str) -> PathBuf {
+    out.join(party.name()).join(format!("{provider}.share"))
+}
+
+/// Writes both share files under `out` (creating `out/garbler` and
+/// `out/evaluator`), refusing to overwrite an earlier share of the same
+/// provider. Returns the paths written.
+pub fn write(out: &Path, files: &[ShareFile; 2]) -> Result<[PathBuf; 2], ShareError> {
+    let paths = files.clone().map(|f| share_path(out, f.party, &f.provider));
+    for (path, f) in paths.iter().zip(files) {
+        if path.exists() {
+            return Err(ShareError::Exists {
+                path: path.clone(),
+                provider: f.provider.clone(),
+            });
+        }
+    }
+    for (path, f) in paths.iter().zip(files) {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|source| ShareError::Io {
+            action: "create directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let text = serde_json::to_string_pretty(f).unwrap_or_default() + "\n";
+        create_private(path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::AlreadyExists => ShareError::Exists {
+                    path: path.clone(),
+                    provider: f.provider.clone(),
+                },
+                _ => ShareError::Io {
+                    action: "write",
+                    path: path.clone(),
+                    source,
+                },
+            })?;
+    }
+    Ok(paths)
+}
+
+/// Creates a new file only its owner may read (on Unix): a share alone
+/// reveals nothing, but whoever reads both of a provider's files learns its
+/// value. Never overwrites.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Reads and checks one share file for `party` of `circuit`.
+fn read(path: &Path, circuit_id: &str) -> Result<ShareFile, ShareError> {
+    let io = |action, source| ShareError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io("open", e))?;
+    let malformed = |reason: String| ShareError::Malformed {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(malformed(format!(
+            "it is {} bytes, more than the {MAX_FILE_BYTES} a share file may have",
+            meta.len()
+        )));
+    }
+    // Bounded even if the file grows after `metadata` or is not a plain file.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| io("read", e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(malformed(format!(
+            "it is more than the {MAX_FILE_BYTES} bytes a share file may have"
+        )));
+    }
+    let file: ShareFile = serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
+    if file.format != FORMAT {
+        return Err(malformed(format!(
+            "format `{}` is not `{FORMAT}`",
+            file.format
+        )));
+    }
+    if check_provider(&file.provider).is_err() {
+        return Err(malformed(format!(
+            "`{}` is not a valid provider name",
+            file.provider
+        )));
+    }
+    if file.circuit != circuit_id {
+        return Err(ShareError::WrongCircuit {
+            path: path.to_path_buf(),
+            provider: file.provider,
+            found: file.circuit,
+            expected: circuit_id.to_string(),
+        });
+    }
+    Ok(file)
+}
+
+/// The share files of a directory, sorted by name: `*.share` files only,
+/// so that notes or editor backups beside them do no harm.
+fn share_files(dir: &Path) -> Result<Vec<PathBuf>, ShareError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ShareError::Io {
+        action: "read share directory",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| ShareError::Io {
+            action: "read share directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "share") && path.is_file() {
+            if files.len() == MAX_FILES {
+                return Err(ShareError::TooMany {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The directory `party` reads: `dir/<party>` when it exists (the layout
+/// `yao share --out dir` writes), otherwise `dir` itself.
+pub fn party_dir(dir: &Path, party: Party) -> PathBuf {
+    let sub = dir.join(party.name());
+    if sub.is_dir() {
+        sub
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// Assembles `party`'s share group of every shared input of `circuit` from
+/// the share files in `dir` (or `dir/<party>`). Returns the bits keyed by
+/// group index in `circuit.inputs`. Every slot must be covered exactly once.
+pub fn assemble(
+    circuit: &Circuit,
+    party: Party,
+    dir: &Path,
+) -> Result<BTreeMap<usize, Vec<bool>>, ShareError> {
+    let shared = shared_inputs(circuit);
+    if shared.is_empty() {
+        return Err(ShareError::NothingShared);
+    }
+    let dir = party_dir(dir, party);
+    let id = circuit.id().to_hex();
+    // Per shared input: its bits and, per element, who provided it.
+    struct Assembly {
+        bits: Vec<bool>,
+        owner: Vec<Option<(String, PathBuf)>>,
+    }
+    let mut assembly: Vec<Assembly> = shared
+        .iter()
+        .map(|s| Assembly {
+            bits: vec![false; s.ty.width() as usize],
+            owner: vec![None; elements(&s.ty) as usize],
+        })
+        .collect();
+    let mut providers = Vec::new();
+    for path in share_files(&dir)? {
+        let file = read(&path, &id)?;
+        if file.party != party {
+            return Err(ShareError::WrongParty {
+                path,
+                provider: file.provider,
+                found: file.party,
+                expected: party,
+            });
+        }
+        let slot = Slot {
+            input: file.input.clone(),
+            index: file.index,
+        };
+        let (input, ty, offset) = locate(circuit, &slot).map_err(|e| ShareError::WrongSlot {
+            path: path.clone(),
+            provider: file.provider.clone(),
+            slot: slot.clone(),
+            reason: e.to_string(),
+        })?;
+        let wrong_width = |reason: String| ShareError::WrongWidth {
+            path: path.clone(),
+            provider: file.provider.clone(),
+            slot: slot.clone(),
+            expected: ty.clone(),
+            reason,
+        };
+        if file.ty != ty.to_string() {
+            return Err(wrong_width(format!("the file says {}", file.ty)));
+        }
+        let bits = Value::parse(&file.share)
+            .and_then(|v| v.encode(&ty))
+            .map_err(|e| wrong_width(e.to_string()))?;
+        let k = shared
+            .iter()
+            .position(|s| s.name == input.name)
+            .unwrap_or(0);
+        let a = &mut assembly[k];
+        let covered = match slot.index {
+            Some(i) => i as usize..i as usize + 1,
+            None => 0..a.owner.len(),
+        };
+        for e in covered {
+            if let Some((first_provider, first)) = &a.owner[e] {
+                let element = Slot {
+                    input: input.name.clone(),
+                    index: matches!(input.ty, ValueType::Array(..)).then_some(e as u32),
+                };
+                return Err(ShareError::Duplicate {
+                    slot: element,
+                    first_provider: first_provider.clone(),
+                    first: first.clone(),
+                    second_provider: file.provider,
+                    second: path,
+                });
+            }
+            a.owner[e] = Some((file.provider.clone(), path.clone()));
+        }
+        a.bits[offset..offset + bits.len()].copy_from_slice(&bits);
+        providers.push(file.provider);
+    }
+    let mut missing = Vec::new();
+    let mut total = 0;
+    for (s, a) in shared.iter().zip(&assembly) {
+        let array = matches!(s.ty, ValueType::Array(..));
+        total += a.owner.len();
+        for (e, o) in a.owner.iter().enumerate() {
+            if o.is_none() {
+                missing.push(Slot {
+                    input: s.name.clone(),
+                    index: array.then_some(e as u32),
+                });
+            }
+        }
+    }
+    if !missing.is_empty() {
+        providers.sort();
+        providers.dedup();
+        let providers = match providers.len() {
+            0 => "no provider has shared yet".to_string(),
+            n => format!(
+                "{n} provider{} shared: {}",
+                if n == 1 { " has" } else { "s have" },
+                list_names(&providers)
+            ),
+        };
+        return Err(ShareError::Missing {
+            party,
+            dir,
+            missing,
+            total,
+            providers,
+        });
+    }
+    Ok(shared
+        .iter()
+        .zip(assembly)
+        .map(|(s, a)| (s.group(party), a.bits))
+        .collect())
+}
+
+fn list_names(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let mut shown: Vec<&str> = names.iter().take(SHOWN).map(String::as_str).collect();
+    let more = format!("and {} more", names.len().saturating_sub(SHOWN));
+    if names.len() > SHOWN {
+        shown.push(&more);
+    }
+    shown.join(", ")
+}
+
+/// Number of slots an input splits into: its elements if it is an array, else one.
+fn elements(ty: &ValueType) -> u32 {
+    match ty {
+        ValueType::Array(_, n) => *n,
+        _ => 1,
+    }
+}
+
+/// The bits of `party`'s input groups in circuit order: shared inputs from
+/// the share files in `shares` (if given), the others from `values`
+/// (`NAME=VALUE` or bare values, as for [`crate::inputs::assign`]).
+pub fn party_inputs(
+    circuit: &Circuit,
+    party: Party,
+    values: &[String],
+    shares: Option<&Path>,
+) -> anyhow::Result<Vec<Vec<bool>>> {
+    let preset = match shares {
+        Some(dir) => assemble(circuit, party, dir)?,
+        None => BTreeMap::new(),
+    };
+    Ok(crate::inputs::assign_with(circuit, party, values, preset)?
+        .into_values()
+        .collect())
+}
+
+/// `yao share`: what an input provider types.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ShareArgs {
+    #[command(flatten)]
+    pub circuit: crate::circuit_file::CircuitArgs,
+    /// The slot to share: a shared input (`grades`) or one element of a
+    /// shared array (`grades[7]`).
+    #[arg(long, value_name = "SLOT")]
+    pub input: String,
+    /// The value, e.g. `87`, `0x57`, `(10003, 42)` or `[1, 2, 3]`.
+    #[arg(long, value_name = "V", allow_hyphen_values = true)]
+    pub value: String,
+    /// Who is sharing; names the share files (letters, digits, `-`, `_`, `.`).
+    #[arg(long, value_name = "NAME")]
+    pub provider: String,
+    /// Writes `DIR/garbler/<provider>.share` and `DIR/evaluator/<provider>.share`;
+    /// hand each file to its server only.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Runs `yao share`: loads the circuit, splits the value, writes the two
+/// share files and prints their paths.
+pub fn run(args: &ShareArgs) -> anyhow::Result<()> {
+    let circuit = args.circuit.load()?;
+    let slot = Slot::parse(&args.input)?;
+    let value = Value::parse(&args.value).map_err(|source| ShareError::BadValue {
+        slot: slot.clone(),
+        source,
+    })?;
+    let files = split(&circuit, &slot, &value, &args.provider)?;
+    let [g, e] = write(&args.out, &files)?;
+    crate::say(&format!(
+        "{} shared {slot}:\n  garbler's share:   {}\n  evaluator's share: {}\n",
+        args.provider,
+        g.display(),
+        e.display()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("yao-share-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// A circuit with shared inputs of several types next to plain inputs.
+    fn circuit() -> Circuit {
+        yao_compiler::lang::compile_str(
+            "t.yao",
+            "circuit t(garbler k: u8, shared s: i8, shared p: [(u5, bool); 3], shared b: bool,
+                       evaluator m: u8) -> (x: i8, y: u5, z: bool, w: u8) {
+                 (s, p[0].0 ^ p[2].0, p[1].1 ^ b, k ^ m)
+             }",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn split_write_assemble_round_trip() {
+        let c = circuit();
+        let dir = scratch("round-trip");
+        let cases = [
+            ("s", "-100", "alice"),
+            ("p[0]", "(31, false)", "bob"),
+            ("p[1]", "(0, true)", "carol"),
+            ("p[2]", "(17, true)", "dave"),
+            ("b", "true", "erin"),
+        ];
+        for (slot, value, who) in cases {
+            let slot = Slot::parse(slot).unwrap();
+            let files = split(&c, &slot, &Value::parse(value).unwrap(), who).unwrap();
+            write(&dir, &files).unwrap();
+        }
+        let g = party_inputs(&c, Party::Garbler, &["k=7".into()], Some(&dir)).unwrap();
+        let e = party_inputs(&c, Party::Evaluator, &["9".into()], Some(&dir)).unwrap();
+        // Circuit order: k, s.g, p.g, b.g for the garbler; s.e, p.e, b.e, m.
+        let mut all = vec![g[0].clone()];
+        for k in 0..3 {
+            all.push(g[1 + k].clone());
+            all.push(e[k].clone());
+        }
+        all.push(e[3].clone());
+        let out = c.eval_plain(&all).unwrap();
+        let shown: Vec<String> = c
+            .outputs
+            .iter()
+            .zip(&out)
+            .map(|(o, bits)| Value::decode(bits, &o.ty).unwrap().to_string())
+            .collect();
+        assert_eq!(shown, ["-100", "14", "false", "14"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn shares_of_the_same_value_differ_and_each_is_the_slot_width() {
+        let c = circuit();
+        let slot = Slot::parse("s").unwrap();
+        let v = Value::parse("5").unwrap();
+        let splits: Vec<[ShareFile; 2]> =
+            (0..4).map(|_| split(&c, &slot, &v, "x").unwrap()).collect();
+        // Four equal random 8-bit shares would happen once in 2^24 runs.
+        assert!(splits.iter().any(|f| f[0].share != splits[0][0].share));
+        for f in splits.iter().flatten() {
+            assert_eq!(f.ty, "i8");
+            Value::parse(&f.share)
+                .unwrap()
+                .encode(&ValueType::SInt(8))
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn slots_parse_and_print() {
+        for text in ["grades", "grades[7]", "g_2[0]"] {
+            assert_eq!(Slot::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(Slot::parse(" a [ 3 ] ").unwrap().to_string(), "a[3]");
+        for bad in [
+            "", "[3]", "a[", "a[x]", "a[-1]", "a[1][2]", "1a", "a.g", "a b",
+        ] {
+            assert!(
+                matches!(Slot::parse(bad), Err(ShareError::BadSlot { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_element_of_a_non_array_and_a_circuit_without_shared_inputs() {
+        let c = circuit();
+        let e = split(
+            &c,
+            &Slot::parse("s[0]").unwrap(),
+            &Value::parse("1").unwrap(),
+            "x",
+        );
+        assert!(matches!(e, Err(ShareError::NotAnArray { .. })));
+        let plain = yao_compiler::lang::compile_str(
+            "p.yao",
+            "circuit p(garbler a: u8, evaluator b: u8) -> u8 { a + b }",
+        )
+        .unwrap();
+        let dir = scratch("nothing");
+        assert!(matches!(
+            assemble(&plain, Party::Garbler, &dir),
+            Err(ShareError::NothingShared)
+        ));
+    }
+}
