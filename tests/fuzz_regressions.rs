@@ -204,12 +204,12 @@ fn empty_ot_extension_batches_do_not_panic() {
     let pairs: Vec<[Block; 2]> = (0..KAPPA as u128).map(|i| [Block(i), Block(!i)]).collect();
     let receive = catch_unwind(|| {
         let mut sender = IknpSender::new(&Delta::from_block(Block(3)), &seeds);
-        sender.receive(&ChunkMsg::new(0), &mut []);
+        sender.receive(&ChunkMsg::new(0), &mut Vec::new());
     });
     let send = catch_unwind(|| {
         let mut receiver = IknpReceiver::new(&pairs);
         let mut msg = ChunkMsg::default();
-        receiver.send(&[], &mut msg, &mut []);
+        receiver.send(&[], &mut msg, &mut Vec::new());
         assert_eq!(msg.ots(), 0);
     });
     assert!(
