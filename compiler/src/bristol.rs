@@ -136,6 +136,14 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
                     ),
                 ));
             };
+            // Bristol Fashion refuses empty groups; a circuit with no output
+            // computes nothing, so the old format refuses it too.
+            if n_out == 0 {
+                return Err(syntax(
+                    second_no,
+                    "the old-format header declares 0 output wires".into(),
+                ));
+            }
             // A zero-width input (the hash circuits take one message only)
             // is no group at all, and so is a zero-width output (Bristol
             // Fashion has no empty groups, so export could not write it).
@@ -582,6 +590,16 @@ mod tests {
                 .unwrap()
                 .id(),
             none.id()
+        );
+    }
+
+    #[test]
+    fn old_format_without_outputs_is_refused() {
+        // Found by fuzzing: it imported, but its export did not.
+        let err = parse("t", "1 4\n2 2 0\n2 1 0 2 3 AND\n", &Options::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 2: the old-format header declares 0 output wires"
         );
     }
 

@@ -88,13 +88,15 @@ pub enum ValueType {
 }
 
 impl ValueType {
-    /// Number of bits a value of this type occupies.
+    /// Number of bits a value of this type occupies. Saturates at
+    /// `u64::MAX`: a type from an untrusted source (a deserialized circuit)
+    /// may nest arrays of 2^32 elements, which no group can match in width.
     pub fn width(&self) -> u64 {
         match self {
             ValueType::Bool => 1,
             ValueType::UInt(w) | ValueType::SInt(w) => *w as u64,
-            ValueType::Array(t, n) => t.width() * *n as u64,
-            ValueType::Tuple(ts) => ts.iter().map(ValueType::width).sum(),
+            ValueType::Array(t, n) => t.width().saturating_mul(*n as u64),
+            ValueType::Tuple(ts) => ts.iter().fold(0u64, |sum, t| sum.saturating_add(t.width())),
         }
     }
 }

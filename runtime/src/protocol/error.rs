@@ -85,6 +85,9 @@ impl ProtocolError {
             ProtocolError::Channel {
                 source: ChannelError::Closed | ChannelError::Timeout(_),
                 ..
+            } | ProtocolError::Ot {
+                source: OtError::Channel(ChannelError::Closed | ChannelError::Timeout(_)),
+                ..
             }
         )
     }

@@ -1,0 +1,326 @@
+//! A hostile or broken peer over real TCP: a length field of 2^63, a frame
+//! cut short, a flood of bytes before the handshake, a peer that says
+//! nothing. Each must end the session with an error that names what
+//! happened, and the victim's memory must not follow what the peer
+//! announces: a counting allocator measures the peak heap use of the
+//! victim's thread during the call.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+use yao_compiler::bristol;
+use yao_compiler::ir::{Circuit, Party};
+use yao_runtime::channel::{Channel, ChannelError, TcpChannel};
+use yao_runtime::ot::OtError;
+use yao_runtime::protocol::handshake::{Role, MAGIC, VERSION};
+use yao_runtime::protocol::{EvaluatorSession, GarblerSession, Phase, ProtocolError};
+
+/// Counts the bytes each thread has live on the heap, and their peak.
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn note(delta: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + delta;
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; the bookkeeping
+// touches only const-initialized thread-locals, which never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            note(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            note(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        note(-(layout.size() as isize));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            note(new_size as isize - layout.size() as isize);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f` and returns its result and the most heap this thread held at
+/// once during it, beyond what it held before.
+fn peak_heap<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
+    let r = f();
+    let peak = PEAK.with(Cell::get) - base;
+    (r, peak.max(0) as usize)
+}
+
+/// What the victim may hold at most: its channel buffers (2 x 64 KiB), the
+/// plan of a tiny circuit, the base-OT messages (8 KiB) and small change.
+/// An allocation that followed a hostile length would be far above it.
+const HEAP_BOUND: usize = 1 << 20;
+
+fn circuit() -> Circuit {
+    let text = "2 5\n2 2 1\n1 2\n\n2 1 0 2 3 AND\n2 1 1 2 4 XOR\n";
+    let options = bristol::Options {
+        parties: Some(vec![Party::Garbler, Party::Evaluator]),
+        ..Default::default()
+    };
+    bristol::parse("tiny", text, &options).expect("valid circuit")
+}
+
+fn hello(role: Role, circuit: &Circuit) -> Vec<u8> {
+    let mut h = MAGIC.to_vec();
+    h.extend_from_slice(&VERSION.to_le_bytes());
+    h.push(role as u8);
+    h.extend_from_slice(&circuit.id().0);
+    h
+}
+
+/// A connected pair: the victim's channel (with a read timeout, so a test
+/// can never hang) and the raw stream the bad peer plays on.
+fn connect() -> (TcpChannel, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (victim, _) = listener.accept().unwrap();
+    let channel = TcpChannel::new(victim, Some(Duration::from_secs(20))).unwrap();
+    (channel, peer)
+}
+
+/// The bad peer writes `bytes`, then keeps the connection open, reading and
+/// discarding what the victim sends, until the victim hangs up.
+fn bad_peer(mut peer: TcpStream, bytes: Vec<u8>) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let _ = peer.write_all(&bytes);
+        let _ = peer.flush();
+        let mut sink = [0u8; 4096];
+        while matches!(peer.read(&mut sink), Ok(n) if n > 0) {}
+    })
+}
+
+fn frame_header(len: u64) -> [u8; 8] {
+    len.to_le_bytes()
+}
+
+#[test]
+fn a_length_field_of_2_pow_63_is_refused_before_allocating() {
+    let circuit = circuit();
+    for announced in [1u64 << 63, u64::MAX, 1 << 30] {
+        // The evaluator reads the garbler's base-OT frame.
+        let (ch, peer) = connect();
+        let mut bytes = hello(Role::Garbler, &circuit);
+        bytes.extend(frame_header(announced));
+        let peer = bad_peer(peer, bytes);
+        let (result, peak) = peak_heap(|| EvaluatorSession::start(ch, &circuit).map(drop));
+        let err = result.expect_err("a 2^63-byte frame must be refused");
+        match &err {
+            ProtocolError::Ot {
+                phase: Phase::ObliviousTransfer,
+                source: OtError::Channel(ChannelError::TooLarge { len, max, .. }),
+            } => {
+                assert_eq!(*len, announced);
+                assert_eq!(*max, 128 * 64);
+            }
+            other => panic!("wrong error for a huge frame: {other:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.contains(&announced.to_string()), "{text}");
+        assert!(text.contains("base-OT receiver message"), "{text}");
+        assert!(peak < HEAP_BOUND, "the evaluator held {peak} bytes");
+        peer.join().unwrap();
+
+        // The garbler reads the evaluator's base-OT answer.
+        let (ch, peer) = connect();
+        let mut bytes = hello(Role::Evaluator, &circuit);
+        bytes.extend(frame_header(announced));
+        let peer = bad_peer(peer, bytes);
+        let (result, peak) = peak_heap(|| GarblerSession::start(ch, &circuit).map(drop));
+        let err = result.expect_err("a 2^63-byte frame must be refused");
+        assert!(
+            matches!(
+                &err,
+                ProtocolError::Ot {
+                    source: OtError::Channel(ChannelError::TooLarge { len, max: 32, .. }),
+                    ..
+                } if *len == announced
+            ),
+            "{err:?}"
+        );
+        assert!(peak < HEAP_BOUND, "the garbler held {peak} bytes");
+        peer.join().unwrap();
+    }
+}
+
+#[test]
+fn the_channel_itself_bounds_frames() {
+    let (mut ch, peer) = connect();
+    let peer = bad_peer(peer, frame_header(1 << 63).to_vec());
+    let (result, peak) = peak_heap(|| ch.recv_frame("test frame", 1 << 20));
+    assert!(
+        matches!(result, Err(ChannelError::TooLarge { len, max, what: "test frame" })
+            if len == 1 << 63 && max == 1 << 20)
+    );
+    assert!(peak < 4096, "recv_frame allocated {peak} bytes");
+    drop(ch);
+    peer.join().unwrap();
+}
+
+#[test]
+fn a_truncated_frame_is_a_clear_error() {
+    let circuit = circuit();
+    // A base-OT frame that announces 8192 bytes and delivers 100.
+    let (ch, mut peer) = connect();
+    let mut bytes = hello(Role::Garbler, &circuit);
+    bytes.extend(frame_header(128 * 64));
+    bytes.extend([7u8; 100]);
+    peer.write_all(&bytes).unwrap();
+    peer.shutdown(std::net::Shutdown::Write).unwrap();
+    let (result, peak) = peak_heap(|| EvaluatorSession::start(ch, &circuit).map(drop));
+    let err = result.expect_err("a truncated frame must fail");
+    assert!(
+        matches!(
+            &err,
+            ProtocolError::Ot {
+                phase: Phase::ObliviousTransfer,
+                source: OtError::Channel(ChannelError::Closed),
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_disconnect());
+    assert!(
+        err.to_string().contains("the peer closed the connection"),
+        "{err}"
+    );
+    assert!(peak < HEAP_BOUND, "{peak}");
+    drop(peer);
+
+    // A hello cut short.
+    let (ch, mut peer) = connect();
+    peer.write_all(&hello(Role::Garbler, &circuit)[..20])
+        .unwrap();
+    peer.shutdown(std::net::Shutdown::Write).unwrap();
+    let err = EvaluatorSession::start(ch, &circuit)
+        .map(drop)
+        .expect_err("a truncated hello must fail");
+    assert!(
+        matches!(
+            &err,
+            ProtocolError::Channel {
+                phase: Phase::Handshake,
+                source: ChannelError::Closed,
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("during the handshake"), "{err}");
+}
+
+/// The flooding peer writes up to `total` bytes of `fill` (after `prefix`)
+/// without reading, and stops when the victim hangs up.
+fn flood(mut peer: TcpStream, prefix: Vec<u8>, fill: u8, total: usize) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        if peer.write_all(&prefix).is_err() {
+            return;
+        }
+        let chunk = vec![fill; 1 << 16];
+        let mut sent = 0;
+        while sent < total && peer.write_all(&chunk).is_ok() {
+            sent += chunk.len();
+        }
+    })
+}
+
+#[test]
+fn a_flood_before_the_handshake_is_not_yao() {
+    let circuit = circuit();
+    for garbler in [false, true] {
+        let (ch, peer) = connect();
+        let peer = flood(peer, Vec::new(), b'A', 64 << 20);
+        let (result, peak) = peak_heap(|| {
+            if garbler {
+                GarblerSession::start(ch, &circuit).map(drop)
+            } else {
+                EvaluatorSession::start(ch, &circuit).map(drop)
+            }
+        });
+        let err = result.expect_err("junk is not a Yao peer");
+        assert!(
+            matches!(&err, ProtocolError::NotYao { found } if found == b"AAAAAAAA"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("not a Yao party"), "{err}");
+        assert!(peak < HEAP_BOUND, "the victim held {peak} bytes");
+        peer.join().unwrap();
+    }
+}
+
+#[test]
+fn a_flood_after_a_valid_hello_is_refused_as_an_oversized_frame() {
+    let circuit = circuit();
+    let (ch, peer) = connect();
+    let peer = flood(peer, hello(Role::Garbler, &circuit), 0xff, 64 << 20);
+    let (result, peak) = peak_heap(|| EvaluatorSession::start(ch, &circuit).map(drop));
+    let err = result.expect_err("a flood is no base-OT message");
+    assert!(
+        matches!(
+            &err,
+            ProtocolError::Ot {
+                source: OtError::Channel(ChannelError::TooLarge { len: u64::MAX, .. }),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(peak < HEAP_BOUND, "the victim held {peak} bytes");
+    peer.join().unwrap();
+}
+
+#[test]
+fn a_silent_peer_times_out() {
+    let circuit = circuit();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let _peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (victim, _) = listener.accept().unwrap();
+    let ch = TcpChannel::new(victim, Some(Duration::from_millis(200))).unwrap();
+    let err = EvaluatorSession::start(ch, &circuit)
+        .map(drop)
+        .expect_err("silence must end in a timeout");
+    assert!(
+        matches!(
+            &err,
+            ProtocolError::Channel {
+                phase: Phase::Handshake,
+                source: ChannelError::Timeout(_),
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_disconnect());
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
