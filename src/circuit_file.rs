@@ -104,8 +104,27 @@ fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<
         return yao_compiler::lang::compile_file(path)
             .map_err(|d| anyhow::Error::new(crate::Diagnostics(d.render(color))));
     }
-    let text = std::fs::read_to_string(path)
+    // Read through the limit too: a device such as /dev/zero reports a
+    // length of 0 and never ends.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes)
+        })
         .with_context(|| format!("cannot read circuit `{}`", path.display()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        bail!(
+            "circuit `{}` is longer than the {MAX_FILE_BYTES} bytes a circuit file may have",
+            path.display()
+        );
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read circuit `{}`: it is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -117,7 +117,22 @@ fn read_source(path: &Path) -> Result<String, String> {
             meta.len()
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    // Read through a limit as well: a device such as /dev/zero reports a
+    // length of 0 and never ends.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(f, MAX_SOURCE_BYTES + 1),
+                &mut bytes,
+            )
+        })
+        .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "`{shown}` is longer than the {MAX_SOURCE_BYTES} bytes a source file may have"
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "`{shown}` is not UTF-8 text (invalid byte at offset {})",

@@ -145,6 +145,9 @@ impl IknpSender {
     /// `q_i`, appended to `out`.
     pub fn receive(&mut self, msg: &ChunkMsg, out: &mut Vec<Block>) {
         let width = msg.width();
+        if width == 0 {
+            return; // an empty batch: no OTs, and no PRG output used
+        }
         let stride = stride(width);
         self.q.resize(128 * stride, Block::ZERO);
         next_counters(&mut self.counter, width, &mut self.ctr);
@@ -211,6 +214,9 @@ impl IknpReceiver {
         let ots = choices.len().next_multiple_of(128);
         msg.resize(ots);
         let width = msg.width();
+        if width == 0 {
+            return; // an empty batch: no OTs, and no PRG output used
+        }
         let stride = stride(width);
         pack_bits(choices, width, &mut self.r);
         self.t.resize(128 * stride, Block::ZERO);
