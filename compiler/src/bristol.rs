@@ -582,15 +582,6 @@ mod tests {
             c.eval_plain(&[vec![true], vec![true]]).unwrap(),
             vec![vec![true]]
         );
-        // Zero-width groups are no groups, so export gives valid Fashion.
-        let none = parse("x", "1 3\n1 1 0\n\n2 1 0 1 2 AND\n", &Options::default()).unwrap();
-        assert!(none.outputs.is_empty());
-        assert_eq!(
-            parse("x", &export(&none), &Options::default())
-                .unwrap()
-                .id(),
-            none.id()
-        );
     }
 
     #[test]
