@@ -161,7 +161,14 @@ fn run_tampered(
         let c_ref = &c;
         let garbler = s.spawn(move || {
             let mut g = GarblerSession::start(ga, c_ref)?;
-            g.execute(&[bits(3)])?;
+            if let Err(e) = g.execute(&[bits(3)]) {
+                // A failed session answers no more executions.
+                assert!(matches!(
+                    g.execute(&[bits(3)]),
+                    Err(ProtocolError::SessionFailed)
+                ));
+                return Err(e);
+            }
             g.finish()
         });
         let tamper = Tamper {

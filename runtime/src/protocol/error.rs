@@ -56,6 +56,8 @@ pub enum ProtocolError {
          labels: the peer sent garbage or evaluated a different garbling"
     )]
     ForgedOutput { output: String, bit: usize },
+    #[error("an earlier execution of this session failed; start a new session")]
+    SessionFailed,
     #[error(
         "the garbler rejected the outputs this party returned (they did not match its garbling)"
     )]

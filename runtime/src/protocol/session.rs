@@ -195,6 +195,11 @@ pub struct GarblerSession<'c, C: Channel> {
     plan: Arc<Plan>,
     delta: Delta,
     ot: CotSender,
+    /// Set while an execution runs and cleared when it succeeds: after any
+    /// failure (a forged output label above all) the session refuses to run
+    /// again, so a cheating evaluator gets no further answers under this
+    /// `Delta`.
+    failed: bool,
 }
 
 impl<'c, C: Channel> GarblerSession<'c, C> {
@@ -218,6 +223,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             plan: setup.plan,
             delta: setup.delta,
             ot,
+            failed: false,
         })
     }
 
@@ -236,6 +242,10 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
         let circuit = self.circuit;
         check_widths(circuit, Party::Garbler, inputs)?;
+        if self.failed {
+            return Err(ProtocolError::SessionFailed);
+        }
+        self.failed = true;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
         let mut lap = stopwatch();
@@ -307,6 +317,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         self.ch.flush().during(Phase::OutputReturn)?;
         lap(&mut stats.outputs);
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        self.failed = false;
         tracing::debug!(?stats, "garbler: execution done");
         Ok((split_outputs(circuit, &bits), stats))
     }
