@@ -6,30 +6,15 @@
 
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;
-use std::path::PathBuf;
 use yao::compiler::bristol::{self, Options};
 
-fn shared_circuits() -> Option<PathBuf> {
-    let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/circuits"))
-        });
-    if dir.join("bristol").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("YAO_REQUIRE_SHARED").is_ok_and(|v| v == "1") {
-        panic!(
-            "shared circuits not found at {} and YAO_REQUIRE_SHARED=1",
-            dir.display()
-        );
-    }
-    println!("skipping: shared circuits not found at {}", dir.display());
-    None
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn main() {
-    let Some(dir) = shared_circuits() else { return };
+    let Some(dir) = common::shared_circuits() else {
+        return;
+    };
     let text =
         std::fs::read_to_string(dir.join("bristol/sha256.txt")).expect("sha256.txt is readable");
     let options = Options::default();

@@ -7,16 +7,11 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
-use yao_compiler::{bristol, Circuit};
 use yao_runtime::protocol::{EvaluatorSession, GarblerSession};
 use yao_runtime::TcpChannel;
 
-fn aes() -> Option<Circuit> {
-    let dir = std::env::var("YAO_SHARED_CIRCUITS")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/circuits").into());
-    let text = std::fs::read_to_string(format!("{dir}/bristol/aes_128.txt")).ok()?;
-    Some(bristol::parse("aes_128", &text, &Default::default()).expect("aes_128.txt imports"))
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn tcp_pair() -> (TcpChannel, TcpChannel) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -27,8 +22,7 @@ fn tcp_pair() -> (TcpChannel, TcpChannel) {
 }
 
 fn e2e(c: &mut Criterion) {
-    let Some(circuit) = aes() else {
-        println!("skipping: shared circuits not found (set YAO_SHARED_CIRCUITS)");
+    let Some(circuit) = common::load("bristol/aes_128.txt") else {
         return;
     };
     let g_in = vec![vec![true; 128]];
