@@ -118,19 +118,53 @@ pub fn assign_all(
     Ok(all.into_values().collect())
 }
 
+/// The `NAME=VALUE` strings of an `--input-file`: a JSON object mapping input
+/// names to values. Numbers and booleans are written as JSON literals,
+/// anything else (hex, big integers, tuples such as `"(3, true)"`) as
+/// strings, and arrays as JSON arrays of those.
+pub fn values_from_json(text: &str) -> Result<Vec<String>> {
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| anyhow::anyhow!("not valid JSON: {e}"))?;
+    let serde_json::Value::Object(map) = json else {
+        bail!("it must hold a JSON object mapping input names to values, e.g. {{\"alice\": 42}}");
+    };
+    let mut values = Vec::with_capacity(map.len());
+    for (name, v) in map {
+        if !is_name(&name) {
+            bail!("`{name}` is not an input name (a name is a letter or `_`, then letters, digits, `_` or `.`)");
+        }
+        values.push(format!("{name}={}", json_to_text(&v)));
+    }
+    Ok(values)
+}
+
+fn json_to_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(json_to_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// `name=value` where `name` is an identifier, or a share group's dotted
 /// name (`grades.g`); anything else is a bare value.
 fn split_named(v: &str) -> Option<(&str, &str)> {
     let (name, value) = v.split_once('=')?;
     let name = name.trim();
-    let ident = name
-        .chars()
+    is_name(name).then_some((name, value.trim()))
+}
+
+/// An identifier, or a share group's dotted name (`grades.g`).
+fn is_name(name: &str) -> bool {
+    name.chars()
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_')
         && name
             .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
-    ident.then_some((name, value.trim()))
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
 fn describe(circuit: &Circuit, groups: &[usize]) -> String {
@@ -155,6 +189,24 @@ fn suggestion(circuit: &Circuit, party: Party, name: &str) -> String {
             } else {
                 format!("; the {party}'s inputs are {}", names.join(", "))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_values_become_named_values() {
+        let v = values_from_json(r#"{"a": 42, "b": [true, "0xff"], "c": -1}"#).unwrap();
+        assert_eq!(v, ["a=42", "b=[true, 0xff]", "c=-1"]);
+    }
+
+    #[test]
+    fn json_must_be_an_object_of_names() {
+        for bad in ["[1, 2]", "{", r#"{"1x": 3}"#, r#"{"a=b": 3}"#, "42"] {
+            assert!(values_from_json(bad).is_err(), "{bad}");
         }
     }
 }

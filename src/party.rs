@@ -77,35 +77,10 @@ pub fn with_input_file(mut values: Vec<String>, args: &InputArgs) -> Result<Vec<
     };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read `{}`", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("`{}` is not valid JSON", path.display()))?;
-    let serde_json::Value::Object(map) = json else {
-        bail!(
-            "`{}` must hold a JSON object mapping input names to values",
-            path.display()
-        );
-    };
-    for (name, v) in map {
-        values.push(format!("{name}={}", json_to_text(&v)));
-    }
+    let from_file =
+        inputs::values_from_json(&text).with_context(|| format!("in `{}`", path.display()))?;
+    values.extend(from_file);
     Ok(values)
-}
-
-fn json_to_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => {
-            format!(
-                "[{}]",
-                items
-                    .iter()
-                    .map(json_to_text)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-        other => other.to_string(),
-    }
 }
 
 /// The bits of `party`'s groups, in circuit order, from user values.

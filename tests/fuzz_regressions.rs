@@ -364,3 +364,16 @@ fn record_seeds() {
         &[3u8, 200, 0, 0xa5, 0x5a, 0xff, 0x00, 0x13],
     );
 }
+
+/// The `cli_inputs` harness accepts what a user would type correctly and
+/// refuses the rest, so its fuzzing explores both paths.
+#[test]
+fn cli_inputs_harness_accepts_good_values_and_refuses_bad_ones() {
+    for path in inputs("seeds", "cli_inputs") {
+        let data = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let outcome = harness::cli_inputs(&data);
+        assert_eq!(outcome.is_ok(), !name.contains("wrong"), "{name}: {outcome:?}");
+    }
+    assert!(!inputs("seeds", "cli_inputs").is_empty());
+}

@@ -34,11 +34,12 @@ pub type Target = fn(&[u8]) -> Outcome;
 
 /// The harness functions by name, for the regression test: the fuzz
 /// targets and `dsl_any_path`.
-pub const TARGETS: [(&str, Target); 8] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("dsl_any_path", dsl_any_path),
     ("dsl", dsl),
     ("bristol", bristol),
     ("value", value),
+    ("cli_inputs", cli_inputs),
     ("handshake", handshake),
     ("ot_messages", ot_messages),
     ("evaluator_stream", evaluator_stream),
@@ -266,6 +267,66 @@ pub fn value(data: &[u8]) -> Outcome {
     assert_eq!(bits.len() as u64, ty.width(), "{v} as {ty}");
     let back = Value::decode(&bits, &ty).expect("the width matches");
     assert_eq!(back.encode(&ty).as_ref(), Ok(&bits), "{v} as {ty}");
+    Ok(())
+}
+
+/// Circuits whose inputs cover every kind of type and party, for
+/// [`cli_inputs`]: compiled once.
+fn cli_circuits() -> &'static [Circuit] {
+    static CIRCUITS: OnceLock<Vec<Circuit>> = OnceLock::new();
+    CIRCUITS.get_or_init(|| {
+        let kinds = "circuit kinds(garbler a: i8, garbler b: [(u3, bool); 3], \
+                     evaluator c: [[u2; 2]; 2], evaluator d: (i16, u1)) -> bool {\n\
+                     (a == d.0 as i8) ^ b[1].1 ^ (c[1][0] == b[2].0 as u2) ^ (d.1 == 1)\n}\n";
+        [
+            (
+                "millionaires",
+                include_str!("../../circuits/millionaires.yao"),
+            ),
+            (
+                "average_grades",
+                include_str!("../../circuits/average_grades.yao"),
+            ),
+            ("kinds", kinds),
+        ]
+        .iter()
+        .map(|(name, source)| {
+            lang::compile_str(name, source).unwrap_or_else(|d| panic!("{name}: {d:?}"))
+        })
+        .collect()
+    })
+}
+
+/// The values a user types for a party: command-line `NAME=VALUE` or bare
+/// values (one per line) or an `--input-file` JSON object, assigned to the
+/// input groups of one of [`cli_circuits`]. An accepted assignment gives
+/// every group of that party, and only those, exactly its width in bits.
+pub fn cli_inputs(data: &[u8]) -> Outcome {
+    let mut b = Bytes(data);
+    let circuits = cli_circuits();
+    let circuit = &circuits[usize::from(b.u8()) % circuits.len()];
+    let party = if b.u8() & 1 == 0 {
+        Party::Garbler
+    } else {
+        Party::Evaluator
+    };
+    let json = b.u8() & 1 == 1;
+    let Ok(text) = std::str::from_utf8(b.rest()) else {
+        return Err("not UTF-8".into());
+    };
+    let values = if json {
+        yao::inputs::values_from_json(text).map_err(|e| format!("{e:#}"))?
+    } else {
+        text.lines().map(str::to_string).collect()
+    };
+    let bits = yao::inputs::assign(circuit, party, &values).map_err(|e| format!("{e:#}"))?;
+    let groups: Vec<usize> = (0..circuit.inputs.len())
+        .filter(|&k| circuit.inputs[k].party == party)
+        .collect();
+    assert_eq!(bits.keys().copied().collect::<Vec<_>>(), groups);
+    for (k, v) in &bits {
+        assert_eq!(v.len() as u64, circuit.inputs[*k].ty.width(), "group {k}");
+    }
     Ok(())
 }
 
