@@ -361,35 +361,44 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-/// Reads and checks one share file for `party` of `circuit`.
-fn read(path: &Path, circuit_id: &str) -> Result<ShareFile, ShareError> {
+/// Reads one share file, at most [`MAX_FILE_BYTES`] of it.
+fn read(path: &Path) -> Result<Vec<u8>, ShareError> {
     let io = |action, source| ShareError::Io {
         action,
         path: path.to_path_buf(),
         source,
     };
     let meta = std::fs::metadata(path).map_err(|e| io("open", e))?;
-    let malformed = |reason: String| ShareError::Malformed {
-        path: path.to_path_buf(),
-        reason,
-    };
     if meta.len() > MAX_FILE_BYTES {
-        return Err(malformed(format!(
-            "it is {} bytes, more than the {MAX_FILE_BYTES} a share file may have",
-            meta.len()
-        )));
+        return Err(ShareError::Malformed {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it is {} bytes, more than the {MAX_FILE_BYTES} a share file may have",
+                meta.len()
+            ),
+        });
     }
     // Bounded even if the file grows after `metadata` or is not a plain file.
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| io("read", e))?;
+    Ok(bytes)
+}
+
+/// Parses and checks the bytes of the share file at `path` (named in errors)
+/// for the circuit whose id is `circuit_id`.
+fn parse(path: &Path, bytes: &[u8], circuit_id: &str) -> Result<ShareFile, ShareError> {
+    let malformed = |reason: String| ShareError::Malformed {
+        path: path.to_path_buf(),
+        reason,
+    };
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(malformed(format!(
             "it is more than the {MAX_FILE_BYTES} bytes a share file may have"
         )));
     }
-    let file: ShareFile = serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
+    let file: ShareFile = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
     if file.format != FORMAT {
         return Err(malformed(format!(
             "format `{}` is not `{FORMAT}`",
@@ -461,11 +470,29 @@ pub fn assemble(
     party: Party,
     dir: &Path,
 ) -> Result<BTreeMap<usize, Vec<bool>>, ShareError> {
+    if shared_inputs(circuit).is_empty() {
+        return Err(ShareError::NothingShared);
+    }
+    let dir = party_dir(dir, party);
+    let files = share_files(&dir)?
+        .into_iter()
+        .map(|path| read(&path).map(|bytes| (path, bytes)));
+    assemble_from(circuit, party, &dir, files)
+}
+
+/// [`assemble`] from share files already listed and read: `(path, bytes)`
+/// in order, or the error that reading one gave. `dir` is named in errors.
+pub fn assemble_from(
+    circuit: &Circuit,
+    party: Party,
+    dir: &Path,
+    files: impl IntoIterator<Item = Result<(PathBuf, Vec<u8>), ShareError>>,
+) -> Result<BTreeMap<usize, Vec<bool>>, ShareError> {
     let shared = shared_inputs(circuit);
     if shared.is_empty() {
         return Err(ShareError::NothingShared);
     }
-    let dir = party_dir(dir, party);
+    let dir = dir.to_path_buf();
     let id = circuit.id().to_hex();
     // Per shared input: its bits and, per element, who provided it.
     struct Assembly {
@@ -480,8 +507,9 @@ pub fn assemble(
         })
         .collect();
     let mut providers = Vec::new();
-    for path in share_files(&dir)? {
-        let file = read(&path, &id)?;
+    for file in files {
+        let (path, bytes) = file?;
+        let file = parse(&path, &bytes, &id)?;
         if file.party != party {
             return Err(ShareError::WrongParty {
                 path,

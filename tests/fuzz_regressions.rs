@@ -373,7 +373,28 @@ fn cli_inputs_harness_accepts_good_values_and_refuses_bad_ones() {
         let data = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let outcome = harness::cli_inputs(&data);
-        assert_eq!(outcome.is_ok(), !name.contains("wrong"), "{name}: {outcome:?}");
+        assert_eq!(
+            outcome.is_ok(),
+            !name.contains("wrong"),
+            "{name}: {outcome:?}"
+        );
     }
     assert!(!inputs("seeds", "cli_inputs").is_empty());
+}
+
+/// The `share_files` harness accepts a complete, consistent set of share
+/// files and refuses missing, duplicate or misdirected shares.
+#[test]
+fn share_files_harness_accepts_good_directories_and_refuses_bad_ones() {
+    for path in inputs("seeds", "share_files") {
+        let data = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let outcome = harness::share_files(&data);
+        assert_eq!(
+            outcome.is_ok(),
+            !name.contains("wrong"),
+            "{name}: {outcome:?}"
+        );
+    }
+    assert!(!inputs("seeds", "share_files").is_empty());
 }

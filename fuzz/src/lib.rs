@@ -34,12 +34,13 @@ pub type Target = fn(&[u8]) -> Outcome;
 
 /// The harness functions by name, for the regression test: the fuzz
 /// targets and `dsl_any_path`.
-pub const TARGETS: [(&str, Target); 9] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("dsl_any_path", dsl_any_path),
     ("dsl", dsl),
     ("bristol", bristol),
     ("value", value),
     ("cli_inputs", cli_inputs),
+    ("share_files", share_files),
     ("handshake", handshake),
     ("ot_messages", ot_messages),
     ("evaluator_stream", evaluator_stream),
@@ -327,6 +328,63 @@ pub fn cli_inputs(data: &[u8]) -> Outcome {
     for (k, v) in &bits {
         assert_eq!(v.len() as u64, circuit.inputs[*k].ty.width(), "group {k}");
     }
+    Ok(())
+}
+
+/// The outsourcing circuits, whose inputs are `shared`: compiled once.
+fn shared_circuits() -> &'static [Circuit] {
+    static CIRCUITS: OnceLock<Vec<Circuit>> = OnceLock::new();
+    CIRCUITS.get_or_init(|| {
+        [
+            (
+                "average_grades",
+                include_str!("../../circuits/average_grades.yao"),
+            ),
+            (
+                "average_age",
+                include_str!("../../circuits/average_age.yao"),
+            ),
+        ]
+        .iter()
+        .map(|(name, source)| {
+            lang::compile_str(name, source).unwrap_or_else(|d| panic!("{name}: {d:?}"))
+        })
+        .collect()
+    })
+}
+
+/// The share files input providers hand to a server (`--shares DIR`),
+/// assembled into that server's share groups (`share::assemble_from`). The
+/// bytes after the first two (circuit, party) are the files, separated by
+/// 0xFF (never in UTF-8); `@ID@` in a file stands for the circuit's id, so
+/// that mutations of a valid file stay valid for the circuit. An accepted
+/// directory gives every share group of the server exactly its width.
+pub fn share_files(data: &[u8]) -> Outcome {
+    let mut b = Bytes(data);
+    let circuits = shared_circuits();
+    let circuit = &circuits[usize::from(b.u8()) % circuits.len()];
+    let party = if b.u8() & 1 == 0 {
+        Party::Garbler
+    } else {
+        Party::Evaluator
+    };
+    let id = circuit.id().to_hex();
+    let files = b
+        .rest()
+        .split(|&c| c == 0xFF)
+        .enumerate()
+        .map(|(k, bytes)| {
+            let text = String::from_utf8_lossy(bytes).replace("@ID@", &id);
+            Ok((format!("shares/{k}.share").into(), text.into_bytes()))
+        });
+    let dir = std::path::Path::new("shares");
+    let bits = yao::share::assemble_from(circuit, party, dir, files).map_err(|e| e.to_string())?;
+    for (k, v) in &bits {
+        let input = &circuit.inputs[*k];
+        assert_eq!(input.party, party, "group {k}");
+        assert_eq!(v.len() as u64, input.ty.width(), "group {k}");
+    }
+    assert!(!bits.is_empty());
     Ok(())
 }
 
