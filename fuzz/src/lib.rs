@@ -375,10 +375,12 @@ pub fn share_files(data: &[u8]) -> Outcome {
         .enumerate()
         .map(|(k, bytes)| {
             let text = String::from_utf8_lossy(bytes).replace("@ID@", &id);
-            Ok((format!("shares/{k}.share").into(), text.into_bytes()))
+            let path = std::path::PathBuf::from(format!("shares/{k}.share"));
+            (path, text.into_bytes())
         });
     let dir = std::path::Path::new("shares");
-    let bits = yao::share::assemble_from(circuit, party, dir, files).map_err(|e| e.to_string())?;
+    let bits =
+        yao::share::assemble_from(circuit, party, dir, files.map(Ok)).map_err(|e| e.to_string())?;
     for (k, v) in &bits {
         let input = &circuit.inputs[*k];
         assert_eq!(input.party, party, "group {k}");
