@@ -477,13 +477,16 @@ pub fn assemble(
     let files = share_files(&dir)?
         .into_iter()
         .map(|path| read(&path).map(|bytes| (path, bytes)));
-    assemble_from(circuit, party, &dir, files)
+    assemble_from(circuit, &circuit.id().to_hex(), party, &dir, files)
 }
 
 /// [`assemble`] from share files already listed and read: `(path, bytes)`
-/// in order, or the error that reading one gave. `dir` is named in errors.
+/// in order, or the error that reading one gave. `id` is `circuit.id()` in
+/// hex (hashing a large circuit is not free, so the caller computes it
+/// once); `dir` is named in errors.
 pub fn assemble_from(
     circuit: &Circuit,
+    id: &str,
     party: Party,
     dir: &Path,
     files: impl IntoIterator<Item = Result<(PathBuf, Vec<u8>), ShareError>>,
@@ -493,7 +496,6 @@ pub fn assemble_from(
         return Err(ShareError::NothingShared);
     }
     let dir = dir.to_path_buf();
-    let id = circuit.id().to_hex();
     // Per shared input: its bits and, per element, who provided it.
     struct Assembly {
         bits: Vec<bool>,
@@ -509,7 +511,7 @@ pub fn assemble_from(
     let mut providers = Vec::new();
     for file in files {
         let (path, bytes) = file?;
-        let file = parse(&path, &bytes, &id)?;
+        let file = parse(&path, &bytes, id)?;
         if file.party != party {
             return Err(ShareError::WrongParty {
                 path,

@@ -332,8 +332,8 @@ pub fn cli_inputs(data: &[u8]) -> Outcome {
 }
 
 /// The outsourcing circuits, whose inputs are `shared`: compiled once.
-fn shared_circuits() -> &'static [Circuit] {
-    static CIRCUITS: OnceLock<Vec<Circuit>> = OnceLock::new();
+fn shared_circuits() -> &'static [(Circuit, String)] {
+    static CIRCUITS: OnceLock<Vec<(Circuit, String)>> = OnceLock::new();
     CIRCUITS.get_or_init(|| {
         [
             (
@@ -347,7 +347,10 @@ fn shared_circuits() -> &'static [Circuit] {
         ]
         .iter()
         .map(|(name, source)| {
-            lang::compile_str(name, source).unwrap_or_else(|d| panic!("{name}: {d:?}"))
+            let circuit =
+                lang::compile_str(name, source).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+            let id = circuit.id().to_hex();
+            (circuit, id)
         })
         .collect()
     })
@@ -362,25 +365,24 @@ fn shared_circuits() -> &'static [Circuit] {
 pub fn share_files(data: &[u8]) -> Outcome {
     let mut b = Bytes(data);
     let circuits = shared_circuits();
-    let circuit = &circuits[usize::from(b.u8()) % circuits.len()];
+    let (circuit, id) = &circuits[usize::from(b.u8()) % circuits.len()];
     let party = if b.u8() & 1 == 0 {
         Party::Garbler
     } else {
         Party::Evaluator
     };
-    let id = circuit.id().to_hex();
     let files = b
         .rest()
         .split(|&c| c == 0xFF)
         .enumerate()
         .map(|(k, bytes)| {
-            let text = String::from_utf8_lossy(bytes).replace("@ID@", &id);
+            let text = String::from_utf8_lossy(bytes).replace("@ID@", id);
             let path = std::path::PathBuf::from(format!("shares/{k}.share"));
             (path, text.into_bytes())
         });
     let dir = std::path::Path::new("shares");
-    let bits =
-        yao::share::assemble_from(circuit, party, dir, files.map(Ok)).map_err(|e| e.to_string())?;
+    let bits = yao::share::assemble_from(circuit, id, party, dir, files.map(Ok))
+        .map_err(|e| e.to_string())?;
     for (k, v) in &bits {
         let input = &circuit.inputs[*k];
         assert_eq!(input.party, party, "group {k}");
