@@ -365,36 +365,33 @@ fn record_seeds() {
     );
 }
 
-/// The `cli_inputs` harness accepts what a user would type correctly and
-/// refuses the rest, so its fuzzing explores both paths.
-#[test]
-fn cli_inputs_harness_accepts_good_values_and_refuses_bad_ones() {
-    for path in inputs("seeds", "cli_inputs") {
+/// Every seed of `target` is accepted by `harness`, except those whose name
+/// says `wrong`, which are refused: the harness's fuzzing explores both paths.
+fn check_seed_verdicts(target: &str, harness: harness::Target) {
+    let seeds = inputs("seeds", target);
+    assert!(!seeds.is_empty(), "no seeds for {target}");
+    for path in seeds {
         let data = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let outcome = harness::cli_inputs(&data);
+        let outcome = harness(&data);
         assert_eq!(
             outcome.is_ok(),
             !name.contains("wrong"),
             "{name}: {outcome:?}"
         );
     }
-    assert!(!inputs("seeds", "cli_inputs").is_empty());
+}
+
+/// The `cli_inputs` harness accepts what a user would type correctly and
+/// refuses the rest.
+#[test]
+fn cli_inputs_harness_accepts_good_values_and_refuses_bad_ones() {
+    check_seed_verdicts("cli_inputs", harness::cli_inputs);
 }
 
 /// The `share_files` harness accepts a complete, consistent set of share
 /// files and refuses missing, duplicate or misdirected shares.
 #[test]
 fn share_files_harness_accepts_good_directories_and_refuses_bad_ones() {
-    for path in inputs("seeds", "share_files") {
-        let data = std::fs::read(&path).unwrap();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let outcome = harness::share_files(&data);
-        assert_eq!(
-            outcome.is_ok(),
-            !name.contains("wrong"),
-            "{name}: {outcome:?}"
-        );
-    }
-    assert!(!inputs("seeds", "share_files").is_empty());
+    check_seed_verdicts("share_files", harness::share_files);
 }
