@@ -318,7 +318,7 @@ fn half() -> Scalar {
 /// costs tens of microseconds), and returns what each call returned, in
 /// order, or the first error. Secrets go to `out`, written in place, so no
 /// copies are left behind in freed buffers.
-fn par_fill<T: Send, R: Send, E: Send>(
+pub(super) fn par_fill<T: Send, R: Send, E: Send>(
     out: &mut [T],
     f: impl Fn(std::ops::Range<usize>, &mut [T]) -> Result<R, E> + Sync,
 ) -> Result<Vec<R>, E> {
