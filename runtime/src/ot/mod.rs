@@ -185,10 +185,14 @@ impl CotReceiver {
             "base-OT receiver message",
             csw::ReceiverMsg::len_for(KAPPA) as u64,
         )?;
+        // `z` first, as soon as the garbler's message is in (decoding it is
+        // ours to do): the garbler derives its keys while we derive ours. A
+        // bad message is the error to report even if the garbler has gone.
+        let sent = ch
+            .send_frame(sender.key().as_bytes())
+            .and_then(|()| ch.flush());
         let msg = csw::ReceiverMsg::from_bytes(&bytes, KAPPA)?;
-        // `z` first: the garbler derives its keys while we derive ours.
-        ch.send_frame(sender.key().as_bytes())?;
-        ch.flush()?;
+        sent?;
         let keys = sender.keys(&msg)?;
         ch.send_frame(keys.challenge().as_bytes())?;
         ch.flush()?;
