@@ -548,4 +548,6 @@ fn bench_helper_runs() {
     let (rate, setup_ms) = yao_runtime::bench::ot::cot_rate(1 << 12, 0.01);
     assert!(rate.is_finite() && rate > 0.0, "rate {rate}");
     assert!(setup_ms.is_finite() && setup_ms > 0.0, "setup {setup_ms}");
+    let prepared = yao_runtime::bench::ot::setup_prepared_ms(2);
+    assert!(prepared.is_finite() && prepared > 0.0, "prepared {prepared}");
 }

@@ -265,7 +265,7 @@ impl BaseReceiver {
         let parts = par_fill(&mut halves, |range, halves| {
             let mut wide = Zeroizing::new(vec![0u8; 64 * range.len()]);
             fill_random(&mut wide);
-            let mut owns: Vec<RistrettoPoint> = range
+            let owns: Vec<RistrettoPoint> = range
                 .clone()
                 .zip(halves.iter_mut())
                 .zip(wide.chunks_exact(64))
@@ -286,7 +286,6 @@ impl BaseReceiver {
                 .collect();
             let enc = RistrettoPoint::double_and_compress_batch(&owns);
             let points: Vec<RistrettoPoint> = owns.iter().map(|p| p + p).collect();
-            owns.zeroize();
             Ok::<_, OtError>((enc, points))
         })
         .expect("generating the receiver message cannot fail");
