@@ -362,7 +362,12 @@ fn record_seeds() {
     write(
         "ot_messages",
         "csw-sender-key-challenge".into(),
-        &[&[5u8, 0x05, 0x03][..], key.as_bytes(), keys.challenge().as_bytes()].concat(),
+        &[
+            &[5u8, 0x05, 0x03][..],
+            key.as_bytes(),
+            keys.challenge().as_bytes(),
+        ]
+        .concat(),
     );
     let mut chunk = iknp::ChunkMsg::new(128);
     chunk

@@ -299,7 +299,11 @@ impl Feed {
 
     /// Runs `peer` on a thread, connected to this feed until `f` returns;
     /// then the feed replays its inbox again. Returns what `f` returned.
-    pub fn live<T>(&self, peer: impl FnOnce(MemChannel) + Send + 'static, f: impl FnOnce() -> T) -> T {
+    pub fn live<T>(
+        &self,
+        peer: impl FnOnce(MemChannel) + Send + 'static,
+        f: impl FnOnce() -> T,
+    ) -> T {
         let (ours, theirs) = MemChannel::pair();
         self.0.borrow_mut().live = Some(ours);
         let peer = std::thread::spawn(move || peer(theirs));
@@ -524,7 +528,9 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
             let msg = csw::ReceiverMsg::from_bytes(bytes, usize::from(count % 64))
                 .map_err(|e| e.to_string())?;
             assert_eq!(msg.as_bytes(), bytes);
-            let keys = csw::BaseSender::new().keys(&msg).map_err(|e| e.to_string())?;
+            let keys = csw::BaseSender::new()
+                .keys(&msg)
+                .map_err(|e| e.to_string())?;
             assert_eq!(
                 keys.challenge().as_bytes().len(),
                 csw::Challenge::len_for(msg.len())

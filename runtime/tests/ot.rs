@@ -549,5 +549,8 @@ fn bench_helper_runs() {
     assert!(rate.is_finite() && rate > 0.0, "rate {rate}");
     assert!(setup_ms.is_finite() && setup_ms > 0.0, "setup {setup_ms}");
     let prepared = yao_runtime::bench::ot::setup_prepared_ms(2);
-    assert!(prepared.is_finite() && prepared > 0.0, "prepared {prepared}");
+    assert!(
+        prepared.is_finite() && prepared > 0.0,
+        "prepared {prepared}"
+    );
 }

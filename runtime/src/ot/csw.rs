@@ -276,12 +276,9 @@ impl BaseReceiver {
                     **h = *alpha * half();
                     // Add `T/2` or the identity without branching on `b_i`.
                     let c = Choice::from(choices[i] as u8);
-                    let add = RistrettoPoint::conditional_select(
-                        &RistrettoPoint::identity(),
-                        &t_half,
-                        c,
-                    );
-                    RistrettoPoint::mul_base(&**h) + add
+                    let add =
+                        RistrettoPoint::conditional_select(&RistrettoPoint::identity(), &t_half, c);
+                    RistrettoPoint::mul_base(h) + add
                 })
                 .collect();
             let enc = RistrettoPoint::double_and_compress_batch(&owns);

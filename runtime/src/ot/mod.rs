@@ -152,10 +152,8 @@ impl CotSenderSetup {
         let z = csw::SenderKey::from_bytes(&z)?;
         // The evaluator derives its keys meanwhile: it sent `z` first.
         let keys = self.rx.derive(&z);
-        let challenge = ch.recv_frame(
-            "base-OT challenge",
-            csw::Challenge::len_for(KAPPA) as u64,
-        )?;
+        let challenge =
+            ch.recv_frame("base-OT challenge", csw::Challenge::len_for(KAPPA) as u64)?;
         let challenge = csw::Challenge::from_bytes(&challenge, KAPPA)?;
         let (mut seeds, answer) = keys.answer(&challenge)?;
         ch.send_frame(answer.as_bytes())?;
