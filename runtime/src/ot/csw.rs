@@ -30,11 +30,11 @@
 //! it holds one key of every OT, which lets a simulator extract its choices
 //! by observing its random-oracle queries. Canetti, Sarkar and Wang prove the
 //! batch UC-secure under CDH in the observable random-oracle model. What it
-//! realizes is their "sender-phase selective failure" random OT: a malicious
-//! sender may corrupt one `chi_i` and see whether the receiver aborts, which
-//! guesses `b_i` at the price of being caught with probability 1/2; their
-//! OT-extension proof (and any IKNP use, where the base-OT receiver's choices
-//! are the extension sender's secret) tolerates that, as KOS does.
+//! realizes is a random OT with selective failure: a malicious sender may
+//! corrupt one `chi_i` and see whether the receiver aborts, which guesses
+//! `b_i` (here a bit of `Delta`) at the price of being caught with
+//! probability 1/2; their OT-extension proof tolerates that, as KOS does for
+//! its own check.
 //!
 //! Why not the Masny-Rindal endemic OT of [`super::base`], which this replaces
 //! in [`super::CotSender`] and [`super::CotReceiver`]: it costs its sender two
