@@ -98,6 +98,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let (rate, setup_ms) = ot::cot_rate(1 << 20, secs);
         f.put("ot.cot_per_s", rate.round());
         f.put("ot.setup_ms", setup_ms);
+        f.put("ot.setup_prepared_ms", ot::setup_prepared_ms(5));
     }
     if f.wants("e2e.") {
         let dir = std::env::temp_dir().join(format!("yao-bench-{}", std::process::id()));

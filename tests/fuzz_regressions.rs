@@ -245,6 +245,7 @@ fn record_seeds() {
     use std::sync::{Arc, Mutex};
     use yao_compiler::ir::Party;
     use yao_runtime::channel::{Channel, ChannelError, Traffic};
+    use yao_runtime::protocol::handshake::Role;
     use yao_runtime::protocol::{EvaluatorSession, GarblerSession};
     use yao_runtime::MemChannel;
 
@@ -301,9 +302,9 @@ fn record_seeds() {
         garbler.join().unwrap();
         let (glog, elog) = (glog.lock().unwrap(), elog.lock().unwrap());
 
-        // Setup: a hello, then one base-OT frame each way.
-        let e_setup = harness::garbler_setup_bytes(circuit).len();
-        let g_setup = harness::evaluator_setup_bytes(circuit).len();
+        // Setup: a hello, then the base-OT frames each party reads.
+        let e_setup = harness::setup_len(Role::Evaluator);
+        let g_setup = harness::setup_len(Role::Garbler);
         let k8 = k as u8;
         write(
             "handshake",
@@ -334,7 +335,7 @@ fn record_seeds() {
     }
 
     // OT messages: one of each kind, valid.
-    use yao_runtime::ot::{base, iknp};
+    use yao_runtime::ot::{base, csw, iknp};
     let (_, msg) = base::BaseReceiver::new(&[true, false]);
     write(
         "ot_messages",
@@ -346,6 +347,27 @@ fn record_seeds() {
         "ot_messages",
         "sender-msg".into(),
         &[&[1u8, 0x05, 0x03][..], &reply.to_bytes()].concat(),
+    );
+    let (_, msg) = csw::BaseReceiver::new(&[true, false]);
+    write(
+        "ot_messages",
+        "csw-receiver-msg".into(),
+        &[&[4u8, 2, 0][..], msg.as_bytes()].concat(),
+    );
+    // A sender key and a challenge for 3 OTs (of some other session).
+    let sent = csw::BaseSender::new();
+    let key = sent.key().clone();
+    let (_, msg) = csw::BaseReceiver::new(&[true, false, true]);
+    let keys = sent.keys(&msg).unwrap();
+    write(
+        "ot_messages",
+        "csw-sender-key-challenge".into(),
+        &[
+            &[5u8, 0x05, 0x03][..],
+            key.as_bytes(),
+            keys.challenge().as_bytes(),
+        ]
+        .concat(),
     );
     let mut chunk = iknp::ChunkMsg::new(128);
     chunk

@@ -20,8 +20,8 @@ use yao_compiler::ir::{Circuit, CircuitId, Party, ValueType};
 use yao_compiler::lang;
 use yao_compiler::value::Value;
 use yao_runtime::block::{Block, Delta};
-use yao_runtime::channel::{Channel, ChannelError, Traffic};
-use yao_runtime::ot::{base, iknp};
+use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
+use yao_runtime::ot::{base, csw, iknp, CotReceiver, CotSender};
 use yao_runtime::protocol::handshake::{self, Role, MAGIC, VERSION};
 use yao_runtime::protocol::{EvaluatorSession, GarblerSession, ProtocolError};
 
@@ -397,7 +397,9 @@ pub fn share_files(data: &[u8]) -> Outcome {
 
 /// A channel whose incoming bytes are whatever the harness puts in its
 /// inbox; when they run out the peer has "closed the connection". What the
-/// party sends is counted and dropped.
+/// party sends is counted and dropped. While a live peer is attached
+/// ([`Feed::live`]) it talks to that peer instead: the base-OT setup ends
+/// with a check that only a peer who saw this party's messages can pass.
 #[derive(Clone, Default)]
 pub struct Feed(Rc<RefCell<FeedState>>);
 
@@ -406,6 +408,7 @@ struct FeedState {
     inbox: Vec<u8>,
     pos: usize,
     traffic: Traffic,
+    live: Option<MemChannel>,
 }
 
 impl Feed {
@@ -416,16 +419,42 @@ impl Feed {
         s.inbox.extend_from_slice(bytes);
         s.pos = 0;
     }
+
+    /// Runs `peer` on a thread, connected to this feed until `f` returns;
+    /// then the feed replays its inbox again. Returns what `f` returned.
+    pub fn live<T>(
+        &self,
+        peer: impl FnOnce(MemChannel) + Send + 'static,
+        f: impl FnOnce() -> T,
+    ) -> T {
+        let (ours, theirs) = MemChannel::pair();
+        self.0.borrow_mut().live = Some(ours);
+        let peer = std::thread::spawn(move || peer(theirs));
+        let result = f();
+        // Dropping our end ends the peer, whatever state it is in.
+        self.0.borrow_mut().live = None;
+        peer.join().expect("the live peer does not panic");
+        result
+    }
 }
 
 impl Channel for Feed {
     fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError> {
-        self.0.borrow_mut().traffic.sent += data.len() as u64;
-        Ok(())
+        let mut s = self.0.borrow_mut();
+        s.traffic.sent += data.len() as u64;
+        match &mut s.live {
+            Some(live) => live.write_all(data),
+            None => Ok(()),
+        }
     }
 
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
         let mut s = self.0.borrow_mut();
+        if let Some(live) = &mut s.live {
+            live.read_exact(buf)?;
+            s.traffic.received += buf.len() as u64;
+            return Ok(());
+        }
         let end = s.pos + buf.len();
         if end > s.inbox.len() {
             s.pos = s.inbox.len();
@@ -438,7 +467,10 @@ impl Channel for Feed {
     }
 
     fn flush(&mut self) -> Result<(), ChannelError> {
-        Ok(())
+        match &mut self.0.borrow_mut().live {
+            Some(live) => live.flush(),
+            None => Ok(()),
+        }
     }
 
     fn traffic(&self) -> Traffic {
@@ -508,28 +540,39 @@ fn frame(bytes: &[u8]) -> Vec<u8> {
     f
 }
 
-/// What an honest garbler sends the evaluator during session setup: its
-/// hello and its base-OT receiver message (computed once per process).
-pub fn garbler_setup_bytes(circuit: &Circuit) -> Vec<u8> {
-    static MSG: OnceLock<Vec<u8>> = OnceLock::new();
-    let msg = MSG.get_or_init(|| base::BaseReceiver::new(&[false; iknp::KAPPA]).1.to_bytes());
-    let mut bytes = hello(Role::Garbler, &circuit.id());
-    bytes.extend(frame(msg));
-    bytes
+/// An honest garbler's side of session setup (hello and base OTs), played
+/// on `ch` against an evaluator session for `circuit`.
+pub fn honest_garbler_setup(circuit: &Circuit) -> impl FnOnce(MemChannel) + Send + 'static {
+    let hello = hello(Role::Garbler, &circuit.id());
+    move |mut ch| {
+        let mut theirs = vec![0u8; hello.len()];
+        let _ = ch.write_all(&hello).and_then(|()| ch.flush());
+        let _ = ch.read_exact(&mut theirs);
+        let _ = CotSender::setup(&mut ch, &Delta::random());
+    }
 }
 
-/// The compressed Ristretto base point: a valid base-OT sender message.
-const BASEPOINT: [u8; 32] = [
-    0xe2, 0xf2, 0xae, 0x0a, 0x6a, 0xbc, 0x4e, 0x71, 0xa8, 0x84, 0xa9, 0x61, 0xc5, 0x00, 0x51, 0x5f,
-    0x58, 0xe3, 0x0b, 0x6a, 0xa5, 0x82, 0xdd, 0x8d, 0xb6, 0xa6, 0x59, 0x45, 0xe0, 0x8d, 0x2d, 0x76,
-];
+/// An honest evaluator's side of session setup, against a garbler session.
+pub fn honest_evaluator_setup(circuit: &Circuit) -> impl FnOnce(MemChannel) + Send + 'static {
+    let hello = hello(Role::Evaluator, &circuit.id());
+    move |mut ch| {
+        let mut theirs = vec![0u8; hello.len()];
+        let _ = ch.write_all(&hello).and_then(|()| ch.flush());
+        let _ = ch.read_exact(&mut theirs);
+        let _ = CotReceiver::setup(&mut ch);
+    }
+}
 
-/// What an honest evaluator sends the garbler during session setup: its
-/// hello and a base-OT sender message (any valid point will do).
-pub fn evaluator_setup_bytes(circuit: &Circuit) -> Vec<u8> {
-    let mut bytes = hello(Role::Evaluator, &circuit.id());
-    bytes.extend(frame(&BASEPOINT));
-    bytes
+/// How many bytes a party reads from its peer during session setup: the
+/// hello and the base-OT frames (for the evaluator: the garbler's points and
+/// answer; for the garbler: the evaluator's key and challenge).
+pub fn setup_len(reader: Role) -> usize {
+    let hello = hello(reader, &CircuitId([0; 32])).len();
+    let frames = match reader {
+        Role::Evaluator => csw::ReceiverMsg::len_for(iknp::KAPPA) + csw::Answer::LEN,
+        Role::Garbler => csw::SenderKey::LEN + csw::Challenge::len_for(iknp::KAPPA),
+    };
+    hello + frames + 2 * 8
 }
 
 fn bits_from(seed: u8, n: usize) -> Vec<bool> {
@@ -549,9 +592,10 @@ fn inputs_of(circuit: &Circuit, party: Party, seed: u8) -> Vec<Vec<bool>> {
 
 /// Session setup from the peer's side, raw: the first byte picks the role
 /// this party plays and the circuit, the rest is everything the peer sends
-/// (hello, then the base-OT setup message). Covers the handshake checks
-/// (magic, version, role, circuit id) and the framing and decoding of the
-/// base-OT messages.
+/// (hello, then the base-OT setup messages). Covers the handshake checks
+/// (magic, version, role, circuit id) and the framing, decoding and checks
+/// of the base-OT messages (a replayed session fails the base-OT check: its
+/// messages answer another session's randomness).
 pub fn handshake(data: &[u8]) -> Outcome {
     let mut b = Bytes(data);
     let pick = b.u8();
@@ -577,13 +621,16 @@ pub fn handshake(data: &[u8]) -> Outcome {
 /// The OT messages a party decodes: the base-OT receiver message (decoded,
 /// then answered and turned into keys), the base-OT sender message (decoded
 /// and used to finish a receiver), and an IKNP matrix batch (decoded and
-/// received by an extension sender), plus the receiver's batch encoding.
+/// received by an extension sender), plus the receiver's batch encoding;
+/// for the Masny-Rindal base OT ([`base`], cases 0 and 1) and the
+/// Canetti-Sarkar-Wang one ([`csw`], cases 4 and 5: its receiver message,
+/// and its sender key followed by a challenge).
 pub fn ot_messages(data: &[u8]) -> Outcome {
     let mut b = Bytes(data);
     let which = b.u8();
     let count = b.u16();
     let bytes = b.rest();
-    match which % 4 {
+    match which % 6 {
         0 => {
             let msg = base::ReceiverMsg::from_bytes(bytes, usize::from(count % 64))
                 .map_err(|e| e.to_string())?;
@@ -598,6 +645,33 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
             let choices = bits_from(count as u8, usize::from(count >> 8) % 8);
             let (receiver, _) = base::BaseReceiver::new(&choices);
             assert_eq!(receiver.finish(&msg).len(), choices.len());
+            Ok(())
+        }
+        4 => {
+            let msg = csw::ReceiverMsg::from_bytes(bytes, usize::from(count % 64))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(msg.as_bytes(), bytes);
+            let keys = csw::BaseSender::new()
+                .keys(&msg)
+                .map_err(|e| e.to_string())?;
+            assert_eq!(
+                keys.challenge().as_bytes().len(),
+                csw::Challenge::len_for(msg.len())
+            );
+            Ok(())
+        }
+        5 => {
+            let n = usize::from(count >> 8) % 8;
+            let (key, challenge) = bytes.split_at(csw::SenderKey::LEN.min(bytes.len()));
+            let key = csw::SenderKey::from_bytes(key).map_err(|e| e.to_string())?;
+            let challenge = csw::Challenge::from_bytes(challenge, n).map_err(|e| e.to_string())?;
+            let choices = bits_from(count as u8, n);
+            let (receiver, _) = csw::BaseReceiver::new(&choices);
+            let (keys, _) = receiver
+                .derive(&key)
+                .answer(&challenge)
+                .map_err(|e| e.to_string())?;
+            assert_eq!(keys.len(), n);
             Ok(())
         }
         // An empty batch panics in `IknpSender::receive` and
@@ -675,9 +749,11 @@ pub fn evaluator_stream(data: &[u8]) -> Outcome {
         sessions.resize_with(circuits.len(), || None);
         let (feed, session) = sessions[k].get_or_insert_with(|| {
             let feed = Feed::default();
-            feed.set(&garbler_setup_bytes(circuit));
-            let session =
-                EvaluatorSession::start(feed.clone(), circuit).expect("an honest setup succeeds");
+            let session = feed
+                .live(honest_garbler_setup(circuit), || {
+                    EvaluatorSession::start(feed.clone(), circuit)
+                })
+                .expect("an honest setup succeeds");
             (feed, session)
         });
         feed.set(stream);
@@ -745,9 +821,11 @@ pub fn garbler_stream(data: &[u8]) -> Outcome {
         sessions.resize_with(circuits.len(), || None);
         let (feed, session) = sessions[k].get_or_insert_with(|| {
             let feed = Feed::default();
-            feed.set(&evaluator_setup_bytes(circuit));
-            let session =
-                GarblerSession::start(feed.clone(), circuit).expect("an honest setup succeeds");
+            let session = feed
+                .live(honest_evaluator_setup(circuit), || {
+                    GarblerSession::start(feed.clone(), circuit)
+                })
+                .expect("an honest setup succeeds");
             (feed, session)
         });
         feed.set(&stream);

@@ -81,7 +81,7 @@ fn peak_heap<T>(f: impl FnOnce() -> T) -> (T, usize) {
 }
 
 /// What the victim may hold at most: its channel buffers (2 x 64 KiB), the
-/// plan of a tiny circuit, the base-OT messages (8 KiB) and small change.
+/// plan of a tiny circuit, the base-OT messages (4 KiB) and small change.
 /// An allocation that followed a hostile length would be far above it.
 const HEAP_BOUND: usize = 1 << 20;
 
@@ -144,7 +144,7 @@ fn a_length_field_of_2_pow_63_is_refused_before_allocating() {
                 source: OtError::Channel(ChannelError::TooLarge { len, max, .. }),
             } => {
                 assert_eq!(*len, announced);
-                assert_eq!(*max, 128 * 64);
+                assert_eq!(*max, 32 + 128 * 32);
             }
             other => panic!("wrong error for a huge frame: {other:?}"),
         }
@@ -193,10 +193,10 @@ fn the_channel_itself_bounds_frames() {
 #[test]
 fn a_truncated_frame_is_a_clear_error() {
     let circuit = circuit();
-    // A base-OT frame that announces 8192 bytes and delivers 100.
+    // A base-OT frame that announces 4128 bytes and delivers 100.
     let (ch, mut peer) = connect();
     let mut bytes = hello(Role::Garbler, &circuit);
-    bytes.extend(frame_header(128 * 64));
+    bytes.extend(frame_header(32 + 128 * 32));
     bytes.extend([7u8; 100]);
     peer.write_all(&bytes).unwrap();
     peer.shutdown(std::net::Shutdown::Write).unwrap();

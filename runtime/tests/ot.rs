@@ -131,8 +131,13 @@ fn receiver_view_does_not_contain_delta() {
     let choices = random_bits(4096);
     let (q, t, _, receiver_view) = run(&delta, vec![choices.clone()]);
     check(&delta, &choices, &q[0], &t[0]);
-    // The receiver only ever receives the base-OT receiver message.
-    assert_eq!(receiver_view.len(), 8 + 128 * 64, "only the base-OT points");
+    // The receiver only ever receives the base-OT receiver's two messages:
+    // the seed and points, and the 32-byte answer (each framed).
+    assert_eq!(
+        receiver_view.len(),
+        8 + 32 + 128 * 32 + 8 + 32,
+        "only the base-OT messages"
+    );
     let d = delta.block().to_bytes();
     assert!(!receiver_view.windows(16).any(|w| w == d));
     // No pair of its outputs differs by Delta (which would reveal it).
@@ -157,8 +162,9 @@ fn sender_view_is_independent_of_the_choices() {
     let (_, _, view0, _) = run(&delta, vec![zeros]);
     let (_, _, view1, _) = run(&delta, vec![ones]);
     assert_eq!(view0.len(), view1.len(), "same length whatever the choices");
-    // The extension matrix starts after the base-OT frame and the count.
-    let matrix = |v: &[u8]| v[8 + 32 + 8..].to_vec();
+    // The extension matrix starts after the base-OT frames (the key `z`,
+    // the challenge for 128 OTs) and the count.
+    let matrix = |v: &[u8]| v[8 + 32 + 8 + 128 * 16 + 32 + 8..].to_vec();
     let (m0, m1) = (matrix(&view0), matrix(&view1));
     assert_eq!(m0.len(), 16 * n);
     // Each matrix has 2^20 bits: a balanced coin is within 5 sigma
@@ -313,10 +319,16 @@ fn bad_base_ot_key_from_the_evaluator() {
     );
 }
 
+/// Byte offset of base-OT point `B_i` in the garbler's first message (after
+/// the 32-byte seed).
+fn point_at(i: usize) -> std::ops::Range<usize> {
+    32 + 32 * i..32 + 32 * (i + 1)
+}
+
 #[test]
 fn bad_base_ot_points_from_the_garbler() {
     let mut invalid = honest_points();
-    invalid[5 * 64 + 32..5 * 64 + 64].fill(0xff);
+    invalid[point_at(5)].fill(0xff);
     let err = receiver_against(move |mut ch| {
         ch.send_frame(&invalid).unwrap();
         ch.flush().unwrap();
@@ -325,10 +337,13 @@ fn bad_base_ot_points_from_the_garbler() {
         matches!(err, OtError::InvalidPoint { index: 5, .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("r1"), "names the point: {err}");
+    assert!(
+        err.to_string().contains("receiver point B"),
+        "names the point: {err}"
+    );
 
     let mut identity = honest_points();
-    identity[7 * 64..7 * 64 + 32].fill(0);
+    identity[point_at(7)].fill(0);
     let err = receiver_against(move |mut ch| {
         ch.send_frame(&identity).unwrap();
         ch.flush().unwrap();
@@ -347,7 +362,7 @@ fn bad_base_ot_points_from_the_garbler() {
         matches!(
             err,
             OtError::Malformed {
-                expected: 8192,
+                expected: 4128,
                 got: 1000,
                 ..
             }
@@ -357,12 +372,112 @@ fn bad_base_ot_points_from_the_garbler() {
 
     // Frame header promises more than arrives, then the peer leaves.
     let err = receiver_against(|mut ch| {
-        ch.send_u64(8192).unwrap();
+        ch.send_u64(4128).unwrap();
         ch.write_all(&[1; 100]).unwrap();
         ch.flush().unwrap();
     });
     assert!(
         matches!(err, OtError::Channel(ChannelError::Closed)),
+        "{err}"
+    );
+}
+
+/// Plays an honest evaluator up to its challenge, which `corrupt` may
+/// change, and returns what the garbler's setup says.
+fn garbler_sees_challenge(corrupt: fn(&mut Vec<u8>)) -> Result<(), OtError> {
+    let (a, b) = MemChannel::pair();
+    let t = thread::spawn(move || {
+        // An honest evaluator whose challenge frame is intercepted: run the
+        // real setup on a second pair and relay, corrupting the challenge.
+        let (c, d) = MemChannel::pair();
+        let evaluator = thread::spawn(move || {
+            let mut d = d;
+            let _ = CotReceiver::setup(&mut d);
+        });
+        let (mut b, mut c) = (b, c);
+        let msg = b.recv_frame("points", 1 << 20).unwrap();
+        c.send_frame(&msg).unwrap();
+        c.flush().unwrap();
+        let z = c.recv_frame("z", 32).unwrap();
+        b.send_frame(&z).unwrap();
+        let mut challenge = c.recv_frame("challenge", 1 << 20).unwrap();
+        corrupt(&mut challenge);
+        b.send_frame(&challenge).unwrap();
+        b.flush().unwrap();
+        if let Ok(answer) = b.recv_frame("answer", 32) {
+            c.send_frame(&answer).unwrap();
+            c.flush().unwrap();
+        }
+        drop(c);
+        evaluator.join().unwrap();
+    });
+    let mut a = a;
+    let result = CotSender::setup(&mut a, &Delta::from_block(Block(!0))).map(drop);
+    drop(a);
+    t.join().unwrap();
+    result
+}
+
+#[test]
+fn a_bad_challenge_from_the_evaluator_is_refused() {
+    // Relaying an honest challenge works (the relay itself is sound).
+    garbler_sees_challenge(|_| {}).unwrap();
+    // Delta is all ones here, so every chi_i matters, and so does the proof.
+    for corrupt in [
+        (|c: &mut Vec<u8>| c[0] ^= 1) as fn(&mut Vec<u8>),
+        |c| c[16 * 77 + 3] ^= 0x40,
+        |c| *c.last_mut().unwrap() ^= 1,
+    ] {
+        let err = garbler_sees_challenge(corrupt).unwrap_err();
+        assert!(matches!(err, OtError::CheckFailed { .. }), "{err}");
+        assert!(err.to_string().contains("sender's proof"), "{err}");
+    }
+    let err = garbler_sees_challenge(|c| {
+        c.pop();
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            OtError::Malformed {
+                expected: 2080,
+                got: 2079,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_answer_from_the_garbler_is_refused() {
+    let err = receiver_against(|mut ch| {
+        ch.send_frame(&honest_points()).unwrap();
+        ch.flush().unwrap();
+        let _z = ch.recv_frame("z", 32).unwrap();
+        let _challenge = ch.recv_frame("challenge", 1 << 20).unwrap();
+        ch.send_frame(&[0x5a; 32]).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(matches!(err, OtError::CheckFailed { .. }), "{err}");
+    assert!(err.to_string().contains("receiver's answer"), "{err}");
+    let err = receiver_against(|mut ch| {
+        ch.send_frame(&honest_points()).unwrap();
+        ch.flush().unwrap();
+        let _z = ch.recv_frame("z", 32).unwrap();
+        let _challenge = ch.recv_frame("challenge", 1 << 20).unwrap();
+        ch.send_frame(&[0x5a; 31]).unwrap();
+        ch.flush().unwrap();
+    });
+    assert!(
+        matches!(
+            err,
+            OtError::Malformed {
+                expected: 32,
+                got: 31,
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -433,4 +548,9 @@ fn bench_helper_runs() {
     let (rate, setup_ms) = yao_runtime::bench::ot::cot_rate(1 << 12, 0.01);
     assert!(rate.is_finite() && rate > 0.0, "rate {rate}");
     assert!(setup_ms.is_finite() && setup_ms > 0.0, "setup {setup_ms}");
+    let prepared = yao_runtime::bench::ot::setup_prepared_ms(2);
+    assert!(
+        prepared.is_finite() && prepared > 0.0,
+        "prepared {prepared}"
+    );
 }

@@ -88,3 +88,51 @@ pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
     setup.sort_unstable();
     (done as f64 / elapsed, setup[SETUPS / 2].as_secs_f64() * 1e3)
 }
+
+/// Base-OT setup as a session sees it: the garbler has prepared its first
+/// message ([`CotSender::prepare`]) before the evaluator connects, so only
+/// [`crate::ot::CotSenderSetup::run`] and [`CotReceiver::setup`] are timed,
+/// until both parties are done, over TCP on 127.0.0.1. Median of `reps`
+/// setups, in milliseconds.
+///
+/// # Panics
+/// As [`cot_rate`].
+pub fn setup_prepared_ms(reps: usize) -> f64 {
+    let reps = reps.max(1);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("loopback address");
+    let start = Arc::new(Barrier::new(2));
+    let start2 = start.clone();
+    let garbler = thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept loopback");
+        let mut ch = TcpChannel::new(stream, None).expect("tcp channel");
+        let delta = Delta::random();
+        (0..reps)
+            .map(|_| {
+                let prepared = CotSender::prepare(&delta);
+                start2.wait();
+                let t0 = Instant::now();
+                prepared.run(&mut ch).expect("OT setup (garbler)");
+                t0.elapsed()
+            })
+            .collect::<Vec<_>>()
+    });
+    let stream = TcpStream::connect(addr).expect("connect loopback");
+    let mut ch = TcpChannel::new(stream, None).expect("tcp channel");
+    let evaluator: Vec<Duration> = (0..reps)
+        .map(|_| {
+            start.wait();
+            let t0 = Instant::now();
+            CotReceiver::setup(&mut ch).expect("OT setup (evaluator)");
+            t0.elapsed()
+        })
+        .collect();
+    let garbler = garbler.join().expect("garbler thread");
+    let mut both: Vec<Duration> = evaluator
+        .iter()
+        .zip(&garbler)
+        .map(|(e, g)| *e.max(g))
+        .collect();
+    both.sort_unstable();
+    both[reps / 2].as_secs_f64() * 1e3
+}

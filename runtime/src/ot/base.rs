@@ -318,16 +318,15 @@ fn half() -> Scalar {
 /// costs tens of microseconds), and returns what each call returned, in
 /// order, or the first error. Secrets go to `out`, written in place, so no
 /// copies are left behind in freed buffers.
-fn par_fill<T: Send, R: Send, E: Send>(
+pub(super) fn par_fill<T: Send, R: Send, E: Send>(
     out: &mut [T],
     f: impl Fn(std::ops::Range<usize>, &mut [T]) -> Result<R, E> + Sync,
 ) -> Result<Vec<R>, E> {
     let n = out.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(4)
-        .min(n / 16)
-        .max(1);
+    // Asked once: `available_parallelism` reads cgroup files on Linux.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |t| t.get()));
+    let threads = cores.min(4).min(n / 16).max(1);
     let per = n.div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let f = &f;

@@ -8,15 +8,20 @@
 //!
 //! Layers (the cores do no I/O; only [`CotSender`] and [`CotReceiver`] touch a
 //! [`Channel`]):
-//! - [`base`]: 128 base OTs, Masny-Rindal endemic OT on Ristretto.
+//! - [`csw`]: 128 base OTs, the Canetti-Sarkar-Wang OT on Ristretto.
+//! - [`base`]: the Masny-Rindal endemic OT on Ristretto, the base OT before
+//!   [`csw`] (two messages instead of four, but twice the sender's work).
 //! - [`iknp`]: IKNP extension with the ALSZ correlated-OT optimization.
 //! - [`prg`]: AES-128-CTR, the PRG that expands base-OT seeds.
 //! - [`transpose`]: the SIMD bit-matrix transpose IKNP needs.
 //!
 //! Wire protocol (semi-honest, after the protocol handshake):
-//! 1. setup, garbler -> evaluator: a frame of 128 * 64 bytes (base-OT points);
-//! 2. setup, evaluator -> garbler: a frame of 32 bytes (base-OT key `A`);
-//! 3. each `extend`, evaluator -> garbler: `n` as a u64, then the matrix `u`
+//! 1. setup, garbler -> evaluator: a frame of 32 + 128 * 32 bytes (the
+//!    base-OT seed and points `B_i`, made before the evaluator connected);
+//! 2. setup, evaluator -> garbler: a frame of 32 bytes (base-OT key `z`), then
+//!    a frame of 128 * 16 + 32 bytes (the challenge and proof);
+//! 3. setup, garbler -> evaluator: a frame of 32 bytes (the answer);
+//! 4. each `extend`, evaluator -> garbler: `n` as a u64, then the matrix `u`
 //!    in batches of at most [`CHUNK`] OTs (16 bytes per OT, `n` rounded up to a
 //!    multiple of 128). Nothing flows back, so extension is one-way streaming.
 //!
@@ -26,6 +31,7 @@
 //! than silent garbage; the sender allocates only for its own `n`.
 
 pub mod base;
+pub mod csw;
 pub mod iknp;
 pub mod prg;
 pub mod transpose;
@@ -60,6 +66,8 @@ pub enum OtError {
         "oblivious transfer: the receiver asked for {got} OTs but the sender expected {expected}"
     )]
     CountMismatch { expected: u64, got: u64 },
+    #[error("oblivious transfer: {what} does not check: the peer deviated from the protocol")]
+    CheckFailed { what: &'static str },
     #[error("oblivious transfer: an earlier extend failed, so the two parties' states no longer agree; run setup again")]
     Desynchronized,
 }
@@ -75,7 +83,7 @@ impl CotSender {
     /// Base OTs (sender here acts as base-OT receiver with choice bits =
     /// Delta's bits). Bit 0 of `Delta` is always 1 (point-and-permute), which
     /// is public anyway; the other 127 bits stay hidden from the evaluator.
-    /// The base OTs use up to four threads.
+    /// The base OTs use up to four threads (see [`csw`]).
     pub fn setup(ch: &mut impl Channel, delta: &Delta) -> Result<CotSender, OtError> {
         CotSender::prepare(delta).run(ch)
     }
@@ -83,18 +91,18 @@ impl CotSender {
     /// The garbler's half of the base OTs that needs no peer: its first
     /// message depends only on `Delta`, so a garbler computes it while it
     /// waits for an evaluator to connect, and [`CotSenderSetup::run`] then
-    /// costs one round trip and the key derivation.
+    /// costs one round trip and a half and the key derivation.
     pub fn prepare(delta: &Delta) -> CotSenderSetup {
         let bits = Zeroizing::new(
             (0..KAPPA)
                 .map(|j| (delta.block().0 >> j) & 1 == 1)
                 .collect::<Vec<bool>>(),
         );
-        let (rx, msg) = base::BaseReceiver::new(&bits);
+        let (rx, msg) = csw::BaseReceiver::new(&bits);
         CotSenderSetup {
             delta: delta.clone(),
             rx,
-            msg: msg.to_bytes(),
+            msg: msg.as_bytes().to_vec(),
         }
     }
 
@@ -130,19 +138,26 @@ impl CotSender {
 /// A [`CotSender`] whose first base-OT message is ready to send.
 pub struct CotSenderSetup {
     delta: Delta,
-    rx: base::BaseReceiver,
+    rx: csw::BaseReceiver,
     msg: Vec<u8>,
 }
 
 impl CotSenderSetup {
-    /// Sends the prepared message, reads the evaluator's answer and derives
-    /// the base-OT seeds.
+    /// Sends the prepared message, derives the chosen base-OT keys from the
+    /// evaluator's key, and answers its challenge.
     pub fn run(self, ch: &mut impl Channel) -> Result<CotSender, OtError> {
         ch.send_frame(&self.msg)?;
         ch.flush()?;
-        let reply = ch.recv_frame("base-OT sender message", base::SenderMsg::LEN as u64)?;
-        let reply = base::SenderMsg::from_bytes(&reply)?;
-        let mut seeds = self.rx.finish(&reply);
+        let z = ch.recv_frame("base-OT sender key", csw::SenderKey::LEN as u64)?;
+        let z = csw::SenderKey::from_bytes(&z)?;
+        // The evaluator derives its keys meanwhile: it sent `z` first.
+        let keys = self.rx.derive(&z);
+        let challenge =
+            ch.recv_frame("base-OT challenge", csw::Challenge::len_for(KAPPA) as u64)?;
+        let challenge = csw::Challenge::from_bytes(&challenge, KAPPA)?;
+        let (mut seeds, answer) = keys.answer(&challenge)?;
+        ch.send_frame(answer.as_bytes())?;
+        ch.flush()?;
         let ext = IknpSender::new(&self.delta, &seeds);
         seeds.zeroize();
         Ok(CotSender {
@@ -163,13 +178,24 @@ pub struct CotReceiver {
 impl CotReceiver {
     /// Base OTs (the evaluator is the base-OT sender).
     pub fn setup(ch: &mut impl Channel) -> Result<CotReceiver, OtError> {
-        let bytes = ch.recv_frame("base-OT receiver message", (KAPPA * 2 * 32) as u64)?;
-        let msg = base::ReceiverMsg::from_bytes(&bytes, KAPPA)?;
-        // Answer first: the garbler derives its keys while we derive ours.
-        let (reply, sender) = base::respond(msg);
-        ch.send_frame(&reply.to_bytes())?;
+        let sender = csw::BaseSender::new();
+        let bytes = ch.recv_frame(
+            "base-OT receiver message",
+            csw::ReceiverMsg::len_for(KAPPA) as u64,
+        )?;
+        // `z` first, as soon as the garbler's message is in (decoding it is
+        // ours to do): the garbler derives its keys while we derive ours. A
+        // bad message is the error to report even if the garbler has gone.
+        let sent = ch
+            .send_frame(sender.key().as_bytes())
+            .and_then(|()| ch.flush());
+        let msg = csw::ReceiverMsg::from_bytes(&bytes, KAPPA)?;
+        sent?;
+        let keys = sender.keys(&msg)?;
+        ch.send_frame(keys.challenge().as_bytes())?;
         ch.flush()?;
-        let mut seeds = sender.keys()?;
+        let answer = ch.recv_frame("base-OT answer", csw::Answer::LEN as u64)?;
+        let mut seeds = keys.finish(&csw::Answer::from_bytes(&answer)?)?;
         let ext = IknpReceiver::new(&seeds);
         seeds.zeroize();
         Ok(CotReceiver {
