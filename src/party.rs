@@ -174,7 +174,8 @@ pub fn garble_session(
     if let Some(f) = progress_bar(circuit, "garbling") {
         session.set_progress(f);
     }
-    let result = repeated(repeat, || session.execute(inputs)).context("garbler")?;
+    let result = repeated(repeat, inputs, |stream, last| session.execute_stream(stream, last))
+        .context("garbler")?;
     session.finish().context("garbler")?;
     Ok(result)
 }
@@ -194,7 +195,8 @@ pub fn evaluate_session(
     if let Some(f) = progress_bar(circuit, "evaluating") {
         session.set_progress(f);
     }
-    let result = repeated(repeat, || session.execute(inputs)).context("evaluator")?;
+    let result = repeated(repeat, inputs, |stream, last| session.execute_stream(stream, last))
+        .context("evaluator")?;
     session.finish().context("evaluator")?;
     Ok(result)
 }
@@ -228,17 +230,20 @@ fn progress_bar(circuit: &Circuit, verb: &'static str) -> Option<Progress> {
     }))
 }
 
-fn repeated<E>(
+/// Runs `repeat` executions on the same inputs as one pipelined stream;
+/// returns the last outputs and the summed costs.
+fn repeated<'a, E>(
     repeat: u64,
-    mut execute: impl FnMut() -> Result<(Vec<Vec<bool>>, ExecutionStats), E>,
+    inputs: &'a [Vec<bool>],
+    stream: impl FnOnce(
+        std::iter::RepeatN<&'a [Vec<bool>]>,
+        &mut dyn FnMut(Vec<Vec<bool>>),
+    ) -> Result<ExecutionStats, E>,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats), E> {
-    let (mut outputs, mut total) = execute()?;
-    for _ in 1..repeat {
-        let (o, s) = execute()?;
-        outputs = o;
-        total.add(&s);
-    }
-    Ok((outputs, total))
+    let mut last = Vec::new();
+    let count = usize::try_from(repeat).unwrap_or(usize::MAX);
+    let stats = stream(std::iter::repeat_n(inputs, count), &mut |o| last = o)?;
+    Ok((last, stats))
 }
 
 /// Prints the outputs; with `--json`, one object with the outputs and the

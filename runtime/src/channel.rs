@@ -114,6 +114,12 @@ impl TcpChannel {
     /// than that for the peer fails with [`ChannelError::Timeout`].
     pub fn new(stream: TcpStream, timeout: Option<Duration>) -> io::Result<TcpChannel> {
         stream.set_nodelay(true)?;
+        if let Some(v) = std::env::var("YAO_RCVBUF").ok().and_then(|v| v.parse().ok()) {
+            socket2::SockRef::from(&stream).set_recv_buffer_size(v)?;
+        }
+        if let Some(v) = std::env::var("YAO_SNDBUF").ok().and_then(|v| v.parse().ok()) {
+            socket2::SockRef::from(&stream).set_send_buffer_size(v)?;
+        }
         stream.set_read_timeout(timeout)?;
         stream.set_write_timeout(timeout)?;
         let reader = BufReader::with_capacity(BUFFER, stream.try_clone()?);
@@ -149,8 +155,10 @@ impl Channel for TcpChannel {
 
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
         // Flush first: a party that waits for the peer must not hold back
-        // what the peer is waiting for.
-        self.writer.flush().map_err(|e| self.map(e))?;
+        // what the peer is waiting for. Bytes already buffered need no wait.
+        if self.reader.buffer().len() < buf.len() {
+            self.writer.flush().map_err(|e| self.map(e))?;
+        }
         self.reader.read_exact(buf).map_err(|e| self.map(e))?;
         self.traffic.received += buf.len() as u64;
         Ok(())

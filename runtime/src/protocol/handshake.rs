@@ -10,7 +10,7 @@ use yao_compiler::ir::CircuitId;
 /// wrong port fails at once with a clear message.
 pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
 /// Bumped on every incompatible change of the wire format.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 /// A party's role in the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,9 +16,11 @@
 
 mod error;
 pub mod handshake;
+mod precomputed;
 mod session;
 
 pub use error::{Phase, ProtocolError};
 pub use session::{
     EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup, Progress,
+    MAX_AHEAD,
 };
