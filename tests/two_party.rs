@@ -253,7 +253,7 @@ fn hello(path: &Path, role: u8) -> Vec<u8> {
     let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     let id = v["id"].as_str().unwrap();
     let mut h = b"YAO-2PC\0".to_vec();
-    h.extend_from_slice(&1u16.to_le_bytes());
+    h.extend_from_slice(&yao_runtime::protocol::handshake::VERSION.to_le_bytes());
     h.push(role);
     h.extend((0..32).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()));
     h
