@@ -377,7 +377,12 @@ fn a_forged_output_mid_stream_is_caught() {
         let err = e
             .execute_stream(pairs.iter().map(|&(_, b)| vec![bits(b)]), |_| {})
             .unwrap_err();
-        assert!(matches!(err, ProtocolError::OutputsRejected), "{err}");
+        // The verdict, or the garbler hanging up before the evaluator,
+        // still writing ahead, got to read it.
+        assert!(
+            matches!(err, ProtocolError::OutputsRejected) || err.is_disconnect(),
+            "{err}"
+        );
         let (err, seen) = garbler.join().unwrap();
         assert!(
             matches!(&err, ProtocolError::ForgedOutput { output, bit: 0 } if output == "carry"),

@@ -530,9 +530,6 @@ pub struct EvaluatorSession<'c, C: Channel> {
     /// This party's input labels for executions announced to the garbler
     /// and not evaluated yet, oldest first.
     mine: VecDeque<Zeroizing<Vec<Block>>>,
-    /// Set while executions run and cleared when they succeed; a session
-    /// whose stream failed half-way is out of step with the garbler.
-    failed: bool,
 }
 
 impl<'c, C: Channel> EvaluatorSession<'c, C> {
@@ -558,7 +555,6 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             ot,
             pool: ReceiverPool::default(),
             mine: VecDeque::new(),
-            failed: false,
         })
     }
 
@@ -574,17 +570,15 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         inputs: &[Vec<bool>],
     ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
         check_widths(self.circuit, Party::Evaluator, inputs)?;
-        if self.failed {
-            return Err(ProtocolError::SessionFailed);
-        }
-        self.failed = true;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
-        self.announce(inputs, 0, &mut stats)?;
-        let outputs = self.evaluate_one(&mut stats)?;
-        self.ch.flush().during(Phase::OutputReturn)?;
+        let result = self.announce(inputs, 0, &mut stats).and_then(|()| {
+            let outputs = self.evaluate_one(&mut stats)?;
+            self.ch.flush().during(Phase::OutputReturn)?;
+            Ok(outputs)
+        });
+        let outputs = self.forget_on_error(result)?;
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
-        self.failed = false;
         tracing::debug!(?stats, "evaluator: execution done");
         Ok((outputs, stats))
     }
@@ -603,12 +597,25 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         I: IntoIterator,
         I::Item: AsRef<[Vec<bool>]>,
     {
-        if self.failed {
-            return Err(ProtocolError::SessionFailed);
-        }
-        self.failed = true;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
+        let result = self.stream(inputs, &mut on_outputs, &mut stats);
+        self.forget_on_error(result)?;
+        stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        tracing::debug!(?stats, "evaluator: executions done");
+        Ok(stats)
+    }
+
+    fn stream<I>(
+        &mut self,
+        inputs: I,
+        on_outputs: &mut dyn FnMut(Vec<Vec<bool>>),
+        stats: &mut ExecutionStats,
+    ) -> Result<(), ProtocolError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Vec<bool>]>,
+    {
         let (ahead, refill) = lookahead(self.circuit);
         let n = evaluator_bits(self.circuit);
         let mut inputs = inputs.into_iter();
@@ -620,18 +627,28 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 let Some(x) = inputs.next() else { break };
                 let x = x.as_ref();
                 check_widths(self.circuit, Party::Evaluator, x)?;
-                self.announce(x, refill.min(coming), &mut stats)?;
+                self.announce(x, refill.min(coming), stats)?;
             }
             if self.mine.is_empty() {
                 break;
             }
-            on_outputs(self.evaluate_one(&mut stats)?);
+            on_outputs(self.evaluate_one(stats)?);
         }
-        self.ch.flush().during(Phase::OutputReturn)?;
-        stats.traffic = traffic_since(start_traffic, self.ch.traffic());
-        self.failed = false;
-        tracing::debug!(?stats, "evaluator: executions done");
-        Ok(stats)
+        self.ch.flush().during(Phase::OutputReturn)
+    }
+
+    /// After an error the peer's stream is in an unknown place (over a
+    /// network the session is over); forget the executions in flight, so
+    /// a caller that carries on does not act on stale state.
+    fn forget_on_error<T>(
+        &mut self,
+        result: Result<T, ProtocolError>,
+    ) -> Result<T, ProtocolError> {
+        if result.is_err() {
+            self.mine.clear();
+            self.verdicts_due = 0;
+        }
+        result
     }
 
     /// Announces an execution's inputs: spends precomputed OTs on them
