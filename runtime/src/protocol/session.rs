@@ -37,6 +37,8 @@ const OUTPUTS: u8 = 0x12;
 /// How many executions the evaluator may announce before the garbler has
 /// garbled them; more is an error. A stream announces at most two ahead.
 pub const MAX_AHEAD: usize = 4;
+/// Table blocks per write (and per read): 64 KiB.
+const TABLE_CHUNK: usize = 4096;
 /// Precomputed OTs per refill in a stream (32 KiB of extension message).
 const STREAM_REFILL: usize = 2048;
 /// Bytes an evaluator's stream may send that the garbler has not read yet.
@@ -486,13 +488,20 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         }
         lap(&mut t.inputs);
 
-        let mut tables = Vec::new();
-        while garbler.garble_batch(&mut tables) {
-            t.and_gates += tables.len() as u64 / 2;
-            self.ch.send_blocks(&tables).during(Phase::GarbledTables)?;
-            tables.clear();
-            if let Some(f) = &mut self.progress {
-                f(t.and_gates);
+        // Tables leave in chunks of many steps: fewer, larger writes.
+        let mut tables = Vec::with_capacity(TABLE_CHUNK + 2 * self.plan.max_step_ands());
+        loop {
+            let more = garbler.garble_batch(&mut tables);
+            if tables.len() >= TABLE_CHUNK || (!more && !tables.is_empty()) {
+                t.and_gates += tables.len() as u64 / 2;
+                self.ch.send_blocks(&tables).during(Phase::GarbledTables)?;
+                tables.clear();
+                if let Some(f) = &mut self.progress {
+                    f(t.and_gates);
+                }
+            }
+            if !more {
+                break;
             }
         }
         lap(&mut t.tables);
@@ -719,20 +728,31 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         }
         lap(&mut t.inputs);
 
+        // Tables are read in chunks of many steps (sized by this party's
+        // own plan, never by the peer), each straight into `tables`.
+        let plan = Arc::clone(&self.plan);
         let mut tables = Vec::new();
-        loop {
-            let n = evaluator.next_batch_len();
-            if n == 0 {
-                break;
+        let mut step = 0;
+        while plan.step_ands(step) > 0 {
+            let first = step;
+            let mut len = 0;
+            while plan.step_ands(step) > 0 && (len == 0 || len < TABLE_CHUNK) {
+                len += 2 * plan.step_ands(step);
+                step += 1;
             }
-            tables.resize(n, Block::ZERO);
+            tables.resize(len, Block::ZERO);
             self.ch
                 .recv_blocks(&mut tables)
                 .during(Phase::GarbledTables)?;
-            evaluator
-                .eval_batch(&tables)
-                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
-            t.and_gates += n as u64 / 2;
+            let mut at = 0;
+            for s in first..step {
+                let n = 2 * plan.step_ands(s);
+                evaluator
+                    .eval_batch(&tables[at..at + n])
+                    .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+                at += n;
+            }
+            t.and_gates += len as u64 / 2;
             if let Some(f) = &mut self.progress {
                 f(t.and_gates);
             }
