@@ -130,15 +130,16 @@ pub fn announce(listener: &TcpListener) -> Result<()> {
     Ok(())
 }
 
-/// Connects to `addr`, retrying with exponential back-off (10 ms doubling to
-/// 500 ms) until `timeout`: the garbler may not be listening yet.
+/// Connects to `addr`, retrying with exponential back-off (2 ms doubling to
+/// 500 ms) until `timeout`: the garbler may not be listening yet, and one
+/// that is about to costs the first retries little waiting.
 pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
     let targets: Vec<SocketAddr> = addr
         .to_socket_addrs()
         .with_context(|| format!("`{addr}` is not a host:port address"))?
         .collect();
     let deadline = Instant::now() + timeout;
-    let mut wait = Duration::from_millis(10);
+    let mut wait = Duration::from_millis(2);
     loop {
         let mut last = None;
         for t in &targets {
@@ -174,8 +175,10 @@ pub fn garble_session(
     if let Some(f) = progress_bar(circuit, "garbling") {
         session.set_progress(f);
     }
-    let result = repeated(repeat, inputs, |stream, last| session.execute_stream(stream, last))
-        .context("garbler")?;
+    let result = repeated(repeat, inputs, |stream, last| {
+        session.execute_stream(stream, last)
+    })
+    .context("garbler")?;
     session.finish().context("garbler")?;
     Ok(result)
 }
@@ -195,8 +198,10 @@ pub fn evaluate_session(
     if let Some(f) = progress_bar(circuit, "evaluating") {
         session.set_progress(f);
     }
-    let result = repeated(repeat, inputs, |stream, last| session.execute_stream(stream, last))
-        .context("evaluator")?;
+    let result = repeated(repeat, inputs, |stream, last| {
+        session.execute_stream(stream, last)
+    })
+    .context("evaluator")?;
     session.finish().context("evaluator")?;
     Ok(result)
 }

@@ -207,6 +207,9 @@ fn forged_output_labels_are_caught() {
     assert!(matches!(e, Err(ProtocolError::OutputsRejected)), "{e:?}");
 }
 
+/// One execution's outputs, by group.
+type Outputs = Vec<Vec<bool>>;
+
 /// Runs `pairs` as one pipelined stream on both sides over `(ga, ev)`;
 /// returns the outputs each side saw.
 fn stream<C: Channel + Send>(
@@ -214,7 +217,7 @@ fn stream<C: Channel + Send>(
     ga: C,
     ev: C,
     pairs: &[(u8, u8)],
-) -> (Vec<Vec<Vec<bool>>>, Vec<Vec<Vec<bool>>>) {
+) -> (Vec<Outputs>, Vec<Outputs>) {
     std::thread::scope(|s| {
         let g = s.spawn(move || {
             let mut g = GarblerSession::start(ga, c).unwrap();
@@ -425,7 +428,8 @@ fn a_peer_dying_mid_stream_is_a_clear_error() {
             let garbler = s.spawn(move || {
                 let mut g = GarblerSession::start(ga, c).unwrap();
                 let take = if garbler_dies { 70 } else { pairs.len() };
-                let r = g.execute_stream(pairs.iter().take(take).map(|&(a, _)| vec![bits(a)]), |_| {});
+                let r =
+                    g.execute_stream(pairs.iter().take(take).map(|&(a, _)| vec![bits(a)]), |_| {});
                 drop(g); // gone without a goodbye
                 r
             });

@@ -21,6 +21,6 @@ mod session;
 
 pub use error::{Phase, ProtocolError};
 pub use session::{
-    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup, Progress,
-    MAX_AHEAD,
+    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerKeys, GarblerSession, GarblerSetup,
+    Progress, MAX_AHEAD,
 };

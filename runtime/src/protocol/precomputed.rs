@@ -92,11 +92,18 @@ impl ReceiverPool {
     ) -> Result<(), OtError> {
         let mut bytes = Zeroizing::new(vec![0u8; count.div_ceil(8)]);
         crate::block::fill_random(&mut bytes);
-        let fresh_choices: Zeroizing<Vec<bool>> =
-            Zeroizing::new((0..count).map(|i| bytes[i / 8] >> (i % 8) & 1 == 1).collect());
+        let fresh_choices: Zeroizing<Vec<bool>> = Zeroizing::new(
+            (0..count)
+                .map(|i| bytes[i / 8] >> (i % 8) & 1 == 1)
+                .collect(),
+        );
         let fresh = Zeroizing::new(ot.extend(ch, &fresh_choices)?);
         // The extension may pad to a multiple of 128; only `count` are ours.
-        append(&mut self.labels, self.used, &fresh[..count.min(fresh.len())]);
+        append(
+            &mut self.labels,
+            self.used,
+            &fresh[..count.min(fresh.len())],
+        );
         append(&mut self.choices, self.used, &fresh_choices);
         self.used = 0;
         Ok(())

@@ -3,11 +3,11 @@
 
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
+use super::precomputed::{ReceiverPool, SenderPool};
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
-use super::precomputed::{ReceiverPool, SenderPool};
 use crate::ot::{CotReceiver, CotSender, CotSenderSetup};
 use crate::plan::Plan;
 use std::collections::VecDeque;
@@ -173,15 +173,43 @@ pub struct GarblerSetup<'c> {
     ot: CotSenderSetup,
 }
 
+/// The part of a garbler's setup that needs no circuit: a fresh `Delta`
+/// and the first base-OT message, milliseconds of public-key work. A
+/// starting garbler makes it on another thread while its circuit loads.
+pub struct GarblerKeys {
+    delta: Delta,
+    ot: CotSenderSetup,
+}
+
+impl GarblerKeys {
+    pub fn new() -> GarblerKeys {
+        let delta = Delta::random();
+        GarblerKeys {
+            ot: CotSender::prepare(&delta),
+            delta,
+        }
+    }
+}
+
+impl Default for GarblerKeys {
+    fn default() -> Self {
+        GarblerKeys::new()
+    }
+}
+
 impl<'c> GarblerSetup<'c> {
     pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
-        let delta = Delta::random();
+        Self::with_keys(circuit, GarblerKeys::new())
+    }
+
+    /// A setup with keys made beforehand (see [`GarblerKeys`]).
+    pub fn with_keys(circuit: &'c Circuit, keys: GarblerKeys) -> Result<Self, ProtocolError> {
         Ok(GarblerSetup {
             circuit,
             plan: plan_for(circuit)?,
             id: circuit.id(),
-            ot: CotSender::prepare(&delta),
-            delta,
+            ot: keys.ot,
+            delta: keys.delta,
         })
     }
 
@@ -364,7 +392,10 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             REFILL => {
                 let count = self.ch.recv_u64().during(Phase::ObliviousTransfer)?;
                 let max = refill_max(self.n);
-                if self.n == 0 || self.pool.available() >= self.n || count == 0 || count > max as u64
+                if self.n == 0
+                    || self.pool.available() >= self.n
+                    || count == 0
+                    || count > max as u64
                 {
                     return Err(ProtocolError::Refill {
                         count,
@@ -649,10 +680,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
     /// After an error the peer's stream is in an unknown place (over a
     /// network the session is over); forget the executions in flight, so
     /// a caller that carries on does not act on stale state.
-    fn forget_on_error<T>(
-        &mut self,
-        result: Result<T, ProtocolError>,
-    ) -> Result<T, ProtocolError> {
+    fn forget_on_error<T>(&mut self, result: Result<T, ProtocolError>) -> Result<T, ProtocolError> {
         if result.is_err() {
             self.mine.clear();
             self.verdicts_due = 0;
@@ -674,7 +702,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         let available = self.pool.available();
         if available < bits.len() {
             let count = refill.max(bits.len() - available).next_multiple_of(128);
-            self.ch.write_all(&[REFILL]).during(Phase::ObliviousTransfer)?;
+            self.ch
+                .write_all(&[REFILL])
+                .during(Phase::ObliviousTransfer)?;
             self.ch
                 .send_u64(count as u64)
                 .during(Phase::ObliviousTransfer)?;
@@ -683,7 +713,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 .during(Phase::ObliviousTransfer)?;
         }
         let (d, labels) = self.pool.take(&bits);
-        self.ch.write_all(&[INPUTS]).during(Phase::ObliviousTransfer)?;
+        self.ch
+            .write_all(&[INPUTS])
+            .during(Phase::ObliviousTransfer)?;
         self.ch
             .write_all(&pack(d.into_iter()))
             .during(Phase::ObliviousTransfer)?;
@@ -696,7 +728,10 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
 
     /// Evaluates the oldest announced execution and returns its output
     /// labels to the garbler (not flushed).
-    fn evaluate_one(&mut self, stats: &mut ExecutionStats) -> Result<Vec<Vec<bool>>, ProtocolError> {
+    fn evaluate_one(
+        &mut self,
+        stats: &mut ExecutionStats,
+    ) -> Result<Vec<Vec<bool>>, ProtocolError> {
         let circuit = self.circuit;
         let mut lap = stopwatch();
         let mut t = ExecutionStats::default();
