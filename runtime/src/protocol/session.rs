@@ -91,6 +91,17 @@ fn plan_for(circuit: &Circuit) -> Result<Arc<Plan>, ProtocolError> {
         .map_err(|e| ProtocolError::Garbling(format!("cannot garble this circuit: {e}")))
 }
 
+/// The schedule built on another thread.
+fn joined(
+    planning: std::thread::ScopedJoinHandle<'_, Result<Arc<Plan>, ProtocolError>>,
+) -> Result<Arc<Plan>, ProtocolError> {
+    planning.join().unwrap_or_else(|_| {
+        Err(ProtocolError::Garbling(
+            "building the garbling schedule failed".into(),
+        ))
+    })
+}
+
 /// Groups of `party` in circuit order, with their widths.
 fn groups_of(circuit: &Circuit, party: Party) -> Vec<(usize, usize)> {
     (0..circuit.inputs.len())
@@ -161,13 +172,13 @@ fn split_outputs<T: Clone>(circuit: &Circuit, flat: &[T]) -> Vec<Vec<T>> {
 /// Called with the number of AND gates done so far in the current execution.
 pub type Progress = Box<dyn FnMut(u64) + Send>;
 
-/// What a garbler prepares before its evaluator connects: the garbling
-/// schedule, the circuit id, a fresh `Delta` and its first base-OT message.
-/// A garbler that serves sessions one after another prepares the next one
-/// while it waits, so a connecting evaluator waits less.
+/// What a garbler prepares before its evaluator connects: the circuit id, a
+/// fresh `Delta` and its first base-OT message. A garbler that serves
+/// sessions one after another prepares the next one while it waits, so a
+/// connecting evaluator waits less. The garbling schedule is built when the
+/// session starts, on another thread while the base OTs wait for the peer.
 pub struct GarblerSetup<'c> {
     circuit: &'c Circuit,
-    plan: Arc<Plan>,
     id: CircuitId,
     delta: Delta,
     ot: CotSenderSetup,
@@ -206,7 +217,6 @@ impl<'c> GarblerSetup<'c> {
     pub fn with_keys(circuit: &'c Circuit, keys: GarblerKeys) -> Result<Self, ProtocolError> {
         Ok(GarblerSetup {
             circuit,
-            plan: plan_for(circuit)?,
             id: circuit.id(),
             ot: keys.ot,
             delta: keys.delta,
@@ -218,11 +228,11 @@ impl<'c> GarblerSetup<'c> {
     }
 }
 
-/// What an evaluator prepares before it connects: the schedule and the
-/// circuit id.
+/// What an evaluator prepares before it connects: the circuit id. (The
+/// garbling schedule is built when the session starts, on another thread
+/// while the base OTs wait for the peer.)
 pub struct EvaluatorSetup<'c> {
     circuit: &'c Circuit,
-    plan: Arc<Plan>,
     id: CircuitId,
 }
 
@@ -230,7 +240,6 @@ impl<'c> EvaluatorSetup<'c> {
     pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
         Ok(EvaluatorSetup {
             circuit,
-            plan: plan_for(circuit)?,
             id: circuit.id(),
         })
     }
@@ -279,16 +288,23 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     /// beforehand (see [`GarblerSetup`]).
     pub fn start_prepared(mut ch: C, setup: GarblerSetup<'c>) -> Result<Self, ProtocolError> {
         tracing::debug!("garbler: session starts");
-        handshake(&mut ch, Role::Garbler, &setup.id)?;
-        tracing::trace!("garbler: handshake done");
-        let ot = setup.ot.run(&mut ch).during(Phase::ObliviousTransfer)?;
+        let circuit = setup.circuit;
+        let (plan, ot) = std::thread::scope(|s| {
+            let planning = s.spawn(|| plan_for(circuit));
+            let ot = handshake(&mut ch, Role::Garbler, &setup.id).and_then(|()| {
+                tracing::trace!("garbler: handshake done");
+                setup.ot.run(&mut ch).during(Phase::ObliviousTransfer)
+            });
+            (joined(planning), ot)
+        });
+        let ot = ot?;
         tracing::debug!("garbler: handshake and base OTs done");
         Ok(GarblerSession {
             progress: None,
             ch,
-            circuit: setup.circuit,
-            n: evaluator_bits(setup.circuit),
-            plan: setup.plan,
+            circuit,
+            n: evaluator_bits(circuit),
+            plan: plan?,
             delta: setup.delta,
             ot,
             pool: SenderPool::default(),
@@ -578,13 +594,19 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         Self::start_prepared(ch, EvaluatorSetup::new(circuit)?)
     }
 
-    /// Handshake and base OTs, with the schedule built beforehand.
+    /// Handshake and base OTs, with the circuit id computed beforehand.
     pub fn start_prepared(mut ch: C, setup: EvaluatorSetup<'c>) -> Result<Self, ProtocolError> {
-        let EvaluatorSetup { circuit, plan, id } = setup;
+        let EvaluatorSetup { circuit, id } = setup;
         tracing::debug!("evaluator: session starts");
-        handshake(&mut ch, Role::Evaluator, &id)?;
-        tracing::trace!("evaluator: handshake done");
-        let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
+        let (plan, ot) = std::thread::scope(|s| {
+            let planning = s.spawn(|| plan_for(circuit));
+            let ot = handshake(&mut ch, Role::Evaluator, &id).and_then(|()| {
+                tracing::trace!("evaluator: handshake done");
+                CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)
+            });
+            (joined(planning), ot)
+        });
+        let (ot, plan) = (ot?, plan?);
         tracing::debug!("evaluator: handshake and base OTs done");
         Ok(EvaluatorSession {
             progress: None,
