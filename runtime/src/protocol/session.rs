@@ -91,7 +91,7 @@ fn plan_for(circuit: &Circuit) -> Result<Arc<Plan>, ProtocolError> {
         .map_err(|e| ProtocolError::Garbling(format!("cannot garble this circuit: {e}")))
 }
 
-/// The schedule built on another thread.
+/// The garbler's schedule, built on another thread.
 fn joined(
     planning: std::thread::ScopedJoinHandle<'_, Result<Arc<Plan>, ProtocolError>>,
 ) -> Result<Arc<Plan>, ProtocolError> {
@@ -228,11 +228,13 @@ impl<'c> GarblerSetup<'c> {
     }
 }
 
-/// What an evaluator prepares before it connects: the circuit id. (The
-/// garbling schedule is built when the session starts, on another thread
-/// while the base OTs wait for the peer.)
+/// What an evaluator prepares before it connects: the schedule and the
+/// circuit id. (Unlike the garbler, the evaluator builds its schedule before
+/// the session: its side of the base OTs is the heavier one, and before it
+/// connects it would only wait for a garbler that loads its circuit too.)
 pub struct EvaluatorSetup<'c> {
     circuit: &'c Circuit,
+    plan: Arc<Plan>,
     id: CircuitId,
 }
 
@@ -240,6 +242,7 @@ impl<'c> EvaluatorSetup<'c> {
     pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
         Ok(EvaluatorSetup {
             circuit,
+            plan: plan_for(circuit)?,
             id: circuit.id(),
         })
     }
@@ -594,19 +597,13 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         Self::start_prepared(ch, EvaluatorSetup::new(circuit)?)
     }
 
-    /// Handshake and base OTs, with the circuit id computed beforehand.
+    /// Handshake and base OTs, with the schedule built beforehand.
     pub fn start_prepared(mut ch: C, setup: EvaluatorSetup<'c>) -> Result<Self, ProtocolError> {
-        let EvaluatorSetup { circuit, id } = setup;
+        let EvaluatorSetup { circuit, plan, id } = setup;
         tracing::debug!("evaluator: session starts");
-        let (plan, ot) = std::thread::scope(|s| {
-            let planning = s.spawn(|| plan_for(circuit));
-            let ot = handshake(&mut ch, Role::Evaluator, &id).and_then(|()| {
-                tracing::trace!("evaluator: handshake done");
-                CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)
-            });
-            (joined(planning), ot)
-        });
-        let (ot, plan) = (ot?, plan?);
+        handshake(&mut ch, Role::Evaluator, &id)?;
+        tracing::trace!("evaluator: handshake done");
+        let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
         tracing::debug!("evaluator: handshake and base OTs done");
         Ok(EvaluatorSession {
             progress: None,
