@@ -39,6 +39,9 @@ pub struct Traffic {
 /// [`Channel::flush`]; a party must flush before it waits for an answer.
 pub trait Channel {
     fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError>;
+    /// Fills `buf` from the peer. An implementation that buffers writes
+    /// flushes them before it waits for the peer (both of Yao's do), so
+    /// nothing the peer waits for is held back; the protocol relies on it.
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError>;
     fn flush(&mut self) -> Result<(), ChannelError>;
     fn traffic(&self) -> Traffic;

@@ -556,11 +556,13 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         }
         lap(&mut t.tables);
 
+        // The decoding bits are not flushed: they leave with the next
+        // execution's first tables, or before this party next waits for
+        // the evaluator (a channel flushes before a read that must wait).
         let decoding = garbler.decoding_bits();
         self.ch
             .write_all(&pack(decoding.iter().flatten().copied()))
             .during(Phase::OutputDecoding)?;
-        self.ch.flush().during(Phase::OutputDecoding)?;
         self.pending.push_back(Pending {
             zero: Zeroizing::new(garbler.output_zero_labels().into_iter().flatten().collect()),
         });
