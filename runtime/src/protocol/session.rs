@@ -591,6 +591,8 @@ pub struct EvaluatorSession<'c, C: Channel> {
     /// This party's input labels for executions announced to the garbler
     /// and not evaluated yet, oldest first.
     mine: VecDeque<Zeroizing<Vec<Block>>>,
+    /// OTs precomputed by the last refill.
+    last_refill: usize,
 }
 
 impl<'c, C: Channel> EvaluatorSession<'c, C> {
@@ -616,6 +618,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             ot,
             pool: ReceiverPool::default(),
             mine: VecDeque::new(),
+            last_refill: 0,
         })
     }
 
@@ -633,7 +636,11 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         check_widths(self.circuit, Party::Evaluator, inputs)?;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
-        let result = self.announce(inputs, 0, &mut stats).and_then(|()| {
+        // One execution at a time, the refills grow (doubling) as long as
+        // executions keep coming: a single one precomputes no more OTs than
+        // it needs, a long run few and large batches.
+        let refill = (2 * self.last_refill).min(refill_max(evaluator_bits(self.circuit)));
+        let result = self.announce(inputs, refill, &mut stats).and_then(|()| {
             let outputs = self.evaluate_one(&mut stats)?;
             self.ch.flush().during(Phase::OutputReturn)?;
             Ok(outputs)
@@ -732,6 +739,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             self.pool
                 .refill(&mut self.ot, &mut self.ch, count)
                 .during(Phase::ObliviousTransfer)?;
+            self.last_refill = count;
         }
         let (d, labels) = self.pool.take(&bits);
         self.ch
