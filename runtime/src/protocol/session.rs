@@ -37,8 +37,9 @@ const OUTPUTS: u8 = 0x12;
 /// How many executions the evaluator may announce before the garbler has
 /// garbled them; more is an error. A stream announces at most two ahead.
 pub const MAX_AHEAD: usize = 4;
-/// Table blocks per write (and per read): 64 KiB.
-const TABLE_CHUNK: usize = 4096;
+/// Table blocks per write (and per read): 256 KiB, a whole AES-128. Fewer
+/// writes mean fewer wake-ups of the peer, which cost more than the copies.
+const TABLE_CHUNK: usize = 16384;
 /// Precomputed OTs per refill in a stream (32 KiB of extension message).
 const STREAM_REFILL: usize = 2048;
 /// Bytes an evaluator's stream may send that the garbler has not read yet.
