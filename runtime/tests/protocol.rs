@@ -449,3 +449,33 @@ fn a_peer_dying_mid_stream_is_a_clear_error() {
         }
     }
 }
+
+/// A circuit without evaluator inputs needs no OTs: streams and single
+/// executions still work (the evaluator announces empty inputs).
+#[test]
+fn executions_without_evaluator_inputs() {
+    let mut c = adder();
+    c.inputs[1].party = Party::Garbler;
+    c.validate().unwrap();
+    let (ga, ev) = MemChannel::pair();
+    std::thread::scope(|s| {
+        let c = &c;
+        s.spawn(move || {
+            let mut g = GarblerSession::start(ga, c).unwrap();
+            g.execute(&[bits(200), bits(100)]).unwrap();
+            let inputs = (0..20u8).map(|i| vec![bits(i), bits(2 * i)]);
+            g.execute_stream(inputs, |_| {}).unwrap();
+            g.finish().unwrap();
+        });
+        let mut e = EvaluatorSession::start(ev, c).unwrap();
+        let (out, _) = e.execute(&[]).unwrap();
+        assert_eq!(out, c.eval_plain(&[bits(200), bits(100)]).unwrap());
+        let mut seen = Vec::new();
+        e.execute_stream(std::iter::repeat_n(Vec::new(), 20), |o| seen.push(o))
+            .unwrap();
+        for (i, out) in (0..20u8).zip(&seen) {
+            assert_eq!(out, &c.eval_plain(&[bits(i), bits(2 * i)]).unwrap());
+        }
+        e.finish().unwrap();
+    });
+}
