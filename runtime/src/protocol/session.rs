@@ -275,6 +275,8 @@ pub struct GarblerSession<'c, C: Channel> {
     ready: VecDeque<Zeroizing<Vec<Block>>>,
     /// Executions garbled whose outputs are not back yet, oldest first.
     pending: VecDeque<Pending>,
+    /// Garbled tables on their way out (public: not wiped).
+    tables: Vec<Block>,
     /// Set while executions run and cleared when they succeed: after any
     /// failure (a forged output label above all) the session refuses to run
     /// again, so a cheating evaluator gets no further answers under this
@@ -314,6 +316,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             pool: SenderPool::default(),
             ready: VecDeque::new(),
             pending: VecDeque::new(),
+            tables: Vec::new(),
             failed: false,
         })
     }
@@ -540,7 +543,11 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         lap(&mut t.inputs);
 
         // Tables leave in chunks of many steps: fewer, larger writes.
-        let mut tables = Vec::with_capacity(TABLE_CHUNK + 2 * self.plan.max_step_ands());
+        // Reused across executions: a fresh quarter-megabyte buffer each
+        // time would cost page faults.
+        let mut tables = std::mem::take(&mut self.tables);
+        tables.clear();
+        tables.reserve(TABLE_CHUNK + 2 * self.plan.max_step_ands());
         loop {
             let more = garbler.garble_batch(&mut tables);
             if tables.len() >= TABLE_CHUNK || (!more && !tables.is_empty()) {
@@ -555,6 +562,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
                 break;
             }
         }
+        self.tables = tables;
         lap(&mut t.tables);
 
         // The decoding bits are not flushed: they leave with the next
@@ -594,6 +602,8 @@ pub struct EvaluatorSession<'c, C: Channel> {
     mine: VecDeque<Zeroizing<Vec<Block>>>,
     /// OTs precomputed by the last refill.
     last_refill: usize,
+    /// Garbled tables as they arrive (public: not wiped).
+    tables: Vec<Block>,
 }
 
 impl<'c, C: Channel> EvaluatorSession<'c, C> {
@@ -620,6 +630,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             pool: ReceiverPool::default(),
             mine: VecDeque::new(),
             last_refill: 0,
+            tables: Vec::new(),
         })
     }
 
@@ -796,7 +807,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         // Tables are read in chunks of many steps (sized by this party's
         // own plan, never by the peer), each straight into `tables`.
         let plan = Arc::clone(&self.plan);
-        let mut tables = Vec::new();
+        let mut tables = std::mem::take(&mut self.tables);
         let mut step = 0;
         while plan.step_ands(step) > 0 {
             let first = step;
@@ -822,6 +833,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 f(t.and_gates);
             }
         }
+        self.tables = tables;
         lap(&mut t.tables);
 
         let n_out = total_output_bits(circuit);
