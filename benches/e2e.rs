@@ -1,6 +1,7 @@
 //! End to end over loopback TCP (two threads of one process): AES-128
-//! executions streamed in one session, and one whole session (handshake,
-//! base OTs, one execution). The `yao bench` command measures the same with
+//! executions one at a time in one session, the same as one pipelined
+//! stream (`execute_stream`), and one whole session (handshake, base OTs,
+//! one execution). The `yao bench` command measures the same with
 //! the two parties as separate processes.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -48,6 +49,27 @@ fn e2e(c: &mut Criterion) {
                 for _ in 0..iters {
                     e.execute(&e_in).unwrap();
                 }
+                let elapsed = t0.elapsed();
+                e.finish().unwrap();
+                elapsed
+            })
+        })
+    });
+    group.bench_function("stream_in_session", |b| {
+        b.iter_custom(|iters| {
+            let (ga, ev) = tcp_pair();
+            let n = iters as usize;
+            thread::scope(|s| {
+                s.spawn(|| {
+                    let mut g = GarblerSession::start(ga, &circuit).unwrap();
+                    g.execute_stream(std::iter::repeat_n(&g_in, n), |_| {})
+                        .unwrap();
+                    g.finish().unwrap();
+                });
+                let mut e = EvaluatorSession::start(ev, &circuit).unwrap();
+                let t0 = Instant::now();
+                e.execute_stream(std::iter::repeat_n(&e_in, n), |_| {})
+                    .unwrap();
                 let elapsed = t0.elapsed();
                 e.finish().unwrap();
                 elapsed

@@ -105,15 +105,16 @@ pub fn announce(listener: &TcpListener) -> Result<()> {
     Ok(())
 }
 
-/// Connects to `addr`, retrying with exponential back-off (10 ms doubling to
-/// 500 ms) until `timeout`: the garbler may not be listening yet.
+/// Connects to `addr`, retrying with exponential back-off (2 ms doubling to
+/// 500 ms) until `timeout`: the garbler may not be listening yet, and one
+/// that is about to costs the first retries little waiting.
 pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
     let targets: Vec<SocketAddr> = addr
         .to_socket_addrs()
         .with_context(|| format!("`{addr}` is not a host:port address"))?
         .collect();
     let deadline = Instant::now() + timeout;
-    let mut wait = Duration::from_millis(10);
+    let mut wait = Duration::from_millis(2);
     loop {
         let mut last = None;
         for t in &targets {
@@ -149,7 +150,10 @@ pub fn garble_session(
     if let Some(f) = progress_bar(circuit, "garbling") {
         session.set_progress(f);
     }
-    let result = repeated(repeat, || session.execute(inputs)).context("garbler")?;
+    let result = repeated(repeat, inputs, |stream, last| {
+        session.execute_stream(stream, last)
+    })
+    .context("garbler")?;
     session.finish().context("garbler")?;
     Ok(result)
 }
@@ -169,7 +173,10 @@ pub fn evaluate_session(
     if let Some(f) = progress_bar(circuit, "evaluating") {
         session.set_progress(f);
     }
-    let result = repeated(repeat, || session.execute(inputs)).context("evaluator")?;
+    let result = repeated(repeat, inputs, |stream, last| {
+        session.execute_stream(stream, last)
+    })
+    .context("evaluator")?;
     session.finish().context("evaluator")?;
     Ok(result)
 }
@@ -203,17 +210,20 @@ fn progress_bar(circuit: &Circuit, verb: &'static str) -> Option<Progress> {
     }))
 }
 
-fn repeated<E>(
+/// Runs `repeat` executions on the same inputs as one pipelined stream;
+/// returns the last outputs and the summed costs.
+fn repeated<'a, E>(
     repeat: u64,
-    mut execute: impl FnMut() -> Result<(Vec<Vec<bool>>, ExecutionStats), E>,
+    inputs: &'a [Vec<bool>],
+    stream: impl FnOnce(
+        std::iter::RepeatN<&'a [Vec<bool>]>,
+        &mut dyn FnMut(Vec<Vec<bool>>),
+    ) -> Result<ExecutionStats, E>,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats), E> {
-    let (mut outputs, mut total) = execute()?;
-    for _ in 1..repeat {
-        let (o, s) = execute()?;
-        outputs = o;
-        total.add(&s);
-    }
-    Ok((outputs, total))
+    let mut last = Vec::new();
+    let count = usize::try_from(repeat).unwrap_or(usize::MAX);
+    let stats = stream(std::iter::repeat_n(inputs, count), &mut |o| last = o)?;
+    Ok((last, stats))
 }
 
 /// Prints the outputs; with `--json`, one object with the outputs and the

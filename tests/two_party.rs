@@ -128,6 +128,43 @@ fn aes128_fips197_between_processes() {
     assert_eq!(e, g);
 }
 
+/// `--repeat` runs a pipelined stream of executions in one session (what
+/// `yao bench` measures); every execution's cost is reported, the outputs
+/// are the last one's.
+#[test]
+fn a_stream_of_aes128_executions_between_processes() {
+    let Some(aes) = shared("bristol/aes_128.txt") else {
+        return;
+    };
+    let (g, e) = both(
+        &aes,
+        &[
+            "--garbler",
+            "0x000102030405060708090a0b0c0d0e0f",
+            "--repeat",
+            "200",
+            "--hex",
+        ],
+        &[
+            "--evaluator",
+            "0x00112233445566778899aabbccddeeff",
+            "--repeat",
+            "200",
+            "--json",
+        ],
+    );
+    assert_eq!(g, "out0 = 0x69c4e0d86a7b0430d8cdb78070b4c55a\n");
+    let v: serde_json::Value = serde_json::from_str(&e).unwrap();
+    assert_eq!(
+        v["outputs"]["out0"],
+        "140591190147677442632770771134392354138"
+    );
+    assert_eq!(v["and_gates"], 200 * 6400);
+    // 32 bytes per AND, plus labels, precomputed OTs and output labels.
+    let sent = v["bytes_received"].as_f64().unwrap() + v["bytes_sent"].as_f64().unwrap();
+    assert!((32.0..34.0).contains(&(sent / (200.0 * 6400.0))), "{sent}");
+}
+
 #[test]
 fn sha256_abc_between_processes() {
     let Some(sha) = shared("bristol/sha256.txt") else {

@@ -23,7 +23,7 @@ use yao_runtime::block::{Block, Delta};
 use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
 use yao_runtime::ot::{base, csw, iknp, CotReceiver, CotSender};
 use yao_runtime::protocol::handshake::{self, Role, MAGIC, VERSION};
-use yao_runtime::protocol::{EvaluatorSession, GarblerSession, ProtocolError};
+use yao_runtime::protocol::{EvaluatorSession, GarblerSession};
 
 /// What a harness function reports: `Err(message)` when the entry point
 /// refused the input (the message is the error it gave).
@@ -783,12 +783,13 @@ pub fn evaluator_stream(data: &[u8]) -> Outcome {
     })
 }
 
-/// The messages the garbler reads during executions: the OT-extension count
-/// and matrix, and the output labels the evaluator returns (which the
-/// garbler checks against its garbling). The first byte picks the circuit;
-/// the second the garbler's inputs and whether the harness sends the right
-/// OT count and a whole matrix first (so the fuzzer's bytes reach the output
-/// check) or the fuzzer's bytes are the whole stream.
+/// The messages the garbler reads during executions: batches of
+/// precomputed OTs (count and extension matrix), the corrections announcing
+/// the evaluator's inputs, and the output labels the evaluator returns
+/// (which the garbler checks against its garbling). The first byte picks
+/// the circuit; the second the garbler's inputs and whether the harness
+/// sends a well-formed OT batch and inputs first (so the fuzzer's bytes
+/// reach the output check) or the fuzzer's bytes are the whole stream.
 pub fn garbler_stream(data: &[u8]) -> Outcome {
     let mut b = Bytes(data);
     let pick = b.u8() as usize;
@@ -806,12 +807,21 @@ pub fn garbler_stream(data: &[u8]) -> Outcome {
     let mut stream = Vec::new();
     let rest = b.rest();
     if seed & 1 == 0 {
-        // A well-formed OT message carrying the fuzzer's matrix, padded.
+        // Well-formed messages up to the output check: a batch of exactly
+        // `n` precomputed OTs (so none are left for the next input) whose
+        // extension matrix is the fuzzer's, padded, then the corrections
+        // announcing the inputs, then the rest of the fuzzer's bytes.
         let matrix = 16 * n.next_multiple_of(128);
-        stream.extend_from_slice(&(n as u64).to_le_bytes());
+        if n > 0 {
+            stream.push(0x10);
+            stream.extend_from_slice(&(n as u64).to_le_bytes());
+            stream.extend_from_slice(&(n as u64).to_le_bytes());
+        }
         let take = matrix.min(rest.len());
         stream.extend_from_slice(&rest[..take]);
-        stream.resize(8 + matrix, 0);
+        stream.resize(stream.len() + matrix - take, 0);
+        stream.push(0x11);
+        stream.resize(stream.len() + n.div_ceil(8), 0);
         stream.extend_from_slice(&rest[take..]);
     } else {
         stream.extend_from_slice(rest);
@@ -837,9 +847,9 @@ pub fn garbler_stream(data: &[u8]) -> Outcome {
             }
             Err(e) => Err(e),
         };
-        // An error inside the OT extension leaves the two parties' OT states
-        // out of step: that session is done, as it would be over a network.
-        if matches!(result, Err(ProtocolError::Ot { .. })) {
+        // A failed garbler session refuses further executions (and its
+        // precomputed OTs are out of step): start over, as over a network.
+        if result.is_err() {
             sessions[k] = None;
         }
         result.map_err(|e| e.to_string())

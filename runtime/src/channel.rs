@@ -7,7 +7,7 @@
 //! caller-given bound before anything is allocated.
 
 use crate::block::Block;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -39,6 +39,9 @@ pub struct Traffic {
 /// [`Channel::flush`]; a party must flush before it waits for an answer.
 pub trait Channel {
     fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError>;
+    /// Fills `buf` from the peer. An implementation that buffers writes
+    /// flushes them before it waits for the peer (both of Yao's do), so
+    /// nothing the peer waits for is held back; the protocol relies on it.
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError>;
     fn flush(&mut self) -> Result<(), ChannelError>;
     fn traffic(&self) -> Traffic;
@@ -100,27 +103,46 @@ pub fn blocks_as_bytes_mut(blocks: &mut [Block]) -> &mut [u8] {
 
 const BUFFER: usize = 1 << 16;
 
-/// A TCP connection with large buffers and Nagle's algorithm off (each party
-/// flushes whole messages, so delaying small segments only adds latency).
+/// A TCP connection with buffered reads, coalesced writes and Nagle's
+/// algorithm off (each party flushes whole messages, so delaying small
+/// segments only adds latency).
 pub struct TcpChannel {
     reader: BufReader<TcpStream>,
-    writer: BufWriter<TcpStream>,
+    writer: Outbox,
     timeout: Option<Duration>,
     traffic: Traffic,
 }
 
+/// Socket buffers asked for on loopback (the kernel caps them at
+/// `net.core.{r,w}mem_max`).
+const LOOPBACK_SOCKET_BUFFER: usize = 4 << 20;
+
 impl TcpChannel {
     /// Wraps a connected stream. With `timeout`, a read that waits longer
     /// than that for the peer fails with [`ChannelError::Timeout`].
+    ///
+    /// On loopback the socket buffers are made large: the kernel's
+    /// auto-tuning sizes them by the round-trip time, which is tiny there,
+    /// so a garbler could get only a fraction of one execution ahead of
+    /// the evaluator and the two processes would run in lock-step. Across
+    /// a real network auto-tuning knows the bandwidth-delay product better
+    /// than any fixed size, so other connections keep it.
     pub fn new(stream: TcpStream, timeout: Option<Duration>) -> io::Result<TcpChannel> {
         stream.set_nodelay(true)?;
+        if stream.peer_addr()?.ip().is_loopback() {
+            let socket = socket2::SockRef::from(&stream);
+            socket.set_recv_buffer_size(LOOPBACK_SOCKET_BUFFER)?;
+            socket.set_send_buffer_size(LOOPBACK_SOCKET_BUFFER)?;
+        }
         stream.set_read_timeout(timeout)?;
         stream.set_write_timeout(timeout)?;
         let reader = BufReader::with_capacity(BUFFER, stream.try_clone()?);
-        let writer = BufWriter::with_capacity(BUFFER, stream);
         Ok(TcpChannel {
             reader,
-            writer,
+            writer: Outbox {
+                stream,
+                buf: Vec::with_capacity(BUFFER),
+            },
             timeout,
             traffic: Traffic::default(),
         })
@@ -140,6 +162,56 @@ impl TcpChannel {
     }
 }
 
+/// The sending side of a [`TcpChannel`]: small writes gather in a buffer;
+/// a large one leaves at once, together with what is buffered, in one
+/// vectored system call and without being copied.
+struct Outbox {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Outbox {
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        if self.buf.len() + data.len() <= BUFFER {
+            self.buf.extend_from_slice(data);
+            return Ok(());
+        }
+        if data.len() < BUFFER / 2 {
+            self.flush()?;
+            self.buf.extend_from_slice(data);
+            return Ok(());
+        }
+        let mut parts = [IoSlice::new(&self.buf), IoSlice::new(data)];
+        let mut parts = &mut parts[..];
+        IoSlice::advance_slices(&mut parts, 0);
+        while !parts.is_empty() {
+            match self.stream.write_vectored(parts) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut parts, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.stream.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        // Deliver what was written before the channel went away.
+        let _ = self.flush();
+    }
+}
+
 impl Channel for TcpChannel {
     fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError> {
         self.writer.write_all(data).map_err(|e| self.map(e))?;
@@ -149,8 +221,10 @@ impl Channel for TcpChannel {
 
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
         // Flush first: a party that waits for the peer must not hold back
-        // what the peer is waiting for.
-        self.writer.flush().map_err(|e| self.map(e))?;
+        // what the peer is waiting for. Bytes already buffered need no wait.
+        if self.reader.buffer().len() < buf.len() {
+            self.writer.flush().map_err(|e| self.map(e))?;
+        }
         self.reader.read_exact(buf).map_err(|e| self.map(e))?;
         self.traffic.received += buf.len() as u64;
         Ok(())

@@ -5,6 +5,7 @@
 use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
 use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 use yao_runtime::protocol::{EvaluatorSession, GarblerSession, ProtocolError};
+use yao_runtime::TcpChannel;
 
 /// `sum = a + b` and `carry` over 8-bit inputs, ripple-carry.
 fn adder() -> Circuit {
@@ -204,4 +205,277 @@ fn forged_output_labels_are_caught() {
     );
     assert!(g.to_string().contains("neither of its two labels"), "{g}");
     assert!(matches!(e, Err(ProtocolError::OutputsRejected)), "{e:?}");
+}
+
+/// One execution's outputs, by group.
+type Outputs = Vec<Vec<bool>>;
+
+/// Runs `pairs` as one pipelined stream on both sides over `(ga, ev)`;
+/// returns the outputs each side saw.
+fn stream<C: Channel + Send>(
+    c: &Circuit,
+    ga: C,
+    ev: C,
+    pairs: &[(u8, u8)],
+) -> (Vec<Outputs>, Vec<Outputs>) {
+    std::thread::scope(|s| {
+        let g = s.spawn(move || {
+            let mut g = GarblerSession::start(ga, c).unwrap();
+            let mut seen = Vec::new();
+            let inputs = pairs.iter().map(|&(a, _)| vec![bits(a)]);
+            let stats = g.execute_stream(inputs, |o| seen.push(o)).unwrap();
+            assert_eq!(stats.and_gates, 8 * pairs.len() as u64);
+            g.finish().unwrap();
+            seen
+        });
+        let mut e = EvaluatorSession::start(ev, c).unwrap();
+        let mut seen = Vec::new();
+        let inputs = pairs.iter().map(|&(_, b)| vec![bits(b)]);
+        e.execute_stream(inputs, |o| seen.push(o)).unwrap();
+        e.finish().unwrap();
+        (g.join().unwrap(), seen)
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(16))]
+
+    /// Pipelined streams of random executions (long enough to refill the
+    /// precomputed OTs several times) agree with the plaintext semantics,
+    /// and the garbler learns the same outputs as the evaluator.
+    #[test]
+    fn a_stream_of_random_executions_matches_eval_plain(
+        pairs in proptest::collection::vec(proptest::prelude::any::<(u8, u8)>(), 0..300)
+    ) {
+        let c = adder();
+        let (ga, ev) = MemChannel::pair();
+        let (garbler_saw, evaluator_saw) = stream(&c, ga, ev, &pairs);
+        proptest::prop_assert_eq!(&garbler_saw, &evaluator_saw);
+        proptest::prop_assert_eq!(evaluator_saw.len(), pairs.len());
+        for (&(a, b), out) in pairs.iter().zip(&evaluator_saw) {
+            proptest::prop_assert_eq!(out, &c.eval_plain(&[bits(a), bits(b)]).unwrap());
+        }
+    }
+}
+
+#[test]
+fn a_stream_over_tcp_matches_eval_plain() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let timeout = Some(std::time::Duration::from_secs(20));
+    let accept = std::thread::spawn(move || listener.accept().unwrap().0);
+    let ev = TcpChannel::new(std::net::TcpStream::connect(addr).unwrap(), timeout).unwrap();
+    let ga = TcpChannel::new(accept.join().unwrap(), timeout).unwrap();
+    let c = adder();
+    let pairs: Vec<(u8, u8)> = (0..1000u32)
+        .map(|i| ((i * 37 % 256) as u8, (i * 101 % 256) as u8))
+        .collect();
+    let (garbler_saw, evaluator_saw) = stream(&c, ga, ev, &pairs);
+    assert_eq!(garbler_saw, evaluator_saw);
+    for (&(a, b), out) in pairs.iter().zip(&evaluator_saw) {
+        assert_eq!(out, &c.eval_plain(&[bits(a), bits(b)]).unwrap());
+    }
+}
+
+/// Message tags are explicit, so a streaming party and a party that runs
+/// one execution at a time work together, either way round.
+#[test]
+fn streams_and_single_executions_interoperate() {
+    let c = adder();
+    let pairs: Vec<(u8, u8)> = (0..40u8).map(|i| (i.wrapping_mul(7), 200 - i)).collect();
+    for garbler_streams in [true, false] {
+        let (ga, ev) = MemChannel::pair();
+        std::thread::scope(|s| {
+            let (c, pairs) = (&c, &pairs);
+            s.spawn(move || {
+                let mut g = GarblerSession::start(ga, c).unwrap();
+                if garbler_streams {
+                    g.execute_stream(pairs.iter().map(|&(a, _)| vec![bits(a)]), |_| {})
+                        .unwrap();
+                } else {
+                    for &(a, _) in pairs {
+                        g.execute(&[bits(a)]).unwrap();
+                    }
+                }
+                g.finish().unwrap();
+            });
+            let mut e = EvaluatorSession::start(ev, c).unwrap();
+            let mut seen = Vec::new();
+            if garbler_streams {
+                for &(_, b) in pairs {
+                    seen.push(e.execute(&[bits(b)]).unwrap().0);
+                }
+            } else {
+                e.execute_stream(pairs.iter().map(|&(_, b)| vec![bits(b)]), |o| seen.push(o))
+                    .unwrap();
+            }
+            e.finish().unwrap();
+            for (&(a, b), out) in pairs.iter().zip(&seen) {
+                assert_eq!(out, &c.eval_plain(&[bits(a), bits(b)]).unwrap());
+            }
+        });
+    }
+}
+
+/// Corrupts the output labels of the `target`-th execution the evaluator
+/// returns: the write after the one-byte output tag that has the length of
+/// the adder's 9 output labels.
+struct ForgeOutputs<C> {
+    inner: C,
+    tag_seen: bool,
+    returned: usize,
+    target: usize,
+}
+
+impl<C: Channel> Channel for ForgeOutputs<C> {
+    fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError> {
+        let mut data = data.to_vec();
+        if self.tag_seen && data.len() == 9 * 16 {
+            if self.returned == self.target {
+                data[16 * 8] ^= 1; // the label of `carry`
+            }
+            self.returned += 1;
+        }
+        self.tag_seen = data == [0x12];
+        self.inner.write_all(&data)
+    }
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
+        self.inner.read_exact(buf)
+    }
+    fn flush(&mut self) -> Result<(), ChannelError> {
+        self.inner.flush()
+    }
+    fn traffic(&self) -> Traffic {
+        self.inner.traffic()
+    }
+}
+
+#[test]
+fn a_forged_output_mid_stream_is_caught() {
+    let c = adder();
+    let (ga, ev) = MemChannel::pair();
+    let pairs: Vec<(u8, u8)> = (0..30u8).map(|i| (i, 3 * i)).collect();
+    std::thread::scope(|s| {
+        let (c, pairs) = (&c, &pairs);
+        let garbler = s.spawn(move || {
+            let mut g = GarblerSession::start(ga, c).unwrap();
+            let mut seen = Vec::new();
+            let err = g
+                .execute_stream(pairs.iter().map(|&(a, _)| vec![bits(a)]), |o| seen.push(o))
+                .unwrap_err();
+            // A failed session answers no more executions.
+            assert!(matches!(
+                g.execute(&[bits(1)]),
+                Err(ProtocolError::SessionFailed)
+            ));
+            (err, seen)
+        });
+        let forge = ForgeOutputs {
+            inner: ev,
+            tag_seen: false,
+            returned: 0,
+            target: 11,
+        };
+        let mut e = EvaluatorSession::start(forge, c).unwrap();
+        let err = e
+            .execute_stream(pairs.iter().map(|&(_, b)| vec![bits(b)]), |_| {})
+            .unwrap_err();
+        // The verdict, or the garbler hanging up before the evaluator,
+        // still writing ahead, got to read it.
+        assert!(
+            matches!(err, ProtocolError::OutputsRejected) || err.is_disconnect(),
+            "{err}"
+        );
+        let (err, seen) = garbler.join().unwrap();
+        assert!(
+            matches!(&err, ProtocolError::ForgedOutput { output, bit: 0 } if output == "carry"),
+            "{err}"
+        );
+        // Exactly the executions before the forged one delivered outputs.
+        assert_eq!(seen.len(), 11);
+        for (&(a, b), out) in pairs.iter().zip(&seen) {
+            assert_eq!(out, &c.eval_plain(&[bits(a), bits(b)]).unwrap());
+        }
+    });
+}
+
+fn is_closed(e: &ProtocolError) -> bool {
+    matches!(
+        e,
+        ProtocolError::Channel {
+            source: ChannelError::Closed,
+            ..
+        }
+    )
+}
+
+/// Either party going away half-way through a stream over TCP is a
+/// "peer closed" error on the other side, not a hang (the generous
+/// timeout is only a backstop: a hang would fail as a timeout).
+#[test]
+fn a_peer_dying_mid_stream_is_a_clear_error() {
+    let c = adder();
+    let pairs: Vec<(u8, u8)> = (0..200u8).map(|i| (i, i ^ 0x5a)).collect();
+    for garbler_dies in [true, false] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let timeout = Some(std::time::Duration::from_secs(60));
+        let accept = std::thread::spawn(move || listener.accept().unwrap().0);
+        let ev = TcpChannel::new(std::net::TcpStream::connect(addr).unwrap(), timeout).unwrap();
+        let ga = TcpChannel::new(accept.join().unwrap(), timeout).unwrap();
+        let (c, pairs) = (&c, &pairs);
+        let (g, e) = std::thread::scope(|s| {
+            let garbler = s.spawn(move || {
+                let mut g = GarblerSession::start(ga, c).unwrap();
+                let take = if garbler_dies { 70 } else { pairs.len() };
+                let r =
+                    g.execute_stream(pairs.iter().take(take).map(|&(a, _)| vec![bits(a)]), |_| {});
+                drop(g); // gone without a goodbye
+                r
+            });
+            let mut e = EvaluatorSession::start(ev, c).unwrap();
+            let take = if garbler_dies { pairs.len() } else { 70 };
+            let r = e.execute_stream(pairs.iter().take(take).map(|&(_, b)| vec![bits(b)]), |_| {});
+            drop(e);
+            (garbler.join().unwrap(), r)
+        });
+        if garbler_dies {
+            let e = e.unwrap_err();
+            assert!(is_closed(&e) && e.is_disconnect(), "{e}");
+            assert!(e.to_string().contains("closed"), "{e}");
+        } else {
+            let g = g.unwrap_err();
+            assert!(is_closed(&g) && g.is_disconnect(), "{g}");
+        }
+    }
+}
+
+/// A circuit without evaluator inputs needs no OTs: streams and single
+/// executions still work (the evaluator announces empty inputs).
+#[test]
+fn executions_without_evaluator_inputs() {
+    let mut c = adder();
+    c.inputs[1].party = Party::Garbler;
+    c.validate().unwrap();
+    let (ga, ev) = MemChannel::pair();
+    std::thread::scope(|s| {
+        let c = &c;
+        s.spawn(move || {
+            let mut g = GarblerSession::start(ga, c).unwrap();
+            g.execute(&[bits(200), bits(100)]).unwrap();
+            let inputs = (0..20u8).map(|i| vec![bits(i), bits(2 * i)]);
+            g.execute_stream(inputs, |_| {}).unwrap();
+            g.finish().unwrap();
+        });
+        let mut e = EvaluatorSession::start(ev, c).unwrap();
+        let (out, _) = e.execute(&[]).unwrap();
+        assert_eq!(out, c.eval_plain(&[bits(200), bits(100)]).unwrap());
+        let mut seen = Vec::new();
+        e.execute_stream(std::iter::repeat_n(Vec::new(), 20), |o| seen.push(o))
+            .unwrap();
+        for (i, out) in (0..20u8).zip(&seen) {
+            assert_eq!(out, &c.eval_plain(&[bits(i), bits(2 * i)]).unwrap());
+        }
+        e.finish().unwrap();
+    });
 }

@@ -45,12 +45,15 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     let circuit = cli.circuit.load()?;
+    tracing::debug!("evaluator: circuit loaded");
     let values = party::with_input_file(cli.evaluator, &cli.input)?;
     let inputs =
         yao::share::party_inputs(&circuit, Party::Evaluator, &values, cli.shares.as_deref())?;
     let timeout = cli.net.timeout()?;
     let setup = EvaluatorSetup::new(&circuit)?;
+    tracing::debug!("evaluator: session prepared");
     let stream = party::connect(&cli.connect, timeout)?;
+    tracing::debug!("evaluator: connected");
     let (out, stats) = party::evaluate_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
     party::report(&circuit, &out, &stats, cli.output);
     Ok(())

@@ -7,7 +7,7 @@ use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
 use yao_compiler::Party;
-use yao_runtime::protocol::GarblerSetup;
+use yao_runtime::protocol::{GarblerKeys, GarblerSetup};
 
 #[derive(Parser)]
 #[command(
@@ -48,15 +48,26 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     let listener = party::listen(&cli.listen)?;
+    // The first session's keys need no circuit: made while it loads.
+    let keys = std::thread::spawn(GarblerKeys::new);
     let circuit = cli.circuit.load()?;
+    tracing::debug!("garbler: circuit loaded");
     let values = party::with_input_file(cli.garbler, &cli.input)?;
     let inputs =
         yao::share::party_inputs(&circuit, Party::Garbler, &values, cli.shares.as_deref())?;
     let timeout = cli.net.timeout()?;
     party::announce(&listener)?;
+    let mut keys = Some(keys);
     for _ in 0..cli.sessions {
         // Prepared before the evaluator arrives, so it waits less.
-        let setup = GarblerSetup::new(&circuit)?;
+        let keys = match keys.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("preparing the base OTs failed"))?,
+            None => GarblerKeys::new(),
+        };
+        let setup = GarblerSetup::with_keys(&circuit, keys)?;
+        tracing::debug!("garbler: session prepared");
         let (stream, peer) = listener.accept()?;
         yao::note(&format!("garbler: evaluator connected from {peer}"));
         let (out, stats) = party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat)?;

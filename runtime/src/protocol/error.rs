@@ -70,6 +70,17 @@ pub enum ProtocolError {
         found: u8,
         expected: &'static str,
     },
+    #[error(
+        "the evaluator sent a batch of {count} precomputed OTs (at most {max}, and only when fewer \
+         than one execution's are left; {available} were)"
+    )]
+    Refill {
+        count: u64,
+        max: usize,
+        available: usize,
+    },
+    #[error("the evaluator announced more than {max} executions ahead of the garbler")]
+    RanAhead { max: usize },
     #[error("input group {group} of the {party} takes {expected} bits, but {found} were given")]
     InputWidth {
         party: &'static str,

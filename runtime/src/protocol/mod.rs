@@ -1,24 +1,36 @@
 //! The two-party protocol: the only code that moves bytes between the
 //! garbler and the evaluator.
 //!
-//! One session, in order (DESIGN.md, "Protocol"):
+//! One session, in order (DESIGN.md, "Protocol"), wire version 2:
 //!
 //! 1. [`handshake`]: magic, version, roles and circuit id, both ways.
 //! 2. Base OTs, once per session (the garbler is the OT sender and uses its
 //!    free-XOR `Delta` as the correlation).
-//! 3. Then any number of executions, each: correlated OTs for the evaluator's
-//!    input labels, the garbler's input labels, the garbled tables streamed
-//!    in batches, the output decoding bits, and the evaluator's output labels
-//!    sent back so that both parties learn the outputs.
+//! 3. Then any number of executions. Every message starts with a tag byte.
+//!    The evaluator runs the OT extension on random choice bits in batches
+//!    ahead of need and announces each execution's inputs with one
+//!    correction bit per input bit (`precomputed.rs`, Beaver's
+//!    derandomization). The garbler sends its input labels, the garbled
+//!    tables in chunks and the output decoding bits; the evaluator sends
+//!    back its output labels, which the garbler checks and answers with a
+//!    verdict, so that both parties learn the outputs.
+//!
+//! [`GarblerSession::execute`] and [`EvaluatorSession::execute`] run one
+//! execution; `execute_stream` on both sides pipelines many: the evaluator
+//! announces up to two executions ahead, so the garbler garbles the next one
+//! while the evaluator evaluates, and no execution waits for a round trip.
+//! Tags make the two styles interoperate.
 //!
 //! The cryptographic cores ([`crate::garbler`], [`crate::evaluator`],
-//! [`crate::ot`]) do no I/O; this module drives them over a [`Channel`].
+//! [`crate::ot`]) do no I/O; this module drives them over a [`Channel`](crate::channel::Channel).
 
 mod error;
 pub mod handshake;
+mod precomputed;
 mod session;
 
 pub use error::{Phase, ProtocolError};
 pub use session::{
-    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup, Progress,
+    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerKeys, GarblerSession, GarblerSetup,
+    Progress, MAX_AHEAD,
 };
