@@ -534,12 +534,6 @@ pub fn hello(role: Role, id: &CircuitId) -> Vec<u8> {
     h
 }
 
-fn frame(bytes: &[u8]) -> Vec<u8> {
-    let mut f = (bytes.len() as u64).to_le_bytes().to_vec();
-    f.extend_from_slice(bytes);
-    f
-}
-
 /// An honest garbler's side of session setup (hello and base OTs), played
 /// on `ch` against an evaluator session for `circuit`.
 pub fn honest_garbler_setup(circuit: &Circuit) -> impl FnOnce(MemChannel) + Send + 'static {
