@@ -1,0 +1,76 @@
+//! A steady loop for profilers (`perf stat`, `perf record`, callgrind):
+//! garbles or evaluates one Bristol circuit over and over.
+//!
+//! `cargo run --release -p yao-runtime --example profile_garbling -- garble aes_128 20000`
+//! (mode `garble` or `eval`, a circuit under `bristol/` of the shared circuits,
+//! sessions). Prints AND gates per second and the plan's shape.
+
+#[path = "../tests/common/bristol.rs"]
+mod bristol;
+
+use std::sync::Arc;
+use std::time::Instant;
+use yao_runtime::bench::garbling::garbled_session;
+use yao_runtime::evaluator::Evaluator;
+use yao_runtime::garbler::Garbler;
+use yao_runtime::plan::Plan;
+use yao_runtime::Delta;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = args.get(1).map_or("garble", |s| s.as_str());
+    let name = args.get(2).map_or("aes_128", |s| s.as_str());
+    let n: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let Some(c) = bristol::load(&format!("bristol/{name}.txt")) else {
+        eprintln!("circuit {name} not found");
+        return;
+    };
+    let plan = Arc::new(Plan::new(&c).expect("plan"));
+    let ands = plan.num_ands();
+    eprintln!(
+        "{name}: {ands} ANDs, {} steps, {} slots",
+        plan.num_steps(),
+        plan.num_slots()
+    );
+    let t = Instant::now();
+    match mode {
+        "garble" => {
+            let mut buf = Vec::with_capacity(2 * plan.max_step_ands());
+            for _ in 0..n {
+                let mut g = Garbler::from_plan(Arc::clone(&plan), Delta::random());
+                loop {
+                    buf.clear();
+                    if !g.garble_batch(&mut buf) {
+                        break;
+                    }
+                }
+                std::hint::black_box(g.decoding_bits());
+            }
+        }
+        "eval" => {
+            let (labels, tables) = garbled_session(&plan);
+            for _ in 0..n {
+                let mut e = Evaluator::from_plan(Arc::clone(&plan));
+                for (k, l) in labels.iter().enumerate() {
+                    e.set_input_labels(k, l).expect("labels");
+                }
+                let mut pos = 0;
+                loop {
+                    let m = e.next_batch_len();
+                    if m == 0 {
+                        break;
+                    }
+                    e.eval_batch(&tables[pos..pos + m]).expect("batch");
+                    pos += m;
+                }
+                std::hint::black_box(&e);
+            }
+        }
+        _ => {
+            eprintln!("mode: garble or eval");
+            return;
+        }
+    }
+    let s = t.elapsed().as_secs_f64();
+    println!("{mode}.{name}.and_per_s: {:.4e}", (n * ands) as f64 / s);
+}
