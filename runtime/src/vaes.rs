@@ -16,7 +16,7 @@
 
 use crate::block::Block;
 use crate::hash::Tweaks;
-use crate::plan::AndOp;
+use crate::plan::{AndOp, Slot};
 use core::arch::x86_64::*;
 
 /// AES-128 round keys broadcast to both 128-bit lanes.
@@ -270,31 +270,164 @@ fn colour_masks(x: __m256i) -> __m256i {
 }
 
 impl Keys {
-    /// Half-gates garbling of one step, fused: gather, hash and combine in
-    /// registers, four ANDs (sixteen hashed blocks) at a time. Same
-    /// formulas and tweaks as `garbler::garble_ands`.
+    /// `(pi(L), pi(L ^ d))` of the labels in `slots`, stored at `2 * slot`
+    /// of `pis`: the garbler's memoized first TCCR call, eight labels
+    /// (sixteen blocks) at a time.
+    pub(crate) fn garble_pis(&self, d: Block, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+        // SAFETY: `Keys` exists only if the features were detected.
+        unsafe { garble_pis(&self.rk, d, labels, pis, slots) }
+    }
+
+    /// `pi(W)` of the labels in `slots`, stored at `slot` of `pis`: the
+    /// evaluator's memoized first TCCR call, sixteen labels at a time.
+    pub(crate) fn eval_pis(&self, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+        // SAFETY: as above.
+        unsafe { eval_pis(&self.rk, labels, pis, slots) }
+    }
+
+    /// Half-gates garbling of one step, fused: gather the memoized `pi`,
+    /// hash the tweaked second call and combine in registers, four ANDs
+    /// (sixteen hashed blocks) at a time. Same formulas and tweaks as
+    /// `garbler::garble_ands`.
     pub(crate) fn garble_ands(
         &self,
         d: Block,
         labels: &mut [Block],
+        pis: &[Block],
         ands: &[AndOp],
         first_tweak: u64,
         tables: &mut [Block],
     ) {
         // SAFETY: `Keys` exists only if the features were detected.
-        unsafe { garble_ands(&self.rk, d, labels, ands, first_tweak, tables) }
+        unsafe { garble_ands(&self.rk, d, labels, pis, ands, first_tweak, tables) }
     }
 
     /// Half-gates evaluation of one step, fused, eight ANDs at a time.
     pub(crate) fn eval_ands(
         &self,
         labels: &mut [Block],
+        pis: &[Block],
         ands: &[AndOp],
         first_tweak: u64,
         tables: &[Block],
     ) {
         // SAFETY: as above.
-        unsafe { eval_ands(&self.rk, labels, ands, first_tweak, tables) }
+        unsafe { eval_ands(&self.rk, labels, pis, ands, first_tweak, tables) }
+    }
+}
+
+/// Loads the two blocks at `b[i]` and `b[i + 1]` (bounds-checked).
+#[inline(always)]
+fn ld2(b: &[Block], i: usize) -> __m256i {
+    let p = &b[i..i + 2];
+    // SAFETY: two readable blocks; unaligned 32-byte load.
+    unsafe { _mm256_loadu_si256(p.as_ptr().cast()) }
+}
+
+#[inline(always)]
+fn st2(b: &mut [Block], i: usize, v: __m256i) {
+    let p = &mut b[i..i + 2];
+    // SAFETY: two writable blocks; unaligned 32-byte store.
+    unsafe { _mm256_storeu_si256(p.as_mut_ptr().cast(), v) }
+}
+
+/// All ones if `bit`, else zero, in both 64-bit halves (a public flip).
+#[inline(always)]
+fn flip_mask(bit: bool) -> __m128i {
+    // SAFETY: SSE2 is in the x86-64 baseline.
+    unsafe { _mm_set1_epi64x(-(bit as i64)) }
+}
+
+#[target_feature(enable = "vaes,avx2,aes")]
+fn garble_pis(rk: &[__m256i; 11], d: Block, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+    // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
+    let dk = _mm256_xor_si256(
+        _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), ld(&d)),
+        rk[0],
+    );
+    let mut chunks = slots.chunks_exact(8);
+    for c in &mut chunks {
+        garble_pi_chunk::<8>(rk, dk, labels, pis, c);
+    }
+    let mut rest = chunks.remainder();
+    if rest.len() >= 4 {
+        garble_pi_chunk::<4>(rk, dk, labels, pis, &rest[..4]);
+        rest = &rest[4..];
+    }
+    if rest.len() >= 2 {
+        garble_pi_chunk::<2>(rk, dk, labels, pis, &rest[..2]);
+        rest = &rest[2..];
+    }
+    if !rest.is_empty() {
+        garble_pi_chunk::<1>(rk, dk, labels, pis, rest);
+    }
+}
+
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn garble_pi_chunk<const W: usize>(
+    rk: &[__m256i; 11],
+    dk: __m256i,
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+) {
+    let mut u = [_mm256_setzero_si256(); W];
+    for (v, &s) in u.iter_mut().zip(slots) {
+        *v = _mm256_xor_si256(_mm256_broadcastsi128_si256(ld(&labels[s as usize])), dk);
+    }
+    rounds(rk, &mut u);
+    for (v, &s) in u.iter().zip(slots) {
+        st2(pis, 2 * s as usize, *v);
+    }
+}
+
+#[target_feature(enable = "vaes,avx2,aes")]
+fn eval_pis(rk: &[__m256i; 11], labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+    let mut chunks = slots.chunks_exact(16);
+    for c in &mut chunks {
+        eval_pi_chunk::<8>(rk, labels, pis, c);
+    }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return;
+    }
+    // Pad the tail with its last slot (hashed twice, stored twice: harmless).
+    let mut pad = [rest[rest.len() - 1]; 16];
+    pad[..rest.len()].copy_from_slice(rest);
+    match rest.len() {
+        1..=2 => eval_pi_chunk::<1>(rk, labels, pis, &pad[..2]),
+        3..=4 => eval_pi_chunk::<2>(rk, labels, pis, &pad[..4]),
+        5..=8 => eval_pi_chunk::<4>(rk, labels, pis, &pad[..8]),
+        _ => eval_pi_chunk::<8>(rk, labels, pis, &pad),
+    }
+}
+
+/// `2W` labels in `W` registers.
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn eval_pi_chunk<const W: usize>(
+    rk: &[__m256i; 11],
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+) {
+    let mut u = [_mm256_setzero_si256(); W];
+    for (j, v) in u.iter_mut().enumerate() {
+        let a = ld(&labels[slots[2 * j] as usize]);
+        let b = ld(&labels[slots[2 * j + 1] as usize]);
+        *v = _mm256_xor_si256(
+            _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b),
+            rk[0],
+        );
+    }
+    rounds(rk, &mut u);
+    for (j, v) in u.iter().enumerate() {
+        st(&mut pis[slots[2 * j] as usize], _mm256_castsi256_si128(*v));
+        st(
+            &mut pis[slots[2 * j + 1] as usize],
+            _mm256_extracti128_si256::<1>(*v),
+        );
     }
 }
 
@@ -303,17 +436,13 @@ fn garble_ands(
     rk: &[__m256i; 11],
     d: Block,
     labels: &mut [Block],
+    pis: &[Block],
     ands: &[AndOp],
     first: u64,
     tables: &mut [Block],
 ) {
     let dx = ld(&d);
-    // (0, Delta) ^ rk0: turns a broadcast label into (L0, L1) ^ rk0.
-    let dk = _mm256_xor_si256(
-        _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), dx),
-        rk[0],
-    );
-    // Register 2i holds AND i's A labels (tweak 2k), 2i+1 its B labels (2k+1).
+    // Register 2i holds AND i's A pair (tweak 2k), 2i+1 its B pair (2k+1).
     let mut tv = _mm256_set_epi64x(0, first as i64, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
     let n = ands.len();
@@ -322,8 +451,8 @@ fn garble_ands(
         garble_chunk::<4, 8>(
             rk,
             dx,
-            dk,
             labels,
+            pis,
             &ands[i..i + 4],
             &mut tables[2 * i..2 * i + 8],
             &mut tv,
@@ -335,8 +464,8 @@ fn garble_ands(
         garble_chunk::<2, 4>(
             rk,
             dx,
-            dk,
             labels,
+            pis,
             &ands[i..i + 2],
             &mut tables[2 * i..2 * i + 4],
             &mut tv,
@@ -348,8 +477,8 @@ fn garble_ands(
         garble_chunk::<1, 2>(
             rk,
             dx,
-            dk,
             labels,
+            pis,
             &ands[i..i + 1],
             &mut tables[2 * i..2 * i + 2],
             &mut tv,
@@ -365,45 +494,49 @@ fn garble_ands(
 fn garble_chunk<const N: usize, const W: usize>(
     rk: &[__m256i; 11],
     dx: __m128i,
-    dk: __m256i,
     labels: &mut [Block],
+    pis: &[Block],
     ands: &[AndOp],
     tables: &mut [Block],
     tv: &mut __m256i,
     inc: __m256i,
 ) {
     debug_assert!(W == 2 * N && ands.len() == N && tables.len() == 2 * N);
-    let mut a0 = [_mm_setzero_si128(); N];
-    let mut b0 = [_mm_setzero_si128(); N];
     let mut u = [_mm256_setzero_si256(); W];
+    let mut v = [_mm256_setzero_si256(); W];
     for i in 0..N {
         let g = ands[i];
-        a0[i] = ld(&labels[g.a as usize]);
-        b0[i] = ld(&labels[g.b as usize]);
-        u[2 * i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a0[i]), dk);
-        u[2 * i + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b0[i]), dk);
+        // (pi(L), pi(L ^ D)) of the stored labels; the pi of a pair does
+        // not depend on its flip, only which half is the zero-label's.
+        u[2 * i] = ld2(pis, 2 * g.a as usize);
+        u[2 * i + 1] = ld2(pis, 2 * g.b as usize);
     }
-    rounds(rk, &mut u);
-    let mut v = [_mm256_setzero_si256(); W];
     for (v, u) in v.iter_mut().zip(&u) {
         *v = _mm256_xor_si256(*u, *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
     for i in 0..N {
-        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]); // (H(A0), H(A1))
-        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]); // (H(B0), H(B1))
-        let ha0 = _mm256_castsi256_si128(ha);
-        let hb0 = _mm256_castsi256_si128(hb);
-        let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
-        let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
-        let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0[i])));
-        let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0[i])));
+        let g = ands[i];
+        let (ma, mb) = (flip_mask(g.flip_a), flip_mask(g.flip_b));
+        let a0 = _mm_xor_si128(ld(&labels[g.a as usize]), _mm_and_si128(ma, dx));
+        let b0 = _mm_xor_si128(ld(&labels[g.b as usize]), _mm_and_si128(mb, dx));
+        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]); // (H(LA), H(LA ^ D))
+        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]);
+        let ha_lo = _mm256_castsi256_si128(ha);
+        let hb_lo = _mm256_castsi256_si128(hb);
+        let ha01 = _mm_xor_si128(ha_lo, _mm256_extracti128_si256::<1>(ha));
+        let hb01 = _mm_xor_si128(hb_lo, _mm256_extracti128_si256::<1>(hb));
+        // H(A0): the other half when the input is flipped.
+        let ha0 = _mm_xor_si128(ha_lo, _mm_and_si128(ma, ha01));
+        let hb0 = _mm_xor_si128(hb_lo, _mm_and_si128(mb, hb01));
+        let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
+        let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
         let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
         let wg = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
-        let te = _mm_xor_si128(hb01, a0[i]);
-        let we = _mm_xor_si128(hb0, _mm_and_si128(pb, _mm_xor_si128(te, a0[i])));
-        st(&mut labels[ands[i].out as usize], _mm_xor_si128(wg, we));
+        let te = _mm_xor_si128(hb01, a0);
+        let we = _mm_xor_si128(hb0, _mm_and_si128(pb, _mm_xor_si128(te, a0)));
+        st(&mut labels[g.out as usize], _mm_xor_si128(wg, we));
         st(&mut tables[2 * i], tg);
         st(&mut tables[2 * i + 1], te);
     }
@@ -413,6 +546,7 @@ fn garble_chunk<const N: usize, const W: usize>(
 fn eval_ands(
     rk: &[__m256i; 11],
     labels: &mut [Block],
+    pis: &[Block],
     ands: &[AndOp],
     first: u64,
     tables: &[Block],
@@ -426,6 +560,7 @@ fn eval_ands(
         eval_chunk::<8>(
             rk,
             labels,
+            pis,
             &ands[i..i + 8],
             &tables[2 * i..2 * i + 16],
             &mut tv,
@@ -437,6 +572,7 @@ fn eval_ands(
         eval_chunk::<4>(
             rk,
             labels,
+            pis,
             &ands[i..i + 4],
             &tables[2 * i..2 * i + 8],
             &mut tv,
@@ -448,6 +584,7 @@ fn eval_ands(
         eval_chunk::<2>(
             rk,
             labels,
+            pis,
             &ands[i..i + 2],
             &tables[2 * i..2 * i + 4],
             &mut tv,
@@ -459,6 +596,7 @@ fn eval_ands(
         eval_chunk::<1>(
             rk,
             labels,
+            pis,
             &ands[i..i + 1],
             &tables[2 * i..2 * i + 2],
             &mut tv,
@@ -473,39 +611,38 @@ fn eval_ands(
 fn eval_chunk<const N: usize>(
     rk: &[__m256i; 11],
     labels: &mut [Block],
+    pis: &[Block],
     ands: &[AndOp],
     tables: &[Block],
     tv: &mut __m256i,
     inc: __m256i,
 ) {
     debug_assert!(ands.len() == N && tables.len() == 2 * N);
-    let mut x = [_mm256_setzero_si256(); N];
     let mut u = [_mm256_setzero_si256(); N];
+    let mut v = [_mm256_setzero_si256(); N];
     for i in 0..N {
         let g = ands[i];
-        let a = ld(&labels[g.a as usize]);
-        let b = ld(&labels[g.b as usize]);
-        x[i] = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
-        u[i] = _mm256_xor_si256(x[i], rk[0]);
-    }
-    rounds(rk, &mut u);
-    let mut v = [_mm256_setzero_si256(); N];
-    for (v, u) in v.iter_mut().zip(&u) {
-        *v = _mm256_xor_si256(*u, *tv);
+        let pa = ld(&pis[g.a as usize]);
+        let pb = ld(&pis[g.b as usize]);
+        u[i] = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(pa), pb);
+        v[i] = _mm256_xor_si256(u[i], *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
     for i in 0..N {
+        let g = ands[i];
+        let a = ld(&labels[g.a as usize]);
+        let b = ld(&labels[g.b as usize]);
+        let x = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
         let h = _mm256_xor_si256(v[i], u[i]); // (H(A), H(B))
-                                              // SAFETY: `tables` holds 2N blocks; unaligned 32-byte load of (TG, TE).
-        let t = unsafe { _mm256_loadu_si256(tables[2 * i..2 * i + 2].as_ptr().cast()) };
+        let t = ld2(tables, 2 * i);
         // (TG, TE ^ A), selected by the colour bits (sa, sb).
-        let a_hi = _mm256_permute2x128_si256::<0x08>(x[i], x[i]);
+        let a_hi = _mm256_permute2x128_si256::<0x08>(x, x);
         let w = _mm256_xor_si256(
             h,
-            _mm256_and_si256(colour_masks(x[i]), _mm256_xor_si256(t, a_hi)),
+            _mm256_and_si256(colour_masks(x), _mm256_xor_si256(t, a_hi)),
         );
         let out = _mm_xor_si128(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
-        st(&mut labels[ands[i].out as usize], out);
+        st(&mut labels[g.out as usize], out);
     }
 }
