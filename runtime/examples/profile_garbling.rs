@@ -27,12 +27,29 @@ fn main() {
     };
     let plan = Arc::new(Plan::new(&c).expect("plan"));
     let ands = plan.num_ands();
+    let mut arity = [0u64; 8];
+    let mut segments = 0;
+    for f in std::iter::once(plan.prelude()).chain((0..plan.num_steps()).filter_map(|i| plan.step(i).map(|s| s.frees))) {
+        for s in f.segments() {
+            segments += 1;
+            arity[s.arity] += (s.body.len() / (s.arity + 1)) as u64;
+        }
+    }
+    let flipped: usize = (0..plan.num_steps())
+        .filter_map(|i| plan.step(i))
+        .map(|s| s.ands.iter().filter(|g| g.flip_a || g.flip_b).count())
+        .sum();
+    eprintln!("{name}: {flipped} ANDs with a flipped input");
     eprintln!(
-        "{name}: {ands} ANDs, {} steps, {} slots",
+        "{name}: {ands} ANDs, {} steps, {} slots, {} pi, {} free ops in {segments} segments, by arity {:?}",
         plan.num_steps(),
-        plan.num_slots()
+        plan.num_slots(),
+        plan.num_pi(),
+        plan.num_free_ops(),
+        &arity[2..=yao_runtime::plan::MAX_XOR_ARITY],
     );
     let t = Instant::now();
+    let cpu = cpu_ns();
     match mode {
         "garble" => {
             let mut buf = Vec::with_capacity(2 * plan.max_step_ands());
@@ -72,5 +89,17 @@ fn main() {
         }
     }
     let s = t.elapsed().as_secs_f64();
-    println!("{mode}.{name}.and_per_s: {:.4e}", (n * ands) as f64 / s);
+    let c = cpu_ns().zip(cpu).map(|(b, a)| (b - a) as f64 * 1e-9);
+    println!(
+        "{mode}.{name}.and_per_s: {:.4e} (per CPU second: {:.4e})",
+        (n * ands) as f64 / s,
+        c.map_or(0.0, |c| (n * ands) as f64 / c)
+    );
+}
+
+/// Nanoseconds this thread has run on a CPU (Linux schedstat), so that
+/// other jobs on a shared machine distort the figure less than wall time.
+fn cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }

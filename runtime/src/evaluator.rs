@@ -186,6 +186,11 @@ impl Evaluator {
                 found: tables.len(),
             });
         }
+        // The VAES kernels index without bounds checks on this.
+        assert!(
+            self.labels.len() >= plan.num_slots() && self.pis.len() >= plan.num_slots(),
+            "label arrays smaller than the plan"
+        );
         eval_pis(
             &self.hash,
             &self.labels,
@@ -275,7 +280,9 @@ impl Drop for Evaluator {
 fn eval_pis(hash: &Tccr, labels: &[Block], pis: &mut [Block], slots: &[Slot], buf: &mut Vec<Block>) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
-        return w.eval_pis(labels, pis, slots);
+        // SAFETY: the slots come from the plan whose `num_slots` sized
+        // `labels` and `pis` (checked by the caller, `Evaluator::eval_batch`).
+        return unsafe { w.eval_pis(labels, pis, slots) };
     }
     buf.clear();
     buf.extend(slots.iter().map(|&s| labels[s as usize]));
@@ -301,7 +308,8 @@ fn eval_ands(
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
-        return w.eval_ands(labels, pis, ands, and_tweak(first_and, 0), tables);
+        // SAFETY: as in `eval_pis`.
+        return unsafe { w.eval_ands(labels, pis, ands, and_tweak(first_and, 0), tables) };
     }
     let n = ands.len();
     buf_in.resize(2 * n, Block::ZERO);

@@ -239,6 +239,11 @@ impl Garbler {
         let start = out.len();
         out.resize(start + 2 * step.ands.len(), Block::ZERO);
         let d = self.delta.block();
+        // The VAES kernels index without bounds checks on this.
+        assert!(
+            self.labels.len() >= plan.num_slots() && self.pis.len() >= 2 * plan.num_slots(),
+            "label arrays smaller than the plan"
+        );
         garble_pis(
             &self.hash,
             d,
@@ -419,7 +424,9 @@ fn garble_pis(
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
-        return w.garble_pis(d, labels, pis, slots);
+        // SAFETY: the slots come from the plan whose `num_slots` sized
+        // `labels` and `pis` (checked by the caller, `Garbler::garble_batch`).
+        return unsafe { w.garble_pis(d, labels, pis, slots) };
     }
     buf.clear();
     for &s in slots {
@@ -449,7 +456,8 @@ fn garble_ands(
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
-        return w.garble_ands(d, labels, pis, ands, and_tweak(first_and, 0), tables);
+        // SAFETY: as in `garble_pis`.
+        return unsafe { w.garble_ands(d, labels, pis, ands, and_tweak(first_and, 0), tables) };
     }
     let n = ands.len();
     buf_in.resize(4 * n, Block::ZERO);

@@ -269,18 +269,40 @@ fn colour_masks(x: __m256i) -> __m256i {
     _mm256_srai_epi32::<31>(_mm256_slli_epi32::<31>(_mm256_shuffle_epi32::<0>(x)))
 }
 
+// The step kernels below index labels, `pi` values and tables without
+// bounds checks (they were a fifth of the garbling kernel's instructions).
+// Their contract, which `Plan` guarantees for its steps (every slot below
+// `num_slots`, checked when the plan is built) and the callers check once per
+// step (`labels.len() >= num_slots`, `pis.len()` as below):
+//
+// - every slot `s` in `slots` / `ands` has `s < labels.len()`, and
+//   `2 * s + 1 < pis.len()` (garbler) or `s < pis.len()` (evaluator);
+// - `tables.len() == 2 * ands.len()` (checked here; it is cheap).
 impl Keys {
     /// `(pi(L), pi(L ^ d))` of the labels in `slots`, stored at `2 * slot`
     /// of `pis`: the garbler's memoized first TCCR call, eight labels
     /// (sixteen blocks) at a time.
-    pub(crate) fn garble_pis(&self, d: Block, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
-        // SAFETY: `Keys` exists only if the features were detected.
+    ///
+    /// # Safety
+    /// The slot contract above.
+    pub(crate) unsafe fn garble_pis(
+        &self,
+        d: Block,
+        labels: &[Block],
+        pis: &mut [Block],
+        slots: &[Slot],
+    ) {
+        // SAFETY: `Keys` exists only if the features were detected; slots
+        // per the caller's contract.
         unsafe { garble_pis(&self.rk, d, labels, pis, slots) }
     }
 
     /// `pi(W)` of the labels in `slots`, stored at `slot` of `pis`: the
     /// evaluator's memoized first TCCR call, sixteen labels at a time.
-    pub(crate) fn eval_pis(&self, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+    ///
+    /// # Safety
+    /// The slot contract above.
+    pub(crate) unsafe fn eval_pis(&self, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
         // SAFETY: as above.
         unsafe { eval_pis(&self.rk, labels, pis, slots) }
     }
@@ -289,7 +311,10 @@ impl Keys {
     /// hash the tweaked second call and combine in registers, four ANDs
     /// (sixteen hashed blocks) at a time. Same formulas and tweaks as
     /// `garbler::garble_ands`.
-    pub(crate) fn garble_ands(
+    ///
+    /// # Safety
+    /// The slot contract above.
+    pub(crate) unsafe fn garble_ands(
         &self,
         d: Block,
         labels: &mut [Block],
@@ -298,12 +323,16 @@ impl Keys {
         first_tweak: u64,
         tables: &mut [Block],
     ) {
-        // SAFETY: `Keys` exists only if the features were detected.
+        assert_eq!(tables.len(), 2 * ands.len(), "two table blocks per AND");
+        // SAFETY: as above.
         unsafe { garble_ands(&self.rk, d, labels, pis, ands, first_tweak, tables) }
     }
 
     /// Half-gates evaluation of one step, fused, eight ANDs at a time.
-    pub(crate) fn eval_ands(
+    ///
+    /// # Safety
+    /// The slot contract above.
+    pub(crate) unsafe fn eval_ands(
         &self,
         labels: &mut [Block],
         pis: &[Block],
@@ -311,8 +340,56 @@ impl Keys {
         first_tweak: u64,
         tables: &[Block],
     ) {
+        assert_eq!(tables.len(), 2 * ands.len(), "two table blocks per AND");
         // SAFETY: as above.
         unsafe { eval_ands(&self.rk, labels, pis, ands, first_tweak, tables) }
+    }
+}
+
+/// Loads label `i` of the array at `p`.
+///
+/// # Safety
+/// `p.add(i)` must be a readable block.
+#[inline(always)]
+unsafe fn ldp(p: *const Block, i: usize) -> __m128i {
+    // SAFETY: per the contract; unaligned 16-byte load.
+    unsafe { _mm_loadu_si128(p.add(i).cast()) }
+}
+
+/// Loads blocks `i` and `i + 1` of the array at `p`.
+///
+/// # Safety
+/// Both must be readable.
+#[inline(always)]
+unsafe fn ldp2(p: *const Block, i: usize) -> __m256i {
+    // SAFETY: per the contract; unaligned 32-byte load.
+    unsafe { _mm256_loadu_si256(p.add(i).cast()) }
+}
+
+/// Stores label `i` of the array at `p`.
+///
+/// # Safety
+/// `p.add(i)` must be a writable block.
+#[inline(always)]
+unsafe fn stp(p: *mut Block, i: usize, v: __m128i) {
+    // SAFETY: per the contract; unaligned 16-byte store.
+    unsafe { _mm_storeu_si128(p.add(i).cast(), v) }
+}
+
+/// Lane orders for `_mm256_permutevar8x32_epi32`, by public flip bit:
+/// keep `(pi(L), pi(L ^ D))`, or swap it so the zero-label's half is first.
+static PAIR_ORDER: [[i32; 8]; 2] = [[0, 1, 2, 3, 4, 5, 6, 7], [4, 5, 6, 7, 0, 1, 2, 3]];
+
+/// The pair of `pi` values of stored label `s`, zero-label's half first.
+///
+/// # Safety
+/// Blocks `2s` and `2s + 1` of `pis` must be readable; AVX2 available.
+#[inline(always)]
+unsafe fn pi_pair(pis: *const Block, s: Slot, flip: bool) -> __m256i {
+    // SAFETY: per the contract; `PAIR_ORDER[flip]` is 32 readable bytes.
+    unsafe {
+        let order = _mm256_loadu_si256(PAIR_ORDER[flip as usize].as_ptr().cast());
+        _mm256_permutevar8x32_epi32(ldp2(pis, 2 * s as usize), order)
     }
 }
 
@@ -324,22 +401,8 @@ fn ld2(b: &[Block], i: usize) -> __m256i {
     unsafe { _mm256_loadu_si256(p.as_ptr().cast()) }
 }
 
-#[inline(always)]
-fn st2(b: &mut [Block], i: usize, v: __m256i) {
-    let p = &mut b[i..i + 2];
-    // SAFETY: two writable blocks; unaligned 32-byte store.
-    unsafe { _mm256_storeu_si256(p.as_mut_ptr().cast(), v) }
-}
-
-/// All ones if `bit`, else zero, in both 64-bit halves (a public flip).
-#[inline(always)]
-fn flip_mask(bit: bool) -> __m128i {
-    // SAFETY: SSE2 is in the x86-64 baseline.
-    unsafe { _mm_set1_epi64x(-(bit as i64)) }
-}
-
 #[target_feature(enable = "vaes,avx2,aes")]
-fn garble_pis(rk: &[__m256i; 11], d: Block, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+unsafe fn garble_pis(rk: &[__m256i; 11], d: Block, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
     // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
     let dk = _mm256_xor_si256(
         _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), ld(&d)),
@@ -365,7 +428,7 @@ fn garble_pis(rk: &[__m256i; 11], d: Block, labels: &[Block], pis: &mut [Block],
 
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn garble_pi_chunk<const W: usize>(
+unsafe fn garble_pi_chunk<const W: usize>(
     rk: &[__m256i; 11],
     dk: __m256i,
     labels: &[Block],
@@ -373,17 +436,20 @@ fn garble_pi_chunk<const W: usize>(
     slots: &[Slot],
 ) {
     let mut u = [_mm256_setzero_si256(); W];
+    let (lp, pp) = (labels.as_ptr(), pis.as_mut_ptr());
     for (v, &s) in u.iter_mut().zip(slots) {
-        *v = _mm256_xor_si256(_mm256_broadcastsi128_si256(ld(&labels[s as usize])), dk);
+        // SAFETY: the slot contract.
+        *v = _mm256_xor_si256(_mm256_broadcastsi128_si256(unsafe { ldp(lp, s as usize) }), dk);
     }
     rounds(rk, &mut u);
     for (v, &s) in u.iter().zip(slots) {
-        st2(pis, 2 * s as usize, *v);
+        // SAFETY: the slot contract: blocks 2s and 2s + 1 are in `pis`.
+        unsafe { _mm256_storeu_si256(pp.add(2 * s as usize).cast(), *v) };
     }
 }
 
 #[target_feature(enable = "vaes,avx2,aes")]
-fn eval_pis(rk: &[__m256i; 11], labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+unsafe fn eval_pis(rk: &[__m256i; 11], labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
     let mut chunks = slots.chunks_exact(16);
     for c in &mut chunks {
         eval_pi_chunk::<8>(rk, labels, pis, c);
@@ -406,16 +472,23 @@ fn eval_pis(rk: &[__m256i; 11], labels: &[Block], pis: &mut [Block], slots: &[Sl
 /// `2W` labels in `W` registers.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn eval_pi_chunk<const W: usize>(
+unsafe fn eval_pi_chunk<const W: usize>(
     rk: &[__m256i; 11],
     labels: &[Block],
     pis: &mut [Block],
     slots: &[Slot],
 ) {
     let mut u = [_mm256_setzero_si256(); W];
+    let slots = &slots[..2 * W];
+    let (lp, pp) = (labels.as_ptr(), pis.as_mut_ptr());
     for (j, v) in u.iter_mut().enumerate() {
-        let a = ld(&labels[slots[2 * j] as usize]);
-        let b = ld(&labels[slots[2 * j + 1] as usize]);
+        // SAFETY: the slot contract.
+        let (a, b) = unsafe {
+            (
+                ldp(lp, slots[2 * j] as usize),
+                ldp(lp, slots[2 * j + 1] as usize),
+            )
+        };
         *v = _mm256_xor_si256(
             _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b),
             rk[0],
@@ -423,16 +496,16 @@ fn eval_pi_chunk<const W: usize>(
     }
     rounds(rk, &mut u);
     for (j, v) in u.iter().enumerate() {
-        st(&mut pis[slots[2 * j] as usize], _mm256_castsi256_si128(*v));
-        st(
-            &mut pis[slots[2 * j + 1] as usize],
-            _mm256_extracti128_si256::<1>(*v),
-        );
+        // SAFETY: the slot contract.
+        unsafe {
+            stp(pp, slots[2 * j] as usize, _mm256_castsi256_si128(*v));
+            stp(pp, slots[2 * j + 1] as usize, _mm256_extracti128_si256::<1>(*v));
+        }
     }
 }
 
 #[target_feature(enable = "vaes,avx2,aes")]
-fn garble_ands(
+unsafe fn garble_ands(
     rk: &[__m256i; 11],
     d: Block,
     labels: &mut [Block],
@@ -447,51 +520,38 @@ fn garble_ands(
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
     let n = ands.len();
     let mut i = 0;
+    macro_rules! chunk {
+        ($n:literal, $w:literal) => {
+            garble_chunk::<$n, $w>(
+                rk,
+                dx,
+                labels,
+                pis,
+                &ands[i..i + $n],
+                &mut tables[2 * i..2 * i + 2 * $n],
+                &mut tv,
+                inc,
+            );
+            i += $n;
+        };
+    }
     while i + 4 <= n {
-        garble_chunk::<4, 8>(
-            rk,
-            dx,
-            labels,
-            pis,
-            &ands[i..i + 4],
-            &mut tables[2 * i..2 * i + 8],
-            &mut tv,
-            inc,
-        );
-        i += 4;
+        chunk!(4, 8);
     }
     if i + 2 <= n {
-        garble_chunk::<2, 4>(
-            rk,
-            dx,
-            labels,
-            pis,
-            &ands[i..i + 2],
-            &mut tables[2 * i..2 * i + 4],
-            &mut tv,
-            inc,
-        );
-        i += 2;
+        chunk!(2, 4);
     }
     if i < n {
-        garble_chunk::<1, 2>(
-            rk,
-            dx,
-            labels,
-            pis,
-            &ands[i..i + 1],
-            &mut tables[2 * i..2 * i + 2],
-            &mut tv,
-            inc,
-        );
+        chunk!(1, 2);
     }
+    debug_assert_eq!(i, n);
 }
 
 /// `N` ANDs in `W = 2N` registers.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn garble_chunk<const N: usize, const W: usize>(
+unsafe fn garble_chunk<const N: usize, const W: usize>(
     rk: &[__m256i; 11],
     dx: __m128i,
     labels: &mut [Block],
@@ -501,49 +561,56 @@ fn garble_chunk<const N: usize, const W: usize>(
     tv: &mut __m256i,
     inc: __m256i,
 ) {
-    debug_assert!(W == 2 * N && ands.len() == N && tables.len() == 2 * N);
+    debug_assert!(W == 2 * N);
+    let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
+    let tables: &mut [Block; W] = tables.try_into().expect("2N table blocks");
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
+    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
+    let dsel = [_mm_setzero_si128(), dx];
     let mut u = [_mm256_setzero_si256(); W];
     let mut v = [_mm256_setzero_si256(); W];
-    for i in 0..N {
-        let g = ands[i];
-        // (pi(L), pi(L ^ D)) of the stored labels; the pi of a pair does
-        // not depend on its flip, only which half is the zero-label's.
-        u[2 * i] = ld2(pis, 2 * g.a as usize);
-        u[2 * i + 1] = ld2(pis, 2 * g.b as usize);
+    for (i, g) in ands.iter().enumerate() {
+        // SAFETY: the slot contract. The pair's halves are swapped for a
+        // flipped input, so the low half is always pi of the zero-label.
+        unsafe {
+            u[2 * i] = pi_pair(pp, g.a, g.flip_a);
+            u[2 * i + 1] = pi_pair(pp, g.b, g.flip_b);
+        }
     }
     for (v, u) in v.iter_mut().zip(&u) {
         *v = _mm256_xor_si256(*u, *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
-    for i in 0..N {
-        let g = ands[i];
-        let (ma, mb) = (flip_mask(g.flip_a), flip_mask(g.flip_b));
-        let a0 = _mm_xor_si128(ld(&labels[g.a as usize]), _mm_and_si128(ma, dx));
-        let b0 = _mm_xor_si128(ld(&labels[g.b as usize]), _mm_and_si128(mb, dx));
-        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]); // (H(LA), H(LA ^ D))
-        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]);
-        let ha_lo = _mm256_castsi256_si128(ha);
-        let hb_lo = _mm256_castsi256_si128(hb);
-        let ha01 = _mm_xor_si128(ha_lo, _mm256_extracti128_si256::<1>(ha));
-        let hb01 = _mm_xor_si128(hb_lo, _mm256_extracti128_si256::<1>(hb));
-        // H(A0): the other half when the input is flipped.
-        let ha0 = _mm_xor_si128(ha_lo, _mm_and_si128(ma, ha01));
-        let hb0 = _mm_xor_si128(hb_lo, _mm_and_si128(mb, hb01));
+    for (i, g) in ands.iter().enumerate() {
+        // SAFETY: the slot contract.
+        let (a0, b0) = unsafe {
+            (
+                _mm_xor_si128(ldp(lp, g.a as usize), dsel[g.flip_a as usize]),
+                _mm_xor_si128(ldp(lp, g.b as usize), dsel[g.flip_b as usize]),
+            )
+        };
+        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]); // (H(A0), H(A1))
+        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]); // (H(B0), H(B1))
+        let ha0 = _mm256_castsi256_si128(ha);
+        let hb0 = _mm256_castsi256_si128(hb);
+        let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
+        let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
         let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
         let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
         let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
         let wg = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
         let te = _mm_xor_si128(hb01, a0);
         let we = _mm_xor_si128(hb0, _mm_and_si128(pb, _mm_xor_si128(te, a0)));
-        st(&mut labels[g.out as usize], _mm_xor_si128(wg, we));
+        // SAFETY: the slot contract.
+        unsafe { stp(lp, g.out as usize, _mm_xor_si128(wg, we)) };
         st(&mut tables[2 * i], tg);
         st(&mut tables[2 * i + 1], te);
     }
 }
 
 #[target_feature(enable = "vaes,avx2,aes")]
-fn eval_ands(
+unsafe fn eval_ands(
     rk: &[__m256i; 11],
     labels: &mut [Block],
     pis: &[Block],
@@ -556,59 +623,39 @@ fn eval_ands(
     let inc = _mm256_set_epi64x(0, 2, 0, 2);
     let n = ands.len();
     let mut i = 0;
+    macro_rules! chunk {
+        ($n:literal) => {
+            eval_chunk::<$n>(
+                rk,
+                labels,
+                pis,
+                &ands[i..i + $n],
+                &tables[2 * i..2 * i + 2 * $n],
+                &mut tv,
+                inc,
+            );
+            i += $n;
+        };
+    }
     while i + 8 <= n {
-        eval_chunk::<8>(
-            rk,
-            labels,
-            pis,
-            &ands[i..i + 8],
-            &tables[2 * i..2 * i + 16],
-            &mut tv,
-            inc,
-        );
-        i += 8;
+        chunk!(8);
     }
     if i + 4 <= n {
-        eval_chunk::<4>(
-            rk,
-            labels,
-            pis,
-            &ands[i..i + 4],
-            &tables[2 * i..2 * i + 8],
-            &mut tv,
-            inc,
-        );
-        i += 4;
+        chunk!(4);
     }
     if i + 2 <= n {
-        eval_chunk::<2>(
-            rk,
-            labels,
-            pis,
-            &ands[i..i + 2],
-            &tables[2 * i..2 * i + 4],
-            &mut tv,
-            inc,
-        );
-        i += 2;
+        chunk!(2);
     }
     if i < n {
-        eval_chunk::<1>(
-            rk,
-            labels,
-            pis,
-            &ands[i..i + 1],
-            &tables[2 * i..2 * i + 2],
-            &mut tv,
-            inc,
-        );
+        chunk!(1);
     }
+    debug_assert_eq!(i, n);
 }
 
 /// `N` ANDs in `N` registers.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn eval_chunk<const N: usize>(
+unsafe fn eval_chunk<const N: usize>(
     rk: &[__m256i; 11],
     labels: &mut [Block],
     pis: &[Block],
@@ -617,22 +664,22 @@ fn eval_chunk<const N: usize>(
     tv: &mut __m256i,
     inc: __m256i,
 ) {
-    debug_assert!(ands.len() == N && tables.len() == 2 * N);
+    let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
+    let tables = &tables[..2 * N];
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
     let mut u = [_mm256_setzero_si256(); N];
     let mut v = [_mm256_setzero_si256(); N];
-    for i in 0..N {
-        let g = ands[i];
-        let pa = ld(&pis[g.a as usize]);
-        let pb = ld(&pis[g.b as usize]);
+    for (i, g) in ands.iter().enumerate() {
+        // SAFETY: the slot contract.
+        let (pa, pb) = unsafe { (ldp(pp, g.a as usize), ldp(pp, g.b as usize)) };
         u[i] = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(pa), pb);
         v[i] = _mm256_xor_si256(u[i], *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
-    for i in 0..N {
-        let g = ands[i];
-        let a = ld(&labels[g.a as usize]);
-        let b = ld(&labels[g.b as usize]);
+    for (i, g) in ands.iter().enumerate() {
+        // SAFETY: the slot contract.
+        let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
         let x = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
         let h = _mm256_xor_si256(v[i], u[i]); // (H(A), H(B))
         let t = ld2(tables, 2 * i);
@@ -643,6 +690,7 @@ fn eval_chunk<const N: usize>(
             _mm256_and_si256(colour_masks(x), _mm256_xor_si256(t, a_hi)),
         );
         let out = _mm_xor_si128(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
-        st(&mut labels[g.out as usize], out);
+        // SAFETY: the slot contract.
+        unsafe { stp(lp, g.out as usize, out) };
     }
 }
