@@ -19,6 +19,13 @@ use yao_runtime::Delta;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let mode = args.get(1).map_or("garble", |s| s.as_str());
+    if mode == "kernel" {
+        for step in [16, 64, 128, 256] {
+            let (g, e) = yao_runtime::bench::garbling::kernel_rates(1.0, step);
+            println!("kernel.step{step}: garble {g:.4e} eval {e:.4e}");
+        }
+        return;
+    }
     let name = args.get(2).map_or("aes_128", |s| s.as_str());
     let n: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let Some(c) = bristol::load(&format!("bristol/{name}.txt")) else {

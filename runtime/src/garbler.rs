@@ -382,6 +382,8 @@ pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
                 2 => xor_segment::<2>(base, seg.body),
                 3 => xor_segment::<3>(base, seg.body),
                 4 => xor_segment::<4>(base, seg.body),
+                5 => xor_segment::<5>(base, seg.body),
+                6 => xor_segment::<6>(base, seg.body),
                 k => unreachable!("free gate of arity {k}"),
             }
         }

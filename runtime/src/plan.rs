@@ -65,7 +65,7 @@ pub const MAX_STEP_ANDS: usize = 256;
 
 /// The most stored labels one fused free gate XORs (see the module docs).
 /// Longer sums keep an intermediate; 4 measured best on AES-128 and SHA-256.
-pub const MAX_XOR_ARITY: usize = 4;
+pub const MAX_XOR_ARITY: usize = 6;
 
 /// A slot index in the label array.
 pub type Slot = u32;
@@ -418,7 +418,8 @@ impl Plan {
 /// all-zero block in [`ZERO_SLOT`]; the others are numbered as they appear.
 type Root = u32;
 const ZERO_ROOT: Root = 0;
-/// `wire_root` of a wire held as a pending XOR sum (read once, by a free gate).
+/// `wire_root` of a wire held as a pending XOR sum (read only by free gates,
+/// which XOR its terms themselves; see [`inline_free`]).
 const VIRTUAL: Root = Root::MAX;
 const UNSET: Root = Root::MAX - 1;
 
@@ -472,6 +473,15 @@ impl Terms {
             t
         })
     }
+}
+
+/// Whether a free wire of `terms` stored labels, read `reads` times and only
+/// by free gates, is XORed into its readers instead of stored. Only for a
+/// single reader: that saves a store and a load. Inlining a wire of two terms
+/// into two readers also saves a store, but measured 2-10% slower on AES-128
+/// and SHA-256 (more loads, more live slots).
+fn inline_free(reads: u8, _terms: u8) -> bool {
+    reads == 1
 }
 
 /// An op of the reduced circuit, on roots.
@@ -534,7 +544,8 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     // defines them, for a topological order.
     let mut wire_root = vec![UNSET; n_wires];
     let mut wire_flip = vec![false; n_wires];
-    let mut pending: HashMap<u32, (Terms, u32)> = HashMap::new();
+    // Pending wires: their terms, defining gate, and reads still to come.
+    let mut pending: HashMap<u32, (Terms, u32, u8)> = HashMap::new();
     let mut ops: Vec<(u32, Op)> = Vec::new();
     let mut n_roots: Root = 1;
     let mut new_root = || {
@@ -591,7 +602,12 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
                 flip ^= wire_flip[w as usize];
                 match wire_root[w as usize] {
                     VIRTUAL => {
-                        let (t, pos) = pending.remove(&w).expect("a pending wire is read once");
+                        let e = pending.get_mut(&w).expect("a pending wire is pending");
+                        let (t, pos) = (e.0, e.1);
+                        e.2 -= 1;
+                        if e.2 == 0 {
+                            pending.remove(&w);
+                        }
                         (w, t, Some(pos))
                     }
                     r => (w, Terms::one(r), None),
@@ -613,6 +629,8 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
                 .expect("only pending inputs have several terms");
             let r = new_root();
             ops.push((p.2.take().unwrap_or(idx), Op::Xor { out: r, terms: p.1 }));
+            // Its later readers (if any) read the stored label.
+            pending.remove(&p.0);
             wire_root[p.0 as usize] = r;
             p.1 = Terms::one(r);
         };
@@ -620,8 +638,8 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
         wire_root[out] = match terms.n {
             0 => ZERO_ROOT,
             1 => terms.t[0],
-            _ if reads[out] == 1 && !hard[out] => {
-                pending.insert(out as u32, (terms, idx));
+            _ if !hard[out] && inline_free(reads[out], terms.n) => {
+                pending.insert(out as u32, (terms, idx, reads[out]));
                 VIRTUAL
             }
             _ => {
