@@ -1029,6 +1029,110 @@ mod tests {
         assert!(p.num_slots() <= 6, "{} slots", p.num_slots());
     }
 
+    /// NOT gates and constants run nothing: they become flips.
+    #[test]
+    fn nots_and_constants_are_flips() {
+        let gates = vec![
+            Gate::Not { a: 0, out: 2 },
+            Gate::Not { a: 2, out: 3 },
+            Gate::Const {
+                value: true,
+                out: 4,
+            },
+            Gate::Xor { a: 3, b: 4, out: 5 }, // x0 ^ 1: a flip of x0
+            Gate::And { a: 5, b: 1, out: 6 },
+        ];
+        let c = circuit(2, gates, vec![2, 3, 4, 5, 6], 7);
+        let p = Plan::new(&c).unwrap();
+        assert_eq!(p.num_free_ops(), 0);
+        assert_eq!(p.num_ands(), 1);
+        let o = &p.outputs()[0];
+        assert_eq!(o.flips, vec![true, false, true, true, false]);
+        let x0 = p.inputs()[0].slots[0];
+        assert_eq!(&o.slots[..2], &[x0, x0]);
+        assert_eq!(o.slots[2], ZERO_SLOT);
+        assert_eq!(o.slots[3], x0);
+        let g = p.step(0).unwrap().ands[0];
+        assert_eq!((g.a, g.flip_a, g.flip_b), (x0, true, false));
+        assert_eq!(p.verify(), Ok(()));
+    }
+
+    /// A chain of single-use XORs is one fused gate; `x ^ x` cancels.
+    #[test]
+    fn xor_chains_fuse_and_cancel() {
+        let gates = vec![
+            Gate::Xor { a: 0, b: 1, out: 4 },
+            Gate::Xor { a: 4, b: 2, out: 5 },
+            Gate::Xor { a: 5, b: 3, out: 6 }, // x0 ^ x1 ^ x2 ^ x3
+            Gate::Xor { a: 6, b: 6, out: 7 }, // 0
+            Gate::And { a: 6, b: 7, out: 8 },
+        ];
+        let c = circuit(4, gates, vec![8, 6], 9);
+        let p = Plan::new(&c).unwrap();
+        assert_eq!(p.num_free_ops(), 1);
+        let ops = p.prelude().gates();
+        assert_eq!(ops.len(), 1);
+        let mut ins = ops[0].1.clone();
+        ins.sort_unstable();
+        let mut want = p.inputs()[0].slots.clone();
+        want.sort_unstable();
+        assert_eq!(ins, want);
+        let g = p.step(0).unwrap().ands[0];
+        assert_eq!((g.b, g.flip_b), (ZERO_SLOT, false));
+        assert_eq!(p.verify(), Ok(()));
+    }
+
+    /// A sum longer than the widest fused gate keeps an intermediate.
+    #[test]
+    fn long_chains_split() {
+        let n = 40u32;
+        let mut gates = vec![];
+        let mut acc = 0;
+        for i in 1..n {
+            gates.push(Gate::Xor {
+                a: acc,
+                b: i,
+                out: n + i - 1,
+            });
+            acc = n + i - 1;
+        }
+        let c = circuit(n, gates, vec![acc], 2 * n - 1);
+        let p = Plan::with_limits(&c, 7, 3).unwrap();
+        assert_eq!(p.verify(), Ok(()));
+        let ops: Vec<_> = (0..p.num_steps())
+            .filter_map(|i| p.step(i))
+            .flat_map(|s| s.frees.gates())
+            .chain(p.prelude().gates())
+            .collect();
+        assert!(ops.iter().all(|(_, ins)| ins.len() <= MAX_XOR_ARITY));
+        // n inputs in sums of at most MAX_XOR_ARITY terms, each stored
+        // intermediate counting as one term of the next.
+        assert_eq!(
+            ops.len(),
+            (n as usize - 1).div_ceil(MAX_XOR_ARITY - 1),
+            "{ops:?}"
+        );
+    }
+
+    /// Each label's pi is computed once, in the step of its first AND
+    /// reader, however many ANDs read it.
+    #[test]
+    fn pi_once_per_label() {
+        let gates = vec![
+            Gate::And { a: 0, b: 1, out: 3 },
+            Gate::And { a: 0, b: 2, out: 4 },
+            Gate::And { a: 0, b: 0, out: 5 },
+            Gate::And { a: 3, b: 0, out: 6 },
+        ];
+        let c = circuit(3, gates, vec![4, 5, 6], 7);
+        let p = Plan::new(&c).unwrap();
+        assert_eq!(p.num_steps(), 2);
+        assert_eq!(p.num_pi(), 4); // x0, x1, x2, and w3
+        assert_eq!(p.step(0).unwrap().pi_slots.len(), 3);
+        assert_eq!(p.step(1).unwrap().pi_slots.len(), 1);
+        assert_eq!(p.verify(), Ok(()));
+    }
+
     #[test]
     fn invalid_circuit_is_an_error() {
         let c = circuit(1, vec![Gate::Not { a: 7, out: 1 }], vec![1], 2);
