@@ -36,7 +36,9 @@ fn main() {
     let ands = plan.num_ands();
     let mut arity = [0u64; 8];
     let mut segments = 0;
-    for f in std::iter::once(plan.prelude()).chain((0..plan.num_steps()).filter_map(|i| plan.step(i).map(|s| s.frees))) {
+    for f in std::iter::once(plan.prelude())
+        .chain((0..plan.num_steps()).filter_map(|i| plan.step(i).map(|s| s.frees)))
+    {
         for s in f.segments() {
             segments += 1;
             arity[s.arity] += (s.body.len() / (s.arity + 1)) as u64;

@@ -277,7 +277,13 @@ impl Drop for Evaluator {
 }
 
 /// `pi(W)` of the labels in `slots`, into `pis` at `slot`.
-fn eval_pis(hash: &Tccr, labels: &[Block], pis: &mut [Block], slots: &[Slot], buf: &mut Vec<Block>) {
+fn eval_pis(
+    hash: &Tccr,
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+    buf: &mut Vec<Block>,
+) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
         // SAFETY: the slots come from the plan whose `num_slots` sized
@@ -332,8 +338,12 @@ fn eval_ands(
     {
         let l = lanes(labels);
         let (a, b) = (l[g.a as usize], l[g.b as usize]);
-        let ha = h[0].xor(x[0]).xor(lane(Block(tweak_block(and_tweak(k, 0)))));
-        let hb = h[1].xor(x[1]).xor(lane(Block(tweak_block(and_tweak(k, 1)))));
+        let ha = h[0]
+            .xor(x[0])
+            .xor(lane(Block(tweak_block(and_tweak(k, 0)))));
+        let hb = h[1]
+            .xor(x[1])
+            .xor(lane(Block(tweak_block(and_tweak(k, 1)))));
         let wg = ha.xor(a.colour_mask().and(t[0]));
         let we = hb.xor(b.colour_mask().and(t[1].xor(a)));
         lanes_mut(labels)[g.out as usize] = wg.xor(we);

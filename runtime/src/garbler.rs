@@ -48,8 +48,10 @@ use crate::plan::{AndOp, FreeOps, Plan, PlanError, Slot, NO_SLOT, OFFSET_SLOT, P
 use std::sync::Arc;
 use zeroize::Zeroize;
 
-/// The active label of every public-constant wire (see the module docs):
-/// the ASCII bytes of "yao public const".
+/// A fixed public block (the ASCII bytes of "yao public const"), kept in the
+/// reserved slot [`crate::plan::PUBLIC_SLOT`]. It was the active label of
+/// public constants; constants now use the all-zero block (see the module
+/// docs), and no plan reads this slot.
 pub const PUBLIC_LABEL: Block = Block(u128::from_le_bytes(*b"yao public const"));
 
 /// What the garbler refuses.
@@ -397,7 +399,7 @@ pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
 /// Every offset in `body` must be `16 * slot` for a slot of the array at `base`.
 #[inline(always)]
 unsafe fn xor_segment<const K: usize>(base: *mut u8, body: &[u32]) {
-    debug_assert!(body.len() % (K + 1) == 0);
+    debug_assert!(body.len().is_multiple_of(K + 1));
     let n = body.len() / (K + 1);
     let p = body.as_ptr();
     for g in 0..n {

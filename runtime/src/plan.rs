@@ -350,7 +350,10 @@ impl Plan {
             let mut count = 0;
             let mut len = 0;
             for s in f.segments() {
-                if s.arity < 2 || s.arity > MAX_XOR_ARITY || s.body.len() % (s.arity + 1) != 0 {
+                if s.arity < 2
+                    || s.arity > MAX_XOR_ARITY
+                    || !s.body.len().is_multiple_of(s.arity + 1)
+                {
                     return Err(format!("{at}: malformed free segment"));
                 }
                 len += 2 + s.body.len();
@@ -678,7 +681,9 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
             let lvl = |r: Root| ready[r as usize].saturating_sub(base) as usize;
             let level = match op {
                 Op::And { a, b, .. } => lvl(*a).max(lvl(*b)) + 1,
-                Op::Xor { terms, .. } => terms.as_slice().iter().map(|&r| lvl(r)).max().unwrap_or(0),
+                Op::Xor { terms, .. } => {
+                    terms.as_slice().iter().map(|&r| lvl(r)).max().unwrap_or(0)
+                }
             };
             let here = base + level as u64;
             if by_level_ands.len() <= level {
@@ -815,15 +820,16 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     let mut steps: Vec<Step> = Vec::new();
     // The open segment: index of its header and its arity.
     let mut segment: Option<(usize, u8)> = None;
-    let close = |steps: &mut Vec<Step>, prelude: &mut Option<(u64, u64)>, code: u64, n: u64| {
-        match steps.last_mut() {
+    let close =
+        |steps: &mut Vec<Step>, prelude: &mut Option<(u64, u64)>, code: u64, n: u64| match steps
+            .last_mut()
+        {
             Some(s) => {
                 s.code_end = code;
                 s.frees_end = n;
             }
             None => *prelude = Some((code, n)),
-        }
-    };
+        };
     for (t, e) in events.iter().enumerate() {
         let t = t as u64 + 1;
         match *e {
@@ -943,7 +949,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     let frees_ok = |f: FreeOps<'_>| {
         f.segments().all(|s| {
             (2..=MAX_XOR_ARITY).contains(&s.arity)
-                && s.body.len() % (s.arity + 1) == 0
+                && s.body.len().is_multiple_of(s.arity + 1)
                 && s.body.iter().all(|&x| x % 16 == 0 && in_range(x / 16))
         })
     };

@@ -402,7 +402,13 @@ fn ld2(b: &[Block], i: usize) -> __m256i {
 }
 
 #[target_feature(enable = "vaes,avx2,aes")]
-unsafe fn garble_pis(rk: &[__m256i; 11], d: Block, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+unsafe fn garble_pis(
+    rk: &[__m256i; 11],
+    d: Block,
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+) {
     // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
     let dk = _mm256_xor_si256(
         _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), ld(&d)),
@@ -439,7 +445,10 @@ unsafe fn garble_pi_chunk<const W: usize>(
     let (lp, pp) = (labels.as_ptr(), pis.as_mut_ptr());
     for (v, &s) in u.iter_mut().zip(slots) {
         // SAFETY: the slot contract.
-        *v = _mm256_xor_si256(_mm256_broadcastsi128_si256(unsafe { ldp(lp, s as usize) }), dk);
+        *v = _mm256_xor_si256(
+            _mm256_broadcastsi128_si256(unsafe { ldp(lp, s as usize) }),
+            dk,
+        );
     }
     rounds(rk, &mut u);
     for (v, &s) in u.iter().zip(slots) {
@@ -499,7 +508,11 @@ unsafe fn eval_pi_chunk<const W: usize>(
         // SAFETY: the slot contract.
         unsafe {
             stp(pp, slots[2 * j] as usize, _mm256_castsi256_si128(*v));
-            stp(pp, slots[2 * j + 1] as usize, _mm256_extracti128_si256::<1>(*v));
+            stp(
+                pp,
+                slots[2 * j + 1] as usize,
+                _mm256_extracti128_si256::<1>(*v),
+            );
         }
     }
 }
