@@ -102,7 +102,6 @@ impl Evaluator {
 
     /// As [`Evaluator::from_plan`] with a given hash backend.
     pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> Evaluator {
-        let cap = 2 * plan.max_step_ands().max(plan.max_step_pis());
         Evaluator {
             labels: new_labels(plan.num_slots(), Block::ZERO),
             pis: vec![Block::ZERO; plan.num_slots()],
@@ -111,8 +110,10 @@ impl Evaluator {
             hash,
             started: false,
             next_step: 0,
-            buf_in: vec![Block::ZERO; cap],
-            buf_out: vec![Block::ZERO; cap],
+            // Only the portable hash path uses these; it sizes them itself
+            // (allocating them up front cost a memset and a wipe per session).
+            buf_in: Vec::new(),
+            buf_out: Vec::new(),
         }
     }
 

@@ -126,7 +126,6 @@ impl Garbler {
             .iter()
             .map(|g| random_labels(g.slots.len()))
             .collect();
-        let cap = 4 * plan.max_step_ands().max(plan.max_step_pis());
         Garbler {
             labels: new_labels(plan.num_slots(), delta.block()),
             pis: vec![Block::ZERO; 2 * plan.num_slots()],
@@ -136,8 +135,10 @@ impl Garbler {
             inputs,
             started: false,
             next_step: 0,
-            buf_in: vec![Block::ZERO; cap],
-            buf_out: vec![Block::ZERO; cap],
+            // Only the portable hash path uses these; it sizes them itself
+            // (allocating them up front cost a memset and a wipe per session).
+            buf_in: Vec::new(),
+            buf_out: Vec::new(),
         }
     }
 
