@@ -396,6 +396,10 @@ pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
 /// `L[out] = L[in_1] ^ .. ^ L[in_K]` for each gate of `body` (`K + 1` byte
 /// offsets per gate, `out` first).
 ///
+/// The loop is bound by loads, so the offsets are read two at a time (one
+/// unaligned 64-bit load for two 32-bit offsets): an XOR of two inputs is
+/// four loads and a store instead of five loads and a store.
+///
 /// # Safety
 /// Every offset in `body` must be `16 * slot` for a slot of the array at `base`.
 #[inline(always)]
@@ -403,16 +407,30 @@ unsafe fn xor_segment<const K: usize>(base: *mut u8, body: &[u32]) {
     debug_assert!(body.len().is_multiple_of(K + 1));
     let n = body.len() / (K + 1);
     let p = body.as_ptr();
+    // Offset `j` of gate `g`; `pair` reads `j` and `j + 1` at once.
+    // SAFETY (both): `g * (K + 1) + j (+ 1) <= g * (K + 1) + K` is in `body`.
+    let one = |g: usize, j: usize| unsafe { *p.add(g * (K + 1) + j) as usize };
+    let pair = |g: usize, j: usize| {
+        let x = unsafe { p.add(g * (K + 1) + j).cast::<u64>().read_unaligned() };
+        ((x & 0xffff_ffff) as usize, (x >> 32) as usize)
+    };
+    // SAFETY: `o` is an offset from `body`, in bounds by the caller's contract.
+    let lane = |o: usize| unsafe { *base.add(o).cast::<Lane>() };
     for g in 0..n {
-        // SAFETY: `g * (K + 1) + j` for `j <= K` is below `body.len()`; the
-        // offsets are in bounds by the caller's contract.
+        // SAFETY: the offsets are in bounds by the caller's contract.
         unsafe {
-            let op = p.add(g * (K + 1));
-            let mut v = *base.add(*op.add(1) as usize).cast::<Lane>();
-            for j in 2..=K {
-                v = v.xor(*base.add(*op.add(j) as usize).cast::<Lane>());
+            let (out, a) = pair(g, 0);
+            let mut v = lane(a);
+            let mut j = 2;
+            while j < K {
+                let (x, y) = pair(g, j);
+                v = v.xor(lane(x)).xor(lane(y));
+                j += 2;
             }
-            *base.add(*op as usize).cast::<Lane>() = v;
+            if j == K {
+                v = v.xor(lane(one(g, K)));
+            }
+            *base.add(out).cast::<Lane>() = v;
         }
     }
 }
