@@ -50,9 +50,10 @@ fn main() {
         .sum();
     eprintln!("{name}: {flipped} ANDs with a flipped input");
     eprintln!(
-        "{name}: {ands} ANDs, {} steps, {} slots, {} pi, {} free ops in {segments} segments, by arity {:?}",
+        "{name}: {ands} ANDs, {} steps, {} slots, {} pi slots, {} pi, {} free ops in {segments} segments, by arity {:?}",
         plan.num_steps(),
         plan.num_slots(),
+        plan.num_pi_slots(),
         plan.num_pi(),
         plan.num_free_ops(),
         &arity[2..=yao_runtime::plan::MAX_XOR_ARITY],

@@ -104,7 +104,7 @@ impl Evaluator {
     pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> Evaluator {
         Evaluator {
             labels: new_labels(plan.num_slots(), Block::ZERO),
-            pis: vec![Block::ZERO; plan.num_slots()],
+            pis: vec![Block::ZERO; plan.num_pi_slots()],
             inputs_set: vec![false; plan.inputs().len()],
             plan,
             hash,
@@ -189,7 +189,7 @@ impl Evaluator {
         }
         // The VAES kernels index without bounds checks on this.
         assert!(
-            self.labels.len() >= plan.num_slots() && self.pis.len() >= plan.num_slots(),
+            self.labels.len() >= plan.num_slots() && self.pis.len() >= plan.num_pi_slots(),
             "label arrays smaller than the plan"
         );
         eval_pis(
@@ -197,6 +197,7 @@ impl Evaluator {
             &self.labels,
             &mut self.pis,
             step.pi_slots,
+            step.pi_into,
             &mut self.buf_in,
         );
         eval_ands(
@@ -277,24 +278,27 @@ impl Drop for Evaluator {
     }
 }
 
-/// `pi(W)` of the labels in `slots`, into `pis` at `slot`.
+/// `pi(W)` of the labels in `slots`, into `pis` at the matching pi slot of
+/// `dest`.
 fn eval_pis(
     hash: &Tccr,
     labels: &[Block],
     pis: &mut [Block],
     slots: &[Slot],
+    dest: &[Slot],
     buf: &mut Vec<Block>,
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
-        // SAFETY: the slots come from the plan whose `num_slots` sized
+        // SAFETY: the slots come from the plan whose `num_slots` and
+        // `num_pi_slots` sized
         // `labels` and `pis` (checked by the caller, `Evaluator::eval_batch`).
-        return unsafe { w.eval_pis(labels, pis, slots) };
+        return unsafe { w.eval_pis(labels, pis, slots, dest) };
     }
     buf.clear();
     buf.extend(slots.iter().map(|&s| labels[s as usize]));
     hash.permute_in_place(buf);
-    for (&s, &p) in slots.iter().zip(buf.iter()) {
+    for (&s, &p) in dest.iter().zip(buf.iter()) {
         pis[s as usize] = p;
     }
 }
@@ -325,8 +329,8 @@ fn eval_ands(
     // Block 2i + h: pi(x) ^ tweak for half h of AND i.
     for (k, (x, g)) in buf_in.chunks_exact_mut(2).zip(ands).enumerate() {
         let k = first_and + k as u64;
-        x[0] = pis[g.a as usize] ^ Block(tweak_block(and_tweak(k, 0)));
-        x[1] = pis[g.b as usize] ^ Block(tweak_block(and_tweak(k, 1)));
+        x[0] = pis[g.pa as usize] ^ Block(tweak_block(and_tweak(k, 0)));
+        x[1] = pis[g.pb as usize] ^ Block(tweak_block(and_tweak(k, 1)));
     }
     buf_out.copy_from_slice(buf_in);
     hash.permute_in_place(buf_out);

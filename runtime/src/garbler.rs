@@ -84,8 +84,8 @@ pub struct Garbler {
     /// Stored labels by slot (a wire's zero-label is its stored label XOR
     /// its public flip times `Delta`, see [`crate::plan`]).
     labels: Vec<Block>,
-    /// `(pi(L), pi(L ^ Delta))` of stored label `L`, at `2 * slot`, for the
-    /// labels that AND gates read (the memoized first hash call).
+    /// `(pi(L), pi(L ^ Delta))` of stored labels `L` that AND gates read, at
+    /// `2 * p` for pi slot `p` (the memoized first hash call).
     pis: Vec<Block>,
     /// Zero-labels of every input wire, by group.
     inputs: Vec<Vec<Block>>,
@@ -128,7 +128,7 @@ impl Garbler {
             .collect();
         Garbler {
             labels: new_labels(plan.num_slots(), delta.block()),
-            pis: vec![Block::ZERO; 2 * plan.num_slots()],
+            pis: vec![Block::ZERO; 2 * plan.num_pi_slots()],
             plan,
             delta,
             hash,
@@ -244,7 +244,7 @@ impl Garbler {
         let d = self.delta.block();
         // The VAES kernels index without bounds checks on this.
         assert!(
-            self.labels.len() >= plan.num_slots() && self.pis.len() >= 2 * plan.num_slots(),
+            self.labels.len() >= plan.num_slots() && self.pis.len() >= 2 * plan.num_pi_slots(),
             "label arrays smaller than the plan"
         );
         garble_pis(
@@ -253,6 +253,7 @@ impl Garbler {
             &self.labels,
             &mut self.pis,
             step.pi_slots,
+            step.pi_into,
             &mut self.buf_in,
         );
         garble_ands(
@@ -436,20 +437,23 @@ unsafe fn xor_segment<const K: usize>(base: *mut u8, body: &[u32]) {
 }
 
 /// `pi(L)` and `pi(L ^ Delta)` of the labels in `slots`, into `pis` at
-/// `2 * slot` (the memoized first call of the TCCR hash, see the module docs).
+/// `2 * p` for the matching pi slot `p` of `dest` (the memoized first call of
+/// the TCCR hash, see the module docs).
 fn garble_pis(
     hash: &Tccr,
     d: Block,
     labels: &[Block],
     pis: &mut [Block],
     slots: &[Slot],
+    dest: &[Slot],
     buf: &mut Vec<Block>,
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
-        // SAFETY: the slots come from the plan whose `num_slots` sized
+        // SAFETY: the slots come from the plan whose `num_slots` and
+        // `num_pi_slots` sized
         // `labels` and `pis` (checked by the caller, `Garbler::garble_batch`).
-        return unsafe { w.garble_pis(d, labels, pis, slots) };
+        return unsafe { w.garble_pis(d, labels, pis, slots, dest) };
     }
     buf.clear();
     for &s in slots {
@@ -457,7 +461,7 @@ fn garble_pis(
         buf.extend_from_slice(&[l, l ^ d]);
     }
     hash.permute_in_place(buf);
-    for (&s, p) in slots.iter().zip(buf.chunks_exact(2)) {
+    for (&s, p) in dest.iter().zip(buf.chunks_exact(2)) {
         pis[2 * s as usize..2 * s as usize + 2].copy_from_slice(p);
     }
 }
@@ -490,7 +494,7 @@ fn garble_ands(
     // pi(x) ^ tweak, whose AES output XOR pi(x) is H(x, tweak).
     for (k, (x, g)) in buf_in.chunks_exact_mut(4).zip(ands).enumerate() {
         let k = first_and + k as u64;
-        for (h, s) in [g.a, g.b].into_iter().enumerate() {
+        for (h, s) in [g.pa, g.pb].into_iter().enumerate() {
             let t = Block(tweak_block(and_tweak(k, h as u64)));
             let p = &pis[2 * s as usize..2 * s as usize + 2];
             x[2 * h] = p[0] ^ t;

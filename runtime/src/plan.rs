@@ -42,7 +42,11 @@
 //! (AES-128 reads 7,200 distinct wires in its 12,800 AND inputs) needs
 //! `pi(x)` once: each step lists the stored labels its ANDs read for the
 //! first time ([`StepOps::pi_slots`]), the parties compute `pi` of those into
-//! a parallel array, and the ANDs compute only the tweaked second call.
+//! an array of *pi slots* ([`StepOps::pi_into`]), and the ANDs compute only
+//! the tweaked second call. Pi slots are allocated like label slots but live
+//! only from a label's first to its last AND reader, so the array stays small
+//! (labels read by one AND free theirs in the same step): it competes with
+//! the labels for the L1 cache.
 //!
 //! Memory stays bounded by the live wires: labels live in *slots*, and a slot
 //! is recycled as soon as the last reader of its label (in schedule order) has
@@ -83,6 +87,9 @@ pub struct AndOp {
     pub out: Slot,
     pub flip_a: bool,
     pub flip_b: bool,
+    /// The pi slots holding `pi` of `L[a]` and `L[b]` (see the module docs).
+    pub pa: Slot,
+    pub pb: Slot,
 }
 
 /// Reserved slots: slot 0 holds the all-zero block (the root of public
@@ -203,6 +210,8 @@ pub struct Plan {
     inputs: Vec<InputPlan>,
     outputs: Vec<OutputPlan>,
     pis: Vec<Slot>,
+    pi_into: Vec<Slot>,
+    num_pi_slots: u32,
     ands: Vec<AndOp>,
     code: Vec<u32>,
     /// Free-gate segments before the first step (they read inputs only):
@@ -226,6 +235,8 @@ pub struct StepOps<'p> {
     /// Every AND input of the step is either here or was in an earlier
     /// step's list and not overwritten since.
     pub pi_slots: &'p [Slot],
+    /// The pi slot each of `pi_slots` is computed into.
+    pub pi_into: &'p [Slot],
 }
 
 impl Plan {
@@ -284,6 +295,11 @@ impl Plan {
         self.max_step_ands
     }
 
+    /// Pi slots needed at once (sizes the `pi` arrays).
+    pub fn num_pi_slots(&self) -> usize {
+        self.num_pi_slots as usize
+    }
+
     /// The longest `pi_slots` list of one step (sizes the hash buffers).
     pub fn max_step_pis(&self) -> usize {
         self.max_step_pis
@@ -335,6 +351,7 @@ impl Plan {
             },
             first_and: p.ands_end,
             pi_slots: &self.pis[p.pis_end as usize..s.pis_end as usize],
+            pi_into: &self.pi_into[p.pis_end as usize..s.pis_end as usize],
         })
     }
 
@@ -346,6 +363,8 @@ impl Plan {
     pub fn verify(&self) -> Result<(), String> {
         let n = self.num_slots;
         let mut pi_valid = vec![false; n as usize];
+        // The label slot whose `pi` each pi slot holds.
+        let mut pi_owner = vec![NO_SLOT; self.num_pi_slots as usize];
         let check_frees = |f: FreeOps<'_>, pi_valid: &mut Vec<bool>, at: &str| {
             let mut count = 0;
             let mut len = 0;
@@ -373,18 +392,27 @@ impl Plan {
         check_frees(self.prelude(), &mut pi_valid, "prelude")?;
         for i in 0..self.num_steps() {
             let Some(step) = self.step(i) else { break };
-            for &s in step.pi_slots {
-                if s >= n {
+            if step.pi_slots.len() != step.pi_into.len() {
+                return Err(format!("step {i}: pi lists differ in length"));
+            }
+            for (&s, &d) in step.pi_slots.iter().zip(step.pi_into) {
+                if s >= n || d >= self.num_pi_slots {
                     return Err(format!("step {i}: pi slot out of range"));
                 }
                 pi_valid[s as usize] = true;
+                pi_owner[d as usize] = s;
             }
             let mut reads = std::collections::HashSet::new();
             for g in step.ands {
                 if g.out >= n || g.a >= n || g.b >= n {
                     return Err(format!("step {i}: slot out of range"));
                 }
-                if !pi_valid[g.a as usize] || !pi_valid[g.b as usize] {
+                let owner = |p: Slot| pi_owner.get(p as usize).copied();
+                if !pi_valid[g.a as usize]
+                    || !pi_valid[g.b as usize]
+                    || owner(g.pa) != Some(g.a)
+                    || owner(g.pb) != Some(g.b)
+                {
                     return Err(format!("step {i}: an AND input has no pi"));
                 }
                 reads.insert(g.a);
@@ -406,7 +434,7 @@ impl Plan {
     pub fn heap_bytes(&self) -> usize {
         self.ands.capacity() * std::mem::size_of::<AndOp>()
             + self.code.capacity() * 4
-            + self.pis.capacity() * 4
+            + self.pis.capacity() * 8
             + self.steps.capacity() * std::mem::size_of::<Step>()
             + self.inputs.iter().map(|i| i.slots.len() * 4).sum::<usize>()
             + self
@@ -736,6 +764,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     // step for its ANDs (all read before any writes) and once per free op.
     const FOREVER: u64 = u64::MAX;
     let mut last = vec![0u64; n_roots];
+    let mut last_and = vec![0u64; n_roots];
     for (t, e) in events.iter().enumerate() {
         let t = t as u64 + 1;
         match *e {
@@ -751,6 +780,8 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
                     if let Op::And { a, b, .. } = ops[i as usize] {
                         last[a as usize] = t;
                         last[b as usize] = t;
+                        last_and[a as usize] = t;
+                        last_and[b as usize] = t;
                     }
                 }
             }
@@ -812,6 +843,10 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
         })
         .collect();
     let mut pi_done = vec![false; n_roots];
+    let mut pi_slot_of = vec![NO_SLOT; n_roots];
+    let mut pi_free: Vec<Slot> = Vec::new();
+    let mut num_pi_slots = 0u64;
+    let mut pi_into: Vec<Slot> = Vec::new();
     let mut ands: Vec<AndOp> = Vec::with_capacity(order.len());
     let mut pis: Vec<Slot> = Vec::new();
     let mut code: Vec<u32> = Vec::new();
@@ -873,6 +908,12 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
                             if !pi_done[r as usize] {
                                 pi_done[r as usize] = true;
                                 pis.push(slot_of[r as usize]);
+                                let d = pi_free.pop().unwrap_or_else(|| {
+                                    num_pi_slots += 1;
+                                    (num_pi_slots - 1).min(MAX_SLOTS - 1) as Slot
+                                });
+                                pi_slot_of[r as usize] = d;
+                                pi_into.push(d);
                             }
                         }
                         ands.push(AndOp {
@@ -881,6 +922,8 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
                             out: 0,
                             flip_a,
                             flip_b,
+                            pa: pi_slot_of[a as usize],
+                            pb: pi_slot_of[b as usize],
                         });
                     }
                 }
@@ -895,6 +938,14 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
                 }
                 for &i in gs {
                     if let Op::And { a, b, .. } = ops[i as usize] {
+                        for r in [a, b] {
+                            // A pi slot is free after the last AND reader.
+                            let d = pi_slot_of[r as usize];
+                            if last_and[r as usize] == t && d != NO_SLOT {
+                                pi_free.push(d);
+                                pi_slot_of[r as usize] = NO_SLOT;
+                            }
+                        }
                         release(a, t, &mut slot_of, &mut free_slots);
                         release(b, t, &mut slot_of, &mut free_slots);
                     }
@@ -927,8 +978,8 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
         max_step_pis = max_step_pis.max((s.pis_end - p0) as usize);
         (a0, p0) = (s.ands_end, s.pis_end);
     }
-    if num_slots >= MAX_SLOTS {
-        return Err(PlanError::TooManyLiveWires(num_slots));
+    if num_slots >= MAX_SLOTS || num_pi_slots >= MAX_SLOTS {
+        return Err(PlanError::TooManyLiveWires(num_slots.max(num_pi_slots)));
     }
     let num_slots = num_slots as u32;
     // The hot loops rely on this (see `FreeOps`): a planner bug must stop
@@ -939,6 +990,8 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
         inputs,
         outputs,
         pis,
+        pi_into,
+        num_pi_slots: num_pi_slots as u32,
         ands,
         code,
         prelude: prelude.unwrap_or((0, 0)),
@@ -955,10 +1008,14 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     };
     assert!(
         plan.pis.iter().all(|&s| in_range(s))
-            && plan
-                .ands
-                .iter()
-                .all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out))
+            && plan.pi_into.iter().all(|&d| d < plan.num_pi_slots)
+            && plan.ands.iter().all(|g| {
+                in_range(g.a)
+                    && in_range(g.b)
+                    && in_range(g.out)
+                    && g.pa < plan.num_pi_slots
+                    && g.pb < plan.num_pi_slots
+            })
             && frees_ok(plan.prelude())
             && (0..plan.num_steps()).all(|i| plan.step(i).is_some_and(|s| frees_ok(s.frees))),
         "planner bug: a slot is out of range"

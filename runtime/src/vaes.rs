@@ -275,13 +275,14 @@ fn colour_masks(x: __m256i) -> __m256i {
 // `num_slots`, checked when the plan is built) and the callers check once per
 // step (`labels.len() >= num_slots`, `pis.len()` as below):
 //
-// - every slot `s` in `slots` / `ands` has `s < labels.len()`, and
-//   `2 * s + 1 < pis.len()` (garbler) or `s < pis.len()` (evaluator);
+// - every label slot `s` in `slots` / `ands` has `s < labels.len()`, and
+//   every pi slot `p` in `dest` / `ands` has `2 * p + 1 < pis.len()`
+//   (garbler) or `p < pis.len()` (evaluator); `dest.len() == slots.len()`;
 // - `tables.len() == 2 * ands.len()` (checked here; it is cheap).
 impl Keys {
-    /// `(pi(L), pi(L ^ d))` of the labels in `slots`, stored at `2 * slot`
-    /// of `pis`: the garbler's memoized first TCCR call, eight labels
-    /// (sixteen blocks) at a time.
+    /// `(pi(L), pi(L ^ d))` of the labels in `slots`, stored at `2 * p` of
+    /// `pis` for the matching pi slot `p` of `dest`: the garbler's memoized
+    /// first TCCR call, eight labels (sixteen blocks) at a time.
     ///
     /// # Safety
     /// The slot contract above.
@@ -291,20 +292,30 @@ impl Keys {
         labels: &[Block],
         pis: &mut [Block],
         slots: &[Slot],
+        dest: &[Slot],
     ) {
+        assert_eq!(slots.len(), dest.len(), "one pi slot per label");
         // SAFETY: `Keys` exists only if the features were detected; slots
         // per the caller's contract.
-        unsafe { garble_pis(&self.rk, d, labels, pis, slots) }
+        unsafe { garble_pis(&self.rk, d, labels, pis, slots, dest) }
     }
 
-    /// `pi(W)` of the labels in `slots`, stored at `slot` of `pis`: the
-    /// evaluator's memoized first TCCR call, sixteen labels at a time.
+    /// `pi(W)` of the labels in `slots`, stored at the matching pi slot of
+    /// `dest` in `pis`: the evaluator's memoized first TCCR call, sixteen
+    /// labels at a time.
     ///
     /// # Safety
     /// The slot contract above.
-    pub(crate) unsafe fn eval_pis(&self, labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
+    pub(crate) unsafe fn eval_pis(
+        &self,
+        labels: &[Block],
+        pis: &mut [Block],
+        slots: &[Slot],
+        dest: &[Slot],
+    ) {
+        assert_eq!(slots.len(), dest.len(), "one pi slot per label");
         // SAFETY: as above.
-        unsafe { eval_pis(&self.rk, labels, pis, slots) }
+        unsafe { eval_pis(&self.rk, labels, pis, slots, dest) }
     }
 
     /// Half-gates garbling of one step, fused: gather the memoized `pi`,
@@ -380,7 +391,7 @@ unsafe fn stp(p: *mut Block, i: usize, v: __m128i) {
 /// keep `(pi(L), pi(L ^ D))`, or swap it so the zero-label's half is first.
 static PAIR_ORDER: [[i32; 8]; 2] = [[0, 1, 2, 3, 4, 5, 6, 7], [4, 5, 6, 7, 0, 1, 2, 3]];
 
-/// The pair of `pi` values of stored label `s`, zero-label's half first.
+/// The pair of `pi` values in pi slot `s`, zero-label's half first.
 ///
 /// # Safety
 /// Blocks `2s` and `2s + 1` of `pis` must be readable; AVX2 available.
@@ -408,27 +419,32 @@ unsafe fn garble_pis(
     labels: &[Block],
     pis: &mut [Block],
     slots: &[Slot],
+    dest: &[Slot],
 ) {
     // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
     let dk = _mm256_xor_si256(
         _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), ld(&d)),
         rk[0],
     );
-    let mut chunks = slots.chunks_exact(8);
-    for c in &mut chunks {
-        garble_pi_chunk::<8>(rk, dk, labels, pis, c);
+    let mut i = 0;
+    let n = slots.len();
+    macro_rules! chunk {
+        ($w:literal) => {
+            garble_pi_chunk::<$w>(rk, dk, labels, pis, &slots[i..i + $w], &dest[i..i + $w]);
+            i += $w;
+        };
     }
-    let mut rest = chunks.remainder();
-    if rest.len() >= 4 {
-        garble_pi_chunk::<4>(rk, dk, labels, pis, &rest[..4]);
-        rest = &rest[4..];
+    while i + 8 <= n {
+        chunk!(8);
     }
-    if rest.len() >= 2 {
-        garble_pi_chunk::<2>(rk, dk, labels, pis, &rest[..2]);
-        rest = &rest[2..];
+    if i + 4 <= n {
+        chunk!(4);
     }
-    if !rest.is_empty() {
-        garble_pi_chunk::<1>(rk, dk, labels, pis, rest);
+    if i + 2 <= n {
+        chunk!(2);
+    }
+    if i < n {
+        garble_pi_chunk::<1>(rk, dk, labels, pis, &slots[i..], &dest[i..]);
     }
 }
 
@@ -440,6 +456,7 @@ unsafe fn garble_pi_chunk<const W: usize>(
     labels: &[Block],
     pis: &mut [Block],
     slots: &[Slot],
+    dest: &[Slot],
 ) {
     let mut u = [_mm256_setzero_si256(); W];
     let (lp, pp) = (labels.as_ptr(), pis.as_mut_ptr());
@@ -451,30 +468,39 @@ unsafe fn garble_pi_chunk<const W: usize>(
         );
     }
     rounds(rk, &mut u);
-    for (v, &s) in u.iter().zip(slots) {
-        // SAFETY: the slot contract: blocks 2s and 2s + 1 are in `pis`.
-        unsafe { _mm256_storeu_si256(pp.add(2 * s as usize).cast(), *v) };
+    for (v, &p) in u.iter().zip(dest) {
+        // SAFETY: the slot contract: blocks 2p and 2p + 1 are in `pis`.
+        unsafe { _mm256_storeu_si256(pp.add(2 * p as usize).cast(), *v) };
     }
 }
 
 #[target_feature(enable = "vaes,avx2,aes")]
-unsafe fn eval_pis(rk: &[__m256i; 11], labels: &[Block], pis: &mut [Block], slots: &[Slot]) {
-    let mut chunks = slots.chunks_exact(16);
-    for c in &mut chunks {
-        eval_pi_chunk::<8>(rk, labels, pis, c);
+unsafe fn eval_pis(
+    rk: &[__m256i; 11],
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+    dest: &[Slot],
+) {
+    let mut chunks = slots.chunks_exact(16).zip(dest.chunks_exact(16));
+    for (c, d) in &mut chunks {
+        eval_pi_chunk::<8>(rk, labels, pis, c, d);
     }
-    let rest = chunks.remainder();
+    let done = slots.len() / 16 * 16;
+    let (rest, rest_d) = (&slots[done..], &dest[done..]);
     if rest.is_empty() {
         return;
     }
     // Pad the tail with its last slot (hashed twice, stored twice: harmless).
     let mut pad = [rest[rest.len() - 1]; 16];
     pad[..rest.len()].copy_from_slice(rest);
+    let mut pad_d = [rest_d[rest_d.len() - 1]; 16];
+    pad_d[..rest_d.len()].copy_from_slice(rest_d);
     match rest.len() {
-        1..=2 => eval_pi_chunk::<1>(rk, labels, pis, &pad[..2]),
-        3..=4 => eval_pi_chunk::<2>(rk, labels, pis, &pad[..4]),
-        5..=8 => eval_pi_chunk::<4>(rk, labels, pis, &pad[..8]),
-        _ => eval_pi_chunk::<8>(rk, labels, pis, &pad),
+        1..=2 => eval_pi_chunk::<1>(rk, labels, pis, &pad[..2], &pad_d[..2]),
+        3..=4 => eval_pi_chunk::<2>(rk, labels, pis, &pad[..4], &pad_d[..4]),
+        5..=8 => eval_pi_chunk::<4>(rk, labels, pis, &pad[..8], &pad_d[..8]),
+        _ => eval_pi_chunk::<8>(rk, labels, pis, &pad, &pad_d),
     }
 }
 
@@ -486,9 +512,10 @@ unsafe fn eval_pi_chunk<const W: usize>(
     labels: &[Block],
     pis: &mut [Block],
     slots: &[Slot],
+    dest: &[Slot],
 ) {
     let mut u = [_mm256_setzero_si256(); W];
-    let slots = &slots[..2 * W];
+    let (slots, dest) = (&slots[..2 * W], &dest[..2 * W]);
     let (lp, pp) = (labels.as_ptr(), pis.as_mut_ptr());
     for (j, v) in u.iter_mut().enumerate() {
         // SAFETY: the slot contract.
@@ -507,10 +534,10 @@ unsafe fn eval_pi_chunk<const W: usize>(
     for (j, v) in u.iter().enumerate() {
         // SAFETY: the slot contract.
         unsafe {
-            stp(pp, slots[2 * j] as usize, _mm256_castsi256_si128(*v));
+            stp(pp, dest[2 * j] as usize, _mm256_castsi256_si128(*v));
             stp(
                 pp,
-                slots[2 * j + 1] as usize,
+                dest[2 * j + 1] as usize,
                 _mm256_extracti128_si256::<1>(*v),
             );
         }
@@ -586,8 +613,8 @@ unsafe fn garble_chunk<const N: usize, const W: usize>(
         // SAFETY: the slot contract. The pair's halves are swapped for a
         // flipped input, so the low half is always pi of the zero-label.
         unsafe {
-            u[2 * i] = pi_pair(pp, g.a, g.flip_a);
-            u[2 * i + 1] = pi_pair(pp, g.b, g.flip_b);
+            u[2 * i] = pi_pair(pp, g.pa, g.flip_a);
+            u[2 * i + 1] = pi_pair(pp, g.pb, g.flip_b);
         }
     }
     for (v, u) in v.iter_mut().zip(&u) {
@@ -684,7 +711,7 @@ unsafe fn eval_chunk<const N: usize>(
     let mut v = [_mm256_setzero_si256(); N];
     for (i, g) in ands.iter().enumerate() {
         // SAFETY: the slot contract.
-        let (pa, pb) = unsafe { (ldp(pp, g.a as usize), ldp(pp, g.b as usize)) };
+        let (pa, pb) = unsafe { (ldp(pp, g.pa as usize), ldp(pp, g.pb as usize)) };
         u[i] = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(pa), pb);
         v[i] = _mm256_xor_si256(u[i], *tv);
         *tv = _mm256_add_epi64(*tv, inc);

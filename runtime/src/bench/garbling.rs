@@ -188,6 +188,9 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
                 out: 1024 + i % 1024,
                 flip_a: i % 3 == 0,
                 flip_b: false,
+                // Pi slots numbered like the label slots.
+                pa: (i * 7) % 1024,
+                pb: (i * 13 + 5) % 1024,
             })
             .collect();
         let mut tables = vec![Block::ZERO; 2 * step];
@@ -207,7 +210,7 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
                 // SAFETY: every slot is below 2048 = labels.len(), and
                 // pis holds two blocks per label.
                 unsafe {
-                    w.garble_pis(d, &labels, &mut pis, &pi_slots);
+                    w.garble_pis(d, &labels, &mut pis, &pi_slots, &pi_slots);
                     w.garble_ands(d, &mut labels, &pis, &ands, k, &mut tables);
                 }
                 k += 2 * step as u64;
@@ -218,7 +221,7 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
             for _ in 0..16 {
                 // SAFETY: as above.
                 unsafe {
-                    w.eval_pis(&labels, &mut pis, &pi_slots);
+                    w.eval_pis(&labels, &mut pis, &pi_slots, &pi_slots);
                     w.eval_ands(&mut labels, &pis, &ands, k, &tables);
                 }
                 k += 2 * step as u64;
