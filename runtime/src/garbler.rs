@@ -247,25 +247,32 @@ impl Garbler {
             self.labels.len() >= plan.num_slots() && self.pis.len() >= 2 * plan.num_pi_slots(),
             "label arrays smaller than the plan"
         );
-        garble_pis(
-            &self.hash,
-            d,
-            &self.labels,
-            &mut self.pis,
-            step.pi_slots,
-            step.pi_into,
-            &mut self.buf_in,
-        );
+        // A step whose inputs are nearly all new computes their `pi` in the
+        // AND kernel itself (see `vaes::Keys::garble_ands`).
+        let fresh =
+            self.hash.backend() == "vaes256" && 4 * step.pi_slots.len() > 3 * 2 * step.ands.len();
+        if !fresh {
+            garble_pis(
+                &self.hash,
+                d,
+                &self.labels,
+                &mut self.pis,
+                step.pi_slots,
+                step.pi_into,
+                &mut self.buf_in,
+            );
+        }
         garble_ands(
             &self.hash,
             d,
             &mut self.labels,
-            &self.pis,
+            &mut self.pis,
             step.ands,
             step.first_and,
             &mut self.buf_in,
             &mut self.buf_out,
             &mut out[start..],
+            fresh,
         );
         run_free_gates(&mut self.labels, step.frees);
         self.next_step += 1;
@@ -467,25 +474,30 @@ fn garble_pis(
 }
 
 /// Garbles one step of independent ANDs into `tables` (2 blocks each), from
-/// the memoized `pi` of their inputs.
+/// the memoized `pi` of their inputs, or (`fresh`, VAES kernel only)
+/// computing and storing it.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn garble_ands(
     hash: &Tccr,
     d: Block,
     labels: &mut [Block],
-    pis: &[Block],
+    pis: &mut [Block],
     ands: &[AndOp],
     first_and: u64,
     buf_in: &mut Vec<Block>,
     buf_out: &mut Vec<Block>,
     tables: &mut [Block],
+    fresh: bool,
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
         // SAFETY: as in `garble_pis`.
-        return unsafe { w.garble_ands(d, labels, pis, ands, and_tweak(first_and, 0), tables) };
+        return unsafe {
+            w.garble_ands(d, labels, pis, ands, and_tweak(first_and, 0), tables, fresh)
+        };
     }
+    assert!(!fresh, "only the VAES kernel computes pi in the AND pass");
     let n = ands.len();
     buf_in.resize(4 * n, Block::ZERO);
     buf_out.resize(4 * n, Block::ZERO);

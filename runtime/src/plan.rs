@@ -56,7 +56,7 @@
 //! sessions on the same circuit (`Arc<Plan>`).
 
 use crate::ir::{Circuit, Gate, IrError, Party};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// Gates per planning window: large enough that the ANDs of one level of a
 /// wide circuit (AES-128 has about 100 per level) land in one batch, small
@@ -538,6 +538,62 @@ enum Event {
     Ands(u32, u32),
 }
 
+/// Appends the free ops `frees` (`(depth, arity, op index)`, one level, in
+/// a topological order) to `events` in list-scheduling order: Kahn's
+/// algorithm with one ready list per arity, staying on the current arity
+/// while it has ready ops, else switching to the arity with the most.
+fn schedule_frees(
+    frees: &[(u32, u8, u32)],
+    ops: &[Op],
+    level_pos: &mut HashMap<Root, u32>,
+    events: &mut Vec<Event>,
+) {
+    level_pos.clear();
+    for (k, &(_, _, i)) in frees.iter().enumerate() {
+        if let Op::Xor { out, .. } = ops[i as usize] {
+            level_pos.insert(out, k as u32);
+        }
+    }
+    let mut waiting = vec![0u8; frees.len()];
+    let mut users: Vec<Vec<u32>> = vec![Vec::new(); frees.len()];
+    for (k, &(_, _, i)) in frees.iter().enumerate() {
+        if let Op::Xor { terms, .. } = &ops[i as usize] {
+            for r in terms.as_slice() {
+                if let Some(&p) = level_pos.get(r) {
+                    waiting[k] += 1;
+                    users[p as usize].push(k as u32);
+                }
+            }
+        }
+    }
+    // First in, first out: an op that just became ready runs after the
+    // ops that were ready before it, not right after its own input.
+    let mut ready: Vec<VecDeque<u32>> = vec![VecDeque::new(); MAX_XOR_ARITY + 1];
+    for (k, &(_, n, _)) in frees.iter().enumerate() {
+        if waiting[k] == 0 {
+            ready[n as usize].push_back(k as u32);
+        }
+    }
+    let mut arity = 0usize;
+    for _ in 0..frees.len() {
+        if ready[arity].is_empty() {
+            arity = (0..ready.len())
+                .max_by_key(|&a| ready[a].len())
+                .unwrap_or(0);
+        }
+        let Some(k) = ready[arity].pop_front() else {
+            unreachable!("a level's free ops form a DAG")
+        };
+        events.push(Event::Free(frees[k as usize].2));
+        for &u in &users[k as usize] {
+            waiting[u as usize] -= 1;
+            if waiting[u as usize] == 0 {
+                ready[frees[u as usize].1 as usize].push_back(u);
+            }
+        }
+    }
+}
+
 /// Reduces the circuit, schedules it by windowed AND-level, then assigns
 /// slots in that order.
 fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanError> {
@@ -700,6 +756,8 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     let mut base = 0u64;
     let mut by_level_ands: Vec<Vec<u32>> = vec![Vec::new()];
     let mut by_level_frees: Vec<Vec<(u32, u8, u32)>> = vec![Vec::new()];
+    // Scratch for `schedule_frees`: position of a root's op in its level.
+    let mut level_pos: HashMap<Root, u32> = HashMap::new();
     for (w0, window) in ops.chunks(window_len).enumerate() {
         by_level_ands.iter_mut().for_each(Vec::clear);
         by_level_frees.iter_mut().for_each(Vec::clear);
@@ -745,15 +803,15 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
                 order.extend_from_slice(chunk);
                 events.push(Event::Ands(start, order.len() as u32));
             }
-            // Free ops of equal free-depth are independent: ordering by
-            // depth puts independent ops next to each other, so their
-            // store-to-load chains overlap in the CPU instead of serializing
-            // (a op's same-level inputs have smaller depth, so the order
-            // stays topological); within a depth, by arity, so that runs of
-            // one arity form long segments.
-            let frees = &mut by_level_frees[level];
-            frees.sort_unstable_by_key(|&(fd, n, idx)| (fd, n, idx));
-            events.extend(frees.iter().map(|&(_, _, i)| Event::Free(i)));
+            // List scheduling of the level's free ops: an op is ready once
+            // its same-level inputs ran; ready ops are independent of each
+            // other, so running them back to back lets their store-to-load
+            // chains overlap in the CPU. Among ready ops, stay with one
+            // arity as long as possible: each change of arity starts a
+            // segment, a branch the CPU mispredicts (SHA-256 has small
+            // levels, where sorting by depth alone made ten segments each).
+            let frees = &by_level_frees[level];
+            schedule_frees(frees, &ops, &mut level_pos, &mut events);
         }
         base += max_level as u64;
     }

@@ -325,18 +325,31 @@ impl Keys {
     ///
     /// # Safety
     /// The slot contract above.
+    ///
+    /// With `fresh`, `pi` of every input is computed here (and stored in
+    /// its pi slot for later steps) instead of read: for steps whose inputs
+    /// are nearly all read for the first time (SHA-256), where a separate
+    /// `garble_pis` pass only adds a round trip through memory.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) unsafe fn garble_ands(
         &self,
         d: Block,
         labels: &mut [Block],
-        pis: &[Block],
+        pis: &mut [Block],
         ands: &[AndOp],
         first_tweak: u64,
         tables: &mut [Block],
+        fresh: bool,
     ) {
         assert_eq!(tables.len(), 2 * ands.len(), "two table blocks per AND");
         // SAFETY: as above.
-        unsafe { garble_ands(&self.rk, d, labels, pis, ands, first_tweak, tables) }
+        unsafe {
+            if fresh {
+                garble_ands::<true>(&self.rk, d, labels, pis, ands, first_tweak, tables)
+            } else {
+                garble_ands::<false>(&self.rk, d, labels, pis, ands, first_tweak, tables)
+            }
+        }
     }
 
     /// Half-gates evaluation of one step, fused, eight ANDs at a time.
@@ -545,16 +558,21 @@ unsafe fn eval_pi_chunk<const W: usize>(
 }
 
 #[target_feature(enable = "vaes,avx2,aes")]
-unsafe fn garble_ands(
+unsafe fn garble_ands<const FRESH: bool>(
     rk: &[__m256i; 11],
     d: Block,
     labels: &mut [Block],
-    pis: &[Block],
+    pis: &mut [Block],
     ands: &[AndOp],
     first: u64,
     tables: &mut [Block],
 ) {
     let dx = ld(&d);
+    // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
+    let dk = _mm256_xor_si256(
+        _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), dx),
+        rk[0],
+    );
     // Register 2i holds AND i's A pair (tweak 2k), 2i+1 its B pair (2k+1).
     let mut tv = _mm256_set_epi64x(0, first as i64, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
@@ -562,9 +580,10 @@ unsafe fn garble_ands(
     let mut i = 0;
     macro_rules! chunk {
         ($n:literal, $w:literal) => {
-            garble_chunk::<$n, $w>(
+            garble_chunk::<$n, $w, FRESH>(
                 rk,
                 dx,
+                dk,
                 labels,
                 pis,
                 &ands[i..i + $n],
@@ -591,11 +610,12 @@ unsafe fn garble_ands(
 #[allow(clippy::too_many_arguments)]
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-unsafe fn garble_chunk<const N: usize, const W: usize>(
+unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     rk: &[__m256i; 11],
     dx: __m128i,
+    dk: __m256i,
     labels: &mut [Block],
-    pis: &[Block],
+    pis: &mut [Block],
     ands: &[AndOp],
     tables: &mut [Block],
     tv: &mut __m256i,
@@ -604,17 +624,38 @@ unsafe fn garble_chunk<const N: usize, const W: usize>(
     debug_assert!(W == 2 * N);
     let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
     let tables: &mut [Block; W] = tables.try_into().expect("2N table blocks");
-    let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_mut_ptr());
     // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
     let dsel = [_mm_setzero_si128(), dx];
     let mut u = [_mm256_setzero_si256(); W];
     let mut v = [_mm256_setzero_si256(); W];
-    for (i, g) in ands.iter().enumerate() {
-        // SAFETY: the slot contract. The pair's halves are swapped for a
-        // flipped input, so the low half is always pi of the zero-label.
-        unsafe {
-            u[2 * i] = pi_pair(pp, g.pa, g.flip_a);
-            u[2 * i + 1] = pi_pair(pp, g.pb, g.flip_b);
+    if FRESH {
+        for (i, g) in ands.iter().enumerate() {
+            // SAFETY: the slot contract.
+            let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
+            u[2 * i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a), dk);
+            u[2 * i + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b), dk);
+        }
+        rounds(rk, &mut u);
+        for (i, g) in ands.iter().enumerate() {
+            // SAFETY: the slot contract; then the flip order as in `pi_pair`.
+            unsafe {
+                _mm256_storeu_si256(pp.add(2 * g.pa as usize).cast(), u[2 * i]);
+                _mm256_storeu_si256(pp.add(2 * g.pb as usize).cast(), u[2 * i + 1]);
+                for (k, f) in [(2 * i, g.flip_a), (2 * i + 1, g.flip_b)] {
+                    let order = _mm256_loadu_si256(PAIR_ORDER[f as usize].as_ptr().cast());
+                    u[k] = _mm256_permutevar8x32_epi32(u[k], order);
+                }
+            }
+        }
+    } else {
+        for (i, g) in ands.iter().enumerate() {
+            // SAFETY: the slot contract. The pair's halves are swapped for a
+            // flipped input, so the low half is always pi of the zero-label.
+            unsafe {
+                u[2 * i] = pi_pair(pp, g.pa, g.flip_a);
+                u[2 * i + 1] = pi_pair(pp, g.pb, g.flip_b);
+            }
         }
     }
     for (v, u) in v.iter_mut().zip(&u) {

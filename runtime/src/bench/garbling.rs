@@ -211,7 +211,7 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
                 // pis holds two blocks per label.
                 unsafe {
                     w.garble_pis(d, &labels, &mut pis, &pi_slots, &pi_slots);
-                    w.garble_ands(d, &mut labels, &pis, &ands, k, &mut tables);
+                    w.garble_ands(d, &mut labels, &mut pis, &ands, k, &mut tables, false);
                 }
                 k += 2 * step as u64;
             }
