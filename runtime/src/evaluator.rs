@@ -8,18 +8,21 @@
 //! C = H(A, 2k) ^ sa*TG  ^  H(B, 2k + 1) ^ sb*(TE ^ A)
 //! ```
 //!
-//! XOR gates XOR labels, NOT gates copy (the garbler flipped the meaning), and
-//! constants take the public label (see [`crate::garbler`]). Steps follow the
+//! with `H(x, j) = pi(pi(x) ^ j) ^ pi(x)`; `pi(A)` is computed once per label
+//! that ANDs read and kept next to it (see [`crate::plan`]). XOR gates XOR
+//! labels; NOT gates and constants cost nothing (the plan turns them into
+//! public flips, which change the garbler's zero-labels but never the active
+//! label; see [`crate::plan`] and [`crate::garbler`]). Steps follow the
 //! same [`Plan`] as the garbler, so the evaluator knows how many table blocks
 //! each step consumes and the stream needs no length prefixes.
 
 use crate::block::Block;
 use crate::channel::{Channel, ChannelError};
 use crate::garbler::{new_labels, run_free_gates};
-use crate::hash::{and_tweak, Tccr, Tweaks};
+use crate::hash::{and_tweak, tweak_block, Tccr};
 use crate::ir::Circuit;
-use crate::lane::{lanes, lanes_mut};
-use crate::plan::{AndOp, Plan, PlanError, NO_SLOT};
+use crate::lane::{lane, lanes, lanes_mut};
+use crate::plan::{AndOp, Plan, PlanError, Slot, NO_SLOT};
 use std::sync::Arc;
 use zeroize::Zeroize;
 
@@ -68,6 +71,9 @@ pub struct Evaluator {
     hash: Tccr,
     /// Active labels by slot.
     labels: Vec<Block>,
+    /// `pi(W)` of active label `W`, by slot, for the labels AND gates read
+    /// (the memoized first hash call).
+    pis: Vec<Block>,
     inputs_set: Vec<bool>,
     started: bool,
     next_step: usize,
@@ -96,16 +102,18 @@ impl Evaluator {
 
     /// As [`Evaluator::from_plan`] with a given hash backend.
     pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> Evaluator {
-        let cap = 2 * plan.max_step_ands();
         Evaluator {
             labels: new_labels(plan.num_slots(), Block::ZERO),
+            pis: vec![Block::ZERO; plan.num_pi_slots()],
             inputs_set: vec![false; plan.inputs().len()],
             plan,
             hash,
             started: false,
             next_step: 0,
-            buf_in: vec![Block::ZERO; cap],
-            buf_out: vec![Block::ZERO; cap],
+            // Only the portable hash path uses these; it sizes them itself
+            // (allocating them up front cost a memset and a wipe per session).
+            buf_in: Vec::new(),
+            buf_out: Vec::new(),
         }
     }
 
@@ -179,9 +187,23 @@ impl Evaluator {
                 found: tables.len(),
             });
         }
+        // The VAES kernels index without bounds checks on this.
+        assert!(
+            self.labels.len() >= plan.num_slots() && self.pis.len() >= plan.num_pi_slots(),
+            "label arrays smaller than the plan"
+        );
+        eval_pis(
+            &self.hash,
+            &self.labels,
+            &mut self.pis,
+            step.pi_slots,
+            step.pi_into,
+            &mut self.buf_in,
+        );
         eval_ands(
             &self.hash,
             &mut self.labels,
+            &self.pis,
             step.ands,
             step.first_and,
             &mut self.buf_in,
@@ -250,16 +272,45 @@ impl Evaluator {
 impl Drop for Evaluator {
     fn drop(&mut self) {
         self.labels.zeroize();
+        self.pis.zeroize();
         self.buf_in.zeroize();
         self.buf_out.zeroize();
     }
 }
 
-/// Evaluates one step of independent ANDs.
+/// `pi(W)` of the labels in `slots`, into `pis` at the matching pi slot of
+/// `dest`.
+fn eval_pis(
+    hash: &Tccr,
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+    dest: &[Slot],
+    buf: &mut Vec<Block>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(w) = hash.wide() {
+        // SAFETY: the slots come from the plan whose `num_slots` and
+        // `num_pi_slots` sized
+        // `labels` and `pis` (checked by the caller, `Evaluator::eval_batch`).
+        return unsafe { w.eval_pis(labels, pis, slots, dest) };
+    }
+    buf.clear();
+    buf.extend(slots.iter().map(|&s| labels[s as usize]));
+    hash.permute_in_place(buf);
+    for (&s, &p) in dest.iter().zip(buf.iter()) {
+        pis[s as usize] = p;
+    }
+}
+
+/// Evaluates one step of independent ANDs from the memoized `pi` of their
+/// inputs.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn eval_ands(
     hash: &Tccr,
     labels: &mut [Block],
+    pis: &[Block],
     ands: &[AndOp],
     first_and: u64,
     buf_in: &mut Vec<Block>,
@@ -268,38 +319,39 @@ fn eval_ands(
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
-        return w.eval_ands(labels, ands, and_tweak(first_and, 0), tables);
+        // SAFETY: as in `eval_pis`.
+        return unsafe { w.eval_ands(labels, pis, ands, and_tweak(first_and, 0), tables) };
     }
     let n = ands.len();
-    if buf_in.len() < 2 * n {
-        buf_in.resize(2 * n, Block::ZERO);
-        buf_out.resize(2 * n, Block::ZERO);
-    }
+    buf_in.resize(2 * n, Block::ZERO);
+    buf_out.resize(2 * n, Block::ZERO);
     let (buf_in, buf_out) = (&mut buf_in[..2 * n], &mut buf_out[..2 * n]);
-    {
-        let l = lanes(labels);
-        for (x, g) in lanes_mut(buf_in).chunks_exact_mut(2).zip(ands) {
-            x[0] = l[g.a as usize];
-            x[1] = l[g.b as usize];
-        }
+    // Block 2i + h: pi(x) ^ tweak for half h of AND i.
+    for (k, (x, g)) in buf_in.chunks_exact_mut(2).zip(ands).enumerate() {
+        let k = first_and + k as u64;
+        x[0] = pis[g.pa as usize] ^ Block(tweak_block(and_tweak(k, 0)));
+        x[1] = pis[g.pb as usize] ^ Block(tweak_block(and_tweak(k, 1)));
     }
-    // Block m belongs to AND first_and + m/2, half m % 2.
-    let tweaks = Tweaks {
-        first: and_tweak(first_and, 0),
-        pair: false,
-    };
-    hash.hash_many(buf_in, buf_out, tweaks);
-    let l = lanes_mut(labels);
-    for (((x, h), g), t) in lanes(buf_in)
+    buf_out.copy_from_slice(buf_in);
+    hash.permute_in_place(buf_out);
+    for ((((x, h), g), t), k) in lanes(buf_in)
         .chunks_exact(2)
         .zip(lanes(buf_out).chunks_exact(2))
         .zip(ands)
         .zip(lanes(tables).chunks_exact(2))
+        .zip(first_and..)
     {
-        let a = x[0];
-        let wg = h[0].xor(a.colour_mask().and(t[0]));
-        let we = h[1].xor(x[1].colour_mask().and(t[1].xor(a)));
-        l[g.out as usize] = wg.xor(we);
+        let l = lanes(labels);
+        let (a, b) = (l[g.a as usize], l[g.b as usize]);
+        let ha = h[0]
+            .xor(x[0])
+            .xor(lane(Block(tweak_block(and_tweak(k, 0)))));
+        let hb = h[1]
+            .xor(x[1])
+            .xor(lane(Block(tweak_block(and_tweak(k, 1)))));
+        let wg = ha.xor(a.colour_mask().and(t[0]));
+        let we = hb.xor(b.colour_mask().and(t[1].xor(a)));
+        lanes_mut(labels)[g.out as usize] = wg.xor(we);
     }
 }
 

@@ -1,8 +1,10 @@
 //! The garbler: half-gates garbling (Zahur-Rosulek-Evans 2015) with free-XOR.
 //!
 //! Every wire `w` has a zero-label `L0(w)`; its one-label is `L0(w) ^ Delta`.
-//! XOR gates XOR zero-labels, NOT gates XOR in `Delta` (the evaluator does
-//! nothing), and each AND gate costs two table blocks `(TG, TE)`:
+//! XOR gates XOR zero-labels, NOT gates and public constants cost nothing
+//! (the plan turns them into public *flips*, see [`crate::plan`]: a wire
+//! with flip `f` has zero-label `L ^ f*Delta`, where `L` is the stored
+//! label), and each AND gate costs two table blocks `(TG, TE)`:
 //!
 //! ```text
 //! pa = lsb(A0), pb = lsb(B0), j = 2k, j' = 2k + 1   (k: the AND's sequence number)
@@ -11,35 +13,45 @@
 //! C0 = WG0 ^ WE0
 //! ```
 //!
+//! `H(x, j) = pi(pi(x) ^ j) ^ pi(x)`; the plan lists when each AND input is
+//! read first, and the garbler computes `pi(L)` and `pi(L ^ D)` then, once per
+//! wire, keeping them next to the label for every AND that reads it (see
+//! [`crate::plan`], "Memoized first hash call"). This computes the same
+//! function as hashing from scratch, so the TCCR argument is unchanged.
+//!
 //! The colour bits `pa`, `pb` are secret-dependent, so they select through
 //! masks, never branches. The ANDs of one step of the [`Plan`] are hashed
 //! together (4 blocks each) so AES runs at full width.
 //!
 //! # Public constants
 //!
-//! A `Const` gate with public value `v` gets the zero-label
-//! `PUBLIC_LABEL ^ v*Delta`, where [`PUBLIC_LABEL`] is a fixed block both
-//! parties know. Its active label (the one for value `v`) is then always
-//! `PUBLIC_LABEL`, which the evaluator sets by itself: nothing is sent. This
-//! reveals nothing: the evaluator learns only the active label, which is a
-//! function of public data, and the other label `PUBLIC_LABEL ^ Delta` is
-//! hidden by `Delta` exactly like any inactive label. The TCCR property of the
-//! hash (GKWY20) holds for every adversarially chosen input `x`, public or not,
-//! as long as `Delta` is secret and tweaks are fresh, so gates that hash a
-//! constant wire stay secure. The decoding bit of a constant output reveals
-//! `v`, which is public anyway.
+//! A `Const` gate with public value `v` is the all-zero stored label with
+//! flip `v`: its zero-label is `v*Delta` and its active label (the one for
+//! value `v`) is always the all-zero block, which the evaluator holds by
+//! itself: nothing is sent. This reveals nothing: the evaluator learns only
+//! the active label, which is a function of public data, and the other label
+//! `Delta` is hidden exactly like any inactive label. The TCCR property of
+//! the hash (GKWY20) holds for every adversarially chosen input `x`, public
+//! or not, as long as `Delta` is secret and tweaks are fresh, so gates that
+//! hash a constant wire stay secure. The decoding bit of a constant output
+//! reveals `v`, which is public anyway. ([`PUBLIC_LABEL`] served as the
+//! active label of constants before the plan folded them into flips; any
+//! fixed public block is equally secure, and the zero block lets an XOR
+//! with a constant become a flip of the other input.)
 
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, ChannelError};
-use crate::hash::{and_tweak, Tccr, Tweaks};
+use crate::hash::{and_tweak, tweak_block, Tccr};
 use crate::ir::{Circuit, Party};
 use crate::lane::{lane, lanes, lanes_mut, Lane};
-use crate::plan::{AndOp, FreeOps, Plan, PlanError, NO_SLOT, OFFSET_SLOT, PUBLIC_SLOT};
+use crate::plan::{AndOp, FreeOps, Plan, PlanError, Slot, NO_SLOT, OFFSET_SLOT, PUBLIC_SLOT};
 use std::sync::Arc;
 use zeroize::Zeroize;
 
-/// The active label of every public-constant wire (see the module docs):
-/// the ASCII bytes of "yao public const".
+/// A fixed public block (the ASCII bytes of "yao public const"), kept in the
+/// reserved slot [`crate::plan::PUBLIC_SLOT`]. It was the active label of
+/// public constants; constants now use the all-zero block (see the module
+/// docs), and no plan reads this slot.
 pub const PUBLIC_LABEL: Block = Block(u128::from_le_bytes(*b"yao public const"));
 
 /// What the garbler refuses.
@@ -69,8 +81,12 @@ pub struct Garbler {
     plan: Arc<Plan>,
     delta: Delta,
     hash: Tccr,
-    /// Zero-labels by slot.
+    /// Stored labels by slot (a wire's zero-label is its stored label XOR
+    /// its public flip times `Delta`, see [`crate::plan`]).
     labels: Vec<Block>,
+    /// `(pi(L), pi(L ^ Delta))` of stored labels `L` that AND gates read, at
+    /// `2 * p` for pi slot `p` (the memoized first hash call).
+    pis: Vec<Block>,
     /// Zero-labels of every input wire, by group.
     inputs: Vec<Vec<Block>>,
     started: bool,
@@ -110,17 +126,19 @@ impl Garbler {
             .iter()
             .map(|g| random_labels(g.slots.len()))
             .collect();
-        let cap = 4 * plan.max_step_ands();
         Garbler {
             labels: new_labels(plan.num_slots(), delta.block()),
+            pis: vec![Block::ZERO; 2 * plan.num_pi_slots()],
             plan,
             delta,
             hash,
             inputs,
             started: false,
             next_step: 0,
-            buf_in: vec![Block::ZERO; cap],
-            buf_out: vec![Block::ZERO; cap],
+            // Only the portable hash path uses these; it sizes them itself
+            // (allocating them up front cost a memset and a wipe per session).
+            buf_in: Vec::new(),
+            buf_out: Vec::new(),
         }
     }
 
@@ -223,15 +241,38 @@ impl Garbler {
         };
         let start = out.len();
         out.resize(start + 2 * step.ands.len(), Block::ZERO);
+        let d = self.delta.block();
+        // The VAES kernels index without bounds checks on this.
+        assert!(
+            self.labels.len() >= plan.num_slots() && self.pis.len() >= 2 * plan.num_pi_slots(),
+            "label arrays smaller than the plan"
+        );
+        // A step whose inputs are nearly all new computes their `pi` in the
+        // AND kernel itself (see `vaes::Keys::garble_ands`).
+        let fresh =
+            self.hash.backend() == "vaes256" && 4 * step.pi_slots.len() > 3 * 2 * step.ands.len();
+        if !fresh {
+            garble_pis(
+                &self.hash,
+                d,
+                &self.labels,
+                &mut self.pis,
+                step.pi_slots,
+                step.pi_into,
+                &mut self.buf_in,
+            );
+        }
         garble_ands(
             &self.hash,
-            self.delta.block(),
+            d,
             &mut self.labels,
+            &mut self.pis,
             step.ands,
             step.first_and,
             &mut self.buf_in,
             &mut self.buf_out,
             &mut out[start..],
+            fresh,
         );
         run_free_gates(&mut self.labels, step.frees);
         self.next_step += 1;
@@ -253,8 +294,17 @@ impl Garbler {
     /// that is neither `L0` nor `L0 ^ Delta` is garbage. Call after the last
     /// batch.
     pub fn output_zero_labels(&self) -> Vec<Vec<Block>> {
+        let d = self.delta.block();
+        let flip = |mut groups: Vec<Vec<Block>>| {
+            for (g, o) in groups.iter_mut().zip(self.plan.outputs()) {
+                for (l, &f) in g.iter_mut().zip(&o.flips) {
+                    *l ^= Block::mask(f) & d;
+                }
+            }
+            groups
+        };
         if self.started {
-            return output_labels(&self.plan, &self.labels);
+            return flip(output_labels(&self.plan, &self.labels));
         }
         // No batch ran (a circuit without ANDs): finish on a scratch copy.
         let mut labels = self.labels.clone();
@@ -262,13 +312,14 @@ impl Garbler {
         run_free_gates(&mut labels, self.plan.prelude());
         let out = output_labels(&self.plan, &labels);
         labels.zeroize();
-        out
+        flip(out)
     }
 }
 
 impl Drop for Garbler {
     fn drop(&mut self) {
         self.labels.zeroize();
+        self.pis.zeroize();
         self.inputs.zeroize();
         self.buf_in.zeroize();
         self.buf_out.zeroize();
@@ -323,83 +374,179 @@ pub(crate) fn new_labels(n: usize, offset: Block) -> Vec<Block> {
     v
 }
 
-/// Runs free gates, each `L[out] = L[a] ^ L[b]` (XOR, NOT and constants
-/// all take this form, see [`crate::plan::FreeOp`]): no branch, no secret
-/// dependence, three loads and a store per gate.
+/// Runs free gates: each segment of the plan's fused XORs (see
+/// [`crate::plan::FreeOps`]) through a loop specialised to its arity, so no
+/// branch depends on the gate, let alone on a secret; `k` loads and one store
+/// per gate.
 pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
     assert!(
         labels.len() >= ops.bound(),
         "label array smaller than the plan"
     );
     let base = lanes_mut(labels).as_mut_ptr().cast::<u8>();
-    for op in ops.ops() {
-        let (a, b, out) = op.offsets();
-        // SAFETY: every slot of a plan's ops is below `ops.bound()` (checked
-        // when the plan was built), so each offset is `16 * slot` with
-        // `slot < labels.len()`: an in-bounds, 16-aligned label.
+    for seg in ops.segments() {
+        // SAFETY: every offset of a plan's ops is `16 * slot` with `slot`
+        // below `ops.bound()` (checked when the plan was built), and
+        // `ops.bound() <= labels.len()`: an in-bounds, 16-aligned label.
         unsafe {
-            let v = (*base.add(a).cast::<Lane>()).xor(*base.add(b).cast::<Lane>());
+            match seg.arity {
+                2 => xor_segment::<2>(base, seg.body),
+                3 => xor_segment::<3>(base, seg.body),
+                4 => xor_segment::<4>(base, seg.body),
+                5 => xor_segment::<5>(base, seg.body),
+                6 => xor_segment::<6>(base, seg.body),
+                k => unreachable!("free gate of arity {k}"),
+            }
+        }
+    }
+}
+
+/// `L[out] = L[in_1] ^ .. ^ L[in_K]` for each gate of `body` (`K + 1` byte
+/// offsets per gate, `out` first).
+///
+/// The loop is bound by loads, so the offsets are read two at a time (one
+/// unaligned 64-bit load for two 32-bit offsets): an XOR of two inputs is
+/// four loads and a store instead of five loads and a store.
+///
+/// # Safety
+/// Every offset in `body` must be `16 * slot` for a slot of the array at `base`.
+#[inline(always)]
+unsafe fn xor_segment<const K: usize>(base: *mut u8, body: &[u32]) {
+    debug_assert!(body.len().is_multiple_of(K + 1));
+    let n = body.len() / (K + 1);
+    let p = body.as_ptr();
+    // Offset `j` of gate `g`; `pair` reads `j` and `j + 1` at once.
+    // SAFETY (both): `g * (K + 1) + j (+ 1) <= g * (K + 1) + K` is in `body`.
+    let one = |g: usize, j: usize| unsafe { *p.add(g * (K + 1) + j) as usize };
+    let pair = |g: usize, j: usize| {
+        let x = unsafe { p.add(g * (K + 1) + j).cast::<u64>().read_unaligned() };
+        ((x & 0xffff_ffff) as usize, (x >> 32) as usize)
+    };
+    // SAFETY: `o` is an offset from `body`, in bounds by the caller's contract.
+    let lane = |o: usize| unsafe { *base.add(o).cast::<Lane>() };
+    for g in 0..n {
+        // SAFETY: the offsets are in bounds by the caller's contract.
+        unsafe {
+            let (out, a) = pair(g, 0);
+            let mut v = lane(a);
+            let mut j = 2;
+            while j < K {
+                let (x, y) = pair(g, j);
+                v = v.xor(lane(x)).xor(lane(y));
+                j += 2;
+            }
+            if j == K {
+                v = v.xor(lane(one(g, K)));
+            }
             *base.add(out).cast::<Lane>() = v;
         }
     }
 }
 
-/// Garbles one step of independent ANDs into `tables` (2 blocks each).
+/// `pi(L)` and `pi(L ^ Delta)` of the labels in `slots`, into `pis` at
+/// `2 * p` for the matching pi slot `p` of `dest` (the memoized first call of
+/// the TCCR hash, see the module docs).
+fn garble_pis(
+    hash: &Tccr,
+    d: Block,
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+    dest: &[Slot],
+    buf: &mut Vec<Block>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(w) = hash.wide() {
+        // SAFETY: the slots come from the plan whose `num_slots` and
+        // `num_pi_slots` sized
+        // `labels` and `pis` (checked by the caller, `Garbler::garble_batch`).
+        return unsafe { w.garble_pis(d, labels, pis, slots, dest) };
+    }
+    buf.clear();
+    for &s in slots {
+        let l = labels[s as usize];
+        buf.extend_from_slice(&[l, l ^ d]);
+    }
+    hash.permute_in_place(buf);
+    for (&s, p) in dest.iter().zip(buf.chunks_exact(2)) {
+        pis[2 * s as usize..2 * s as usize + 2].copy_from_slice(p);
+    }
+}
+
+/// Garbles one step of independent ANDs into `tables` (2 blocks each), from
+/// the memoized `pi` of their inputs, or (`fresh`, VAES kernel only)
+/// computing and storing it.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn garble_ands(
     hash: &Tccr,
     d: Block,
     labels: &mut [Block],
+    pis: &mut [Block],
     ands: &[AndOp],
     first_and: u64,
     buf_in: &mut Vec<Block>,
     buf_out: &mut Vec<Block>,
     tables: &mut [Block],
+    fresh: bool,
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
-        return w.garble_ands(d, labels, ands, and_tweak(first_and, 0), tables);
+        // SAFETY: as in `garble_pis`.
+        return unsafe {
+            w.garble_ands(d, labels, pis, ands, and_tweak(first_and, 0), tables, fresh)
+        };
     }
+    assert!(!fresh, "only the VAES kernel computes pi in the AND pass");
     let n = ands.len();
-    if buf_in.len() < 4 * n {
-        buf_in.resize(4 * n, Block::ZERO);
-        buf_out.resize(4 * n, Block::ZERO);
-    }
+    buf_in.resize(4 * n, Block::ZERO);
+    buf_out.resize(4 * n, Block::ZERO);
     let (buf_in, buf_out) = (&mut buf_in[..4 * n], &mut buf_out[..4 * n]);
-    let dl = lane(d);
-    {
-        let l = lanes(labels);
-        for (x, g) in lanes_mut(buf_in).chunks_exact_mut(4).zip(ands) {
-            let a0 = l[g.a as usize];
-            let b0 = l[g.b as usize];
-            x[0] = a0;
-            x[1] = a0.xor(dl);
-            x[2] = b0;
-            x[3] = b0.xor(dl);
+    // Block 4i + 2h + c: half h of AND i, label c of that input:
+    // pi(x) ^ tweak, whose AES output XOR pi(x) is H(x, tweak).
+    for (k, (x, g)) in buf_in.chunks_exact_mut(4).zip(ands).enumerate() {
+        let k = first_and + k as u64;
+        for (h, s) in [g.pa, g.pb].into_iter().enumerate() {
+            let t = Block(tweak_block(and_tweak(k, h as u64)));
+            let p = &pis[2 * s as usize..2 * s as usize + 2];
+            x[2 * h] = p[0] ^ t;
+            x[2 * h + 1] = p[1] ^ t;
         }
     }
-    // Block m of the buffer belongs to AND first_and + m/4, half (m/2) % 2.
-    let tweaks = Tweaks {
-        first: and_tweak(first_and, 0),
-        pair: true,
-    };
-    hash.hash_many(buf_in, buf_out, tweaks);
-    let l = lanes_mut(labels);
-    for (((x, h), g), t) in lanes(buf_in)
+    buf_out.copy_from_slice(buf_in);
+    hash.permute_in_place(buf_out);
+    let dl = lane(d);
+    for ((((x, h), g), t), k) in lanes(buf_in)
         .chunks_exact(4)
-        .zip(lanes(buf_out).chunks_exact(4))
+        .zip(lanes_mut(buf_out).chunks_exact_mut(4))
         .zip(ands)
         .zip(lanes_mut(tables).chunks_exact_mut(2))
+        .zip(first_and..)
     {
-        let (a0, b0) = (x[0], x[2]);
+        let l = lanes(labels);
+        let (ma, mb) = (lane(Block::mask(g.flip_a)), lane(Block::mask(g.flip_b)));
+        let a0 = l[g.a as usize].xor(ma.and(dl));
+        let b0 = l[g.b as usize].xor(mb.and(dl));
+        // H of the stored labels L and L ^ D; a flipped input swaps them.
+        let ta = lane(Block(tweak_block(and_tweak(k, 0))));
+        let tb = lane(Block(tweak_block(and_tweak(k, 1))));
+        let hs: [Lane; 4] = [
+            h[0].xor(x[0]).xor(ta),
+            h[1].xor(x[1]).xor(ta),
+            h[2].xor(x[2]).xor(tb),
+            h[3].xor(x[3]).xor(tb),
+        ];
+        let ha01 = hs[0].xor(hs[1]);
+        let hb01 = hs[2].xor(hs[3]);
+        let ha0 = hs[0].xor(ma.and(ha01));
+        let hb0 = hs[2].xor(mb.and(hb01));
         let pa = a0.colour_mask();
         let pb = b0.colour_mask();
-        let tg = h[0].xor(h[1]).xor(pb.and(dl));
-        let wg = h[0].xor(pa.and(tg));
-        let te = h[2].xor(h[3]).xor(a0);
-        let we = h[2].xor(pb.and(te.xor(a0)));
-        l[g.out as usize] = wg.xor(we);
+        let tg = ha01.xor(pb.and(dl));
+        let wg = ha0.xor(pa.and(tg));
+        let te = hb01.xor(a0);
+        let we = hb0.xor(pb.and(te.xor(a0)));
+        lanes_mut(labels)[g.out as usize] = wg.xor(we);
         t[0] = tg;
         t[1] = te;
     }

@@ -49,6 +49,18 @@
 //! (AES-NI, or its constant-time software fallback) otherwise. Tests check
 //! both against each other and against the definition.
 //!
+//! # Memoized first call
+//!
+//! `pi(x)` does not depend on the tweak, so a label hashed by several AND
+//! gates (fan-out) needs it once: the garbler and evaluator compute `pi` of
+//! each AND input label in the step of its first AND reader (`pi(L0)` and
+//! `pi(L0 ^ Delta)` for the garbler, `pi(W)` for the evaluator), keep it in a
+//! zeroized array next to the labels, and each AND computes only
+//! `pi(pi(x) ^ i) ^ pi(x)` (see `crate::plan`). The function is the same, so
+//! the TCCR argument is unchanged. AES-128 reads 7,200 distinct labels in
+//! its 12,800 AND inputs, so this saves 22% of its AES calls; SHA-256 reads
+//! each label about once and gains nothing.
+//!
 //! # Tweaks
 //!
 //! Every AND gate gets a sequence number `k` (its position in the schedule,

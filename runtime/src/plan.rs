@@ -1,5 +1,5 @@
 //! The gate schedule both parties follow: which AND gates are hashed
-//! together, where each wire's label lives, and nothing else.
+//! together, where each wire's label lives, and how the free gates are run.
 //!
 //! AES reaches its throughput only with many independent blocks in flight, so
 //! AND gates are grouped into *steps* of mutually independent gates. The
@@ -7,17 +7,57 @@
 //! it levels the gates by AND-depth counted from the window's start (wires
 //! made before the window are ready at level 0). Step `L` holds the ANDs of
 //! level `L` (at most [`MAX_STEP_ANDS`] per step), followed by the free gates
-//! (XOR, NOT, constants) of level `L` in circuit order. A step's ANDs only read
-//! wires of lower levels, so they can be hashed in one batch.
+//! of level `L`. A step's ANDs only read wires of lower levels, so they can be
+//! hashed in one batch.
+//!
+//! # Free gates cost no memory traffic they can avoid
+//!
+//! Free gates are bound by memory: each one is loads and a store through the
+//! label array, and a chain of them waits on store-to-load forwarding. The
+//! planner therefore reduces the circuit before scheduling it:
+//!
+//! - *Polarity.* Every wire is a *reference* to a stored label (a *root*)
+//!   plus a public *flip* bit: the wire's zero-label is the root's zero-label
+//!   XOR `flip * Delta`. NOT only toggles the flip, a public constant `v` is
+//!   the all-zero root with flip `v`, and an XOR whose inputs cancel (`x ^ x`)
+//!   or reduce to one root is an alias too: none of these run at all. The
+//!   evaluator holds the *active* label, which a flip does not change
+//!   (`L0 ^ Delta` for value `b ^ 1` is `L0` for value `b`), so it ignores
+//!   flips entirely; the garbler applies them, as a public mask, where a
+//!   zero-label is used: AND inputs ([`AndOp::flip_a`]) and outputs
+//!   ([`OutputPlan::flips`]).
+//! - *Fusion.* An XOR whose result is read once, by another XOR or NOT, is
+//!   not stored: its reader XORs its terms directly. Each free gate that runs
+//!   is an XOR of 2 to [`MAX_XOR_ARITY`] stored labels (a longer sum keeps a
+//!   stored intermediate), so a chain `((a ^ b) ^ c) ^ d` is four loads and
+//!   one store instead of six loads and three stores.
+//! - *Order.* Free gates of one level are list-scheduled: ready gates
+//!   (independent of each other) run back to back, so their store-to-load
+//!   chains overlap, and among them one arity as long as possible, so they
+//!   form few segments that the runner executes without a branch per gate.
+//!
+//! # Memoized first hash call
+//!
+//! The gate hash is `H(x, i) = pi(pi(x) ^ i) ^ pi(x)` (see [`crate::hash`]);
+//! `pi(x)` does not depend on the tweak. A label read by several AND gates
+//! (AES-128 reads 7,200 distinct wires in its 12,800 AND inputs) needs
+//! `pi(x)` once: each step lists the stored labels its ANDs read for the
+//! first time ([`StepOps::pi_slots`]), the parties compute `pi` of those into
+//! an array of *pi slots* ([`StepOps::pi_into`]), and the ANDs compute only
+//! the tweaked second call. Pi slots are allocated like label slots but live
+//! only from a label's first to its last AND reader, so the array stays small
+//! (labels read by one AND free theirs in the same step): it competes with
+//! the labels for the L1 cache.
 //!
 //! Memory stays bounded by the live wires: labels live in *slots*, and a slot
-//! is recycled as soon as the last reader of its wire (in schedule order) has
+//! is recycled as soon as the last reader of its label (in schedule order) has
 //! run. Gates whose result nobody reads, directly or through other gates, are
 //! dropped. The plan depends only on the circuit, so the garbler and the
 //! evaluator compute identical plans, and a plan can be shared between many
 //! sessions on the same circuit (`Arc<Plan>`).
 
 use crate::ir::{Circuit, Gate, IrError, Party};
+use std::collections::{HashMap, VecDeque};
 
 /// Gates per planning window: large enough that the ANDs of one level of a
 /// wide circuit (AES-128 has about 100 per level) land in one batch, small
@@ -28,24 +68,35 @@ pub const WINDOW: usize = 1 << 16;
 /// a step's hash buffers (2 x 4 x 16 bytes per AND) stay in L1/L2.
 pub const MAX_STEP_ANDS: usize = 256;
 
+/// The most stored labels one fused free gate XORs (see the module docs).
+/// Longer sums keep an intermediate; 6 measured 1% faster than 4 on AES-128.
+pub const MAX_XOR_ARITY: usize = 6;
+
 /// A slot index in the label array.
 pub type Slot = u32;
 
 /// `NO_SLOT` marks an input wire nobody reads.
 pub const NO_SLOT: Slot = Slot::MAX;
 
-/// One AND gate in slot space.
+/// One AND gate in slot space. The garbler's zero-label of input `a` is
+/// `L[a] ^ flip_a * Delta` (see the module docs); the evaluator ignores the
+/// flips.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AndOp {
     pub a: Slot,
     pub b: Slot,
     pub out: Slot,
+    pub flip_a: bool,
+    pub flip_b: bool,
+    /// The pi slots holding `pi` of `L[a]` and `L[b]` (see the module docs).
+    pub pa: Slot,
+    pub pb: Slot,
 }
 
-/// Three reserved slots make every free gate a plain XOR of two slots (see
-/// [`FreeOp`]): slot 0 holds the zero block, slot 1 the public constant
-/// label, slot 2 the *offset*: `Delta` for the garbler, zero for the
-/// evaluator.
+/// Reserved slots: slot 0 holds the all-zero block (the root of public
+/// constants), slot 1 the public constant label, slot 2 the *offset*
+/// (`Delta` for the garbler, zero for the evaluator). Only slot 0 is read by
+/// plans; the others stay reserved so that slot numbers keep their meaning.
 pub const ZERO_SLOT: Slot = 0;
 pub const PUBLIC_SLOT: Slot = 1;
 pub const OFFSET_SLOT: Slot = 2;
@@ -53,56 +104,65 @@ const FIRST_SLOT: u32 = 3;
 /// Free gates store byte offsets (`slot * 16`) in `u32`s.
 const MAX_SLOTS: u64 = 1 << 28;
 
-/// One free gate: `L[out] = L[a] ^ L[b]`, with slots stored as byte offsets
-/// into the label array so the hot loop needs no arithmetic. XOR is
-/// `(a, b)`; NOT is `(a, OFFSET_SLOT)` (the garbler flips by `Delta`, the
-/// evaluator copies); a constant `v` is `(PUBLIC_SLOT, v ? OFFSET_SLOT :
-/// ZERO_SLOT)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FreeOp {
-    a16: u32,
-    b16: u32,
-    out16: u32,
-}
-
-impl FreeOp {
-    fn new(a: Slot, b: Slot, out: Slot) -> FreeOp {
-        FreeOp {
-            a16: a.wrapping_mul(16),
-            b16: b.wrapping_mul(16),
-            out16: out.wrapping_mul(16),
-        }
-    }
-
-    /// Byte offsets of `a`, `b` and `out`.
-    #[inline(always)]
-    pub fn offsets(&self) -> (usize, usize, usize) {
-        (self.a16 as usize, self.b16 as usize, self.out16 as usize)
-    }
-
-    /// Slots of `a`, `b` and `out`.
-    pub fn slots(&self) -> (Slot, Slot, Slot) {
-        (self.a16 / 16, self.b16 / 16, self.out16 / 16)
-    }
-}
-
-/// Free gates of one plan, with the bound every slot in them is below (the
-/// plan's slot count, checked when the plan is built), so the hot loop can
-/// index without per-gate bounds checks.
+/// The free gates of a range of the plan: segments of fused XORs, each
+/// segment `[arity, count, ops...]` with every op `[out, in_1 .. in_arity]`
+/// as byte offsets (`slot * 16`) into the label array, so the hot loop needs
+/// no arithmetic. Carries the bound every slot in it is below (the plan's
+/// slot count, checked when the plan is built), so the runner can index
+/// without per-gate bounds checks.
 #[derive(Clone, Copy, Debug)]
 pub struct FreeOps<'p> {
-    ops: &'p [FreeOp],
+    code: &'p [u32],
+    ops: u64,
     bound: usize,
 }
 
-impl<'p> FreeOps<'p> {
-    pub fn ops(&self) -> &'p [FreeOp] {
-        self.ops
-    }
+/// A run of free gates of one arity: `body` holds `arity + 1` byte offsets
+/// per gate (`out` first).
+#[derive(Clone, Copy, Debug)]
+pub struct FreeSegment<'p> {
+    pub arity: usize,
+    pub body: &'p [u32],
+}
 
+impl<'p> FreeOps<'p> {
     /// Every slot in these ops is below this.
     pub fn bound(&self) -> usize {
         self.bound
+    }
+
+    /// Number of free gates (each a fused XOR).
+    pub fn num_ops(&self) -> u64 {
+        self.ops
+    }
+
+    /// The segments, in order.
+    pub fn segments(&self) -> impl Iterator<Item = FreeSegment<'p>> + 'p {
+        let mut code = self.code;
+        std::iter::from_fn(move || {
+            let (&arity, rest) = code.split_first()?;
+            let (&count, rest) = rest.split_first()?;
+            let len = (arity as usize + 1) * count as usize;
+            let (body, rest) = rest.split_at(len.min(rest.len()));
+            code = rest;
+            Some(FreeSegment {
+                arity: arity as usize,
+                body,
+            })
+        })
+    }
+
+    /// Every gate as `(out, inputs)` in slots, in order (for tests and
+    /// inspection).
+    pub fn gates(&self) -> Vec<(Slot, Vec<Slot>)> {
+        self.segments()
+            .flat_map(|s| {
+                s.body
+                    .chunks_exact(s.arity + 1)
+                    .map(|op| (op[0] / 16, op[1..].iter().map(|x| x / 16).collect()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 }
 
@@ -111,15 +171,18 @@ impl<'p> FreeOps<'p> {
 pub enum PlanError {
     #[error(transparent)]
     Invalid(#[from] IrError),
-    #[error("the circuit needs {0} labels alive at once; at most 2^31 are supported")]
+    #[error("the circuit needs {0} labels alive at once; at most 2^28 are supported")]
     TooManyLiveWires(u64),
 }
 
-/// One step: a batch of independent ANDs, then the free gates that follow.
-/// Offsets are cumulative ends into [`Plan::ands`] and [`Plan::frees`].
+/// One step: the `pi` batch, a batch of independent ANDs, then the free
+/// gates that follow. Offsets are cumulative ends into [`Plan::pis`],
+/// [`Plan::ands`] and [`Plan::code`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Step {
+    pis_end: u64,
     ands_end: u64,
+    code_end: u64,
     frees_end: u64,
 }
 
@@ -137,6 +200,8 @@ pub struct InputPlan {
 pub struct OutputPlan {
     pub name: String,
     pub slots: Vec<Slot>,
+    /// The garbler's zero-label of bit `k` is `L[slots[k]] ^ flips[k] * Delta`.
+    pub flips: Vec<bool>,
 }
 
 /// The schedule of one circuit. See the module documentation.
@@ -145,21 +210,34 @@ pub struct Plan {
     num_slots: u32,
     inputs: Vec<InputPlan>,
     outputs: Vec<OutputPlan>,
+    pis: Vec<Slot>,
+    pi_into: Vec<Slot>,
+    num_pi_slots: u32,
     ands: Vec<AndOp>,
-    frees: Vec<FreeOp>,
-    /// Free gates before the first step (they read inputs only).
-    prelude: u64,
+    code: Vec<u32>,
+    /// Free-gate segments before the first step (they read inputs only):
+    /// end in `code`, and gate count.
+    prelude: (u64, u64),
     steps: Vec<Step>,
     max_step_ands: usize,
+    max_step_pis: usize,
 }
 
-/// A range of ops run as one unit: a batch of ANDs, then free gates.
+/// A range of ops run as one unit: `pi` of new AND inputs, a batch of ANDs,
+/// then free gates.
 #[derive(Clone, Copy, Debug)]
 pub struct StepOps<'p> {
     pub ands: &'p [AndOp],
     pub frees: FreeOps<'p>,
     /// Sequence number of `ands[0]` in the session (for tweaks).
     pub first_and: u64,
+    /// Slots whose labels this step's ANDs read for the first time: their
+    /// `pi` is computed (and kept next to the label) before the ANDs run.
+    /// Every AND input of the step is either here or was in an earlier
+    /// step's list and not overwritten since.
+    pub pi_slots: &'p [Slot],
+    /// The pi slot each of `pi_slots` is computed into.
+    pub pi_into: &'p [Slot],
 }
 
 impl Plan {
@@ -176,11 +254,7 @@ impl Plan {
         max_step_ands: usize,
     ) -> Result<Plan, PlanError> {
         circuit.validate()?;
-        let plan = build(circuit, window.max(1), max_step_ands.max(1));
-        if plan.num_slots as u64 >= MAX_SLOTS {
-            return Err(PlanError::TooManyLiveWires(plan.num_slots as u64));
-        }
-        Ok(plan)
+        build(circuit, window.max(1), max_step_ands.max(1))
     }
 
     /// Label slots needed at once (the peak number of live wires in schedule order).
@@ -202,6 +276,17 @@ impl Plan {
         self.ands.len() as u64
     }
 
+    /// Free gates that run (fused XORs; NOTs, constants and aliases cost
+    /// nothing and are not counted).
+    pub fn num_free_ops(&self) -> u64 {
+        self.steps.last().map_or(self.prelude.1, |s| s.frees_end)
+    }
+
+    /// Labels whose `pi` is computed (distinct AND inputs per lifetime).
+    pub fn num_pi(&self) -> u64 {
+        self.pis.len() as u64
+    }
+
     pub fn num_steps(&self) -> usize {
         self.steps.len()
     }
@@ -211,14 +296,21 @@ impl Plan {
         self.max_step_ands
     }
 
-    /// Free gates to run before the first step.
-    pub fn prelude(&self) -> FreeOps<'_> {
-        self.free_ops(0, self.prelude)
+    /// Pi slots needed at once (sizes the `pi` arrays).
+    pub fn num_pi_slots(&self) -> usize {
+        self.num_pi_slots as usize
     }
 
-    fn free_ops(&self, start: u64, end: u64) -> FreeOps<'_> {
+    /// The longest `pi_slots` list of one step (sizes the hash buffers).
+    pub fn max_step_pis(&self) -> usize {
+        self.max_step_pis
+    }
+
+    /// Free gates to run before the first step.
+    pub fn prelude(&self) -> FreeOps<'_> {
         FreeOps {
-            ops: &self.frees[start as usize..end as usize],
+            code: &self.code[..self.prelude.0 as usize],
+            ops: self.prelude.1,
             bound: self.num_slots as usize,
         }
     }
@@ -241,40 +333,100 @@ impl Plan {
     /// The ops of step `i`.
     pub fn step(&self, i: usize) -> Option<StepOps<'_>> {
         let s = self.steps.get(i)?;
-        let (a0, f0) = if i == 0 {
-            (0, self.prelude)
+        let p = if i == 0 {
+            Step {
+                pis_end: 0,
+                ands_end: 0,
+                code_end: self.prelude.0,
+                frees_end: self.prelude.1,
+            }
         } else {
-            let p = self.steps[i - 1];
-            (p.ands_end, p.frees_end)
+            self.steps[i - 1]
         };
         Some(StepOps {
-            ands: &self.ands[a0 as usize..s.ands_end as usize],
-            frees: self.free_ops(f0, s.frees_end),
-            first_and: a0,
+            ands: &self.ands[p.ands_end as usize..s.ands_end as usize],
+            frees: FreeOps {
+                code: &self.code[p.code_end as usize..s.code_end as usize],
+                ops: s.frees_end - p.frees_end,
+                bound: self.num_slots as usize,
+            },
+            first_and: p.ands_end,
+            pi_slots: &self.pis[p.pis_end as usize..s.pis_end as usize],
+            pi_into: &self.pi_into[p.pis_end as usize..s.pis_end as usize],
         })
     }
 
-    /// Checks the invariants the kernels rely on: every slot in range, and
+    /// Checks the invariants the kernels rely on: every slot in range;
     /// within a step no AND writes a slot that another AND of the step reads
-    /// or writes (steps are processed in chunks that write as they go).
-    /// For tests; `Plan::new` already guarantees both.
+    /// or writes (steps are processed in chunks that write as they go); every
+    /// AND input has its `pi` computed since its slot was last written; free
+    /// segments well formed. For tests; `Plan::new` already guarantees all.
     pub fn verify(&self) -> Result<(), String> {
+        let n = self.num_slots;
+        let mut pi_valid = vec![false; n as usize];
+        // The label slot whose `pi` each pi slot holds.
+        let mut pi_owner = vec![NO_SLOT; self.num_pi_slots as usize];
+        let check_frees = |f: FreeOps<'_>, pi_valid: &mut Vec<bool>, at: &str| {
+            let mut count = 0;
+            let mut len = 0;
+            for s in f.segments() {
+                if s.arity < 2
+                    || s.arity > MAX_XOR_ARITY
+                    || !s.body.len().is_multiple_of(s.arity + 1)
+                {
+                    return Err(format!("{at}: malformed free segment"));
+                }
+                len += 2 + s.body.len();
+                for op in s.body.chunks_exact(s.arity + 1) {
+                    if op.iter().any(|&x| x % 16 != 0 || x / 16 >= n) {
+                        return Err(format!("{at}: free gate slot out of range"));
+                    }
+                    pi_valid[op[0] as usize / 16] = false;
+                    count += 1;
+                }
+            }
+            if len != f.code.len() || count != f.ops {
+                return Err(format!("{at}: free segments do not add up"));
+            }
+            Ok(())
+        };
+        check_frees(self.prelude(), &mut pi_valid, "prelude")?;
         for i in 0..self.num_steps() {
             let Some(step) = self.step(i) else { break };
+            if step.pi_slots.len() != step.pi_into.len() {
+                return Err(format!("step {i}: pi lists differ in length"));
+            }
+            for (&s, &d) in step.pi_slots.iter().zip(step.pi_into) {
+                if s >= n || d >= self.num_pi_slots {
+                    return Err(format!("step {i}: pi slot out of range"));
+                }
+                pi_valid[s as usize] = true;
+                pi_owner[d as usize] = s;
+            }
             let mut reads = std::collections::HashSet::new();
             for g in step.ands {
+                if g.out >= n || g.a >= n || g.b >= n {
+                    return Err(format!("step {i}: slot out of range"));
+                }
+                let owner = |p: Slot| pi_owner.get(p as usize).copied();
+                if !pi_valid[g.a as usize]
+                    || !pi_valid[g.b as usize]
+                    || owner(g.pa) != Some(g.a)
+                    || owner(g.pb) != Some(g.b)
+                {
+                    return Err(format!("step {i}: an AND input has no pi"));
+                }
                 reads.insert(g.a);
                 reads.insert(g.b);
             }
             let mut writes = std::collections::HashSet::new();
             for g in step.ands {
-                if g.out >= self.num_slots || g.a >= self.num_slots || g.b >= self.num_slots {
-                    return Err(format!("step {i}: slot out of range"));
-                }
                 if reads.contains(&g.out) || !writes.insert(g.out) {
                     return Err(format!("step {i}: slot {} written while in use", g.out));
                 }
+                pi_valid[g.out as usize] = false;
             }
+            check_frees(step.frees, &mut pi_valid, &format!("step {i}"))?;
         }
         Ok(())
     }
@@ -282,288 +434,652 @@ impl Plan {
     /// Heap bytes the plan itself occupies (for memory reports).
     pub fn heap_bytes(&self) -> usize {
         self.ands.capacity() * std::mem::size_of::<AndOp>()
-            + self.frees.capacity() * std::mem::size_of::<FreeOp>()
+            + self.code.capacity() * 4
+            + self.pis.capacity() * 8
             + self.steps.capacity() * std::mem::size_of::<Step>()
             + self.inputs.iter().map(|i| i.slots.len() * 4).sum::<usize>()
             + self
                 .outputs
                 .iter()
-                .map(|o| o.slots.len() * 4)
+                .map(|o| o.slots.len() * 5)
                 .sum::<usize>()
     }
 }
 
-/// Schedules gates by windowed AND-level, then assigns slots in that order.
-fn build(c: &Circuit, window_len: usize, max_step: usize) -> Plan {
-    let n_wires = c.num_wires as usize;
+/// A stored label in the reduced circuit (see the module docs). Root 0 is the
+/// all-zero block in [`ZERO_SLOT`]; the others are numbered as they appear.
+type Root = u32;
+const ZERO_ROOT: Root = 0;
+/// `wire_root` of a wire held as a pending XOR sum (read only by free gates,
+/// which XOR its terms themselves; see [`inline_free`]).
+const VIRTUAL: Root = Root::MAX;
+const UNSET: Root = Root::MAX - 1;
 
-    // 1. Which gates matter: a reverse pass from the outputs.
+/// An XOR of at most [`MAX_XOR_ARITY`] distinct non-zero roots.
+#[derive(Clone, Copy, Debug)]
+struct Terms {
+    n: u8,
+    t: [Root; MAX_XOR_ARITY],
+}
+
+impl Terms {
+    const EMPTY: Terms = Terms {
+        n: 0,
+        t: [0; MAX_XOR_ARITY],
+    };
+
+    fn one(r: Root) -> Terms {
+        let mut t = Terms::EMPTY;
+        if r != ZERO_ROOT {
+            t.t[0] = r;
+            t.n = 1;
+        }
+        t
+    }
+
+    fn as_slice(&self) -> &[Root] {
+        &self.t[..self.n as usize]
+    }
+
+    /// `self ^ o` (equal terms cancel), or `None` if it has too many terms.
+    fn xor(&self, o: &Terms) -> Option<Terms> {
+        let mut buf = [0; 2 * MAX_XOR_ARITY];
+        let mut n = self.n as usize;
+        buf[..n].copy_from_slice(self.as_slice());
+        for &x in o.as_slice() {
+            match buf[..n].iter().position(|&y| y == x) {
+                Some(p) => {
+                    buf[p] = buf[n - 1];
+                    n -= 1;
+                }
+                None => {
+                    buf[n] = x;
+                    n += 1;
+                }
+            }
+        }
+        (n <= MAX_XOR_ARITY).then(|| {
+            let mut t = Terms::EMPTY;
+            t.t[..n].copy_from_slice(&buf[..n]);
+            t.n = n as u8;
+            t
+        })
+    }
+}
+
+/// Whether a free wire of `terms` stored labels, read `reads` times and only
+/// by free gates, is XORed into its readers instead of stored. Only for a
+/// single reader: that saves a store and a load. Inlining a wire of two terms
+/// into two readers also saves a store, but measured 2-10% slower on AES-128
+/// and SHA-256 (more loads, more live slots).
+fn inline_free(reads: u8, _terms: u8) -> bool {
+    reads == 1
+}
+
+/// An op of the reduced circuit, on roots.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    And {
+        a: Root,
+        b: Root,
+        flip_a: bool,
+        flip_b: bool,
+        out: Root,
+    },
+    Xor {
+        out: Root,
+        terms: Terms,
+    },
+}
+
+/// The schedule before slots: the prelude's free ops, then steps, each a
+/// batch of ANDs and the free ops after it (indices into the op list).
+enum Event {
+    Free(u32),
+    Ands(u32, u32),
+}
+
+/// Appends the free ops `frees` (`(depth, arity, op index)`, one level, in
+/// a topological order) to `events` in list-scheduling order: Kahn's
+/// algorithm with one ready list per arity, staying on the current arity
+/// while it has ready ops, else switching to the arity with the most.
+fn schedule_frees(
+    frees: &[(u32, u8, u32)],
+    ops: &[Op],
+    level_pos: &mut HashMap<Root, u32>,
+    events: &mut Vec<Event>,
+) {
+    level_pos.clear();
+    for (k, &(_, _, i)) in frees.iter().enumerate() {
+        if let Op::Xor { out, .. } = ops[i as usize] {
+            level_pos.insert(out, k as u32);
+        }
+    }
+    let mut waiting = vec![0u8; frees.len()];
+    let mut users: Vec<Vec<u32>> = vec![Vec::new(); frees.len()];
+    for (k, &(_, _, i)) in frees.iter().enumerate() {
+        if let Op::Xor { terms, .. } = &ops[i as usize] {
+            for r in terms.as_slice() {
+                if let Some(&p) = level_pos.get(r) {
+                    waiting[k] += 1;
+                    users[p as usize].push(k as u32);
+                }
+            }
+        }
+    }
+    // First in, first out: an op that just became ready runs after the
+    // ops that were ready before it, not right after its own input.
+    let mut ready: Vec<VecDeque<u32>> = vec![VecDeque::new(); MAX_XOR_ARITY + 1];
+    for (k, &(_, n, _)) in frees.iter().enumerate() {
+        if waiting[k] == 0 {
+            ready[n as usize].push_back(k as u32);
+        }
+    }
+    let mut arity = 0usize;
+    for _ in 0..frees.len() {
+        if ready[arity].is_empty() {
+            arity = (0..ready.len())
+                .max_by_key(|&a| ready[a].len())
+                .unwrap_or(0);
+        }
+        let Some(k) = ready[arity].pop_front() else {
+            unreachable!("a level's free ops form a DAG")
+        };
+        events.push(Event::Free(frees[k as usize].2));
+        for &u in &users[k as usize] {
+            waiting[u as usize] -= 1;
+            if waiting[u as usize] == 0 {
+                ready[frees[u as usize].1 as usize].push_back(u);
+            }
+        }
+    }
+}
+
+/// Reduces the circuit, schedules it by windowed AND-level, then assigns
+/// slots in that order.
+fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanError> {
+    let n_wires = c.num_wires as usize;
+    if c.num_wires >= UNSET {
+        return Err(PlanError::TooManyLiveWires(c.num_wires as u64));
+    }
+
+    // 1. Which gates matter (a reverse pass from the outputs), how often
+    // each wire is read, and whether an AND or an output reads it ("hard":
+    // those readers need the wire's own label).
     let mut needed = vec![false; n_wires];
+    let mut reads = vec![0u8; n_wires];
+    let mut hard = vec![false; n_wires];
     for o in &c.outputs {
         for &w in &o.wires {
             needed[w as usize] = true;
+            hard[w as usize] = true;
+            reads[w as usize] = reads[w as usize].saturating_add(1);
         }
     }
     for g in c.gates.iter().rev() {
         if needed[g.output() as usize] {
+            let is_and = matches!(g, Gate::And { .. });
             for w in g.inputs() {
                 needed[w as usize] = true;
+                hard[w as usize] |= is_and;
+                reads[w as usize] = reads[w as usize].saturating_add(1);
             }
         }
     }
 
-    // 2. Order: windows, levels, steps. `ready[w]` is the global level after
-    // which wire w exists (0 = inputs and anything before the window base).
-    let mut ready = vec![0u64; n_wires];
-    let mut order_ands: Vec<u32> = Vec::new(); // gate indices, schedule order
-    let mut order_frees: Vec<u32> = Vec::new();
-    let mut prelude = 0u64;
-    let mut steps: Vec<Step> = Vec::new();
+    // 2. Reduce: every wire becomes a root and a flip; free gates become
+    // fused XORs of roots, or nothing. Ops carry the index of the gate that
+    // defines them, for a topological order.
+    let mut wire_root = vec![UNSET; n_wires];
+    let mut wire_flip = vec![false; n_wires];
+    // Pending wires: their terms, defining gate, and reads still to come.
+    let mut pending: HashMap<u32, (Terms, u32, u8)> = HashMap::new();
+    let mut ops: Vec<(u32, Op)> = Vec::new();
+    let mut n_roots: Root = 1;
+    let mut new_root = || {
+        n_roots += 1;
+        n_roots - 1
+    };
+    let input_roots: Vec<Vec<Root>> = c
+        .inputs
+        .iter()
+        .map(|i| {
+            i.wires
+                .iter()
+                .map(|&w| {
+                    if needed[w as usize] {
+                        wire_root[w as usize] = new_root();
+                        wire_root[w as usize]
+                    } else {
+                        UNSET
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    for (idx, g) in c.gates.iter().enumerate() {
+        let out = g.output() as usize;
+        if !needed[out] {
+            continue;
+        }
+        let idx = idx as u32;
+        if let Gate::And { a, b, .. } = *g {
+            let r = new_root();
+            ops.push((
+                idx,
+                Op::And {
+                    a: wire_root[a as usize],
+                    b: wire_root[b as usize],
+                    flip_a: wire_flip[a as usize],
+                    flip_b: wire_flip[b as usize],
+                    out: r,
+                },
+            ));
+            wire_root[out] = r;
+            continue;
+        }
+        let mut flip = match *g {
+            Gate::Not { .. } => true,
+            Gate::Const { value, .. } => value,
+            _ => false,
+        };
+        // Each input: its terms, and the defining gate if it is pending.
+        let mut parts: Vec<(u32, Terms, Option<u32>)> = g
+            .inputs()
+            .map(|w| {
+                flip ^= wire_flip[w as usize];
+                match wire_root[w as usize] {
+                    VIRTUAL => {
+                        let e = pending.get_mut(&w).expect("a pending wire is pending");
+                        let (t, pos) = (e.0, e.1);
+                        e.2 -= 1;
+                        if e.2 == 0 {
+                            pending.remove(&w);
+                        }
+                        (w, t, Some(pos))
+                    }
+                    r => (w, Terms::one(r), None),
+                }
+            })
+            .collect();
+        let terms = loop {
+            let sum = parts
+                .iter()
+                .try_fold(Terms::EMPTY, |acc, (_, t, _)| acc.xor(t));
+            if let Some(t) = sum {
+                break t;
+            }
+            // Too many terms: store the longest pending input after all.
+            let p = parts
+                .iter_mut()
+                .filter(|p| p.2.is_some())
+                .max_by_key(|p| p.1.n)
+                .expect("only pending inputs have several terms");
+            let r = new_root();
+            ops.push((p.2.take().unwrap_or(idx), Op::Xor { out: r, terms: p.1 }));
+            // Its later readers (if any) read the stored label.
+            pending.remove(&p.0);
+            wire_root[p.0 as usize] = r;
+            p.1 = Terms::one(r);
+        };
+        wire_flip[out] = flip;
+        wire_root[out] = match terms.n {
+            0 => ZERO_ROOT,
+            1 => terms.t[0],
+            _ if !hard[out] && inline_free(reads[out], terms.n) => {
+                pending.insert(out as u32, (terms, idx, reads[out]));
+                VIRTUAL
+            }
+            _ => {
+                let r = new_root();
+                ops.push((idx, Op::Xor { out: r, terms }));
+                r
+            }
+        };
+    }
+    debug_assert!(pending.is_empty(), "every pending wire has a reader");
+    drop(pending);
+    drop(reads);
+    drop(hard);
+    drop(needed);
+    ops.sort_by_key(|&(pos, _)| pos);
+    let ops: Vec<Op> = ops.into_iter().map(|(_, op)| op).collect();
+    let n_roots = n_roots as usize;
+
+    // 3. Order: windows, levels, steps. `ready[r]` is the global level after
+    // which root r exists (0 = inputs and anything before the window base).
+    let mut ready = vec![0u64; n_roots];
+    // Free-depth of a root within its level: 0 for AND outputs, 1 + the
+    // deepest same-level input for free ops.
+    let mut fdepth = vec![0u32; n_roots];
+    let mut events: Vec<Event> = Vec::new();
+    let mut order: Vec<u32> = Vec::new(); // AND op indices, schedule order
     let mut base = 0u64;
     let mut by_level_ands: Vec<Vec<u32>> = vec![Vec::new()];
-    // Free gates as (free-depth, gate): see below.
-    let mut by_level_frees: Vec<Vec<(u32, u32)>> = vec![Vec::new()];
-    // Free-depth of a wire within its level: 0 for AND outputs, 1 + the
-    // deepest same-level free input for free gates.
-    let mut fdepth = vec![0u32; n_wires];
-    let close_frees = |steps: &mut Vec<Step>, prelude: &mut u64, n: u64| match steps.last_mut() {
-        Some(s) => s.frees_end = n,
-        None => *prelude = n,
-    };
-    for (w0, window) in c.gates.chunks(window_len).enumerate() {
+    let mut by_level_frees: Vec<Vec<(u32, u8, u32)>> = vec![Vec::new()];
+    // Scratch for `schedule_frees`: position of a root's op in its level.
+    let mut level_pos: HashMap<Root, u32> = HashMap::new();
+    for (w0, window) in ops.chunks(window_len).enumerate() {
         by_level_ands.iter_mut().for_each(Vec::clear);
         by_level_frees.iter_mut().for_each(Vec::clear);
         let mut max_level = 0usize;
-        for (k, g) in window.iter().enumerate() {
-            if !needed[g.output() as usize] {
-                continue;
-            }
+        for (k, op) in window.iter().enumerate() {
             let idx = (w0 * window_len + k) as u32;
-            let lvl = |w: u32| ready[w as usize].saturating_sub(base) as usize;
-            let (level, is_and) = match *g {
-                Gate::And { a, b, .. } => (lvl(a).max(lvl(b)) + 1, true),
-                Gate::Xor { a, b, .. } => (lvl(a).max(lvl(b)), false),
-                Gate::Not { a, .. } => (lvl(a), false),
-                Gate::Const { .. } => (0, false),
+            let lvl = |r: Root| ready[r as usize].saturating_sub(base) as usize;
+            let level = match op {
+                Op::And { a, b, .. } => lvl(*a).max(lvl(*b)) + 1,
+                Op::Xor { terms, .. } => {
+                    terms.as_slice().iter().map(|&r| lvl(r)).max().unwrap_or(0)
+                }
             };
             let here = base + level as u64;
-            ready[g.output() as usize] = here;
-            if !is_and {
-                let fd = g
-                    .inputs()
-                    .filter(|&w| ready[w as usize] == here)
-                    .map(|w| fdepth[w as usize])
-                    .max()
-                    .unwrap_or(0);
-                fdepth[g.output() as usize] = fd + 1;
-            }
-            max_level = max_level.max(level);
             if by_level_ands.len() <= level {
                 by_level_ands.resize_with(level + 1, Vec::new);
                 by_level_frees.resize_with(level + 1, Vec::new);
             }
-            if is_and {
-                by_level_ands[level].push(idx);
-            } else {
-                by_level_frees[level].push((fdepth[g.output() as usize], idx));
+            max_level = max_level.max(level);
+            match op {
+                Op::And { out, .. } => {
+                    ready[*out as usize] = here;
+                    by_level_ands[level].push(idx);
+                }
+                Op::Xor { out, terms } => {
+                    let fd = terms
+                        .as_slice()
+                        .iter()
+                        .filter(|&&r| ready[r as usize] == here)
+                        .map(|&r| fdepth[r as usize])
+                        .max()
+                        .unwrap_or(0)
+                        + 1;
+                    ready[*out as usize] = here;
+                    fdepth[*out as usize] = fd;
+                    by_level_frees[level].push((fd, terms.n, idx));
+                }
             }
         }
         for level in 0..=max_level {
             for chunk in by_level_ands[level].chunks(max_step) {
-                order_ands.extend_from_slice(chunk);
-                steps.push(Step {
-                    ands_end: order_ands.len() as u64,
-                    frees_end: order_frees.len() as u64,
-                });
+                let start = order.len() as u32;
+                order.extend_from_slice(chunk);
+                events.push(Event::Ands(start, order.len() as u32));
             }
-            // Free gates of equal free-depth are independent: ordering by
-            // depth puts independent gates next to each other, so their
-            // store-to-load chains overlap in the CPU instead of serializing.
-            // A gate's same-level inputs have smaller depth, so the order
-            // stays topological.
-            let frees = &mut by_level_frees[level];
-            frees.sort_by_key(|&(fd, _)| fd);
-            order_frees.extend(frees.iter().map(|&(_, g)| g));
-            close_frees(&mut steps, &mut prelude, order_frees.len() as u64);
+            // List scheduling of the level's free ops: an op is ready once
+            // its same-level inputs ran; ready ops are independent of each
+            // other, so running them back to back lets their store-to-load
+            // chains overlap in the CPU. Among ready ops, stay with one
+            // arity as long as possible: each change of arity starts a
+            // segment, a branch the CPU mispredicts (SHA-256 has small
+            // levels, where sorting by depth alone made ten segments each).
+            let frees = &by_level_frees[level];
+            schedule_frees(frees, &ops, &mut level_pos, &mut events);
         }
         base += max_level as u64;
     }
     drop(ready);
     drop(fdepth);
 
-    // 3. Last reader of each wire in schedule order. Time advances once per
-    // step for its ANDs (all read before any writes) and once per free gate.
+    // 4. Last reader of each root in schedule order: time advances once per
+    // step for its ANDs (all read before any writes) and once per free op.
     const FOREVER: u64 = u64::MAX;
-    let mut last = vec![0u64; n_wires];
-    let walk = |f: &mut dyn FnMut(Event)| {
-        let mut t = 0u64;
-        let mut fi = 0usize;
-        let mut ai = 0usize;
-        let free_until = |end: u64, t: &mut u64, fi: &mut usize, f: &mut dyn FnMut(Event)| {
-            while (*fi as u64) < end {
-                *t += 1;
-                f(Event::Free(*t, order_frees[*fi]));
-                *fi += 1;
+    let mut last = vec![0u64; n_roots];
+    let mut last_and = vec![0u64; n_roots];
+    for (t, e) in events.iter().enumerate() {
+        let t = t as u64 + 1;
+        match *e {
+            Event::Free(i) => {
+                if let Op::Xor { terms, .. } = &ops[i as usize] {
+                    for &r in terms.as_slice() {
+                        last[r as usize] = t;
+                    }
+                }
             }
-        };
-        free_until(prelude, &mut t, &mut fi, f);
-        for s in &steps {
-            t += 1;
-            f(Event::AndStep(t, &order_ands[ai..s.ands_end as usize]));
-            ai = s.ands_end as usize;
-            free_until(s.frees_end, &mut t, &mut fi, f);
-        }
-    };
-    walk(&mut |e| match e {
-        Event::Free(t, g) => {
-            for w in c.gates[g as usize].inputs() {
-                last[w as usize] = t;
-            }
-        }
-        Event::AndStep(t, gs) => {
-            for &g in gs {
-                for w in c.gates[g as usize].inputs() {
-                    last[w as usize] = t;
+            Event::Ands(s, e) => {
+                for &i in &order[s as usize..e as usize] {
+                    if let Op::And { a, b, .. } = ops[i as usize] {
+                        last[a as usize] = t;
+                        last[b as usize] = t;
+                        last_and[a as usize] = t;
+                        last_and[b as usize] = t;
+                    }
                 }
             }
         }
-    });
-    for o in &c.outputs {
-        for &w in &o.wires {
-            last[w as usize] = FOREVER;
-        }
+    }
+    let output_refs: Vec<Vec<(Root, bool)>> = c
+        .outputs
+        .iter()
+        .map(|o| {
+            o.wires
+                .iter()
+                .map(|&w| (wire_root[w as usize], wire_flip[w as usize]))
+                .collect()
+        })
+        .collect();
+    drop(wire_root);
+    drop(wire_flip);
+    for &(r, _) in output_refs.iter().flatten() {
+        last[r as usize] = FOREVER;
     }
 
-    // 4. Slots, in the same order.
-    let mut slot_of = vec![NO_SLOT; n_wires];
+    // 5. Slots, in the same order; the `pi` lists; free segments.
+    let mut slot_of = vec![NO_SLOT; n_roots];
+    slot_of[ZERO_ROOT as usize] = ZERO_SLOT;
     let mut free_slots: Vec<Slot> = Vec::new();
     let mut num_slots = FIRST_SLOT as u64;
-    let mut alloc = |w: u32, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| -> Slot {
+    let mut alloc = |r: Root, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| -> Slot {
         let s = free_slots.pop().unwrap_or_else(|| {
             num_slots += 1;
-            // Saturates instead of wrapping; `with_limits` rejects the plan.
+            // Saturates instead of wrapping; the plan is rejected below.
             (num_slots - 1).min(MAX_SLOTS - 1) as Slot
         });
-        slot_of[w as usize] = s;
+        slot_of[r as usize] = s;
         s
+    };
+    let release = |r: Root, t: u64, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| {
+        if r != ZERO_ROOT && last[r as usize] == t && slot_of[r as usize] != NO_SLOT {
+            free_slots.push(slot_of[r as usize]);
+            slot_of[r as usize] = NO_SLOT;
+        }
     };
     let inputs: Vec<InputPlan> = c
         .inputs
         .iter()
-        .map(|i| InputPlan {
+        .zip(&input_roots)
+        .map(|(i, roots)| InputPlan {
             name: i.name.clone(),
             party: i.party,
-            slots: i
-                .wires
+            slots: roots
                 .iter()
-                .map(|&w| {
-                    if needed[w as usize] {
-                        alloc(w, &mut slot_of, &mut free_slots)
-                    } else {
+                .map(|&r| {
+                    if r == UNSET {
                         NO_SLOT
+                    } else {
+                        alloc(r, &mut slot_of, &mut free_slots)
                     }
                 })
                 .collect(),
         })
         .collect();
-    let release = |w: u32, t: u64, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| {
-        if last[w as usize] == t && slot_of[w as usize] != NO_SLOT {
-            free_slots.push(slot_of[w as usize]);
-            slot_of[w as usize] = NO_SLOT;
-        }
-    };
-    let mut ands = Vec::with_capacity(order_ands.len());
-    let mut frees = Vec::with_capacity(order_frees.len());
-    walk(&mut |e| match e {
-        Event::Free(t, g) => {
-            let gate = c.gates[g as usize];
-            let op = match gate {
-                Gate::Xor { a, b, .. } => (slot_of[a as usize], slot_of[b as usize]),
-                Gate::Not { a, .. } => (slot_of[a as usize], 0),
-                Gate::Const { .. } | Gate::And { .. } => (0, 0),
-            };
-            for w in gate.inputs() {
-                release(w, t, &mut slot_of, &mut free_slots);
+    let mut pi_done = vec![false; n_roots];
+    let mut pi_slot_of = vec![NO_SLOT; n_roots];
+    let mut pi_free: Vec<Slot> = Vec::new();
+    let mut num_pi_slots = 0u64;
+    let mut pi_into: Vec<Slot> = Vec::new();
+    let mut ands: Vec<AndOp> = Vec::with_capacity(order.len());
+    let mut pis: Vec<Slot> = Vec::new();
+    let mut code: Vec<u32> = Vec::new();
+    let mut n_frees = 0u64;
+    let mut prelude = None;
+    let mut steps: Vec<Step> = Vec::new();
+    // The open segment: index of its header and its arity.
+    let mut segment: Option<(usize, u8)> = None;
+    let close =
+        |steps: &mut Vec<Step>, prelude: &mut Option<(u64, u64)>, code: u64, n: u64| match steps
+            .last_mut()
+        {
+            Some(s) => {
+                s.code_end = code;
+                s.frees_end = n;
             }
-            let out = alloc(gate.output(), &mut slot_of, &mut free_slots);
-            frees.push(match gate {
-                Gate::Xor { .. } => FreeOp::new(op.0, op.1, out),
-                Gate::Not { .. } => FreeOp::new(op.0, OFFSET_SLOT, out),
-                Gate::Const { value, .. } => FreeOp::new(
-                    PUBLIC_SLOT,
-                    if value { OFFSET_SLOT } else { ZERO_SLOT },
-                    out,
-                ),
-                Gate::And { .. } => unreachable!("ANDs are scheduled in steps"),
-            });
-        }
-        Event::AndStep(t, gs) => {
-            let first = ands.len();
-            for &g in gs {
-                if let Gate::And { a, b, .. } = c.gates[g as usize] {
-                    ands.push(AndOp {
-                        a: slot_of[a as usize],
-                        b: slot_of[b as usize],
-                        out: 0,
-                    });
+            None => *prelude = Some((code, n)),
+        };
+    for (t, e) in events.iter().enumerate() {
+        let t = t as u64 + 1;
+        match *e {
+            Event::Free(i) => {
+                let Op::Xor { out, terms } = ops[i as usize] else {
+                    unreachable!("free events are XORs")
+                };
+                let ins = terms.as_slice();
+                if segment.is_none_or(|(_, n)| n != terms.n) {
+                    segment = Some((code.len(), terms.n));
+                    code.extend_from_slice(&[terms.n as u32, 0]);
                 }
-            }
-            // Outputs first, then release the inputs: an AND's output never
-            // reuses a slot another AND of the same step still reads, so a
-            // step may be processed in chunks that write as they go.
-            for (op, &g) in ands[first..].iter_mut().zip(gs) {
-                op.out = alloc(c.gates[g as usize].output(), &mut slot_of, &mut free_slots);
-            }
-            for &g in gs {
-                for w in c.gates[g as usize].inputs() {
-                    release(w, t, &mut slot_of, &mut free_slots);
+                let Some((header, _)) = segment else {
+                    unreachable!()
+                };
+                code[header + 1] += 1;
+                let start = code.len();
+                code.push(0);
+                code.extend(ins.iter().map(|&r| slot_of[r as usize].wrapping_mul(16)));
+                for &r in ins {
+                    release(r, t, &mut slot_of, &mut free_slots);
                 }
+                code[start] = alloc(out, &mut slot_of, &mut free_slots).wrapping_mul(16);
+                n_frees += 1;
+            }
+            Event::Ands(s, e) => {
+                close(&mut steps, &mut prelude, code.len() as u64, n_frees);
+                segment = None;
+                let gs = &order[s as usize..e as usize];
+                let first = ands.len();
+                for &i in gs {
+                    if let Op::And {
+                        a,
+                        b,
+                        flip_a,
+                        flip_b,
+                        ..
+                    } = ops[i as usize]
+                    {
+                        for r in [a, b] {
+                            if !pi_done[r as usize] {
+                                pi_done[r as usize] = true;
+                                pis.push(slot_of[r as usize]);
+                                let d = pi_free.pop().unwrap_or_else(|| {
+                                    num_pi_slots += 1;
+                                    (num_pi_slots - 1).min(MAX_SLOTS - 1) as Slot
+                                });
+                                pi_slot_of[r as usize] = d;
+                                pi_into.push(d);
+                            }
+                        }
+                        ands.push(AndOp {
+                            a: slot_of[a as usize],
+                            b: slot_of[b as usize],
+                            out: 0,
+                            flip_a,
+                            flip_b,
+                            pa: pi_slot_of[a as usize],
+                            pb: pi_slot_of[b as usize],
+                        });
+                    }
+                }
+                // Outputs first, then release the inputs: an AND's output
+                // never reuses a slot another AND of the same step still
+                // reads, so a step may be processed in chunks that write as
+                // they go.
+                for (op, &i) in ands[first..].iter_mut().zip(gs) {
+                    if let Op::And { out, .. } = ops[i as usize] {
+                        op.out = alloc(out, &mut slot_of, &mut free_slots);
+                    }
+                }
+                for &i in gs {
+                    if let Op::And { a, b, .. } = ops[i as usize] {
+                        for r in [a, b] {
+                            // A pi slot is free after the last AND reader.
+                            let d = pi_slot_of[r as usize];
+                            if last_and[r as usize] == t && d != NO_SLOT {
+                                pi_free.push(d);
+                                pi_slot_of[r as usize] = NO_SLOT;
+                            }
+                        }
+                        release(a, t, &mut slot_of, &mut free_slots);
+                        release(b, t, &mut slot_of, &mut free_slots);
+                    }
+                }
+                steps.push(Step {
+                    pis_end: pis.len() as u64,
+                    ands_end: ands.len() as u64,
+                    code_end: code.len() as u64,
+                    frees_end: n_frees,
+                });
             }
         }
-    });
+    }
+    close(&mut steps, &mut prelude, code.len() as u64, n_frees);
     let outputs = c
         .outputs
         .iter()
-        .map(|o| OutputPlan {
+        .zip(&output_refs)
+        .map(|(o, refs)| OutputPlan {
             name: o.name.clone(),
-            slots: o.wires.iter().map(|&w| slot_of[w as usize]).collect(),
+            slots: refs.iter().map(|&(r, _)| slot_of[r as usize]).collect(),
+            flips: refs.iter().map(|&(_, f)| f).collect(),
         })
         .collect();
-    let max_step_ands = (0..steps.len())
-        .map(|i| {
-            let start = if i == 0 { 0 } else { steps[i - 1].ands_end };
-            (steps[i].ands_end - start) as usize
-        })
-        .max()
-        .unwrap_or(0);
-    let num_slots = num_slots.min(MAX_SLOTS) as u32;
+    let mut max_step_ands = 0;
+    let mut max_step_pis = 0;
+    let (mut a0, mut p0) = (0, 0);
+    for s in &steps {
+        max_step_ands = max_step_ands.max((s.ands_end - a0) as usize);
+        max_step_pis = max_step_pis.max((s.pis_end - p0) as usize);
+        (a0, p0) = (s.ands_end, s.pis_end);
+    }
+    if num_slots >= MAX_SLOTS || num_pi_slots >= MAX_SLOTS {
+        return Err(PlanError::TooManyLiveWires(num_slots.max(num_pi_slots)));
+    }
+    let num_slots = num_slots as u32;
     // The hot loops rely on this (see `FreeOps`): a planner bug must stop
     // here, not corrupt memory.
     let in_range = |s: Slot| s < num_slots;
-    assert!(
-        frees.iter().all(|f| {
-            let (a, b, o) = f.slots();
-            in_range(a) && in_range(b) && in_range(o)
-        }) && ands
-            .iter()
-            .all(|g| in_range(g.a) && in_range(g.b) && in_range(g.out)),
-        "planner bug: a slot is out of range"
-    );
-    Plan {
+    let plan = Plan {
         num_slots,
         inputs,
         outputs,
+        pis,
+        pi_into,
+        num_pi_slots: num_pi_slots as u32,
         ands,
-        frees,
-        prelude,
+        code,
+        prelude: prelude.unwrap_or((0, 0)),
         steps,
         max_step_ands,
-    }
-}
-
-enum Event<'a> {
-    Free(u64, u32),
-    AndStep(u64, &'a [u32]),
+        max_step_pis,
+    };
+    let frees_ok = |f: FreeOps<'_>| {
+        f.segments().all(|s| {
+            (2..=MAX_XOR_ARITY).contains(&s.arity)
+                && s.body.len().is_multiple_of(s.arity + 1)
+                && s.body.iter().all(|&x| x % 16 == 0 && in_range(x / 16))
+        })
+    };
+    assert!(
+        plan.pis.iter().all(|&s| in_range(s))
+            && plan.pi_into.iter().all(|&d| d < plan.num_pi_slots)
+            && plan.ands.iter().all(|g| {
+                in_range(g.a)
+                    && in_range(g.b)
+                    && in_range(g.out)
+                    && g.pa < plan.num_pi_slots
+                    && g.pb < plan.num_pi_slots
+            })
+            && frees_ok(plan.prelude())
+            && (0..plan.num_steps()).all(|i| plan.step(i).is_some_and(|s| frees_ok(s.frees))),
+        "planner bug: a slot is out of range"
+    );
+    Ok(plan)
 }
 
 #[cfg(test)]
@@ -633,6 +1149,110 @@ mod tests {
         let c = circuit(2, gates, vec![acc], n + 2);
         let p = Plan::new(&c).unwrap();
         assert!(p.num_slots() <= 6, "{} slots", p.num_slots());
+    }
+
+    /// NOT gates and constants run nothing: they become flips.
+    #[test]
+    fn nots_and_constants_are_flips() {
+        let gates = vec![
+            Gate::Not { a: 0, out: 2 },
+            Gate::Not { a: 2, out: 3 },
+            Gate::Const {
+                value: true,
+                out: 4,
+            },
+            Gate::Xor { a: 3, b: 4, out: 5 }, // x0 ^ 1: a flip of x0
+            Gate::And { a: 5, b: 1, out: 6 },
+        ];
+        let c = circuit(2, gates, vec![2, 3, 4, 5, 6], 7);
+        let p = Plan::new(&c).unwrap();
+        assert_eq!(p.num_free_ops(), 0);
+        assert_eq!(p.num_ands(), 1);
+        let o = &p.outputs()[0];
+        assert_eq!(o.flips, vec![true, false, true, true, false]);
+        let x0 = p.inputs()[0].slots[0];
+        assert_eq!(&o.slots[..2], &[x0, x0]);
+        assert_eq!(o.slots[2], ZERO_SLOT);
+        assert_eq!(o.slots[3], x0);
+        let g = p.step(0).unwrap().ands[0];
+        assert_eq!((g.a, g.flip_a, g.flip_b), (x0, true, false));
+        assert_eq!(p.verify(), Ok(()));
+    }
+
+    /// A chain of single-use XORs is one fused gate; `x ^ x` cancels.
+    #[test]
+    fn xor_chains_fuse_and_cancel() {
+        let gates = vec![
+            Gate::Xor { a: 0, b: 1, out: 4 },
+            Gate::Xor { a: 4, b: 2, out: 5 },
+            Gate::Xor { a: 5, b: 3, out: 6 }, // x0 ^ x1 ^ x2 ^ x3
+            Gate::Xor { a: 6, b: 6, out: 7 }, // 0
+            Gate::And { a: 6, b: 7, out: 8 },
+        ];
+        let c = circuit(4, gates, vec![8, 6], 9);
+        let p = Plan::new(&c).unwrap();
+        assert_eq!(p.num_free_ops(), 1);
+        let ops = p.prelude().gates();
+        assert_eq!(ops.len(), 1);
+        let mut ins = ops[0].1.clone();
+        ins.sort_unstable();
+        let mut want = p.inputs()[0].slots.clone();
+        want.sort_unstable();
+        assert_eq!(ins, want);
+        let g = p.step(0).unwrap().ands[0];
+        assert_eq!((g.b, g.flip_b), (ZERO_SLOT, false));
+        assert_eq!(p.verify(), Ok(()));
+    }
+
+    /// A sum longer than the widest fused gate keeps an intermediate.
+    #[test]
+    fn long_chains_split() {
+        let n = 40u32;
+        let mut gates = vec![];
+        let mut acc = 0;
+        for i in 1..n {
+            gates.push(Gate::Xor {
+                a: acc,
+                b: i,
+                out: n + i - 1,
+            });
+            acc = n + i - 1;
+        }
+        let c = circuit(n, gates, vec![acc], 2 * n - 1);
+        let p = Plan::with_limits(&c, 7, 3).unwrap();
+        assert_eq!(p.verify(), Ok(()));
+        let ops: Vec<_> = (0..p.num_steps())
+            .filter_map(|i| p.step(i))
+            .flat_map(|s| s.frees.gates())
+            .chain(p.prelude().gates())
+            .collect();
+        assert!(ops.iter().all(|(_, ins)| ins.len() <= MAX_XOR_ARITY));
+        // n inputs in sums of at most MAX_XOR_ARITY terms, each stored
+        // intermediate counting as one term of the next.
+        assert_eq!(
+            ops.len(),
+            (n as usize - 1).div_ceil(MAX_XOR_ARITY - 1),
+            "{ops:?}"
+        );
+    }
+
+    /// Each label's pi is computed once, in the step of its first AND
+    /// reader, however many ANDs read it.
+    #[test]
+    fn pi_once_per_label() {
+        let gates = vec![
+            Gate::And { a: 0, b: 1, out: 3 },
+            Gate::And { a: 0, b: 2, out: 4 },
+            Gate::And { a: 0, b: 0, out: 5 },
+            Gate::And { a: 3, b: 0, out: 6 },
+        ];
+        let c = circuit(3, gates, vec![4, 5, 6], 7);
+        let p = Plan::new(&c).unwrap();
+        assert_eq!(p.num_steps(), 2);
+        assert_eq!(p.num_pi(), 4); // x0, x1, x2, and w3
+        assert_eq!(p.step(0).unwrap().pi_slots.len(), 3);
+        assert_eq!(p.step(1).unwrap().pi_slots.len(), 1);
+        assert_eq!(p.verify(), Ok(()));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 
 use crate::block::Block;
 use crate::hash::Tweaks;
-use crate::plan::AndOp;
+use crate::plan::{AndOp, Slot};
 use core::arch::x86_64::*;
 
 /// AES-128 round keys broadcast to both 128-bit lanes.
@@ -269,150 +269,432 @@ fn colour_masks(x: __m256i) -> __m256i {
     _mm256_srai_epi32::<31>(_mm256_slli_epi32::<31>(_mm256_shuffle_epi32::<0>(x)))
 }
 
+// The step kernels below index labels, `pi` values and tables without
+// bounds checks (they were a fifth of the garbling kernel's instructions).
+// Their contract, which `Plan` guarantees for its steps (every slot below
+// `num_slots`, checked when the plan is built) and the callers check once per
+// step (`labels.len() >= num_slots`, `pis.len()` as below):
+//
+// - every label slot `s` in `slots` / `ands` has `s < labels.len()`, and
+//   every pi slot `p` in `dest` / `ands` has `2 * p + 1 < pis.len()`
+//   (garbler) or `p < pis.len()` (evaluator); `dest.len() == slots.len()`;
+// - `tables.len() == 2 * ands.len()` (checked here; it is cheap).
 impl Keys {
-    /// Half-gates garbling of one step, fused: gather, hash and combine in
-    /// registers, four ANDs (sixteen hashed blocks) at a time. Same
-    /// formulas and tweaks as `garbler::garble_ands`.
-    pub(crate) fn garble_ands(
+    /// `(pi(L), pi(L ^ d))` of the labels in `slots`, stored at `2 * p` of
+    /// `pis` for the matching pi slot `p` of `dest`: the garbler's memoized
+    /// first TCCR call, eight labels (sixteen blocks) at a time.
+    ///
+    /// # Safety
+    /// The slot contract above.
+    pub(crate) unsafe fn garble_pis(
+        &self,
+        d: Block,
+        labels: &[Block],
+        pis: &mut [Block],
+        slots: &[Slot],
+        dest: &[Slot],
+    ) {
+        assert_eq!(slots.len(), dest.len(), "one pi slot per label");
+        // SAFETY: `Keys` exists only if the features were detected; slots
+        // per the caller's contract.
+        unsafe { garble_pis(&self.rk, d, labels, pis, slots, dest) }
+    }
+
+    /// `pi(W)` of the labels in `slots`, stored at the matching pi slot of
+    /// `dest` in `pis`: the evaluator's memoized first TCCR call, sixteen
+    /// labels at a time.
+    ///
+    /// # Safety
+    /// The slot contract above.
+    pub(crate) unsafe fn eval_pis(
+        &self,
+        labels: &[Block],
+        pis: &mut [Block],
+        slots: &[Slot],
+        dest: &[Slot],
+    ) {
+        assert_eq!(slots.len(), dest.len(), "one pi slot per label");
+        // SAFETY: as above.
+        unsafe { eval_pis(&self.rk, labels, pis, slots, dest) }
+    }
+
+    /// Half-gates garbling of one step, fused: gather the memoized `pi`,
+    /// hash the tweaked second call and combine in registers, four ANDs
+    /// (sixteen hashed blocks) at a time. Same formulas and tweaks as
+    /// `garbler::garble_ands`.
+    ///
+    /// # Safety
+    /// The slot contract above.
+    ///
+    /// With `fresh`, `pi` of every input is computed here (and stored in
+    /// its pi slot for later steps) instead of read: for steps whose inputs
+    /// are nearly all read for the first time (SHA-256), where a separate
+    /// `garble_pis` pass only adds a round trip through memory.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn garble_ands(
         &self,
         d: Block,
         labels: &mut [Block],
+        pis: &mut [Block],
         ands: &[AndOp],
         first_tweak: u64,
         tables: &mut [Block],
+        fresh: bool,
     ) {
-        // SAFETY: `Keys` exists only if the features were detected.
-        unsafe { garble_ands(&self.rk, d, labels, ands, first_tweak, tables) }
+        assert_eq!(tables.len(), 2 * ands.len(), "two table blocks per AND");
+        // SAFETY: as above.
+        unsafe {
+            if fresh {
+                garble_ands::<true>(&self.rk, d, labels, pis, ands, first_tweak, tables)
+            } else {
+                garble_ands::<false>(&self.rk, d, labels, pis, ands, first_tweak, tables)
+            }
+        }
     }
 
     /// Half-gates evaluation of one step, fused, eight ANDs at a time.
-    pub(crate) fn eval_ands(
+    ///
+    /// # Safety
+    /// The slot contract above.
+    pub(crate) unsafe fn eval_ands(
         &self,
         labels: &mut [Block],
+        pis: &[Block],
         ands: &[AndOp],
         first_tweak: u64,
         tables: &[Block],
     ) {
+        assert_eq!(tables.len(), 2 * ands.len(), "two table blocks per AND");
         // SAFETY: as above.
-        unsafe { eval_ands(&self.rk, labels, ands, first_tweak, tables) }
+        unsafe { eval_ands(&self.rk, labels, pis, ands, first_tweak, tables) }
+    }
+}
+
+/// Loads label `i` of the array at `p`.
+///
+/// # Safety
+/// `p.add(i)` must be a readable block.
+#[inline(always)]
+unsafe fn ldp(p: *const Block, i: usize) -> __m128i {
+    // SAFETY: per the contract; unaligned 16-byte load.
+    unsafe { _mm_loadu_si128(p.add(i).cast()) }
+}
+
+/// Loads blocks `i` and `i + 1` of the array at `p`.
+///
+/// # Safety
+/// Both must be readable.
+#[inline(always)]
+unsafe fn ldp2(p: *const Block, i: usize) -> __m256i {
+    // SAFETY: per the contract; unaligned 32-byte load.
+    unsafe { _mm256_loadu_si256(p.add(i).cast()) }
+}
+
+/// Stores label `i` of the array at `p`.
+///
+/// # Safety
+/// `p.add(i)` must be a writable block.
+#[inline(always)]
+unsafe fn stp(p: *mut Block, i: usize, v: __m128i) {
+    // SAFETY: per the contract; unaligned 16-byte store.
+    unsafe { _mm_storeu_si128(p.add(i).cast(), v) }
+}
+
+/// Lane orders for `_mm256_permutevar8x32_epi32`, by public flip bit:
+/// keep `(pi(L), pi(L ^ D))`, or swap it so the zero-label's half is first.
+static PAIR_ORDER: [[i32; 8]; 2] = [[0, 1, 2, 3, 4, 5, 6, 7], [4, 5, 6, 7, 0, 1, 2, 3]];
+
+/// The pair of `pi` values in pi slot `s`, zero-label's half first.
+///
+/// # Safety
+/// Blocks `2s` and `2s + 1` of `pis` must be readable; AVX2 available.
+#[inline(always)]
+unsafe fn pi_pair(pis: *const Block, s: Slot, flip: bool) -> __m256i {
+    // SAFETY: per the contract; `PAIR_ORDER[flip]` is 32 readable bytes.
+    unsafe {
+        let order = _mm256_loadu_si256(PAIR_ORDER[flip as usize].as_ptr().cast());
+        _mm256_permutevar8x32_epi32(ldp2(pis, 2 * s as usize), order)
+    }
+}
+
+/// Loads the two blocks at `b[i]` and `b[i + 1]` (bounds-checked).
+#[inline(always)]
+fn ld2(b: &[Block], i: usize) -> __m256i {
+    let p = &b[i..i + 2];
+    // SAFETY: two readable blocks; unaligned 32-byte load.
+    unsafe { _mm256_loadu_si256(p.as_ptr().cast()) }
+}
+
+#[target_feature(enable = "vaes,avx2,aes")]
+unsafe fn garble_pis(
+    rk: &[__m256i; 11],
+    d: Block,
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+    dest: &[Slot],
+) {
+    // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
+    let dk = _mm256_xor_si256(
+        _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), ld(&d)),
+        rk[0],
+    );
+    let mut i = 0;
+    let n = slots.len();
+    macro_rules! chunk {
+        ($w:literal) => {
+            garble_pi_chunk::<$w>(rk, dk, labels, pis, &slots[i..i + $w], &dest[i..i + $w]);
+            i += $w;
+        };
+    }
+    while i + 8 <= n {
+        chunk!(8);
+    }
+    if i + 4 <= n {
+        chunk!(4);
+    }
+    if i + 2 <= n {
+        chunk!(2);
+    }
+    if i < n {
+        garble_pi_chunk::<1>(rk, dk, labels, pis, &slots[i..], &dest[i..]);
+    }
+}
+
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+unsafe fn garble_pi_chunk<const W: usize>(
+    rk: &[__m256i; 11],
+    dk: __m256i,
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+    dest: &[Slot],
+) {
+    let mut u = [_mm256_setzero_si256(); W];
+    let (lp, pp) = (labels.as_ptr(), pis.as_mut_ptr());
+    for (v, &s) in u.iter_mut().zip(slots) {
+        // SAFETY: the slot contract.
+        *v = _mm256_xor_si256(
+            _mm256_broadcastsi128_si256(unsafe { ldp(lp, s as usize) }),
+            dk,
+        );
+    }
+    rounds(rk, &mut u);
+    for (v, &p) in u.iter().zip(dest) {
+        // SAFETY: the slot contract: blocks 2p and 2p + 1 are in `pis`.
+        unsafe { _mm256_storeu_si256(pp.add(2 * p as usize).cast(), *v) };
     }
 }
 
 #[target_feature(enable = "vaes,avx2,aes")]
-fn garble_ands(
+unsafe fn eval_pis(
+    rk: &[__m256i; 11],
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+    dest: &[Slot],
+) {
+    let mut chunks = slots.chunks_exact(16).zip(dest.chunks_exact(16));
+    for (c, d) in &mut chunks {
+        eval_pi_chunk::<8>(rk, labels, pis, c, d);
+    }
+    let done = slots.len() / 16 * 16;
+    let (rest, rest_d) = (&slots[done..], &dest[done..]);
+    if rest.is_empty() {
+        return;
+    }
+    // Pad the tail with its last slot (hashed twice, stored twice: harmless).
+    let mut pad = [rest[rest.len() - 1]; 16];
+    pad[..rest.len()].copy_from_slice(rest);
+    let mut pad_d = [rest_d[rest_d.len() - 1]; 16];
+    pad_d[..rest_d.len()].copy_from_slice(rest_d);
+    match rest.len() {
+        1..=2 => eval_pi_chunk::<1>(rk, labels, pis, &pad[..2], &pad_d[..2]),
+        3..=4 => eval_pi_chunk::<2>(rk, labels, pis, &pad[..4], &pad_d[..4]),
+        5..=8 => eval_pi_chunk::<4>(rk, labels, pis, &pad[..8], &pad_d[..8]),
+        _ => eval_pi_chunk::<8>(rk, labels, pis, &pad, &pad_d),
+    }
+}
+
+/// `2W` labels in `W` registers.
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+unsafe fn eval_pi_chunk<const W: usize>(
+    rk: &[__m256i; 11],
+    labels: &[Block],
+    pis: &mut [Block],
+    slots: &[Slot],
+    dest: &[Slot],
+) {
+    let mut u = [_mm256_setzero_si256(); W];
+    let (slots, dest) = (&slots[..2 * W], &dest[..2 * W]);
+    let (lp, pp) = (labels.as_ptr(), pis.as_mut_ptr());
+    for (j, v) in u.iter_mut().enumerate() {
+        // SAFETY: the slot contract.
+        let (a, b) = unsafe {
+            (
+                ldp(lp, slots[2 * j] as usize),
+                ldp(lp, slots[2 * j + 1] as usize),
+            )
+        };
+        *v = _mm256_xor_si256(
+            _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b),
+            rk[0],
+        );
+    }
+    rounds(rk, &mut u);
+    for (j, v) in u.iter().enumerate() {
+        // SAFETY: the slot contract.
+        unsafe {
+            stp(pp, dest[2 * j] as usize, _mm256_castsi256_si128(*v));
+            stp(
+                pp,
+                dest[2 * j + 1] as usize,
+                _mm256_extracti128_si256::<1>(*v),
+            );
+        }
+    }
+}
+
+#[target_feature(enable = "vaes,avx2,aes")]
+unsafe fn garble_ands<const FRESH: bool>(
     rk: &[__m256i; 11],
     d: Block,
     labels: &mut [Block],
+    pis: &mut [Block],
     ands: &[AndOp],
     first: u64,
     tables: &mut [Block],
 ) {
     let dx = ld(&d);
-    // (0, Delta) ^ rk0: turns a broadcast label into (L0, L1) ^ rk0.
+    // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
     let dk = _mm256_xor_si256(
         _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), dx),
         rk[0],
     );
-    // Register 2i holds AND i's A labels (tweak 2k), 2i+1 its B labels (2k+1).
+    // Register 2i holds AND i's A pair (tweak 2k), 2i+1 its B pair (2k+1).
     let mut tv = _mm256_set_epi64x(0, first as i64, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
     let n = ands.len();
     let mut i = 0;
+    macro_rules! chunk {
+        ($n:literal, $w:literal) => {
+            garble_chunk::<$n, $w, FRESH>(
+                rk,
+                dx,
+                dk,
+                labels,
+                pis,
+                &ands[i..i + $n],
+                &mut tables[2 * i..2 * i + 2 * $n],
+                &mut tv,
+                inc,
+            );
+            i += $n;
+        };
+    }
     while i + 4 <= n {
-        garble_chunk::<4, 8>(
-            rk,
-            dx,
-            dk,
-            labels,
-            &ands[i..i + 4],
-            &mut tables[2 * i..2 * i + 8],
-            &mut tv,
-            inc,
-        );
-        i += 4;
+        chunk!(4, 8);
     }
     if i + 2 <= n {
-        garble_chunk::<2, 4>(
-            rk,
-            dx,
-            dk,
-            labels,
-            &ands[i..i + 2],
-            &mut tables[2 * i..2 * i + 4],
-            &mut tv,
-            inc,
-        );
-        i += 2;
+        chunk!(2, 4);
     }
     if i < n {
-        garble_chunk::<1, 2>(
-            rk,
-            dx,
-            dk,
-            labels,
-            &ands[i..i + 1],
-            &mut tables[2 * i..2 * i + 2],
-            &mut tv,
-            inc,
-        );
+        chunk!(1, 2);
     }
+    debug_assert_eq!(i, n);
 }
 
 /// `N` ANDs in `W = 2N` registers.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn garble_chunk<const N: usize, const W: usize>(
+unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     rk: &[__m256i; 11],
     dx: __m128i,
     dk: __m256i,
     labels: &mut [Block],
+    pis: &mut [Block],
     ands: &[AndOp],
     tables: &mut [Block],
     tv: &mut __m256i,
     inc: __m256i,
 ) {
-    debug_assert!(W == 2 * N && ands.len() == N && tables.len() == 2 * N);
-    let mut a0 = [_mm_setzero_si128(); N];
-    let mut b0 = [_mm_setzero_si128(); N];
+    debug_assert!(W == 2 * N);
+    let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
+    let tables: &mut [Block; W] = tables.try_into().expect("2N table blocks");
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_mut_ptr());
+    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
+    let dsel = [_mm_setzero_si128(), dx];
     let mut u = [_mm256_setzero_si256(); W];
-    for i in 0..N {
-        let g = ands[i];
-        a0[i] = ld(&labels[g.a as usize]);
-        b0[i] = ld(&labels[g.b as usize]);
-        u[2 * i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a0[i]), dk);
-        u[2 * i + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b0[i]), dk);
-    }
-    rounds(rk, &mut u);
     let mut v = [_mm256_setzero_si256(); W];
+    if FRESH {
+        for (i, g) in ands.iter().enumerate() {
+            // SAFETY: the slot contract.
+            let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
+            u[2 * i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a), dk);
+            u[2 * i + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b), dk);
+        }
+        rounds(rk, &mut u);
+        for (i, g) in ands.iter().enumerate() {
+            // SAFETY: the slot contract; then the flip order as in `pi_pair`.
+            unsafe {
+                _mm256_storeu_si256(pp.add(2 * g.pa as usize).cast(), u[2 * i]);
+                _mm256_storeu_si256(pp.add(2 * g.pb as usize).cast(), u[2 * i + 1]);
+                for (k, f) in [(2 * i, g.flip_a), (2 * i + 1, g.flip_b)] {
+                    let order = _mm256_loadu_si256(PAIR_ORDER[f as usize].as_ptr().cast());
+                    u[k] = _mm256_permutevar8x32_epi32(u[k], order);
+                }
+            }
+        }
+    } else {
+        for (i, g) in ands.iter().enumerate() {
+            // SAFETY: the slot contract. The pair's halves are swapped for a
+            // flipped input, so the low half is always pi of the zero-label.
+            unsafe {
+                u[2 * i] = pi_pair(pp, g.pa, g.flip_a);
+                u[2 * i + 1] = pi_pair(pp, g.pb, g.flip_b);
+            }
+        }
+    }
     for (v, u) in v.iter_mut().zip(&u) {
         *v = _mm256_xor_si256(*u, *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
-    for i in 0..N {
+    for (i, g) in ands.iter().enumerate() {
+        // SAFETY: the slot contract.
+        let (a0, b0) = unsafe {
+            (
+                _mm_xor_si128(ldp(lp, g.a as usize), dsel[g.flip_a as usize]),
+                _mm_xor_si128(ldp(lp, g.b as usize), dsel[g.flip_b as usize]),
+            )
+        };
         let ha = _mm256_xor_si256(v[2 * i], u[2 * i]); // (H(A0), H(A1))
         let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]); // (H(B0), H(B1))
         let ha0 = _mm256_castsi256_si128(ha);
         let hb0 = _mm256_castsi256_si128(hb);
         let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
         let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
-        let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0[i])));
-        let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0[i])));
+        let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
+        let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
         let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
         let wg = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
-        let te = _mm_xor_si128(hb01, a0[i]);
-        let we = _mm_xor_si128(hb0, _mm_and_si128(pb, _mm_xor_si128(te, a0[i])));
-        st(&mut labels[ands[i].out as usize], _mm_xor_si128(wg, we));
+        let te = _mm_xor_si128(hb01, a0);
+        let we = _mm_xor_si128(hb0, _mm_and_si128(pb, _mm_xor_si128(te, a0)));
+        // SAFETY: the slot contract.
+        unsafe { stp(lp, g.out as usize, _mm_xor_si128(wg, we)) };
         st(&mut tables[2 * i], tg);
         st(&mut tables[2 * i + 1], te);
     }
 }
 
 #[target_feature(enable = "vaes,avx2,aes")]
-fn eval_ands(
+unsafe fn eval_ands(
     rk: &[__m256i; 11],
     labels: &mut [Block],
+    pis: &[Block],
     ands: &[AndOp],
     first: u64,
     tables: &[Block],
@@ -422,90 +704,74 @@ fn eval_ands(
     let inc = _mm256_set_epi64x(0, 2, 0, 2);
     let n = ands.len();
     let mut i = 0;
+    macro_rules! chunk {
+        ($n:literal) => {
+            eval_chunk::<$n>(
+                rk,
+                labels,
+                pis,
+                &ands[i..i + $n],
+                &tables[2 * i..2 * i + 2 * $n],
+                &mut tv,
+                inc,
+            );
+            i += $n;
+        };
+    }
     while i + 8 <= n {
-        eval_chunk::<8>(
-            rk,
-            labels,
-            &ands[i..i + 8],
-            &tables[2 * i..2 * i + 16],
-            &mut tv,
-            inc,
-        );
-        i += 8;
+        chunk!(8);
     }
     if i + 4 <= n {
-        eval_chunk::<4>(
-            rk,
-            labels,
-            &ands[i..i + 4],
-            &tables[2 * i..2 * i + 8],
-            &mut tv,
-            inc,
-        );
-        i += 4;
+        chunk!(4);
     }
     if i + 2 <= n {
-        eval_chunk::<2>(
-            rk,
-            labels,
-            &ands[i..i + 2],
-            &tables[2 * i..2 * i + 4],
-            &mut tv,
-            inc,
-        );
-        i += 2;
+        chunk!(2);
     }
     if i < n {
-        eval_chunk::<1>(
-            rk,
-            labels,
-            &ands[i..i + 1],
-            &tables[2 * i..2 * i + 2],
-            &mut tv,
-            inc,
-        );
+        chunk!(1);
     }
+    debug_assert_eq!(i, n);
 }
 
 /// `N` ANDs in `N` registers.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-fn eval_chunk<const N: usize>(
+unsafe fn eval_chunk<const N: usize>(
     rk: &[__m256i; 11],
     labels: &mut [Block],
+    pis: &[Block],
     ands: &[AndOp],
     tables: &[Block],
     tv: &mut __m256i,
     inc: __m256i,
 ) {
-    debug_assert!(ands.len() == N && tables.len() == 2 * N);
-    let mut x = [_mm256_setzero_si256(); N];
+    let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
+    let tables = &tables[..2 * N];
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
     let mut u = [_mm256_setzero_si256(); N];
-    for i in 0..N {
-        let g = ands[i];
-        let a = ld(&labels[g.a as usize]);
-        let b = ld(&labels[g.b as usize]);
-        x[i] = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
-        u[i] = _mm256_xor_si256(x[i], rk[0]);
-    }
-    rounds(rk, &mut u);
     let mut v = [_mm256_setzero_si256(); N];
-    for (v, u) in v.iter_mut().zip(&u) {
-        *v = _mm256_xor_si256(*u, *tv);
+    for (i, g) in ands.iter().enumerate() {
+        // SAFETY: the slot contract.
+        let (pa, pb) = unsafe { (ldp(pp, g.pa as usize), ldp(pp, g.pb as usize)) };
+        u[i] = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(pa), pb);
+        v[i] = _mm256_xor_si256(u[i], *tv);
         *tv = _mm256_add_epi64(*tv, inc);
     }
     rounds(rk, &mut v);
-    for i in 0..N {
+    for (i, g) in ands.iter().enumerate() {
+        // SAFETY: the slot contract.
+        let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
+        let x = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
         let h = _mm256_xor_si256(v[i], u[i]); // (H(A), H(B))
-                                              // SAFETY: `tables` holds 2N blocks; unaligned 32-byte load of (TG, TE).
-        let t = unsafe { _mm256_loadu_si256(tables[2 * i..2 * i + 2].as_ptr().cast()) };
+        let t = ld2(tables, 2 * i);
         // (TG, TE ^ A), selected by the colour bits (sa, sb).
-        let a_hi = _mm256_permute2x128_si256::<0x08>(x[i], x[i]);
+        let a_hi = _mm256_permute2x128_si256::<0x08>(x, x);
         let w = _mm256_xor_si256(
             h,
-            _mm256_and_si256(colour_masks(x[i]), _mm256_xor_si256(t, a_hi)),
+            _mm256_and_si256(colour_masks(x), _mm256_xor_si256(t, a_hi)),
         );
         let out = _mm_xor_si128(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
-        st(&mut labels[ands[i].out as usize], out);
+        // SAFETY: the slot contract.
+        unsafe { stp(lp, g.out as usize, out) };
     }
 }

@@ -105,6 +105,92 @@ proptest! {
     }
 }
 
+/// A random circuit heavy in free gates: XOR chains over recent wires, NOTs,
+/// constants and a few ANDs, so the planner's flips, fused XORs (single-use
+/// chains longer than the widest fused gate), cancellations (`x ^ x`) and
+/// memoized `pi` of AND inputs read many times are all exercised.
+/// `ops[i] = (kind, back_a, back_b)`: inputs are picked a short distance back.
+fn build_free_heavy(g_bits: u32, e_bits: u32, ops: &[(u8, u8, u8)], outs: &[u32]) -> Circuit {
+    let n_in = g_bits + e_bits;
+    let mut gates = Vec::new();
+    let mut n = n_in;
+    for &(kind, x, y) in ops {
+        let a = n - 1 - (x as u32 % n.min(6));
+        let b = n - 1 - (y as u32 % n.min(9));
+        gates.push(match kind % 10 {
+            0 => Gate::And { a, b, out: n },
+            1..=5 => Gate::Xor { a, b, out: n },
+            6 => Gate::Xor { a, b: a, out: n },
+            7..=8 => Gate::Not { a, out: n },
+            _ => Gate::Const {
+                value: x % 2 == 1,
+                out: n,
+            },
+        });
+        n += 1;
+    }
+    let mut c = build_random(g_bits, e_bits, &[], &[0]);
+    c.num_wires = n;
+    c.gates = gates;
+    let wires: Vec<u32> = outs.iter().map(|&o| o % n).collect();
+    c.outputs[0].ty = ValueType::UInt(wires.len() as u32);
+    c.outputs[0].wires = wires;
+    c
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    /// Free-gate-heavy random circuits with tiny windows and steps: garbled
+    /// evaluation equals plaintext, with both hash backends on either side,
+    /// and the garbler's output zero-labels (flips applied) decode the
+    /// evaluator's output labels.
+    #[test]
+    fn free_heavy_circuits_match_plaintext(
+        g_bits in 1u32..5,
+        e_bits in 1u32..5,
+        ops in prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 0..160),
+        outs in prop::collection::vec(any::<u32>(), 1..12),
+        window in 1usize..40,
+        step in 1usize..6,
+        seed in any::<u64>(),
+    ) {
+        let c = build_free_heavy(g_bits, e_bits, &ops, &outs);
+        let inputs: Vec<Vec<bool>> = c.inputs.iter().enumerate()
+            .map(|(k, i)| (0..i.wires.len()).map(|b| (seed >> ((b + 5 * k) % 64)) & 1 == 1).collect())
+            .collect();
+        let want = c.eval_plain(&inputs).unwrap();
+        for (w, s) in [(window, step), (1, 1), (1 << 16, 256)] {
+            let plan = Arc::new(Plan::with_limits(&c, w, s).unwrap());
+            prop_assert_eq!(plan.verify(), Ok(()));
+            prop_assert_eq!(&run_plan(&plan, &inputs).unwrap(), &want);
+            prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::portable(), Tccr::new()).unwrap(), &want);
+            prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::new(), Tccr::portable()).unwrap(), &want);
+        }
+        // Output labels: active = zero-label ^ value * Delta.
+        let mut g = Garbler::new(&c, Delta::random());
+        let mut e = Evaluator::new(&c);
+        let d = g.delta().block();
+        e.set_input_labels(0, &g.encode_input(0, &inputs[0]).unwrap()).unwrap();
+        let y: Vec<Block> = g.input_zero_labels(1).iter().zip(&inputs[1])
+            .map(|(&l, &b)| l ^ (Block::mask(b) & d)).collect();
+        e.set_input_labels(1, &y).unwrap();
+        let mut t = Vec::new();
+        loop {
+            t.clear();
+            if !g.garble_batch(&mut t) {
+                break;
+            }
+            e.eval_batch(&t).unwrap();
+        }
+        let active = e.output_labels().unwrap();
+        let zero = g.output_zero_labels();
+        for ((a, z), v) in active[0].iter().zip(&zero[0]).zip(&want[0]) {
+            prop_assert_eq!(*a, *z ^ (Block::mask(*v) & d));
+        }
+    }
+}
+
 /// A circuit large enough to span several default windows and full steps.
 #[test]
 fn large_random_circuit_matches_plaintext() {

@@ -186,21 +186,44 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
                 a: (i * 7) % 1024,
                 b: (i * 13 + 5) % 1024,
                 out: 1024 + i % 1024,
+                flip_a: i % 3 == 0,
+                flip_b: false,
+                // Pi slots numbered like the label slots.
+                pa: (i * 7) % 1024,
+                pb: (i * 13 + 5) % 1024,
             })
             .collect();
         let mut tables = vec![Block::ZERO; 2 * step];
         let d = Block(0x1234_5678_9abc_def1);
+        // Every AND input's pi computed once per step, as in a session whose
+        // AND inputs are read once (SHA-256; AES-128 shares more).
+        let pi_slots: Vec<u32> = {
+            let mut s: Vec<u32> = ands.iter().flat_map(|g| [g.a, g.b]).collect();
+            s.sort_unstable();
+            s.dedup();
+            s
+        };
+        let mut pis = vec![Block::ZERO; 2 * labels.len()];
         let mut k = 0u64;
         let g = rate(seconds, || {
             for _ in 0..16 {
-                w.garble_ands(d, &mut labels, &ands, k, &mut tables);
+                // SAFETY: every slot is below 2048 = labels.len(), and
+                // pis holds two blocks per label.
+                unsafe {
+                    w.garble_pis(d, &labels, &mut pis, &pi_slots, &pi_slots);
+                    w.garble_ands(d, &mut labels, &mut pis, &ands, k, &mut tables, false);
+                }
                 k += 2 * step as u64;
             }
             16 * step as u64
         });
         let e = rate(seconds, || {
             for _ in 0..16 {
-                w.eval_ands(&mut labels, &ands, k, &tables);
+                // SAFETY: as above.
+                unsafe {
+                    w.eval_pis(&labels, &mut pis, &pi_slots, &pi_slots);
+                    w.eval_ands(&mut labels, &pis, &ands, k, &tables);
+                }
                 k += 2 * step as u64;
             }
             16 * step as u64
@@ -214,17 +237,15 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
     }
 }
 
-/// Free gates per second (XOR/NOT/constants only, the ANDs skipped) over
-/// the whole plan of `circuit`: how much of a session the free gates cost.
+/// Free gates per second (the plan's fused XORs only, the ANDs skipped)
+/// over the whole plan of `circuit`: how much of a session the free gates
+/// cost. Counts the fused gates that run, not the circuit's XOR/NOT gates.
 pub fn free_gate_rate(circuit: &Circuit, seconds: f64) -> f64 {
     let Ok(plan) = Plan::new(circuit) else {
         return 0.0;
     };
     let mut labels = crate::garbler::new_labels(plan.num_slots(), Block(0x1234_5678_9abc_def1));
-    let mut n = plan.prelude().ops().len() as u64;
-    for i in 0..plan.num_steps() {
-        n += plan.step(i).map_or(0, |s| s.frees.ops().len() as u64);
-    }
+    let n = plan.num_free_ops();
     rate(seconds, || {
         crate::garbler::run_free_gates(&mut labels, plan.prelude());
         for i in 0..plan.num_steps() {
