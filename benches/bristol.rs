@@ -2,11 +2,14 @@
 //! SHA-256 compression circuit (3.5 MB, 135k gates).
 //!
 //! `cargo bench --bench bristol`. Import is reported per file (and in MB/s),
-//! evaluation in gates per second (criterion's "elem/s").
+//! evaluation in gates per second (criterion's "elem/s"). `bristol/plan`
+//! times `Plan::new` (on the evaluator's path before it connects) on
+//! AES-128 and SHA-256.
 
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;
 use yao::compiler::bristol::{self, Options};
+use yao::runtime::plan::Plan;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -52,6 +55,18 @@ fn main() {
     group.bench_function("sha256.txt", |b| {
         b.iter(|| bristol::export(black_box(&circuit)))
     });
+    group.finish();
+
+    let mut group = c.benchmark_group("bristol/plan");
+    for name in ["aes_128.txt", "sha256.txt"] {
+        let text = std::fs::read_to_string(dir.join("bristol").join(name))
+            .expect("the circuit is readable");
+        let circuit = bristol::parse(name, &text, &options).expect("the circuit imports");
+        group.throughput(Throughput::Elements(circuit.gates.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| Plan::new(black_box(&circuit)).unwrap())
+        });
+    }
     group.finish();
 
     c.final_summary();

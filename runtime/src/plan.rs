@@ -539,57 +539,115 @@ enum Event {
     Ands(u32, u32),
 }
 
-/// Appends the free ops `frees` (`(depth, arity, op index)`, one level, in
-/// a topological order) to `events` in list-scheduling order: Kahn's
-/// algorithm with one ready list per arity, staying on the current arity
-/// while it has ready ops, else switching to the arity with the most.
-fn schedule_frees(
-    frees: &[(u32, u8, u32)],
-    ops: &[Op],
-    level_pos: &mut HashMap<Root, u32>,
-    events: &mut Vec<Event>,
-) {
-    level_pos.clear();
-    for (k, &(_, _, i)) in frees.iter().enumerate() {
-        if let Op::Xor { out, .. } = ops[i as usize] {
-            level_pos.insert(out, k as u32);
+/// Scratch buffers of [`FreeScheduler::schedule`], reused across levels so that
+/// planning allocates per circuit, not per level or per op.
+struct FreeScheduler {
+    /// Position of a root's op in the current level, or `NOT_HERE`; dense
+    /// over all roots, reset after each level.
+    level_pos: Vec<u32>,
+    /// Same-level inputs each op still waits for.
+    waiting: Vec<u8>,
+    /// The ops reading each op's output, as one flat list (`users`) with
+    /// the start of each op's run (`user_start`, one extra entry).
+    user_start: Vec<u32>,
+    users: Vec<u32>,
+    /// Ready ops, one FIFO per arity.
+    ready: Vec<VecDeque<u32>>,
+}
+
+const NOT_HERE: u32 = u32::MAX;
+
+impl FreeScheduler {
+    fn new(n_roots: usize) -> FreeScheduler {
+        FreeScheduler {
+            level_pos: vec![NOT_HERE; n_roots],
+            waiting: Vec::new(),
+            user_start: Vec::new(),
+            users: Vec::new(),
+            ready: vec![VecDeque::new(); MAX_XOR_ARITY + 1],
         }
     }
-    let mut waiting = vec![0u8; frees.len()];
-    let mut users: Vec<Vec<u32>> = vec![Vec::new(); frees.len()];
-    for (k, &(_, _, i)) in frees.iter().enumerate() {
-        if let Op::Xor { terms, .. } = &ops[i as usize] {
-            for r in terms.as_slice() {
-                if let Some(&p) = level_pos.get(r) {
-                    waiting[k] += 1;
-                    users[p as usize].push(k as u32);
+
+    /// Appends the free ops `frees` (`(depth, arity, op index)`, one level,
+    /// in a topological order) to `events` in list-scheduling order: Kahn's
+    /// algorithm with one ready list per arity, staying on the current arity
+    /// while it has ready ops, else switching to the arity with the most.
+    fn schedule(&mut self, frees: &[(u32, u8, u32)], ops: &[Op], events: &mut Vec<Event>) {
+        let terms_of = |i: u32| match &ops[i as usize] {
+            Op::Xor { out, terms } => (*out, terms.as_slice()),
+            Op::And { .. } => unreachable!("free ops are XORs"),
+        };
+        let level_pos = &mut self.level_pos;
+        for (k, &(_, _, i)) in frees.iter().enumerate() {
+            level_pos[terms_of(i).0 as usize] = k as u32;
+        }
+        // Count each op's same-level readers, then lay them out flat, in
+        // reader order (the order the ready lists see them).
+        self.waiting.clear();
+        self.waiting.resize(frees.len(), 0);
+        self.user_start.clear();
+        self.user_start.resize(frees.len() + 1, 0);
+        for (k, &(_, _, i)) in frees.iter().enumerate() {
+            for &r in terms_of(i).1 {
+                let p = level_pos[r as usize];
+                if p != NOT_HERE {
+                    self.waiting[k] += 1;
+                    self.user_start[p as usize + 1] += 1;
                 }
             }
         }
-    }
-    // First in, first out: an op that just became ready runs after the
-    // ops that were ready before it, not right after its own input.
-    let mut ready: Vec<VecDeque<u32>> = vec![VecDeque::new(); MAX_XOR_ARITY + 1];
-    for (k, &(_, n, _)) in frees.iter().enumerate() {
-        if waiting[k] == 0 {
-            ready[n as usize].push_back(k as u32);
+        for k in 0..frees.len() {
+            self.user_start[k + 1] += self.user_start[k];
         }
-    }
-    let mut arity = 0usize;
-    for _ in 0..frees.len() {
-        if ready[arity].is_empty() {
-            arity = (0..ready.len())
-                .max_by_key(|&a| ready[a].len())
-                .unwrap_or(0);
+        self.users.clear();
+        self.users.resize(self.user_start[frees.len()] as usize, 0);
+        {
+            // `fill[p]`: the next free position in op p's run.
+            let fill = &mut self.user_start[..frees.len()];
+            for (k, &(_, _, i)) in frees.iter().enumerate() {
+                for &r in terms_of(i).1 {
+                    let p = level_pos[r as usize];
+                    if p != NOT_HERE {
+                        self.users[fill[p as usize] as usize] = k as u32;
+                        fill[p as usize] += 1;
+                    }
+                }
+            }
         }
-        let Some(k) = ready[arity].pop_front() else {
-            unreachable!("a level's free ops form a DAG")
-        };
-        events.push(Event::Free(frees[k as usize].2));
-        for &u in &users[k as usize] {
-            waiting[u as usize] -= 1;
-            if waiting[u as usize] == 0 {
-                ready[frees[u as usize].1 as usize].push_back(u);
+        // After filling, `user_start[p]` is the end of run p, which is the
+        // start of run p + 1: shift back to get the starts.
+        for k in (1..=frees.len()).rev() {
+            self.user_start[k] = self.user_start[k - 1];
+        }
+        self.user_start[0] = 0;
+        for &(_, _, i) in frees {
+            level_pos[terms_of(i).0 as usize] = NOT_HERE;
+        }
+        // First in, first out: an op that just became ready runs after the
+        // ops that were ready before it, not right after its own input.
+        let ready = &mut self.ready;
+        for (k, &(_, n, _)) in frees.iter().enumerate() {
+            if self.waiting[k] == 0 {
+                ready[n as usize].push_back(k as u32);
+            }
+        }
+        let mut arity = 0usize;
+        for _ in 0..frees.len() {
+            if ready[arity].is_empty() {
+                arity = (0..ready.len())
+                    .max_by_key(|&a| ready[a].len())
+                    .unwrap_or(0);
+            }
+            let Some(k) = ready[arity].pop_front() else {
+                unreachable!("a level's free ops form a DAG")
+            };
+            events.push(Event::Free(frees[k as usize].2));
+            let run = self.user_start[k as usize] as usize..self.user_start[k as usize + 1] as usize;
+            for &u in &self.users[run] {
+                self.waiting[u as usize] -= 1;
+                if self.waiting[u as usize] == 0 {
+                    ready[frees[u as usize].1 as usize].push_back(u);
+                }
             }
         }
     }
@@ -757,8 +815,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     let mut base = 0u64;
     let mut by_level_ands: Vec<Vec<u32>> = vec![Vec::new()];
     let mut by_level_frees: Vec<Vec<(u32, u8, u32)>> = vec![Vec::new()];
-    // Scratch for `schedule_frees`: position of a root's op in its level.
-    let mut level_pos: HashMap<Root, u32> = HashMap::new();
+    let mut scheduler = FreeScheduler::new(n_roots);
     for (w0, window) in ops.chunks(window_len).enumerate() {
         by_level_ands.iter_mut().for_each(Vec::clear);
         by_level_frees.iter_mut().for_each(Vec::clear);
@@ -812,7 +869,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
             // segment, a branch the CPU mispredicts (SHA-256 has small
             // levels, where sorting by depth alone made ten segments each).
             let frees = &by_level_frees[level];
-            schedule_frees(frees, &ops, &mut level_pos, &mut events);
+            scheduler.schedule(frees, &ops, &mut events);
         }
         base += max_level as u64;
     }
