@@ -57,7 +57,7 @@
 //! sessions on the same circuit (`Arc<Plan>`).
 
 use crate::ir::{Circuit, Gate, IrError, Party};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Gates per planning window: large enough that the ANDs of one level of a
 /// wide circuit (AES-128 has about 100 per level) land in one batch, small
@@ -516,6 +516,52 @@ fn inline_free(reads: u8, _terms: u8) -> bool {
     reads == 1
 }
 
+/// Pending wires (XOR sums not stored, see [`inline_free`]): their terms,
+/// defining gate, and reads still to come. Few are pending at once, so the
+/// entries live in a small recycled pool; `of[w]` is wire `w`'s entry plus
+/// one, or 0.
+struct Pending {
+    of: Vec<u32>,
+    pool: Vec<(Terms, u32, u8)>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl Pending {
+    fn new(n_wires: usize) -> Pending {
+        Pending {
+            of: vec![0; n_wires],
+            pool: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+        }
+    }
+
+    fn insert(&mut self, w: u32, e: (Terms, u32, u8)) {
+        self.remove(w);
+        let k = match self.free.pop() {
+            Some(k) => {
+                self.pool[k as usize] = e;
+                k
+            }
+            None => {
+                self.pool.push(e);
+                self.pool.len() as u32 - 1
+            }
+        };
+        self.of[w as usize] = k + 1;
+        self.live += 1;
+    }
+
+    fn remove(&mut self, w: u32) {
+        let k = std::mem::take(&mut self.of[w as usize]);
+        if k != 0 {
+            self.free.push(k - 1);
+            self.live -= 1;
+        }
+    }
+}
+
 /// An op of the reduced circuit, on roots.
 #[derive(Clone, Copy, Debug)]
 enum Op {
@@ -690,9 +736,10 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     // defines them, for a topological order.
     let mut wire_root = vec![UNSET; n_wires];
     let mut wire_flip = vec![false; n_wires];
-    // Pending wires: their terms, defining gate, and reads still to come.
-    let mut pending: HashMap<u32, (Terms, u32, u8)> = HashMap::new();
-    let mut ops: Vec<(u32, Op)> = Vec::new();
+    let mut pending = Pending::new(n_wires);
+    // The ops, and the index of the gate defining each.
+    let mut ops: Vec<Op> = Vec::with_capacity(c.gates.len());
+    let mut op_pos: Vec<u32> = Vec::with_capacity(c.gates.len());
     let mut n_roots: Root = 1;
     let mut new_root = || {
         n_roots += 1;
@@ -723,16 +770,14 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
         let idx = idx as u32;
         if let Gate::And { a, b, .. } = *g {
             let r = new_root();
-            ops.push((
-                idx,
-                Op::And {
-                    a: wire_root[a as usize],
-                    b: wire_root[b as usize],
-                    flip_a: wire_flip[a as usize],
-                    flip_b: wire_flip[b as usize],
-                    out: r,
-                },
-            ));
+            op_pos.push(idx);
+            ops.push(Op::And {
+                a: wire_root[a as usize],
+                b: wire_root[b as usize],
+                flip_a: wire_flip[a as usize],
+                flip_b: wire_flip[b as usize],
+                out: r,
+            });
             wire_root[out] = r;
             continue;
         }
@@ -741,25 +786,29 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
             Gate::Const { value, .. } => value,
             _ => false,
         };
-        // Each input: its terms, and the defining gate if it is pending.
-        let mut parts: Vec<(u32, Terms, Option<u32>)> = g
-            .inputs()
-            .map(|w| {
-                flip ^= wire_flip[w as usize];
-                match wire_root[w as usize] {
-                    VIRTUAL => {
-                        let e = pending.get_mut(&w).expect("a pending wire is pending");
-                        let (t, pos) = (e.0, e.1);
-                        e.2 -= 1;
-                        if e.2 == 0 {
-                            pending.remove(&w);
-                        }
-                        (w, t, Some(pos))
+        // Each input (a gate has at most two): its wire, its terms, and the
+        // defining gate if it is pending.
+        let mut buf = [(0u32, Terms::EMPTY, None::<u32>); 2];
+        let mut len = 0;
+        for w in g.inputs() {
+            flip ^= wire_flip[w as usize];
+            buf[len] = match wire_root[w as usize] {
+                VIRTUAL => {
+                    let k = pending.of[w as usize];
+                    assert!(k != 0, "a pending wire is pending");
+                    let e = &mut pending.pool[k as usize - 1];
+                    let (t, pos) = (e.0, e.1);
+                    e.2 -= 1;
+                    if e.2 == 0 {
+                        pending.remove(w);
                     }
-                    r => (w, Terms::one(r), None),
+                    (w, t, Some(pos))
                 }
-            })
-            .collect();
+                r => (w, Terms::one(r), None),
+            };
+            len += 1;
+        }
+        let parts = &mut buf[..len];
         let terms = loop {
             let sum = parts
                 .iter()
@@ -774,9 +823,10 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
                 .max_by_key(|p| p.1.n)
                 .expect("only pending inputs have several terms");
             let r = new_root();
-            ops.push((p.2.take().unwrap_or(idx), Op::Xor { out: r, terms: p.1 }));
+            op_pos.push(p.2.take().unwrap_or(idx));
+            ops.push(Op::Xor { out: r, terms: p.1 });
             // Its later readers (if any) read the stored label.
-            pending.remove(&p.0);
+            pending.remove(p.0);
             wire_root[p.0 as usize] = r;
             p.1 = Terms::one(r);
         };
@@ -790,18 +840,28 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
             }
             _ => {
                 let r = new_root();
-                ops.push((idx, Op::Xor { out: r, terms }));
+                op_pos.push(idx);
+                ops.push(Op::Xor { out: r, terms });
                 r
             }
         };
     }
-    debug_assert!(pending.is_empty(), "every pending wire has a reader");
+    debug_assert!(pending.live == 0, "every pending wire has a reader");
     drop(pending);
     drop(reads);
     drop(hard);
     drop(needed);
-    ops.sort_by_key(|&(pos, _)| pos);
-    let ops: Vec<Op> = ops.into_iter().map(|(_, op)| op).collect();
+    // Topological order: by defining gate. Ops are appended in that order
+    // except stored pending sums, which are rare: sort only then (stable,
+    // by an index permutation, so no `Op` moves more than once).
+    let ops: Vec<Op> = if op_pos.is_sorted() {
+        ops
+    } else {
+        let mut perm: Vec<u32> = (0..ops.len() as u32).collect();
+        perm.sort_by_key(|&k| op_pos[k as usize]);
+        perm.iter().map(|&k| ops[k as usize]).collect()
+    };
+    drop(op_pos);
     let n_roots = n_roots as usize;
 
     // 3. Order: windows, levels, steps. `ready[r]` is the global level after
