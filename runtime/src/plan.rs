@@ -482,10 +482,12 @@ impl Terms {
     }
 
     /// `self ^ o` (equal terms cancel), or `None` if it has too many terms.
+    /// Copies whole fixed-size arrays (entries past `n` are never read): no
+    /// variable-length copies on the planner's hottest path.
     fn xor(&self, o: &Terms) -> Option<Terms> {
         let mut buf = [0; 2 * MAX_XOR_ARITY];
         let mut n = self.n as usize;
-        buf[..n].copy_from_slice(self.as_slice());
+        buf[..MAX_XOR_ARITY].copy_from_slice(&self.t);
         for &x in o.as_slice() {
             match buf[..n].iter().position(|&y| y == x) {
                 Some(p) => {
@@ -499,10 +501,9 @@ impl Terms {
             }
         }
         (n <= MAX_XOR_ARITY).then(|| {
-            let mut t = Terms::EMPTY;
-            t.t[..n].copy_from_slice(&buf[..n]);
-            t.n = n as u8;
-            t
+            let mut t = [0; MAX_XOR_ARITY];
+            t.copy_from_slice(&buf[..MAX_XOR_ARITY]);
+            Terms { n: n as u8, t }
         })
     }
 }
@@ -781,54 +782,76 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
             wire_root[out] = r;
             continue;
         }
-        let mut flip = match *g {
-            Gate::Not { .. } => true,
-            Gate::Const { value, .. } => value,
-            _ => false,
+        let (mut flip, ins, n_ins) = match *g {
+            Gate::Xor { a, b, .. } => (false, [a, b], 2),
+            Gate::Not { a, .. } => (true, [a, a], 1),
+            Gate::Const { value, .. } => (value, [0, 0], 0),
+            Gate::And { .. } => unreachable!("ANDs are handled above"),
         };
-        // Each input (a gate has at most two): its wire, its terms, and the
-        // defining gate if it is pending.
-        let mut buf = [(0u32, Terms::EMPTY, None::<u32>); 2];
-        let mut len = 0;
-        for w in g.inputs() {
+        let ins = &ins[..n_ins];
+        for &w in ins {
             flip ^= wire_flip[w as usize];
-            buf[len] = match wire_root[w as usize] {
-                VIRTUAL => {
-                    let k = pending.of[w as usize];
-                    assert!(k != 0, "a pending wire is pending");
-                    let e = &mut pending.pool[k as usize - 1];
-                    let (t, pos) = (e.0, e.1);
-                    e.2 -= 1;
-                    if e.2 == 0 {
-                        pending.remove(w);
-                    }
-                    (w, t, Some(pos))
-                }
-                r => (w, Terms::one(r), None),
-            };
-            len += 1;
         }
-        let parts = &mut buf[..len];
-        let terms = loop {
-            let sum = parts
-                .iter()
-                .try_fold(Terms::EMPTY, |acc, (_, t, _)| acc.xor(t));
-            if let Some(t) = sum {
-                break t;
+        let terms = if ins.iter().all(|&w| wire_root[w as usize] != VIRTUAL) {
+            // The common case, stored inputs only: the same sum as below
+            // (zero dropped, equal roots cancel), without the general merge.
+            let mut t = Terms::EMPTY;
+            for &w in ins {
+                let r = wire_root[w as usize];
+                if r == ZERO_ROOT {
+                } else if t.n == 1 && t.t[0] == r {
+                    t = Terms::EMPTY;
+                } else {
+                    t.t[t.n as usize] = r;
+                    t.n += 1;
+                }
             }
-            // Too many terms: store the longest pending input after all.
-            let p = parts
-                .iter_mut()
-                .filter(|p| p.2.is_some())
-                .max_by_key(|p| p.1.n)
-                .expect("only pending inputs have several terms");
-            let r = new_root();
-            op_pos.push(p.2.take().unwrap_or(idx));
-            ops.push(Op::Xor { out: r, terms: p.1 });
-            // Its later readers (if any) read the stored label.
-            pending.remove(p.0);
-            wire_root[p.0 as usize] = r;
-            p.1 = Terms::one(r);
+            t
+        } else {
+            // Each input: its wire, its terms, and the defining gate if it
+            // is pending.
+            let mut buf = [(0u32, Terms::EMPTY, None::<u32>); 2];
+            for (part, &w) in buf.iter_mut().zip(ins) {
+                *part = match wire_root[w as usize] {
+                    VIRTUAL => {
+                        let k = pending.of[w as usize];
+                        assert!(k != 0, "a pending wire is pending");
+                        let e = &mut pending.pool[k as usize - 1];
+                        let (t, pos) = (e.0, e.1);
+                        e.2 -= 1;
+                        if e.2 == 0 {
+                            pending.remove(w);
+                        }
+                        (w, t, Some(pos))
+                    }
+                    r => (w, Terms::one(r), None),
+                };
+            }
+            let parts = &mut buf[..n_ins];
+            loop {
+                // (`EMPTY ^ t` is `t`: terms are distinct and non-zero.)
+                let sum = match parts {
+                    [(_, t, _)] => Some(*t),
+                    [(_, t, _), (_, u, _)] => t.xor(u),
+                    _ => unreachable!("a free gate with a pending input has one or two"),
+                };
+                if let Some(t) = sum {
+                    break t;
+                }
+                // Too many terms: store the longest pending input after all.
+                let p = parts
+                    .iter_mut()
+                    .filter(|p| p.2.is_some())
+                    .max_by_key(|p| p.1.n)
+                    .expect("only pending inputs have several terms");
+                let r = new_root();
+                op_pos.push(p.2.take().unwrap_or(idx));
+                ops.push(Op::Xor { out: r, terms: p.1 });
+                // Its later readers (if any) read the stored label.
+                pending.remove(p.0);
+                wire_root[p.0 as usize] = r;
+                p.1 = Terms::one(r);
+            }
         };
         wire_flip[out] = flip;
         wire_root[out] = match terms.n {
