@@ -875,14 +875,18 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     drop(hard);
     drop(needed);
     // Topological order: by defining gate. Ops are appended in that order
-    // except stored pending sums, which are rare: sort only then (stable,
-    // by an index permutation, so no `Op` moves more than once).
+    // except stored pending sums: sort only if one came late (by an index
+    // permutation, so no `Op` moves more than once).
     let ops: Vec<Op> = if op_pos.is_sorted() {
         ops
     } else {
-        let mut perm: Vec<u32> = (0..ops.len() as u32).collect();
-        perm.sort_by_key(|&k| op_pos[k as usize]);
-        perm.iter().map(|&k| ops[k as usize]).collect()
+        // (position, index) pairs are distinct, so an unstable sort of
+        // them is the stable sort by position.
+        let mut perm: Vec<u64> = (op_pos.iter().enumerate())
+            .map(|(k, &pos)| (pos as u64) << 32 | k as u64)
+            .collect();
+        perm.sort_unstable();
+        perm.iter().map(|&k| ops[k as u32 as usize]).collect()
     };
     drop(op_pos);
     let n_roots = n_roots as usize;
