@@ -63,9 +63,7 @@ fn main() {
             .expect("the circuit is readable");
         let circuit = bristol::parse(name, &text, &options).expect("the circuit imports");
         group.throughput(Throughput::Elements(circuit.gates.len() as u64));
-        group.bench_function(name, |b| {
-            b.iter(|| Plan::new(black_box(&circuit)).unwrap())
-        });
+        group.bench_function(name, |b| b.iter(|| Plan::new(black_box(&circuit)).unwrap()));
     }
     group.finish();
 

@@ -689,7 +689,8 @@ impl FreeScheduler {
                 unreachable!("a level's free ops form a DAG")
             };
             events.push(Event::Free(frees[k as usize].2));
-            let run = self.user_start[k as usize] as usize..self.user_start[k as usize + 1] as usize;
+            let run =
+                self.user_start[k as usize] as usize..self.user_start[k as usize + 1] as usize;
             for &u in &self.users[run] {
                 self.waiting[u as usize] -= 1;
                 if self.waiting[u as usize] == 0 {
