@@ -42,16 +42,14 @@
 //! its own blake3 `derive_key` context, so keys are bound to this session, to
 //! the OT index and to `A`. Secret scalars are zeroized when dropped.
 
+use super::ristretto::{decode, half, par_fill, receiver_keys, sender_keys, POINT};
 use super::OtError;
 use crate::block::{fill_random, Block};
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
+use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{Identity, IsIdentity};
 use subtle::{Choice, ConditionallySelectable};
 use zeroize::{Zeroize, Zeroizing};
-
-/// Bytes of a compressed Ristretto point.
-const POINT: usize = 32;
 
 const HASH_TO_GROUP: &str = "yao 2026-11 base OT (Masny-Rindal) hash to group";
 const SESSION: &str = "yao 2026-11 base OT (Masny-Rindal) session id";
@@ -223,23 +221,9 @@ impl BaseReceiver {
 
     /// The chosen key of each OT, from the sender's answer.
     pub fn finish(self, msg: &SenderMsg) -> Vec<Block> {
-        let table = RistrettoBasepointTable::create(&msg.point);
-        let mut keys = vec![Block::ZERO; self.halves.len()];
-        par_fill(&mut keys, |range, keys| {
-            let mut shared: Vec<RistrettoPoint> = self.halves[range.clone()]
-                .iter()
-                .map(|h| &table * &**h)
-                .collect();
-            let mut enc = RistrettoPoint::double_and_compress_batch(&shared);
-            for ((i, k), e) in range.zip(keys).zip(&enc) {
-                *k = kdf(&self.sid, i, &msg.bytes, e.as_bytes());
-            }
-            shared.zeroize();
-            enc.zeroize();
-            Ok::<_, OtError>(())
+        receiver_keys(&msg.point, &self.halves, |i, shared| {
+            kdf(&self.sid, i, &msg.bytes, shared)
         })
-        .expect("deriving the receiver keys cannot fail");
-        keys
     }
 }
 
@@ -272,10 +256,9 @@ impl BaseSender {
     pub fn keys(self) -> Result<Vec<[Block; 2]>, OtError> {
         let sid = self.msg.session_id();
         let msg = &self.msg;
-        let mut keys = vec![[Block::ZERO; 2]; msg.len()];
-        let done = par_fill(&mut keys, |range, keys| {
-            let mut shared = Vec::with_capacity(2 * range.len());
-            for i in range.clone() {
+        let keys = sender_keys(
+            msg.len(),
+            |i| {
                 let [r0, r1] = &msg.points[i];
                 let b0 = r0 + hash_to_group(i, msg.encoding(i, 1));
                 let b1 = r1 + hash_to_group(i, msg.encoding(i, 0));
@@ -285,76 +268,12 @@ impl BaseSender {
                         index: i,
                     });
                 }
-                shared.push(*self.half * b0);
-                shared.push(*self.half * b1);
-            }
-            let mut enc = RistrettoPoint::double_and_compress_batch(&shared);
-            for ((i, k), e) in range.zip(keys).zip(enc.chunks_exact(2)) {
-                *k = [
-                    kdf(&sid, i, &self.reply.bytes, e[0].as_bytes()),
-                    kdf(&sid, i, &self.reply.bytes, e[1].as_bytes()),
-                ];
-            }
-            shared.zeroize();
-            enc.zeroize();
-            Ok(())
-        });
-        if let Err(e) = done {
-            keys.zeroize();
-            return Err(e);
-        }
+                Ok([*self.half * b0, *self.half * b1])
+            },
+            |i, shared| kdf(&sid, i, &self.reply.bytes, shared),
+        )?;
         Ok(keys)
     }
-}
-
-/// The scalar `1/2 mod l`, i.e. `(l + 1) / 2`.
-fn half() -> Scalar {
-    static HALF: std::sync::OnceLock<Scalar> = std::sync::OnceLock::new();
-    *HALF.get_or_init(|| Scalar::from(2u64).invert())
-}
-
-/// Runs `f(range, &mut out[range])` on consecutive ranges covering `out`, in
-/// parallel on up to four threads when the work is big enough (each item
-/// costs tens of microseconds), and returns what each call returned, in
-/// order, or the first error. Secrets go to `out`, written in place, so no
-/// copies are left behind in freed buffers.
-pub(super) fn par_fill<T: Send, R: Send, E: Send>(
-    out: &mut [T],
-    f: impl Fn(std::ops::Range<usize>, &mut [T]) -> Result<R, E> + Sync,
-) -> Result<Vec<R>, E> {
-    let n = out.len();
-    // Asked once: `available_parallelism` reads cgroup files on Linux.
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |t| t.get()));
-    let threads = cores.min(4).min(n / 16).max(1);
-    let per = n.div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let f = &f;
-        let mut chunks = out.chunks_mut(per).enumerate();
-        let first = chunks.next();
-        let handles: Vec<_> = chunks
-            .map(|(k, chunk)| s.spawn(move || f(k * per..k * per + chunk.len(), chunk)))
-            .collect();
-        let mut results = Vec::with_capacity(threads);
-        if let Some((_, chunk)) = first {
-            results.push(f(0..chunk.len(), chunk));
-        }
-        for h in handles {
-            results.push(h.join().expect("base-OT worker thread panicked"));
-        }
-        results.into_iter().collect()
-    })
-}
-
-fn decode(bytes: &[u8], what: &'static str, index: usize) -> Result<RistrettoPoint, OtError> {
-    let point = CompressedRistretto::from_slice(bytes)
-        .ok()
-        .and_then(|c| c.decompress())
-        .ok_or(OtError::InvalidPoint { what, index })?;
-    if point.is_identity() {
-        return Err(OtError::IdentityPoint { what, index });
-    }
-    Ok(point)
 }
 
 /// `H_i(P) = 2 * H'_i(P)` with `H'_i` = blake3 into `from_uniform_bytes`.

@@ -58,17 +58,15 @@
 //! `r*(B_i - T)` the identity) is refused. Secret scalars, Diffie-Hellman
 //! values and keys are zeroized when dropped.
 
-use super::base::par_fill;
+use super::ristretto::{decode, half, par_fill, receiver_keys, sender_keys, POINT};
 use super::OtError;
 use crate::block::{fill_random, Block};
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
+use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{Identity, IsIdentity};
+use curve25519_dalek::traits::Identity;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::{Zeroize, Zeroizing};
 
-/// Bytes of a compressed Ristretto point.
-const POINT: usize = 32;
 /// Bytes of the receiver's seed.
 const SEED: usize = 32;
 /// Bytes of a challenge entry `chi_i`.
@@ -307,22 +305,9 @@ impl BaseReceiver {
     /// The chosen key of each OT, from the sender's key `z`: the costly part,
     /// done while the sender derives its own keys.
     pub fn derive(self, z: &SenderKey) -> ReceiverKeys {
-        let table = RistrettoBasepointTable::create(&z.point);
-        let mut keys = vec![Block::ZERO; self.halves.len()];
-        par_fill(&mut keys, |range, keys| {
-            let mut shared: Vec<RistrettoPoint> = self.halves[range.clone()]
-                .iter()
-                .map(|h| &table * &**h)
-                .collect();
-            let mut enc = RistrettoPoint::double_and_compress_batch(&shared);
-            for ((i, k), e) in range.zip(keys).zip(&enc) {
-                *k = key(&self.sid, i, &z.bytes, e.as_bytes());
-            }
-            shared.zeroize();
-            enc.zeroize();
-            Ok::<_, OtError>(())
-        })
-        .expect("deriving the receiver keys cannot fail");
+        let keys = receiver_keys(&z.point, &self.halves, |i, shared| {
+            key(&self.sid, i, &z.bytes, shared)
+        });
         ReceiverKeys {
             keys,
             choices: self.choices,
@@ -415,10 +400,9 @@ impl BaseSender {
         let t = hash_to_group(msg.seed());
         // `(r/2)*T`, subtracted from every `(r/2)*B_i`.
         let rt = Zeroizing::new(t * *self.half);
-        let mut keys = vec![[Block::ZERO; 2]; msg.len()];
-        let done = par_fill(&mut keys, |range, keys| {
-            let mut shared = Vec::with_capacity(2 * range.len());
-            for i in range.clone() {
+        let keys = sender_keys(
+            msg.len(),
+            |i| {
                 let b = &msg.points[i];
                 if b.ct_eq(&t).into() {
                     return Err(OtError::IdentityPoint {
@@ -427,24 +411,10 @@ impl BaseSender {
                     });
                 }
                 let p0 = b * *self.half;
-                shared.push(p0);
-                shared.push(p0 - *rt);
-            }
-            let mut enc = RistrettoPoint::double_and_compress_batch(&shared);
-            for ((i, k), e) in range.zip(keys).zip(enc.chunks_exact(2)) {
-                *k = [
-                    key(&sid, i, &self.key.bytes, e[0].as_bytes()),
-                    key(&sid, i, &self.key.bytes, e[1].as_bytes()),
-                ];
-            }
-            shared.zeroize();
-            enc.zeroize();
-            Ok(())
-        });
-        if let Err(e) = done {
-            keys.zeroize();
-            return Err(e);
-        }
+                Ok([p0, p0 - *rt])
+            },
+            |i, shared| key(&sid, i, &self.key.bytes, shared),
+        )?;
         let mut zeros = Vec::with_capacity(keys.len());
         let mut bytes = Vec::with_capacity(Challenge::len_for(keys.len()));
         for (i, [k0, k1]) in keys.iter().enumerate() {
@@ -490,23 +460,6 @@ impl Drop for SenderKeys {
     fn drop(&mut self) {
         self.keys.zeroize();
     }
-}
-
-/// The scalar `1/2 mod l`.
-fn half() -> Scalar {
-    static HALF: std::sync::OnceLock<Scalar> = std::sync::OnceLock::new();
-    *HALF.get_or_init(|| Scalar::from(2u64).invert())
-}
-
-fn decode(bytes: &[u8], what: &'static str, index: usize) -> Result<RistrettoPoint, OtError> {
-    let point = CompressedRistretto::from_slice(bytes)
-        .ok()
-        .and_then(|c| c.decompress())
-        .ok_or(OtError::InvalidPoint { what, index })?;
-    if point.is_identity() {
-        return Err(OtError::IdentityPoint { what, index });
-    }
-    Ok(point)
 }
 
 /// `H1`: blake3 into `from_uniform_bytes` (two Elligator maps, a random

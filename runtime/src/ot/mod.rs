@@ -34,6 +34,7 @@ pub mod base;
 pub mod csw;
 pub mod iknp;
 pub mod prg;
+mod ristretto;
 pub mod transpose;
 
 use crate::block::{Block, Delta};
