@@ -23,7 +23,7 @@ use yao_runtime::block::{Block, Delta};
 use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
 use yao_runtime::ot::{base, csw, iknp, CotReceiver, CotSender};
 use yao_runtime::protocol::handshake::{self, Role, MAGIC, VERSION};
-use yao_runtime::protocol::{EvaluatorSession, GarblerSession};
+use yao_runtime::protocol::{EvaluatorSession, GarblerSession, ProtocolError};
 
 /// What a harness function reports: `Err(message)` when the entry point
 /// refused the input (the message is the error it gave).
@@ -714,6 +714,25 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
 /// A session set up once and the feed its peer's bytes come from.
 type Reused<S> = RefCell<Vec<Option<(Feed, S)>>>;
 
+/// Session `k` of `n` in `sessions`, set up on first use by `start` on a
+/// fresh feed while `peer` plays the honest other side live.
+fn reused<S>(
+    sessions: &mut Vec<Option<(Feed, S)>>,
+    k: usize,
+    n: usize,
+    peer: impl FnOnce(MemChannel) + Send + 'static,
+    start: impl FnOnce(Feed) -> Result<S, ProtocolError>,
+) -> &mut (Feed, S) {
+    sessions.resize_with(n, || None);
+    sessions[k].get_or_insert_with(|| {
+        let feed = Feed::default();
+        let session = feed
+            .live(peer, || start(feed.clone()))
+            .expect("an honest setup succeeds");
+        (feed, session)
+    })
+}
+
 thread_local! {
     /// One evaluator session per protocol circuit, set up once per thread
     /// with an honest garbler's setup bytes (base OTs cost milliseconds;
@@ -740,16 +759,13 @@ pub fn evaluator_stream(data: &[u8]) -> Outcome {
     let stream = b.rest();
     EVALUATORS.with(|cell| {
         let mut sessions = cell.borrow_mut();
-        sessions.resize_with(circuits.len(), || None);
-        let (feed, session) = sessions[k].get_or_insert_with(|| {
-            let feed = Feed::default();
-            let session = feed
-                .live(honest_garbler_setup(circuit), || {
-                    EvaluatorSession::start(feed.clone(), circuit)
-                })
-                .expect("an honest setup succeeds");
-            (feed, session)
-        });
+        let (feed, session) = reused(
+            &mut sessions,
+            k,
+            circuits.len(),
+            honest_garbler_setup(circuit),
+            |feed| EvaluatorSession::start(feed, circuit),
+        );
         feed.set(stream);
         let mut last = Ok(());
         for _ in 0..3 {
@@ -822,16 +838,13 @@ pub fn garbler_stream(data: &[u8]) -> Outcome {
     }
     GARBLERS.with(|cell| {
         let mut sessions = cell.borrow_mut();
-        sessions.resize_with(circuits.len(), || None);
-        let (feed, session) = sessions[k].get_or_insert_with(|| {
-            let feed = Feed::default();
-            let session = feed
-                .live(honest_evaluator_setup(circuit), || {
-                    GarblerSession::start(feed.clone(), circuit)
-                })
-                .expect("an honest setup succeeds");
-            (feed, session)
-        });
+        let (feed, session) = reused(
+            &mut sessions,
+            k,
+            circuits.len(),
+            honest_evaluator_setup(circuit),
+            |feed| GarblerSession::start(feed, circuit),
+        );
         feed.set(&stream);
         let result = session.execute(&inputs);
         let result = match result {
