@@ -21,13 +21,9 @@ const SETUPS: usize = 5;
 /// If the loopback connection or the protocol fails (a benchmark has no one
 /// to report an error to).
 pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = listener.local_addr().expect("loopback address");
     let start = Arc::new(Barrier::new(2));
     let start2 = start.clone();
-    let garbler = thread::spawn(move || {
-        let (stream, _) = listener.accept().expect("accept loopback");
-        let mut ch = TcpChannel::new(stream, None).expect("tcp channel");
+    let garbler = move |mut ch: TcpChannel| {
         let delta = Delta::random();
         let mut setups = Vec::new();
         let mut sender = None;
@@ -49,44 +45,39 @@ pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
             sender.extend(&mut ch, n).expect("OT extend (garbler)");
         }
         setups
-    });
-    let stream = TcpStream::connect(addr).expect("connect loopback");
-    let mut ch = TcpChannel::new(stream, None).expect("tcp channel");
-    let mut bytes = vec![0u8; n];
-    fill_random(&mut bytes);
-    let choices: Vec<bool> = bytes.iter().map(|b| b & 1 == 1).collect();
-    let mut setups = Vec::new();
-    let mut receiver = None;
-    for _ in 0..SETUPS {
-        start.wait();
-        let t0 = Instant::now();
-        receiver = Some(CotReceiver::setup(&mut ch).expect("OT setup (evaluator)"));
-        setups.push(t0.elapsed());
-    }
-    let mut receiver = receiver.expect("at least one setup");
-    let budget = Duration::from_secs_f64(seconds);
-    let t1 = Instant::now();
-    let mut done = 0usize;
-    while done == 0 || t1.elapsed() < budget {
-        ch.write_all(&[1]).expect("bench control byte");
-        let labels = receiver
-            .extend(&mut ch, &choices)
-            .expect("OT extend (evaluator)");
-        std::hint::black_box(&labels);
-        done += n;
-    }
-    ch.write_all(&[0]).expect("bench control byte");
-    ch.flush().expect("flush");
-    let setups_garbler = garbler.join().expect("garbler thread");
-    // The garbler has consumed the last batch once the join returns.
+    };
+    let evaluator = |mut ch: TcpChannel| {
+        let mut bytes = vec![0u8; n];
+        fill_random(&mut bytes);
+        let choices: Vec<bool> = bytes.iter().map(|b| b & 1 == 1).collect();
+        let mut setups = Vec::new();
+        let mut receiver = None;
+        for _ in 0..SETUPS {
+            start.wait();
+            let t0 = Instant::now();
+            receiver = Some(CotReceiver::setup(&mut ch).expect("OT setup (evaluator)"));
+            setups.push(t0.elapsed());
+        }
+        let mut receiver = receiver.expect("at least one setup");
+        let budget = Duration::from_secs_f64(seconds);
+        let t1 = Instant::now();
+        let mut done = 0usize;
+        while done == 0 || t1.elapsed() < budget {
+            ch.write_all(&[1]).expect("bench control byte");
+            let labels = receiver
+                .extend(&mut ch, &choices)
+                .expect("OT extend (evaluator)");
+            std::hint::black_box(&labels);
+            done += n;
+        }
+        ch.write_all(&[0]).expect("bench control byte");
+        ch.flush().expect("flush");
+        (setups, done, t1)
+    };
+    // The garbler has consumed the last batch once `on_loopback` returns.
+    let (setups_garbler, (setups, done, t1)) = on_loopback(garbler, evaluator);
     let elapsed = t1.elapsed().as_secs_f64();
-    let mut setup: Vec<Duration> = setups
-        .iter()
-        .zip(&setups_garbler)
-        .map(|(e, g)| *e.max(g))
-        .collect();
-    setup.sort_unstable();
-    (done as f64 / elapsed, setup[SETUPS / 2].as_secs_f64() * 1e3)
+    (done as f64 / elapsed, median_ms(&setups, &setups_garbler))
 }
 
 /// Base-OT setup as a session sees it: the garbler has prepared its first
@@ -99,13 +90,9 @@ pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
 /// As [`cot_rate`].
 pub fn setup_prepared_ms(reps: usize) -> f64 {
     let reps = reps.max(1);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let addr = listener.local_addr().expect("loopback address");
     let start = Arc::new(Barrier::new(2));
     let start2 = start.clone();
-    let garbler = thread::spawn(move || {
-        let (stream, _) = listener.accept().expect("accept loopback");
-        let mut ch = TcpChannel::new(stream, None).expect("tcp channel");
+    let garbler = move |mut ch: TcpChannel| {
         let delta = Delta::random();
         (0..reps)
             .map(|_| {
@@ -116,23 +103,46 @@ pub fn setup_prepared_ms(reps: usize) -> f64 {
                 t0.elapsed()
             })
             .collect::<Vec<_>>()
+    };
+    let evaluator = |mut ch: TcpChannel| {
+        (0..reps)
+            .map(|_| {
+                start.wait();
+                let t0 = Instant::now();
+                CotReceiver::setup(&mut ch).expect("OT setup (evaluator)");
+                t0.elapsed()
+            })
+            .collect::<Vec<Duration>>()
+    };
+    let (garbler, evaluator) = on_loopback(garbler, evaluator);
+    median_ms(&evaluator, &garbler)
+}
+
+/// Runs `garbler` on a thread and `evaluator` here, each on its end of a TCP
+/// connection over 127.0.0.1, and returns what both returned.
+fn on_loopback<G: Send + 'static, E>(
+    garbler: impl FnOnce(TcpChannel) -> G + Send + 'static,
+    evaluator: impl FnOnce(TcpChannel) -> E,
+) -> (G, E) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("loopback address");
+    let garbler = thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept loopback");
+        garbler(TcpChannel::new(stream, None).expect("tcp channel"))
     });
     let stream = TcpStream::connect(addr).expect("connect loopback");
-    let mut ch = TcpChannel::new(stream, None).expect("tcp channel");
-    let evaluator: Vec<Duration> = (0..reps)
-        .map(|_| {
-            start.wait();
-            let t0 = Instant::now();
-            CotReceiver::setup(&mut ch).expect("OT setup (evaluator)");
-            t0.elapsed()
-        })
-        .collect();
-    let garbler = garbler.join().expect("garbler thread");
+    let e = evaluator(TcpChannel::new(stream, None).expect("tcp channel"));
+    (garbler.join().expect("garbler thread"), e)
+}
+
+/// The median over runs of the later party's time, in milliseconds: a
+/// setup is done when both parties are.
+fn median_ms(evaluator: &[Duration], garbler: &[Duration]) -> f64 {
     let mut both: Vec<Duration> = evaluator
         .iter()
-        .zip(&garbler)
+        .zip(garbler)
         .map(|(e, g)| *e.max(g))
         .collect();
     both.sort_unstable();
-    both[reps / 2].as_secs_f64() * 1e3
+    both[both.len() / 2].as_secs_f64() * 1e3
 }
