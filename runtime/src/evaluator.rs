@@ -176,7 +176,8 @@ impl Evaluator {
     /// Evaluates the next step with its `2 * ANDs` table blocks.
     pub fn eval_batch(&mut self, tables: &[Block]) -> Result<(), EvalError> {
         self.start()?;
-        let plan = Arc::clone(&self.plan);
+        // Borrowed, not cloned (see `Garbler::garble_batch_into`).
+        let plan = &*self.plan;
         let step = plan.step(self.next_step).ok_or(EvalError::Finished {
             steps: plan.num_steps(),
         })?;

@@ -73,6 +73,8 @@ pub enum GarbleError {
     InputCount { expected: usize, found: usize },
     #[error("cannot garble this circuit: {0}")]
     Circuit(#[from] PlanError),
+    #[error("the next batch has {needed} table blocks but the buffer holds {found}")]
+    BufferTooSmall { needed: usize, found: usize },
 }
 
 /// Garbles one circuit, one step at a time. Holds `Delta` and the zero-labels
@@ -234,13 +236,37 @@ impl Garbler {
     /// Garbles the next step and appends its tables to `out` (2 blocks per
     /// AND). Returns false, appending nothing, once the circuit is finished.
     pub fn garble_batch(&mut self, out: &mut Vec<Block>) -> bool {
+        let start = out.len();
+        out.resize(start + self.next_batch_len(), Block::ZERO);
+        self.garble_step(&mut out[start..])
+    }
+
+    /// Garbles the next step into the first [`Garbler::next_batch_len`]
+    /// blocks of `out` and returns how many it wrote (0, writing nothing,
+    /// once the circuit is finished). Unlike [`Garbler::garble_batch`] it
+    /// writes only what it fills: a caller that reuses one buffer does not
+    /// clear a step's worth of memory that the kernel then overwrites.
+    pub fn garble_batch_into(&mut self, out: &mut [Block]) -> Result<usize, GarbleError> {
+        let n = self.next_batch_len();
+        let found = out.len();
+        let out = out
+            .get_mut(..n)
+            .ok_or(GarbleError::BufferTooSmall { needed: n, found })?;
+        self.garble_step(out);
+        Ok(n)
+    }
+
+    /// Garbles the next step into `out`, exactly its `2 * ANDs` blocks
+    /// (false once finished).
+    fn garble_step(&mut self, out: &mut [Block]) -> bool {
         self.start();
-        let plan = Arc::clone(&self.plan);
+        // Borrowed, not cloned: an `Arc` clone per step is two atomic
+        // read-modify-writes, which SHA-256's 1,600 small steps notice.
+        let plan = &*self.plan;
         let Some(step) = plan.step(self.next_step) else {
             return false;
         };
-        let start = out.len();
-        out.resize(start + 2 * step.ands.len(), Block::ZERO);
+        assert_eq!(out.len(), 2 * step.ands.len(), "two table blocks per AND");
         let d = self.delta.block();
         // The VAES kernels index without bounds checks on this.
         assert!(
@@ -249,8 +275,7 @@ impl Garbler {
         );
         // A step whose inputs are nearly all new computes their `pi` in the
         // AND kernel itself (see `vaes::Keys::garble_ands`).
-        let fresh =
-            self.hash.backend() == "vaes256" && 4 * step.pi_slots.len() > 3 * 2 * step.ands.len();
+        let fresh = self.hash.has_wide() && 4 * step.pi_slots.len() > 3 * 2 * step.ands.len();
         if !fresh {
             garble_pis(
                 &self.hash,
@@ -271,7 +296,7 @@ impl Garbler {
             step.first_and,
             &mut self.buf_in,
             &mut self.buf_out,
-            &mut out[start..],
+            out,
             fresh,
         );
         run_free_gates(&mut self.labels, step.frees);
@@ -556,14 +581,23 @@ fn garble_ands(
 /// (packed, see [`pack_bits`]), and flushes. Input labels are the protocol's
 /// business and must be sent before.
 pub fn garble_over(ch: &mut impl Channel, garbler: &mut Garbler) -> Result<(), ChannelError> {
-    let mut buf = Vec::with_capacity(1 << 12);
+    // Filled in place, step after step, and sent when a chunk is full.
+    let mut buf = vec![Block::ZERO; (1 << 12) + garbler.plan.max_step_ands() * 2];
+    let mut len = 0;
     loop {
-        buf.clear();
-        while buf.len() < 1 << 12 && garbler.garble_batch(&mut buf) {}
-        if buf.is_empty() {
+        // `len < 2^12`, so the step (at most `max_step_ands` ANDs) fits.
+        let n = garbler.next_batch_len();
+        if n > 0 {
+            garbler.garble_step(&mut buf[len..len + n]);
+        }
+        len += n;
+        if len >= 1 << 12 || (n == 0 && len > 0) {
+            ch.send_blocks(&buf[..len])?;
+            len = 0;
+        }
+        if n == 0 {
             break;
         }
-        ch.send_blocks(&buf)?;
     }
     ch.write_all(&pack_bits(&garbler.decoding_bits()))?;
     ch.flush()

@@ -185,6 +185,17 @@ impl Tccr {
         });
     }
 
+    /// Whether the fused VAES path runs (a flag test, unlike comparing
+    /// [`Tccr::backend`] names, for once per garbling step).
+    #[inline(always)]
+    pub(crate) fn has_wide(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        let wide = self.wide.is_some();
+        #[cfg(not(target_arch = "x86_64"))]
+        let wide = false;
+        wide
+    }
+
     /// The fused VAES path for whole garbling steps, if this CPU has it.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]

@@ -56,13 +56,13 @@ pub fn run_plan_with(
         };
         e.set_input_labels(k, &labels)?;
     }
-    let mut tables = Vec::new();
+    let mut tables = vec![Block::ZERO; 2 * plan.max_step_ands()];
     loop {
-        tables.clear();
-        if !g.garble_batch(&mut tables) {
+        let n = g.garble_batch_into(&mut tables)?;
+        if n == 0 {
             break;
         }
-        e.eval_batch(&tables)?;
+        e.eval_batch(&tables[..n])?;
     }
     Ok(e.decode(&g.decoding_bits())?)
 }

@@ -316,6 +316,7 @@ impl Plan {
     }
 
     /// ANDs in step `i` (0 past the end).
+    #[inline]
     pub fn step_ands(&self, i: usize) -> usize {
         match self.steps.get(i) {
             None => 0,
@@ -331,6 +332,7 @@ impl Plan {
     }
 
     /// The ops of step `i`.
+    #[inline]
     pub fn step(&self, i: usize) -> Option<StepOps<'_>> {
         let s = self.steps.get(i)?;
         let p = if i == 0 {

@@ -545,20 +545,27 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         // Tables leave in chunks of many steps: fewer, larger writes.
         // Reused across executions: a fresh quarter-megabyte buffer each
         // time would cost page faults.
+        // Garbled in place (`garble_batch_into`): the buffer is never
+        // cleared, each step overwrites its part.
         let mut tables = std::mem::take(&mut self.tables);
-        tables.clear();
-        tables.reserve(TABLE_CHUNK + 2 * self.plan.max_step_ands());
+        tables.resize(TABLE_CHUNK + 2 * self.plan.max_step_ands(), Block::ZERO);
+        let mut len = 0;
         loop {
-            let more = garbler.garble_batch(&mut tables);
-            if tables.len() >= TABLE_CHUNK || (!more && !tables.is_empty()) {
-                t.and_gates += tables.len() as u64 / 2;
-                self.ch.send_blocks(&tables).during(Phase::GarbledTables)?;
-                tables.clear();
+            let n = garbler
+                .garble_batch_into(&mut tables[len..])
+                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            len += n;
+            if len >= TABLE_CHUNK || (n == 0 && len > 0) {
+                t.and_gates += len as u64 / 2;
+                self.ch
+                    .send_blocks(&tables[..len])
+                    .during(Phase::GarbledTables)?;
+                len = 0;
                 if let Some(f) = &mut self.progress {
                     f(t.and_gates);
                 }
             }
-            if !more {
+            if n == 0 {
                 break;
             }
         }
