@@ -4,7 +4,8 @@
 //! `cargo run --release -p yao-runtime --example profile_garbling -- garble aes_128 20000`
 //! (mode `garble` or `eval`, a circuit under `bristol/` of the shared circuits,
 //! sessions; mode `free` runs the plan's free gates alone for that many
-//! milliseconds). Prints AND gates per second and the plan's shape.
+//! milliseconds; mode `dump` prints the free gates, a line `S` per step and
+//! then `out in_1 .. in_k` in slots per gate, for experiments on the runner). Prints AND gates per second and the plan's shape.
 
 #[path = "../tests/common/bristol.rs"]
 mod bristol;
@@ -55,7 +56,7 @@ fn main() {
                 out.push('\n');
             }
         }
-        std::fs::write(format!("/tmp/free/{name}.txt"), out).unwrap();
+        print!("{out}");
         return;
     }
     let mut arity = [0u64; 8];
@@ -65,7 +66,7 @@ fn main() {
     {
         for s in f.segments() {
             segments += 1;
-            arity[s.arity] += (s.body.len() / (s.arity + 1)) as u64;
+            arity[s.arity] += s.len() as u64;
         }
     }
     let flipped: usize = (0..plan.num_steps())

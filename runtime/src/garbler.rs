@@ -44,7 +44,10 @@ use crate::channel::{Channel, ChannelError};
 use crate::hash::{and_tweak, tweak_block, Tccr};
 use crate::ir::{Circuit, Party};
 use crate::lane::{lane, lanes, lanes_mut, Lane};
-use crate::plan::{AndOp, FreeOps, Plan, PlanError, Slot, NO_SLOT, OFFSET_SLOT, PUBLIC_SLOT};
+use crate::plan::{
+    narrow_segments, narrow_words, wide_segments, AndOp, CodeRef, FreeOps, Plan, PlanError, Slot,
+    NO_SLOT, OFFSET_SLOT, PUBLIC_SLOT,
+};
 use std::sync::Arc;
 use zeroize::Zeroize;
 
@@ -400,34 +403,86 @@ pub(crate) fn new_labels(n: usize, offset: Block) -> Vec<Block> {
 }
 
 /// Runs free gates: each segment of the plan's fused XORs (see
-/// [`crate::plan::FreeOps`]) through a loop specialised to its arity, so no
-/// branch depends on the gate, let alone on a secret; `k` loads and one store
-/// per gate.
+/// [`crate::plan::FreeOps`]) through a loop specialised to its arity and
+/// encoding, so no branch depends on the gate, let alone on a secret; `k`
+/// loads of labels and one store per gate.
 pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
     assert!(
         labels.len() >= ops.bound(),
         "label array smaller than the plan"
     );
     let base = lanes_mut(labels).as_mut_ptr().cast::<u8>();
-    for seg in ops.segments() {
-        // SAFETY: every offset of a plan's ops is `16 * slot` with `slot`
-        // below `ops.bound()` (checked when the plan was built), and
-        // `ops.bound() <= labels.len()`: an in-bounds, 16-aligned label.
-        unsafe {
-            match seg.arity {
-                2 => xor_segment::<2>(base, seg.body),
-                3 => xor_segment::<3>(base, seg.body),
-                4 => xor_segment::<4>(base, seg.body),
-                5 => xor_segment::<5>(base, seg.body),
-                6 => xor_segment::<6>(base, seg.body),
-                k => unreachable!("free gate of arity {k}"),
+    // SAFETY (all calls): every slot of a plan's ops is below `ops.bound()`
+    // (checked when the plan was built, `FreeOps::well_formed`), and
+    // `ops.bound() <= labels.len()`: an in-bounds, 16-aligned label.
+    match ops.code() {
+        CodeRef::Narrow(code) => {
+            for (arity, _, body) in narrow_segments(code) {
+                unsafe {
+                    match arity {
+                        2 => xor_narrow::<2>(base, body),
+                        3 => xor_narrow::<3>(base, body),
+                        4 => xor_narrow::<4>(base, body),
+                        5 => xor_narrow::<5>(base, body),
+                        6 => xor_narrow::<6>(base, body),
+                        k => unreachable!("free gate of arity {k}"),
+                    }
+                }
+            }
+        }
+        CodeRef::Wide(code) => {
+            for (arity, _, body) in wide_segments(code) {
+                unsafe {
+                    match arity {
+                        2 => xor_wide::<2>(base, body),
+                        3 => xor_wide::<3>(base, body),
+                        4 => xor_wide::<4>(base, body),
+                        5 => xor_wide::<5>(base, body),
+                        6 => xor_wide::<6>(base, body),
+                        k => unreachable!("free gate of arity {k}"),
+                    }
+                }
             }
         }
     }
 }
 
-/// `L[out] = L[in_1] ^ .. ^ L[in_K]` for each gate of `body` (`K + 1` byte
-/// offsets per gate, `out` first).
+/// `L[out] = L[in_1] ^ .. ^ L[in_K]` for each gate of narrow code `body`
+/// (one 64-bit word of four 16-bit fields `2 * slot` per gate, two words
+/// for `K > 3`; see [`crate::plan::FreeOps`]): one load fetches a gate's
+/// slots, and the address scale 8 turns `2 * slot` into the byte offset.
+///
+/// # Safety
+/// Every field `f` of `body` must satisfy `f / 2 < ` the length of the label
+/// array at `base`.
+#[inline(always)]
+unsafe fn xor_narrow<const K: usize>(base: *mut u8, body: &[u64]) {
+    const { assert!(K >= 2 && K <= 7) };
+    let w = narrow_words(K);
+    debug_assert!(body.len().is_multiple_of(w));
+    // Field `i` of a word, scaled to a byte offset.
+    let at = |x: u64, i: u32| ((x >> (16 * i)) & 0xffff) as usize * 8;
+    // SAFETY: in bounds by the caller's contract.
+    let lane = |o: usize| unsafe { *base.add(o).cast::<Lane>() };
+    for g in body.chunks_exact(w) {
+        let x = g[0];
+        let mut v = lane(at(x, 1)).xor(lane(at(x, 2)));
+        if K >= 3 {
+            v = v.xor(lane(at(x, 3)));
+        }
+        if K >= 4 {
+            let y = g[w - 1];
+            for i in 0..(K as u32 - 3) {
+                v = v.xor(lane(at(y, i)));
+            }
+        }
+        // SAFETY: as above.
+        unsafe { *base.add(at(x, 0)).cast::<Lane>() = v };
+    }
+}
+
+/// `L[out] = L[in_1] ^ .. ^ L[in_K]` for each gate of wide code `body`
+/// (`K + 1` byte offsets per gate, `out` first).
 ///
 /// The loop is bound by loads, so the offsets are read two at a time (one
 /// unaligned 64-bit load for two 32-bit offsets): an XOR of two inputs is
@@ -436,7 +491,7 @@ pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
 /// # Safety
 /// Every offset in `body` must be `16 * slot` for a slot of the array at `base`.
 #[inline(always)]
-unsafe fn xor_segment<const K: usize>(base: *mut u8, body: &[u32]) {
+unsafe fn xor_wide<const K: usize>(base: *mut u8, body: &[u32]) {
     debug_assert!(body.len().is_multiple_of(K + 1));
     let n = body.len() / (K + 1);
     let p = body.as_ptr();

@@ -101,28 +101,176 @@ pub const ZERO_SLOT: Slot = 0;
 pub const PUBLIC_SLOT: Slot = 1;
 pub const OFFSET_SLOT: Slot = 2;
 const FIRST_SLOT: u32 = 3;
-/// Free gates store byte offsets (`slot * 16`) in `u32`s.
+/// Wide free-gate code stores byte offsets (`slot * 16`) in `u32`s.
 const MAX_SLOTS: u64 = 1 << 28;
+/// Narrow free-gate code stores `2 * slot` in 16 bits (see [`FreeOps`]).
+const MAX_NARROW_SLOTS: u32 = 1 << 15;
+const _: () = assert!(MAX_XOR_ARITY <= 7, "a narrow gate holds at most 8 slots");
 
-/// The free gates of a range of the plan: segments of fused XORs, each
-/// segment `[arity, count, ops...]` with every op `[out, in_1 .. in_arity]`
-/// as byte offsets (`slot * 16`) into the label array, so the hot loop needs
-/// no arithmetic. Carries the bound every slot in it is below (the plan's
-/// slot count, checked when the plan is built), so the runner can index
-/// without per-gate bounds checks.
+/// The free gates of a range of the plan: segments of fused XORs of one
+/// arity each, so the runner needs no branch per gate. Carries the bound
+/// every slot in it is below (the plan's slot count, checked when the plan
+/// is built), so the runner can index without per-gate bounds checks.
+///
+/// Free gates are bound by memory operations, and the slot numbers are a
+/// third of them, so the encoding is chosen for the loads it costs:
+///
+/// - *Narrow* (plans of at most 2^15 slots, every circuit in practice):
+///   each gate is one 64-bit word `[out, in_1, in_2, in_3]` of 16-bit
+///   fields (arity 2 leaves the last one zero), or two words for arity 4 to
+///   7: one load of slot numbers per gate instead of two or three. A field
+///   holds `2 * slot`, which the runner turns into the byte offset
+///   `16 * slot` with the x86 address scale 8, at no cost. A segment starts
+///   with a header word `arity | count << 8`.
+/// - *Wide* (larger plans): segments `[arity, count, ops...]` of `u32`s,
+///   each op `[out, in_1 .. in_arity]` as byte offsets `16 * slot`.
 #[derive(Clone, Copy, Debug)]
 pub struct FreeOps<'p> {
-    code: &'p [u32],
+    code: CodeRef<'p>,
     ops: u64,
     bound: usize,
 }
 
-/// A run of free gates of one arity: `body` holds `arity + 1` byte offsets
-/// per gate (`out` first).
+/// The free-gate code of a plan (see [`FreeOps`]).
+#[derive(Clone, Debug)]
+enum Code {
+    Narrow(Vec<u64>),
+    Wide(Vec<u32>),
+}
+
+/// A range of [`Code`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CodeRef<'p> {
+    Narrow(&'p [u64]),
+    Wide(&'p [u32]),
+}
+
+impl Code {
+    fn range(&self, r: std::ops::Range<usize>) -> CodeRef<'_> {
+        match self {
+            Code::Narrow(c) => CodeRef::Narrow(&c[r]),
+            Code::Wide(c) => CodeRef::Wide(&c[r]),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Code::Narrow(c) => c.capacity() * 8,
+            Code::Wide(c) => c.capacity() * 4,
+        }
+    }
+}
+
+/// Words per gate of `arity` in narrow code.
+#[inline(always)]
+pub(crate) const fn narrow_words(arity: usize) -> usize {
+    if arity <= 3 {
+        1
+    } else {
+        2
+    }
+}
+
+/// The segments of narrow code as `(arity, count, body)`, `body` holding
+/// [`narrow_words`] words per gate (fewer than `count` gates if the code is
+/// cut short).
+#[inline]
+pub(crate) fn narrow_segments(mut code: &[u64]) -> impl Iterator<Item = (usize, usize, &[u64])> {
+    std::iter::from_fn(move || {
+        let (&h, rest) = code.split_first()?;
+        let (arity, count) = ((h & 0xff) as usize, (h >> 8) as usize);
+        let len = narrow_words(arity).saturating_mul(count);
+        let (body, rest) = rest.split_at(len.min(rest.len()));
+        code = rest;
+        Some((arity, count, body))
+    })
+}
+
+/// The segments of wide code as `(arity, count, body)`, `body` holding
+/// `arity + 1` byte offsets per gate.
+#[inline]
+pub(crate) fn wide_segments(mut code: &[u32]) -> impl Iterator<Item = (usize, usize, &[u32])> {
+    std::iter::from_fn(move || {
+        let (&arity, rest) = code.split_first()?;
+        let (&count, rest) = rest.split_first()?;
+        let len = (arity as usize + 1).saturating_mul(count as usize);
+        let (body, rest) = rest.split_at(len.min(rest.len()));
+        code = rest;
+        Some((arity as usize, count as usize, body))
+    })
+}
+
+/// A run of free gates of one arity.
 #[derive(Clone, Copy, Debug)]
 pub struct FreeSegment<'p> {
     pub arity: usize,
-    pub body: &'p [u32],
+    /// The gate count the segment's header declares.
+    count: usize,
+    body: CodeRef<'p>,
+}
+
+impl FreeSegment<'_> {
+    /// Number of gates.
+    pub fn len(&self) -> usize {
+        match self.body {
+            CodeRef::Narrow(b) => b.len() / narrow_words(self.arity),
+            CodeRef::Wide(b) => b.len() / (self.arity + 1),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every gate as `(out, inputs)` in slots, or `None` if the encoding is
+    /// malformed (see [`FreeSegment::decode`]).
+    pub fn gates(&self) -> Option<Vec<(Slot, Vec<Slot>)>> {
+        let mut v = Vec::with_capacity(self.count);
+        self.decode(|out, ins| v.push((out, ins.to_vec())))
+            .then_some(v)
+    }
+
+    /// Calls `f(out, inputs)` for every gate, in slots; false if the
+    /// encoding is malformed: an arity out of range, a field that is not a
+    /// slot, a padding field that is not zero, a partial gate, fewer gates
+    /// than the header says.
+    fn decode(&self, mut f: impl FnMut(Slot, &[Slot])) -> bool {
+        let k = self.arity;
+        if !(2..=MAX_XOR_ARITY).contains(&k) || self.len() != self.count {
+            return false;
+        }
+        let mut ins = [0 as Slot; MAX_XOR_ARITY];
+        match self.body {
+            CodeRef::Narrow(b) => {
+                let w = narrow_words(k);
+                if !b.len().is_multiple_of(w) {
+                    return false;
+                }
+                for g in b.chunks_exact(w) {
+                    let field = |i: usize| (g[i / 4] >> (16 * (i % 4))) as u16;
+                    if (k + 1..4 * w).any(|i| field(i) != 0) || (0..=k).any(|i| field(i) % 2 != 0) {
+                        return false;
+                    }
+                    for (i, x) in ins[..k].iter_mut().enumerate() {
+                        *x = Slot::from(field(i + 1) / 2);
+                    }
+                    f(Slot::from(field(0) / 2), &ins[..k]);
+                }
+            }
+            CodeRef::Wide(b) => {
+                if !b.len().is_multiple_of(k + 1) || b.iter().any(|x| x % 16 != 0) {
+                    return false;
+                }
+                for op in b.chunks_exact(k + 1) {
+                    for (x, &o) in ins[..k].iter_mut().zip(&op[1..]) {
+                        *x = o / 16;
+                    }
+                    f(op[0] / 16, &ins[..k]);
+                }
+            }
+        }
+        true
+    }
 }
 
 impl<'p> FreeOps<'p> {
@@ -136,33 +284,70 @@ impl<'p> FreeOps<'p> {
         self.ops
     }
 
+    /// The encoded gates, for the runner.
+    pub(crate) fn code(&self) -> CodeRef<'p> {
+        self.code
+    }
+
     /// The segments, in order.
     pub fn segments(&self) -> impl Iterator<Item = FreeSegment<'p>> + 'p {
-        let mut code = self.code;
-        std::iter::from_fn(move || {
-            let (&arity, rest) = code.split_first()?;
-            let (&count, rest) = rest.split_first()?;
-            let len = (arity as usize + 1) * count as usize;
-            let (body, rest) = rest.split_at(len.min(rest.len()));
-            code = rest;
-            Some(FreeSegment {
-                arity: arity as usize,
-                body,
-            })
-        })
+        let (narrow, wide) = match self.code {
+            CodeRef::Narrow(c) => (Some(narrow_segments(c)), None),
+            CodeRef::Wide(c) => (None, Some(wide_segments(c))),
+        };
+        let narrow = narrow
+            .into_iter()
+            .flatten()
+            .map(|(arity, count, b)| FreeSegment {
+                arity,
+                count,
+                body: CodeRef::Narrow(b),
+            });
+        let wide = wide
+            .into_iter()
+            .flatten()
+            .map(|(arity, count, b)| FreeSegment {
+                arity,
+                count,
+                body: CodeRef::Wide(b),
+            });
+        narrow.chain(wide)
     }
 
     /// Every gate as `(out, inputs)` in slots, in order (for tests and
-    /// inspection).
+    /// inspection; a malformed segment is left out, see
+    /// [`FreeOps::well_formed`]).
     pub fn gates(&self) -> Vec<(Slot, Vec<Slot>)> {
         self.segments()
-            .flat_map(|s| {
-                s.body
-                    .chunks_exact(s.arity + 1)
-                    .map(|op| (op[0] / 16, op[1..].iter().map(|x| x / 16).collect()))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|s| s.gates().unwrap_or_default())
             .collect()
+    }
+
+    /// Whether the code is well formed: every segment of a valid arity and
+    /// whole gates, every field a slot below [`FreeOps::bound`], padding
+    /// zero, headers and gate count adding up. The runner relies on this.
+    pub fn well_formed(&self) -> bool {
+        let mut count = 0u64;
+        let mut words = 0usize;
+        for s in self.segments() {
+            let mut in_range = true;
+            let ok = s.decode(|out, ins| {
+                in_range &= out < self.bound as Slot && ins.iter().all(|&x| x < self.bound as Slot);
+            });
+            if !ok || !in_range {
+                return false;
+            }
+            count += s.count as u64;
+            words += match self.code {
+                CodeRef::Narrow(_) => 1 + s.count * narrow_words(s.arity),
+                CodeRef::Wide(_) => 2 + s.count * (s.arity + 1),
+            };
+        }
+        let len = match self.code {
+            CodeRef::Narrow(c) => c.len(),
+            CodeRef::Wide(c) => c.len(),
+        };
+        count == self.ops && words == len
     }
 }
 
@@ -214,7 +399,7 @@ pub struct Plan {
     pi_into: Vec<Slot>,
     num_pi_slots: u32,
     ands: Vec<AndOp>,
-    code: Vec<u32>,
+    code: Code,
     /// Free-gate segments before the first step (they read inputs only):
     /// end in `code`, and gate count.
     prelude: (u64, u64),
@@ -254,7 +439,28 @@ impl Plan {
         max_step_ands: usize,
     ) -> Result<Plan, PlanError> {
         circuit.validate()?;
-        build(circuit, window.max(1), max_step_ands.max(1))
+        build(circuit, window.max(1), max_step_ands.max(1), false)
+    }
+
+    /// [`Plan::with_limits`] with the *wide* encoding of free gates, which
+    /// only plans of more than 2^15 slots use otherwise (see [`FreeOps`]):
+    /// tests cover it on small circuits.
+    pub fn with_limits_wide(
+        circuit: &Circuit,
+        window: usize,
+        max_step_ands: usize,
+    ) -> Result<Plan, PlanError> {
+        circuit.validate()?;
+        build(circuit, window.max(1), max_step_ands.max(1), true)
+    }
+
+    /// The encoding of the free gates: `"narrow"` or `"wide"` (see
+    /// [`FreeOps`]).
+    pub fn free_encoding(&self) -> &'static str {
+        match self.code {
+            Code::Narrow(_) => "narrow",
+            Code::Wide(_) => "wide",
+        }
     }
 
     /// Label slots needed at once (the peak number of live wires in schedule order).
@@ -309,7 +515,7 @@ impl Plan {
     /// Free gates to run before the first step.
     pub fn prelude(&self) -> FreeOps<'_> {
         FreeOps {
-            code: &self.code[..self.prelude.0 as usize],
+            code: self.code.range(0..self.prelude.0 as usize),
             ops: self.prelude.1,
             bound: self.num_slots as usize,
         }
@@ -348,7 +554,7 @@ impl Plan {
         Some(StepOps {
             ands: &self.ands[p.ands_end as usize..s.ands_end as usize],
             frees: FreeOps {
-                code: &self.code[p.code_end as usize..s.code_end as usize],
+                code: self.code.range(p.code_end as usize..s.code_end as usize),
                 ops: s.frees_end - p.frees_end,
                 bound: self.num_slots as usize,
             },
@@ -369,26 +575,11 @@ impl Plan {
         // The label slot whose `pi` each pi slot holds.
         let mut pi_owner = vec![NO_SLOT; self.num_pi_slots as usize];
         let check_frees = |f: FreeOps<'_>, pi_valid: &mut Vec<bool>, at: &str| {
-            let mut count = 0;
-            let mut len = 0;
-            for s in f.segments() {
-                if s.arity < 2
-                    || s.arity > MAX_XOR_ARITY
-                    || !s.body.len().is_multiple_of(s.arity + 1)
-                {
-                    return Err(format!("{at}: malformed free segment"));
-                }
-                len += 2 + s.body.len();
-                for op in s.body.chunks_exact(s.arity + 1) {
-                    if op.iter().any(|&x| x % 16 != 0 || x / 16 >= n) {
-                        return Err(format!("{at}: free gate slot out of range"));
-                    }
-                    pi_valid[op[0] as usize / 16] = false;
-                    count += 1;
-                }
+            if !f.well_formed() {
+                return Err(format!("{at}: malformed free segments"));
             }
-            if len != f.code.len() || count != f.ops {
-                return Err(format!("{at}: free segments do not add up"));
+            for (out, _) in f.gates() {
+                pi_valid[out as usize] = false;
             }
             Ok(())
         };
@@ -436,7 +627,7 @@ impl Plan {
     /// Heap bytes the plan itself occupies (for memory reports).
     pub fn heap_bytes(&self) -> usize {
         self.ands.capacity() * std::mem::size_of::<AndOp>()
-            + self.code.capacity() * 4
+            + self.code.heap_bytes()
             + self.pis.capacity() * 8
             + self.steps.capacity() * std::mem::size_of::<Step>()
             + self.inputs.iter().map(|i| i.slots.len() * 4).sum::<usize>()
@@ -705,7 +896,7 @@ impl FreeScheduler {
 
 /// Reduces the circuit, schedules it by windowed AND-level, then assigns
 /// slots in that order.
-fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanError> {
+fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<Plan, PlanError> {
     let n_wires = c.num_wires as usize;
     if c.num_wires >= UNSET {
         return Err(PlanError::TooManyLiveWires(c.num_wires as u64));
@@ -1191,6 +1382,12 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
     // The hot loops rely on this (see `FreeOps`): a planner bug must stop
     // here, not corrupt memory.
     let in_range = |s: Slot| s < num_slots;
+    let mut prelude = prelude.unwrap_or((0, 0));
+    let code = if num_slots <= MAX_NARROW_SLOTS && !wide {
+        Code::Narrow(narrow_code(&code, &mut prelude.0, &mut steps))
+    } else {
+        Code::Wide(code)
+    };
     let plan = Plan {
         num_slots,
         inputs,
@@ -1200,18 +1397,12 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
         num_pi_slots: num_pi_slots as u32,
         ands,
         code,
-        prelude: prelude.unwrap_or((0, 0)),
+        prelude,
         steps,
         max_step_ands,
         max_step_pis,
     };
-    let frees_ok = |f: FreeOps<'_>| {
-        f.segments().all(|s| {
-            (2..=MAX_XOR_ARITY).contains(&s.arity)
-                && s.body.len().is_multiple_of(s.arity + 1)
-                && s.body.iter().all(|&x| x % 16 == 0 && in_range(x / 16))
-        })
-    };
+    let frees_ok = |f: FreeOps<'_>| f.well_formed();
     assert!(
         plan.pis.iter().all(|&s| in_range(s))
             && plan.pi_into.iter().all(|&d| d < plan.num_pi_slots)
@@ -1227,6 +1418,45 @@ fn build(c: &Circuit, window_len: usize, max_step: usize) -> Result<Plan, PlanEr
         "planner bug: a slot is out of range"
     );
     Ok(plan)
+}
+
+/// Re-encodes the wide code the planner builds as narrow code (see
+/// [`FreeOps`]), and moves the code ends of the prelude and the steps, which
+/// are segment boundaries, along. A field that is not a narrow slot becomes
+/// an odd number, which [`FreeOps::well_formed`] rejects.
+fn narrow_code(wide: &[u32], prelude_end: &mut u64, steps: &mut [Step]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(wide.len() / 2);
+    // (wide position, narrow position) of every segment start and the end.
+    let mut at = Vec::new();
+    let mut pos = 0u64;
+    for (arity, count, body) in wide_segments(wide) {
+        at.push((pos, out.len() as u64));
+        pos += 2 + body.len() as u64;
+        out.push(arity as u64 | (count as u64) << 8);
+        for op in body.chunks_exact(arity + 1) {
+            let mut words = [0u64; 2];
+            for (i, &x) in op.iter().enumerate() {
+                // `x` is `16 * slot`; the field holds `2 * slot`.
+                let field = u16::try_from(x / 8)
+                    .ok()
+                    .filter(|_| x % 16 == 0)
+                    .unwrap_or(1);
+                words[i / 4] |= u64::from(field) << (16 * (i % 4));
+            }
+            out.extend_from_slice(&words[..narrow_words(arity)]);
+        }
+    }
+    at.push((pos, out.len() as u64));
+    let moved = |end: u64| {
+        let k = at.partition_point(|&(w, _)| w < end).min(at.len() - 1);
+        debug_assert_eq!(at[k].0, end, "code ends are segment boundaries");
+        at[k].1
+    };
+    *prelude_end = moved(*prelude_end);
+    for s in steps {
+        s.code_end = moved(s.code_end);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -1400,6 +1630,52 @@ mod tests {
         assert_eq!(p.step(0).unwrap().pi_slots.len(), 3);
         assert_eq!(p.step(1).unwrap().pi_slots.len(), 1);
         assert_eq!(p.verify(), Ok(()));
+    }
+
+    /// Narrow free-gate code decodes to its gates, and any field that is
+    /// not a slot of the plan, non-zero padding or a short segment is
+    /// malformed.
+    #[test]
+    fn narrow_code_is_checked() {
+        let word = |f: [u16; 4]| (0..4).fold(0u64, |w, i| w | u64::from(f[i]) << (16 * i));
+        fn ops(code: &[u64], ops: u64) -> FreeOps<'_> {
+            FreeOps {
+                code: CodeRef::Narrow(code),
+                ops,
+                bound: 10,
+            }
+        }
+        // x5 = x3 ^ x4; x6 = x1 ^ x2 ^ x3 ^ x4 (two words).
+        let good = [
+            2 | 1 << 8,
+            word([10, 6, 8, 0]),
+            4 | 1 << 8,
+            word([12, 2, 4, 6]),
+            word([8, 0, 0, 0]),
+        ];
+        assert!(ops(&good, 2).well_formed());
+        assert_eq!(
+            ops(&good, 2).gates(),
+            vec![(5, vec![3, 4]), (6, vec![1, 2, 3, 4])]
+        );
+        let mut bad = Vec::new();
+        for (at, w) in [
+            (1, word([10, 6, 8, 2])),  // padding
+            (1, word([10, 7, 8, 0])),  // odd field
+            (1, word([10, 20, 8, 0])), // slot 10 out of range
+            (4, word([8, 0, 2, 0])),   // padding in the second word
+        ] {
+            let mut c = good;
+            c[at] = w;
+            bad.push(c.to_vec());
+        }
+        bad.push(good[..4].to_vec()); // cut short
+        bad.push([&[2 | 2 << 8], &good[1..]].concat()); // header says 2 gates
+        bad.push([&[1 | 1 << 8], &good[1..]].concat()); // arity 1
+        for c in &bad {
+            assert!(!ops(c, 2).well_formed(), "{c:x?}");
+        }
+        assert!(!ops(&good, 3).well_formed(), "gate count");
     }
 
     #[test]

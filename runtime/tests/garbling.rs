@@ -160,8 +160,14 @@ proptest! {
             .map(|(k, i)| (0..i.wires.len()).map(|b| (seed >> ((b + 5 * k) % 64)) & 1 == 1).collect())
             .collect();
         let want = c.eval_plain(&inputs).unwrap();
-        for (w, s) in [(window, step), (1, 1), (1 << 16, 256)] {
-            let plan = Arc::new(Plan::with_limits(&c, w, s).unwrap());
+        for (w, s, wide) in [(window, step, false), (window, step, true), (1, 1, false), (1 << 16, 256, false)] {
+            let plan = if wide {
+                Plan::with_limits_wide(&c, w, s).unwrap()
+            } else {
+                Plan::with_limits(&c, w, s).unwrap()
+            };
+            prop_assert_eq!(plan.free_encoding(), if wide { "wide" } else { "narrow" });
+            let plan = Arc::new(plan);
             prop_assert_eq!(plan.verify(), Ok(()));
             prop_assert_eq!(&run_plan(&plan, &inputs).unwrap(), &want);
             prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::portable(), Tccr::new()).unwrap(), &want);

@@ -99,6 +99,19 @@ fn plans_verify_on_published_and_random_circuits() {
     for (name, c, window, step) in &cases {
         let plan = Plan::with_limits(c, *window, *step).unwrap();
         assert_eq!(plan.verify(), Ok(()), "{name}");
+        // The wide encoding of free gates holds the same gates.
+        let wide = Plan::with_limits_wide(c, *window, *step).unwrap();
+        assert_eq!(wide.verify(), Ok(()), "{name} wide");
+        assert_eq!(
+            (plan.free_encoding(), wide.free_encoding()),
+            ("narrow", "wide")
+        );
+        assert_eq!(plan.prelude().gates(), wide.prelude().gates(), "{name}");
+        for i in 0..plan.num_steps() {
+            let (a, b) = (plan.step(i).unwrap(), wide.step(i).unwrap());
+            assert_eq!(a.frees.gates(), b.frees.gates(), "{name} step {i}");
+            assert_eq!(a.ands, b.ands, "{name} step {i}");
+        }
         let dump = format!("{plan:?}");
         writeln!(digests, "{name}: {}", blake3::hash(dump.as_bytes())).unwrap();
     }
