@@ -449,7 +449,7 @@ pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
 
 /// `L[out] = L[in_1] ^ .. ^ L[in_K]` for each gate of narrow code `body`
 /// (one 64-bit word of four 16-bit fields `2 * slot` per gate, two words
-/// for `K > 3`; see [`crate::plan::FreeOps`]): one load fetches a gate's
+/// for `K > 3`; see [`crate::plan::FreeOps`] for the order): one load fetches a gate's
 /// slots, and the address scale 8 turns `2 * slot` into the byte offset.
 ///
 /// # Safety
@@ -464,11 +464,12 @@ unsafe fn xor_narrow<const K: usize>(base: *mut u8, body: &[u64]) {
     let at = |x: u64, i: u32| ((x >> (16 * i)) & 0xffff) as usize * 8;
     // SAFETY: in bounds by the caller's contract.
     let lane = |o: usize| unsafe { *base.add(o).cast::<Lane>() };
+    // Fields: `[out, in_1, in_3, in_2]` for `K <= 3`.
     for g in body.chunks_exact(w) {
         let x = g[0];
-        let mut v = lane(at(x, 1)).xor(lane(at(x, 2)));
+        let mut v = lane(at(x, 1)).xor(lane(at(x, if K <= 3 { 3 } else { 2 })));
         if K >= 3 {
-            v = v.xor(lane(at(x, 3)));
+            v = v.xor(lane(at(x, if K <= 3 { 2 } else { 3 })));
         }
         if K >= 4 {
             let y = g[w - 1];

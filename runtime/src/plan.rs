@@ -116,8 +116,9 @@ const _: () = assert!(MAX_XOR_ARITY <= 7, "a narrow gate holds at most 8 slots")
 /// third of them, so the encoding is chosen for the loads it costs:
 ///
 /// - *Narrow* (plans of at most 2^15 slots, every circuit in practice):
-///   each gate is one 64-bit word `[out, in_1, in_2, in_3]` of 16-bit
-///   fields (arity 2 leaves the last one zero), or two words for arity 4 to
+///   each gate is one 64-bit word `[out, in_1, in_3, in_2]` of 16-bit
+///   fields (arity 2 leaves `in_3` zero: the top field is the cheapest to
+///   extract, a shift), or two words `[out, in_1 .. in_7]` for arity 4 to
 ///   7: one load of slot numbers per gate instead of two or three. A field
 ///   holds `2 * slot`, which the runner turns into the byte offset
 ///   `16 * slot` with the x86 address scale 8, at no cost. A segment starts
@@ -168,6 +169,17 @@ pub(crate) const fn narrow_words(arity: usize) -> usize {
         1
     } else {
         2
+    }
+}
+
+/// The field of narrow code that holds element `i` (0: `out`, then the
+/// inputs; past the arity: padding) of a gate of `arity` (see [`FreeOps`]).
+#[inline(always)]
+pub(crate) const fn narrow_field(arity: usize, i: usize) -> usize {
+    match (arity <= 3, i) {
+        (true, 2) => 3,
+        (true, 3) => 2,
+        _ => i,
     }
 }
 
@@ -247,7 +259,10 @@ impl FreeSegment<'_> {
                     return false;
                 }
                 for g in b.chunks_exact(w) {
-                    let field = |i: usize| (g[i / 4] >> (16 * (i % 4))) as u16;
+                    let field = |i: usize| {
+                        let p = narrow_field(k, i);
+                        (g[p / 4] >> (16 * (p % 4))) as u16
+                    };
                     if (k + 1..4 * w).any(|i| field(i) != 0) || (0..=k).any(|i| field(i) % 2 != 0) {
                         return false;
                     }
@@ -1441,7 +1456,8 @@ fn narrow_code(wide: &[u32], prelude_end: &mut u64, steps: &mut [Step]) -> Vec<u
                     .ok()
                     .filter(|_| x % 16 == 0)
                     .unwrap_or(1);
-                words[i / 4] |= u64::from(field) << (16 * (i % 4));
+                let p = narrow_field(arity, i);
+                words[p / 4] |= u64::from(field) << (16 * (p % 4));
             }
             out.extend_from_slice(&words[..narrow_words(arity)]);
         }
@@ -1645,10 +1661,11 @@ mod tests {
                 bound: 10,
             }
         }
-        // x5 = x3 ^ x4; x6 = x1 ^ x2 ^ x3 ^ x4 (two words).
+        // x5 = x3 ^ x4 (fields out, in_1, -, in_2); x6 = x1 ^ x2 ^ x3 ^ x4
+        // (two words).
         let good = [
             2 | 1 << 8,
-            word([10, 6, 8, 0]),
+            word([10, 6, 0, 8]),
             4 | 1 << 8,
             word([12, 2, 4, 6]),
             word([8, 0, 0, 0]),
@@ -1660,9 +1677,9 @@ mod tests {
         );
         let mut bad = Vec::new();
         for (at, w) in [
-            (1, word([10, 6, 8, 2])),  // padding
-            (1, word([10, 7, 8, 0])),  // odd field
-            (1, word([10, 20, 8, 0])), // slot 10 out of range
+            (1, word([10, 6, 2, 8])),  // padding
+            (1, word([10, 7, 0, 8])),  // odd field
+            (1, word([10, 20, 0, 8])), // slot 10 out of range
             (4, word([8, 0, 2, 0])),   // padding in the second word
         ] {
             let mut c = good;
