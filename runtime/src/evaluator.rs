@@ -178,9 +178,11 @@ impl Evaluator {
         self.start()?;
         // Borrowed, not cloned (see `Garbler::garble_batch_into`).
         let plan = &*self.plan;
-        let step = plan.step(self.next_step).ok_or(EvalError::Finished {
-            steps: plan.num_steps(),
-        })?;
+        let step = plan
+            .step(self.next_step)
+            .ok_or_else(|| EvalError::Finished {
+                steps: plan.num_steps(),
+            })?;
         if tables.len() != 2 * step.ands.len() {
             return Err(EvalError::TableLength {
                 step: self.next_step,

@@ -552,8 +552,10 @@ impl Plan {
         }
     }
 
-    /// The ops of step `i`.
-    #[inline]
+    /// The ops of step `i`. Inlined: returned through memory, its fields
+    /// were reloaded with wider loads than they were stored with, a
+    /// store-forwarding stall on every step of the garbler and evaluator.
+    #[inline(always)]
     pub fn step(&self, i: usize) -> Option<StepOps<'_>> {
         let s = self.steps.get(i)?;
         let p = if i == 0 {
