@@ -578,6 +578,9 @@ unsafe fn garble_ands<const FRESH: bool>(
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
     let n = ands.len();
     let mut i = 0;
+    if !FRESH {
+        i = garble_pipelined(rk, dx, labels, pis, ands, tables, &mut tv, inc);
+    }
     macro_rules! chunk {
         ($n:literal, $w:literal) => {
             garble_chunk::<$n, $w, FRESH>(
@@ -604,6 +607,157 @@ unsafe fn garble_ands<const FRESH: bool>(
         chunk!(1, 2);
     }
     debug_assert_eq!(i, n);
+}
+
+/// The whole chunks of four ANDs of a step whose `pi` values are memoized,
+/// software-pipelined as in [`eval_ands`]: the rounds of one chunk are
+/// interleaved with the combine of the one before. Returns the number of
+/// ANDs done (a multiple of four); the caller garbles the rest.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+unsafe fn garble_pipelined(
+    rk: &[__m256i; 11],
+    dx: __m128i,
+    labels: &mut [Block],
+    pis: &[Block],
+    ands: &[AndOp],
+    tables: &mut [Block],
+    tv: &mut __m256i,
+    inc: __m256i,
+) -> usize {
+    let (chunks, _) = ands.as_chunks::<4>();
+    let (tchunks, _) = tables.as_chunks_mut::<8>();
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
+    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
+    let dsel = [_mm_setzero_si128(), dx];
+    // Registers 2i, 2i + 1: the `pi` pairs of AND i's inputs, zero-label's
+    // half first, XOR their tweak; and `rk10 ^ pair` for the last round.
+    let load = |g: &[AndOp; 4], tv: &mut __m256i| {
+        let mut x = [_mm256_setzero_si256(); 8];
+        let mut last = [_mm256_setzero_si256(); 8];
+        for (i, g) in g.iter().enumerate() {
+            // SAFETY: the slot contract.
+            let u = unsafe { [pi_pair(pp, g.pa, g.flip_a), pi_pair(pp, g.pb, g.flip_b)] };
+            for (h, u) in u.into_iter().enumerate() {
+                x[2 * i + h] = _mm256_xor_si256(u, *tv);
+                last[2 * i + h] = _mm256_xor_si256(u, rk[10]);
+                *tv = _mm256_add_epi64(*tv, inc);
+            }
+        }
+        (x, last)
+    };
+    let Some((first_chunk, rest)) = chunks.split_first() else {
+        return 0;
+    };
+    let (mut x, last) = load(first_chunk, tv);
+    for key in &rk[1..10] {
+        for v in x.iter_mut() {
+            *v = _mm256_aesenc_epi128(*v, *key);
+        }
+        pin(&mut x);
+    }
+    // `(H(A0), H(A1))` and `(H(B0), H(B1))` of the chunk awaiting its combine.
+    let mut hbuf = [_mm256_setzero_si256(); 8];
+    for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
+        *h = _mm256_aesenclast_epi128(*v, *k);
+    }
+    let mut prev = first_chunk;
+    let mut prev_t = 0;
+    for (c, cur) in rest.iter().enumerate() {
+        let (mut x, last) = load(cur, tv);
+        macro_rules! round {
+            ($r:literal) => {
+                for v in x.iter_mut() {
+                    *v = _mm256_aesenc_epi128(*v, rk[$r]);
+                }
+                pin(&mut x);
+            };
+            ($r:literal, $i:literal) => {
+                round!($r);
+                // SAFETY: the slot contract.
+                unsafe {
+                    garble_combine(
+                        lp,
+                        &prev[$i],
+                        &dsel,
+                        dx,
+                        hbuf[2 * $i],
+                        hbuf[2 * $i + 1],
+                        &mut tchunks[prev_t][2 * $i..2 * $i + 2],
+                    )
+                };
+            };
+        }
+        round!(1, 0);
+        round!(2);
+        round!(3, 1);
+        round!(4);
+        round!(5, 2);
+        round!(6);
+        round!(7, 3);
+        round!(8);
+        round!(9);
+        for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
+            *h = _mm256_aesenclast_epi128(*v, *k);
+        }
+        prev = cur;
+        prev_t = c + 1;
+    }
+    for (i, g) in prev.iter().enumerate() {
+        // SAFETY: the slot contract.
+        unsafe {
+            garble_combine(
+                lp,
+                g,
+                &dsel,
+                dx,
+                hbuf[2 * i],
+                hbuf[2 * i + 1],
+                &mut tchunks[prev_t][2 * i..2 * i + 2],
+            )
+        };
+    }
+    4 * chunks.len()
+}
+
+/// The garbler's half-gates combine of one AND (see `garbler`'s module
+/// docs) from `ha = (H(A0), H(A1))`, `hb = (H(B0), H(B1))`: stores the
+/// output's stored label and writes `(TG, TE)` to `table`.
+///
+/// # Safety
+/// The slot contract; AVX2 available.
+#[inline(always)]
+unsafe fn garble_combine(
+    lp: *mut Block,
+    g: &AndOp,
+    dsel: &[__m128i; 2],
+    dx: __m128i,
+    ha: __m256i,
+    hb: __m256i,
+    table: &mut [Block],
+) {
+    // SAFETY: the slot contract.
+    let (a0, b0) = unsafe {
+        (
+            _mm_xor_si128(ldp(lp, g.a as usize), dsel[g.flip_a as usize]),
+            _mm_xor_si128(ldp(lp, g.b as usize), dsel[g.flip_b as usize]),
+        )
+    };
+    let ha0 = _mm256_castsi256_si128(ha);
+    let hb0 = _mm256_castsi256_si128(hb);
+    let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
+    let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
+    let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
+    let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
+    let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
+    let wg = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
+    let te = _mm_xor_si128(hb01, a0);
+    let we = _mm_xor_si128(hb0, _mm_and_si128(pb, hb01));
+    // SAFETY: the slot contract.
+    unsafe { stp(lp, g.out as usize, _mm_xor_si128(wg, we)) };
+    st(&mut table[0], tg);
+    st(&mut table[1], te);
 }
 
 /// `N` ANDs in `W = 2N` registers.
@@ -690,6 +844,18 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     }
 }
 
+/// Half-gates evaluation of one step, software-pipelined: the ten AES
+/// rounds of one chunk of eight ANDs are interleaved, in program order, with
+/// the combine of the chunk before it (one AND between two rounds).
+///
+/// Why by hand: the chained rounds of a chunk fill the CPU's vector
+/// scheduler with instructions waiting on their predecessor, so the combine
+/// that follows them in program order could not issue until the rounds were
+/// nearly done: the AES units idled during every combine. Interleaved, the
+/// combine's instructions fill the gaps between rounds. The hash outputs
+/// wait in a small buffer between the two phases; the second TCCR XOR with
+/// `pi(x)` is folded into the last round key (`aesenclast` XORs its key, so
+/// `aesenclast(s, rk10 ^ u) = AES(..) ^ u`), which saves keeping `u` live.
 #[target_feature(enable = "vaes,avx2,aes")]
 unsafe fn eval_ands(
     rk: &[__m256i; 11],
@@ -703,7 +869,75 @@ unsafe fn eval_ands(
     let mut tv = _mm256_set_epi64x(0, first as i64 + 1, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 2, 0, 2);
     let n = ands.len();
-    let mut i = 0;
+    let (chunks, _) = ands.as_chunks::<8>();
+    let (tchunks, _) = tables.as_chunks::<16>();
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
+    // `x ^ tweak` and `rk10 ^ x` of a chunk's eight `(pi(A), pi(B))`.
+    let load = |g: &[AndOp; 8], tv: &mut __m256i| {
+        let mut x = [_mm256_setzero_si256(); 8];
+        let mut last = [_mm256_setzero_si256(); 8];
+        for ((x, k), g) in x.iter_mut().zip(last.iter_mut()).zip(g) {
+            // SAFETY: the slot contract.
+            let (pa, pb) = unsafe { (ldp(pp, g.pa as usize), ldp(pp, g.pb as usize)) };
+            let u = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(pa), pb);
+            *x = _mm256_xor_si256(u, *tv);
+            *k = _mm256_xor_si256(u, rk[10]);
+            *tv = _mm256_add_epi64(*tv, inc);
+        }
+        (x, last)
+    };
+    if let Some((first_chunk, rest)) = chunks.split_first() {
+        // Hash outputs `(H(A), H(B))` of the chunk waiting for its combine.
+        let (mut x, last) = load(first_chunk, &mut tv);
+        for key in &rk[1..10] {
+            for v in x.iter_mut() {
+                *v = _mm256_aesenc_epi128(*v, *key);
+            }
+            pin(&mut x);
+        }
+        let mut hbuf = [_mm256_setzero_si256(); 8];
+        for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
+            *h = _mm256_aesenclast_epi128(*v, *k);
+        }
+        let mut prev = first_chunk;
+        let mut prev_t = &tchunks[0];
+        for (c, cur) in rest.iter().enumerate() {
+            let (mut x, last) = load(cur, &mut tv);
+            macro_rules! round {
+                ($r:literal, $i:literal) => {
+                    for v in x.iter_mut() {
+                        *v = _mm256_aesenc_epi128(*v, rk[$r]);
+                    }
+                    pin(&mut x);
+                    // SAFETY: the slot contract.
+                    unsafe { eval_combine(lp, &prev[$i], hbuf[$i], ld2(prev_t, 2 * $i)) };
+                };
+            }
+            round!(1, 0);
+            round!(2, 1);
+            round!(3, 2);
+            round!(4, 3);
+            round!(5, 4);
+            round!(6, 5);
+            round!(7, 6);
+            round!(8, 7);
+            for v in x.iter_mut() {
+                *v = _mm256_aesenc_epi128(*v, rk[9]);
+            }
+            pin(&mut x);
+            for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
+                *h = _mm256_aesenclast_epi128(*v, *k);
+            }
+            prev = cur;
+            prev_t = &tchunks[c + 1];
+        }
+        for (i, g) in prev.iter().enumerate() {
+            // SAFETY: the slot contract.
+            unsafe { eval_combine(lp, g, hbuf[i], ld2(prev_t, 2 * i)) };
+        }
+    }
+    let full = chunks.len();
+    let mut i = 8 * full;
     macro_rules! chunk {
         ($n:literal) => {
             eval_chunk::<$n>(
@@ -718,9 +952,6 @@ unsafe fn eval_ands(
             i += $n;
         };
     }
-    while i + 8 <= n {
-        chunk!(8);
-    }
     if i + 4 <= n {
         chunk!(4);
     }
@@ -731,6 +962,43 @@ unsafe fn eval_ands(
         chunk!(1);
     }
     debug_assert_eq!(i, n);
+}
+
+/// Pins each register after an AES round (see [`rounds`]).
+#[inline]
+#[target_feature(enable = "avx")]
+fn pin<const W: usize>(x: &mut [__m256i; W]) {
+    for v in x.iter_mut() {
+        // SAFETY: an empty template; it only pins the value in a register.
+        unsafe {
+            core::arch::asm!(
+                "/* {0} */",
+                inout(ymm_reg) * v,
+                options(nomem, nostack, preserves_flags)
+            )
+        };
+    }
+}
+
+/// The evaluator's half-gates combine of one AND from `h = (H(A), H(B))`
+/// and its table `t = (TG, TE)`: `C = H(A) ^ H(B) ^ sa*TG ^ sb*(TE ^ A)`.
+///
+/// # Safety
+/// The slot contract; AVX2 available.
+#[inline(always)]
+unsafe fn eval_combine(lp: *mut Block, g: &AndOp, h: __m256i, t: __m256i) {
+    // SAFETY: the slot contract.
+    let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
+    let x = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
+    // (TG, TE ^ A), selected by the colour bits (sa, sb).
+    let a_hi = _mm256_permute2x128_si256::<0x08>(x, x);
+    let w = _mm256_xor_si256(
+        h,
+        _mm256_and_si256(colour_masks(x), _mm256_xor_si256(t, a_hi)),
+    );
+    let out = _mm_xor_si128(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
+    // SAFETY: the slot contract.
+    unsafe { stp(lp, g.out as usize, out) };
 }
 
 /// `N` ANDs in `N` registers.
