@@ -610,11 +610,10 @@ unsafe fn garble_ands<const FRESH: bool>(
 }
 
 /// `dsel[flip]`, the offset from a stored label to the zero-label, read
-/// from memory. A plain index lets LLVM turn the pick into a branch on the
+/// from memory. A plain index let LLVM turn the pick into a branch on the
 /// flip: public, so not a leak, but about a quarter of AES-128's AND inputs
-/// are flipped in no pattern a predictor learns, and the mispredictions
-/// measured as a large share of the garbling time. The volatile read keeps
-/// it a load.
+/// are flipped in no pattern a branch predictor can learn. The volatile
+/// read keeps it a load (LLVM now emits a `cmov` of the address).
 #[inline(always)]
 fn flip_offset(dsel: &[__m128i; 2], flip: bool) -> __m128i {
     // SAFETY: `flip as usize` is 0 or 1, in bounds of `dsel`.
