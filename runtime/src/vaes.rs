@@ -15,6 +15,7 @@
 #![cfg(target_arch = "x86_64")]
 
 use crate::block::Block;
+use crate::garbler::PI_STRIDE;
 use crate::hash::Tweaks;
 use crate::plan::{AndOp, Slot};
 use core::arch::x86_64::*;
@@ -276,12 +277,13 @@ fn colour_masks(x: __m256i) -> __m256i {
 // step (`labels.len() >= num_slots`, `pis.len()` as below):
 //
 // - every label slot `s` in `slots` / `ands` has `s < labels.len()`, and
-//   every pi slot `p` in `dest` / `ands` has `2 * p + 1 < pis.len()`
+//   every pi slot `p` in `dest` / `ands` has `PI_STRIDE * p + 2 < pis.len()`
 //   (garbler) or `p < pis.len()` (evaluator); `dest.len() == slots.len()`;
 // - `tables.len() == 2 * ands.len()` (checked here; it is cheap).
 impl Keys {
-    /// `(pi(L), pi(L ^ d))` of the labels in `slots`, stored at `2 * p` of
-    /// `pis` for the matching pi slot `p` of `dest`: the garbler's memoized
+    /// `(pi(L), pi(L ^ d), pi(L))` of the labels in `slots`, stored at
+    /// `PI_STRIDE * p` of `pis` for the matching pi slot `p` of `dest` (see
+    /// [`PI_STRIDE`]): the garbler's memoized
     /// first TCCR call, eight labels (sixteen blocks) at a time.
     ///
     /// # Safety
@@ -401,19 +403,31 @@ unsafe fn stp(p: *mut Block, i: usize, v: __m128i) {
 }
 
 /// Lane orders for `_mm256_permutevar8x32_epi32`, by public flip bit:
-/// keep `(pi(L), pi(L ^ D))`, or swap it so the zero-label's half is first.
+/// keep `(pi(L), pi(L ^ D))`, or swap it so the zero-label's half is first
+/// (for pairs still in registers; stored pairs use [`PI_STRIDE`]).
 static PAIR_ORDER: [[i32; 8]; 2] = [[0, 1, 2, 3, 4, 5, 6, 7], [4, 5, 6, 7, 0, 1, 2, 3]];
 
 /// The pair of `pi` values in pi slot `s`, zero-label's half first.
 ///
 /// # Safety
-/// Blocks `2s` and `2s + 1` of `pis` must be readable; AVX2 available.
+/// Blocks `3s .. 3s + 3` of `pis` must be readable; AVX available.
 #[inline(always)]
 unsafe fn pi_pair(pis: *const Block, s: Slot, flip: bool) -> __m256i {
-    // SAFETY: per the contract; `PAIR_ORDER[flip]` is 32 readable bytes.
+    // SAFETY: per the contract.
+    unsafe { ldp2(pis, PI_STRIDE * s as usize + flip as usize) }
+}
+
+/// Stores `(pi(L), pi(L ^ D))` into pi slot `p` in the [`PI_STRIDE`] layout.
+///
+/// # Safety
+/// Blocks `3p .. 3p + 3` of `pis` must be writable; AVX available.
+#[inline(always)]
+unsafe fn store_pi(pis: *mut Block, p: Slot, v: __m256i) {
+    let at = PI_STRIDE * p as usize;
+    // SAFETY: per the contract; unaligned 32- and 16-byte stores.
     unsafe {
-        let order = _mm256_loadu_si256(PAIR_ORDER[flip as usize].as_ptr().cast());
-        _mm256_permutevar8x32_epi32(ldp2(pis, 2 * s as usize), order)
+        _mm256_storeu_si256(pis.add(at).cast(), v);
+        stp(pis, at + 2, _mm256_castsi256_si128(v));
     }
 }
 
@@ -482,8 +496,8 @@ unsafe fn garble_pi_chunk<const W: usize>(
     }
     rounds(rk, &mut u);
     for (v, &p) in u.iter().zip(dest) {
-        // SAFETY: the slot contract: blocks 2p and 2p + 1 are in `pis`.
-        unsafe { _mm256_storeu_si256(pp.add(2 * p as usize).cast(), *v) };
+        // SAFETY: the slot contract: blocks 3p .. 3p + 3 are in `pis`.
+        unsafe { store_pi(pp, p, *v) };
     }
 }
 
@@ -805,8 +819,8 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
         for (i, g) in ands.iter().enumerate() {
             // SAFETY: the slot contract; then the flip order as in `pi_pair`.
             unsafe {
-                _mm256_storeu_si256(pp.add(2 * g.pa as usize).cast(), u[2 * i]);
-                _mm256_storeu_si256(pp.add(2 * g.pb as usize).cast(), u[2 * i + 1]);
+                store_pi(pp, g.pa, u[2 * i]);
+                store_pi(pp, g.pb, u[2 * i + 1]);
                 for (k, f) in [(2 * i, g.flip_a), (2 * i + 1, g.flip_b)] {
                     let order = _mm256_loadu_si256(PAIR_ORDER[f as usize].as_ptr().cast());
                     u[k] = _mm256_permutevar8x32_epi32(u[k], order);
