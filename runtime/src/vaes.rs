@@ -402,11 +402,6 @@ unsafe fn stp(p: *mut Block, i: usize, v: __m128i) {
     unsafe { _mm_storeu_si128(p.add(i).cast(), v) }
 }
 
-/// Lane orders for `_mm256_permutevar8x32_epi32`, by public flip bit:
-/// keep `(pi(L), pi(L ^ D))`, or swap it so the zero-label's half is first
-/// (for pairs still in registers; stored pairs use [`PI_STRIDE`]).
-static PAIR_ORDER: [[i32; 8]; 2] = [[0, 1, 2, 3, 4, 5, 6, 7], [4, 5, 6, 7, 0, 1, 2, 3]];
-
 /// The pair of `pi` values in pi slot `s`, zero-label's half first.
 ///
 /// # Safety
@@ -591,10 +586,11 @@ unsafe fn garble_ands<const FRESH: bool>(
     let mut tv = _mm256_set_epi64x(0, first as i64, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
     let n = ands.len();
-    let mut i = 0;
-    if !FRESH {
-        i = garble_pipelined(rk, dx, labels, pis, ands, tables, &mut tv, inc);
-    }
+    let mut i = if FRESH {
+        garble_fresh_pipelined(rk, dx, dk, labels, pis, ands, tables, &mut tv, inc)
+    } else {
+        garble_pipelined(rk, dx, labels, pis, ands, tables, &mut tv, inc)
+    };
     macro_rules! chunk {
         ($n:literal, $w:literal) => {
             garble_chunk::<$n, $w, FRESH>(
@@ -621,6 +617,23 @@ unsafe fn garble_ands<const FRESH: bool>(
         chunk!(1, 2);
     }
     debug_assert_eq!(i, n);
+}
+
+/// The two 128-bit halves of `v`, through memory: a store and two plain
+/// loads instead of a lane extract, which shares an execution port with AES
+/// (volatile, so LLVM keeps the round trip).
+#[inline(always)]
+fn halves(v: __m256i) -> (__m128i, __m128i) {
+    let mut buf = [Block::ZERO; 2];
+    let p = buf.as_mut_ptr().cast::<__m128i>();
+    // SAFETY: `buf` is 32 writable, readable bytes.
+    unsafe {
+        core::ptr::write_volatile(p.cast::<__m256i>(), v);
+        (
+            core::ptr::read_volatile(p),
+            core::ptr::read_volatile(p.add(1)),
+        )
+    }
 }
 
 /// `dsel[flip]`, the offset from a stored label to the zero-label, read
@@ -702,14 +715,15 @@ unsafe fn garble_pipelined(
                 round!($r);
                 // SAFETY: the slot contract.
                 unsafe {
-                    garble_combine(
+                    garble_combine::<false>(
                         lp,
                         &prev[$i],
+                        &dsel,
                         &dsel,
                         dx,
                         hbuf[2 * $i],
                         hbuf[2 * $i + 1],
-                        &mut tchunks[prev_t][2 * $i..2 * $i + 2],
+                        tchunks[prev_t][2 * $i..].as_mut_ptr(),
                     )
                 };
             };
@@ -732,14 +746,15 @@ unsafe fn garble_pipelined(
     for (i, g) in prev.iter().enumerate() {
         // SAFETY: the slot contract.
         unsafe {
-            garble_combine(
+            garble_combine::<false>(
                 lp,
                 g,
+                &dsel,
                 &dsel,
                 dx,
                 hbuf[2 * i],
                 hbuf[2 * i + 1],
-                &mut tchunks[prev_t][2 * i..2 * i + 2],
+                tchunks[prev_t][2 * i..].as_mut_ptr(),
             )
         };
     }
@@ -747,20 +762,25 @@ unsafe fn garble_pipelined(
 }
 
 /// The garbler's half-gates combine of one AND (see `garbler`'s module
-/// docs) from `ha = (H(A0), H(A1))`, `hb = (H(B0), H(B1))`: stores the
-/// output's stored label and writes `(TG, TE)` to `table`.
+/// docs) from the hashes `ha`, `hb` of its inputs' stored-label pairs:
+/// stores the output's stored label and writes `(TG, TE)` to `table`.
+/// Without `CANON` the pairs are in zero-label order, `(H(A0), H(A1))`;
+/// with it they are `(H(L), H(L ^ D))` of the stored label `L`, and the
+/// public flip picks `H(A0)` by a mask.
 ///
 /// # Safety
 /// The slot contract; AVX2 available.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-unsafe fn garble_combine(
+unsafe fn garble_combine<const CANON: bool>(
     lp: *mut Block,
     g: &AndOp,
     dsel: &[__m128i; 2],
+    fmask: &[__m128i; 2],
     dx: __m128i,
     ha: __m256i,
     hb: __m256i,
-    table: &mut [Block],
+    table: *mut Block,
 ) {
     // SAFETY: the slot contract.
     let (a0, b0) = unsafe {
@@ -769,20 +789,174 @@ unsafe fn garble_combine(
             _mm_xor_si128(ldp(lp, g.b as usize), flip_offset(dsel, g.flip_b)),
         )
     };
-    let ha0 = _mm256_castsi256_si128(ha);
-    let hb0 = _mm256_castsi256_si128(hb);
-    let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
-    let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
+    let zero_half = |h: __m256i, flip: bool| {
+        // Fresh steps are bound by the AES ports, which lane extracts share;
+        // the others by loads, which the round trip through memory adds.
+        let (l, u) = if CANON {
+            halves(h)
+        } else {
+            (_mm256_castsi256_si128(h), _mm256_extracti128_si256::<1>(h))
+        };
+        let x = _mm_xor_si128(l, u);
+        if CANON {
+            (
+                _mm_xor_si128(l, _mm_and_si128(flip_offset(fmask, flip), x)),
+                x,
+            )
+        } else {
+            (l, x)
+        }
+    };
+    let (ha0, ha01) = zero_half(ha, g.flip_a);
+    let (hb0, hb01) = zero_half(hb, g.flip_b);
     let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
     let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
     let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
     let wg = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
     let te = _mm_xor_si128(hb01, a0);
     let we = _mm_xor_si128(hb0, _mm_and_si128(pb, hb01));
-    // SAFETY: the slot contract.
-    unsafe { stp(lp, g.out as usize, _mm_xor_si128(wg, we)) };
-    st(&mut table[0], tg);
-    st(&mut table[1], te);
+    // SAFETY: the slot contract; `table` holds two writable blocks.
+    unsafe {
+        stp(lp, g.out as usize, _mm_xor_si128(wg, we));
+        stp(table, 0, tg);
+        stp(table, 1, te);
+    }
+}
+
+/// The whole pairs of ANDs of a step whose inputs are read for the first
+/// time (`FRESH`), software-pipelined three deep: in one pass of ten rounds
+/// over eight registers, the first hash call (`pi` of both labels of both
+/// inputs) of pair `c`, the second call of pair `c - 1` and, between the
+/// rounds, the combine of pair `c - 2`. Each pass keeps eight independent
+/// registers in flight, which the two dependent calls of one pair could not.
+/// Returns the number of ANDs done; the caller garbles the rest.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+unsafe fn garble_fresh_pipelined(
+    rk: &[__m256i; 11],
+    dx: __m128i,
+    dk: __m256i,
+    labels: &mut [Block],
+    pis: &mut [Block],
+    ands: &[AndOp],
+    tables: &mut [Block],
+    tv: &mut __m256i,
+    inc: __m256i,
+) -> usize {
+    let (chunks, _) = ands.as_chunks::<2>();
+    let n = chunks.len();
+    if n < 3 {
+        return 0;
+    }
+    let (lp, pp, tp) = (labels.as_mut_ptr(), pis.as_mut_ptr(), tables.as_mut_ptr());
+    let dsel = [_mm_setzero_si128(), dx];
+    let fmask = [_mm_setzero_si128(), _mm_set1_epi8(-1)];
+    let mut p2x = [_mm256_setzero_si256(); 4];
+    let mut p2last = [_mm256_setzero_si256(); 4];
+    let mut hq = [_mm256_setzero_si256(); 4];
+    // One pass: registers 0..4 run the first call of pair `c` (when `P1`),
+    // 4..8 the second call of pair `c - 1` (when `P2`); the combine of pair
+    // `c - 2` (when `C`) runs between rounds.
+    macro_rules! pass {
+        ($c:expr, $p1:literal, $p2:literal, $cm:literal) => {{
+            let c: usize = $c;
+            let mut x = [_mm256_setzero_si256(); 8];
+            if $p1 {
+                for (i, g) in chunks[c].iter().enumerate() {
+                    // SAFETY: the slot contract.
+                    let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
+                    x[2 * i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a), dk);
+                    x[2 * i + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b), dk);
+                }
+            }
+            if $p2 {
+                x[4..].copy_from_slice(&p2x);
+            }
+            let (lo, hi) = (if $p1 { 0 } else { 4 }, if $p2 { 8 } else { 4 });
+            macro_rules! round {
+                ($r:literal) => {
+                    for v in x[lo..hi].iter_mut() {
+                        *v = _mm256_aesenc_epi128(*v, rk[$r]);
+                    }
+                    pin_slice(&mut x[lo..hi]);
+                };
+                ($r:literal, $j:literal) => {
+                    round!($r);
+                    if $cm {
+                        let k = 2 * (c - 2) + $j;
+                        // SAFETY: the slot contract; `k < ands.len()`, so
+                        // its two table blocks are in `tables`.
+                        unsafe {
+                            garble_combine::<true>(
+                                lp,
+                                &ands[k],
+                                &dsel,
+                                &fmask,
+                                dx,
+                                hq[2 * $j],
+                                hq[2 * $j + 1],
+                                tp.add(2 * k),
+                            )
+                        };
+                    }
+                };
+            }
+            round!(1);
+            round!(2, 0);
+            round!(3);
+            round!(4);
+            round!(5);
+            round!(6, 1);
+            round!(7);
+            round!(8);
+            round!(9);
+            if $p2 {
+                for (j, h) in hq.iter_mut().enumerate() {
+                    *h = _mm256_aesenclast_epi128(x[4 + j], p2last[j]);
+                }
+            }
+            if $p1 {
+                for (j, g) in chunks[c].iter().enumerate() {
+                    let ua = _mm256_aesenclast_epi128(x[2 * j], rk[10]);
+                    let ub = _mm256_aesenclast_epi128(x[2 * j + 1], rk[10]);
+                    // SAFETY: the slot contract.
+                    unsafe {
+                        store_pi(pp, g.pa, ua);
+                        store_pi(pp, g.pb, ub);
+                    }
+                    for (h, u) in [ua, ub].into_iter().enumerate() {
+                        p2x[2 * j + h] = _mm256_xor_si256(u, *tv);
+                        p2last[2 * j + h] = _mm256_xor_si256(u, rk[10]);
+                        *tv = _mm256_add_epi64(*tv, inc);
+                    }
+                }
+            }
+        }};
+    }
+    pass!(0, true, false, false);
+    pass!(1, true, true, false);
+    for c in 2..n {
+        pass!(c, true, true, true);
+    }
+    pass!(n, false, true, true);
+    for j in 0..2 {
+        let k = 2 * (n - 1) + j;
+        // SAFETY: as in the passes.
+        unsafe {
+            garble_combine::<true>(
+                lp,
+                &ands[k],
+                &dsel,
+                &fmask,
+                dx,
+                hq[2 * j],
+                hq[2 * j + 1],
+                tp.add(2 * k),
+            )
+        };
+    }
+    2 * n
 }
 
 /// `N` ANDs in `W = 2N` registers.
@@ -804,8 +978,10 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
     let tables: &mut [Block; W] = tables.try_into().expect("2N table blocks");
     let (lp, pp) = (labels.as_mut_ptr(), pis.as_mut_ptr());
-    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
+    // `dsel[f]`: the offset from a stored label to the zero-label, by flip;
+    // `fmask[f]`: all ones for a flipped input.
     let dsel = [_mm_setzero_si128(), dx];
+    let fmask = [_mm_setzero_si128(), _mm_set1_epi8(-1)];
     let mut u = [_mm256_setzero_si256(); W];
     let mut v = [_mm256_setzero_si256(); W];
     if FRESH {
@@ -821,10 +997,6 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
             unsafe {
                 store_pi(pp, g.pa, u[2 * i]);
                 store_pi(pp, g.pb, u[2 * i + 1]);
-                for (k, f) in [(2 * i, g.flip_a), (2 * i + 1, g.flip_b)] {
-                    let order = _mm256_loadu_si256(PAIR_ORDER[f as usize].as_ptr().cast());
-                    u[k] = _mm256_permutevar8x32_epi32(u[k], order);
-                }
             }
         }
     } else {
@@ -850,12 +1022,31 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
                 _mm_xor_si128(ldp(lp, g.b as usize), flip_offset(&dsel, g.flip_b)),
             )
         };
-        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]); // (H(A0), H(A1))
-        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]); // (H(B0), H(B1))
-        let ha0 = _mm256_castsi256_si128(ha);
-        let hb0 = _mm256_castsi256_si128(hb);
-        let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
-        let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
+        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]);
+        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]);
+        let (ha0, ha01) = if FRESH {
+            // (H(L), H(L ^ D)) of the stored label: pick H(A0) by the flip.
+            let (l, h) = halves(ha);
+            let x = _mm_xor_si128(l, h);
+            (
+                _mm_xor_si128(l, _mm_and_si128(flip_offset(&fmask, g.flip_a), x)),
+                x,
+            )
+        } else {
+            let (l, h) = halves(ha); // (H(A0), H(A1))
+            (l, _mm_xor_si128(l, h))
+        };
+        let (hb0, hb01) = if FRESH {
+            let (l, h) = halves(hb);
+            let x = _mm_xor_si128(l, h);
+            (
+                _mm_xor_si128(l, _mm_and_si128(flip_offset(&fmask, g.flip_b), x)),
+                x,
+            )
+        } else {
+            let (l, h) = halves(hb);
+            (l, _mm_xor_si128(l, h))
+        };
         let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
         let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
         let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
@@ -987,6 +1178,22 @@ unsafe fn eval_ands(
         chunk!(1);
     }
     debug_assert_eq!(i, n);
+}
+
+/// Pins each register of a slice after an AES round (see [`rounds`]).
+#[inline]
+#[target_feature(enable = "avx")]
+fn pin_slice(x: &mut [__m256i]) {
+    for v in x.iter_mut() {
+        // SAFETY: an empty template; it only pins the value in a register.
+        unsafe {
+            core::arch::asm!(
+                "/* {0} */",
+                inout(ymm_reg) * v,
+                options(nomem, nostack, preserves_flags)
+            )
+        };
+    }
 }
 
 /// Pins each register after an AES round (see [`rounds`]).
