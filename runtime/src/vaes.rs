@@ -586,8 +586,10 @@ unsafe fn garble_ands<const FRESH: bool>(
     let mut tv = _mm256_set_epi64x(0, first as i64, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
     let n = ands.len();
+    // Fresh steps compute `pi` first, in chunks (`garble_chunk`); pipelining
+    // them three deep (first call, second call, combine) measured no faster.
     let mut i = if FRESH {
-        garble_fresh_pipelined(rk, dx, dk, labels, pis, ands, tables, &mut tv, inc)
+        0
     } else {
         garble_pipelined(rk, dx, labels, pis, ands, tables, &mut tv, inc)
     };
@@ -823,142 +825,6 @@ unsafe fn garble_combine<const CANON: bool>(
     }
 }
 
-/// The whole pairs of ANDs of a step whose inputs are read for the first
-/// time (`FRESH`), software-pipelined three deep: in one pass of ten rounds
-/// over eight registers, the first hash call (`pi` of both labels of both
-/// inputs) of pair `c`, the second call of pair `c - 1` and, between the
-/// rounds, the combine of pair `c - 2`. Each pass keeps eight independent
-/// registers in flight, which the two dependent calls of one pair could not.
-/// Returns the number of ANDs done; the caller garbles the rest.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-#[target_feature(enable = "vaes,avx2,aes")]
-unsafe fn garble_fresh_pipelined(
-    rk: &[__m256i; 11],
-    dx: __m128i,
-    dk: __m256i,
-    labels: &mut [Block],
-    pis: &mut [Block],
-    ands: &[AndOp],
-    tables: &mut [Block],
-    tv: &mut __m256i,
-    inc: __m256i,
-) -> usize {
-    let (chunks, _) = ands.as_chunks::<2>();
-    let n = chunks.len();
-    if n < 3 {
-        return 0;
-    }
-    let (lp, pp, tp) = (labels.as_mut_ptr(), pis.as_mut_ptr(), tables.as_mut_ptr());
-    let dsel = [_mm_setzero_si128(), dx];
-    let fmask = [_mm_setzero_si128(), _mm_set1_epi8(-1)];
-    let mut p2x = [_mm256_setzero_si256(); 4];
-    let mut p2last = [_mm256_setzero_si256(); 4];
-    let mut hq = [_mm256_setzero_si256(); 4];
-    // One pass: registers 0..4 run the first call of pair `c` (when `P1`),
-    // 4..8 the second call of pair `c - 1` (when `P2`); the combine of pair
-    // `c - 2` (when `C`) runs between rounds.
-    macro_rules! pass {
-        ($c:expr, $p1:literal, $p2:literal, $cm:literal) => {{
-            let c: usize = $c;
-            let mut x = [_mm256_setzero_si256(); 8];
-            if $p1 {
-                for (i, g) in chunks[c].iter().enumerate() {
-                    // SAFETY: the slot contract.
-                    let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
-                    x[2 * i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a), dk);
-                    x[2 * i + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b), dk);
-                }
-            }
-            if $p2 {
-                x[4..].copy_from_slice(&p2x);
-            }
-            let (lo, hi) = (if $p1 { 0 } else { 4 }, if $p2 { 8 } else { 4 });
-            macro_rules! round {
-                ($r:literal) => {
-                    for v in x[lo..hi].iter_mut() {
-                        *v = _mm256_aesenc_epi128(*v, rk[$r]);
-                    }
-                    pin_slice(&mut x[lo..hi]);
-                };
-                ($r:literal, $j:literal) => {
-                    round!($r);
-                    if $cm {
-                        let k = 2 * (c - 2) + $j;
-                        // SAFETY: the slot contract; `k < ands.len()`, so
-                        // its two table blocks are in `tables`.
-                        unsafe {
-                            garble_combine::<true>(
-                                lp,
-                                &ands[k],
-                                &dsel,
-                                &fmask,
-                                dx,
-                                hq[2 * $j],
-                                hq[2 * $j + 1],
-                                tp.add(2 * k),
-                            )
-                        };
-                    }
-                };
-            }
-            round!(1);
-            round!(2, 0);
-            round!(3);
-            round!(4);
-            round!(5);
-            round!(6, 1);
-            round!(7);
-            round!(8);
-            round!(9);
-            if $p2 {
-                for (j, h) in hq.iter_mut().enumerate() {
-                    *h = _mm256_aesenclast_epi128(x[4 + j], p2last[j]);
-                }
-            }
-            if $p1 {
-                for (j, g) in chunks[c].iter().enumerate() {
-                    let ua = _mm256_aesenclast_epi128(x[2 * j], rk[10]);
-                    let ub = _mm256_aesenclast_epi128(x[2 * j + 1], rk[10]);
-                    // SAFETY: the slot contract.
-                    unsafe {
-                        store_pi(pp, g.pa, ua);
-                        store_pi(pp, g.pb, ub);
-                    }
-                    for (h, u) in [ua, ub].into_iter().enumerate() {
-                        p2x[2 * j + h] = _mm256_xor_si256(u, *tv);
-                        p2last[2 * j + h] = _mm256_xor_si256(u, rk[10]);
-                        *tv = _mm256_add_epi64(*tv, inc);
-                    }
-                }
-            }
-        }};
-    }
-    pass!(0, true, false, false);
-    pass!(1, true, true, false);
-    for c in 2..n {
-        pass!(c, true, true, true);
-    }
-    pass!(n, false, true, true);
-    for j in 0..2 {
-        let k = 2 * (n - 1) + j;
-        // SAFETY: as in the passes.
-        unsafe {
-            garble_combine::<true>(
-                lp,
-                &ands[k],
-                &dsel,
-                &fmask,
-                dx,
-                hq[2 * j],
-                hq[2 * j + 1],
-                tp.add(2 * k),
-            )
-        };
-    }
-    2 * n
-}
-
 /// `N` ANDs in `W = 2N` registers.
 #[allow(clippy::too_many_arguments)]
 #[inline]
@@ -1178,22 +1044,6 @@ unsafe fn eval_ands(
         chunk!(1);
     }
     debug_assert_eq!(i, n);
-}
-
-/// Pins each register of a slice after an AES round (see [`rounds`]).
-#[inline]
-#[target_feature(enable = "avx")]
-fn pin_slice(x: &mut [__m256i]) {
-    for v in x.iter_mut() {
-        // SAFETY: an empty template; it only pins the value in a register.
-        unsafe {
-            core::arch::asm!(
-                "/* {0} */",
-                inout(ymm_reg) * v,
-                options(nomem, nostack, preserves_flags)
-            )
-        };
-    }
 }
 
 /// Pins each register after an AES round (see [`rounds`]).
