@@ -48,6 +48,13 @@ use crate::plan::{
     narrow_segments, narrow_words, wide_segments, AndOp, CodeRef, FreeOps, Plan, PlanError, Slot,
     NO_SLOT, OFFSET_SLOT, PUBLIC_SLOT,
 };
+
+/// Blocks per slot of the garbler's pi array: slot `p` holds
+/// `pi(L), pi(L ^ D), pi(L)` at `3p`, so the pair of an input read with
+/// flip `f`, zero-label's half first, is the one 32-byte load at `3p + f`:
+/// no lane permute (which shares an execution port with AES) and no branch
+/// on the flip.
+pub(crate) const PI_STRIDE: usize = 3;
 use std::sync::Arc;
 use zeroize::Zeroize;
 
@@ -89,8 +96,9 @@ pub struct Garbler {
     /// Stored labels by slot (a wire's zero-label is its stored label XOR
     /// its public flip times `Delta`, see [`crate::plan`]).
     labels: Vec<Block>,
-    /// `(pi(L), pi(L ^ Delta))` of stored labels `L` that AND gates read, at
-    /// `2 * p` for pi slot `p` (the memoized first hash call).
+    /// `(pi(L), pi(L ^ Delta), pi(L))` of stored labels `L` that AND gates
+    /// read, at `PI_STRIDE * p` for pi slot `p` (the memoized first hash
+    /// call; the repeated block lets a flipped read load its pair in order).
     pis: Vec<Block>,
     /// Zero-labels of every input wire, by group.
     inputs: Vec<Vec<Block>>,
@@ -133,7 +141,7 @@ impl Garbler {
             .collect();
         Garbler {
             labels: new_labels(plan.num_slots(), delta.block()),
-            pis: vec![Block::ZERO; 2 * plan.num_pi_slots()],
+            pis: vec![Block::ZERO; PI_STRIDE * plan.num_pi_slots()],
             plan,
             delta,
             hash,
@@ -273,7 +281,8 @@ impl Garbler {
         let d = self.delta.block();
         // The VAES kernels index without bounds checks on this.
         assert!(
-            self.labels.len() >= plan.num_slots() && self.pis.len() >= 2 * plan.num_pi_slots(),
+            self.labels.len() >= plan.num_slots()
+                && self.pis.len() >= PI_STRIDE * plan.num_pi_slots(),
             "label arrays smaller than the plan"
         );
         // A step whose inputs are nearly all new computes their `pi` in the
@@ -525,7 +534,7 @@ unsafe fn xor_wide<const K: usize>(base: *mut u8, body: &[u32]) {
 }
 
 /// `pi(L)` and `pi(L ^ Delta)` of the labels in `slots`, into `pis` at
-/// `2 * p` for the matching pi slot `p` of `dest` (the memoized first call of
+/// `PI_STRIDE * p` for the matching pi slot `p` of `dest` (the memoized first call of
 /// the TCCR hash, see the module docs).
 fn garble_pis(
     hash: &Tccr,
@@ -550,7 +559,8 @@ fn garble_pis(
     }
     hash.permute_in_place(buf);
     for (&s, p) in dest.iter().zip(buf.chunks_exact(2)) {
-        pis[2 * s as usize..2 * s as usize + 2].copy_from_slice(p);
+        let at = PI_STRIDE * s as usize;
+        pis[at..at + 3].copy_from_slice(&[p[0], p[1], p[0]]);
     }
 }
 
@@ -589,7 +599,7 @@ fn garble_ands(
         let k = first_and + k as u64;
         for (h, s) in [g.pa, g.pb].into_iter().enumerate() {
             let t = Block(tweak_block(and_tweak(k, h as u64)));
-            let p = &pis[2 * s as usize..2 * s as usize + 2];
+            let p = &pis[PI_STRIDE * s as usize..PI_STRIDE * s as usize + 2];
             x[2 * h] = p[0] ^ t;
             x[2 * h + 1] = p[1] ^ t;
         }

@@ -796,6 +796,32 @@ enum Event {
     Ands(u32, u32),
 }
 
+/// Reorders `items` so that position `i` holds the item that was at index
+/// `perm[i] & 0xffff_ffff` (the low half of each entry; `perm` is a
+/// permutation in that half). Follows each cycle once, moving every item
+/// once; `perm` is used up as the visited marks.
+fn permute_in_place<T: Copy>(items: &mut [T], perm: &mut [u64]) {
+    const DONE: u64 = u64::MAX;
+    debug_assert_eq!(items.len(), perm.len());
+    for start in 0..items.len() {
+        if perm[start] == DONE {
+            continue;
+        }
+        let first = items[start];
+        let mut at = start;
+        loop {
+            let from = (perm[at] & 0xffff_ffff) as usize;
+            perm[at] = DONE;
+            if from == start {
+                items[at] = first;
+                break;
+            }
+            items[at] = items[from];
+            at = from;
+        }
+    }
+}
+
 /// Scratch buffers of [`FreeScheduler::schedule`], reused across levels so that
 /// planning allocates per circuit, not per level or per op.
 struct FreeScheduler {
@@ -1086,20 +1112,22 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     drop(hard);
     drop(needed);
     // Topological order: by defining gate. Ops are appended in that order
-    // except stored pending sums: sort only if one came late (by an index
-    // permutation, so no `Op` moves more than once).
-    let ops: Vec<Op> = if op_pos.is_sorted() {
-        ops
-    } else {
+    // except stored pending sums: sort only if one came late, by an index
+    // permutation applied in place (a second op list was the planner's
+    // largest allocation: a third of its peak memory on long circuits).
+    if !op_pos.is_sorted() {
         // (position, index) pairs are distinct, so an unstable sort of
         // them is the stable sort by position.
         let mut perm: Vec<u64> = (op_pos.iter().enumerate())
             .map(|(k, &pos)| (pos as u64) << 32 | k as u64)
             .collect();
+        drop(op_pos);
         perm.sort_unstable();
-        perm.iter().map(|&k| ops[k as u32 as usize]).collect()
-    };
-    drop(op_pos);
+        permute_in_place(&mut ops, &mut perm);
+    } else {
+        drop(op_pos);
+    }
+    ops.shrink_to_fit();
     let n_roots = n_roots as usize;
 
     // 3. Order: windows, levels, steps. `ready[r]` is the global level after
@@ -1480,6 +1508,34 @@ fn narrow_code(wide: &[u32], prelude_end: &mut u64, steps: &mut [Step]) -> Vec<u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn permute_in_place_matches_a_gather() {
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        for n in [0usize, 1, 2, 7, 100, 1000] {
+            // A random permutation (Fisher-Yates) in the low halves, with
+            // distinct high halves as the sort keys would have.
+            let mut idx: Vec<u64> = (0..n as u64).collect();
+            for i in (1..n).rev() {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                idx.swap(i, (s % (i as u64 + 1)) as usize);
+            }
+            let items: Vec<u32> = (0..n as u32)
+                .map(|i| i.wrapping_mul(2_654_435_761))
+                .collect();
+            let want: Vec<u32> = idx.iter().map(|&k| items[k as usize]).collect();
+            let mut perm: Vec<u64> = idx
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (i as u64) << 32 | k)
+                .collect();
+            let mut got = items.clone();
+            permute_in_place(&mut got, &mut perm);
+            assert_eq!(got, want, "n = {n}");
+        }
+    }
     use crate::ir::{Input, Output, ValueType};
 
     fn circuit(n_in: u32, gates: Vec<Gate>, outs: Vec<u32>, num_wires: u32) -> Circuit {

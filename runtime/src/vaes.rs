@@ -15,6 +15,7 @@
 #![cfg(target_arch = "x86_64")]
 
 use crate::block::Block;
+use crate::garbler::PI_STRIDE;
 use crate::hash::Tweaks;
 use crate::plan::{AndOp, Slot};
 use core::arch::x86_64::*;
@@ -276,12 +277,13 @@ fn colour_masks(x: __m256i) -> __m256i {
 // step (`labels.len() >= num_slots`, `pis.len()` as below):
 //
 // - every label slot `s` in `slots` / `ands` has `s < labels.len()`, and
-//   every pi slot `p` in `dest` / `ands` has `2 * p + 1 < pis.len()`
+//   every pi slot `p` in `dest` / `ands` has `PI_STRIDE * p + 2 < pis.len()`
 //   (garbler) or `p < pis.len()` (evaluator); `dest.len() == slots.len()`;
 // - `tables.len() == 2 * ands.len()` (checked here; it is cheap).
 impl Keys {
-    /// `(pi(L), pi(L ^ d))` of the labels in `slots`, stored at `2 * p` of
-    /// `pis` for the matching pi slot `p` of `dest`: the garbler's memoized
+    /// `(pi(L), pi(L ^ d), pi(L))` of the labels in `slots`, stored at
+    /// `PI_STRIDE * p` of `pis` for the matching pi slot `p` of `dest` (see
+    /// [`PI_STRIDE`]): the garbler's memoized
     /// first TCCR call, eight labels (sixteen blocks) at a time.
     ///
     /// # Safety
@@ -400,20 +402,27 @@ unsafe fn stp(p: *mut Block, i: usize, v: __m128i) {
     unsafe { _mm_storeu_si128(p.add(i).cast(), v) }
 }
 
-/// Lane orders for `_mm256_permutevar8x32_epi32`, by public flip bit:
-/// keep `(pi(L), pi(L ^ D))`, or swap it so the zero-label's half is first.
-static PAIR_ORDER: [[i32; 8]; 2] = [[0, 1, 2, 3, 4, 5, 6, 7], [4, 5, 6, 7, 0, 1, 2, 3]];
-
 /// The pair of `pi` values in pi slot `s`, zero-label's half first.
 ///
 /// # Safety
-/// Blocks `2s` and `2s + 1` of `pis` must be readable; AVX2 available.
+/// Blocks `3s .. 3s + 3` of `pis` must be readable; AVX available.
 #[inline(always)]
 unsafe fn pi_pair(pis: *const Block, s: Slot, flip: bool) -> __m256i {
-    // SAFETY: per the contract; `PAIR_ORDER[flip]` is 32 readable bytes.
+    // SAFETY: per the contract.
+    unsafe { ldp2(pis, PI_STRIDE * s as usize + flip as usize) }
+}
+
+/// Stores `(pi(L), pi(L ^ D))` into pi slot `p` in the [`PI_STRIDE`] layout.
+///
+/// # Safety
+/// Blocks `3p .. 3p + 3` of `pis` must be writable; AVX available.
+#[inline(always)]
+unsafe fn store_pi(pis: *mut Block, p: Slot, v: __m256i) {
+    let at = PI_STRIDE * p as usize;
+    // SAFETY: per the contract; unaligned 32- and 16-byte stores.
     unsafe {
-        let order = _mm256_loadu_si256(PAIR_ORDER[flip as usize].as_ptr().cast());
-        _mm256_permutevar8x32_epi32(ldp2(pis, 2 * s as usize), order)
+        _mm256_storeu_si256(pis.add(at).cast(), v);
+        stp(pis, at + 2, _mm256_castsi256_si128(v));
     }
 }
 
@@ -482,8 +491,8 @@ unsafe fn garble_pi_chunk<const W: usize>(
     }
     rounds(rk, &mut u);
     for (v, &p) in u.iter().zip(dest) {
-        // SAFETY: the slot contract: blocks 2p and 2p + 1 are in `pis`.
-        unsafe { _mm256_storeu_si256(pp.add(2 * p as usize).cast(), *v) };
+        // SAFETY: the slot contract: blocks 3p .. 3p + 3 are in `pis`.
+        unsafe { store_pi(pp, p, *v) };
     }
 }
 
@@ -577,7 +586,13 @@ unsafe fn garble_ands<const FRESH: bool>(
     let mut tv = _mm256_set_epi64x(0, first as i64, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
     let n = ands.len();
-    let mut i = 0;
+    // Fresh steps compute `pi` first, in chunks (`garble_chunk`); pipelining
+    // them three deep (first call, second call, combine) measured no faster.
+    let mut i = if FRESH {
+        0
+    } else {
+        garble_pipelined(rk, dx, labels, pis, ands, tables, &mut tv, inc)
+    };
     macro_rules! chunk {
         ($n:literal, $w:literal) => {
             garble_chunk::<$n, $w, FRESH>(
@@ -606,6 +621,210 @@ unsafe fn garble_ands<const FRESH: bool>(
     debug_assert_eq!(i, n);
 }
 
+/// The two 128-bit halves of `v`, through memory: a store and two plain
+/// loads instead of a lane extract, which shares an execution port with AES
+/// (volatile, so LLVM keeps the round trip).
+#[inline(always)]
+fn halves(v: __m256i) -> (__m128i, __m128i) {
+    let mut buf = [Block::ZERO; 2];
+    let p = buf.as_mut_ptr().cast::<__m128i>();
+    // SAFETY: `buf` is 32 writable, readable bytes.
+    unsafe {
+        core::ptr::write_volatile(p.cast::<__m256i>(), v);
+        (
+            core::ptr::read_volatile(p),
+            core::ptr::read_volatile(p.add(1)),
+        )
+    }
+}
+
+/// `dsel[flip]`, the offset from a stored label to the zero-label, read
+/// from memory. A plain index let LLVM turn the pick into a branch on the
+/// flip: public, so not a leak, but about a quarter of AES-128's AND inputs
+/// are flipped in no pattern a branch predictor can learn. The volatile
+/// read keeps it a load (LLVM now emits a `cmov` of the address).
+#[inline(always)]
+fn flip_offset(dsel: &[__m128i; 2], flip: bool) -> __m128i {
+    // SAFETY: `flip as usize` is 0 or 1, in bounds of `dsel`.
+    unsafe { core::ptr::read_volatile(dsel.as_ptr().add(flip as usize)) }
+}
+
+/// The whole chunks of four ANDs of a step whose `pi` values are memoized,
+/// software-pipelined as in [`eval_ands`]: the rounds of one chunk are
+/// interleaved with the combine of the one before. Returns the number of
+/// ANDs done (a multiple of four); the caller garbles the rest.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+unsafe fn garble_pipelined(
+    rk: &[__m256i; 11],
+    dx: __m128i,
+    labels: &mut [Block],
+    pis: &[Block],
+    ands: &[AndOp],
+    tables: &mut [Block],
+    tv: &mut __m256i,
+    inc: __m256i,
+) -> usize {
+    let (chunks, _) = ands.as_chunks::<4>();
+    let (tchunks, _) = tables.as_chunks_mut::<8>();
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
+    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
+    let dsel = [_mm_setzero_si128(), dx];
+    // Registers 2i, 2i + 1: the `pi` pairs of AND i's inputs, zero-label's
+    // half first, XOR their tweak; and `rk10 ^ pair` for the last round.
+    let load = |g: &[AndOp; 4], tv: &mut __m256i| {
+        let mut x = [_mm256_setzero_si256(); 8];
+        let mut last = [_mm256_setzero_si256(); 8];
+        for (i, g) in g.iter().enumerate() {
+            // SAFETY: the slot contract.
+            let u = unsafe { [pi_pair(pp, g.pa, g.flip_a), pi_pair(pp, g.pb, g.flip_b)] };
+            for (h, u) in u.into_iter().enumerate() {
+                x[2 * i + h] = _mm256_xor_si256(u, *tv);
+                last[2 * i + h] = _mm256_xor_si256(u, rk[10]);
+                *tv = _mm256_add_epi64(*tv, inc);
+            }
+        }
+        (x, last)
+    };
+    let Some((first_chunk, rest)) = chunks.split_first() else {
+        return 0;
+    };
+    let (mut x, last) = load(first_chunk, tv);
+    for key in &rk[1..10] {
+        for v in x.iter_mut() {
+            *v = _mm256_aesenc_epi128(*v, *key);
+        }
+        pin(&mut x);
+    }
+    // `(H(A0), H(A1))` and `(H(B0), H(B1))` of the chunk awaiting its combine.
+    let mut hbuf = [_mm256_setzero_si256(); 8];
+    for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
+        *h = _mm256_aesenclast_epi128(*v, *k);
+    }
+    let mut prev = first_chunk;
+    let mut prev_t = 0;
+    for (c, cur) in rest.iter().enumerate() {
+        let (mut x, last) = load(cur, tv);
+        macro_rules! round {
+            ($r:literal) => {
+                for v in x.iter_mut() {
+                    *v = _mm256_aesenc_epi128(*v, rk[$r]);
+                }
+                pin(&mut x);
+            };
+            ($r:literal, $i:literal) => {
+                round!($r);
+                // SAFETY: the slot contract.
+                unsafe {
+                    garble_combine::<false>(
+                        lp,
+                        &prev[$i],
+                        &dsel,
+                        &dsel,
+                        dx,
+                        hbuf[2 * $i],
+                        hbuf[2 * $i + 1],
+                        tchunks[prev_t][2 * $i..].as_mut_ptr(),
+                    )
+                };
+            };
+        }
+        round!(1, 0);
+        round!(2);
+        round!(3, 1);
+        round!(4);
+        round!(5, 2);
+        round!(6);
+        round!(7, 3);
+        round!(8);
+        round!(9);
+        for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
+            *h = _mm256_aesenclast_epi128(*v, *k);
+        }
+        prev = cur;
+        prev_t = c + 1;
+    }
+    for (i, g) in prev.iter().enumerate() {
+        // SAFETY: the slot contract.
+        unsafe {
+            garble_combine::<false>(
+                lp,
+                g,
+                &dsel,
+                &dsel,
+                dx,
+                hbuf[2 * i],
+                hbuf[2 * i + 1],
+                tchunks[prev_t][2 * i..].as_mut_ptr(),
+            )
+        };
+    }
+    4 * chunks.len()
+}
+
+/// The garbler's half-gates combine of one AND (see `garbler`'s module
+/// docs) from the hashes `ha`, `hb` of its inputs' stored-label pairs:
+/// stores the output's stored label and writes `(TG, TE)` to `table`.
+/// Without `CANON` the pairs are in zero-label order, `(H(A0), H(A1))`;
+/// with it they are `(H(L), H(L ^ D))` of the stored label `L`, and the
+/// public flip picks `H(A0)` by a mask.
+///
+/// # Safety
+/// The slot contract; AVX2 available.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn garble_combine<const CANON: bool>(
+    lp: *mut Block,
+    g: &AndOp,
+    dsel: &[__m128i; 2],
+    fmask: &[__m128i; 2],
+    dx: __m128i,
+    ha: __m256i,
+    hb: __m256i,
+    table: *mut Block,
+) {
+    // SAFETY: the slot contract.
+    let (a0, b0) = unsafe {
+        (
+            _mm_xor_si128(ldp(lp, g.a as usize), flip_offset(dsel, g.flip_a)),
+            _mm_xor_si128(ldp(lp, g.b as usize), flip_offset(dsel, g.flip_b)),
+        )
+    };
+    let zero_half = |h: __m256i, flip: bool| {
+        // Fresh steps are bound by the AES ports, which lane extracts share;
+        // the others by loads, which the round trip through memory adds.
+        let (l, u) = if CANON {
+            halves(h)
+        } else {
+            (_mm256_castsi256_si128(h), _mm256_extracti128_si256::<1>(h))
+        };
+        let x = _mm_xor_si128(l, u);
+        if CANON {
+            (
+                _mm_xor_si128(l, _mm_and_si128(flip_offset(fmask, flip), x)),
+                x,
+            )
+        } else {
+            (l, x)
+        }
+    };
+    let (ha0, ha01) = zero_half(ha, g.flip_a);
+    let (hb0, hb01) = zero_half(hb, g.flip_b);
+    let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
+    let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
+    let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
+    let wg = _mm_xor_si128(ha0, _mm_and_si128(pa, tg));
+    let te = _mm_xor_si128(hb01, a0);
+    let we = _mm_xor_si128(hb0, _mm_and_si128(pb, hb01));
+    // SAFETY: the slot contract; `table` holds two writable blocks.
+    unsafe {
+        stp(lp, g.out as usize, _mm_xor_si128(wg, we));
+        stp(table, 0, tg);
+        stp(table, 1, te);
+    }
+}
+
 /// `N` ANDs in `W = 2N` registers.
 #[allow(clippy::too_many_arguments)]
 #[inline]
@@ -625,8 +844,10 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
     let tables: &mut [Block; W] = tables.try_into().expect("2N table blocks");
     let (lp, pp) = (labels.as_mut_ptr(), pis.as_mut_ptr());
-    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
+    // `dsel[f]`: the offset from a stored label to the zero-label, by flip;
+    // `fmask[f]`: all ones for a flipped input.
     let dsel = [_mm_setzero_si128(), dx];
+    let fmask = [_mm_setzero_si128(), _mm_set1_epi8(-1)];
     let mut u = [_mm256_setzero_si256(); W];
     let mut v = [_mm256_setzero_si256(); W];
     if FRESH {
@@ -640,12 +861,8 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
         for (i, g) in ands.iter().enumerate() {
             // SAFETY: the slot contract; then the flip order as in `pi_pair`.
             unsafe {
-                _mm256_storeu_si256(pp.add(2 * g.pa as usize).cast(), u[2 * i]);
-                _mm256_storeu_si256(pp.add(2 * g.pb as usize).cast(), u[2 * i + 1]);
-                for (k, f) in [(2 * i, g.flip_a), (2 * i + 1, g.flip_b)] {
-                    let order = _mm256_loadu_si256(PAIR_ORDER[f as usize].as_ptr().cast());
-                    u[k] = _mm256_permutevar8x32_epi32(u[k], order);
-                }
+                store_pi(pp, g.pa, u[2 * i]);
+                store_pi(pp, g.pb, u[2 * i + 1]);
             }
         }
     } else {
@@ -667,16 +884,35 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
         // SAFETY: the slot contract.
         let (a0, b0) = unsafe {
             (
-                _mm_xor_si128(ldp(lp, g.a as usize), dsel[g.flip_a as usize]),
-                _mm_xor_si128(ldp(lp, g.b as usize), dsel[g.flip_b as usize]),
+                _mm_xor_si128(ldp(lp, g.a as usize), flip_offset(&dsel, g.flip_a)),
+                _mm_xor_si128(ldp(lp, g.b as usize), flip_offset(&dsel, g.flip_b)),
             )
         };
-        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]); // (H(A0), H(A1))
-        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]); // (H(B0), H(B1))
-        let ha0 = _mm256_castsi256_si128(ha);
-        let hb0 = _mm256_castsi256_si128(hb);
-        let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
-        let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
+        let ha = _mm256_xor_si256(v[2 * i], u[2 * i]);
+        let hb = _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]);
+        let (ha0, ha01) = if FRESH {
+            // (H(L), H(L ^ D)) of the stored label: pick H(A0) by the flip.
+            let (l, h) = halves(ha);
+            let x = _mm_xor_si128(l, h);
+            (
+                _mm_xor_si128(l, _mm_and_si128(flip_offset(&fmask, g.flip_a), x)),
+                x,
+            )
+        } else {
+            let (l, h) = halves(ha); // (H(A0), H(A1))
+            (l, _mm_xor_si128(l, h))
+        };
+        let (hb0, hb01) = if FRESH {
+            let (l, h) = halves(hb);
+            let x = _mm_xor_si128(l, h);
+            (
+                _mm_xor_si128(l, _mm_and_si128(flip_offset(&fmask, g.flip_b), x)),
+                x,
+            )
+        } else {
+            let (l, h) = halves(hb);
+            (l, _mm_xor_si128(l, h))
+        };
         let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
         let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
         let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
@@ -690,6 +926,18 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     }
 }
 
+/// Half-gates evaluation of one step, software-pipelined: the ten AES
+/// rounds of one chunk of eight ANDs are interleaved, in program order, with
+/// the combine of the chunk before it (one AND between two rounds).
+///
+/// Why by hand: the chained rounds of a chunk fill the CPU's vector
+/// scheduler with instructions waiting on their predecessor, so the combine
+/// that follows them in program order could not issue until the rounds were
+/// nearly done: the AES units idled during every combine. Interleaved, the
+/// combine's instructions fill the gaps between rounds. The hash outputs
+/// wait in a small buffer between the two phases; the second TCCR XOR with
+/// `pi(x)` is folded into the last round key (`aesenclast` XORs its key, so
+/// `aesenclast(s, rk10 ^ u) = AES(..) ^ u`), which saves keeping `u` live.
 #[target_feature(enable = "vaes,avx2,aes")]
 unsafe fn eval_ands(
     rk: &[__m256i; 11],
@@ -703,7 +951,75 @@ unsafe fn eval_ands(
     let mut tv = _mm256_set_epi64x(0, first as i64 + 1, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 2, 0, 2);
     let n = ands.len();
-    let mut i = 0;
+    let (chunks, _) = ands.as_chunks::<8>();
+    let (tchunks, _) = tables.as_chunks::<16>();
+    let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
+    // `x ^ tweak` and `rk10 ^ x` of a chunk's eight `(pi(A), pi(B))`.
+    let load = |g: &[AndOp; 8], tv: &mut __m256i| {
+        let mut x = [_mm256_setzero_si256(); 8];
+        let mut last = [_mm256_setzero_si256(); 8];
+        for ((x, k), g) in x.iter_mut().zip(last.iter_mut()).zip(g) {
+            // SAFETY: the slot contract.
+            let (pa, pb) = unsafe { (ldp(pp, g.pa as usize), ldp(pp, g.pb as usize)) };
+            let u = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(pa), pb);
+            *x = _mm256_xor_si256(u, *tv);
+            *k = _mm256_xor_si256(u, rk[10]);
+            *tv = _mm256_add_epi64(*tv, inc);
+        }
+        (x, last)
+    };
+    if let Some((first_chunk, rest)) = chunks.split_first() {
+        // Hash outputs `(H(A), H(B))` of the chunk waiting for its combine.
+        let (mut x, last) = load(first_chunk, &mut tv);
+        for key in &rk[1..10] {
+            for v in x.iter_mut() {
+                *v = _mm256_aesenc_epi128(*v, *key);
+            }
+            pin(&mut x);
+        }
+        let mut hbuf = [_mm256_setzero_si256(); 8];
+        for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
+            *h = _mm256_aesenclast_epi128(*v, *k);
+        }
+        let mut prev = first_chunk;
+        let mut prev_t = &tchunks[0];
+        for (c, cur) in rest.iter().enumerate() {
+            let (mut x, last) = load(cur, &mut tv);
+            macro_rules! round {
+                ($r:literal, $i:literal) => {
+                    for v in x.iter_mut() {
+                        *v = _mm256_aesenc_epi128(*v, rk[$r]);
+                    }
+                    pin(&mut x);
+                    // SAFETY: the slot contract.
+                    unsafe { eval_combine(lp, &prev[$i], hbuf[$i], ld2(prev_t, 2 * $i)) };
+                };
+            }
+            round!(1, 0);
+            round!(2, 1);
+            round!(3, 2);
+            round!(4, 3);
+            round!(5, 4);
+            round!(6, 5);
+            round!(7, 6);
+            round!(8, 7);
+            for v in x.iter_mut() {
+                *v = _mm256_aesenc_epi128(*v, rk[9]);
+            }
+            pin(&mut x);
+            for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
+                *h = _mm256_aesenclast_epi128(*v, *k);
+            }
+            prev = cur;
+            prev_t = &tchunks[c + 1];
+        }
+        for (i, g) in prev.iter().enumerate() {
+            // SAFETY: the slot contract.
+            unsafe { eval_combine(lp, g, hbuf[i], ld2(prev_t, 2 * i)) };
+        }
+    }
+    let full = chunks.len();
+    let mut i = 8 * full;
     macro_rules! chunk {
         ($n:literal) => {
             eval_chunk::<$n>(
@@ -718,9 +1034,6 @@ unsafe fn eval_ands(
             i += $n;
         };
     }
-    while i + 8 <= n {
-        chunk!(8);
-    }
     if i + 4 <= n {
         chunk!(4);
     }
@@ -731,6 +1044,43 @@ unsafe fn eval_ands(
         chunk!(1);
     }
     debug_assert_eq!(i, n);
+}
+
+/// Pins each register after an AES round (see [`rounds`]).
+#[inline]
+#[target_feature(enable = "avx")]
+fn pin<const W: usize>(x: &mut [__m256i; W]) {
+    for v in x.iter_mut() {
+        // SAFETY: an empty template; it only pins the value in a register.
+        unsafe {
+            core::arch::asm!(
+                "/* {0} */",
+                inout(ymm_reg) * v,
+                options(nomem, nostack, preserves_flags)
+            )
+        };
+    }
+}
+
+/// The evaluator's half-gates combine of one AND from `h = (H(A), H(B))`
+/// and its table `t = (TG, TE)`: `C = H(A) ^ H(B) ^ sa*TG ^ sb*(TE ^ A)`.
+///
+/// # Safety
+/// The slot contract; AVX2 available.
+#[inline(always)]
+unsafe fn eval_combine(lp: *mut Block, g: &AndOp, h: __m256i, t: __m256i) {
+    // SAFETY: the slot contract.
+    let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
+    let x = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
+    // (TG, TE ^ A), selected by the colour bits (sa, sb).
+    let a_hi = _mm256_permute2x128_si256::<0x08>(x, x);
+    let w = _mm256_xor_si256(
+        h,
+        _mm256_and_si256(colour_masks(x), _mm256_xor_si256(t, a_hi)),
+    );
+    let out = _mm_xor_si128(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
+    // SAFETY: the slot contract.
+    unsafe { stp(lp, g.out as usize, out) };
 }
 
 /// `N` ANDs in `N` registers.

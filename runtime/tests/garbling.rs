@@ -197,6 +197,73 @@ proptest! {
     }
 }
 
+/// A layered random circuit: `levels` of `width` ANDs each, every AND
+/// reading two wires of the layer below (or the inputs), each through a NOT
+/// with probability 1/4. Wide layers are what the VAES kernels pipeline
+/// (whole chunks of 4 ANDs when garbling, 8 when evaluating, with a tail);
+/// inputs read by several ANDs exercise the memoized `pi` both fresh and
+/// reused.
+fn build_layers(width: u32, picks: &[(u32, u32, u8)], levels: u32) -> Circuit {
+    let n_in = 8u32.max(width);
+    let mut c = build_random(n_in / 2, n_in - n_in / 2, &[], &[0]);
+    let mut gates = Vec::new();
+    let (mut lo, mut hi) = (0u32, n_in); // wires of the layer below
+    let mut n = n_in;
+    let mut k = 0usize;
+    for _ in 0..levels {
+        let start = n;
+        for _ in 0..width {
+            let (x, y, nots) = picks[k % picks.len()];
+            k += 1;
+            let mut pick = |v: u32, not: bool| {
+                let w = lo + v % (hi - lo);
+                if not {
+                    gates.push(Gate::Not { a: w, out: n });
+                    n += 1;
+                    n - 1
+                } else {
+                    w
+                }
+            };
+            let a = pick(x, nots & 3 == 0);
+            let b = pick(y, nots & 12 == 0);
+            gates.push(Gate::And { a, b, out: n });
+            n += 1;
+        }
+        (lo, hi) = (start, n);
+    }
+    c.num_wires = n;
+    c.gates = gates;
+    c.outputs[0].ty = ValueType::UInt(hi - lo);
+    c.outputs[0].wires = (lo..hi).collect();
+    c
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Wide layers of ANDs with flipped inputs: the pipelined VAES kernels
+    /// against the `aes` crate path (both ways) and plaintext.
+    #[test]
+    fn wide_layers_match_plaintext(
+        width in 1u32..90,
+        levels in 1u32..5,
+        picks in prop::collection::vec((any::<u32>(), any::<u32>(), any::<u8>()), 1..64),
+        seed in any::<u64>(),
+    ) {
+        let c = build_layers(width, &picks, levels);
+        let inputs: Vec<Vec<bool>> = c.inputs.iter().enumerate()
+            .map(|(k, i)| (0..i.wires.len()).map(|b| (seed >> ((b + 11 * k) % 64)) & 1 == 1).collect())
+            .collect();
+        let want = c.eval_plain(&inputs).unwrap();
+        let plan = Arc::new(Plan::new(&c).unwrap());
+        prop_assert_eq!(plan.verify(), Ok(()));
+        prop_assert_eq!(&run_plan(&plan, &inputs).unwrap(), &want);
+        prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::portable(), Tccr::new()).unwrap(), &want);
+        prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::new(), Tccr::portable()).unwrap(), &want);
+    }
+}
+
 /// A circuit large enough to span several default windows and full steps.
 #[test]
 fn large_random_circuit_matches_plaintext() {
