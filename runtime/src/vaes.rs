@@ -123,21 +123,7 @@ fn expand(mut key: [u8; 16]) -> Keys {
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
 fn rounds<const W: usize>(rk: &[__m256i; 11], x: &mut [__m256i; W]) {
-    for key in &rk[1..10] {
-        for v in x.iter_mut() {
-            *v = _mm256_aesenc_epi128(*v, *key);
-        }
-        for v in x.iter_mut() {
-            // SAFETY: an empty template; it only pins the value in a register.
-            unsafe {
-                core::arch::asm!(
-                    "/* {0} */",
-                    inout(ymm_reg) * v,
-                    options(nomem, nostack, preserves_flags)
-                )
-            };
-        }
-    }
+    middle_rounds(rk, x);
     for v in x.iter_mut() {
         *v = _mm256_aesenclast_epi128(*v, rk[10]);
     }
@@ -684,18 +670,9 @@ unsafe fn garble_pipelined(
     let Some((first_chunk, rest)) = chunks.split_first() else {
         return 0;
     };
-    let (mut x, last) = load(first_chunk, tv);
-    for key in &rk[1..10] {
-        for v in x.iter_mut() {
-            *v = _mm256_aesenc_epi128(*v, *key);
-        }
-        pin(&mut x);
-    }
     // `(H(A0), H(A1))` and `(H(B0), H(B1))` of the chunk awaiting its combine.
-    let mut hbuf = [_mm256_setzero_si256(); 8];
-    for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
-        *h = _mm256_aesenclast_epi128(*v, *k);
-    }
+    let (x, last) = load(first_chunk, tv);
+    let mut hbuf = hash_rounds(rk, x, &last);
     let mut prev = first_chunk;
     let mut prev_t = 0;
     for (c, cur) in rest.iter().enumerate() {
@@ -733,9 +710,7 @@ unsafe fn garble_pipelined(
         round!(7, 3);
         round!(8);
         round!(9);
-        for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
-            *h = _mm256_aesenclast_epi128(*v, *k);
-        }
+        hbuf = last_round(&x, &last);
         prev = cur;
         prev_t = c + 1;
     }
@@ -931,17 +906,8 @@ unsafe fn eval_ands(
     };
     if let Some((first_chunk, rest)) = chunks.split_first() {
         // Hash outputs `(H(A), H(B))` of the chunk waiting for its combine.
-        let (mut x, last) = load(first_chunk, &mut tv);
-        for key in &rk[1..10] {
-            for v in x.iter_mut() {
-                *v = _mm256_aesenc_epi128(*v, *key);
-            }
-            pin(&mut x);
-        }
-        let mut hbuf = [_mm256_setzero_si256(); 8];
-        for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
-            *h = _mm256_aesenclast_epi128(*v, *k);
-        }
+        let (x, last) = load(first_chunk, &mut tv);
+        let mut hbuf = hash_rounds(rk, x, &last);
         let mut prev = first_chunk;
         let mut prev_t = &tchunks[0];
         for (c, cur) in rest.iter().enumerate() {
@@ -968,9 +934,7 @@ unsafe fn eval_ands(
                 *v = _mm256_aesenc_epi128(*v, rk[9]);
             }
             pin(&mut x);
-            for ((h, v), k) in hbuf.iter_mut().zip(&x).zip(&last) {
-                *h = _mm256_aesenclast_epi128(*v, *k);
-            }
+            hbuf = last_round(&x, &last);
             prev = cur;
             prev_t = &tchunks[c + 1];
         }
@@ -1005,6 +969,37 @@ unsafe fn eval_ands(
         chunk!(1);
     }
     debug_assert_eq!(i, n);
+}
+
+/// Rounds 1 to 9 of eight registers (round-major, pinned as in
+/// [`rounds`]), then [`last_round`]: one chunk of a pipelined kernel hashed
+/// with nothing to interleave (the first chunk of a step).
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn hash_rounds(rk: &[__m256i; 11], mut x: [__m256i; 8], last: &[__m256i; 8]) -> [__m256i; 8] {
+    middle_rounds(rk, &mut x);
+    last_round(&x, last)
+}
+
+/// Rounds 1 to 9, round-major, each register pinned after each round (see
+/// [`rounds`]).
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn middle_rounds<const W: usize>(rk: &[__m256i; 11], x: &mut [__m256i; W]) {
+    for key in &rk[1..10] {
+        for v in x.iter_mut() {
+            *v = _mm256_aesenc_epi128(*v, *key);
+        }
+        pin(x);
+    }
+}
+
+/// The last AES round of eight registers, each with its own round key
+/// (`rk10 ^ pi(x)`, which also makes the TCCR's final XOR).
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn last_round(x: &[__m256i; 8], last: &[__m256i; 8]) -> [__m256i; 8] {
+    core::array::from_fn(|j| _mm256_aesenclast_epi128(x[j], last[j]))
 }
 
 /// Pins each register after an AES round (see [`rounds`]).
