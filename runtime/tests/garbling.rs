@@ -30,6 +30,19 @@ fn random_inputs(c: &Circuit) -> Vec<Vec<bool>> {
         .collect()
 }
 
+/// Inputs whose bits are read off `seed`, shifted by `spread` per group.
+fn seeded_inputs(c: &Circuit, seed: u64, spread: usize) -> Vec<Vec<bool>> {
+    c.inputs
+        .iter()
+        .enumerate()
+        .map(|(k, i)| {
+            (0..i.wires.len())
+                .map(|b| (seed >> ((b + spread * k) % 64)) & 1 == 1)
+                .collect()
+        })
+        .collect()
+}
+
 /// A random circuit from a seed list: `ops[i] = (kind, x, y)` picks earlier wires.
 fn build_random(g_bits: u32, e_bits: u32, ops: &[(u8, u32, u32)], outs: &[u32]) -> Circuit {
     let n_in = g_bits + e_bits;
@@ -91,9 +104,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let c = build_random(g_bits, e_bits, &ops, &outs);
-        let inputs: Vec<Vec<bool>> = c.inputs.iter().enumerate()
-            .map(|(k, i)| (0..i.wires.len()).map(|b| (seed >> ((b + 7 * k) % 64)) & 1 == 1).collect())
-            .collect();
+        let inputs = seeded_inputs(&c, seed, 7);
         let want = c.eval_plain(&inputs).unwrap();
         let plan = Arc::new(Plan::with_limits(&c, window, step).unwrap());
         prop_assert_eq!(plan.verify(), Ok(()));
@@ -156,9 +167,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let c = build_free_heavy(g_bits, e_bits, &ops, &outs);
-        let inputs: Vec<Vec<bool>> = c.inputs.iter().enumerate()
-            .map(|(k, i)| (0..i.wires.len()).map(|b| (seed >> ((b + 5 * k) % 64)) & 1 == 1).collect())
-            .collect();
+        let inputs = seeded_inputs(&c, seed, 5);
         let want = c.eval_plain(&inputs).unwrap();
         for (w, s, wide) in [(window, step, false), (window, step, true), (1, 1, false), (1 << 16, 256, false)] {
             let plan = if wide {
@@ -252,9 +261,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let c = build_layers(width, &picks, levels);
-        let inputs: Vec<Vec<bool>> = c.inputs.iter().enumerate()
-            .map(|(k, i)| (0..i.wires.len()).map(|b| (seed >> ((b + 11 * k) % 64)) & 1 == 1).collect())
-            .collect();
+        let inputs = seeded_inputs(&c, seed, 11);
         let want = c.eval_plain(&inputs).unwrap();
         let plan = Arc::new(Plan::new(&c).unwrap());
         prop_assert_eq!(plan.verify(), Ok(()));
