@@ -35,6 +35,9 @@
 //!   (independent of each other) run back to back, so their store-to-load
 //!   chains overlap, and among them one arity as long as possible, so they
 //!   form few segments that the runner executes without a branch per gate.
+//! - *Encoding.* Slot numbers are loads too: in plans of at most 2^15 slots
+//!   a gate's slots are 16-bit fields of one 64-bit word (two above arity
+//!   3), one load per gate (see [`FreeOps`]).
 //!
 //! # Memoized first hash call
 //!
