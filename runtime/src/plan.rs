@@ -238,7 +238,8 @@ impl FreeSegment<'_> {
     }
 
     /// Every gate as `(out, inputs)` in slots, or `None` if the encoding is
-    /// malformed (see [`FreeSegment::decode`]).
+    /// malformed (a field that is not a slot, padding that is not zero, a
+    /// partial gate, fewer gates than the header says).
     pub fn gates(&self) -> Option<Vec<(Slot, Vec<Slot>)>> {
         let mut v = Vec::with_capacity(self.count);
         self.decode(|out, ins| v.push((out, ins.to_vec())))
