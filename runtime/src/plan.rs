@@ -241,7 +241,7 @@ impl FreeSegment<'_> {
     /// malformed (a field that is not a slot, padding that is not zero, a
     /// partial gate, fewer gates than the header says).
     pub fn gates(&self) -> Option<Vec<(Slot, Vec<Slot>)>> {
-        let mut v = Vec::with_capacity(self.count);
+        let mut v = Vec::with_capacity(self.len());
         self.decode(|out, ins| v.push((out, ins.to_vec())))
             .then_some(v)
     }
