@@ -257,13 +257,13 @@ fn colour_masks(x: __m256i) -> __m256i {
 // step (`labels.len() >= num_slots`, `pis.len()` as below):
 //
 // - every label slot `s` in `slots` / `ands` has `s < labels.len()`, and
-//   every pi slot `p` in `dest` / `ands` has `PI_STRIDE * p + 2 < pis.len()`
+//   every pi slot `p` in `dest` / `ands` has `PI_STRIDE * p + 1 < pis.len()`
 //   (garbler) or `p < pis.len()` (evaluator); `dest.len() == slots.len()`;
 // - `tables.len() == 2 * ands.len()` (checked here; it is cheap).
 impl Keys {
-    /// `(pi(L), pi(L ^ d), pi(L))` of the labels in `slots`, stored at
-    /// `PI_STRIDE * p` of `pis` for the matching pi slot `p` of `dest` (see
-    /// [`PI_STRIDE`]): the garbler's memoized
+    /// `(pi(L), pi(L ^ d))` of the labels in `slots`, stored at
+    /// `PI_STRIDE * p` of `pis` for the matching pi slot `p` of `dest`: the
+    /// garbler's memoized
     /// first TCCR call, eight labels (sixteen blocks) at a time.
     ///
     /// # Safety
@@ -382,28 +382,42 @@ unsafe fn stp(p: *mut Block, i: usize, v: __m128i) {
     unsafe { _mm_storeu_si128(p.add(i).cast(), v) }
 }
 
+/// Lane orders for `_mm256_permutevar8x32_epi32`, by public flip bit:
+/// keep `(pi(L), pi(L ^ D))`, or swap it so the zero-label's half is first.
+static PAIR_ORDER: [[i32; 8]; 2] = [[0, 1, 2, 3, 4, 5, 6, 7], [4, 5, 6, 7, 0, 1, 2, 3]];
+
+/// `(pi(L), pi(L ^ D))` reordered for a read with `flip`: zero-label's half
+/// first.
+///
+/// # Safety
+/// AVX2 available.
+#[inline(always)]
+unsafe fn flip_order(u: __m256i, flip: bool) -> __m256i {
+    // SAFETY: `PAIR_ORDER[flip]` is 32 readable bytes.
+    unsafe {
+        let order = _mm256_loadu_si256(PAIR_ORDER[flip as usize].as_ptr().cast());
+        _mm256_permutevar8x32_epi32(u, order)
+    }
+}
+
 /// The pair of `pi` values in pi slot `s`, zero-label's half first.
 ///
 /// # Safety
-/// Blocks `3s .. 3s + 3` of `pis` must be readable; AVX available.
+/// Blocks `2s`, `2s + 1` of `pis` must be readable; AVX2 available.
 #[inline(always)]
 unsafe fn pi_pair(pis: *const Block, s: Slot, flip: bool) -> __m256i {
     // SAFETY: per the contract.
-    unsafe { ldp2(pis, PI_STRIDE * s as usize + flip as usize) }
+    unsafe { flip_order(ldp2(pis, PI_STRIDE * s as usize), flip) }
 }
 
-/// Stores `(pi(L), pi(L ^ D))` into pi slot `p` in the [`PI_STRIDE`] layout.
+/// Stores `(pi(L), pi(L ^ D))` into pi slot `p`.
 ///
 /// # Safety
-/// Blocks `3p .. 3p + 3` of `pis` must be writable; AVX available.
+/// Blocks `2p`, `2p + 1` of `pis` must be writable; AVX available.
 #[inline(always)]
 unsafe fn store_pi(pis: *mut Block, p: Slot, v: __m256i) {
-    let at = PI_STRIDE * p as usize;
-    // SAFETY: per the contract; unaligned 32- and 16-byte stores.
-    unsafe {
-        _mm256_storeu_si256(pis.add(at).cast(), v);
-        stp(pis, at + 2, _mm256_castsi256_si128(v));
-    }
+    // SAFETY: per the contract; unaligned 32-byte store.
+    unsafe { _mm256_storeu_si256(pis.add(PI_STRIDE * p as usize).cast(), v) }
 }
 
 /// Loads the two blocks at `b[i]` and `b[i + 1]` (bounds-checked).
@@ -601,23 +615,6 @@ unsafe fn garble_ands<const FRESH: bool>(
     debug_assert_eq!(i, n);
 }
 
-/// The two 128-bit halves of `v`, through memory: a store and two plain
-/// loads instead of a lane extract, which shares an execution port with AES
-/// (volatile, so LLVM keeps the round trip).
-#[inline(always)]
-fn halves(v: __m256i) -> (__m128i, __m128i) {
-    let mut buf = [Block::ZERO; 2];
-    let p = buf.as_mut_ptr().cast::<__m128i>();
-    // SAFETY: `buf` is 32 writable, readable bytes.
-    unsafe {
-        core::ptr::write_volatile(p.cast::<__m256i>(), v);
-        (
-            core::ptr::read_volatile(p),
-            core::ptr::read_volatile(p.add(1)),
-        )
-    }
-}
-
 /// `dsel[flip]`, the offset from a stored label to the zero-label, read
 /// from memory. A plain index let LLVM turn the pick into a branch on the
 /// flip: public, so not a leak, but about a quarter of AES-128's AND inputs
@@ -688,10 +685,9 @@ unsafe fn garble_pipelined(
                 round!($r);
                 // SAFETY: the slot contract.
                 unsafe {
-                    garble_combine::<false>(
+                    garble_combine(
                         lp,
                         &prev[$i],
-                        &dsel,
                         &dsel,
                         dx,
                         hbuf[2 * $i],
@@ -717,10 +713,9 @@ unsafe fn garble_pipelined(
     for (i, g) in prev.iter().enumerate() {
         // SAFETY: the slot contract.
         unsafe {
-            garble_combine::<false>(
+            garble_combine(
                 lp,
                 g,
-                &dsel,
                 &dsel,
                 dx,
                 hbuf[2 * i],
@@ -733,21 +728,16 @@ unsafe fn garble_pipelined(
 }
 
 /// The garbler's half-gates combine of one AND (see `garbler`'s module
-/// docs) from the hashes `ha`, `hb` of its inputs' stored-label pairs:
-/// stores the output's stored label and writes `(TG, TE)` to `table`.
-/// Without `CANON` the pairs are in zero-label order, `(H(A0), H(A1))`;
-/// with it they are `(H(L), H(L ^ D))` of the stored label `L`, and the
-/// public flip picks `H(A0)` by a mask.
+/// docs) from `ha = (H(A0), H(A1))` and `hb = (H(B0), H(B1))`: stores the
+/// output's stored label and writes `(TG, TE)` to `table`.
 ///
 /// # Safety
-/// The slot contract; AVX2 available.
-#[allow(clippy::too_many_arguments)]
+/// The slot contract; `table` holds two writable blocks; AVX2 available.
 #[inline(always)]
-unsafe fn garble_combine<const CANON: bool>(
+unsafe fn garble_combine(
     lp: *mut Block,
     g: &AndOp,
     dsel: &[__m128i; 2],
-    fmask: &[__m128i; 2],
     dx: __m128i,
     ha: __m256i,
     hb: __m256i,
@@ -760,26 +750,10 @@ unsafe fn garble_combine<const CANON: bool>(
             _mm_xor_si128(ldp(lp, g.b as usize), flip_offset(dsel, g.flip_b)),
         )
     };
-    let zero_half = |h: __m256i, flip: bool| {
-        // Fresh steps are bound by the AES ports, which lane extracts share;
-        // the others by loads, which the round trip through memory adds.
-        let (l, u) = if CANON {
-            halves(h)
-        } else {
-            (_mm256_castsi256_si128(h), _mm256_extracti128_si256::<1>(h))
-        };
-        let x = _mm_xor_si128(l, u);
-        if CANON {
-            (
-                _mm_xor_si128(l, _mm_and_si128(flip_offset(fmask, flip), x)),
-                x,
-            )
-        } else {
-            (l, x)
-        }
-    };
-    let (ha0, ha01) = zero_half(ha, g.flip_a);
-    let (hb0, hb01) = zero_half(hb, g.flip_b);
+    let ha0 = _mm256_castsi256_si128(ha);
+    let hb0 = _mm256_castsi256_si128(hb);
+    let ha01 = _mm_xor_si128(ha0, _mm256_extracti128_si256::<1>(ha));
+    let hb01 = _mm_xor_si128(hb0, _mm256_extracti128_si256::<1>(hb));
     let pa = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(a0)));
     let pb = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0>(b0)));
     let tg = _mm_xor_si128(ha01, _mm_and_si128(pb, dx));
@@ -813,10 +787,8 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
     let tables: &mut [Block; W] = tables.try_into().expect("2N table blocks");
     let (lp, pp) = (labels.as_mut_ptr(), pis.as_mut_ptr());
-    // `dsel[f]`: the offset from a stored label to the zero-label, by flip;
-    // `fmask[f]`: all ones for a flipped input.
+    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
     let dsel = [_mm_setzero_si128(), dx];
-    let fmask = [_mm_setzero_si128(), _mm_set1_epi8(-1)];
     let mut u = [_mm256_setzero_si256(); W];
     let mut v = [_mm256_setzero_si256(); W];
     if FRESH {
@@ -828,11 +800,12 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
         }
         rounds(rk, &mut u);
         for (i, g) in ands.iter().enumerate() {
-            // SAFETY: the slot contract. The pairs stay in canonical order
-            // (`garble_combine::<true>` applies the flips).
+            // SAFETY: the slot contract.
             unsafe {
                 store_pi(pp, g.pa, u[2 * i]);
                 store_pi(pp, g.pb, u[2 * i + 1]);
+                u[2 * i] = flip_order(u[2 * i], g.flip_a);
+                u[2 * i + 1] = flip_order(u[2 * i + 1], g.flip_b);
             }
         }
     } else {
@@ -857,7 +830,7 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
             _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]),
         );
         // SAFETY: the slot contract; blocks 2i, 2i + 1 are in `tables`.
-        unsafe { garble_combine::<FRESH>(lp, g, &dsel, &fmask, dx, ha, hb, tp.add(2 * i)) };
+        unsafe { garble_combine(lp, g, &dsel, dx, ha, hb, tp.add(2 * i)) };
     }
 }
 

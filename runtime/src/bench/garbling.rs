@@ -200,7 +200,7 @@ pub fn kernel_rates(seconds: f64, step: usize) -> (f64, f64) {
             s.dedup();
             s
         };
-        let mut pis = vec![Block::ZERO; 3 * labels.len()];
+        let mut pis = vec![Block::ZERO; 2 * labels.len()];
         let mut k = 0u64;
         let g = rate(seconds, || {
             for _ in 0..16 {
