@@ -157,7 +157,7 @@ fn run(cli: Cli) -> Result<()> {
                     Ok(party::garble_session(stream, setup, &g, timeout, net.repeat)?.0)
                 });
                 let evaluated = (|| {
-                    let setup = EvaluatorSetup::new(&c)?;
+                    let setup = EvaluatorSetup::deferred(&c);
                     let stream = party::connect(&addr, timeout)?;
                     party::evaluate_session(stream, setup, &e, timeout, net.repeat)
                 })();
