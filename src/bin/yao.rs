@@ -137,6 +137,7 @@ fn run(cli: Cli) -> Result<()> {
             net,
             output,
         } => {
+            party::tune_allocator();
             net.init_logs();
             let c = circuit.load()?;
             let g = share::party_inputs(&c, Party::Garbler, &garbler, garbler_shares.as_deref())?;
