@@ -765,6 +765,52 @@ mod tests {
     }
 
     #[test]
+    fn tokens_are_split_as_the_format_says() {
+        // CRLF, tabs, form feeds, leading zeros and no final line break.
+        let id = parse("x", ADDER2, &Options::default()).unwrap().id();
+        for text in [
+            "2 6\r\n2 1 1\r\n1 1\r\n\r\n2 1 0 1 2 AND\r\n2 1 0 1 5 XOR\r\n",
+            "\t2\x0c6 \n 2 1 1\n1 1\n\n2 1 0 1 2 AND\n2\t1 00 01 0005 XOR",
+        ] {
+            assert_eq!(parse("x", text, &Options::default()).unwrap().id(), id);
+        }
+        let err = |gate: &str| {
+            parse(
+                "x",
+                &format!("1 6\n2 1 1\n1 1\n\n{gate}\n"),
+                &Options::default(),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            err("2 1 0 1 18446744073709551616 AND"),
+            "line 5: expected a wire number, found `18446744073709551616`"
+        );
+        assert_eq!(
+            err("2 1 0 1 5 \u{c4}ND"),
+            "line 5: unknown gate `\u{c4}ND`; expected XOR, AND, INV, EQ, EQW or MAND"
+        );
+        // A vertical tab is not whitespace to the format.
+        assert!(err("2 1 0 1\x0b5 AND").ends_with("but lists 2 wires"));
+        // A gate name that `str::parse` reads as a number (it takes `+`).
+        assert!(err("2 1 0 1 +5").ends_with("ends without a gate name (a truncated line?)"));
+        assert_eq!(
+            err("2 +1 0 1 5 AND"),
+            "line 5: expected the output count, found `+1`"
+        );
+        let plus = parse(
+            "x",
+            "1 6\n2 1 1\n+1 1\n\n2 1 0 1 5 AND\n",
+            &Options::default(),
+        );
+        assert_eq!(
+            plus.unwrap_err().to_string(),
+            "line 3: expected a number in the output header, found `+1`"
+        );
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let err = |text: &str| {
             parse("x", text, &Options::default())
