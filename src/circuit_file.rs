@@ -106,8 +106,8 @@ fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<
     }
     // Read through the limit too: a device such as /dev/zero reports a
     // length of 0 and never ends. Sized from the metadata (`Take` hides the
-    // file's size from `read_to_end`), so a file is read into one buffer
-    // instead of one that doubles and is copied a dozen times.
+    // file's size from `read_to_end`): one buffer, not one that doubles a
+    // dozen times, each time on fresh pages.
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     std::fs::File::open(path)
         .and_then(|f| {
