@@ -385,6 +385,8 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// The error for token `k` (or the end of the line) where `what`, a
+    /// number, was expected: built out of line, off the importer's hot path.
     #[cold]
     #[inline(never)]
     fn not_a_number(&self, k: usize, what: &str) -> BristolError {
