@@ -105,8 +105,10 @@ fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<
             .map_err(|d| anyhow::Error::new(crate::Diagnostics(d.render(color))));
     }
     // Read through the limit too: a device such as /dev/zero reports a
-    // length of 0 and never ends.
-    let mut bytes = Vec::new();
+    // length of 0 and never ends. Sized from the metadata (`Take` hides the
+    // file's size from `read_to_end`): one buffer, not one that doubles a
+    // dozen times, each time on fresh pages.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     std::fs::File::open(path)
         .and_then(|f| {
             std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes)

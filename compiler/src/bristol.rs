@@ -82,18 +82,19 @@ const MAX_UNNAMED_WIRES: u64 = 1 << 20;
 /// Parses a Bristol file. `name` becomes the circuit's name (usually the
 /// file stem); the groups are named `in0, in1, ...` and `out0, out1, ...`.
 pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, BristolError> {
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let mut next_nonempty = || lines.by_ref().find(|(_, l)| !l.trim_ascii().is_empty());
-
-    let (first_no, first) = next_nonempty().ok_or(BristolError::Syntax {
-        line: 1,
-        message: "the file is empty; expected a header `<gates> <wires>`".into(),
-    })?;
-    let header = numbers(first_no, first, "the header `<gates> <wires>`")?;
+    let mut lex = Lexer::new(text);
+    if !lex.next_line() {
+        return Err(BristolError::Syntax {
+            line: 1,
+            message: "the file is empty; expected a header `<gates> <wires>`".into(),
+        });
+    }
+    let first_no = lex.line;
+    let header = lex.numbers("the header `<gates> <wires>`")?;
     let [num_gates, num_wires] = header[..] else {
         return Err(syntax(
             first_no,
-            format!("expected `<gates> <wires>`, found `{}`", first.trim()),
+            format!("expected `<gates> <wires>`, found `{}`", lex.text().trim()),
         ));
     };
     if num_wires > MAX_WIRES {
@@ -103,27 +104,36 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
         ));
     }
 
-    let (second_no, second) = next_nonempty()
-        .ok_or_else(|| syntax(first_no + 1, "the file ends before the input header".into()))?;
-    let second_nums = numbers(second_no, second, "the input header")?;
-    let (third_no, third) = next_nonempty()
-        .ok_or_else(|| syntax(second_no + 1, "the file ends before any gate".into()))?;
-    let third_is_header = third
-        .split_ascii_whitespace()
-        .all(|t| t.parse::<u64>().is_ok());
+    if !lex.next_line() {
+        return Err(syntax(
+            first_no + 1,
+            "the file ends before the input header".into(),
+        ));
+    }
+    let (second_no, second) = (lex.line, lex.text());
+    let second_nums = lex.numbers("the input header")?;
+    if !lex.next_line() {
+        return Err(syntax(
+            second_no + 1,
+            "the file ends before any gate".into(),
+        ));
+    }
+    let third_no = lex.line;
+    let third_is_header = (0..lex.tokens.len()).all(|k| lex.is_u64(k));
     let format = options.format.unwrap_or(if third_is_header {
         Format::Fashion
     } else {
         Format::Old
     });
 
-    let (input_widths, output_widths, pending_gate_line) = match format {
+    // In the old format the third line is the first gate.
+    let (input_widths, output_widths, third_is_gate) = match format {
         Format::Fashion => {
-            let outputs = numbers(third_no, third, "the output header")?;
+            let outputs = lex.numbers("the output header")?;
             (
                 counted_list(second_no, &second_nums, "input")?,
                 counted_list(third_no, &outputs, "output")?,
-                None,
+                false,
             )
         }
         Format::Old => {
@@ -149,7 +159,7 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
             // Fashion has no empty groups, so export could not write it).
             let inputs = [n1, n2].into_iter().filter(|&w| w > 0).collect();
             let outputs = [n_out].into_iter().filter(|&w| w > 0).collect();
-            (inputs, outputs, Some((third_no, third)))
+            (inputs, outputs, true)
         }
     };
 
@@ -194,172 +204,18 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
             .collect(),
     };
 
-    // Gate lines. EQW copies a wire; the IR has no copy gate, so the
-    // destination becomes an alias of the source.
-    let mut alias: Vec<Wire> = (0..num_wires as u32).collect();
-    // The line that wrote each wire: 0 for none yet, INPUT for input bits.
-    const INPUT: u32 = u32::MAX;
-    let mut writer = vec![0u32; num_wires as usize];
-    writer[..total_in as usize].fill(INPUT);
-    let mut gates = Vec::with_capacity(num_gates.min(num_wires) as usize);
+    let mut wiring = Wiring::new(num_gates, num_wires, total_in, format);
     let mut gate_lines = 0u64;
-    // Reused for every line: one allocation instead of one per gate.
-    let mut args: Vec<&str> = Vec::new();
-    let gate_lines_iter = pending_gate_line
-        .into_iter()
-        .chain(lines.filter(|(_, l)| !l.trim_ascii().is_empty()));
-    for (line_no, line) in gate_lines_iter {
+    let mut pending = third_is_gate;
+    while std::mem::take(&mut pending) || lex.next_line() {
         if gate_lines == num_gates {
             return Err(BristolError::ExtraGates {
-                line: line_no,
+                line: lex.line,
                 expected: num_gates,
             });
         }
         gate_lines += 1;
-        // ASCII whitespace only: the format is ASCII, and Unicode-aware
-        // splitting costs a third of the import time.
-        let mut tokens = line.split_ascii_whitespace();
-        let op = line
-            .split_ascii_whitespace()
-            .next_back()
-            .unwrap_or_default();
-        let nin = number(line_no, tokens.next(), "the input count")?;
-        let nout = number(line_no, tokens.next(), "the output count")?;
-        args.clear();
-        args.extend(tokens);
-        if op.parse::<u64>().is_ok() {
-            return Err(syntax(
-                line_no,
-                format!(
-                    "`{}` ends without a gate name (a truncated line?)",
-                    line.trim()
-                ),
-            ));
-        }
-        // u128: the counts are untrusted and may be near u64::MAX.
-        if args.len() as u128 != nin as u128 + nout as u128 + 1 {
-            return Err(syntax(
-                line_no,
-                format!(
-                    "the gate says {nin} inputs and {nout} outputs, but lists {} wires",
-                    args.len().saturating_sub(1)
-                ),
-            ));
-        }
-        let mut wire = |i: usize, is_output: bool| -> Result<Wire, BristolError> {
-            let w = number(line_no, Some(args[i]), "a wire number")?;
-            if w >= num_wires {
-                return Err(BristolError::Wiring {
-                    line: line_no,
-                    error: IrError::OutOfRange {
-                        wire: w as u32,
-                        num_wires: num_wires as u32,
-                        place: format!("the {op} gate"),
-                    },
-                });
-            }
-            let w = w as usize;
-            if is_output {
-                if writer[w] != 0 {
-                    let first = match writer[w] {
-                        INPUT => "an input".to_string(),
-                        l => format!("line {l}"),
-                    };
-                    return Err(BristolError::Wiring {
-                        line: line_no,
-                        error: IrError::WrittenTwice {
-                            wire: w as u32,
-                            first,
-                            second: format!("this {op} gate"),
-                        },
-                    });
-                }
-                writer[w] = line_no.min(INPUT as usize - 1) as u32;
-                Ok(w as Wire)
-            } else if writer[w] == 0 {
-                Err(BristolError::Wiring {
-                    line: line_no,
-                    error: IrError::ReadBeforeWrite {
-                        wire: w as u32,
-                        place: format!("the {op} gate"),
-                    },
-                })
-            } else {
-                Ok(alias[w])
-            }
-        };
-        let arity = |ins: u64, outs: u64| -> Result<(), BristolError> {
-            if (nin, nout) != (ins, outs) {
-                return Err(syntax(
-                    line_no,
-                    format!("{op} takes {ins} inputs and {outs} outputs, not {nin} and {nout}"),
-                ));
-            }
-            Ok(())
-        };
-        match (op, format) {
-            ("XOR" | "AND", _) => {
-                arity(2, 1)?;
-                let (a, b, out) = (wire(0, false)?, wire(1, false)?, wire(2, true)?);
-                gates.push(if op == "XOR" {
-                    Gate::Xor { a, b, out }
-                } else {
-                    Gate::And { a, b, out }
-                });
-            }
-            ("INV" | "NOT", _) => {
-                arity(1, 1)?;
-                let (a, out) = (wire(0, false)?, wire(1, true)?);
-                gates.push(Gate::Not { a, out });
-            }
-            ("EQ", Format::Fashion) => {
-                arity(1, 1)?;
-                let value = match args[0] {
-                    "0" => false,
-                    "1" => true,
-                    other => {
-                        return Err(syntax(
-                            line_no,
-                            format!("EQ assigns a constant 0 or 1, not `{other}`"),
-                        ))
-                    }
-                };
-                gates.push(Gate::Const {
-                    value,
-                    out: wire(1, true)?,
-                });
-            }
-            ("EQW", Format::Fashion) => {
-                arity(1, 1)?;
-                let src = wire(0, false)?;
-                let dst = wire(1, true)?;
-                alias[dst as usize] = src;
-            }
-            ("MAND", Format::Fashion) => {
-                if nin as u128 != 2 * nout as u128 || nout == 0 {
-                    return Err(syntax(
-                        line_no,
-                        format!("MAND takes 2n inputs and n outputs, not {nin} and {nout}"),
-                    ));
-                }
-                let n = nout as usize;
-                for k in 0..n {
-                    let (a, b, out) =
-                        (wire(k, false)?, wire(n + k, false)?, wire(2 * n + k, true)?);
-                    gates.push(Gate::And { a, b, out });
-                }
-            }
-            _ => {
-                let known = match format {
-                    Format::Fashion => "XOR, AND, INV, EQ, EQW or MAND",
-                    Format::Old => "XOR, AND or INV (the old Bristol format)",
-                };
-                return Err(syntax(
-                    line_no,
-                    format!("unknown gate `{op}`; expected {known}"),
-                ));
-            }
-        }
+        wiring.gate(&lex)?;
     }
     if gate_lines < num_gates {
         return Err(BristolError::Truncated {
@@ -367,6 +223,12 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
             found: gate_lines,
         });
     }
+    let Wiring {
+        alias,
+        writer,
+        gates,
+        ..
+    } = wiring;
 
     let mut inputs = Vec::with_capacity(input_widths.len());
     let mut next = 0u32;
@@ -414,6 +276,343 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
     Ok(circuit)
 }
 
+/// A token of a line: where it is in the text, and its value when it is
+/// plain decimal digits that fit a `u64`.
+#[derive(Clone, Copy, Debug)]
+struct Token {
+    start: usize,
+    end: usize,
+    value: Option<u64>,
+}
+
+/// The text as numbered lines of tokens, read in one pass over its bytes.
+///
+/// Tokens are separated by ASCII whitespace, lines by `\n` (so `\r\n` works
+/// too: `\r` is whitespace), lines with no token are skipped, and each
+/// token's decimal value is computed as it is read. This does what `lines`,
+/// `split_ascii_whitespace` and `u64::from_str` would, without their
+/// per-line iterator machinery or a second look at any byte: the importer
+/// is on the path from process start to the first garbled gate.
+struct Lexer<'a> {
+    text: &'a str,
+    /// Where the line after the current one starts.
+    next: usize,
+    /// The current line: its number (from 1), where it starts and ends
+    /// (before its `\n`), and its tokens.
+    line: usize,
+    start: usize,
+    end: usize,
+    tokens: Vec<Token>,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(text: &'a str) -> Self {
+        Lexer {
+            text,
+            next: 0,
+            line: 0,
+            start: 0,
+            end: 0,
+            tokens: Vec::new(),
+        }
+    }
+
+    /// Moves to the next line that has a token; false at the end of the text.
+    fn next_line(&mut self) -> bool {
+        let bytes = self.text.as_bytes();
+        while self.next < bytes.len() {
+            let mut i = self.next;
+            self.line += 1;
+            self.start = i;
+            self.tokens.clear();
+            loop {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if i == bytes.len() || bytes[i] == b'\n' {
+                    break;
+                }
+                let start = i;
+                // Wrapping arithmetic is exact for up to 19 digits; longer
+                // tokens are read again, checked.
+                let (mut value, mut digits_only) = (0u64, true);
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                    let digit = bytes[i].wrapping_sub(b'0');
+                    digits_only &= digit <= 9;
+                    value = value.wrapping_mul(10).wrapping_add(digit as u64);
+                    i += 1;
+                }
+                let value = match (digits_only, i - start) {
+                    (false, _) => None,
+                    (true, 0..=19) => Some(value),
+                    (true, _) => decimal(&bytes[start..i]),
+                };
+                self.tokens.push(Token {
+                    start,
+                    end: i,
+                    value,
+                });
+            }
+            self.end = i;
+            // Past the `\n`, or at the end of the text.
+            self.next = (i + 1).min(bytes.len());
+            if !self.tokens.is_empty() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The current line (without its line break).
+    fn text(&self) -> &'a str {
+        // Lines and tokens start and end at ASCII bytes or at the ends of
+        // the text, so these are always character boundaries.
+        self.text.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Token `k` of the current line (which must have one).
+    fn token(&self, k: usize) -> &'a str {
+        let t = self.tokens[k];
+        self.text.get(t.start..t.end).unwrap_or_default()
+    }
+
+    /// Token `k` as a number, or an error naming `what` was expected.
+    #[inline]
+    fn number(&self, k: usize, what: &str) -> Result<u64, BristolError> {
+        match self.tokens.get(k) {
+            Some(Token { value: Some(v), .. }) => Ok(*v),
+            _ => Err(self.not_a_number(k, what)),
+        }
+    }
+
+    /// The error for token `k` (or the end of the line) where `what`, a
+    /// number, was expected: built out of line, off the importer's hot path.
+    #[cold]
+    #[inline(never)]
+    fn not_a_number(&self, k: usize, what: &str) -> BristolError {
+        let found = match self.tokens.get(k) {
+            Some(_) => format!("`{}`", self.token(k)),
+            None => "the end of the line".into(),
+        };
+        syntax(self.line, format!("expected {what}, found {found}"))
+    }
+
+    /// Every token of the current line as a number.
+    fn numbers(&self, what: &str) -> Result<Vec<u64>, BristolError> {
+        (0..self.tokens.len())
+            .map(|k| self.number(k, &format!("a number in {what}")))
+            .collect()
+    }
+
+    /// Whether token `k` reads as a `u64` the way `str::parse` reads one,
+    /// which also takes a leading `+`.
+    #[inline]
+    fn is_u64(&self, k: usize) -> bool {
+        self.tokens[k].value.is_some()
+            || (self.token(k).starts_with('+') && self.token(k).parse::<u64>().is_ok())
+    }
+}
+
+/// Plain decimal digits, no sign (the file's numbers are counts and wire
+/// indices), or `None` if they do not fit a `u64`.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |acc, &b| {
+        acc.checked_mul(10)?
+            .checked_add(b.wrapping_sub(b'0') as u64)
+    })
+}
+
+/// The gates read so far, and what they wrote.
+struct Wiring {
+    format: Format,
+    num_wires: u64,
+    /// EQW copies a wire; the IR has no copy gate, so the destination
+    /// becomes an alias of the source.
+    alias: Vec<Wire>,
+    /// The line that wrote each wire: 0 for none yet, [`INPUT`] for input
+    /// bits.
+    writer: Vec<u32>,
+    gates: Vec<Gate>,
+}
+
+/// The writer of an input bit (see [`Wiring::writer`]).
+const INPUT: u32 = u32::MAX;
+
+impl Wiring {
+    fn new(num_gates: u64, num_wires: u64, total_in: u64, format: Format) -> Self {
+        let mut writer = vec![0u32; num_wires as usize];
+        writer[..total_in as usize].fill(INPUT);
+        Wiring {
+            format,
+            num_wires,
+            alias: (0..num_wires as u32).collect(),
+            writer,
+            gates: Vec::with_capacity(num_gates.min(num_wires) as usize),
+        }
+    }
+
+    /// Reads the gate on the lexer's current line.
+    fn gate(&mut self, lex: &Lexer) -> Result<(), BristolError> {
+        let line_no = lex.line;
+        let last = lex.tokens.len() - 1;
+        let op = lex.token(last);
+        let nin = lex.number(0, "the input count")?;
+        let nout = lex.number(1, "the output count")?;
+        if lex.is_u64(last) {
+            return Err(syntax(
+                line_no,
+                format!(
+                    "`{}` ends without a gate name (a truncated line?)",
+                    lex.text().trim()
+                ),
+            ));
+        }
+        // The wires, then the gate name.
+        let args = lex.tokens.len() - 2;
+        // u128: the counts are untrusted and may be near u64::MAX.
+        if args as u128 != nin as u128 + nout as u128 + 1 {
+            return Err(syntax(
+                line_no,
+                format!(
+                    "the gate says {nin} inputs and {nout} outputs, but lists {} wires",
+                    args.saturating_sub(1)
+                ),
+            ));
+        }
+        let arity = |ins: u64, outs: u64| -> Result<(), BristolError> {
+            if (nin, nout) != (ins, outs) {
+                return Err(syntax(
+                    line_no,
+                    format!("{op} takes {ins} inputs and {outs} outputs, not {nin} and {nout}"),
+                ));
+            }
+            Ok(())
+        };
+        match (op, self.format) {
+            ("XOR" | "AND", _) => {
+                arity(2, 1)?;
+                let a = self.wire(lex, 0, false, op)?;
+                let b = self.wire(lex, 1, false, op)?;
+                let out = self.wire(lex, 2, true, op)?;
+                self.gates.push(if op == "XOR" {
+                    Gate::Xor { a, b, out }
+                } else {
+                    Gate::And { a, b, out }
+                });
+            }
+            ("INV" | "NOT", _) => {
+                arity(1, 1)?;
+                let a = self.wire(lex, 0, false, op)?;
+                let out = self.wire(lex, 1, true, op)?;
+                self.gates.push(Gate::Not { a, out });
+            }
+            ("EQ", Format::Fashion) => {
+                arity(1, 1)?;
+                let value = match lex.token(2) {
+                    "0" => false,
+                    "1" => true,
+                    other => {
+                        return Err(syntax(
+                            line_no,
+                            format!("EQ assigns a constant 0 or 1, not `{other}`"),
+                        ))
+                    }
+                };
+                let out = self.wire(lex, 1, true, op)?;
+                self.gates.push(Gate::Const { value, out });
+            }
+            ("EQW", Format::Fashion) => {
+                arity(1, 1)?;
+                let src = self.wire(lex, 0, false, op)?;
+                let dst = self.wire(lex, 1, true, op)?;
+                self.alias[dst as usize] = src;
+            }
+            ("MAND", Format::Fashion) => {
+                if nin as u128 != 2 * nout as u128 || nout == 0 {
+                    return Err(syntax(
+                        line_no,
+                        format!("MAND takes 2n inputs and n outputs, not {nin} and {nout}"),
+                    ));
+                }
+                let n = nout as usize;
+                for k in 0..n {
+                    let a = self.wire(lex, k, false, op)?;
+                    let b = self.wire(lex, n + k, false, op)?;
+                    let out = self.wire(lex, 2 * n + k, true, op)?;
+                    self.gates.push(Gate::And { a, b, out });
+                }
+            }
+            _ => {
+                let known = match self.format {
+                    Format::Fashion => "XOR, AND, INV, EQ, EQW or MAND",
+                    Format::Old => "XOR, AND or INV (the old Bristol format)",
+                };
+                return Err(syntax(
+                    line_no,
+                    format!("unknown gate `{op}`; expected {known}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Wire argument `i` of the current line's `op` gate: read (checked to
+    /// be written already; its alias is returned) or written (checked to be
+    /// written only here).
+    #[inline(always)]
+    fn wire(
+        &mut self,
+        lex: &Lexer,
+        i: usize,
+        is_output: bool,
+        op: &str,
+    ) -> Result<Wire, BristolError> {
+        let line = lex.line;
+        let Some(w) = lex.tokens.get(2 + i).and_then(|t| t.value) else {
+            return Err(lex.not_a_number(2 + i, "a wire number"));
+        };
+        // Checked against `num_wires` (at most 2^31) before any indexing.
+        let fits = w < self.num_wires;
+        let at = if fits { w as usize } else { 0 };
+        match (fits, is_output, self.writer.get(at).copied()) {
+            (true, true, Some(0)) => {
+                self.writer[at] = line.min(INPUT as usize - 1) as u32;
+                Ok(w as Wire)
+            }
+            (true, false, Some(writer)) if writer != 0 => Ok(self.alias[at]),
+            _ => Err(self.miswired(line, w, is_output, op)),
+        }
+    }
+
+    /// Why wire `w` cannot be read (or written) by this line's `op` gate.
+    #[cold]
+    #[inline(never)]
+    fn miswired(&self, line: usize, w: u64, is_output: bool, op: &str) -> BristolError {
+        let error = if w >= self.num_wires {
+            IrError::OutOfRange {
+                wire: w as u32,
+                num_wires: self.num_wires as u32,
+                place: format!("the {op} gate"),
+            }
+        } else if is_output {
+            IrError::WrittenTwice {
+                wire: w as u32,
+                first: match self.writer[w as usize] {
+                    INPUT => "an input".to_string(),
+                    l => format!("line {l}"),
+                },
+                second: format!("this {op} gate"),
+            }
+        } else {
+            IrError::ReadBeforeWrite {
+                wire: w as u32,
+                place: format!("the {op} gate"),
+            }
+        };
+        BristolError::Wiring { line, error }
+    }
+}
+
 fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
     if order == BitOrder::Msb0 {
         wires.reverse();
@@ -423,33 +622,6 @@ fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
 
 fn syntax(line: usize, message: String) -> BristolError {
     BristolError::Syntax { line, message }
-}
-
-fn number(line: usize, token: Option<&str>, what: &str) -> Result<u64, BristolError> {
-    let token =
-        token.ok_or_else(|| syntax(line, format!("expected {what}, found the end of the line")))?;
-    decimal(token).ok_or_else(|| syntax(line, format!("expected {what}, found `{token}`")))
-}
-
-/// Plain decimal digits, no sign: a quarter of `u64::from_str`'s work, and
-/// the importer reads several numbers on each of millions of lines.
-fn decimal(token: &str) -> Option<u64> {
-    if token.is_empty() {
-        return None;
-    }
-    token.bytes().try_fold(0u64, |acc, b| {
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        acc.checked_mul(10)?.checked_add(digit as u64)
-    })
-}
-
-fn numbers(line: usize, text: &str, what: &str) -> Result<Vec<u64>, BristolError> {
-    text.split_ascii_whitespace()
-        .map(|t| number(line, Some(t), &format!("a number in {what}")))
-        .collect()
 }
 
 /// `<count> <w_1> ... <w_count>` with every width positive.
@@ -591,6 +763,52 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "line 2: the old-format header declares 0 output wires"
+        );
+    }
+
+    #[test]
+    fn tokens_are_split_as_the_format_says() {
+        // CRLF, tabs, form feeds, leading zeros and no final line break.
+        let id = parse("x", ADDER2, &Options::default()).unwrap().id();
+        for text in [
+            "2 6\r\n2 1 1\r\n1 1\r\n\r\n2 1 0 1 2 AND\r\n2 1 0 1 5 XOR\r\n",
+            "\t2\x0c6 \n 2 1 1\n1 1\n\n2 1 0 1 2 AND\n2\t1 00 01 0005 XOR",
+        ] {
+            assert_eq!(parse("x", text, &Options::default()).unwrap().id(), id);
+        }
+        let err = |gate: &str| {
+            parse(
+                "x",
+                &format!("1 6\n2 1 1\n1 1\n\n{gate}\n"),
+                &Options::default(),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            err("2 1 0 1 18446744073709551616 AND"),
+            "line 5: expected a wire number, found `18446744073709551616`"
+        );
+        assert_eq!(
+            err("2 1 0 1 5 \u{c4}ND"),
+            "line 5: unknown gate `\u{c4}ND`; expected XOR, AND, INV, EQ, EQW or MAND"
+        );
+        // A vertical tab is not whitespace to the format.
+        assert!(err("2 1 0 1\x0b5 AND").ends_with("but lists 2 wires"));
+        // A gate name that `str::parse` reads as a number (it takes `+`).
+        assert!(err("2 1 0 1 +5").ends_with("ends without a gate name (a truncated line?)"));
+        assert_eq!(
+            err("2 +1 0 1 5 AND"),
+            "line 5: expected the output count, found `+1`"
+        );
+        let plus = parse(
+            "x",
+            "1 6\n2 1 1\n+1 1\n\n2 1 0 1 5 AND\n",
+            &Options::default(),
+        );
+        assert_eq!(
+            plus.unwrap_err().to_string(),
+            "line 3: expected a number in the output header, found `+1`"
         );
     }
 

@@ -4,7 +4,7 @@
 
 use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
 use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
-use yao_runtime::protocol::{EvaluatorSession, GarblerSession, ProtocolError};
+use yao_runtime::protocol::{EvaluatorSession, EvaluatorSetup, GarblerSession, ProtocolError};
 use yao_runtime::TcpChannel;
 
 /// `sum = a + b` and `carry` over 8-bit inputs, ripple-carry.
@@ -119,6 +119,45 @@ fn many_executions_in_one_session_match_eval_plain() {
             assert_eq!(stats.and_gates, 8);
         }
         e.finish().unwrap();
+    });
+}
+
+#[test]
+fn a_deferred_evaluator_setup_plans_during_the_base_ots() {
+    let c = adder();
+    let (ga, ev) = MemChannel::pair();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut g = GarblerSession::start(ga, &c).unwrap();
+            for a in [3, 250] {
+                g.execute(&[bits(a)]).unwrap();
+            }
+            g.finish().unwrap();
+        });
+        let setup = EvaluatorSetup::deferred(&c);
+        let mut e = EvaluatorSession::start_prepared(ev, setup).unwrap();
+        for (a, b) in [(3, 9), (250, 7)] {
+            let (out, _) = e.execute(&[bits(b)]).unwrap();
+            assert_eq!(out, c.eval_plain(&[bits(a), bits(b)]).unwrap(), "{a} + {b}");
+        }
+        e.finish().unwrap();
+    });
+}
+
+#[test]
+fn a_deferred_evaluator_setup_still_names_a_circuit_mismatch() {
+    let c = adder();
+    let mut other = adder();
+    other.outputs.swap(0, 1);
+    let (ga, ev) = MemChannel::pair();
+    std::thread::scope(|s| {
+        s.spawn(|| GarblerSession::start(ga, &other).err());
+        let setup = EvaluatorSetup::deferred(&c);
+        let err = EvaluatorSession::start_prepared(ev, setup).err().unwrap();
+        assert!(
+            matches!(err, ProtocolError::CircuitMismatch { .. }),
+            "{err}"
+        );
     });
 }
 

@@ -37,6 +37,7 @@ struct Cli {
 }
 
 fn main() {
+    party::tune_allocator();
     if let Err(e) = run(Cli::parse()) {
         yao::exit_with(&e);
     }
@@ -50,7 +51,9 @@ fn run(cli: Cli) -> Result<()> {
     let inputs =
         yao::share::party_inputs(&circuit, Party::Evaluator, &values, cli.shares.as_deref())?;
     let timeout = cli.net.timeout()?;
-    let setup = EvaluatorSetup::new(&circuit)?;
+    // The schedule is built while the handshake and base OTs wait for the
+    // garbler, so the connection is made as soon as the inputs are known.
+    let setup = EvaluatorSetup::deferred(&circuit);
     tracing::debug!("evaluator: session prepared");
     let stream = party::connect(&cli.connect, timeout)?;
     tracing::debug!("evaluator: connected");

@@ -40,6 +40,7 @@ struct Cli {
 }
 
 fn main() {
+    party::tune_allocator();
     if let Err(e) = run(Cli::parse()) {
         yao::exit_with(&e);
     }

@@ -137,6 +137,7 @@ fn run(cli: Cli) -> Result<()> {
             net,
             output,
         } => {
+            party::tune_allocator();
             net.init_logs();
             let c = circuit.load()?;
             let g = share::party_inputs(&c, Party::Garbler, &garbler, garbler_shares.as_deref())?;
@@ -157,7 +158,7 @@ fn run(cli: Cli) -> Result<()> {
                     Ok(party::garble_session(stream, setup, &g, timeout, net.repeat)?.0)
                 });
                 let evaluated = (|| {
-                    let setup = EvaluatorSetup::new(&c)?;
+                    let setup = EvaluatorSetup::deferred(&c);
                     let stream = party::connect(&addr, timeout)?;
                     party::evaluate_session(stream, setup, &e, timeout, net.repeat)
                 })();

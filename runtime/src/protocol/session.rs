@@ -92,7 +92,7 @@ fn plan_for(circuit: &Circuit) -> Result<Arc<Plan>, ProtocolError> {
         .map_err(|e| ProtocolError::Garbling(format!("cannot garble this circuit: {e}")))
 }
 
-/// The garbler's schedule, built on another thread.
+/// A schedule built on another thread.
 fn joined(
     planning: std::thread::ScopedJoinHandle<'_, Result<Arc<Plan>, ProtocolError>>,
 ) -> Result<Arc<Plan>, ProtocolError> {
@@ -229,23 +229,38 @@ impl<'c> GarblerSetup<'c> {
     }
 }
 
-/// What an evaluator prepares before it connects: the schedule and the
-/// circuit id. (Unlike the garbler, the evaluator builds its schedule before
-/// the session: its side of the base OTs is the heavier one, and before it
-/// connects it would only wait for a garbler that loads its circuit too.)
+/// What an evaluator prepares before it connects: the circuit id and,
+/// unless [deferred](EvaluatorSetup::deferred), the schedule.
 pub struct EvaluatorSetup<'c> {
     circuit: &'c Circuit,
-    plan: Arc<Plan>,
+    /// `None` for a deferred setup: built when the session starts.
+    plan: Option<Arc<Plan>>,
     id: CircuitId,
 }
 
 impl<'c> EvaluatorSetup<'c> {
+    /// A setup with the schedule built now: a circuit that cannot be
+    /// planned is refused before any connection is made.
     pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
         Ok(EvaluatorSetup {
             circuit,
-            plan: plan_for(circuit)?,
+            plan: Some(plan_for(circuit)?),
             id: circuit.id(),
         })
+    }
+
+    /// A setup whose schedule is built when the session starts, on another
+    /// thread while the handshake and the base OTs wait for the garbler, as
+    /// the garbler's is: a single execution starts milliseconds sooner
+    /// (connecting needs only the circuit id). A circuit that cannot be
+    /// planned is still reported before anything the peer did, by
+    /// [`EvaluatorSession::start_prepared`], but after connecting.
+    pub fn deferred(circuit: &'c Circuit) -> Self {
+        EvaluatorSetup {
+            circuit,
+            plan: None,
+            id: circuit.id(),
+        }
     }
 
     pub fn circuit(&self) -> &'c Circuit {
@@ -619,13 +634,24 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         Self::start_prepared(ch, EvaluatorSetup::new(circuit)?)
     }
 
-    /// Handshake and base OTs, with the schedule built beforehand.
+    /// Handshake and base OTs, with the schedule built beforehand or, for a
+    /// [deferred](EvaluatorSetup::deferred) setup, meanwhile.
     pub fn start_prepared(mut ch: C, setup: EvaluatorSetup<'c>) -> Result<Self, ProtocolError> {
         let EvaluatorSetup { circuit, plan, id } = setup;
         tracing::debug!("evaluator: session starts");
-        handshake(&mut ch, Role::Evaluator, &id)?;
-        tracing::trace!("evaluator: handshake done");
-        let ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
+        let (plan, ot) = std::thread::scope(|s| {
+            // `Err`: the schedule is being built.
+            let planning = plan.ok_or_else(|| s.spawn(|| plan_for(circuit)));
+            let ot = handshake(&mut ch, Role::Evaluator, &id).and_then(|()| {
+                tracing::trace!("evaluator: handshake done");
+                CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)
+            });
+            (planning.or_else(joined), ot)
+        });
+        // A circuit this party cannot plan is its own error, reported first
+        // as when the schedule is built before connecting.
+        let plan = plan?;
+        let ot = ot?;
         tracing::debug!("evaluator: handshake and base OTs done");
         Ok(EvaluatorSession {
             progress: None,
