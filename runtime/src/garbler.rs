@@ -564,8 +564,8 @@ unsafe fn xor_wide<const K: usize>(base: *mut u8, body: &[u32]) {
 }
 
 /// `pi(L)` and `pi(L ^ Delta)` of the labels in `slots`, into `pis` at
-/// `PI_STRIDE * p` for the matching pi slot `p` of `dest` (the memoized first call of
-/// the TCCR hash, see the module docs).
+/// `PI_STRIDE * p` for the matching pi slot `p` of `dest` (the memoized
+/// first call of the TCCR hash, see the module docs).
 fn garble_pis(
     hash: &Tccr,
     d: Block,
@@ -578,8 +578,8 @@ fn garble_pis(
     #[cfg(target_arch = "x86_64")]
     if let Some(w) = hash.wide() {
         // SAFETY: the slots come from the plan whose `num_slots` and
-        // `num_pi_slots` sized
-        // `labels` and `pis` (checked by the caller, `Garbler::garble_batch`).
+        // `num_pi_slots` sized `labels` and `pis` (checked by the caller,
+        // `Garbler::garble_step`).
         return unsafe { w.garble_pis(d, labels, pis, slots, dest) };
     }
     buf.clear();

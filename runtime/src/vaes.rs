@@ -428,6 +428,17 @@ fn ld2(b: &[Block], i: usize) -> __m256i {
     unsafe { _mm256_loadu_si256(p.as_ptr().cast()) }
 }
 
+/// `(0, Delta) ^ rk0`: XORed into a broadcast label it gives
+/// `(L, L ^ Delta) ^ rk0`, the input of the garbler's first TCCR call.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn pair_key(rk: &[__m256i; 11], dx: __m128i) -> __m256i {
+    _mm256_xor_si256(
+        _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), dx),
+        rk[0],
+    )
+}
+
 #[target_feature(enable = "vaes,avx2,aes")]
 unsafe fn garble_pis(
     rk: &[__m256i; 11],
@@ -437,11 +448,7 @@ unsafe fn garble_pis(
     slots: &[Slot],
     dest: &[Slot],
 ) {
-    // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
-    let dk = _mm256_xor_si256(
-        _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), ld(&d)),
-        rk[0],
-    );
+    let dk = pair_key(rk, ld(&d));
     let mut i = 0;
     let n = slots.len();
     macro_rules! chunk {
@@ -571,11 +578,7 @@ unsafe fn garble_ands<const FRESH: bool>(
     tables: &mut [Block],
 ) {
     let dx = ld(&d);
-    // (0, Delta) ^ rk0: turns a broadcast label into (L, L ^ D) ^ rk0.
-    let dk = _mm256_xor_si256(
-        _mm256_inserti128_si256::<1>(_mm256_setzero_si256(), dx),
-        rk[0],
-    );
+    let dk = pair_key(rk, dx);
     // Register 2i holds AND i's A pair (tweak 2k), 2i+1 its B pair (2k+1).
     let mut tv = _mm256_set_epi64x(0, first as i64, 0, first as i64);
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
@@ -1038,19 +1041,8 @@ unsafe fn eval_chunk<const N: usize>(
     }
     rounds(rk, &mut v);
     for (i, g) in ands.iter().enumerate() {
-        // SAFETY: the slot contract.
-        let (a, b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
-        let x = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(a), b);
         let h = _mm256_xor_si256(v[i], u[i]); // (H(A), H(B))
-        let t = ld2(tables, 2 * i);
-        // (TG, TE ^ A), selected by the colour bits (sa, sb).
-        let a_hi = _mm256_permute2x128_si256::<0x08>(x, x);
-        let w = _mm256_xor_si256(
-            h,
-            _mm256_and_si256(colour_masks(x), _mm256_xor_si256(t, a_hi)),
-        );
-        let out = _mm_xor_si128(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
-        // SAFETY: the slot contract.
-        unsafe { stp(lp, g.out as usize, out) };
+                                              // SAFETY: the slot contract.
+        unsafe { eval_combine(lp, g, h, ld2(tables, 2 * i)) };
     }
 }
