@@ -60,7 +60,6 @@
 //! sessions on the same circuit (`Arc<Plan>`).
 
 use crate::ir::{Circuit, Gate, IrError, Party};
-use std::collections::VecDeque;
 
 /// Gates per planning window: large enough that the ANDs of one level of a
 /// wide circuit (AES-128 has about 100 per level) land in one batch, small
@@ -349,11 +348,18 @@ impl<'p> FreeOps<'p> {
         let mut count = 0u64;
         let mut words = 0usize;
         for s in self.segments() {
-            let mut in_range = true;
-            let ok = s.decode(|out, ins| {
-                in_range &= out < self.bound as Slot && ins.iter().all(|&x| x < self.bound as Slot);
-            });
-            if !ok || !in_range {
+            let ok = match s.body {
+                CodeRef::Narrow(b) => narrow_well_formed(s.arity, s.count, b, self.bound),
+                CodeRef::Wide(_) => {
+                    let mut in_range = true;
+                    let ok = s.decode(|out, ins| {
+                        in_range &=
+                            out < self.bound as Slot && ins.iter().all(|&x| x < self.bound as Slot);
+                    });
+                    ok && in_range
+                }
+            };
+            if !ok {
                 return false;
             }
             count += s.count as u64;
@@ -368,6 +374,39 @@ impl<'p> FreeOps<'p> {
         };
         count == self.ops && words == len
     }
+}
+
+/// [`FreeSegment::decode`]'s checks on a narrow segment, plus every slot
+/// below `bound`, word by word: planning checks every plan it makes, and
+/// decoding field by field was a twentieth of planning time.
+fn narrow_well_formed(arity: usize, count: usize, body: &[u64], bound: usize) -> bool {
+    if !(2..=MAX_XOR_ARITY).contains(&arity) {
+        return false;
+    }
+    let words = narrow_words(arity);
+    if body.len() != count * words {
+        return false;
+    }
+    // Per word of a gate: which fields hold slots (the others must be zero).
+    let mut used = [0u64; 2];
+    for i in 0..=arity {
+        let p = narrow_field(arity, i);
+        used[p / 4] |= 0xffff << (16 * (p % 4));
+    }
+    // A field is a slot below `bound` if it is even and below `2 * bound`.
+    let limit = 2 * bound.min(1 << 15) as u64;
+    let fields_ok = |w: u64| (0..4).all(|f| (w >> (16 * f)) & 0xffff < limit);
+    let mut odd = 0u64;
+    let mut unused = 0u64;
+    let mut in_range = true;
+    for g in body.chunks_exact(words) {
+        for (&w, &u) in g.iter().zip(&used) {
+            odd |= w;
+            unused |= w & !u;
+            in_range &= fields_ok(w);
+        }
+    }
+    odd & 0x0001_0001_0001_0001 == 0 && unused == 0 && in_range
 }
 
 /// Why a circuit cannot be planned.
@@ -752,8 +791,9 @@ impl Pending {
         }
     }
 
+    /// Makes `w`, which is not pending (wires are defined once), pending.
     fn insert(&mut self, w: u32, e: (Terms, u32, u8)) {
-        self.remove(w);
+        debug_assert_eq!(self.of[w as usize], 0, "a wire is defined once");
         let k = match self.free.pop() {
             Some(k) => {
                 self.pool[k as usize] = e;
@@ -838,8 +878,36 @@ struct FreeScheduler {
     /// the start of each op's run (`user_start`, one extra entry).
     user_start: Vec<u32>,
     users: Vec<u32>,
+    /// `(producer, reader)` positions of the level's same-level reads, in
+    /// reader order: found once, then sorted into `users`.
+    edges: Vec<(u32, u32)>,
     /// Ready ops, one FIFO per arity.
-    ready: Vec<VecDeque<u32>>,
+    ready: [Fifo; MAX_XOR_ARITY + 1],
+}
+
+/// A first-in, first-out list that is filled and drained within one level:
+/// a vector and a read position, cheaper than a ring buffer.
+#[derive(Default)]
+struct Fifo {
+    items: Vec<u32>,
+    head: usize,
+}
+
+impl Fifo {
+    fn len(&self) -> usize {
+        self.items.len() - self.head
+    }
+
+    fn pop(&mut self) -> Option<u32> {
+        let x = *self.items.get(self.head)?;
+        self.head += 1;
+        Some(x)
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.head = 0;
+    }
 }
 
 const NOT_HERE: u32 = u32::MAX;
@@ -851,90 +919,90 @@ impl FreeScheduler {
             waiting: Vec::new(),
             user_start: Vec::new(),
             users: Vec::new(),
-            ready: vec![VecDeque::new(); MAX_XOR_ARITY + 1],
+            edges: Vec::new(),
+            ready: Default::default(),
         }
     }
 
-    /// Appends the free ops `frees` (`(depth, arity, op index)`, one level,
-    /// in a topological order) to `events` in list-scheduling order: Kahn's
+    /// Appends the free ops `frees` (`(arity, op index)`, one level, in a
+    /// topological order) to `events` in list-scheduling order: Kahn's
     /// algorithm with one ready list per arity, staying on the current arity
     /// while it has ready ops, else switching to the arity with the most.
-    fn schedule(&mut self, frees: &[(u32, u8, u32)], ops: &[Op], events: &mut Vec<Event>) {
+    fn schedule(&mut self, frees: &[(u8, u32)], ops: &[Op], events: &mut Vec<Event>) {
         let terms_of = |i: u32| match &ops[i as usize] {
             Op::Xor { out, terms } => (*out, terms.as_slice()),
             Op::And { .. } => unreachable!("free ops are XORs"),
         };
+        let n = frees.len();
         let level_pos = &mut self.level_pos;
-        for (k, &(_, _, i)) in frees.iter().enumerate() {
+        for (k, &(_, i)) in frees.iter().enumerate() {
             level_pos[terms_of(i).0 as usize] = k as u32;
         }
-        // Count each op's same-level readers, then lay them out flat, in
+        // Each op's same-level inputs (as edges, in reader order) and the
+        // number of readers of each op; then the readers laid out flat, in
         // reader order (the order the ready lists see them).
         self.waiting.clear();
-        self.waiting.resize(frees.len(), 0);
+        self.edges.clear();
         self.user_start.clear();
-        self.user_start.resize(frees.len() + 1, 0);
-        for (k, &(_, _, i)) in frees.iter().enumerate() {
+        self.user_start.resize(n + 1, 0);
+        for (k, &(_, i)) in frees.iter().enumerate() {
+            let mut waits = 0;
             for &r in terms_of(i).1 {
                 let p = level_pos[r as usize];
                 if p != NOT_HERE {
-                    self.waiting[k] += 1;
+                    waits += 1;
                     self.user_start[p as usize + 1] += 1;
+                    self.edges.push((p, k as u32));
                 }
             }
+            self.waiting.push(waits);
         }
-        for k in 0..frees.len() {
+        for &(_, i) in frees {
+            level_pos[terms_of(i).0 as usize] = NOT_HERE;
+        }
+        for k in 0..n {
             self.user_start[k + 1] += self.user_start[k];
         }
         self.users.clear();
-        self.users.resize(self.user_start[frees.len()] as usize, 0);
+        self.users.resize(self.edges.len(), 0);
         {
             // `fill[p]`: the next free position in op p's run.
-            let fill = &mut self.user_start[..frees.len()];
-            for (k, &(_, _, i)) in frees.iter().enumerate() {
-                for &r in terms_of(i).1 {
-                    let p = level_pos[r as usize];
-                    if p != NOT_HERE {
-                        self.users[fill[p as usize] as usize] = k as u32;
-                        fill[p as usize] += 1;
-                    }
-                }
+            let fill = &mut self.user_start[..n];
+            for &(p, k) in &self.edges {
+                self.users[fill[p as usize] as usize] = k;
+                fill[p as usize] += 1;
             }
         }
         // After filling, `user_start[p]` is the end of run p, which is the
         // start of run p + 1: shift back to get the starts.
-        for k in (1..=frees.len()).rev() {
-            self.user_start[k] = self.user_start[k - 1];
-        }
+        self.user_start.copy_within(0..n, 1);
         self.user_start[0] = 0;
-        for &(_, _, i) in frees {
-            level_pos[terms_of(i).0 as usize] = NOT_HERE;
-        }
         // First in, first out: an op that just became ready runs after the
         // ops that were ready before it, not right after its own input.
         let ready = &mut self.ready;
-        for (k, &(_, n, _)) in frees.iter().enumerate() {
+        ready.iter_mut().for_each(Fifo::clear);
+        for (k, &(arity, _)) in frees.iter().enumerate() {
             if self.waiting[k] == 0 {
-                ready[n as usize].push_back(k as u32);
+                ready[arity as usize].items.push(k as u32);
             }
         }
         let mut arity = 0usize;
-        for _ in 0..frees.len() {
-            if ready[arity].is_empty() {
+        for _ in 0..n {
+            if ready[arity].len() == 0 {
                 arity = (0..ready.len())
                     .max_by_key(|&a| ready[a].len())
                     .unwrap_or(0);
             }
-            let Some(k) = ready[arity].pop_front() else {
+            let Some(k) = ready[arity].pop() else {
                 unreachable!("a level's free ops form a DAG")
             };
-            events.push(Event::Free(frees[k as usize].2));
+            events.push(Event::Free(frees[k as usize].1));
             let run =
                 self.user_start[k as usize] as usize..self.user_start[k as usize + 1] as usize;
             for &u in &self.users[run] {
                 self.waiting[u as usize] -= 1;
                 if self.waiting[u as usize] == 0 {
-                    ready[frees[u as usize].1 as usize].push_back(u);
+                    ready[frees[u as usize].0 as usize].items.push(u);
                 }
             }
         }
@@ -949,29 +1017,33 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
         return Err(PlanError::TooManyLiveWires(c.num_wires as u64));
     }
 
-    // 1. Which gates matter (a reverse pass from the outputs), how often
-    // each wire is read, and whether an AND or an output reads it ("hard":
-    // those readers need the wire's own label).
-    let mut needed = vec![false; n_wires];
+    // 1. Which gates matter (a reverse pass from the outputs): how often
+    // each wire is read (a wire is needed if it is read at all), and
+    // whether an AND or an output reads it ("hard": those readers need the
+    // wire's own label).
     let mut reads = vec![0u8; n_wires];
     let mut hard = vec![false; n_wires];
     for o in &c.outputs {
         for &w in &o.wires {
-            needed[w as usize] = true;
             hard[w as usize] = true;
             reads[w as usize] = reads[w as usize].saturating_add(1);
         }
     }
     for g in c.gates.iter().rev() {
-        if needed[g.output() as usize] {
-            let is_and = matches!(g, Gate::And { .. });
-            for w in g.inputs() {
-                needed[w as usize] = true;
+        if reads[g.output() as usize] != 0 {
+            let (ins, n, is_and) = match *g {
+                Gate::And { a, b, .. } => ([a, b], 2, true),
+                Gate::Xor { a, b, .. } => ([a, b], 2, false),
+                Gate::Not { a, .. } => ([a, a], 1, false),
+                Gate::Const { .. } => ([0, 0], 0, false),
+            };
+            for &w in &ins[..n] {
                 hard[w as usize] |= is_and;
                 reads[w as usize] = reads[w as usize].saturating_add(1);
             }
         }
     }
+    let needed = |w: u32| reads[w as usize] != 0;
 
     // 2. Reduce: every wire becomes a root and a flip; free gates become
     // fused XORs of roots, or nothing. Ops carry the index of the gate that
@@ -983,6 +1055,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     let mut ops: Vec<Op> = Vec::with_capacity(c.gates.len());
     let mut op_pos: Vec<u32> = Vec::with_capacity(c.gates.len());
     let mut n_roots: Root = 1;
+    let mut num_ands = 0usize;
     let mut new_root = || {
         n_roots += 1;
         n_roots - 1
@@ -994,7 +1067,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
             i.wires
                 .iter()
                 .map(|&w| {
-                    if needed[w as usize] {
+                    if needed(w) {
                         wire_root[w as usize] = new_root();
                         wire_root[w as usize]
                     } else {
@@ -1006,12 +1079,13 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
         .collect();
     for (idx, g) in c.gates.iter().enumerate() {
         let out = g.output() as usize;
-        if !needed[out] {
+        if !needed(out as u32) {
             continue;
         }
         let idx = idx as u32;
         if let Gate::And { a, b, .. } = *g {
             let r = new_root();
+            num_ands += 1;
             op_pos.push(idx);
             ops.push(Op::And {
                 a: wire_root[a as usize],
@@ -1114,7 +1188,6 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     drop(pending);
     drop(reads);
     drop(hard);
-    drop(needed);
     // Topological order: by defining gate. Ops are appended in that order
     // except stored pending sums: sort only if one came late, by an index
     // permutation applied in place (a second op list was the planner's
@@ -1136,15 +1209,13 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
 
     // 3. Order: windows, levels, steps. `ready[r]` is the global level after
     // which root r exists (0 = inputs and anything before the window base).
-    let mut ready = vec![0u64; n_roots];
-    // Free-depth of a root within its level: 0 for AND outputs, 1 + the
-    // deepest same-level input for free ops.
-    let mut fdepth = vec![0u32; n_roots];
-    let mut events: Vec<Event> = Vec::new();
-    let mut order: Vec<u32> = Vec::new(); // AND op indices, schedule order
-    let mut base = 0u64;
+    // Levels count at most one per op, so they fit the roots' `u32`.
+    let mut ready = vec![0 as Root; n_roots];
+    let mut events: Vec<Event> = Vec::with_capacity(ops.len());
+    let mut order: Vec<u32> = Vec::with_capacity(num_ands); // AND op indices, schedule order
+    let mut base: Root = 0;
     let mut by_level_ands: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut by_level_frees: Vec<Vec<(u32, u8, u32)>> = vec![Vec::new()];
+    let mut by_level_frees: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
     let mut scheduler = FreeScheduler::new(n_roots);
     for (w0, window) in ops.chunks(window_len).enumerate() {
         by_level_ands.iter_mut().for_each(Vec::clear);
@@ -1153,36 +1224,22 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
         for (k, op) in window.iter().enumerate() {
             let idx = (w0 * window_len + k) as u32;
             let lvl = |r: Root| ready[r as usize].saturating_sub(base) as usize;
-            let level = match op {
-                Op::And { a, b, .. } => lvl(*a).max(lvl(*b)) + 1,
-                Op::Xor { terms, .. } => {
-                    terms.as_slice().iter().map(|&r| lvl(r)).max().unwrap_or(0)
-                }
+            let (level, out) = match op {
+                Op::And { a, b, out, .. } => (lvl(*a).max(lvl(*b)) + 1, *out),
+                Op::Xor { terms, out } => (
+                    terms.as_slice().iter().map(|&r| lvl(r)).max().unwrap_or(0),
+                    *out,
+                ),
             };
-            let here = base + level as u64;
             if by_level_ands.len() <= level {
                 by_level_ands.resize_with(level + 1, Vec::new);
                 by_level_frees.resize_with(level + 1, Vec::new);
             }
             max_level = max_level.max(level);
+            ready[out as usize] = base + level as Root;
             match op {
-                Op::And { out, .. } => {
-                    ready[*out as usize] = here;
-                    by_level_ands[level].push(idx);
-                }
-                Op::Xor { out, terms } => {
-                    let fd = terms
-                        .as_slice()
-                        .iter()
-                        .filter(|&&r| ready[r as usize] == here)
-                        .map(|&r| fdepth[r as usize])
-                        .max()
-                        .unwrap_or(0)
-                        + 1;
-                    ready[*out as usize] = here;
-                    fdepth[*out as usize] = fd;
-                    by_level_frees[level].push((fd, terms.n, idx));
-                }
+                Op::And { .. } => by_level_ands[level].push(idx),
+                Op::Xor { terms, .. } => by_level_frees[level].push((terms.n, idx)),
             }
         }
         for level in 0..=max_level {
@@ -1201,18 +1258,18 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
             let frees = &by_level_frees[level];
             scheduler.schedule(frees, &ops, &mut events);
         }
-        base += max_level as u64;
+        base += max_level as Root;
     }
     drop(ready);
-    drop(fdepth);
 
     // 4. Last reader of each root in schedule order: time advances once per
-    // step for its ANDs (all read before any writes) and once per free op.
-    const FOREVER: u64 = u64::MAX;
-    let mut last = vec![0u64; n_roots];
-    let mut last_and = vec![0u64; n_roots];
+    // step for its ANDs (all read before any writes) and once per free op,
+    // so it counts at most one per op and fits the roots' `u32`.
+    const FOREVER: u32 = u32::MAX;
+    let mut last = vec![0u32; n_roots];
+    let mut last_and = vec![0u32; n_roots];
     for (t, e) in events.iter().enumerate() {
-        let t = t as u64 + 1;
+        let t = t as u32 + 1;
         match *e {
             Event::Free(i) => {
                 if let Op::Xor { terms, .. } = &ops[i as usize] {
@@ -1263,7 +1320,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
         slot_of[r as usize] = s;
         s
     };
-    let release = |r: Root, t: u64, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| {
+    let release = |r: Root, t: u32, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| {
         if r != ZERO_ROOT && last[r as usize] == t && slot_of[r as usize] != NO_SLOT {
             free_slots.push(slot_of[r as usize]);
             slot_of[r as usize] = NO_SLOT;
@@ -1312,7 +1369,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
             None => *prelude = Some((code, n)),
         };
     for (t, e) in events.iter().enumerate() {
-        let t = t as u64 + 1;
+        let t = t as u32 + 1;
         match *e {
             Event::Free(i) => {
                 let Op::Xor { out, terms } = ops[i as usize] else {
@@ -1743,6 +1800,9 @@ mod tests {
             (1, word([10, 7, 0, 8])),  // odd field
             (1, word([10, 20, 0, 8])), // slot 10 out of range
             (4, word([8, 0, 2, 0])),   // padding in the second word
+            (1, word([20, 6, 0, 8])),  // output slot 10 out of range
+            (3, word([12, 2, 4, 20])), // slot 10 in a two-word gate
+            (4, word([9, 0, 0, 0])),   // odd field in the second word
         ] {
             let mut c = good;
             c[at] = w;
