@@ -258,6 +258,142 @@ proptest! {
     }
 }
 
+/// One generated gate line: its operation, wires (as offsets back from the
+/// next fresh wire, or absolute), zero padding and separators.
+#[derive(Debug, Clone)]
+struct Line {
+    op: usize,
+    wires: [u32; 3],
+    absolute: bool,
+    pad: [usize; 3],
+    sep: usize,
+    end: usize,
+}
+
+fn line() -> impl Strategy<Value = Line> {
+    (
+        prop_oneof![40 => 0..2usize, 10 => 2..4usize, 3 => 4..7usize, 1 => 7..9usize],
+        (
+            0..6u32,
+            0..6u32,
+            prop_oneof![60 => Just(0u32), 1 => 1..3u32],
+        )
+            .prop_map(|(a, b, out)| [a, b, out]),
+        prop::bool::weighted(0.01),
+        prop_oneof![8 => Just([0usize; 3]), 1 => [0..10usize, 0..10usize, 0..10usize]],
+        prop_oneof![20 => Just(0usize), 1 => 1..5usize],
+        prop_oneof![20 => Just(0usize), 1 => 1..4usize],
+    )
+        .prop_map(|(op, wires, absolute, pad, sep, end)| Line {
+            op,
+            wires,
+            absolute,
+            pad,
+            sep,
+            end,
+        })
+}
+
+/// A Bristol Fashion file of many gate lines, mostly the common kind the
+/// importer reads on its fast path, with wire numbers near `base` (up to
+/// seven digits, eight or more with zero padding) and occasional damage:
+/// odd separators, CR, other gates, wires out of range, unread or written
+/// twice, a wrong gate count.
+fn generated(base: u32, lines: &[Line], gate_delta: i64, wire_delta: i64) -> String {
+    let ops = ["XOR", "AND", "INV", "NOT", "EQ", "EQW", "MAND", "XOR\r", "OR"];
+    let seps = [" ", "  ", "\t", " \r ", "\x0c"];
+    let ends = ["\n", "\r\n", "\n\n", " \n"];
+    let mut body = String::new();
+    let mut next = base + 4;
+    let num = |w: u32, pad: usize| format!("{}{w}", "0".repeat(pad));
+    for l in lines {
+        let fresh = next;
+        let pick = |k: usize| {
+            if l.absolute {
+                l.wires[k] * 7
+            } else {
+                fresh.saturating_sub(1 + l.wires[k])
+            }
+        };
+        let op = ops[l.op];
+        let (a, b) = (num(pick(0), l.pad[0]), num(pick(1), l.pad[1]));
+        let out = num(if l.wires[2] == 0 { fresh } else { pick(2) }, l.pad[2]);
+        let sep = seps[l.sep];
+        let text = match op {
+            "INV" | "NOT" | "EQW" => format!("1{sep}1 {a} {out} {op}"),
+            "EQ" => format!("1 1 {} {out} EQ", l.wires[0] % 3),
+            "MAND" => format!("4 2 {a} {b} {a} {b} {out} {} MAND", fresh + 1),
+            _ => format!("2 1{sep}{a} {b} {out} {op}"),
+        };
+        body.push_str(&text);
+        body.push_str(ends[l.end]);
+        next += if op == "MAND" { 2 } else { 1 };
+    }
+    let gates = (lines.len() as i64 + gate_delta).max(0);
+    let wires = (next as i64 + wire_delta).max(0);
+    // Inputs: wires 0..base+4 (a group of base+2 bits and one of 2).
+    format!("{gates} {wires}\n2 {} 2\n1 1\n\n{body}", base + 2)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn generated_gate_lines(
+        base in prop_oneof![Just(0u32), Just(120), Just(99_990), Just(999_990), Just(1_000_000)],
+        lines in prop::collection::vec(line(), 1..40),
+        gate_delta in prop_oneof![8 => Just(0i64), 1 => -2..3i64],
+        wire_delta in prop_oneof![8 => Just(0i64), 1 => -3..3i64],
+        cut in prop_oneof![8 => Just(usize::MAX), 1 => any::<usize>()],
+    ) {
+        let mut text = generated(base, &lines, gate_delta, wire_delta);
+        if cut != usize::MAX {
+            text.truncate(cut % (text.len() + 1));
+        }
+        same(&text, &Options::default(), &text);
+    }
+}
+
+#[test]
+fn generated_files_are_a_mix_of_valid_and_damaged() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = (
+        prop_oneof![Just(0u32), Just(999_990)],
+        prop::collection::vec(line(), 1..40),
+    );
+    let mut ok = 0;
+    for _ in 0..400 {
+        let (base, lines) = strategy.new_tree(&mut runner).unwrap().current();
+        let text = generated(base, &lines, 0, 0);
+        ok += bristol::parse("x", &text, &Options::default()).is_ok() as usize;
+    }
+    eprintln!("{ok} of 400 generated files import");
+    assert!((80..320).contains(&ok), "{ok} of 400 import");
+}
+
+#[test]
+fn generated_files_import() {
+    // The generator is not all damage: most of its files are valid, so the
+    // comparison above covers the fast path's successes, not only its
+    // refusals.
+    let l = |op, wires, pad| Line { op, wires, absolute: false, pad, sep: 0, end: 0 };
+    let lines = [
+        l(0, [0, 1, 0], [0, 0, 0]),
+        l(1, [0, 2, 0], [3, 0, 5]),
+        l(2, [0, 0, 0], [0, 0, 0]),
+        l(3, [1, 0, 0], [7, 0, 0]),
+        l(0, [0, 4, 0], [0, 8, 0]),
+    ];
+    for base in [0, 120, 99_990, 999_990, 1_000_000] {
+        let text = generated(base, &lines, 0, 0);
+        let c = bristol::parse("x", &text, &Options::default()).unwrap();
+        assert_eq!(c.gates.len(), 5);
+        same(&text, &Options::default(), &text);
+    }
+}
+
 fn small_circuit() -> Circuit {
     Circuit {
         name: "small".into(),
