@@ -300,7 +300,9 @@ fn line() -> impl Strategy<Value = Line> {
 /// odd separators, CR, other gates, wires out of range, unread or written
 /// twice, a wrong gate count.
 fn generated(base: u32, lines: &[Line], gate_delta: i64, wire_delta: i64) -> String {
-    let ops = ["XOR", "AND", "INV", "NOT", "EQ", "EQW", "MAND", "XOR\r", "OR"];
+    let ops = [
+        "XOR", "AND", "INV", "NOT", "EQ", "EQW", "MAND", "XOR\r", "OR",
+    ];
     let seps = [" ", "  ", "\t", " \r ", "\x0c"];
     let ends = ["\n", "\r\n", "\n\n", " \n"];
     let mut body = String::new();
@@ -378,7 +380,14 @@ fn generated_files_import() {
     // The generator is not all damage: most of its files are valid, so the
     // comparison above covers the fast path's successes, not only its
     // refusals.
-    let l = |op, wires, pad| Line { op, wires, absolute: false, pad, sep: 0, end: 0 };
+    let l = |op, wires, pad| Line {
+        op,
+        wires,
+        absolute: false,
+        pad,
+        sep: 0,
+        end: 0,
+    };
     let lines = [
         l(0, [0, 1, 0], [0, 0, 0]),
         l(1, [0, 2, 0], [3, 0, 5]),
