@@ -1052,6 +1052,23 @@ mod tests {
     }
 
     #[test]
+    fn a_lying_header_reserves_no_more_than_the_file_can_hold() {
+        // A million wires (allowed: most may go unnamed) and four billion
+        // gates claimed; one gate line follows.
+        let text = "4000000000 1000000\n2 1 1\n1 1\n\n2 1 0 1 999999 AND\n";
+        let wiring = Wiring::new(1_000_000, 2, text.len(), Format::Fashion);
+        assert!(wiring.gates.capacity() as u64 <= text.len() as u64 / MIN_GATE_BYTES);
+        let honest = text.replacen("4000000000", "1", 1);
+        let c = parse("x", &honest, &Options::default()).unwrap();
+        assert_eq!(c.gates.len(), 1);
+        assert!(c.gates.capacity() <= honest.len() / 6);
+        assert!(parse("x", text, &Options::default())
+            .unwrap_err()
+            .to_string()
+            .contains("promises 4000000000"));
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let err = |text: &str| {
             parse("x", text, &Options::default())
