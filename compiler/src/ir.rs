@@ -251,8 +251,10 @@ impl fmt::Debug for CircuitId {
 impl Circuit {
     /// Checks the invariants every consumer relies on: wires in range, each
     /// written once before it is read, group widths that match their types,
-    /// unique group names. Importers and the compiler call this before handing
-    /// a circuit out, so the runtime may index without bounds surprises.
+    /// unique group names. The compiler calls this before handing a circuit
+    /// out, and the Bristol importer checks the same as it reads each wire;
+    /// the runtime's planner calls it again, so it may index without bounds
+    /// surprises.
     pub fn validate(&self) -> Result<(), IrError> {
         let n = self.num_wires;
         // One bit per wire, written or not: a fortieth of the memory a
