@@ -16,7 +16,7 @@
 //! inputs and the output. The files do not say which party owns a group or in
 //! which order bits are numbered, so [`Options`] carries both.
 
-use crate::ir::{Circuit, Gate, Input, IrError, Output, Party, ValueType, Wire};
+use crate::ir::{Circuit, Gate, Input, IrError, Output, Party, ValidCircuit, ValueType, Wire};
 use std::fmt::Write as _;
 
 /// Which Bristol dialect a file is in.
@@ -82,6 +82,17 @@ const MAX_UNNAMED_WIRES: u64 = 1 << 20;
 /// Parses a Bristol file. `name` becomes the circuit's name (usually the
 /// file stem); the groups are named `in0, in1, ...` and `out0, out1, ...`.
 pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, BristolError> {
+    parse_valid(name, text, options).map(ValidCircuit::into_inner)
+}
+
+/// [`parse`], with the circuit marked as valid: the importer checks every
+/// wire as it reads it, so a consumer need not run [`Circuit::validate`]
+/// again.
+pub fn parse_valid(
+    name: &str,
+    text: &str,
+    options: &Options,
+) -> Result<ValidCircuit, BristolError> {
     let mut lex = Lexer::new(text);
     if !lex.next_line() {
         return Err(BristolError::Syntax {
@@ -279,11 +290,10 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
     };
     // Valid by construction: every wire was checked above as it was read
     // or written (in range, written once, before any read), and the groups
-    // are built to match their types. `Circuit::validate` would only repeat
-    // that (the runtime's planner runs it again before garbling); the
-    // tests and the fuzz harness check it on every circuit accepted here.
-    debug_assert_eq!(circuit.validate(), Ok(()));
-    Ok(circuit)
+    // are built to match their types, so `Circuit::validate` is not run
+    // again here (only in debug builds); the tests and the fuzz harness
+    // check it on every circuit accepted here.
+    Ok(ValidCircuit::trusted(circuit))
 }
 
 /// A token of a line: where it is in the text, and its value when it is

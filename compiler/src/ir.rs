@@ -593,6 +593,55 @@ impl Circuit {
     }
 }
 
+/// A circuit known to pass [`Circuit::validate`]: checked by
+/// [`ValidCircuit::new`], or built by an importer that checks the same as it
+/// reads ([`crate::bristol::parse_valid`]). It derefs to the circuit but
+/// cannot be changed, so a consumer (the runtime's planner) may skip checking
+/// it again; [`ValidCircuit::into_inner`] gives the circuit back to edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidCircuit(Circuit);
+
+impl ValidCircuit {
+    /// Validates `circuit`.
+    pub fn new(circuit: Circuit) -> Result<ValidCircuit, IrError> {
+        circuit.validate()?;
+        Ok(ValidCircuit(circuit))
+    }
+
+    /// For the importers that check the invariants themselves (checked
+    /// again in debug builds).
+    pub(crate) fn trusted(circuit: Circuit) -> ValidCircuit {
+        debug_assert_eq!(circuit.validate(), Ok(()));
+        ValidCircuit(circuit)
+    }
+
+    pub fn into_inner(self) -> Circuit {
+        self.0
+    }
+}
+
+impl std::ops::Deref for ValidCircuit {
+    type Target = Circuit;
+
+    fn deref(&self) -> &Circuit {
+        &self.0
+    }
+}
+
+impl AsRef<Circuit> for ValidCircuit {
+    fn as_ref(&self) -> &Circuit {
+        &self.0
+    }
+}
+
+impl TryFrom<Circuit> for ValidCircuit {
+    type Error = IrError;
+
+    fn try_from(circuit: Circuit) -> Result<ValidCircuit, IrError> {
+        ValidCircuit::new(circuit)
+    }
+}
+
 /// One bit per wire: written yet or not.
 struct Written(Vec<u64>);
 
@@ -718,6 +767,19 @@ mod tests {
         let mut c = tiny();
         c.outputs[0].ty = ValueType::UInt(2);
         assert!(matches!(c.validate(), Err(IrError::WidthMismatch { .. })));
+    }
+
+    #[test]
+    fn valid_circuits_are_checked_once() {
+        let v = ValidCircuit::new(tiny()).unwrap();
+        assert_eq!(v.gates.len(), 3);
+        assert_eq!(v.into_inner(), tiny());
+        let mut bad = tiny();
+        bad.gates[0] = Gate::And { a: 0, b: 3, out: 2 };
+        assert!(matches!(
+            ValidCircuit::try_from(bad),
+            Err(IrError::ReadBeforeWrite { wire: 3, .. })
+        ));
     }
 
     #[test]
