@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 use yao_compiler::bristol::{self, BitOrder, Format};
-use yao_compiler::{Circuit, Party};
+use yao_compiler::{Circuit, Party, ValidCircuit};
 
 /// The circuit argument and the Bristol import options every command shares.
 #[derive(Args, Debug, Clone)]
@@ -48,6 +48,28 @@ pub enum PartyArg {
 impl CircuitArgs {
     /// Compiles or imports the circuit, with errors that name the file.
     pub fn load(&self) -> Result<Circuit> {
+        Ok(match self.read()? {
+            Loaded::Compiled(c) => c,
+            Loaded::Imported(c) => c.into_inner(),
+        })
+    }
+
+    /// [`CircuitArgs::load`], marked valid for a consumer that would
+    /// otherwise validate it again (a Bristol import is valid as read; a
+    /// compiled source is validated here).
+    pub fn load_valid(&self) -> Result<ValidCircuit> {
+        match self.read()? {
+            Loaded::Compiled(c) => ValidCircuit::new(c).with_context(|| {
+                format!(
+                    "`{}` compiled to an invalid circuit",
+                    self.circuit.display()
+                )
+            }),
+            Loaded::Imported(c) => Ok(c),
+        }
+    }
+
+    fn read(&self) -> Result<Loaded> {
         load(
             &self.circuit,
             &self.bristol_options(),
@@ -82,7 +104,13 @@ impl CircuitArgs {
 /// not exhaust memory.
 const MAX_FILE_BYTES: u64 = 1 << 30;
 
-fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<Circuit> {
+/// A circuit as [`load`] got it.
+enum Loaded {
+    Compiled(Circuit),
+    Imported(ValidCircuit),
+}
+
+fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<Loaded> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("cannot open circuit `{}`", path.display()))?;
     if meta.len() > MAX_FILE_BYTES {
@@ -102,6 +130,7 @@ fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<
         }
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
         return yao_compiler::lang::compile_file(path)
+            .map(Loaded::Compiled)
             .map_err(|d| anyhow::Error::new(crate::Diagnostics(d.render(color))));
     }
     // Read through the limit too: a device such as /dev/zero reports a
@@ -131,6 +160,42 @@ fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    bristol::parse(&name, &text, options)
+    bristol::parse_valid(&name, &text, options)
+        .map(Loaded::Imported)
         .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(path: &Path) -> CircuitArgs {
+        CircuitArgs {
+            circuit: path.to_path_buf(),
+            format: None,
+            bit_order: BitOrderArg::Lsb0,
+            parties: None,
+        }
+    }
+
+    #[test]
+    fn load_valid_gives_what_load_gives() {
+        let dir = std::env::temp_dir().join(format!("yao-circuit-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bristol = dir.join("or.txt");
+        std::fs::write(&bristol, "1 3\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n").unwrap();
+        let broken = dir.join("broken.txt");
+        std::fs::write(&broken, "1 3\n2 1 1\n1 1\n\n2 1 0 7 2 AND\n").unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits/millionaires.yao");
+        for path in [&bristol, &source] {
+            let a = args(path);
+            assert_eq!(a.load_valid().unwrap().into_inner(), a.load().unwrap());
+        }
+        let a = args(&broken);
+        assert_eq!(
+            format!("{:#}", a.load_valid().unwrap_err()),
+            format!("{:#}", a.load().unwrap_err())
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

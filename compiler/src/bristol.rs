@@ -16,7 +16,7 @@
 //! inputs and the output. The files do not say which party owns a group or in
 //! which order bits are numbered, so [`Options`] carries both.
 
-use crate::ir::{Circuit, Gate, Input, IrError, Output, Party, ValueType, Wire};
+use crate::ir::{Circuit, Gate, Input, IrError, Output, Party, ValidCircuit, ValueType, Wire};
 use std::fmt::Write as _;
 
 /// Which Bristol dialect a file is in.
@@ -82,6 +82,17 @@ const MAX_UNNAMED_WIRES: u64 = 1 << 20;
 /// Parses a Bristol file. `name` becomes the circuit's name (usually the
 /// file stem); the groups are named `in0, in1, ...` and `out0, out1, ...`.
 pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, BristolError> {
+    parse_valid(name, text, options).map(ValidCircuit::into_inner)
+}
+
+/// [`parse`], with the circuit marked as valid: the importer checks every
+/// wire as it reads it, so a consumer need not run [`Circuit::validate`]
+/// again.
+pub fn parse_valid(
+    name: &str,
+    text: &str,
+    options: &Options,
+) -> Result<ValidCircuit, BristolError> {
     let mut lex = Lexer::new(text);
     if !lex.next_line() {
         return Err(BristolError::Syntax {
@@ -204,10 +215,17 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
             .collect(),
     };
 
-    let mut wiring = Wiring::new(num_gates, num_wires, total_in, format);
+    let mut wiring = Wiring::new(num_wires, total_in, text.len(), format);
     let mut gate_lines = 0u64;
     let mut pending = third_is_gate;
-    while std::mem::take(&mut pending) || lex.next_line() {
+    loop {
+        if !pending && gate_lines < num_gates && wiring.common_gate(&mut lex) {
+            gate_lines += 1;
+            continue;
+        }
+        if !(std::mem::take(&mut pending) || lex.next_line()) {
+            break;
+        }
         if gate_lines == num_gates {
             return Err(BristolError::ExtraGates {
                 line: lex.line,
@@ -254,10 +272,8 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
                 });
             }
         }
-        let wires = ordered(
-            raw.into_iter().map(|w| alias[w as usize]).collect(),
-            options.bit_order,
-        );
+        let alias = |w: Wire| alias.get(w as usize).copied().unwrap_or(w);
+        let wires = ordered(raw.into_iter().map(alias).collect(), options.bit_order);
         next += width as u32;
         outputs.push(Output {
             name: format!("out{k}"),
@@ -272,8 +288,12 @@ pub fn parse(name: &str, text: &str, options: &Options) -> Result<Circuit, Brist
         outputs,
         gates,
     };
-    circuit.validate()?;
-    Ok(circuit)
+    // Valid by construction: every wire was checked above as it was read
+    // or written (in range, written once, before any read), and the groups
+    // are built to match their types, so `Circuit::validate` is not run
+    // again here (only in debug builds); the tests and the fuzz harness
+    // check it on every circuit accepted here.
+    Ok(ValidCircuit::trusted(circuit))
 }
 
 /// A token of a line: where it is in the text, and its value when it is
@@ -408,9 +428,43 @@ impl<'a> Lexer<'a> {
     /// which also takes a leading `+`.
     #[inline]
     fn is_u64(&self, k: usize) -> bool {
-        self.tokens[k].value.is_some()
-            || (self.token(k).starts_with('+') && self.token(k).parse::<u64>().is_ok())
+        let t = self.tokens[k];
+        t.value.is_some()
+            || (self.text.as_bytes()[t.start] == b'+' && self.token(k).parse::<u64>().is_ok())
     }
+
+    /// Token `k` as bytes (the gate names are compared as such).
+    #[inline]
+    fn bytes(&self, k: usize) -> &'a [u8] {
+        let t = self.tokens[k];
+        &self.text.as_bytes()[t.start..t.end]
+    }
+}
+
+/// The number of 1 to 8 decimal digits at `text[at..]`, if a single space
+/// follows them, and where the next token starts; `None` for anything else.
+/// Branch-free on eight bytes at once.
+#[inline(always)]
+fn spaced_number(text: &[u8], at: usize) -> Option<(u64, usize)> {
+    let bytes: [u8; 8] = text.get(at..at + 8)?.try_into().ok()?;
+    // Digits become the bytes 0 to 9, and only digits do.
+    let t = u64::from_le_bytes(bytes) ^ 0x3030_3030_3030_3030;
+    // Bit 7 of each byte that is 10 or more: the low seven bits plus 0x76
+    // reach 0x80 without carrying into the next byte, or bit 7 was set.
+    let high = 0x8080_8080_8080_8080;
+    let not_digit = (((t & !high) + 0x7676_7676_7676_7676) | t) & high;
+    let digits = (not_digit.trailing_zeros() / 8) as usize;
+    if digits == 0 || text.get(at + digits) != Some(&b' ') {
+        return None;
+    }
+    // The digits into the high bytes (the low ones become leading zeros;
+    // byte k holds the k-th digit read), then pairs, quads and the octet
+    // combined by multiplication.
+    let v = t << (8 * (8 - digits));
+    let v = (v.wrapping_mul(10 << 8 | 1) >> 8) & 0x00ff_00ff_00ff_00ff;
+    let v = (v.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_ffff_0000_ffff;
+    let v = v.wrapping_mul(10000 << 32 | 1) >> 32;
+    Some((v, at + digits + 1))
 }
 
 /// Plain decimal digits, no sign (the file's numbers are counts and wire
@@ -427,7 +481,8 @@ struct Wiring {
     format: Format,
     num_wires: u64,
     /// EQW copies a wire; the IR has no copy gate, so the destination
-    /// becomes an alias of the source.
+    /// becomes an alias of the source. Empty (every wire its own alias)
+    /// until the first EQW: most files have none.
     alias: Vec<Wire>,
     /// The line that wrote each wire: 0 for none yet, [`INPUT`] for input
     /// bits.
@@ -438,16 +493,51 @@ struct Wiring {
 /// The writer of an input bit (see [`Wiring::writer`]).
 const INPUT: u32 = u32::MAX;
 
+/// The fewest bytes of text a gate takes: `1 1 0 5 EQ\n` is 11, and a MAND
+/// line spends at least 6 (three wire numbers) on each AND it holds.
+const MIN_GATE_BYTES: u64 = 6;
+
+/// A gate line's operation, told from its last token.
+#[derive(Clone, Copy)]
+enum Op {
+    Xor,
+    And,
+    Inv,
+    Eq,
+    Eqw,
+    Mand,
+    Unknown,
+}
+
+impl Op {
+    #[inline]
+    fn of(name: &[u8]) -> Op {
+        match name {
+            b"XOR" => Op::Xor,
+            b"AND" => Op::And,
+            b"INV" | b"NOT" => Op::Inv,
+            b"EQ" => Op::Eq,
+            b"EQW" => Op::Eqw,
+            b"MAND" => Op::Mand,
+            _ => Op::Unknown,
+        }
+    }
+}
+
 impl Wiring {
-    fn new(num_gates: u64, num_wires: u64, total_in: u64, format: Format) -> Self {
+    /// `text_len` bounds the gate list reserved up front: every gate writes
+    /// a wire the header declares, and takes [`MIN_GATE_BYTES`] of text, so
+    /// a header that lies cannot reserve more than the file could hold.
+    fn new(num_wires: u64, total_in: u64, text_len: usize, format: Format) -> Self {
         let mut writer = vec![0u32; num_wires as usize];
         writer[..total_in as usize].fill(INPUT);
+        let most_gates = (num_wires - total_in).min(text_len as u64 / MIN_GATE_BYTES);
         Wiring {
             format,
             num_wires,
-            alias: (0..num_wires as u32).collect(),
+            alias: Vec::new(),
             writer,
-            gates: Vec::with_capacity(num_gates.min(num_wires) as usize),
+            gates: Vec::with_capacity(most_gates as usize),
         }
     }
 
@@ -455,7 +545,6 @@ impl Wiring {
     fn gate(&mut self, lex: &Lexer) -> Result<(), BristolError> {
         let line_no = lex.line;
         let last = lex.tokens.len() - 1;
-        let op = lex.token(last);
         let nin = lex.number(0, "the input count")?;
         let nout = lex.number(1, "the output count")?;
         if lex.is_u64(last) {
@@ -481,53 +570,54 @@ impl Wiring {
         }
         let arity = |ins: u64, outs: u64| -> Result<(), BristolError> {
             if (nin, nout) != (ins, outs) {
-                return Err(syntax(
-                    line_no,
-                    format!("{op} takes {ins} inputs and {outs} outputs, not {nin} and {nout}"),
-                ));
+                return Err(arity_error(lex, (ins, outs), (nin, nout)));
             }
             Ok(())
         };
+        let op = Op::of(lex.bytes(last));
         match (op, self.format) {
-            ("XOR" | "AND", _) => {
+            (Op::Xor | Op::And, _) => {
                 arity(2, 1)?;
-                let a = self.wire(lex, 0, false, op)?;
-                let b = self.wire(lex, 1, false, op)?;
-                let out = self.wire(lex, 2, true, op)?;
-                self.gates.push(if op == "XOR" {
+                let a = self.wire(lex, 0, false)?;
+                let b = self.wire(lex, 1, false)?;
+                let out = self.wire(lex, 2, true)?;
+                self.gates.push(if let Op::Xor = op {
                     Gate::Xor { a, b, out }
                 } else {
                     Gate::And { a, b, out }
                 });
             }
-            ("INV" | "NOT", _) => {
+            (Op::Inv, _) => {
                 arity(1, 1)?;
-                let a = self.wire(lex, 0, false, op)?;
-                let out = self.wire(lex, 1, true, op)?;
+                let a = self.wire(lex, 0, false)?;
+                let out = self.wire(lex, 1, true)?;
                 self.gates.push(Gate::Not { a, out });
             }
-            ("EQ", Format::Fashion) => {
+            (Op::Eq, Format::Fashion) => {
                 arity(1, 1)?;
-                let value = match lex.token(2) {
-                    "0" => false,
-                    "1" => true,
-                    other => {
+                let value = match lex.bytes(2) {
+                    b"0" => false,
+                    b"1" => true,
+                    _ => {
                         return Err(syntax(
                             line_no,
-                            format!("EQ assigns a constant 0 or 1, not `{other}`"),
+                            format!("EQ assigns a constant 0 or 1, not `{}`", lex.token(2)),
                         ))
                     }
                 };
-                let out = self.wire(lex, 1, true, op)?;
+                let out = self.wire(lex, 1, true)?;
                 self.gates.push(Gate::Const { value, out });
             }
-            ("EQW", Format::Fashion) => {
+            (Op::Eqw, Format::Fashion) => {
                 arity(1, 1)?;
-                let src = self.wire(lex, 0, false, op)?;
-                let dst = self.wire(lex, 1, true, op)?;
+                let src = self.wire(lex, 0, false)?;
+                let dst = self.wire(lex, 1, true)?;
+                if self.alias.is_empty() {
+                    self.alias = (0..self.num_wires as u32).collect();
+                }
                 self.alias[dst as usize] = src;
             }
-            ("MAND", Format::Fashion) => {
+            (Op::Mand, Format::Fashion) => {
                 if nin as u128 != 2 * nout as u128 || nout == 0 {
                     return Err(syntax(
                         line_no,
@@ -536,9 +626,9 @@ impl Wiring {
                 }
                 let n = nout as usize;
                 for k in 0..n {
-                    let a = self.wire(lex, k, false, op)?;
-                    let b = self.wire(lex, n + k, false, op)?;
-                    let out = self.wire(lex, 2 * n + k, true, op)?;
+                    let a = self.wire(lex, k, false)?;
+                    let b = self.wire(lex, n + k, false)?;
+                    let out = self.wire(lex, 2 * n + k, true)?;
                     self.gates.push(Gate::And { a, b, out });
                 }
             }
@@ -549,24 +639,125 @@ impl Wiring {
                 };
                 return Err(syntax(
                     line_no,
-                    format!("unknown gate `{op}`; expected {known}"),
+                    format!("unknown gate `{}`; expected {known}", lex.token(last)),
                 ));
             }
         }
         Ok(())
     }
 
-    /// Wire argument `i` of the current line's `op` gate: read (checked to
-    /// be written already; its alias is returned) or written (checked to be
+    /// Reads the next line if it is one of the common gate lines,
+    /// `2 1 <a> <b> <out> XOR|AND` or `1 1 <a> <out> INV|NOT`, with single
+    /// spaces, wire numbers of at most eight digits, a `\n`, and wires that
+    /// check out: straight from the text, eight digits at a time, storing
+    /// no tokens (most of a file is such lines, and this is the importer's
+    /// hot path). Any other line, blank, at the end of the text, or with a
+    /// wire that is out of range, unread or written twice, is left alone
+    /// (false, nothing changed) for [`Lexer::next_line`] and
+    /// [`Wiring::gate`], so the circuit and every error are what they alone
+    /// would give.
+    #[inline]
+    fn common_gate(&mut self, lex: &mut Lexer) -> bool {
+        const XOR: u32 = u32::from_le_bytes(*b"XOR\n");
+        const AND: u32 = u32::from_le_bytes(*b"AND\n");
+        const INV: u32 = u32::from_le_bytes(*b"INV\n");
+        const NOT: u32 = u32::from_le_bytes(*b"NOT\n");
+        let start = lex.next;
+        // Long enough for the longest such line: 4 + 3 * 9 + 4 bytes.
+        let Some(text) = lex.text.as_bytes().get(start..start + 40) else {
+            return false;
+        };
+        let word = |at: usize| {
+            text.get(at..at + 4)
+                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        };
+        let line = lex.line + 1;
+        let (gate, end) = match &text[..4] {
+            b"2 1 " => {
+                let Some((a, at)) = spaced_number(text, 4) else {
+                    return false;
+                };
+                let Some((b, at)) = spaced_number(text, at) else {
+                    return false;
+                };
+                let Some((out, at)) = spaced_number(text, at) else {
+                    return false;
+                };
+                let (Some(a), Some(b), true) =
+                    (self.readable(a), self.readable(b), self.writable(out))
+                else {
+                    return false;
+                };
+                let out = out as Wire;
+                match word(at) {
+                    Some(XOR) => (Gate::Xor { a, b, out }, at + 3),
+                    Some(AND) => (Gate::And { a, b, out }, at + 3),
+                    _ => return false,
+                }
+            }
+            b"1 1 " => {
+                let Some((a, at)) = spaced_number(text, 4) else {
+                    return false;
+                };
+                let Some((out, at)) = spaced_number(text, at) else {
+                    return false;
+                };
+                let (Some(a), true) = (self.readable(a), self.writable(out)) else {
+                    return false;
+                };
+                match word(at) {
+                    Some(INV | NOT) => (
+                        Gate::Not {
+                            a,
+                            out: out as Wire,
+                        },
+                        at + 3,
+                    ),
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        };
+        self.writer[gate.output() as usize] = line.min(INPUT as usize - 1) as u32;
+        self.gates.push(gate);
+        lex.line = line;
+        lex.start = start;
+        lex.end = start + end;
+        lex.next = start + end + 1;
+        lex.tokens.clear();
+        true
+    }
+
+    /// Wire `w`'s alias if a gate may read it (it is in range and written).
+    #[inline(always)]
+    fn readable(&self, w: u64) -> Option<Wire> {
+        match self.writer.get(w as usize) {
+            Some(&writer) if w < self.num_wires && writer != 0 => Some(self.alias(w as usize)),
+            _ => None,
+        }
+    }
+
+    /// Whether a gate may write wire `w` (it is in range and unwritten).
+    #[inline(always)]
+    fn writable(&self, w: u64) -> bool {
+        w < self.num_wires && self.writer.get(w as usize) == Some(&0)
+    }
+
+    /// What wire `w` stands for: itself, or the source of the EQW that
+    /// copied it.
+    #[inline(always)]
+    fn alias(&self, w: usize) -> Wire {
+        match self.alias.get(w) {
+            Some(&a) => a,
+            None => w as Wire,
+        }
+    }
+
+    /// Wire argument `i` of the current line's gate: read (checked to be
+    /// written already; its alias is returned) or written (checked to be
     /// written only here).
     #[inline(always)]
-    fn wire(
-        &mut self,
-        lex: &Lexer,
-        i: usize,
-        is_output: bool,
-        op: &str,
-    ) -> Result<Wire, BristolError> {
+    fn wire(&mut self, lex: &Lexer, i: usize, is_output: bool) -> Result<Wire, BristolError> {
         let line = lex.line;
         let Some(w) = lex.tokens.get(2 + i).and_then(|t| t.value) else {
             return Err(lex.not_a_number(2 + i, "a wire number"));
@@ -579,15 +770,16 @@ impl Wiring {
                 self.writer[at] = line.min(INPUT as usize - 1) as u32;
                 Ok(w as Wire)
             }
-            (true, false, Some(writer)) if writer != 0 => Ok(self.alias[at]),
-            _ => Err(self.miswired(line, w, is_output, op)),
+            (true, false, Some(writer)) if writer != 0 => Ok(self.alias(at)),
+            _ => Err(self.miswired(lex, w, is_output)),
         }
     }
 
-    /// Why wire `w` cannot be read (or written) by this line's `op` gate.
+    /// Why wire `w` cannot be read (or written) by this line's gate.
     #[cold]
     #[inline(never)]
-    fn miswired(&self, line: usize, w: u64, is_output: bool, op: &str) -> BristolError {
+    fn miswired(&self, lex: &Lexer, w: u64, is_output: bool) -> BristolError {
+        let op = lex.token(lex.tokens.len() - 1);
         let error = if w >= self.num_wires {
             IrError::OutOfRange {
                 wire: w as u32,
@@ -609,8 +801,26 @@ impl Wiring {
                 place: format!("the {op} gate"),
             }
         };
-        BristolError::Wiring { line, error }
+        BristolError::Wiring {
+            line: lex.line,
+            error,
+        }
     }
+}
+
+/// A gate named on the current line with the wrong number of inputs or
+/// outputs: built out of line, off the importer's hot path.
+#[cold]
+#[inline(never)]
+fn arity_error(lex: &Lexer, expected: (u64, u64), found: (u64, u64)) -> BristolError {
+    let op = lex.token(lex.tokens.len() - 1);
+    syntax(
+        lex.line,
+        format!(
+            "{op} takes {} inputs and {} outputs, not {} and {}",
+            expected.0, expected.1, found.0, found.1
+        ),
+    )
 }
 
 fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
@@ -810,6 +1020,62 @@ mod tests {
             plus.unwrap_err().to_string(),
             "line 3: expected a number in the output header, found `+1`"
         );
+    }
+
+    #[test]
+    fn spaced_numbers_are_read_as_the_lexer_reads_them() {
+        // Every digit count, leading zeros, and the bytes just outside the
+        // digits ('/' and ':'), whitespace other than a space, and non-ASCII
+        // after or inside the digits.
+        let mut cases: Vec<String> = Vec::new();
+        for digits in 1..=10 {
+            for lead in ["", "0", "00000"] {
+                let n: String = (0..digits)
+                    .map(|k| char::from(b'1' + (k * 7 % 9) as u8))
+                    .collect();
+                for tail in [
+                    " ",
+                    "  ",
+                    "\t",
+                    "\n",
+                    "/",
+                    ":",
+                    "\u{e9}",
+                    "x ",
+                    " 1 2 3 4 5 6 7",
+                ] {
+                    cases.push(format!("{lead}{n}{tail}         "));
+                }
+            }
+        }
+        for text in &cases {
+            let bytes = text.as_bytes();
+            let expected = {
+                let token = text.split([' ', '\t', '\n']).next().unwrap();
+                let digits = token.bytes().all(|b| b.is_ascii_digit()) && !token.is_empty();
+                (digits && token.len() <= 8 && bytes[token.len()] == b' ')
+                    .then(|| (token.parse::<u64>().unwrap(), token.len() + 1))
+            };
+            assert_eq!(spaced_number(bytes, 0), expected, "{text:?}");
+        }
+        assert_eq!(spaced_number(b"1234 ", 0), None, "fewer than eight bytes");
+    }
+
+    #[test]
+    fn a_lying_header_reserves_no_more_than_the_file_can_hold() {
+        // A million wires (allowed: most may go unnamed) and four billion
+        // gates claimed; one gate line follows.
+        let text = "4000000000 1000000\n2 1 1\n1 1\n\n2 1 0 1 999999 AND\n";
+        let wiring = Wiring::new(1_000_000, 2, text.len(), Format::Fashion);
+        assert!(wiring.gates.capacity() as u64 <= text.len() as u64 / MIN_GATE_BYTES);
+        let honest = text.replacen("4000000000", "1", 1);
+        let c = parse("x", &honest, &Options::default()).unwrap();
+        assert_eq!(c.gates.len(), 1);
+        assert!(c.gates.capacity() <= honest.len() / 6);
+        assert!(parse("x", text, &Options::default())
+            .unwrap_err()
+            .to_string()
+            .contains("promises 4000000000"));
     }
 
     #[test]

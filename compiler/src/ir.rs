@@ -251,22 +251,17 @@ impl fmt::Debug for CircuitId {
 impl Circuit {
     /// Checks the invariants every consumer relies on: wires in range, each
     /// written once before it is read, group widths that match their types,
-    /// unique group names. Importers and the compiler call this before handing
-    /// a circuit out, so the runtime may index without bounds surprises.
+    /// unique group names. The compiler calls this before handing a circuit
+    /// out, and the Bristol importer checks the same as it reads each wire;
+    /// the runtime's planner calls it again, so it may index without bounds
+    /// surprises.
     pub fn validate(&self) -> Result<(), IrError> {
         let n = self.num_wires;
-        // Who wrote each wire, for the error message: u32::MAX = nobody yet,
-        // u32::MAX - 1 - k = input group k, otherwise gate index.
-        const UNWRITTEN: u32 = u32::MAX;
-        let mut writer = vec![UNWRITTEN; n as usize];
-        let describe = |w: u32, c: &Circuit| -> String {
-            if w >= u32::MAX - 1 - c.inputs.len() as u32 {
-                let k = (u32::MAX - 1 - w) as usize;
-                format!("input `{}`", c.inputs[k].name)
-            } else {
-                format!("gate {w}")
-            }
-        };
+        // One bit per wire, written or not: a fortieth of the memory a
+        // writer per wire would take (this runs on every import and again
+        // in the runtime's planner). Who wrote a wire is only looked up
+        // for the error message.
+        let mut written = Written(vec![0u64; (n as usize).div_ceil(64)]);
         let check_range = |wire: Wire, place: &dyn Fn() -> String| {
             if wire >= n {
                 Err(IrError::OutOfRange {
@@ -287,39 +282,44 @@ impl Circuit {
                 });
             }
             check_width("input", &input.name, &input.ty, input.wires.len())?;
-            let tag = u32::MAX - 1 - k as u32;
-            for &w in &input.wires {
+            for (j, &w) in input.wires.iter().enumerate() {
                 check_range(w, &|| format!("input `{}`", input.name))?;
-                if writer[w as usize] != UNWRITTEN {
+                if written.set(w) {
                     return Err(IrError::WrittenTwice {
                         wire: w,
-                        first: describe(writer[w as usize], self),
+                        first: self.first_writer(w, k, j, 0),
                         second: format!("input `{}`", input.name),
                     });
                 }
-                writer[w as usize] = tag;
             }
         }
         for (i, gate) in self.gates.iter().enumerate() {
-            for w in gate.inputs() {
-                check_range(w, &|| format!("gate {i}"))?;
-                if writer[w as usize] == UNWRITTEN {
-                    return Err(IrError::ReadBeforeWrite {
-                        wire: w,
-                        place: format!("gate {i}"),
-                    });
+            let unreadable = |w: Wire| w >= n || !written.get(w);
+            let out = match *gate {
+                Gate::Xor { a, b, out } | Gate::And { a, b, out } => {
+                    for w in [a, b] {
+                        if unreadable(w) {
+                            return Err(self.unreadable(w, &|| format!("gate {i}")));
+                        }
+                    }
+                    out
                 }
-            }
-            let out = gate.output();
+                Gate::Not { a, out } => {
+                    if unreadable(a) {
+                        return Err(self.unreadable(a, &|| format!("gate {i}")));
+                    }
+                    out
+                }
+                Gate::Const { out, .. } => out,
+            };
             check_range(out, &|| format!("gate {i}"))?;
-            if writer[out as usize] != UNWRITTEN {
+            if written.set(out) {
                 return Err(IrError::WrittenTwice {
                     wire: out,
-                    first: describe(writer[out as usize], self),
+                    first: self.first_writer(out, self.inputs.len(), 0, i),
                     second: format!("gate {i}"),
                 });
             }
-            writer[out as usize] = i as u32;
         }
         let mut seen = std::collections::HashSet::new();
         for output in &self.outputs {
@@ -331,16 +331,51 @@ impl Circuit {
             }
             check_width("output", &output.name, &output.ty, output.wires.len())?;
             for &w in &output.wires {
-                check_range(w, &|| format!("output `{}`", output.name))?;
-                if writer[w as usize] == UNWRITTEN {
-                    return Err(IrError::ReadBeforeWrite {
-                        wire: w,
-                        place: format!("output `{}`", output.name),
-                    });
+                if w >= n || !written.get(w) {
+                    return Err(self.unreadable(w, &|| format!("output `{}`", output.name)));
                 }
             }
         }
         Ok(())
+    }
+
+    /// Why `validate` cannot read wire `w` at `place`: out of range, or not
+    /// written yet.
+    #[cold]
+    fn unreadable(&self, w: Wire, place: &dyn Fn() -> String) -> IrError {
+        if w >= self.num_wires {
+            IrError::OutOfRange {
+                wire: w,
+                num_wires: self.num_wires,
+                place: place(),
+            }
+        } else {
+            IrError::ReadBeforeWrite {
+                wire: w,
+                place: place(),
+            }
+        }
+    }
+
+    /// Who first wrote wire `w`, for `validate`'s message when something
+    /// writes it again: the first input group (before group `group`, bit
+    /// `bit`) or gate (before gate `gate`) that lists it as its output.
+    #[cold]
+    fn first_writer(&self, w: Wire, group: usize, bit: usize, gate: usize) -> String {
+        for (k, input) in self.inputs.iter().enumerate().take(group + 1) {
+            let bits = if k == group {
+                &input.wires[..bit]
+            } else {
+                &input.wires[..]
+            };
+            if bits.contains(&w) {
+                return format!("input `{}`", input.name);
+            }
+        }
+        match self.gates[..gate].iter().position(|g| g.output() == w) {
+            Some(i) => format!("gate {i}"),
+            None => "an earlier writer".into(),
+        }
     }
 
     /// The input groups of one party, in order.
@@ -537,10 +572,10 @@ impl Circuit {
             wires(&mut h, &o.wires);
         }
         h.update(&(self.gates.len() as u64).to_le_bytes());
-        let mut buf = Vec::with_capacity(13 * 4096);
+        // Nine bytes a gate, hashed a few thousand gates at a time.
+        let mut buf = vec![0u8; 9 * 4096];
         for chunk in self.gates.chunks(4096) {
-            buf.clear();
-            for g in chunk {
+            for (out, g) in buf.chunks_exact_mut(9).zip(chunk) {
                 // Gate outputs are implied by the canonical numbering.
                 let (tag, a, b) = match *g {
                     Gate::Xor { a, b, .. } => (0u8, c(a), c(b)),
@@ -548,13 +583,81 @@ impl Circuit {
                     Gate::Not { a, .. } => (2, c(a), 0),
                     Gate::Const { value, .. } => (3, value as u32, 0),
                 };
-                buf.push(tag);
-                buf.extend_from_slice(&a.to_le_bytes());
-                buf.extend_from_slice(&b.to_le_bytes());
+                out[0] = tag;
+                out[1..5].copy_from_slice(&a.to_le_bytes());
+                out[5..9].copy_from_slice(&b.to_le_bytes());
             }
-            h.update(&buf);
+            h.update(&buf[..9 * chunk.len()]);
         }
         CircuitId(*h.finalize().as_bytes())
+    }
+}
+
+/// A circuit known to pass [`Circuit::validate`]: checked by
+/// [`ValidCircuit::new`], or built by an importer that checks the same as it
+/// reads ([`crate::bristol::parse_valid`]). It derefs to the circuit but
+/// cannot be changed, so a consumer (the runtime's planner) may skip checking
+/// it again; [`ValidCircuit::into_inner`] gives the circuit back to edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidCircuit(Circuit);
+
+impl ValidCircuit {
+    /// Validates `circuit`.
+    pub fn new(circuit: Circuit) -> Result<ValidCircuit, IrError> {
+        circuit.validate()?;
+        Ok(ValidCircuit(circuit))
+    }
+
+    /// For the importers that check the invariants themselves (checked
+    /// again in debug builds).
+    pub(crate) fn trusted(circuit: Circuit) -> ValidCircuit {
+        debug_assert_eq!(circuit.validate(), Ok(()));
+        ValidCircuit(circuit)
+    }
+
+    pub fn into_inner(self) -> Circuit {
+        self.0
+    }
+}
+
+impl std::ops::Deref for ValidCircuit {
+    type Target = Circuit;
+
+    fn deref(&self) -> &Circuit {
+        &self.0
+    }
+}
+
+impl AsRef<Circuit> for ValidCircuit {
+    fn as_ref(&self) -> &Circuit {
+        &self.0
+    }
+}
+
+impl TryFrom<Circuit> for ValidCircuit {
+    type Error = IrError;
+
+    fn try_from(circuit: Circuit) -> Result<ValidCircuit, IrError> {
+        ValidCircuit::new(circuit)
+    }
+}
+
+/// One bit per wire: written yet or not.
+struct Written(Vec<u64>);
+
+impl Written {
+    #[inline(always)]
+    fn get(&self, w: Wire) -> bool {
+        self.0[w as usize / 64] >> (w % 64) & 1 == 1
+    }
+
+    /// Marks `w` written; whether it already was.
+    #[inline(always)]
+    fn set(&mut self, w: Wire) -> bool {
+        let word = &mut self.0[w as usize / 64];
+        let was = *word >> (w % 64) & 1 == 1;
+        *word |= 1 << (w % 64);
+        was
     }
 }
 
@@ -664,6 +767,19 @@ mod tests {
         let mut c = tiny();
         c.outputs[0].ty = ValueType::UInt(2);
         assert!(matches!(c.validate(), Err(IrError::WidthMismatch { .. })));
+    }
+
+    #[test]
+    fn valid_circuits_are_checked_once() {
+        let v = ValidCircuit::new(tiny()).unwrap();
+        assert_eq!(v.gates.len(), 3);
+        assert_eq!(v.into_inner(), tiny());
+        let mut bad = tiny();
+        bad.gates[0] = Gate::And { a: 0, b: 3, out: 2 };
+        assert!(matches!(
+            ValidCircuit::try_from(bad),
+            Err(IrError::ReadBeforeWrite { wire: 3, .. })
+        ));
     }
 
     #[test]

@@ -10,4 +10,4 @@ pub mod lang;
 pub mod optimize;
 pub mod value;
 
-pub use ir::{Circuit, Gate, Party, ValueType, Wire};
+pub use ir::{Circuit, Gate, Party, ValidCircuit, ValueType, Wire};
