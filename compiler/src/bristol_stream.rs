@@ -1,0 +1,1088 @@
+//! Bristol files read as a stream of gates, for circuits larger than memory.
+//!
+//! [`crate::bristol::parse`] builds a whole [`crate::ir::Circuit`]: 16 bytes
+//! per gate, plus 8 bytes per wire of importer scratch. A runtime that
+//! garbles gate by gate needs none of that; it needs, for every gate, to know
+//! which of the wires it reads are read again later (a label whose last
+//! reader has run is dropped). A Bristol file does not say so: a wire's last
+//! reader is only known once the whole file has been read. So a
+//! [`StreamedCircuit`] reads the file in passes, each in fixed-size chunks:
+//!
+//! 1. *Scan*: checks every line (syntax, wiring, gate count) and records, per
+//!    wire, the index of its last reader: **4 bytes per declared wire**, the
+//!    only memory that grows with the file (besides one map entry per `EQW`
+//!    line). A forward pass cannot do with less in general: when a gate
+//!    reads wire `w`, only the rest of the file can tell whether it is the
+//!    last read.
+//! 2. *Id*: computes [`Circuit::id`](crate::ir::Circuit::id) of the same
+//!    circuit without building it: the id numbers wires canonically (input
+//!    bits, then gate outputs in order), and only the canonical numbers of
+//!    live wires are needed at any point, so a map of the live wires does
+//!    (dropped at each wire's last read). A circuit whose outputs are `EQW`
+//!    copies of earlier gates takes one more light pass first (the outputs
+//!    are hashed before the gates).
+//! 3. Any number of *gate* passes ([`StreamedCircuit::for_each_gate`]), one
+//!    per execution: the gates in order, `EQW` copies resolved to their
+//!    source as the importer does, `MAND` expanded to `AND`s.
+//!
+//! The scan refuses everything [`crate::bristol::parse`] refuses, with the
+//! same messages where they can be had without per-wire line numbers, so a
+//! malformed or truncated file is reported (with its line) before a single
+//! gate is garbled. A file that changes between passes is reported as such
+//! by the consumer of the gate pass ([`StreamError::Changed`]).
+
+use crate::bristol::{
+    counted_list, syntax, BitOrder, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES,
+    MAX_WIRES,
+};
+use crate::ir::{CircuitId, Gate, Input, IrError, Output, Party, ValueType, Wire};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Bytes read per chunk. Lines are handed to the lexer a chunk at a time.
+const CHUNK: usize = 1 << 20;
+/// The longest line accepted (a `MAND` line of about a million ANDs).
+const MAX_LINE: usize = 1 << 26;
+
+/// `last` entries (see [`StreamedCircuit`]): not written yet, written but
+/// never read, read at the end (a circuit output). Anything else is the
+/// index of the last gate that reads the wire. Gates number fewer than
+/// wires, which are at most 2^31, so the markers cannot collide.
+const UNWRITTEN: u32 = u32::MAX;
+const NEVER_READ: u32 = u32::MAX - 1;
+const OUTPUT: u32 = u32::MAX - 2;
+
+/// Why a streamed Bristol file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Bristol(#[from] BristolError),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("line {line}: the file is not UTF-8 text")]
+    Utf8 { line: usize },
+    #[error("line {line} is longer than {MAX_LINE} bytes")]
+    LineTooLong { line: usize },
+    #[error("the circuit file changed while it was being read: {0}")]
+    Changed(String),
+}
+
+/// Where the bytes come from: a file, read again on every pass, or bytes in
+/// memory (tests, and small circuits made on the fly).
+#[derive(Clone, Debug)]
+enum Source {
+    File(PathBuf),
+    Bytes(Arc<[u8]>),
+}
+
+impl Source {
+    fn open(&self) -> Result<Box<dyn Read + '_>, StreamError> {
+        match self {
+            Source::File(p) => std::fs::File::open(p)
+                .map(|f| Box::new(f) as Box<dyn Read>)
+                .map_err(|source| StreamError::Io {
+                    path: p.display().to_string(),
+                    source,
+                }),
+            Source::Bytes(b) => Ok(Box::new(&b[..])),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Bytes(_) => "<memory>".into(),
+        }
+    }
+
+    fn len(&self) -> Result<u64, StreamError> {
+        match self {
+            Source::File(p) => std::fs::metadata(p)
+                .map(|m| m.len())
+                .map_err(|source| StreamError::Io {
+                    path: p.display().to_string(),
+                    source,
+                }),
+            Source::Bytes(b) => Ok(b.len() as u64),
+        }
+    }
+
+    /// Calls `f` with the lexer on every line that has a token, in order,
+    /// reading [`CHUNK`] bytes at a time: memory stays at one chunk (or the
+    /// longest line) whatever the file's size.
+    fn visit_lines<E: From<StreamError>>(
+        &self,
+        mut f: impl FnMut(&Lexer) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut r = self.open()?;
+        let io = |source| StreamError::Io {
+            path: self.name(),
+            source,
+        };
+        let mut buf = vec![0u8; CHUNK];
+        let (mut start, mut end, mut line, mut eof) = (0usize, 0usize, 0usize, false);
+        while !eof {
+            if start > 0 {
+                buf.copy_within(start..end, 0);
+                end -= start;
+                start = 0;
+            }
+            if end == buf.len() {
+                if buf.len() >= MAX_LINE {
+                    return Err(StreamError::LineTooLong { line: line + 1 }.into());
+                }
+                buf.resize(2 * buf.len(), 0);
+            }
+            let n = loop {
+                match r.read(&mut buf[end..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(io(e).into()),
+                }
+            };
+            eof = n == 0;
+            end += n;
+            // Whole lines only, unless the file ends without a line break.
+            let upto = if eof {
+                end
+            } else {
+                match buf[start..end].iter().rposition(|&b| b == b'\n') {
+                    Some(p) => start + p + 1,
+                    None => continue,
+                }
+            };
+            let bytes = &buf[start..upto];
+            let text = std::str::from_utf8(bytes).map_err(|e| StreamError::Utf8 {
+                line: line + 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+            })?;
+            let mut lex = Lexer::new(text);
+            lex.line = line;
+            while lex.next_line() {
+                f(&lex)?;
+            }
+            line = lex.line;
+            start = upto;
+        }
+        Ok(())
+    }
+}
+
+/// What one gate line means: a gate of the IR (a `MAND` line is several), or
+/// an `EQW` copy, which the IR has not (its destination becomes an alias of
+/// its source, as in [`crate::bristol::parse`]).
+#[derive(Clone, Copy, Debug)]
+enum Item {
+    Gate(Gate),
+    Copy { src: Wire, dst: Wire },
+}
+
+/// One of the first three lines of a file.
+struct HeaderLine {
+    line: usize,
+    numbers: Result<Vec<u64>, BristolError>,
+    all_numeric: bool,
+    text: String,
+}
+
+/// The header as [`crate::bristol::parse`] reads it.
+#[derive(Clone, Debug)]
+struct Header {
+    num_gates: u64,
+    num_wires: u64,
+    format: Format,
+    /// Header lines (with a token) before the first gate line.
+    lines: usize,
+    input_widths: Vec<u64>,
+    output_widths: Vec<u64>,
+}
+
+/// A Bristol circuit that is read from its file on every use instead of
+/// being held in memory (see the module docs).
+#[derive(Clone, Debug)]
+pub struct StreamedCircuit {
+    name: String,
+    source: Source,
+    header: Header,
+    inputs: Vec<Input>,
+    outputs: Vec<Output>,
+    /// Gates of the IR (`MAND` expanded, `EQW` not counted).
+    num_gates: u64,
+    counts: [u64; 4],
+    /// Per wire: [`UNWRITTEN`], [`NEVER_READ`], [`OUTPUT`] or the index of
+    /// its last reader.
+    last: Vec<u32>,
+    /// `EQW` destinations and the wire each copies.
+    aliases: HashMap<Wire, Wire>,
+    id: CircuitId,
+    peak_live: u64,
+}
+
+/// The figures of a streamed circuit (the counts of
+/// [`crate::ir::Stats`] that need no AND-depth).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamStats {
+    pub gates: u64,
+    pub and: u64,
+    pub xor: u64,
+    pub not: u64,
+    pub constants: u64,
+    pub wires: u64,
+    pub peak_live_wires: u64,
+    /// Heap bytes of the per-wire bookkeeping the streamed circuit keeps.
+    pub bookkeeping_bytes: u64,
+}
+
+impl StreamedCircuit {
+    /// Scans the Bristol file at `path` (see the module docs); the circuit
+    /// is named after the file stem, as the importer names it.
+    pub fn open(path: &Path, options: &Options) -> Result<StreamedCircuit, StreamError> {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "circuit".into());
+        StreamedCircuit::scan(name, Source::File(path.to_path_buf()), options)
+    }
+
+    /// As [`StreamedCircuit::open`] over Bristol text in memory.
+    pub fn from_bytes(
+        name: &str,
+        bytes: impl Into<Arc<[u8]>>,
+        options: &Options,
+    ) -> Result<StreamedCircuit, StreamError> {
+        StreamedCircuit::scan(name.to_string(), Source::Bytes(bytes.into()), options)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The input groups, as [`crate::bristol::parse`] makes them.
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+
+    /// The output groups (wires are the sources of `EQW` copies).
+    pub fn outputs(&self) -> &[Output] {
+        &self.outputs
+    }
+
+    /// Wires are numbered `0..num_wires`.
+    pub fn num_wires(&self) -> u32 {
+        self.header.num_wires as u32
+    }
+
+    /// Gates of the IR the gate pass yields.
+    pub fn num_gates(&self) -> u64 {
+        self.num_gates
+    }
+
+    /// Equal to [`Circuit::id`](crate::ir::Circuit::id) of the same file
+    /// imported with the same options.
+    pub fn id(&self) -> CircuitId {
+        self.id
+    }
+
+    /// As [`Circuit::last_use`](crate::ir::Circuit::last_use) for one wire:
+    /// the index of the last gate that reads `w`, [`Self::num_gates`] for an
+    /// output wire (read at the end), `None` if nothing reads it.
+    #[inline]
+    pub fn last_use(&self, w: Wire) -> Option<u64> {
+        match self.last.get(w as usize).copied() {
+            None | Some(UNWRITTEN | NEVER_READ) => None,
+            Some(OUTPUT) => Some(self.num_gates),
+            Some(k) => Some(k as u64),
+        }
+    }
+
+    pub fn stats(&self) -> StreamStats {
+        let [and, xor, not, constants] = self.counts;
+        StreamStats {
+            gates: self.num_gates,
+            and,
+            xor,
+            not,
+            constants,
+            wires: self.header.num_wires,
+            peak_live_wires: self.peak_live,
+            bookkeeping_bytes: (self.last.capacity() * 4 + self.aliases.capacity() * 8) as u64,
+        }
+    }
+
+    /// Calls `f` with every gate in order (`EQW` sources resolved, `MAND`
+    /// expanded), reading the file once more. Stops at the first error of
+    /// `f`; a file that no longer matches its scan is
+    /// [`StreamError::Changed`].
+    pub fn for_each_gate<E: From<StreamError>>(
+        &self,
+        mut f: impl FnMut(Gate) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut count = 0u64;
+        self.visit_items::<E>(|item, _| {
+            if let Item::Gate(g) = item {
+                count += 1;
+                f(self.resolve_gate(g))?;
+            }
+            Ok(())
+        })?;
+        if count != self.num_gates {
+            return Err(StreamError::Changed(format!(
+                "{count} gates now, {} when it was scanned",
+                self.num_gates
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn resolve(&self, w: Wire) -> Wire {
+        if self.aliases.is_empty() {
+            return w;
+        }
+        self.aliases.get(&w).copied().unwrap_or(w)
+    }
+
+    #[inline]
+    fn resolve_gate(&self, g: Gate) -> Gate {
+        match g {
+            Gate::Xor { a, b, out } => Gate::Xor {
+                a: self.resolve(a),
+                b: self.resolve(b),
+                out,
+            },
+            Gate::And { a, b, out } => Gate::And {
+                a: self.resolve(a),
+                b: self.resolve(b),
+                out,
+            },
+            Gate::Not { a, out } => Gate::Not {
+                a: self.resolve(a),
+                out,
+            },
+            c @ Gate::Const { .. } => c,
+        }
+    }
+
+    /// Calls `f` with every item of the gate lines and its line number.
+    fn visit_items<E: From<StreamError>>(
+        &self,
+        mut f: impl FnMut(Item, usize) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut seen = 0usize;
+        let (format, wires) = (self.header.format, self.header.num_wires);
+        self.source.visit_lines(|lex| {
+            seen += 1;
+            if seen <= self.header.lines {
+                return Ok(());
+            }
+            decode(lex, format, wires, &mut f)
+        })
+    }
+
+    /// Pass 1 (checks and last readers), then pass 2 (the id).
+    fn scan(name: String, source: Source, options: &Options) -> Result<Self, StreamError> {
+        let file_len = source.len()?;
+        // The header: its first three lines, each read as numbers (or the
+        // error `parse` would report, kept for when it is due).
+        let mut header_lines: Vec<HeaderLine> = Vec::new();
+        let what = [
+            "the header `<gates> <wires>`",
+            "the input header",
+            "the output header",
+        ];
+        let mut stopped = false;
+        let visited = source.visit_lines(|lex: &Lexer| {
+            let k = header_lines.len();
+            header_lines.push(HeaderLine {
+                line: lex.line,
+                numbers: lex.numbers(what[k]),
+                all_numeric: (0..lex.tokens.len()).all(|k| lex.is_u64(k)),
+                text: lex.text().trim().to_string(),
+            });
+            if header_lines.len() == 3 {
+                // Stops the pass: the rest is the gates'.
+                stopped = true;
+                return Err(StreamError::Changed(String::new()));
+            }
+            Ok(())
+        });
+        if !stopped {
+            visited?;
+        }
+        let header = read_header(&header_lines, file_len, options)?;
+        let parties = match &options.parties {
+            Some(p) if p.len() != header.input_widths.len() => {
+                return Err(BristolError::PartyCount {
+                    given: p.len(),
+                    groups: header.input_widths.len(),
+                }
+                .into())
+            }
+            Some(p) => p.clone(),
+            None => (0..header.input_widths.len())
+                .map(|i| {
+                    if i == 0 {
+                        Party::Garbler
+                    } else {
+                        Party::Evaluator
+                    }
+                })
+                .collect(),
+        };
+        let total_in: u64 = header.input_widths.iter().sum();
+        let total_out: u64 = header.output_widths.iter().sum();
+        let num_wires = header.num_wires;
+        let out_start = (num_wires - total_out) as Wire;
+
+        let mut this = StreamedCircuit {
+            name,
+            source,
+            header,
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            num_gates: 0,
+            counts: [0; 4],
+            last: Vec::new(),
+            aliases: HashMap::new(),
+            id: CircuitId([0; 32]),
+            peak_live: 0,
+        };
+
+        // Pass 1.
+        let mut last = vec![UNWRITTEN; num_wires as usize];
+        last[..total_in as usize].fill(NEVER_READ);
+        let mut aliases: HashMap<Wire, Wire> = HashMap::new();
+        // Canonical numbers of gate outputs in the output range.
+        let mut out_canon: HashMap<Wire, u32> = HashMap::new();
+        let mut gate_lines = 0u64;
+        let mut last_line = 0usize;
+        let mut k = 0u64;
+        let mut counts = [0u64; 4];
+        let expected = this.header.num_gates;
+        this.visit_items::<StreamError>(|item, line| {
+            if line != last_line {
+                if gate_lines == expected {
+                    return Err(BristolError::ExtraGates { line, expected }.into());
+                }
+                gate_lines += 1;
+                last_line = line;
+            }
+            let resolve = |w: Wire| aliases.get(&w).copied().unwrap_or(w);
+            let read = |w: Wire, last: &[u32], op: &str| -> Result<Wire, StreamError> {
+                let r = resolve(w);
+                if last[r as usize] == UNWRITTEN {
+                    return Err(wiring(
+                        line,
+                        IrError::ReadBeforeWrite {
+                            wire: w,
+                            place: format!("the {op} gate"),
+                        },
+                    ));
+                }
+                Ok(r)
+            };
+            let write = |w: Wire, last: &mut [u32], op: &str| -> Result<(), StreamError> {
+                if last[w as usize] != UNWRITTEN {
+                    let first = if (w as u64) < total_in {
+                        "an input".to_string()
+                    } else {
+                        "an earlier line".to_string()
+                    };
+                    return Err(wiring(
+                        line,
+                        IrError::WrittenTwice {
+                            wire: w,
+                            first,
+                            second: format!("this {op} gate"),
+                        },
+                    ));
+                }
+                last[w as usize] = NEVER_READ;
+                Ok(())
+            };
+            match item {
+                Item::Gate(g) => {
+                    let op = op_name(&g);
+                    let idx = u32::try_from(k).unwrap_or(OUTPUT);
+                    for w in g.inputs() {
+                        let r = read(w, &last, op)?;
+                        last[r as usize] = idx;
+                    }
+                    write(g.output(), &mut last, op)?;
+                    if g.output() >= out_start {
+                        out_canon.insert(g.output(), (total_in + k) as u32);
+                    }
+                    counts[match g {
+                        Gate::And { .. } => 0,
+                        Gate::Xor { .. } => 1,
+                        Gate::Not { .. } => 2,
+                        Gate::Const { .. } => 3,
+                    }] += 1;
+                    k += 1;
+                }
+                Item::Copy { src, dst } => {
+                    let r = read(src, &last, "EQW")?;
+                    write(dst, &mut last, "EQW")?;
+                    aliases.insert(dst, r);
+                }
+            }
+            Ok(())
+        })?;
+        if gate_lines < expected {
+            return Err(BristolError::Truncated {
+                expected,
+                found: gate_lines,
+            }
+            .into());
+        }
+
+        // Groups, as `parse` makes them.
+        let mut next = 0u32;
+        for (i, (&width, &party)) in this.header.input_widths.iter().zip(&parties).enumerate() {
+            let wires = ordered((next..next + width as u32).collect(), options.bit_order);
+            next += width as u32;
+            this.inputs.push(Input {
+                name: format!("in{i}"),
+                party,
+                ty: ValueType::UInt(width as u32),
+                wires,
+            });
+        }
+        let mut next = out_start;
+        for (i, &width) in this.header.output_widths.iter().enumerate() {
+            let raw: Vec<Wire> = (next..next + width as u32).collect();
+            if let Some(&w) = raw.iter().find(|&&w| last[w as usize] == UNWRITTEN) {
+                return Err(BristolError::WireCount {
+                    declared: num_wires,
+                    what: format!("output wire {w} (group out{i}) is never written"),
+                }
+                .into());
+            }
+            let wires: Vec<Wire> = raw
+                .into_iter()
+                .map(|w| aliases.get(&w).copied().unwrap_or(w))
+                .collect();
+            for &w in &wires {
+                last[w as usize] = OUTPUT;
+            }
+            next += width as u32;
+            this.outputs.push(Output {
+                name: format!("out{i}"),
+                ty: ValueType::UInt(width as u32),
+                wires: ordered(wires, options.bit_order),
+            });
+        }
+        this.num_gates = k;
+        this.counts = counts;
+        last.shrink_to_fit();
+        this.last = last;
+        aliases.shrink_to_fit();
+        this.aliases = aliases;
+        this.compute_id(out_canon, total_in)?;
+        Ok(this)
+    }
+
+    /// Pass 2: [`Circuit::id`](crate::ir::Circuit::id) over the stream (the
+    /// same bytes in the same order), and the peak number of live wires.
+    fn compute_id(
+        &mut self,
+        mut out_canon: HashMap<Wire, u32>,
+        total_in: u64,
+    ) -> Result<(), StreamError> {
+        // Canonical numbers of the input bits: their position in the groups.
+        let mut input_canon: HashMap<Wire, u32> = HashMap::new();
+        let mut next = 0u32;
+        for i in &self.inputs {
+            for &w in &i.wires {
+                if self.last[w as usize] != NEVER_READ {
+                    input_canon.insert(w, next);
+                }
+                next += 1;
+            }
+        }
+        // Outputs that copy (EQW) a gate output outside the output range:
+        // one light pass finds their gates.
+        let missing: HashSet<Wire> = self
+            .outputs
+            .iter()
+            .flat_map(|o| &o.wires)
+            .copied()
+            .filter(|w| (*w as u64) >= total_in && !out_canon.contains_key(w))
+            .collect();
+        if !missing.is_empty() {
+            let mut k = 0u64;
+            self.visit_items::<StreamError>(|item, _| {
+                if let Item::Gate(g) = item {
+                    if missing.contains(&g.output()) {
+                        out_canon.insert(g.output(), (total_in + k) as u32);
+                    }
+                    k += 1;
+                }
+                Ok(())
+            })?;
+        }
+        let canon_out = |w: Wire| -> u32 {
+            input_canon
+                .get(&w)
+                .or_else(|| out_canon.get(&w))
+                .copied()
+                .unwrap_or(u32::MAX)
+        };
+
+        let mut h = blake3::Hasher::new();
+        h.update(b"yao-circuit-v1\0");
+        let str_ = |h: &mut blake3::Hasher, s: &str| {
+            h.update(&(s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        let wires = |h: &mut blake3::Hasher, ws: &[Wire], c: &dyn Fn(Wire) -> u32| {
+            h.update(&(ws.len() as u64).to_le_bytes());
+            for &w in ws {
+                h.update(&c(w).to_le_bytes());
+            }
+        };
+        // Unread input bits are numbered too (their number is hashed with
+        // the group); only the map of the live ones is kept below.
+        let mut next = 0u32;
+        h.update(&(self.inputs.len() as u64).to_le_bytes());
+        for i in &self.inputs {
+            str_(&mut h, &i.name);
+            h.update(&[i.party as u8]);
+            str_(&mut h, &i.ty.to_string());
+            let start = next;
+            next += i.wires.len() as u32;
+            let numbers: Vec<u32> = (start..next).collect();
+            h.update(&(numbers.len() as u64).to_le_bytes());
+            for n in numbers {
+                h.update(&n.to_le_bytes());
+            }
+        }
+        h.update(&(self.outputs.len() as u64).to_le_bytes());
+        for o in &self.outputs {
+            str_(&mut h, &o.name);
+            str_(&mut h, &o.ty.to_string());
+            wires(&mut h, &o.wires, &canon_out);
+        }
+        h.update(&self.num_gates.to_le_bytes());
+
+        // The live wires' canonical numbers.
+        let mut live: HashMap<Wire, u32> = input_canon;
+        let mut peak = live.len() as u64;
+        let mut k = 0u64;
+        let mut buf: Vec<u8> = Vec::with_capacity(13 * 4096);
+        let mut lost = None;
+        self.visit_items::<StreamError>(|item, line| {
+            let Item::Gate(g) = item else { return Ok(()) };
+            let g = self.resolve_gate(g);
+            let mut c = |w: Wire| match live.get(&w) {
+                Some(&c) => c,
+                None => {
+                    lost.get_or_insert(line);
+                    u32::MAX
+                }
+            };
+            let (tag, a, b) = match g {
+                Gate::Xor { a, b, .. } => (0u8, c(a), c(b)),
+                Gate::And { a, b, .. } => (1, c(a), c(b)),
+                Gate::Not { a, .. } => (2, c(a), 0),
+                Gate::Const { value, .. } => (3, value as u32, 0),
+            };
+            buf.push(tag);
+            buf.extend_from_slice(&a.to_le_bytes());
+            buf.extend_from_slice(&b.to_le_bytes());
+            if buf.len() >= 13 * 4096 {
+                h.update(&buf);
+                buf.clear();
+            }
+            let out = g.output();
+            if self.last[out as usize] != NEVER_READ {
+                live.insert(out, (total_in + k) as u32);
+            }
+            peak = peak.max(live.len() as u64);
+            for w in g.inputs() {
+                if self.last[w as usize] as u64 == k {
+                    live.remove(&w);
+                }
+            }
+            k += 1;
+            Ok(())
+        })?;
+        h.update(&buf);
+        if let Some(line) = lost {
+            return Err(StreamError::Changed(format!(
+                "line {line} reads a wire that was not live when it was scanned"
+            )));
+        }
+        self.id = CircuitId(*h.finalize().as_bytes());
+        self.peak_live = peak;
+        Ok(())
+    }
+}
+
+fn op_name(g: &Gate) -> &'static str {
+    match g {
+        Gate::Xor { .. } => "XOR",
+        Gate::And { .. } => "AND",
+        Gate::Not { .. } => "INV",
+        Gate::Const { .. } => "EQ",
+    }
+}
+
+fn wiring(line: usize, error: IrError) -> StreamError {
+    BristolError::Wiring { line, error }.into()
+}
+
+fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
+    if order == BitOrder::Msb0 {
+        wires.reverse();
+    }
+    wires
+}
+
+/// The header from its first lines, with the checks of [`crate::bristol::parse`].
+fn read_header(
+    lines: &[HeaderLine],
+    file_len: u64,
+    options: &Options,
+) -> Result<Header, BristolError> {
+    let Some(first) = lines.first() else {
+        return Err(syntax(
+            1,
+            "the file is empty; expected a header `<gates> <wires>`".into(),
+        ));
+    };
+    let first_no = first.line;
+    let [num_gates, num_wires] = first.numbers.clone()?[..] else {
+        return Err(syntax(
+            first_no,
+            format!("expected `<gates> <wires>`, found `{}`", first.text),
+        ));
+    };
+    if num_wires > MAX_WIRES {
+        return Err(syntax(
+            first_no,
+            format!("{num_wires} wires is more than the {MAX_WIRES} supported"),
+        ));
+    }
+    let Some(second) = lines.get(1) else {
+        return Err(syntax(
+            first_no + 1,
+            "the file ends before the input header".into(),
+        ));
+    };
+    let second_nums = second.numbers.clone()?;
+    let Some(third) = lines.get(2) else {
+        return Err(syntax(
+            second.line + 1,
+            "the file ends before any gate".into(),
+        ));
+    };
+    let format = options.format.unwrap_or(if third.all_numeric {
+        Format::Fashion
+    } else {
+        Format::Old
+    });
+    let (input_widths, output_widths, n_lines) = match format {
+        Format::Fashion => {
+            let outputs = third.numbers.clone()?;
+            (
+                counted_list(second.line, &second_nums, "input")?,
+                counted_list(third.line, &outputs, "output")?,
+                3,
+            )
+        }
+        Format::Old => {
+            let [n1, n2, n_out] = second_nums[..] else {
+                return Err(syntax(
+                    second.line,
+                    format!(
+                        "expected the old-format header `<n1> <n2> <n_out>`, found `{}`",
+                        second.text
+                    ),
+                ));
+            };
+            if n_out == 0 {
+                return Err(syntax(
+                    second.line,
+                    "the old-format header declares 0 output wires".into(),
+                ));
+            }
+            let inputs = [n1, n2].into_iter().filter(|&w| w > 0).collect();
+            (inputs, vec![n_out], 2)
+        }
+    };
+    let total_in: u64 = input_widths.iter().fold(0, |a: u64, &w| a.saturating_add(w));
+    let total_out: u64 = output_widths
+        .iter()
+        .fold(0, |a: u64, &w| a.saturating_add(w));
+    if total_in > num_wires || total_out > num_wires {
+        return Err(BristolError::WireCount {
+            declared: num_wires,
+            what: format!("the groups need {total_in} input and {total_out} output wires"),
+        });
+    }
+    // As in `parse`: a file names at most half its length in wires.
+    let possible = (file_len / 2).saturating_add(MAX_UNNAMED_WIRES);
+    if num_wires > possible {
+        return Err(BristolError::WireCount {
+            declared: num_wires,
+            what: format!("a file of {file_len} bytes can hold at most {possible}"),
+        });
+    }
+    Ok(Header {
+        num_gates,
+        num_wires,
+        format,
+        lines: n_lines,
+        input_widths,
+        output_widths,
+    })
+}
+
+/// Decodes the gate on the lexer's line into items for `f`, with the checks
+/// and messages of the importer (wiring is the caller's).
+fn decode<E: From<StreamError>>(
+    lex: &Lexer,
+    format: Format,
+    num_wires: u64,
+    f: &mut impl FnMut(Item, usize) -> Result<(), E>,
+) -> Result<(), E> {
+    let line_no = lex.line;
+    let err = |e: BristolError| E::from(StreamError::Bristol(e));
+    let last = lex.tokens.len() - 1;
+    let op = lex.token(last);
+    let nin = lex.number(0, "the input count").map_err(err)?;
+    let nout = lex.number(1, "the output count").map_err(err)?;
+    if lex.is_u64(last) {
+        return Err(err(syntax(
+            line_no,
+            format!(
+                "`{}` ends without a gate name (a truncated line?)",
+                lex.text().trim()
+            ),
+        )));
+    }
+    let args = lex.tokens.len() - 2;
+    if args as u128 != nin as u128 + nout as u128 + 1 {
+        return Err(err(syntax(
+            line_no,
+            format!(
+                "the gate says {nin} inputs and {nout} outputs, but lists {} wires",
+                args.saturating_sub(1)
+            ),
+        )));
+    }
+    let arity = |ins: u64, outs: u64| -> Result<(), E> {
+        if (nin, nout) != (ins, outs) {
+            return Err(err(syntax(
+                line_no,
+                format!("{op} takes {ins} inputs and {outs} outputs, not {nin} and {nout}"),
+            )));
+        }
+        Ok(())
+    };
+    let wire = |i: usize| -> Result<Wire, E> {
+        let Some(w) = lex.tokens.get(2 + i).and_then(|t| t.value) else {
+            return Err(err(lex.not_a_number(2 + i, "a wire number")));
+        };
+        if w >= num_wires {
+            return Err(err(BristolError::Wiring {
+                line: line_no,
+                error: IrError::OutOfRange {
+                    wire: w as u32,
+                    num_wires: num_wires as u32,
+                    place: format!("the {op} gate"),
+                },
+            }));
+        }
+        Ok(w as Wire)
+    };
+    match (op, format) {
+        ("XOR" | "AND", _) => {
+            arity(2, 1)?;
+            let (a, b, out) = (wire(0)?, wire(1)?, wire(2)?);
+            let g = if op == "XOR" {
+                Gate::Xor { a, b, out }
+            } else {
+                Gate::And { a, b, out }
+            };
+            f(Item::Gate(g), line_no)
+        }
+        ("INV" | "NOT", _) => {
+            arity(1, 1)?;
+            let (a, out) = (wire(0)?, wire(1)?);
+            f(Item::Gate(Gate::Not { a, out }), line_no)
+        }
+        ("EQ", Format::Fashion) => {
+            arity(1, 1)?;
+            let value = match lex.token(2) {
+                "0" => false,
+                "1" => true,
+                other => {
+                    return Err(err(syntax(
+                        line_no,
+                        format!("EQ assigns a constant 0 or 1, not `{other}`"),
+                    )))
+                }
+            };
+            let out = wire(1)?;
+            f(Item::Gate(Gate::Const { value, out }), line_no)
+        }
+        ("EQW", Format::Fashion) => {
+            arity(1, 1)?;
+            let (src, dst) = (wire(0)?, wire(1)?);
+            f(Item::Copy { src, dst }, line_no)
+        }
+        ("MAND", Format::Fashion) => {
+            if nin as u128 != 2 * nout as u128 || nout == 0 {
+                return Err(err(syntax(
+                    line_no,
+                    format!("MAND takes 2n inputs and n outputs, not {nin} and {nout}"),
+                )));
+            }
+            let n = nout as usize;
+            for k in 0..n {
+                let (a, b, out) = (wire(k)?, wire(n + k)?, wire(2 * n + k)?);
+                f(Item::Gate(Gate::And { a, b, out }), line_no)?;
+            }
+            Ok(())
+        }
+        _ => {
+            let known = match format {
+                Format::Fashion => "XOR, AND, INV, EQ, EQW or MAND",
+                Format::Old => "XOR, AND or INV (the old Bristol format)",
+            };
+            Err(err(syntax(
+                line_no,
+                format!("unknown gate `{op}`; expected {known}"),
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bristol::{export, parse};
+
+    const ADDER2: &str = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
+
+    fn streamed(text: &str) -> Result<StreamedCircuit, StreamError> {
+        StreamedCircuit::from_bytes("x", text.as_bytes().to_vec(), &Options::default())
+    }
+
+    #[test]
+    fn id_and_liveness_match_the_importer() {
+        let c = parse("x", ADDER2, &Options::default()).unwrap();
+        let s = streamed(ADDER2).unwrap();
+        assert_eq!(s.id(), c.id());
+        let last = c.last_use();
+        for w in 0..c.num_wires {
+            assert_eq!(s.last_use(w), last[w as usize].map(u64::from), "wire {w}");
+        }
+        let mut gates = Vec::new();
+        s.for_each_gate::<StreamError>(|g| {
+            gates.push(g);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(gates, c.gates);
+        assert_eq!(s.stats().peak_live_wires, c.peak_live_wires());
+    }
+
+    #[test]
+    fn copies_and_msb0_and_old_format() {
+        // An output that is an input, one that is an early gate (EQW copies).
+        let text = "3 8\n2 2 1\n1 3\n\n2 1 0 1 3 AND\n1 1 0 5 EQW\n1 1 3 7 EQW\n2 1 2 3 6 XOR\n";
+        let text = text.replacen("3 8", "4 8", 1);
+        for options in [
+            Options::default(),
+            Options {
+                bit_order: BitOrder::Msb0,
+                ..Options::default()
+            },
+        ] {
+            let c = parse("x", &text, &options).unwrap();
+            let s = StreamedCircuit::from_bytes("x", text.as_bytes().to_vec(), &options).unwrap();
+            assert_eq!(s.inputs(), &c.inputs[..]);
+            assert_eq!(s.outputs(), &c.outputs[..]);
+            let mut gates = Vec::new();
+            s.for_each_gate::<StreamError>(|g| {
+                gates.push(g);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(gates, c.gates);
+            assert_eq!(s.id(), c.id());
+            assert_eq!(s.outputs(), &c.outputs[..]);
+            let again = export(&c);
+            let c2 = parse("x", &again, &options).unwrap();
+            let s2 = StreamedCircuit::from_bytes("x", again.into_bytes(), &options).unwrap();
+            assert_eq!(s2.id(), c2.id());
+        }
+        let old = "1 3\n1 1 1\n\n2 1 0 1 2 AND\n";
+        let c = parse("x", old, &Options::default()).unwrap();
+        assert_eq!(streamed(old).unwrap().id(), c.id());
+    }
+
+    #[test]
+    fn errors_match_the_importer() {
+        for text in [
+            "",
+            "1 6\n2 1 1\n1 1\n\n2 1 0 1 5 NAND\n",
+            "3 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n",
+            "1 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n",
+            "1 6\n2 1 1\n1 1\n\n2 1 0 3 5 AND\n",
+            "1 6\n2 1 1\n1 1\n\n2 1 0 9 5 AND\n",
+            "1 6\n2 1 1\n1 1\n\n2 1 0 1 AND\n",
+            "1 99999999999\n2 1 1\n1 1\n\n",
+            "1 6\n2 1 1\n1 1\n\n2 1 0 1 4 AND\n",
+            "1 6\n2 1 1\n1 1\n\n18446744073709551615 1 AND\n",
+            "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0",
+            "1 2000000000\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n",
+            "1 6\n2 1 1\n+1 1\n\n2 1 0 1 5 AND\n",
+            "1 6\n2 1 1\n",
+            "1 6\n",
+            "x y\n",
+        ] {
+            let want = parse("x", text, &Options::default())
+                .unwrap_err()
+                .to_string();
+            let got = streamed(text).unwrap_err().to_string();
+            assert_eq!(got, want, "{text:?}");
+        }
+        // Written twice: the line of the first writer is not kept.
+        let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 5 AND\n2 1 0 1 5 XOR\n";
+        let got = streamed(text).unwrap_err().to_string();
+        assert!(got.starts_with("line 6: wire 5 is written twice"), "{got}");
+        let bad = b"1 6\n2 1 1\n1 1\n\n2 1 0 1 5 \xffND\n".to_vec();
+        let got = StreamedCircuit::from_bytes("x", bad, &Options::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(got, "line 5: the file is not UTF-8 text");
+    }
+
+    #[test]
+    fn a_changed_file_is_reported() {
+        let dir = std::env::temp_dir().join(format!("yao-stream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("adder.txt");
+        std::fs::write(&path, ADDER2).unwrap();
+        let s = StreamedCircuit::open(&path, &Options::default()).unwrap();
+        assert_eq!(s.name(), "adder");
+        std::fs::write(&path, "1 6\n2 1 1\n1 1\n\n2 1 0 1 5 XOR\n").unwrap();
+        let err = s
+            .for_each_gate::<StreamError>(|_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("changed"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+        let err = StreamedCircuit::open(&path, &Options::default()).unwrap_err();
+        assert!(err.to_string().starts_with("cannot read"), "{err}");
+    }
+}
