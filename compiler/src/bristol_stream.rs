@@ -8,22 +8,27 @@
 //! reader is only known once the whole file has been read. So a
 //! [`StreamedCircuit`] reads the file in passes, each in fixed-size chunks:
 //!
-//! 1. *Scan*: checks every line (syntax, wiring, gate count) and records, per
-//!    wire, the index of its last reader: **4 bytes per declared wire**, the
-//!    only memory that grows with the file (besides one map entry per `EQW`
-//!    line). A forward pass cannot do with less in general: when a gate
-//!    reads wire `w`, only the rest of the file can tell whether it is the
-//!    last read.
-//! 2. *Id*: computes [`Circuit::id`](crate::ir::Circuit::id) of the same
+//! 1. *Check*: reads every line forward (syntax, wiring, gate count), with
+//!    one bit per declared wire (written yet?), dropped after the pass.
+//! 2. *Liveness*: reads the gate lines *backwards*, keeping the set of wires
+//!    that are read further down the file and whose writer has not been met
+//!    yet: exactly the live wires. The first read met of a wire (going
+//!    backwards) is its last read. That is recorded per gate, as
+//!    [`Deaths`]: **4 bits per gate** (2 gates a byte), the only memory that
+//!    grows with the file (besides one map entry per `EQW` line). A forward
+//!    pass could not do this in less than a gate index per wire (4 bytes):
+//!    when a gate reads wire `w`, only the rest of the file can tell whether
+//!    it is the last read.
+//! 3. *Id*: computes [`Circuit::id`](crate::ir::Circuit::id) of the same
 //!    circuit without building it: the id numbers wires canonically (input
 //!    bits, then gate outputs in order), and only the canonical numbers of
-//!    live wires are needed at any point, so a map of the live wires does
-//!    (dropped at each wire's last read). A circuit whose outputs are `EQW`
-//!    copies of earlier gates takes one more light pass first (the outputs
-//!    are hashed before the gates).
-//! 3. Any number of *gate* passes ([`StreamedCircuit::for_each_gate`]), one
-//!    per execution: the gates in order, `EQW` copies resolved to their
-//!    source as the importer does, `MAND` expanded to `AND`s.
+//!    live wires are needed at any point, so a map of the live wires does.
+//!    A circuit whose outputs are `EQW` copies of earlier gates takes one
+//!    more light pass first (the outputs are hashed before the gates).
+//! 4. Any number of *gate* passes ([`StreamedCircuit::for_each_gate`]), one
+//!    per execution: the gates in order with their [`Deaths`], `EQW` copies
+//!    resolved to their source as the importer does, `MAND` expanded to
+//!    `AND`s.
 //!
 //! The scan refuses everything [`crate::bristol::parse`] refuses, with the
 //! same messages where they can be had without per-wire line numbers, so a
@@ -46,13 +51,47 @@ const CHUNK: usize = 1 << 20;
 /// The longest line accepted (a `MAND` line of about a million ANDs).
 const MAX_LINE: usize = 1 << 26;
 
-/// `last` entries (see [`StreamedCircuit`]): not written yet, written but
-/// never read, read at the end (a circuit output). Anything else is the
-/// index of the last gate that reads the wire. Gates number fewer than
-/// wires, which are at most 2^31, so the markers cannot collide.
-const UNWRITTEN: u32 = u32::MAX;
-const NEVER_READ: u32 = u32::MAX - 1;
-const OUTPUT: u32 = u32::MAX - 2;
+/// Which wires a gate reads for the last time, and whether anything reads
+/// the wire it writes: 3 bits, stored 4 bits per gate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Deaths(u8);
+
+impl Deaths {
+    const A: u8 = 1;
+    const B: u8 = 2;
+    const UNUSED: u8 = 4;
+
+    /// This gate is the last reader of its first input.
+    #[inline]
+    pub fn a(self) -> bool {
+        self.0 & Self::A != 0
+    }
+
+    /// This gate is the last reader of its second input (never set when
+    /// both inputs are one wire: that wire's death is `a`).
+    #[inline]
+    pub fn b(self) -> bool {
+        self.0 & Self::B != 0
+    }
+
+    /// Nothing reads the wire this gate writes (and it is no output).
+    #[inline]
+    pub fn unused(self) -> bool {
+        self.0 & Self::UNUSED != 0
+    }
+
+    /// Whether this gate reads `w` for the last time.
+    #[inline]
+    pub fn kills(self, g: &Gate, w: Wire) -> bool {
+        match *g {
+            Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => {
+                (self.a() && a == w) || (self.b() && b == w)
+            }
+            Gate::Not { a, .. } => self.a() && a == w,
+            Gate::Const { .. } => false,
+        }
+    }
+}
 
 /// Why a streamed Bristol file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +149,25 @@ impl Source {
                 }),
             Source::Bytes(b) => Ok(b.len() as u64),
         }
+    }
+
+    /// A reader at any offset, for the backward pass.
+    fn open_at(&self) -> Result<ReadAt<'_>, StreamError> {
+        let len = self.len()?;
+        let inner = match self {
+            Source::File(p) => At::File(std::fs::File::open(p).map_err(|source| {
+                StreamError::Io {
+                    path: p.display().to_string(),
+                    source,
+                }
+            })?),
+            Source::Bytes(b) => At::Bytes(b),
+        };
+        Ok(ReadAt {
+            inner,
+            len,
+            name: self.name(),
+        })
     }
 
     /// Calls `f` with the lexer on every line that has a token, in order,
@@ -172,6 +230,41 @@ impl Source {
     }
 }
 
+/// A file or bytes read at given offsets.
+struct ReadAt<'a> {
+    inner: At<'a>,
+    len: u64,
+    name: String,
+}
+
+enum At<'a> {
+    File(std::fs::File),
+    Bytes(&'a [u8]),
+}
+
+impl ReadAt<'_> {
+    fn read_at(&mut self, at: u64, buf: &mut [u8]) -> Result<(), StreamError> {
+        use std::io::{Seek, SeekFrom};
+        let io = |source| StreamError::Io {
+            path: self.name.clone(),
+            source,
+        };
+        match &mut self.inner {
+            At::File(f) => {
+                f.seek(SeekFrom::Start(at)).map_err(io)?;
+                f.read_exact(buf).map_err(io)
+            }
+            At::Bytes(b) => {
+                let src = b
+                    .get(at as usize..at as usize + buf.len())
+                    .ok_or_else(|| StreamError::Changed("shorter than before".into()))?;
+                buf.copy_from_slice(src);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// What one gate line means: a gate of the IR (a `MAND` line is several), or
 /// an `EQW` copy, which the IR has not (its destination becomes an alias of
 /// its source, as in [`crate::bristol::parse`]).
@@ -213,9 +306,13 @@ pub struct StreamedCircuit {
     /// Gates of the IR (`MAND` expanded, `EQW` not counted).
     num_gates: u64,
     counts: [u64; 4],
-    /// Per wire: [`UNWRITTEN`], [`NEVER_READ`], [`OUTPUT`] or the index of
-    /// its last reader.
-    last: Vec<u32>,
+    /// [`Deaths`] of gate `k` in the low (`k` even) or high half of byte
+    /// `k / 2`.
+    deaths: Vec<u8>,
+    /// Input bits something reads (or that are outputs).
+    inputs_used: HashSet<Wire>,
+    /// Gate lines (`EQW` lines included, a `MAND` line once).
+    gate_lines: u64,
     /// `EQW` destinations and the wire each copies.
     aliases: HashMap<Wire, Wire>,
     id: CircuitId,
@@ -287,16 +384,16 @@ impl StreamedCircuit {
         self.id
     }
 
-    /// As [`Circuit::last_use`](crate::ir::Circuit::last_use) for one wire:
-    /// the index of the last gate that reads `w`, [`Self::num_gates`] for an
-    /// output wire (read at the end), `None` if nothing reads it.
+    /// The [`Deaths`] of gate `k` (all clear past the end).
     #[inline]
-    pub fn last_use(&self, w: Wire) -> Option<u64> {
-        match self.last.get(w as usize).copied() {
-            None | Some(UNWRITTEN | NEVER_READ) => None,
-            Some(OUTPUT) => Some(self.num_gates),
-            Some(k) => Some(k as u64),
-        }
+    pub fn deaths(&self, k: u64) -> Deaths {
+        let byte = self.deaths.get((k / 2) as usize).copied().unwrap_or(0);
+        Deaths((byte >> (4 * (k % 2))) & 0xf)
+    }
+
+    /// Whether something reads input bit `w` (or it is an output).
+    pub fn input_used(&self, w: Wire) -> bool {
+        self.inputs_used.contains(&w)
     }
 
     pub fn stats(&self) -> StreamStats {
@@ -309,23 +406,25 @@ impl StreamedCircuit {
             constants,
             wires: self.header.num_wires,
             peak_live_wires: self.peak_live,
-            bookkeeping_bytes: (self.last.capacity() * 4 + self.aliases.capacity() * 8) as u64,
+            bookkeeping_bytes: (self.deaths.capacity()
+                + self.aliases.capacity() * 8
+                + self.inputs_used.capacity() * 4) as u64,
         }
     }
 
     /// Calls `f` with every gate in order (`EQW` sources resolved, `MAND`
-    /// expanded), reading the file once more. Stops at the first error of
+    /// expanded) and its [`Deaths`], reading the file once more. Stops at the first error of
     /// `f`; a file that no longer matches its scan is
     /// [`StreamError::Changed`].
     pub fn for_each_gate<E: From<StreamError>>(
         &self,
-        mut f: impl FnMut(Gate) -> Result<(), E>,
+        mut f: impl FnMut(Gate, Deaths) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut count = 0u64;
         self.visit_items::<E>(|item, _| {
             if let Item::Gate(g) = item {
+                f(self.resolve_gate(g), self.deaths(count))?;
                 count += 1;
-                f(self.resolve_gate(g))?;
             }
             Ok(())
         })?;
@@ -384,7 +483,88 @@ impl StreamedCircuit {
         })
     }
 
-    /// Pass 1 (checks and last readers), then pass 2 (the id).
+    /// Calls `f` with every item of the gate lines in reverse order (the
+    /// last line first, a `MAND` line's last AND first), reading the file
+    /// backwards a chunk at a time. The lines were checked by pass 1; a
+    /// decoding error now means the file changed.
+    fn visit_items_rev(&self, mut f: impl FnMut(Item)) -> Result<(), StreamError> {
+        let (format, wires) = (self.header.format, self.header.num_wires);
+        let mut reader = self.source.open_at()?;
+        let mut pos = reader.len;
+        let mut tail: Vec<u8> = Vec::new();
+        let mut remaining = self.gate_lines;
+        let mut items: Vec<Item> = Vec::new();
+        let mut line_starts: Vec<usize> = Vec::new();
+        let changed = |what: &str| StreamError::Changed(what.to_string());
+        while remaining > 0 {
+            if pos == 0 {
+                return Err(changed("fewer gate lines read backwards"));
+            }
+            let lo = pos.saturating_sub(CHUNK as u64);
+            let mut block = vec![0u8; (pos - lo) as usize];
+            reader.read_at(lo, &mut block)?;
+            block.extend_from_slice(&tail);
+            // The first line may go on in the chunk before: keep it for then.
+            let cut = if lo == 0 {
+                0
+            } else {
+                match block.iter().position(|&b| b == b'\n') {
+                    Some(p) => p + 1,
+                    None if block.len() > MAX_LINE => {
+                        return Err(StreamError::LineTooLong { line: 0 })
+                    }
+                    None => {
+                        tail = block;
+                        pos = lo;
+                        continue;
+                    }
+                }
+            };
+            tail = block[..cut].to_vec();
+            let text = std::str::from_utf8(&block[cut..]).map_err(|_| changed("not UTF-8 now"))?;
+            // Only the last `remaining` lines are gate lines; the header may
+            // be in the first chunk. A chunk with fewer line breaks than
+            // `remaining` holds no header line.
+            let breaks = text.bytes().filter(|&b| b == b'\n').count() as u64;
+            let skip = if breaks + 1 < remaining {
+                0
+            } else {
+                let mut lex = Lexer::new(text);
+                let mut lines = 0u64;
+                while lex.next_line() {
+                    lines += 1;
+                }
+                lines.saturating_sub(remaining)
+            };
+            let mut lex = Lexer::new(text);
+            let mut seen = 0u64;
+            items.clear();
+            line_starts.clear();
+            while lex.next_line() {
+                seen += 1;
+                if seen <= skip {
+                    continue;
+                }
+                line_starts.push(items.len());
+                decode::<StreamError>(&lex, format, wires, &mut |item, _| {
+                    items.push(item);
+                    Ok(())
+                })
+                .map_err(|_| changed("a gate line no longer reads as it did"))?;
+            }
+            line_starts.push(items.len());
+            for l in (0..line_starts.len() - 1).rev() {
+                for &item in items[line_starts[l]..line_starts[l + 1]].iter().rev() {
+                    f(item);
+                }
+            }
+            remaining = remaining.saturating_sub(line_starts.len() as u64 - 1);
+            pos = lo;
+        }
+        Ok(())
+    }
+
+    /// The header, then passes 1 (checks), 2 (deaths) and 3 (the id).
     fn scan(name: String, source: Source, options: &Options) -> Result<Self, StreamError> {
         let file_len = source.len()?;
         // The header: its first three lines, each read as numbers (or the
@@ -447,15 +627,20 @@ impl StreamedCircuit {
             outputs: Vec::new(),
             num_gates: 0,
             counts: [0; 4],
-            last: Vec::new(),
+            deaths: Vec::new(),
+            inputs_used: HashSet::new(),
+            gate_lines: 0,
             aliases: HashMap::new(),
             id: CircuitId([0; 32]),
             peak_live: 0,
         };
 
-        // Pass 1.
-        let mut last = vec![UNWRITTEN; num_wires as usize];
-        last[..total_in as usize].fill(NEVER_READ);
+        // Pass 1: checks, with one bit per wire: written yet?
+        let mut written = vec![0u64; (num_wires as usize).div_ceil(64)];
+        let is_written = |written: &[u64], w: Wire| written[w as usize / 64] >> (w % 64) & 1 == 1;
+        for w in 0..total_in as Wire {
+            written[w as usize / 64] |= 1 << (w % 64);
+        }
         let mut aliases: HashMap<Wire, Wire> = HashMap::new();
         // Canonical numbers of gate outputs in the output range.
         let mut out_canon: HashMap<Wire, u32> = HashMap::new();
@@ -473,9 +658,9 @@ impl StreamedCircuit {
                 last_line = line;
             }
             let resolve = |w: Wire| aliases.get(&w).copied().unwrap_or(w);
-            let read = |w: Wire, last: &[u32], op: &str| -> Result<Wire, StreamError> {
+            let read = |w: Wire, written: &[u64], op: &str| -> Result<Wire, StreamError> {
                 let r = resolve(w);
-                if last[r as usize] == UNWRITTEN {
+                if !is_written(written, r) {
                     return Err(wiring(
                         line,
                         IrError::ReadBeforeWrite {
@@ -486,8 +671,8 @@ impl StreamedCircuit {
                 }
                 Ok(r)
             };
-            let write = |w: Wire, last: &mut [u32], op: &str| -> Result<(), StreamError> {
-                if last[w as usize] != UNWRITTEN {
+            let write = |w: Wire, written: &mut [u64], op: &str| -> Result<(), StreamError> {
+                if is_written(written, w) {
                     let first = if (w as u64) < total_in {
                         "an input".to_string()
                     } else {
@@ -502,18 +687,16 @@ impl StreamedCircuit {
                         },
                     ));
                 }
-                last[w as usize] = NEVER_READ;
+                written[w as usize / 64] |= 1 << (w % 64);
                 Ok(())
             };
             match item {
                 Item::Gate(g) => {
                     let op = op_name(&g);
-                    let idx = u32::try_from(k).unwrap_or(OUTPUT);
                     for w in g.inputs() {
-                        let r = read(w, &last, op)?;
-                        last[r as usize] = idx;
+                        read(w, &written, op)?;
                     }
-                    write(g.output(), &mut last, op)?;
+                    write(g.output(), &mut written, op)?;
                     if g.output() >= out_start {
                         out_canon.insert(g.output(), (total_in + k) as u32);
                     }
@@ -526,8 +709,8 @@ impl StreamedCircuit {
                     k += 1;
                 }
                 Item::Copy { src, dst } => {
-                    let r = read(src, &last, "EQW")?;
-                    write(dst, &mut last, "EQW")?;
+                    let r = read(src, &written, "EQW")?;
+                    write(dst, &mut written, "EQW")?;
                     aliases.insert(dst, r);
                 }
             }
@@ -556,7 +739,7 @@ impl StreamedCircuit {
         let mut next = out_start;
         for (i, &width) in this.header.output_widths.iter().enumerate() {
             let raw: Vec<Wire> = (next..next + width as u32).collect();
-            if let Some(&w) = raw.iter().find(|&&w| last[w as usize] == UNWRITTEN) {
+            if let Some(&w) = raw.iter().find(|&&w| !is_written(&written, w)) {
                 return Err(BristolError::WireCount {
                     declared: num_wires,
                     what: format!("output wire {w} (group out{i}) is never written"),
@@ -567,9 +750,6 @@ impl StreamedCircuit {
                 .into_iter()
                 .map(|w| aliases.get(&w).copied().unwrap_or(w))
                 .collect();
-            for &w in &wires {
-                last[w as usize] = OUTPUT;
-            }
             next += width as u32;
             this.outputs.push(Output {
                 name: format!("out{i}"),
@@ -577,18 +757,72 @@ impl StreamedCircuit {
                 wires: ordered(wires, options.bit_order),
             });
         }
+        drop(written);
         this.num_gates = k;
         this.counts = counts;
-        last.shrink_to_fit();
-        this.last = last;
+        this.gate_lines = gate_lines;
         aliases.shrink_to_fit();
         this.aliases = aliases;
+        this.compute_deaths()?;
         this.compute_id(out_canon, total_in)?;
         Ok(this)
     }
 
-    /// Pass 2: [`Circuit::id`](crate::ir::Circuit::id) over the stream (the
-    /// same bytes in the same order), and the peak number of live wires.
+    /// Pass 2: the [`Deaths`] of every gate, reading the gate lines
+    /// backwards with the set of live wires (see the module docs), and the
+    /// peak number of live wires.
+    fn compute_deaths(&mut self) -> Result<(), StreamError> {
+        let n = self.num_gates;
+        let mut deaths = vec![0u8; n.div_ceil(2) as usize];
+        // Read below the current gate, writer not met yet.
+        let mut live: HashSet<Wire> = self.outputs.iter().flat_map(|o| &o.wires).copied().collect();
+        let mut peak = 0u64;
+        let mut k = n;
+        let mut changed = false;
+        self.visit_items_rev(|item| {
+            let Item::Gate(g) = item else { return };
+            let g = self.resolve_gate(g);
+            if k == 0 {
+                changed = true;
+                return;
+            }
+            k -= 1;
+            let mut d = 0u8;
+            let (a, b) = match g {
+                Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => (Some(a), Some(b)),
+                Gate::Not { a, .. } => (Some(a), None),
+                Gate::Const { .. } => (None, None),
+            };
+            let new_a = a.is_some_and(|a| !live.contains(&a));
+            let new_b = b.is_some_and(|b| !live.contains(&b) && Some(b) != a);
+            // Live across this gate: what is read below it, and its inputs.
+            peak = peak.max(live.len() as u64 + new_a as u64 + new_b as u64);
+            if !live.remove(&g.output()) {
+                d |= Deaths::UNUSED;
+            }
+            if new_a {
+                d |= Deaths::A;
+            }
+            if new_b {
+                d |= Deaths::B;
+            }
+            live.extend(a);
+            live.extend(b);
+            deaths[(k / 2) as usize] |= d << (4 * (k % 2));
+        })?;
+        if k != 0 || changed {
+            return Err(StreamError::Changed("its gate count differs read backwards".into()));
+        }
+        // What is left is the input bits something reads.
+        self.peak_live = peak.max(live.len() as u64);
+        self.inputs_used = live;
+        self.inputs_used.shrink_to_fit();
+        self.deaths = deaths;
+        Ok(())
+    }
+
+    /// Pass 3: [`Circuit::id`](crate::ir::Circuit::id) over the stream (the
+    /// same bytes in the same order).
     fn compute_id(
         &mut self,
         mut out_canon: HashMap<Wire, u32>,
@@ -599,7 +833,7 @@ impl StreamedCircuit {
         let mut next = 0u32;
         for i in &self.inputs {
             for &w in &i.wires {
-                if self.last[w as usize] != NEVER_READ {
+                if self.inputs_used.contains(&w) {
                     input_canon.insert(w, next);
                 }
                 next += 1;
@@ -672,7 +906,6 @@ impl StreamedCircuit {
 
         // The live wires' canonical numbers.
         let mut live: HashMap<Wire, u32> = input_canon;
-        let mut peak = live.len() as u64;
         let mut k = 0u64;
         let mut buf: Vec<u8> = Vec::with_capacity(13 * 4096);
         let mut lost = None;
@@ -699,13 +932,12 @@ impl StreamedCircuit {
                 h.update(&buf);
                 buf.clear();
             }
-            let out = g.output();
-            if self.last[out as usize] != NEVER_READ {
-                live.insert(out, (total_in + k) as u32);
+            let d = self.deaths(k);
+            if !d.unused() {
+                live.insert(g.output(), (total_in + k) as u32);
             }
-            peak = peak.max(live.len() as u64);
             for w in g.inputs() {
-                if self.last[w as usize] as u64 == k {
+                if d.kills(&g, w) {
                     live.remove(&w);
                 }
             }
@@ -719,7 +951,6 @@ impl StreamedCircuit {
             )));
         }
         self.id = CircuitId(*h.finalize().as_bytes());
-        self.peak_live = peak;
         Ok(())
     }
 }
@@ -976,22 +1207,76 @@ mod tests {
         StreamedCircuit::from_bytes("x", text.as_bytes().to_vec(), &Options::default())
     }
 
+    /// The deaths `c.last_use()` implies (see [`Deaths`]).
+    pub(crate) fn expected_deaths(c: &crate::ir::Circuit) -> Vec<Deaths> {
+        let last = c.last_use();
+        c.gates
+            .iter()
+            .enumerate()
+            .map(|(k, g)| {
+                let k = Some(k as u32);
+                let mut d = 0;
+                match *g {
+                    Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => {
+                        if last[a as usize] == k {
+                            d |= Deaths::A;
+                        }
+                        if b != a && last[b as usize] == k {
+                            d |= Deaths::B;
+                        }
+                    }
+                    Gate::Not { a, .. } if last[a as usize] == k => d |= Deaths::A,
+                    _ => {}
+                }
+                if last[g.output() as usize].is_none() {
+                    d |= Deaths::UNUSED;
+                }
+                Deaths(d)
+            })
+            .collect()
+    }
+
+    fn gates_of(s: &StreamedCircuit) -> (Vec<Gate>, Vec<Deaths>) {
+        let (mut gates, mut deaths) = (Vec::new(), Vec::new());
+        s.for_each_gate::<StreamError>(|g, d| {
+            gates.push(g);
+            deaths.push(d);
+            Ok(())
+        })
+        .unwrap();
+        (gates, deaths)
+    }
+
     #[test]
     fn id_and_liveness_match_the_importer() {
         let c = parse("x", ADDER2, &Options::default()).unwrap();
         let s = streamed(ADDER2).unwrap();
         assert_eq!(s.id(), c.id());
-        let last = c.last_use();
-        for w in 0..c.num_wires {
-            assert_eq!(s.last_use(w), last[w as usize].map(u64::from), "wire {w}");
-        }
-        let mut gates = Vec::new();
-        s.for_each_gate::<StreamError>(|g| {
-            gates.push(g);
-            Ok(())
-        })
-        .unwrap();
+        let (gates, deaths) = gates_of(&s);
         assert_eq!(gates, c.gates);
+        assert_eq!(deaths, expected_deaths(&c));
+        assert_eq!(s.stats().peak_live_wires, c.peak_live_wires());
+    }
+
+    #[test]
+    fn chunks_backwards_and_forwards_agree() {
+        // Long enough for many chunks, with a long MAND line across a chunk
+        // boundary and a header that needs the first chunk.
+        let n = 60_000u32;
+        let mut text = format!("{} {}\n2 1 1\n1 1\n\n", n + 1, n + 3000 + 2);
+        for k in 0..n {
+            let a = if k == 0 { 0 } else { k + 1 };
+            text += &format!("2 1 {a} {} {} {}\n", k % 2, k + 2, ["AND", "XOR"][k as usize % 2]);
+        }
+        let ins: Vec<String> = (0..6000).map(|k| (k % 2).to_string()).collect();
+        let outs: Vec<String> = (0..3000).map(|k| (n + 2 + k).to_string()).collect();
+        text += &format!("6000 3000 {} {} MAND\n", ins.join(" "), outs.join(" "));
+        let c = parse("x", &text, &Options::default()).unwrap();
+        let s = streamed(&text).unwrap();
+        assert_eq!(s.id(), c.id());
+        let (gates, deaths) = gates_of(&s);
+        assert_eq!(gates, c.gates);
+        assert_eq!(deaths, expected_deaths(&c));
         assert_eq!(s.stats().peak_live_wires, c.peak_live_wires());
     }
 
@@ -1011,13 +1296,9 @@ mod tests {
             let s = StreamedCircuit::from_bytes("x", text.as_bytes().to_vec(), &options).unwrap();
             assert_eq!(s.inputs(), &c.inputs[..]);
             assert_eq!(s.outputs(), &c.outputs[..]);
-            let mut gates = Vec::new();
-            s.for_each_gate::<StreamError>(|g| {
-                gates.push(g);
-                Ok(())
-            })
-            .unwrap();
+            let (gates, deaths) = gates_of(&s);
             assert_eq!(gates, c.gates);
+            assert_eq!(deaths, expected_deaths(&c));
             assert_eq!(s.id(), c.id());
             assert_eq!(s.outputs(), &c.outputs[..]);
             let again = export(&c);
@@ -1077,7 +1358,7 @@ mod tests {
         assert_eq!(s.name(), "adder");
         std::fs::write(&path, "1 6\n2 1 1\n1 1\n\n2 1 0 1 5 XOR\n").unwrap();
         let err = s
-            .for_each_gate::<StreamError>(|_| Ok(()))
+            .for_each_gate::<StreamError>(|_, _| Ok(()))
             .unwrap_err()
             .to_string();
         assert!(err.contains("changed"), "{err}");

@@ -76,8 +76,8 @@ fn main() {
             .unwrap();
         let scan = t.elapsed();
         let mut tables: Vec<Block> = Vec::new();
-        let mut garble_stream = |keep: bool, tables: &mut Vec<Block>| -> u64 {
-            let (mut planner, slots) = WindowPlanner::new(s.inputs(), s.num_gates(), &s);
+        let garble_stream = |keep: bool, tables: &mut Vec<Block>| -> u64 {
+            let (mut planner, slots) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
             let mut g = StreamGarbler::new(delta.clone());
             let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
             g.set_inputs(&slots, &zero);
@@ -102,7 +102,7 @@ fn main() {
         let st_g = (reps as f64 * s_ands as f64) / t.elapsed().as_secs_f64();
         let t = Instant::now();
         for _ in 0..reps {
-            let (mut planner, slots) = WindowPlanner::new(s.inputs(), s.num_gates(), &s);
+            let (mut planner, slots) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
             let mut e = StreamEvaluator::new();
             let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
             e.set_inputs(&slots, &zero);

@@ -41,8 +41,11 @@
 //! circuit's peak live wires plus the wires a window reads), one window's
 //! gates, plan and label arrays (bounded by the window size), and the
 //! planner's map from carried wire to slot (about 16 bytes per carried
-//! wire). The gate source adds its own bookkeeping: 4 bytes per declared
-//! wire for [`StreamedCircuit`] (see [`yao_compiler::bristol_stream`]).
+//! wire). The gate source adds its own bookkeeping: for [`StreamedCircuit`]
+//! the [`Deaths`] of every gate, 4 bits each (see
+//! [`yao_compiler::bristol_stream`]), which is how the planner knows, without
+//! a table indexed by wire, which carried wires a window reads for the last
+//! time and which wires it writes are read later.
 
 use crate::block::{Block, Delta};
 use crate::evaluator::{EvalError, Evaluator};
@@ -50,9 +53,9 @@ use crate::garbler::{GarbleError, Garbler};
 use crate::hash::Tccr;
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
 use crate::plan::{Plan, PlanError, NO_SLOT};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
+use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit};
 use zeroize::Zeroize;
 
 /// Gates per window: the in-memory planner's window, so that a window's
@@ -62,38 +65,16 @@ pub const WINDOW: usize = crate::plan::WINDOW;
 /// A carry slot (an index into a party's carry array).
 pub type CarrySlot = u32;
 
-/// Where each wire's last reader is: what the window planner needs to know
-/// of the whole circuit.
-pub trait Liveness {
-    /// The index of the last gate that reads `w`, the gate count for an
-    /// output wire, `None` if nothing reads it.
-    fn last_use(&self, w: Wire) -> Option<u64>;
-}
-
-impl Liveness for StreamedCircuit {
-    fn last_use(&self, w: Wire) -> Option<u64> {
-        StreamedCircuit::last_use(self, w)
-    }
-}
-
-/// [`Circuit::last_use`], for running an in-memory circuit through the
-/// streaming path (tests).
-impl Liveness for [Option<u32>] {
-    fn last_use(&self, w: Wire) -> Option<u64> {
-        self.get(w as usize).copied().flatten().map(u64::from)
-    }
-}
-
 /// Why a streamed circuit could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
     Source(#[from] StreamError),
-    #[error("gate {gate} reads wire {wire}, which is not live there (the gate source does not match its liveness)")]
+    #[error("gate {gate} reads wire {wire}, which is not live there (the gate source does not match its deaths)")]
     NotLive { gate: u64, wire: Wire },
     #[error("gate {gate} writes wire {wire}, which is already written")]
     WrittenTwice { gate: u64, wire: Wire },
-    #[error("the gate source yielded {found} gates, but its liveness was computed for {expected}")]
+    #[error("the gate source yielded {found} gates, but its deaths were computed for {expected}")]
     GateCount { expected: u64, found: u64 },
     #[error("cannot plan window {window}: {error}")]
     Plan { window: u64, error: PlanError },
@@ -134,16 +115,19 @@ pub struct WindowPlanner {
     peak_carry: usize,
     /// Scratch: the window's wires, global to local.
     local: HashMap<Wire, Wire>,
+    /// Scratch: wires read for the last time in the window.
+    died: HashSet<Wire>,
 }
 
 impl WindowPlanner {
     /// A planner for a circuit of `num_gates` gates with these input groups;
-    /// returns it and the carry slot of every input bit ([`NO_SLOT`] for bits
+    /// `used(w)` tells whether anything reads input bit `w`. Returns the
+    /// planner and the carry slot of every input bit ([`NO_SLOT`] for bits
     /// nothing reads).
     pub fn new(
         inputs: &[Input],
         num_gates: u64,
-        live: &(impl Liveness + ?Sized),
+        used: impl Fn(Wire) -> bool,
     ) -> (WindowPlanner, Vec<Vec<CarrySlot>>) {
         let mut p = WindowPlanner {
             num_gates,
@@ -155,16 +139,14 @@ impl WindowPlanner {
             windows: 0,
             peak_carry: 0,
             local: HashMap::new(),
+            died: HashSet::new(),
         };
         let slots = inputs
             .iter()
             .map(|i| {
                 i.wires
                     .iter()
-                    .map(|&w| match live.last_use(w) {
-                        Some(_) => p.alloc(w),
-                        None => NO_SLOT,
-                    })
+                    .map(|&w| if used(w) { p.alloc(w) } else { NO_SLOT })
                     .collect()
             })
             .collect();
@@ -192,22 +174,23 @@ impl WindowPlanner {
     }
 
     /// Plans the next window: `gates` are the circuit's next gates (at least
-    /// one).
-    pub fn plan_window(
-        &mut self,
-        gates: &[Gate],
-        live: &(impl Liveness + ?Sized),
-    ) -> Result<WindowPlan, RunError> {
+    /// one) with their [`Deaths`].
+    pub fn plan_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowPlan, RunError> {
         let base = self.next_gate;
         let end = base + gates.len() as u64;
         self.local.clear();
+        self.died.clear();
         let mut carried: Vec<Wire> = Vec::new();
         let mut local_gates = Vec::with_capacity(gates.len());
-        let mut written: Vec<Wire> = Vec::new();
+        // Written here, and whether anything reads it.
+        let mut written: Vec<(Wire, bool)> = Vec::new();
         let mut next_local: Wire = 0;
-        for (k, g) in gates.iter().enumerate() {
+        for (k, (g, d)) in gates.iter().enumerate() {
             let gate = base + k as u64;
             let mut read = |w: Wire| -> Result<Wire, RunError> {
+                if d.kills(g, w) {
+                    self.died.insert(w);
+                }
                 if let Some(&l) = self.local.get(&w) {
                     return Ok(l);
                 }
@@ -241,7 +224,7 @@ impl WindowPlanner {
             let l = next_local;
             next_local += 1;
             self.local.insert(out, l);
-            written.push(out);
+            written.push((out, !d.unused()));
             local_gates.push(match g {
                 Gate::Xor { a, b, .. } => Gate::Xor { a, b, out: l },
                 Gate::And { a, b, .. } => Gate::And { a, b, out: l },
@@ -252,8 +235,8 @@ impl WindowPlanner {
         // Wires written here and read after the window (or output).
         let leaving: Vec<Wire> = written
             .iter()
-            .copied()
-            .filter(|&w| live.last_use(w).is_some_and(|l| l >= end))
+            .filter(|&&(w, used)| used && !self.died.contains(&w))
+            .map(|&(w, _)| w)
             .collect();
         let group = |name: &str, ws: &[Wire], local: &HashMap<Wire, Wire>| {
             (
@@ -291,7 +274,7 @@ impl WindowPlanner {
         // before they scatter its outputs, so reuse is safe).
         let inputs: Vec<CarrySlot> = carried.iter().map(|w| self.carry_of[w]).collect();
         for &w in &carried {
-            if live.last_use(w).is_none_or(|l| l < end) {
+            if self.died.contains(&w) {
                 if let Some(s) = self.carry_of.remove(&w) {
                     self.free.push(s);
                 }
@@ -346,17 +329,17 @@ pub fn for_each_window<E: From<RunError> + From<StreamError>>(
     mut run: impl FnMut(&WindowPlan) -> Result<(), E>,
 ) -> Result<Vec<Vec<CarrySlot>>, E> {
     let window = window.max(1);
-    let mut gates: Vec<Gate> = Vec::with_capacity(window);
-    circuit.for_each_gate::<E>(|g| {
-        gates.push(g);
+    let mut gates: Vec<(Gate, Deaths)> = Vec::with_capacity(window);
+    circuit.for_each_gate::<E>(|g, d| {
+        gates.push((g, d));
         if gates.len() == window {
-            run(&planner.plan_window(&gates, circuit)?)?;
+            run(&planner.plan_window(&gates)?)?;
             gates.clear();
         }
         Ok(())
     })?;
     if !gates.is_empty() {
-        run(&planner.plan_window(&gates, circuit)?)?;
+        run(&planner.plan_window(&gates)?)?;
     }
     Ok(planner.finish(circuit.outputs())?)
 }

@@ -9,7 +9,7 @@ mod common;
 use common::bristol::{bits_hex, hex_bits, shared_dir};
 use proptest::prelude::*;
 use yao_compiler::bristol::{self, Options};
-use yao_compiler::bristol_stream::StreamedCircuit;
+use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
 use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
 use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 use yao_runtime::protocol::{evaluate_streamed, garble_streamed, stream_id, ProtocolError};
@@ -267,10 +267,21 @@ proptest! {
         let imported = bristol::parse("c", &text, &Options::default()).unwrap();
         let s = StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
         prop_assert_eq!(s.id(), imported.id());
+        // Deaths agree with the importer's last uses.
         let last = imported.last_use();
-        for w in 0..imported.num_wires {
-            prop_assert_eq!(s.last_use(w), last[w as usize].map(u64::from));
-        }
+        let mut k = 0usize;
+        s.for_each_gate::<StreamError>(|g, d| {
+            assert_eq!(g, imported.gates[k]);
+            let at = Some(k as u32);
+            for w in g.inputs() {
+                assert_eq!(d.kills(&g, w), last[w as usize] == at, "gate {k} wire {w}");
+            }
+            assert_eq!(d.unused(), last[g.output() as usize].is_none(), "gate {k}");
+            k += 1;
+            Ok(())
+        })
+        .unwrap();
+        prop_assert_eq!(k, imported.gates.len());
         prop_assert_eq!(s.stats().peak_live_wires, imported.peak_live_wires());
         let inputs: Vec<Vec<bool>> = c
             .inputs
@@ -370,7 +381,7 @@ fn planner_memory_follows_live_wires() {
     }
     let s = StreamedCircuit::from_bytes("chain", text.into_bytes(), &Options::default()).unwrap();
     assert_eq!(s.stats().peak_live_wires, 3);
-    let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), &s);
+    let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
     let slots = stream::for_each_window::<stream::RunError>(&s, 7, &mut planner, |w| {
         assert!(w.carry_len <= 3, "{}", w.carry_len);
         Ok(())

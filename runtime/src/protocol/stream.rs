@@ -169,7 +169,7 @@ pub fn garble_streamed<C: Channel>(
     from_ot.zeroize();
 
     let (mut planner, slots) =
-        WindowPlanner::new(circuit.inputs(), circuit.num_gates(), circuit);
+        WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| circuit.input_used(w));
     let mut garbler = StreamGarbler::new(delta);
     garbler.set_inputs(&slots, &zero);
     zero.zeroize();
@@ -261,7 +261,7 @@ pub fn evaluate_streamed<C: Channel>(
     from_ot.zeroize();
 
     let (mut planner, slots) =
-        WindowPlanner::new(circuit.inputs(), circuit.num_gates(), circuit);
+        WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| circuit.input_used(w));
     let mut evaluator = StreamEvaluator::new();
     evaluator.set_inputs(&slots, &active);
     active.zeroize();
