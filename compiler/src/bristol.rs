@@ -625,7 +625,11 @@ pub(crate) fn syntax(line: usize, message: String) -> BristolError {
 }
 
 /// `<count> <w_1> ... <w_count>` with every width positive.
-pub(crate) fn counted_list(line: usize, nums: &[u64], what: &str) -> Result<Vec<u64>, BristolError> {
+pub(crate) fn counted_list(
+    line: usize,
+    nums: &[u64],
+    what: &str,
+) -> Result<Vec<u64>, BristolError> {
     match nums.split_first() {
         Some((&count, widths)) if count as usize == widths.len() => {
             if widths.contains(&0) {

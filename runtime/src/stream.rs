@@ -53,9 +53,8 @@ use crate::garbler::{GarbleError, Garbler};
 use crate::hash::Tccr;
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
 use crate::plan::{Plan, PlanError, NO_SLOT};
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit};
+use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit, WireMap, WireSet};
 use zeroize::Zeroize;
 
 /// Gates per window: the in-memory planner's window, so that a window's
@@ -106,7 +105,7 @@ pub struct WindowPlan {
 #[derive(Debug)]
 pub struct WindowPlanner {
     num_gates: u64,
-    carry_of: HashMap<Wire, CarrySlot>,
+    carry_of: WireMap<CarrySlot>,
     free: Vec<CarrySlot>,
     carry_len: u32,
     next_gate: u64,
@@ -114,9 +113,9 @@ pub struct WindowPlanner {
     windows: u64,
     peak_carry: usize,
     /// Scratch: the window's wires, global to local.
-    local: HashMap<Wire, Wire>,
+    local: WireMap<Wire>,
     /// Scratch: wires read for the last time in the window.
-    died: HashSet<Wire>,
+    died: WireSet,
 }
 
 impl WindowPlanner {
@@ -131,15 +130,15 @@ impl WindowPlanner {
     ) -> (WindowPlanner, Vec<Vec<CarrySlot>>) {
         let mut p = WindowPlanner {
             num_gates,
-            carry_of: HashMap::new(),
+            carry_of: WireMap::default(),
             free: Vec::new(),
             carry_len: 0,
             next_gate: 0,
             next_and: 0,
             windows: 0,
             peak_carry: 0,
-            local: HashMap::new(),
-            died: HashSet::new(),
+            local: WireMap::default(),
+            died: WireSet::default(),
         };
         let slots = inputs
             .iter()
@@ -238,7 +237,7 @@ impl WindowPlanner {
             .filter(|&&(w, used)| used && !self.died.contains(&w))
             .map(|&(w, _)| w)
             .collect();
-        let group = |name: &str, ws: &[Wire], local: &HashMap<Wire, Wire>| {
+        let group = |name: &str, ws: &[Wire], local: &WireMap<Wire>| {
             (
                 name.to_string(),
                 ValueType::UInt(ws.len() as u32),

@@ -141,11 +141,20 @@ fn every_published_circuit_matches_plaintext() {
                 // The importer's own tests cover files it refuses.
                 continue;
             };
-            let inputs: Vec<Vec<bool>> =
-                c.inputs.iter().map(|i| random_bits(i.wires.len())).collect();
+            let inputs: Vec<Vec<bool>> = c
+                .inputs
+                .iter()
+                .map(|i| random_bits(i.wires.len()))
+                .collect();
             // A window that divides nothing in particular, and the default.
             let small = (c.gates.len() / 5).max(1) + 3;
-            check_text(&text, &Options::default(), &inputs, &[stream::WINDOW, small], false);
+            check_text(
+                &text,
+                &Options::default(),
+                &inputs,
+                &[stream::WINDOW, small],
+                false,
+            );
             eprintln!("{}: ok", path.display());
         }
     }
@@ -157,7 +166,11 @@ fn window_edge_cases() {
     let text = std::fs::read_to_string(dir.join("bristol/adder64.txt")).unwrap();
     let c = bristol::parse("c", &text, &Options::default()).unwrap();
     let n = c.gates.len();
-    let inputs: Vec<Vec<bool>> = c.inputs.iter().map(|i| random_bits(i.wires.len())).collect();
+    let inputs: Vec<Vec<bool>> = c
+        .inputs
+        .iter()
+        .map(|i| random_bits(i.wires.len()))
+        .collect();
     // One gate per window; windows dividing the gate count exactly (the
     // last window is full); one more and one fewer than the gate count;
     // carried wires read across many windows (adder64's inputs are read
@@ -188,7 +201,11 @@ fn our_circuits_exported_to_bristol() {
             parties: Some(c.inputs.iter().map(|i| i.party).collect()),
             ..Options::default()
         };
-        let inputs: Vec<Vec<bool>> = c.inputs.iter().map(|i| random_bits(i.wires.len())).collect();
+        let inputs: Vec<Vec<bool>> = c
+            .inputs
+            .iter()
+            .map(|i| random_bits(i.wires.len()))
+            .collect();
         // The exported file computes what the DSL circuit computes.
         let want = c.eval_plain(&inputs).unwrap();
         let imported = bristol::parse("c", &text, &options).unwrap();
@@ -310,7 +327,11 @@ fn random_circuits_over_tcp() {
         let outs: Vec<u32> = (0..17).map(|i| (s >> i) as u32).collect();
         let c = build_random(9, 11, &ops, &outs);
         let text = bristol::export(&c);
-        let inputs: Vec<Vec<bool>> = c.inputs.iter().map(|i| random_bits(i.wires.len())).collect();
+        let inputs: Vec<Vec<bool>> = c
+            .inputs
+            .iter()
+            .map(|i| random_bits(i.wires.len()))
+            .collect();
         let want = c.eval_plain(&inputs).unwrap();
         let st = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
         let (g, e) = run_streamed(&st, &inputs, 64 + round * 50, tcp_pair());
@@ -322,7 +343,8 @@ fn random_circuits_over_tcp() {
 #[test]
 fn the_window_size_is_part_of_the_handshake() {
     let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
-    let s = StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+    let s =
+        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
     assert_ne!(stream_id(&s, 1), stream_id(&s, 2));
     assert_ne!(stream_id(&s, 1), s.id());
     let (a, b) = MemChannel::pair();
@@ -331,8 +353,14 @@ fn the_window_size_is_part_of_the_handshake() {
         let e = evaluate_streamed(b, &s, 2, &[vec![true]]);
         (g.join().unwrap(), e)
     });
-    assert!(matches!(g, Err(ProtocolError::CircuitMismatch { .. })), "{g:?}");
-    assert!(matches!(e, Err(ProtocolError::CircuitMismatch { .. })), "{e:?}");
+    assert!(
+        matches!(g, Err(ProtocolError::CircuitMismatch { .. })),
+        "{g:?}"
+    );
+    assert!(
+        matches!(e, Err(ProtocolError::CircuitMismatch { .. })),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -349,7 +377,9 @@ fn a_file_that_changes_mid_run_is_an_error_on_both_sides() {
     let path = dir.join("chain.txt");
     std::fs::write(&path, &text).unwrap();
     let g_side = StreamedCircuit::open(&path, &Options::default()).unwrap();
-    let e_side = StreamedCircuit::from_bytes("chain", text.clone().into_bytes(), &Options::default()).unwrap();
+    let e_side =
+        StreamedCircuit::from_bytes("chain", text.clone().into_bytes(), &Options::default())
+            .unwrap();
     // Truncated after the scan: the garbler's gate pass ends early.
     let cut = text.len() / 2;
     std::fs::write(&path, &text[..cut]).unwrap();
@@ -364,7 +394,9 @@ fn a_file_that_changes_mid_run_is_an_error_on_both_sides() {
     let e = e.unwrap_err();
     assert!(e.is_disconnect(), "{e}");
     // Truncated before the scan: a clear error naming the count.
-    let err = StreamedCircuit::open(&path, &Options::default()).unwrap_err().to_string();
+    let err = StreamedCircuit::open(&path, &Options::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("ends") || err.contains("truncated"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

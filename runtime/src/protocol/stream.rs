@@ -168,8 +168,9 @@ pub fn garble_streamed<C: Channel>(
     }
     from_ot.zeroize();
 
-    let (mut planner, slots) =
-        WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| circuit.input_used(w));
+    let (mut planner, slots) = WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| {
+        circuit.input_used(w)
+    });
     let mut garbler = StreamGarbler::new(delta);
     garbler.set_inputs(&slots, &zero);
     zero.zeroize();
@@ -236,8 +237,7 @@ pub fn evaluate_streamed<C: Channel>(
     check_widths(circuit, Party::Evaluator, inputs)?;
     handshake(&mut ch, Role::Evaluator, &stream_id(circuit, window))?;
     let mut ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
-    let choices: Zeroizing<Vec<bool>> =
-        Zeroizing::new(inputs.iter().flatten().copied().collect());
+    let choices: Zeroizing<Vec<bool>> = Zeroizing::new(inputs.iter().flatten().copied().collect());
     let mut from_ot = Zeroizing::new(if choices.is_empty() {
         Vec::new()
     } else {
@@ -260,8 +260,9 @@ pub fn evaluate_streamed<C: Channel>(
     }
     from_ot.zeroize();
 
-    let (mut planner, slots) =
-        WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| circuit.input_used(w));
+    let (mut planner, slots) = WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| {
+        circuit.input_used(w)
+    });
     let mut evaluator = StreamEvaluator::new();
     evaluator.set_inputs(&slots, &active);
     active.zeroize();
