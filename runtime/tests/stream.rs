@@ -28,14 +28,17 @@ fn tcp_pair() -> (TcpChannel, TcpChannel) {
     )
 }
 
-fn split(c: &Circuit, inputs: &[Vec<bool>], party: Party) -> Vec<Vec<bool>> {
-    c.inputs
+/// The bits of `party`'s groups, in circuit order.
+fn split(s: &StreamedCircuit, inputs: &[Vec<bool>], party: Party) -> Vec<Vec<bool>> {
+    s.inputs()
         .iter()
         .zip(inputs)
         .filter(|(i, _)| i.party == party)
         .map(|(_, b)| b.clone())
         .collect()
 }
+
+type Outputs = Result<Vec<Vec<bool>>, ProtocolError>;
 
 /// Both parties of one streamed execution; returns the garbler's and the
 /// evaluator's outputs.
@@ -44,20 +47,9 @@ fn run_streamed<C: Channel + Send + 'static>(
     inputs: &[Vec<bool>],
     window: usize,
     (a, b): (C, C),
-) -> (
-    Result<Vec<Vec<bool>>, ProtocolError>,
-    Result<Vec<Vec<bool>>, ProtocolError>,
-) {
-    let mut whole = Circuit {
-        name: String::new(),
-        num_wires: 0,
-        inputs: s.inputs().to_vec(),
-        outputs: Vec::new(),
-        gates: Vec::new(),
-    };
-    whole.inputs = s.inputs().to_vec();
-    let g_in = split(&whole, inputs, Party::Garbler);
-    let e_in = split(&whole, inputs, Party::Evaluator);
+) -> (Outputs, Outputs) {
+    let g_in = split(s, inputs, Party::Garbler);
+    let e_in = split(s, inputs, Party::Evaluator);
     std::thread::scope(|sc| {
         let g = sc.spawn(|| garble_streamed(a, s, window, &g_in).map(|o| o.outputs));
         let e = evaluate_streamed(b, s, window, &e_in).map(|o| o.outputs);
@@ -175,7 +167,7 @@ fn window_edge_cases() {
     // last window is full); one more and one fewer than the gate count;
     // carried wires read across many windows (adder64's inputs are read
     // from the first window to the last).
-    let divisor = (2..n).find(|d| n % d == 0).unwrap_or(1);
+    let divisor = (2..n).find(|&d| n.is_multiple_of(d)).unwrap_or(1);
     check_text(
         &text,
         &Options::default(),
