@@ -406,12 +406,41 @@ fn planner_memory_follows_live_wires() {
     let s = StreamedCircuit::from_bytes("chain", text.into_bytes(), &Options::default()).unwrap();
     assert_eq!(s.stats().peak_live_wires, 3);
     let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
+    // Every window numbers its ANDs after the previous windows' (fresh
+    // tweaks throughout the circuit).
+    let mut ands = 0u64;
     let slots = stream::for_each_window::<stream::RunError>(&s, 7, &mut planner, |w| {
         assert!(w.carry_len <= 3, "{}", w.carry_len);
+        assert_eq!(w.first_and, ands);
+        ands += w.plan.num_ands();
         Ok(())
     })
     .unwrap();
+    assert_eq!(ands, n as u64);
     assert_eq!(slots.len(), 1);
     assert!(planner.peak_carried() <= 3);
     assert_eq!(planner.windows(), (n as u64).div_ceil(7));
+}
+
+#[test]
+fn a_streaming_party_and_an_in_memory_party_refuse_each_other() {
+    let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
+    let c = bristol::parse("c", text, &Options::default()).unwrap();
+    let s =
+        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+    let (a, b) = MemChannel::pair();
+    let (g, e) = std::thread::scope(|sc| {
+        let g = sc.spawn(|| garble_streamed(a, &s, stream::WINDOW, &[vec![true]]));
+        let e = yao_runtime::protocol::EvaluatorSession::start(b, &c).map(|_| ());
+        (g.join().unwrap(), e)
+    });
+    assert!(
+        matches!(g, Err(ProtocolError::CircuitMismatch { .. })),
+        "{g:?}"
+    );
+    assert!(
+        matches!(e, Err(ProtocolError::CircuitMismatch { .. })),
+        "{:?}",
+        e.err()
+    );
 }
