@@ -14,11 +14,14 @@
 //!    that are read further down the file and whose writer has not been met
 //!    yet: exactly the live wires. The first read met of a wire (going
 //!    backwards) is its last read. That is recorded per gate, as
-//!    [`Deaths`]: **4 bits per gate** (2 gates a byte), the only memory that
-//!    grows with the file (besides one map entry per `EQW` line). A forward
-//!    pass could not do this in less than a gate index per wire (4 bytes):
-//!    when a gate reads wire `w`, only the rest of the file can tell whether
-//!    it is the last read.
+//!    [`Deaths`]: 4 bits per gate (2 gates a byte), kept in memory for
+//!    circuits of up to [`ScanOptions::spill_above`] gates and otherwise in
+//!    an unnamed temporary file, written backwards and read forwards a chunk
+//!    at a time, so that memory does not grow with the gate count at all
+//!    (besides one map entry per `EQW` line). A forward pass could not do
+//!    this in less than a gate index per wire (4 bytes): when a gate reads
+//!    wire `w`, only the rest of the file can tell whether it is the last
+//!    read.
 //! 3. *Id*: computes [`Circuit::id`](crate::ir::Circuit::id) of the same
 //!    circuit without building it: the id numbers wires canonically (input
 //!    bits, then gate outputs in order), and only the canonical numbers of
@@ -128,6 +131,83 @@ impl std::hash::Hasher for WireHasher {
 pub type WireMap<V> = HashMap<Wire, V, std::hash::BuildHasherDefault<WireHasher>>;
 /// A set of wire numbers (see [`WireHasher`]).
 pub type WireSet = HashSet<Wire, std::hash::BuildHasherDefault<WireHasher>>;
+
+/// How a [`StreamedCircuit`] keeps its bookkeeping.
+#[derive(Clone, Copy, Debug)]
+pub struct ScanOptions {
+    /// Circuits of more gates than this keep their [`Deaths`] in an unnamed
+    /// temporary file instead of memory (4 bits per gate either way).
+    pub spill_above: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        // 2 MiB of deaths in memory at most.
+        ScanOptions {
+            spill_above: 1 << 22,
+        }
+    }
+}
+
+/// Bytes of deaths read or written at once when they are in a file.
+const DEATH_CHUNK: usize = 1 << 16;
+
+/// Where the deaths are: in memory or in an unnamed temporary file (Unix
+/// only: the file is read and written at offsets, so that clones of a
+/// circuit share it without a shared position).
+#[derive(Clone, Debug)]
+enum DeathStore {
+    Memory(Vec<u8>),
+    #[cfg(unix)]
+    File(Arc<std::fs::File>),
+}
+
+fn temp_error(source: std::io::Error) -> StreamError {
+    StreamError::Io {
+        path: "a temporary file".into(),
+        source,
+    }
+}
+
+/// Reads deaths in gate order.
+struct DeathReader<'a> {
+    store: &'a DeathStore,
+    buf: Vec<u8>,
+    chunk: Option<u64>,
+}
+
+impl DeathReader<'_> {
+    #[inline]
+    fn get(&mut self, k: u64) -> Result<Deaths, StreamError> {
+        let byte = k / 2;
+        let b = match self.store {
+            DeathStore::Memory(v) => v.get(byte as usize).copied().unwrap_or(0),
+            #[cfg(unix)]
+            DeathStore::File(f) => {
+                let j = byte / DEATH_CHUNK as u64;
+                if self.chunk != Some(j) {
+                    use std::os::unix::fs::FileExt;
+                    self.buf.resize(DEATH_CHUNK, 0);
+                    let mut at = 0;
+                    // A short read is the end of the file.
+                    while at < DEATH_CHUNK {
+                        let n = f
+                            .read_at(&mut self.buf[at..], j * DEATH_CHUNK as u64 + at as u64)
+                            .map_err(temp_error)?;
+                        if n == 0 {
+                            break;
+                        }
+                        at += n;
+                    }
+                    self.buf[at..].fill(0);
+                    self.chunk = Some(j);
+                }
+                self.buf[(byte % DEATH_CHUNK as u64) as usize]
+            }
+        };
+        Ok(Deaths((b >> (4 * (k % 2))) & 0xf))
+    }
+}
 
 /// Why a streamed Bristol file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -351,7 +431,8 @@ pub struct StreamedCircuit {
     counts: [u64; 4],
     /// [`Deaths`] of gate `k` in the low (`k` even) or high half of byte
     /// `k / 2`.
-    deaths: Vec<u8>,
+    deaths: DeathStore,
+    scan_options: ScanOptions,
     /// Input bits something reads (or that are outputs).
     inputs_used: WireSet,
     /// Gate lines (`EQW` lines included, a `MAND` line once).
@@ -381,11 +462,20 @@ impl StreamedCircuit {
     /// Scans the Bristol file at `path` (see the module docs); the circuit
     /// is named after the file stem, as the importer names it.
     pub fn open(path: &Path, options: &Options) -> Result<StreamedCircuit, StreamError> {
+        StreamedCircuit::open_with(path, options, ScanOptions::default())
+    }
+
+    /// [`StreamedCircuit::open`] with other [`ScanOptions`].
+    pub fn open_with(
+        path: &Path,
+        options: &Options,
+        scan: ScanOptions,
+    ) -> Result<StreamedCircuit, StreamError> {
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "circuit".into());
-        StreamedCircuit::scan(name, Source::File(path.to_path_buf()), options)
+        StreamedCircuit::scan(name, Source::File(path.to_path_buf()), options, scan)
     }
 
     /// As [`StreamedCircuit::open`] over Bristol text in memory.
@@ -394,7 +484,17 @@ impl StreamedCircuit {
         bytes: impl Into<Arc<[u8]>>,
         options: &Options,
     ) -> Result<StreamedCircuit, StreamError> {
-        StreamedCircuit::scan(name.to_string(), Source::Bytes(bytes.into()), options)
+        StreamedCircuit::from_bytes_with(name, bytes, options, ScanOptions::default())
+    }
+
+    /// [`StreamedCircuit::from_bytes`] with other [`ScanOptions`].
+    pub fn from_bytes_with(
+        name: &str,
+        bytes: impl Into<Arc<[u8]>>,
+        options: &Options,
+        scan: ScanOptions,
+    ) -> Result<StreamedCircuit, StreamError> {
+        StreamedCircuit::scan(name.to_string(), Source::Bytes(bytes.into()), options, scan)
     }
 
     pub fn name(&self) -> &str {
@@ -427,11 +527,17 @@ impl StreamedCircuit {
         self.id
     }
 
-    /// The [`Deaths`] of gate `k` (all clear past the end).
-    #[inline]
-    pub fn deaths(&self, k: u64) -> Deaths {
-        let byte = self.deaths.get((k / 2) as usize).copied().unwrap_or(0);
-        Deaths((byte >> (4 * (k % 2))) & 0xf)
+    fn death_reader(&self) -> DeathReader<'_> {
+        DeathReader {
+            store: &self.deaths,
+            buf: Vec::new(),
+            chunk: None,
+        }
+    }
+
+    /// Whether the deaths are in a temporary file rather than memory.
+    pub fn spilled(&self) -> bool {
+        !matches!(self.deaths, DeathStore::Memory(_))
     }
 
     /// Whether something reads input bit `w` (or it is an output).
@@ -449,8 +555,11 @@ impl StreamedCircuit {
             constants,
             wires: self.header.num_wires,
             peak_live_wires: self.peak_live,
-            bookkeeping_bytes: (self.deaths.capacity()
-                + self.aliases.capacity() * 8
+            bookkeeping_bytes: (match &self.deaths {
+                DeathStore::Memory(v) => v.capacity(),
+                #[cfg(unix)]
+                DeathStore::File(_) => 0,
+            } + self.aliases.capacity() * 8
                 + self.inputs_used.capacity() * 4) as u64,
         }
     }
@@ -464,9 +573,10 @@ impl StreamedCircuit {
         mut f: impl FnMut(Gate, Deaths) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut count = 0u64;
+        let mut deaths = self.death_reader();
         self.visit_items::<E>(|item, _| {
             if let Item::Gate(g) = item {
-                f(self.resolve_gate(g), self.deaths(count))?;
+                f(self.resolve_gate(g), deaths.get(count)?)?;
                 count += 1;
             }
             Ok(())
@@ -608,7 +718,12 @@ impl StreamedCircuit {
     }
 
     /// The header, then passes 1 (checks), 2 (deaths) and 3 (the id).
-    fn scan(name: String, source: Source, options: &Options) -> Result<Self, StreamError> {
+    fn scan(
+        name: String,
+        source: Source,
+        options: &Options,
+        scan_options: ScanOptions,
+    ) -> Result<Self, StreamError> {
         let file_len = source.len()?;
         // The header: its first three lines, each read as numbers (or the
         // error `parse` would report, kept for when it is due).
@@ -670,7 +785,8 @@ impl StreamedCircuit {
             outputs: Vec::new(),
             num_gates: 0,
             counts: [0; 4],
-            deaths: Vec::new(),
+            deaths: DeathStore::Memory(Vec::new()),
+            scan_options,
             inputs_used: WireSet::default(),
             gate_lines: 0,
             aliases: WireMap::default(),
@@ -816,7 +932,29 @@ impl StreamedCircuit {
     /// peak number of live wires.
     fn compute_deaths(&mut self) -> Result<(), StreamError> {
         let n = self.num_gates;
-        let mut deaths = vec![0u8; n.div_ceil(2) as usize];
+        let bytes = n.div_ceil(2);
+        let spill = cfg!(unix) && n > self.scan_options.spill_above;
+        // In memory: all of them; spilled: the chunk being filled.
+        let mut deaths = vec![0u8; if spill { DEATH_CHUNK } else { bytes as usize }];
+        #[cfg(unix)]
+        let file = if spill {
+            Some(tempfile::tempfile().map_err(temp_error)?)
+        } else {
+            None
+        };
+        let mut chunk: Option<u64> = None;
+        let mut io_error = None;
+        #[allow(unused_variables)]
+        let flush = |deaths: &[u8], j: u64| -> Result<(), std::io::Error> {
+            #[cfg(unix)]
+            if let Some(f) = &file {
+                use std::os::unix::fs::FileExt;
+                let start = j * DEATH_CHUNK as u64;
+                let len = (bytes - start).min(DEATH_CHUNK as u64) as usize;
+                f.write_all_at(&deaths[..len], start)?;
+            }
+            Ok(())
+        };
         // Read below the current gate, writer not met yet.
         let mut live: WireSet = self
             .outputs
@@ -856,18 +994,47 @@ impl StreamedCircuit {
             }
             live.extend(a);
             live.extend(b);
-            deaths[(k / 2) as usize] |= d << (4 * (k % 2));
+            let byte = k / 2;
+            let at = if spill {
+                let j = byte / DEATH_CHUNK as u64;
+                if chunk != Some(j) {
+                    if let Some(c) = chunk {
+                        if let Err(e) = flush(&deaths, c) {
+                            io_error.get_or_insert(e);
+                        }
+                    }
+                    deaths.fill(0);
+                    chunk = Some(j);
+                }
+                (byte % DEATH_CHUNK as u64) as usize
+            } else {
+                byte as usize
+            };
+            deaths[at] |= d << (4 * (k % 2));
         })?;
+        if let Some(c) = chunk {
+            flush(&deaths, c).map_err(temp_error)?;
+        }
+        if let Some(e) = io_error {
+            return Err(temp_error(e));
+        }
         if k != 0 || changed {
             return Err(StreamError::Changed(
                 "its gate count differs read backwards".into(),
             ));
         }
+        self.deaths = DeathStore::Memory(Vec::new());
+        #[cfg(unix)]
+        if let Some(f) = file {
+            self.deaths = DeathStore::File(Arc::new(f));
+        }
+        if !spill {
+            self.deaths = DeathStore::Memory(deaths);
+        }
         // What is left is the input bits something reads.
         self.peak_live = peak.max(live.len() as u64);
         self.inputs_used = live;
         self.inputs_used.shrink_to_fit();
-        self.deaths = deaths;
         Ok(())
     }
 
@@ -956,6 +1123,7 @@ impl StreamedCircuit {
 
         // The live wires' canonical numbers.
         let mut live: WireMap<u32> = input_canon;
+        let mut deaths = self.death_reader();
         let mut k = 0u64;
         let mut buf: Vec<u8> = Vec::with_capacity(13 * 4096);
         let mut lost = None;
@@ -982,7 +1150,7 @@ impl StreamedCircuit {
                 h.update(&buf);
                 buf.clear();
             }
-            let d = self.deaths(k);
+            let d = deaths.get(k)?;
             if !d.unused() {
                 live.insert(g.output(), (total_in + k) as u32);
             }
@@ -1335,6 +1503,38 @@ mod tests {
         assert_eq!(gates, c.gates);
         assert_eq!(deaths, expected_deaths(&c));
         assert_eq!(s.stats().peak_live_wires, c.peak_live_wires());
+    }
+
+    #[test]
+    fn deaths_spilled_to_a_file_read_back_in_order() {
+        // More gates than one chunk of deaths holds, twice over and a bit.
+        let n = 2 * 2 * DEATH_CHUNK as u32 + 1001;
+        let mut text = format!("{n} {}\n2 1 1\n1 1\n\n", n + 2);
+        for k in 0..n {
+            // Reads reach back 1 to 3 wires: deaths at varied distances.
+            let a = if k < 3 { k % 2 } else { k + 2 - 1 - k % 3 };
+            let op = ["AND", "XOR"][(k % 2) as usize];
+            text += &format!("2 1 {a} {} {} {op}\n", k % 2, k + 2);
+        }
+        let c = parse("x", &text, &Options::default()).unwrap();
+        let want = expected_deaths(&c);
+        for spill_above in [0, u64::MAX] {
+            let s = StreamedCircuit::from_bytes_with(
+                "x",
+                text.as_bytes().to_vec(),
+                &Options::default(),
+                ScanOptions { spill_above },
+            )
+            .unwrap();
+            assert_eq!(s.spilled(), cfg!(unix) && spill_above == 0);
+            assert_eq!(s.id(), c.id());
+            let (gates, deaths) = gates_of(&s);
+            assert_eq!(gates, c.gates);
+            assert!(deaths == want, "spill_above {spill_above}");
+            // A clone reads the same file independently.
+            let (_, again) = gates_of(&s.clone());
+            assert!(again == want);
+        }
     }
 
     #[test]
