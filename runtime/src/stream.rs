@@ -42,8 +42,9 @@
 //! gates, plan and label arrays (bounded by the window size), and the
 //! planner's map from carried wire to slot (about 16 bytes per carried
 //! wire). The gate source adds its own bookkeeping: for [`StreamedCircuit`]
-//! the [`Deaths`] of every gate, 4 bits each (see
-//! [`yao_compiler::bristol_stream`]), which is how the planner knows, without
+//! the [`Deaths`] of every gate, 4 bits each, in memory for short circuits
+//! and in a temporary file for long ones (see
+//! [`yao_compiler::bristol_stream`]). They are how the planner knows, without
 //! a table indexed by wire, which carried wires a window reads for the last
 //! time and which wires it writes are read later.
 
