@@ -29,8 +29,8 @@ pub struct StreamArgs {
 
 fn window_size(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
-        Ok(w) if (1..=1 << 24).contains(&w) => Ok(w),
-        _ => Err(format!("expected a number of gates from 1 to {}", 1 << 24)),
+        Ok(w) if (1..=1 << 20).contains(&w) => Ok(w),
+        _ => Err(format!("expected a number of gates from 1 to {}", 1 << 20)),
     }
 }
 

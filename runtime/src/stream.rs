@@ -329,7 +329,8 @@ pub fn for_each_window<E: From<RunError> + From<StreamError>>(
     mut run: impl FnMut(&WindowPlan) -> Result<(), E>,
 ) -> Result<Vec<Vec<CarrySlot>>, E> {
     let window = window.max(1);
-    let mut gates: Vec<(Gate, Deaths)> = Vec::with_capacity(window);
+    let mut gates: Vec<(Gate, Deaths)> =
+        Vec::with_capacity(window.min(circuit.num_gates() as usize));
     circuit.for_each_gate::<E>(|g, d| {
         gates.push((g, d));
         if gates.len() == window {
