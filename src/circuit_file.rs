@@ -77,7 +77,8 @@ impl CircuitArgs {
         )
     }
 
-    fn bristol_options(&self) -> bristol::Options {
+    /// The Bristol import options the flags ask for.
+    pub fn bristol_options(&self) -> bristol::Options {
         bristol::Options {
             format: self.format.map(|f| match f {
                 FormatArg::Bristol => Format::Fashion,

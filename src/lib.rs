@@ -11,6 +11,7 @@ pub mod inputs;
 pub mod outputs;
 pub mod party;
 pub mod share;
+pub mod streamed;
 
 pub use yao_compiler as compiler;
 pub use yao_runtime as runtime;

@@ -513,3 +513,97 @@ fn unreadable_files() {
         &["line 1", "found `hello`"],
     );
 }
+
+#[test]
+fn run_stream_reads_bristol_files_window_by_window() {
+    let path = write("stream-or", OR);
+    let p = path.to_str().unwrap();
+    for (a, b, want) in [
+        ("0", "0", "out0 = 0"),
+        ("1", "0", "out0 = 1"),
+        ("0", "1", "out0 = 1"),
+    ] {
+        let out = ok(&["run", p, "--stream", "--garbler", a, "--evaluator", b]);
+        assert_eq!(out.trim(), want);
+        // Windows of one gate: every wire is carried between windows.
+        let out = ok(&[
+            "run",
+            p,
+            "--stream",
+            "--window",
+            "1",
+            "--garbler",
+            a,
+            "--evaluator",
+            b,
+        ]);
+        assert_eq!(out.trim(), want);
+    }
+    let wide = write("stream-wide", wide());
+    let out = ok(&[
+        "run",
+        wide.to_str().unwrap(),
+        "--stream",
+        "--garbler",
+        "200",
+        "--evaluator",
+        "9",
+        "--json",
+    ]);
+    assert!(
+        out.contains("\"out0\":200") && out.contains("\"out1\":9"),
+        "{out}"
+    );
+    // Bad input: a clear error, exit code 1.
+    fails(
+        &[
+            "run",
+            "circuits/millionaires.yao",
+            "--stream",
+            "--garbler",
+            "1",
+            "--evaluator",
+            "2",
+        ],
+        &["--stream runs Bristol files only"],
+    );
+    let cut = write("stream-cut", &OR[..OR.len() - 14]);
+    fails(
+        &[
+            "run",
+            cut.to_str().unwrap(),
+            "--stream",
+            "--garbler",
+            "1",
+            "--evaluator",
+            "0",
+        ],
+        &["not a valid Bristol circuit", "ends after 2 gate lines"],
+    );
+    // Usage errors are clap's (exit code 2).
+    let out = yao(&[
+        "run",
+        p,
+        "--window",
+        "4",
+        "--garbler",
+        "1",
+        "--evaluator",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--stream"));
+    let out = yao(&[
+        "run",
+        p,
+        "--stream",
+        "--window",
+        "0",
+        "--garbler",
+        "1",
+        "--evaluator",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("number of gates"));
+}

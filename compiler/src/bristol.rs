@@ -74,10 +74,10 @@ pub enum BristolError {
 
 /// Wire counts beyond this are refused before anything is allocated: 2^31
 /// wires would already need 16 GiB of gate list.
-const MAX_WIRES: u64 = 1 << 31;
+pub(crate) const MAX_WIRES: u64 = 1 << 31;
 
 /// Wires a file may declare beyond those its text names (see `parse`).
-const MAX_UNNAMED_WIRES: u64 = 1 << 20;
+pub(crate) const MAX_UNNAMED_WIRES: u64 = 1 << 20;
 
 /// Parses a Bristol file. `name` becomes the circuit's name (usually the
 /// file stem); the groups are named `in0, in1, ...` and `out0, out1, ...`.
@@ -299,10 +299,10 @@ pub fn parse_valid(
 /// A token of a line: where it is in the text, and its value when it is
 /// plain decimal digits that fit a `u64`.
 #[derive(Clone, Copy, Debug)]
-struct Token {
+pub(crate) struct Token {
     start: usize,
     end: usize,
-    value: Option<u64>,
+    pub(crate) value: Option<u64>,
 }
 
 /// The text as numbered lines of tokens, read in one pass over its bytes.
@@ -313,20 +313,20 @@ struct Token {
 /// `split_ascii_whitespace` and `u64::from_str` would, without their
 /// per-line iterator machinery or a second look at any byte: the importer
 /// is on the path from process start to the first garbled gate.
-struct Lexer<'a> {
+pub(crate) struct Lexer<'a> {
     text: &'a str,
     /// Where the line after the current one starts.
     next: usize,
     /// The current line: its number (from 1), where it starts and ends
     /// (before its `\n`), and its tokens.
-    line: usize,
+    pub(crate) line: usize,
     start: usize,
     end: usize,
-    tokens: Vec<Token>,
+    pub(crate) tokens: Vec<Token>,
 }
 
 impl<'a> Lexer<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         Lexer {
             text,
             next: 0,
@@ -338,7 +338,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Moves to the next line that has a token; false at the end of the text.
-    fn next_line(&mut self) -> bool {
+    pub(crate) fn next_line(&mut self) -> bool {
         let bytes = self.text.as_bytes();
         while self.next < bytes.len() {
             let mut i = self.next;
@@ -384,21 +384,21 @@ impl<'a> Lexer<'a> {
     }
 
     /// The current line (without its line break).
-    fn text(&self) -> &'a str {
+    pub(crate) fn text(&self) -> &'a str {
         // Lines and tokens start and end at ASCII bytes or at the ends of
         // the text, so these are always character boundaries.
         self.text.get(self.start..self.end).unwrap_or_default()
     }
 
     /// Token `k` of the current line (which must have one).
-    fn token(&self, k: usize) -> &'a str {
+    pub(crate) fn token(&self, k: usize) -> &'a str {
         let t = self.tokens[k];
         self.text.get(t.start..t.end).unwrap_or_default()
     }
 
     /// Token `k` as a number, or an error naming `what` was expected.
     #[inline]
-    fn number(&self, k: usize, what: &str) -> Result<u64, BristolError> {
+    pub(crate) fn number(&self, k: usize, what: &str) -> Result<u64, BristolError> {
         match self.tokens.get(k) {
             Some(Token { value: Some(v), .. }) => Ok(*v),
             _ => Err(self.not_a_number(k, what)),
@@ -409,7 +409,7 @@ impl<'a> Lexer<'a> {
     /// number, was expected: built out of line, off the importer's hot path.
     #[cold]
     #[inline(never)]
-    fn not_a_number(&self, k: usize, what: &str) -> BristolError {
+    pub(crate) fn not_a_number(&self, k: usize, what: &str) -> BristolError {
         let found = match self.tokens.get(k) {
             Some(_) => format!("`{}`", self.token(k)),
             None => "the end of the line".into(),
@@ -418,7 +418,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Every token of the current line as a number.
-    fn numbers(&self, what: &str) -> Result<Vec<u64>, BristolError> {
+    pub(crate) fn numbers(&self, what: &str) -> Result<Vec<u64>, BristolError> {
         (0..self.tokens.len())
             .map(|k| self.number(k, &format!("a number in {what}")))
             .collect()
@@ -427,7 +427,7 @@ impl<'a> Lexer<'a> {
     /// Whether token `k` reads as a `u64` the way `str::parse` reads one,
     /// which also takes a leading `+`.
     #[inline]
-    fn is_u64(&self, k: usize) -> bool {
+    pub(crate) fn is_u64(&self, k: usize) -> bool {
         let t = self.tokens[k];
         t.value.is_some()
             || (self.text.as_bytes()[t.start] == b'+' && self.token(k).parse::<u64>().is_ok())
@@ -830,12 +830,16 @@ fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
     wires
 }
 
-fn syntax(line: usize, message: String) -> BristolError {
+pub(crate) fn syntax(line: usize, message: String) -> BristolError {
     BristolError::Syntax { line, message }
 }
 
 /// `<count> <w_1> ... <w_count>` with every width positive.
-fn counted_list(line: usize, nums: &[u64], what: &str) -> Result<Vec<u64>, BristolError> {
+pub(crate) fn counted_list(
+    line: usize,
+    nums: &[u64],
+    what: &str,
+) -> Result<Vec<u64>, BristolError> {
     match nums.split_first() {
         Some((&count, widths)) if count as usize == widths.len() => {
             if widths.contains(&0) {

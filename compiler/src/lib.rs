@@ -5,6 +5,7 @@
 //! a plaintext reference semantics ([`ir::Circuit::eval_plain`]).
 
 pub mod bristol;
+pub mod bristol_stream;
 pub mod ir;
 pub mod lang;
 pub mod optimize;

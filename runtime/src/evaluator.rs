@@ -77,6 +77,8 @@ pub struct Evaluator {
     inputs_set: Vec<bool>,
     started: bool,
     next_step: usize,
+    /// Sequence number of the plan's first AND (see `set_first_and`).
+    and_base: u64,
     buf_in: Vec<Block>,
     buf_out: Vec<Block>,
 }
@@ -110,6 +112,7 @@ impl Evaluator {
             hash,
             started: false,
             next_step: 0,
+            and_base: 0,
             // Only the portable hash path uses these; it sizes them itself
             // (allocating them up front cost a memset and a wipe per session).
             buf_in: Vec::new(),
@@ -147,6 +150,16 @@ impl Evaluator {
             }
         }
         self.inputs_set[group] = true;
+        Ok(())
+    }
+
+    /// Numbers the plan's ANDs from `n` instead of 0, as the garbler did
+    /// ([`crate::garbler::Garbler::set_first_and`]).
+    pub fn set_first_and(&mut self, n: u64) -> Result<(), EvalError> {
+        if self.started {
+            return Err(EvalError::AlreadyStarted);
+        }
+        self.and_base = n;
         Ok(())
     }
 
@@ -208,7 +221,7 @@ impl Evaluator {
             &mut self.labels,
             &self.pis,
             step.ands,
-            step.first_and,
+            self.and_base + step.first_and,
             &mut self.buf_in,
             &mut self.buf_out,
             tables,

@@ -102,6 +102,8 @@ pub struct Garbler {
     inputs: Vec<Vec<Block>>,
     started: bool,
     next_step: usize,
+    /// Sequence number of the plan's first AND (see `set_first_and`).
+    and_base: u64,
     buf_in: Vec<Block>,
     buf_out: Vec<Block>,
 }
@@ -146,6 +148,7 @@ impl Garbler {
             inputs,
             started: false,
             next_step: 0,
+            and_base: 0,
             // Only the portable hash path uses these; it sizes them itself
             // (allocating them up front cost a memset and a wipe per session).
             buf_in: Vec::new(),
@@ -221,6 +224,19 @@ impl Garbler {
 
     pub fn delta(&self) -> &Delta {
         &self.delta
+    }
+
+    /// Numbers the plan's ANDs from `n` instead of 0, for the hash tweaks.
+    /// A circuit garbled as a sequence of plans (the streaming runtime,
+    /// [`crate::stream`]) must never reuse a tweak under one `Delta`: the
+    /// TCCR security of half-gates (GKWY20) needs a fresh tweak per call.
+    /// The evaluator must be told the same ([`crate::evaluator::Evaluator::set_first_and`]).
+    pub fn set_first_and(&mut self, n: u64) -> Result<(), GarbleError> {
+        if self.started {
+            return Err(GarbleError::AlreadyStarted);
+        }
+        self.and_base = n;
+        Ok(())
     }
 
     /// Table blocks the next call to [`Garbler::garble_batch`] appends.
@@ -303,7 +319,7 @@ impl Garbler {
             &mut self.labels,
             &mut self.pis,
             step.ands,
-            step.first_and,
+            self.and_base + step.first_and,
             &mut self.buf_in,
             &mut self.buf_out,
             out,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
+use yao::streamed::{self, StreamArgs};
 use yao_compiler::Party;
 use yao_runtime::protocol::EvaluatorSetup;
 
@@ -31,6 +32,8 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     shares: Option<PathBuf>,
     #[command(flatten)]
+    stream: StreamArgs,
+    #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
     output: OutputArgs,
@@ -45,6 +48,9 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
+    if cli.stream.stream {
+        return run_streamed(cli);
+    }
     let circuit = cli.circuit.load()?;
     tracing::debug!("evaluator: circuit loaded");
     let values = party::with_input_file(cli.evaluator, &cli.input)?;
@@ -59,5 +65,19 @@ fn run(cli: Cli) -> Result<()> {
     tracing::debug!("evaluator: connected");
     let (out, stats) = party::evaluate_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
     party::report(&circuit, &out, &stats, cli.output);
+    Ok(())
+}
+
+/// `--stream`: the circuit file is read window by window.
+fn run_streamed(cli: Cli) -> Result<()> {
+    streamed::check_options(cli.net.repeat, cli.shares.is_some())?;
+    let circuit = streamed::open(&cli.circuit)?;
+    let groups = streamed::groups(&circuit);
+    let values = party::with_input_file(cli.evaluator, &cli.input)?;
+    let inputs = party::party_inputs(&groups, Party::Evaluator, &values)?;
+    let timeout = cli.net.timeout()?;
+    let stream = party::connect(&cli.connect, timeout)?;
+    let (out, stats) = streamed::evaluate(stream, &circuit, &inputs, timeout, cli.stream.window)?;
+    party::report(&groups, &out, &stats, cli.output);
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
+use yao::streamed::{self, StreamArgs};
 use yao_compiler::Party;
 use yao_runtime::protocol::{GarblerKeys, GarblerSetup};
 
@@ -34,6 +35,8 @@ struct Cli {
     #[arg(long, default_value_t = 1)]
     sessions: u64,
     #[command(flatten)]
+    stream: StreamArgs,
+    #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
     output: OutputArgs,
@@ -50,6 +53,9 @@ fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     let listener = party::listen(&cli.listen)?;
     // The first session's keys need no circuit: made while it loads.
+    if cli.stream.stream {
+        return run_streamed(cli, listener);
+    }
     let keys = std::thread::spawn(GarblerKeys::new);
     let circuit = cli.circuit.load()?;
     tracing::debug!("garbler: circuit loaded");
@@ -73,6 +79,24 @@ fn run(cli: Cli) -> Result<()> {
         yao::note(&format!("garbler: evaluator connected from {peer}"));
         let (out, stats) = party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
         party::report(&circuit, &out, &stats, cli.output);
+    }
+    Ok(())
+}
+
+/// `--stream`: each session reads the circuit file window by window.
+fn run_streamed(cli: Cli, listener: std::net::TcpListener) -> Result<()> {
+    streamed::check_options(cli.net.repeat, cli.shares.is_some())?;
+    let circuit = streamed::open(&cli.circuit)?;
+    let groups = streamed::groups(&circuit);
+    let values = party::with_input_file(cli.garbler, &cli.input)?;
+    let inputs = party::party_inputs(&groups, Party::Garbler, &values)?;
+    let timeout = cli.net.timeout()?;
+    party::announce(&listener)?;
+    for _ in 0..cli.sessions {
+        let (stream, peer) = listener.accept()?;
+        yao::note(&format!("garbler: evaluator connected from {peer}"));
+        let (out, stats) = streamed::garble(stream, &circuit, &inputs, timeout, cli.stream.window)?;
+        party::report(&groups, &out, &stats, cli.output);
     }
     Ok(())
 }

@@ -76,6 +76,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         evaluator_shares: Option<PathBuf>,
         #[command(flatten)]
+        stream: yao::streamed::StreamArgs,
+        #[command(flatten)]
         net: NetArgs,
         #[command(flatten)]
         output: OutputArgs,
@@ -134,11 +136,19 @@ fn run(cli: Cli) -> Result<()> {
             evaluator,
             garbler_shares,
             evaluator_shares,
+            stream,
             net,
             output,
         } => {
             party::tune_allocator();
             net.init_logs();
+            if stream.stream {
+                yao::streamed::check_options(
+                    net.repeat,
+                    garbler_shares.is_some() || evaluator_shares.is_some(),
+                )?;
+                return run_streamed(&circuit, &stream, &garbler, &evaluator, &net, output);
+            }
             let c = circuit.load()?;
             let g = share::party_inputs(&c, Party::Garbler, &garbler, garbler_shares.as_deref())?;
             let e = share::party_inputs(
@@ -200,4 +210,46 @@ fn interleave(c: &Circuit, mut by_party: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
             .unwrap_or_default()
         })
         .collect()
+}
+
+/// `yao run --stream`: both parties read the Bristol file window by window.
+/// The whole circuit is never loaded, so there is no plaintext check; the
+/// two parties' outputs are still compared.
+fn run_streamed(
+    circuit: &CircuitArgs,
+    stream: &yao::streamed::StreamArgs,
+    garbler: &[String],
+    evaluator: &[String],
+    net: &NetArgs,
+    output: OutputArgs,
+) -> Result<()> {
+    let g_circuit = yao::streamed::open(circuit)?;
+    let e_circuit = yao::streamed::open(circuit)?;
+    let groups = yao::streamed::groups(&g_circuit);
+    let g = party::party_inputs(&groups, Party::Garbler, garbler)?;
+    let e = party::party_inputs(&groups, Party::Evaluator, evaluator)?;
+    let timeout = net.timeout()?;
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").context("cannot listen on loopback")?;
+    let addr = listener.local_addr()?.to_string();
+    let window = stream.window;
+    let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
+        let garbler = s.spawn(|| -> Result<_> {
+            let (conn, _) = listener.accept()?;
+            Ok(yao::streamed::garble(conn, &g_circuit, &g, timeout, window)?.0)
+        });
+        let evaluated = (|| {
+            let conn = party::connect(&addr, timeout)?;
+            yao::streamed::evaluate(conn, &e_circuit, &e, timeout, window)
+        })();
+        let garbled = garbler
+            .join()
+            .map_err(|_| anyhow::anyhow!("the garbler thread panicked"))?;
+        Ok((garbled?, evaluated?))
+    })?;
+    if g_out != e_out {
+        anyhow::bail!("the garbler and the evaluator learned different outputs");
+    }
+    party::report(&groups, &e_out, &stats, output);
+    Ok(())
 }

@@ -81,6 +81,9 @@ pub enum ProtocolError {
     },
     #[error("the evaluator announced more than {max} executions ahead of the garbler")]
     RanAhead { max: usize },
+    /// A streamed circuit (see [`crate::stream`]) could not be read or run.
+    #[error(transparent)]
+    Stream(#[from] crate::stream::RunError),
     #[error("input group {group} of the {party} takes {expected} bits, but {found} were given")]
     InputWidth {
         party: &'static str,
@@ -120,5 +123,11 @@ impl<T> During<T> for Result<T, ChannelError> {
 impl<T> During<T> for Result<T, OtError> {
     fn during(self, phase: Phase) -> Result<T, ProtocolError> {
         self.map_err(|source| ProtocolError::Ot { phase, source })
+    }
+}
+
+impl From<yao_compiler::bristol_stream::StreamError> for ProtocolError {
+    fn from(e: yao_compiler::bristol_stream::StreamError) -> Self {
+        ProtocolError::Stream(e.into())
     }
 }

@@ -28,9 +28,11 @@ mod error;
 pub mod handshake;
 mod precomputed;
 mod session;
+mod stream;
 
 pub use error::{Phase, ProtocolError};
 pub use session::{
     EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerKeys, GarblerSession, GarblerSetup,
     Progress, MAX_AHEAD,
 };
+pub use stream::{evaluate_streamed, garble_streamed, stream_id, StreamOutcome};

@@ -1,0 +1,147 @@
+//! AND gates per second of the streaming path (`yao_runtime::stream`, the
+//! Bristol file read window by window and planned on the fly, every
+//! execution) against the in-memory path (one `Plan` built once, as `yao
+//! bench` measures), garbling and evaluating in one process, no channel.
+//!
+//! ```sh
+//! cargo run --release -p yao-runtime --example stream_rate [REPS]
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+use yao_compiler::bristol::{parse, Options};
+use yao_compiler::bristol_stream::StreamedCircuit;
+use yao_runtime::evaluator::Evaluator;
+use yao_runtime::garbler::Garbler;
+use yao_runtime::plan::Plan;
+use yao_runtime::stream::{
+    for_each_window, RunError, StreamEvaluator, StreamGarbler, WindowPlanner, WINDOW,
+};
+use yao_runtime::{Block, Delta};
+
+fn main() {
+    let reps: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20);
+    let dir = std::env::var("YAO_SHARED_CIRCUITS")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/circuits").into());
+    for name in ["aes_128", "sha256"] {
+        let path = format!("{dir}/bristol/{name}.txt");
+        let text = std::fs::read_to_string(&path).expect("the shared circuits");
+        let c = parse(name, &text, &Options::default()).unwrap();
+        let delta = Delta::random();
+
+        // In memory: the plan is built once.
+        let plan = Arc::new(Plan::new(&c).unwrap());
+        let ands = plan.num_ands();
+        let mut buf = vec![Block::ZERO; 2 * ands as usize];
+        let garble = |buf: &mut Vec<Block>| {
+            let mut g = Garbler::from_plan(Arc::clone(&plan), delta.clone());
+            let mut at = 0;
+            loop {
+                let n = g.garble_batch_into(&mut buf[at..]).unwrap();
+                if n == 0 {
+                    break;
+                }
+                at += n;
+            }
+        };
+        garble(&mut buf);
+        let t = Instant::now();
+        for _ in 0..reps {
+            garble(&mut buf);
+        }
+        let mem_g = (reps as f64 * ands as f64) / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for _ in 0..reps {
+            let mut e = Evaluator::from_plan(Arc::clone(&plan));
+            for (k, i) in c.inputs.iter().enumerate() {
+                e.set_input_labels(k, &vec![Block::ZERO; i.wires.len()])
+                    .unwrap();
+            }
+            let mut at = 0;
+            while e.next_batch_len() > 0 {
+                let n = e.next_batch_len();
+                e.eval_batch(&buf[at..at + n]).unwrap();
+                at += n;
+            }
+        }
+        let mem_e = (reps as f64 * ands as f64) / t.elapsed().as_secs_f64();
+        // In memory, one shot: import, plan and garble every time.
+        let t = Instant::now();
+        for _ in 0..reps {
+            let c = parse(name, &text, &Options::default()).unwrap();
+            let plan = Arc::new(Plan::new(&c).unwrap());
+            let mut g = Garbler::from_plan(plan, delta.clone());
+            let mut at = 0;
+            while g.garble_batch_into(&mut buf[at..]).unwrap() > 0 {
+                at = 0;
+            }
+        }
+        let mem_once = (reps as f64 * ands as f64) / t.elapsed().as_secs_f64();
+
+        // Streaming: the gate pass, window planning and the kernels, every
+        // execution; the one-time scan is timed on its own.
+        let t = Instant::now();
+        let s = StreamedCircuit::from_bytes(name, text.as_bytes().to_vec(), &Options::default())
+            .unwrap();
+        let scan = t.elapsed();
+        let mut tables: Vec<Block> = Vec::new();
+        let garble_stream = |keep: bool, tables: &mut Vec<Block>| -> u64 {
+            let (mut planner, slots) =
+                WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
+            let mut g = StreamGarbler::new(delta.clone());
+            let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
+            g.set_inputs(&slots, &zero);
+            let mut n = 0u64;
+            for_each_window::<RunError>(&s, WINDOW, &mut planner, |w| {
+                n += w.plan.num_ands();
+                g.run_window(w, &mut |t: &[Block]| {
+                    if keep {
+                        tables.extend_from_slice(t);
+                    }
+                    Ok::<(), RunError>(())
+                })
+            })
+            .unwrap();
+            n
+        };
+        let s_ands = garble_stream(true, &mut tables);
+        let t = Instant::now();
+        for _ in 0..reps {
+            garble_stream(false, &mut tables);
+        }
+        let st_g = (reps as f64 * s_ands as f64) / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for _ in 0..reps {
+            let (mut planner, slots) =
+                WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
+            let mut e = StreamEvaluator::new();
+            let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
+            e.set_inputs(&slots, &zero);
+            let mut at = 0;
+            for_each_window::<RunError>(&s, WINDOW, &mut planner, |w| {
+                e.run_window(w, &mut |t: &mut [Block]| {
+                    t.copy_from_slice(&tables[at..at + t.len()]);
+                    at += t.len();
+                    Ok::<(), RunError>(())
+                })
+            })
+            .unwrap();
+        }
+        let st_e = (reps as f64 * s_ands as f64) / t.elapsed().as_secs_f64();
+        println!(
+            "{name}: ANDs {ands} (stream {s_ands}); in-memory (plan built once) garble {:.1} M/s, \
+             eval {:.1} M/s; in-memory one shot (import + plan + garble) {:.2} M/s; \
+             streaming (read + plan + garble) garble {:.2} M/s, eval {:.2} M/s; \
+             scan (once per file) {:.1} ms",
+            mem_g / 1e6,
+            mem_e / 1e6,
+            mem_once / 1e6,
+            st_g / 1e6,
+            st_e / 1e6,
+            scan.as_secs_f64() * 1e3
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! One execution of a streamed circuit ([`crate::stream`]) between two
+//! parties: the circuit is read from its file window by window on both
+//! sides, and neither party ever holds it whole.
+//!
+//! The messages, in order: the handshake (with [`stream_id`] in place of the
+//! circuit id), base OTs, one correlated-OT extension on the evaluator's
+//! input bits, the garbler's active input labels, the garbled tables of
+//! every window in order, the output decoding bits; then the evaluator
+//! returns its output labels and the garbler answers with a verdict, so
+//! that both learn the outputs, as in a [`super::GarblerSession`].
+//!
+//! A streaming party cannot run against an in-memory one: their schedules
+//! differ (windows are planned separately), so their table streams do. The
+//! id each side offers in the handshake therefore names the circuit *and*
+//! the streaming schedule (its window size), and a mismatch is the usual
+//! clear handshake error instead of garbage later.
+
+use super::error::{During, Phase, ProtocolError};
+use super::handshake::{handshake, Role};
+use crate::block::{Block, Delta};
+use crate::channel::{Channel, Traffic};
+use crate::ot::{CotReceiver, CotSender};
+use crate::stream::{for_each_window, StreamEvaluator, StreamGarbler, WindowPlanner};
+use yao_compiler::bristol_stream::StreamedCircuit;
+use yao_compiler::ir::{CircuitId, Party};
+use zeroize::{Zeroize, Zeroizing};
+
+const ACCEPTED: u8 = 2;
+const REJECTED: u8 = 3;
+
+/// What one streamed execution produced and cost.
+#[derive(Clone, Debug)]
+pub struct StreamOutcome {
+    /// The outputs, per output group.
+    pub outputs: Vec<Vec<bool>>,
+    /// AND gates garbled (dead ones are dropped).
+    pub and_gates: u64,
+    pub windows: u64,
+    /// The most wires carried between windows at once.
+    pub peak_carried: usize,
+    pub traffic: Traffic,
+}
+
+/// The id a streaming party offers in the handshake: the circuit id
+/// ([`StreamedCircuit::id`], equal to the in-memory `Circuit::id`) bound to
+/// the streaming schedule's window size.
+pub fn stream_id(circuit: &StreamedCircuit, window: usize) -> CircuitId {
+    let mut h = blake3::Hasher::new();
+    h.update(b"yao-stream-v1\0");
+    h.update(&circuit.id().0);
+    h.update(&(window.max(1) as u64).to_le_bytes());
+    CircuitId(*h.finalize().as_bytes())
+}
+
+/// Checks `inputs` against the groups of `party`.
+fn check_widths(
+    circuit: &StreamedCircuit,
+    party: Party,
+    inputs: &[Vec<bool>],
+) -> Result<(), ProtocolError> {
+    let groups: Vec<_> = circuit
+        .inputs()
+        .iter()
+        .filter(|i| i.party == party)
+        .collect();
+    if groups.len() != inputs.len() {
+        return Err(ProtocolError::InputWidth {
+            party: party.name(),
+            group: format!("count (the {party} has {} groups)", groups.len()),
+            expected: groups.len(),
+            found: inputs.len(),
+        });
+    }
+    for (g, bits) in groups.iter().zip(inputs) {
+        if g.wires.len() != bits.len() {
+            return Err(ProtocolError::InputWidth {
+                party: party.name(),
+                group: format!("`{}`", g.name),
+                expected: g.wires.len(),
+                found: bits.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn evaluator_bits(circuit: &StreamedCircuit) -> usize {
+    circuit
+        .inputs()
+        .iter()
+        .filter(|i| i.party == Party::Evaluator)
+        .map(|i| i.wires.len())
+        .sum()
+}
+
+fn pack(bits: impl Iterator<Item = bool>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, b) in bits.enumerate() {
+        if i % 8 == 0 {
+            out.push(0);
+        }
+        if let Some(last) = out.last_mut() {
+            *last |= (b as u8) << (i % 8);
+        }
+    }
+    out
+}
+
+fn split<T: Clone>(circuit: &StreamedCircuit, flat: &[T]) -> Vec<Vec<T>> {
+    let mut at = 0;
+    circuit
+        .outputs()
+        .iter()
+        .map(|o| {
+            at += o.wires.len();
+            flat[at - o.wires.len()..at].to_vec()
+        })
+        .collect()
+}
+
+/// The garbler's side of one streamed execution over `ch`, with `window`
+/// gates per window (both parties must use the same). `inputs` holds the
+/// bits of the garbler's input groups in circuit order.
+pub fn garble_streamed<C: Channel>(
+    mut ch: C,
+    circuit: &StreamedCircuit,
+    window: usize,
+    inputs: &[Vec<bool>],
+) -> Result<StreamOutcome, ProtocolError> {
+    check_widths(circuit, Party::Garbler, inputs)?;
+    let delta = Delta::random();
+    handshake(&mut ch, Role::Garbler, &stream_id(circuit, window))?;
+    let mut ot = CotSender::setup(&mut ch, &delta).during(Phase::ObliviousTransfer)?;
+    let n = evaluator_bits(circuit);
+    let mut from_ot = Zeroizing::new(if n > 0 {
+        ot.extend(&mut ch, n).during(Phase::ObliviousTransfer)?
+    } else {
+        Vec::new()
+    });
+
+    // Zero-labels of every input bit: fresh for the garbler's, from the OT
+    // for the evaluator's; the garbler's active labels go out.
+    let d = delta.block();
+    let mut zero: Vec<Vec<Block>> = Vec::new();
+    let (mut mine, mut theirs) = (inputs.iter(), 0usize);
+    for g in circuit.inputs() {
+        let labels: Vec<Block> = match g.party {
+            Party::Evaluator => {
+                let l = from_ot[theirs..theirs + g.wires.len()].to_vec();
+                theirs += g.wires.len();
+                l
+            }
+            Party::Garbler => {
+                let l: Vec<Block> = (0..g.wires.len()).map(|_| Block::random()).collect();
+                let bits = mine.next().map_or(&[][..], |b| &b[..]);
+                let mut active: Vec<Block> = l
+                    .iter()
+                    .zip(bits)
+                    .map(|(&l0, &b)| l0 ^ (Block::mask(b) & d))
+                    .collect();
+                let sent = ch.send_blocks(&active).during(Phase::GarblerInputs);
+                active.zeroize();
+                sent?;
+                l
+            }
+        };
+        zero.push(labels);
+    }
+    from_ot.zeroize();
+
+    let (mut planner, slots) = WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| {
+        circuit.input_used(w)
+    });
+    let mut garbler = StreamGarbler::new(delta);
+    garbler.set_inputs(&slots, &zero);
+    zero.zeroize();
+    let mut and_gates = 0u64;
+    let out_slots = for_each_window::<ProtocolError>(circuit, window, &mut planner, |w| {
+        and_gates += w.plan.num_ands();
+        garbler.run_window(w, &mut |t: &[Block]| {
+            ch.send_blocks(t).during(Phase::GarbledTables)
+        })
+    })?;
+
+    let out_zero = Zeroizing::new(
+        garbler
+            .output_zero_labels(&out_slots)
+            .into_iter()
+            .flatten()
+            .collect::<Vec<Block>>(),
+    );
+    ch.write_all(&pack(out_zero.iter().map(|l| l.lsb())))
+        .during(Phase::OutputDecoding)?;
+    ch.flush().during(Phase::OutputDecoding)?;
+
+    let mut returned = vec![Block::ZERO; out_zero.len()];
+    ch.recv_blocks(&mut returned).during(Phase::OutputReturn)?;
+    let mut bits = Vec::with_capacity(returned.len());
+    for (i, (&label, &z)) in returned.iter().zip(out_zero.iter()).enumerate() {
+        if label == z {
+            bits.push(false);
+        } else if label == z ^ d {
+            bits.push(true);
+        } else {
+            ch.write_all(&[REJECTED]).during(Phase::OutputReturn)?;
+            ch.flush().during(Phase::OutputReturn)?;
+            let mut bit = i;
+            let mut output = String::from("?");
+            for o in circuit.outputs() {
+                if bit < o.wires.len() {
+                    output = o.name.clone();
+                    break;
+                }
+                bit -= o.wires.len();
+            }
+            return Err(ProtocolError::ForgedOutput { output, bit });
+        }
+    }
+    ch.write_all(&[ACCEPTED]).during(Phase::OutputReturn)?;
+    ch.flush().during(Phase::OutputReturn)?;
+    Ok(StreamOutcome {
+        outputs: split(circuit, &bits),
+        and_gates,
+        windows: planner.windows(),
+        peak_carried: planner.peak_carried(),
+        traffic: ch.traffic(),
+    })
+}
+
+/// The evaluator's side of one streamed execution (see [`garble_streamed`]).
+pub fn evaluate_streamed<C: Channel>(
+    mut ch: C,
+    circuit: &StreamedCircuit,
+    window: usize,
+    inputs: &[Vec<bool>],
+) -> Result<StreamOutcome, ProtocolError> {
+    check_widths(circuit, Party::Evaluator, inputs)?;
+    handshake(&mut ch, Role::Evaluator, &stream_id(circuit, window))?;
+    let mut ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
+    let choices: Zeroizing<Vec<bool>> = Zeroizing::new(inputs.iter().flatten().copied().collect());
+    let mut from_ot = Zeroizing::new(if choices.is_empty() {
+        Vec::new()
+    } else {
+        ot.extend(&mut ch, &choices)
+            .during(Phase::ObliviousTransfer)?
+    });
+
+    let mut active: Vec<Vec<Block>> = Vec::new();
+    let mut theirs = 0usize;
+    for g in circuit.inputs() {
+        let mut labels = vec![Block::ZERO; g.wires.len()];
+        match g.party {
+            Party::Evaluator => {
+                labels.copy_from_slice(&from_ot[theirs..theirs + g.wires.len()]);
+                theirs += g.wires.len();
+            }
+            Party::Garbler => ch.recv_blocks(&mut labels).during(Phase::GarblerInputs)?,
+        }
+        active.push(labels);
+    }
+    from_ot.zeroize();
+
+    let (mut planner, slots) = WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| {
+        circuit.input_used(w)
+    });
+    let mut evaluator = StreamEvaluator::new();
+    evaluator.set_inputs(&slots, &active);
+    active.zeroize();
+    let mut and_gates = 0u64;
+    let out_slots = for_each_window::<ProtocolError>(circuit, window, &mut planner, |w| {
+        and_gates += w.plan.num_ands();
+        evaluator.run_window(w, &mut |t: &mut [Block]| {
+            ch.recv_blocks(t).during(Phase::GarbledTables)
+        })
+    })?;
+
+    let labels: Vec<Block> = evaluator
+        .output_labels(&out_slots)
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut packed = vec![0u8; labels.len().div_ceil(8)];
+    ch.read_exact(&mut packed).during(Phase::OutputDecoding)?;
+    let bits: Vec<bool> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| l.lsb() ^ (packed[i / 8] >> (i % 8) & 1 == 1))
+        .collect();
+    ch.send_blocks(&labels).during(Phase::OutputReturn)?;
+    ch.flush().during(Phase::OutputReturn)?;
+    let mut verdict = [0u8];
+    ch.read_exact(&mut verdict).during(Phase::OutputReturn)?;
+    match verdict[0] {
+        ACCEPTED => {}
+        REJECTED => return Err(ProtocolError::OutputsRejected),
+        found => {
+            return Err(ProtocolError::Unexpected {
+                phase: Phase::OutputReturn,
+                found,
+                expected: "the garbler's verdict on the outputs",
+            })
+        }
+    }
+    Ok(StreamOutcome {
+        outputs: split(circuit, &bits),
+        and_gates,
+        windows: planner.windows(),
+        peak_carried: planner.peak_carried(),
+        traffic: ch.traffic(),
+    })
+}

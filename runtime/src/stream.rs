@@ -1,0 +1,552 @@
+//! Garbling and evaluating a circuit that is never held whole: gates arrive
+//! window by window (from a [`StreamedCircuit`] or any other source), and
+//! memory is bounded by the circuit's live wires, not its gate count.
+//!
+//! # Design
+//!
+//! The in-memory path builds one [`Plan`] over the whole circuit: about 27
+//! bytes per gate of planner scratch and the plan itself, next to the 16
+//! bytes per gate of the circuit. Here the circuit is cut into *windows* of
+//! consecutive gates (default [`WINDOW`], the in-memory planner's own
+//! window). Each window becomes a small circuit of its own:
+//!
+//! - its one input group is the *carried* wires it reads (written before the
+//!   window and still live), in order of first read;
+//! - its gates are the window's gates, renumbered;
+//! - its one output group is the wires it writes that are read after the
+//!   window (or are circuit outputs); everything else it writes dies inside.
+//!
+//! and is planned with [`Plan::new`], the same planner the in-memory path
+//! uses: the window's ANDs are batched by AND level, its free gates reduced,
+//! fused and scheduled, its labels slotted, exactly as there, and the
+//! existing [`Garbler`] and [`Evaluator`] run its steps unchanged. Between
+//! windows only the carried wires' labels remain, in a *carry* array whose
+//! slots the [`WindowPlanner`] assigns (and recycles once a wire's last
+//! reader has run). Both parties run the same deterministic planner on the
+//! same gates, so they produce identical window plans, and nothing about the
+//! schedule is sent.
+//!
+//! The price is a little speed: windows are planned on the fly (the
+//! in-memory planner's cost, per window, on every execution), ANDs are
+//! batched only within a window, and carried labels are copied in and out
+//! of each window's label array. What does not change is the cryptography:
+//! every window's ANDs are numbered from a session-wide counter
+//! ([`Garbler::set_first_and`]), so every hash call in the whole circuit has
+//! a distinct tweak, as the TCCR proof of half-gates needs (Guo, Katz, Wang
+//! and Yu 2020); `Delta` is the same throughout (free-XOR across windows).
+//!
+//! # Memory
+//!
+//! Per party: the carry array (16 bytes per carried wire, at most the
+//! circuit's peak live wires plus the wires a window reads), one window's
+//! gates, plan and label arrays (bounded by the window size), and the
+//! planner's map from carried wire to slot (about 16 bytes per carried
+//! wire). The gate source adds its own bookkeeping: for [`StreamedCircuit`]
+//! the [`Deaths`] of every gate, 4 bits each, in memory for short circuits
+//! and in a temporary file for long ones (see
+//! [`yao_compiler::bristol_stream`]). They are how the planner knows, without
+//! a table indexed by wire, which carried wires a window reads for the last
+//! time and which wires it writes are read later.
+
+use crate::block::{Block, Delta};
+use crate::evaluator::{EvalError, Evaluator};
+use crate::garbler::{GarbleError, Garbler};
+use crate::hash::Tccr;
+use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
+use crate::plan::{Plan, PlanError, NO_SLOT};
+use std::sync::Arc;
+use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit, WireMap, WireSet};
+use zeroize::Zeroize;
+
+/// Gates per window: the in-memory planner's window, so that a window's
+/// ANDs are batched as well as there.
+pub const WINDOW: usize = crate::plan::WINDOW;
+
+/// A carry slot (an index into a party's carry array).
+pub type CarrySlot = u32;
+
+/// Why a streamed circuit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Source(#[from] StreamError),
+    #[error("gate {gate} reads wire {wire}, which is not live there (the gate source does not match its deaths)")]
+    NotLive { gate: u64, wire: Wire },
+    #[error("gate {gate} writes wire {wire}, which is already written")]
+    WrittenTwice { gate: u64, wire: Wire },
+    #[error("the gate source yielded {found} gates, but its deaths were computed for {expected}")]
+    GateCount { expected: u64, found: u64 },
+    #[error("cannot plan window {window}: {error}")]
+    Plan { window: u64, error: PlanError },
+    #[error(transparent)]
+    Garble(#[from] GarbleError),
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+/// One window, planned: its [`Plan`] and where its carried inputs and
+/// outputs live in the carry array.
+#[derive(Clone, Debug)]
+pub struct WindowPlan {
+    pub plan: Arc<Plan>,
+    /// Carry slot of each bit of the plan's input group 0 (none if the
+    /// window reads no carried wire).
+    pub inputs: Vec<CarrySlot>,
+    /// Carry slot of each bit of the plan's output group 0.
+    pub outputs: Vec<CarrySlot>,
+    /// Sequence number of the window's first AND in the whole circuit.
+    pub first_and: u64,
+    /// Carry slots in use up to the end of this window (sizes the carry
+    /// array).
+    pub carry_len: usize,
+}
+
+/// Cuts a gate stream into windows and plans each (see the module docs).
+/// Holds only the carried wires' slots between windows.
+#[derive(Debug)]
+pub struct WindowPlanner {
+    num_gates: u64,
+    carry_of: WireMap<CarrySlot>,
+    free: Vec<CarrySlot>,
+    carry_len: u32,
+    next_gate: u64,
+    next_and: u64,
+    windows: u64,
+    peak_carry: usize,
+    /// Scratch: the window's wires, global to local.
+    local: WireMap<Wire>,
+    /// Scratch: wires read for the last time in the window.
+    died: WireSet,
+}
+
+impl WindowPlanner {
+    /// A planner for a circuit of `num_gates` gates with these input groups;
+    /// `used(w)` tells whether anything reads input bit `w`. Returns the
+    /// planner and the carry slot of every input bit ([`NO_SLOT`] for bits
+    /// nothing reads).
+    pub fn new(
+        inputs: &[Input],
+        num_gates: u64,
+        used: impl Fn(Wire) -> bool,
+    ) -> (WindowPlanner, Vec<Vec<CarrySlot>>) {
+        let mut p = WindowPlanner {
+            num_gates,
+            carry_of: WireMap::default(),
+            free: Vec::new(),
+            carry_len: 0,
+            next_gate: 0,
+            next_and: 0,
+            windows: 0,
+            peak_carry: 0,
+            local: WireMap::default(),
+            died: WireSet::default(),
+        };
+        let slots = inputs
+            .iter()
+            .map(|i| {
+                i.wires
+                    .iter()
+                    .map(|&w| if used(w) { p.alloc(w) } else { NO_SLOT })
+                    .collect()
+            })
+            .collect();
+        (p, slots)
+    }
+
+    fn alloc(&mut self, w: Wire) -> CarrySlot {
+        let s = self.free.pop().unwrap_or_else(|| {
+            self.carry_len += 1;
+            self.carry_len - 1
+        });
+        self.carry_of.insert(w, s);
+        self.peak_carry = self.peak_carry.max(self.carry_of.len());
+        s
+    }
+
+    /// The most wires carried between windows at once.
+    pub fn peak_carried(&self) -> usize {
+        self.peak_carry
+    }
+
+    /// Windows planned so far.
+    pub fn windows(&self) -> u64 {
+        self.windows
+    }
+
+    /// Plans the next window: `gates` are the circuit's next gates (at least
+    /// one) with their [`Deaths`].
+    pub fn plan_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowPlan, RunError> {
+        let base = self.next_gate;
+        let end = base + gates.len() as u64;
+        self.local.clear();
+        self.died.clear();
+        let mut carried: Vec<Wire> = Vec::new();
+        let mut local_gates = Vec::with_capacity(gates.len());
+        // Written here, and whether anything reads it.
+        let mut written: Vec<(Wire, bool)> = Vec::new();
+        let mut next_local: Wire = 0;
+        for (k, (g, d)) in gates.iter().enumerate() {
+            let gate = base + k as u64;
+            let mut read = |w: Wire| -> Result<Wire, RunError> {
+                if d.kills(g, w) {
+                    self.died.insert(w);
+                }
+                if let Some(&l) = self.local.get(&w) {
+                    return Ok(l);
+                }
+                if !self.carry_of.contains_key(&w) {
+                    return Err(RunError::NotLive { gate, wire: w });
+                }
+                let l = next_local;
+                next_local += 1;
+                self.local.insert(w, l);
+                carried.push(w);
+                Ok(l)
+            };
+            let g = match *g {
+                Gate::Xor { a, b, out } => Gate::Xor {
+                    a: read(a)?,
+                    b: read(b)?,
+                    out,
+                },
+                Gate::And { a, b, out } => Gate::And {
+                    a: read(a)?,
+                    b: read(b)?,
+                    out,
+                },
+                Gate::Not { a, out } => Gate::Not { a: read(a)?, out },
+                c @ Gate::Const { .. } => c,
+            };
+            let out = g.output();
+            if self.local.contains_key(&out) || self.carry_of.contains_key(&out) {
+                return Err(RunError::WrittenTwice { gate, wire: out });
+            }
+            let l = next_local;
+            next_local += 1;
+            self.local.insert(out, l);
+            written.push((out, !d.unused()));
+            local_gates.push(match g {
+                Gate::Xor { a, b, .. } => Gate::Xor { a, b, out: l },
+                Gate::And { a, b, .. } => Gate::And { a, b, out: l },
+                Gate::Not { a, .. } => Gate::Not { a, out: l },
+                Gate::Const { value, .. } => Gate::Const { value, out: l },
+            });
+        }
+        // Wires written here and read after the window (or output).
+        let leaving: Vec<Wire> = written
+            .iter()
+            .filter(|&&(w, used)| used && !self.died.contains(&w))
+            .map(|&(w, _)| w)
+            .collect();
+        let group = |name: &str, ws: &[Wire], local: &WireMap<Wire>| {
+            (
+                name.to_string(),
+                ValueType::UInt(ws.len() as u32),
+                ws.iter().map(|w| local[w]).collect::<Vec<Wire>>(),
+            )
+        };
+        let mut circuit = Circuit {
+            name: String::new(),
+            num_wires: next_local,
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            gates: local_gates,
+        };
+        if !carried.is_empty() {
+            let (name, ty, wires) = group("carried", &carried, &self.local);
+            circuit.inputs.push(Input {
+                name,
+                party: Party::Garbler,
+                ty,
+                wires,
+            });
+        }
+        if !leaving.is_empty() {
+            let (name, ty, wires) = group("leaving", &leaving, &self.local);
+            circuit.outputs.push(Output { name, ty, wires });
+        }
+        let window = self.windows;
+        let plan = Plan::new(&circuit).map_err(|error| RunError::Plan { window, error })?;
+        drop(circuit);
+
+        // Carried wires read here for the last time free their slots, then
+        // the leaving wires take slots (the parties gather a window's inputs
+        // before they scatter its outputs, so reuse is safe).
+        let inputs: Vec<CarrySlot> = carried.iter().map(|w| self.carry_of[w]).collect();
+        for &w in &carried {
+            if self.died.contains(&w) {
+                if let Some(s) = self.carry_of.remove(&w) {
+                    self.free.push(s);
+                }
+            }
+        }
+        let outputs: Vec<CarrySlot> = leaving.iter().map(|&w| self.alloc(w)).collect();
+        let first_and = self.next_and;
+        self.next_and += plan.num_ands();
+        self.next_gate = end;
+        self.windows += 1;
+        Ok(WindowPlan {
+            plan: Arc::new(plan),
+            inputs,
+            outputs,
+            first_and,
+            carry_len: self.carry_len as usize,
+        })
+    }
+
+    /// The carry slot of every output bit, after the last window; checks
+    /// that the source yielded every gate its liveness counted.
+    pub fn finish(&self, outputs: &[Output]) -> Result<Vec<Vec<CarrySlot>>, RunError> {
+        if self.next_gate != self.num_gates {
+            return Err(RunError::GateCount {
+                expected: self.num_gates,
+                found: self.next_gate,
+            });
+        }
+        outputs
+            .iter()
+            .map(|o| {
+                o.wires
+                    .iter()
+                    .map(|&w| {
+                        self.carry_of.get(&w).copied().ok_or(RunError::NotLive {
+                            gate: self.num_gates,
+                            wire: w,
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Drives the windows of a gate source: calls `run` with each planned
+/// window, in order, and returns the carry slots of the outputs.
+pub fn for_each_window<E: From<RunError> + From<StreamError>>(
+    circuit: &StreamedCircuit,
+    window: usize,
+    planner: &mut WindowPlanner,
+    mut run: impl FnMut(&WindowPlan) -> Result<(), E>,
+) -> Result<Vec<Vec<CarrySlot>>, E> {
+    let window = window.max(1);
+    let mut gates: Vec<(Gate, Deaths)> =
+        Vec::with_capacity(window.min(circuit.num_gates() as usize));
+    circuit.for_each_gate::<E>(|g, d| {
+        gates.push((g, d));
+        if gates.len() == window {
+            run(&planner.plan_window(&gates)?)?;
+            gates.clear();
+        }
+        Ok(())
+    })?;
+    if !gates.is_empty() {
+        run(&planner.plan_window(&gates)?)?;
+    }
+    Ok(planner.finish(circuit.outputs())?)
+}
+
+/// The carry array: labels of carried wires by carry slot, zeroized when
+/// dropped and whenever it moves.
+#[derive(Default)]
+struct Carry(Vec<Block>);
+
+impl Carry {
+    fn reserve(&mut self, n: usize) {
+        if self.0.len() >= n {
+            return;
+        }
+        // Grown by hand so the old buffer is wiped, not freed with labels in it.
+        let mut v = vec![Block::ZERO; n.max(2 * self.0.len())];
+        v[..self.0.len()].copy_from_slice(&self.0);
+        self.0.zeroize();
+        self.0 = v;
+    }
+
+    fn gather(&self, slots: &[CarrySlot]) -> Vec<Block> {
+        slots.iter().map(|&s| self.0[s as usize]).collect()
+    }
+
+    fn scatter(&mut self, slots: &[CarrySlot], labels: &[Block]) {
+        for (&s, &l) in slots.iter().zip(labels) {
+            self.0[s as usize] = l;
+        }
+    }
+}
+
+impl Drop for Carry {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// The garbler's side: zero-labels of the carried wires and `Delta`.
+pub struct StreamGarbler {
+    delta: Delta,
+    hash: Tccr,
+    carry: Carry,
+    tables: Vec<Block>,
+}
+
+/// Table blocks handed to the sink at once.
+const TABLE_CHUNK: usize = 1 << 14;
+
+impl StreamGarbler {
+    pub fn new(delta: Delta) -> StreamGarbler {
+        StreamGarbler {
+            delta,
+            hash: Tccr::new(),
+            carry: Carry::default(),
+            tables: Vec::new(),
+        }
+    }
+
+    pub fn delta(&self) -> &Delta {
+        &self.delta
+    }
+
+    /// Sets the zero-labels of the circuit's input bits (`slots` from
+    /// [`WindowPlanner::new`], `labels` by group).
+    pub fn set_inputs(&mut self, slots: &[Vec<CarrySlot>], labels: &[Vec<Block>]) {
+        let n = slots.iter().flatten().filter(|&&s| s != NO_SLOT).count();
+        let max = slots.iter().flatten().filter(|&&s| s != NO_SLOT).max();
+        self.carry.reserve(max.map_or(n, |&m| m as usize + 1));
+        for (s, l) in slots.iter().zip(labels) {
+            for (&s, &l) in s.iter().zip(l) {
+                if s != NO_SLOT {
+                    self.carry.0[s as usize] = l;
+                }
+            }
+        }
+    }
+
+    /// Garbles one window, handing its tables to `sink` in chunks.
+    pub fn run_window<E: From<RunError>>(
+        &mut self,
+        w: &WindowPlan,
+        sink: &mut impl FnMut(&[Block]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.carry.reserve(w.carry_len);
+        let mut g = Garbler::with_hash(Arc::clone(&w.plan), self.delta.clone(), self.hash.clone());
+        g.set_first_and(w.first_and).map_err(RunError::from)?;
+        if !w.inputs.is_empty() {
+            let mut labels = self.carry.gather(&w.inputs);
+            let set = g.set_input_zero_labels(0, &labels);
+            labels.zeroize();
+            set.map_err(RunError::from)?;
+        }
+        let mut tables = std::mem::take(&mut self.tables);
+        tables.resize(TABLE_CHUNK + 2 * w.plan.max_step_ands(), Block::ZERO);
+        let mut len = 0;
+        loop {
+            let n = g
+                .garble_batch_into(&mut tables[len..])
+                .map_err(RunError::from)?;
+            len += n;
+            if len >= TABLE_CHUNK || (n == 0 && len > 0) {
+                sink(&tables[..len])?;
+                len = 0;
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        self.tables = tables;
+        if !w.outputs.is_empty() {
+            let mut out = g.output_zero_labels();
+            self.carry.scatter(&w.outputs, &out[0]);
+            out.zeroize();
+        }
+        Ok(())
+    }
+
+    /// The zero-labels of the outputs (`slots` from
+    /// [`WindowPlanner::finish`]).
+    pub fn output_zero_labels(&self, slots: &[Vec<CarrySlot>]) -> Vec<Vec<Block>> {
+        slots.iter().map(|s| self.carry.gather(s)).collect()
+    }
+}
+
+/// The evaluator's side: active labels of the carried wires.
+pub struct StreamEvaluator {
+    hash: Tccr,
+    carry: Carry,
+    tables: Vec<Block>,
+}
+
+impl Default for StreamEvaluator {
+    fn default() -> Self {
+        StreamEvaluator::new()
+    }
+}
+
+impl StreamEvaluator {
+    pub fn new() -> StreamEvaluator {
+        StreamEvaluator {
+            hash: Tccr::new(),
+            carry: Carry::default(),
+            tables: Vec::new(),
+        }
+    }
+
+    /// Sets the active labels of the circuit's input bits.
+    pub fn set_inputs(&mut self, slots: &[Vec<CarrySlot>], labels: &[Vec<Block>]) {
+        let max = slots.iter().flatten().filter(|&&s| s != NO_SLOT).max();
+        self.carry.reserve(max.map_or(0, |&m| m as usize + 1));
+        for (s, l) in slots.iter().zip(labels) {
+            for (&s, &l) in s.iter().zip(l) {
+                if s != NO_SLOT {
+                    self.carry.0[s as usize] = l;
+                }
+            }
+        }
+    }
+
+    /// Evaluates one window; `source` fills each buffer it is given with the
+    /// next table blocks (several steps at once).
+    pub fn run_window<E: From<RunError>>(
+        &mut self,
+        w: &WindowPlan,
+        source: &mut impl FnMut(&mut [Block]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.carry.reserve(w.carry_len);
+        let mut e = Evaluator::with_hash(Arc::clone(&w.plan), self.hash.clone());
+        e.set_first_and(w.first_and).map_err(RunError::from)?;
+        if !w.inputs.is_empty() {
+            let mut labels = self.carry.gather(&w.inputs);
+            let set = e.set_input_labels(0, &labels);
+            labels.zeroize();
+            set.map_err(RunError::from)?;
+        }
+        let plan = &w.plan;
+        let mut tables = std::mem::take(&mut self.tables);
+        let mut step = 0;
+        while plan.step_ands(step) > 0 {
+            let first = step;
+            let mut len = 0;
+            while plan.step_ands(step) > 0 && (len == 0 || len < TABLE_CHUNK) {
+                len += 2 * plan.step_ands(step);
+                step += 1;
+            }
+            tables.resize(len, Block::ZERO);
+            source(&mut tables)?;
+            let mut at = 0;
+            for s in first..step {
+                let n = 2 * plan.step_ands(s);
+                e.eval_batch(&tables[at..at + n]).map_err(RunError::from)?;
+                at += n;
+            }
+        }
+        self.tables = tables;
+        if !w.outputs.is_empty() {
+            let mut out = e.output_labels().map_err(RunError::from)?;
+            self.carry.scatter(&w.outputs, &out[0]);
+            out.zeroize();
+        }
+        Ok(())
+    }
+
+    /// The active labels of the outputs.
+    pub fn output_labels(&self, slots: &[Vec<CarrySlot>]) -> Vec<Vec<Block>> {
+        slots.iter().map(|s| self.carry.gather(s)).collect()
+    }
+}

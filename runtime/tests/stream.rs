@@ -1,0 +1,448 @@
+//! The streaming path (`yao_runtime::stream`, `protocol::garble_streamed`):
+//! garbled execution of Bristol files read window by window equals
+//! `eval_plain` of the same file imported whole, on the published circuits,
+//! our own circuits exported to Bristol, and random circuits, over
+//! in-memory and TCP channels, with windows of every awkward size.
+
+mod common;
+
+use common::bristol::{bits_hex, hex_bits, shared_dir};
+use proptest::prelude::*;
+use yao_compiler::bristol::{self, Options};
+use yao_compiler::bristol_stream::{ScanOptions, StreamError, StreamedCircuit};
+use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
+use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+use yao_runtime::protocol::{evaluate_streamed, garble_streamed, stream_id, ProtocolError};
+use yao_runtime::stream::{self, WindowPlanner};
+
+fn tcp_pair() -> (TcpChannel, TcpChannel) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let t = std::thread::spawn(move || l.accept().unwrap().0);
+    let a = std::net::TcpStream::connect(addr).unwrap();
+    let b = t.join().unwrap();
+    let timeout = Some(std::time::Duration::from_secs(30));
+    (
+        TcpChannel::new(b, timeout).unwrap(),
+        TcpChannel::new(a, timeout).unwrap(),
+    )
+}
+
+/// The bits of `party`'s groups, in circuit order.
+fn split(s: &StreamedCircuit, inputs: &[Vec<bool>], party: Party) -> Vec<Vec<bool>> {
+    s.inputs()
+        .iter()
+        .zip(inputs)
+        .filter(|(i, _)| i.party == party)
+        .map(|(_, b)| b.clone())
+        .collect()
+}
+
+type Outputs = Result<Vec<Vec<bool>>, ProtocolError>;
+
+/// Both parties of one streamed execution; returns the garbler's and the
+/// evaluator's outputs.
+fn run_streamed<C: Channel + Send + 'static>(
+    s: &StreamedCircuit,
+    inputs: &[Vec<bool>],
+    window: usize,
+    (a, b): (C, C),
+) -> (Outputs, Outputs) {
+    let g_in = split(s, inputs, Party::Garbler);
+    let e_in = split(s, inputs, Party::Evaluator);
+    std::thread::scope(|sc| {
+        let g = sc.spawn(|| garble_streamed(a, s, window, &g_in).map(|o| o.outputs));
+        let e = evaluate_streamed(b, s, window, &e_in).map(|o| o.outputs);
+        (g.join().unwrap(), e)
+    })
+}
+
+/// Streams `text` with the given windows and checks both parties' outputs
+/// against `eval_plain` of the file imported whole.
+fn check_text(text: &str, options: &Options, inputs: &[Vec<bool>], windows: &[usize], tcp: bool) {
+    let c = bristol::parse("c", text, options).unwrap();
+    let s = StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), options).unwrap();
+    assert_eq!(s.id(), c.id());
+    let want = c.eval_plain(inputs).unwrap();
+    for &w in windows {
+        let (g, e) = run_streamed(&s, inputs, w, MemChannel::pair());
+        assert_eq!(g.unwrap(), want, "garbler, window {w}");
+        assert_eq!(e.unwrap(), want, "evaluator, window {w}");
+    }
+    if tcp {
+        let (g, e) = run_streamed(&s, inputs, windows[0], tcp_pair());
+        assert_eq!(g.unwrap(), want, "garbler over TCP");
+        assert_eq!(e.unwrap(), want, "evaluator over TCP");
+    }
+}
+
+fn random_bits(n: usize) -> Vec<bool> {
+    let mut bytes = vec![0u8; n.div_ceil(8)];
+    yao_runtime::block::fill_random(&mut bytes);
+    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+}
+
+#[test]
+fn published_known_answers() {
+    let Some(dir) = shared_dir() else { return };
+    let path = dir.join("bristol/aes_128.txt");
+    let s = StreamedCircuit::open(&path, &Options::default()).unwrap();
+    for (window, pair) in [(stream::WINDOW, false), (1000, false), (4096, true)] {
+        let key = hex_bits("000102030405060708090a0b0c0d0e0f", 128);
+        let pt = hex_bits("00112233445566778899aabbccddeeff", 128);
+        let (g, e) = if pair {
+            run_streamed(&s, &[key, pt], window, tcp_pair())
+        } else {
+            run_streamed(&s, &[key, pt], window, MemChannel::pair())
+        };
+        assert_eq!(bits_hex(&g.unwrap()[0]), "69c4e0d86a7b0430d8cdb78070b4c55a");
+        assert_eq!(bits_hex(&e.unwrap()[0]), "69c4e0d86a7b0430d8cdb78070b4c55a");
+    }
+    let path = dir.join("bristol/sha256.txt");
+    let s = StreamedCircuit::open(&path, &Options::default()).unwrap();
+    let block = hex_bits(
+        "61626380000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000018",
+        512,
+    );
+    let iv = hex_bits(
+        "6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19",
+        256,
+    );
+    for window in [stream::WINDOW, 777] {
+        let (g, e) = run_streamed(&s, &[block.clone(), iv.clone()], window, MemChannel::pair());
+        let want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(bits_hex(&g.unwrap()[0]), want);
+        assert_eq!(bits_hex(&e.unwrap()[0]), want);
+    }
+}
+
+#[test]
+fn every_published_circuit_matches_plaintext() {
+    let Some(dir) = shared_dir() else { return };
+    for sub in ["bristol", "bristol/mand"] {
+        let mut paths: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        paths.sort();
+        assert!(!paths.is_empty());
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(c) = bristol::parse("c", &text, &Options::default()) else {
+                // The importer's own tests cover files it refuses.
+                continue;
+            };
+            let inputs: Vec<Vec<bool>> = c
+                .inputs
+                .iter()
+                .map(|i| random_bits(i.wires.len()))
+                .collect();
+            // A window that divides nothing in particular, and the default.
+            let small = (c.gates.len() / 5).max(1) + 3;
+            check_text(
+                &text,
+                &Options::default(),
+                &inputs,
+                &[stream::WINDOW, small],
+                false,
+            );
+            eprintln!("{}: ok", path.display());
+        }
+    }
+}
+
+#[test]
+fn window_edge_cases() {
+    let Some(dir) = shared_dir() else { return };
+    let text = std::fs::read_to_string(dir.join("bristol/adder64.txt")).unwrap();
+    let c = bristol::parse("c", &text, &Options::default()).unwrap();
+    let n = c.gates.len();
+    let inputs: Vec<Vec<bool>> = c
+        .inputs
+        .iter()
+        .map(|i| random_bits(i.wires.len()))
+        .collect();
+    // One gate per window; windows dividing the gate count exactly (the
+    // last window is full); one more and one fewer than the gate count;
+    // carried wires read across many windows (adder64's inputs are read
+    // from the first window to the last).
+    let divisor = (2..n).find(|&d| n.is_multiple_of(d)).unwrap_or(1);
+    check_text(
+        &text,
+        &Options::default(),
+        &inputs,
+        &[1, 2, divisor, n / divisor, n - 1, n, n + 1],
+        true,
+    );
+}
+
+#[test]
+fn our_circuits_exported_to_bristol() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yao"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let c = yao_compiler::lang::compile_file(&path).unwrap();
+        let text = bristol::export(&c);
+        let options = Options {
+            parties: Some(c.inputs.iter().map(|i| i.party).collect()),
+            ..Options::default()
+        };
+        let inputs: Vec<Vec<bool>> = c
+            .inputs
+            .iter()
+            .map(|i| random_bits(i.wires.len()))
+            .collect();
+        // The exported file computes what the DSL circuit computes.
+        let want = c.eval_plain(&inputs).unwrap();
+        let imported = bristol::parse("c", &text, &options).unwrap();
+        assert_eq!(imported.eval_plain(&inputs).unwrap(), want);
+        check_text(&text, &options, &inputs, &[stream::WINDOW, 997], false);
+    }
+}
+
+/// `ops[i] = (kind, x, y)` picks earlier wires; see `tests/garbling.rs`.
+fn build_random(g_bits: u32, e_bits: u32, ops: &[(u8, u32, u32)], outs: &[u32]) -> Circuit {
+    let n_in = g_bits + e_bits;
+    let mut gates = Vec::new();
+    let mut n = n_in;
+    for &(kind, x, y) in ops {
+        // Half the reads reach far back: wires carried across many windows.
+        let (a, b) = if kind & 0x80 != 0 {
+            (n - 1 - x % n.min(4), y % n)
+        } else {
+            (x % n, y % n)
+        };
+        gates.push(match kind % 7 {
+            0..=2 => Gate::And { a, b, out: n },
+            3..=4 => Gate::Xor { a, b, out: n },
+            5 => Gate::Not { a, out: n },
+            _ => Gate::Const {
+                value: x % 2 == 1,
+                out: n,
+            },
+        });
+        n += 1;
+    }
+    let out_wires: Vec<u32> = outs.iter().map(|&o| o % n).collect();
+    Circuit {
+        name: "random".into(),
+        num_wires: n,
+        inputs: vec![
+            Input {
+                name: "in0".into(),
+                party: Party::Garbler,
+                ty: ValueType::UInt(g_bits),
+                wires: (0..g_bits).collect(),
+            },
+            Input {
+                name: "in1".into(),
+                party: Party::Evaluator,
+                ty: ValueType::UInt(e_bits),
+                wires: (g_bits..n_in).collect(),
+            },
+        ],
+        outputs: vec![Output {
+            name: "out0".into(),
+            ty: ValueType::UInt(out_wires.len() as u32),
+            wires: out_wires,
+        }],
+        gates,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Random circuits (outputs that are inputs, constants, repeated and
+    /// dead wires, exported with `EQW` copies) streamed with random windows
+    /// equal plaintext; the streamed liveness and id equal the importer's.
+    #[test]
+    fn random_circuits_match_plaintext(
+        g_bits in 1u32..6,
+        e_bits in 1u32..6,
+        ops in prop::collection::vec((any::<u8>(), any::<u32>(), any::<u32>()), 0..150),
+        outs in prop::collection::vec(any::<u32>(), 1..10),
+        window in 1usize..40,
+        seed in any::<u64>(),
+    ) {
+        let c = build_random(g_bits, e_bits, &ops, &outs);
+        let text = bristol::export(&c);
+        let imported = bristol::parse("c", &text, &Options::default()).unwrap();
+        // Half the runs keep their deaths in a temporary file.
+        let scan = ScanOptions { spill_above: if seed % 2 == 1 { 0 } else { u64::MAX } };
+        let s = StreamedCircuit::from_bytes_with("c", text.as_bytes().to_vec(), &Options::default(), scan).unwrap();
+        prop_assert_eq!(s.id(), imported.id());
+        // Deaths agree with the importer's last uses.
+        let last = imported.last_use();
+        let mut k = 0usize;
+        s.for_each_gate::<StreamError>(|g, d| {
+            assert_eq!(g, imported.gates[k]);
+            let at = Some(k as u32);
+            for w in g.inputs() {
+                assert_eq!(d.kills(&g, w), last[w as usize] == at, "gate {k} wire {w}");
+            }
+            assert_eq!(d.unused(), last[g.output() as usize].is_none(), "gate {k}");
+            k += 1;
+            Ok(())
+        })
+        .unwrap();
+        prop_assert_eq!(k, imported.gates.len());
+        prop_assert_eq!(s.stats().peak_live_wires, imported.peak_live_wires());
+        let inputs: Vec<Vec<bool>> = c
+            .inputs
+            .iter()
+            .enumerate()
+            .map(|(k, i)| (0..i.wires.len()).map(|b| (seed >> ((b + 7 * k) % 64)) & 1 == 1).collect())
+            .collect();
+        let want = c.eval_plain(&inputs).unwrap();
+        let (g, e) = run_streamed(&s, &inputs, window, MemChannel::pair());
+        prop_assert_eq!(&g.unwrap(), &want);
+        prop_assert_eq!(&e.unwrap(), &want);
+    }
+}
+
+#[test]
+fn random_circuits_over_tcp() {
+    let mut s = 0x0bad_cafe_1234_5678u64;
+    for round in 0..6 {
+        let mut ops = Vec::new();
+        for _ in 0..(100 + round * 700) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ops.push(((s % 251) as u8, (s >> 8) as u32, (s >> 36) as u32));
+        }
+        let outs: Vec<u32> = (0..17).map(|i| (s >> i) as u32).collect();
+        let c = build_random(9, 11, &ops, &outs);
+        let text = bristol::export(&c);
+        let inputs: Vec<Vec<bool>> = c
+            .inputs
+            .iter()
+            .map(|i| random_bits(i.wires.len()))
+            .collect();
+        let want = c.eval_plain(&inputs).unwrap();
+        let st = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+        let (g, e) = run_streamed(&st, &inputs, 64 + round * 50, tcp_pair());
+        assert_eq!(g.unwrap(), want);
+        assert_eq!(e.unwrap(), want);
+    }
+}
+
+#[test]
+fn the_window_size_is_part_of_the_handshake() {
+    let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
+    let s =
+        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+    assert_ne!(stream_id(&s, 1), stream_id(&s, 2));
+    assert_ne!(stream_id(&s, 1), s.id());
+    let (a, b) = MemChannel::pair();
+    let (g, e) = std::thread::scope(|sc| {
+        let g = sc.spawn(|| garble_streamed(a, &s, 1, &[vec![true]]));
+        let e = evaluate_streamed(b, &s, 2, &[vec![true]]);
+        (g.join().unwrap(), e)
+    });
+    assert!(
+        matches!(g, Err(ProtocolError::CircuitMismatch { .. })),
+        "{g:?}"
+    );
+    assert!(
+        matches!(e, Err(ProtocolError::CircuitMismatch { .. })),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_file_that_changes_mid_run_is_an_error_on_both_sides() {
+    let dir = std::env::temp_dir().join(format!("yao-stream-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A chain long enough for several windows.
+    let n = 200u32;
+    let mut text = format!("{n} {}\n2 1 1\n1 1\n\n", n + 2);
+    for k in 0..n {
+        let a = if k == 0 { 0 } else { k + 1 };
+        text += &format!("2 1 {a} 1 {} AND\n", k + 2);
+    }
+    let path = dir.join("chain.txt");
+    std::fs::write(&path, &text).unwrap();
+    let g_side = StreamedCircuit::open(&path, &Options::default()).unwrap();
+    let e_side =
+        StreamedCircuit::from_bytes("chain", text.clone().into_bytes(), &Options::default())
+            .unwrap();
+    // Truncated after the scan: the garbler's gate pass ends early.
+    let cut = text.len() / 2;
+    std::fs::write(&path, &text[..cut]).unwrap();
+    let (a, b) = MemChannel::pair();
+    let (g, e) = std::thread::scope(|sc| {
+        let g = sc.spawn(|| garble_streamed(a, &g_side, 16, &[vec![true]]));
+        let e = evaluate_streamed(b, &e_side, 16, &[vec![true]]);
+        (g.join().unwrap(), e)
+    });
+    let g = g.unwrap_err().to_string();
+    assert!(g.contains("changed") || g.contains("line"), "{g}");
+    let e = e.unwrap_err();
+    assert!(e.is_disconnect(), "{e}");
+    // Truncated before the scan: a clear error naming the count.
+    let err = StreamedCircuit::open(&path, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ends") || err.contains("truncated"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn planner_memory_follows_live_wires() {
+    // A long chain of ANDs with a few live wires: every window carries only
+    // those, whatever the gate count.
+    let n = 5000u32;
+    let mut text = format!("{n} {}\n2 1 1\n1 1\n\n", n + 2);
+    for k in 0..n {
+        let a = if k == 0 { 0 } else { k + 1 };
+        text += &format!("2 1 {a} 1 {} AND\n", k + 2);
+    }
+    let s = StreamedCircuit::from_bytes("chain", text.into_bytes(), &Options::default()).unwrap();
+    assert_eq!(s.stats().peak_live_wires, 3);
+    let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
+    // Every window numbers its ANDs after the previous windows' (fresh
+    // tweaks throughout the circuit).
+    let mut ands = 0u64;
+    let slots = stream::for_each_window::<stream::RunError>(&s, 7, &mut planner, |w| {
+        assert!(w.carry_len <= 3, "{}", w.carry_len);
+        assert_eq!(w.first_and, ands);
+        ands += w.plan.num_ands();
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(ands, n as u64);
+    assert_eq!(slots.len(), 1);
+    assert!(planner.peak_carried() <= 3);
+    assert_eq!(planner.windows(), (n as u64).div_ceil(7));
+}
+
+#[test]
+fn a_streaming_party_and_an_in_memory_party_refuse_each_other() {
+    let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
+    let c = bristol::parse("c", text, &Options::default()).unwrap();
+    let s =
+        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+    let (a, b) = MemChannel::pair();
+    let (g, e) = std::thread::scope(|sc| {
+        let g = sc.spawn(|| garble_streamed(a, &s, stream::WINDOW, &[vec![true]]));
+        let e = yao_runtime::protocol::EvaluatorSession::start(b, &c).map(|_| ());
+        (g.join().unwrap(), e)
+    });
+    assert!(
+        matches!(g, Err(ProtocolError::CircuitMismatch { .. })),
+        "{g:?}"
+    );
+    assert!(
+        matches!(e, Err(ProtocolError::CircuitMismatch { .. })),
+        "{:?}",
+        e.err()
+    );
+}

@@ -1,0 +1,112 @@
+//! `--stream`: the party binaries and `yao run` on a Bristol file read
+//! window by window ([`yao_runtime::stream`]) instead of loaded whole, so
+//! that a circuit far larger than memory runs in memory bounded by its live
+//! wires.
+
+use crate::circuit_file::CircuitArgs;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+use yao_compiler::bristol_stream::StreamedCircuit;
+use yao_compiler::Circuit;
+use yao_runtime::protocol::{evaluate_streamed, garble_streamed, ExecutionStats, StreamOutcome};
+use yao_runtime::TcpChannel;
+
+/// The streaming options the party binaries and `yao run` share.
+#[derive(Args, Debug, Clone)]
+pub struct StreamArgs {
+    /// Read the Bristol file window by window instead of loading it: memory
+    /// follows the circuit's live wires, not its gate count. Both parties
+    /// must stream, with the same --window.
+    #[arg(long)]
+    pub stream: bool,
+    /// Gates per window with --stream.
+    #[arg(long, default_value_t = yao_runtime::stream::WINDOW, requires = "stream",
+          value_parser = window_size)]
+    pub window: usize,
+}
+
+fn window_size(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(w) if (1..=1 << 20).contains(&w) => Ok(w),
+        _ => Err(format!("expected a number of gates from 1 to {}", 1 << 20)),
+    }
+}
+
+/// Scans the circuit file for streaming; a `.yao` source is refused.
+pub fn open(args: &CircuitArgs) -> Result<StreamedCircuit> {
+    let path = &args.circuit;
+    if path.extension().is_some_and(|e| e == "yao") {
+        bail!(
+            "--stream runs Bristol files only; `{}` is a Yao source (export it first with \
+             `yao compile {} --emit bristol -o FILE`)",
+            path.display(),
+            path.display()
+        );
+    }
+    StreamedCircuit::open(path, &args.bristol_options())
+        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+}
+
+/// The circuit's groups without its gates: what reading inputs and printing
+/// outputs need.
+pub fn groups(s: &StreamedCircuit) -> Circuit {
+    Circuit {
+        name: s.name().to_string(),
+        num_wires: s.num_wires(),
+        inputs: s.inputs().to_vec(),
+        outputs: s.outputs().to_vec(),
+        gates: Vec::new(),
+    }
+}
+
+fn stats(o: &StreamOutcome, took: Duration) -> ExecutionStats {
+    ExecutionStats {
+        and_gates: o.and_gates,
+        traffic: o.traffic,
+        tables: took,
+        ..ExecutionStats::default()
+    }
+}
+
+/// The garbler's side of one streamed execution on an accepted connection.
+pub fn garble(
+    stream: TcpStream,
+    s: &StreamedCircuit,
+    inputs: &[Vec<bool>],
+    timeout: Duration,
+    window: usize,
+) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    let start = Instant::now();
+    let ch = TcpChannel::new(stream, Some(timeout))?;
+    let o = garble_streamed(ch, s, window, inputs).context("garbler")?;
+    let stats = stats(&o, start.elapsed());
+    Ok((o.outputs, stats))
+}
+
+/// The evaluator's side of one streamed execution on a connected stream.
+pub fn evaluate(
+    stream: TcpStream,
+    s: &StreamedCircuit,
+    inputs: &[Vec<bool>],
+    timeout: Duration,
+    window: usize,
+) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    let start = Instant::now();
+    let ch = TcpChannel::new(stream, Some(timeout))?;
+    let o = evaluate_streamed(ch, s, window, inputs).context("evaluator")?;
+    let stats = stats(&o, start.elapsed());
+    Ok((o.outputs, stats))
+}
+
+/// Refuses the options that need the whole circuit.
+pub fn check_options(repeat: u64, shares: bool) -> Result<()> {
+    if repeat > 1 {
+        bail!("--repeat is not supported with --stream");
+    }
+    if shares {
+        bail!("share files are not supported with --stream (Bristol files have no shared inputs)");
+    }
+    Ok(())
+}
