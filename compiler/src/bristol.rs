@@ -93,6 +93,26 @@ pub fn parse_valid(
     text: &str,
     options: &Options,
 ) -> Result<ValidCircuit, BristolError> {
+    read::<true>(name, text, options)
+}
+
+/// [`parse`] without the fast path for common gate lines
+/// (`Wiring::common_gate`): every line goes through the general lexer and
+/// gate reader. Not for users (it gives the same result, only slower): the
+/// tests use it as the oracle the fast path must agree with, circuit for
+/// circuit and error for error.
+#[doc(hidden)]
+pub fn parse_general(name: &str, text: &str, options: &Options) -> Result<Circuit, BristolError> {
+    read::<false>(name, text, options).map(ValidCircuit::into_inner)
+}
+
+/// The importer; `FAST` enables `Wiring::common_gate`. A constant, so the
+/// normal path is compiled as if the switch were not there.
+fn read<const FAST: bool>(
+    name: &str,
+    text: &str,
+    options: &Options,
+) -> Result<ValidCircuit, BristolError> {
     let mut lex = Lexer::new(text);
     if !lex.next_line() {
         return Err(BristolError::Syntax {
@@ -219,7 +239,7 @@ pub fn parse_valid(
     let mut gate_lines = 0u64;
     let mut pending = third_is_gate;
     loop {
-        if !pending && gate_lines < num_gates && wiring.common_gate(&mut lex) {
+        if FAST && !pending && gate_lines < num_gates && wiring.common_gate(&mut lex) {
             gate_lines += 1;
             continue;
         }
@@ -655,7 +675,7 @@ impl Wiring {
     /// wire that is out of range, unread or written twice, is left alone
     /// (false, nothing changed) for [`Lexer::next_line`] and
     /// [`Wiring::gate`], so the circuit and every error are what they alone
-    /// would give.
+    /// would give ([`parse_general`], which the tests compare against).
     #[inline]
     fn common_gate(&mut self, lex: &mut Lexer) -> bool {
         const XOR: u32 = u32::from_le_bytes(*b"XOR\n");

@@ -159,7 +159,9 @@ fn eval_both_ways(circuit: &Circuit) {
     }
 }
 
-/// The Bristol importer with fuzzed options. An accepted file must be a valid
+/// The Bristol importer with fuzzed options. It must give what it gives
+/// without its fast path for common gate lines (`bristol::parse_general`):
+/// the same circuit or the same error. An accepted file must be a valid
 /// circuit, and exporting and re-importing it must give a circuit that
 /// computes the same function.
 pub fn bristol(data: &[u8]) -> Outcome {
@@ -192,7 +194,13 @@ pub fn bristol(data: &[u8]) -> Outcome {
                 .collect()
         }),
     };
-    let circuit = bristol::parse("fuzz", text, &options).map_err(|e| e.to_string())?;
+    let parsed = bristol::parse("fuzz", text, &options);
+    assert_eq!(
+        parsed,
+        bristol::parse_general("fuzz", text, &options),
+        "the importer's fast path disagrees with its general path"
+    );
+    let circuit = parsed.map_err(|e| e.to_string())?;
     circuit
         .validate()
         .expect("the importer produced an invalid circuit");
