@@ -186,6 +186,37 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Evaluates every remaining step from tables that `source` fills in
+    /// chunks of whole steps, at least `chunk` blocks each (the last may be
+    /// shorter). Chunk sizes come from this party's own plan, never from the
+    /// peer, so nothing read off a wire sizes an allocation.
+    pub fn eval_in_chunks<E: From<EvalError>>(
+        &mut self,
+        chunk: usize,
+        buf: &mut Vec<Block>,
+        mut source: impl FnMut(&mut [Block]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let plan = Arc::clone(&self.plan);
+        let mut step = self.next_step;
+        while plan.step_ands(step) > 0 {
+            let first = step;
+            let mut len = 0;
+            while plan.step_ands(step) > 0 && (len == 0 || len < chunk) {
+                len += 2 * plan.step_ands(step);
+                step += 1;
+            }
+            buf.resize(len, Block::ZERO);
+            source(buf)?;
+            let mut at = 0;
+            for s in first..step {
+                let n = 2 * plan.step_ands(s);
+                self.eval_batch(&buf[at..at + n])?;
+                at += n;
+            }
+        }
+        Ok(())
+    }
+
     /// Evaluates the next step with its `2 * ANDs` table blocks.
     pub fn eval_batch(&mut self, tables: &[Block]) -> Result<(), EvalError> {
         self.start()?;

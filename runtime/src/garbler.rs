@@ -281,6 +281,32 @@ impl Garbler {
         Ok(n)
     }
 
+    /// Garbles every remaining step and hands the tables to `sink` in
+    /// chunks of at least `chunk` blocks (the last may be shorter): a party
+    /// sending them makes fewer, larger writes. `buf` holds a chunk and is
+    /// garbled in place, never cleared, so one buffer can serve a whole
+    /// session without page faults or memsets.
+    pub fn garble_in_chunks<E: From<GarbleError>>(
+        &mut self,
+        chunk: usize,
+        buf: &mut Vec<Block>,
+        mut sink: impl FnMut(&[Block]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        buf.resize(chunk + 2 * self.plan.max_step_ands(), Block::ZERO);
+        let mut len = 0;
+        loop {
+            let n = self.garble_batch_into(&mut buf[len..])?;
+            len += n;
+            if len >= chunk || (n == 0 && len > 0) {
+                sink(&buf[..len])?;
+                len = 0;
+            }
+            if n == 0 {
+                return Ok(());
+            }
+        }
+    }
+
     /// Garbles the next step into `out`, exactly its `2 * ANDs` blocks
     /// (false once finished).
     fn garble_step(&mut self, out: &mut [Block]) -> bool {

@@ -420,7 +420,7 @@ impl StreamGarbler {
     }
 
     /// Garbles one window, handing its tables to `sink` in chunks.
-    pub fn run_window<E: From<RunError>>(
+    pub fn run_window<E: From<RunError> + From<GarbleError>>(
         &mut self,
         w: &WindowPlan,
         sink: &mut impl FnMut(&[Block]) -> Result<(), E>,
@@ -435,22 +435,9 @@ impl StreamGarbler {
             set.map_err(RunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
-        tables.resize(TABLE_CHUNK + 2 * w.plan.max_step_ands(), Block::ZERO);
-        let mut len = 0;
-        loop {
-            let n = g
-                .garble_batch_into(&mut tables[len..])
-                .map_err(RunError::from)?;
-            len += n;
-            if len >= TABLE_CHUNK || (n == 0 && len > 0) {
-                sink(&tables[..len])?;
-                len = 0;
-            }
-            if n == 0 {
-                break;
-            }
-        }
+        let done = g.garble_in_chunks(TABLE_CHUNK, &mut tables, |chunk| sink(chunk));
         self.tables = tables;
+        done?;
         if !w.outputs.is_empty() {
             let mut out = g.output_zero_labels();
             self.carry.scatter(&w.outputs, &out[0]);
@@ -503,7 +490,7 @@ impl StreamEvaluator {
 
     /// Evaluates one window; `source` fills each buffer it is given with the
     /// next table blocks (several steps at once).
-    pub fn run_window<E: From<RunError>>(
+    pub fn run_window<E: From<RunError> + From<EvalError>>(
         &mut self,
         w: &WindowPlan,
         source: &mut impl FnMut(&mut [Block]) -> Result<(), E>,
@@ -517,26 +504,10 @@ impl StreamEvaluator {
             labels.zeroize();
             set.map_err(RunError::from)?;
         }
-        let plan = &w.plan;
         let mut tables = std::mem::take(&mut self.tables);
-        let mut step = 0;
-        while plan.step_ands(step) > 0 {
-            let first = step;
-            let mut len = 0;
-            while plan.step_ands(step) > 0 && (len == 0 || len < TABLE_CHUNK) {
-                len += 2 * plan.step_ands(step);
-                step += 1;
-            }
-            tables.resize(len, Block::ZERO);
-            source(&mut tables)?;
-            let mut at = 0;
-            for s in first..step {
-                let n = 2 * plan.step_ands(s);
-                e.eval_batch(&tables[at..at + n]).map_err(RunError::from)?;
-                at += n;
-            }
-        }
+        let done = e.eval_in_chunks(TABLE_CHUNK, &mut tables, |chunk| source(chunk));
         self.tables = tables;
+        done?;
         if !w.outputs.is_empty() {
             let mut out = e.output_labels().map_err(RunError::from)?;
             self.carry.scatter(&w.outputs, &out[0]);

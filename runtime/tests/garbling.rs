@@ -5,6 +5,7 @@
 mod common;
 
 use common::bristol::{bits_hex, hex_bits, load, shared_dir};
+use common::random::{random_circuit, Reads};
 use proptest::prelude::*;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -43,51 +44,6 @@ fn seeded_inputs(c: &Circuit, seed: u64, spread: usize) -> Vec<Vec<bool>> {
         .collect()
 }
 
-/// A random circuit from a seed list: `ops[i] = (kind, x, y)` picks earlier wires.
-fn build_random(g_bits: u32, e_bits: u32, ops: &[(u8, u32, u32)], outs: &[u32]) -> Circuit {
-    let n_in = g_bits + e_bits;
-    let mut gates = Vec::new();
-    let mut n = n_in;
-    for &(kind, x, y) in ops {
-        let (a, b) = (x % n, y % n);
-        gates.push(match kind % 7 {
-            0..=2 => Gate::And { a, b, out: n },
-            3..=4 => Gate::Xor { a, b, out: n },
-            5 => Gate::Not { a, out: n },
-            _ => Gate::Const {
-                value: x % 2 == 1,
-                out: n,
-            },
-        });
-        n += 1;
-    }
-    let out_wires: Vec<u32> = outs.iter().map(|&o| o % n).collect();
-    Circuit {
-        name: "random".into(),
-        num_wires: n,
-        inputs: vec![
-            Input {
-                name: "g".into(),
-                party: Party::Garbler,
-                ty: ValueType::UInt(g_bits),
-                wires: (0..g_bits).collect(),
-            },
-            Input {
-                name: "e".into(),
-                party: Party::Evaluator,
-                ty: ValueType::UInt(e_bits),
-                wires: (g_bits..n_in).collect(),
-            },
-        ],
-        outputs: vec![Output {
-            name: "out".into(),
-            ty: ValueType::UInt(out_wires.len() as u32),
-            wires: out_wires,
-        }],
-        gates,
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
 
@@ -103,7 +59,7 @@ proptest! {
         step in 1usize..12,
         seed in any::<u64>(),
     ) {
-        let c = build_random(g_bits, e_bits, &ops, &outs);
+        let c = random_circuit(g_bits, e_bits, &ops, &outs, Reads::Anywhere);
         let inputs = seeded_inputs(&c, seed, 7);
         let want = c.eval_plain(&inputs).unwrap();
         let plan = Arc::new(Plan::with_limits(&c, window, step).unwrap());
@@ -140,7 +96,7 @@ fn build_free_heavy(g_bits: u32, e_bits: u32, ops: &[(u8, u8, u8)], outs: &[u32]
         });
         n += 1;
     }
-    let mut c = build_random(g_bits, e_bits, &[], &[0]);
+    let mut c = random_circuit(g_bits, e_bits, &[], &[0], Reads::Anywhere);
     c.num_wires = n;
     c.gates = gates;
     let wires: Vec<u32> = outs.iter().map(|&o| o % n).collect();
@@ -214,7 +170,7 @@ proptest! {
 /// reused.
 fn build_layers(width: u32, picks: &[(u32, u32, u8)], levels: u32) -> Circuit {
     let n_in = 8u32.max(width);
-    let mut c = build_random(n_in / 2, n_in - n_in / 2, &[], &[0]);
+    let mut c = random_circuit(n_in / 2, n_in - n_in / 2, &[], &[0], Reads::Anywhere);
     let mut gates = Vec::new();
     let (mut lo, mut hi) = (0u32, n_in); // wires of the layer below
     let mut n = n_in;
@@ -284,7 +240,7 @@ fn large_random_circuit_matches_plaintext() {
         ops.push(((s % 6) as u8, (s >> 8) as u32, (s >> 36) as u32));
     }
     let outs: Vec<u32> = (0..64).map(|i| u32::MAX - i).collect();
-    let c = build_random(64, 64, &ops, &outs);
+    let c = random_circuit(64, 64, &ops, &outs, Reads::Anywhere);
     for _ in 0..3 {
         let inputs = random_inputs(&c);
         assert_eq!(
@@ -419,7 +375,7 @@ fn random_circuits_over_mem_and_tcp_channels() {
             ops.push(((s % 7) as u8, (s >> 8) as u32, (s >> 36) as u32));
         }
         let outs: Vec<u32> = (0..17).map(|i| (s >> i) as u32).collect();
-        let c = build_random(9, 11, &ops, &outs);
+        let c = random_circuit(9, 11, &ops, &outs, Reads::Anywhere);
         let inputs = random_inputs(&c);
         let want = c.eval_plain(&inputs).unwrap();
         let (a, b) = MemChannel::pair();

@@ -7,11 +7,12 @@
 mod common;
 
 use common::bristol::{bits_hex, hex_bits, shared_dir};
+use common::random::{random_circuit, Reads};
 use proptest::prelude::*;
 use yao_compiler::bristol::{self, Options};
 use yao_compiler::bristol_stream::{ScanOptions, StreamError, StreamedCircuit};
 use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
-use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+use yao_runtime::ir::Party;
 use yao_runtime::protocol::{evaluate_streamed, garble_streamed, stream_id, ProtocolError};
 use yao_runtime::stream::{self, WindowPlanner};
 
@@ -206,56 +207,6 @@ fn our_circuits_exported_to_bristol() {
     }
 }
 
-/// `ops[i] = (kind, x, y)` picks earlier wires; see `tests/garbling.rs`.
-fn build_random(g_bits: u32, e_bits: u32, ops: &[(u8, u32, u32)], outs: &[u32]) -> Circuit {
-    let n_in = g_bits + e_bits;
-    let mut gates = Vec::new();
-    let mut n = n_in;
-    for &(kind, x, y) in ops {
-        // Half the reads reach far back: wires carried across many windows.
-        let (a, b) = if kind & 0x80 != 0 {
-            (n - 1 - x % n.min(4), y % n)
-        } else {
-            (x % n, y % n)
-        };
-        gates.push(match kind % 7 {
-            0..=2 => Gate::And { a, b, out: n },
-            3..=4 => Gate::Xor { a, b, out: n },
-            5 => Gate::Not { a, out: n },
-            _ => Gate::Const {
-                value: x % 2 == 1,
-                out: n,
-            },
-        });
-        n += 1;
-    }
-    let out_wires: Vec<u32> = outs.iter().map(|&o| o % n).collect();
-    Circuit {
-        name: "random".into(),
-        num_wires: n,
-        inputs: vec![
-            Input {
-                name: "in0".into(),
-                party: Party::Garbler,
-                ty: ValueType::UInt(g_bits),
-                wires: (0..g_bits).collect(),
-            },
-            Input {
-                name: "in1".into(),
-                party: Party::Evaluator,
-                ty: ValueType::UInt(e_bits),
-                wires: (g_bits..n_in).collect(),
-            },
-        ],
-        outputs: vec![Output {
-            name: "out0".into(),
-            ty: ValueType::UInt(out_wires.len() as u32),
-            wires: out_wires,
-        }],
-        gates,
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -271,7 +222,7 @@ proptest! {
         window in 1usize..40,
         seed in any::<u64>(),
     ) {
-        let c = build_random(g_bits, e_bits, &ops, &outs);
+        let c = random_circuit(g_bits, e_bits, &ops, &outs, Reads::FarBack);
         let text = bristol::export(&c);
         let imported = bristol::parse("c", &text, &Options::default()).unwrap();
         // Half the runs keep their deaths in a temporary file.
@@ -319,7 +270,7 @@ fn random_circuits_over_tcp() {
             ops.push(((s % 251) as u8, (s >> 8) as u32, (s >> 36) as u32));
         }
         let outs: Vec<u32> = (0..17).map(|i| (s >> i) as u32).collect();
-        let c = build_random(9, 11, &ops, &outs);
+        let c = random_circuit(9, 11, &ops, &outs, Reads::FarBack);
         let text = bristol::export(&c);
         let inputs: Vec<Vec<bool>> = c
             .inputs

@@ -131,3 +131,15 @@ impl From<yao_compiler::bristol_stream::StreamError> for ProtocolError {
         ProtocolError::Stream(e.into())
     }
 }
+
+impl From<crate::garbler::GarbleError> for ProtocolError {
+    fn from(e: crate::garbler::GarbleError) -> Self {
+        ProtocolError::Garbling(e.to_string())
+    }
+}
+
+impl From<crate::evaluator::EvalError> for ProtocolError {
+    fn from(e: crate::evaluator::EvalError) -> Self {
+        ProtocolError::Garbling(e.to_string())
+    }
+}

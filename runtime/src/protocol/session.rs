@@ -557,33 +557,19 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         }
         lap(&mut t.inputs);
 
-        // Tables leave in chunks of many steps: fewer, larger writes.
-        // Reused across executions: a fresh quarter-megabyte buffer each
-        // time would cost page faults.
-        // Garbled in place (`garble_batch_into`): the buffer is never
-        // cleared, each step overwrites its part.
+        // Tables leave in chunks of many steps: fewer, larger writes, from
+        // one buffer reused across executions (a fresh quarter-megabyte
+        // buffer each time would cost page faults).
         let mut tables = std::mem::take(&mut self.tables);
-        tables.resize(TABLE_CHUNK + 2 * self.plan.max_step_ands(), Block::ZERO);
-        let mut len = 0;
-        loop {
-            let n = garbler
-                .garble_batch_into(&mut tables[len..])
-                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
-            len += n;
-            if len >= TABLE_CHUNK || (n == 0 && len > 0) {
-                t.and_gates += len as u64 / 2;
-                self.ch
-                    .send_blocks(&tables[..len])
-                    .during(Phase::GarbledTables)?;
-                len = 0;
-                if let Some(f) = &mut self.progress {
-                    f(t.and_gates);
-                }
+        let (ch, progress) = (&mut self.ch, &mut self.progress);
+        garbler.garble_in_chunks(TABLE_CHUNK, &mut tables, |chunk| {
+            t.and_gates += chunk.len() as u64 / 2;
+            ch.send_blocks(chunk).during(Phase::GarbledTables)?;
+            if let Some(f) = progress {
+                f(t.and_gates);
             }
-            if n == 0 {
-                break;
-            }
-        }
+            Ok::<_, ProtocolError>(())
+        })?;
         self.tables = tables;
         lap(&mut t.tables);
 
@@ -839,33 +825,16 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
 
         // Tables are read in chunks of many steps (sized by this party's
         // own plan, never by the peer), each straight into `tables`.
-        let plan = Arc::clone(&self.plan);
         let mut tables = std::mem::take(&mut self.tables);
-        let mut step = 0;
-        while plan.step_ands(step) > 0 {
-            let first = step;
-            let mut len = 0;
-            while plan.step_ands(step) > 0 && (len == 0 || len < TABLE_CHUNK) {
-                len += 2 * plan.step_ands(step);
-                step += 1;
-            }
-            tables.resize(len, Block::ZERO);
-            self.ch
-                .recv_blocks(&mut tables)
-                .during(Phase::GarbledTables)?;
-            let mut at = 0;
-            for s in first..step {
-                let n = 2 * plan.step_ands(s);
-                evaluator
-                    .eval_batch(&tables[at..at + n])
-                    .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
-                at += n;
-            }
-            t.and_gates += len as u64 / 2;
-            if let Some(f) = &mut self.progress {
+        let (ch, progress) = (&mut self.ch, &mut self.progress);
+        evaluator.eval_in_chunks(TABLE_CHUNK, &mut tables, |chunk| {
+            ch.recv_blocks(chunk).during(Phase::GarbledTables)?;
+            t.and_gates += chunk.len() as u64 / 2;
+            if let Some(f) = progress {
                 f(t.and_gates);
             }
-        }
+            Ok::<_, ProtocolError>(())
+        })?;
         self.tables = tables;
         lap(&mut t.tables);
 

@@ -1,1 +1,2 @@
 pub mod bristol;
+pub mod random;
