@@ -397,3 +397,140 @@ fn a_streaming_party_and_an_in_memory_party_refuse_each_other() {
         e.err()
     );
 }
+
+/// A garbler's channel that breaks after `left` bytes: the garbler fails
+/// there and drops the connection, as a process that dies mid-stream would.
+struct Cut {
+    inner: TcpChannel,
+    left: usize,
+}
+
+impl Channel for Cut {
+    fn write_all(&mut self, data: &[u8]) -> Result<(), yao_runtime::channel::ChannelError> {
+        if data.len() > self.left {
+            return Err(yao_runtime::channel::ChannelError::Closed);
+        }
+        self.left -= data.len();
+        self.inner.write_all(data)
+    }
+
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), yao_runtime::channel::ChannelError> {
+        self.inner.read_exact(buf)
+    }
+
+    fn flush(&mut self) -> Result<(), yao_runtime::channel::ChannelError> {
+        self.inner.flush()
+    }
+
+    fn traffic(&self) -> yao_runtime::channel::Traffic {
+        self.inner.traffic()
+    }
+}
+
+/// A streamed evaluator facing a broken peer over TCP: one that sends
+/// garbage, one that hangs up at once, one that dies at several points of
+/// the stream, and one that says nothing. Each ends with an error naming
+/// the phase, within the timeout, and nothing panics.
+#[test]
+fn a_broken_peer_ends_a_streamed_session_with_an_error() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let ops: Vec<(u8, u32, u32)> = (0..3000u32)
+        .map(|i| {
+            (
+                (i * 37 % 251) as u8,
+                i.wrapping_mul(2654435761),
+                i ^ 0x5bd1e995,
+            )
+        })
+        .collect();
+    let c = random_circuit(8, 8, &ops, &[2990, 2991, 2992, 2993, 2994], Reads::FarBack);
+    let text = bristol::export(&c);
+    let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+    let inputs = [vec![true; 8], vec![false; 8]];
+    let timeout = Duration::from_secs(2);
+    let pair = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let t = std::thread::spawn(move || l.accept().unwrap().0);
+        let evaluator = std::net::TcpStream::connect(addr).unwrap();
+        (
+            t.join().unwrap(),
+            TcpChannel::new(evaluator, Some(timeout)).unwrap(),
+        )
+    };
+    let check = |e: Outputs, what: &str| {
+        let err = e.expect_err(what);
+        assert!(!err.to_string().is_empty(), "{what}");
+        err
+    };
+
+    // Garbage, then hang up.
+    let (mut peer, ch) = pair();
+    peer.write_all(&[0x5a; 4096]).unwrap();
+    drop(peer);
+    check(
+        evaluate_streamed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
+        "garbage",
+    );
+
+    // Hang up at once.
+    let (peer, ch) = pair();
+    drop(peer);
+    let err = check(
+        evaluate_streamed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
+        "hang-up",
+    );
+    assert!(err.to_string().contains("closed"), "{err}");
+
+    // A garbler that dies in the handshake, in the base OTs, halfway through
+    // and just before the end (its whole output measured on a whole run).
+    let whole = {
+        let (a, b) = MemChannel::pair();
+        std::thread::scope(|sc| {
+            let g = sc.spawn(|| garble_streamed(a, &s, 7, &inputs[..1]).unwrap());
+            evaluate_streamed(b, &s, 7, &inputs[1..]).unwrap();
+            g.join().unwrap().traffic.sent as usize
+        })
+    };
+    assert!(
+        whole > 20_000,
+        "{whole} bytes: the circuit should have many windows of tables"
+    );
+    for left in [10, 5_000, whole / 2, whole - 40] {
+        let (peer, ch) = pair();
+        let garbler = TcpChannel::new(peer, Some(timeout)).unwrap();
+        let s2 = &s;
+        let g_in = &inputs[..1];
+        std::thread::scope(|sc| {
+            let g = sc.spawn(move || {
+                let cut = Cut {
+                    inner: garbler,
+                    left,
+                };
+                garble_streamed(cut, s2, 7, g_in).map(|o| o.outputs)
+            });
+            let started = Instant::now();
+            check(
+                evaluate_streamed(ch, s2, 7, &inputs[1..]).map(|o| o.outputs),
+                "death",
+            );
+            assert!(
+                started.elapsed() < 3 * timeout,
+                "no hang after a death at {left}"
+            );
+            assert!(g.join().unwrap().is_err());
+        });
+    }
+
+    // A peer that connects and says nothing: a timeout, not a hang.
+    let (peer, ch) = pair();
+    let started = Instant::now();
+    let err = check(
+        evaluate_streamed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
+        "silence",
+    );
+    assert!(started.elapsed() < 3 * timeout, "{err}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    drop(peer);
+}
