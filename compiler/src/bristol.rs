@@ -563,31 +563,8 @@ impl Wiring {
 
     /// Reads the gate on the lexer's current line.
     fn gate(&mut self, lex: &Lexer) -> Result<(), BristolError> {
-        let line_no = lex.line;
         let last = lex.tokens.len() - 1;
-        let nin = lex.number(0, "the input count")?;
-        let nout = lex.number(1, "the output count")?;
-        if lex.is_u64(last) {
-            return Err(syntax(
-                line_no,
-                format!(
-                    "`{}` ends without a gate name (a truncated line?)",
-                    lex.text().trim()
-                ),
-            ));
-        }
-        // The wires, then the gate name.
-        let args = lex.tokens.len() - 2;
-        // u128: the counts are untrusted and may be near u64::MAX.
-        if args as u128 != nin as u128 + nout as u128 + 1 {
-            return Err(syntax(
-                line_no,
-                format!(
-                    "the gate says {nin} inputs and {nout} outputs, but lists {} wires",
-                    args.saturating_sub(1)
-                ),
-            ));
-        }
+        let (nin, nout) = gate_counts(lex)?;
         let arity = |ins: u64, outs: u64| -> Result<(), BristolError> {
             if (nin, nout) != (ins, outs) {
                 return Err(arity_error(lex, (ins, outs), (nin, nout)));
@@ -615,16 +592,7 @@ impl Wiring {
             }
             (Op::Eq, Format::Fashion) => {
                 arity(1, 1)?;
-                let value = match lex.bytes(2) {
-                    b"0" => false,
-                    b"1" => true,
-                    _ => {
-                        return Err(syntax(
-                            line_no,
-                            format!("EQ assigns a constant 0 or 1, not `{}`", lex.token(2)),
-                        ))
-                    }
-                };
+                let value = eq_value(lex)?;
                 let out = self.wire(lex, 1, true)?;
                 self.gates.push(Gate::Const { value, out });
             }
@@ -638,13 +606,7 @@ impl Wiring {
                 self.alias[dst as usize] = src;
             }
             (Op::Mand, Format::Fashion) => {
-                if nin as u128 != 2 * nout as u128 || nout == 0 {
-                    return Err(syntax(
-                        line_no,
-                        format!("MAND takes 2n inputs and n outputs, not {nin} and {nout}"),
-                    ));
-                }
-                let n = nout as usize;
+                let n = mand_width(lex, nin, nout)?;
                 for k in 0..n {
                     let a = self.wire(lex, k, false)?;
                     let b = self.wire(lex, n + k, false)?;
@@ -652,16 +614,7 @@ impl Wiring {
                     self.gates.push(Gate::And { a, b, out });
                 }
             }
-            _ => {
-                let known = match self.format {
-                    Format::Fashion => "XOR, AND, INV, EQ, EQW or MAND",
-                    Format::Old => "XOR, AND or INV (the old Bristol format)",
-                };
-                return Err(syntax(
-                    line_no,
-                    format!("unknown gate `{}`; expected {known}", lex.token(last)),
-                ));
-            }
+            _ => return Err(unknown_gate(lex, self.format)),
         }
         Ok(())
     }
@@ -832,7 +785,76 @@ impl Wiring {
 /// outputs: built out of line, off the importer's hot path.
 #[cold]
 #[inline(never)]
-fn arity_error(lex: &Lexer, expected: (u64, u64), found: (u64, u64)) -> BristolError {
+/// The input and output counts of the gate line `lex` holds, checked
+/// against the wires it lists and its gate name (the checks every reader of
+/// gate lines shares: the importer and `bristol_stream`).
+pub(crate) fn gate_counts(lex: &Lexer) -> Result<(u64, u64), BristolError> {
+    let last = lex.tokens.len() - 1;
+    let nin = lex.number(0, "the input count")?;
+    let nout = lex.number(1, "the output count")?;
+    if lex.is_u64(last) {
+        return Err(syntax(
+            lex.line,
+            format!(
+                "`{}` ends without a gate name (a truncated line?)",
+                lex.text().trim()
+            ),
+        ));
+    }
+    // The wires, then the gate name.
+    let args = lex.tokens.len() - 2;
+    // u128: the counts are untrusted and may be near u64::MAX.
+    if args as u128 != nin as u128 + nout as u128 + 1 {
+        return Err(syntax(
+            lex.line,
+            format!(
+                "the gate says {nin} inputs and {nout} outputs, but lists {} wires",
+                args.saturating_sub(1)
+            ),
+        ));
+    }
+    Ok((nin, nout))
+}
+
+/// The constant an `EQ` line assigns.
+pub(crate) fn eq_value(lex: &Lexer) -> Result<bool, BristolError> {
+    match lex.bytes(2) {
+        b"0" => Ok(false),
+        b"1" => Ok(true),
+        _ => Err(syntax(
+            lex.line,
+            format!("EQ assigns a constant 0 or 1, not `{}`", lex.token(2)),
+        )),
+    }
+}
+
+/// The number of ANDs `n` of a `MAND` line of `2n` inputs and `n` outputs.
+pub(crate) fn mand_width(lex: &Lexer, nin: u64, nout: u64) -> Result<usize, BristolError> {
+    if nin as u128 != 2 * nout as u128 || nout == 0 {
+        return Err(syntax(
+            lex.line,
+            format!("MAND takes 2n inputs and n outputs, not {nin} and {nout}"),
+        ));
+    }
+    Ok(nout as usize)
+}
+
+/// A gate name `format` does not have.
+pub(crate) fn unknown_gate(lex: &Lexer, format: Format) -> BristolError {
+    let known = match format {
+        Format::Fashion => "XOR, AND, INV, EQ, EQW or MAND",
+        Format::Old => "XOR, AND or INV (the old Bristol format)",
+    };
+    syntax(
+        lex.line,
+        format!(
+            "unknown gate `{}`; expected {known}",
+            lex.token(lex.tokens.len() - 1)
+        ),
+    )
+}
+
+pub(crate) fn arity_error(lex: &Lexer, expected: (u64, u64), found: (u64, u64)) -> BristolError {
     let op = lex.token(lex.tokens.len() - 1);
     syntax(
         lex.line,

@@ -40,8 +40,8 @@
 //! by the consumer of the gate pass ([`StreamError::Changed`]).
 
 use crate::bristol::{
-    counted_list, syntax, BitOrder, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES,
-    MAX_WIRES,
+    arity_error, counted_list, eq_value, gate_counts, mand_width, syntax, unknown_gate, BitOrder,
+    BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES, MAX_WIRES,
 };
 use crate::ir::{CircuitId, Gate, Input, IrError, Output, Party, ValueType, Wire};
 use std::collections::{HashMap, HashSet};
@@ -1305,35 +1305,11 @@ fn decode<E: From<StreamError>>(
 ) -> Result<(), E> {
     let line_no = lex.line;
     let err = |e: BristolError| E::from(StreamError::Bristol(e));
-    let last = lex.tokens.len() - 1;
-    let op = lex.token(last);
-    let nin = lex.number(0, "the input count").map_err(err)?;
-    let nout = lex.number(1, "the output count").map_err(err)?;
-    if lex.is_u64(last) {
-        return Err(err(syntax(
-            line_no,
-            format!(
-                "`{}` ends without a gate name (a truncated line?)",
-                lex.text().trim()
-            ),
-        )));
-    }
-    let args = lex.tokens.len() - 2;
-    if args as u128 != nin as u128 + nout as u128 + 1 {
-        return Err(err(syntax(
-            line_no,
-            format!(
-                "the gate says {nin} inputs and {nout} outputs, but lists {} wires",
-                args.saturating_sub(1)
-            ),
-        )));
-    }
+    let op = lex.token(lex.tokens.len() - 1);
+    let (nin, nout) = gate_counts(lex).map_err(err)?;
     let arity = |ins: u64, outs: u64| -> Result<(), E> {
         if (nin, nout) != (ins, outs) {
-            return Err(err(syntax(
-                line_no,
-                format!("{op} takes {ins} inputs and {outs} outputs, not {nin} and {nout}"),
-            )));
+            return Err(err(arity_error(lex, (ins, outs), (nin, nout))));
         }
         Ok(())
     };
@@ -1371,16 +1347,7 @@ fn decode<E: From<StreamError>>(
         }
         ("EQ", Format::Fashion) => {
             arity(1, 1)?;
-            let value = match lex.token(2) {
-                "0" => false,
-                "1" => true,
-                other => {
-                    return Err(err(syntax(
-                        line_no,
-                        format!("EQ assigns a constant 0 or 1, not `{other}`"),
-                    )))
-                }
-            };
+            let value = eq_value(lex).map_err(err)?;
             let out = wire(1)?;
             f(Item::Gate(Gate::Const { value, out }), line_no)
         }
@@ -1390,29 +1357,14 @@ fn decode<E: From<StreamError>>(
             f(Item::Copy { src, dst }, line_no)
         }
         ("MAND", Format::Fashion) => {
-            if nin as u128 != 2 * nout as u128 || nout == 0 {
-                return Err(err(syntax(
-                    line_no,
-                    format!("MAND takes 2n inputs and n outputs, not {nin} and {nout}"),
-                )));
-            }
-            let n = nout as usize;
+            let n = mand_width(lex, nin, nout).map_err(err)?;
             for k in 0..n {
                 let (a, b, out) = (wire(k)?, wire(n + k)?, wire(2 * n + k)?);
                 f(Item::Gate(Gate::And { a, b, out }), line_no)?;
             }
             Ok(())
         }
-        _ => {
-            let known = match format {
-                Format::Fashion => "XOR, AND, INV, EQ, EQW or MAND",
-                Format::Old => "XOR, AND or INV (the old Bristol format)",
-            };
-            Err(err(syntax(
-                line_no,
-                format!("unknown gate `{op}`; expected {known}"),
-            )))
-        }
+        _ => Err(err(unknown_gate(lex, format))),
     }
 }
 
