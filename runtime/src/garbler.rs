@@ -86,6 +86,12 @@ pub enum GarbleError {
     BufferTooSmall { needed: usize, found: usize },
 }
 
+/// Table blocks per chunk of [`Garbler::garble_in_chunks`] and
+/// [`crate::evaluator::Evaluator::eval_in_chunks`] as the protocol uses
+/// them: 256 KiB, a whole AES-128, per write and per read. Fewer writes mean
+/// fewer wake-ups of the peer, which cost more than the copies.
+pub const TABLE_CHUNK: usize = 16384;
+
 /// Garbles one circuit, one step at a time. Holds `Delta` and the zero-labels
 /// of the live wires; all are zeroized on drop.
 pub struct Garbler {

@@ -387,9 +387,6 @@ pub struct StreamGarbler {
     tables: Vec<Block>,
 }
 
-/// Table blocks handed to the sink at once.
-const TABLE_CHUNK: usize = 1 << 14;
-
 impl StreamGarbler {
     pub fn new(delta: Delta) -> StreamGarbler {
         StreamGarbler {
@@ -435,7 +432,9 @@ impl StreamGarbler {
             set.map_err(RunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
-        let done = g.garble_in_chunks(TABLE_CHUNK, &mut tables, |chunk| sink(chunk));
+        let done = g.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
+            sink(chunk)
+        });
         self.tables = tables;
         done?;
         if !w.outputs.is_empty() {
@@ -505,7 +504,9 @@ impl StreamEvaluator {
             set.map_err(RunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
-        let done = e.eval_in_chunks(TABLE_CHUNK, &mut tables, |chunk| source(chunk));
+        let done = e.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
+            source(chunk)
+        });
         self.tables = tables;
         done?;
         if !w.outputs.is_empty() {

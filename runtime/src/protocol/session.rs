@@ -37,9 +37,6 @@ const OUTPUTS: u8 = 0x12;
 /// How many executions the evaluator may announce before the garbler has
 /// garbled them; more is an error. A stream announces at most two ahead.
 pub const MAX_AHEAD: usize = 4;
-/// Table blocks per write (and per read): 256 KiB, a whole AES-128. Fewer
-/// writes mean fewer wake-ups of the peer, which cost more than the copies.
-const TABLE_CHUNK: usize = 16384;
 /// Precomputed OTs per refill in a stream (32 KiB of extension message).
 const STREAM_REFILL: usize = 2048;
 /// Bytes an evaluator's stream may send that the garbler has not read yet.
@@ -562,7 +559,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         // buffer each time would cost page faults).
         let mut tables = std::mem::take(&mut self.tables);
         let (ch, progress) = (&mut self.ch, &mut self.progress);
-        garbler.garble_in_chunks(TABLE_CHUNK, &mut tables, |chunk| {
+        garbler.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
             t.and_gates += chunk.len() as u64 / 2;
             ch.send_blocks(chunk).during(Phase::GarbledTables)?;
             if let Some(f) = progress {
@@ -827,7 +824,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         // own plan, never by the peer), each straight into `tables`.
         let mut tables = std::mem::take(&mut self.tables);
         let (ch, progress) = (&mut self.ch, &mut self.progress);
-        evaluator.eval_in_chunks(TABLE_CHUNK, &mut tables, |chunk| {
+        evaluator.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
             ch.recv_blocks(chunk).during(Phase::GarbledTables)?;
             t.and_gates += chunk.len() as u64 / 2;
             if let Some(f) = progress {
