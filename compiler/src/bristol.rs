@@ -216,24 +216,7 @@ fn read<const FAST: bool>(
             what: format!("a file of {} bytes can hold at most {possible}", text.len()),
         });
     }
-    let parties = match &options.parties {
-        Some(p) if p.len() != input_widths.len() => {
-            return Err(BristolError::PartyCount {
-                given: p.len(),
-                groups: input_widths.len(),
-            })
-        }
-        Some(p) => p.clone(),
-        None => (0..input_widths.len())
-            .map(|i| {
-                if i == 0 {
-                    Party::Garbler
-                } else {
-                    Party::Evaluator
-                }
-            })
-            .collect(),
-    };
+    let parties = parties_of(options, input_widths.len())?;
 
     let mut wiring = Wiring::new(num_wires, total_in, text.len(), format);
     let mut gate_lines = 0u64;
@@ -785,6 +768,27 @@ impl Wiring {
 /// outputs: built out of line, off the importer's hot path.
 #[cold]
 #[inline(never)]
+/// The party of each of `groups` input groups: as `options` says, or the
+/// first group the garbler's and the others the evaluator's.
+pub(crate) fn parties_of(options: &Options, groups: usize) -> Result<Vec<Party>, BristolError> {
+    match &options.parties {
+        Some(p) if p.len() != groups => Err(BristolError::PartyCount {
+            given: p.len(),
+            groups,
+        }),
+        Some(p) => Ok(p.clone()),
+        None => Ok((0..groups)
+            .map(|i| {
+                if i == 0 {
+                    Party::Garbler
+                } else {
+                    Party::Evaluator
+                }
+            })
+            .collect()),
+    }
+}
+
 /// The input and output counts of the gate line `lex` holds, checked
 /// against the wires it lists and its gate name (the checks every reader of
 /// gate lines shares: the importer and `bristol_stream`).

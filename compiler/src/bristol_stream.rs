@@ -40,10 +40,10 @@
 //! by the consumer of the gate pass ([`StreamError::Changed`]).
 
 use crate::bristol::{
-    arity_error, counted_list, eq_value, gate_counts, mand_width, syntax, unknown_gate, BitOrder,
-    BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES, MAX_WIRES,
+    arity_error, counted_list, eq_value, gate_counts, mand_width, parties_of, syntax, unknown_gate,
+    BitOrder, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES, MAX_WIRES,
 };
-use crate::ir::{CircuitId, Gate, Input, IrError, Output, Party, ValueType, Wire};
+use crate::ir::{CircuitId, Gate, Input, IrError, Output, ValueType, Wire};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -753,25 +753,7 @@ impl StreamedCircuit {
             visited?;
         }
         let header = read_header(&header_lines, file_len, options)?;
-        let parties = match &options.parties {
-            Some(p) if p.len() != header.input_widths.len() => {
-                return Err(BristolError::PartyCount {
-                    given: p.len(),
-                    groups: header.input_widths.len(),
-                }
-                .into())
-            }
-            Some(p) => p.clone(),
-            None => (0..header.input_widths.len())
-                .map(|i| {
-                    if i == 0 {
-                        Party::Garbler
-                    } else {
-                        Party::Evaluator
-                    }
-                })
-                .collect(),
-        };
+        let parties = parties_of(options, header.input_widths.len())?;
         let total_in: u64 = header.input_widths.iter().sum();
         let total_out: u64 = header.output_widths.iter().sum();
         let num_wires = header.num_wires;
