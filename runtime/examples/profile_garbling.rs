@@ -74,6 +74,16 @@ fn main() {
         .map(|s| s.ands.iter().filter(|g| g.flip_a || g.flip_b).count())
         .sum();
     eprintln!("{name}: {flipped} ANDs with a flipped input");
+    let (mut fresh_steps, mut fresh_ands) = (0, 0);
+    for s in (0..plan.num_steps()).filter_map(|i| plan.step(i)) {
+        if 4 * s.pi_slots.len() > 3 * 2 * s.ands.len() {
+            fresh_steps += 1;
+            fresh_ands += s.ands.len();
+        }
+    }
+    eprintln!(
+        "{name}: {fresh_ands} ANDs in {fresh_steps} steps whose inputs are mostly read first"
+    );
     eprintln!(
         "{name}: {ands} ANDs, {} steps, {} slots, {} pi slots, {} pi, {} free ops in {segments} segments, by arity {:?}",
         plan.num_steps(),
