@@ -602,15 +602,36 @@ unsafe fn garble_ands<const FRESH: bool>(
     debug_assert_eq!(i, n);
 }
 
-/// `dsel[flip]` (the offset from a stored label to the zero-label, or
-/// the flip's mask), read from memory. A plain index let LLVM turn the pick into a branch on the
-/// flip: public, so not a leak, but about a quarter of AES-128's AND inputs
-/// are flipped in no pattern a branch predictor can learn. The volatile
-/// read keeps it a load (LLVM now emits a `cmov` of the address).
+/// What the garbler's combine selects by an input's public flip: the
+/// offset from the stored label to the zero-label (`0` or `Delta`) and the
+/// flip as a mask.
+struct FlipSel {
+    offset: [__m128i; 2],
+    mask: [__m128i; 2],
+}
+
+impl FlipSel {
+    #[inline(always)]
+    fn new(dx: __m128i) -> FlipSel {
+        // SAFETY: SSE2 is in the x86-64 baseline.
+        unsafe {
+            FlipSel {
+                offset: [_mm_setzero_si128(), dx],
+                mask: [_mm_setzero_si128(), _mm_set1_epi32(-1)],
+            }
+        }
+    }
+}
+
+/// `sel[flip]` (a [`FlipSel`] field), read from memory. A plain index let
+/// LLVM turn the pick into a branch on the flip: public, so not a leak, but
+/// about a quarter of AES-128's AND inputs are flipped in no pattern a
+/// branch predictor can learn. The volatile read keeps it a load (LLVM now
+/// emits a `cmov` of the address).
 #[inline(always)]
-fn flip_offset(dsel: &[__m128i; 2], flip: bool) -> __m128i {
-    // SAFETY: `flip as usize` is 0 or 1, in bounds of `dsel`.
-    unsafe { core::ptr::read_volatile(dsel.as_ptr().add(flip as usize)) }
+fn flip_offset(sel: &[__m128i; 2], flip: bool) -> __m128i {
+    // SAFETY: `flip as usize` is 0 or 1, in bounds of `sel`.
+    unsafe { core::ptr::read_volatile(sel.as_ptr().add(flip as usize)) }
 }
 
 /// The whole chunks of four ANDs of a step whose `pi` values are memoized,
@@ -633,9 +654,7 @@ unsafe fn garble_pipelined(
     let (chunks, _) = ands.as_chunks::<4>();
     let (tchunks, _) = tables.as_chunks_mut::<8>();
     let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
-    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
-    let dsel = [_mm_setzero_si128(), dx];
-    let msel = [_mm_setzero_si128(), _mm_set1_epi32(-1)];
+    let sel = FlipSel::new(dx);
     // Registers 2i, 2i + 1: the `pi` pairs of AND i's inputs, zero-label's
     // half first, XOR their tweak; and `rk10 ^ pair` for the last round.
     let load = |g: &[AndOp; 4], tv: &mut __m256i| {
@@ -676,8 +695,7 @@ unsafe fn garble_pipelined(
                     garble_combine(
                         lp,
                         &prev[$i],
-                        &dsel,
-                        &msel,
+                        &sel,
                         dx,
                         hbuf[2 * $i],
                         hbuf[2 * $i + 1],
@@ -705,8 +723,7 @@ unsafe fn garble_pipelined(
             garble_combine(
                 lp,
                 g,
-                &dsel,
-                &msel,
+                &sel,
                 dx,
                 hbuf[2 * i],
                 hbuf[2 * i + 1],
@@ -724,7 +741,7 @@ unsafe fn garble_pipelined(
 ///
 /// A flipped read (zero-label `A0 = L_a ^ D`) needs the pair's high half
 /// as `H(A0)`: `H(A0) = H(L_a) ^ f * (H(L_a) ^ H(L_a ^ D))` with the flip as
-/// a mask from `msel`, two bitwise ops on any vector port. Swapping the
+/// a mask from [`FlipSel`], two bitwise ops on any vector port. Swapping the
 /// halves before hashing (`vpermd`) took the AES ports' own shuffle port
 /// for two cycles per input (`llvm-mca -mcpu=znver3`); the masks measured
 /// 3% faster on AES-128 garbling and the same on SHA-256.
@@ -735,8 +752,7 @@ unsafe fn garble_pipelined(
 unsafe fn garble_combine(
     lp: *mut Block,
     g: &AndOp,
-    dsel: &[__m128i; 2],
-    msel: &[__m128i; 2],
+    sel: &FlipSel,
     dx: __m128i,
     ha: __m256i,
     hb: __m256i,
@@ -745,11 +761,14 @@ unsafe fn garble_combine(
     // SAFETY: the slot contract.
     let (a0, b0) = unsafe {
         (
-            _mm_xor_si128(ldp(lp, g.a as usize), flip_offset(dsel, g.flip_a)),
-            _mm_xor_si128(ldp(lp, g.b as usize), flip_offset(dsel, g.flip_b)),
+            _mm_xor_si128(ldp(lp, g.a as usize), flip_offset(&sel.offset, g.flip_a)),
+            _mm_xor_si128(ldp(lp, g.b as usize), flip_offset(&sel.offset, g.flip_b)),
         )
     };
-    let (fa, fb) = (flip_offset(msel, g.flip_a), flip_offset(msel, g.flip_b));
+    let (fa, fb) = (
+        flip_offset(&sel.mask, g.flip_a),
+        flip_offset(&sel.mask, g.flip_b),
+    );
     let (ha_lo, hb_lo) = (_mm256_castsi256_si128(ha), _mm256_castsi256_si128(hb));
     let ha01 = _mm_xor_si128(ha_lo, _mm256_extracti128_si256::<1>(ha));
     let hb01 = _mm_xor_si128(hb_lo, _mm256_extracti128_si256::<1>(hb));
@@ -789,9 +808,7 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     let ands: &[AndOp; N] = ands.try_into().expect("N ANDs");
     let tables: &mut [Block; W] = tables.try_into().expect("2N table blocks");
     let (lp, pp) = (labels.as_mut_ptr(), pis.as_mut_ptr());
-    // `dsel[f]`: the offset from a stored label to the zero-label, by flip.
-    let dsel = [_mm_setzero_si128(), dx];
-    let msel = [_mm_setzero_si128(), _mm_set1_epi32(-1)];
+    let sel = FlipSel::new(dx);
     let mut u = [_mm256_setzero_si256(); W];
     let mut v = [_mm256_setzero_si256(); W];
     if FRESH {
@@ -830,7 +847,7 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
             _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]),
         );
         // SAFETY: the slot contract; blocks 2i, 2i + 1 are in `tables`.
-        unsafe { garble_combine(lp, g, &dsel, &msel, dx, ha, hb, tp.add(2 * i)) };
+        unsafe { garble_combine(lp, g, &sel, dx, ha, hb, tp.add(2 * i)) };
     }
 }
 
