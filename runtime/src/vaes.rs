@@ -655,32 +655,41 @@ unsafe fn garble_pipelined(
     let (tchunks, _) = tables.as_chunks_mut::<8>();
     let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
     let sel = FlipSel::new(dx);
-    // Registers 2i, 2i + 1: the `pi` pairs of AND i's inputs, zero-label's
-    // half first, XOR their tweak; and `rk10 ^ pair` for the last round.
+    // Registers 2i, 2i + 1: the `pi` pairs of AND i's inputs XOR their tweak.
     let load = |g: &[AndOp; 4], tv: &mut __m256i| {
         let mut x = [_mm256_setzero_si256(); 8];
-        let mut last = [_mm256_setzero_si256(); 8];
         for (i, g) in g.iter().enumerate() {
             // SAFETY: the slot contract.
             let u = unsafe { [pi_pair(pp, g.pa), pi_pair(pp, g.pb)] };
             for (h, u) in u.into_iter().enumerate() {
                 x[2 * i + h] = _mm256_xor_si256(u, *tv);
-                last[2 * i + h] = _mm256_xor_si256(u, rk[10]);
                 *tv = _mm256_add_epi64(*tv, inc);
             }
         }
-        (x, last)
+        x
+    };
+    // The last round and the TCCR's final XOR with the pair, read again
+    // from the pi array rather than kept in eight more registers (which
+    // spilled).
+    let finish = |x: &[__m256i; 8], g: &[AndOp; 4]| -> [__m256i; 8] {
+        core::array::from_fn(|j| {
+            let s = if j % 2 == 0 { g[j / 2].pa } else { g[j / 2].pb };
+            // SAFETY: the slot contract.
+            let u = unsafe { pi_pair(pp, s) };
+            _mm256_xor_si256(_mm256_aesenclast_epi128(x[j], rk[10]), u)
+        })
     };
     let Some((first_chunk, rest)) = chunks.split_first() else {
         return 0;
     };
     // `(H(A0), H(A1))` and `(H(B0), H(B1))` of the chunk awaiting its combine.
-    let (x, last) = load(first_chunk, tv);
-    let mut hbuf = hash_rounds(rk, x, &last);
+    let mut x = load(first_chunk, tv);
+    middle_rounds(rk, &mut x);
+    let mut hbuf = finish(&x, first_chunk);
     let mut prev = first_chunk;
     let mut prev_t = 0;
     for (c, cur) in rest.iter().enumerate() {
-        let (mut x, last) = load(cur, tv);
+        let mut x = load(cur, tv);
         macro_rules! round {
             ($r:literal) => {
                 for v in x.iter_mut() {
@@ -713,7 +722,7 @@ unsafe fn garble_pipelined(
         round!(7, 3);
         round!(8);
         round!(9);
-        hbuf = last_round(&x, &last);
+        hbuf = finish(&x, cur);
         prev = cur;
         prev_t = c + 1;
     }
