@@ -851,10 +851,16 @@ unsafe fn garble_chunk<const N: usize, const W: usize, const FRESH: bool>(
     rounds(rk, &mut v);
     let tp = tables.as_mut_ptr();
     for (i, g) in ands.iter().enumerate() {
-        let (ha, hb) = (
-            _mm256_xor_si256(v[2 * i], u[2 * i]),
-            _mm256_xor_si256(v[2 * i + 1], u[2 * i + 1]),
-        );
+        // The TCCR's final XOR with the pairs, read again from the pi array
+        // (where a fresh step has just stored them) rather than kept in
+        // registers through the second call's rounds, which spilled.
+        // SAFETY: the slot contract.
+        let (ha, hb) = unsafe {
+            (
+                _mm256_xor_si256(v[2 * i], pi_pair(pp, g.pa)),
+                _mm256_xor_si256(v[2 * i + 1], pi_pair(pp, g.pb)),
+            )
+        };
         // SAFETY: the slot contract; blocks 2i, 2i + 1 are in `tables`.
         unsafe { garble_combine(lp, g, &sel, dx, ha, hb, tp.add(2 * i)) };
     }
