@@ -299,6 +299,15 @@ fn read<const FAST: bool>(
     Ok(ValidCircuit::trusted(circuit))
 }
 
+/// A common gate line read by [`Lexer::peek_common`]: the gate with its
+/// wires as written (eight digits at most, so they fit a [`Wire`]) and the
+/// line's length before its `\n`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CommonLine {
+    pub(crate) gate: Gate,
+    len: usize,
+}
+
 /// A token of a line: where it is in the text, and its value when it is
 /// plain decimal digits that fit a `u64`.
 #[derive(Clone, Copy, Debug)]
@@ -384,6 +393,69 @@ impl<'a> Lexer<'a> {
             }
         }
         false
+    }
+
+    /// The next line, if it is one of the common gate lines
+    /// `2 1 <a> <b> <out> XOR|AND` or `1 1 <a> <out> INV|NOT` with single
+    /// spaces, wire numbers of at most eight digits and a `\n`: read
+    /// straight from the text, eight digits at a time, with no tokens (most
+    /// of a file is such lines, and reading them is the hot path of the
+    /// importer and of the streamed reader). The wires are as written, not
+    /// checked against anything. `None` for any other line (blank, near the
+    /// end of the text, or written otherwise), which [`Lexer::next_line`]
+    /// then reads; [`Lexer::take_common`] moves past a line read here.
+    #[inline]
+    pub(crate) fn peek_common(&self) -> Option<CommonLine> {
+        const XOR: u32 = u32::from_le_bytes(*b"XOR\n");
+        const AND: u32 = u32::from_le_bytes(*b"AND\n");
+        const INV: u32 = u32::from_le_bytes(*b"INV\n");
+        const NOT: u32 = u32::from_le_bytes(*b"NOT\n");
+        // Long enough for the longest such line: 4 + 3 * 9 + 4 bytes.
+        let text = self.text.as_bytes().get(self.next..self.next + 40)?;
+        let word = |at: usize| {
+            text.get(at..at + 4)
+                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        };
+        let (gate, at) = match &text[..4] {
+            b"2 1 " => {
+                let (a, at) = spaced_number(text, 4)?;
+                let (b, at) = spaced_number(text, at)?;
+                let (out, at) = spaced_number(text, at)?;
+                let (a, b, out) = (a as Wire, b as Wire, out as Wire);
+                match word(at)? {
+                    XOR => (Gate::Xor { a, b, out }, at),
+                    AND => (Gate::And { a, b, out }, at),
+                    _ => return None,
+                }
+            }
+            b"1 1 " => {
+                let (a, at) = spaced_number(text, 4)?;
+                let (out, at) = spaced_number(text, at)?;
+                match word(at)? {
+                    INV | NOT => (
+                        Gate::Not {
+                            a: a as Wire,
+                            out: out as Wire,
+                        },
+                        at,
+                    ),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        Some(CommonLine { gate, len: at + 3 })
+    }
+
+    /// Moves past the line [`Lexer::peek_common`] just read, as
+    /// [`Lexer::next_line`] would (it has no tokens).
+    #[inline]
+    pub(crate) fn take_common(&mut self, common: &CommonLine) {
+        self.line += 1;
+        self.start = self.next;
+        self.end = self.next + common.len;
+        self.next = self.end + 1;
+        self.tokens.clear();
     }
 
     /// The current line (without its line break).
@@ -602,85 +674,43 @@ impl Wiring {
         Ok(())
     }
 
-    /// Reads the next line if it is one of the common gate lines,
-    /// `2 1 <a> <b> <out> XOR|AND` or `1 1 <a> <out> INV|NOT`, with single
-    /// spaces, wire numbers of at most eight digits, a `\n`, and wires that
-    /// check out: straight from the text, eight digits at a time, storing
-    /// no tokens (most of a file is such lines, and this is the importer's
-    /// hot path). Any other line, blank, at the end of the text, or with a
-    /// wire that is out of range, unread or written twice, is left alone
+    /// Reads the next line if it is one of the common gate lines (see
+    /// [`Lexer::peek_common`]) and its wires check out (each read wire in
+    /// range and written, the written one in range and unwritten). Any
+    /// other line, or one whose wires do not check out, is left alone
     /// (false, nothing changed) for [`Lexer::next_line`] and
     /// [`Wiring::gate`], so the circuit and every error are what they alone
     /// would give ([`parse_general`], which the tests compare against).
     #[inline]
     fn common_gate(&mut self, lex: &mut Lexer) -> bool {
-        const XOR: u32 = u32::from_le_bytes(*b"XOR\n");
-        const AND: u32 = u32::from_le_bytes(*b"AND\n");
-        const INV: u32 = u32::from_le_bytes(*b"INV\n");
-        const NOT: u32 = u32::from_le_bytes(*b"NOT\n");
-        let start = lex.next;
-        // Long enough for the longest such line: 4 + 3 * 9 + 4 bytes.
-        let Some(text) = lex.text.as_bytes().get(start..start + 40) else {
+        let Some(common) = lex.peek_common() else {
             return false;
         };
-        let word = |at: usize| {
-            text.get(at..at + 4)
-                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-        };
-        let line = lex.line + 1;
-        let (gate, end) = match &text[..4] {
-            b"2 1 " => {
-                let Some((a, at)) = spaced_number(text, 4) else {
+        let gate = match common.gate {
+            Gate::Xor { a, b, out } | Gate::And { a, b, out } => {
+                let (Some(a), Some(b), true) = (
+                    self.readable(a as u64),
+                    self.readable(b as u64),
+                    self.writable(out as u64),
+                ) else {
                     return false;
                 };
-                let Some((b, at)) = spaced_number(text, at) else {
-                    return false;
-                };
-                let Some((out, at)) = spaced_number(text, at) else {
-                    return false;
-                };
-                let (Some(a), Some(b), true) =
-                    (self.readable(a), self.readable(b), self.writable(out))
-                else {
-                    return false;
-                };
-                let out = out as Wire;
-                match word(at) {
-                    Some(XOR) => (Gate::Xor { a, b, out }, at + 3),
-                    Some(AND) => (Gate::And { a, b, out }, at + 3),
-                    _ => return false,
+                match common.gate {
+                    Gate::Xor { .. } => Gate::Xor { a, b, out },
+                    _ => Gate::And { a, b, out },
                 }
             }
-            b"1 1 " => {
-                let Some((a, at)) = spaced_number(text, 4) else {
+            Gate::Not { a, out } => {
+                let (Some(a), true) = (self.readable(a as u64), self.writable(out as u64)) else {
                     return false;
                 };
-                let Some((out, at)) = spaced_number(text, at) else {
-                    return false;
-                };
-                let (Some(a), true) = (self.readable(a), self.writable(out)) else {
-                    return false;
-                };
-                match word(at) {
-                    Some(INV | NOT) => (
-                        Gate::Not {
-                            a,
-                            out: out as Wire,
-                        },
-                        at + 3,
-                    ),
-                    _ => return false,
-                }
+                Gate::Not { a, out }
             }
-            _ => return false,
+            Gate::Const { .. } => return false,
         };
-        self.writer[gate.output() as usize] = line.min(INPUT as usize - 1) as u32;
+        lex.take_common(&common);
+        self.writer[gate.output() as usize] = lex.line.min(INPUT as usize - 1) as u32;
         self.gates.push(gate);
-        lex.line = line;
-        lex.start = start;
-        lex.end = start + end;
-        lex.next = start + end + 1;
-        lex.tokens.clear();
         true
     }
 

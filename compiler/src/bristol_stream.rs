@@ -288,12 +288,43 @@ impl Source {
         })
     }
 
-    /// Calls `f` with the lexer on every line that has a token, in order,
-    /// reading [`CHUNK`] bytes at a time: memory stays at one chunk (or the
-    /// longest line) whatever the file's size.
+    /// Calls `f` with the lexer on every line that has a token, in order
+    /// (see [`Source::visit_chunks`]).
     fn visit_lines<E: From<StreamError>>(
         &self,
         mut f: impl FnMut(&Lexer) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.visit_chunks(|lex| {
+            while lex.next_line() {
+                f(lex)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Calls `f` on every line that has a token, in order, as
+    /// [`next_gate_line`] reads it: common gate lines with wires below
+    /// `num_wires` without the lexer's tokens.
+    fn visit_gate_lines<E: From<StreamError>>(
+        &self,
+        num_wires: u64,
+        mut f: impl FnMut(Line) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.visit_chunks(|lex| {
+            while let Some(line) = next_gate_line(lex, num_wires) {
+                f(line)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Calls `each` with a lexer over every chunk of whole lines, in order,
+    /// reading [`CHUNK`] bytes at a time: memory stays at one chunk (or the
+    /// longest line) whatever the file's size. The lexer numbers lines from
+    /// the file's start.
+    fn visit_chunks<E: From<StreamError>>(
+        &self,
+        mut each: impl FnMut(&mut Lexer) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut r = self.open()?;
         let io = |source| StreamError::Io {
@@ -343,9 +374,7 @@ impl Source {
             })?;
             let mut lex = Lexer::new(text);
             lex.line = line;
-            while lex.next_line() {
-                f(&lex)?;
-            }
+            each(&mut lex)?;
             line = lex.line;
             start = upto;
         }
@@ -627,12 +656,12 @@ impl StreamedCircuit {
     ) -> Result<(), E> {
         let mut seen = 0usize;
         let (format, wires) = (self.header.format, self.header.num_wires);
-        self.source.visit_lines(|lex| {
+        self.source.visit_gate_lines(wires, |line| {
             seen += 1;
             if seen <= self.header.lines {
                 return Ok(());
             }
-            decode(lex, format, wires, &mut f)
+            decode_line(line, format, wires, &mut f)
         })
     }
 
@@ -693,13 +722,13 @@ impl StreamedCircuit {
             let mut seen = 0u64;
             items.clear();
             line_starts.clear();
-            while lex.next_line() {
+            while let Some(line) = next_gate_line(&mut lex, wires) {
                 seen += 1;
                 if seen <= skip {
                     continue;
                 }
                 line_starts.push(items.len());
-                decode::<StreamError>(&lex, format, wires, &mut |item, _| {
+                decode_line::<StreamError>(line, format, wires, &mut |item, _| {
                     items.push(item);
                     Ok(())
                 })
@@ -1279,6 +1308,45 @@ fn read_header(
 
 /// Decodes the gate on the lexer's line into items for `f`, with the checks
 /// and messages of the importer (wiring is the caller's).
+/// A line of the file as the gate passes read it.
+enum Line<'l, 'a> {
+    /// A common gate line (see [`Lexer::peek_common`]) whose wires are in
+    /// range, and its line number.
+    Common(Gate, usize),
+    /// Any other line, tokenized.
+    Lexed(&'l Lexer<'a>),
+}
+
+/// The next line that has a token: a common gate line whose wires are all
+/// below `num_wires` straight from the text (most of a file; the lexer's
+/// tokens cost four times as much), anything else through the lexer, so
+/// that every error is the one [`decode`] gives. `None` at the end.
+#[inline]
+fn next_gate_line<'l, 'a>(lex: &'l mut Lexer<'a>, num_wires: u64) -> Option<Line<'l, 'a>> {
+    if let Some(common) = lex.peek_common() {
+        let g = common.gate;
+        if g.inputs().all(|w| (w as u64) < num_wires) && (g.output() as u64) < num_wires {
+            lex.take_common(&common);
+            return Some(Line::Common(g, lex.line));
+        }
+    }
+    lex.next_line().then_some(Line::Lexed(lex))
+}
+
+/// [`decode`] of a line as [`next_gate_line`] reads it.
+#[inline]
+fn decode_line<E: From<StreamError>>(
+    line: Line,
+    format: Format,
+    num_wires: u64,
+    f: &mut impl FnMut(Item, usize) -> Result<(), E>,
+) -> Result<(), E> {
+    match line {
+        Line::Common(g, line_no) => f(Item::Gate(g), line_no),
+        Line::Lexed(lex) => decode(lex, format, num_wires, f),
+    }
+}
+
 fn decode<E: From<StreamError>>(
     lex: &Lexer,
     format: Format,
@@ -1537,6 +1605,65 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(got, "line 5: the file is not UTF-8 text");
+    }
+
+    /// The gate passes read most lines without the lexer (`next_gate_line`);
+    /// errors on such lines, well inside a file, still read as the
+    /// importer's, with the same line numbers.
+    #[test]
+    fn errors_on_common_lines_match_the_importer() {
+        // 300 gates: a chain over wires 0.. with a defect at line 5 + 150.
+        let file = |defect: &str| {
+            let mut lines: Vec<String> = Vec::new();
+            for k in 0..300u32 {
+                let out = k + 2;
+                lines.push(if k == 150 {
+                    defect.to_string()
+                } else if k % 3 == 0 {
+                    format!("1 1 {} {out} INV", k + 1)
+                } else {
+                    format!(
+                        "2 1 {} {} {out} {}",
+                        k,
+                        k + 1,
+                        ["XOR", "AND"][k as usize % 2]
+                    )
+                });
+            }
+            format!("300 302\n2 1 1\n1 1\n\n{}\n", lines.join("\n"))
+        };
+        for defect in [
+            "2 1 150 151 99999999 XOR",
+            "2 1 150 99999999 152 AND",
+            "1 1 99999999 152 INV",
+            "2 1 150 200 152 XOR",
+            "1 1 290 152 INV",
+            "2 1 150 151 152 NAND",
+        ] {
+            let text = file(defect);
+            let want = parse("x", &text, &Options::default())
+                .unwrap_err()
+                .to_string();
+            assert!(want.starts_with("line 155: "), "{want}");
+            let got = streamed(&text).unwrap_err().to_string();
+            assert_eq!(got, want, "{defect}");
+        }
+        // Written twice: the line of the first writer is not kept.
+        let got = streamed(&file("2 1 150 151 100 AND"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            got.starts_with("line 155: wire 100 is written twice"),
+            "{got}"
+        );
+        // And a valid file, also with CRLF line breaks (the lexer's lines).
+        let text = file("2 1 150 151 152 XOR");
+        let want = parse("x", &text, &Options::default()).unwrap();
+        assert_eq!(streamed(&text).unwrap().id(), want.id());
+        let crlf = text.replace('\n', "\r\n");
+        assert_eq!(streamed(&crlf).unwrap().id(), want.id());
+        let (gates, _) = gates_of(&streamed(&crlf).unwrap());
+        assert_eq!(gates, want.gates);
     }
 
     #[test]
