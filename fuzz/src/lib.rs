@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::OnceLock;
 use yao_compiler::bristol::{self, BitOrder, Format, Options};
+use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
 use yao_compiler::ir::{Circuit, CircuitId, Party, ValueType};
 use yao_compiler::lang;
 use yao_compiler::value::Value;
@@ -161,7 +162,8 @@ fn eval_both_ways(circuit: &Circuit) {
 
 /// The Bristol importer with fuzzed options. It must give what it gives
 /// without its fast path for common gate lines (`bristol::parse_general`):
-/// the same circuit or the same error. An accepted file must be a valid
+/// the same circuit or the same error; the streamed reader must accept the
+/// same files as the same circuit. An accepted file must be a valid
 /// circuit, and exporting and re-importing it must give a circuit that
 /// computes the same function.
 pub fn bristol(data: &[u8]) -> Outcome {
@@ -200,6 +202,30 @@ pub fn bristol(data: &[u8]) -> Outcome {
         bristol::parse_general("fuzz", text, &options),
         "the importer's fast path disagrees with its general path"
     );
+    // The streamed reader (its own passes, and a fast path of its own for
+    // common gate lines) accepts what the importer accepts, as the same
+    // circuit, and refuses what it refuses.
+    let streamed = StreamedCircuit::from_bytes("fuzz", text.as_bytes().to_vec(), &options);
+    match (&parsed, &streamed) {
+        (Ok(c), Ok(s)) => {
+            assert_eq!(s.id(), c.id(), "the streamed reader reads another circuit");
+            assert_eq!(s.inputs(), &c.inputs[..]);
+            assert_eq!(s.outputs(), &c.outputs[..]);
+            let mut gates = Vec::new();
+            s.for_each_gate::<StreamError>(|g, _| {
+                gates.push(g);
+                Ok(())
+            })
+            .expect("a scanned file streams its gates");
+            assert_eq!(gates, c.gates, "the streamed reader's gates differ");
+        }
+        (Err(_), Err(_)) => {}
+        (p, s) => panic!(
+            "the importer says {:?}, the streamed reader {:?}",
+            p.as_ref().map(|_| ()),
+            s.as_ref().map(|_| ())
+        ),
+    }
     let circuit = parsed.map_err(|e| e.to_string())?;
     circuit
         .validate()
