@@ -36,6 +36,30 @@ fn window_size(s: &str) -> Result<usize, String> {
 
 /// Scans the circuit file for streaming; a `.yao` source is refused.
 pub fn open(args: &CircuitArgs) -> Result<StreamedCircuit> {
+    let path = bristol_path(args)?;
+    StreamedCircuit::open(path, &args.bristol_options())
+        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+}
+
+/// The circuit's input groups from the file's header alone: a party checks
+/// its input values against them before the scan, which reads a large file
+/// several times over (a typo in a value is reported at once, not after
+/// the scan).
+pub fn input_groups(args: &CircuitArgs) -> Result<Circuit> {
+    let path = bristol_path(args)?;
+    let inputs = StreamedCircuit::read_inputs(path, &args.bristol_options())
+        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))?;
+    Ok(Circuit {
+        name: String::new(),
+        num_wires: 0,
+        inputs,
+        outputs: Vec::new(),
+        gates: Vec::new(),
+    })
+}
+
+/// The circuit file, refused if it is a `.yao` source.
+fn bristol_path(args: &CircuitArgs) -> Result<&std::path::Path> {
     let path = &args.circuit;
     if path.extension().is_some_and(|e| e == "yao") {
         bail!(
@@ -45,8 +69,7 @@ pub fn open(args: &CircuitArgs) -> Result<StreamedCircuit> {
             path.display()
         );
     }
-    StreamedCircuit::open(path, &args.bristol_options())
-        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+    Ok(path)
 }
 
 /// The circuit's groups without its gates: what reading inputs and printing

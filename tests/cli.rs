@@ -580,6 +580,21 @@ fn run_stream_reads_bristol_files_window_by_window() {
         ],
         &["not a valid Bristol circuit", "ends after 2 gate lines"],
     );
+    // Input values are checked against the header before the scan reads
+    // the gates: a bad value in a file with a broken gate is the value's
+    // error.
+    fails(
+        &[
+            "run",
+            cut.to_str().unwrap(),
+            "--stream",
+            "--garbler",
+            "1",
+            "--evaluator",
+            "seven",
+        ],
+        &["evaluator input `in1", "cannot read `seven`"],
+    );
     // Usage errors are clap's (exit code 2).
     let out = yao(&[
         "run",

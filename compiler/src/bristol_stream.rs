@@ -43,7 +43,7 @@ use crate::bristol::{
     arity_error, counted_list, eq_value, gate_counts, mand_width, parties_of, syntax, unknown_gate,
     BitOrder, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES, MAX_WIRES,
 };
-use crate::ir::{CircuitId, Gate, Input, IrError, Output, ValueType, Wire};
+use crate::ir::{CircuitId, Gate, Input, IrError, Output, Party, ValueType, Wire};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -526,6 +526,15 @@ impl StreamedCircuit {
         StreamedCircuit::scan(name.to_string(), Source::Bytes(bytes.into()), options, scan)
     }
 
+    /// The input groups of the Bristol file at `path` from its header alone,
+    /// without a pass over the gates: a party can check its input values
+    /// against them before a long scan. They equal the
+    /// [`StreamedCircuit::inputs`] of the scanned file.
+    pub fn read_inputs(path: &Path, options: &Options) -> Result<Vec<Input>, StreamError> {
+        let (header, parties) = scan_header(&Source::File(path.to_path_buf()), options)?;
+        Ok(input_groups(&header, &parties, options.bit_order))
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -753,36 +762,7 @@ impl StreamedCircuit {
         options: &Options,
         scan_options: ScanOptions,
     ) -> Result<Self, StreamError> {
-        let file_len = source.len()?;
-        // The header: its first three lines, each read as numbers (or the
-        // error `parse` would report, kept for when it is due).
-        let mut header_lines: Vec<HeaderLine> = Vec::new();
-        let what = [
-            "the header `<gates> <wires>`",
-            "the input header",
-            "the output header",
-        ];
-        let mut stopped = false;
-        let visited = source.visit_lines(|lex: &Lexer| {
-            let k = header_lines.len();
-            header_lines.push(HeaderLine {
-                line: lex.line,
-                numbers: lex.numbers(what[k]),
-                all_numeric: (0..lex.tokens.len()).all(|k| lex.is_u64(k)),
-                text: lex.text().trim().to_string(),
-            });
-            if header_lines.len() == 3 {
-                // Stops the pass: the rest is the gates'.
-                stopped = true;
-                return Err(StreamError::Changed(String::new()));
-            }
-            Ok(())
-        });
-        if !stopped {
-            visited?;
-        }
-        let header = read_header(&header_lines, file_len, options)?;
-        let parties = parties_of(options, header.input_widths.len())?;
+        let (header, parties) = scan_header(&source, options)?;
         let total_in: u64 = header.input_widths.iter().sum();
         let total_out: u64 = header.output_widths.iter().sum();
         let num_wires = header.num_wires;
@@ -895,17 +875,7 @@ impl StreamedCircuit {
         }
 
         // Groups, as `parse` makes them.
-        let mut next = 0u32;
-        for (i, (&width, &party)) in this.header.input_widths.iter().zip(&parties).enumerate() {
-            let wires = ordered((next..next + width as u32).collect(), options.bit_order);
-            next += width as u32;
-            this.inputs.push(Input {
-                name: format!("in{i}"),
-                party,
-                ty: ValueType::UInt(width as u32),
-                wires,
-            });
-        }
+        this.inputs = input_groups(&this.header, &parties, options.bit_order);
         let mut next = out_start;
         for (i, &width) in this.header.output_widths.iter().enumerate() {
             let raw: Vec<Wire> = (next..next + width as u32).collect();
@@ -1202,6 +1172,61 @@ fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
         wires.reverse();
     }
     wires
+}
+
+/// The header (the file's first three lines with a token, each read as
+/// numbers or kept as the error `parse` would report when it is due) and
+/// the party of each input group.
+fn scan_header(source: &Source, options: &Options) -> Result<(Header, Vec<Party>), StreamError> {
+    let file_len = source.len()?;
+    // The header: its first three lines, each read as numbers (or the
+    // error `parse` would report, kept for when it is due).
+    let mut header_lines: Vec<HeaderLine> = Vec::new();
+    let what = [
+        "the header `<gates> <wires>`",
+        "the input header",
+        "the output header",
+    ];
+    let mut stopped = false;
+    let visited = source.visit_lines(|lex: &Lexer| {
+        let k = header_lines.len();
+        header_lines.push(HeaderLine {
+            line: lex.line,
+            numbers: lex.numbers(what[k]),
+            all_numeric: (0..lex.tokens.len()).all(|k| lex.is_u64(k)),
+            text: lex.text().trim().to_string(),
+        });
+        if header_lines.len() == 3 {
+            // Stops the pass: the rest is the gates'.
+            stopped = true;
+            return Err(StreamError::Changed(String::new()));
+        }
+        Ok(())
+    });
+    if !stopped {
+        visited?;
+    }
+    let header = read_header(&header_lines, file_len, options)?;
+    let parties = parties_of(options, header.input_widths.len())?;
+    Ok((header, parties))
+}
+
+/// The input groups of a header, as [`crate::bristol::parse`] makes them:
+/// they depend on the header alone.
+fn input_groups(header: &Header, parties: &[Party], order: BitOrder) -> Vec<Input> {
+    let mut next = 0u32;
+    let mut inputs = Vec::with_capacity(header.input_widths.len());
+    for (i, (&width, &party)) in header.input_widths.iter().zip(parties).enumerate() {
+        let wires = ordered((next..next + width as u32).collect(), order);
+        next += width as u32;
+        inputs.push(Input {
+            name: format!("in{i}"),
+            party,
+            ty: ValueType::UInt(width as u32),
+            wires,
+        });
+    }
+    inputs
 }
 
 /// The header from its first lines, with the checks of [`crate::bristol::parse`].
@@ -1664,6 +1689,44 @@ mod tests {
         assert_eq!(streamed(&crlf).unwrap().id(), want.id());
         let (gates, _) = gates_of(&streamed(&crlf).unwrap());
         assert_eq!(gates, want.gates);
+    }
+
+    #[test]
+    fn inputs_from_the_header_alone_are_the_scanned_inputs() {
+        let dir = std::env::temp_dir().join(format!("yao-inputs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.txt");
+        let msb0 = Options {
+            bit_order: BitOrder::Msb0,
+            parties: Some(vec![Party::Evaluator, Party::Garbler]),
+            ..Options::default()
+        };
+        for (text, options) in [
+            (ADDER2, Options::default()),
+            (ADDER2, msb0),
+            // Old format, one zero-width input.
+            ("1 3\n2 0 1\n2 1 0 1 2 AND\n", Options::default()),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let scanned = StreamedCircuit::open(&path, &options).unwrap();
+            let early = StreamedCircuit::read_inputs(&path, &options).unwrap();
+            assert_eq!(early, scanned.inputs(), "{text:?}");
+        }
+        // A broken gate is found by the scan, not by the header read.
+        std::fs::write(&path, "1 6\n2 1 1\n1 1\n\n2 1 0 9 5 AND\n").unwrap();
+        assert_eq!(
+            StreamedCircuit::read_inputs(&path, &Options::default())
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(StreamedCircuit::open(&path, &Options::default()).is_err());
+        // A broken header is reported as the scan reports it.
+        std::fs::write(&path, "1 6\n2 1\n").unwrap();
+        let early = StreamedCircuit::read_inputs(&path, &Options::default()).unwrap_err();
+        let scanned = StreamedCircuit::open(&path, &Options::default()).unwrap_err();
+        assert_eq!(early.to_string(), scanned.to_string());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

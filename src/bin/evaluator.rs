@@ -71,10 +71,15 @@ fn run(cli: Cli) -> Result<()> {
 /// `--stream`: the circuit file is read window by window.
 fn run_streamed(cli: Cli) -> Result<()> {
     streamed::check_options(cli.net.repeat, cli.shares.is_some())?;
+    // The inputs are checked against the header before the long scan.
+    let values = party::with_input_file(cli.evaluator, &cli.input)?;
+    let inputs = party::party_inputs(
+        &streamed::input_groups(&cli.circuit)?,
+        Party::Evaluator,
+        &values,
+    )?;
     let circuit = streamed::open(&cli.circuit)?;
     let groups = streamed::groups(&circuit);
-    let values = party::with_input_file(cli.evaluator, &cli.input)?;
-    let inputs = party::party_inputs(&groups, Party::Evaluator, &values)?;
     let timeout = cli.net.timeout()?;
     let stream = party::connect(&cli.connect, timeout)?;
     let (out, stats) = streamed::evaluate(stream, &circuit, &inputs, timeout, cli.stream.window)?;

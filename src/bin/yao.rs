@@ -223,11 +223,14 @@ fn run_streamed(
     net: &NetArgs,
     output: OutputArgs,
 ) -> Result<()> {
-    let g_circuit = yao::streamed::open(circuit)?;
-    let e_circuit = yao::streamed::open(circuit)?;
-    let groups = yao::streamed::groups(&g_circuit);
-    let g = party::party_inputs(&groups, Party::Garbler, garbler)?;
-    let e = party::party_inputs(&groups, Party::Evaluator, evaluator)?;
+    let inputs = yao::streamed::input_groups(circuit)?;
+    let g = party::party_inputs(&inputs, Party::Garbler, garbler)?;
+    let e = party::party_inputs(&inputs, Party::Evaluator, evaluator)?;
+    // One scan serves both parties: in one process they would read the
+    // same file the same way twice.
+    let scanned = yao::streamed::open(circuit)?;
+    let (g_circuit, e_circuit) = (&scanned, &scanned);
+    let groups = yao::streamed::groups(&scanned);
     let timeout = net.timeout()?;
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").context("cannot listen on loopback")?;
@@ -236,11 +239,11 @@ fn run_streamed(
     let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
         let garbler = s.spawn(|| -> Result<_> {
             let (conn, _) = listener.accept()?;
-            Ok(yao::streamed::garble(conn, &g_circuit, &g, timeout, window)?.0)
+            Ok(yao::streamed::garble(conn, g_circuit, &g, timeout, window)?.0)
         });
         let evaluated = (|| {
             let conn = party::connect(&addr, timeout)?;
-            yao::streamed::evaluate(conn, &e_circuit, &e, timeout, window)
+            yao::streamed::evaluate(conn, e_circuit, &e, timeout, window)
         })();
         let garbled = garbler
             .join()
