@@ -251,18 +251,7 @@ fn read<const FAST: bool>(
         ..
     } = wiring;
 
-    let mut inputs = Vec::with_capacity(input_widths.len());
-    let mut next = 0u32;
-    for (k, (&width, &party)) in input_widths.iter().zip(&parties).enumerate() {
-        let wires = ordered((next..next + width as u32).collect(), options.bit_order);
-        next += width as u32;
-        inputs.push(Input {
-            name: format!("in{k}"),
-            party,
-            ty: ValueType::UInt(width as u32),
-            wires,
-        });
-    }
+    let inputs = input_groups(&input_widths, &parties, options.bit_order);
     let mut outputs = Vec::with_capacity(output_widths.len());
     let mut next = (num_wires - total_out) as u32;
     for (k, &width) in output_widths.iter().enumerate() {
@@ -899,7 +888,27 @@ pub(crate) fn arity_error(lex: &Lexer, expected: (u64, u64), found: (u64, u64)) 
     )
 }
 
-fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
+/// The input groups `in0, in1, ..` of the given widths and parties, on
+/// wires `0..`: they depend on the header alone (the importer and the
+/// streamed reader both make them here).
+pub(crate) fn input_groups(widths: &[u64], parties: &[Party], order: BitOrder) -> Vec<Input> {
+    let mut next = 0u32;
+    let mut inputs = Vec::with_capacity(widths.len());
+    for (k, (&width, &party)) in widths.iter().zip(parties).enumerate() {
+        let wires = ordered((next..next + width as u32).collect(), order);
+        next += width as u32;
+        inputs.push(Input {
+            name: format!("in{k}"),
+            party,
+            ty: ValueType::UInt(width as u32),
+            wires,
+        });
+    }
+    inputs
+}
+
+/// Wires in group order: reversed for [`BitOrder::Msb0`].
+pub(crate) fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
     if order == BitOrder::Msb0 {
         wires.reverse();
     }

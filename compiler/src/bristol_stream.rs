@@ -40,8 +40,9 @@
 //! by the consumer of the gate pass ([`StreamError::Changed`]).
 
 use crate::bristol::{
-    arity_error, counted_list, eq_value, gate_counts, mand_width, parties_of, syntax, unknown_gate,
-    BitOrder, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES, MAX_WIRES,
+    arity_error, counted_list, eq_value, gate_counts, input_groups, mand_width, ordered,
+    parties_of, syntax, unknown_gate, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES,
+    MAX_WIRES,
 };
 use crate::ir::{CircuitId, Gate, Input, IrError, Output, Party, ValueType, Wire};
 use std::collections::{HashMap, HashSet};
@@ -532,7 +533,11 @@ impl StreamedCircuit {
     /// [`StreamedCircuit::inputs`] of the scanned file.
     pub fn read_inputs(path: &Path, options: &Options) -> Result<Vec<Input>, StreamError> {
         let (header, parties) = scan_header(&Source::File(path.to_path_buf()), options)?;
-        Ok(input_groups(&header, &parties, options.bit_order))
+        Ok(input_groups(
+            &header.input_widths,
+            &parties,
+            options.bit_order,
+        ))
     }
 
     pub fn name(&self) -> &str {
@@ -875,7 +880,7 @@ impl StreamedCircuit {
         }
 
         // Groups, as `parse` makes them.
-        this.inputs = input_groups(&this.header, &parties, options.bit_order);
+        this.inputs = input_groups(&this.header.input_widths, &parties, options.bit_order);
         let mut next = out_start;
         for (i, &width) in this.header.output_widths.iter().enumerate() {
             let raw: Vec<Wire> = (next..next + width as u32).collect();
@@ -1167,13 +1172,6 @@ fn wiring(line: usize, error: IrError) -> StreamError {
     BristolError::Wiring { line, error }.into()
 }
 
-fn ordered(mut wires: Vec<Wire>, order: BitOrder) -> Vec<Wire> {
-    if order == BitOrder::Msb0 {
-        wires.reverse();
-    }
-    wires
-}
-
 /// The header (the file's first three lines with a token, each read as
 /// numbers or kept as the error `parse` would report when it is due) and
 /// the party of each input group.
@@ -1209,24 +1207,6 @@ fn scan_header(source: &Source, options: &Options) -> Result<(Header, Vec<Party>
     let header = read_header(&header_lines, file_len, options)?;
     let parties = parties_of(options, header.input_widths.len())?;
     Ok((header, parties))
-}
-
-/// The input groups of a header, as [`crate::bristol::parse`] makes them:
-/// they depend on the header alone.
-fn input_groups(header: &Header, parties: &[Party], order: BitOrder) -> Vec<Input> {
-    let mut next = 0u32;
-    let mut inputs = Vec::with_capacity(header.input_widths.len());
-    for (i, (&width, &party)) in header.input_widths.iter().zip(parties).enumerate() {
-        let wires = ordered((next..next + width as u32).collect(), order);
-        next += width as u32;
-        inputs.push(Input {
-            name: format!("in{i}"),
-            party,
-            ty: ValueType::UInt(width as u32),
-            wires,
-        });
-    }
-    inputs
 }
 
 /// The header from its first lines, with the checks of [`crate::bristol::parse`].
@@ -1446,7 +1426,7 @@ fn decode<E: From<StreamError>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bristol::{export, parse};
+    use crate::bristol::{export, parse, BitOrder};
 
     const ADDER2: &str = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
 
