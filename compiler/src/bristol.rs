@@ -294,6 +294,8 @@ fn read<const FAST: bool>(
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CommonLine {
     pub(crate) gate: Gate,
+    /// The operation as written: `XOR`, `AND`, `INV` or `NOT`.
+    pub(crate) op: &'static str,
     len: usize,
 }
 
@@ -405,35 +407,35 @@ impl<'a> Lexer<'a> {
             text.get(at..at + 4)
                 .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
         };
-        let (gate, at) = match &text[..4] {
+        let (gate, op, at) = match &text[..4] {
             b"2 1 " => {
                 let (a, at) = spaced_number(text, 4)?;
                 let (b, at) = spaced_number(text, at)?;
                 let (out, at) = spaced_number(text, at)?;
                 let (a, b, out) = (a as Wire, b as Wire, out as Wire);
                 match word(at)? {
-                    XOR => (Gate::Xor { a, b, out }, at),
-                    AND => (Gate::And { a, b, out }, at),
+                    XOR => (Gate::Xor { a, b, out }, "XOR", at),
+                    AND => (Gate::And { a, b, out }, "AND", at),
                     _ => return None,
                 }
             }
             b"1 1 " => {
                 let (a, at) = spaced_number(text, 4)?;
                 let (out, at) = spaced_number(text, at)?;
+                let (a, out) = (a as Wire, out as Wire);
                 match word(at)? {
-                    INV | NOT => (
-                        Gate::Not {
-                            a: a as Wire,
-                            out: out as Wire,
-                        },
-                        at,
-                    ),
+                    INV => (Gate::Not { a, out }, "INV", at),
+                    NOT => (Gate::Not { a, out }, "NOT", at),
                     _ => return None,
                 }
             }
             _ => return None,
         };
-        Some(CommonLine { gate, len: at + 3 })
+        Some(CommonLine {
+            gate,
+            op,
+            len: at + 3,
+        })
     }
 
     /// Moves past the line [`Lexer::peek_common`] just read, as

@@ -423,8 +423,13 @@ impl ReadAt<'_> {
 /// its source, as in [`crate::bristol::parse`]).
 #[derive(Clone, Copy, Debug)]
 enum Item {
-    Gate(Gate),
-    Copy { src: Wire, dst: Wire },
+    /// A gate and its operation as the file spells it (`INV` or `NOT`, `AND`
+    /// or `MAND`), for error messages that quote the file.
+    Gate(Gate, &'static str),
+    Copy {
+        src: Wire,
+        dst: Wire,
+    },
 }
 
 /// One of the first three lines of a file.
@@ -618,7 +623,7 @@ impl StreamedCircuit {
         let mut count = 0u64;
         let mut deaths = self.death_reader();
         self.visit_items::<E>(|item, _| {
-            if let Item::Gate(g) = item {
+            if let Item::Gate(g, _) = item {
                 f(self.resolve_gate(g), deaths.get(count)?)?;
                 count += 1;
             }
@@ -846,8 +851,7 @@ impl StreamedCircuit {
                 Ok(())
             };
             match item {
-                Item::Gate(g) => {
-                    let op = op_name(&g);
+                Item::Gate(g, op) => {
                     for w in g.inputs() {
                         read(w, &written, op)?;
                     }
@@ -952,7 +956,7 @@ impl StreamedCircuit {
         let mut k = n;
         let mut changed = false;
         self.visit_items_rev(|item| {
-            let Item::Gate(g) = item else { return };
+            let Item::Gate(g, _) = item else { return };
             let g = self.resolve_gate(g);
             if k == 0 {
                 changed = true;
@@ -1054,7 +1058,7 @@ impl StreamedCircuit {
         if !missing.is_empty() {
             let mut k = 0u64;
             self.visit_items::<StreamError>(|item, _| {
-                if let Item::Gate(g) = item {
+                if let Item::Gate(g, _) = item {
                     if missing.contains(&g.output()) {
                         out_canon.insert(g.output(), (total_in + k) as u32);
                     }
@@ -1114,7 +1118,9 @@ impl StreamedCircuit {
         let mut buf: Vec<u8> = Vec::with_capacity(13 * 4096);
         let mut lost = None;
         self.visit_items::<StreamError>(|item, line| {
-            let Item::Gate(g) = item else { return Ok(()) };
+            let Item::Gate(g, _) = item else {
+                return Ok(());
+            };
             let g = self.resolve_gate(g);
             let mut c = |w: Wire| match live.get(&w) {
                 Some(&c) => c,
@@ -1156,15 +1162,6 @@ impl StreamedCircuit {
         }
         self.id = CircuitId(*h.finalize().as_bytes());
         Ok(())
-    }
-}
-
-fn op_name(g: &Gate) -> &'static str {
-    match g {
-        Gate::Xor { .. } => "XOR",
-        Gate::And { .. } => "AND",
-        Gate::Not { .. } => "INV",
-        Gate::Const { .. } => "EQ",
     }
 }
 
@@ -1317,7 +1314,7 @@ fn read_header(
 enum Line<'l, 'a> {
     /// A common gate line (see [`Lexer::peek_common`]) whose wires are in
     /// range, and its line number.
-    Common(Gate, usize),
+    Common(Gate, &'static str, usize),
     /// Any other line, tokenized.
     Lexed(&'l Lexer<'a>),
 }
@@ -1332,7 +1329,7 @@ fn next_gate_line<'l, 'a>(lex: &'l mut Lexer<'a>, num_wires: u64) -> Option<Line
         let g = common.gate;
         if g.inputs().all(|w| (w as u64) < num_wires) && (g.output() as u64) < num_wires {
             lex.take_common(&common);
-            return Some(Line::Common(g, lex.line));
+            return Some(Line::Common(g, common.op, lex.line));
         }
     }
     lex.next_line().then_some(Line::Lexed(lex))
@@ -1347,7 +1344,7 @@ fn decode_line<E: From<StreamError>>(
     f: &mut impl FnMut(Item, usize) -> Result<(), E>,
 ) -> Result<(), E> {
     match line {
-        Line::Common(g, line_no) => f(Item::Gate(g), line_no),
+        Line::Common(g, op, line_no) => f(Item::Gate(g, op), line_no),
         Line::Lexed(lex) => decode(lex, format, num_wires, f),
     }
 }
@@ -1389,22 +1386,23 @@ fn decode<E: From<StreamError>>(
             arity(2, 1)?;
             let (a, b, out) = (wire(0)?, wire(1)?, wire(2)?);
             let g = if op == "XOR" {
-                Gate::Xor { a, b, out }
+                Item::Gate(Gate::Xor { a, b, out }, "XOR")
             } else {
-                Gate::And { a, b, out }
+                Item::Gate(Gate::And { a, b, out }, "AND")
             };
-            f(Item::Gate(g), line_no)
+            f(g, line_no)
         }
         ("INV" | "NOT", _) => {
             arity(1, 1)?;
             let (a, out) = (wire(0)?, wire(1)?);
-            f(Item::Gate(Gate::Not { a, out }), line_no)
+            let op = if op == "INV" { "INV" } else { "NOT" };
+            f(Item::Gate(Gate::Not { a, out }, op), line_no)
         }
         ("EQ", Format::Fashion) => {
             arity(1, 1)?;
             let value = eq_value(lex).map_err(err)?;
             let out = wire(1)?;
-            f(Item::Gate(Gate::Const { value, out }), line_no)
+            f(Item::Gate(Gate::Const { value, out }, "EQ"), line_no)
         }
         ("EQW", Format::Fashion) => {
             arity(1, 1)?;
@@ -1415,7 +1413,7 @@ fn decode<E: From<StreamError>>(
             let n = mand_width(lex, nin, nout).map_err(err)?;
             for k in 0..n {
                 let (a, b, out) = (wire(k)?, wire(n + k)?, wire(2 * n + k)?);
-                f(Item::Gate(Gate::And { a, b, out }), line_no)?;
+                f(Item::Gate(Gate::And { a, b, out }, "MAND"), line_no)?;
             }
             Ok(())
         }
@@ -1580,6 +1578,8 @@ mod tests {
         for text in [
             "",
             "1 6\n2 1 1\n1 1\n\n2 1 0 1 5 NAND\n",
+            "1 6\n2 1 1\n1 1\n\n1 1 4 5 NOT\n",
+            "1 7\n2 1 1\n1 1\n\n4 2 0 1 4 1 5 6 MAND\n",
             "3 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n",
             "1 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n",
             "1 6\n2 1 1\n1 1\n\n2 1 0 3 5 AND\n",
@@ -1642,6 +1642,7 @@ mod tests {
             "2 1 150 99999999 152 AND",
             "1 1 99999999 152 INV",
             "2 1 150 200 152 XOR",
+            "1 1 290 152 NOT",
             "1 1 290 152 INV",
             "2 1 150 151 152 NAND",
         ] {
