@@ -50,9 +50,11 @@ use crate::plan::{
 };
 
 /// Blocks per slot of the garbler's pi array: slot `p` holds
-/// `(pi(L), pi(L ^ D))` at `2p`. (A third block repeating `pi(L)`, so that a
-/// flipped read could load its pair in order instead of permuting it, was
-/// measured 3.5% slower on AES-128 garbling: one more store per label.)
+/// `(pi(L), pi(L ^ D))` at `2p`, in that order for every read; a flipped
+/// read picks its zero-label's half after hashing, by mask (see
+/// `vaes::garble_combine`). (A third block repeating `pi(L)`, so that a
+/// flipped read could load its pair in order, was measured 3.5% slower on
+/// AES-128 garbling: one more store per label.)
 pub(crate) const PI_STRIDE: usize = 2;
 use std::sync::Arc;
 use zeroize::Zeroize;
