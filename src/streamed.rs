@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use yao_compiler::bristol_stream::StreamedCircuit;
+use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
 use yao_compiler::Circuit;
 use yao_runtime::protocol::{evaluate_streamed, garble_streamed, ExecutionStats, StreamOutcome};
 use yao_runtime::TcpChannel;
@@ -37,8 +37,7 @@ fn window_size(s: &str) -> Result<usize, String> {
 /// Scans the circuit file for streaming; a `.yao` source is refused.
 pub fn open(args: &CircuitArgs) -> Result<StreamedCircuit> {
     let path = bristol_path(args)?;
-    StreamedCircuit::open(path, &args.bristol_options())
-        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
+    StreamedCircuit::open(path, &args.bristol_options()).map_err(|e| refused(path, e))
 }
 
 /// The circuit's input groups from the file's header alone: a party checks
@@ -48,7 +47,7 @@ pub fn open(args: &CircuitArgs) -> Result<StreamedCircuit> {
 pub fn input_groups(args: &CircuitArgs) -> Result<Circuit> {
     let path = bristol_path(args)?;
     let inputs = StreamedCircuit::read_inputs(path, &args.bristol_options())
-        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))?;
+        .map_err(|e| refused(path, e))?;
     Ok(Circuit {
         name: String::new(),
         num_wires: 0,
@@ -56,6 +55,20 @@ pub fn input_groups(args: &CircuitArgs) -> Result<Circuit> {
         outputs: Vec::new(),
         gates: Vec::new(),
     })
+}
+
+/// The error for a file the streamed reader refused: one it could not read
+/// is reported as the loader reports it, not as an invalid circuit.
+fn refused(path: &std::path::Path, e: StreamError) -> anyhow::Error {
+    match e {
+        StreamError::Io { source, .. } => {
+            anyhow::Error::new(source).context(format!("cannot open circuit `{}`", path.display()))
+        }
+        e => anyhow::Error::new(e).context(format!(
+            "`{}` is not a valid Bristol circuit",
+            path.display()
+        )),
+    }
 }
 
 /// The circuit file, refused if it is a `.yao` source.

@@ -580,6 +580,19 @@ fn run_stream_reads_bristol_files_window_by_window() {
         ],
         &["not a valid Bristol circuit", "ends after 2 gate lines"],
     );
+    // A file that cannot be read is not called an invalid circuit.
+    fails(
+        &[
+            "run",
+            "no/such/circuit.txt",
+            "--stream",
+            "--garbler",
+            "1",
+            "--evaluator",
+            "0",
+        ],
+        &["cannot open circuit `no/such/circuit.txt`", "No such file"],
+    );
     // Input values are checked against the header before the scan reads
     // the gates: a bad value in a file with a broken gate is the value's
     // error.
