@@ -55,7 +55,7 @@ use crate::hash::Tccr;
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
 use crate::plan::{Plan, PlanError, NO_SLOT};
 use std::sync::Arc;
-use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit, WireMap, WireSet};
+use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit, WireMap};
 use zeroize::Zeroize;
 
 /// Gates per window: the in-memory planner's window, so that a window's
@@ -115,8 +115,9 @@ pub struct WindowPlanner {
     peak_carry: usize,
     /// Scratch: the window's wires, global to local.
     local: WireMap<Wire>,
-    /// Scratch: wires read for the last time in the window.
-    died: WireSet,
+    /// Scratch: by local wire, whether the window reads it for the last
+    /// time.
+    dead: Vec<bool>,
 }
 
 impl WindowPlanner {
@@ -139,7 +140,7 @@ impl WindowPlanner {
             windows: 0,
             peak_carry: 0,
             local: WireMap::default(),
-            died: WireSet::default(),
+            dead: Vec::new(),
         };
         let slots = inputs
             .iter()
@@ -179,28 +180,33 @@ impl WindowPlanner {
         let base = self.next_gate;
         let end = base + gates.len() as u64;
         self.local.clear();
-        self.died.clear();
-        let mut carried: Vec<Wire> = Vec::new();
+        self.dead.clear();
+        // Carried in, and written here: global and local numbers (and for
+        // the written ones, whether anything reads them).
+        let mut carried: Vec<(Wire, Wire)> = Vec::new();
+        let mut written: Vec<(Wire, Wire, bool)> = Vec::new();
         let mut local_gates = Vec::with_capacity(gates.len());
-        // Written here, and whether anything reads it.
-        let mut written: Vec<(Wire, bool)> = Vec::new();
         let mut next_local: Wire = 0;
         for (k, (g, d)) in gates.iter().enumerate() {
             let gate = base + k as u64;
             let mut read = |w: Wire| -> Result<Wire, RunError> {
+                let l = match self.local.get(&w) {
+                    Some(&l) => l,
+                    None => {
+                        if !self.carry_of.contains_key(&w) {
+                            return Err(RunError::NotLive { gate, wire: w });
+                        }
+                        let l = next_local;
+                        next_local += 1;
+                        self.local.insert(w, l);
+                        self.dead.push(false);
+                        carried.push((w, l));
+                        l
+                    }
+                };
                 if d.kills(g, w) {
-                    self.died.insert(w);
+                    self.dead[l as usize] = true;
                 }
-                if let Some(&l) = self.local.get(&w) {
-                    return Ok(l);
-                }
-                if !self.carry_of.contains_key(&w) {
-                    return Err(RunError::NotLive { gate, wire: w });
-                }
-                let l = next_local;
-                next_local += 1;
-                self.local.insert(w, l);
-                carried.push(w);
                 Ok(l)
             };
             let g = match *g {
@@ -218,13 +224,21 @@ impl WindowPlanner {
                 c @ Gate::Const { .. } => c,
             };
             let out = g.output();
-            if self.local.contains_key(&out) || self.carry_of.contains_key(&out) {
+            let l = next_local;
+            let fresh = !self.carry_of.contains_key(&out)
+                && match self.local.entry(out) {
+                    std::collections::hash_map::Entry::Occupied(_) => false,
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(l);
+                        true
+                    }
+                };
+            if !fresh {
                 return Err(RunError::WrittenTwice { gate, wire: out });
             }
-            let l = next_local;
             next_local += 1;
-            self.local.insert(out, l);
-            written.push((out, !d.unused()));
+            self.dead.push(false);
+            written.push((out, l, !d.unused()));
             local_gates.push(match g {
                 Gate::Xor { a, b, .. } => Gate::Xor { a, b, out: l },
                 Gate::And { a, b, .. } => Gate::And { a, b, out: l },
@@ -233,16 +247,16 @@ impl WindowPlanner {
             });
         }
         // Wires written here and read after the window (or output).
-        let leaving: Vec<Wire> = written
+        let leaving: Vec<(Wire, Wire)> = written
             .iter()
-            .filter(|&&(w, used)| used && !self.died.contains(&w))
-            .map(|&(w, _)| w)
+            .filter(|&&(_, l, used)| used && !self.dead[l as usize])
+            .map(|&(w, l, _)| (w, l))
             .collect();
-        let group = |name: &str, ws: &[Wire], local: &WireMap<Wire>| {
+        let group = |name: &str, ws: &[(Wire, Wire)]| {
             (
                 name.to_string(),
                 ValueType::UInt(ws.len() as u32),
-                ws.iter().map(|w| local[w]).collect::<Vec<Wire>>(),
+                ws.iter().map(|&(_, l)| l).collect::<Vec<Wire>>(),
             )
         };
         let mut circuit = Circuit {
@@ -253,7 +267,7 @@ impl WindowPlanner {
             gates: local_gates,
         };
         if !carried.is_empty() {
-            let (name, ty, wires) = group("carried", &carried, &self.local);
+            let (name, ty, wires) = group("carried", &carried);
             circuit.inputs.push(Input {
                 name,
                 party: Party::Garbler,
@@ -262,7 +276,7 @@ impl WindowPlanner {
             });
         }
         if !leaving.is_empty() {
-            let (name, ty, wires) = group("leaving", &leaving, &self.local);
+            let (name, ty, wires) = group("leaving", &leaving);
             circuit.outputs.push(Output { name, ty, wires });
         }
         let window = self.windows;
@@ -272,15 +286,15 @@ impl WindowPlanner {
         // Carried wires read here for the last time free their slots, then
         // the leaving wires take slots (the parties gather a window's inputs
         // before they scatter its outputs, so reuse is safe).
-        let inputs: Vec<CarrySlot> = carried.iter().map(|w| self.carry_of[w]).collect();
-        for &w in &carried {
-            if self.died.contains(&w) {
+        let inputs: Vec<CarrySlot> = carried.iter().map(|(w, _)| self.carry_of[w]).collect();
+        for &(w, l) in &carried {
+            if self.dead[l as usize] {
                 if let Some(s) = self.carry_of.remove(&w) {
                     self.free.push(s);
                 }
             }
         }
-        let outputs: Vec<CarrySlot> = leaving.iter().map(|&w| self.alloc(w)).collect();
+        let outputs: Vec<CarrySlot> = leaving.iter().map(|&(w, _)| self.alloc(w)).collect();
         let first_and = self.next_and;
         self.next_and += plan.num_ands();
         self.next_gate = end;
