@@ -76,7 +76,7 @@ fn main() {
     eprintln!("{name}: {flipped} ANDs with a flipped input");
     let (mut fresh_steps, mut fresh_ands) = (0, 0);
     for s in (0..plan.num_steps()).filter_map(|i| plan.step(i)) {
-        if 4 * s.pi_slots.len() > 3 * 2 * s.ands.len() {
+        if s.mostly_fresh() {
             fresh_steps += 1;
             fresh_ands += s.ands.len();
         }

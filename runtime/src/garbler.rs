@@ -333,9 +333,7 @@ impl Garbler {
                 && self.pis.len() >= PI_STRIDE * plan.num_pi_slots(),
             "label arrays smaller than the plan"
         );
-        // A step whose inputs are nearly all new computes their `pi` in the
-        // AND kernel itself (see `vaes::Keys::garble_ands`).
-        let fresh = self.hash.has_wide() && 4 * step.pi_slots.len() > 3 * 2 * step.ands.len();
+        let fresh = self.hash.has_wide() && step.mostly_fresh();
         if !fresh {
             garble_pis(
                 &self.hash,

@@ -483,6 +483,16 @@ pub struct StepOps<'p> {
     pub pi_into: &'p [Slot],
 }
 
+impl StepOps<'_> {
+    /// Whether more than three quarters of the step's AND inputs are read
+    /// for the first time here: the garbler then computes their `pi` inside
+    /// the AND kernel rather than in a separate pass (see
+    /// `vaes::Keys::garble_ands`).
+    pub fn mostly_fresh(&self) -> bool {
+        4 * self.pi_slots.len() > 3 * 2 * self.ands.len()
+    }
+}
+
 impl Plan {
     /// Plans `circuit` after checking it with [`Circuit::validate`].
     pub fn new(circuit: &Circuit) -> Result<Plan, PlanError> {
