@@ -54,6 +54,7 @@ use crate::garbler::{GarbleError, Garbler};
 use crate::hash::Tccr;
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
 use crate::plan::{Plan, PlanError, NO_SLOT};
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit, WireMap};
 use zeroize::Zeroize;
@@ -225,17 +226,14 @@ impl WindowPlanner {
             };
             let out = g.output();
             let l = next_local;
-            let fresh = !self.carry_of.contains_key(&out)
-                && match self.local.entry(out) {
-                    std::collections::hash_map::Entry::Occupied(_) => false,
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(l);
-                        true
-                    }
-                };
-            if !fresh {
-                return Err(RunError::WrittenTwice { gate, wire: out });
+            let written_twice = RunError::WrittenTwice { gate, wire: out };
+            if self.carry_of.contains_key(&out) {
+                return Err(written_twice);
             }
+            match self.local.entry(out) {
+                Entry::Occupied(_) => return Err(written_twice),
+                Entry::Vacant(v) => v.insert(l),
+            };
             next_local += 1;
             self.dead.push(false);
             written.push((out, l, !d.unused()));

@@ -229,7 +229,6 @@ fn run_streamed(
     // One scan serves both parties: in one process they would read the
     // same file the same way twice.
     let scanned = yao::streamed::open(circuit)?;
-    let (g_circuit, e_circuit) = (&scanned, &scanned);
     let groups = yao::streamed::groups(&scanned);
     let timeout = net.timeout()?;
     let listener =
@@ -239,11 +238,11 @@ fn run_streamed(
     let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
         let garbler = s.spawn(|| -> Result<_> {
             let (conn, _) = listener.accept()?;
-            Ok(yao::streamed::garble(conn, g_circuit, &g, timeout, window)?.0)
+            Ok(yao::streamed::garble(conn, &scanned, &g, timeout, window)?.0)
         });
         let evaluated = (|| {
             let conn = party::connect(&addr, timeout)?;
-            yao::streamed::evaluate(conn, e_circuit, &e, timeout, window)
+            yao::streamed::evaluate(conn, &scanned, &e, timeout, window)
         })();
         let garbled = garbler
             .join()
