@@ -44,7 +44,7 @@ use crate::bristol::{
     parties_of, syntax, unknown_gate, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES,
     MAX_WIRES,
 };
-use crate::ir::{CircuitId, Gate, Input, IrError, Output, Party, ValueType, Wire};
+use crate::ir::{CircuitId, EvalError, Gate, Input, IrError, Output, Party, ValueType, Wire};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -226,6 +226,16 @@ pub enum StreamError {
     LineTooLong { line: usize },
     #[error("the circuit file changed while it was being read: {0}")]
     Changed(String),
+}
+
+/// Why a streamed plaintext evaluation ([`StreamedCircuit::eval_plain`])
+/// failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlainError {
+    #[error(transparent)]
+    Inputs(#[from] EvalError),
+    #[error(transparent)]
+    Stream(#[from] StreamError),
 }
 
 /// Where the bytes come from: a file, read again on every pass, or bytes in
@@ -610,6 +620,72 @@ impl StreamedCircuit {
             } + self.aliases.capacity() * 8
                 + self.inputs_used.capacity() * 4) as u64,
         }
+    }
+
+    /// Evaluates the circuit in the clear, reading the file once more: the
+    /// streamed [`crate::ir::Circuit::eval_plain`] (same inputs, same
+    /// outputs), against which `yao run --stream` checks the two parties'
+    /// outputs. Memory follows the live wires, as everywhere on this path:
+    /// each wire's bit is dropped at its last read.
+    pub fn eval_plain(&self, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, PlainError> {
+        if inputs.len() != self.inputs.len() {
+            return Err(EvalError::InputCount {
+                expected: self.inputs.len(),
+                found: inputs.len(),
+            }
+            .into());
+        }
+        let mut live = WireMap::<bool>::default();
+        for (group, bits) in self.inputs.iter().zip(inputs) {
+            if group.wires.len() != bits.len() {
+                return Err(EvalError::InputWidth {
+                    name: group.name.clone(),
+                    expected: group.wires.len(),
+                    found: bits.len(),
+                }
+                .into());
+            }
+            for (&w, &bit) in group.wires.iter().zip(bits) {
+                if self.input_used(w) {
+                    live.insert(w, bit);
+                }
+            }
+        }
+        let mut gate = 0u64;
+        self.for_each_gate::<PlainError>(|g, deaths| {
+            let mut read = |w: Wire, last: bool| {
+                let bit = if last {
+                    live.remove(&w)
+                } else {
+                    live.get(&w).copied()
+                };
+                bit.ok_or_else(|| {
+                    StreamError::Changed(format!("gate {gate} reads wire {w}, which is not live"))
+                })
+            };
+            let bit = match g {
+                // `b` is read first: when both inputs are one wire, its death is `a`'s.
+                Gate::Xor { a, b, .. } => read(b, deaths.b())? ^ read(a, deaths.a())?,
+                Gate::And { a, b, .. } => read(b, deaths.b())? & read(a, deaths.a())?,
+                Gate::Not { a, .. } => !read(a, deaths.a())?,
+                Gate::Const { value, .. } => value,
+            };
+            if !deaths.unused() {
+                live.insert(g.output(), bit);
+            }
+            gate += 1;
+            Ok(())
+        })?;
+        let bit = |w: &Wire| {
+            live.get(w)
+                .copied()
+                .ok_or_else(|| StreamError::Changed(format!("output wire {w} is not written")))
+        };
+        Ok(self
+            .outputs
+            .iter()
+            .map(|o| o.wires.iter().map(bit).collect::<Result<Vec<bool>, _>>())
+            .collect::<Result<_, _>>()?)
     }
 
     /// Calls `f` with every gate in order (`EQW` sources resolved, `MAND`

@@ -65,6 +65,29 @@ fn check(text: &str) {
                 })
                 .unwrap();
                 assert_eq!(gates, c.gates);
+                // Evaluated in the clear on every input, it computes what
+                // the loaded circuit computes.
+                let bits: usize = c.inputs.iter().map(|i| i.wires.len()).sum();
+                for x in 0u32..1 << bits.min(6) {
+                    let mut k = 0;
+                    let inputs: Vec<Vec<bool>> = c
+                        .inputs
+                        .iter()
+                        .map(|i| {
+                            i.wires
+                                .iter()
+                                .map(|_| {
+                                    k += 1;
+                                    x >> (k - 1) & 1 == 1
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    assert_eq!(
+                        s.eval_plain(&inputs).unwrap(),
+                        c.eval_plain(&inputs).unwrap()
+                    );
+                }
                 // And its export streams to the same id.
                 let again = StreamedCircuit::from_bytes("c", export(c).into_bytes(), &options);
                 assert_eq!(again.unwrap().id(), c.id());

@@ -212,9 +212,10 @@ fn interleave(c: &Circuit, mut by_party: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
         .collect()
 }
 
-/// `yao run --stream`: both parties read the Bristol file window by window.
-/// The whole circuit is never loaded, so there is no plaintext check; the
-/// two parties' outputs are still compared.
+/// `yao run --stream`: both parties read the Bristol file window by window,
+/// and the outputs are checked against a plaintext evaluation that streams
+/// the file too (`StreamedCircuit::eval_plain`): the whole circuit is never
+/// loaded.
 fn run_streamed(
     circuit: &CircuitArgs,
     stream: &yao::streamed::StreamArgs,
@@ -251,6 +252,16 @@ fn run_streamed(
     })?;
     if g_out != e_out {
         anyhow::bail!("the garbler and the evaluator learned different outputs");
+    }
+    let mut all = g;
+    all.extend(e);
+    let plain = scanned
+        .eval_plain(&interleave(&groups, all))
+        .context("evaluating the circuit in the clear")?;
+    if plain != e_out {
+        anyhow::bail!(
+            "the two-party run disagrees with the plaintext evaluation: please report this bug"
+        );
     }
     party::report(&groups, &e_out, &stats, output);
     Ok(())
