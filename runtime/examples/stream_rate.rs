@@ -4,8 +4,11 @@
 //! bench` measures), garbling and evaluating in one process, no channel.
 //!
 //! ```sh
-//! cargo run --release -p yao-runtime --example stream_rate [REPS]
+//! cargo run --release -p yao-runtime --example stream_rate [REPS [FILE]]
 //! ```
+//!
+//! With `FILE`, a Bristol file of any size, only its streaming rates are
+//! measured (the circuit is never loaded whole).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,6 +27,16 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(20);
+    if let Some(file) = std::env::args().nth(2) {
+        let s = StreamedCircuit::open(file.as_ref(), &Options::default()).unwrap();
+        let (g, e) = stream_rates(&s, reps);
+        println!(
+            "{file}: streaming (read + plan + garble) garble {:.2} M/s, eval {:.2} M/s",
+            g / 1e6,
+            e / 1e6
+        );
+        return;
+    }
     let dir = std::env::var("YAO_SHARED_CIRCUITS")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/circuits").into());
     for name in ["aes_128", "sha256"] {
@@ -87,52 +100,9 @@ fn main() {
         let s = StreamedCircuit::from_bytes(name, text.as_bytes().to_vec(), &Options::default())
             .unwrap();
         let scan = t.elapsed();
-        let mut tables: Vec<Block> = Vec::new();
-        let garble_stream = |keep: bool, tables: &mut Vec<Block>| -> u64 {
-            let (mut planner, slots) =
-                WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
-            let mut g = StreamGarbler::new(delta.clone());
-            let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
-            g.set_inputs(&slots, &zero);
-            let mut n = 0u64;
-            for_each_window::<RunError>(&s, WINDOW, &mut planner, |w| {
-                n += w.plan.num_ands();
-                g.run_window(w, &mut |t: &[Block]| {
-                    if keep {
-                        tables.extend_from_slice(t);
-                    }
-                    Ok::<(), RunError>(())
-                })
-            })
-            .unwrap();
-            n
-        };
-        let s_ands = garble_stream(true, &mut tables);
-        let t = Instant::now();
-        for _ in 0..reps {
-            garble_stream(false, &mut tables);
-        }
-        let st_g = (reps as f64 * s_ands as f64) / t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        for _ in 0..reps {
-            let (mut planner, slots) =
-                WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
-            let mut e = StreamEvaluator::new();
-            let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
-            e.set_inputs(&slots, &zero);
-            let mut at = 0;
-            for_each_window::<RunError>(&s, WINDOW, &mut planner, |w| {
-                e.run_window(w, &mut |t: &mut [Block]| {
-                    t.copy_from_slice(&tables[at..at + t.len()]);
-                    at += t.len();
-                    Ok::<(), RunError>(())
-                })
-            })
-            .unwrap();
-        }
-        let st_e = (reps as f64 * s_ands as f64) / t.elapsed().as_secs_f64();
+        let (st_g, st_e) = stream_rates(&s, reps);
         println!(
-            "{name}: ANDs {ands} (stream {s_ands}); in-memory (plan built once) garble {:.1} M/s, \
+            "{name}: ANDs {ands}; in-memory (plan built once) garble {:.1} M/s, \
              eval {:.1} M/s; in-memory one shot (import + plan + garble) {:.2} M/s; \
              streaming (read + plan + garble) garble {:.2} M/s, eval {:.2} M/s; \
              scan (once per file) {:.1} ms",
@@ -144,4 +114,55 @@ fn main() {
             scan.as_secs_f64() * 1e3
         );
     }
+}
+
+/// Garbling and evaluating AND gates per second of the streaming path on
+/// `s`, `reps` executions each (tables kept in memory between the two).
+fn stream_rates(s: &StreamedCircuit, reps: usize) -> (f64, f64) {
+    let delta = Delta::random();
+    let mut tables: Vec<Block> = Vec::new();
+    let garble_stream = |keep: bool, tables: &mut Vec<Block>| -> u64 {
+        let (mut planner, slots) =
+            WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
+        let mut g = StreamGarbler::new(delta.clone());
+        let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
+        g.set_inputs(&slots, &zero);
+        let mut n = 0u64;
+        for_each_window::<RunError>(s, WINDOW, &mut planner, |w| {
+            n += w.plan.num_ands();
+            g.run_window(w, &mut |t: &[Block]| {
+                if keep {
+                    tables.extend_from_slice(t);
+                }
+                Ok::<(), RunError>(())
+            })
+        })
+        .unwrap();
+        n
+    };
+    let s_ands = garble_stream(true, &mut tables);
+    let t = Instant::now();
+    for _ in 0..reps {
+        garble_stream(false, &mut tables);
+    }
+    let st_g = (reps as f64 * s_ands as f64) / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for _ in 0..reps {
+        let (mut planner, slots) =
+            WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
+        let mut e = StreamEvaluator::new();
+        let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
+        e.set_inputs(&slots, &zero);
+        let mut at = 0;
+        for_each_window::<RunError>(s, WINDOW, &mut planner, |w| {
+            e.run_window(w, &mut |t: &mut [Block]| {
+                t.copy_from_slice(&tables[at..at + t.len()]);
+                at += t.len();
+                Ok::<(), RunError>(())
+            })
+        })
+        .unwrap();
+    }
+    let st_e = (reps as f64 * s_ands as f64) / t.elapsed().as_secs_f64();
+    (st_g, st_e)
 }
