@@ -44,7 +44,9 @@ use crate::bristol::{
     parties_of, syntax, unknown_gate, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES,
     MAX_WIRES,
 };
-use crate::ir::{CircuitId, EvalError, Gate, Input, IrError, Output, Party, ValueType, Wire};
+use crate::ir::{
+    check_inputs, CircuitId, EvalError, Gate, Input, IrError, Output, Party, ValueType, Wire,
+};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -628,23 +630,9 @@ impl StreamedCircuit {
     /// outputs. Memory follows the live wires, as everywhere on this path:
     /// each wire's bit is dropped at its last read.
     pub fn eval_plain(&self, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, PlainError> {
-        if inputs.len() != self.inputs.len() {
-            return Err(EvalError::InputCount {
-                expected: self.inputs.len(),
-                found: inputs.len(),
-            }
-            .into());
-        }
+        check_inputs(&self.inputs, inputs)?;
         let mut live = WireMap::<bool>::default();
         for (group, bits) in self.inputs.iter().zip(inputs) {
-            if group.wires.len() != bits.len() {
-                return Err(EvalError::InputWidth {
-                    name: group.name.clone(),
-                    expected: group.wires.len(),
-                    found: bits.len(),
-                }
-                .into());
-            }
             for (&w, &bit) in group.wires.iter().zip(bits) {
                 if self.input_used(w) {
                     live.insert(w, bit);

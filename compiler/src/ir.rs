@@ -196,6 +196,29 @@ pub enum EvalError {
     },
 }
 
+/// Checks plaintext inputs against the input groups they are for: one bit
+/// vector per group, each as wide as its group.
+pub fn check_inputs(groups: &[Input], inputs: &[Vec<bool>]) -> Result<(), EvalError> {
+    if inputs.len() != groups.len() {
+        return Err(EvalError::InputCount {
+            expected: groups.len(),
+            found: inputs.len(),
+        });
+    }
+    match groups
+        .iter()
+        .zip(inputs)
+        .find(|(g, b)| g.wires.len() != b.len())
+    {
+        Some((g, b)) => Err(EvalError::InputWidth {
+            name: g.name.clone(),
+            expected: g.wires.len(),
+            found: b.len(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The figures `yao compile --emit stats` prints.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
@@ -388,21 +411,9 @@ impl Circuit {
     /// input group `k` (least significant first); the result holds the bits of
     /// each output group.
     pub fn eval_plain(&self, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, EvalError> {
-        if inputs.len() != self.inputs.len() {
-            return Err(EvalError::InputCount {
-                expected: self.inputs.len(),
-                found: inputs.len(),
-            });
-        }
+        check_inputs(&self.inputs, inputs)?;
         let mut wires = vec![false; self.num_wires as usize];
         for (group, bits) in self.inputs.iter().zip(inputs) {
-            if group.wires.len() != bits.len() {
-                return Err(EvalError::InputWidth {
-                    name: group.name.clone(),
-                    expected: group.wires.len(),
-                    found: bits.len(),
-                });
-            }
             for (&w, &bit) in group.wires.iter().zip(bits) {
                 wires[w as usize] = bit;
             }

@@ -135,3 +135,22 @@ proptest! {
         check(&String::from_utf8_lossy(&bytes));
     }
 }
+
+/// Plaintext inputs of the wrong count or width are refused with the
+/// group's name, as `Circuit::eval_plain` refuses them, not evaluated.
+#[test]
+fn streamed_plain_evaluation_checks_its_inputs() {
+    let text = "1 4\n2 2 1\n1 1\n2 1 0 2 3 AND\n";
+    let s =
+        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+    let bits = |w: usize| vec![true; w];
+    assert_eq!(s.eval_plain(&[bits(2), bits(1)]).unwrap(), vec![vec![true]]);
+    let count = s.eval_plain(&[bits(2)]).unwrap_err().to_string();
+    assert!(count.contains("2 input groups but 1"), "{count}");
+    let width = s.eval_plain(&[bits(2), bits(3)]).unwrap_err().to_string();
+    let name = &s.inputs()[1].name;
+    assert!(
+        width.contains(&format!("`{name}` takes 1 bits but 3")),
+        "{width}"
+    );
+}
