@@ -119,18 +119,31 @@ fn random_bits(rng: &mut StdRng, n: usize) -> Vec<bool> {
 /// Checks `dsl` against `bristol` on random inputs, with the input and
 /// output groups in the same order and layout.
 fn same_function(dsl: &Circuit, bristol: &Circuit, trials: usize) {
-    let mut rng = StdRng::seed_from_u64(11);
+    agrees_with(bristol, trials, 11, &dsl.name, |x| {
+        dsl.eval_plain(x).unwrap()
+    });
+}
+
+/// Checks that `f` computes what `reference` computes, on `trials` random
+/// inputs drawn from `seed`; `what` names `f` in the failure.
+fn agrees_with(
+    reference: &Circuit,
+    trials: usize,
+    seed: u64,
+    what: &str,
+    f: impl Fn(&[Vec<bool>]) -> Vec<Vec<bool>>,
+) {
+    let mut rng = StdRng::seed_from_u64(seed);
     for _ in 0..trials {
-        let inputs: Vec<Vec<bool>> = bristol
+        let inputs: Vec<Vec<bool>> = reference
             .inputs
             .iter()
             .map(|i| random_bits(&mut rng, i.wires.len()))
             .collect();
         assert_eq!(
-            dsl.eval_plain(&inputs).unwrap(),
-            bristol.eval_plain(&inputs).unwrap(),
-            "{} differs from the Bristol circuit",
-            dsl.name
+            f(&inputs),
+            reference.eval_plain(&inputs).unwrap(),
+            "{what} differs from the reference circuit"
         );
     }
 }
@@ -186,7 +199,6 @@ fn streamed_plain_evaluation_matches_published_circuits() {
     use yao_compiler::bristol::{parse, Options};
     use yao_compiler::bristol_stream::StreamedCircuit;
     let Some(dir) = shared_dir() else { return };
-    let mut rng = StdRng::seed_from_u64(12);
     let mut checked = 0;
     for sub in ["bristol", "bristol/mand"] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
@@ -200,19 +212,8 @@ fn streamed_plain_evaluation_matches_published_circuits() {
             let text = std::fs::read_to_string(&path).unwrap();
             let c = parse("c", &text, &options).unwrap();
             let s = StreamedCircuit::open(&path, &options).unwrap();
-            for _ in 0..3 {
-                let inputs: Vec<Vec<bool>> = c
-                    .inputs
-                    .iter()
-                    .map(|i| random_bits(&mut rng, i.wires.len()))
-                    .collect();
-                assert_eq!(
-                    s.eval_plain(&inputs).unwrap(),
-                    c.eval_plain(&inputs).unwrap(),
-                    "{}",
-                    path.display()
-                );
-            }
+            let what = format!("the streamed {}", path.display());
+            agrees_with(&c, 3, 12, &what, |x| s.eval_plain(x).unwrap());
             checked += 1;
         }
     }
