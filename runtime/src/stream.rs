@@ -29,7 +29,10 @@
 //! The price is a little speed: windows are planned on the fly (the
 //! in-memory planner's cost, per window, on every execution), ANDs are
 //! batched only within a window, and carried labels are copied in and out
-//! of each window's label array. What does not change is the cryptography:
+//! of each window's label array. Planning is most of a streamed party's
+//! time, so [`for_each_window`] cuts, plans and runs windows on three
+//! threads, one window apart: with a second core a party streams twice as
+//! fast. What does not change is the cryptography:
 //! every window's ANDs are numbered from a session-wide counter
 //! ([`Garbler::set_first_and`]), so every hash call in the whole circuit has
 //! a distinct tweak, as the TCCR proof of half-gates needs (Guo, Katz, Wang
@@ -38,10 +41,10 @@
 //! # Memory
 //!
 //! Per party: the carry array (16 bytes per carried wire, at most the
-//! circuit's peak live wires plus the wires a window reads), one window's
-//! gates, plan and label arrays (bounded by the window size), and the
-//! planner's map from carried wire to slot (about 16 bytes per carried
-//! wire). The gate source adds its own bookkeeping: for [`StreamedCircuit`]
+//! circuit's peak live wires plus the wires a window reads), the gates and
+//! plans of at most five windows in flight and the label arrays of the one
+//! running (all bounded by the window size), and the planner's map from
+//! carried wire to slot (about 16 bytes per carried wire). The gate source adds its own bookkeeping: for [`StreamedCircuit`]
 //! the [`Deaths`] of every gate, 4 bits each, in memory for short circuits
 //! and in a temporary file for long ones (see
 //! [`yao_compiler::bristol_stream`]). They are how the planner knows, without
@@ -102,6 +105,35 @@ pub struct WindowPlan {
     pub carry_len: usize,
 }
 
+/// One window, cut from the gate stream but not yet planned
+/// ([`WindowPlanner::cut_window`]).
+#[derive(Debug)]
+pub struct WindowCut {
+    /// The window's gates as a circuit of their own (see the module docs).
+    circuit: Circuit,
+    /// The window's number, from 0.
+    window: u64,
+    inputs: Vec<CarrySlot>,
+    outputs: Vec<CarrySlot>,
+    carry_len: usize,
+}
+
+impl WindowCut {
+    /// Plans the window with the in-memory planner. Its ANDs are numbered
+    /// from `first_and`: the ANDs that the windows before it garble.
+    pub fn plan(self, first_and: u64) -> Result<WindowPlan, RunError> {
+        let window = self.window;
+        let plan = Plan::new(&self.circuit).map_err(|error| RunError::Plan { window, error })?;
+        Ok(WindowPlan {
+            plan: Arc::new(plan),
+            inputs: self.inputs,
+            outputs: self.outputs,
+            first_and,
+            carry_len: self.carry_len,
+        })
+    }
+}
+
 /// Cuts a gate stream into windows and plans each (see the module docs).
 /// Holds only the carried wires' slots between windows.
 #[derive(Debug)]
@@ -111,7 +143,6 @@ pub struct WindowPlanner {
     free: Vec<CarrySlot>,
     carry_len: u32,
     next_gate: u64,
-    next_and: u64,
     windows: u64,
     peak_carry: usize,
     /// Scratch: the window's wires, global to local.
@@ -137,7 +168,6 @@ impl WindowPlanner {
             free: Vec::new(),
             carry_len: 0,
             next_gate: 0,
-            next_and: 0,
             windows: 0,
             peak_carry: 0,
             local: WireMap::default(),
@@ -175,9 +205,12 @@ impl WindowPlanner {
         self.windows
     }
 
-    /// Plans the next window: `gates` are the circuit's next gates (at least
-    /// one) with their [`Deaths`].
-    pub fn plan_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowPlan, RunError> {
+    /// Cuts the next window: `gates` are the circuit's next gates (at least
+    /// one) with their [`Deaths`]. Renumbers them into a circuit of their
+    /// own and assigns the carry slots its inputs and outputs use; the
+    /// window is planned by [`WindowCut::plan`], which needs nothing from
+    /// the planner (so windows are planned while the next is cut).
+    pub fn cut_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowCut, RunError> {
         let base = self.next_gate;
         let end = base + gates.len() as u64;
         self.local.clear();
@@ -277,10 +310,6 @@ impl WindowPlanner {
             let (name, ty, wires) = group("leaving", &leaving);
             circuit.outputs.push(Output { name, ty, wires });
         }
-        let window = self.windows;
-        let plan = Plan::new(&circuit).map_err(|error| RunError::Plan { window, error })?;
-        drop(circuit);
-
         // Carried wires read here for the last time free their slots, then
         // the leaving wires take slots (the parties gather a window's inputs
         // before they scatter its outputs, so reuse is safe).
@@ -293,15 +322,14 @@ impl WindowPlanner {
             }
         }
         let outputs: Vec<CarrySlot> = leaving.iter().map(|&(w, _)| self.alloc(w)).collect();
-        let first_and = self.next_and;
-        self.next_and += plan.num_ands();
+        let window = self.windows;
         self.next_gate = end;
         self.windows += 1;
-        Ok(WindowPlan {
-            plan: Arc::new(plan),
+        Ok(WindowCut {
+            circuit,
+            window,
             inputs,
             outputs,
-            first_and,
             carry_len: self.carry_len as usize,
         })
     }
@@ -334,27 +362,99 @@ impl WindowPlanner {
 
 /// Drives the windows of a gate source: calls `run` with each planned
 /// window, in order, and returns the carry slots of the outputs.
-pub fn for_each_window<E: From<RunError> + From<StreamError>>(
+///
+/// Three stages, each on a thread of its own, joined by channels of one
+/// window: reading and cutting windows (this and the liveness of carried
+/// wires are sequential), planning them ([`Plan::new`], the costliest
+/// part), and `run`, on the calling thread. Reading and planning were
+/// about three quarters of a streamed party's time, one after the other;
+/// with a second core they now overlap. Memory stays bounded: at most five
+/// windows are in flight (one being cut, one queued, one being planned, one
+/// queued, one running).
+pub fn for_each_window<E>(
     circuit: &StreamedCircuit,
     window: usize,
     planner: &mut WindowPlanner,
     mut run: impl FnMut(&WindowPlan) -> Result<(), E>,
-) -> Result<Vec<Vec<CarrySlot>>, E> {
+) -> Result<Vec<Vec<CarrySlot>>, E>
+where
+    E: From<RunError> + From<StreamError> + Send,
+{
     let window = window.max(1);
-    let mut gates: Vec<(Gate, Deaths)> =
-        Vec::with_capacity(window.min(circuit.num_gates() as usize));
-    circuit.for_each_gate::<E>(|g, d| {
-        gates.push((g, d));
-        if gates.len() == window {
-            run(&planner.plan_window(&gates)?)?;
-            gates.clear();
+    let (cut_tx, cut_rx) = crossbeam::channel::bounded::<WindowCut>(1);
+    let (plan_tx, plan_rx) = crossbeam::channel::bounded::<Result<WindowPlan, RunError>>(1);
+    std::thread::scope(|s| {
+        let cutting = s.spawn(move || -> Result<_, Cutting<E>> {
+            let mut gates: Vec<(Gate, Deaths)> =
+                Vec::with_capacity(window.min(circuit.num_gates() as usize));
+            let mut cut = |gates: &mut Vec<(Gate, Deaths)>| -> Result<(), Cutting<E>> {
+                let w = planner
+                    .cut_window(gates)
+                    .map_err(|e| Cutting::Failed(e.into()))?;
+                gates.clear();
+                cut_tx.send(w).map_err(|_| Cutting::Stopped)
+            };
+            circuit.for_each_gate::<Cutting<E>>(|g, d| {
+                gates.push((g, d));
+                if gates.len() == window {
+                    cut(&mut gates)?;
+                }
+                Ok(())
+            })?;
+            if !gates.is_empty() {
+                cut(&mut gates)?;
+            }
+            planner
+                .finish(circuit.outputs())
+                .map_err(|e| Cutting::Failed(e.into()))
+        });
+        // Plans are numbered when they run: a window's first AND depends on
+        // how many ANDs the planner kept in the windows before it.
+        let planning = s.spawn(move || {
+            for w in cut_rx {
+                if plan_tx.send(w.plan(0)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut next_and = 0;
+        // Ends when every window ran (the planners' senders dropped) or one
+        // failed.
+        let ran = plan_rx.iter().try_for_each(|w| {
+            let mut w = w?;
+            w.first_and = next_and;
+            next_and += w.plan.num_ands();
+            run(&w)
+        });
+        // Threads blocked on a full channel now see it closed and stop.
+        drop(plan_rx);
+        if let Err(panic) = planning.join() {
+            std::panic::resume_unwind(panic);
         }
-        Ok(())
-    })?;
-    if !gates.is_empty() {
-        run(&planner.plan_window(&gates)?)?;
+        let cut = cutting
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        ran?;
+        cut.map_err(|e| match e {
+            Cutting::Failed(e) => e,
+            // The channels close early only after `run` failed (returned above).
+            Cutting::Stopped => unreachable!("windows refused while every window ran"),
+        })
+    })
+}
+
+/// How the cutting thread of [`for_each_window`] ended early.
+enum Cutting<E> {
+    /// Reading the file or cutting a window failed.
+    Failed(E),
+    /// A later stage failed, and nobody takes windows any more.
+    Stopped,
+}
+
+impl<E: From<StreamError>> From<StreamError> for Cutting<E> {
+    fn from(e: StreamError) -> Self {
+        Cutting::Failed(e.into())
     }
-    Ok(planner.finish(circuit.outputs())?)
 }
 
 /// The carry array: labels of carried wires by carry slot, zeroized when

@@ -346,6 +346,41 @@ fn a_file_that_changes_mid_run_is_an_error_on_both_sides() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A window that fails to run stops the reading and planning threads ahead
+/// of it (which may be blocked on a full channel) and its error is the one
+/// returned, not a hang; windows run in order, each once.
+#[test]
+fn a_failing_window_stops_the_pipeline() {
+    let n = 2000;
+    let mut text = format!("{n} {}\n2 1 1\n1 1\n\n", n + 2);
+    for k in 0..n {
+        let a = if k == 0 { 0 } else { k + 1 };
+        text += &format!("2 1 {a} 1 {} AND\n", k + 2);
+    }
+    let s = StreamedCircuit::from_bytes("chain", text.into_bytes(), &Options::default()).unwrap();
+    for fail_at in [0u64, 3, 1999] {
+        let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
+        let mut ran = 0u64;
+        let r = stream::for_each_window::<stream::RunError>(&s, 1, &mut planner, |w| {
+            assert_eq!(w.first_and, ran, "windows run in order");
+            if ran == fail_at {
+                return Err(stream::RunError::GateCount {
+                    expected: 7,
+                    found: fail_at,
+                });
+            }
+            ran += 1;
+            Ok(())
+        });
+        let err = r.unwrap_err().to_string();
+        assert!(err.contains(&format!("yielded {fail_at} gates")), "{err}");
+        assert_eq!(ran, fail_at);
+        // Reading stopped a bounded distance past the failure: the failed
+        // window, one queued, one being planned, one queued, one cut.
+        assert!(planner.windows() <= fail_at + 5, "{}", planner.windows());
+    }
+}
+
 #[test]
 fn planner_memory_follows_live_wires() {
     // A long chain of ANDs with a few live wires: every window carries only
