@@ -44,10 +44,10 @@
 //! circuit's peak live wires plus the wires a window reads), the gates and
 //! plans of at most five windows in flight and the label arrays of the one
 //! running (all bounded by the window size), and the planner's map from
-//! carried wire to slot (about 16 bytes per carried wire). The gate source adds its own bookkeeping: for [`StreamedCircuit`]
-//! the [`Deaths`] of every gate, 4 bits each, in memory for short circuits
-//! and in a temporary file for long ones (see
-//! [`yao_compiler::bristol_stream`]). They are how the planner knows, without
+//! carried wire to slot (about 16 bytes per carried wire). The gate source
+//! adds its own bookkeeping: for [`StreamedCircuit`] the [`Deaths`] of every
+//! gate, 4 bits each, in memory for short circuits and in a temporary file
+//! for long ones (see [`yao_compiler::bristol_stream`]). They are how the planner knows, without
 //! a table indexed by wire, which carried wires a window reads for the last
 //! time and which wires it writes are read later.
 
@@ -98,7 +98,9 @@ pub struct WindowPlan {
     pub inputs: Vec<CarrySlot>,
     /// Carry slot of each bit of the plan's output group 0.
     pub outputs: Vec<CarrySlot>,
-    /// Sequence number of the window's first AND in the whole circuit.
+    /// Sequence number of the window's first AND in the whole circuit: the
+    /// ANDs the windows before it garble. Set by [`for_each_window`] as the
+    /// windows run in order (0 until then): windows are planned ahead.
     pub first_and: u64,
     /// Carry slots in use up to the end of this window (sizes the carry
     /// array).
@@ -119,16 +121,16 @@ pub struct WindowCut {
 }
 
 impl WindowCut {
-    /// Plans the window with the in-memory planner. Its ANDs are numbered
-    /// from `first_and`: the ANDs that the windows before it garble.
-    pub fn plan(self, first_and: u64) -> Result<WindowPlan, RunError> {
+    /// Plans the window with the in-memory planner (its
+    /// [`WindowPlan::first_and`] is left 0).
+    pub fn plan(self) -> Result<WindowPlan, RunError> {
         let window = self.window;
         let plan = Plan::new(&self.circuit).map_err(|error| RunError::Plan { window, error })?;
         Ok(WindowPlan {
             plan: Arc::new(plan),
             inputs: self.inputs,
             outputs: self.outputs,
-            first_and,
+            first_and: 0,
             carry_len: self.carry_len,
         })
     }
@@ -366,9 +368,11 @@ impl WindowPlanner {
 /// Three stages, each on a thread of its own, joined by channels of one
 /// window: reading and cutting windows (this and the liveness of carried
 /// wires are sequential), planning them ([`Plan::new`], the costliest
-/// part), and `run`, on the calling thread. Reading and planning were
-/// about three quarters of a streamed party's time, one after the other;
-/// with a second core they now overlap. Memory stays bounded: at most five
+/// part), and `run`, on the calling thread. Reading and planning are
+/// almost all of a streamed party's time (the kernels garble tens of
+/// millions of ANDs per second; reading and planning get through about a
+/// million ANDs' worth of circuit per second); with a second core they now
+/// overlap. Memory stays bounded: at most five
 /// windows are in flight (one being cut, one queued, one being planned, one
 /// queued, one running).
 pub fn for_each_window<E>(
@@ -412,7 +416,7 @@ where
         // how many ANDs the planner kept in the windows before it.
         let planning = s.spawn(move || {
             for w in cut_rx {
-                if plan_tx.send(w.plan(0)).is_err() {
+                if plan_tx.send(w.plan()).is_err() {
                     break;
                 }
             }
