@@ -31,8 +31,8 @@
 //! batched only within a window, and carried labels are copied in and out
 //! of each window's label array. Planning is most of a streamed party's
 //! time, so [`for_each_window`] cuts, plans and runs windows on three
-//! threads, one window apart: with a second core a party streams twice as
-//! fast. What does not change is the cryptography:
+//! threads, one window apart: with a second core a party streams 1.7 to 2
+//! times as fast. What does not change is the cryptography:
 //! every window's ANDs are numbered from a session-wide counter
 //! ([`Garbler::set_first_and`]), so every hash call in the whole circuit has
 //! a distinct tweak, as the TCCR proof of half-gates needs (Guo, Katz, Wang
