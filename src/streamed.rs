@@ -9,7 +9,7 @@ use clap::Args;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
-use yao_compiler::Circuit;
+use yao_compiler::{Circuit, Party};
 use yao_runtime::protocol::{evaluate_streamed, garble_streamed, ExecutionStats, StreamOutcome};
 use yao_runtime::TcpChannel;
 
@@ -55,6 +55,12 @@ pub fn input_groups(args: &CircuitArgs) -> Result<Circuit> {
         outputs: Vec::new(),
         gates: Vec::new(),
     })
+}
+
+/// One party's input bits for a streamed run, from its values, checked
+/// against the file's header before the long scan (see [`input_groups`]).
+pub fn party_inputs(args: &CircuitArgs, party: Party, values: &[String]) -> Result<Vec<Vec<bool>>> {
+    crate::party::party_inputs(&input_groups(args)?, party, values)
 }
 
 /// The error for a file the streamed reader refused: one it could not read

@@ -47,9 +47,9 @@
 //! carried wire to slot (about 16 bytes per carried wire). The gate source
 //! adds its own bookkeeping: for [`StreamedCircuit`] the [`Deaths`] of every
 //! gate, 4 bits each, in memory for short circuits and in a temporary file
-//! for long ones (see [`yao_compiler::bristol_stream`]). They are how the planner knows, without
-//! a table indexed by wire, which carried wires a window reads for the last
-//! time and which wires it writes are read later.
+//! for long ones (see [`yao_compiler::bristol_stream`]). They are how the
+//! planner knows, without a table indexed by wire, which carried wires a
+//! window reads for the last time and which wires it writes are read later.
 
 use crate::block::{Block, Delta};
 use crate::evaluator::{EvalError, Evaluator};
@@ -372,9 +372,8 @@ impl WindowPlanner {
 /// almost all of a streamed party's time (the kernels garble tens of
 /// millions of ANDs per second; reading and planning get through about a
 /// million ANDs' worth of circuit per second); with a second core they now
-/// overlap. Memory stays bounded: at most five
-/// windows are in flight (one being cut, one queued, one being planned, one
-/// queued, one running).
+/// overlap. Memory stays bounded: at most five windows are in flight (one
+/// being cut, one queued, one being planned, one queued, one running).
 pub fn for_each_window<E>(
     circuit: &StreamedCircuit,
     window: usize,

@@ -71,13 +71,8 @@ fn run(cli: Cli) -> Result<()> {
 /// `--stream`: the circuit file is read window by window.
 fn run_streamed(cli: Cli) -> Result<()> {
     streamed::check_options(cli.net.repeat, cli.shares.is_some())?;
-    // The inputs are checked against the header before the long scan.
     let values = party::with_input_file(cli.evaluator, &cli.input)?;
-    let inputs = party::party_inputs(
-        &streamed::input_groups(&cli.circuit)?,
-        Party::Evaluator,
-        &values,
-    )?;
+    let inputs = streamed::party_inputs(&cli.circuit, Party::Evaluator, &values)?;
     let circuit = streamed::open(&cli.circuit)?;
     let groups = streamed::groups(&circuit);
     let timeout = cli.net.timeout()?;

@@ -86,13 +86,8 @@ fn run(cli: Cli) -> Result<()> {
 /// `--stream`: each session reads the circuit file window by window.
 fn run_streamed(cli: Cli, listener: std::net::TcpListener) -> Result<()> {
     streamed::check_options(cli.net.repeat, cli.shares.is_some())?;
-    // The inputs are checked against the header before the long scan.
     let values = party::with_input_file(cli.garbler, &cli.input)?;
-    let inputs = party::party_inputs(
-        &streamed::input_groups(&cli.circuit)?,
-        Party::Garbler,
-        &values,
-    )?;
+    let inputs = streamed::party_inputs(&cli.circuit, Party::Garbler, &values)?;
     let circuit = streamed::open(&cli.circuit)?;
     let groups = streamed::groups(&circuit);
     let timeout = cli.net.timeout()?;
