@@ -63,6 +63,8 @@ pub enum EvalError {
     Circuit(#[from] PlanError),
     #[error("while receiving garbled tables: {0}")]
     Channel(#[from] ChannelError),
+    #[error(transparent)]
+    TweaksExhausted(#[from] crate::tweak::TweaksExhausted),
 }
 
 /// Evaluates one garbled circuit, one step at a time.
@@ -159,6 +161,7 @@ impl Evaluator {
         if self.started {
             return Err(EvalError::AlreadyStarted);
         }
+        crate::tweak::check_range(n, self.plan.num_ands())?;
         self.and_base = n;
         Ok(())
     }

@@ -57,7 +57,7 @@ use crate::plan::{
 /// AES-128 garbling: one more store per label.)
 pub(crate) const PI_STRIDE: usize = 2;
 use std::sync::Arc;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// A fixed public block (the ASCII bytes of "yao public const"), kept in the
 /// reserved slot [`crate::plan::PUBLIC_SLOT`]. It was the active label of
@@ -86,6 +86,8 @@ pub enum GarbleError {
     Circuit(#[from] PlanError),
     #[error("the next batch has {needed} table blocks but the buffer holds {found}")]
     BufferTooSmall { needed: usize, found: usize },
+    #[error(transparent)]
+    TweaksExhausted(#[from] crate::tweak::TweaksExhausted),
 }
 
 /// Table blocks per chunk of [`Garbler::garble_in_chunks`] and
@@ -239,10 +241,12 @@ impl Garbler {
     /// [`crate::stream`]) must never reuse a tweak under one `Delta`: the
     /// TCCR security of half-gates (GKWY20) needs a fresh tweak per call.
     /// The evaluator must be told the same ([`crate::evaluator::Evaluator::set_first_and`]).
+    /// A range that would reach [`crate::tweak::MAX_ANDS`] is refused.
     pub fn set_first_and(&mut self, n: u64) -> Result<(), GarbleError> {
         if self.started {
             return Err(GarbleError::AlreadyStarted);
         }
+        crate::tweak::check_range(n, self.plan.num_ands())?;
         self.and_base = n;
         Ok(())
     }
@@ -345,6 +349,7 @@ impl Garbler {
                 &mut self.buf_in,
             );
         }
+        crate::tweak::note(&self.delta, self.and_base + step.first_and, step.ands.len());
         garble_ands(
             &self.hash,
             d,
@@ -365,8 +370,7 @@ impl Garbler {
     /// One decoding bit per output wire (the colour bit of its zero-label),
     /// per output group. Call after the last batch.
     pub fn decoding_bits(&self) -> Vec<Vec<bool>> {
-        let labels = self.output_zero_labels();
-        labels
+        self.output_zero_labels()
             .iter()
             .map(|g| g.iter().map(|l| l.lsb()).collect())
             .collect()
@@ -375,10 +379,11 @@ impl Garbler {
     /// The zero-labels of the output wires, per output group. The protocol
     /// uses them to check the output labels the evaluator returns: a label
     /// that is neither `L0` nor `L0 ^ Delta` is garbage. Call after the last
-    /// batch.
-    pub fn output_zero_labels(&self) -> Vec<Vec<Block>> {
+    /// batch. Wiped on drop: a zero-label XOR the evaluator's one-label of
+    /// the same wire is `Delta`.
+    pub fn output_zero_labels(&self) -> Zeroizing<Vec<Vec<Block>>> {
         let d = self.delta.block();
-        let flip = |mut groups: Vec<Vec<Block>>| {
+        let flip = |mut groups: Zeroizing<Vec<Vec<Block>>>| {
             for (g, o) in groups.iter_mut().zip(self.plan.outputs()) {
                 for (l, &f) in g.iter_mut().zip(&o.flips) {
                     *l ^= Block::mask(f) & d;
@@ -387,15 +392,13 @@ impl Garbler {
             groups
         };
         if self.started {
-            return flip(output_labels(&self.plan, &self.labels));
+            return flip(Zeroizing::new(output_labels(&self.plan, &self.labels)));
         }
         // No batch ran (a circuit without ANDs): finish on a scratch copy.
-        let mut labels = self.labels.clone();
+        let mut labels = Zeroizing::new(self.labels.clone());
         load_inputs(&self.plan, &self.inputs, &mut labels);
         run_free_gates(&mut labels, self.plan.prelude());
-        let out = output_labels(&self.plan, &labels);
-        labels.zeroize();
-        flip(out)
+        flip(Zeroizing::new(output_labels(&self.plan, &labels)))
     }
 }
 

@@ -16,6 +16,7 @@ pub mod ot;
 pub mod plan;
 pub mod protocol;
 pub mod stream;
+pub mod tweak;
 mod vaes;
 
 pub use block::{Block, Delta};

@@ -60,7 +60,7 @@ use crate::plan::{Plan, PlanError, NO_SLOT};
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit, WireMap};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Gates per window: the in-memory planner's window, so that a window's
 /// ANDs are batched as well as there.
@@ -553,17 +553,17 @@ impl StreamGarbler {
         self.tables = tables;
         done?;
         if !w.outputs.is_empty() {
-            let mut out = g.output_zero_labels();
+            let out = g.output_zero_labels();
             self.carry.scatter(&w.outputs, &out[0]);
-            out.zeroize();
         }
         Ok(())
     }
 
     /// The zero-labels of the outputs (`slots` from
     /// [`WindowPlanner::finish`]).
-    pub fn output_zero_labels(&self, slots: &[Vec<CarrySlot>]) -> Vec<Vec<Block>> {
-        slots.iter().map(|s| self.carry.gather(s)).collect()
+    /// Wiped on drop, as [`Garbler::output_zero_labels`].
+    pub fn output_zero_labels(&self, slots: &[Vec<CarrySlot>]) -> Zeroizing<Vec<Vec<Block>>> {
+        Zeroizing::new(slots.iter().map(|s| self.carry.gather(s)).collect())
     }
 }
 

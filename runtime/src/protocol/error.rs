@@ -58,6 +58,8 @@ pub enum ProtocolError {
     ForgedOutput { output: String, bit: usize },
     #[error("an earlier execution of this session failed; start a new session")]
     SessionFailed,
+    #[error(transparent)]
+    TweaksExhausted(#[from] crate::tweak::TweaksExhausted),
     #[error(
         "the garbler rejected the outputs this party returned (they did not match its garbling)"
     )]

@@ -10,6 +10,7 @@ use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
 use crate::ot::{CotReceiver, CotSender, CotSenderSetup};
 use crate::plan::Plan;
+use crate::tweak::AndCounter;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -289,6 +290,9 @@ pub struct GarblerSession<'c, C: Channel> {
     pending: VecDeque<Pending>,
     /// Garbled tables on their way out (public: not wiped).
     tables: Vec<Block>,
+    /// The session's AND numbering: each execution hashes under its own
+    /// range of tweaks (see [`crate::tweak`]).
+    ands: AndCounter,
     /// Set while executions run and cleared when they succeed: after any
     /// failure (a forged output label above all) the session refuses to run
     /// again, so a cheating evaluator gets no further answers under this
@@ -329,6 +333,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             ready: VecDeque::new(),
             pending: VecDeque::new(),
             tables: Vec::new(),
+            ands: AndCounter::new(),
             failed: false,
         })
     }
@@ -389,9 +394,16 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         self.failed = true;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
+        // Inputs of the wrong width are the caller's mistake, not the
+        // peer's: the executions before them complete, and the session
+        // stays usable.
+        let mut refused = Ok(());
         for x in inputs {
             let x = x.as_ref();
-            check_widths(self.circuit, Party::Garbler, x)?;
+            refused = check_widths(self.circuit, Party::Garbler, x);
+            if refused.is_err() {
+                break;
+            }
             while self.ready.is_empty() || self.pending.len() > window {
                 self.next_message(&mut stats, on_outputs)?;
             }
@@ -403,6 +415,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         self.ch.flush().during(Phase::OutputReturn)?;
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
         self.failed = false;
+        refused?;
         tracing::debug!(?stats, "garbler: executions done");
         Ok(stats)
     }
@@ -536,6 +549,8 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             .write_all(&[EXECUTE])
             .during(Phase::ObliviousTransfer)?;
         let mut garbler = Garbler::from_plan(self.plan.clone(), self.delta.clone());
+        let first_and = self.ands.take(self.plan.num_ands())?;
+        garbler.set_first_and(first_and)?;
         let mut at = 0;
         for (k, width) in groups_of(circuit, Party::Evaluator) {
             garbler
@@ -573,13 +588,18 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         // The decoding bits are not flushed: they leave with the next
         // execution's first tables, or before this party next waits for
         // the evaluator (a channel flushes before a read that must wait).
-        let decoding = garbler.decoding_bits();
+        let zero: Zeroizing<Vec<Block>> = Zeroizing::new(
+            garbler
+                .output_zero_labels()
+                .iter()
+                .flatten()
+                .copied()
+                .collect(),
+        );
         self.ch
-            .write_all(&pack(decoding.iter().flatten().copied()))
+            .write_all(&pack(zero.iter().map(|l| l.lsb())))
             .during(Phase::OutputDecoding)?;
-        self.pending.push_back(Pending {
-            zero: Zeroizing::new(garbler.output_zero_labels().into_iter().flatten().collect()),
-        });
+        self.pending.push_back(Pending { zero });
         lap(&mut t.outputs);
         stats.add(&t);
         Ok(())
@@ -609,6 +629,9 @@ pub struct EvaluatorSession<'c, C: Channel> {
     last_refill: usize,
     /// Garbled tables as they arrive (public: not wiped).
     tables: Vec<Block>,
+    /// The garbler's AND numbering, followed step by step (see
+    /// [`crate::tweak`]).
+    ands: AndCounter,
 }
 
 impl<'c, C: Channel> EvaluatorSession<'c, C> {
@@ -647,6 +670,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             mine: VecDeque::new(),
             last_refill: 0,
             tables: Vec::new(),
+            ands: AndCounter::new(),
         })
     }
 
@@ -715,22 +739,29 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         let (ahead, refill) = lookahead(self.circuit);
         let n = evaluator_bits(self.circuit);
         let mut inputs = inputs.into_iter();
+        // As on the garbler's side, inputs of the wrong width end the
+        // stream after the executions already announced, without an error
+        // in the session.
+        let mut refused = Ok(());
         loop {
-            while self.mine.len() <= ahead {
+            while self.mine.len() <= ahead && refused.is_ok() {
                 // No more OTs than the executions still to come need, as
                 // far as the iterator tells.
                 let coming = inputs.size_hint().0.saturating_mul(n);
                 let Some(x) = inputs.next() else { break };
                 let x = x.as_ref();
-                check_widths(self.circuit, Party::Evaluator, x)?;
-                self.announce(x, refill.min(coming), stats)?;
+                refused = check_widths(self.circuit, Party::Evaluator, x);
+                if refused.is_ok() {
+                    self.announce(x, refill.min(coming), stats)?;
+                }
             }
             if self.mine.is_empty() {
                 break;
             }
             on_outputs(self.evaluate_one(stats)?);
         }
-        self.ch.flush().during(Phase::OutputReturn)
+        self.ch.flush().during(Phase::OutputReturn)?;
+        refused
     }
 
     /// After an error the peer's stream is in an unknown place (over a
@@ -799,6 +830,8 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             expected: "no execution: this party announced none",
         })?;
         let mut evaluator = Evaluator::from_plan(self.plan.clone());
+        let first_and = self.ands.take(self.plan.num_ands())?;
+        evaluator.set_first_and(first_and)?;
         let mut at = 0;
         for (k, width) in groups_of(circuit, Party::Evaluator) {
             evaluator
@@ -810,7 +843,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         lap(&mut t.ot);
 
         for (k, width) in groups_of(circuit, Party::Garbler) {
-            let mut labels = vec![Block::ZERO; width];
+            let mut labels = Zeroizing::new(vec![Block::ZERO; width]);
             self.ch
                 .recv_blocks(&mut labels)
                 .during(Phase::GarblerInputs)?;

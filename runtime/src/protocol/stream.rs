@@ -182,12 +182,13 @@ pub fn garble_streamed<C: Channel>(
         })
     })?;
 
-    let out_zero = Zeroizing::new(
+    let out_zero: Zeroizing<Vec<Block>> = Zeroizing::new(
         garbler
             .output_zero_labels(&out_slots)
-            .into_iter()
+            .iter()
             .flatten()
-            .collect::<Vec<Block>>(),
+            .copied()
+            .collect(),
     );
     ch.write_all(&pack(out_zero.iter().map(|l| l.lsb())))
         .during(Phase::OutputDecoding)?;
