@@ -180,8 +180,8 @@ fn run(cli: Cli) -> Result<()> {
             if g_out != e_out {
                 anyhow::bail!("the garbler and the evaluator learned different outputs");
             }
-            let mut all = g;
-            all.extend(e);
+            let mut all = g.bits;
+            all.extend(e.bits);
             let plain = c.eval_plain(&interleave(&c, all))?;
             if plain != e_out {
                 anyhow::bail!(
