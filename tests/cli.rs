@@ -720,3 +720,48 @@ fn garbler_and_evaluator_take_bare_negative_values_in_any_base() {
         assert_eq!(stdout(&g), NEGATIVE_OUT);
     }
 }
+
+// ------------------------------------------------------------ JSON integers
+
+#[test]
+fn json_output_gives_integers_beyond_2_pow_53_as_strings() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-big.yao");
+    std::fs::write(
+        &path,
+        "circuit big(garbler a: [u64; 3], evaluator b: [i64; 3]) -> (a: [u64; 3], b: [i64; 3]) { (a, b) }",
+    )
+    .unwrap();
+    let c = path.to_str().unwrap();
+    for command in ["eval", "run"] {
+        let out = ok(&[
+            command,
+            c,
+            "--garbler",
+            "[18446744073709551615, 9007199254740993, 9007199254740991]",
+            "--evaluator",
+            "[-9007199254740992, -9007199254740991, -9223372036854775808]",
+            "--json",
+        ]);
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // `yao run --json` reports costs too; the outputs are the same.
+        let outputs = if command == "run" {
+            &json["outputs"]
+        } else {
+            &json
+        };
+        assert_eq!(
+            outputs["a"],
+            serde_json::json!(["18446744073709551615", "9007199254740993", 9007199254740991u64]),
+            "{command}: {out}"
+        );
+        assert_eq!(
+            outputs["b"],
+            serde_json::json!([
+                "-9007199254740992",
+                -9007199254740991i64,
+                "-9223372036854775808"
+            ]),
+            "{command}: {out}"
+        );
+    }
+}
