@@ -639,7 +639,8 @@ fn run_stream_reads_bristol_files_window_by_window() {
 // ------------------------------------------------------------ negative values
 
 /// Two inputs per party, so that negative values fill value lists.
-const NEGATIVE: &str = "circuit neg(garbler a: i8, garbler c: i16, evaluator b: i8, evaluator d: i32)
+const NEGATIVE: &str =
+    "circuit neg(garbler a: i8, garbler c: i16, evaluator b: i8, evaluator d: i32)
     -> (q: i8, r: i8, c: i16, d: i32) { (a / b, a % b, c, d) }";
 
 /// What the circuit above prints for the values every test below gives:
@@ -704,9 +705,22 @@ fn garbler_and_evaluator_take_bare_negative_values_in_any_base() {
             let _ = garbler.kill();
             panic!("the garbler did not start: {line}{rest}");
         };
-        let flag = if flag == "--input" { flag } else { "--evaluator" };
+        let flag = if flag == "--input" {
+            flag
+        } else {
+            "--evaluator"
+        };
         let ev = Command::new(env!("CARGO_BIN_EXE_evaluator"))
-            .args([&c, "--connect", addr, "--timeout", "10", flag, "-2", "-0b101"])
+            .args([
+                &c,
+                "--connect",
+                addr,
+                "--timeout",
+                "10",
+                flag,
+                "-2",
+                "-0b101",
+            ])
             .output()
             .unwrap();
         let g = garbler.wait_with_output().unwrap();
@@ -751,7 +765,11 @@ fn json_output_gives_integers_beyond_2_pow_53_as_strings() {
         };
         assert_eq!(
             outputs["a"],
-            serde_json::json!(["18446744073709551615", "9007199254740993", 9007199254740991u64]),
+            serde_json::json!([
+                "18446744073709551615",
+                "9007199254740993",
+                9007199254740991u64
+            ]),
             "{command}: {out}"
         );
         assert_eq!(
