@@ -149,6 +149,54 @@ fn json_to_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// The options that take a list of input values: `yao eval`'s and `yao
+/// run`'s `--garbler` and `--evaluator`, and the party binaries' own (and
+/// their alias `--input`).
+const VALUE_LISTS: [&str; 3] = ["--garbler", "--evaluator", "--input"];
+
+/// The command line with every negative value in a value list made
+/// unambiguous for clap, so that all commands take `-5`, `-0x10` and
+/// `-0b101` alike (`yao eval DIV --garbler -7 -0x10`).
+///
+/// Clap reads a token that starts with `-` as options unless it is a
+/// decimal number (`allow_negative_numbers`), so `-0x10` would be the
+/// unknown short options `-0`, `-x`, .... No option of ours is `-` and a
+/// digit, so such a token after a value-list option is a value: it becomes
+/// `--garbler=-0x10`, and the list goes on with a fresh `--garbler`.
+/// Anything else, and everything after `--`, is left as it is.
+pub fn negative_values_as_values(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    // The value-list option whose values are being read, if any.
+    let mut list: Option<&str> = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let text = arg.to_str().unwrap_or("");
+        if text == "--" {
+            out.push(arg);
+            out.extend(args);
+            break;
+        }
+        let negative = text
+            .strip_prefix('-')
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+        match list {
+            Some(option) if negative => {
+                out.push(format!("{option}={text}").into());
+                out.push(option.into());
+                continue;
+            }
+            _ if text.starts_with('-') => {
+                list = VALUE_LISTS.iter().copied().find(|&o| o == text);
+            }
+            _ => {}
+        }
+        out.push(arg);
+    }
+    out
+}
+
 /// `name=value` where `name` is an identifier, or a share group's dotted
 /// name (`grades.g`); anything else is a bare value.
 fn split_named(v: &str) -> Option<(&str, &str)> {
@@ -201,6 +249,40 @@ mod tests {
     fn json_values_become_named_values() {
         let v = values_from_json(r#"{"a": 42, "b": [true, "0xff"], "c": -1}"#).unwrap();
         assert_eq!(v, ["a=42", "b=[true, 0xff]", "c=-1"]);
+    }
+
+    #[test]
+    fn negative_values_in_any_base_stay_values() {
+        let args = |line: &str| -> Vec<String> {
+            negative_values_as_values(line.split(' ').map(Into::into))
+                .into_iter()
+                .map(|a| a.into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            args("yao eval c --garbler -7 -0x10 --evaluator 3 -0b1 --json"),
+            [
+                "yao",
+                "eval",
+                "c",
+                "--garbler",
+                "--garbler=-7",
+                "--garbler",
+                "--garbler=-0x10",
+                "--garbler",
+                "--evaluator",
+                "3",
+                "--evaluator=-0b1",
+                "--evaluator",
+                "--json"
+            ]
+        );
+        // Not after a value list, nor after `--`: left to clap.
+        for line in ["yao eval c -1 --hex -2", "garbler c --input -- -1"] {
+            let expected: Vec<String> = line.split(' ').map(Into::into).collect();
+            assert_eq!(args(line), expected, "{line}");
+        }
+        assert_eq!(args("garbler c --input -v")[3], "-v");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod inputs;
 pub mod outputs;
 pub mod party;
 pub mod share;
+pub mod split_check;
 pub mod streamed;
 
 pub use yao_compiler as compiler;

@@ -46,9 +46,10 @@ pub fn render_lines(values: &[(String, Value)], hex: bool) -> String {
         .collect()
 }
 
-/// The outputs as a JSON object. Integers that fit in 64 bits are JSON
-/// numbers; wider ones (and all of them with `hex`) are strings, since JSON
-/// readers lose precision beyond 2^53.
+/// The outputs as a JSON object. Integers in JSON's safe range (magnitude
+/// at most 2^53 - 1) are numbers; the others (and all of them with `hex`)
+/// are decimal strings: most JSON readers hold numbers as doubles and
+/// would round them (`jq` reads 9007199254740993 as 9007199254740992).
 pub fn to_json(values: &[(String, Value)], hex: bool) -> Json {
     let mut map = Map::new();
     for (name, v) in values {
@@ -68,13 +69,16 @@ fn json_value(v: &Value, hex: bool) -> Json {
     }
 }
 
+/// The largest magnitude every JSON reader holds exactly: 2^53 - 1
+/// (JavaScript's `Number.MAX_SAFE_INTEGER`).
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// An integer as a JSON number when every reader reads it exactly, else as
+/// a decimal string.
 fn int_json(i: &BigInt) -> Json {
-    if let Ok(u) = u64::try_from(i) {
-        Json::from(u)
-    } else if let Ok(s) = i64::try_from(i) {
-        Json::from(s)
-    } else {
-        Json::String(i.to_string())
+    match i64::try_from(i) {
+        Ok(v) if v.unsigned_abs() <= MAX_SAFE_INTEGER as u64 => Json::from(v),
+        _ => Json::String(i.to_string()),
     }
 }
 

@@ -11,11 +11,14 @@ use std::time::{Duration, Instant};
 use yao_compiler::{Circuit, Party};
 use yao_runtime::protocol::{
     EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup, Progress,
+    ProtocolError,
 };
 use yao_runtime::TcpChannel;
 
 use crate::inputs;
 use crate::outputs::{self, OutputArgs};
+use crate::share::PartyInputs;
+use crate::split_check;
 
 /// Options both party binaries share.
 #[derive(Args, Debug, Clone)]
@@ -185,17 +188,25 @@ pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
 
 /// Runs the garbler's side of one session on an accepted connection:
 /// `repeat` executions on the same inputs (more than one only to measure
-/// throughput). Returns the last outputs and the summed costs.
+/// throughput). Returns the last outputs and the summed costs. With share
+/// files (`inputs.splits`), the servers first check that their shares
+/// belong together ([`split_check`]).
 pub fn garble_session(
     stream: TcpStream,
     setup: GarblerSetup,
-    inputs: &[Vec<bool>],
+    inputs: &PartyInputs,
     timeout: Duration,
     repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let circuit = setup.circuit();
-    let ch = TcpChannel::new(stream, Some(timeout))?;
-    let mut session = GarblerSession::start_prepared(ch, setup).context("garbler")?;
+    let mut ch = TcpChannel::new(stream, Some(timeout))?;
+    if let Some(splits) = &inputs.splits {
+        split_check::check(&mut ch, splits).context("garbler")?;
+    }
+    let mut session = GarblerSession::start_prepared(ch, setup)
+        .map_err(|e| explain_start(e, Party::Garbler))
+        .context("garbler")?;
+    let inputs = &inputs.bits;
     if let Some(f) = progress_bar(circuit, "garbling") {
         session.set_progress(f);
     }
@@ -212,13 +223,19 @@ pub fn garble_session(
 pub fn evaluate_session(
     stream: TcpStream,
     setup: EvaluatorSetup,
-    inputs: &[Vec<bool>],
+    inputs: &PartyInputs,
     timeout: Duration,
     repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let circuit = setup.circuit();
-    let ch = TcpChannel::new(stream, Some(timeout))?;
-    let mut session = EvaluatorSession::start_prepared(ch, setup).context("evaluator")?;
+    let mut ch = TcpChannel::new(stream, Some(timeout))?;
+    if let Some(splits) = &inputs.splits {
+        split_check::check(&mut ch, splits).context("evaluator")?;
+    }
+    let mut session = EvaluatorSession::start_prepared(ch, setup)
+        .map_err(|e| explain_start(e, Party::Evaluator))
+        .context("evaluator")?;
+    let inputs = &inputs.bits;
     if let Some(f) = progress_bar(circuit, "evaluating") {
         session.set_progress(f);
     }
@@ -228,6 +245,25 @@ pub fn evaluate_session(
     .context("evaluator")?;
     session.finish().context("evaluator")?;
     Ok(result)
+}
+
+/// A session that failed to start, with the one case this layer can say
+/// more about: the peer opened with the share-file check ([`split_check`])
+/// and this party has no share files to check.
+fn explain_start(e: ProtocolError, us: Party) -> anyhow::Error {
+    match &e {
+        ProtocolError::NotYao { found } if found[..] == split_check::MAGIC => {
+            let peer = match us {
+                Party::Garbler => Party::Evaluator,
+                Party::Evaluator => Party::Garbler,
+            };
+            anyhow!(
+                "the {peer} uses share files (--shares) and this {us} does not: give both \
+                 servers their share files with --shares, or neither"
+            )
+        }
+        _ => e.into(),
+    }
 }
 
 /// Circuits smaller than this finish too fast for a progress bar to help.

@@ -11,6 +11,12 @@
 //! files (`garbler --shares DIR`, `evaluator --shares DIR`), and every way
 //! such a directory goes wrong in practice is a [`ShareError`] naming the
 //! provider, the slot and the file.
+//!
+//! Both halves of one split carry the same random [`SplitId`], so that the
+//! two servers can check, before they compute, that each slot's two shares
+//! belong together ([`crate::split_check`]): halves of two different splits
+//! (a stale file kept from an earlier run, a file replaced by someone else's)
+//! would otherwise reconstruct a random value and go unnoticed.
 
 #![allow(clippy::result_large_err)] // see `ShareError`
 
@@ -19,13 +25,17 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use yao_compiler::ir::CircuitId;
 use yao_compiler::lang::shared::{shared_inputs, SharedInput};
 use yao_compiler::value::Value;
 use yao_compiler::{Circuit, Party, ValueType};
 
 /// The `format` field of every share file; bumped if the layout changes.
-pub const FORMAT: &str = "yao-share-v1";
+pub const FORMAT: &str = "yao-share-v2";
+/// Earlier formats, refused with a message asking the provider to share
+/// again: `yao-share-v1` files carry no split id.
+const OLD_FORMATS: &[&str] = &["yao-share-v1"];
 /// Share files larger than this are refused unread.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Most share files a directory may hold.
@@ -46,6 +56,11 @@ pub struct ShareFile {
     /// The element of a shared array, or absent for the whole input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u32>,
+    /// The split this share is half of ([`SplitId`] in hex): the same in the
+    /// garbler's and the evaluator's file of one `yao share`.
+    pub split: String,
+    /// A label for who shared, which also names the files: any name the
+    /// provider likes (a pseudonym, or a random one `yao share` picks).
     pub provider: String,
     /// The server this share is for.
     pub party: Party,
@@ -102,6 +117,67 @@ impl fmt::Display for Slot {
     }
 }
 
+/// The identity of one split of one value: 16 random bytes from the
+/// operating system, written in both halves. Not secret (both servers
+/// compare them over the network); the shares are. Two splits of the same
+/// value, or of the same slot, get different ids, so a server holding a
+/// share of an earlier split, or one made by someone else, is caught before
+/// the computation instead of reconstructing a random value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SplitId(pub [u8; 16]);
+
+impl SplitId {
+    /// A fresh id from the operating system's generator.
+    pub fn random() -> SplitId {
+        let mut bytes = [0u8; 16];
+        yao_runtime::block::fill_random(&mut bytes);
+        SplitId(bytes)
+    }
+
+    /// Reads the 32 lowercase hex digits [`SplitId`]'s `Display` writes.
+    pub fn parse(text: &str) -> Option<SplitId> {
+        let hex = text.as_bytes();
+        if hex.len() != 32 || !hex.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (k, pair) in hex.chunks(2).enumerate() {
+            let pair = std::str::from_utf8(pair).ok()?;
+            bytes[k] = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(SplitId(bytes))
+    }
+}
+
+impl fmt::Display for SplitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+/// Where a server's share of one slot came from: the file, its provider and
+/// its split. [`assemble`] gives one per element of every shared input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The slot the file covers (one element, or a whole input).
+    pub slot: Slot,
+    pub split: SplitId,
+    pub provider: String,
+    pub path: PathBuf,
+}
+
+/// A server's share groups, assembled from its share files.
+#[derive(Clone, Debug)]
+pub struct Assembled {
+    /// The bits of each share group, keyed by group index in `circuit.inputs`.
+    pub groups: BTreeMap<usize, Vec<bool>>,
+    /// The origin of every element of every shared input, in circuit order
+    /// (inputs as [`shared_inputs`] lists them, elements first to last; an
+    /// input that is not an array is one element). Elements a whole-input
+    /// file covers share its origin.
+    pub origins: Vec<Arc<Origin>>,
+}
+
 /// What goes wrong when sharing a value or assembling a server's shares.
 /// Variants carry the file, provider and slot they name, so the type is
 /// large; it is built at most once per run, on the way out.
@@ -115,7 +191,7 @@ pub enum ShareError {
     NotAnArray { input: String, ty: ValueType },
     #[error("slot {input}[{index}] is out of range: `{input}` has {len} elements (0 to {})", .len - 1)]
     IndexOutOfRange { input: String, index: u32, len: u32 },
-    #[error("`{name}` is not a valid provider name: use 1 to {MAX_PROVIDER_LEN} letters, digits, `-`, `_` or `.`, not starting with `.`")]
+    #[error("`{name}` is not a valid provider name: use 1 to {MAX_PROVIDER_LEN} letters, digits, `-`, `_` or `.`, not starting with `.` (it is only a label: a pseudonym will do, or leave --provider out for a random one)")]
     BadProvider { name: String },
     #[error("value for slot {slot}: {source}")]
     BadValue {
@@ -132,6 +208,8 @@ pub enum ShareError {
     },
     #[error("share file `{}` is malformed: {reason}", .path.display())]
     Malformed { path: PathBuf, reason: String },
+    #[error("share file `{}` is in the old format `{found}`, which does not tie the two halves of a split together: the provider must share again with this version (`yao share`) and give each server its new file", .path.display())]
+    OldFormat { path: PathBuf, found: String },
     #[error("share file `{}` from provider `{provider}` was made for another circuit (id {found}, expected {expected}); the provider must share again for this circuit", .path.display())]
     WrongCircuit {
         path: PathBuf,
@@ -291,11 +369,14 @@ pub fn split_for(
     })?;
     let mask = random_bits(bits.len());
     let other: Vec<bool> = bits.iter().zip(&mask).map(|(&b, &m)| b ^ m).collect();
+    // One id for both halves: that is what makes them a pair.
+    let split = SplitId::random().to_string();
     let file = |party, share_bits: &[bool]| ShareFile {
         format: FORMAT.to_string(),
         circuit: id.to_hex(),
         input: slot.input.clone(),
         index: slot.index,
+        split: split.clone(),
         provider: provider.to_string(),
         party,
         ty: ty.to_string(),
@@ -398,17 +479,31 @@ fn parse(path: &Path, bytes: &[u8], circuit_id: &str) -> Result<ShareFile, Share
             "it is more than the {MAX_FILE_BYTES} bytes a share file may have"
         )));
     }
-    let file: ShareFile = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
-    if file.format != FORMAT {
-        return Err(malformed(format!(
-            "format `{}` is not `{FORMAT}`",
-            file.format
-        )));
+    let json: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+    // The format first: an old file lacks fields, and should be told so.
+    match json.get("format").and_then(serde_json::Value::as_str) {
+        Some(FORMAT) => {}
+        Some(old) if OLD_FORMATS.contains(&old) => {
+            return Err(ShareError::OldFormat {
+                path: path.to_path_buf(),
+                found: old.to_string(),
+            })
+        }
+        Some(other) => return Err(malformed(format!("format `{other}` is not `{FORMAT}`"))),
+        None => return Err(malformed(format!("it has no `format` (`{FORMAT}`)"))),
     }
+    let file: ShareFile = serde_json::from_value(json).map_err(|e| malformed(e.to_string()))?;
     if check_provider(&file.provider).is_err() {
         return Err(malformed(format!(
             "`{}` is not a valid provider name",
             file.provider
+        )));
+    }
+    if SplitId::parse(&file.split).is_none() {
+        return Err(malformed(format!(
+            "split `{}` is not 32 lowercase hex digits",
+            file.split
         )));
     }
     if file.circuit != circuit_id {
@@ -463,13 +558,9 @@ pub fn party_dir(dir: &Path, party: Party) -> PathBuf {
 }
 
 /// Assembles `party`'s share group of every shared input of `circuit` from
-/// the share files in `dir` (or `dir/<party>`). Returns the bits keyed by
-/// group index in `circuit.inputs`. Every slot must be covered exactly once.
-pub fn assemble(
-    circuit: &Circuit,
-    party: Party,
-    dir: &Path,
-) -> Result<BTreeMap<usize, Vec<bool>>, ShareError> {
+/// the share files in `dir` (or `dir/<party>`), with the origin of every
+/// element. Every slot must be covered exactly once.
+pub fn assemble(circuit: &Circuit, party: Party, dir: &Path) -> Result<Assembled, ShareError> {
     if shared_inputs(circuit).is_empty() {
         return Err(ShareError::NothingShared);
     }
@@ -490,16 +581,16 @@ pub fn assemble_from(
     party: Party,
     dir: &Path,
     files: impl IntoIterator<Item = Result<(PathBuf, Vec<u8>), ShareError>>,
-) -> Result<BTreeMap<usize, Vec<bool>>, ShareError> {
+) -> Result<Assembled, ShareError> {
     let shared = shared_inputs(circuit);
     if shared.is_empty() {
         return Err(ShareError::NothingShared);
     }
     let dir = dir.to_path_buf();
-    // Per shared input: its bits and, per element, who provided it.
+    // Per shared input: its bits and, per element, where its share came from.
     struct Assembly {
         bits: Vec<bool>,
-        owner: Vec<Option<(String, PathBuf)>>,
+        owner: Vec<Option<Arc<Origin>>>,
     }
     let mut assembly: Vec<Assembly> = shared
         .iter()
@@ -552,21 +643,28 @@ pub fn assemble_from(
             Some(i) => i as usize..i as usize + 1,
             None => 0..a.owner.len(),
         };
+        let origin = Arc::new(Origin {
+            slot,
+            // Checked by `parse`.
+            split: SplitId::parse(&file.split).unwrap_or(SplitId([0; 16])),
+            provider: file.provider.clone(),
+            path,
+        });
         for e in covered {
-            if let Some((first_provider, first)) = &a.owner[e] {
+            if let Some(first) = &a.owner[e] {
                 let element = Slot {
                     input: input.name.clone(),
                     index: matches!(input.ty, ValueType::Array(..)).then_some(e as u32),
                 };
                 return Err(ShareError::Duplicate {
                     slot: element,
-                    first_provider: first_provider.clone(),
-                    first: first.clone(),
+                    first_provider: first.provider.clone(),
+                    first: first.path.clone(),
                     second_provider: file.provider,
-                    second: path,
+                    second: origin.path.clone(),
                 });
             }
-            a.owner[e] = Some((file.provider.clone(), path.clone()));
+            a.owner[e] = Some(origin.clone());
         }
         a.bits[offset..offset + bits.len()].copy_from_slice(&bits);
         providers.push(file.provider);
@@ -604,11 +702,13 @@ pub fn assemble_from(
             providers,
         });
     }
-    Ok(shared
-        .iter()
-        .zip(assembly)
-        .map(|(s, a)| (s.group(party), a.bits))
-        .collect())
+    let mut groups = BTreeMap::new();
+    let mut origins = Vec::with_capacity(total);
+    for (s, a) in shared.iter().zip(assembly) {
+        groups.insert(s.group(party), a.bits);
+        origins.extend(a.owner.into_iter().flatten());
+    }
+    Ok(Assembled { groups, origins })
 }
 
 fn list_names(names: &[String]) -> String {
@@ -629,6 +729,16 @@ fn elements(ty: &ValueType) -> u32 {
     }
 }
 
+/// A server's inputs: the bits of its groups in circuit order and, when
+/// they come from share files, what it checks with the other server before
+/// computing.
+#[derive(Clone, Debug)]
+pub struct PartyInputs {
+    pub bits: Vec<Vec<bool>>,
+    /// `Some` when the share groups were assembled from share files.
+    pub splits: Option<crate::split_check::Splits>,
+}
+
 /// The bits of `party`'s input groups in circuit order: shared inputs from
 /// the share files in `shares` (if given), the others from `values`
 /// (`NAME=VALUE` or bare values, as for [`crate::inputs::assign`]).
@@ -637,14 +747,23 @@ pub fn party_inputs(
     party: Party,
     values: &[String],
     shares: Option<&Path>,
-) -> anyhow::Result<Vec<Vec<bool>>> {
-    let preset = match shares {
-        Some(dir) => assemble(circuit, party, dir)?,
-        None => BTreeMap::new(),
+) -> anyhow::Result<PartyInputs> {
+    let (preset, splits) = match shares {
+        Some(dir) => {
+            let assembled = assemble(circuit, party, dir)?;
+            let splits = crate::split_check::Splits {
+                party,
+                circuit: circuit.id(),
+                origins: assembled.origins,
+            };
+            (assembled.groups, Some(splits))
+        }
+        None => (BTreeMap::new(), None),
     };
-    Ok(crate::inputs::assign_with(circuit, party, values, preset)?
+    let bits = crate::inputs::assign_with(circuit, party, values, preset)?
         .into_values()
-        .collect())
+        .collect();
+    Ok(PartyInputs { bits, splits })
 }
 
 /// `yao share`: what an input provider types.
@@ -659,13 +778,24 @@ pub struct ShareArgs {
     /// The value, e.g. `87`, `0x57`, `(10003, 42)` or `[1, 2, 3]`.
     #[arg(long, value_name = "V", allow_hyphen_values = true)]
     pub value: String,
-    /// Who is sharing; names the share files (letters, digits, `-`, `_`, `.`).
+    /// A label for who is sharing, which names the share files (letters,
+    /// digits, `-`, `_`, `.`). Only a label: a pseudonym will do. Left out,
+    /// a random one is picked (`anon-` and 8 hex digits) and printed.
     #[arg(long, value_name = "NAME")]
-    pub provider: String,
+    pub provider: Option<String>,
     /// Writes `DIR/garbler/<provider>.share` and `DIR/evaluator/<provider>.share`;
     /// hand each file to its server only.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// A provider label for a provider that gave none: `anon-` and 8 random hex
+/// digits, so that the files name no one and two such providers do not
+/// collide (one in 2^32 pairs would; `write` refuses to overwrite then).
+pub fn random_provider() -> String {
+    let mut bytes = [0u8; 4];
+    yao_runtime::block::fill_random(&mut bytes);
+    format!("anon-{:08x}", u32::from_le_bytes(bytes))
 }
 
 /// Runs `yao share`: loads the circuit, splits the value, writes the two
@@ -677,11 +807,12 @@ pub fn run(args: &ShareArgs) -> anyhow::Result<()> {
         slot: slot.clone(),
         source,
     })?;
-    let files = split(&circuit, &slot, &value, &args.provider)?;
+    let provider = args.provider.clone().unwrap_or_else(random_provider);
+    let files = split(&circuit, &slot, &value, &provider)?;
     let [g, e] = write(&args.out, &files)?;
     crate::say(&format!(
-        "{} shared {slot}:\n  garbler's share:   {}\n  evaluator's share: {}\n",
-        args.provider,
+        "{provider} shared {slot} (split {}):\n  garbler's share:   {}\n  evaluator's share: {}\n",
+        files[0].split,
         g.display(),
         e.display()
     ));
@@ -726,8 +857,12 @@ mod tests {
             let files = split(&c, &slot, &Value::parse(value).unwrap(), who).unwrap();
             write(&dir, &files).unwrap();
         }
-        let g = party_inputs(&c, Party::Garbler, &["k=7".into()], Some(&dir)).unwrap();
-        let e = party_inputs(&c, Party::Evaluator, &["9".into()], Some(&dir)).unwrap();
+        let g = party_inputs(&c, Party::Garbler, &["k=7".into()], Some(&dir))
+            .unwrap()
+            .bits;
+        let e = party_inputs(&c, Party::Evaluator, &["9".into()], Some(&dir))
+            .unwrap()
+            .bits;
         // Circuit order: k, s.g, p.g, b.g for the garbler; s.e, p.e, b.e, m.
         let mut all = vec![g[0].clone()];
         for k in 0..3 {
@@ -761,6 +896,59 @@ mod tests {
                 .unwrap()
                 .encode(&ValueType::SInt(8))
                 .unwrap();
+        }
+    }
+
+    #[test]
+    fn both_halves_of_a_split_carry_its_id_and_every_element_its_origin() {
+        let c = circuit();
+        let slot = Slot::parse("p[1]").unwrap();
+        let v = Value::parse("(3, true)").unwrap();
+        let [g, e] = split(&c, &slot, &v, "x").unwrap();
+        assert_eq!(g.split, e.split);
+        assert!(SplitId::parse(&g.split).is_some());
+        let [g2, _] = split(&c, &slot, &v, "x").unwrap();
+        assert_ne!(g.split, g2.split, "two splits of one value share an id");
+        // Every element of every shared input gets the origin of its file.
+        let dir = scratch("origins");
+        for (slot, value, who) in [
+            ("s", "1", "a"),
+            ("p[0]", "(1, true)", "b"),
+            ("p[1]", "(2, true)", "c"),
+            ("p[2]", "(3, true)", "d"),
+            ("b", "true", "e"),
+        ] {
+            let files = split(
+                &c,
+                &Slot::parse(slot).unwrap(),
+                &Value::parse(value).unwrap(),
+                who,
+            );
+            write(&dir, &files.unwrap()).unwrap();
+        }
+        let a = assemble(&c, Party::Evaluator, &dir).unwrap();
+        let shown: Vec<String> = a.origins.iter().map(|o| o.slot.to_string()).collect();
+        assert_eq!(shown, ["s", "p[0]", "p[1]", "p[2]", "b"]);
+        assert!(a
+            .origins
+            .iter()
+            .all(|o| o.path.starts_with(dir.join("evaluator"))));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn split_ids_parse_only_as_written() {
+        let id = SplitId::random();
+        assert_eq!(SplitId::parse(&id.to_string()), Some(id));
+        for bad in [
+            "",
+            "00",
+            &"0".repeat(31),
+            &"0".repeat(33),
+            &"A".repeat(32),
+            &"g".repeat(32),
+        ] {
+            assert_eq!(SplitId::parse(bad), None, "{bad}");
         }
     }
 

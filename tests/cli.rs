@@ -635,3 +635,151 @@ fn run_stream_reads_bristol_files_window_by_window() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("number of gates"));
 }
+
+// ------------------------------------------------------------ negative values
+
+/// Two inputs per party, so that negative values fill value lists.
+const NEGATIVE: &str =
+    "circuit neg(garbler a: i8, garbler c: i16, evaluator b: i8, evaluator d: i32)
+    -> (q: i8, r: i8, c: i16, d: i32) { (a / b, a % b, c, d) }";
+
+/// What the circuit above prints for the values every test below gives:
+/// -7 / -2 and -7 % -2 (truncating), then -0x100 and -0b101 as they are.
+const NEGATIVE_OUT: &str = "q = 3\nr = -1\nc = -256\nd = -5\n";
+
+fn negative_circuit() -> String {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-negative.yao");
+    std::fs::write(&path, NEGATIVE).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn eval_and_run_take_bare_negative_values_in_any_base() {
+    let c = negative_circuit();
+    for command in ["eval", "run"] {
+        let out = ok(&[
+            command,
+            &c,
+            "--garbler",
+            "-7",
+            "-0x100",
+            "--evaluator",
+            "-2",
+            "-0b101",
+        ]);
+        assert_eq!(out, NEGATIVE_OUT, "yao {command}");
+        // Named values, and a negative value right before another option.
+        let out = ok(&[
+            command,
+            &c,
+            "--evaluator",
+            "d=-0b101",
+            "-2",
+            "--garbler",
+            "c=-256",
+            "-7",
+            "--hex",
+        ]);
+        assert!(out.contains("r = -0x1\nc = -0x100"), "yao {command}: {out}");
+    }
+}
+
+#[test]
+fn garbler_and_evaluator_take_bare_negative_values_in_any_base() {
+    use std::io::{BufRead, BufReader, Read};
+    let c = negative_circuit();
+    for flag in ["--garbler", "--input"] {
+        let mut garbler = Command::new(env!("CARGO_BIN_EXE_garbler"))
+            .args([&c, "--listen", "127.0.0.1:0", "--timeout", "10", flag])
+            .args(["-7", "-0x100"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(garbler.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let Some(addr) = line.trim().strip_prefix("garbler: listening on ") else {
+            let mut rest = String::new();
+            let _ = stderr.read_to_string(&mut rest);
+            let _ = garbler.kill();
+            panic!("the garbler did not start: {line}{rest}");
+        };
+        let flag = if flag == "--input" {
+            flag
+        } else {
+            "--evaluator"
+        };
+        let ev = Command::new(env!("CARGO_BIN_EXE_evaluator"))
+            .args([
+                &c,
+                "--connect",
+                addr,
+                "--timeout",
+                "10",
+                flag,
+                "-2",
+                "-0b101",
+            ])
+            .output()
+            .unwrap();
+        let g = garbler.wait_with_output().unwrap();
+        assert!(
+            ev.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ev.stderr)
+        );
+        assert!(g.status.success());
+        assert_eq!(stdout(&ev), NEGATIVE_OUT);
+        assert_eq!(stdout(&g), NEGATIVE_OUT);
+    }
+}
+
+// ------------------------------------------------------------ JSON integers
+
+#[test]
+fn json_output_gives_integers_beyond_2_pow_53_as_strings() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-big.yao");
+    std::fs::write(
+        &path,
+        "circuit big(garbler a: [u64; 3], evaluator b: [i64; 3]) -> (a: [u64; 3], b: [i64; 3]) { (a, b) }",
+    )
+    .unwrap();
+    let c = path.to_str().unwrap();
+    for command in ["eval", "run"] {
+        let out = ok(&[
+            command,
+            c,
+            "--garbler",
+            "[18446744073709551615, 9007199254740993, 9007199254740991]",
+            "--evaluator",
+            "[-9007199254740992, -9007199254740991, -9223372036854775808]",
+            "--json",
+        ]);
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // `yao run --json` reports costs too; the outputs are the same.
+        let outputs = if command == "run" {
+            &json["outputs"]
+        } else {
+            &json
+        };
+        assert_eq!(
+            outputs["a"],
+            serde_json::json!([
+                "18446744073709551615",
+                "9007199254740993",
+                9007199254740991u64
+            ]),
+            "{command}: {out}"
+        );
+        assert_eq!(
+            outputs["b"],
+            serde_json::json!([
+                "-9007199254740992",
+                -9007199254740991i64,
+                "-9223372036854775808"
+            ]),
+            "{command}: {out}"
+        );
+    }
+}

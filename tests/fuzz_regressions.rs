@@ -417,3 +417,11 @@ fn cli_inputs_harness_accepts_good_values_and_refuses_bad_ones() {
 fn share_files_harness_accepts_good_directories_and_refuses_bad_ones() {
     check_seed_verdicts("share_files", harness::share_files);
 }
+
+/// The `split_check` harness accepts a peer whose shares come from the same
+/// splits and refuses other splits, other circuits, the same role, a peer
+/// without share files and truncated messages.
+#[test]
+fn split_check_harness_accepts_matching_splits_and_refuses_the_rest() {
+    check_seed_verdicts("split_check", harness::split_check);
+}

@@ -67,13 +67,21 @@ fn yao_share(circuit: &Path, slot: &str, value: &str, provider: &str, out: &Path
         .expect("run yao share")
 }
 
+/// What one server process did: exit status, standard output and error.
+struct Ran {
+    ok: bool,
+    out: String,
+    err: String,
+}
+
 /// Runs the garbler and the evaluator as two processes on loopback, each
-/// with its own share directory; returns both standard outputs.
-fn servers(circuit: &Path, garbler_shares: &Path, evaluator_shares: &Path) -> (String, String) {
+/// with its own arguments after the circuit (`--shares DIR`, values, ...);
+/// returns what each did.
+fn run_servers(circuit: &Path, garbler_args: &[&str], evaluator_args: &[&str]) -> (Ran, Ran) {
     let mut garbler = Command::new(GARBLER)
         .arg(circuit)
-        .args(["--listen", "127.0.0.1:0", "--timeout", "10", "--shares"])
-        .arg(garbler_shares)
+        .args(["--listen", "127.0.0.1:0", "--timeout", "10"])
+        .args(garbler_args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -98,8 +106,8 @@ fn servers(circuit: &Path, garbler_shares: &Path, evaluator_shares: &Path) -> (S
     });
     let ev = Command::new(EVALUATOR)
         .arg(circuit)
-        .args(["--connect", &addr, "--timeout", "10", "--shares"])
-        .arg(evaluator_shares)
+        .args(["--connect", &addr, "--timeout", "10"])
+        .args(evaluator_args)
         .output()
         .expect("run evaluator");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -121,14 +129,45 @@ fn servers(circuit: &Path, garbler_shares: &Path, evaluator_shares: &Path) -> (S
         .unwrap()
         .read_to_string(&mut g_out)
         .unwrap();
-    let g_err = drain.join().unwrap_or_default();
-    assert!(
-        ev.status.success(),
-        "evaluator failed: {}",
-        text(&ev.stderr)
+    let g = Ran {
+        ok: status.success(),
+        out: g_out,
+        err: drain.join().unwrap_or_default(),
+    };
+    let e = Ran {
+        ok: ev.status.success(),
+        out: text(&ev.stdout),
+        err: text(&ev.stderr),
+    };
+    (g, e)
+}
+
+/// [`run_servers`] on two share directories; both must succeed. Returns
+/// both standard outputs.
+fn servers(circuit: &Path, garbler_shares: &Path, evaluator_shares: &Path) -> (String, String) {
+    let (g, e) = run_servers(
+        circuit,
+        &["--shares", garbler_shares.to_str().unwrap()],
+        &["--shares", evaluator_shares.to_str().unwrap()],
     );
-    assert!(status.success(), "garbler failed: {g_err}");
-    (g_out, text(&ev.stdout))
+    assert!(e.ok, "evaluator failed: {}", e.err);
+    assert!(g.ok, "garbler failed: {}", g.err);
+    (g.out, e.out)
+}
+
+/// [`run_servers`] on two share directories; both must refuse. Returns
+/// both error messages.
+fn servers_refuse(
+    circuit: &Path,
+    garbler_args: &[&str],
+    evaluator_args: &[&str],
+) -> (String, String) {
+    let (g, e) = run_servers(circuit, garbler_args, evaluator_args);
+    assert!(!g.ok && !e.ok, "a server accepted: {} / {}", g.out, e.out);
+    for err in [&g.err, &e.err] {
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    (g.err, e.err)
 }
 
 /// The garbler alone on a share directory: the errors of assembling shares
@@ -206,6 +245,9 @@ fn a_share_file_never_holds_the_grade_and_the_two_reconstruct_it() {
     assert_eq!(g.input, "grades");
     assert_eq!(g.index, Some(7));
     assert_eq!(g.provider, "pupil07");
+    // Both halves name one split, a fresh random one.
+    assert_eq!(g.split, e.split);
+    assert!(share::SplitId::parse(&g.split).is_some(), "{}", g.split);
     assert_eq!(g.circuit, compile("average_grades.yao").id().to_hex());
     assert_eq!((g.ty.as_str(), e.ty.as_str()), ("u8", "u8"));
     assert_eq!(u8_share(&g) ^ u8_share(&e), 87);
@@ -622,10 +664,10 @@ fn a_malformed_share_file() {
     let c = circuit_path("average_grades.yao");
     for (test, content) in [
         ("garbage", "this is not JSON".to_string()),
-        ("truncated", "{\"format\": \"yao-share-v1\", ".to_string()),
+        ("truncated", "{\"format\": \"yao-share-v2\", ".to_string()),
         (
             "missing-field",
-            "{\"format\": \"yao-share-v1\"}".to_string(),
+            "{\"format\": \"yao-share-v2\"}".to_string(),
         ),
         ("binary", "\u{0}\u{1}\u{2}".to_string()),
     ] {
@@ -651,6 +693,14 @@ fn a_malformed_share_file() {
     let err = garbler_error(&c, &dir);
     assert!(err.contains("is malformed") && err.contains("v9"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+    let dir = complete("split");
+    tamper(&dir, |j| j["split"] = "not hex".into());
+    let err = garbler_error(&c, &dir);
+    assert!(
+        err.contains("is malformed") && err.contains("split `not hex`"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -666,6 +716,205 @@ fn the_other_servers_share_is_refused() {
         err.contains("is the evaluator's share, not the garbler's") && err.contains("`pupil02`"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ----------------------------------------------------- shares of other splits
+
+/// The share directory of one server, as a `--shares` argument.
+fn shares_arg(dir: &Path) -> [&str; 2] {
+    ["--shares", dir.to_str().unwrap()]
+}
+
+/// Both servers' refusals name `slot` and say why.
+fn assert_names_slot(slot: &str, errors: &[&str]) {
+    for err in errors {
+        assert!(
+            err.contains(&format!(
+                "slot {slot}: the garbler's share belongs to another split than the evaluator's \
+                 (stale or mixed share files)"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("must share again"), "{err}");
+    }
+}
+
+#[test]
+fn a_stale_share_is_refused_naming_the_slot() {
+    let dir = complete("stale");
+    let c = circuit_path("average_grades.yao");
+    let (g, _) = servers(&c, &dir.join("garbler"), &dir.join("evaluator"));
+    assert!(g.starts_with("average = "), "{g}");
+    // Pupil 3 corrects its grade and shares again; only the evaluator gets
+    // the new file, the garbler keeps the one of the earlier run.
+    let again = dir.join("again");
+    share(&c, "grades[3]", "99", "pupil03", &again);
+    std::fs::copy(
+        again.join("evaluator/pupil03.share"),
+        dir.join("evaluator/pupil03.share"),
+    )
+    .unwrap();
+    let (g, e) = servers_refuse(
+        &c,
+        &shares_arg(&dir.join("garbler")),
+        &shares_arg(&dir.join("evaluator")),
+    );
+    assert_names_slot("grades[3]", &[&g, &e]);
+    assert!(g.contains("garbler/pupil03.share") && e.contains("evaluator/pupil03.share"));
+    // `yao run` refuses the same way.
+    let o = Command::new(YAO)
+        .arg("run")
+        .arg(&c)
+        .arg("--garbler-shares")
+        .arg(&dir)
+        .arg("--evaluator-shares")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_names_slot("grades[3]", &[&text(&o.stderr)]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn halves_of_two_different_splits_are_refused_naming_the_slots() {
+    // The class shared twice (the same grades): the garbler is given the
+    // first run's files, the evaluator the second's.
+    let first = complete("mixed-first");
+    let second = complete("mixed-second");
+    let c = circuit_path("average_grades.yao");
+    let (g, e) = servers_refuse(
+        &c,
+        &shares_arg(&first.join("garbler")),
+        &shares_arg(&second.join("evaluator")),
+    );
+    assert_names_slot("grades[0]", &[&g, &e]);
+    for err in [&g, &e] {
+        assert!(
+            err.contains("19 other slots differ too: grades[1], grades[2]")
+                && err.contains("and 11 more"),
+            "{err}"
+        );
+    }
+    // One element mixed into otherwise matching files.
+    std::fs::copy(
+        first.join("evaluator/pupil17.share"),
+        second.join("evaluator/pupil17.share"),
+    )
+    .unwrap();
+    let (g, e) = servers_refuse(
+        &c,
+        &shares_arg(&second.join("garbler")),
+        &shares_arg(&second.join("evaluator")),
+    );
+    assert_names_slot("grades[17]", &[&g, &e]);
+    assert!(!g.contains("other slot"), "{g}");
+    let _ = std::fs::remove_dir_all(&first);
+    let _ = std::fs::remove_dir_all(&second);
+}
+
+#[test]
+fn a_substituted_share_is_refused_naming_the_slot() {
+    let dir = complete("substituted");
+    let c = circuit_path("average_grades.yao");
+    // Someone else shares a value for pupil 5's slot and puts their file in
+    // place of pupil 5's on the garbler's side.
+    let forged = dir.join("forged");
+    share(&c, "grades[5]", "100", "mallory", &forged);
+    std::fs::remove_file(dir.join("garbler/pupil05.share")).unwrap();
+    std::fs::copy(
+        forged.join("garbler/mallory.share"),
+        dir.join("garbler/mallory.share"),
+    )
+    .unwrap();
+    let (g, e) = servers_refuse(
+        &c,
+        &shares_arg(&dir.join("garbler")),
+        &shares_arg(&dir.join("evaluator")),
+    );
+    assert_names_slot("grades[5]", &[&g, &e]);
+    assert!(
+        g.contains("garbler/mallory.share") && g.contains("`mallory`"),
+        "{g}"
+    );
+    assert!(
+        e.contains("evaluator/pupil05.share") && e.contains("`pupil05`"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn share_files_on_one_server_only_are_refused_on_both() {
+    let dir = complete("one-sided");
+    let c = circuit_path("average_grades.yao");
+    let typed = format!("grades.e=[{}]", ["0"; 20].join(","));
+    let (g, e) = servers_refuse(
+        &c,
+        &shares_arg(&dir.join("garbler")),
+        &["--evaluator", &typed],
+    );
+    assert!(
+        g.contains("the evaluator does not use share files") && g.contains("--shares"),
+        "{g}"
+    );
+    assert!(
+        e.contains("the garbler uses share files (--shares) and this evaluator does not"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_old_format_share_file_asks_to_share_again() {
+    let dir = complete("old-format");
+    let path = tamper(&dir, |j| {
+        let map = j.as_object_mut().unwrap();
+        map.remove("split");
+        map.insert("format".into(), "yao-share-v1".into());
+    });
+    let err = garbler_error(&circuit_path("average_grades.yao"), &dir);
+    assert!(
+        err.contains(&format!(
+            "share file `{}` is in the old format `yao-share-v1`",
+            path.display()
+        )) && err.contains("must share again"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_provider_may_stay_anonymous() {
+    let dir = scratch("anonymous");
+    let c = circuit_path("average_grades.yao");
+    let o = Command::new(YAO)
+        .arg("share")
+        .arg(&c)
+        .args(["--input", "grades[0]", "--value", "70", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let files: Vec<String> = std::fs::read_dir(dir.join("garbler"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let label = files[0].strip_suffix(".share").unwrap();
+    assert!(
+        label.len() == 13
+            && label.starts_with("anon-")
+            && label[5..].chars().all(|c| c.is_ascii_hexdigit()),
+        "{label}"
+    );
+    assert!(text(&o.stdout).starts_with(&format!("{label} shared grades[0]")));
+    let g: ShareFile = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("garbler").join(&files[0])).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(g.provider, label);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

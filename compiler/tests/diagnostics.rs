@@ -346,3 +346,60 @@ fn unreadable_root_file() {
         "{d}"
     );
 }
+
+#[test]
+fn control_characters_are_echoed_escaped_with_the_caret_under_them() {
+    let src =
+        "circuit t(garbler a: u8, evaluator b: u8) -> u8 {\n  a +\u{7} b\u{0} + \u{1b}[31m\n}\n";
+    let d = errors(src);
+    let text = d.to_string();
+    // Nothing a terminal would act on reaches it.
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    let echoed = r"2 │   a +\u{7} b\0 + \u{1b}[31m";
+    assert!(text.contains(echoed), "{text}");
+    // Each report's caret line underlines its character's whole escape, and
+    // the header gives the column an editor shows.
+    for (column, escape) in [(6, r"\u{7}"), (9, r"\0"), (13, r"\u{1b}")] {
+        let header = format!("bad.yao:2:{column}\n");
+        let at = text
+            .find(&header)
+            .unwrap_or_else(|| panic!("{header}{text}"));
+        let report = &text[at..];
+        let carets = report
+            .lines()
+            .skip_while(|l| !l.starts_with("2 │"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no caret line\n{report}"));
+        let caret_at = carets
+            .find('^')
+            .unwrap_or_else(|| panic!("no caret\n{report}"));
+        let width = carets[caret_at..].chars().take_while(|&c| c == '^').count();
+        let escape_at = echoed.find(escape).unwrap();
+        assert_eq!(
+            (caret_at, width),
+            (escape_at, escape.len()),
+            "caret of {escape:?}\n{report}"
+        );
+    }
+}
+
+#[test]
+fn a_function_named_like_a_built_in_is_refused() {
+    for builtin in ["popcount", "rotl", "rotr"] {
+        let src = format!(
+            "fn {builtin}(x: u8) -> u32 {{ 7 }}\ncircuit t(garbler a: u8) -> u32 {{ {builtin}(a) }}\n"
+        );
+        check(
+            &src,
+            &[(
+                1,
+                4,
+                &format!("`{builtin}` is a built-in function"),
+                Some(&format!("rename this function, e.g. `my_{builtin}`")),
+            )],
+        );
+    }
+}

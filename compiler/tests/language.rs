@@ -218,6 +218,39 @@ fn signed_arithmetic_and_comparison() {
     }
 }
 
+/// Division by zero is defined (a circuit cannot trap), the same whether
+/// the zero is a secret input, a typed constant or a literal: unsigned
+/// `a / 0` is all ones, signed `a / 0` is -1 for `a >= 0` and 1 for
+/// `a < 0`, and `a % 0` is `a` (docs/language.md, "Operators").
+#[test]
+fn division_by_zero_gives_defined_values() {
+    let src = "circuit t(garbler a: i8, garbler u: u8, evaluator z: i8, evaluator y: u8)
+        -> (q: i8, r: i8, uq: u8, ur: u8, cq: i8, cr: i8, lq: i8, lr: i8, lu: u8, lv: u8) {
+        let zero: i8 = 0;
+        (a / z, a % z, u / y, u % y, a / zero, a % zero, a / 0, a % 0, u / 0, u % 0)
+    }";
+    let c = compile(src);
+    for a in i8::MIN..=i8::MAX {
+        let u = a as u8;
+        let q: i8 = if a >= 0 { -1 } else { 1 };
+        let out = run(&c, &[u as u128, u as u128, 0, 0]);
+        let signed = [q as u8, u, u8::MAX, u];
+        let expected: Vec<u128> = signed
+            .iter()
+            .chain(&[q as u8, u, q as u8, u, u8::MAX, u])
+            .map(|&v| v as u128)
+            .collect();
+        assert_eq!(out, expected, "a = {a}");
+    }
+    // Untyped compile-time integers have no width to wrap in: an error.
+    let e = compile_str("t.yao", "circuit t(garbler a: u8) -> u8 { a + 7 / 0 }").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("division by zero in a compile-time expression"),
+        "{e}"
+    );
+}
+
 #[test]
 fn logic_and_popcount() {
     let src = "circuit t(garbler a: u8, evaluator b: u8) -> (bool, bool, u32, bool) {

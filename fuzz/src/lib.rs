@@ -35,13 +35,14 @@ pub type Target = fn(&[u8]) -> Outcome;
 
 /// The harness functions by name, for the regression test: the fuzz
 /// targets and `dsl_any_path`.
-pub const TARGETS: [(&str, Target); 10] = [
+pub const TARGETS: [(&str, Target); 11] = [
     ("dsl_any_path", dsl_any_path),
     ("dsl", dsl),
     ("bristol", bristol),
     ("value", value),
     ("cli_inputs", cli_inputs),
     ("share_files", share_files),
+    ("split_check", split_check),
     ("handshake", handshake),
     ("ot_messages", ot_messages),
     ("evaluator_stream", evaluator_stream),
@@ -415,8 +416,17 @@ pub fn share_files(data: &[u8]) -> Outcome {
             (path, text.into_bytes())
         });
     let dir = std::path::Path::new("shares");
-    let bits = yao::share::assemble_from(circuit, id, party, dir, files.map(Ok))
+    let assembled = yao::share::assemble_from(circuit, id, party, dir, files.map(Ok))
         .map_err(|e| e.to_string())?;
+    let elements: usize = yao_compiler::lang::shared::shared_inputs(circuit)
+        .iter()
+        .map(|s| match s.ty {
+            ValueType::Array(_, n) => n as usize,
+            _ => 1,
+        })
+        .sum();
+    assert_eq!(assembled.origins.len(), elements, "one origin per element");
+    let bits = assembled.groups;
     for (k, v) in &bits {
         let input = &circuit.inputs[*k];
         assert_eq!(input.party, party, "group {k}");
@@ -428,6 +438,59 @@ pub fn share_files(data: &[u8]) -> Outcome {
 
 // ---------------------------------------------------------------------------
 // Bytes a peer sends.
+
+/// What a server on share files reads from the other server before the
+/// session (`yao::split_check::check`): its hello and, when the digests
+/// differ, its split ids. The first byte picks the role (bit 0) and the
+/// number of elements (0 to 31); the rest is the peer's bytes, except that
+/// the harness XORs the circuit id, the digest and the split ids this server
+/// would expect into their places, so that zero bytes there mean "as
+/// expected" and seeds reach every path (XOR loses no input).
+pub fn split_check(data: &[u8]) -> Outcome {
+    use std::sync::Arc;
+    use yao::share::{Origin, Slot, SplitId};
+    use yao::split_check::{check, Splits, MAGIC as SHARES_MAGIC};
+    let mut b = Bytes(data);
+    let pick = b.u8();
+    let party = if pick & 1 == 0 {
+        Party::Garbler
+    } else {
+        Party::Evaluator
+    };
+    let origins = (0..(pick >> 1) % 32)
+        .map(|k| {
+            Arc::new(Origin {
+                slot: Slot {
+                    input: "grades".into(),
+                    index: Some(u32::from(k)),
+                },
+                split: SplitId([k.wrapping_mul(37); 16]),
+                provider: format!("p{k}"),
+                path: format!("shares/p{k}.share").into(),
+            })
+        })
+        .collect::<Vec<_>>();
+    let splits = Splits {
+        party,
+        circuit: CircuitId([0x5a; 32]),
+        origins,
+    };
+    let expected: Vec<u8> = SHARES_MAGIC
+        .iter()
+        .chain(&[0])
+        .chain(&splits.circuit.0)
+        .chain(&splits.digest())
+        .copied()
+        .chain(splits.origins.iter().flat_map(|o| o.split.0))
+        .collect();
+    let mut peer = b.rest().to_vec();
+    for (k, byte) in peer.iter_mut().enumerate().skip(9) {
+        *byte ^= expected.get(k).copied().unwrap_or(0);
+    }
+    let feed = Feed::default();
+    feed.set(&peer);
+    check(&mut feed.clone(), &splits).map_err(|e| e.to_string())
+}
 
 /// A channel whose incoming bytes are whatever the harness puts in its
 /// inbox; when they run out the peer has "closed the connection". What the

@@ -23,7 +23,13 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:7000")]
     listen: String,
     /// The garbler's inputs: `NAME=VALUE` or bare values in input order.
-    #[arg(long, alias = "input", num_args = 0.., value_name = "V")]
+    #[arg(
+        long,
+        alias = "input",
+        num_args = 0..,
+        value_name = "V",
+        allow_negative_numbers = true
+    )]
     garbler: Vec<String>,
     #[command(flatten)]
     input: InputArgs,
@@ -44,7 +50,8 @@ struct Cli {
 
 fn main() {
     party::tune_allocator();
-    if let Err(e) = run(Cli::parse()) {
+    let args = yao::inputs::negative_values_as_values(std::env::args_os());
+    if let Err(e) = run(Cli::parse_from(args)) {
         yao::exit_with(&e);
     }
 }

@@ -64,10 +64,10 @@ enum Command {
         #[command(flatten)]
         circuit: CircuitArgs,
         /// The garbler's inputs: `NAME=VALUE` or bare values in input order.
-        #[arg(long, num_args = 0.., value_name = "V")]
+        #[arg(long, num_args = 0.., value_name = "V", allow_negative_numbers = true)]
         garbler: Vec<String>,
         /// The evaluator's inputs: `NAME=VALUE` or bare values in input order.
-        #[arg(long, num_args = 0.., value_name = "V")]
+        #[arg(long, num_args = 0.., value_name = "V", allow_negative_numbers = true)]
         evaluator: Vec<String>,
         /// The garbler's share files for `shared` inputs (see `yao share`).
         #[arg(long, value_name = "DIR")]
@@ -92,7 +92,7 @@ enum Emit {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(yao::inputs::negative_values_as_values(std::env::args_os()));
     if let Err(e) = run(cli) {
         yao::exit_with(&e);
     }
@@ -180,8 +180,8 @@ fn run(cli: Cli) -> Result<()> {
             if g_out != e_out {
                 anyhow::bail!("the garbler and the evaluator learned different outputs");
             }
-            let mut all = g;
-            all.extend(e);
+            let mut all = g.bits;
+            all.extend(e.bits);
             let plain = c.eval_plain(&interleave(&c, all))?;
             if plain != e_out {
                 anyhow::bail!(

@@ -6,9 +6,10 @@
 //! `codespan-reporting`.
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self as cs_files, Files};
 use codespan_reporting::term::{self, termcolor, Config};
 use std::fmt;
+use std::ops::Range;
 
 /// Most errors reported per compilation; later ones are counted, not shown.
 pub const MAX_ERRORS: usize = 100;
@@ -184,11 +185,16 @@ impl Diagnostics {
     }
 
     /// Human-readable report of every diagnostic, ANSI-colored if `color`.
+    /// Control characters in the echoed source lines are shown escaped (see
+    /// [`Shown`]).
     pub fn render(&self, color: bool) -> String {
-        let mut files = SimpleFiles::new();
-        for f in 0..self.sources.files.len() as u32 {
-            files.add(self.sources.name(f), self.sources.text(f));
-        }
+        let files = ShownFiles(
+            self.sources
+                .files
+                .iter()
+                .map(|(name, text)| Shown::new(name, text))
+                .collect(),
+        );
         let config = Config::default();
         let mut out = termcolor::Buffer::no_color();
         if color {
@@ -198,13 +204,15 @@ impl Diagnostics {
         let mut writer = term::StylesWriter::new(&mut out, &styles);
         for d in &self.list {
             let e = &d.error;
-            let text_len = self.sources.text(e.span.file).len();
+            let shown = &files.0[e.span.file as usize];
+            let text_len = shown.original.len();
             let lo = (e.span.lo as usize).min(text_len);
             let hi = (e.span.hi as usize).clamp(lo, text_len);
+            let range = shown.to_shown(lo)..shown.to_shown(hi);
             let cs = CsDiagnostic::error()
                 .with_message(&e.message)
                 .with_labels(vec![
-                    Label::primary(e.span.file as usize, lo..hi).with_message(&e.label)
+                    Label::primary(e.span.file as usize, range).with_message(&e.label)
                 ])
                 .with_notes(e.hints.iter().map(|h| format!("hint: {h}")).collect());
             if term::emit_to_write_style(&mut writer, &config, &files, &cs).is_err() {
@@ -215,6 +223,133 @@ impl Diagnostics {
             }
         }
         String::from_utf8_lossy(out.as_slice()).into_owned()
+    }
+}
+
+/// Whether a report shows `c` escaped: control characters (a terminal acts
+/// on them, and having no width they leave a caret nothing to point at;
+/// tabs and line breaks are laid out as usual) and the bidirectional
+/// overrides and isolates (which reorder the text around them on screen).
+fn shown_escaped(c: char, next: Option<char>) -> bool {
+    let control = c.is_control() && !matches!(c, '\t' | '\n') && !(c == '\r' && next == Some('\n'));
+    control || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A source file as a report shows it: every character [`shown_escaped`]
+/// picks is replaced by its Rust escape (`\u{7}`, `\0`, `\r`), the form
+/// the lexer's messages name it by. Spans are mapped onto the escaped text
+/// ([`Shown::to_shown`]), so a caret sits under the whole escape, and the
+/// column in a report's header stays the one an editor shows.
+struct Shown<'s> {
+    name: &'s str,
+    original: &'s str,
+    text: String,
+    /// Line starts of `text` and of `original` (the same lines).
+    line_starts: Vec<usize>,
+    original_line_starts: Vec<usize>,
+    /// Each escaped character: its bytes in `original`, then in `text`.
+    escapes: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl<'s> Shown<'s> {
+    fn new(name: &'s str, original: &'s str) -> Shown<'s> {
+        let mut text = String::with_capacity(original.len());
+        let mut escapes = Vec::new();
+        let mut chars = original.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            if shown_escaped(c, chars.peek().map(|&(_, n)| n)) {
+                let start = text.len();
+                text.extend(c.escape_debug());
+                escapes.push((at..at + c.len_utf8(), start..text.len()));
+            } else {
+                text.push(c);
+            }
+        }
+        Shown {
+            name,
+            original,
+            line_starts: cs_files::line_starts(&text).collect(),
+            original_line_starts: cs_files::line_starts(original).collect(),
+            text,
+            escapes,
+        }
+    }
+
+    /// The offset in the shown text of `offset` in the original.
+    fn to_shown(&self, offset: usize) -> usize {
+        self.map(offset, true)
+    }
+
+    /// The offset in the original of `offset` in the shown text.
+    fn to_original(&self, offset: usize) -> usize {
+        self.map(offset, false)
+    }
+
+    /// Maps `offset` from the original to the shown text (`forward`) or
+    /// back: text between escapes moves by the escapes before it, and an
+    /// offset inside an escape goes to the start of its counterpart.
+    fn map(&self, offset: usize, forward: bool) -> usize {
+        let sides = |(original, shown): &(Range<usize>, Range<usize>)| {
+            if forward {
+                (original.clone(), shown.clone())
+            } else {
+                (shown.clone(), original.clone())
+            }
+        };
+        let before = self.escapes.partition_point(|e| sides(e).0.start < offset);
+        match before.checked_sub(1).map(|k| sides(&self.escapes[k])) {
+            None => offset,
+            Some((from, to)) if offset < from.end => to.start,
+            Some((from, to)) => offset - from.end + to.end,
+        }
+    }
+
+    fn line_range(starts: &[usize], len: usize, line: usize) -> Range<usize> {
+        let start = starts.get(line).copied().unwrap_or(len);
+        let end = starts.get(line + 1).copied().unwrap_or(len);
+        start..end
+    }
+}
+
+/// The files of a report, as shown.
+struct ShownFiles<'s>(Vec<Shown<'s>>);
+
+impl<'a, 's: 'a> Files<'a> for ShownFiles<'s> {
+    type FileId = usize;
+    type Name = &'s str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<&'s str, cs_files::Error> {
+        Ok(self.0.get(id).ok_or(cs_files::Error::FileMissing)?.name)
+    }
+
+    fn source(&'a self, id: usize) -> Result<&'a str, cs_files::Error> {
+        Ok(&self.0.get(id).ok_or(cs_files::Error::FileMissing)?.text)
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, cs_files::Error> {
+        let f = self.0.get(id).ok_or(cs_files::Error::FileMissing)?;
+        Ok(f.line_starts
+            .binary_search(&byte_index)
+            .unwrap_or_else(|next| next - 1))
+    }
+
+    fn line_range(&'a self, id: usize, line: usize) -> Result<Range<usize>, cs_files::Error> {
+        let f = self.0.get(id).ok_or(cs_files::Error::FileMissing)?;
+        Ok(Shown::line_range(&f.line_starts, f.text.len(), line))
+    }
+
+    /// The column in the original line, not in the escaped one.
+    fn column_number(
+        &'a self,
+        id: usize,
+        line: usize,
+        byte_index: usize,
+    ) -> Result<usize, cs_files::Error> {
+        let f = self.0.get(id).ok_or(cs_files::Error::FileMissing)?;
+        let range = Shown::line_range(&f.original_line_starts, f.original.len(), line);
+        let at = f.to_original(byte_index);
+        Ok(cs_files::column_index(f.original, range, at) + 1)
     }
 }
 

@@ -154,7 +154,9 @@ pub fn udivrem(b: &mut Builder, x: &[Lit], y: &[Lit]) -> (Vec<Lit>, Vec<Lit>) {
 }
 
 /// Signed division truncating toward zero, remainder with the dividend's sign
-/// (Rust's `wrapping_div` / `wrapping_rem`; `MIN / -1 = MIN`).
+/// (Rust's `wrapping_div` / `wrapping_rem`; `MIN / -1 = MIN`). By zero, the
+/// magnitudes' quotient is all ones, negated when the signs differ: `x / 0`
+/// is -1 for `x >= 0` and 1 for `x < 0`, and `x % 0` is `x`.
 pub fn sdivrem(b: &mut Builder, x: &[Lit], y: &[Lit]) -> (Vec<Lit>, Vec<Lit>) {
     let n = x.len();
     let (sx, sy) = (x[n - 1], y[n - 1]);

@@ -50,7 +50,9 @@ const MAX_EVAL_DEPTH: usize = 4096;
 /// Largest compile-time integer, in bits.
 pub const MAX_CONST_BITS: u64 = 1 << 16;
 
-const BUILTINS: &[&str] = &["rotl", "rotr", "popcount"];
+/// The built-in functions; a user function may not take their names
+/// (`mod.rs` refuses one, so a call always means the built-in).
+pub(crate) const BUILTINS: &[&str] = &["rotl", "rotr", "popcount"];
 
 enum ConstState<'a> {
     Pending(&'a Option<TypeExpr>, &'a Expr),

@@ -141,6 +141,21 @@ fn read_source(path: &Path) -> Result<String, String> {
     })
 }
 
+/// A user function named like a built-in would silently replace it in
+/// every call, the callers of `popcount` getting another function than the
+/// one documented: refused.
+fn builtin_redefined(name: &ast::Ident) -> Error {
+    Error::new(
+        name.span,
+        format!("`{}` is a built-in function", name.name),
+    )
+    .label("a built-in's name")
+    .hint(format!(
+        "rename this function, e.g. `my_{}`: under a built-in's name it would replace the built-in in every call",
+        name.name
+    ))
+}
+
 fn compile(
     name: &str,
     text: String,
@@ -215,6 +230,9 @@ fn compile(
         for item in items {
             let name = match item {
                 Item::Fn(f) => {
+                    if lower::BUILTINS.contains(&f.name.name.as_str()) {
+                        errors.push(builtin_redefined(&f.name));
+                    }
                     scope.fns.push(f);
                     &f.name
                 }
