@@ -16,24 +16,25 @@
 //!    [`ChannelError::WriteTimeout`] (the peer took nothing).
 //! 2. **Per wait.** A *wait* for the peer begins with this party's first read
 //!    after it last wrote and lasts until it writes again: one turn of the
-//!    protocol, whose reads must all be done within `T` plus one second per
-//!    [`MIN_RATE`] bytes they read. A write of `n` bytes must be done within
-//!    `T + n / MIN_RATE`. Bytes that trickle in do not move this deadline
-//!    (they do restart the idle rule): [`ChannelError::Deadline`]. The
-//!    allowance per byte lets a long legitimate transfer (garbled tables for
-//!    minutes) run for as long as the peer keeps up `MIN_RATE`, which any
-//!    real link does; a peer that sends less can hold a wait for at most
-//!    `T` plus the time the wait's bytes take at `MIN_RATE`.
+//!    protocol. The time its reads spend blocked on the peer, all together,
+//!    must stay within `T` plus one second per [`MIN_RATE`] bytes they read.
+//!    A write of `n` bytes must be done within `T + n / MIN_RATE`. Bytes
+//!    that trickle in do not extend this deadline (they do restart the idle
+//!    rule): [`ChannelError::Deadline`]. The allowance per byte lets a long
+//!    legitimate transfer (garbled tables for minutes) run for as long as
+//!    the peer keeps up `MIN_RATE`, which any real link does; a peer that
+//!    sends less can hold a wait for at most `T` plus the time the wait's
+//!    bytes take at `MIN_RATE`. This party's own computing between the
+//!    reads of a wait (evaluating tables, planning the next window of a
+//!    streamed circuit) does not count.
 //! 3. **Per phase.** [`Channel::set_deadline`] bounds a whole phase by one
 //!    absolute [`Deadline`]. Sessions bound their setup so (the handshake
 //!    and base OTs: few, small, fixed-size messages) to `T` from its start,
 //!    so that a trickling peer cannot stretch it to one `T` per round trip
 //!    (see `protocol::deadline`).
 //!
-//! Rule 2 counts this party's own computing time between the reads of a
-//! wait too; the allowance per byte is far above what evaluating or
-//! planning costs per byte. When a deadline passes while the peer has sent
-//! nothing for `T`, the error is the idle one: it says more.
+//! When a deadline passes while the peer has sent nothing for `T`, the
+//! error is the idle one: it says more.
 
 use crate::block::Block;
 use std::io::{self, BufReader, IoSlice, Read, Write};
@@ -113,12 +114,8 @@ pub struct Deadline {
 impl Deadline {
     /// A deadline `limit` from now.
     pub fn after(limit: Duration, what: &'static str) -> Deadline {
-        Deadline::from(Instant::now(), limit, what)
-    }
-
-    fn from(start: Instant, limit: Duration, what: &'static str) -> Deadline {
         Deadline {
-            at: start + limit,
+            at: Instant::now() + limit,
             limit,
             what,
         }
@@ -220,9 +217,17 @@ const WRITE_WHAT: &str = "reading what this party sent";
 struct Patience {
     timeout: Option<Duration>,
     phase: Option<Deadline>,
-    /// Since when this party has been waiting (read since it last wrote),
-    /// and the bytes it has asked for in that time.
-    wait: Option<(Instant, u64)>,
+    /// The current wait (this party has read since it last wrote).
+    wait: Option<Wait>,
+}
+
+/// One wait for the peer (rule 2 of the module docs).
+#[derive(Clone, Copy, Debug, Default)]
+struct Wait {
+    /// Bytes its reads asked for.
+    bytes: u64,
+    /// Time its reads spent blocked on the peer.
+    blocked: Duration,
 }
 
 impl Patience {
@@ -242,24 +247,33 @@ impl Patience {
     /// Counts a read of `n` bytes towards the current wait, beginning one
     /// if this is its first read.
     fn reading(&mut self, n: usize) {
-        if self.timeout.is_none() {
-            return;
-        }
-        let (_, bytes) = self.wait.get_or_insert_with(|| (Instant::now(), 0));
-        *bytes += n as u64;
+        self.wait.get_or_insert_with(Wait::default).bytes += n as u64;
     }
 
-    /// The limits of a read that has to wait for the peer.
-    fn read_limit(&self) -> Limit {
+    /// The limits of a read that may block from `now` on: the wait may
+    /// block for what is left of its allowance.
+    fn read_limit(&self, now: Instant) -> Limit {
         let wait = match (self.timeout, self.wait) {
-            (Some(t), Some((start, bytes))) => {
-                Some(Deadline::from(start, allowance(t, bytes), READ_WHAT))
+            (Some(t), Some(wait)) => {
+                let limit = allowance(t, wait.bytes);
+                Some(Deadline {
+                    at: now + limit.saturating_sub(wait.blocked),
+                    limit,
+                    what: READ_WHAT,
+                })
             }
             _ => None,
         };
         Limit {
             idle: self.timeout,
             deadline: Deadline::earliest(wait, self.phase),
+        }
+    }
+
+    /// Counts `time` spent blocked on the peer towards the current wait.
+    fn blocked(&mut self, time: Duration) {
+        if let Some(wait) = &mut self.wait {
+            wait.blocked += time;
         }
     }
 
@@ -599,9 +613,14 @@ impl Channel for TcpChannel {
         // what the peer is waiting for. Bytes already buffered need no wait.
         if self.reader.buffer().len() < buf.len() {
             self.writer.flush(&self.patience).map_err(Self::map)?;
-            self.reader.get_mut().limit = self.patience.read_limit();
+            let started = Instant::now();
+            self.reader.get_mut().limit = self.patience.read_limit(started);
+            let read = self.reader.read_exact(buf);
+            self.patience.blocked(started.elapsed());
+            read.map_err(Self::map)?;
+        } else {
+            self.reader.read_exact(buf).map_err(Self::map)?;
         }
-        self.reader.read_exact(buf).map_err(Self::map)?;
         self.traffic.received += buf.len() as u64;
         Ok(())
     }
@@ -740,7 +759,10 @@ impl Channel for MemChannel {
         self.traffic.received += buf.len() as u64;
         while !buf.is_empty() {
             if self.pos == self.inbox.len() {
-                self.inbox = self.next_chunk(self.patience.read_limit())?;
+                let started = Instant::now();
+                let chunk = self.next_chunk(self.patience.read_limit(started));
+                self.patience.blocked(started.elapsed());
+                self.inbox = chunk?;
                 self.pos = 0;
             }
             let n = buf.len().min(self.inbox.len() - self.pos);
@@ -897,6 +919,26 @@ mod tests {
         ch.read_exact(&mut buf).expect("a steady peer is in time");
         assert!(buf.iter().all(|&b| b == 7));
         writer.join().unwrap();
+    }
+
+    #[test]
+    fn own_work_between_the_reads_of_a_wait_does_not_count() {
+        // Two reads of one wait, 300 ms of this party's work between them,
+        // a 200 ms timeout: only the time blocked on the peer counts.
+        let (mut ch, mut peer) = tcp_pair(Duration::from_millis(200));
+        let writer = std::thread::spawn(move || {
+            peer.write_all(&[1]).unwrap();
+            std::thread::sleep(Duration::from_millis(350));
+            peer.write_all(&[2]).unwrap();
+            peer
+        });
+        let mut b = [0u8; 1];
+        ch.read_exact(&mut b).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        ch.read_exact(&mut b)
+            .expect("the peer answered 50 ms after we asked");
+        assert_eq!(b, [2]);
+        drop(writer.join().unwrap());
     }
 
     #[test]
