@@ -417,12 +417,10 @@ impl TcpChannel {
     }
 
     fn map(e: io::Error) -> ChannelError {
-        if e.get_ref().is_some_and(|x| x.is::<Expired>()) {
-            if let Some(Ok(expired)) = e.into_inner().map(|x| x.downcast::<Expired>()) {
-                return expired.0;
-            }
-            unreachable!("checked to be `Expired` above");
-        }
+        let e = match e.downcast::<Expired>() {
+            Ok(expired) => return expired.0,
+            Err(e) => e,
+        };
         match e.kind() {
             io::ErrorKind::UnexpectedEof
             | io::ErrorKind::ConnectionReset
