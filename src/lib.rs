@@ -10,6 +10,7 @@ pub mod circuit_file;
 pub mod inputs;
 pub mod outputs;
 pub mod party;
+pub mod serve;
 pub mod share;
 pub mod split_check;
 pub mod streamed;

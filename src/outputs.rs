@@ -84,10 +84,15 @@ fn int_json(i: &BigInt) -> Json {
 
 /// Prints outputs in the chosen format to standard output.
 pub fn print(circuit: &Circuit, bits: &[Vec<bool>], args: OutputArgs) {
+    crate::say(&render(circuit, bits, args));
+}
+
+/// What [`print`] prints.
+pub fn render(circuit: &Circuit, bits: &[Vec<bool>], args: OutputArgs) -> String {
     let values = decode(circuit, bits);
     if args.json {
-        crate::say(&format!("{}\n", to_json(&values, args.hex)));
+        format!("{}\n", to_json(&values, args.hex))
     } else {
-        crate::say(&render_lines(&values, args.hex));
+        render_lines(&values, args.hex)
     }
 }

@@ -23,8 +23,12 @@ use crate::split_check;
 /// Options both party binaries share.
 #[derive(Args, Debug, Clone)]
 pub struct NetArgs {
-    /// Give up on a peer that sends nothing for this many seconds (and on
-    /// connecting after this long).
+    /// How long to wait for the peer, in seconds. It bounds connecting (the
+    /// garbler: waiting for an evaluator to connect, unless --accept-timeout
+    /// is given); the handshake and base OTs, as a whole; and each later
+    /// wait for the peer's answer and each write, plus 1 s per 16 KiB they
+    /// carry. A peer that sends or reads nothing for this long is given up
+    /// on, and so is one that trickles bytes too slowly to finish in time.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub timeout: f64,
     /// Run the circuit this many times in one session on the same inputs
@@ -157,6 +161,78 @@ pub fn announce(listener: &TcpListener) -> Result<()> {
     Ok(())
 }
 
+/// Waits for an evaluator to connect to `listener`, for at most `timeout`
+/// (`None`: for ever).
+pub fn accept(
+    listener: &TcpListener,
+    timeout: Option<Duration>,
+) -> Result<(TcpStream, SocketAddr)> {
+    let addr = listener.local_addr()?;
+    let deadline = timeout.map(|t| Instant::now() + t);
+    loop {
+        let left = match deadline {
+            None => None,
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Some(left),
+                _ => bail!(
+                    "no evaluator connected to {addr} within {:?}",
+                    timeout.unwrap_or_default()
+                ),
+            },
+        };
+        match accept_within(listener, left) {
+            Ok((stream, peer)) => {
+                // It may have inherited the listener's timeout.
+                stream.set_read_timeout(None)?;
+                return Ok((stream, peer));
+            }
+            Err(e) if is_retry(&e) => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot accept a connection on {addr}"))
+            }
+        }
+    }
+}
+
+/// The errors of an `accept` that ran out of time or was interrupted.
+fn is_retry(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
+    matches!(e.kind(), WouldBlock | TimedOut | Interrupted)
+}
+
+/// One `accept` that waits at most `left`. Linux applies a listening
+/// socket's receive timeout to `accept`, so the call wakes up the moment
+/// an evaluator connects.
+#[cfg(target_os = "linux")]
+fn accept_within(
+    listener: &TcpListener,
+    left: Option<Duration>,
+) -> std::io::Result<(TcpStream, SocketAddr)> {
+    let left = left.map(|d| d.max(Duration::from_millis(1)));
+    socket2::SockRef::from(listener).set_read_timeout(left)?;
+    listener.accept()
+}
+
+/// One `accept` that waits at most `left`: other systems ignore a
+/// listening socket's receive timeout, so the listener is polled every
+/// few milliseconds.
+#[cfg(not(target_os = "linux"))]
+fn accept_within(
+    listener: &TcpListener,
+    left: Option<Duration>,
+) -> std::io::Result<(TcpStream, SocketAddr)> {
+    listener.set_nonblocking(left.is_some())?;
+    let accepted = listener.accept();
+    if let (Some(left), Err(e)) = (left, &accepted) {
+        if e.kind() == std::io::ErrorKind::WouldBlock {
+            std::thread::sleep(left.min(Duration::from_millis(5)));
+        }
+    }
+    let (stream, peer) = accepted?;
+    stream.set_nonblocking(false)?;
+    Ok((stream, peer))
+}
+
 /// Connects to `addr`, retrying with exponential back-off (2 ms doubling to
 /// 500 ms) until `timeout`: the garbler may not be listening yet, and one
 /// that is about to costs the first retries little waiting.
@@ -188,15 +264,17 @@ pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
 
 /// Runs the garbler's side of one session on an accepted connection:
 /// `repeat` executions on the same inputs (more than one only to measure
-/// throughput). Returns the last outputs and the summed costs. With share
-/// files (`inputs.splits`), the servers first check that their shares
-/// belong together ([`split_check`]).
+/// throughput), with a progress bar if `progress` and the circuit is
+/// large. Returns the last outputs and the summed costs. With share files
+/// (`inputs.splits`), the servers first check that their shares belong
+/// together ([`split_check`]).
 pub fn garble_session(
     stream: TcpStream,
     setup: GarblerSetup,
     inputs: &PartyInputs,
     timeout: Duration,
     repeat: u64,
+    progress: bool,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let circuit = setup.circuit();
     let mut ch = TcpChannel::new(stream, Some(timeout))?;
@@ -207,7 +285,10 @@ pub fn garble_session(
         .map_err(|e| explain_start(e, Party::Garbler))
         .context("garbler")?;
     let inputs = &inputs.bits;
-    if let Some(f) = progress_bar(circuit, "garbling") {
+    if let Some(f) = progress
+        .then(|| progress_bar(circuit, "garbling"))
+        .flatten()
+    {
         session.set_progress(f);
     }
     let result = repeated(repeat, inputs, |stream, last| {
@@ -319,9 +400,19 @@ pub fn report(
     stats: &ExecutionStats,
     args: OutputArgs,
 ) {
+    crate::say(&render_report(circuit, outputs_bits, stats, args));
+}
+
+/// What [`report`] prints, as one string: sessions that end at the same
+/// time print theirs whole, one after the other.
+pub fn render_report(
+    circuit: &Circuit,
+    outputs_bits: &[Vec<bool>],
+    stats: &ExecutionStats,
+    args: OutputArgs,
+) -> String {
     if !args.json {
-        outputs::print(circuit, outputs_bits, args);
-        return;
+        return outputs::render(circuit, outputs_bits, args);
     }
     let values = outputs::decode(circuit, outputs_bits);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -338,5 +429,5 @@ pub fn report(
             "total": ms(stats.total()),
         },
     });
-    crate::say(&format!("{report}\n"));
+    format!("{report}\n")
 }

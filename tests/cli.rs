@@ -5,7 +5,8 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// A Bristol Fashion circuit of two 1-bit inputs: out0 = (a & b) ^ (a ^ b)
 /// = a | b, written out in full so that broken copies are easy to make.
@@ -781,5 +782,52 @@ fn json_output_gives_integers_beyond_2_pow_53_as_strings() {
             ]),
             "{command}: {out}"
         );
+/// Runs `garbler args` with nobody connecting, killing it if it is still
+/// waiting after 10 s; returns its output and how long it ran.
+fn garbler_alone(args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_garbler"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the garbler binary runs");
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let took = started.elapsed();
+    (child.wait_with_output().unwrap(), took)
+}
+
+#[test]
+fn a_garbler_nobody_connects_to_gives_up_after_its_timeout() {
+    let circuit = write("or-alone", OR);
+    let circuit = circuit.to_str().unwrap();
+    let listen = ["--listen", "127.0.0.1:0", "--garbler", "1"];
+    for (flags, within) in [
+        (&["--timeout", "1"][..], "within 1s"),
+        (
+            &["--timeout", "30", "--accept-timeout", "0.5"][..],
+            "within 500ms",
+        ),
+    ] {
+        let args: Vec<&str> = [circuit]
+            .iter()
+            .chain(&listen)
+            .chain(flags)
+            .copied()
+            .collect();
+        let (out, took) = garbler_alone(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{flags:?}: {err}");
+        assert!(
+            err.contains("error: no evaluator connected to 127.0.0.1:") && err.contains(within),
+            "{flags:?}: {err}"
+        );
+        assert!(took < Duration::from_secs(4), "{flags:?}: waited {took:?}");
     }
 }

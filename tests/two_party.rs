@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const GARBLER: &str = env!("CARGO_BIN_EXE_garbler");
 const EVALUATOR: &str = env!("CARGO_BIN_EXE_evaluator");
@@ -446,4 +446,56 @@ fn millionaires_both_ways() {
         assert_eq!(e, format!("out = {richer}\n"), "alice={alice} bob={bob}");
         assert_eq!(g, e);
     }
+}
+
+#[test]
+fn concurrent_sessions_are_not_held_up_by_a_silent_or_broken_evaluator() {
+    // Four sessions, two at a time. The first peer connects and says
+    // nothing (its session times out after 4 s); the second sends junk (its
+    // session fails at once). Two honest evaluators behind them must be
+    // served at once, not after the silent session's timeout, and the two
+    // failures must be reported each on its own.
+    let circuit = Path::new(env!("CARGO_MANIFEST_DIR")).join("circuits/millionaires.yao");
+    let (garbler, addr) = spawn_garbler(
+        &circuit,
+        &[
+            "--garbler",
+            "5000",
+            "--sessions",
+            "4",
+            "--concurrent",
+            "2",
+            "--timeout",
+            "4",
+        ],
+    );
+    let silent = TcpStream::connect(&addr).unwrap();
+    let started = Instant::now();
+    let mut junk = TcpStream::connect(&addr).unwrap();
+    junk.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let richer = evaluator(&circuit, &addr, &["--evaluator", "7000"]);
+    let poorer = evaluator(&circuit, &addr, &["--evaluator", "3000"]);
+    let took = started.elapsed();
+    for (ev, expected) in [(&richer, "out = false\n"), (&poorer, "out = true\n")] {
+        assert!(ev.status.success(), "{}", text(&ev.stderr));
+        assert_eq!(text(&ev.stdout), expected);
+    }
+    assert!(
+        took < Duration::from_millis(2500),
+        "the honest evaluators waited {took:?} behind a silent one"
+    );
+    let (ok, out, err) = finish(garbler);
+    drop((silent, junk));
+    assert!(!ok, "{err}");
+    assert_eq!(out, "out = false\nout = true\n");
+    assert!(
+        err.contains("error: session 1 (evaluator 127.0.0.1:")
+            && err.contains("the peer sent nothing for 4s (timed out)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: session 2 (evaluator 127.0.0.1:") && err.contains("not a Yao party"),
+        "{err}"
+    );
+    assert!(err.contains("error: 2 of 4 sessions failed"), "{err}");
 }

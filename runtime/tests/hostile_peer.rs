@@ -1,6 +1,6 @@
 //! A hostile or broken peer over real TCP: a length field of 2^63, a frame
 //! cut short, a flood of bytes before the handshake, a peer that says
-//! nothing. Each must end the session with an error that names what
+//! nothing, a peer that trickles its bytes one at a time. Each must end the session with an error that names what
 //! happened, and the victim's memory must not follow what the peer
 //! announces: a counting allocator measures the peak heap use of the
 //! victim's thread during the call.
@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use yao_compiler::bristol;
 use yao_compiler::ir::{Circuit, Party};
 use yao_runtime::channel::{Channel, ChannelError, TcpChannel};
@@ -102,13 +102,18 @@ fn hello(role: Role, circuit: &Circuit) -> Vec<u8> {
     h
 }
 
-/// A connected pair: the victim's channel (with a read timeout, so a test
-/// can never hang) and the raw stream the bad peer plays on.
+/// A connected pair: the victim's channel (with a timeout, so a test can
+/// never hang) and the raw stream the bad peer plays on.
 fn connect() -> (TcpChannel, TcpStream) {
+    connect_with(Duration::from_secs(20))
+}
+
+/// [`connect`] with the victim's timeout chosen.
+fn connect_with(timeout: Duration) -> (TcpChannel, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (victim, _) = listener.accept().unwrap();
-    let channel = TcpChannel::new(victim, Some(Duration::from_secs(20))).unwrap();
+    let channel = TcpChannel::new(victim, Some(timeout)).unwrap();
     (channel, peer)
 }
 
@@ -323,4 +328,245 @@ fn a_silent_peer_times_out() {
     );
     assert!(err.is_disconnect());
     assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+/// The victims' timeout in the trickle tests, and how often a trickling
+/// peer sends its next byte: often enough that the channel's idle timeout
+/// alone would never fire.
+const TRICKLE_TIMEOUT: Duration = Duration::from_millis(400);
+const TRICKLE_EVERY: Duration = Duration::from_millis(120);
+/// A trickling peer gives up after this long, so that a victim that does
+/// not cut it off fails its test instead of hanging it.
+const TRICKLE_FOR: Duration = Duration::from_secs(10);
+
+/// A peer that sends `prompt` at once, then `trickled` one byte every
+/// [`TRICKLE_EVERY`], until the victim hangs up or [`TRICKLE_FOR`] passes.
+fn trickler(mut peer: TcpStream, prompt: Vec<u8>, trickled: Vec<u8>) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        let started = Instant::now();
+        if peer.write_all(&prompt).is_err() {
+            return;
+        }
+        for byte in trickled {
+            thread::sleep(TRICKLE_EVERY);
+            if started.elapsed() > TRICKLE_FOR || peer.write_all(&[byte]).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+fn other(role: Role) -> Role {
+    match role {
+        Role::Garbler => Role::Evaluator,
+        Role::Evaluator => Role::Garbler,
+    }
+}
+
+/// Starts a session in `role` against a peer that sends `prompt`, then
+/// trickles `trickled`; returns the error and how long the start took.
+fn start_against_trickler(
+    role: Role,
+    prompt: Vec<u8>,
+    trickled: Vec<u8>,
+) -> (ProtocolError, Duration) {
+    let circuit = circuit();
+    let (ch, peer) = connect_with(TRICKLE_TIMEOUT);
+    let peer = trickler(peer, prompt, trickled);
+    let started = Instant::now();
+    let result = match role {
+        Role::Garbler => GarblerSession::start(ch, &circuit).map(drop),
+        Role::Evaluator => EvaluatorSession::start(ch, &circuit).map(drop),
+    };
+    let took = started.elapsed();
+    peer.join().unwrap();
+    (result.expect_err("a trickling peer must be cut off"), took)
+}
+
+/// The channel error under a protocol error, if there is one.
+fn channel_error(e: &ProtocolError) -> Option<&ChannelError> {
+    match e {
+        ProtocolError::Channel { source, .. }
+        | ProtocolError::Ot {
+            source: OtError::Channel(source),
+            ..
+        } => Some(source),
+        _ => None,
+    }
+}
+
+/// Checks that `err` is the setup deadline of [`TRICKLE_TIMEOUT`], hit in
+/// `phase`, and that it came in time.
+fn assert_setup_deadline(role: Role, err: &ProtocolError, took: Duration, phase: Phase) {
+    eprintln!("{role:?} cut off a trickling peer after {took:?}: {err}");
+    assert!(
+        matches!(
+            channel_error(err),
+            Some(ChannelError::Deadline { what: "the handshake and base OTs", limit })
+                if *limit == TRICKLE_TIMEOUT
+        ),
+        "{role:?}: {err:?}"
+    );
+    let at = match err {
+        ProtocolError::Channel { phase, .. } | ProtocolError::Ot { phase, .. } => *phase,
+        _ => unreachable!("a channel error"),
+    };
+    assert_eq!(at, phase, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("the deadline passed")
+            && text.contains("did not finish the handshake and base OTs within 400ms"),
+        "{text}"
+    );
+    assert!(err.is_disconnect());
+    assert!(
+        took < 3 * TRICKLE_TIMEOUT,
+        "{role:?} waited {took:?} for a trickling peer"
+    );
+}
+
+#[test]
+fn a_peer_that_trickles_its_hello_is_cut_off_within_the_timeout() {
+    // The hello alone (43 bytes) would take 5 s at one byte per 120 ms.
+    let circuit = circuit();
+    for role in [Role::Garbler, Role::Evaluator] {
+        let (err, took) = start_against_trickler(role, Vec::new(), hello(other(role), &circuit));
+        assert_setup_deadline(role, &err, took, Phase::Handshake);
+    }
+}
+
+#[test]
+fn a_peer_that_trickles_its_base_ot_message_is_cut_off_within_the_timeout() {
+    // A prompt hello, then the first base-OT message a byte at a time: the
+    // deadline covers the handshake and the base OTs as a whole.
+    let circuit = circuit();
+    for (role, len) in [(Role::Garbler, 32), (Role::Evaluator, 32 + 128 * 32)] {
+        let mut frame = frame_header(len).to_vec();
+        frame.extend(std::iter::repeat_n(0x42, len as usize));
+        let (err, took) = start_against_trickler(role, hello(other(role), &circuit), frame);
+        assert_setup_deadline(role, &err, took, Phase::ObliviousTransfer);
+    }
+}
+
+/// Relays bytes between a victim and an honest peer: the victim's at full
+/// speed, the honest peer's at full speed for the first `fast` bytes and
+/// then one every [`TRICKLE_EVERY`]. Stops when either side hangs up or
+/// after [`TRICKLE_FOR`].
+fn trickling_proxy(victim: TcpStream, honest: TcpStream, fast: u64) -> thread::JoinHandle<()> {
+    let (mut from_victim, mut to_honest) =
+        (victim.try_clone().unwrap(), honest.try_clone().unwrap());
+    let forward = thread::spawn(move || {
+        let mut buf = [0u8; 1 << 16];
+        while let Ok(n @ 1..) = from_victim.read(&mut buf) {
+            if to_honest.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = from_victim.shutdown(std::net::Shutdown::Both);
+        let _ = to_honest.shutdown(std::net::Shutdown::Both);
+    });
+    thread::spawn(move || {
+        let (mut from_honest, mut to_victim) = (honest, victim);
+        let started = Instant::now();
+        let mut passed = 0u64;
+        let mut buf = [0u8; 1 << 16];
+        'relay: while let Ok(n @ 1..) = from_honest.read(&mut buf) {
+            for &byte in &buf[..n] {
+                if passed >= fast {
+                    thread::sleep(TRICKLE_EVERY);
+                }
+                passed += 1;
+                if started.elapsed() > TRICKLE_FOR || to_victim.write_all(&[byte]).is_err() {
+                    break 'relay;
+                }
+            }
+        }
+        let _ = from_honest.shutdown(std::net::Shutdown::Both);
+        let _ = to_victim.shutdown(std::net::Shutdown::Both);
+        forward.join().unwrap();
+    })
+}
+
+/// The bytes an honest evaluator sends and receives during session setup
+/// (the handshake and base OTs), from a run in memory.
+fn evaluator_setup_traffic(circuit: &Circuit) -> yao_runtime::channel::Traffic {
+    let (g, e) = yao_runtime::channel::MemChannel::pair();
+    thread::scope(|s| {
+        let garbler = s.spawn(|| GarblerSession::start(g, circuit).map(drop));
+        let traffic = EvaluatorSession::start(e, circuit).unwrap().traffic();
+        garbler.join().unwrap().unwrap();
+        traffic
+    })
+}
+
+/// Runs one execution of the victim (in `role`) against an honest peer
+/// behind a [`trickling_proxy`] that passes the peer's setup at full speed
+/// and trickles everything after; returns the victim's error and how long
+/// its execution ran.
+fn execute_against_trickler(role: Role) -> (ProtocolError, Duration) {
+    let circuit = circuit();
+    let setup = evaluator_setup_traffic(&circuit);
+    let fast = match role {
+        Role::Garbler => setup.sent,
+        Role::Evaluator => setup.received,
+    };
+    let (victim, victim_end) = connect_with(TRICKLE_TIMEOUT);
+    let (honest, honest_end) = connect_with(TRICKLE_FOR);
+    let proxy = trickling_proxy(victim_end, honest_end, fast);
+    // The tiny circuit's garbler has two input bits, its evaluator one.
+    let (garbler_input, evaluator_input) = ([vec![true, false]], [vec![true]]);
+    let (result, took) = thread::scope(|s| {
+        let peer = s.spawn(|| match role {
+            Role::Garbler => EvaluatorSession::start(honest, &circuit)
+                .and_then(|mut e| e.execute(&evaluator_input))
+                .map(drop),
+            Role::Evaluator => GarblerSession::start(honest, &circuit)
+                .and_then(|mut g| g.execute(&garbler_input))
+                .map(drop),
+        });
+        let (result, took) = match role {
+            Role::Garbler => {
+                let mut session = GarblerSession::start(victim, &circuit).expect("a prompt setup");
+                let started = Instant::now();
+                (session.execute(&garbler_input).map(drop), started.elapsed())
+            }
+            Role::Evaluator => {
+                let mut session =
+                    EvaluatorSession::start(victim, &circuit).expect("a prompt setup");
+                let started = Instant::now();
+                (
+                    session.execute(&evaluator_input).map(drop),
+                    started.elapsed(),
+                )
+            }
+        };
+        // The victim's channel is gone: the proxy and the peer stop.
+        let _ = peer.join().unwrap();
+        (result, took)
+    });
+    proxy.join().unwrap();
+    (result.expect_err("a trickling peer must be cut off"), took)
+}
+
+#[test]
+fn a_peer_that_trickles_an_execution_is_cut_off_within_the_timeout() {
+    // The peer's setup passes at full speed; what it sends for the
+    // execution (about 2 KiB of OTs from an evaluator, 60 bytes of labels,
+    // tables and decoding bits from a garbler) comes a byte per 120 ms.
+    for role in [Role::Garbler, Role::Evaluator] {
+        let (err, took) = execute_against_trickler(role);
+        eprintln!("{role:?} cut off a trickling peer's execution after {took:?}: {err}");
+        assert!(
+            matches!(
+                channel_error(&err),
+                Some(ChannelError::Deadline { what, .. }) if what.contains("waiting for")
+            ),
+            "{role:?}: {err:?}"
+        );
+        assert!(err.to_string().contains("the deadline passed"), "{err}");
+        assert!(
+            took < 3 * TRICKLE_TIMEOUT,
+            "{role:?} waited {took:?} for a trickling peer"
+        );
+    }
 }

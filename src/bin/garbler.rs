@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
+use yao::serve::{serve, ServeArgs};
 use yao::streamed::{self, StreamArgs};
 use yao_compiler::Party;
 use yao_runtime::protocol::{GarblerKeys, GarblerSetup};
@@ -37,9 +38,8 @@ struct Cli {
     /// `shared` inputs; its `garbler/` subdirectory is used if there is one.
     #[arg(long, value_name = "DIR")]
     shares: Option<PathBuf>,
-    /// Serve this many evaluator sessions in a row, then exit.
-    #[arg(long, default_value_t = 1)]
-    sessions: u64,
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(flatten)]
     stream: StreamArgs,
     #[command(flatten)]
@@ -59,35 +59,41 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     let listener = party::listen(&cli.listen)?;
-    // The first session's keys need no circuit: made while it loads.
     if cli.stream.stream {
         return run_streamed(cli, listener);
     }
-    let keys = std::thread::spawn(GarblerKeys::new);
+    // The first session's keys need no circuit: made while it loads.
+    let first_keys = std::thread::spawn(GarblerKeys::new);
     let circuit = cli.circuit.load()?;
     tracing::debug!("garbler: circuit loaded");
     let values = party::with_input_file(cli.garbler, &cli.input)?;
     let inputs =
         yao::share::party_inputs(&circuit, Party::Garbler, &values, cli.shares.as_deref())?;
     let timeout = cli.net.timeout()?;
+    let accept_timeout = cli.serve.accept_timeout(timeout)?;
+    let progress = !cli.serve.overlapping();
     party::announce(&listener)?;
-    let mut keys = Some(keys);
-    for _ in 0..cli.sessions {
-        // Prepared before the evaluator arrives, so it waits less.
-        let keys = match keys.take() {
-            Some(thread) => thread
-                .join()
-                .map_err(|_| anyhow::anyhow!("preparing the base OTs failed"))?,
-            None => GarblerKeys::new(),
-        };
-        let setup = GarblerSetup::with_keys(&circuit, keys)?;
-        tracing::debug!("garbler: session prepared");
-        let (stream, peer) = listener.accept()?;
-        yao::note(&format!("garbler: evaluator connected from {peer}"));
-        let (out, stats) = party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
-        party::report(&circuit, &out, &stats, cli.output);
-    }
-    Ok(())
+    let mut first_keys = Some(first_keys);
+    // Every session gets fresh keys (a fresh `Delta`), made before its
+    // evaluator arrives, so that it waits less.
+    let prepare = || match first_keys.take() {
+        Some(thread) => thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("preparing the base OTs failed")),
+        None => Ok(GarblerKeys::new()),
+    };
+    serve(
+        &listener,
+        &cli.serve,
+        accept_timeout,
+        prepare,
+        |keys, stream| {
+            let setup = GarblerSetup::with_keys(&circuit, keys)?;
+            let (out, stats) =
+                party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat, progress)?;
+            Ok(party::render_report(&circuit, &out, &stats, cli.output))
+        },
+    )
 }
 
 /// `--stream`: each session reads the circuit file window by window.
@@ -98,12 +104,17 @@ fn run_streamed(cli: Cli, listener: std::net::TcpListener) -> Result<()> {
     let circuit = streamed::open(&cli.circuit)?;
     let groups = streamed::groups(&circuit);
     let timeout = cli.net.timeout()?;
+    let accept_timeout = cli.serve.accept_timeout(timeout)?;
     party::announce(&listener)?;
-    for _ in 0..cli.sessions {
-        let (stream, peer) = listener.accept()?;
-        yao::note(&format!("garbler: evaluator connected from {peer}"));
-        let (out, stats) = streamed::garble(stream, &circuit, &inputs, timeout, cli.stream.window)?;
-        party::report(&groups, &out, &stats, cli.output);
-    }
-    Ok(())
+    serve(
+        &listener,
+        &cli.serve,
+        accept_timeout,
+        || Ok(()),
+        |(), stream| {
+            let (out, stats) =
+                streamed::garble(stream, &circuit, &inputs, timeout, cli.stream.window)?;
+            Ok(party::render_report(&groups, &out, &stats, cli.output))
+        },
+    )
 }

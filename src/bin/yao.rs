@@ -164,8 +164,8 @@ fn run(cli: Cli) -> Result<()> {
             let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
                 let garbler = s.spawn(|| -> Result<_> {
                     let setup = GarblerSetup::new(&c)?;
-                    let (stream, _) = listener.accept()?;
-                    Ok(party::garble_session(stream, setup, &g, timeout, net.repeat)?.0)
+                    let (stream, _) = party::accept(&listener, Some(timeout))?;
+                    Ok(party::garble_session(stream, setup, &g, timeout, net.repeat, true)?.0)
                 });
                 let evaluated = (|| {
                     let setup = EvaluatorSetup::deferred(&c);
@@ -238,7 +238,7 @@ fn run_streamed(
     let window = stream.window;
     let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
         let garbler = s.spawn(|| -> Result<_> {
-            let (conn, _) = listener.accept()?;
+            let (conn, _) = party::accept(&listener, Some(timeout))?;
             Ok(yao::streamed::garble(conn, &scanned, &g, timeout, window)?.0)
         });
         let evaluated = (|| {

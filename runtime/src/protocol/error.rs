@@ -96,18 +96,17 @@ pub enum ProtocolError {
 }
 
 impl ProtocolError {
-    /// True when the peer went away or went silent, rather than misbehaving.
+    /// True when the peer went away or went silent (or nearly: a deadline
+    /// passed), rather than misbehaving.
     pub fn is_disconnect(&self) -> bool {
-        matches!(
-            self,
-            ProtocolError::Channel {
-                source: ChannelError::Closed | ChannelError::Timeout(_),
+        match self {
+            ProtocolError::Channel { source, .. }
+            | ProtocolError::Ot {
+                source: OtError::Channel(source),
                 ..
-            } | ProtocolError::Ot {
-                source: OtError::Channel(ChannelError::Closed | ChannelError::Timeout(_)),
-                ..
-            }
-        )
+            } => source.is_disconnect(),
+            _ => false,
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //!
 //! 1. [`handshake`]: magic, version, roles and circuit id, both ways.
 //! 2. Base OTs, once per session (the garbler is the OT sender and uses its
-//!    free-XOR `Delta` as the correlation).
+//!    free-XOR `Delta` as the correlation). Steps 1 and 2 must be done
+//!    within the channel's timeout as a whole (`deadline.rs`).
 //! 3. Then any number of executions. Every message starts with a tag byte.
 //!    The evaluator runs the OT extension on random choice bits in batches
 //!    ahead of need and announces each execution's inputs with one
@@ -24,6 +25,7 @@
 //! The cryptographic cores ([`crate::garbler`], [`crate::evaluator`],
 //! [`crate::ot`]) do no I/O; this module drives them over a [`Channel`](crate::channel::Channel).
 
+mod deadline;
 mod error;
 pub mod handshake;
 mod precomputed;

@@ -1,6 +1,7 @@
 //! Garbler and evaluator sessions: one handshake and one base-OT setup, then
 //! any number of executions of the circuit on fresh inputs.
 
+use super::deadline;
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
 use super::precomputed::{ReceiverPool, SenderPool};
@@ -313,9 +314,10 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         let circuit = setup.circuit;
         let (plan, ot) = std::thread::scope(|s| {
             let planning = s.spawn(|| plan_for(circuit));
-            let ot = handshake(&mut ch, Role::Garbler, &setup.id).and_then(|()| {
+            let ot = deadline::setup(&mut ch, |ch| {
+                handshake(ch, Role::Garbler, &setup.id)?;
                 tracing::trace!("garbler: handshake done");
-                setup.ot.run(&mut ch).during(Phase::ObliviousTransfer)
+                setup.ot.run(ch).during(Phase::ObliviousTransfer)
             });
             (joined(planning), ot)
         });
@@ -648,9 +650,10 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         let (plan, ot) = std::thread::scope(|s| {
             // `Err`: the schedule is being built.
             let planning = plan.ok_or_else(|| s.spawn(|| plan_for(circuit)));
-            let ot = handshake(&mut ch, Role::Evaluator, &id).and_then(|()| {
+            let ot = deadline::setup(&mut ch, |ch| {
+                handshake(ch, Role::Evaluator, &id)?;
                 tracing::trace!("evaluator: handshake done");
-                CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)
+                CotReceiver::setup(ch).during(Phase::ObliviousTransfer)
             });
             (planning.or_else(joined), ot)
         });

@@ -15,6 +15,7 @@
 //! the streaming schedule (its window size), and a mismatch is the usual
 //! clear handshake error instead of garbage later.
 
+use super::deadline;
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
 use crate::block::{Block, Delta};
@@ -129,8 +130,10 @@ pub fn garble_streamed<C: Channel>(
 ) -> Result<StreamOutcome, ProtocolError> {
     check_widths(circuit, Party::Garbler, inputs)?;
     let delta = Delta::random();
-    handshake(&mut ch, Role::Garbler, &stream_id(circuit, window))?;
-    let mut ot = CotSender::setup(&mut ch, &delta).during(Phase::ObliviousTransfer)?;
+    let mut ot = deadline::setup(&mut ch, |ch| {
+        handshake(ch, Role::Garbler, &stream_id(circuit, window))?;
+        CotSender::setup(ch, &delta).during(Phase::ObliviousTransfer)
+    })?;
     let n = evaluator_bits(circuit);
     let mut from_ot = Zeroizing::new(if n > 0 {
         ot.extend(&mut ch, n).during(Phase::ObliviousTransfer)?
@@ -236,8 +239,10 @@ pub fn evaluate_streamed<C: Channel>(
     inputs: &[Vec<bool>],
 ) -> Result<StreamOutcome, ProtocolError> {
     check_widths(circuit, Party::Evaluator, inputs)?;
-    handshake(&mut ch, Role::Evaluator, &stream_id(circuit, window))?;
-    let mut ot = CotReceiver::setup(&mut ch).during(Phase::ObliviousTransfer)?;
+    let mut ot = deadline::setup(&mut ch, |ch| {
+        handshake(ch, Role::Evaluator, &stream_id(circuit, window))?;
+        CotReceiver::setup(ch).during(Phase::ObliviousTransfer)
+    })?;
     let choices: Zeroizing<Vec<bool>> = Zeroizing::new(inputs.iter().flatten().copied().collect());
     let mut from_ot = Zeroizing::new(if choices.is_empty() {
         Vec::new()
