@@ -782,6 +782,11 @@ fn json_output_gives_integers_beyond_2_pow_53_as_strings() {
             ]),
             "{command}: {out}"
         );
+    }
+}
+
+// ------------------------------------------------------------ waiting for a peer
+
 /// Runs `garbler args` with nobody connecting, killing it if it is still
 /// waiting after 10 s; returns its output and how long it ran.
 fn garbler_alone(args: &[&str]) -> (Output, Duration) {
