@@ -715,6 +715,27 @@ impl Plan {
         Ok(())
     }
 
+    /// Which slots some gate of the plan writes (an AND's output or a free
+    /// gate's). A slot that none writes holds at the end what it held at
+    /// the start: an output in such a slot is an input passed through (by
+    /// NOTs or ANDs folded away), which the streaming planner needs to know
+    /// (see `stream::CarryKnowledge`).
+    pub fn written_slots(&self) -> Vec<bool> {
+        let mut written = vec![false; self.num_slots as usize];
+        for g in &self.ands {
+            written[g.out as usize] = true;
+        }
+        let frees = std::iter::once(self.prelude())
+            .chain((0..self.num_steps()).filter_map(|i| Some(self.step(i)?.frees)));
+        for f in frees {
+            for seg in f.segments() {
+                // Well formed: checked when the plan was built.
+                seg.decode(|out, _| written[out as usize] = true);
+            }
+        }
+        written
+    }
+
     /// Heap bytes the plan itself occupies (for memory reports).
     pub fn heap_bytes(&self) -> usize {
         self.ands.capacity() * std::mem::size_of::<AndOp>()
