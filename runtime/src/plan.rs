@@ -916,10 +916,12 @@ fn fold_and(x: (Root, bool), y: (Root, bool)) -> Option<(Root, bool)> {
 /// Drops the ops whose result nothing reads, directly or through other ops,
 /// and returns which roots are still read. The first pass of [`build`]
 /// already skips gates nothing needs; what it cannot see are reads that the
-/// reduction removed: an AND folded away ([`fold_and`]) or a sum whose terms
-/// cancel no longer reads its inputs, which may then be dead. `ops` is in
-/// topological order, so one backward pass finds every reader of an op
-/// before the op itself. Leaves circuits without such reads unchanged.
+/// reduction removed: an AND folded away ([`fold_and`]) no longer reads its
+/// inputs, which may then be dead. `ops` is in topological order, so one
+/// backward pass finds every reader of an op before the op itself. Run only
+/// when an AND folded, so that other plans stay as they were (and cost no
+/// extra pass): there, only a sum whose terms cancel can leave a dead op,
+/// as it always could.
 fn drop_dead_ops<'a>(
     ops: &mut Vec<Op>,
     n_roots: usize,
@@ -1219,6 +1221,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     let mut op_pos: Vec<u32> = Vec::with_capacity(c.gates.len());
     let mut n_roots: Root = 1;
     let mut num_ands = 0usize;
+    let mut folded_ands = 0usize;
     let mut new_root = || {
         n_roots += 1;
         n_roots - 1
@@ -1250,7 +1253,10 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
             let x = (wire_root[a as usize], wire_flip[a as usize]);
             let y = (wire_root[b as usize], wire_flip[b as usize]);
             (wire_root[out], wire_flip[out]) = match fold_and(x, y) {
-                Some(folded) => folded,
+                Some(folded) => {
+                    folded_ands += 1;
+                    folded
+                }
                 None => {
                     let r = new_root();
                     num_ands += 1;
@@ -1384,13 +1390,14 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
         .collect();
     drop(wire_root);
     drop(wire_flip);
-    let read = drop_dead_ops(&mut ops, n_roots, output_refs.iter().flatten());
-    for r in input_roots.iter_mut().flatten() {
-        if *r != UNSET && !read[*r as usize] {
-            *r = UNSET;
+    if folded_ands > 0 {
+        let read = drop_dead_ops(&mut ops, n_roots, output_refs.iter().flatten());
+        for r in input_roots.iter_mut().flatten() {
+            if *r != UNSET && !read[*r as usize] {
+                *r = UNSET;
+            }
         }
     }
-    drop(read);
     ops.shrink_to_fit();
 
     // 3. Order: windows, levels, steps. `ready[r]` is the global level after
