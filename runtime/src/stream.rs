@@ -26,6 +26,15 @@
 //! same gates, so they produce identical window plans, and nothing about the
 //! schedule is sent.
 //!
+//! A window's circuit knows nothing of its carried inputs, but the windows
+//! before it may have left a public constant in the carry, or the same label
+//! twice (a wire and its NOT, both read later). The in-memory planner folds
+//! the ANDs that read such wires (see "No AND reads a constant" in
+//! [`crate::plan`]); so that windows fold them too, the planning stage keeps a
+//! [`CarryKnowledge`] of what each carry slot holds, and turns a window's
+//! carried constants into constant gates and its carried copies of one label
+//! into NOT gates of one input before planning it.
+//!
 //! The price is a little speed: windows are planned on the fly (the
 //! in-memory planner's cost, per window, on every execution), ANDs are
 //! batched only within a window, and carried labels are copied in and out
