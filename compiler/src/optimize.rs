@@ -6,7 +6,24 @@
 //!
 //! - **constant-folded** (`x & 0 = 0`, `x ^ x = 0`, `x & !x = 0`, ...),
 //! - **structurally hashed**: the same operation on the same operands returns
-//!   the existing node, so one function of the same inputs is computed once.
+//!   the existing node, so one function of the same inputs is computed once;
+//! - **XOR-normalized**: an XOR is known by its *sum*, the set of non-XOR
+//!   nodes (inputs, ANDs) it adds up, each counted mod 2 (complements are
+//!   the parity bit of the edge, constants fold into it). Sums that cancel
+//!   fold (`((a ^ b) ^ (b ^ c)) ^ (a ^ c) = 0`, `(a ^ b) ^ b = a`), and
+//!   equal sums are one node however they were bracketed.
+//!
+//! Sums are not stored: sums of SHA-256 have a hundred leaves and more, and
+//! merging sets at every XOR doubled its compile time. Every node has a
+//! *fingerprint* instead, a linear function of its sum: a random 64-bit
+//! value for an input or AND, the XOR of its operands' fingerprints for an
+//! XOR. Equal sums have equal fingerprints, so a new XOR looks its
+//! fingerprint up (one table lookup, as structural hashing costs); a hit is
+//! checked exactly (`Builder::sums_cancel`: at once for the same operands,
+//! else by walking both XOR trees) before it is used, so a collision of
+//! fingerprints never merges two different sums. The walk is bounded
+//! ([`MAX_SUM_VISIT`] XOR nodes): past it the sums count as different,
+//! which only misses a merge.
 //!
 //! [`Builder::finish`] then keeps only gates an output depends on (dead-gate
 //! removal), schedules them in the order that keeps the fewest wires alive
@@ -19,6 +36,7 @@
 
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// A signal: a node of the graph, possibly complemented.
 /// Encoded as `node * 2 + complemented`; node 0 is the constant `false`.
@@ -78,11 +96,53 @@ enum Node {
     Xor(Lit, Lit),
 }
 
+/// The most XOR nodes one exact comparison of sums walks (see the module
+/// docs): sums larger than that are compared by structure only.
+pub const MAX_SUM_VISIT: usize = 4096;
+
 /// An XOR-AND graph under construction, folding and hashing as it grows.
 #[derive(Debug)]
 pub struct Builder {
     nodes: Vec<Node>,
+    /// The AND nodes by operands, and XORs of two operands whose sum an
+    /// earlier node was found to have (other XORs are found by `by_fp`).
     table: HashMap<Node, u32>,
+    /// By node: the fingerprint of its sum (see the module docs).
+    fp: Vec<u64>,
+    /// A node of each fingerprint (the first made): inputs, ANDs, XORs and
+    /// the constant (fingerprint 0, the empty sum).
+    by_fp: HashMap<u64, u32, BuildHasherDefault<FpHasher>>,
+}
+
+/// The hasher of [`Builder::by_fp`]: fingerprints are random already.
+#[derive(Default)]
+struct FpHasher(u64);
+
+impl Hasher for FpHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
+}
+
+/// The fingerprint of leaf node `n` (an input or AND): splitmix64 of `n`,
+/// fixed so that compiling is deterministic.
+fn leaf_fp(n: usize) -> u64 {
+    let mut z = (n as u64)
+        .wrapping_add(1)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 impl Default for Builder {
@@ -93,9 +153,13 @@ impl Default for Builder {
 
 impl Builder {
     pub fn new() -> Self {
+        let mut by_fp = HashMap::default();
+        by_fp.insert(0, 0);
         Builder {
             nodes: vec![Node::Const],
             table: HashMap::new(),
+            fp: vec![0],
+            by_fp,
         }
     }
 
@@ -110,18 +174,27 @@ impl Builder {
 
     /// A fresh input bit.
     pub fn input(&mut self) -> Lit {
-        self.nodes.push(Node::Input);
-        Lit(((self.nodes.len() - 1) as u32) << 1)
+        self.push(Node::Input, None)
     }
 
+    /// Appends `node` with its fingerprint (`None`: a leaf's own).
+    fn push(&mut self, node: Node, fp: Option<u64>) -> Lit {
+        let n = self.nodes.len();
+        let fp = fp.unwrap_or_else(|| leaf_fp(n));
+        self.nodes.push(node);
+        self.fp.push(fp);
+        self.by_fp.entry(fp).or_insert(n as u32);
+        Lit((n as u32) << 1)
+    }
+
+    /// The AND node `node`, made once.
     fn intern(&mut self, node: Node) -> Lit {
         if let Some(&n) = self.table.get(&node) {
             return Lit(n << 1);
         }
-        let n = self.nodes.len() as u32;
-        self.nodes.push(node);
-        self.table.insert(node, n);
-        Lit(n << 1)
+        let l = self.push(node, None);
+        self.table.insert(node, l.node() as u32);
+        l
     }
 
     pub fn xor(&mut self, a: Lit, b: Lit) -> Lit {
@@ -134,9 +207,73 @@ impl Builder {
         } else if b == Lit::FALSE {
             a
         } else {
-            self.intern(Node::Xor(a.min(b), a.max(b)))
+            self.xor_sum(a, b)
         };
         r ^ flip
+    }
+
+    /// `a ^ b` of two distinct positive non-constant signals: the node that
+    /// already has its sum (the constant if the sum cancels, a leaf if it is
+    /// one), else a new XOR node (see the module docs).
+    fn xor_sum(&mut self, a: Lit, b: Lit) -> Lit {
+        let node = Node::Xor(a.min(b), a.max(b));
+        let fp = self.fp[a.node()] ^ self.fp[b.node()];
+        if let Some(&n) = self.by_fp.get(&fp) {
+            if self.nodes[n as usize] == node || self.table.get(&node) == Some(&n) {
+                return Lit(n << 1);
+            }
+            if self.sums_cancel(&[a.node(), b.node(), n as usize]) == Some(true) {
+                // The same XOR asked again finds `n` without a walk.
+                self.table.insert(node, n);
+                return Lit(n << 1);
+            }
+        }
+        self.push(node, Some(fp))
+    }
+
+    /// Whether the sums of the nodes `roots` add up to nothing (each leaf
+    /// counted an even number of times), or `None` if finding out walks
+    /// more than [`MAX_SUM_VISIT`] XOR nodes. A leaf's count is the number
+    /// of paths to it from the roots over XOR edges, mod 2; nodes are
+    /// numbered after their operands, so taking them from the highest
+    /// number down counts every path into a node before the node passes
+    /// its count on.
+    fn sums_cancel(&self, roots: &[usize]) -> Option<bool> {
+        // The count of each node reached, and the nodes still to take.
+        type Counts = (HashMap<usize, bool>, std::collections::BinaryHeap<usize>);
+        fn count(n: usize, (odd, next): &mut Counts) {
+            match odd.get_mut(&n) {
+                Some(p) => *p ^= true,
+                None => {
+                    odd.insert(n, true);
+                    next.push(n);
+                }
+            }
+        }
+        let mut c: Counts = Default::default();
+        for &r in roots {
+            count(r, &mut c);
+        }
+        let mut walked = 0;
+        while let Some(n) = c.1.pop() {
+            let here = c.0[&n];
+            match self.nodes[n] {
+                Node::Const => {}
+                Node::Input | Node::And(..) if here => return Some(false),
+                Node::Input | Node::And(..) => {}
+                Node::Xor(a, b) => {
+                    walked += 1;
+                    if walked > MAX_SUM_VISIT {
+                        return None;
+                    }
+                    if here {
+                        count(a.node(), &mut c);
+                        count(b.node(), &mut c);
+                    }
+                }
+            }
+        }
+        Some(true)
     }
 
     pub fn and(&mut self, a: Lit, b: Lit) -> Lit {
@@ -461,6 +598,88 @@ mod tests {
         let _ = b.or(x, y);
         let _ = b.or(y, x);
         assert_eq!(b.len(), before + 1);
+    }
+
+    /// Sums are compared by their leaves, however bracketed: sums that
+    /// cancel fold to the constant or to the leaf that is left, and equal
+    /// sums are one node.
+    #[test]
+    fn xor_sums_cancel_and_merge() {
+        let mut b = Builder::new();
+        let [x, y, z] = [b.input(), b.input(), b.input()];
+        let xy = b.xor(x, y);
+        let yz = b.xor(y, z);
+        let xz = b.xor(x, z);
+        assert_eq!(b.xor(xy, y), x);
+        assert_eq!(b.xor(y, xy), x);
+        let before = b.len();
+        let s = b.xor(xy, yz);
+        assert_eq!(s, xz);
+        assert_eq!(b.xor(s, xz), Lit::FALSE);
+        let xyz = b.xor(xy, z);
+        assert_eq!(b.xor(x, yz), xyz);
+        assert_eq!(b.xor(xz, y), xyz);
+        assert_eq!(b.len(), before + 1, "only x ^ y ^ z is new");
+        // An AND that reads a sum that cancels folds.
+        let zero = b.xor(xyz, xyz);
+        assert_eq!(b.and(zero, x), Lit::FALSE);
+        let x_again = b.xor(xyz, yz);
+        assert_eq!(b.and(x_again, x), x);
+    }
+
+    /// Constants and NOTs are the parity of a sum: they fold and cancel.
+    #[test]
+    fn xor_sums_with_constants_and_nots() {
+        let mut b = Builder::new();
+        let [x, y, z] = [b.input(), b.input(), b.input()];
+        let xy = b.xor(x, y);
+        let x1 = b.xor(x, Lit::TRUE);
+        assert_eq!(x1, !x);
+        let nxy = b.xor(!x, y);
+        assert_eq!(b.xor(nxy, x1), y);
+        let x1ny = b.xor(x1, !y);
+        assert_eq!(b.xor(x1ny, xy), Lit::FALSE);
+        // t = x ^ y ^ !z
+        let t = b.xor(xy, !z);
+        let zx = b.xor(z, x);
+        assert_eq!(b.xor(t, zx), !y);
+        let t1 = b.xor(t, Lit::TRUE);
+        assert_eq!(b.xor(t1, !xy), !z);
+        // Two complements cancel: !x ^ (y ^ !z) = x ^ y ^ z.
+        let ynz = b.xor(y, !z);
+        let u = b.xor(!x, ynz);
+        let xyz = b.xor(xy, z);
+        assert_eq!(u, xyz);
+        assert_eq!(b.and(u, !xyz), Lit::FALSE);
+        assert_eq!(b.and(!u, !xyz), !xyz);
+    }
+
+    /// A fingerprint collision never merges two different sums, and sums
+    /// too large to walk are merged only by structure.
+    #[test]
+    fn xor_sums_are_checked_exactly() {
+        let mut b = Builder::new();
+        let [x, y, z] = [b.input(), b.input(), b.input()];
+        // Give z the fingerprint of x ^ y.
+        let f = b.fp[x.node()] ^ b.fp[y.node()];
+        b.fp[z.node()] = f;
+        b.by_fp.insert(f, z.node() as u32);
+        let xy = b.xor(x, y);
+        assert_ne!(xy, z);
+        // (x ^ y) ^ z has the constant's fingerprint now, not its sum.
+        let s = b.xor(xy, z);
+        assert!(s.constant().is_none());
+        assert!(matches!(b.nodes[s.node()], Node::Xor(..)));
+        // Two chains over the same leaves, summed in opposite orders.
+        let n = MAX_SUM_VISIT + 10;
+        let leaves: Vec<Lit> = (0..n).map(|_| b.input()).collect();
+        let up = leaves.iter().fold(Lit::FALSE, |s, &l| b.xor(s, l));
+        let down = leaves.iter().rev().fold(Lit::FALSE, |s, &l| b.xor(s, l));
+        assert_ne!(up, down, "past the walk's bound");
+        let short = &leaves[..100];
+        let up = short.iter().fold(Lit::FALSE, |s, &l| b.xor(s, l));
+        let down = short.iter().rev().fold(Lit::FALSE, |s, &l| b.xor(s, l));
+        assert_eq!(up, down);
     }
 
     #[test]

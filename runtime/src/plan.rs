@@ -39,6 +39,21 @@
 //!   a gate's slots are 16-bit fields of one 64-bit word (two above arity
 //!   3), one load per gate (see [`FreeOps`]).
 //!
+//! # No AND reads a constant
+//!
+//! A public constant is the zero root, whose label is the zero block in
+//! every execution and under every `Delta`; an AND whose two inputs share a
+//! root hashes one label twice. Such an AND needs no table (its result is
+//! public or an input), and a table hashing the public zero block is what
+//! turned a tweak reuse into a leak of `Delta`: as defence in depth, the
+//! planner folds these ANDs as it reduces the circuit (see `fold_and`):
+//! `x & 0 = 0`, `x & 1 = x`, `x & x = x` and `x & !x = 0` (same root, equal
+//! or opposite flips). A folded AND is a reference like any other wire, so
+//! an AND that reads it folds in turn, and gates that only folded ANDs read
+//! are dropped. Every plan is checked when it is built: an AND that reads
+//! [`ZERO_SLOT`] or one slot twice is a [`PlanError::Invariant`], never a
+//! garbled table.
+//!
 //! # Memoized first hash call
 //!
 //! The gate hash is `H(x, i) = pi(pi(x) ^ i) ^ pi(x)` (see [`crate::hash`]);
@@ -416,6 +431,10 @@ pub enum PlanError {
     Invalid(#[from] IrError),
     #[error("the circuit needs {0} labels alive at once; at most 2^28 are supported")]
     TooManyLiveWires(u64),
+    /// A plan broke an invariant the planner guarantees (a planner bug):
+    /// see [`Plan::verify`].
+    #[error("planner bug: {0}")]
+    Invariant(String),
 }
 
 /// One step: the `pi` batch, a batch of independent ANDs, then the free
@@ -634,12 +653,14 @@ impl Plan {
         })
     }
 
-    /// Checks the invariants the kernels rely on: every slot in range;
+    /// Checks the invariants the kernels rely on: no AND reads a public
+    /// constant or one slot twice (see the module docs); every slot in range;
     /// within a step no AND writes a slot that another AND of the step reads
     /// or writes (steps are processed in chunks that write as they go); every
     /// AND input has its `pi` computed since its slot was last written; free
     /// segments well formed. For tests; `Plan::new` already guarantees all.
     pub fn verify(&self) -> Result<(), String> {
+        check_and_inputs(&self.ands).map_err(|e| e.to_string())?;
         let n = self.num_slots;
         let mut pi_valid = vec![false; n as usize];
         // The label slot whose `pi` each pi slot holds.
@@ -692,6 +713,27 @@ impl Plan {
             check_frees(step.frees, &mut pi_valid, &format!("step {i}"))?;
         }
         Ok(())
+    }
+
+    /// Which slots some gate of the plan writes (an AND's output or a free
+    /// gate's). A slot that none writes holds at the end what it held at
+    /// the start: an output in such a slot is an input passed through (by
+    /// NOTs or ANDs folded away), which the streaming planner needs to know
+    /// (see `stream::CarryKnowledge`).
+    pub fn written_slots(&self) -> Vec<bool> {
+        let mut written = vec![false; self.num_slots as usize];
+        for g in &self.ands {
+            written[g.out as usize] = true;
+        }
+        let frees = std::iter::once(self.prelude())
+            .chain((0..self.num_steps()).filter_map(|i| Some(self.step(i)?.frees)));
+        for f in frees {
+            for seg in f.segments() {
+                // Well formed: checked when the plan was built.
+                seg.decode(|out, _| written[out as usize] = true);
+            }
+        }
+        written
     }
 
     /// Heap bytes the plan itself occupies (for memory reports).
@@ -841,6 +883,87 @@ enum Op {
         out: Root,
         terms: Terms,
     },
+}
+
+impl Op {
+    /// The root the op defines.
+    fn out(&self) -> Root {
+        match *self {
+            Op::And { out, .. } | Op::Xor { out, .. } => out,
+        }
+    }
+}
+
+/// What `AND(x, y)` of two references (root, flip) reduces to without a
+/// gate, if anything (see "No AND reads a constant" in the module docs):
+/// with a constant `v` on either side, the constant 0 (`v = 0`) or the other
+/// input (`v = 1`); with both sides on one root, that reference (`x & x`) or
+/// the constant 0 (`x & !x`). An AND that is left reads two distinct roots,
+/// neither of them the zero root.
+fn fold_and(x: (Root, bool), y: (Root, bool)) -> Option<(Root, bool)> {
+    const ZERO: (Root, bool) = (ZERO_ROOT, false);
+    if x.0 == ZERO_ROOT {
+        Some(if x.1 { y } else { ZERO })
+    } else if y.0 == ZERO_ROOT {
+        Some(if y.1 { x } else { ZERO })
+    } else if x.0 == y.0 {
+        Some(if x.1 == y.1 { x } else { ZERO })
+    } else {
+        None
+    }
+}
+
+/// Drops the ops whose result nothing reads, directly or through other ops,
+/// and returns which roots are still read. The first pass of [`build`]
+/// already skips gates nothing needs; what it cannot see are reads that the
+/// reduction removed: an AND folded away ([`fold_and`]) no longer reads its
+/// inputs, which may then be dead. `ops` is in topological order, so one
+/// backward pass finds every reader of an op before the op itself. Run only
+/// when an AND folded, so that other plans stay as they were (and cost no
+/// extra pass): there, only a sum whose terms cancel can leave a dead op,
+/// as it always could.
+fn drop_dead_ops<'a>(
+    ops: &mut Vec<Op>,
+    n_roots: usize,
+    outputs: impl Iterator<Item = &'a (Root, bool)>,
+) -> Vec<bool> {
+    let mut read = vec![false; n_roots];
+    for &(r, _) in outputs {
+        read[r as usize] = true;
+    }
+    for op in ops.iter().rev() {
+        match op {
+            Op::And { a, b, out, .. } if read[*out as usize] => {
+                read[*a as usize] = true;
+                read[*b as usize] = true;
+            }
+            Op::Xor { out, terms } if read[*out as usize] => {
+                for &r in terms.as_slice() {
+                    read[r as usize] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    ops.retain(|op| read[op.out() as usize]);
+    read
+}
+
+/// The invariant [`fold_and`] establishes, checked on the finished AND ops:
+/// no AND reads [`ZERO_SLOT`] (a public constant, whose label is the same
+/// zero block in every execution) or the same slot twice. A violation is a
+/// planner bug; the plan is refused rather than garbled.
+fn check_and_inputs(ands: &[AndOp]) -> Result<(), PlanError> {
+    match ands
+        .iter()
+        .position(|g| g.a == ZERO_SLOT || g.b == ZERO_SLOT || g.a == g.b)
+    {
+        None => Ok(()),
+        Some(k) => Err(PlanError::Invariant(format!(
+            "AND {k} reads slots {} and {}: a public constant or one label twice",
+            ands[k].a, ands[k].b
+        ))),
+    }
 }
 
 /// The schedule before slots: the prelude's free ops, then steps, each a
@@ -1098,11 +1221,12 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     let mut op_pos: Vec<u32> = Vec::with_capacity(c.gates.len());
     let mut n_roots: Root = 1;
     let mut num_ands = 0usize;
+    let mut folded_ands = 0usize;
     let mut new_root = || {
         n_roots += 1;
         n_roots - 1
     };
-    let input_roots: Vec<Vec<Root>> = c
+    let mut input_roots: Vec<Vec<Root>> = c
         .inputs
         .iter()
         .map(|i| {
@@ -1126,17 +1250,27 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
         }
         let idx = idx as u32;
         if let Gate::And { a, b, .. } = *g {
-            let r = new_root();
-            num_ands += 1;
-            op_pos.push(idx);
-            ops.push(Op::And {
-                a: wire_root[a as usize],
-                b: wire_root[b as usize],
-                flip_a: wire_flip[a as usize],
-                flip_b: wire_flip[b as usize],
-                out: r,
-            });
-            wire_root[out] = r;
+            let x = (wire_root[a as usize], wire_flip[a as usize]);
+            let y = (wire_root[b as usize], wire_flip[b as usize]);
+            (wire_root[out], wire_flip[out]) = match fold_and(x, y) {
+                Some(folded) => {
+                    folded_ands += 1;
+                    folded
+                }
+                None => {
+                    let r = new_root();
+                    num_ands += 1;
+                    op_pos.push(idx);
+                    ops.push(Op::And {
+                        a: x.0,
+                        b: y.0,
+                        flip_a: x.1,
+                        flip_b: y.1,
+                        out: r,
+                    });
+                    (r, false)
+                }
+            };
             continue;
         }
         let (mut flip, ins, n_ins) = match *g {
@@ -1243,8 +1377,28 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     } else {
         drop(op_pos);
     }
-    ops.shrink_to_fit();
     let n_roots = n_roots as usize;
+    let output_refs: Vec<Vec<(Root, bool)>> = c
+        .outputs
+        .iter()
+        .map(|o| {
+            o.wires
+                .iter()
+                .map(|&w| (wire_root[w as usize], wire_flip[w as usize]))
+                .collect()
+        })
+        .collect();
+    drop(wire_root);
+    drop(wire_flip);
+    if folded_ands > 0 {
+        let read = drop_dead_ops(&mut ops, n_roots, output_refs.iter().flatten());
+        for r in input_roots.iter_mut().flatten() {
+            if *r != UNSET && !read[*r as usize] {
+                *r = UNSET;
+            }
+        }
+    }
+    ops.shrink_to_fit();
 
     // 3. Order: windows, levels, steps. `ready[r]` is the global level after
     // which root r exists (0 = inputs and anything before the window base).
@@ -1329,18 +1483,6 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
             }
         }
     }
-    let output_refs: Vec<Vec<(Root, bool)>> = c
-        .outputs
-        .iter()
-        .map(|o| {
-            o.wires
-                .iter()
-                .map(|&w| (wire_root[w as usize], wire_flip[w as usize]))
-                .collect()
-        })
-        .collect();
-    drop(wire_root);
-    drop(wire_flip);
     for &(r, _) in output_refs.iter().flatten() {
         last[r as usize] = FOREVER;
     }
@@ -1547,6 +1689,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
         max_step_ands,
         max_step_pis,
     };
+    check_and_inputs(&plan.ands)?;
     let frees_ok = |f: FreeOps<'_>| f.well_formed();
     assert!(
         plan.pis.iter().all(|&s| in_range(s))
@@ -1783,8 +1926,10 @@ mod tests {
         let mut want = p.inputs()[0].slots.clone();
         want.sort_unstable();
         assert_eq!(ins, want);
-        let g = p.step(0).unwrap().ands[0];
-        assert_eq!((g.b, g.flip_b), (ZERO_SLOT, false));
+        // `(x ^ x) & y` reads a constant: folded to the constant 0.
+        assert_eq!(p.num_ands(), 0);
+        let o = &p.outputs()[0];
+        assert_eq!((o.slots[0], o.flips[0]), (ZERO_SLOT, false));
         assert_eq!(p.verify(), Ok(()));
     }
 
@@ -1827,7 +1972,7 @@ mod tests {
         let gates = vec![
             Gate::And { a: 0, b: 1, out: 3 },
             Gate::And { a: 0, b: 2, out: 4 },
-            Gate::And { a: 0, b: 0, out: 5 },
+            Gate::And { a: 1, b: 0, out: 5 },
             Gate::And { a: 3, b: 0, out: 6 },
         ];
         let c = circuit(3, gates, vec![4, 5, 6], 7);
@@ -1893,5 +2038,177 @@ mod tests {
     fn invalid_circuit_is_an_error() {
         let c = circuit(1, vec![Gate::Not { a: 7, out: 1 }], vec![1], 2);
         assert!(Plan::new(&c).is_err());
+    }
+
+    /// Plans `c` (at the default limits and at tiny ones), checks that it
+    /// keeps `ands` ANDs and verifies, and that garbling it gives
+    /// `eval_plain`'s outputs on every input (`c` has a few input bits).
+    /// Returns the default plan.
+    fn check_folds(c: &Circuit, ands: u64) -> Plan {
+        let n = c.inputs[0].wires.len();
+        for (window, step) in [(WINDOW, MAX_STEP_ANDS), (1, 1)] {
+            let p = std::sync::Arc::new(Plan::with_limits(c, window, step).unwrap());
+            assert_eq!(p.num_ands(), ands, "window {window}");
+            assert_eq!(p.verify(), Ok(()));
+            for x in 0..1u32 << n {
+                let bits = vec![(0..n).map(|k| x >> k & 1 == 1).collect()];
+                let want = c.eval_plain(&bits).unwrap();
+                assert_eq!(crate::local::run_plan(&p, &bits).unwrap(), want, "x = {x}");
+            }
+        }
+        Plan::new(c).unwrap()
+    }
+
+    /// `x & 0 = 0` and `x & 1 = x`, with the constant on either side and
+    /// `x` plain or negated: no AND, the output is the constant or `x`.
+    #[test]
+    fn and_with_a_constant_folds() {
+        for v in [false, true] {
+            for const_first in [false, true] {
+                for negated in [false, true] {
+                    let x = if negated { 3 } else { 0 };
+                    let (a, b) = if const_first { (2, x) } else { (x, 2) };
+                    let gates = vec![
+                        Gate::Const { value: v, out: 2 },
+                        Gate::Not { a: 0, out: 3 },
+                        Gate::And { a, b, out: 4 },
+                    ];
+                    let c = circuit(2, gates, vec![4, 1], 5);
+                    let p = check_folds(&c, 0);
+                    let o = &p.outputs()[0];
+                    let x0 = p.inputs()[0].slots[0];
+                    let want = if v { (x0, negated) } else { (ZERO_SLOT, false) };
+                    assert_eq!((o.slots[0], o.flips[0]), want, "{v} {const_first}");
+                    if !v {
+                        // Nothing reads x0 any more.
+                        assert_eq!(x0, NO_SLOT);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `x & x = x` and `x & !x = 0`, in every polarity, on an input and on a
+    /// stored XOR.
+    #[test]
+    fn and_of_one_root_folds() {
+        for (na, nb) in [(false, false), (false, true), (true, false), (true, true)] {
+            for root in [0u32, 4] {
+                let gates = vec![
+                    Gate::Xor { a: 0, b: 1, out: 4 },
+                    Gate::Not { a: root, out: 5 },
+                    Gate::And {
+                        a: if na { 5 } else { root },
+                        b: if nb { 5 } else { root },
+                        out: 6,
+                    },
+                    // Reads the XOR a second time, so it is stored.
+                    Gate::And { a: 4, b: 2, out: 7 },
+                ];
+                let c = circuit(3, gates, vec![6, 7], 8);
+                let p = check_folds(&c, 1);
+                let o = &p.outputs()[0];
+                if na == nb {
+                    assert_eq!(o.flips[0], na);
+                    assert_ne!(o.slots[0], ZERO_SLOT);
+                } else {
+                    assert_eq!((o.slots[0], o.flips[0]), (ZERO_SLOT, false));
+                }
+            }
+        }
+    }
+
+    /// An AND that reads a folded AND folds in turn, and the gates only
+    /// folded ANDs read are dropped (with the inputs only they read).
+    #[test]
+    fn folds_propagate() {
+        let gates = vec![
+            Gate::Const {
+                value: false,
+                out: 4,
+            },
+            Gate::And { a: 0, b: 4, out: 5 }, // 0
+            Gate::Not { a: 5, out: 6 },       // 1
+            Gate::And { a: 1, b: 6, out: 7 }, // x1
+            Gate::And { a: 7, b: 1, out: 8 }, // x1 & x1 = x1
+            Gate::Not { a: 1, out: 9 },
+            Gate::And {
+                a: 8,
+                b: 9,
+                out: 10,
+            }, // x1 & !x1 = 0
+            Gate::Xor {
+                a: 10,
+                b: 2,
+                out: 11,
+            }, // x2
+            Gate::And {
+                a: 11,
+                b: 2,
+                out: 12,
+            }, // x2
+            Gate::And {
+                a: 3,
+                b: 2,
+                out: 13,
+            }, // dead once folded away:
+            Gate::And {
+                a: 13,
+                b: 10,
+                out: 14,
+            }, // 0
+            Gate::Xor {
+                a: 12,
+                b: 14,
+                out: 15,
+            }, // x2
+        ];
+        let c = circuit(4, gates, vec![15, 8, 10, 5], 16);
+        let p = check_folds(&c, 0);
+        let slots = &p.inputs()[0].slots;
+        assert_eq!((slots[0], slots[3]), (NO_SLOT, NO_SLOT));
+        let o = &p.outputs()[0];
+        assert_eq!(o.slots, vec![slots[2], slots[1], ZERO_SLOT, ZERO_SLOT]);
+        assert_eq!(o.flips, vec![false; 4]);
+        assert_eq!(p.num_free_ops(), 0);
+    }
+
+    /// `(((a ^ b) ^ (b ^ c)) ^ (a ^ c)) & d`: the sum cancels to the
+    /// constant 0 in the reduction, and the AND that reads it folds.
+    #[test]
+    fn a_sum_that_cancels_folds_the_and_reading_it() {
+        let gates = vec![
+            Gate::Xor { a: 0, b: 1, out: 4 },
+            Gate::Xor { a: 1, b: 2, out: 5 },
+            Gate::Xor { a: 4, b: 5, out: 6 },
+            Gate::Xor { a: 0, b: 2, out: 7 },
+            Gate::Xor { a: 6, b: 7, out: 8 },
+            Gate::And { a: 8, b: 3, out: 9 },
+        ];
+        let c = circuit(4, gates, vec![9], 10);
+        let p = check_folds(&c, 0);
+        assert_eq!(p.outputs()[0].slots, vec![ZERO_SLOT]);
+        assert!(p.inputs()[0].slots.iter().all(|&s| s == NO_SLOT));
+    }
+
+    /// The invariant is checked on the AND ops themselves: a plan whose AND
+    /// read the zero slot or one slot twice would be an error, not a panic.
+    #[test]
+    fn and_invariant_violations_are_errors() {
+        let op = |a, b| AndOp {
+            a,
+            b,
+            out: 9,
+            flip_a: false,
+            flip_b: false,
+            pa: 0,
+            pb: 1,
+        };
+        assert_eq!(check_and_inputs(&[op(3, 4), op(5, 6)]), Ok(()));
+        for bad in [op(ZERO_SLOT, 4), op(3, ZERO_SLOT), op(5, 5)] {
+            let e = check_and_inputs(&[op(3, 4), bad]).unwrap_err();
+            assert!(matches!(e, PlanError::Invariant(_)), "{e}");
+            assert!(e.to_string().contains("AND 1"), "{e}");
+        }
     }
 }

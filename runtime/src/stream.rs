@@ -26,6 +26,15 @@
 //! same gates, so they produce identical window plans, and nothing about the
 //! schedule is sent.
 //!
+//! A window's circuit knows nothing of its carried inputs, but the windows
+//! before it may have left a public constant in the carry, or the same label
+//! twice (a wire and its NOT, both read later). The in-memory planner folds
+//! the ANDs that read such wires (see "No AND reads a constant" in
+//! [`crate::plan`]); so that windows fold them too, the planning stage keeps a
+//! [`CarryKnowledge`] of what each carry slot holds, and turns a window's
+//! carried constants into constant gates and its carried copies of one label
+//! into NOT gates of one input before planning it.
+//!
 //! The price is a little speed: windows are planned on the fly (the
 //! in-memory planner's cost, per window, on every execution), ANDs are
 //! batched only within a window, and carried labels are copied in and out
@@ -56,8 +65,9 @@ use crate::evaluator::{EvalError, Evaluator};
 use crate::garbler::{GarbleError, Garbler};
 use crate::hash::Tccr;
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
-use crate::plan::{Plan, PlanError, NO_SLOT};
+use crate::plan::{Plan, PlanError, NO_SLOT, ZERO_SLOT};
 use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::sync::Arc;
 use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit, WireMap};
 use zeroize::{Zeroize, Zeroizing};
@@ -122,10 +132,14 @@ pub struct WindowCut {
 
 impl WindowCut {
     /// Plans the window with the in-memory planner (its
-    /// [`WindowPlan::first_and`] is left 0).
-    pub fn plan(self) -> Result<WindowPlan, RunError> {
+    /// [`WindowPlan::first_and`] is left 0). `carry` is what the windows
+    /// planned before this one left in the carry array: windows must be
+    /// planned in order, with one [`CarryKnowledge`] for the whole circuit.
+    pub fn plan(mut self, carry: &mut CarryKnowledge) -> Result<WindowPlan, RunError> {
         let window = self.window;
+        carry.substitute(&mut self.circuit, &mut self.inputs);
         let plan = Plan::new(&self.circuit).map_err(|error| RunError::Plan { window, error })?;
+        carry.learn(&plan, &self.inputs, &self.outputs);
         Ok(WindowPlan {
             plan: Arc::new(plan),
             inputs: self.inputs,
@@ -134,6 +148,171 @@ impl WindowCut {
             carry_len: self.carry_len,
         })
     }
+}
+
+/// What the planner knows of a carried label (see [`CarryKnowledge`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Known {
+    /// Nothing: a label of its own (a circuit input, or a slot not yet
+    /// written).
+    Own,
+    /// A public constant of this value (the label is a public block).
+    Const(bool),
+    /// The label of class `id`, flipped if the flag is set: carry slots of
+    /// one class hold one label up to `Delta` (their wires are one root of
+    /// the planner, with different flips).
+    Class(u64, bool),
+}
+
+/// What the windows planned so far left in each carry slot, in the terms
+/// of the in-memory planner: a public constant, or the same label as other
+/// carry slots up to a flip (a wire and its NOT, say, both read after the
+/// window that wrote them). The planner sees a window as a circuit of its
+/// own, whose carried inputs are labels it knows nothing about; without
+/// this, an AND in a later window would read a carried constant (a public
+/// block) or two copies of one label, which the in-memory planner folds
+/// away (see "No AND reads a constant" in [`crate::plan`]). With it, each
+/// window's carried constants become constant gates and its carried copies
+/// of one label one input (copies are NOT gates of it), so the planner folds
+/// those ANDs as it would in one circuit.
+///
+/// Kept by the planning stage, which plans windows in order: a window's
+/// carried inputs were all written by earlier windows. Sized by the carry
+/// array (about 16 bytes per carry slot).
+#[derive(Debug, Default)]
+pub struct CarryKnowledge {
+    of: Vec<Known>,
+    next_class: u64,
+}
+
+impl CarryKnowledge {
+    fn get(&self, slot: CarrySlot) -> Known {
+        self.of.get(slot as usize).copied().unwrap_or(Known::Own)
+    }
+
+    fn set(&mut self, slot: CarrySlot, k: Known) {
+        if self.of.len() <= slot as usize {
+            self.of.resize(slot as usize + 1, Known::Own);
+        }
+        self.of[slot as usize] = k;
+    }
+
+    fn new_class(&mut self) -> u64 {
+        self.next_class += 1;
+        self.next_class - 1
+    }
+
+    /// Rewrites a window's circuit so that carried constants are constant
+    /// gates and carried copies of one label read one input: each such
+    /// input leaves the input group (and `inputs`, its carry slots) and is
+    /// written instead by gates at the start of the window. Windows without
+    /// such inputs are left as they are.
+    fn substitute(&self, circuit: &mut Circuit, inputs: &mut Vec<CarrySlot>) {
+        let Some(group) = circuit.inputs.first() else {
+            return;
+        };
+        // The first input of each class: its wire and flip.
+        let mut first: HashMap<u64, (Wire, bool)> = HashMap::new();
+        let mut prefix: Vec<Gate> = Vec::new();
+        let mut kept: Vec<(Wire, CarrySlot)> = Vec::with_capacity(inputs.len());
+        let mut num_wires = circuit.num_wires;
+        for (&w, &slot) in group.wires.iter().zip(inputs.iter()) {
+            match self.get(slot) {
+                Known::Const(value) => prefix.push(Gate::Const { value, out: w }),
+                Known::Class(id, flip) => match first.entry(id) {
+                    Entry::Occupied(e) => {
+                        let (w0, flip0) = *e.get();
+                        prefix.extend(copy_gates(w0, flip ^ flip0, w, &mut num_wires));
+                    }
+                    Entry::Vacant(e) => {
+                        e.insert((w, flip));
+                        kept.push((w, slot));
+                    }
+                },
+                Known::Own => kept.push((w, slot)),
+            }
+        }
+        if prefix.is_empty() {
+            return;
+        }
+        circuit.num_wires = num_wires;
+        circuit.gates.splice(0..0, prefix);
+        *inputs = kept.iter().map(|&(_, s)| s).collect();
+        if kept.is_empty() {
+            circuit.inputs.clear();
+        } else {
+            let group = &mut circuit.inputs[0];
+            group.wires = kept.iter().map(|&(w, _)| w).collect();
+            group.ty = ValueType::UInt(kept.len() as u32);
+        }
+    }
+
+    /// Records what a planned window wrote into the carry: for each output
+    /// bit, a constant (the plan's output is the zero slot), or the class of
+    /// the label it copies (a carried input's, or an earlier output's of the
+    /// same window slot), or a class of its own. `inputs` and `outputs` are
+    /// the carry slots of the plan's input and output groups.
+    fn learn(&mut self, plan: &Plan, inputs: &[CarrySlot], outputs: &[CarrySlot]) {
+        let Some(out) = plan.outputs().first() else {
+            return;
+        };
+        // By window slot: the class whose label (flipped if the flag is
+        // set) the slot holds at the end of the window. An input's slot
+        // still holds the input if no gate wrote it (slots are recycled).
+        let mut at: Vec<Option<(u64, bool)>> = vec![None; plan.num_slots()];
+        let group = plan.inputs().first().filter(|g| {
+            let mut is_input = vec![false; plan.num_slots()];
+            g.slots
+                .iter()
+                .filter(|&&s| s != NO_SLOT)
+                .for_each(|&s| is_input[s as usize] = true);
+            out.slots.iter().any(|&s| is_input[s as usize])
+        });
+        if let Some(group) = group {
+            let written = plan.written_slots();
+            for (&s, &slot) in group.slots.iter().zip(inputs) {
+                if s == NO_SLOT || written[s as usize] {
+                    continue;
+                }
+                let class = match self.get(slot) {
+                    Known::Class(id, flip) => (id, flip),
+                    // (`substitute` left no constant among the inputs.)
+                    Known::Own | Known::Const(_) => {
+                        let id = self.new_class();
+                        self.set(slot, Known::Class(id, false));
+                        (id, false)
+                    }
+                };
+                at[s as usize] = Some(class);
+            }
+        }
+        // Every output's knowledge first, from the slots as they were
+        // (an output may reuse the carry slot of an input read here last).
+        let mut learned = Vec::with_capacity(outputs.len());
+        for (&s, &flip) in out.slots.iter().zip(&out.flips) {
+            learned.push(if s == ZERO_SLOT {
+                Known::Const(flip)
+            } else {
+                let (id, f) = *at[s as usize].get_or_insert_with(|| (self.new_class(), false));
+                Known::Class(id, f ^ flip)
+            });
+        }
+        for (&slot, k) in outputs.iter().zip(learned) {
+            self.set(slot, k);
+        }
+    }
+}
+
+/// Gates that make `out` a copy of wire `w` (negated if `flip`): a NOT, or
+/// two (the IR has no copy gate; the planner turns NOTs into flips, so
+/// either costs nothing). A second NOT needs a fresh wire, `num_wires`.
+fn copy_gates(w: Wire, flip: bool, out: Wire, num_wires: &mut Wire) -> Vec<Gate> {
+    if flip {
+        return vec![Gate::Not { a: w, out }];
+    }
+    let t = *num_wires;
+    *num_wires += 1;
+    vec![Gate::Not { a: w, out: t }, Gate::Not { a: t, out }]
 }
 
 /// Cuts a gate stream into windows and plans each (see the module docs).
@@ -414,8 +593,9 @@ where
         // Plans are numbered when they run: a window's first AND depends on
         // how many ANDs the planner kept in the windows before it.
         let planning = s.spawn(move || {
+            let mut carry = CarryKnowledge::default();
             for w in cut_rx {
-                if plan_tx.send(w.plan()).is_err() {
+                if plan_tx.send(w.plan(&mut carry)).is_err() {
                     break;
                 }
             }

@@ -5,7 +5,8 @@
 mod common;
 
 use common::bristol::{bits_hex, hex_bits, load, shared_dir};
-use common::random::{random_circuit, Reads};
+use common::labels::{check_slots, Labels};
+use common::random::{folding_circuit, random_circuit, Reads};
 use proptest::prelude::*;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -69,6 +70,100 @@ proptest! {
         // The VAES kernels and the `aes` crate path interoperate.
         prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::portable(), Tccr::new()).unwrap(), &want);
         prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::new(), Tccr::portable()).unwrap(), &want);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    /// Random circuits made to fold (ANDs of constants, of a wire and
+    /// itself or its NOT, and of what those fold to): no AND of the plan
+    /// reads a constant or one slot twice, the plan keeps at most the
+    /// circuit's ANDs, and garbled evaluation equals plaintext, at random
+    /// limits and at the default ones. Without XORs, the label model finds
+    /// no AND reading a constant or one label twice either.
+    #[test]
+    fn folding_circuits_match_plaintext(
+        g_bits in 1u32..5,
+        e_bits in 1u32..5,
+        ops in prop::collection::vec((any::<u8>(), any::<u32>(), any::<u32>()), 0..100),
+        outs in prop::collection::vec(any::<u32>(), 1..10),
+        window in 1usize..40,
+        step in 1usize..6,
+        seed in any::<u64>(),
+    ) {
+        for xors in [true, false] {
+            let c = folding_circuit(g_bits, e_bits, &ops, &outs, xors);
+            let inputs = seeded_inputs(&c, seed, 5);
+            let want = c.eval_plain(&inputs).unwrap();
+            for (w, s) in [(window, step), (1 << 16, 256)] {
+                let plan = Arc::new(Plan::with_limits(&c, w, s).unwrap());
+                prop_assert_eq!(check_slots(&plan), Ok(()));
+                prop_assert!(plan.num_ands() <= c.stats().and);
+                prop_assert_eq!(&run_plan(&plan, &inputs).unwrap(), &want);
+                if !xors {
+                    // No sums: the label model sees every constant and copy.
+                    let mut labels = Labels::new(seed);
+                    let x = labels.inputs(&plan);
+                    prop_assert_eq!(labels.run(&plan, &x).err(), None);
+                }
+            }
+            prop_assert_eq!(&run_in_memory(&c, &inputs).unwrap(), &want);
+        }
+    }
+}
+
+/// The planner folds every AND of `(((a ^ b) ^ (b ^ c)) ^ (a ^ c)) & d`
+/// (the sum is 0) compiled as it is written, without the compiler's
+/// optimizer, and the result is the constant 0.
+#[test]
+fn a_cancelling_sum_and_a_wire_plan_no_and() {
+    let src = "circuit c(garbler a: bool, garbler b: bool, evaluator c: bool, evaluator d: bool) -> bool { (((a ^ b) ^ (b ^ c)) ^ (a ^ c)) & d }";
+    let compiled = yao_compiler::lang::compile_str("c", src).unwrap();
+    // The same function, gate for gate as written.
+    let mut c = compiled.clone();
+    let w = |k: usize| c.inputs[k].wires[0];
+    let (a, b, cc, d) = (w(0), w(1), w(2), w(3));
+    let n = c.num_wires;
+    c.gates = vec![
+        Gate::Xor { a, b, out: n },
+        Gate::Xor {
+            a: b,
+            b: cc,
+            out: n + 1,
+        },
+        Gate::Xor {
+            a: n,
+            b: n + 1,
+            out: n + 2,
+        },
+        Gate::Xor {
+            a,
+            b: cc,
+            out: n + 3,
+        },
+        Gate::Xor {
+            a: n + 2,
+            b: n + 3,
+            out: n + 4,
+        },
+        Gate::And {
+            a: n + 4,
+            b: d,
+            out: n + 5,
+        },
+    ];
+    c.num_wires = n + 6;
+    c.outputs[0].wires = vec![n + 5];
+    assert_eq!(c.stats().and, 1);
+    for circuit in [&compiled, &c] {
+        let plan = Arc::new(Plan::new(circuit).unwrap());
+        assert_eq!(plan.num_ands(), 0);
+        assert_eq!(check_slots(&plan), Ok(()));
+        for x in 0..16u32 {
+            let inputs: Vec<Vec<bool>> = (0..4).map(|k| vec![x >> k & 1 == 1]).collect();
+            assert_eq!(run_plan(&plan, &inputs).unwrap(), vec![vec![false]]);
+        }
     }
 }
 

@@ -1,2 +1,3 @@
 pub mod bristol;
+pub mod labels;
 pub mod random;

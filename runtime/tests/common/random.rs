@@ -71,3 +71,72 @@ pub fn random_circuit(
         gates,
     }
 }
+
+/// A random circuit made for the planner's folds (see "No AND reads a
+/// constant" in `yao_runtime::plan`): among plain ANDs, XORs, NOTs and
+/// constants, ANDs of a wire and a constant (either side), of a wire and
+/// itself, of a wire and its NOT, and of `(a ^ b) ^ b` and `a`; ANDs that
+/// read the results of those fold in turn. `ops` and `outs` as in
+/// [`random_circuit`]; inputs are read anywhere.
+///
+/// Without `xors`, XORs become NOTs: then every label is an input's, an
+/// AND's or a constant's, up to `Delta`, and the only ANDs that read a
+/// constant or one label twice are those the planner folds (with XORs, a
+/// sum of stored labels may cancel, which it does not look for).
+pub fn folding_circuit(
+    g_bits: u32,
+    e_bits: u32,
+    ops: &[(u8, u32, u32)],
+    outs: &[u32],
+    xors: bool,
+) -> Circuit {
+    let mut c = random_circuit(g_bits, e_bits, &[], &[0], Reads::Anywhere);
+    let mut gates = Vec::new();
+    // Appends the gate writing the next wire; returns that wire.
+    fn push(gates: &mut Vec<Gate>, n: &mut u32, g: impl FnOnce(u32) -> Gate) -> u32 {
+        gates.push(g(*n));
+        *n += 1;
+        *n - 1
+    }
+    let mut n = g_bits + e_bits;
+    for &(kind, x, y) in ops {
+        let (a, b) = (x % n, y % n);
+        // An AND of `p` and `q`, in either order.
+        let and = |p: u32, q: u32| {
+            let (a, b) = if y % 2 == 1 { (q, p) } else { (p, q) };
+            move |out| Gate::And { a, b, out }
+        };
+        let g = &mut gates;
+        match kind % 8 {
+            4 | 7 if !xors => push(g, &mut n, |out| Gate::Not { a, out }),
+            0 => push(g, &mut n, |out| Gate::And { a, b, out }),
+            1 => push(g, &mut n, |out| Gate::And { a, b: a, out }),
+            2 => {
+                let t = push(g, &mut n, |out| Gate::Not { a, out });
+                push(g, &mut n, and(a, t))
+            }
+            3 => {
+                let value = x / 2 % 2 == 1;
+                let t = push(g, &mut n, |out| Gate::Const { value, out });
+                push(g, &mut n, and(a, t))
+            }
+            4 => push(g, &mut n, |out| Gate::Xor { a, b, out }),
+            5 => push(g, &mut n, |out| Gate::Not { a, out }),
+            6 => push(g, &mut n, |out| Gate::Const {
+                value: y / 2 % 2 == 1,
+                out,
+            }),
+            _ => {
+                let t = push(g, &mut n, |out| Gate::Xor { a, b, out });
+                let u = push(g, &mut n, |out| Gate::Xor { a: t, b, out });
+                push(g, &mut n, and(u, a))
+            }
+        };
+    }
+    let wires: Vec<u32> = outs.iter().map(|&o| o % n).collect();
+    c.num_wires = n;
+    c.gates = gates;
+    c.outputs[0].ty = ValueType::UInt(wires.len() as u32);
+    c.outputs[0].wires = wires;
+    c
+}
