@@ -856,3 +856,16 @@ fn garble_batch_into_matches_garble_batch() {
     assert_eq!(b.garble_batch_into(&mut []).unwrap(), 0);
     assert_eq!(a.decoding_bits(), b.decoding_bits());
 }
+
+/// Output zero-labels are secret (one of them XOR the evaluator's one-label
+/// of the same wire is `Delta`): the garbler hands them out only in a
+/// wrapper that wipes them on drop, so no caller can drop a copy unwiped.
+#[test]
+fn output_zero_labels_are_handed_out_wiped_on_drop() {
+    fn wiped_on_drop<T: zeroize::Zeroize>(_: &zeroize::Zeroizing<T>) {}
+    let c = common::bristol::parse("and", "1 3\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n");
+    let mut g = Garbler::try_new(&c, yao_runtime::Delta::random()).unwrap();
+    let mut tables = Vec::new();
+    while g.garble_batch(&mut tables) {}
+    wiped_on_drop(&g.output_zero_labels());
+}

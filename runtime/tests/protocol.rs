@@ -518,3 +518,48 @@ fn executions_without_evaluator_inputs() {
         e.finish().unwrap();
     });
 }
+
+/// Inputs of the wrong width in a pipelined stream are the caller's
+/// mistake: the executions before them complete, the call returns the
+/// width error, and the session runs on (it used to be failed for good).
+#[test]
+fn a_wrong_width_in_a_stream_leaves_the_session_usable() {
+    let c = adder();
+    for garbler_errs in [true, false] {
+        let (ga, ev) = MemChannel::pair();
+        std::thread::scope(|s| {
+            let c_ref = &c;
+            s.spawn(move || {
+                let mut g = GarblerSession::start(ga, c_ref).unwrap();
+                let stream = if garbler_errs {
+                    vec![vec![bits(1)], vec![vec![true; 3]], vec![bits(5)]]
+                } else {
+                    vec![vec![bits(1)]]
+                };
+                let mut outs = Vec::new();
+                let r = g.execute_stream(&stream, |o| outs.push(o));
+                assert_eq!(r.is_err(), garbler_errs, "{r:?}");
+                assert_eq!(outs.len(), 1);
+                g.execute(&[bits(7)]).unwrap();
+                g.finish().unwrap();
+            });
+            let mut e = EvaluatorSession::start(ev, &c).unwrap();
+            let stream = if garbler_errs {
+                vec![vec![bits(2)]]
+            } else {
+                vec![vec![bits(2)], vec![vec![true; 9]]]
+            };
+            let mut outs = Vec::new();
+            let r = e.execute_stream(&stream, |o| outs.push(o));
+            if garbler_errs {
+                r.unwrap();
+            } else {
+                assert!(matches!(r, Err(ProtocolError::InputWidth { .. })), "{r:?}");
+            }
+            assert_eq!(outs, vec![c.eval_plain(&[bits(1), bits(2)]).unwrap()]);
+            let (out, _) = e.execute(&[bits(8)]).unwrap();
+            assert_eq!(out, c.eval_plain(&[bits(7), bits(8)]).unwrap());
+            e.finish().unwrap();
+        });
+    }
+}

@@ -723,18 +723,21 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
         let result = self.stream(inputs, &mut on_outputs, &mut stats);
-        self.forget_on_error(result)?;
+        // A refused input (the outer `Ok`) leaves the session as it was.
+        let refused = self.forget_on_error(result)?;
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
         tracing::debug!(?stats, "evaluator: executions done");
-        Ok(stats)
+        refused.map(|()| stats)
     }
 
+    /// Runs the stream; the inner result is the refusal of inputs of the
+    /// wrong width, which ends the stream without harming the session.
     fn stream<I>(
         &mut self,
         inputs: I,
         on_outputs: &mut dyn FnMut(Vec<Vec<bool>>),
         stats: &mut ExecutionStats,
-    ) -> Result<(), ProtocolError>
+    ) -> Result<Result<(), ProtocolError>, ProtocolError>
     where
         I: IntoIterator,
         I::Item: AsRef<[Vec<bool>]>,
@@ -764,7 +767,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             on_outputs(self.evaluate_one(stats)?);
         }
         self.ch.flush().during(Phase::OutputReturn)?;
-        refused
+        Ok(refused)
     }
 
     /// After an error the peer's stream is in an unknown place (over a
