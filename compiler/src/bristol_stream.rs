@@ -45,7 +45,8 @@ use crate::bristol::{
     MAX_WIRES,
 };
 use crate::ir::{
-    check_inputs, CircuitId, EvalError, Gate, Input, IrError, Output, Party, ValueType, Wire,
+    check_inputs, CircuitId, EvalError, Gate, IdEncoder, Input, IrError, Output, Party, ValueType,
+    Wire,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -1139,73 +1140,25 @@ impl StreamedCircuit {
                 .unwrap_or(u32::MAX)
         };
 
-        let mut h = blake3::Hasher::new();
-        h.update(b"yao-circuit-v1\0");
-        let str_ = |h: &mut blake3::Hasher, s: &str| {
-            h.update(&(s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
-        };
-        let wires = |h: &mut blake3::Hasher, ws: &[Wire], c: &dyn Fn(Wire) -> u32| {
-            h.update(&(ws.len() as u64).to_le_bytes());
-            for &w in ws {
-                h.update(&c(w).to_le_bytes());
-            }
-        };
-        // Unread input bits are numbered too (their number is hashed with
-        // the group); only the map of the live ones is kept below.
-        let mut next = 0u32;
-        h.update(&(self.inputs.len() as u64).to_le_bytes());
-        for i in &self.inputs {
-            str_(&mut h, &i.name);
-            h.update(&[i.party as u8]);
-            str_(&mut h, &i.ty.to_string());
-            let start = next;
-            next += i.wires.len() as u32;
-            let numbers: Vec<u32> = (start..next).collect();
-            h.update(&(numbers.len() as u64).to_le_bytes());
-            for n in numbers {
-                h.update(&n.to_le_bytes());
-            }
-        }
-        h.update(&(self.outputs.len() as u64).to_le_bytes());
-        for o in &self.outputs {
-            str_(&mut h, &o.name);
-            str_(&mut h, &o.ty.to_string());
-            wires(&mut h, &o.wires, &canon_out);
-        }
-        h.update(&self.num_gates.to_le_bytes());
+        let mut id = IdEncoder::new(&self.inputs, &self.outputs, canon_out, self.num_gates);
 
         // The live wires' canonical numbers.
         let mut live: WireMap<u32> = input_canon;
         let mut deaths = self.death_reader();
         let mut k = 0u64;
-        let mut buf: Vec<u8> = Vec::with_capacity(13 * 4096);
         let mut lost = None;
         self.visit_items::<StreamError>(|item, line| {
             let Item::Gate(g, _) = item else {
                 return Ok(());
             };
             let g = self.resolve_gate(g);
-            let mut c = |w: Wire| match live.get(&w) {
+            id.gate(&g, |w: Wire| match live.get(&w) {
                 Some(&c) => c,
                 None => {
                     lost.get_or_insert(line);
                     u32::MAX
                 }
-            };
-            let (tag, a, b) = match g {
-                Gate::Xor { a, b, .. } => (0u8, c(a), c(b)),
-                Gate::And { a, b, .. } => (1, c(a), c(b)),
-                Gate::Not { a, .. } => (2, c(a), 0),
-                Gate::Const { value, .. } => (3, value as u32, 0),
-            };
-            buf.push(tag);
-            buf.extend_from_slice(&a.to_le_bytes());
-            buf.extend_from_slice(&b.to_le_bytes());
-            if buf.len() >= 13 * 4096 {
-                h.update(&buf);
-                buf.clear();
-            }
+            });
             let d = deaths.get(k)?;
             if !d.unused() {
                 live.insert(g.output(), (total_in + k) as u32);
@@ -1218,13 +1171,12 @@ impl StreamedCircuit {
             k += 1;
             Ok(())
         })?;
-        h.update(&buf);
         if let Some(line) = lost {
             return Err(StreamError::Changed(format!(
                 "line {line} reads a wire that was not live when it was scanned"
             )));
         }
-        self.id = CircuitId(*h.finalize().as_bytes());
+        self.id = id.finish();
         Ok(())
     }
 }

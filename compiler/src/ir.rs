@@ -556,51 +556,101 @@ impl Circuit {
             next += 1;
         }
         let c = |w: Wire| canon.get(w as usize).copied().unwrap_or(u32::MAX);
+        let mut id = IdEncoder::new(&self.inputs, &self.outputs, c, self.gates.len() as u64);
+        for g in &self.gates {
+            id.gate(g, c);
+        }
+        id.finish()
+    }
+}
 
-        let mut h = blake3::Hasher::new();
-        h.update(b"yao-circuit-v1\0");
-        let str_ = |h: &mut blake3::Hasher, s: &str| {
-            h.update(&(s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
+/// The one encoder of [`CircuitId`]s, fed in circuit order, so that a
+/// circuit held whole ([`Circuit::id`]) and one read from a file gate by gate
+/// (`bristol_stream`) get the same id from the same bytes.
+///
+/// The encoding names every wire by its *canonical number*: input bits by
+/// their position in the input groups, then gate outputs by gate position.
+/// Wire numbering is thus irrelevant, and gate outputs are implied. Strings
+/// and lists carry their lengths, so the encoding is unambiguous.
+pub struct IdEncoder {
+    hash: blake3::Hasher,
+    /// Gates are hashed a few thousand at a time.
+    buf: Vec<u8>,
+}
+
+/// Bytes of one gate in the encoding: a tag and two canonical numbers.
+const GATE_BYTES: usize = 9;
+const GATES_PER_UPDATE: usize = 4096;
+
+impl IdEncoder {
+    /// Starts an id with the circuit's interface: its input groups (whose
+    /// bits are numbered by position), its output groups (`canon` gives the
+    /// canonical number of each output wire) and its gate count.
+    pub fn new(
+        inputs: &[Input],
+        outputs: &[Output],
+        canon: impl Fn(Wire) -> u32,
+        gates: u64,
+    ) -> IdEncoder {
+        let mut id = IdEncoder {
+            hash: blake3::Hasher::new(),
+            buf: Vec::with_capacity(GATE_BYTES * GATES_PER_UPDATE),
         };
-        let wires = |h: &mut blake3::Hasher, ws: &[Wire]| {
-            h.update(&(ws.len() as u64).to_le_bytes());
-            for &w in ws {
-                h.update(&c(w).to_le_bytes());
+        id.hash.update(b"yao-circuit-v1\0");
+        id.len(inputs.len());
+        let mut next = 0u32;
+        for i in inputs {
+            id.str(&i.name);
+            id.hash.update(&[i.party as u8]);
+            id.str(&i.ty.to_string());
+            id.len(i.wires.len());
+            for _ in &i.wires {
+                id.hash.update(&next.to_le_bytes());
+                next += 1;
             }
+        }
+        id.len(outputs.len());
+        for o in outputs {
+            id.str(&o.name);
+            id.str(&o.ty.to_string());
+            id.len(o.wires.len());
+            for &w in &o.wires {
+                id.hash.update(&canon(w).to_le_bytes());
+            }
+        }
+        id.hash.update(&gates.to_le_bytes());
+        id
+    }
+
+    fn len(&mut self, n: usize) {
+        self.hash.update(&(n as u64).to_le_bytes());
+    }
+
+    fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.hash.update(s.as_bytes());
+    }
+
+    /// The next gate, its inputs named by `canon`.
+    pub fn gate(&mut self, g: &Gate, mut canon: impl FnMut(Wire) -> u32) {
+        let (tag, a, b) = match *g {
+            Gate::Xor { a, b, .. } => (0u8, canon(a), canon(b)),
+            Gate::And { a, b, .. } => (1, canon(a), canon(b)),
+            Gate::Not { a, .. } => (2, canon(a), 0),
+            Gate::Const { value, .. } => (3, value as u32, 0),
         };
-        h.update(&(self.inputs.len() as u64).to_le_bytes());
-        for i in &self.inputs {
-            str_(&mut h, &i.name);
-            h.update(&[i.party as u8]);
-            str_(&mut h, &i.ty.to_string());
-            wires(&mut h, &i.wires);
+        self.buf.push(tag);
+        self.buf.extend_from_slice(&a.to_le_bytes());
+        self.buf.extend_from_slice(&b.to_le_bytes());
+        if self.buf.len() >= GATE_BYTES * GATES_PER_UPDATE {
+            self.hash.update(&self.buf);
+            self.buf.clear();
         }
-        h.update(&(self.outputs.len() as u64).to_le_bytes());
-        for o in &self.outputs {
-            str_(&mut h, &o.name);
-            str_(&mut h, &o.ty.to_string());
-            wires(&mut h, &o.wires);
-        }
-        h.update(&(self.gates.len() as u64).to_le_bytes());
-        // Nine bytes a gate, hashed a few thousand gates at a time.
-        let mut buf = vec![0u8; 9 * 4096];
-        for chunk in self.gates.chunks(4096) {
-            for (out, g) in buf.chunks_exact_mut(9).zip(chunk) {
-                // Gate outputs are implied by the canonical numbering.
-                let (tag, a, b) = match *g {
-                    Gate::Xor { a, b, .. } => (0u8, c(a), c(b)),
-                    Gate::And { a, b, .. } => (1, c(a), c(b)),
-                    Gate::Not { a, .. } => (2, c(a), 0),
-                    Gate::Const { value, .. } => (3, value as u32, 0),
-                };
-                out[0] = tag;
-                out[1..5].copy_from_slice(&a.to_le_bytes());
-                out[5..9].copy_from_slice(&b.to_le_bytes());
-            }
-            h.update(&buf[..9 * chunk.len()]);
-        }
-        CircuitId(*h.finalize().as_bytes())
+    }
+
+    pub fn finish(mut self) -> CircuitId {
+        self.hash.update(&self.buf);
+        CircuitId(*self.hash.finalize().as_bytes())
     }
 }
 
