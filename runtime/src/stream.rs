@@ -71,7 +71,7 @@ pub type CarrySlot = u32;
 
 /// Why a streamed circuit could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub enum StreamRunError {
     #[error(transparent)]
     Source(#[from] StreamError),
     #[error("gate {gate} reads wire {wire}, which is not live there (the gate source does not match its deaths)")]
@@ -80,8 +80,12 @@ pub enum RunError {
     WrittenTwice { gate: u64, wire: Wire },
     #[error("the gate source yielded {found} gates, but its deaths were computed for {expected}")]
     GateCount { expected: u64, found: u64 },
-    #[error("cannot plan window {window}: {error}")]
-    Plan { window: u64, error: PlanError },
+    #[error("cannot plan window {window}")]
+    Plan {
+        window: u64,
+        #[source]
+        error: PlanError,
+    },
     #[error(transparent)]
     Garble(#[from] GarbleError),
     #[error(transparent)]
@@ -123,9 +127,10 @@ pub struct WindowCut {
 impl WindowCut {
     /// Plans the window with the in-memory planner (its
     /// [`WindowPlan::first_and`] is left 0).
-    pub fn plan(self) -> Result<WindowPlan, RunError> {
+    pub fn plan(self) -> Result<WindowPlan, StreamRunError> {
         let window = self.window;
-        let plan = Plan::new(&self.circuit).map_err(|error| RunError::Plan { window, error })?;
+        let plan =
+            Plan::new(&self.circuit).map_err(|error| StreamRunError::Plan { window, error })?;
         Ok(WindowPlan {
             plan: Arc::new(plan),
             inputs: self.inputs,
@@ -212,7 +217,7 @@ impl WindowPlanner {
     /// own and assigns the carry slots its inputs and outputs use; the
     /// window is planned by [`WindowCut::plan`], which needs nothing from
     /// the planner (so windows are planned while the next is cut).
-    pub fn cut_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowCut, RunError> {
+    pub fn cut_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowCut, StreamRunError> {
         let base = self.next_gate;
         let end = base + gates.len() as u64;
         self.local.clear();
@@ -225,12 +230,12 @@ impl WindowPlanner {
         let mut next_local: Wire = 0;
         for (k, (g, d)) in gates.iter().enumerate() {
             let gate = base + k as u64;
-            let mut read = |w: Wire| -> Result<Wire, RunError> {
+            let mut read = |w: Wire| -> Result<Wire, StreamRunError> {
                 let l = match self.local.get(&w) {
                     Some(&l) => l,
                     None => {
                         if !self.carry_of.contains_key(&w) {
-                            return Err(RunError::NotLive { gate, wire: w });
+                            return Err(StreamRunError::NotLive { gate, wire: w });
                         }
                         let l = next_local;
                         next_local += 1;
@@ -261,7 +266,7 @@ impl WindowPlanner {
             };
             let out = g.output();
             let l = next_local;
-            let written_twice = RunError::WrittenTwice { gate, wire: out };
+            let written_twice = StreamRunError::WrittenTwice { gate, wire: out };
             if self.carry_of.contains_key(&out) {
                 return Err(written_twice);
             }
@@ -338,9 +343,9 @@ impl WindowPlanner {
 
     /// The carry slot of every output bit, after the last window; checks
     /// that the source yielded every gate its liveness counted.
-    pub fn finish(&self, outputs: &[Output]) -> Result<Vec<Vec<CarrySlot>>, RunError> {
+    pub fn finish(&self, outputs: &[Output]) -> Result<Vec<Vec<CarrySlot>>, StreamRunError> {
         if self.next_gate != self.num_gates {
-            return Err(RunError::GateCount {
+            return Err(StreamRunError::GateCount {
                 expected: self.num_gates,
                 found: self.next_gate,
             });
@@ -351,10 +356,13 @@ impl WindowPlanner {
                 o.wires
                     .iter()
                     .map(|&w| {
-                        self.carry_of.get(&w).copied().ok_or(RunError::NotLive {
-                            gate: self.num_gates,
-                            wire: w,
-                        })
+                        self.carry_of
+                            .get(&w)
+                            .copied()
+                            .ok_or(StreamRunError::NotLive {
+                                gate: self.num_gates,
+                                wire: w,
+                            })
                     })
                     .collect()
             })
@@ -381,11 +389,11 @@ pub fn for_each_window<E>(
     mut run: impl FnMut(&WindowPlan) -> Result<(), E>,
 ) -> Result<Vec<Vec<CarrySlot>>, E>
 where
-    E: From<RunError> + From<StreamError> + Send,
+    E: From<StreamRunError> + From<StreamError> + Send,
 {
     let window = window.max(1);
     let (cut_tx, cut_rx) = crossbeam::channel::bounded::<WindowCut>(1);
-    let (plan_tx, plan_rx) = crossbeam::channel::bounded::<Result<WindowPlan, RunError>>(1);
+    let (plan_tx, plan_rx) = crossbeam::channel::bounded::<Result<WindowPlan, StreamRunError>>(1);
     std::thread::scope(|s| {
         let cutting = s.spawn(move || -> Result<_, Cutting<E>> {
             let mut gates: Vec<(Gate, Deaths)> =
@@ -532,19 +540,19 @@ impl StreamGarbler {
     }
 
     /// Garbles one window, handing its tables to `sink` in chunks.
-    pub fn run_window<E: From<RunError> + From<GarbleError>>(
+    pub fn run_window<E: From<StreamRunError> + From<GarbleError>>(
         &mut self,
         w: &WindowPlan,
         sink: &mut impl FnMut(&[Block]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
         let mut g = Garbler::with_hash(Arc::clone(&w.plan), self.delta.clone(), self.hash.clone());
-        g.set_first_and(w.first_and).map_err(RunError::from)?;
+        g.set_first_and(w.first_and).map_err(StreamRunError::from)?;
         if !w.inputs.is_empty() {
             let mut labels = self.carry.gather(&w.inputs);
             let set = g.set_input_zero_labels(0, &labels);
             labels.zeroize();
-            set.map_err(RunError::from)?;
+            set.map_err(StreamRunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
         let done = g.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
@@ -604,19 +612,19 @@ impl StreamEvaluator {
 
     /// Evaluates one window; `source` fills each buffer it is given with the
     /// next table blocks (several steps at once).
-    pub fn run_window<E: From<RunError> + From<EvalError>>(
+    pub fn run_window<E: From<StreamRunError> + From<EvalError>>(
         &mut self,
         w: &WindowPlan,
         source: &mut impl FnMut(&mut [Block]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
         let mut e = Evaluator::with_hash(Arc::clone(&w.plan), self.hash.clone());
-        e.set_first_and(w.first_and).map_err(RunError::from)?;
+        e.set_first_and(w.first_and).map_err(StreamRunError::from)?;
         if !w.inputs.is_empty() {
             let mut labels = self.carry.gather(&w.inputs);
             let set = e.set_input_labels(0, &labels);
             labels.zeroize();
-            set.map_err(RunError::from)?;
+            set.map_err(StreamRunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
         let done = e.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
@@ -625,7 +633,7 @@ impl StreamEvaluator {
         self.tables = tables;
         done?;
         if !w.outputs.is_empty() {
-            let mut out = e.output_labels().map_err(RunError::from)?;
+            let mut out = e.output_labels().map_err(StreamRunError::from)?;
             self.carry.scatter(&w.outputs, &out[0]);
             out.zeroize();
         }

@@ -49,7 +49,7 @@ pub const CHUNK: usize = 1 << 13;
 /// What went wrong in an oblivious transfer.
 #[derive(Debug, thiserror::Error)]
 pub enum OtError {
-    #[error("oblivious transfer: {0}")]
+    #[error("oblivious transfer")]
     Channel(#[from] ChannelError),
     #[error(
         "oblivious transfer: the peer's {what} (#{index}) is not a valid Ristretto point encoding"

@@ -1,7 +1,21 @@
 //! Protocol errors: each says what happened and in which phase.
+//!
+//! # Printing
+//!
+//! Every error type of the workspace follows one rule: an error that wraps
+//! another either *shows* it (`#[error(transparent)]`: its message is the
+//! cause's, and its source is the cause's source) or *returns* it from
+//! [`std::error::Error::source`] and says only what it adds, e.g. the phase
+//! ([`ProtocolError::Channel`] reads "during the handshake", its source "the
+//! peer closed the connection"), never both. So each cause is printed once
+//! when the chain is walked, and the whole story is the chain joined with
+//! `: ` ([`crate::report::report`], or `anyhow`'s `{:#}`).
 
 use crate::channel::ChannelError;
+use crate::evaluator::EvalError;
+use crate::garbler::GarbleError;
 use crate::ot::OtError;
+use crate::plan::PlanError;
 use std::fmt;
 
 /// Where in the protocol an error happened.
@@ -30,7 +44,7 @@ impl fmt::Display for Phase {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProtocolError {
-    #[error("during {phase}: {source}")]
+    #[error("during {phase}")]
     Channel { phase: Phase, source: ChannelError },
     #[error(
         "the peer is not a Yao party: it opened with bytes {found:02x?} instead of the Yao magic"
@@ -47,10 +61,21 @@ pub enum ProtocolError {
          (both must load the same circuit with the same options)"
     )]
     CircuitMismatch { ours: String, theirs: String },
-    #[error("during {phase}: {source}")]
+    #[error("during {phase}")]
     Ot { phase: Phase, source: OtError },
-    #[error("{0}")]
-    Garbling(String),
+    /// The circuit could not be planned (the schedule both parties garble
+    /// and evaluate by).
+    #[error("cannot garble this circuit")]
+    Plan(#[from] PlanError),
+    /// The thread building the schedule panicked.
+    #[error("building the garbling schedule failed")]
+    PlanPanicked,
+    /// The garbler refused its inputs or the circuit.
+    #[error(transparent)]
+    Garble(#[from] GarbleError),
+    /// The evaluator refused its inputs, the tables or the decoding bits.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
     #[error(
         "the evaluator returned a label for bit {bit} of output `{output}` that is neither of its two \
          labels: the peer sent garbage or evaluated a different garbling"
@@ -85,10 +110,20 @@ pub enum ProtocolError {
     RanAhead { max: usize },
     /// A streamed circuit (see [`crate::stream`]) could not be read or run.
     #[error(transparent)]
-    Stream(#[from] crate::stream::RunError),
-    #[error("input group {group} of the {party} takes {expected} bits, but {found} were given")]
+    Stream(#[from] crate::stream::StreamRunError),
+    /// A party was given values for more or fewer input groups than the
+    /// circuit gives it.
+    #[error("the {party} has {expected} input groups, but values for {found} were given")]
+    InputCount {
+        party: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    /// A party's value for one input group has the wrong number of bits.
+    #[error("input group `{group}` of the {party} takes {expected} bits, but {found} were given")]
     InputWidth {
         party: &'static str,
+        /// The group's name.
         group: String,
         expected: usize,
         found: usize,
@@ -130,17 +165,5 @@ impl<T> During<T> for Result<T, OtError> {
 impl From<yao_compiler::bristol_stream::StreamError> for ProtocolError {
     fn from(e: yao_compiler::bristol_stream::StreamError) -> Self {
         ProtocolError::Stream(e.into())
-    }
-}
-
-impl From<crate::garbler::GarbleError> for ProtocolError {
-    fn from(e: crate::garbler::GarbleError) -> Self {
-        ProtocolError::Garbling(e.to_string())
-    }
-}
-
-impl From<crate::evaluator::EvalError> for ProtocolError {
-    fn from(e: crate::evaluator::EvalError) -> Self {
-        ProtocolError::Garbling(e.to_string())
     }
 }
