@@ -1,15 +1,4 @@
 //! Protocol errors: each says what happened and in which phase.
-//!
-//! # Printing
-//!
-//! Every error type of the workspace follows one rule: an error that wraps
-//! another either *shows* it (`#[error(transparent)]`: its message is the
-//! cause's, and its source is the cause's source) or *returns* it from
-//! [`std::error::Error::source`] and says only what it adds, e.g. the phase
-//! ([`ProtocolError::Channel`] reads "during the handshake", its source "the
-//! peer closed the connection"), never both. So each cause is printed once
-//! when the chain is walked, and the whole story is the chain joined with
-//! `: ` ([`crate::report::report`], or `anyhow`'s `{:#}`).
 
 use crate::channel::ChannelError;
 use crate::evaluator::EvalError;
@@ -42,6 +31,19 @@ impl fmt::Display for Phase {
     }
 }
 
+/// Why a session failed.
+///
+/// # Printing
+///
+/// Every error type of the workspace follows one rule: an error that wraps
+/// another either *shows* it (`#[error(transparent)]`: its message is the
+/// cause's, and its source is the cause's source) or *returns* it from
+/// [`std::error::Error::source`] and says only what it adds, never both.
+/// [`ProtocolError::Channel`], for one, reads "during the handshake" and its
+/// source "the peer closed the connection". So each cause is printed once
+/// when the chain is walked, and `Display` alone tells only the outermost
+/// layer: print the chain joined with `: ` ([`crate::report::report`], or
+/// `anyhow`'s `{:#}`).
 #[derive(Debug, thiserror::Error)]
 pub enum ProtocolError {
     #[error("during {phase}")]
