@@ -132,7 +132,7 @@ fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
         return yao_compiler::lang::compile_file(path)
             .map(Loaded::Compiled)
-            .map_err(|d| anyhow::Error::new(crate::Diagnostics(d.render(color))));
+            .map_err(|d| anyhow::Error::new(crate::RenderedDiagnostics(d.render(color))));
     }
     // Read through the limit too: a device such as /dev/zero reports a
     // length of 0 and never ends. Sized from the metadata (`Take` hides the

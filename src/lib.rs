@@ -18,22 +18,15 @@ pub mod streamed;
 pub use yao_compiler as compiler;
 pub use yao_runtime as runtime;
 
-/// The message a binary prints for an error: each context and cause once,
-/// joined with `: `. Library errors often repeat their cause in their own
-/// message, so a cause already spelled out by the layer above is skipped.
+/// The message a binary prints for an error: each context and cause,
+/// outermost first, joined with `: `. No error of the workspace repeats its
+/// source in its own message (see [`yao_runtime::protocol::ProtocolError`],
+/// "Printing"), so each is printed once.
 pub fn error_message(e: &anyhow::Error) -> String {
-    let mut message = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if message.contains(&text) {
-            continue;
-        }
-        if !message.is_empty() {
-            message.push_str(": ");
-        }
-        message.push_str(&text);
-    }
-    message
+    e.chain()
+        .map(|cause| cause.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Prints `error: ...` to standard error and exits with status 1. Writing
@@ -41,7 +34,7 @@ pub fn error_message(e: &anyhow::Error) -> String {
 /// cannot turn a clean failure into a panic.
 pub fn exit_with(e: &anyhow::Error) -> ! {
     use std::io::Write;
-    let text = match e.downcast_ref::<Diagnostics>() {
+    let text = match e.downcast_ref::<RenderedDiagnostics>() {
         // Compiler diagnostics carry their own `error:` headers and layout.
         Some(d) => d.0.clone(),
         None => format!("error: {}\n", error_message(e)),
@@ -50,17 +43,18 @@ pub fn exit_with(e: &anyhow::Error) -> ! {
     std::process::exit(1)
 }
 
-/// Rendered compiler diagnostics, printed as they are.
+/// Compiler diagnostics ([`yao_compiler::lang::Diagnostics`]) rendered for
+/// the terminal, printed as they are.
 #[derive(Debug)]
-pub struct Diagnostics(pub String);
+pub struct RenderedDiagnostics(pub String);
 
-impl std::fmt::Display for Diagnostics {
+impl std::fmt::Display for RenderedDiagnostics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for Diagnostics {}
+impl std::error::Error for RenderedDiagnostics {}
 
 /// Writes to standard output, ignoring a closed pipe (`yao ... | head`).
 pub fn say(text: &str) {

@@ -193,14 +193,14 @@ pub enum ShareError {
     IndexOutOfRange { input: String, index: u32, len: u32 },
     #[error("`{name}` is not a valid provider name: use 1 to {MAX_PROVIDER_LEN} letters, digits, `-`, `_` or `.`, not starting with `.` (it is only a label: a pseudonym will do, or leave --provider out for a random one)")]
     BadProvider { name: String },
-    #[error("value for slot {slot}: {source}")]
+    #[error("value for slot {slot}")]
     BadValue {
         slot: Slot,
         source: yao_compiler::value::ValueError,
     },
     #[error("`{}` already exists: provider `{provider}` has shared before; remove the file to share again", .path.display())]
     Exists { path: PathBuf, provider: String },
-    #[error("cannot {action} `{}`: {source}", .path.display())]
+    #[error("cannot {action} `{}`", .path.display())]
     Io {
         action: &'static str,
         path: PathBuf,

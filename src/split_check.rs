@@ -67,7 +67,7 @@ impl Splits {
 /// Why the servers refused to compute on their share files.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
-    #[error("during the check of the share files: {0}")]
+    #[error("during the check of the share files")]
     Channel(#[from] ChannelError),
     #[error("the {peer} does not use share files (it runs without --shares, or is an older Yao): give both servers their share files with --shares, or neither")]
     PeerWithoutShares { peer: Party },

@@ -75,7 +75,7 @@ fn all_files(dir: &Path) -> Vec<(PathBuf, bool)> {
 
 fn parse(path: &Path, text: &str, options: &Options) -> Circuit {
     let name = path.file_stem().unwrap().to_string_lossy();
-    bristol::parse(&name, text, options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    bristol::parse(&name, text, options).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
 }
 
 fn random_inputs(c: &Circuit, rng: &mut impl rand::Rng) -> Vec<Vec<bool>> {

@@ -84,6 +84,26 @@ fn fails(args: &[&str], needles: &[&str]) {
             "yao {args:?}: `{needle}` repeated:\n{err}"
         );
     }
+    said_once(first_line);
+}
+
+/// Asserts that an `error: a: b: c` line says each cause once: the line is
+/// the error chain joined with `: `, and no part of it repeats a later one
+/// (as a wrapper error that printed its source would).
+fn said_once(line: &str) {
+    let parts: Vec<&str> = line
+        .strip_prefix("error: ")
+        .unwrap_or(line)
+        .split(": ")
+        .collect();
+    for (i, outer) in parts.iter().enumerate() {
+        for inner in &parts[i + 1..] {
+            assert!(
+                !outer.contains(inner),
+                "`{inner}` is said twice in:\n{line}"
+            );
+        }
+    }
 }
 
 /// Evaluates a broken copy of a circuit and expects the importer to refuse it.
@@ -835,4 +855,48 @@ fn a_garbler_nobody_connects_to_gives_up_after_its_timeout() {
         );
         assert!(took < Duration::from_secs(4), "{flags:?}: waited {took:?}");
     }
+}
+
+// ------------------------------------------------------------ error messages
+
+/// Each cause of an error is printed once, whole, outermost first: a
+/// malformed Bristol file (the loader's context, the line, the wiring rule
+/// it breaks) and a garbler that hangs up (the party, the phase, the
+/// channel's reason).
+#[test]
+fn an_error_prints_each_cause_once() {
+    let path = write("once", OR.replacen("2 1 0 1 2 AND", "2 1 0 99 2 AND", 1));
+    let path = path.to_str().unwrap();
+    let out = yao(&["compile", path]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err.lines().next().unwrap_or_default();
+    assert_eq!(
+        line,
+        format!(
+            "error: `{path}` is not a valid Bristol circuit: line 5: wire 99 is out of range: \
+             the circuit has 5 wires (the AND gate)"
+        ),
+        "{err}"
+    );
+    said_once(line);
+
+    // A "garbler" that accepts the connection and closes it at once.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let peer = std::thread::spawn(move || drop(listener.accept().unwrap()));
+    let circuit = write("once-or", OR);
+    let out = Command::new(env!("CARGO_BIN_EXE_evaluator"))
+        .args([circuit.to_str().unwrap(), "--connect", &addr])
+        .args(["--evaluator", "1", "--timeout", "10"])
+        .output()
+        .expect("the evaluator binary runs");
+    peer.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let line = err.lines().next().unwrap_or_default();
+    assert_eq!(
+        line, "error: evaluator: during the handshake: the peer closed the connection",
+        "{err}"
+    );
+    said_once(line);
 }

@@ -64,10 +64,13 @@ pub enum BristolError {
     WireCount { declared: u64, what: String },
     #[error("--parties names {given} parties, but the circuit has {groups} input groups")]
     PartyCount { given: usize, groups: usize },
-    // `error`, not `source`: the message already includes it, and a source
-    // would make error chains (`anyhow`'s `{:#}`) print it twice.
-    #[error("line {line}: {error}")]
-    Wiring { line: usize, error: IrError },
+    /// A gate line that breaks the wiring rules; the source says how.
+    #[error("line {line}")]
+    Wiring {
+        line: usize,
+        #[source]
+        error: IrError,
+    },
     #[error(transparent)]
     Invalid(#[from] IrError),
 }
@@ -1025,6 +1028,7 @@ pub fn export(circuit: &Circuit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Report;
 
     const ADDER2: &str = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
 
@@ -1062,7 +1066,7 @@ mod tests {
         // Found by fuzzing: it imported, but its export did not.
         let err = parse("t", "1 4\n2 2 0\n2 1 0 2 3 AND\n", &Options::default()).unwrap_err();
         assert_eq!(
-            err.to_string(),
+            err.report(),
             "line 2: the old-format header declares 0 output wires"
         );
     }
@@ -1084,7 +1088,7 @@ mod tests {
                 &Options::default(),
             )
             .unwrap_err()
-            .to_string()
+            .report()
         };
         assert_eq!(
             err("2 1 0 1 18446744073709551616 AND"),
@@ -1108,7 +1112,7 @@ mod tests {
             &Options::default(),
         );
         assert_eq!(
-            plus.unwrap_err().to_string(),
+            plus.unwrap_err().report(),
             "line 3: expected a number in the output header, found `+1`"
         );
     }
@@ -1165,17 +1169,13 @@ mod tests {
         assert!(c.gates.capacity() <= honest.len() / 6);
         assert!(parse("x", text, &Options::default())
             .unwrap_err()
-            .to_string()
+            .report()
             .contains("promises 4000000000"));
     }
 
     #[test]
     fn errors_name_the_line() {
-        let err = |text: &str| {
-            parse("x", text, &Options::default())
-                .unwrap_err()
-                .to_string()
-        };
+        let err = |text: &str| parse("x", text, &Options::default()).unwrap_err().report();
         assert_eq!(
             err(""),
             "line 1: the file is empty; expected a header `<gates> <wires>`"

@@ -45,8 +45,8 @@ use crate::bristol::{
     MAX_WIRES,
 };
 use crate::ir::{
-    check_inputs, CircuitId, EvalError, Gate, IdEncoder, Input, IrError, Output, Party, ValueType,
-    Wire,
+    check_inputs, CircuitId, Gate, IdEncoder, Input, IrError, Output, Party, PlainEvalError,
+    ValueType, Wire,
 };
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -218,7 +218,7 @@ impl DeathReader<'_> {
 pub enum StreamError {
     #[error(transparent)]
     Bristol(#[from] BristolError),
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: String,
         source: std::io::Error,
@@ -234,9 +234,9 @@ pub enum StreamError {
 /// Why a streamed plaintext evaluation ([`StreamedCircuit::eval_plain`])
 /// failed.
 #[derive(Debug, thiserror::Error)]
-pub enum PlainError {
+pub enum StreamedPlainEvalError {
     #[error(transparent)]
-    Inputs(#[from] EvalError),
+    Inputs(#[from] PlainEvalError),
     #[error(transparent)]
     Stream(#[from] StreamError),
 }
@@ -630,7 +630,10 @@ impl StreamedCircuit {
     /// outputs), against which `yao run --stream` checks the two parties'
     /// outputs. Memory follows the live wires, as everywhere on this path:
     /// each wire's bit is dropped at its last read.
-    pub fn eval_plain(&self, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, PlainError> {
+    pub fn eval_plain(
+        &self,
+        inputs: &[Vec<bool>],
+    ) -> Result<Vec<Vec<bool>>, StreamedPlainEvalError> {
         check_inputs(&self.inputs, inputs)?;
         let mut live = WireMap::<bool>::default();
         for (group, bits) in self.inputs.iter().zip(inputs) {
@@ -641,7 +644,7 @@ impl StreamedCircuit {
             }
         }
         let mut gate = 0u64;
-        self.for_each_gate::<PlainError>(|g, deaths| {
+        self.for_each_gate::<StreamedPlainEvalError>(|g, deaths| {
             let mut read = |w: Wire, last: bool| {
                 let bit = if last {
                     live.remove(&w)
@@ -1441,6 +1444,7 @@ fn decode<E: From<StreamError>>(
 mod tests {
     use super::*;
     use crate::bristol::{export, parse, BitOrder};
+    use crate::Report;
 
     const ADDER2: &str = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
 
@@ -1611,20 +1615,18 @@ mod tests {
             "1 6\n",
             "x y\n",
         ] {
-            let want = parse("x", text, &Options::default())
-                .unwrap_err()
-                .to_string();
-            let got = streamed(text).unwrap_err().to_string();
+            let want = parse("x", text, &Options::default()).unwrap_err().report();
+            let got = streamed(text).unwrap_err().report();
             assert_eq!(got, want, "{text:?}");
         }
         // Written twice: the line of the first writer is not kept.
         let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 5 AND\n2 1 0 1 5 XOR\n";
-        let got = streamed(text).unwrap_err().to_string();
+        let got = streamed(text).unwrap_err().report();
         assert!(got.starts_with("line 6: wire 5 is written twice"), "{got}");
         let bad = b"1 6\n2 1 1\n1 1\n\n2 1 0 1 5 \xffND\n".to_vec();
         let got = StreamedCircuit::from_bytes("x", bad, &Options::default())
             .unwrap_err()
-            .to_string();
+            .report();
         assert_eq!(got, "line 5: the file is not UTF-8 text");
     }
 
@@ -1663,17 +1665,13 @@ mod tests {
             "2 1 150 151 152 NAND",
         ] {
             let text = file(defect);
-            let want = parse("x", &text, &Options::default())
-                .unwrap_err()
-                .to_string();
+            let want = parse("x", &text, &Options::default()).unwrap_err().report();
             assert!(want.starts_with("line 155: "), "{want}");
-            let got = streamed(&text).unwrap_err().to_string();
+            let got = streamed(&text).unwrap_err().report();
             assert_eq!(got, want, "{defect}");
         }
         // Written twice: the line of the first writer is not kept.
-        let got = streamed(&file("2 1 150 151 100 AND"))
-            .unwrap_err()
-            .to_string();
+        let got = streamed(&file("2 1 150 151 100 AND")).unwrap_err().report();
         assert!(
             got.starts_with("line 155: wire 100 is written twice"),
             "{got}"
@@ -1734,10 +1732,10 @@ mod tests {
         let err = s
             .for_each_gate::<StreamError>(|_, _| Ok(()))
             .unwrap_err()
-            .to_string();
+            .report();
         assert!(err.contains("changed"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
         let err = StreamedCircuit::open(&path, &Options::default()).unwrap_err();
-        assert!(err.to_string().starts_with("cannot read"), "{err}");
+        assert!(err.report().starts_with("cannot read"), "{err}");
     }
 }

@@ -185,7 +185,7 @@ pub enum IrError {
 
 /// Why a plaintext evaluation could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EvalError {
+pub enum PlainEvalError {
     #[error("the circuit takes {expected} input groups but {found} were given")]
     InputCount { expected: usize, found: usize },
     #[error("input `{name}` takes {expected} bits but {found} were given")]
@@ -198,9 +198,9 @@ pub enum EvalError {
 
 /// Checks plaintext inputs against the input groups they are for: one bit
 /// vector per group, each as wide as its group.
-pub fn check_inputs(groups: &[Input], inputs: &[Vec<bool>]) -> Result<(), EvalError> {
+pub fn check_inputs(groups: &[Input], inputs: &[Vec<bool>]) -> Result<(), PlainEvalError> {
     if inputs.len() != groups.len() {
-        return Err(EvalError::InputCount {
+        return Err(PlainEvalError::InputCount {
             expected: groups.len(),
             found: inputs.len(),
         });
@@ -210,7 +210,7 @@ pub fn check_inputs(groups: &[Input], inputs: &[Vec<bool>]) -> Result<(), EvalEr
         .zip(inputs)
         .find(|(g, b)| g.wires.len() != b.len())
     {
-        Some((g, b)) => Err(EvalError::InputWidth {
+        Some((g, b)) => Err(PlainEvalError::InputWidth {
             name: g.name.clone(),
             expected: g.wires.len(),
             found: b.len(),
@@ -410,7 +410,7 @@ impl Circuit {
     /// garbled execution is tested against. `inputs[k]` holds the bits of
     /// input group `k` (least significant first); the result holds the bits of
     /// each output group.
-    pub fn eval_plain(&self, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, EvalError> {
+    pub fn eval_plain(&self, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, PlainEvalError> {
         check_inputs(&self.inputs, inputs)?;
         let mut wires = vec![false; self.num_wires as usize];
         for (group, bits) in self.inputs.iter().zip(inputs) {
@@ -848,11 +848,11 @@ mod tests {
         let c = tiny();
         assert!(matches!(
             c.eval_plain(&[vec![true]]),
-            Err(EvalError::InputCount { .. })
+            Err(PlainEvalError::InputCount { .. })
         ));
         assert!(matches!(
             c.eval_plain(&[vec![true, false], vec![true]]),
-            Err(EvalError::InputWidth { .. })
+            Err(PlainEvalError::InputWidth { .. })
         ));
     }
 }

@@ -12,3 +12,24 @@ pub mod optimize;
 pub mod value;
 
 pub use ir::{Circuit, Gate, Party, ValidCircuit, ValueType, Wire};
+
+/// Tests compare whole messages: an error and its causes, joined with `: `
+/// (an error that returns its cause from `source` does not print it).
+#[cfg(test)]
+pub(crate) trait Report {
+    fn report(&self) -> String;
+}
+
+#[cfg(test)]
+impl<E: std::error::Error + 'static> Report for E {
+    fn report(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = self.source();
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
+}

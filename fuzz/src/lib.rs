@@ -25,6 +25,7 @@ use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
 use yao_runtime::ot::{base, csw, iknp, CotReceiver, CotSender};
 use yao_runtime::protocol::handshake::{self, Role, MAGIC, VERSION};
 use yao_runtime::protocol::{EvaluatorSession, GarblerSession, ProtocolError};
+use yao_runtime::report::report;
 
 /// What a harness function reports: `Err(message)` when the entry point
 /// refused the input (the message is the error it gave).
@@ -227,7 +228,7 @@ pub fn bristol(data: &[u8]) -> Outcome {
             s.as_ref().map(|_| ())
         ),
     }
-    let circuit = parsed.map_err(|e| e.to_string())?;
+    let circuit = parsed.map_err(|e| report(&e))?;
     circuit
         .validate()
         .expect("the importer produced an invalid circuit");
@@ -244,7 +245,12 @@ pub fn bristol(data: &[u8]) -> Outcome {
             parties: Some(circuit.inputs.iter().map(|i| i.party).collect()),
         },
     )
-    .unwrap_or_else(|e| panic!("the exported file does not import: {e}\n{exported}"));
+    .unwrap_or_else(|e| {
+        panic!(
+            "the exported file does not import: {}\n{exported}",
+            report(&e)
+        )
+    });
     for pattern in [0u64, u64::MAX, 0x5555_5555_5555_5555, 0x0123_4567_89ab_cdef] {
         let inputs: Vec<Vec<bool>> = circuit
             .inputs
@@ -296,10 +302,10 @@ pub fn value(data: &[u8]) -> Outcome {
     let Ok(text) = std::str::from_utf8(b.rest()) else {
         return Err("not UTF-8".into());
     };
-    let v = Value::parse(text).map_err(|e| e.to_string())?;
+    let v = Value::parse(text).map_err(|e| report(&e))?;
     assert_eq!(Value::parse(&v.to_string()).as_ref(), Ok(&v), "{v}");
     assert_eq!(Value::parse(&v.to_hex_string()).as_ref(), Ok(&v), "{v}");
-    let bits = v.encode(&ty).map_err(|e| e.to_string())?;
+    let bits = v.encode(&ty).map_err(|e| report(&e))?;
     assert_eq!(bits.len() as u64, ty.width(), "{v} as {ty}");
     let back = Value::decode(&bits, &ty).expect("the width matches");
     assert_eq!(back.encode(&ty).as_ref(), Ok(&bits), "{v} as {ty}");
@@ -417,7 +423,7 @@ pub fn share_files(data: &[u8]) -> Outcome {
         });
     let dir = std::path::Path::new("shares");
     let assembled = yao::share::assemble_from(circuit, id, party, dir, files.map(Ok))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| report(&e))?;
     let elements: usize = yao_compiler::lang::shared::shared_inputs(circuit)
         .iter()
         .map(|s| match s.ty {
@@ -489,7 +495,7 @@ pub fn split_check(data: &[u8]) -> Outcome {
     }
     let feed = Feed::default();
     feed.set(&peer);
-    check(&mut feed.clone(), &splits).map_err(|e| e.to_string())
+    check(&mut feed.clone(), &splits).map_err(|e| report(&e))
 }
 
 /// A channel whose incoming bytes are whatever the harness puts in its
@@ -706,7 +712,7 @@ pub fn handshake(data: &[u8]) -> Outcome {
             GarblerSession::start(feed, circuit).map(drop)
         })
     };
-    result.map_err(|e| e.to_string())
+    result.map_err(|e| report(&e))
 }
 
 /// The OT messages a party decodes: the base-OT receiver message (decoded,
@@ -724,14 +730,14 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
     match which % 6 {
         0 => {
             let msg = base::ReceiverMsg::from_bytes(bytes, usize::from(count % 64))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| report(&e))?;
             assert_eq!(msg.to_bytes(), bytes);
             let (reply, sender) = base::respond(msg);
             assert!(base::SenderMsg::from_bytes(&reply.to_bytes()).is_ok());
-            sender.keys().map(drop).map_err(|e| e.to_string())
+            sender.keys().map(drop).map_err(|e| report(&e))
         }
         1 => {
-            let msg = base::SenderMsg::from_bytes(bytes).map_err(|e| e.to_string())?;
+            let msg = base::SenderMsg::from_bytes(bytes).map_err(|e| report(&e))?;
             assert_eq!(msg.to_bytes(), bytes);
             let choices = bits_from(count as u8, usize::from(count >> 8) % 8);
             let (receiver, _) = base::BaseReceiver::new(&choices);
@@ -740,11 +746,9 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
         }
         4 => {
             let msg = csw::ReceiverMsg::from_bytes(bytes, usize::from(count % 64))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| report(&e))?;
             assert_eq!(msg.as_bytes(), bytes);
-            let keys = csw::BaseSender::new()
-                .keys(&msg)
-                .map_err(|e| e.to_string())?;
+            let keys = csw::BaseSender::new().keys(&msg).map_err(|e| report(&e))?;
             assert_eq!(
                 keys.challenge().as_bytes().len(),
                 csw::Challenge::len_for(msg.len())
@@ -754,14 +758,14 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
         5 => {
             let n = usize::from(count >> 8) % 8;
             let (key, challenge) = bytes.split_at(csw::SenderKey::LEN.min(bytes.len()));
-            let key = csw::SenderKey::from_bytes(key).map_err(|e| e.to_string())?;
-            let challenge = csw::Challenge::from_bytes(challenge, n).map_err(|e| e.to_string())?;
+            let key = csw::SenderKey::from_bytes(key).map_err(|e| report(&e))?;
+            let challenge = csw::Challenge::from_bytes(challenge, n).map_err(|e| report(&e))?;
             let choices = bits_from(count as u8, n);
             let (receiver, _) = csw::BaseReceiver::new(&choices);
             let (keys, _) = receiver
                 .derive(&key)
                 .answer(&challenge)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| report(&e))?;
             assert_eq!(keys.len(), n);
             Ok(())
         }
@@ -773,7 +777,7 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
         2 | 3 if count == 0 => Err("skipped: an empty OT batch".into()),
         2 => {
             let ots = usize::from(count);
-            let msg = iknp::ChunkMsg::from_bytes(bytes, ots).map_err(|e| e.to_string())?;
+            let msg = iknp::ChunkMsg::from_bytes(bytes, ots).map_err(|e| report(&e))?;
             assert_eq!(msg.ots(), ots);
             assert_eq!(msg.to_bytes(), bytes);
             let seeds: Vec<Block> = (0..iknp::KAPPA as u128).map(Block).collect();
@@ -803,7 +807,7 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
             assert_eq!(msg.ots(), choices.len().next_multiple_of(128));
             iknp::ChunkMsg::from_bytes(msg.as_bytes(), msg.ots())
                 .map(drop)
-                .map_err(|e| e.to_string())
+                .map_err(|e| report(&e))
         }
     }
 }
@@ -874,7 +878,7 @@ pub fn evaluator_stream(data: &[u8]) -> Outcome {
                     }
                 }
                 Err(e) => {
-                    last = Err(e.to_string());
+                    last = Err(report(&e));
                     break;
                 }
             }
@@ -956,6 +960,6 @@ pub fn garbler_stream(data: &[u8]) -> Outcome {
         if result.is_err() {
             sessions[k] = None;
         }
-        result.map_err(|e| e.to_string())
+        result.map_err(|e| report(&e))
     })
 }

@@ -18,7 +18,7 @@ use yao_runtime::evaluator::Evaluator;
 use yao_runtime::garbler::Garbler;
 use yao_runtime::plan::Plan;
 use yao_runtime::stream::{
-    for_each_window, RunError, StreamEvaluator, StreamGarbler, WindowPlanner, WINDOW,
+    for_each_window, StreamEvaluator, StreamGarbler, StreamRunError, WindowPlanner, WINDOW,
 };
 use yao_runtime::{Block, Delta};
 
@@ -128,13 +128,13 @@ fn stream_rates(s: &StreamedCircuit, reps: usize) -> (f64, f64) {
         let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
         g.set_inputs(&slots, &zero);
         let mut n = 0u64;
-        for_each_window::<RunError>(s, WINDOW, &mut planner, |w| {
+        for_each_window::<StreamRunError>(s, WINDOW, &mut planner, |w| {
             n += w.plan.num_ands();
             g.run_window(w, &mut |t: &[Block]| {
                 if keep {
                     tables.extend_from_slice(t);
                 }
-                Ok::<(), RunError>(())
+                Ok::<(), StreamRunError>(())
             })
         })
         .unwrap();
@@ -154,11 +154,11 @@ fn stream_rates(s: &StreamedCircuit, reps: usize) -> (f64, f64) {
         let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
         e.set_inputs(&slots, &zero);
         let mut at = 0;
-        for_each_window::<RunError>(s, WINDOW, &mut planner, |w| {
+        for_each_window::<StreamRunError>(s, WINDOW, &mut planner, |w| {
             e.run_window(w, &mut |t: &mut [Block]| {
                 t.copy_from_slice(&tables[at..at + t.len()]);
                 at += t.len();
-                Ok::<(), RunError>(())
+                Ok::<(), StreamRunError>(())
             })
         })
         .unwrap();

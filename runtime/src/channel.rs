@@ -76,7 +76,7 @@ pub enum ChannelError {
         len: u64,
         max: u64,
     },
-    #[error("network error: {0}")]
+    #[error("network error")]
     Io(#[from] io::Error),
 }
 

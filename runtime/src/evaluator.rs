@@ -59,9 +59,9 @@ pub enum EvalError {
         expected: usize,
         found: usize,
     },
-    #[error("cannot evaluate this circuit: {0}")]
+    #[error("cannot evaluate this circuit")]
     Circuit(#[from] PlanError),
-    #[error("while receiving garbled tables: {0}")]
+    #[error("while receiving garbled tables")]
     Channel(#[from] ChannelError),
     #[error(transparent)]
     TweaksExhausted(#[from] crate::tweak::TweaksExhausted),
@@ -86,16 +86,11 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
-    /// Panics only if `circuit` fails [`Circuit::validate`]; see
-    /// [`Evaluator::try_new`] and [`Evaluator::from_plan`].
-    pub fn new(circuit: &Circuit) -> Evaluator {
-        match Evaluator::try_new(circuit) {
-            Ok(e) => e,
-            Err(e) => panic!("Evaluator::new: {e}"),
-        }
-    }
-
-    pub fn try_new(circuit: &Circuit) -> Result<Evaluator, EvalError> {
+    /// Plans `circuit`. Fails ([`EvalError::Circuit`]) only if `circuit`
+    /// fails [`Circuit::validate`] (every importer and the compiler
+    /// validate) or is too large to plan; see [`Evaluator::from_plan`] to
+    /// share one plan.
+    pub fn new(circuit: &Circuit) -> Result<Evaluator, EvalError> {
         Ok(Evaluator::from_plan(Arc::new(Plan::new(circuit)?)))
     }
 

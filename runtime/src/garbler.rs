@@ -82,7 +82,7 @@ pub enum GarbleError {
     AlreadyStarted,
     #[error("the circuit takes {expected} input groups but {found} were given")]
     InputCount { expected: usize, found: usize },
-    #[error("cannot garble this circuit: {0}")]
+    #[error("cannot garble this circuit")]
     Circuit(#[from] PlanError),
     #[error("the next batch has {needed} table blocks but the buffer holds {found}")]
     BufferTooSmall { needed: usize, found: usize },
@@ -119,19 +119,11 @@ pub struct Garbler {
 }
 
 impl Garbler {
-    /// Draws random zero-labels for every input wire. Panics only if
-    /// `circuit` fails [`Circuit::validate`] (every importer and the compiler
-    /// validate); use [`Garbler::try_new`] or [`Garbler::from_plan`] to get an
-    /// error instead.
-    pub fn new(circuit: &Circuit, delta: Delta) -> Garbler {
-        match Garbler::try_new(circuit, delta) {
-            Ok(g) => g,
-            Err(e) => panic!("Garbler::new: {e}"),
-        }
-    }
-
-    /// As [`Garbler::new`], with an invalid circuit as an error.
-    pub fn try_new(circuit: &Circuit, delta: Delta) -> Result<Garbler, GarbleError> {
+    /// Plans `circuit` and draws random zero-labels for every input wire.
+    /// Fails ([`GarbleError::Circuit`]) only if `circuit` fails
+    /// [`Circuit::validate`] (every importer and the compiler validate) or
+    /// is too large to plan; see [`Garbler::from_plan`] to share one plan.
+    pub fn new(circuit: &Circuit, delta: Delta) -> Result<Garbler, GarbleError> {
         Ok(Garbler::from_plan(Arc::new(Plan::new(circuit)?), delta))
     }
 

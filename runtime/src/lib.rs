@@ -15,6 +15,7 @@ pub mod local;
 pub mod ot;
 pub mod plan;
 pub mod protocol;
+pub mod report;
 pub mod stream;
 pub mod tweak;
 mod vaes;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// Why an in-memory run failed.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub enum InMemoryRunError {
     #[error(transparent)]
     Garble(#[from] GarbleError),
     #[error(transparent)]
@@ -22,13 +22,19 @@ pub enum RunError {
 
 /// Garbles and evaluates `circuit` on `inputs` (one bit vector per input
 /// group, in order) and returns the decoded outputs.
-pub fn run_in_memory(circuit: &Circuit, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, RunError> {
+pub fn run_in_memory(
+    circuit: &Circuit,
+    inputs: &[Vec<bool>],
+) -> Result<Vec<Vec<bool>>, InMemoryRunError> {
     let plan = Arc::new(Plan::new(circuit).map_err(GarbleError::from)?);
     run_plan(&plan, inputs)
 }
 
 /// [`run_in_memory`] on a precomputed plan.
-pub fn run_plan(plan: &Arc<Plan>, inputs: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, RunError> {
+pub fn run_plan(
+    plan: &Arc<Plan>,
+    inputs: &[Vec<bool>],
+) -> Result<Vec<Vec<bool>>, InMemoryRunError> {
     run_plan_with(plan, inputs, Tccr::new(), Tccr::new())
 }
 
@@ -39,7 +45,7 @@ pub fn run_plan_with(
     inputs: &[Vec<bool>],
     garbler_hash: Tccr,
     evaluator_hash: Tccr,
-) -> Result<Vec<Vec<bool>>, RunError> {
+) -> Result<Vec<Vec<bool>>, InMemoryRunError> {
     if inputs.len() != plan.inputs().len() {
         return Err(GarbleError::InputCount {
             expected: plan.inputs().len(),

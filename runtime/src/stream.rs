@@ -81,7 +81,7 @@ pub type CarrySlot = u32;
 
 /// Why a streamed circuit could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub enum StreamRunError {
     #[error(transparent)]
     Source(#[from] StreamError),
     #[error("gate {gate} reads wire {wire}, which is not live there (the gate source does not match its deaths)")]
@@ -90,8 +90,12 @@ pub enum RunError {
     WrittenTwice { gate: u64, wire: Wire },
     #[error("the gate source yielded {found} gates, but its deaths were computed for {expected}")]
     GateCount { expected: u64, found: u64 },
-    #[error("cannot plan window {window}: {error}")]
-    Plan { window: u64, error: PlanError },
+    #[error("cannot plan window {window}")]
+    Plan {
+        window: u64,
+        #[source]
+        error: PlanError,
+    },
     #[error(transparent)]
     Garble(#[from] GarbleError),
     #[error(transparent)]
@@ -135,10 +139,11 @@ impl WindowCut {
     /// [`WindowPlan::first_and`] is left 0). `carry` is what the windows
     /// planned before this one left in the carry array: windows must be
     /// planned in order, with one [`CarryKnowledge`] for the whole circuit.
-    pub fn plan(mut self, carry: &mut CarryKnowledge) -> Result<WindowPlan, RunError> {
+    pub fn plan(mut self, carry: &mut CarryKnowledge) -> Result<WindowPlan, StreamRunError> {
         let window = self.window;
         carry.substitute(&mut self.circuit, &mut self.inputs);
-        let plan = Plan::new(&self.circuit).map_err(|error| RunError::Plan { window, error })?;
+        let plan =
+            Plan::new(&self.circuit).map_err(|error| StreamRunError::Plan { window, error })?;
         carry.learn(&plan, &self.inputs, &self.outputs);
         Ok(WindowPlan {
             plan: Arc::new(plan),
@@ -391,7 +396,7 @@ impl WindowPlanner {
     /// own and assigns the carry slots its inputs and outputs use; the
     /// window is planned by [`WindowCut::plan`], which needs nothing from
     /// the planner (so windows are planned while the next is cut).
-    pub fn cut_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowCut, RunError> {
+    pub fn cut_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowCut, StreamRunError> {
         let base = self.next_gate;
         let end = base + gates.len() as u64;
         self.local.clear();
@@ -404,12 +409,12 @@ impl WindowPlanner {
         let mut next_local: Wire = 0;
         for (k, (g, d)) in gates.iter().enumerate() {
             let gate = base + k as u64;
-            let mut read = |w: Wire| -> Result<Wire, RunError> {
+            let mut read = |w: Wire| -> Result<Wire, StreamRunError> {
                 let l = match self.local.get(&w) {
                     Some(&l) => l,
                     None => {
                         if !self.carry_of.contains_key(&w) {
-                            return Err(RunError::NotLive { gate, wire: w });
+                            return Err(StreamRunError::NotLive { gate, wire: w });
                         }
                         let l = next_local;
                         next_local += 1;
@@ -440,7 +445,7 @@ impl WindowPlanner {
             };
             let out = g.output();
             let l = next_local;
-            let written_twice = RunError::WrittenTwice { gate, wire: out };
+            let written_twice = StreamRunError::WrittenTwice { gate, wire: out };
             if self.carry_of.contains_key(&out) {
                 return Err(written_twice);
             }
@@ -517,9 +522,9 @@ impl WindowPlanner {
 
     /// The carry slot of every output bit, after the last window; checks
     /// that the source yielded every gate its liveness counted.
-    pub fn finish(&self, outputs: &[Output]) -> Result<Vec<Vec<CarrySlot>>, RunError> {
+    pub fn finish(&self, outputs: &[Output]) -> Result<Vec<Vec<CarrySlot>>, StreamRunError> {
         if self.next_gate != self.num_gates {
-            return Err(RunError::GateCount {
+            return Err(StreamRunError::GateCount {
                 expected: self.num_gates,
                 found: self.next_gate,
             });
@@ -530,10 +535,13 @@ impl WindowPlanner {
                 o.wires
                     .iter()
                     .map(|&w| {
-                        self.carry_of.get(&w).copied().ok_or(RunError::NotLive {
-                            gate: self.num_gates,
-                            wire: w,
-                        })
+                        self.carry_of
+                            .get(&w)
+                            .copied()
+                            .ok_or(StreamRunError::NotLive {
+                                gate: self.num_gates,
+                                wire: w,
+                            })
                     })
                     .collect()
             })
@@ -560,11 +568,11 @@ pub fn for_each_window<E>(
     mut run: impl FnMut(&WindowPlan) -> Result<(), E>,
 ) -> Result<Vec<Vec<CarrySlot>>, E>
 where
-    E: From<RunError> + From<StreamError> + Send,
+    E: From<StreamRunError> + From<StreamError> + Send,
 {
     let window = window.max(1);
     let (cut_tx, cut_rx) = crossbeam::channel::bounded::<WindowCut>(1);
-    let (plan_tx, plan_rx) = crossbeam::channel::bounded::<Result<WindowPlan, RunError>>(1);
+    let (plan_tx, plan_rx) = crossbeam::channel::bounded::<Result<WindowPlan, StreamRunError>>(1);
     std::thread::scope(|s| {
         let cutting = s.spawn(move || -> Result<_, Cutting<E>> {
             let mut gates: Vec<(Gate, Deaths)> =
@@ -712,19 +720,19 @@ impl StreamGarbler {
     }
 
     /// Garbles one window, handing its tables to `sink` in chunks.
-    pub fn run_window<E: From<RunError> + From<GarbleError>>(
+    pub fn run_window<E: From<StreamRunError> + From<GarbleError>>(
         &mut self,
         w: &WindowPlan,
         sink: &mut impl FnMut(&[Block]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
         let mut g = Garbler::with_hash(Arc::clone(&w.plan), self.delta.clone(), self.hash.clone());
-        g.set_first_and(w.first_and).map_err(RunError::from)?;
+        g.set_first_and(w.first_and).map_err(StreamRunError::from)?;
         if !w.inputs.is_empty() {
             let mut labels = self.carry.gather(&w.inputs);
             let set = g.set_input_zero_labels(0, &labels);
             labels.zeroize();
-            set.map_err(RunError::from)?;
+            set.map_err(StreamRunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
         let done = g.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
@@ -784,19 +792,19 @@ impl StreamEvaluator {
 
     /// Evaluates one window; `source` fills each buffer it is given with the
     /// next table blocks (several steps at once).
-    pub fn run_window<E: From<RunError> + From<EvalError>>(
+    pub fn run_window<E: From<StreamRunError> + From<EvalError>>(
         &mut self,
         w: &WindowPlan,
         source: &mut impl FnMut(&mut [Block]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
         let mut e = Evaluator::with_hash(Arc::clone(&w.plan), self.hash.clone());
-        e.set_first_and(w.first_and).map_err(RunError::from)?;
+        e.set_first_and(w.first_and).map_err(StreamRunError::from)?;
         if !w.inputs.is_empty() {
             let mut labels = self.carry.gather(&w.inputs);
             let set = e.set_input_labels(0, &labels);
             labels.zeroize();
-            set.map_err(RunError::from)?;
+            set.map_err(StreamRunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
         let done = e.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
@@ -805,7 +813,7 @@ impl StreamEvaluator {
         self.tables = tables;
         done?;
         if !w.outputs.is_empty() {
-            let mut out = e.output_labels().map_err(RunError::from)?;
+            let mut out = e.output_labels().map_err(StreamRunError::from)?;
             self.carry.scatter(&w.outputs, &out[0]);
             out.zeroize();
         }

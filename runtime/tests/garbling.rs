@@ -234,8 +234,8 @@ proptest! {
             prop_assert_eq!(&run_plan_with(&plan, &inputs, Tccr::new(), Tccr::portable()).unwrap(), &want);
         }
         // Output labels: active = zero-label ^ value * Delta.
-        let mut g = Garbler::new(&c, Delta::random());
-        let mut e = Evaluator::new(&c);
+        let mut g = Garbler::new(&c, Delta::random()).unwrap();
+        let mut e = Evaluator::new(&c).unwrap();
         let d = g.delta().block();
         e.set_input_labels(0, &g.encode_input(0, &inputs[0]).unwrap()).unwrap();
         let y: Vec<Block> = g.input_zero_labels(1).iter().zip(&inputs[1])
@@ -608,8 +608,8 @@ fn view_circuit(n: u32) -> Circuit {
 /// Everything the evaluator sees in one run: garbler input labels, its own
 /// input labels (from OT), the tables, and the decoding bits (as a block).
 fn evaluator_view(c: &Circuit, x: &[bool], y: &[bool]) -> (Vec<Block>, Vec<bool>) {
-    let mut g = Garbler::new(c, Delta::random());
-    let mut e = Evaluator::new(c);
+    let mut g = Garbler::new(c, Delta::random()).unwrap();
+    let mut e = Evaluator::new(c).unwrap();
     let mut view = g.encode_input(0, x).unwrap();
     let d = g.delta().block();
     let ylabels: Vec<Block> = g
@@ -693,7 +693,7 @@ fn evaluator_view_is_uniform_and_independent_of_garbler_input() {
 #[test]
 fn bad_calls_are_errors() {
     let c = view_circuit(4);
-    let mut g = Garbler::new(&c, Delta::random());
+    let mut g = Garbler::new(&c, Delta::random()).unwrap();
     assert!(matches!(
         g.encode_input(0, &[true; 3]),
         Err(GarbleError::Width {
@@ -726,7 +726,7 @@ fn bad_calls_are_errors() {
     );
     assert!(g.input_zero_labels(9).is_empty());
 
-    let mut e = Evaluator::new(&c);
+    let mut e = Evaluator::new(&c).unwrap();
     assert!(matches!(
         e.set_input_labels(0, &[Block::ZERO; 2]),
         Err(EvalError::Width { .. })
@@ -781,7 +781,7 @@ fn bad_calls_are_errors() {
     ));
     assert_eq!(tables.len() as u64, 2 * g.plan().num_ands());
 
-    // An invalid circuit is an error from the fallible constructors.
+    // An invalid circuit is an error from the constructors.
     let mut bad = c.clone();
     bad.gates[0] = Gate::And {
         a: 999,
@@ -789,13 +789,10 @@ fn bad_calls_are_errors() {
         out: 8,
     };
     assert!(matches!(
-        Garbler::try_new(&bad, Delta::random()),
+        Garbler::new(&bad, Delta::random()),
         Err(GarbleError::Circuit(_))
     ));
-    assert!(matches!(
-        Evaluator::try_new(&bad),
-        Err(EvalError::Circuit(_))
-    ));
+    assert!(matches!(Evaluator::new(&bad), Err(EvalError::Circuit(_))));
     assert!(run_in_memory(&c, &[vec![true; 4]]).is_err());
 }
 
@@ -805,8 +802,8 @@ fn batch_lengths_agree() {
     let Some(c) = load("bristol/aes_128.txt") else {
         return;
     };
-    let mut g = Garbler::new(&c, Delta::random());
-    let e = Evaluator::new(&c);
+    let mut g = Garbler::new(&c, Delta::random()).unwrap();
+    let e = Evaluator::new(&c).unwrap();
     let mut total = 0;
     let mut buf = Vec::new();
     assert_eq!(g.next_batch_len(), e.next_batch_len());
@@ -864,7 +861,7 @@ fn garble_batch_into_matches_garble_batch() {
 fn output_zero_labels_are_handed_out_wiped_on_drop() {
     fn wiped_on_drop<T: zeroize::Zeroize>(_: &zeroize::Zeroizing<T>) {}
     let c = common::bristol::parse("and", "1 3\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n");
-    let mut g = Garbler::try_new(&c, yao_runtime::Delta::random()).unwrap();
+    let mut g = Garbler::new(&c, yao_runtime::Delta::random()).unwrap();
     let mut tables = Vec::new();
     while g.garble_batch(&mut tables) {}
     wiped_on_drop(&g.output_zero_labels());

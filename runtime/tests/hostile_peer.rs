@@ -17,6 +17,7 @@ use yao_runtime::channel::{Channel, ChannelError, TcpChannel};
 use yao_runtime::ot::OtError;
 use yao_runtime::protocol::handshake::{Role, MAGIC, VERSION};
 use yao_runtime::protocol::{EvaluatorSession, GarblerSession, Phase, ProtocolError};
+use yao_runtime::report::report;
 
 /// Counts the bytes each thread has live on the heap, and their peak.
 struct Counting;
@@ -153,7 +154,7 @@ fn a_length_field_of_2_pow_63_is_refused_before_allocating() {
             }
             other => panic!("wrong error for a huge frame: {other:?}"),
         }
-        let text = err.to_string();
+        let text = report(&err);
         assert!(text.contains(&announced.to_string()), "{text}");
         assert!(text.contains("base-OT receiver message"), "{text}");
         assert!(peak < HEAP_BOUND, "the evaluator held {peak} bytes");
@@ -219,7 +220,7 @@ fn a_truncated_frame_is_a_clear_error() {
     );
     assert!(err.is_disconnect());
     assert!(
-        err.to_string().contains("the peer closed the connection"),
+        report(&err).contains("the peer closed the connection"),
         "{err}"
     );
     assert!(peak < HEAP_BOUND, "{peak}");
@@ -243,7 +244,7 @@ fn a_truncated_frame_is_a_clear_error() {
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("during the handshake"), "{err}");
+    assert!(report(&err).contains("during the handshake"), "{err}");
 }
 
 /// The flooding peer writes up to `total` bytes of `fill` (after `prefix`)
@@ -279,7 +280,7 @@ fn a_flood_before_the_handshake_is_not_yao() {
             matches!(&err, ProtocolError::NotYao { found } if found == b"AAAAAAAA"),
             "{err:?}"
         );
-        assert!(err.to_string().contains("not a Yao party"), "{err}");
+        assert!(report(&err).contains("not a Yao party"), "{err}");
         assert!(peak < HEAP_BOUND, "the victim held {peak} bytes");
         peer.join().unwrap();
     }
@@ -327,7 +328,7 @@ fn a_silent_peer_times_out() {
         "{err:?}"
     );
     assert!(err.is_disconnect());
-    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(report(&err).contains("timed out"), "{err}");
 }
 
 /// The victims' timeout in the trickle tests, and how often a trickling
@@ -412,7 +413,7 @@ fn assert_setup_deadline(role: Role, err: &ProtocolError, took: Duration, phase:
         _ => unreachable!("a channel error"),
     };
     assert_eq!(at, phase, "{err}");
-    let text = err.to_string();
+    let text = report(err);
     assert!(
         text.contains("the deadline passed")
             && text.contains("did not finish the handshake and base OTs within 400ms"),
@@ -563,7 +564,7 @@ fn a_peer_that_trickles_an_execution_is_cut_off_within_the_timeout() {
             ),
             "{role:?}: {err:?}"
         );
-        assert!(err.to_string().contains("the deadline passed"), "{err}");
+        assert!(report(&err).contains("the deadline passed"), "{err}");
         assert!(
             took < 3 * TRICKLE_TIMEOUT,
             "{role:?} waited {took:?} for a trickling peer"

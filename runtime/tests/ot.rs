@@ -4,6 +4,7 @@
 use std::thread;
 use yao_runtime::channel::Traffic;
 use yao_runtime::ot::{CotReceiver, CotSender, OtError, CHUNK};
+use yao_runtime::report::report;
 use yao_runtime::{Block, Channel, ChannelError, Delta, MemChannel};
 
 /// Records every byte a party reads: its view of the peer.
@@ -273,7 +274,7 @@ fn bad_base_ot_key_from_the_evaluator() {
         "{err}"
     );
     assert!(
-        err.to_string().contains("not a valid Ristretto point"),
+        report(&err).contains("not a valid Ristretto point"),
         "{err}"
     );
     // The identity (all-zero encoding).
@@ -283,7 +284,7 @@ fn bad_base_ot_key_from_the_evaluator() {
         ch.flush().unwrap();
     });
     assert!(matches!(err, OtError::IdentityPoint { .. }), "{err}");
-    assert!(err.to_string().contains("identity"), "{err}");
+    assert!(report(&err).contains("identity"), "{err}");
     // Short message.
     let err = sender_against(|mut ch| {
         let _ = ch.recv_frame("points", 1 << 20);
@@ -338,7 +339,7 @@ fn bad_base_ot_points_from_the_garbler() {
         "{err}"
     );
     assert!(
-        err.to_string().contains("receiver point B"),
+        report(&err).contains("receiver point B"),
         "names the point: {err}"
     );
 
@@ -430,7 +431,7 @@ fn a_bad_challenge_from_the_evaluator_is_refused() {
     ] {
         let err = garbler_sees_challenge(corrupt).unwrap_err();
         assert!(matches!(err, OtError::CheckFailed { .. }), "{err}");
-        assert!(err.to_string().contains("sender's proof"), "{err}");
+        assert!(report(&err).contains("sender's proof"), "{err}");
     }
     let err = garbler_sees_challenge(|c| {
         c.pop();
@@ -460,7 +461,7 @@ fn a_bad_answer_from_the_garbler_is_refused() {
         ch.flush().unwrap();
     });
     assert!(matches!(err, OtError::CheckFailed { .. }), "{err}");
-    assert!(err.to_string().contains("receiver's answer"), "{err}");
+    assert!(report(&err).contains("receiver's answer"), "{err}");
     let err = receiver_against(|mut ch| {
         ch.send_frame(&honest_points()).unwrap();
         ch.flush().unwrap();
@@ -529,7 +530,7 @@ fn extension_errors_are_clear_and_sticky() {
         matches!(err, OtError::Channel(ChannelError::Closed)),
         "{err}"
     );
-    assert!(err.to_string().contains("closed"), "{err}");
+    assert!(report(&err).contains("closed"), "{err}");
 
     // The receiver sees the sender vanish.
     let (a, b) = MemChannel::pair();

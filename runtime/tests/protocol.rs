@@ -5,6 +5,7 @@
 use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
 use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 use yao_runtime::protocol::{EvaluatorSession, EvaluatorSetup, GarblerSession, ProtocolError};
+use yao_runtime::report::report;
 use yao_runtime::TcpChannel;
 
 /// `sum = a + b` and `carry` over 8-bit inputs, ripple-carry.
@@ -242,7 +243,7 @@ fn forged_output_labels_are_caught() {
         matches!(&g, ProtocolError::ForgedOutput { output, bit: 0 } if output == "carry"),
         "{g}"
     );
-    assert!(g.to_string().contains("neither of its two labels"), "{g}");
+    assert!(report(&g).contains("neither of its two labels"), "{g}");
     assert!(matches!(e, Err(ProtocolError::OutputsRejected)), "{e:?}");
 }
 
@@ -481,7 +482,7 @@ fn a_peer_dying_mid_stream_is_a_clear_error() {
         if garbler_dies {
             let e = e.unwrap_err();
             assert!(is_closed(&e) && e.is_disconnect(), "{e}");
-            assert!(e.to_string().contains("closed"), "{e}");
+            assert!(report(&e).contains("closed"), "{e}");
         } else {
             let g = g.unwrap_err();
             assert!(is_closed(&g) && g.is_disconnect(), "{g}");

@@ -16,6 +16,7 @@ use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
 use yao_runtime::ir::Party;
 use yao_runtime::plan::Plan;
 use yao_runtime::protocol::{evaluate_streamed, garble_streamed, stream_id, ProtocolError};
+use yao_runtime::report::report;
 use yao_runtime::stream::{self, WindowPlanner};
 
 fn tcp_pair() -> (TcpChannel, TcpChannel) {
@@ -305,7 +306,7 @@ fn carried_constants_and_copies_fold_in_later_windows() {
         StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
     for window in [1, 2, 3, 100] {
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
-        stream::for_each_window::<stream::RunError>(&s, window, &mut planner, |w| {
+        stream::for_each_window::<stream::StreamRunError>(&s, window, &mut planner, |w| {
             assert_eq!(
                 w.plan.num_ands(),
                 0,
@@ -352,7 +353,7 @@ proptest! {
         let text = bristol::export(&c);
         let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
-        stream::for_each_window::<stream::RunError>(&s, window, &mut planner, |w| {
+        stream::for_each_window::<stream::StreamRunError>(&s, window, &mut planner, |w| {
             assert_eq!(check_slots(&w.plan), Ok(()));
             Ok(())
         })
@@ -493,14 +494,12 @@ fn a_file_that_changes_mid_run_is_an_error_on_both_sides() {
         let e = evaluate_streamed(b, &e_side, 16, &[vec![true]]);
         (g.join().unwrap(), e)
     });
-    let g = g.unwrap_err().to_string();
+    let g = report(&g.unwrap_err());
     assert!(g.contains("changed") || g.contains("line"), "{g}");
     let e = e.unwrap_err();
     assert!(e.is_disconnect(), "{e}");
     // Truncated before the scan: a clear error naming the count.
-    let err = StreamedCircuit::open(&path, &Options::default())
-        .unwrap_err()
-        .to_string();
+    let err = report(&StreamedCircuit::open(&path, &Options::default()).unwrap_err());
     assert!(err.contains("ends") || err.contains("truncated"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -520,10 +519,10 @@ fn a_failing_window_stops_the_pipeline() {
     for fail_at in [0u64, 3, 1999] {
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
         let mut ran = 0u64;
-        let r = stream::for_each_window::<stream::RunError>(&s, 1, &mut planner, |w| {
+        let r = stream::for_each_window::<stream::StreamRunError>(&s, 1, &mut planner, |w| {
             assert_eq!(w.first_and, ran, "windows run in order");
             if ran == fail_at {
-                return Err(stream::RunError::GateCount {
+                return Err(stream::StreamRunError::GateCount {
                     expected: 7,
                     found: fail_at,
                 });
@@ -531,7 +530,7 @@ fn a_failing_window_stops_the_pipeline() {
             ran += 1;
             Ok(())
         });
-        let err = r.unwrap_err().to_string();
+        let err = report(&r.unwrap_err());
         assert!(err.contains(&format!("yielded {fail_at} gates")), "{err}");
         assert_eq!(ran, fail_at);
         // Reading stopped a bounded distance past the failure: the failed
@@ -556,7 +555,7 @@ fn planner_memory_follows_live_wires() {
     // Every window numbers its ANDs after the previous windows' (fresh
     // tweaks throughout the circuit).
     let mut ands = 0u64;
-    let slots = stream::for_each_window::<stream::RunError>(&s, 7, &mut planner, |w| {
+    let slots = stream::for_each_window::<stream::StreamRunError>(&s, 7, &mut planner, |w| {
         assert!(w.carry_len <= 3, "{}", w.carry_len);
         assert_eq!(w.first_and, ands);
         ands += w.plan.num_ands();
@@ -658,7 +657,7 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
     };
     let check = |e: Outputs, what: &str| {
         let err = e.expect_err(what);
-        assert!(!err.to_string().is_empty(), "{what}");
+        assert!(!report(&err).is_empty(), "{what}");
         err
     };
 
@@ -678,7 +677,7 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
         evaluate_streamed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
         "hang-up",
     );
-    assert!(err.to_string().contains("closed"), "{err}");
+    assert!(report(&err).contains("closed"), "{err}");
 
     // A garbler that dies in the handshake, in the base OTs, halfway through
     // and just before the end (its whole output measured on a whole run).
@@ -728,6 +727,6 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
         "silence",
     );
     assert!(started.elapsed() < 3 * timeout, "{err}");
-    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(report(&err).contains("timed out"), "{err}");
     drop(peer);
 }

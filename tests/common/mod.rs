@@ -43,7 +43,7 @@ pub fn load_with(rel: &str, options: &Options) -> Option<Circuit> {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-    Some(bristol::parse(&name, &text, options).unwrap_or_else(|e| panic!("{rel}: {e}")))
+    Some(bristol::parse(&name, &text, options).unwrap_or_else(|e| panic!("{rel}: {e:?}")))
 }
 
 /// Imports `rel` with the default options (format detected, lsb0).

@@ -49,7 +49,9 @@ pub const CHUNK: usize = 1 << 13;
 /// What went wrong in an oblivious transfer.
 #[derive(Debug, thiserror::Error)]
 pub enum OtError {
-    #[error("oblivious transfer: {0}")]
+    /// The channel failed. Shown as it is: the protocol names the phase
+    /// ([`crate::protocol::Phase::ObliviousTransfer`]).
+    #[error(transparent)]
     Channel(#[from] ChannelError),
     #[error(
         "oblivious transfer: the peer's {what} (#{index}) is not a valid Ristretto point encoding"

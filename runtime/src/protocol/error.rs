@@ -1,7 +1,10 @@
 //! Protocol errors: each says what happened and in which phase.
 
 use crate::channel::ChannelError;
+use crate::evaluator::EvalError;
+use crate::garbler::GarbleError;
 use crate::ot::OtError;
+use crate::plan::PlanError;
 use std::fmt;
 
 /// Where in the protocol an error happened.
@@ -28,9 +31,22 @@ impl fmt::Display for Phase {
     }
 }
 
+/// Why a session failed.
+///
+/// # Printing
+///
+/// Every error type of the workspace follows one rule: an error that wraps
+/// another either *shows* it (`#[error(transparent)]`: its message is the
+/// cause's, and its source is the cause's source) or *returns* it from
+/// [`std::error::Error::source`] and says only what it adds, never both.
+/// [`ProtocolError::Channel`], for one, reads "during the handshake" and its
+/// source "the peer closed the connection". So each cause is printed once
+/// when the chain is walked, and `Display` alone tells only the outermost
+/// layer: print the chain joined with `: ` ([`crate::report::report`], or
+/// `anyhow`'s `{:#}`).
 #[derive(Debug, thiserror::Error)]
 pub enum ProtocolError {
-    #[error("during {phase}: {source}")]
+    #[error("during {phase}")]
     Channel { phase: Phase, source: ChannelError },
     #[error(
         "the peer is not a Yao party: it opened with bytes {found:02x?} instead of the Yao magic"
@@ -47,10 +63,21 @@ pub enum ProtocolError {
          (both must load the same circuit with the same options)"
     )]
     CircuitMismatch { ours: String, theirs: String },
-    #[error("during {phase}: {source}")]
+    #[error("during {phase}")]
     Ot { phase: Phase, source: OtError },
-    #[error("{0}")]
-    Garbling(String),
+    /// The circuit could not be planned (the schedule both parties garble
+    /// and evaluate by).
+    #[error("cannot garble this circuit")]
+    Plan(#[from] PlanError),
+    /// The thread building the schedule panicked.
+    #[error("building the garbling schedule failed")]
+    PlanPanicked,
+    /// The garbler refused its inputs or the circuit.
+    #[error(transparent)]
+    Garble(#[from] GarbleError),
+    /// The evaluator refused its inputs, the tables or the decoding bits.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
     #[error(
         "the evaluator returned a label for bit {bit} of output `{output}` that is neither of its two \
          labels: the peer sent garbage or evaluated a different garbling"
@@ -85,10 +112,20 @@ pub enum ProtocolError {
     RanAhead { max: usize },
     /// A streamed circuit (see [`crate::stream`]) could not be read or run.
     #[error(transparent)]
-    Stream(#[from] crate::stream::RunError),
-    #[error("input group {group} of the {party} takes {expected} bits, but {found} were given")]
+    Stream(#[from] crate::stream::StreamRunError),
+    /// A party was given values for more or fewer input groups than the
+    /// circuit gives it.
+    #[error("the {party} has {expected} input groups, but values for {found} were given")]
+    InputCount {
+        party: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    /// A party's value for one input group has the wrong number of bits.
+    #[error("input group `{group}` of the {party} takes {expected} bits, but {found} were given")]
     InputWidth {
         party: &'static str,
+        /// The group's name.
         group: String,
         expected: usize,
         found: usize,
@@ -130,17 +167,5 @@ impl<T> During<T> for Result<T, OtError> {
 impl From<yao_compiler::bristol_stream::StreamError> for ProtocolError {
     fn from(e: yao_compiler::bristol_stream::StreamError) -> Self {
         ProtocolError::Stream(e.into())
-    }
-}
-
-impl From<crate::garbler::GarbleError> for ProtocolError {
-    fn from(e: crate::garbler::GarbleError) -> Self {
-        ProtocolError::Garbling(e.to_string())
-    }
-}
-
-impl From<crate::evaluator::EvalError> for ProtocolError {
-    fn from(e: crate::evaluator::EvalError) -> Self {
-        ProtocolError::Garbling(e.to_string())
     }
 }

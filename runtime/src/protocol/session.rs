@@ -86,20 +86,14 @@ fn stopwatch() -> impl FnMut(&mut Duration) {
 
 /// The garbling schedule, built once per session and shared by its executions.
 fn plan_for(circuit: &Circuit) -> Result<Arc<Plan>, ProtocolError> {
-    Plan::new(circuit)
-        .map(Arc::new)
-        .map_err(|e| ProtocolError::Garbling(format!("cannot garble this circuit: {e}")))
+    Ok(Arc::new(Plan::new(circuit)?))
 }
 
 /// A schedule built on another thread.
 fn joined(
     planning: std::thread::ScopedJoinHandle<'_, Result<Arc<Plan>, ProtocolError>>,
 ) -> Result<Arc<Plan>, ProtocolError> {
-    planning.join().unwrap_or_else(|_| {
-        Err(ProtocolError::Garbling(
-            "building the garbling schedule failed".into(),
-        ))
-    })
+    planning.join().unwrap_or(Err(ProtocolError::PlanPanicked))
 }
 
 /// Groups of `party` in circuit order, with their widths.
@@ -117,9 +111,8 @@ fn check_widths(
 ) -> Result<(), ProtocolError> {
     let groups = groups_of(circuit, party);
     if groups.len() != inputs.len() {
-        return Err(ProtocolError::InputWidth {
+        return Err(ProtocolError::InputCount {
             party: party.name(),
-            group: format!("count (the {party} has {} groups)", groups.len()),
             expected: groups.len(),
             found: inputs.len(),
         });
@@ -128,7 +121,7 @@ fn check_widths(
         if *width != bits.len() {
             return Err(ProtocolError::InputWidth {
                 party: party.name(),
-                group: format!("`{}`", circuit.inputs[*k].name),
+                group: circuit.inputs[*k].name.clone(),
                 expected: *width,
                 found: bits.len(),
             });
@@ -555,18 +548,14 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         garbler.set_first_and(first_and)?;
         let mut at = 0;
         for (k, width) in groups_of(circuit, Party::Evaluator) {
-            garbler
-                .set_input_zero_labels(k, &zero[at..at + width])
-                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            garbler.set_input_zero_labels(k, &zero[at..at + width])?;
             at += width;
         }
         drop(zero);
         lap(&mut t.ot);
 
         for ((k, _), bits) in groups_of(circuit, Party::Garbler).into_iter().zip(inputs) {
-            let labels = garbler
-                .encode_input(k, bits)
-                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            let labels = garbler.encode_input(k, bits)?;
             self.ch.send_blocks(&labels).during(Phase::GarblerInputs)?;
         }
         lap(&mut t.inputs);
@@ -840,9 +829,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         evaluator.set_first_and(first_and)?;
         let mut at = 0;
         for (k, width) in groups_of(circuit, Party::Evaluator) {
-            evaluator
-                .set_input_labels(k, &mine[at..at + width])
-                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            evaluator.set_input_labels(k, &mine[at..at + width])?;
             at += width;
         }
         drop(mine);
@@ -853,9 +840,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             self.ch
                 .recv_blocks(&mut labels)
                 .during(Phase::GarblerInputs)?;
-            evaluator
-                .set_input_labels(k, &labels)
-                .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+            evaluator.set_input_labels(k, &labels)?;
         }
         lap(&mut t.inputs);
 
@@ -880,16 +865,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             .read_exact(&mut packed)
             .during(Phase::OutputDecoding)?;
         let decoding = split_outputs(circuit, &unpack(&packed, n_out));
-        let outputs = evaluator
-            .decode(&decoding)
-            .map_err(|e| ProtocolError::Garbling(e.to_string()))?;
+        let outputs = evaluator.decode(&decoding)?;
 
-        let labels: Vec<Block> = evaluator
-            .output_labels()
-            .map_err(|e| ProtocolError::Garbling(e.to_string()))?
-            .into_iter()
-            .flatten()
-            .collect();
+        let labels: Vec<Block> = evaluator.output_labels()?.into_iter().flatten().collect();
         self.ch.write_all(&[OUTPUTS]).during(Phase::OutputReturn)?;
         self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
         // The garbler's verdict on these labels is read before the next

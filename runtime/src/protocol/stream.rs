@@ -65,9 +65,8 @@ fn check_widths(
         .filter(|i| i.party == party)
         .collect();
     if groups.len() != inputs.len() {
-        return Err(ProtocolError::InputWidth {
+        return Err(ProtocolError::InputCount {
             party: party.name(),
-            group: format!("count (the {party} has {} groups)", groups.len()),
             expected: groups.len(),
             found: inputs.len(),
         });
@@ -76,7 +75,7 @@ fn check_widths(
         if g.wires.len() != bits.len() {
             return Err(ProtocolError::InputWidth {
                 party: party.name(),
-                group: format!("`{}`", g.name),
+                group: g.name.clone(),
                 expected: g.wires.len(),
                 found: bits.len(),
             });

@@ -119,19 +119,19 @@ impl Labels {
 }
 
 use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
-use yao_runtime::stream::{for_each_window, RunError, WindowPlanner};
+use yao_runtime::stream::{for_each_window, StreamRunError, WindowPlanner};
 
 /// Why [`Labels::run_streamed`] stopped.
 #[derive(Debug)]
 pub enum StreamFail {
-    Run(RunError),
+    Run(StreamRunError),
     Stream(StreamError),
     /// A window's AND read a public constant or one label twice.
     Label(String),
 }
 
-impl From<RunError> for StreamFail {
-    fn from(e: RunError) -> Self {
+impl From<StreamRunError> for StreamFail {
+    fn from(e: StreamRunError) -> Self {
         StreamFail::Run(e)
     }
 }
