@@ -729,41 +729,21 @@ fn elements(ty: &ValueType) -> u32 {
     }
 }
 
-/// A server's inputs: the bits of its groups in circuit order and, when
-/// they come from share files, what it checks with the other server before
-/// computing.
-#[derive(Clone, Debug)]
-pub struct PartyInputs {
-    pub bits: Vec<Vec<bool>>,
-    /// `Some` when the share groups were assembled from share files.
-    pub splits: Option<crate::split_check::Splits>,
-}
-
-/// The bits of `party`'s input groups in circuit order: shared inputs from
-/// the share files in `shares` (if given), the others from `values`
-/// (`NAME=VALUE` or bare values, as for [`crate::inputs::assign`]).
+/// `party`'s inputs: shared inputs from the share files in `shares` (if
+/// given), the others from `values` (`NAME=VALUE` or bare values, as for
+/// [`crate::inputs::set_typed`]).
 pub fn party_inputs(
-    circuit: &Circuit,
+    circuit: &crate::Circuit,
     party: Party,
     values: &[String],
     shares: Option<&Path>,
-) -> anyhow::Result<PartyInputs> {
-    let (preset, splits) = match shares {
-        Some(dir) => {
-            let assembled = assemble(circuit, party, dir)?;
-            let splits = crate::split_check::Splits {
-                party,
-                circuit: circuit.id(),
-                origins: assembled.origins,
-            };
-            (assembled.groups, Some(splits))
-        }
-        None => (BTreeMap::new(), None),
-    };
-    let bits = crate::inputs::assign_with(circuit, party, values, preset)?
-        .into_values()
-        .collect();
-    Ok(PartyInputs { bits, splits })
+) -> anyhow::Result<crate::Inputs> {
+    let mut inputs = circuit.inputs(party);
+    if let Some(dir) = shares {
+        inputs.set_shares(dir)?;
+    }
+    crate::inputs::set_typed(&mut inputs, values)?;
+    Ok(inputs)
 }
 
 /// `yao share`: what an input provider types.
@@ -857,26 +837,11 @@ mod tests {
             let files = split(&c, &slot, &Value::parse(value).unwrap(), who).unwrap();
             write(&dir, &files).unwrap();
         }
-        let g = party_inputs(&c, Party::Garbler, &["k=7".into()], Some(&dir))
-            .unwrap()
-            .bits;
-        let e = party_inputs(&c, Party::Evaluator, &["9".into()], Some(&dir))
-            .unwrap()
-            .bits;
-        // Circuit order: k, s.g, p.g, b.g for the garbler; s.e, p.e, b.e, m.
-        let mut all = vec![g[0].clone()];
-        for k in 0..3 {
-            all.push(g[1 + k].clone());
-            all.push(e[k].clone());
-        }
-        all.push(e[3].clone());
-        let out = c.eval_plain(&all).unwrap();
-        let shown: Vec<String> = c
-            .outputs
-            .iter()
-            .zip(&out)
-            .map(|(o, bits)| Value::decode(bits, &o.ty).unwrap().to_string())
-            .collect();
+        let c = crate::Circuit::try_from(c).unwrap();
+        let g = party_inputs(&c, Party::Garbler, &["k=7".into()], Some(&dir)).unwrap();
+        let e = party_inputs(&c, Party::Evaluator, &["9".into()], Some(&dir)).unwrap();
+        let out = c.eval_plain(&g, &e).unwrap();
+        let shown: Vec<String> = out.values().iter().map(|(_, v)| v.to_string()).collect();
         assert_eq!(shown, ["-100", "14", "false", "14"]);
         let _ = std::fs::remove_dir_all(&dir);
     }
