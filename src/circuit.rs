@@ -121,7 +121,7 @@ pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// Compiles (`.yao`) or imports (anything else) the circuit file at `path`.
 /// The command line loads its files through this too.
 pub(crate) fn read_file(path: &Path, options: &bristol::Options) -> Result<ValidCircuit, Error> {
-    let io = |action, error| Error::Io {
+    let io = |action, error| Error::File {
         action,
         path: path.to_path_buf(),
         error,

@@ -25,7 +25,7 @@ pub enum Error {
     Compile(yao_compiler::lang::Diagnostics),
     /// A circuit file could not be opened or read.
     #[error("cannot {action} circuit `{}`: {error}", .path.display())]
-    Io {
+    File {
         action: &'static str,
         path: PathBuf,
         error: std::io::Error,
@@ -61,9 +61,11 @@ pub enum Error {
     /// circuit.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
-    /// Setting up the connection failed.
-    #[error("cannot set up the connection: {0}")]
-    Connection(std::io::Error),
+    /// Setting up the connection failed (and, so that `?` works on
+    /// `listener.accept()` in a function returning this `Error`, any other
+    /// I/O error).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
 impl From<crate::share::ShareError> for Error {
@@ -119,10 +121,10 @@ pub enum InputError {
     #[error("{party} input `{name}` is given both as a value and by share files")]
     SetTwice { party: Party, name: String },
     /// The inputs are the other party's.
-    #[error("these are the {found}'s inputs, but this session runs the {expected}")]
+    #[error("these are the {found}'s inputs, where the {expected}'s are expected")]
     Party { expected: Party, found: Party },
     /// The inputs were made for a different circuit.
-    #[error("these inputs are for circuit `{found}`, not this session's `{expected}`")]
+    #[error("these inputs are for circuit `{found}`, not `{expected}`")]
     OtherCircuit { expected: String, found: String },
     /// Inputs from share files can only be run by [`crate::run`], which
     /// checks the servers' splits before the session starts.

@@ -21,7 +21,7 @@
 //!     move || -> Result<bool, yao::Error> {
 //!         let mut inputs = circuit.inputs(Party::Garbler);
 //!         inputs.set("alice", 5_000_000u64)?;
-//!         let (stream, _) = listener.accept().map_err(yao::Error::Connection)?;
+//!         let (stream, _) = listener.accept()?;
 //!         yao::run(stream, &inputs)?.get("out")
 //!     }
 //! });

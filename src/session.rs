@@ -44,12 +44,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 ///     let garbler = s.spawn(|| -> Result<bool, yao::Error> {
 ///         let mut inputs = circuit.inputs(Party::Garbler);
 ///         inputs.set("a", *b"YAO!")?;
-///         let (stream, _) = listener.accept().map_err(yao::Error::Connection)?;
+///         let (stream, _) = listener.accept()?;
 ///         yao::run(stream, &inputs)?.get("out")
 ///     });
 ///     let mut inputs = circuit.inputs(Party::Evaluator);
 ///     inputs.set("b", u32::from_le_bytes(*b"YAO!"))?;
-///     let stream = TcpStream::connect(addr).map_err(yao::Error::Connection)?;
+///     let stream = TcpStream::connect(addr)?;
 ///     let equal: bool = yao::run(stream, &inputs)?.get("out")?;
 ///     assert!(equal && garbler.join().unwrap()?);
 ///     Ok::<(), Box<dyn std::error::Error>>(())
@@ -57,6 +57,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn run<S: Read + Write + Send + 'static>(stream: S, inputs: &Inputs) -> Result<Outputs, Error> {
+    // A missing input fails here, before the peer is kept waiting.
+    inputs.bits()?;
     let circuit = inputs.circuit();
     let ch = link(stream, Some(DEFAULT_TIMEOUT))?;
     let mut session = Session::begin(ch, circuit, inputs.party(), inputs.splits())?;
@@ -76,7 +78,7 @@ pub fn run<S: Read + Write + Send + 'static>(stream: S, inputs: &Inputs) -> Resu
 /// use yao::{Circuit, Party, Session};
 ///
 /// let circuit = Circuit::compile("circuit add(garbler a: u16, evaluator b: u16) -> u16 { a + b }")?;
-/// let (g_end, e_end) = UnixStream::pair().map_err(yao::Error::Connection)?;
+/// let (g_end, e_end) = UnixStream::pair()?;
 /// let inputs = |party, name, v: u16| -> Result<yao::Inputs, yao::Error> {
 ///     let mut inputs = circuit.inputs(party);
 ///     inputs.set(name, v)?;
@@ -267,7 +269,7 @@ fn link<S: Read + Write + Send + 'static>(
     let mut slot = Some(stream);
     let tcp = (&mut slot as &mut dyn Any).downcast_mut::<Option<TcpStream>>();
     if let Some(tcp) = tcp.and_then(Option::take) {
-        let ch = TcpChannel::new(tcp, timeout).map_err(Error::Connection)?;
+        let ch = TcpChannel::new(tcp, timeout)?;
         return Ok(Link(Box::new(ch)));
     }
     let Some(stream) = slot else {
