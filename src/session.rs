@@ -36,19 +36,19 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// use yao::{Circuit, Party};
 ///
 /// let circuit = Circuit::compile(
-///     "circuit eq(garbler a: [u8; 4], evaluator b: u32) -> bool { a == b }",
+///     "circuit eq(garbler a: u32, evaluator b: u32) -> bool { a == b }",
 /// )?;
 /// let listener = TcpListener::bind("127.0.0.1:0")?;
 /// let addr = listener.local_addr()?;
 /// std::thread::scope(|s| {
 ///     let garbler = s.spawn(|| -> Result<bool, yao::Error> {
 ///         let mut inputs = circuit.inputs(Party::Garbler);
-///         inputs.set("a", *b"YAO!")?;
+///         inputs.set("a", *b"YAO!")?; // bytes for an integer: big-endian
 ///         let (stream, _) = listener.accept()?;
 ///         yao::run(stream, &inputs)?.get("out")
 ///     });
 ///     let mut inputs = circuit.inputs(Party::Evaluator);
-///     inputs.set("b", u32::from_le_bytes(*b"YAO!"))?;
+///     inputs.set("b", u32::from_be_bytes(*b"YAO!"))?;
 ///     let stream = TcpStream::connect(addr)?;
 ///     let equal: bool = yao::run(stream, &inputs)?.get("out")?;
 ///     assert!(equal && garbler.join().unwrap()?);
