@@ -2,7 +2,8 @@
 //! a Bristol file, and checked once, here, so that everything downstream
 //! (inputs, sessions, outputs) may rely on it.
 
-use crate::{Error, Inputs, Outputs};
+use crate::share::{ShareFile, Slot};
+use crate::{Error, Inputs, IntoValue, Outputs};
 use std::path::Path;
 use std::sync::Arc;
 use yao_compiler::bristol;
@@ -56,6 +57,21 @@ impl Circuit {
     /// An empty set of `party`'s inputs, to fill with [`Inputs::set`].
     pub fn inputs(&self, party: Party) -> Inputs {
         Inputs::new(self.clone(), party)
+    }
+
+    /// Splits an input provider's `value` for `slot` of a `shared` input
+    /// (the whole input, `"grades"`, or one element, `"grades[7]"`) into
+    /// two XOR shares, one file for each server: what `yao share` writes
+    /// (see [`crate::share`]). Each server then reads its files with
+    /// [`Inputs::set_shares`].
+    pub fn share(
+        &self,
+        slot: &str,
+        value: impl IntoValue,
+        provider: &str,
+    ) -> Result<[ShareFile; 2], Error> {
+        let slot = Slot::parse(slot)?;
+        Ok(crate::share::split(self.ir(), &slot, value, provider)?)
     }
 
     /// Evaluates the circuit in the clear, with no cryptography: the

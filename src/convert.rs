@@ -79,6 +79,12 @@ impl IntoValue for Value {
     }
 }
 
+impl IntoValue for &Value {
+    fn into_value(self, _: &ValueType) -> Value {
+        self.clone()
+    }
+}
+
 impl FromValue for Value {
     fn from_value(value: Value, _: &ValueType) -> Option<Value> {
         Some(value)

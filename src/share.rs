@@ -342,11 +342,14 @@ fn random_bits(count: usize) -> Vec<bool> {
 
 /// Splits `value` for `slot` of `circuit` into the garbler's and the
 /// evaluator's share files: the garbler's share is uniformly random (OS
-/// randomness), the evaluator's is the value XOR the garbler's share.
+/// randomness), the evaluator's is the value XOR the garbler's share. The
+/// value is any Rust value an input takes ([`crate::IntoValue`]), or a
+/// parsed [`Value`]; [`crate::Circuit::share`] is the same with the slot
+/// written as text.
 pub fn split(
     circuit: &Circuit,
     slot: &Slot,
-    value: &Value,
+    value: impl crate::IntoValue,
     provider: &str,
 ) -> Result<[ShareFile; 2], ShareError> {
     split_for(circuit, &circuit.id(), slot, value, provider)
@@ -358,15 +361,18 @@ pub fn split_for(
     circuit: &Circuit,
     id: &CircuitId,
     slot: &Slot,
-    value: &Value,
+    value: impl crate::IntoValue,
     provider: &str,
 ) -> Result<[ShareFile; 2], ShareError> {
     check_provider(provider)?;
     let (_, ty, _) = locate(circuit, slot)?;
-    let bits = value.encode(&ty).map_err(|source| ShareError::BadValue {
-        slot: slot.clone(),
-        source,
-    })?;
+    let bits = value
+        .into_value(&ty)
+        .encode(&ty)
+        .map_err(|source| ShareError::BadValue {
+            slot: slot.clone(),
+            source,
+        })?;
     let mask = random_bits(bits.len());
     let other: Vec<bool> = bits.iter().zip(&mask).map(|(&b, &m)| b ^ m).collect();
     // One id for both halves: that is what makes them a pair.

@@ -433,3 +433,55 @@ fn compile_errors_render_their_diagnostics() {
     let e = Circuit::load("no/such/circuit.yao").unwrap_err();
     assert!(e.to_string().contains("no/such/circuit.yao"), "{e}");
 }
+
+/// Secure outsourcing through the API: providers split their values with
+/// `Circuit::share`, each server reads its files with `set_shares`, and
+/// `run` checks the splits with the other server before computing.
+#[test]
+fn shared_inputs_from_share_files() {
+    let circuit = Circuit::compile(
+        "circuit total(shared xs: [u8; 3], garbler bonus: u8) -> u8 { xs[0] + xs[1] + xs[2] + bonus }",
+    )
+    .unwrap();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("library-shares-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (i, x) in [10u8, 20, 30].into_iter().enumerate() {
+        let files = circuit
+            .share(&format!("xs[{i}]"), x, &format!("p{i}"))
+            .unwrap();
+        yao::share::write(&dir, &files).unwrap();
+    }
+    let mut g = circuit.inputs(Party::Garbler);
+    g.set_shares(&dir).unwrap().set("bonus", 1).unwrap();
+    let e = g.set("xs.g", [0u8; 3]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "garbler input `xs.g` is given both as a value and by share files"
+    );
+    let mut e = circuit.inputs(Party::Evaluator);
+    assert_eq!(
+        e.bits().unwrap_err().to_string(),
+        "missing evaluator input `xs.e: [u8; 3]`, the evaluator's share of the shared input `xs`"
+    );
+    e.set_shares(&dir).unwrap();
+    let (g_out, e_out) = over_tcp(&g, &e);
+    assert_eq!(g_out, e_out);
+    assert_eq!(e_out.get::<u8>("out").unwrap(), 61);
+    // A session started without the check refuses inputs from share files.
+    let (g_ch, e_ch) = yao::runtime::MemChannel::pair();
+    let refused = std::thread::scope(|s| {
+        let (circuit, e) = (&circuit, &e);
+        s.spawn(move || {
+            Session::start_on(e_ch, circuit, Party::Evaluator).and_then(|mut s| s.execute(e))
+        });
+        Session::start_on(g_ch, circuit, Party::Garbler)
+            .unwrap()
+            .execute(&g)
+    });
+    assert!(matches!(
+        refused,
+        Err(Error::Input(InputError::SharesNeedRun))
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
