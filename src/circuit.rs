@@ -19,8 +19,20 @@ use yao_compiler::{ir, Party, ValidCircuit};
 /// assert_eq!(circuit.ir().inputs.len(), 2);
 /// # Ok::<(), yao::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Circuit(Arc<ir::Circuit>);
+
+/// The name and sizes: a large circuit's gates would fill a log.
+impl std::fmt::Debug for Circuit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Circuit")
+            .field("name", &self.0.name)
+            .field("inputs", &self.0.inputs.len())
+            .field("outputs", &self.0.outputs.len())
+            .field("gates", &self.0.gates.len())
+            .finish()
+    }
+}
 
 impl Circuit {
     /// Loads a circuit file: a `.yao` source is compiled, anything else is

@@ -35,7 +35,7 @@ use yao_compiler::{Party, ValueType};
 /// assert_eq!(e.to_string(), "`m` is the evaluator's input, not the garbler's");
 /// # Ok::<(), yao::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Inputs {
     circuit: Circuit,
     party: Party,
@@ -45,6 +45,24 @@ pub struct Inputs {
     from_files: BTreeSet<usize>,
     /// What the servers check with each other about those files.
     splits: Option<Splits>,
+}
+
+/// Which inputs are set, not their values: a party's inputs are its secrets,
+/// and a debug print ends up in logs.
+impl std::fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inputs = &self.circuit.ir().inputs;
+        let set: Vec<&str> = self
+            .groups
+            .keys()
+            .map(|&k| inputs[k].name.as_str())
+            .collect();
+        f.debug_struct("Inputs")
+            .field("circuit", &self.circuit.ir().name)
+            .field("party", &self.party)
+            .field("set", &set)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Inputs {

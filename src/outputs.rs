@@ -175,7 +175,7 @@ pub fn print(circuit: &Circuit, bits: &[Vec<bool>], args: OutputArgs) {
     crate::say(&render(circuit, bits, args));
 }
 
-/// What [`print`] prints.
+/// What [`print()`] prints.
 pub fn render(circuit: &Circuit, bits: &[Vec<bool>], args: OutputArgs) -> String {
     let values = decode(circuit, bits);
     if args.json {

@@ -840,7 +840,7 @@ mod tests {
         ];
         for (slot, value, who) in cases {
             let slot = Slot::parse(slot).unwrap();
-            let files = split(&c, &slot, &Value::parse(value).unwrap(), who).unwrap();
+            let files = split(&c, &slot, Value::parse(value).unwrap(), who).unwrap();
             write(&dir, &files).unwrap();
         }
         let c = crate::Circuit::try_from(c).unwrap();
@@ -892,7 +892,7 @@ mod tests {
             let files = split(
                 &c,
                 &Slot::parse(slot).unwrap(),
-                &Value::parse(value).unwrap(),
+                Value::parse(value).unwrap(),
                 who,
             );
             write(&dir, &files.unwrap()).unwrap();
@@ -945,7 +945,7 @@ mod tests {
         let e = split(
             &c,
             &Slot::parse("s[0]").unwrap(),
-            &Value::parse("1").unwrap(),
+            Value::parse("1").unwrap(),
             "x",
         );
         assert!(matches!(e, Err(ShareError::NotAnArray { .. })));
