@@ -1,9 +1,10 @@
-//! Loading the circuit a command names: a `.yao` source (compiled) or a
-//! Bristol file (imported), with the options that adapt Bristol files.
+//! The circuit a command names: a `.yao` source (compiled) or a Bristol
+//! file (imported, [`crate::Circuit::load_with`]), with the flags that
+//! adapt Bristol files.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use yao_compiler::bristol::{self, BitOrder, Format};
 use yao_compiler::{Circuit, Party, ValidCircuit};
 
@@ -48,33 +49,27 @@ pub enum PartyArg {
 impl CircuitArgs {
     /// Compiles or imports the circuit, with errors that name the file.
     pub fn load(&self) -> Result<Circuit> {
-        Ok(match self.read()? {
-            Loaded::Compiled(c) => c,
-            Loaded::Imported(c) => c.into_inner(),
-        })
+        Ok(self.load_valid()?.into_inner())
     }
 
     /// [`CircuitArgs::load`], marked valid for a consumer that would
-    /// otherwise validate it again (a Bristol import is valid as read; a
-    /// compiled source is validated here).
+    /// otherwise validate it again.
     pub fn load_valid(&self) -> Result<ValidCircuit> {
-        match self.read()? {
-            Loaded::Compiled(c) => ValidCircuit::new(c).with_context(|| {
-                format!(
-                    "`{}` compiled to an invalid circuit",
-                    self.circuit.display()
-                )
-            }),
-            Loaded::Imported(c) => Ok(c),
+        let path = &self.circuit;
+        if path.extension().is_some_and(|e| e == "yao")
+            && (self.format.is_some() || self.parties.is_some())
+        {
+            bail!(
+                "--format and --parties apply to Bristol files; `{}` is a Yao source",
+                path.display()
+            );
         }
+        Ok(crate::circuit::read_file(path, &self.bristol_options())?)
     }
 
-    fn read(&self) -> Result<Loaded> {
-        load(
-            &self.circuit,
-            &self.bristol_options(),
-            self.format.is_some() || self.parties.is_some(),
-        )
+    /// The circuit as the library's handle.
+    pub fn open(&self) -> Result<crate::Circuit> {
+        Ok(self.load_valid()?.into())
     }
 
     /// The Bristol import options the flags ask for.
@@ -100,75 +95,10 @@ impl CircuitArgs {
     }
 }
 
-/// Files larger than this are refused before they are read: the largest
-/// published circuit is a few MB, and a mistaken path to a disk image should
-/// not exhaust memory.
-const MAX_FILE_BYTES: u64 = 1 << 30;
-
-/// A circuit as [`load`] got it.
-enum Loaded {
-    Compiled(Circuit),
-    Imported(ValidCircuit),
-}
-
-fn load(path: &Path, options: &bristol::Options, bristol_flags: bool) -> Result<Loaded> {
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("cannot open circuit `{}`", path.display()))?;
-    if meta.len() > MAX_FILE_BYTES {
-        bail!(
-            "circuit `{}` is {} bytes, more than the {} a circuit file may have",
-            path.display(),
-            meta.len(),
-            MAX_FILE_BYTES
-        );
-    }
-    if path.extension().is_some_and(|e| e == "yao") {
-        if bristol_flags {
-            bail!(
-                "--format and --parties apply to Bristol files; `{}` is a Yao source",
-                path.display()
-            );
-        }
-        let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        return yao_compiler::lang::compile_file(path)
-            .map(Loaded::Compiled)
-            .map_err(|d| anyhow::Error::new(crate::RenderedDiagnostics(d.render(color))));
-    }
-    // Read through the limit too: a device such as /dev/zero reports a
-    // length of 0 and never ends. Sized from the metadata (`Take` hides the
-    // file's size from `read_to_end`): one buffer, not one that doubles a
-    // dozen times, each time on fresh pages.
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    std::fs::File::open(path)
-        .and_then(|f| {
-            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes)
-        })
-        .with_context(|| format!("cannot read circuit `{}`", path.display()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        bail!(
-            "circuit `{}` is longer than the {MAX_FILE_BYTES} bytes a circuit file may have",
-            path.display()
-        );
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot read circuit `{}`: it is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    bristol::parse_valid(&name, &text, options)
-        .map(Loaded::Imported)
-        .with_context(|| format!("`{}` is not a valid Bristol circuit", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn args(path: &Path) -> CircuitArgs {
         CircuitArgs {

@@ -1,121 +1,332 @@
-//! Turning the values a user types (`NAME=VALUE` or bare `VALUE`) into the
-//! bits of a party's input groups, with errors that say what to type instead.
+//! A party's inputs, set by name: from Rust values ([`Inputs::set`]), from
+//! the text a user types ([`Inputs::set_text`], and [`set_typed`] for a
+//! command line's `NAME=VALUE` and bare values), or from share files
+//! ([`Inputs::set_shares`]). The command-line tools and the library share
+//! this one implementation, errors included; the tools add the flag to use.
 
-use anyhow::{bail, Result};
-use std::collections::BTreeMap;
+use crate::convert::IntoValue;
+use crate::error::{closest, InputError};
+use crate::split_check::Splits;
+use crate::{Circuit, Error};
+use anyhow::{anyhow, bail, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use yao_compiler::lang::shared::shared_input_of;
-use yao_compiler::value::Value;
-use yao_compiler::{Circuit, Party};
+use yao_compiler::value::{Value, ValueError};
+use yao_compiler::{Party, ValueType};
 
-/// The bits of every input group of `party`, keyed by group index in
-/// `circuit.inputs`. `values` are `NAME=VALUE` or bare `VALUE`s; bare values
-/// fill the groups not named explicitly, in order.
-pub fn assign(
-    circuit: &Circuit,
+/// One party's input values for one execution of a circuit, set by name.
+///
+/// ```
+/// use yao::{Circuit, Party};
+/// let circuit = Circuit::compile(
+///     "circuit f(garbler key: u128, garbler xs: [i8; 3], garbler on: bool,
+///                evaluator m: u8) -> u8 { m }",
+/// )?;
+/// let mut inputs = circuit.inputs(Party::Garbler);
+/// inputs
+///     .set("key", [0x2bu8, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+///                  0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c])? // big-endian
+///     .set("xs", [-1i8, 0, 7])?
+///     .set("on", true)?;
+/// let e = inputs.set("on", 2).unwrap_err();
+/// assert_eq!(e.to_string(), "garbler input `on: bool`: expected bool, found the number 2");
+/// let e = inputs.set("m", 1).unwrap_err();
+/// assert_eq!(e.to_string(), "`m` is the evaluator's input, not the garbler's");
+/// # Ok::<(), yao::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Inputs {
+    circuit: Circuit,
     party: Party,
-    values: &[String],
-) -> Result<BTreeMap<usize, Vec<bool>>> {
-    assign_with(circuit, party, values, BTreeMap::new())
+    /// The bits of each group set so far, by index in the circuit's inputs.
+    groups: BTreeMap<usize, Vec<bool>>,
+    /// The groups filled from share files.
+    from_files: BTreeSet<usize>,
+    /// What the servers check with each other about those files.
+    splits: Option<Splits>,
 }
 
-/// [`assign`] where the groups in `preset` (group index -> bits, e.g. shares
-/// assembled from share files) are already given and must not be typed.
-pub fn assign_with(
-    circuit: &Circuit,
-    party: Party,
-    values: &[String],
-    preset: BTreeMap<usize, Vec<bool>>,
-) -> Result<BTreeMap<usize, Vec<bool>>> {
-    let groups: Vec<usize> = (0..circuit.inputs.len())
-        .filter(|&k| circuit.inputs[k].party == party && !preset.contains_key(&k))
-        .collect();
-    let mut texts: BTreeMap<usize, &str> = BTreeMap::new();
+/// Which inputs are set, not their values: a party's inputs are its secrets,
+/// and a debug print ends up in logs.
+impl std::fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inputs = &self.circuit.ir().inputs;
+        let set: Vec<&str> = self
+            .groups
+            .keys()
+            .map(|&k| inputs[k].name.as_str())
+            .collect();
+        f.debug_struct("Inputs")
+            .field("circuit", &self.circuit.ir().name)
+            .field("party", &self.party)
+            .field("set", &set)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inputs {
+    pub(crate) fn new(circuit: Circuit, party: Party) -> Inputs {
+        Inputs {
+            circuit,
+            party,
+            groups: BTreeMap::new(),
+            from_files: BTreeSet::new(),
+            splits: None,
+        }
+    }
+
+    /// Sets input `name` to `value`: any Rust value [`IntoValue`] takes,
+    /// checked against the input's type (integers by value, so `5` sets a
+    /// `u64`; byte strings big-endian for an unsigned integer, see
+    /// [`crate::convert`]). Setting an input again replaces its value.
+    pub fn set(&mut self, name: &str, value: impl IntoValue) -> Result<&mut Inputs, Error> {
+        self.assign(name, |ty| Ok(value.into_value(ty)))
+    }
+
+    /// Sets input `name` to a value written as on the command line: `42`,
+    /// `-0x10`, `0b101`, `true`, `[1, 2, 3]`, `(7, false)`.
+    pub fn set_text(&mut self, name: &str, text: &str) -> Result<&mut Inputs, Error> {
+        self.assign(name, |_| Value::parse(text))
+    }
+
+    fn assign(
+        &mut self,
+        name: &str,
+        value: impl FnOnce(&ValueType) -> Result<Value, ValueError>,
+    ) -> Result<&mut Inputs, Error> {
+        let k = self.group(name)?;
+        let party = self.party;
+        if self.from_files.contains(&k) {
+            return Err(InputError::SetTwice {
+                party,
+                name: name.into(),
+            }
+            .into());
+        }
+        let ty = &self.circuit.ir().inputs[k].ty;
+        let bits = value(ty)
+            .and_then(|v| v.encode(ty))
+            .map_err(|error| InputError::Value {
+                party,
+                name: name.into(),
+                ty: ty.clone(),
+                error: Box::new(error),
+            })?;
+        self.groups.insert(k, bits);
+        Ok(self)
+    }
+
+    /// The index of this party's input group `name`.
+    fn group(&self, name: &str) -> Result<usize, InputError> {
+        let inputs = &self.circuit.ir().inputs;
+        let Some(k) = inputs.iter().position(|i| i.name == name) else {
+            let mine = || {
+                self.circuit
+                    .ir()
+                    .inputs_of(self.party)
+                    .map(|i| i.name.as_str())
+            };
+            return Err(InputError::Unknown {
+                party: self.party,
+                name: name.into(),
+                suggestion: closest(name, mine()),
+                available: mine().map(String::from).collect(),
+            });
+        };
+        if inputs[k].party != self.party {
+            return Err(InputError::WrongParty {
+                name: name.into(),
+                owner: inputs[k].party,
+                party: self.party,
+            });
+        }
+        Ok(k)
+    }
+
+    /// Fills this party's share group of every `shared` input from the
+    /// share files in `dir` (or `dir/garbler`, `dir/evaluator`), as `yao
+    /// share` writes them; see [`crate::share`]. [`crate::run`] then
+    /// checks with the other server, before computing, that each slot's two
+    /// shares are halves of one split.
+    pub fn set_shares(&mut self, dir: impl AsRef<Path>) -> Result<&mut Inputs, Error> {
+        let assembled = crate::share::assemble(self.circuit.ir(), self.party, dir.as_ref())?;
+        for &k in assembled.groups.keys() {
+            if self.groups.contains_key(&k) && !self.from_files.contains(&k) {
+                return Err(InputError::SetTwice {
+                    party: self.party,
+                    name: self.circuit.ir().inputs[k].name.clone(),
+                }
+                .into());
+            }
+        }
+        self.from_files = assembled.groups.keys().copied().collect();
+        self.groups.extend(assembled.groups);
+        self.splits = Some(Splits {
+            party: self.party,
+            circuit: self.circuit.ir().id(),
+            origins: assembled.origins,
+        });
+        Ok(self)
+    }
+
+    /// Whose inputs these are.
+    pub fn party(&self) -> Party {
+        self.party
+    }
+
+    /// The circuit these inputs are for.
+    pub fn circuit(&self) -> &Circuit {
+        &self.circuit
+    }
+
+    /// The names of this party's inputs not set yet, in circuit order.
+    pub fn missing(&self) -> impl Iterator<Item = &str> + '_ {
+        self.circuit
+            .ir()
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|(k, i)| i.party == self.party && !self.groups.contains_key(k))
+            .map(|(_, i)| i.name.as_str())
+    }
+
+    /// The bits of this party's input groups in circuit order, least
+    /// significant first: what a session sends. Fails if an input is not set.
+    pub fn bits(&self) -> Result<Vec<Vec<bool>>, Error> {
+        let ir = self.circuit.ir();
+        let mut bits = Vec::with_capacity(self.groups.len());
+        for (k, input) in ir.inputs.iter().enumerate() {
+            if input.party != self.party {
+                continue;
+            }
+            let Some(b) = self.groups.get(&k) else {
+                return Err(InputError::Missing {
+                    party: self.party,
+                    name: input.name.clone(),
+                    ty: input.ty.clone(),
+                    shared: shared_input_of(ir, &input.name).map(|s| s.name),
+                }
+                .into());
+            };
+            bits.push(b.clone());
+        }
+        Ok(bits)
+    }
+
+    /// The servers' check of their share files, if these came from any.
+    pub(crate) fn splits(&self) -> Option<&Splits> {
+        self.splits.as_ref()
+    }
+
+    /// Fails unless these are `party`'s inputs for `circuit`.
+    pub(crate) fn check_for(&self, circuit: &Circuit, party: Party) -> Result<(), InputError> {
+        if self.party != party {
+            return Err(InputError::Party {
+                expected: party,
+                found: self.party,
+            });
+        }
+        if !self.circuit.same(circuit) {
+            return Err(InputError::OtherCircuit {
+                expected: circuit.ir().name.clone(),
+                found: self.circuit.ir().name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Both parties' bits in circuit order, for a plaintext evaluation.
+    pub(crate) fn merge(
+        circuit: &Circuit,
+        garbler: &Inputs,
+        evaluator: &Inputs,
+    ) -> Result<Vec<Vec<bool>>, Error> {
+        garbler.check_for(circuit, Party::Garbler)?;
+        evaluator.check_for(circuit, Party::Evaluator)?;
+        let (mut g, mut e) = (garbler.bits()?.into_iter(), evaluator.bits()?.into_iter());
+        Ok(circuit
+            .ir()
+            .inputs
+            .iter()
+            .map(|i| match i.party {
+                Party::Garbler => g.next(),
+                Party::Evaluator => e.next(),
+            })
+            .map(Option::unwrap_or_default)
+            .collect())
+    }
+}
+
+/// `party`'s inputs from the values a user typed (see [`set_typed`]),
+/// complete: a missing one is an error.
+pub fn from_typed(circuit: &Circuit, party: Party, values: &[String]) -> Result<Inputs> {
+    let mut inputs = circuit.inputs(party);
+    set_typed(&mut inputs, values)?;
+    Ok(inputs)
+}
+
+/// Sets `inputs` from `NAME=VALUE`s and bare `VALUE`s as a user typed them
+/// (`--garbler`, `--evaluator`, `--input-file`): bare values fill the
+/// inputs not named (nor filled by share files), in order. Then checks that
+/// every input is set. Errors say which flag to use.
+pub fn set_typed(inputs: &mut Inputs, values: &[String]) -> Result<()> {
+    let party = inputs.party();
+    let open: Vec<String> = inputs.missing().map(String::from).collect();
+    let mut named = BTreeSet::new();
     let mut bare = Vec::new();
     for v in values {
         match split_named(v) {
             Some((name, text)) => {
-                let Some(k) = circuit.inputs.iter().position(|i| i.name == name) else {
-                    bail!(
-                        "{party} input `{name}` does not exist{}",
-                        suggestion(circuit, party, name)
-                    );
-                };
-                let input = &circuit.inputs[k];
-                if input.party != party {
-                    bail!(
-                        "`{name}` is the {}'s input, not the {party}'s; pass it with --{}",
-                        input.party,
-                        input.party
-                    );
-                }
-                if preset.contains_key(&k) {
-                    bail!("{party} input `{name}` is given both as a value and by share files");
-                }
-                if texts.insert(k, text).is_some() {
+                if named.contains(name) {
                     bail!("{party} input `{name}` is given twice");
                 }
+                inputs.set_text(name, text).map_err(with_flag)?;
+                named.insert(name);
             }
             None => bare.push(v.as_str()),
         }
     }
-    let unnamed: Vec<usize> = groups
-        .iter()
-        .copied()
-        .filter(|k| !texts.contains_key(k))
-        .collect();
-    let mut free = unnamed.iter();
+    let mut free = open.iter().filter(|n| !named.contains(n.as_str()));
     for v in bare {
         match free.next() {
-            Some(&k) => {
-                texts.insert(k, v);
+            Some(name) => {
+                inputs.set_text(name, v).map_err(with_flag)?;
             }
             None => bail!(
                 "too many {party} values: the {party} has {} input{} ({}), and `{v}` is one too many",
-                groups.len(),
-                if groups.len() == 1 { "" } else { "s" },
-                describe(circuit, &groups)
+                open.len(),
+                if open.len() == 1 { "" } else { "s" },
+                describe(inputs.circuit(), &open)
             ),
         }
     }
-    let mut bits = BTreeMap::new();
-    for &k in &groups {
-        let input = &circuit.inputs[k];
-        let Some(text) = texts.get(&k) else {
-            if let Some(s) = shared_input_of(circuit, &input.name) {
-                bail!(
-                    "missing {party} input `{}: {}`, the {party}'s share of the shared input `{}`; \
-                     pass the directory of the providers' share files with --shares DIR \
-                     (`yao run`: --{party}-shares DIR)",
-                    input.name,
-                    input.ty,
-                    s.name
-                );
-            }
-            bail!(
-                "missing {party} input `{}: {}`; pass it with --{party} {}=VALUE",
-                input.name,
-                input.ty,
-                input.name
-            );
-        };
-        let value = Value::parse(text)
-            .and_then(|v| v.encode(&input.ty))
-            .map_err(|e| anyhow::anyhow!("{party} input `{}: {}`: {e}", input.name, input.ty))?;
-        bits.insert(k, value);
-    }
-    bits.extend(preset);
-    Ok(bits)
+    inputs.bits().map_err(with_flag)?;
+    Ok(())
 }
 
-/// The inputs of both parties in circuit order, for a plaintext run.
-pub fn assign_all(
-    circuit: &Circuit,
-    garbler: &[String],
-    evaluator: &[String],
-) -> Result<Vec<Vec<bool>>> {
-    let mut all = assign(circuit, Party::Garbler, garbler)?;
-    all.extend(assign(circuit, Party::Evaluator, evaluator)?);
-    Ok(all.into_values().collect())
+/// A library error with the flag that fixes it.
+fn with_flag(e: Error) -> anyhow::Error {
+    match &e {
+        Error::Input(InputError::Missing {
+            party,
+            name,
+            shared: None,
+            ..
+        }) => anyhow!("{e}; pass it with --{party} {name}=VALUE"),
+        Error::Input(InputError::Missing {
+            party,
+            shared: Some(_),
+            ..
+        }) => anyhow!(
+            "{e}; pass the directory of the providers' share files with --shares DIR \
+             (`yao run`: --{party}-shares DIR)"
+        ),
+        Error::Input(InputError::WrongParty { owner, .. }) => {
+            anyhow!("{e}; pass it with --{owner}")
+        }
+        _ => e.into(),
+    }
 }
 
 /// The `NAME=VALUE` strings of an `--input-file`: a JSON object mapping input
@@ -215,30 +426,15 @@ fn is_name(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
-fn describe(circuit: &Circuit, groups: &[usize]) -> String {
-    let names: Vec<String> = groups
+/// `name: type` of each named input.
+fn describe(circuit: &Circuit, names: &[String]) -> String {
+    let ir = circuit.ir();
+    let typed: Vec<String> = names
         .iter()
-        .map(|&k| format!("{}: {}", circuit.inputs[k].name, circuit.inputs[k].ty))
+        .filter_map(|n| ir.inputs.iter().find(|i| &i.name == n))
+        .map(|i| format!("{}: {}", i.name, i.ty))
         .collect();
-    names.join(", ")
-}
-
-fn suggestion(circuit: &Circuit, party: Party, name: &str) -> String {
-    let best = circuit
-        .inputs_of(party)
-        .map(|i| (strsim::levenshtein(&i.name, name), &i.name))
-        .min_by_key(|(d, _)| *d);
-    match best {
-        Some((d, n)) if d <= 2.max(name.len() / 3) => format!("; did you mean `{n}`?"),
-        _ => {
-            let names: Vec<&str> = circuit.inputs_of(party).map(|i| i.name.as_str()).collect();
-            if names.is_empty() {
-                format!("; the {party} has no inputs")
-            } else {
-                format!("; the {party}'s inputs are {}", names.join(", "))
-            }
-        }
-    }
+    typed.join(", ")
 }
 
 #[cfg(test)]

@@ -1,10 +1,98 @@
-//! Printing a circuit's outputs as `NAME = VALUE` lines or one JSON object.
+//! A circuit's outputs: read by name as Rust values ([`Outputs::get`]), or
+//! printed as `NAME = VALUE` lines or one JSON object.
 
+use crate::convert::FromValue;
+use crate::error::{closest, OutputError};
+use crate::Error;
 use clap::Args;
 use num_bigint::BigInt;
 use serde_json::{Map, Value as Json};
+use std::fmt;
 use yao_compiler::value::Value;
 use yao_compiler::Circuit;
+
+/// The outputs of one execution, which both parties learn, read by name.
+///
+/// ```
+/// use yao::{Circuit, Party};
+/// let circuit = Circuit::compile(
+///     "circuit f(garbler a: i32, evaluator b: i32) -> (sum: i32, big: bool) { (a + b, a + b > 100) }",
+/// )?;
+/// let mut g = circuit.inputs(Party::Garbler);
+/// g.set("a", -7)?;
+/// let mut e = circuit.inputs(Party::Evaluator);
+/// e.set("b", 200)?;
+/// let outputs = circuit.eval_plain(&g, &e)?;
+/// assert_eq!(outputs.get::<i32>("sum")?, 193);
+/// assert!(outputs.get::<bool>("big")?);
+/// assert_eq!(outputs.to_string(), "sum = 193\nbig = true\n");
+/// let e = outputs.get::<u64>("sum").unwrap_err();
+/// assert_eq!(e.to_string(), "output `sum: i32` cannot be read as u64; read it as i32");
+/// # Ok::<(), yao::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Outputs {
+    circuit: crate::Circuit,
+    bits: Vec<Vec<bool>>,
+}
+
+impl Outputs {
+    pub(crate) fn new(circuit: crate::Circuit, bits: Vec<Vec<bool>>) -> Outputs {
+        Outputs { circuit, bits }
+    }
+
+    /// Output `name` as a `T`: any type [`FromValue`] reads that holds
+    /// every value of the output's type (checked by type, not value:
+    /// `get::<u8>` refuses a `u16` output even when it holds 7; see
+    /// [`crate::convert`]).
+    pub fn get<T: FromValue>(&self, name: &str) -> Result<T, Error> {
+        let outputs = &self.circuit.ir().outputs;
+        let Some(k) = outputs.iter().position(|o| o.name == name) else {
+            let names = || outputs.iter().map(|o| o.name.as_str());
+            return Err(OutputError::Unknown {
+                name: name.into(),
+                suggestion: closest(name, names()),
+                available: names().map(String::from).collect(),
+            }
+            .into());
+        };
+        let ty = &outputs[k].ty;
+        let value = Value::decode(&self.bits[k], ty)
+            .unwrap_or_else(|| unreachable!("output widths match their types"));
+        T::from_value(value, ty).ok_or_else(|| {
+            OutputError::Type {
+                name: name.into(),
+                ty: ty.clone(),
+                requested: std::any::type_name::<T>(),
+            }
+            .into()
+        })
+    }
+
+    /// Every output's name and value, in circuit order.
+    pub fn values(&self) -> Vec<(String, Value)> {
+        decode(self.circuit.ir(), &self.bits)
+    }
+
+    /// The bits of each output group in circuit order, least significant first.
+    pub fn bits(&self) -> &[Vec<bool>] {
+        &self.bits
+    }
+}
+
+/// Equal outputs of the same circuit, as both parties of a run learn them.
+impl PartialEq for Outputs {
+    fn eq(&self, other: &Outputs) -> bool {
+        self.bits == other.bits && self.circuit.same(&other.circuit)
+    }
+}
+
+/// `NAME = VALUE` lines, as the command line prints them.
+impl fmt::Display for Outputs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render_lines(&self.values(), false))
+    }
+}
 
 /// How outputs are printed.
 #[derive(Args, Debug, Clone, Copy, Default)]
@@ -87,7 +175,7 @@ pub fn print(circuit: &Circuit, bits: &[Vec<bool>], args: OutputArgs) {
     crate::say(&render(circuit, bits, args));
 }
 
-/// What [`print`] prints.
+/// What [`print()`] prints.
 pub fn render(circuit: &Circuit, bits: &[Vec<bool>], args: OutputArgs) -> String {
     let values = decode(circuit, bits);
     if args.json {

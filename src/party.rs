@@ -9,16 +9,12 @@ use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use yao_compiler::{Circuit, Party};
-use yao_runtime::protocol::{
-    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup, Progress,
-    ProtocolError,
-};
+use yao_runtime::protocol::{EvaluatorSetup, ExecutionStats, GarblerSetup, Progress};
 use yao_runtime::TcpChannel;
 
-use crate::inputs;
 use crate::outputs::{self, OutputArgs};
-use crate::share::PartyInputs;
-use crate::split_check;
+use crate::session::{start_evaluator, start_garbler};
+use crate::{inputs, Inputs};
 
 /// Options both party binaries share.
 #[derive(Args, Debug, Clone)]
@@ -140,10 +136,12 @@ pub fn with_input_file(mut values: Vec<String>, args: &InputArgs) -> Result<Vec<
 }
 
 /// The bits of `party`'s groups, in circuit order, from user values.
-pub fn party_inputs(circuit: &Circuit, party: Party, values: &[String]) -> Result<Vec<Vec<bool>>> {
-    Ok(inputs::assign(circuit, party, values)?
-        .into_values()
-        .collect())
+pub fn party_inputs(
+    circuit: &crate::Circuit,
+    party: Party,
+    values: &[String],
+) -> Result<Vec<Vec<bool>>> {
+    Ok(inputs::from_typed(circuit, party, values)?.bits()?)
 }
 
 /// Binds `addr`. The garbler binds before it loads its circuit, so an
@@ -266,32 +264,27 @@ pub fn connect(addr: &str, timeout: Duration) -> Result<TcpStream> {
 /// `repeat` executions on the same inputs (more than one only to measure
 /// throughput), with a progress bar if `progress` and the circuit is
 /// large. Returns the last outputs and the summed costs. With share files
-/// (`inputs.splits`), the servers first check that their shares belong
-/// together ([`split_check`]).
+/// ([`Inputs::set_shares`]), the servers first check that their shares
+/// belong together ([`crate::split_check`]).
 pub fn garble_session(
     stream: TcpStream,
     setup: GarblerSetup,
-    inputs: &PartyInputs,
+    inputs: &Inputs,
     timeout: Duration,
     repeat: u64,
     progress: bool,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let circuit = setup.circuit();
-    let mut ch = TcpChannel::new(stream, Some(timeout))?;
-    if let Some(splits) = &inputs.splits {
-        split_check::check(&mut ch, splits).context("garbler")?;
-    }
-    let mut session = GarblerSession::start_prepared(ch, setup)
-        .map_err(|e| explain_start(e, Party::Garbler))
-        .context("garbler")?;
-    let inputs = &inputs.bits;
+    let bits = inputs.bits()?;
+    let ch = TcpChannel::new(stream, Some(timeout))?;
+    let mut session = start_garbler(ch, setup, inputs.splits()).context("garbler")?;
     if let Some(f) = progress
         .then(|| progress_bar(circuit, "garbling"))
         .flatten()
     {
         session.set_progress(f);
     }
-    let result = repeated(repeat, inputs, |stream, last| {
+    let result = repeated(repeat, &bits, |stream, last| {
         session.execute_stream(stream, last)
     })
     .context("garbler")?;
@@ -304,47 +297,23 @@ pub fn garble_session(
 pub fn evaluate_session(
     stream: TcpStream,
     setup: EvaluatorSetup,
-    inputs: &PartyInputs,
+    inputs: &Inputs,
     timeout: Duration,
     repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let circuit = setup.circuit();
-    let mut ch = TcpChannel::new(stream, Some(timeout))?;
-    if let Some(splits) = &inputs.splits {
-        split_check::check(&mut ch, splits).context("evaluator")?;
-    }
-    let mut session = EvaluatorSession::start_prepared(ch, setup)
-        .map_err(|e| explain_start(e, Party::Evaluator))
-        .context("evaluator")?;
-    let inputs = &inputs.bits;
+    let bits = inputs.bits()?;
+    let ch = TcpChannel::new(stream, Some(timeout))?;
+    let mut session = start_evaluator(ch, setup, inputs.splits()).context("evaluator")?;
     if let Some(f) = progress_bar(circuit, "evaluating") {
         session.set_progress(f);
     }
-    let result = repeated(repeat, inputs, |stream, last| {
+    let result = repeated(repeat, &bits, |stream, last| {
         session.execute_stream(stream, last)
     })
     .context("evaluator")?;
     session.finish().context("evaluator")?;
     Ok(result)
-}
-
-/// A session that failed to start, with the one case this layer can say
-/// more about: the peer opened with the share-file check ([`split_check`])
-/// and this party has no share files to check.
-fn explain_start(e: ProtocolError, us: Party) -> anyhow::Error {
-    match &e {
-        ProtocolError::NotYao { found } if found[..] == split_check::MAGIC => {
-            let peer = match us {
-                Party::Garbler => Party::Evaluator,
-                Party::Evaluator => Party::Garbler,
-            };
-            anyhow!(
-                "the {peer} uses share files (--shares) and this {us} does not: give both \
-                 servers their share files with --shares, or neither"
-            )
-        }
-        _ => e.into(),
-    }
 }
 
 /// Circuits smaller than this finish too fast for a progress bar to help.

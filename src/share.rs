@@ -342,11 +342,14 @@ fn random_bits(count: usize) -> Vec<bool> {
 
 /// Splits `value` for `slot` of `circuit` into the garbler's and the
 /// evaluator's share files: the garbler's share is uniformly random (OS
-/// randomness), the evaluator's is the value XOR the garbler's share.
+/// randomness), the evaluator's is the value XOR the garbler's share. The
+/// value is any Rust value an input takes ([`crate::IntoValue`]), or a
+/// parsed [`Value`]; [`crate::Circuit::share`] is the same with the slot
+/// written as text.
 pub fn split(
     circuit: &Circuit,
     slot: &Slot,
-    value: &Value,
+    value: impl crate::IntoValue,
     provider: &str,
 ) -> Result<[ShareFile; 2], ShareError> {
     split_for(circuit, &circuit.id(), slot, value, provider)
@@ -358,15 +361,18 @@ pub fn split_for(
     circuit: &Circuit,
     id: &CircuitId,
     slot: &Slot,
-    value: &Value,
+    value: impl crate::IntoValue,
     provider: &str,
 ) -> Result<[ShareFile; 2], ShareError> {
     check_provider(provider)?;
     let (_, ty, _) = locate(circuit, slot)?;
-    let bits = value.encode(&ty).map_err(|source| ShareError::BadValue {
-        slot: slot.clone(),
-        source,
-    })?;
+    let bits = value
+        .into_value(&ty)
+        .encode(&ty)
+        .map_err(|source| ShareError::BadValue {
+            slot: slot.clone(),
+            source,
+        })?;
     let mask = random_bits(bits.len());
     let other: Vec<bool> = bits.iter().zip(&mask).map(|(&b, &m)| b ^ m).collect();
     // One id for both halves: that is what makes them a pair.
@@ -729,41 +735,21 @@ fn elements(ty: &ValueType) -> u32 {
     }
 }
 
-/// A server's inputs: the bits of its groups in circuit order and, when
-/// they come from share files, what it checks with the other server before
-/// computing.
-#[derive(Clone, Debug)]
-pub struct PartyInputs {
-    pub bits: Vec<Vec<bool>>,
-    /// `Some` when the share groups were assembled from share files.
-    pub splits: Option<crate::split_check::Splits>,
-}
-
-/// The bits of `party`'s input groups in circuit order: shared inputs from
-/// the share files in `shares` (if given), the others from `values`
-/// (`NAME=VALUE` or bare values, as for [`crate::inputs::assign`]).
+/// `party`'s inputs: shared inputs from the share files in `shares` (if
+/// given), the others from `values` (`NAME=VALUE` or bare values, as for
+/// [`crate::inputs::set_typed`]).
 pub fn party_inputs(
-    circuit: &Circuit,
+    circuit: &crate::Circuit,
     party: Party,
     values: &[String],
     shares: Option<&Path>,
-) -> anyhow::Result<PartyInputs> {
-    let (preset, splits) = match shares {
-        Some(dir) => {
-            let assembled = assemble(circuit, party, dir)?;
-            let splits = crate::split_check::Splits {
-                party,
-                circuit: circuit.id(),
-                origins: assembled.origins,
-            };
-            (assembled.groups, Some(splits))
-        }
-        None => (BTreeMap::new(), None),
-    };
-    let bits = crate::inputs::assign_with(circuit, party, values, preset)?
-        .into_values()
-        .collect();
-    Ok(PartyInputs { bits, splits })
+) -> anyhow::Result<crate::Inputs> {
+    let mut inputs = circuit.inputs(party);
+    if let Some(dir) = shares {
+        inputs.set_shares(dir)?;
+    }
+    crate::inputs::set_typed(&mut inputs, values)?;
+    Ok(inputs)
 }
 
 /// `yao share`: what an input provider types.
@@ -854,29 +840,14 @@ mod tests {
         ];
         for (slot, value, who) in cases {
             let slot = Slot::parse(slot).unwrap();
-            let files = split(&c, &slot, &Value::parse(value).unwrap(), who).unwrap();
+            let files = split(&c, &slot, Value::parse(value).unwrap(), who).unwrap();
             write(&dir, &files).unwrap();
         }
-        let g = party_inputs(&c, Party::Garbler, &["k=7".into()], Some(&dir))
-            .unwrap()
-            .bits;
-        let e = party_inputs(&c, Party::Evaluator, &["9".into()], Some(&dir))
-            .unwrap()
-            .bits;
-        // Circuit order: k, s.g, p.g, b.g for the garbler; s.e, p.e, b.e, m.
-        let mut all = vec![g[0].clone()];
-        for k in 0..3 {
-            all.push(g[1 + k].clone());
-            all.push(e[k].clone());
-        }
-        all.push(e[3].clone());
-        let out = c.eval_plain(&all).unwrap();
-        let shown: Vec<String> = c
-            .outputs
-            .iter()
-            .zip(&out)
-            .map(|(o, bits)| Value::decode(bits, &o.ty).unwrap().to_string())
-            .collect();
+        let c = crate::Circuit::try_from(c).unwrap();
+        let g = party_inputs(&c, Party::Garbler, &["k=7".into()], Some(&dir)).unwrap();
+        let e = party_inputs(&c, Party::Evaluator, &["9".into()], Some(&dir)).unwrap();
+        let out = c.eval_plain(&g, &e).unwrap();
+        let shown: Vec<String> = out.values().iter().map(|(_, v)| v.to_string()).collect();
         assert_eq!(shown, ["-100", "14", "false", "14"]);
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -921,7 +892,7 @@ mod tests {
             let files = split(
                 &c,
                 &Slot::parse(slot).unwrap(),
-                &Value::parse(value).unwrap(),
+                Value::parse(value).unwrap(),
                 who,
             );
             write(&dir, &files.unwrap()).unwrap();
@@ -974,7 +945,7 @@ mod tests {
         let e = split(
             &c,
             &Slot::parse("s[0]").unwrap(),
-            &Value::parse("1").unwrap(),
+            Value::parse("1").unwrap(),
             "x",
         );
         assert!(matches!(e, Err(ShareError::NotAnArray { .. })));

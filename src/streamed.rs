@@ -44,17 +44,11 @@ pub fn open(args: &CircuitArgs) -> Result<StreamedCircuit> {
 /// its input values against them before the scan, which reads a large file
 /// several times over (a typo in a value is reported at once, not after
 /// the scan).
-pub fn input_groups(args: &CircuitArgs) -> Result<Circuit> {
+pub fn input_groups(args: &CircuitArgs) -> Result<crate::Circuit> {
     let path = bristol_path(args)?;
     let inputs = StreamedCircuit::read_inputs(path, &args.bristol_options())
         .map_err(|e| refused(path, e))?;
-    Ok(Circuit {
-        name: String::new(),
-        num_wires: 0,
-        inputs,
-        outputs: Vec::new(),
-        gates: Vec::new(),
-    })
+    Ok(crate::Circuit::groups_only(inputs))
 }
 
 /// One party's input bits for a streamed run, from its values, checked

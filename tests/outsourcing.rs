@@ -310,7 +310,7 @@ fn a_share_alone_is_uniform_whatever_the_grade() {
     let histogram = |grade: u32| -> [Vec<u64>; 2] {
         let mut h = [vec![0u64; 256], vec![0u64; 256]];
         for _ in 0..SAMPLES {
-            let files = share::split_for(&c, &id, &slot, &Value::Int(grade.into()), "p").unwrap();
+            let files = share::split_for(&c, &id, &slot, grade, "p").unwrap();
             // Through the file format, as a server would read it.
             for (side, f) in files.iter().enumerate() {
                 let f: ShareFile =

@@ -20,6 +20,32 @@ pub enum Value {
     Tuple(Vec<Value>),
 }
 
+/// Rust integers and `bool` as values, so that a library caller writes
+/// `Value::from(42u64)` instead of building a `BigInt`.
+macro_rules! from_primitive {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Value {
+                Value::Int(BigInt::from(v))
+            }
+        }
+    )*};
+}
+
+from_primitive!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<BigInt> for Value {
+    fn from(i: BigInt) -> Value {
+        Value::Int(i)
+    }
+}
+
 /// Why a value could not be read or does not fit its type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {

@@ -314,8 +314,8 @@ pub fn value(data: &[u8]) -> Outcome {
 
 /// Circuits whose inputs cover every kind of type and party, for
 /// [`cli_inputs`]: compiled once.
-fn cli_circuits() -> &'static [Circuit] {
-    static CIRCUITS: OnceLock<Vec<Circuit>> = OnceLock::new();
+fn cli_circuits() -> &'static [yao::Circuit] {
+    static CIRCUITS: OnceLock<Vec<yao::Circuit>> = OnceLock::new();
     CIRCUITS.get_or_init(|| {
         let kinds = "circuit kinds(garbler a: i8, garbler b: [(u3, bool); 3], \
                      evaluator c: [[u2; 2]; 2], evaluator d: (i16, u1)) -> bool {\n\
@@ -333,7 +333,8 @@ fn cli_circuits() -> &'static [Circuit] {
         ]
         .iter()
         .map(|(name, source)| {
-            lang::compile_str(name, source).unwrap_or_else(|d| panic!("{name}: {d:?}"))
+            let c = lang::compile_str(name, source).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+            yao::Circuit::try_from(c).unwrap_or_else(|e| panic!("{name}: {e}"))
         })
         .collect()
     })
@@ -361,13 +362,12 @@ pub fn cli_inputs(data: &[u8]) -> Outcome {
     } else {
         text.lines().map(str::to_string).collect()
     };
-    let bits = yao::inputs::assign(circuit, party, &values).map_err(|e| format!("{e:#}"))?;
-    let groups: Vec<usize> = (0..circuit.inputs.len())
-        .filter(|&k| circuit.inputs[k].party == party)
-        .collect();
-    assert_eq!(bits.keys().copied().collect::<Vec<_>>(), groups);
-    for (k, v) in &bits {
-        assert_eq!(v.len() as u64, circuit.inputs[*k].ty.width(), "group {k}");
+    let inputs = yao::inputs::from_typed(circuit, party, &values).map_err(|e| format!("{e:#}"))?;
+    let bits = inputs.bits().expect("complete inputs");
+    let groups: Vec<_> = circuit.ir().inputs_of(party).collect();
+    assert_eq!(bits.len(), groups.len());
+    for (v, group) in bits.iter().zip(groups) {
+        assert_eq!(v.len() as u64, group.ty.width(), "group {}", group.name);
     }
     Ok(())
 }

@@ -58,7 +58,7 @@ fn run(cli: Cli) -> Result<()> {
     if cli.stream.stream {
         return run_streamed(cli);
     }
-    let circuit = cli.circuit.load()?;
+    let circuit = cli.circuit.open()?;
     tracing::debug!("evaluator: circuit loaded");
     let values = party::with_input_file(cli.evaluator, &cli.input)?;
     let inputs =
@@ -66,12 +66,12 @@ fn run(cli: Cli) -> Result<()> {
     let timeout = cli.net.timeout()?;
     // The schedule is built while the handshake and base OTs wait for the
     // garbler, so the connection is made as soon as the inputs are known.
-    let setup = EvaluatorSetup::deferred(&circuit);
+    let setup = EvaluatorSetup::deferred(circuit.ir());
     tracing::debug!("evaluator: session prepared");
     let stream = party::connect(&cli.connect, timeout)?;
     tracing::debug!("evaluator: connected");
     let (out, stats) = party::evaluate_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
-    party::report(&circuit, &out, &stats, cli.output);
+    party::report(circuit.ir(), &out, &stats, cli.output);
     Ok(())
 }
 

@@ -64,7 +64,7 @@ fn run(cli: Cli) -> Result<()> {
     }
     // The first session's keys need no circuit: made while it loads.
     let first_keys = std::thread::spawn(GarblerKeys::new);
-    let circuit = cli.circuit.load()?;
+    let circuit = cli.circuit.open()?;
     tracing::debug!("garbler: circuit loaded");
     let values = party::with_input_file(cli.garbler, &cli.input)?;
     let inputs =
@@ -88,10 +88,10 @@ fn run(cli: Cli) -> Result<()> {
         accept_timeout,
         prepare,
         |keys, stream| {
-            let setup = GarblerSetup::with_keys(&circuit, keys)?;
+            let setup = GarblerSetup::with_keys(circuit.ir(), keys)?;
             let (out, stats) =
                 party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat, progress)?;
-            Ok(party::render_report(&circuit, &out, &stats, cli.output))
+            Ok(party::render_report(circuit.ir(), &out, &stats, cli.output))
         },
     )
 }

@@ -123,10 +123,11 @@ fn run(cli: Cli) -> Result<()> {
             evaluator,
             output,
         } => {
-            let c = circuit.load()?;
-            let bits = inputs::assign_all(&c, &garbler, &evaluator)?;
-            let out = c.eval_plain(&bits)?;
-            outputs::print(&c, &out, output);
+            let c = circuit.open()?;
+            let g = inputs::from_typed(&c, Party::Garbler, &garbler)?;
+            let e = inputs::from_typed(&c, Party::Evaluator, &evaluator)?;
+            let out = c.eval_plain(&g, &e)?;
+            outputs::print(c.ir(), out.bits(), output);
         }
         Command::Bench { args } => yao::bench::run(&args)?,
         Command::Share { args } => yao::share::run(&args)?,
@@ -149,7 +150,7 @@ fn run(cli: Cli) -> Result<()> {
                 )?;
                 return run_streamed(&circuit, &stream, &garbler, &evaluator, &net, output);
             }
-            let c = circuit.load()?;
+            let c = circuit.open()?;
             let g = share::party_inputs(&c, Party::Garbler, &garbler, garbler_shares.as_deref())?;
             let e = share::party_inputs(
                 &c,
@@ -163,12 +164,12 @@ fn run(cli: Cli) -> Result<()> {
             let addr = listener.local_addr()?.to_string();
             let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
                 let garbler = s.spawn(|| -> Result<_> {
-                    let setup = GarblerSetup::new(&c)?;
+                    let setup = GarblerSetup::new(c.ir())?;
                     let (stream, _) = party::accept(&listener, Some(timeout))?;
                     Ok(party::garble_session(stream, setup, &g, timeout, net.repeat, true)?.0)
                 });
                 let evaluated = (|| {
-                    let setup = EvaluatorSetup::deferred(&c);
+                    let setup = EvaluatorSetup::deferred(c.ir());
                     let stream = party::connect(&addr, timeout)?;
                     party::evaluate_session(stream, setup, &e, timeout, net.repeat)
                 })();
@@ -180,15 +181,12 @@ fn run(cli: Cli) -> Result<()> {
             if g_out != e_out {
                 anyhow::bail!("the garbler and the evaluator learned different outputs");
             }
-            let mut all = g.bits;
-            all.extend(e.bits);
-            let plain = c.eval_plain(&interleave(&c, all))?;
-            if plain != e_out {
+            if c.eval_plain(&g, &e)?.bits() != e_out {
                 anyhow::bail!(
                     "the two-party run disagrees with the plaintext evaluation: please report this bug"
                 );
             }
-            party::report(&c, &e_out, &stats, output);
+            party::report(c.ir(), &e_out, &stats, output);
         }
     }
     Ok(())

@@ -1,0 +1,194 @@
+//! A circuit ready to run: compiled from a `.yao` source or imported from
+//! a Bristol file, and checked once, here, so that everything downstream
+//! (inputs, sessions, outputs) may rely on it.
+
+use crate::share::{ShareFile, Slot};
+use crate::{Error, Inputs, IntoValue, Outputs};
+use std::path::Path;
+use std::sync::Arc;
+use yao_compiler::bristol;
+use yao_compiler::{ir, Party, ValidCircuit};
+
+/// A compiled or imported circuit. Cloning it is cheap (the gates are
+/// shared), so each party's thread may hold its own.
+///
+/// ```
+/// let circuit = yao::Circuit::compile(
+///     "circuit max(garbler a: u32, evaluator b: u32) -> u32 { if a > b { a } else { b } }",
+/// )?;
+/// assert_eq!(circuit.ir().inputs.len(), 2);
+/// # Ok::<(), yao::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Circuit(Arc<ir::Circuit>);
+
+/// The name and sizes: a large circuit's gates would fill a log.
+impl std::fmt::Debug for Circuit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Circuit")
+            .field("name", &self.0.name)
+            .field("inputs", &self.0.inputs.len())
+            .field("outputs", &self.0.outputs.len())
+            .field("gates", &self.0.gates.len())
+            .finish()
+    }
+}
+
+impl Circuit {
+    /// Loads a circuit file: a `.yao` source is compiled, anything else is
+    /// read as a Bristol file (Bristol Fashion or the older format, told
+    /// apart from the header; the first input group is the garbler's, the
+    /// others the evaluator's, named `in0`, `in1`, ...; outputs `out0`, ...).
+    pub fn load(path: impl AsRef<Path>) -> Result<Circuit, Error> {
+        Self::load_with(path, &bristol::Options::default())
+    }
+
+    /// [`Circuit::load`] with Bristol import options (dialect, bit order,
+    /// parties); a `.yao` source ignores them.
+    pub fn load_with(path: impl AsRef<Path>, options: &bristol::Options) -> Result<Circuit, Error> {
+        read_file(path.as_ref(), options).map(Circuit::from)
+    }
+
+    /// Compiles `.yao` source text; `use "file.yao"` is resolved relative to
+    /// the current directory.
+    pub fn compile(source: &str) -> Result<Circuit, Error> {
+        let c = yao_compiler::lang::compile_str("<source>", source).map_err(Error::Compile)?;
+        Circuit::try_from(c)
+    }
+
+    /// Imports the text of a Bristol file.
+    pub fn from_bristol(text: &str, options: &bristol::Options) -> Result<Circuit, Error> {
+        bristol::parse_valid("bristol", text, options)
+            .map(Circuit::from)
+            .map_err(|error| Error::Bristol {
+                name: "<text>".into(),
+                error,
+            })
+    }
+
+    /// An empty set of `party`'s inputs, to fill with [`Inputs::set`].
+    pub fn inputs(&self, party: Party) -> Inputs {
+        Inputs::new(self.clone(), party)
+    }
+
+    /// Splits an input provider's `value` for `slot` of a `shared` input
+    /// (the whole input, `"grades"`, or one element, `"grades[7]"`) into
+    /// two XOR shares, one file for each server: what `yao share` writes
+    /// (see [`crate::share`]). Each server then reads its files with
+    /// [`Inputs::set_shares`].
+    pub fn share(
+        &self,
+        slot: &str,
+        value: impl IntoValue,
+        provider: &str,
+    ) -> Result<[ShareFile; 2], Error> {
+        let slot = Slot::parse(slot)?;
+        Ok(crate::share::split(self.ir(), &slot, value, provider)?)
+    }
+
+    /// Evaluates the circuit in the clear, with no cryptography: the
+    /// reference every two-party run must agree with, for tests.
+    pub fn eval_plain(&self, garbler: &Inputs, evaluator: &Inputs) -> Result<Outputs, Error> {
+        let bits = Inputs::merge(self, garbler, evaluator)?;
+        let out = self
+            .0
+            .eval_plain(&bits)
+            .unwrap_or_else(|e| unreachable!("complete inputs of a valid circuit: {e}"));
+        Ok(Outputs::new(self.clone(), out))
+    }
+
+    /// The gate-level circuit: names, types and wires of the input and
+    /// output groups, the gates, [`ir::Circuit::stats`] and
+    /// [`ir::Circuit::id`].
+    pub fn ir(&self) -> &ir::Circuit {
+        &self.0
+    }
+
+    /// A circuit of input groups only, not checked: the header of a
+    /// circuit streamed from its file, against which a party checks its
+    /// values before the long scan (see [`crate::streamed`]).
+    pub(crate) fn groups_only(inputs: Vec<ir::Input>) -> Circuit {
+        Circuit(Arc::new(ir::Circuit {
+            name: String::new(),
+            num_wires: 0,
+            inputs,
+            outputs: Vec::new(),
+            gates: Vec::new(),
+        }))
+    }
+
+    /// The same circuit: one handle cloned, or two equal circuits.
+    pub(crate) fn same(&self, other: &Circuit) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl From<ValidCircuit> for Circuit {
+    fn from(c: ValidCircuit) -> Circuit {
+        Circuit(Arc::new(c.into_inner()))
+    }
+}
+
+/// A circuit built by other means (the IR's builder, a deserialized file),
+/// checked with [`ir::Circuit::validate`].
+impl TryFrom<ir::Circuit> for Circuit {
+    type Error = Error;
+
+    fn try_from(c: ir::Circuit) -> Result<Circuit, Error> {
+        ValidCircuit::new(c)
+            .map(Circuit::from)
+            .map_err(Error::Invalid)
+    }
+}
+
+/// Files larger than this are refused before they are read: the largest
+/// published circuit is a few MB, and a mistaken path to a disk image should
+/// not exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// Compiles (`.yao`) or imports (anything else) the circuit file at `path`.
+/// The command line loads its files through this too.
+pub(crate) fn read_file(path: &Path, options: &bristol::Options) -> Result<ValidCircuit, Error> {
+    let io = |action, error| Error::File {
+        action,
+        path: path.to_path_buf(),
+        error,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io("open", e))?;
+    let too_large = || Error::TooLarge {
+        path: path.to_path_buf(),
+        max: MAX_FILE_BYTES,
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    if path.extension().is_some_and(|e| e == "yao") {
+        let c = yao_compiler::lang::compile_file(path).map_err(Error::Compile)?;
+        return ValidCircuit::new(c).map_err(Error::Invalid);
+    }
+    // Read through the limit too: a device such as /dev/zero reports a
+    // length of 0 and never ends. Sized from the metadata (`Take` hides the
+    // file's size from `read_to_end`): one buffer, not one that doubles a
+    // dozen times, each time on fresh pages.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes)
+        })
+        .map_err(|e| io("read", e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    bristol::parse_valid(&name, &text, options).map_err(|error| Error::Bristol {
+        name: path.display().to_string(),
+        error,
+    })
+}
