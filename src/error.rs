@@ -4,9 +4,10 @@
 //!
 //! Messages name what is wrong the way the circuit declares it (`garbler
 //! input `alice: u64``), say what was given, and suggest a fix where there
-//! is one. Fields that hold a cause are named `error`, not `source`: the
-//! message already includes it, and a source would make error chains
-//! (`anyhow`'s `{:#}`) print it twice.
+//! is one. As everywhere in the workspace, a wrapper either shows its cause
+//! or returns it from `source()`, never both (see
+//! [`yao_runtime::protocol::ProtocolError`], "Printing"): print a whole chain
+//! with [`yao_runtime::report::report`] or `anyhow`'s `{:#}`.
 
 use std::path::PathBuf;
 use yao_compiler::bristol::BristolError;
@@ -24,10 +25,11 @@ pub enum Error {
     #[error("{0}")]
     Compile(yao_compiler::lang::Diagnostics),
     /// A circuit file could not be opened or read.
-    #[error("cannot {action} circuit `{}`: {error}", .path.display())]
+    #[error("cannot {action} circuit `{}`", .path.display())]
     File {
         action: &'static str,
         path: PathBuf,
+        #[source]
         error: std::io::Error,
     },
     /// A circuit file is larger than [`crate::circuit::MAX_FILE_BYTES`].
@@ -36,11 +38,15 @@ pub enum Error {
     #[error("cannot read circuit `{}`: it is not UTF-8 text (invalid byte at offset {offset})", .path.display())]
     NotUtf8 { path: PathBuf, offset: usize },
     /// A Bristol file (or text) that does not parse.
-    #[error("`{name}` is not a valid Bristol circuit: {error}")]
-    Bristol { name: String, error: BristolError },
+    #[error("`{name}` is not a valid Bristol circuit")]
+    Bristol {
+        name: String,
+        #[source]
+        error: BristolError,
+    },
     /// A circuit built by other means that breaks the IR's invariants.
-    #[error("the circuit is not well formed: {0}")]
-    Invalid(IrError),
+    #[error("the circuit is not well formed")]
+    Invalid(#[source] IrError),
     #[error(transparent)]
     Input(#[from] InputError),
     #[error(transparent)]

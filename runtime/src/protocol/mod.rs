@@ -27,14 +27,15 @@
 
 mod deadline;
 mod error;
+mod evaluator_session;
+mod garbler_session;
 pub mod handshake;
 mod precomputed;
 mod session;
 mod stream;
 
 pub use error::{Phase, ProtocolError};
-pub use session::{
-    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerKeys, GarblerSession, GarblerSetup,
-    Progress, MAX_AHEAD,
-};
+pub use evaluator_session::{EvaluatorSession, EvaluatorSetup};
+pub use garbler_session::{GarblerKeys, GarblerSession, GarblerSetup};
+pub use session::{ExecutionStats, Progress, MAX_AHEAD};
 pub use stream::{evaluate_streamed, garble_streamed, stream_id, StreamOutcome};

@@ -1,0 +1,397 @@
+//! The evaluator's side of a session (see [`super::session`] for what both
+//! sides share): it announces its inputs through precomputed OTs, evaluates
+//! each execution with the garbler's AND numbering, and returns its output
+//! labels for the garbler's check.
+
+use super::deadline;
+use super::error::{During, Phase, ProtocolError};
+use super::handshake::{handshake, Role};
+use super::precomputed::ReceiverPool;
+use super::session::*;
+use crate::block::Block;
+use crate::channel::{Channel, Traffic};
+use crate::evaluator::Evaluator;
+use crate::ot::CotReceiver;
+use crate::plan::Plan;
+use crate::tweak::AndCounter;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use yao_compiler::ir::{Circuit, CircuitId, Party};
+use zeroize::Zeroizing;
+
+/// What an evaluator prepares before it connects: the circuit id and,
+/// unless [deferred](EvaluatorSetup::deferred), the schedule.
+pub struct EvaluatorSetup<'c> {
+    circuit: &'c Circuit,
+    /// `None` for a deferred setup: built when the session starts.
+    plan: Option<Arc<Plan>>,
+    id: CircuitId,
+}
+
+impl<'c> EvaluatorSetup<'c> {
+    /// A setup with the schedule built now: a circuit that cannot be
+    /// planned is refused before any connection is made.
+    pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Ok(EvaluatorSetup {
+            circuit,
+            plan: Some(plan_for(circuit)?),
+            id: circuit.id(),
+        })
+    }
+
+    /// A setup whose schedule is built when the session starts, on another
+    /// thread while the handshake and the base OTs wait for the garbler, as
+    /// the garbler's is: a single execution starts milliseconds sooner
+    /// (connecting needs only the circuit id). A circuit that cannot be
+    /// planned is still reported before anything the peer did, by
+    /// [`EvaluatorSession::start_prepared`], but after connecting.
+    pub fn deferred(circuit: &'c Circuit) -> Self {
+        EvaluatorSetup {
+            circuit,
+            plan: None,
+            id: circuit.id(),
+        }
+    }
+
+    pub fn circuit(&self) -> &'c Circuit {
+        self.circuit
+    }
+}
+
+/// The evaluator's side of a session.
+pub struct EvaluatorSession<'c, C: Channel> {
+    progress: Option<Progress>,
+    /// Outputs returned whose verdict the garbler has not sent yet.
+    verdicts_due: usize,
+    ch: C,
+    circuit: &'c Circuit,
+    plan: Arc<Plan>,
+    ot: CotReceiver,
+    pool: ReceiverPool,
+    /// This party's input labels for executions announced to the garbler
+    /// and not evaluated yet, oldest first.
+    mine: VecDeque<Zeroizing<Vec<Block>>>,
+    /// OTs precomputed by the last refill.
+    last_refill: usize,
+    /// Garbled tables as they arrive (public: not wiped).
+    tables: Vec<Block>,
+    /// The garbler's AND numbering, followed step by step (see
+    /// [`crate::tweak`]).
+    ands: AndCounter,
+}
+
+impl<'c, C: Channel> EvaluatorSession<'c, C> {
+    /// Handshake and base OTs.
+    pub fn start(ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Self::start_prepared(ch, EvaluatorSetup::new(circuit)?)
+    }
+
+    /// Handshake and base OTs, with the schedule built beforehand or, for a
+    /// [deferred](EvaluatorSetup::deferred) setup, meanwhile.
+    pub fn start_prepared(mut ch: C, setup: EvaluatorSetup<'c>) -> Result<Self, ProtocolError> {
+        let EvaluatorSetup { circuit, plan, id } = setup;
+        tracing::debug!("evaluator: session starts");
+        let (plan, ot) = std::thread::scope(|s| {
+            // `Err`: the schedule is being built.
+            let planning = plan.ok_or_else(|| s.spawn(|| plan_for(circuit)));
+            let ot = deadline::setup(&mut ch, |ch| {
+                handshake(ch, Role::Evaluator, &id)?;
+                tracing::trace!("evaluator: handshake done");
+                CotReceiver::setup(ch).during(Phase::ObliviousTransfer)
+            });
+            (planning.or_else(joined), ot)
+        });
+        // A circuit this party cannot plan is its own error, reported first
+        // as when the schedule is built before connecting.
+        let plan = plan?;
+        let ot = ot?;
+        tracing::debug!("evaluator: handshake and base OTs done");
+        Ok(EvaluatorSession {
+            progress: None,
+            verdicts_due: 0,
+            ch,
+            circuit,
+            plan,
+            ot,
+            pool: ReceiverPool::default(),
+            mine: VecDeque::new(),
+            last_refill: 0,
+            tables: Vec::new(),
+            ands: AndCounter::new(),
+        })
+    }
+
+    /// Reports progress through the garbled tables to `f`.
+    pub fn set_progress(&mut self, f: Progress) {
+        self.progress = Some(f);
+    }
+
+    /// One execution. `inputs` holds the bits of the evaluator's input
+    /// groups in circuit order; returns the outputs.
+    pub fn execute(
+        &mut self,
+        inputs: &[Vec<bool>],
+    ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
+        check_widths(self.circuit, Party::Evaluator, inputs)?;
+        let start_traffic = self.ch.traffic();
+        let mut stats = ExecutionStats::default();
+        // One execution at a time, the refills grow (doubling) as long as
+        // executions keep coming: a single one precomputes no more OTs than
+        // it needs, a long run few and large batches.
+        let refill = (2 * self.last_refill).min(refill_max(evaluator_bits(self.circuit)));
+        let result = self.announce(inputs, refill, &mut stats).and_then(|()| {
+            let outputs = self.evaluate_one(&mut stats)?;
+            self.ch.flush().during(Phase::OutputReturn)?;
+            Ok(outputs)
+        });
+        let outputs = self.forget_on_error(result)?;
+        stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        tracing::debug!(?stats, "evaluator: execution done");
+        Ok((outputs, stats))
+    }
+
+    /// One execution per item of `inputs`, pipelined with the garbler's
+    /// [`GarblerSession::execute_stream`]: the inputs of the next executions
+    /// are announced before this one is evaluated, so the garbler never
+    /// waits for them. `on_outputs` gets each execution's outputs, in order.
+    /// Returns the summed costs; on an error the session is failed.
+    pub fn execute_stream<I>(
+        &mut self,
+        inputs: I,
+        mut on_outputs: impl FnMut(Vec<Vec<bool>>),
+    ) -> Result<ExecutionStats, ProtocolError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Vec<bool>]>,
+    {
+        let start_traffic = self.ch.traffic();
+        let mut stats = ExecutionStats::default();
+        let result = self.stream(inputs, &mut on_outputs, &mut stats);
+        // A refused input (the outer `Ok`) leaves the session as it was.
+        let refused = self.forget_on_error(result)?;
+        stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        tracing::debug!(?stats, "evaluator: executions done");
+        refused.map(|()| stats)
+    }
+
+    /// Runs the stream; the inner result is the refusal of inputs of the
+    /// wrong width, which ends the stream without harming the session.
+    fn stream<I>(
+        &mut self,
+        inputs: I,
+        on_outputs: &mut dyn FnMut(Vec<Vec<bool>>),
+        stats: &mut ExecutionStats,
+    ) -> Result<Result<(), ProtocolError>, ProtocolError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Vec<bool>]>,
+    {
+        let (ahead, refill) = lookahead(self.circuit);
+        let n = evaluator_bits(self.circuit);
+        let mut inputs = inputs.into_iter();
+        // As on the garbler's side, inputs of the wrong width end the
+        // stream after the executions already announced, without an error
+        // in the session.
+        let mut refused = Ok(());
+        loop {
+            while self.mine.len() <= ahead && refused.is_ok() {
+                // No more OTs than the executions still to come need, as
+                // far as the iterator tells.
+                let coming = inputs.size_hint().0.saturating_mul(n);
+                let Some(x) = inputs.next() else { break };
+                let x = x.as_ref();
+                refused = check_widths(self.circuit, Party::Evaluator, x);
+                if refused.is_ok() {
+                    self.announce(x, refill.min(coming), stats)?;
+                }
+            }
+            if self.mine.is_empty() {
+                break;
+            }
+            on_outputs(self.evaluate_one(stats)?);
+        }
+        self.ch.flush().during(Phase::OutputReturn)?;
+        Ok(refused)
+    }
+
+    /// After an error the peer's stream is in an unknown place (over a
+    /// network the session is over); forget the executions in flight, so
+    /// a caller that carries on does not act on stale state.
+    fn forget_on_error<T>(&mut self, result: Result<T, ProtocolError>) -> Result<T, ProtocolError> {
+        if result.is_err() {
+            self.mine.clear();
+            self.verdicts_due = 0;
+        }
+        result
+    }
+
+    /// Announces an execution's inputs: spends precomputed OTs on them
+    /// (running the extension for at least `refill` more first if too few
+    /// are left) and sends the corrections.
+    fn announce(
+        &mut self,
+        inputs: &[Vec<bool>],
+        refill: usize,
+        stats: &mut ExecutionStats,
+    ) -> Result<(), ProtocolError> {
+        let mut lap = stopwatch();
+        let bits: Vec<bool> = inputs.iter().flatten().copied().collect();
+        let available = self.pool.available();
+        if available < bits.len() {
+            let count = refill.max(bits.len() - available).next_multiple_of(128);
+            self.ch
+                .write_all(&[REFILL])
+                .during(Phase::ObliviousTransfer)?;
+            self.ch
+                .send_u64(count as u64)
+                .during(Phase::ObliviousTransfer)?;
+            self.pool
+                .refill(&mut self.ot, &mut self.ch, count)
+                .during(Phase::ObliviousTransfer)?;
+            self.last_refill = count;
+        }
+        let (d, labels) = self.pool.take(&bits);
+        self.ch
+            .write_all(&[INPUTS])
+            .during(Phase::ObliviousTransfer)?;
+        self.ch
+            .write_all(&pack(d.into_iter()))
+            .during(Phase::ObliviousTransfer)?;
+        self.mine.push_back(labels);
+        let mut t = Duration::ZERO;
+        lap(&mut t);
+        stats.ot += t;
+        Ok(())
+    }
+
+    /// Evaluates the oldest announced execution and returns its output
+    /// labels to the garbler (not flushed).
+    fn evaluate_one(
+        &mut self,
+        stats: &mut ExecutionStats,
+    ) -> Result<Vec<Vec<bool>>, ProtocolError> {
+        let circuit = self.circuit;
+        let mut lap = stopwatch();
+        let mut t = ExecutionStats::default();
+        self.await_execution()?;
+        let mine = self.mine.pop_front().ok_or(ProtocolError::Unexpected {
+            phase: Phase::ObliviousTransfer,
+            found: EXECUTE,
+            expected: "no execution: this party announced none",
+        })?;
+        let mut evaluator = Evaluator::from_plan(self.plan.clone());
+        let first_and = self.ands.take(self.plan.num_ands())?;
+        evaluator.set_first_and(first_and)?;
+        let mut at = 0;
+        for (k, width) in groups_of(circuit, Party::Evaluator) {
+            evaluator.set_input_labels(k, &mine[at..at + width])?;
+            at += width;
+        }
+        drop(mine);
+        lap(&mut t.ot);
+
+        for (k, width) in groups_of(circuit, Party::Garbler) {
+            let mut labels = Zeroizing::new(vec![Block::ZERO; width]);
+            self.ch
+                .recv_blocks(&mut labels)
+                .during(Phase::GarblerInputs)?;
+            evaluator.set_input_labels(k, &labels)?;
+        }
+        lap(&mut t.inputs);
+
+        // Tables are read in chunks of many steps (sized by this party's
+        // own plan, never by the peer), each straight into `tables`.
+        let mut tables = std::mem::take(&mut self.tables);
+        let (ch, progress) = (&mut self.ch, &mut self.progress);
+        evaluator.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
+            ch.recv_blocks(chunk).during(Phase::GarbledTables)?;
+            t.and_gates += chunk.len() as u64 / 2;
+            if let Some(f) = progress {
+                f(t.and_gates);
+            }
+            Ok::<_, ProtocolError>(())
+        })?;
+        self.tables = tables;
+        lap(&mut t.tables);
+
+        let n_out = total_output_bits(circuit);
+        let mut packed = vec![0u8; n_out.div_ceil(8)];
+        self.ch
+            .read_exact(&mut packed)
+            .during(Phase::OutputDecoding)?;
+        let decoding = split_outputs(circuit, &unpack(&packed, n_out));
+        let outputs = evaluator.decode(&decoding)?;
+
+        let labels: Vec<Block> = evaluator.output_labels()?.into_iter().flatten().collect();
+        self.ch.write_all(&[OUTPUTS]).during(Phase::OutputReturn)?;
+        self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
+        // The garbler's verdict on these labels is read before the next
+        // execution or in `finish`, so that waiting for it costs no round
+        // trip per execution.
+        self.verdicts_due += 1;
+        lap(&mut t.outputs);
+        stats.add(&t);
+        Ok(outputs)
+    }
+
+    /// Reads the garbler's verdicts until it starts the next execution.
+    fn await_execution(&mut self) -> Result<(), ProtocolError> {
+        match self.next_from_garbler(Phase::ObliviousTransfer)? {
+            EXECUTE => Ok(()),
+            found => Err(ProtocolError::Unexpected {
+                phase: Phase::ObliviousTransfer,
+                found,
+                expected: "the start of an execution; the garbler ended the session",
+            }),
+        }
+    }
+
+    /// Reads the garbler's next marker, handling verdicts on the way:
+    /// returns `EXECUTE` or `GOODBYE`.
+    fn next_from_garbler(&mut self, phase: Phase) -> Result<u8, ProtocolError> {
+        loop {
+            let mut tag = [0u8];
+            self.ch.read_exact(&mut tag).during(phase)?;
+            match tag[0] {
+                ACCEPTED | REJECTED if self.verdicts_due == 0 => {
+                    return Err(ProtocolError::Unexpected {
+                        phase: Phase::OutputReturn,
+                        found: tag[0],
+                        expected: "no verdict: no outputs await one",
+                    })
+                }
+                ACCEPTED => self.verdicts_due -= 1,
+                REJECTED => return Err(ProtocolError::OutputsRejected),
+                m @ (EXECUTE | GOODBYE) => return Ok(m),
+                other => {
+                    return Err(ProtocolError::Unexpected {
+                        phase,
+                        found: other,
+                        expected: "the start of an execution, a verdict or the garbler's goodbye",
+                    })
+                }
+            }
+        }
+    }
+
+    /// Bytes sent and received in this session so far.
+    pub fn traffic(&self) -> Traffic {
+        self.ch.traffic()
+    }
+
+    /// Waits for the garbler's verdicts on the last outputs and its goodbye.
+    /// Until this returns `Ok`, the garbler has not confirmed that the last
+    /// outputs came from its garbling.
+    pub fn finish(mut self) -> Result<(), ProtocolError> {
+        self.ch.flush().during(Phase::OutputReturn)?;
+        match self.next_from_garbler(Phase::Handshake)? {
+            GOODBYE if self.verdicts_due == 0 => Ok(()),
+            found => Err(ProtocolError::Unexpected {
+                phase: Phase::Handshake,
+                found,
+                expected: "the garbler's verdicts on all outputs, then its goodbye",
+            }),
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! The garbler's side of a session (see [`super::session`] for what both
+//! sides share): it garbles each execution under the session's one `Delta`,
+//! with AND numbers that run on across executions ([`crate::tweak`]), and
+//! checks the output labels the evaluator returns.
+
+use super::deadline;
+use super::error::{During, Phase, ProtocolError};
+use super::handshake::{handshake, Role};
+use super::precomputed::SenderPool;
+use super::session::*;
+use crate::block::{Block, Delta};
+use crate::channel::Channel;
+use crate::garbler::Garbler;
+use crate::ot::{CotSender, CotSenderSetup};
+use crate::plan::Plan;
+use crate::tweak::AndCounter;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use yao_compiler::ir::{Circuit, CircuitId, Party};
+use zeroize::Zeroizing;
+
+/// What a garbler prepares before its evaluator connects: the circuit id, a
+/// fresh `Delta` and its first base-OT message. A garbler that serves
+/// sessions one after another prepares the next one while it waits, so a
+/// connecting evaluator waits less. The garbling schedule is built when the
+/// session starts, on another thread while the base OTs wait for the peer.
+pub struct GarblerSetup<'c> {
+    circuit: &'c Circuit,
+    id: CircuitId,
+    delta: Delta,
+    ot: CotSenderSetup,
+}
+
+/// The part of a garbler's setup that needs no circuit: a fresh `Delta`
+/// and the first base-OT message, milliseconds of public-key work. A
+/// starting garbler makes it on another thread while its circuit loads.
+pub struct GarblerKeys {
+    delta: Delta,
+    ot: CotSenderSetup,
+}
+
+impl GarblerKeys {
+    pub fn new() -> GarblerKeys {
+        let delta = Delta::random();
+        GarblerKeys {
+            ot: CotSender::prepare(&delta),
+            delta,
+        }
+    }
+}
+
+impl Default for GarblerKeys {
+    fn default() -> Self {
+        GarblerKeys::new()
+    }
+}
+
+impl<'c> GarblerSetup<'c> {
+    pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Self::with_keys(circuit, GarblerKeys::new())
+    }
+
+    /// A setup with keys made beforehand (see [`GarblerKeys`]).
+    pub fn with_keys(circuit: &'c Circuit, keys: GarblerKeys) -> Result<Self, ProtocolError> {
+        Ok(GarblerSetup {
+            circuit,
+            id: circuit.id(),
+            ot: keys.ot,
+            delta: keys.delta,
+        })
+    }
+
+    pub fn circuit(&self) -> &'c Circuit {
+        self.circuit
+    }
+}
+
+/// Output zero-labels of an execution the garbler has garbled and whose
+/// output labels the evaluator has not returned yet.
+struct Pending {
+    zero: Zeroizing<Vec<Block>>,
+}
+
+/// The garbler's side of a session.
+pub struct GarblerSession<'c, C: Channel> {
+    progress: Option<Progress>,
+    ch: C,
+    circuit: &'c Circuit,
+    plan: Arc<Plan>,
+    delta: Delta,
+    ot: CotSender,
+    pool: SenderPool,
+    /// Evaluator-input bits per execution.
+    n: usize,
+    /// Zero-labels of the evaluator's inputs for executions it announced
+    /// and the garbler has not garbled yet.
+    ready: VecDeque<Zeroizing<Vec<Block>>>,
+    /// Executions garbled whose outputs are not back yet, oldest first.
+    pending: VecDeque<Pending>,
+    /// Garbled tables on their way out (public: not wiped).
+    tables: Vec<Block>,
+    /// The session's AND numbering: each execution hashes under its own
+    /// range of tweaks (see [`crate::tweak`]).
+    ands: AndCounter,
+    /// Set while executions run and cleared when they succeed: after any
+    /// failure (a forged output label above all) the session refuses to run
+    /// again, so a cheating evaluator gets no further answers under this
+    /// `Delta`.
+    failed: bool,
+}
+
+impl<'c, C: Channel> GarblerSession<'c, C> {
+    /// Handshake and base OTs.
+    pub fn start(ch: C, circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        Self::start_prepared(ch, GarblerSetup::new(circuit)?)
+    }
+
+    /// Handshake and base OTs, with the work that needs no peer done
+    /// beforehand (see [`GarblerSetup`]).
+    pub fn start_prepared(mut ch: C, setup: GarblerSetup<'c>) -> Result<Self, ProtocolError> {
+        tracing::debug!("garbler: session starts");
+        let circuit = setup.circuit;
+        let (plan, ot) = std::thread::scope(|s| {
+            let planning = s.spawn(|| plan_for(circuit));
+            let ot = deadline::setup(&mut ch, |ch| {
+                handshake(ch, Role::Garbler, &setup.id)?;
+                tracing::trace!("garbler: handshake done");
+                setup.ot.run(ch).during(Phase::ObliviousTransfer)
+            });
+            (joined(planning), ot)
+        });
+        let ot = ot?;
+        tracing::debug!("garbler: handshake and base OTs done");
+        Ok(GarblerSession {
+            progress: None,
+            ch,
+            circuit,
+            n: evaluator_bits(circuit),
+            plan: plan?,
+            delta: setup.delta,
+            ot,
+            pool: SenderPool::default(),
+            ready: VecDeque::new(),
+            pending: VecDeque::new(),
+            tables: Vec::new(),
+            ands: AndCounter::new(),
+            failed: false,
+        })
+    }
+
+    /// Reports progress through the garbled tables to `f`.
+    pub fn set_progress(&mut self, f: Progress) {
+        self.progress = Some(f);
+    }
+
+    /// One execution. `inputs` holds the bits of the garbler's input groups
+    /// in circuit order; returns the outputs the evaluator decoded (checked:
+    /// every output label it returns must be one of the two labels of that
+    /// output wire, so garbage from the peer cannot pass as an output).
+    pub fn execute(
+        &mut self,
+        inputs: &[Vec<bool>],
+    ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
+        check_widths(self.circuit, Party::Garbler, inputs)?;
+        let mut outputs = Vec::new();
+        let stats = self.run(std::iter::once(inputs), 0, &mut |o| outputs = o)?;
+        Ok((outputs, stats))
+    }
+
+    /// One execution per item of `inputs` (the garbler's bits, as for
+    /// [`GarblerSession::execute`]), pipelined: the garbler garbles an
+    /// execution while the evaluator still evaluates the previous ones, and
+    /// checks their returned output labels as they arrive. `on_outputs`
+    /// gets the checked outputs of each execution, in order. The evaluator
+    /// must run [`EvaluatorSession::execute_stream`] (or `execute`) as many
+    /// times. Returns the summed costs; on an error the session is failed.
+    pub fn execute_stream<I>(
+        &mut self,
+        inputs: I,
+        mut on_outputs: impl FnMut(Vec<Vec<bool>>),
+    ) -> Result<ExecutionStats, ProtocolError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Vec<bool>]>,
+    {
+        self.run(inputs, MAX_AHEAD + 1, &mut on_outputs)
+    }
+
+    /// Garbles one execution per input, letting at most `window` executions
+    /// wait for their outputs, then collects the outstanding outputs.
+    fn run<I>(
+        &mut self,
+        inputs: I,
+        window: usize,
+        on_outputs: &mut dyn FnMut(Vec<Vec<bool>>),
+    ) -> Result<ExecutionStats, ProtocolError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Vec<bool>]>,
+    {
+        if self.failed {
+            return Err(ProtocolError::SessionFailed);
+        }
+        self.failed = true;
+        let start_traffic = self.ch.traffic();
+        let mut stats = ExecutionStats::default();
+        // Inputs of the wrong width are the caller's mistake, not the
+        // peer's: the executions before them complete, and the session
+        // stays usable.
+        let mut refused = Ok(());
+        for x in inputs {
+            let x = x.as_ref();
+            refused = check_widths(self.circuit, Party::Garbler, x);
+            if refused.is_err() {
+                break;
+            }
+            while self.ready.is_empty() || self.pending.len() > window {
+                self.next_message(&mut stats, on_outputs)?;
+            }
+            self.garble_one(x, &mut stats)?;
+        }
+        while !self.pending.is_empty() {
+            self.next_message(&mut stats, on_outputs)?;
+        }
+        self.ch.flush().during(Phase::OutputReturn)?;
+        stats.traffic = traffic_since(start_traffic, self.ch.traffic());
+        self.failed = false;
+        refused?;
+        tracing::debug!(?stats, "garbler: executions done");
+        Ok(stats)
+    }
+
+    /// Reads and handles one message of the evaluator: precomputed OTs, the
+    /// corrections announcing an execution's inputs, or the output labels of
+    /// the oldest pending execution (checked, answered with a verdict).
+    fn next_message(
+        &mut self,
+        stats: &mut ExecutionStats,
+        on_outputs: &mut dyn FnMut(Vec<Vec<bool>>),
+    ) -> Result<(), ProtocolError> {
+        let mut lap = stopwatch();
+        let phase = if self.pending.is_empty() {
+            Phase::ObliviousTransfer
+        } else {
+            Phase::OutputReturn
+        };
+        let mut tag = [0u8];
+        self.ch.read_exact(&mut tag).during(phase)?;
+        match tag[0] {
+            REFILL => {
+                let count = self.ch.recv_u64().during(Phase::ObliviousTransfer)?;
+                let max = refill_max(self.n);
+                if self.n == 0
+                    || self.pool.available() >= self.n
+                    || count == 0
+                    || count > max as u64
+                {
+                    return Err(ProtocolError::Refill {
+                        count,
+                        max,
+                        available: self.pool.available(),
+                    });
+                }
+                self.pool
+                    .refill(&mut self.ot, &mut self.ch, count as usize)
+                    .during(Phase::ObliviousTransfer)?;
+                let mut t = Duration::ZERO;
+                lap(&mut t);
+                stats.ot += t;
+            }
+            INPUTS => {
+                if self.ready.len() >= MAX_AHEAD {
+                    return Err(ProtocolError::RanAhead { max: MAX_AHEAD });
+                }
+                if self.pool.available() < self.n {
+                    return Err(ProtocolError::Unexpected {
+                        phase: Phase::ObliviousTransfer,
+                        found: INPUTS,
+                        expected: "precomputed OTs before the inputs that spend them",
+                    });
+                }
+                let mut packed = vec![0u8; self.n.div_ceil(8)];
+                self.ch
+                    .read_exact(&mut packed)
+                    .during(Phase::ObliviousTransfer)?;
+                let d = unpack(&packed, self.n);
+                let zero = self.pool.take(&d, &self.delta);
+                self.ready.push_back(zero);
+                let mut t = Duration::ZERO;
+                lap(&mut t);
+                stats.ot += t;
+            }
+            OUTPUTS => {
+                let Some(pending) = self.pending.pop_front() else {
+                    return Err(ProtocolError::Unexpected {
+                        phase: Phase::OutputReturn,
+                        found: OUTPUTS,
+                        expected: "no outputs: none are due",
+                    });
+                };
+                let bits = self.check_outputs(&pending)?;
+                on_outputs(split_outputs(self.circuit, &bits));
+                let mut t = Duration::ZERO;
+                lap(&mut t);
+                stats.outputs += t;
+            }
+            other => {
+                return Err(ProtocolError::Unexpected {
+                    phase,
+                    found: other,
+                    expected: "precomputed OTs, inputs or outputs",
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the returned output labels of `pending` and decodes them, or
+    /// rejects them if any is neither of its wire's two labels.
+    fn check_outputs(&mut self, pending: &Pending) -> Result<Vec<bool>, ProtocolError> {
+        let mut returned = vec![Block::ZERO; pending.zero.len()];
+        self.ch
+            .recv_blocks(&mut returned)
+            .during(Phase::OutputReturn)?;
+        let delta = self.delta.block();
+        let mut bits = Vec::with_capacity(returned.len());
+        for (i, (&label, &zero)) in returned.iter().zip(pending.zero.iter()).enumerate() {
+            if label == zero {
+                bits.push(false);
+            } else if label == zero ^ delta {
+                bits.push(true);
+            } else {
+                self.ch.write_all(&[REJECTED]).during(Phase::OutputReturn)?;
+                self.ch.flush().during(Phase::OutputReturn)?;
+                let (output, bit) = locate_output_bit(self.circuit, i);
+                return Err(ProtocolError::ForgedOutput { output, bit });
+            }
+        }
+        self.ch.write_all(&[ACCEPTED]).during(Phase::OutputReturn)?;
+        Ok(bits)
+    }
+
+    /// Garbles and sends one execution on the oldest announced evaluator
+    /// inputs.
+    fn garble_one(
+        &mut self,
+        inputs: &[Vec<bool>],
+        stats: &mut ExecutionStats,
+    ) -> Result<(), ProtocolError> {
+        let circuit = self.circuit;
+        let mut lap = stopwatch();
+        let mut t = ExecutionStats::default();
+        let zero = self.ready.pop_front().ok_or(ProtocolError::Unexpected {
+            phase: Phase::ObliviousTransfer,
+            found: EXECUTE,
+            expected: "inputs announced before their execution",
+        })?;
+        self.ch
+            .write_all(&[EXECUTE])
+            .during(Phase::ObliviousTransfer)?;
+        let mut garbler = Garbler::from_plan(self.plan.clone(), self.delta.clone());
+        let first_and = self.ands.take(self.plan.num_ands())?;
+        garbler.set_first_and(first_and)?;
+        let mut at = 0;
+        for (k, width) in groups_of(circuit, Party::Evaluator) {
+            garbler.set_input_zero_labels(k, &zero[at..at + width])?;
+            at += width;
+        }
+        drop(zero);
+        lap(&mut t.ot);
+
+        for ((k, _), bits) in groups_of(circuit, Party::Garbler).into_iter().zip(inputs) {
+            let labels = garbler.encode_input(k, bits)?;
+            self.ch.send_blocks(&labels).during(Phase::GarblerInputs)?;
+        }
+        lap(&mut t.inputs);
+
+        // Tables leave in chunks of many steps: fewer, larger writes, from
+        // one buffer reused across executions (a fresh quarter-megabyte
+        // buffer each time would cost page faults).
+        let mut tables = std::mem::take(&mut self.tables);
+        let (ch, progress) = (&mut self.ch, &mut self.progress);
+        garbler.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
+            t.and_gates += chunk.len() as u64 / 2;
+            ch.send_blocks(chunk).during(Phase::GarbledTables)?;
+            if let Some(f) = progress {
+                f(t.and_gates);
+            }
+            Ok::<_, ProtocolError>(())
+        })?;
+        self.tables = tables;
+        lap(&mut t.tables);
+
+        // The decoding bits are not flushed: they leave with the next
+        // execution's first tables, or before this party next waits for
+        // the evaluator (a channel flushes before a read that must wait).
+        let zero: Zeroizing<Vec<Block>> = Zeroizing::new(
+            garbler
+                .output_zero_labels()
+                .iter()
+                .flatten()
+                .copied()
+                .collect(),
+        );
+        self.ch
+            .write_all(&pack(zero.iter().map(|l| l.lsb())))
+            .during(Phase::OutputDecoding)?;
+        self.pending.push_back(Pending { zero });
+        lap(&mut t.outputs);
+        stats.add(&t);
+        Ok(())
+    }
+
+    /// Tells the evaluator that no execution follows.
+    pub fn finish(mut self) -> Result<(), ProtocolError> {
+        self.ch.write_all(&[GOODBYE]).during(Phase::Handshake)?;
+        self.ch.flush().during(Phase::Handshake)
+    }
+}
