@@ -203,18 +203,19 @@ impl Tccr {
         self.wide.as_ref()
     }
 
-    /// One hash, for tests and reference.
+    /// One hash `H(x, tweak) = pi(pi(x) ^ tweak_block(tweak)) ^ pi(x)`,
+    /// computed from scratch through the `aes` crate's single-block path
+    /// (AES-NI or its constant-time software AES) whatever this `Tccr`'s
+    /// backend: the reference that the batched path and the VAES kernels are
+    /// tested against, and the hash of [`crate::half_gates`].
     pub fn hash(&self, x: Block, tweak: u64) -> Block {
-        let mut out = [Block::ZERO];
-        self.hash_many(
-            &[x],
-            &mut out,
-            Tweaks {
-                first: tweak,
-                pair: false,
-            },
-        );
-        out[0]
+        let pi = |v: u128| {
+            let mut b = Array(v.to_le_bytes());
+            self.aes.encrypt_block(&mut b);
+            u128::from_le_bytes(b.0)
+        };
+        let p = pi(x.0);
+        Block(pi(p ^ tweak_block(tweak)) ^ p)
     }
 
     /// Raw fixed-key AES over `blocks` in place (the hardware ceiling the

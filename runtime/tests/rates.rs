@@ -48,6 +48,27 @@ fn print_rates() {
     }
 }
 
+/// Garbling and evaluation on the path of CPUs without VAES (the `aes`
+/// crate's backend: AES-NI here): `--ignored print_portable_rates`.
+#[test]
+#[ignore]
+fn print_portable_rates() {
+    let secs: f64 = std::env::var("YAO_RATE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let portable = yao_runtime::hash::Tccr::portable();
+    for name in ["aes_128", "sha256"] {
+        let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
+            return;
+        };
+        let g = garble_rate_with(&c, secs, &portable);
+        let e = eval_rate_with(&c, secs, &portable);
+        println!("garble.{name}.portable.and_per_s: {g:.4e}");
+        println!("eval.{name}.portable.and_per_s: {e:.4e}");
+    }
+}
+
 #[test]
 #[ignore]
 fn print_plan_shapes() {

@@ -95,6 +95,12 @@ pub fn multi_instance_rate(seconds: f64, per_key: usize) -> f64 {
 /// reused buffer and dropped), over repeated sessions on one shared plan.
 /// Returns 0 for an invalid circuit or one without AND gates.
 pub fn garble_rate(circuit: &Circuit, seconds: f64) -> f64 {
+    garble_rate_with(circuit, seconds, &Tccr::new())
+}
+
+/// [`garble_rate`] with a chosen hash backend ([`Tccr::portable`] measures
+/// the path of CPUs without VAES).
+pub fn garble_rate_with(circuit: &Circuit, seconds: f64, hash: &Tccr) -> f64 {
     let Ok(plan) = Plan::new(circuit) else {
         return 0.0;
     };
@@ -107,7 +113,7 @@ pub fn garble_rate(circuit: &Circuit, seconds: f64) -> f64 {
     // `Garbler::garble_batch_into`).
     let mut buf = vec![Block::ZERO; 2 * plan.max_step_ands()];
     rate(seconds, || {
-        let mut g = Garbler::from_plan(Arc::clone(&plan), Delta::random());
+        let mut g = Garbler::with_hash(Arc::clone(&plan), Delta::random(), hash.clone());
         while g.garble_batch_into(&mut buf).is_ok_and(|n| n > 0) {}
         std::hint::black_box(g.decoding_bits());
         ands
@@ -117,6 +123,11 @@ pub fn garble_rate(circuit: &Circuit, seconds: f64) -> f64 {
 /// AND gates evaluated per second, in memory, on tables garbled once
 /// beforehand. Returns 0 for an invalid circuit or one without AND gates.
 pub fn eval_rate(circuit: &Circuit, seconds: f64) -> f64 {
+    eval_rate_with(circuit, seconds, &Tccr::new())
+}
+
+/// [`eval_rate`] with a chosen hash backend (see [`garble_rate_with`]).
+pub fn eval_rate_with(circuit: &Circuit, seconds: f64, hash: &Tccr) -> f64 {
     let Ok(plan) = Plan::new(circuit) else {
         return 0.0;
     };
@@ -127,7 +138,7 @@ pub fn eval_rate(circuit: &Circuit, seconds: f64) -> f64 {
     }
     let (labels, tables) = garbled_session(&plan);
     rate(seconds, || {
-        let mut e = Evaluator::from_plan(Arc::clone(&plan));
+        let mut e = Evaluator::with_hash(Arc::clone(&plan), hash.clone());
         for (k, l) in labels.iter().enumerate() {
             let _ = e.set_input_labels(k, l);
         }
