@@ -2,8 +2,16 @@
 //! `cargo test -p yao-runtime --release --test rates -- --ignored --nocapture`.
 
 mod common;
+#[path = "common/multi_instance.rs"]
+mod multi_instance;
 
 use yao_runtime::bench::garbling::*;
+
+/// The re-keyed hash the rates compare with is the construction it names.
+#[test]
+fn multi_instance_matches_definition() {
+    multi_instance::check_definition();
+}
 
 #[test]
 #[ignore]
@@ -22,7 +30,7 @@ fn print_rates() {
         );
     }
     for per_key in [1, 2] {
-        let r = multi_instance_rate(secs / 2.0, per_key);
+        let r = multi_instance::multi_instance_rate(secs / 2.0, per_key);
         println!("multi_instance.per_key{per_key}.blocks_per_s: {r:.4e}");
     }
     for step in [16, 64, 256] {

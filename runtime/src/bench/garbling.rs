@@ -5,7 +5,7 @@
 use crate::block::{Block, Delta};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
-use crate::hash::{MultiInstanceHash, Tccr, Tweaks};
+use crate::hash::{Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::plan::Plan;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use std::time::Instant;
 /// a window down, so the fastest one is the closest to the machine's own
 /// speed, and the ceiling and the rates it is compared with are measured
 /// the same way.
-fn rate(seconds: f64, mut f: impl FnMut() -> u64) -> f64 {
+pub fn rate(seconds: f64, mut f: impl FnMut() -> u64) -> f64 {
     let window = seconds / 20.0;
     let start = Instant::now();
     let mut best = 0.0f64;
@@ -72,22 +72,6 @@ pub fn tccr_rate(seconds: f64, batch: usize) -> f64 {
         }
         std::hint::black_box(&out);
         64 * batch as u64
-    })
-}
-
-/// Blocks per second through the re-keyed multi-instance hash of GKWWY20
-/// (one key schedule per `per_key` blocks).
-pub fn multi_instance_rate(seconds: f64, per_key: usize) -> f64 {
-    let h = MultiInstanceHash::new(Block::random());
-    let batch = 1024;
-    let input: Vec<Block> = (0..batch as u128).map(|i| Block(i * 0x9e37_79b9)).collect();
-    let mut out = vec![Block::ZERO; batch];
-    let mut t0 = 0u128;
-    rate(seconds, || {
-        h.hash_many(&input, &mut out, per_key, |m| t0 + (m / per_key) as u128);
-        t0 += batch as u128;
-        std::hint::black_box(&out);
-        batch as u64
     })
 }
 
@@ -300,6 +284,5 @@ mod tests {
         assert!(eval_rate(&c, 0.001) > 0.0);
         assert!(aes_ceiling(0.001) > 0.0);
         assert!(tccr_rate(0.001, 64) > 0.0);
-        assert!(multi_instance_rate(0.001, 2) > 0.0);
     }
 }
