@@ -10,17 +10,13 @@
 //! labels, `Delta` and the AND's sequence number and nothing else: no plan,
 //! no slots, no memoized `pi`, no batching.
 //!
-//! The production garbler and evaluator ([`crate::garbler`],
-//! [`crate::evaluator`]) compute the same function in batches: a step's ANDs
-//! are hashed together so AES runs at full width, `pi` of a label is
-//! computed once for all the ANDs that read it, and on CPUs with VAES the
-//! fused kernels of `vaes.rs` do it all. Calling these functions per gate
-//! instead, even on the portable path, measured 4x to 7x slower (see
-//! [`crate::garbler`], "The batch path and the reference"), so they are not
-//! the production path but its *oracle*: `runtime/tests/half_gates.rs` re-garbles
-//! random circuits gate by gate with them and compares every table block and
-//! output label with the real garbler and evaluator (VAES and portable), and
-//! the known-answer test below pins the exact bytes.
+//! [`crate::garbler`] and [`crate::evaluator`] compute the same function in
+//! batches (steps of independent ANDs, `pi` memoized per label, the VAES
+//! kernels of `vaes.rs`); per gate, even the portable path measured 4x to 7x
+//! slower (see [`crate::garbler`], "The batch path and the reference"). So
+//! these are the *oracle*: `runtime/tests/half_gates.rs` compares every table
+//! block and output label of the real parties with a gate-by-gate run of
+//! these, and the known-answer test below pins the bytes.
 //!
 //! ```text
 //! garble (k: the AND's sequence number in the session, j = 2k, j' = 2k + 1)
@@ -35,11 +31,10 @@
 //!
 //! Why each term is there (ZRE15, section 3):
 //!
-//! - *Garbler half* `a & pb`: `pb` is a bit the garbler knows. Row `TG` is
-//!   the XOR of the hashes of both labels of `a`, plus `pb*D`: the evaluator,
-//!   holding `A = A0 ^ a*D` with colour `sa = pa ^ a`, gets
-//!   `H(A, j) ^ sa*TG = WG0 ^ (a & pb)*D`. The colour bit, not `a`, selects
-//!   the row, so the evaluator learns nothing.
+//! - *Garbler half* `a & pb`, `pb` a bit the garbler knows: `TG` XORs the
+//!   hashes of both labels of `a`, plus `pb*D`; the evaluator, holding
+//!   `A = A0 ^ a*D` of colour `sa = pa ^ a`, gets `WG0 ^ (a & pb)*D`. The
+//!   colour (random, as `lsb(D) = 1`), not `a`, selects the row.
 //! - *Evaluator half* `a & (b ^ pb)`: `b ^ pb = sb` is a bit the evaluator
 //!   knows (the colour of its label of `b`). `WE0` is the hash of the
 //!   colour-0 label of `b`, `B0 ^ pb*D`; row `TE` is the XOR of the hashes of
@@ -53,8 +48,6 @@
 //!   *and* no tweak is hashed twice under one `Delta`; each half of each AND
 //!   hashes its own wire's two labels under its own tweak, and the session
 //!   numbers ANDs without repeats ([`crate::tweak`]).
-//! - `lsb(D) = 1` (point-and-permute): the two labels of a wire differ in
-//!   colour, so the colour picks a row without revealing the value.
 //!
 //! Every selection by a secret bit (`pa`, `pb`, `sa`, `sb`) is a mask
 //! ([`Block::mask`]), never a branch.
