@@ -9,18 +9,20 @@
 
 #[path = "../runtime/tests/common/bristol.rs"]
 mod bristol;
+#[path = "../runtime/tests/common/multi_instance.rs"]
+mod multi_instance;
 
 use criterion::{Criterion, Throughput};
+use multi_instance::{multi_instance_rate, MultiInstanceHash};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 use yao_runtime::bench::garbling::{
-    aes_ceiling, eval_rate, garble_rate, garbled_session, kernel_rates, multi_instance_rate,
-    tccr_rate,
+    aes_ceiling, eval_rate, garble_rate, garbled_session, kernel_rates, tccr_rate,
 };
 use yao_runtime::evaluator::Evaluator;
 use yao_runtime::garbler::Garbler;
-use yao_runtime::hash::{MultiInstanceHash, Tccr, Tweaks};
+use yao_runtime::hash::{Tccr, Tweaks};
 use yao_runtime::plan::Plan;
 use yao_runtime::{Block, Delta};
 

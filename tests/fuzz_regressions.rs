@@ -335,24 +335,12 @@ fn record_seeds() {
     }
 
     // OT messages: one of each kind, valid.
-    use yao_runtime::ot::{base, csw, iknp};
-    let (_, msg) = base::BaseReceiver::new(&[true, false]);
-    write(
-        "ot_messages",
-        "receiver-msg".into(),
-        &[&[0u8, 2, 0][..], &msg.to_bytes()].concat(),
-    );
-    let (reply, _) = base::respond(msg);
-    write(
-        "ot_messages",
-        "sender-msg".into(),
-        &[&[1u8, 0x05, 0x03][..], &reply.to_bytes()].concat(),
-    );
+    use yao_runtime::ot::{csw, iknp};
     let (_, msg) = csw::BaseReceiver::new(&[true, false]);
     write(
         "ot_messages",
         "csw-receiver-msg".into(),
-        &[&[4u8, 2, 0][..], msg.as_bytes()].concat(),
+        &[&[0u8, 2, 0][..], msg.as_bytes()].concat(),
     );
     // A sender key and a challenge for 3 OTs (of some other session).
     let sent = csw::BaseSender::new();
@@ -363,7 +351,7 @@ fn record_seeds() {
         "ot_messages",
         "csw-sender-key-challenge".into(),
         &[
-            &[5u8, 0x05, 0x03][..],
+            &[1u8, 0x05, 0x03][..],
             key.as_bytes(),
             keys.challenge().as_bytes(),
         ]

@@ -21,10 +21,11 @@
 //! Guo, Katz, Wang, Wu and Yu, "Better Concrete Security for Half-Gates
 //! Garbling (in the Multi-Instance Setting)" (CRYPTO 2020) instead hash with
 //! `H(x, i) = AES_{S ^ i}(x) ^ x`: one AES call per hash but a fresh key
-//! schedule per tweak (`S` a public per-session salt). [`MultiInstanceHash`]
-//! implements it through the `aes` crate so both can be measured in the same
-//! run (`cargo bench --bench garbling -- hash`, or the `print_rates` probe in
-//! `runtime/tests/rates.rs`). On this machine (AMD EPYC, VAES+AVX2, one core,
+//! schedule per tweak (`S` a public per-session salt). Nothing garbles with
+//! it, so it is not part of this library: `MultiInstanceHash` in
+//! `runtime/tests/common/multi_instance.rs` implements it through the `aes`
+//! crate for the measurement (`cargo bench --bench garbling -- hash`, or the
+//! `print_rates` probe in `runtime/tests/rates.rs`). On this machine (AMD EPYC, VAES+AVX2, one core,
 //! shared with other jobs; best of 20 windows), hashing the garbler's
 //! layout (two blocks per tweak):
 //!
@@ -203,18 +204,19 @@ impl Tccr {
         self.wide.as_ref()
     }
 
-    /// One hash, for tests and reference.
+    /// One hash `H(x, tweak) = pi(pi(x) ^ tweak_block(tweak)) ^ pi(x)`,
+    /// computed from scratch through the `aes` crate's single-block path
+    /// (AES-NI or its constant-time software AES) whatever this `Tccr`'s
+    /// backend: the reference that the batched path and the VAES kernels are
+    /// tested against, and the hash of [`crate::half_gates`].
     pub fn hash(&self, x: Block, tweak: u64) -> Block {
-        let mut out = [Block::ZERO];
-        self.hash_many(
-            &[x],
-            &mut out,
-            Tweaks {
-                first: tweak,
-                pair: false,
-            },
-        );
-        out[0]
+        let pi = |v: u128| {
+            let mut b = Array(v.to_le_bytes());
+            self.aes.encrypt_block(&mut b);
+            u128::from_le_bytes(b.0)
+        };
+        let p = pi(x.0);
+        Block(pi(p ^ tweak_block(tweak)) ^ p)
     }
 
     /// Raw fixed-key AES over `blocks` in place (the hardware ceiling the
@@ -282,50 +284,6 @@ impl<F: Fn(usize) -> u128> BlockCipherEncClosure for TccrJob<'_, F> {
                 *o = Block(u128::from_le_bytes(vs.0) ^ u128::from_le_bytes(us.0));
             }
             start += len;
-        }
-    }
-}
-
-/// The multi-instance hash of GKWWY20, `H(x, i) = AES_{S ^ i}(x) ^ x` with a
-/// public per-session salt `S`, kept for the measurement that justifies
-/// [`Tccr`] (see the module documentation). Not used for garbling.
-#[derive(Clone, Debug)]
-pub struct MultiInstanceHash {
-    salt: u128,
-}
-
-impl MultiInstanceHash {
-    pub fn new(salt: Block) -> MultiInstanceHash {
-        MultiInstanceHash { salt: salt.0 }
-    }
-
-    /// `out[m] = H(input[m], tweak(m))`, with `per_key` consecutive blocks
-    /// sharing one tweak (and so one key schedule): 2 for the garbler's two
-    /// labels of a wire, 1 for the evaluator.
-    pub fn hash_many(
-        &self,
-        input: &[Block],
-        out: &mut [Block],
-        per_key: usize,
-        tweak: impl Fn(usize) -> u128,
-    ) {
-        let per_key = per_key.max(1);
-        for (c, (inp, o)) in input
-            .chunks(per_key)
-            .zip(out.chunks_mut(per_key))
-            .enumerate()
-        {
-            let key = (self.salt ^ tweak(c * per_key)).to_le_bytes();
-            let aes = Aes128Enc::new(&Array::from(key));
-            let mut buf = [AesBlock::default(); 4];
-            let k = inp.len().min(4);
-            for (b, x) in buf.iter_mut().zip(inp) {
-                *b = Array(x.to_bytes());
-            }
-            aes.encrypt_blocks(&mut buf[..k]);
-            for ((o, b), x) in o.iter_mut().zip(&buf[..k]).zip(inp) {
-                *o = Block(u128::from_le_bytes(b.0) ^ x.0);
-            }
         }
     }
 }
@@ -430,21 +388,6 @@ mod tests {
                     0xb4, 0xc5, 0x5a
                 ]
             );
-        }
-    }
-
-    #[test]
-    fn multi_instance_matches_definition() {
-        let salt = Block::random();
-        let mi = MultiInstanceHash::new(salt);
-        let input: Vec<Block> = (0..6).map(|_| Block::random()).collect();
-        let mut out = vec![Block::ZERO; 6];
-        mi.hash_many(&input, &mut out, 2, |m| m as u128 / 2);
-        for m in 0..6 {
-            let aes = Aes128Enc::new(&Array::from((salt.0 ^ (m as u128 / 2)).to_le_bytes()));
-            let mut b = Array(input[m].to_bytes());
-            aes.encrypt_block(&mut b);
-            assert_eq!(out[m].0, u128::from_le_bytes(b.0) ^ input[m].0);
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod block;
 pub mod channel;
 pub mod evaluator;
 pub mod garbler;
+pub mod half_gates;
 pub mod hash;
 mod lane;
 pub mod local;

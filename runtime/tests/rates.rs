@@ -2,8 +2,16 @@
 //! `cargo test -p yao-runtime --release --test rates -- --ignored --nocapture`.
 
 mod common;
+#[path = "common/multi_instance.rs"]
+mod multi_instance;
 
 use yao_runtime::bench::garbling::*;
+
+/// The re-keyed hash the rates compare with is the construction it names.
+#[test]
+fn multi_instance_matches_definition() {
+    multi_instance::check_definition();
+}
 
 #[test]
 #[ignore]
@@ -22,7 +30,7 @@ fn print_rates() {
         );
     }
     for per_key in [1, 2] {
-        let r = multi_instance_rate(secs / 2.0, per_key);
+        let r = multi_instance::multi_instance_rate(secs / 2.0, per_key);
         println!("multi_instance.per_key{per_key}.blocks_per_s: {r:.4e}");
     }
     for step in [16, 64, 256] {
@@ -45,6 +53,27 @@ fn print_rates() {
             "eval.{name}.and_per_s: {e:.4e} ({:.3} of ceiling/4)",
             e / (ceiling / 4.0)
         );
+    }
+}
+
+/// Garbling and evaluation on the path of CPUs without VAES (the `aes`
+/// crate's backend: AES-NI here): `--ignored print_portable_rates`.
+#[test]
+#[ignore]
+fn print_portable_rates() {
+    let secs: f64 = std::env::var("YAO_RATE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let portable = yao_runtime::hash::Tccr::portable();
+    for name in ["aes_128", "sha256"] {
+        let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
+            return;
+        };
+        let g = garble_rate_with(&c, secs, &portable);
+        let e = eval_rate_with(&c, secs, &portable);
+        println!("garble.{name}.portable.and_per_s: {g:.4e}");
+        println!("eval.{name}.portable.and_per_s: {e:.4e}");
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::block::{Block, Delta};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
-use crate::hash::{MultiInstanceHash, Tccr, Tweaks};
+use crate::hash::{Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::plan::Plan;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use std::time::Instant;
 /// a window down, so the fastest one is the closest to the machine's own
 /// speed, and the ceiling and the rates it is compared with are measured
 /// the same way.
-fn rate(seconds: f64, mut f: impl FnMut() -> u64) -> f64 {
+pub fn rate(seconds: f64, mut f: impl FnMut() -> u64) -> f64 {
     let window = seconds / 20.0;
     let start = Instant::now();
     let mut best = 0.0f64;
@@ -75,26 +75,16 @@ pub fn tccr_rate(seconds: f64, batch: usize) -> f64 {
     })
 }
 
-/// Blocks per second through the re-keyed multi-instance hash of GKWWY20
-/// (one key schedule per `per_key` blocks).
-pub fn multi_instance_rate(seconds: f64, per_key: usize) -> f64 {
-    let h = MultiInstanceHash::new(Block::random());
-    let batch = 1024;
-    let input: Vec<Block> = (0..batch as u128).map(|i| Block(i * 0x9e37_79b9)).collect();
-    let mut out = vec![Block::ZERO; batch];
-    let mut t0 = 0u128;
-    rate(seconds, || {
-        h.hash_many(&input, &mut out, per_key, |m| t0 + (m / per_key) as u128);
-        t0 += batch as u128;
-        std::hint::black_box(&out);
-        batch as u64
-    })
-}
-
 /// AND gates garbled per second, in memory (tables are produced into a
 /// reused buffer and dropped), over repeated sessions on one shared plan.
 /// Returns 0 for an invalid circuit or one without AND gates.
 pub fn garble_rate(circuit: &Circuit, seconds: f64) -> f64 {
+    garble_rate_with(circuit, seconds, &Tccr::new())
+}
+
+/// [`garble_rate`] with a chosen hash backend ([`Tccr::portable`] measures
+/// the path of CPUs without VAES).
+pub fn garble_rate_with(circuit: &Circuit, seconds: f64, hash: &Tccr) -> f64 {
     let Ok(plan) = Plan::new(circuit) else {
         return 0.0;
     };
@@ -107,7 +97,7 @@ pub fn garble_rate(circuit: &Circuit, seconds: f64) -> f64 {
     // `Garbler::garble_batch_into`).
     let mut buf = vec![Block::ZERO; 2 * plan.max_step_ands()];
     rate(seconds, || {
-        let mut g = Garbler::from_plan(Arc::clone(&plan), Delta::random());
+        let mut g = Garbler::with_hash(Arc::clone(&plan), Delta::random(), hash.clone());
         while g.garble_batch_into(&mut buf).is_ok_and(|n| n > 0) {}
         std::hint::black_box(g.decoding_bits());
         ands
@@ -117,6 +107,11 @@ pub fn garble_rate(circuit: &Circuit, seconds: f64) -> f64 {
 /// AND gates evaluated per second, in memory, on tables garbled once
 /// beforehand. Returns 0 for an invalid circuit or one without AND gates.
 pub fn eval_rate(circuit: &Circuit, seconds: f64) -> f64 {
+    eval_rate_with(circuit, seconds, &Tccr::new())
+}
+
+/// [`eval_rate`] with a chosen hash backend (see [`garble_rate_with`]).
+pub fn eval_rate_with(circuit: &Circuit, seconds: f64, hash: &Tccr) -> f64 {
     let Ok(plan) = Plan::new(circuit) else {
         return 0.0;
     };
@@ -127,7 +122,7 @@ pub fn eval_rate(circuit: &Circuit, seconds: f64) -> f64 {
     }
     let (labels, tables) = garbled_session(&plan);
     rate(seconds, || {
-        let mut e = Evaluator::from_plan(Arc::clone(&plan));
+        let mut e = Evaluator::with_hash(Arc::clone(&plan), hash.clone());
         for (k, l) in labels.iter().enumerate() {
             let _ = e.set_input_labels(k, l);
         }
@@ -289,6 +284,5 @@ mod tests {
         assert!(eval_rate(&c, 0.001) > 0.0);
         assert!(aes_ceiling(0.001) > 0.0);
         assert!(tccr_rate(0.001, 64) > 0.0);
-        assert!(multi_instance_rate(0.001, 2) > 0.0);
     }
 }

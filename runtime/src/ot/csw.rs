@@ -36,8 +36,9 @@
 //! probability 1/2; their OT-extension proof tolerates that, as KOS does for
 //! its own check.
 //!
-//! Why not the Masny-Rindal endemic OT of [`super::base`], which this replaces
-//! in [`super::CotSender`] and [`super::CotReceiver`]: it costs its sender two
+//! Why not the Masny-Rindal endemic OT (CCS 2019), which this replaced in
+//! [`super::CotSender`] and [`super::CotReceiver`] (and which is gone since:
+//! see the git history of `runtime/src/ot/base.rs`): it costs its sender two
 //! variable-base scalar multiplications, two hashes onto the group and two
 //! point decodings per OT, all after the receiver's message arrives. Here the
 //! sender does one multiplication and one decoding per OT, the receiver's

@@ -9,8 +9,6 @@
 //! Layers (the cores do no I/O; only [`CotSender`] and [`CotReceiver`] touch a
 //! [`Channel`]):
 //! - [`csw`]: 128 base OTs, the Canetti-Sarkar-Wang OT on Ristretto.
-//! - [`base`]: the Masny-Rindal endemic OT on Ristretto, the base OT before
-//!   [`csw`] (two messages instead of four, but twice the sender's work).
 //! - [`iknp`]: IKNP extension with the ALSZ correlated-OT optimization.
 //! - [`prg`]: AES-128-CTR, the PRG that expands base-OT seeds.
 //! - [`transpose`]: the SIMD bit-matrix transpose IKNP needs.
@@ -30,7 +28,6 @@
 //! value before reading anything else, so a mismatch is a clear error rather
 //! than silent garbage; the sender allocates only for its own `n`.
 
-pub mod base;
 pub mod csw;
 pub mod iknp;
 pub mod prg;
