@@ -108,7 +108,7 @@ impl Evaluator {
     /// As [`Evaluator::from_plan`] with a given hash backend.
     pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> Evaluator {
         Evaluator {
-            labels: new_labels(plan.num_slots(), Block::ZERO),
+            labels: new_labels(plan.num_slots()),
             pis: vec![Block::ZERO; plan.num_pi_slots()],
             inputs_set: vec![false; plan.inputs().len()],
             plan,

@@ -57,7 +57,7 @@ use crate::ir::{Circuit, Party};
 use crate::lane::{lane, lanes, lanes_mut, Lane};
 use crate::plan::{
     narrow_segments, narrow_words, wide_segments, AndOp, CodeRef, FreeOps, Plan, PlanError, Slot,
-    NO_SLOT, OFFSET_SLOT,
+    NO_SLOT,
 };
 
 /// Blocks per slot of the garbler's pi array: slot `p` holds
@@ -147,7 +147,7 @@ impl Garbler {
             .map(|g| random_labels(g.slots.len()))
             .collect();
         Garbler {
-            labels: new_labels(plan.num_slots(), delta.block()),
+            labels: new_labels(plan.num_slots()),
             pis: vec![Block::ZERO; PI_STRIDE * plan.num_pi_slots()],
             plan,
             delta,
@@ -447,14 +447,11 @@ pub(crate) fn output_labels(plan: &Plan, labels: &[Block]) -> Vec<Vec<Block>> {
         .collect()
 }
 
-/// A label array for a plan of `n` slots with the reserved slots filled
-/// (see [`crate::plan::OFFSET_SLOT`]; the other reserved slots, which no
-/// plan writes, stay zero): `offset` is `Delta` for the garbler, zero for
-/// the evaluator.
-pub(crate) fn new_labels(n: usize, offset: Block) -> Vec<Block> {
-    let mut v = vec![Block::ZERO; n.max(OFFSET_SLOT as usize + 1)];
-    v[OFFSET_SLOT as usize] = offset;
-    v
+/// A label array for a plan of `n` slots, all zero: slot
+/// [`crate::plan::ZERO_SLOT`] stays so, and the plan writes the others
+/// before it reads them.
+pub(crate) fn new_labels(n: usize) -> Vec<Block> {
+    vec![Block::ZERO; n.max(1)]
 }
 
 /// Runs free gates: each segment of the plan's fused XORs (see

@@ -110,14 +110,11 @@ pub struct AndOp {
     pub pb: Slot,
 }
 
-/// Reserved slots: slot 0 holds the all-zero block (the root of public
-/// constants), slot 1 the public constant label, slot 2 the *offset*
-/// (`Delta` for the garbler, zero for the evaluator). Only slot 0 is read by
-/// plans; the others stay reserved so that slot numbers keep their meaning.
+/// The one reserved slot: it holds the all-zero block, the root of public
+/// constants (see the module docs). No AND reads it (see "No AND reads a
+/// constant"); outputs that are constants do.
 pub const ZERO_SLOT: Slot = 0;
-pub const PUBLIC_SLOT: Slot = 1;
-pub const OFFSET_SLOT: Slot = 2;
-const FIRST_SLOT: u32 = 3;
+const FIRST_SLOT: u32 = 1;
 /// Wide free-gate code stores byte offsets (`slot * 16`) in `u32`s.
 const MAX_SLOTS: u64 = 1 << 28;
 /// Narrow free-gate code stores `2 * slot` in 16 bits (see [`FreeOps`]).

@@ -27,7 +27,7 @@ use yao_runtime::garbler::Garbler;
 use yao_runtime::half_gates::{eval_and, garble_and};
 use yao_runtime::hash::Tccr;
 use yao_runtime::ir::Circuit;
-use yao_runtime::plan::{FreeOps, Plan, NO_SLOT, OFFSET_SLOT};
+use yao_runtime::plan::{FreeOps, Plan, NO_SLOT};
 use yao_runtime::{Block, Delta};
 
 /// The gate-by-gate re-garbling and evaluation of one session.
@@ -62,14 +62,12 @@ fn reference(
 ) -> Reference {
     let h = Tccr::portable();
     let d = |bit: bool| Block::mask(bit) & delta;
-    let n = plan.num_slots().max(OFFSET_SLOT as usize + 1);
+    let n = plan.num_slots().max(1);
     // Stored labels by slot: the garbler's (a wire's zero-label is its
-    // stored label ^ flip*Delta) and the evaluator's active ones. The
-    // reserved offset slot holds Delta for the garbler, zero for the
-    // evaluator; slot 0, the root of constants, is zero for both.
+    // stored label ^ flip*Delta) and the evaluator's active ones; slot 0,
+    // the root of constants, is zero for both.
     let mut z = vec![Block::ZERO; n];
     let mut e = vec![Block::ZERO; n];
-    z[OFFSET_SLOT as usize] = delta;
     for ((g, zl), b) in plan.inputs().iter().zip(zero_in).zip(bits) {
         for ((&s, &l), &bit) in g.slots.iter().zip(zl).zip(b) {
             if s != NO_SLOT {

@@ -236,7 +236,7 @@ pub fn free_gate_rate(circuit: &Circuit, seconds: f64) -> f64 {
     let Ok(plan) = Plan::new(circuit) else {
         return 0.0;
     };
-    let mut labels = crate::garbler::new_labels(plan.num_slots(), Block(0x1234_5678_9abc_def1));
+    let mut labels = crate::garbler::new_labels(plan.num_slots());
     let n = plan.num_free_ops();
     rate(seconds, || {
         crate::garbler::run_free_gates(&mut labels, plan.prelude());
