@@ -1,6 +1,6 @@
 //! End to end over loopback TCP (two threads of one process): AES-128
 //! executions one at a time in one session, the same as one pipelined
-//! stream (`execute_stream`), and one whole session (handshake, base OTs,
+//! stream (`execute_pipelined`), and one whole session (handshake, base OTs,
 //! one execution). The `yao bench` command measures the same with
 //! the two parties as separate processes.
 
@@ -62,13 +62,13 @@ fn e2e(c: &mut Criterion) {
             thread::scope(|s| {
                 s.spawn(|| {
                     let mut g = GarblerSession::start(ga, &circuit).unwrap();
-                    g.execute_stream(std::iter::repeat_n(&g_in, n), |_| {})
+                    g.execute_pipelined(std::iter::repeat_n(&g_in, n), |_| {})
                         .unwrap();
                     g.finish().unwrap();
                 });
                 let mut e = EvaluatorSession::start(ev, &circuit).unwrap();
                 let t0 = Instant::now();
-                e.execute_stream(std::iter::repeat_n(&e_in, n), |_| {})
+                e.execute_pipelined(std::iter::repeat_n(&e_in, n), |_| {})
                     .unwrap();
                 let elapsed = t0.elapsed();
                 e.finish().unwrap();

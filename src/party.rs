@@ -285,7 +285,7 @@ pub fn garble_session(
         session.set_progress(f);
     }
     let result = repeated(repeat, &bits, |stream, last| {
-        session.execute_stream(stream, last)
+        session.execute_pipelined(stream, last)
     })
     .context("garbler")?;
     session.finish().context("garbler")?;
@@ -309,7 +309,7 @@ pub fn evaluate_session(
         session.set_progress(f);
     }
     let result = repeated(repeat, &bits, |stream, last| {
-        session.execute_stream(stream, last)
+        session.execute_pipelined(stream, last)
     })
     .context("evaluator")?;
     session.finish().context("evaluator")?;

@@ -200,8 +200,8 @@ impl<'c> Session<'c> {
         let mut outputs = Vec::with_capacity(bits.len());
         let each = |o| outputs.push(Outputs::new(self.circuit.clone(), o));
         match &mut self.role {
-            Role::Garbler(s) => s.execute_stream(&bits, each)?,
-            Role::Evaluator(s) => s.execute_stream(&bits, each)?,
+            Role::Garbler(s) => s.execute_pipelined(&bits, each)?,
+            Role::Evaluator(s) => s.execute_pipelined(&bits, each)?,
         };
         Ok(outputs)
     }

@@ -263,7 +263,7 @@ fn stream<C: Channel + Send>(
             let mut g = GarblerSession::start(ga, c).unwrap();
             let mut seen = Vec::new();
             let inputs = pairs.iter().map(|&(a, _)| vec![bits(a)]);
-            let stats = g.execute_stream(inputs, |o| seen.push(o)).unwrap();
+            let stats = g.execute_pipelined(inputs, |o| seen.push(o)).unwrap();
             assert_eq!(stats.and_gates, 8 * pairs.len() as u64);
             g.finish().unwrap();
             seen
@@ -271,7 +271,7 @@ fn stream<C: Channel + Send>(
         let mut e = EvaluatorSession::start(ev, c).unwrap();
         let mut seen = Vec::new();
         let inputs = pairs.iter().map(|&(_, b)| vec![bits(b)]);
-        e.execute_stream(inputs, |o| seen.push(o)).unwrap();
+        e.execute_pipelined(inputs, |o| seen.push(o)).unwrap();
         e.finish().unwrap();
         (g.join().unwrap(), seen)
     })
@@ -330,7 +330,7 @@ fn streams_and_single_executions_interoperate() {
             s.spawn(move || {
                 let mut g = GarblerSession::start(ga, c).unwrap();
                 if garbler_streams {
-                    g.execute_stream(pairs.iter().map(|&(a, _)| vec![bits(a)]), |_| {})
+                    g.execute_pipelined(pairs.iter().map(|&(a, _)| vec![bits(a)]), |_| {})
                         .unwrap();
                 } else {
                     for &(a, _) in pairs {
@@ -346,7 +346,7 @@ fn streams_and_single_executions_interoperate() {
                     seen.push(e.execute(&[bits(b)]).unwrap().0);
                 }
             } else {
-                e.execute_stream(pairs.iter().map(|&(_, b)| vec![bits(b)]), |o| seen.push(o))
+                e.execute_pipelined(pairs.iter().map(|&(_, b)| vec![bits(b)]), |o| seen.push(o))
                     .unwrap();
             }
             e.finish().unwrap();
@@ -401,7 +401,7 @@ fn a_forged_output_mid_stream_is_caught() {
             let mut g = GarblerSession::start(ga, c).unwrap();
             let mut seen = Vec::new();
             let err = g
-                .execute_stream(pairs.iter().map(|&(a, _)| vec![bits(a)]), |o| seen.push(o))
+                .execute_pipelined(pairs.iter().map(|&(a, _)| vec![bits(a)]), |o| seen.push(o))
                 .unwrap_err();
             // A failed session answers no more executions.
             assert!(matches!(
@@ -418,7 +418,7 @@ fn a_forged_output_mid_stream_is_caught() {
         };
         let mut e = EvaluatorSession::start(forge, c).unwrap();
         let err = e
-            .execute_stream(pairs.iter().map(|&(_, b)| vec![bits(b)]), |_| {})
+            .execute_pipelined(pairs.iter().map(|&(_, b)| vec![bits(b)]), |_| {})
             .unwrap_err();
         // The verdict, or the garbler hanging up before the evaluator,
         // still writing ahead, got to read it.
@@ -468,14 +468,17 @@ fn a_peer_dying_mid_stream_is_a_clear_error() {
             let garbler = s.spawn(move || {
                 let mut g = GarblerSession::start(ga, c).unwrap();
                 let take = if garbler_dies { 70 } else { pairs.len() };
-                let r =
-                    g.execute_stream(pairs.iter().take(take).map(|&(a, _)| vec![bits(a)]), |_| {});
+                let r = g.execute_pipelined(
+                    pairs.iter().take(take).map(|&(a, _)| vec![bits(a)]),
+                    |_| {},
+                );
                 drop(g); // gone without a goodbye
                 r
             });
             let mut e = EvaluatorSession::start(ev, c).unwrap();
             let take = if garbler_dies { pairs.len() } else { 70 };
-            let r = e.execute_stream(pairs.iter().take(take).map(|&(_, b)| vec![bits(b)]), |_| {});
+            let r =
+                e.execute_pipelined(pairs.iter().take(take).map(|&(_, b)| vec![bits(b)]), |_| {});
             drop(e);
             (garbler.join().unwrap(), r)
         });
@@ -504,14 +507,14 @@ fn executions_without_evaluator_inputs() {
             let mut g = GarblerSession::start(ga, c).unwrap();
             g.execute(&[bits(200), bits(100)]).unwrap();
             let inputs = (0..20u8).map(|i| vec![bits(i), bits(2 * i)]);
-            g.execute_stream(inputs, |_| {}).unwrap();
+            g.execute_pipelined(inputs, |_| {}).unwrap();
             g.finish().unwrap();
         });
         let mut e = EvaluatorSession::start(ev, c).unwrap();
         let (out, _) = e.execute(&[]).unwrap();
         assert_eq!(out, c.eval_plain(&[bits(200), bits(100)]).unwrap());
         let mut seen = Vec::new();
-        e.execute_stream(std::iter::repeat_n(Vec::new(), 20), |o| seen.push(o))
+        e.execute_pipelined(std::iter::repeat_n(Vec::new(), 20), |o| seen.push(o))
             .unwrap();
         for (i, out) in (0..20u8).zip(&seen) {
             assert_eq!(out, &c.eval_plain(&[bits(i), bits(2 * i)]).unwrap());
@@ -538,7 +541,7 @@ fn a_wrong_width_in_a_stream_leaves_the_session_usable() {
                     vec![vec![bits(1)]]
                 };
                 let mut outs = Vec::new();
-                let r = g.execute_stream(&stream, |o| outs.push(o));
+                let r = g.execute_pipelined(&stream, |o| outs.push(o));
                 assert_eq!(r.is_err(), garbler_errs, "{r:?}");
                 assert_eq!(outs.len(), 1);
                 g.execute(&[bits(7)]).unwrap();
@@ -551,7 +554,7 @@ fn a_wrong_width_in_a_stream_leaves_the_session_usable() {
                 vec![vec![bits(2)], vec![vec![true; 9]]]
             };
             let mut outs = Vec::new();
-            let r = e.execute_stream(&stream, |o| outs.push(o));
+            let r = e.execute_pipelined(&stream, |o| outs.push(o));
             if garbler_errs {
                 r.unwrap();
             } else {

@@ -154,7 +154,7 @@ fn run_session(circuit: &Circuit) -> Session {
                 let stream: Vec<_> = (2..5)
                     .map(|k| inputs_of(circuit, Party::Garbler, k))
                     .collect();
-                g.execute_stream(&stream, |out| {
+                g.execute_pipelined(&stream, |out| {
                     check(k, &out);
                     k += 1;
                 })
@@ -178,7 +178,8 @@ fn run_session(circuit: &Circuit) -> Session {
         let stream: Vec<_> = (2..5)
             .map(|k| inputs_of(circuit, Party::Evaluator, k))
             .collect();
-        e.execute_stream(&stream, |out| outputs.push(out)).unwrap();
+        e.execute_pipelined(&stream, |out| outputs.push(out))
+            .unwrap();
         outputs.push(
             e.execute(&inputs_of(circuit, Party::Evaluator, 5))
                 .unwrap()

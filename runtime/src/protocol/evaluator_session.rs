@@ -152,11 +152,11 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
     }
 
     /// One execution per item of `inputs`, pipelined with the garbler's
-    /// [`GarblerSession::execute_stream`]: the inputs of the next executions
+    /// [`GarblerSession::execute_pipelined`]: the inputs of the next executions
     /// are announced before this one is evaluated, so the garbler never
     /// waits for them. `on_outputs` gets each execution's outputs, in order.
     /// Returns the summed costs; on an error the session is failed.
-    pub fn execute_stream<I>(
+    pub fn execute_pipelined<I>(
         &mut self,
         inputs: I,
         mut on_outputs: impl FnMut(Vec<Vec<bool>>),
@@ -167,7 +167,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
     {
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
-        let result = self.stream(inputs, &mut on_outputs, &mut stats);
+        let result = self.pipeline(inputs, &mut on_outputs, &mut stats);
         // A refused input (the outer `Ok`) leaves the session as it was.
         let refused = self.forget_on_error(result)?;
         stats.traffic = traffic_since(start_traffic, self.ch.traffic());
@@ -175,9 +175,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         refused.map(|()| stats)
     }
 
-    /// Runs the stream; the inner result is the refusal of inputs of the
-    /// wrong width, which ends the stream without harming the session.
-    fn stream<I>(
+    /// Runs the pipeline; the inner result is the refusal of inputs of the
+    /// wrong width, which ends the pipeline without harming the session.
+    fn pipeline<I>(
         &mut self,
         inputs: I,
         on_outputs: &mut dyn FnMut(Vec<Vec<bool>>),
@@ -191,7 +191,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         let n = evaluator_bits(self.circuit);
         let mut inputs = inputs.into_iter();
         // As on the garbler's side, inputs of the wrong width end the
-        // stream after the executions already announced, without an error
+        // pipeline after the executions already announced, without an error
         // in the session.
         let mut refused = Ok(());
         loop {

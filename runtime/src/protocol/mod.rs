@@ -17,7 +17,7 @@
 //!    verdict, so that both parties learn the outputs.
 //!
 //! [`GarblerSession::execute`] and [`EvaluatorSession::execute`] run one
-//! execution; `execute_stream` on both sides pipelines many: the evaluator
+//! execution; `execute_pipelined` on both sides pipelines many: the evaluator
 //! announces up to two executions ahead, so the garbler garbles the next one
 //! while the evaluator evaluates, and no execution waits for a round trip.
 //! Tags make the two styles interoperate.

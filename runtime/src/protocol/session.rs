@@ -31,11 +31,11 @@ pub(super) const INPUTS: u8 = 0x11;
 pub(super) const OUTPUTS: u8 = 0x12;
 
 /// How many executions the evaluator may announce before the garbler has
-/// garbled them; more is an error. A stream announces at most two ahead.
+/// garbled them; more is an error. A pipeline announces at most two ahead.
 pub const MAX_AHEAD: usize = 4;
-/// Precomputed OTs per refill in a stream (32 KiB of extension message).
-pub(super) const STREAM_REFILL: usize = 2048;
-/// Bytes an evaluator's stream may send that the garbler has not read yet.
+/// Precomputed OTs per refill in a pipeline (32 KiB of extension message).
+pub(super) const PIPELINE_REFILL: usize = 2048;
+/// Bytes an evaluator's pipeline may send that the garbler has not read yet.
 /// Linux buffers well over this on any TCP connection (a receive window of
 /// 64 KiB and a send buffer of 16 KiB by default).
 pub(super) const IN_FLIGHT: usize = 48 << 10;
@@ -167,13 +167,13 @@ pub(super) fn evaluator_bits(circuit: &Circuit) -> usize {
         .sum()
 }
 
-/// The largest refill the garbler accepts: a stream's batch or one
+/// The largest refill the garbler accepts: a pipeline's batch or one
 /// execution's worth, whichever is larger.
 pub(super) fn refill_max(n: usize) -> usize {
-    STREAM_REFILL.max(n.next_multiple_of(128))
+    PIPELINE_REFILL.max(n.next_multiple_of(128))
 }
 
-/// How many executions an evaluator's stream announces ahead of the one it
+/// How many executions an evaluator's pipeline announces ahead of the one it
 /// evaluates, and how many OTs it precomputes per refill. What it sends
 /// ahead must fit in the kernel's socket buffers while the garbler, busy
 /// writing tables, does not read: otherwise both could block in a write.
