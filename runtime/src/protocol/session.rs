@@ -9,13 +9,13 @@ use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
 use crate::evaluator::Evaluator;
 use crate::garbler::Garbler;
+use crate::ir::{Circuit, CircuitId, Party};
 use crate::ot::{CotReceiver, CotSender, CotSenderSetup};
 use crate::plan::Plan;
 use crate::tweak::AndCounter;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use yao_compiler::ir::{Circuit, CircuitId, Party};
 use zeroize::Zeroizing;
 
 // Message tags. Every message starts with one, so either party can tell
