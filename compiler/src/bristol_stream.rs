@@ -48,7 +48,8 @@ use crate::ir::{
     check_inputs, CircuitId, Gate, IdEncoder, Input, IrError, Output, Party, PlainEvalError,
     ValueType, Wire,
 };
-use std::collections::{HashMap, HashSet};
+pub use crate::ir::{Deaths, WireHasher, WireMap, WireSet};
+use crate::ir::{GateSource, GateSourceError};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,84 +58,6 @@ use std::sync::Arc;
 const CHUNK: usize = 1 << 20;
 /// The longest line accepted (a `MAND` line of about a million ANDs).
 const MAX_LINE: usize = 1 << 26;
-
-/// Which wires a gate reads for the last time, and whether anything reads
-/// the wire it writes: 3 bits, stored 4 bits per gate.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Deaths(u8);
-
-impl Deaths {
-    const A: u8 = 1;
-    const B: u8 = 2;
-    const UNUSED: u8 = 4;
-
-    /// This gate is the last reader of its first input.
-    #[inline]
-    pub fn a(self) -> bool {
-        self.0 & Self::A != 0
-    }
-
-    /// This gate is the last reader of its second input (never set when
-    /// both inputs are one wire: that wire's death is `a`).
-    #[inline]
-    pub fn b(self) -> bool {
-        self.0 & Self::B != 0
-    }
-
-    /// Nothing reads the wire this gate writes (and it is no output).
-    #[inline]
-    pub fn unused(self) -> bool {
-        self.0 & Self::UNUSED != 0
-    }
-
-    /// Whether this gate reads `w` for the last time.
-    #[inline]
-    pub fn kills(self, g: &Gate, w: Wire) -> bool {
-        match *g {
-            Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => {
-                (self.a() && a == w) || (self.b() && b == w)
-            }
-            Gate::Not { a, .. } => self.a() && a == w,
-            Gate::Const { .. } => false,
-        }
-    }
-}
-
-/// A fast hash for wire numbers (one multiplication, as FxHash), for the
-/// maps of live wires that the passes and the window planner update for
-/// every gate: SipHash was a fifth of the streaming path's time. Wire
-/// numbers come from the user's own circuit file, not from the peer.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct WireHasher(u64);
-
-impl std::hash::Hasher for WireHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(b as u64);
-        }
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(n as u64);
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A map keyed by wire numbers (see [`WireHasher`]).
-pub type WireMap<V> = HashMap<Wire, V, std::hash::BuildHasherDefault<WireHasher>>;
-/// A set of wire numbers (see [`WireHasher`]).
-pub type WireSet = HashSet<Wire, std::hash::BuildHasherDefault<WireHasher>>;
 
 /// How a [`StreamedCircuit`] keeps its bookkeeping.
 #[derive(Clone, Copy, Debug)]
@@ -209,7 +132,7 @@ impl DeathReader<'_> {
                 self.buf[(byte % DEATH_CHUNK as u64) as usize]
             }
         };
-        Ok(Deaths((b >> (4 * (k % 2))) & 0xf))
+        Ok(Deaths::from_bits((b >> (4 * (k % 2))) & 0xf))
     }
 }
 
@@ -229,6 +152,12 @@ pub enum StreamError {
     LineTooLong { line: usize },
     #[error("the circuit file changed while it was being read: {0}")]
     Changed(String),
+}
+
+impl From<StreamError> for GateSourceError {
+    fn from(e: StreamError) -> Self {
+        GateSourceError::new(e)
+    }
 }
 
 /// Why a streamed plaintext evaluation ([`StreamedCircuit::eval_plain`])
@@ -1440,6 +1369,51 @@ fn decode<E: From<StreamError>>(
     }
 }
 
+/// The runtime's view of a streamed circuit: its gates in order with their
+/// [`Deaths`], read from the file once more per visit.
+impl GateSource for StreamedCircuit {
+    fn inputs(&self) -> &[Input] {
+        StreamedCircuit::inputs(self)
+    }
+
+    fn outputs(&self) -> &[Output] {
+        StreamedCircuit::outputs(self)
+    }
+
+    fn num_gates(&self) -> u64 {
+        StreamedCircuit::num_gates(self)
+    }
+
+    fn id(&self) -> CircuitId {
+        StreamedCircuit::id(self)
+    }
+
+    fn input_used(&self, w: Wire) -> bool {
+        StreamedCircuit::input_used(self, w)
+    }
+
+    fn for_each_gate<E: From<GateSourceError>>(
+        &self,
+        mut f: impl FnMut(Gate, Deaths) -> Result<(), E>,
+    ) -> Result<(), E> {
+        /// The file's error or the caller's, apart.
+        enum Visit<E> {
+            File(StreamError),
+            Caller(E),
+        }
+        impl<E> From<StreamError> for Visit<E> {
+            fn from(e: StreamError) -> Self {
+                Visit::File(e)
+            }
+        }
+        StreamedCircuit::for_each_gate::<Visit<E>>(self, |g, d| f(g, d).map_err(Visit::Caller))
+            .map_err(|e| match e {
+                Visit::File(e) => GateSourceError::from(e).into(),
+                Visit::Caller(e) => e,
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1476,7 +1450,7 @@ mod tests {
                 if last[g.output() as usize].is_none() {
                     d |= Deaths::UNUSED;
                 }
-                Deaths(d)
+                Deaths::from_bits(d)
             })
             .collect()
     }

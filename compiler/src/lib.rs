@@ -1,12 +1,16 @@
-//! Yao's compiler side: the gate IR every other part speaks, Bristol circuit
-//! import and export, input values, and the DSL compiler.
+//! Yao's compiler side: Bristol circuit import and export, input values, the
+//! optimizer and the DSL compiler, all over the gate IR of the `yao-ir` crate
+//! (re-exported as [`ir`]).
 //!
 //! Nothing here knows about cryptography: a [`ir::Circuit`] is plain data with
 //! a plaintext reference semantics ([`ir::Circuit::eval_plain`]).
 
+#![forbid(unsafe_code)]
+
 pub mod bristol;
 pub mod bristol_stream;
-pub mod ir;
+/// The gate IR (the `yao-ir` crate).
+pub use yao_ir as ir;
 pub mod lang;
 pub mod optimize;
 pub mod value;

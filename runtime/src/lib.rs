@@ -23,4 +23,5 @@ mod vaes;
 
 pub use block::{Block, Delta};
 pub use channel::{Channel, ChannelError, MemChannel, TcpChannel};
-pub use yao_compiler::ir;
+/// The gate IR (the `yao-ir` crate): the runtime's only view of circuits.
+pub use yao_ir as ir;

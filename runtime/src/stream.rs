@@ -1,5 +1,6 @@
 //! Garbling and evaluating a circuit that is never held whole: gates arrive
-//! window by window (from a [`StreamedCircuit`] or any other source), and
+//! window by window from a [`GateSource`] (the compiler's windowed Bristol
+//! reader, or a circuit in memory through [`crate::ir::CircuitGates`]), and
 //! memory is bounded by the circuit's live wires, not its gate count.
 //!
 //! # Design
@@ -54,9 +55,10 @@
 //! plans of at most five windows in flight and the label arrays of the one
 //! running (all bounded by the window size), and the planner's map from
 //! carried wire to slot (about 16 bytes per carried wire). The gate source
-//! adds its own bookkeeping: for [`StreamedCircuit`] the [`Deaths`] of every
-//! gate, 4 bits each, in memory for short circuits and in a temporary file
-//! for long ones (see [`yao_compiler::bristol_stream`]). They are how the
+//! adds its own bookkeeping: for the compiler's `StreamedCircuit` the
+//! [`Deaths`] of every gate, 4 bits each, in memory for short circuits and in
+//! a temporary file for long ones (see its `bristol_stream` module), for
+//! [`crate::ir::CircuitGates`] a byte per gate. They are how the
 //! planner knows, without a table indexed by wire, which carried wires a
 //! window reads for the last time and which wires it writes are read later.
 
@@ -64,12 +66,14 @@ use crate::block::{Block, Delta};
 use crate::evaluator::{EvalError, Evaluator};
 use crate::garbler::{GarbleError, Garbler};
 use crate::hash::Tccr;
-use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
+use crate::ir::{
+    Circuit, Deaths, Gate, GateSource, GateSourceError, Input, Output, Party, ValueType, Wire,
+    WireMap,
+};
 use crate::plan::{Plan, PlanError, NO_SLOT, ZERO_SLOT};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
-use yao_compiler::bristol_stream::{Deaths, StreamError, StreamedCircuit, WireMap};
 use zeroize::{Zeroize, Zeroizing};
 
 /// Gates per window: the in-memory planner's window, so that a window's
@@ -83,7 +87,7 @@ pub type CarrySlot = u32;
 #[derive(Debug, thiserror::Error)]
 pub enum StreamRunError {
     #[error(transparent)]
-    Source(#[from] StreamError),
+    Source(#[from] GateSourceError),
     #[error("gate {gate} reads wire {wire}, which is not live there (the gate source does not match its deaths)")]
     NotLive { gate: u64, wire: Wire },
     #[error("gate {gate} writes wire {wire}, which is already written")]
@@ -562,13 +566,13 @@ impl WindowPlanner {
 /// overlap. Memory stays bounded: at most five windows are in flight (one
 /// being cut, one queued, one being planned, one queued, one running).
 pub fn for_each_window<E>(
-    circuit: &StreamedCircuit,
+    circuit: &(impl GateSource + Sync + ?Sized),
     window: usize,
     planner: &mut WindowPlanner,
     mut run: impl FnMut(&WindowPlan) -> Result<(), E>,
 ) -> Result<Vec<Vec<CarrySlot>>, E>
 where
-    E: From<StreamRunError> + From<StreamError> + Send,
+    E: From<StreamRunError> + Send,
 {
     let window = window.max(1);
     let (cut_tx, cut_rx) = crossbeam::channel::bounded::<WindowCut>(1);
@@ -642,9 +646,9 @@ enum Cutting<E> {
     Stopped,
 }
 
-impl<E: From<StreamError>> From<StreamError> for Cutting<E> {
-    fn from(e: StreamError) -> Self {
-        Cutting::Failed(e.into())
+impl<E: From<StreamRunError>> From<GateSourceError> for Cutting<E> {
+    fn from(e: GateSourceError) -> Self {
+        Cutting::Failed(StreamRunError::from(e).into())
     }
 }
 

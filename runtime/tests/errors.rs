@@ -12,7 +12,7 @@ use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
 use yao_runtime::channel::ChannelError;
 use yao_runtime::evaluator::{EvalError, Evaluator};
 use yao_runtime::garbler::{GarbleError, Garbler};
-use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+use yao_runtime::ir::{Circuit, Gate, GateSourceError, Input, Output, Party, ValueType};
 use yao_runtime::ot::OtError;
 use yao_runtime::plan::Plan;
 use yao_runtime::protocol::{
@@ -250,5 +250,5 @@ fn compiler_errors_are_printed_once() {
     assert_eq!(texts[0], "cannot read /nonexistent/yao/x.txt", "{texts:?}");
     assert_eq!(texts.len(), 2, "{texts:?}");
     // Carried by the protocol (a streamed party), still once.
-    messages(&ProtocolError::from(err));
+    messages(&ProtocolError::from(GateSourceError::from(err)));
 }

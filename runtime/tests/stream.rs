@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use yao_compiler::bristol::{self, Options};
 use yao_compiler::bristol_stream::{ScanOptions, StreamError, StreamedCircuit};
 use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
-use yao_runtime::ir::Party;
+use yao_runtime::ir::{CircuitGates, GateSource, Party};
 use yao_runtime::plan::Plan;
 use yao_runtime::protocol::{evaluate_streamed, garble_streamed, stream_id, ProtocolError};
 use yao_runtime::report::report;
@@ -33,7 +33,7 @@ fn tcp_pair() -> (TcpChannel, TcpChannel) {
 }
 
 /// The bits of `party`'s groups, in circuit order.
-fn split(s: &StreamedCircuit, inputs: &[Vec<bool>], party: Party) -> Vec<Vec<bool>> {
+fn split<S: GateSource + ?Sized>(s: &S, inputs: &[Vec<bool>], party: Party) -> Vec<Vec<bool>> {
     s.inputs()
         .iter()
         .zip(inputs)
@@ -46,8 +46,8 @@ type Outputs = Result<Vec<Vec<bool>>, ProtocolError>;
 
 /// Both parties of one streamed execution; returns the garbler's and the
 /// evaluator's outputs.
-fn run_streamed<C: Channel + Send + 'static>(
-    s: &StreamedCircuit,
+fn run_streamed<C: Channel + Send + 'static, S: GateSource + Sync + ?Sized>(
+    s: &S,
     inputs: &[Vec<bool>],
     window: usize,
     (a, b): (C, C),
@@ -405,6 +405,20 @@ proptest! {
         .unwrap();
         prop_assert_eq!(k, imported.gates.len());
         prop_assert_eq!(s.stats().peak_live_wires, imported.peak_live_wires());
+        // The same circuit in memory is the same gate source.
+        let held = CircuitGates::new(&imported);
+        prop_assert_eq!(GateSource::id(&held), s.id());
+        prop_assert_eq!(GateSource::num_gates(&held), s.num_gates());
+        let mut k = 0usize;
+        s.for_each_gate::<StreamError>(|g, d| {
+            assert_eq!((g, d), (imported.gates[k], held.deaths()[k]), "gate {k}");
+            k += 1;
+            Ok(())
+        })
+        .unwrap();
+        for w in imported.inputs.iter().flat_map(|i| i.wires.iter().copied()) {
+            prop_assert_eq!(held.input_used(w), s.input_used(w), "input wire {}", w);
+        }
         let inputs: Vec<Vec<bool>> = c
             .inputs
             .iter()
@@ -413,6 +427,9 @@ proptest! {
             .collect();
         let want = c.eval_plain(&inputs).unwrap();
         let (g, e) = run_streamed(&s, &inputs, window, MemChannel::pair());
+        prop_assert_eq!(&g.unwrap(), &want);
+        prop_assert_eq!(&e.unwrap(), &want);
+        let (g, e) = run_streamed(&held, &inputs, window, MemChannel::pair());
         prop_assert_eq!(&g.unwrap(), &want);
         prop_assert_eq!(&e.unwrap(), &want);
     }

@@ -164,8 +164,8 @@ impl<T> During<T> for Result<T, OtError> {
     }
 }
 
-impl From<yao_compiler::bristol_stream::StreamError> for ProtocolError {
-    fn from(e: yao_compiler::bristol_stream::StreamError) -> Self {
+impl From<crate::ir::GateSourceError> for ProtocolError {
+    fn from(e: crate::ir::GateSourceError) -> Self {
         ProtocolError::Stream(e.into())
     }
 }

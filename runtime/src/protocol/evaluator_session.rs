@@ -11,13 +11,13 @@ use super::session::*;
 use crate::block::Block;
 use crate::channel::{Channel, Traffic};
 use crate::evaluator::Evaluator;
+use crate::ir::{Circuit, CircuitId, Party};
 use crate::ot::CotReceiver;
 use crate::plan::Plan;
 use crate::tweak::AndCounter;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-use yao_compiler::ir::{Circuit, CircuitId, Party};
 use zeroize::Zeroizing;
 
 /// What an evaluator prepares before it connects: the circuit id and,

@@ -11,13 +11,13 @@ use super::session::*;
 use crate::block::{Block, Delta};
 use crate::channel::Channel;
 use crate::garbler::Garbler;
+use crate::ir::{Circuit, CircuitId, Party};
 use crate::ot::{CotSender, CotSenderSetup};
 use crate::plan::Plan;
 use crate::tweak::AndCounter;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-use yao_compiler::ir::{Circuit, CircuitId, Party};
 use zeroize::Zeroizing;
 
 /// What a garbler prepares before its evaluator connects: the circuit id, a

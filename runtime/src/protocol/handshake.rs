@@ -4,7 +4,7 @@
 
 use super::error::{During, Phase, ProtocolError};
 use crate::channel::Channel;
-use yao_compiler::ir::CircuitId;
+use crate::ir::CircuitId;
 
 /// Eight bytes that no other protocol starts with, so that talking to the
 /// wrong port fails at once with a clear message.

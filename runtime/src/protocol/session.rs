@@ -7,10 +7,10 @@
 
 use super::error::ProtocolError;
 use crate::channel::Traffic;
+use crate::ir::{Circuit, Party};
 use crate::plan::Plan;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use yao_compiler::ir::{Circuit, Party};
 
 // Message tags. Every message starts with one, so either party can tell
 // what comes next and name what it got instead.

@@ -1,6 +1,7 @@
 //! One execution of a streamed circuit ([`crate::stream`]) between two
-//! parties: the circuit is read from its file window by window on both
-//! sides, and neither party ever holds it whole.
+//! parties: the circuit is read from its [`GateSource`] (typically the
+//! compiler's windowed Bristol reader) window by window on both sides, and
+//! neither party ever holds it whole.
 //!
 //! The messages, in order: the handshake (with [`stream_id`] in place of the
 //! circuit id), base OTs, one correlated-OT extension on the evaluator's
@@ -20,10 +21,9 @@ use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
+use crate::ir::{CircuitId, GateSource, Party};
 use crate::ot::{CotReceiver, CotSender};
 use crate::stream::{for_each_window, StreamEvaluator, StreamGarbler, WindowPlanner};
-use yao_compiler::bristol_stream::StreamedCircuit;
-use yao_compiler::ir::{CircuitId, Party};
 use zeroize::{Zeroize, Zeroizing};
 
 const ACCEPTED: u8 = 2;
@@ -43,9 +43,9 @@ pub struct StreamOutcome {
 }
 
 /// The id a streaming party offers in the handshake: the circuit id
-/// ([`StreamedCircuit::id`], equal to the in-memory `Circuit::id`) bound to
+/// ([`GateSource::id`], equal to the in-memory `Circuit::id`) bound to
 /// the streaming schedule's window size.
-pub fn stream_id(circuit: &StreamedCircuit, window: usize) -> CircuitId {
+pub fn stream_id<S: GateSource + ?Sized>(circuit: &S, window: usize) -> CircuitId {
     let mut h = blake3::Hasher::new();
     h.update(b"yao-stream-v1\0");
     h.update(&circuit.id().0);
@@ -54,8 +54,8 @@ pub fn stream_id(circuit: &StreamedCircuit, window: usize) -> CircuitId {
 }
 
 /// Checks `inputs` against the groups of `party`.
-fn check_widths(
-    circuit: &StreamedCircuit,
+fn check_widths<S: GateSource + ?Sized>(
+    circuit: &S,
     party: Party,
     inputs: &[Vec<bool>],
 ) -> Result<(), ProtocolError> {
@@ -84,7 +84,7 @@ fn check_widths(
     Ok(())
 }
 
-fn evaluator_bits(circuit: &StreamedCircuit) -> usize {
+fn evaluator_bits<S: GateSource + ?Sized>(circuit: &S) -> usize {
     circuit
         .inputs()
         .iter()
@@ -106,7 +106,7 @@ fn pack(bits: impl Iterator<Item = bool>) -> Vec<u8> {
     out
 }
 
-fn split<T: Clone>(circuit: &StreamedCircuit, flat: &[T]) -> Vec<Vec<T>> {
+fn split<S: GateSource + ?Sized, T: Clone>(circuit: &S, flat: &[T]) -> Vec<Vec<T>> {
     let mut at = 0;
     circuit
         .outputs()
@@ -121,9 +121,9 @@ fn split<T: Clone>(circuit: &StreamedCircuit, flat: &[T]) -> Vec<Vec<T>> {
 /// The garbler's side of one streamed execution over `ch`, with `window`
 /// gates per window (both parties must use the same). `inputs` holds the
 /// bits of the garbler's input groups in circuit order.
-pub fn garble_streamed<C: Channel>(
+pub fn garble_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
     mut ch: C,
-    circuit: &StreamedCircuit,
+    circuit: &S,
     window: usize,
     inputs: &[Vec<bool>],
 ) -> Result<StreamOutcome, ProtocolError> {
@@ -231,9 +231,9 @@ pub fn garble_streamed<C: Channel>(
 }
 
 /// The evaluator's side of one streamed execution (see [`garble_streamed`]).
-pub fn evaluate_streamed<C: Channel>(
+pub fn evaluate_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
     mut ch: C,
-    circuit: &StreamedCircuit,
+    circuit: &S,
     window: usize,
     inputs: &[Vec<bool>],
 ) -> Result<StreamOutcome, ProtocolError> {

@@ -118,14 +118,14 @@ impl Labels {
     }
 }
 
-use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
+use yao_compiler::bristol_stream::StreamedCircuit;
 use yao_runtime::stream::{for_each_window, StreamRunError, WindowPlanner};
 
 /// Why [`Labels::run_streamed`] stopped.
 #[derive(Debug)]
 pub enum StreamFail {
+    /// Planning failed, or the gate source (as `StreamRunError::Source`).
     Run(StreamRunError),
-    Stream(StreamError),
     /// A window's AND read a public constant or one label twice.
     Label(String),
 }
@@ -133,12 +133,6 @@ pub enum StreamFail {
 impl From<StreamRunError> for StreamFail {
     fn from(e: StreamRunError) -> Self {
         StreamFail::Run(e)
-    }
-}
-
-impl From<StreamError> for StreamFail {
-    fn from(e: StreamError) -> Self {
-        StreamFail::Stream(e)
     }
 }
 

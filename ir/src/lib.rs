@@ -10,6 +10,18 @@
 //! outputs are named groups of wires. Bit 0 of a group is the least significant
 //! bit of the value. Each group carries a [`ValueType`] so that values can be
 //! parsed and printed the way the user wrote them (signed, arrays, ...).
+//!
+//! This crate is the bottom of the dependency graph: the compiler (DSL,
+//! optimizer, Bristol I/O) and the runtime both depend on it, and it on
+//! neither. A runtime that executes a circuit gate by gate reads it through
+//! [`GateSource`] (an in-memory [`Circuit`] via [`CircuitGates`], or the
+//! compiler's windowed Bristol reader), so it never sees Bristol text.
+
+#![forbid(unsafe_code)]
+
+mod source;
+
+pub use source::{CircuitGates, Deaths, GateSource, GateSourceError, WireHasher, WireMap, WireSet};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -656,7 +668,7 @@ impl IdEncoder {
 
 /// A circuit known to pass [`Circuit::validate`]: checked by
 /// [`ValidCircuit::new`], or built by an importer that checks the same as it
-/// reads ([`crate::bristol::parse_valid`]). It derefs to the circuit but
+/// reads (the compiler's `bristol::parse_valid`). It derefs to the circuit but
 /// cannot be changed, so a consumer (the runtime's planner) may skip checking
 /// it again; [`ValidCircuit::into_inner`] gives the circuit back to edit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -669,9 +681,13 @@ impl ValidCircuit {
         Ok(ValidCircuit(circuit))
     }
 
-    /// For the importers that check the invariants themselves (checked
-    /// again in debug builds).
-    pub(crate) fn trusted(circuit: Circuit) -> ValidCircuit {
+    /// For the importers that check the invariants themselves as they read
+    /// (the compiler's Bristol importer), checked again in debug builds. A
+    /// circuit that breaks them anyway makes its consumers refuse it or
+    /// panic, not misbehave silently: nothing relies on them for memory
+    /// safety.
+    #[doc(hidden)]
+    pub fn trusted(circuit: Circuit) -> ValidCircuit {
         debug_assert_eq!(circuit.validate(), Ok(()));
         ValidCircuit(circuit)
     }
