@@ -28,7 +28,7 @@ use super::diagnostics::{nearest, Error, Span, MAX_ERRORS};
 use super::gadgets::{self as g, Shift};
 use super::shared;
 use super::types::*;
-use crate::ir::{Circuit, ValueType};
+use crate::ir::{Circuit, Party, ValueType};
 use crate::optimize::{Builder, Lit};
 use num_bigint::{BigInt, Sign};
 use std::collections::{HashMap, HashSet};
@@ -217,10 +217,15 @@ impl<'a> Lower<'a> {
         false
     }
 
-    fn circuit(&mut self, c: &'a CircuitDef) -> Result<Circuit, Vec<Error>> {
+    /// Binds the circuit's parameters to fresh input wires (a shared input
+    /// to the value its parties' shares reconstruct), in declaration order.
+    fn circuit_inputs(
+        &mut self,
+        params: &'a [CircuitParam],
+    ) -> Vec<(String, Party, ValueType, Vec<Lit>)> {
         let mut inputs = Vec::new();
         let mut names = HashSet::new();
-        for p in &c.params {
+        for p in params {
             let Some(ty) = self.eval_ty(&p.ty) else {
                 self.vars.push(Binding {
                     name: p.name.name.clone(),
@@ -263,18 +268,19 @@ impl<'a> Lower<'a> {
                 mutable: false,
             });
         }
-        let want = match &c.ret {
-            Some(Returns::Type(t)) => self.eval_ty(t),
-            Some(Returns::Named(fields)) => fields
-                .iter()
-                .map(|(_, t)| self.eval_ty(t))
-                .collect::<Option<Vec<Ty>>>()
-                .map(Ty::Tuple),
-            None => None,
-        };
-        let body = self.block_as(&c.body, want.as_ref());
-        let span = c.body.tail.as_ref().map_or(c.body.span, |t| t.span);
-        let outputs: Vec<(String, Ty, Val)> = match &c.ret {
+        inputs
+    }
+
+    /// Shapes the body's value into named results as the circuit's return
+    /// declares them (`out`, `out0`, `out1`, ... or the declared names).
+    fn circuit_outputs(
+        &mut self,
+        c: &'a CircuitDef,
+        want: Option<Ty>,
+        body: Val,
+        span: Span,
+    ) -> Vec<(String, Ty, Val)> {
+        match &c.ret {
             None => {
                 self.err(
                     Error::new(c.name.span, format!("circuit `{}` declares no result", c.name.name))
@@ -328,7 +334,23 @@ impl<'a> Lower<'a> {
                     _ => Vec::new(),
                 }
             }
+        }
+    }
+
+    fn circuit(&mut self, c: &'a CircuitDef) -> Result<Circuit, Vec<Error>> {
+        let inputs = self.circuit_inputs(&c.params);
+        let want = match &c.ret {
+            Some(Returns::Type(t)) => self.eval_ty(t),
+            Some(Returns::Named(fields)) => fields
+                .iter()
+                .map(|(_, t)| self.eval_ty(t))
+                .collect::<Option<Vec<Ty>>>()
+                .map(Ty::Tuple),
+            None => None,
         };
+        let body = self.block_as(&c.body, want.as_ref());
+        let span = c.body.tail.as_ref().map_or(c.body.span, |t| t.span);
+        let outputs = self.circuit_outputs(c, want, body, span);
         let mut ir_outputs = Vec::new();
         for (name, t, v) in outputs {
             let Some(vt) = t.value_type().filter(|_| t.bits().unwrap_or(0) > 0) else {
