@@ -117,6 +117,63 @@ fn read<const FAST: bool>(
     options: &Options,
 ) -> Result<ValidCircuit, BristolError> {
     let mut lex = Lexer::new(text);
+    let header = read_header(&mut lex, options)?;
+    let num_wires = header.num_wires;
+    let (total_in, total_out) = check_wire_counts(&header, text.len())?;
+    let parties = parties_of(options, header.input_widths.len())?;
+
+    let mut wiring = Wiring::new(num_wires, total_in, text.len(), header.format);
+    read_gates::<FAST>(
+        &mut lex,
+        &mut wiring,
+        header.num_gates,
+        header.third_is_gate,
+    )?;
+    let Wiring {
+        alias,
+        writer,
+        gates,
+        ..
+    } = wiring;
+
+    let inputs = input_groups(&header.input_widths, &parties, options.bit_order);
+    let outputs = output_groups(
+        &header.output_widths,
+        num_wires,
+        total_out,
+        &alias,
+        &writer,
+        options.bit_order,
+    )?;
+    let circuit = Circuit {
+        name: name.to_string(),
+        num_wires: num_wires as u32,
+        inputs,
+        outputs,
+        gates,
+    };
+    // Valid by construction: every wire was checked above as it was read
+    // or written (in range, written once, before any read), and the groups
+    // are built to match their types, so `Circuit::validate` is not run
+    // again here (only in debug builds); the tests and the fuzz harness
+    // check it on every circuit accepted here.
+    Ok(ValidCircuit::trusted(circuit))
+}
+
+/// What the header lines of a file declare.
+struct Header {
+    num_gates: u64,
+    num_wires: u64,
+    format: Format,
+    input_widths: Vec<u64>,
+    output_widths: Vec<u64>,
+    /// In the old format the third line is the first gate, already lexed.
+    third_is_gate: bool,
+}
+
+/// Reads the header lines; separate because which lines are header and
+/// which are gates depends on the format, detected (or imposed) here.
+fn read_header(lex: &mut Lexer<'_>, options: &Options) -> Result<Header, BristolError> {
     if !lex.next_line() {
         return Err(BristolError::Syntax {
             line: 1,
@@ -196,10 +253,30 @@ fn read<const FAST: bool>(
             (inputs, outputs, true)
         }
     };
+    Ok(Header {
+        num_gates,
+        num_wires,
+        format,
+        input_widths,
+        output_widths,
+        third_is_gate,
+    })
+}
 
+/// Checks the declared wire count against the groups and the file's size,
+/// returning the total input and output widths; separate because it must
+/// run before anything is allocated for the wires.
+fn check_wire_counts(header: &Header, text_len: usize) -> Result<(u64, u64), BristolError> {
+    let num_wires = header.num_wires;
     // Saturating: absurd widths must give an error, not an overflow.
-    let total_in: u64 = input_widths.iter().fold(0, |a, &w| a.saturating_add(w));
-    let total_out: u64 = output_widths.iter().fold(0, |a, &w| a.saturating_add(w));
+    let total_in: u64 = header
+        .input_widths
+        .iter()
+        .fold(0, |a, &w| a.saturating_add(w));
+    let total_out: u64 = header
+        .output_widths
+        .iter()
+        .fold(0, |a, &w| a.saturating_add(w));
     if total_in > num_wires || total_out > num_wires {
         return Err(BristolError::WireCount {
             declared: num_wires,
@@ -212,20 +289,28 @@ fn read<const FAST: bool>(
     // unnamed, and those are allowed a fixed allowance. Checking this before
     // allocating keeps a tiny file that claims two billion wires from taking
     // gigabytes of memory.
-    let possible = (text.len() as u64 / 2).saturating_add(MAX_UNNAMED_WIRES);
+    let possible = (text_len as u64 / 2).saturating_add(MAX_UNNAMED_WIRES);
     if num_wires > possible {
         return Err(BristolError::WireCount {
             declared: num_wires,
-            what: format!("a file of {} bytes can hold at most {possible}", text.len()),
+            what: format!("a file of {text_len} bytes can hold at most {possible}"),
         });
     }
-    let parties = parties_of(options, input_widths.len())?;
+    Ok((total_in, total_out))
+}
 
-    let mut wiring = Wiring::new(num_wires, total_in, text.len(), format);
+/// Reads the gate lines into `wiring`; separate because it is the hot loop
+/// (with the `FAST` path) and checks the declared gate count.
+fn read_gates<const FAST: bool>(
+    lex: &mut Lexer<'_>,
+    wiring: &mut Wiring,
+    num_gates: u64,
+    third_is_gate: bool,
+) -> Result<(), BristolError> {
     let mut gate_lines = 0u64;
     let mut pending = third_is_gate;
     loop {
-        if FAST && !pending && gate_lines < num_gates && wiring.common_gate(&mut lex) {
+        if FAST && !pending && gate_lines < num_gates && wiring.common_gate(lex) {
             gate_lines += 1;
             continue;
         }
@@ -239,7 +324,7 @@ fn read<const FAST: bool>(
             });
         }
         gate_lines += 1;
-        wiring.gate(&lex)?;
+        wiring.gate(lex)?;
     }
     if gate_lines < num_gates {
         return Err(BristolError::Truncated {
@@ -247,14 +332,19 @@ fn read<const FAST: bool>(
             found: gate_lines,
         });
     }
-    let Wiring {
-        alias,
-        writer,
-        gates,
-        ..
-    } = wiring;
+    Ok(())
+}
 
-    let inputs = input_groups(&input_widths, &parties, options.bit_order);
+/// Builds the output groups from the last wires; separate because each
+/// output wire must be checked as written and resolved through its alias.
+fn output_groups(
+    output_widths: &[u64],
+    num_wires: u64,
+    total_out: u64,
+    alias: &[Wire],
+    writer: &[u32],
+    bit_order: BitOrder,
+) -> Result<Vec<Output>, BristolError> {
     let mut outputs = Vec::with_capacity(output_widths.len());
     let mut next = (num_wires - total_out) as u32;
     for (k, &width) in output_widths.iter().enumerate() {
@@ -268,7 +358,7 @@ fn read<const FAST: bool>(
             }
         }
         let alias = |w: Wire| alias.get(w as usize).copied().unwrap_or(w);
-        let wires = ordered(raw.into_iter().map(alias).collect(), options.bit_order);
+        let wires = ordered(raw.into_iter().map(alias).collect(), bit_order);
         next += width as u32;
         outputs.push(Output {
             name: format!("out{k}"),
@@ -276,19 +366,7 @@ fn read<const FAST: bool>(
             wires,
         });
     }
-    let circuit = Circuit {
-        name: name.to_string(),
-        num_wires: num_wires as u32,
-        inputs,
-        outputs,
-        gates,
-    };
-    // Valid by construction: every wire was checked above as it was read
-    // or written (in range, written once, before any read), and the groups
-    // are built to match their types, so `Circuit::validate` is not run
-    // again here (only in debug builds); the tests and the fuzz harness
-    // check it on every circuit accepted here.
-    Ok(ValidCircuit::trusted(circuit))
+    Ok(outputs)
 }
 
 /// A common gate line read by [`Lexer::peek_common`]: the gate with its

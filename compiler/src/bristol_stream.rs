@@ -41,8 +41,8 @@
 
 use crate::bristol::{
     arity_error, counted_list, eq_value, gate_counts, input_groups, mand_width, ordered,
-    parties_of, syntax, unknown_gate, BristolError, Format, Lexer, Options, MAX_UNNAMED_WIRES,
-    MAX_WIRES,
+    parties_of, syntax, unknown_gate, BitOrder, BristolError, Format, Lexer, Options,
+    MAX_UNNAMED_WIRES, MAX_WIRES,
 };
 use crate::ir::{
     check_inputs, CircuitId, Gate, IdEncoder, Input, IrError, Output, Party, PlainEvalError,
@@ -792,9 +792,35 @@ impl StreamedCircuit {
             peak_live: 0,
         };
 
-        // Pass 1: checks, with one bit per wire: written yet?
-        let mut written = vec![0u64; (num_wires as usize).div_ceil(64)];
-        let is_written = |written: &[u64], w: Wire| written[w as usize / 64] >> (w % 64) & 1 == 1;
+        let checked = this.check_lines(total_in, out_start)?;
+        // Groups, as `parse` makes them.
+        this.inputs = input_groups(&this.header.input_widths, &parties, options.bit_order);
+        this.outputs = this.output_groups(&checked, out_start, options.bit_order)?;
+        let Checked {
+            written,
+            mut aliases,
+            out_canon,
+            gate_lines,
+            num_gates,
+            counts,
+        } = checked;
+        drop(written);
+        this.num_gates = num_gates;
+        this.counts = counts;
+        this.gate_lines = gate_lines;
+        aliases.shrink_to_fit();
+        this.aliases = aliases;
+        this.compute_deaths()?;
+        this.compute_id(out_canon, total_in)?;
+        Ok(this)
+    }
+
+    /// Pass 1: checks every gate line (wires in range, written once, before
+    /// any read; the declared gate count); separate because it is the only
+    /// pass that can reject the file, and it keeps one bit per wire.
+    fn check_lines(&self, total_in: u64, out_start: Wire) -> Result<Checked, StreamError> {
+        // One bit per wire: written yet?
+        let mut written = vec![0u64; (self.header.num_wires as usize).div_ceil(64)];
         for w in 0..total_in as Wire {
             written[w as usize / 64] |= 1 << (w % 64);
         }
@@ -805,8 +831,8 @@ impl StreamedCircuit {
         let mut last_line = 0usize;
         let mut k = 0u64;
         let mut counts = [0u64; 4];
-        let expected = this.header.num_gates;
-        this.visit_items::<StreamError>(|item, line| {
+        let expected = self.header.num_gates;
+        self.visit_items::<StreamError>(|item, line| {
             if line != last_line {
                 if gate_lines == expected {
                     return Err(BristolError::ExtraGates { line, expected }.into());
@@ -879,39 +905,47 @@ impl StreamedCircuit {
             }
             .into());
         }
+        Ok(Checked {
+            written,
+            aliases,
+            out_canon,
+            gate_lines,
+            num_gates: k,
+            counts,
+        })
+    }
 
-        // Groups, as `parse` makes them.
-        this.inputs = input_groups(&this.header.input_widths, &parties, options.bit_order);
+    /// The output groups, as `parse` makes them; separate because each
+    /// output wire must be checked as written and resolved through its alias.
+    fn output_groups(
+        &self,
+        checked: &Checked,
+        out_start: Wire,
+        bit_order: BitOrder,
+    ) -> Result<Vec<Output>, StreamError> {
+        let mut outputs = Vec::with_capacity(self.header.output_widths.len());
         let mut next = out_start;
-        for (i, &width) in this.header.output_widths.iter().enumerate() {
+        for (i, &width) in self.header.output_widths.iter().enumerate() {
             let raw: Vec<Wire> = (next..next + width as u32).collect();
-            if let Some(&w) = raw.iter().find(|&&w| !is_written(&written, w)) {
+            if let Some(&w) = raw.iter().find(|&&w| !is_written(&checked.written, w)) {
                 return Err(BristolError::WireCount {
-                    declared: num_wires,
+                    declared: self.header.num_wires,
                     what: format!("output wire {w} (group out{i}) is never written"),
                 }
                 .into());
             }
             let wires: Vec<Wire> = raw
                 .into_iter()
-                .map(|w| aliases.get(&w).copied().unwrap_or(w))
+                .map(|w| checked.aliases.get(&w).copied().unwrap_or(w))
                 .collect();
             next += width as u32;
-            this.outputs.push(Output {
+            outputs.push(Output {
                 name: format!("out{i}"),
                 ty: ValueType::UInt(width as u32),
-                wires: ordered(wires, options.bit_order),
+                wires: ordered(wires, bit_order),
             });
         }
-        drop(written);
-        this.num_gates = k;
-        this.counts = counts;
-        this.gate_lines = gate_lines;
-        aliases.shrink_to_fit();
-        this.aliases = aliases;
-        this.compute_deaths()?;
-        this.compute_id(out_canon, total_in)?;
-        Ok(this)
+        Ok(outputs)
     }
 
     /// Pass 2: the [`Deaths`] of every gate, reading the gate lines
@@ -1111,6 +1145,25 @@ impl StreamedCircuit {
         self.id = id.finish();
         Ok(())
     }
+}
+
+/// What pass 1 ([`StreamedCircuit::check_lines`]) learns from the gate lines.
+struct Checked {
+    /// One bit per wire: written by an input or a gate?
+    written: Vec<u64>,
+    /// The destination of every `EQW` copy, mapped to its (resolved) source.
+    aliases: WireMap<Wire>,
+    /// Canonical numbers of gate outputs in the output range.
+    out_canon: WireMap<u32>,
+    gate_lines: u64,
+    num_gates: u64,
+    /// AND, XOR, NOT and constant gates.
+    counts: [u64; 4],
+}
+
+/// Whether wire `w` is set in the one-bit-per-wire set `written`.
+fn is_written(written: &[u64], w: Wire) -> bool {
+    written[w as usize / 64] >> (w % 64) & 1 == 1
 }
 
 fn wiring(line: usize, error: IrError) -> StreamError {

@@ -1,0 +1,329 @@
+//! Calls: user functions are inlined at each call site, builtins
+//! (`rotl`, `rotr`, `popcount`) lower to gadgets, and the call graph is
+//! checked for recursion.
+
+use super::*;
+
+impl<'a> Lower<'a> {
+    pub(super) fn call(&mut self, name: &'a Ident, args: &'a [Expr], span: Span) -> Val {
+        let argv: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
+        let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
+        let Some(f) = self.fns.get(name.name.as_str()).copied() else {
+            if BUILTINS.contains(&name.name.as_str()) {
+                return self.builtin(name, argv, &spans, span);
+            }
+            let known: Vec<&str> = self
+                .fns
+                .keys()
+                .copied()
+                .chain(BUILTINS.iter().copied())
+                .collect();
+            let mut e = Error::new(name.span, format!("cannot find function `{}`", name.name))
+                .label("not found");
+            if let Some(s) = nearest(&name.name, known) {
+                e = e.hint(format!("did you mean `{s}`?"));
+            }
+            if self.find_var(&name.name).is_some() {
+                e = e.hint(format!("`{}` is a variable, not a function", name.name));
+            }
+            return self.err(e);
+        };
+        if argv.len() != f.params.len() {
+            let n = f.params.len();
+            return self.err(
+                Error::new(
+                    span,
+                    format!(
+                        "`{}` takes {n} argument{} but {} {} given",
+                        name.name,
+                        if n == 1 { "" } else { "s" },
+                        argv.len(),
+                        if argv.len() == 1 { "was" } else { "were" }
+                    ),
+                )
+                .label(format!("expected {n}")),
+            );
+        }
+        if self.stack.contains(&f.name.name.as_str()) || self.stack.len() >= MAX_CALL_DEPTH {
+            // Recursion is reported by `check_recursion` before lowering.
+            if self.errors.is_empty() {
+                self.err(Error::new(name.span, "calls nested too deeply"));
+            }
+            return Val::Error;
+        }
+        self.called.insert(f.name.name.as_str());
+        self.invoke(f, argv, &spans)
+    }
+
+    pub(super) fn invoke(&mut self, f: &'a FnDef, argv: Vec<Val>, spans: &[Span]) -> Val {
+        let (saved_base, mark) = (self.base, self.vars.len());
+        self.base = mark;
+        self.stack.push(f.name.name.as_str());
+        for ((p, v), &s) in f.params.iter().zip(argv).zip(spans) {
+            let v = match self.eval_ty(&p.ty) {
+                Some(t) => {
+                    if p.is_const && !is_const(&v) {
+                        self.err(
+                            Error::new(
+                                s,
+                                format!(
+                                    "argument for `const {}` must be known at compile time",
+                                    p.name.name
+                                ),
+                            )
+                            .label("this depends on a circuit input"),
+                        );
+                        Val::Error
+                    } else {
+                        let ctx = format!("argument `{}` of `{}`", p.name.name, f.name.name);
+                        self.coerce(v, &t, s, &ctx)
+                    }
+                }
+                None => Val::Error,
+            };
+            self.vars.push(Binding {
+                name: p.name.name.clone(),
+                val: v,
+                mutable: false,
+            });
+        }
+        let rt = match &f.ret {
+            Some(t) => self.eval_ty(t),
+            None => Some(Ty::unit()),
+        };
+        let r = self.block_as(&f.body, rt.as_ref());
+        let span = f.body.tail.as_ref().map_or(f.body.span, |t| t.span);
+        let ctx = format!("the value returned by `{}`", f.name.name);
+        let r = match rt {
+            Some(t) => self.coerce(r, &t, span, &ctx),
+            None => Val::Error,
+        };
+        self.stack.pop();
+        self.vars.truncate(mark);
+        self.base = saved_base;
+        r
+    }
+
+    pub(super) fn builtin(
+        &mut self,
+        name: &Ident,
+        mut argv: Vec<Val>,
+        spans: &[Span],
+        span: Span,
+    ) -> Val {
+        let n = if name.name == "popcount" { 1 } else { 2 };
+        if argv.len() != n {
+            return self.err(Error::new(
+                span,
+                format!(
+                    "`{}` takes {n} argument{}, but {} were given",
+                    name.name,
+                    if n == 1 { "" } else { "s" },
+                    argv.len()
+                ),
+            ));
+        }
+        if argv.contains(&Val::Error) {
+            return Val::Error;
+        }
+        if name.name == "popcount" {
+            let v = argv.remove(0);
+            let Some(t) = v.ty().filter(|t| t.bits().is_some()) else {
+                return self.err(Error::new(spans[0], "popcount needs a typed value"));
+            };
+            let _ = t;
+            let mut bits = Vec::new();
+            v.flatten(&mut bits);
+            let mut c = g::popcount(&mut self.b, &bits);
+            c.resize(32, Lit::FALSE);
+            return Val::Bits(Ty::UInt(32), c);
+        }
+        let k = argv.pop().unwrap_or(Val::Error);
+        let x = argv.pop().unwrap_or(Val::Error);
+        let Val::Bits(t, bits) = x else {
+            let t = x.ty().map(|t| t.to_string()).unwrap_or_default();
+            return self.err(Error::new(
+                spans[0],
+                format!("`{}` rotates integers, found `{t}`", name.name),
+            ));
+        };
+        if !t.is_int() {
+            return self.err(Error::new(
+                spans[0],
+                format!("`{}` rotates integers, found `{t}`", name.name),
+            ));
+        }
+        let how = if name.name == "rotl" {
+            Shift::RotLeft
+        } else {
+            Shift::RotRight
+        };
+        let out = match &k {
+            _ if is_const(&k)
+                && matches!(k, Val::Int(_) | Val::Bits(Ty::UInt(_) | Ty::SInt(_), _)) =>
+            {
+                let a = unsigned_const(&k);
+                if a.sign() == Sign::Minus {
+                    return self.err(Error::new(
+                        spans[1],
+                        format!("negative rotation amount {a}"),
+                    ));
+                }
+                let w = BigInt::from(bits.len());
+                let a = ((a % &w) + &w) % &w;
+                g::shift_const(&bits, to_u64(&a).unwrap_or(0), how)
+            }
+            Val::Bits(Ty::UInt(_) | Ty::SInt(_), s) => g::shift_var(&mut self.b, &bits, s, how),
+            _ => {
+                let t = k.ty().map(|t| t.to_string()).unwrap_or_default();
+                return self.err(Error::new(
+                    spans[1],
+                    format!("rotation amounts are integers, found `{t}`"),
+                ));
+            }
+        };
+        Val::Bits(t, out)
+    }
+}
+
+/// Reports every cycle in the call graph: circuits are unrolled, so a
+/// function may not (even indirectly) call itself.
+pub(super) fn check_recursion(fns: &[&FnDef]) -> Vec<Error> {
+    let index: HashMap<&str, usize> = fns
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.name.as_str(), i))
+        .collect();
+    let calls: Vec<Vec<(usize, Span)>> = fns
+        .iter()
+        .map(|f| {
+            let mut out = Vec::new();
+            calls_in_block(&f.body, &mut out);
+            out.into_iter()
+                .filter_map(|id| index.get(id.name.as_str()).map(|&j| (j, id.span)))
+                .collect()
+        })
+        .collect();
+    let mut color = vec![0u8; fns.len()];
+    let mut path = Vec::new();
+    let mut errors = Vec::new();
+    fn dfs(
+        i: usize,
+        fns: &[&FnDef],
+        calls: &[Vec<(usize, Span)>],
+        color: &mut [u8],
+        path: &mut Vec<usize>,
+        errors: &mut Vec<Error>,
+    ) {
+        color[i] = 1;
+        path.push(i);
+        for &(j, span) in &calls[i] {
+            if color[j] == 1 {
+                let from = path.iter().position(|&k| k == j).unwrap_or(0);
+                let chain: Vec<&str> = path[from..]
+                    .iter()
+                    .chain(std::iter::once(&j))
+                    .map(|&k| fns[k].name.name.as_str())
+                    .collect();
+                let msg = if chain.len() == 2 {
+                    format!("recursive call: `{}` calls itself", chain[0])
+                } else {
+                    format!(
+                        "recursive call: {}",
+                        chain
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(" -> ")
+                    )
+                };
+                errors.push(
+                    Error::new(span, msg)
+                        .label("recursion is not supported")
+                        .hint("circuits are unrolled when compiled; use a `for` loop instead"),
+                );
+            } else if color[j] == 0 {
+                dfs(j, fns, calls, color, path, errors);
+            }
+        }
+        path.pop();
+        color[i] = 2;
+    }
+    for i in 0..fns.len() {
+        if color[i] == 0 {
+            dfs(i, fns, &calls, &mut color, &mut path, &mut errors);
+        }
+    }
+    errors
+}
+
+fn calls_in_block<'a>(b: &'a Block, out: &mut Vec<&'a Ident>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Let { ty, init, .. } => {
+                if let Some(t) = ty {
+                    calls_in_type(t, out);
+                }
+                calls_in_expr(init, out);
+            }
+            Stmt::Assign { place, value, .. } => {
+                calls_in_expr(place, out);
+                calls_in_expr(value, out);
+            }
+            Stmt::For { lo, hi, body, .. } => {
+                calls_in_expr(lo, out);
+                calls_in_expr(hi, out);
+                calls_in_block(body, out);
+            }
+            Stmt::Expr(e) => calls_in_expr(e, out),
+        }
+    }
+    if let Some(t) = &b.tail {
+        calls_in_expr(t, out);
+    }
+}
+
+fn calls_in_type<'a>(t: &'a TypeExpr, out: &mut Vec<&'a Ident>) {
+    match t {
+        TypeExpr::Array(e, n, _) => {
+            calls_in_type(e, out);
+            calls_in_expr(n, out);
+        }
+        TypeExpr::Tuple(ts, _) => ts.iter().for_each(|t| calls_in_type(t, out)),
+        _ => {}
+    }
+}
+
+fn calls_in_expr<'a>(e: &'a Expr, out: &mut Vec<&'a Ident>) {
+    match &e.kind {
+        ExprKind::Call(name, args) => {
+            out.push(name);
+            args.iter().for_each(|a| calls_in_expr(a, out));
+        }
+        ExprKind::Unary(_, x) | ExprKind::Field(x, _, _) => calls_in_expr(x, out),
+        ExprKind::Cast(x, t) => {
+            calls_in_expr(x, out);
+            calls_in_type(t, out);
+        }
+        ExprKind::Binary(_, x, y) | ExprKind::Index(x, y) | ExprKind::Repeat(x, y) => {
+            calls_in_expr(x, out);
+            calls_in_expr(y, out);
+        }
+        ExprKind::Slice(x, lo, hi) => {
+            calls_in_expr(x, out);
+            lo.iter()
+                .chain(hi.iter())
+                .for_each(|y| calls_in_expr(y, out));
+        }
+        ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter().for_each(|x| calls_in_expr(x, out)),
+        ExprKind::Block(b) => calls_in_block(b, out),
+        ExprKind::If(c, t, els) => {
+            calls_in_expr(c, out);
+            calls_in_block(t, out);
+            if let Some(e) = els {
+                calls_in_expr(e, out);
+            }
+        }
+        ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Var(_) => {}
+    }
+}

@@ -1,0 +1,424 @@
+//! Type checking and lowering in one pass: the program is evaluated
+//! symbolically, with every value a bundle of builder signals.
+//!
+//! Because every loop bound and compile-time parameter is known, evaluating
+//! the program *is* unrolling it: loops run, helper functions are inlined at
+//! each call (so `const` parameters may size types), `if` on a known
+//! condition takes one branch, and `if` on a secret runs both and merges every
+//! variable either branch changed with a multiplexer. Types are checked as
+//! values flow; an ill-typed expression reports once and evaluates to
+//! [`Val::Error`], which silences follow-on errors, so one run reports all
+//! independent problems.
+//!
+//! Every resource is bounded (widths, array lengths, loop trips, call depth,
+//! gates, total work) and exceeding a bound is a diagnostic.
+
+mod access;
+mod calls;
+mod expr;
+mod names;
+mod ops;
+mod stmt;
+mod typing;
+
+use calls::check_recursion;
+
+use super::ast::*;
+use super::diagnostics::{nearest, Error, Span, MAX_ERRORS};
+use super::gadgets::{self as g, Shift};
+use super::shared;
+use super::types::*;
+use crate::ir::{Circuit, Party, ValueType};
+use crate::optimize::{Builder, Lit};
+use num_bigint::{BigInt, Sign};
+use std::collections::{HashMap, HashSet};
+
+/// Resource budgets of one compilation. The defaults allow circuits of
+/// millions of gates; a program that exceeds a budget gets a diagnostic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most gates (and inputs) the circuit may have before optimization.
+    pub max_gates: usize,
+    /// Most evaluation steps (expressions, blocks, loop trips).
+    pub max_steps: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_gates: 1 << 24,
+            max_steps: 1 << 26,
+        }
+    }
+}
+/// Most iterations of one `for` loop.
+pub const MAX_LOOP: u64 = 1 << 20;
+/// Deepest chain of nested function calls.
+pub const MAX_CALL_DEPTH: usize = 128;
+/// Deepest recursion of expression evaluation, across calls (bounds the stack).
+const MAX_EVAL_DEPTH: usize = 4096;
+/// Largest compile-time integer, in bits.
+pub const MAX_CONST_BITS: u64 = 1 << 16;
+
+/// The built-in functions; a user function may not take their names
+/// (`mod.rs` refuses one, so a call always means the built-in).
+pub(crate) const BUILTINS: &[&str] = &["rotl", "rotr", "popcount"];
+
+enum ConstState<'a> {
+    Pending(&'a Option<TypeExpr>, &'a Expr),
+    Busy,
+    Done(Val),
+}
+
+struct Binding {
+    name: String,
+    val: Val,
+    mutable: bool,
+}
+
+enum Access {
+    Index(Val, Span),
+    Field(u32, Span),
+}
+
+enum Slot<'a> {
+    Var(usize),
+    Const(&'a str),
+}
+
+/// The items a circuit can see: functions and constants of the root file and
+/// every file it `use`s.
+pub struct Scope<'a> {
+    pub fns: Vec<&'a FnDef>,
+    pub consts: Vec<(&'a Ident, &'a Option<TypeExpr>, &'a Expr)>,
+}
+
+pub struct Lower<'a> {
+    b: Builder,
+    errors: Vec<Error>,
+    fns: HashMap<&'a str, &'a FnDef>,
+    fn_order: Vec<&'a FnDef>,
+    consts: HashMap<&'a str, ConstState<'a>>,
+    const_order: Vec<&'a str>,
+    vars: Vec<Binding>,
+    /// Index of the current function's first variable.
+    base: usize,
+    stack: Vec<&'a str>,
+    called: HashSet<&'a str>,
+    steps: u64,
+    aborted: bool,
+    limits: Limits,
+    /// Current expression-evaluation recursion depth.
+    depth: usize,
+}
+
+/// Type-checks and lowers `circuit` to an optimized, validated circuit.
+pub fn lower<'a>(
+    scope: Scope<'a>,
+    circuit: &'a CircuitDef,
+    limits: Limits,
+) -> Result<Circuit, Vec<Error>> {
+    let mut l = Lower {
+        b: Builder::new(),
+        errors: check_recursion(&scope.fns),
+        fns: scope
+            .fns
+            .iter()
+            .map(|f| (f.name.name.as_str(), *f))
+            .collect(),
+        fn_order: scope.fns.clone(),
+        consts: scope
+            .consts
+            .iter()
+            .map(|(n, t, e)| (n.name.as_str(), ConstState::Pending(t, e)))
+            .collect(),
+        const_order: scope
+            .consts
+            .iter()
+            .map(|(n, _, _)| n.name.as_str())
+            .collect(),
+        vars: Vec::new(),
+        base: 0,
+        stack: Vec::new(),
+        called: HashSet::new(),
+        steps: 0,
+        aborted: false,
+        limits,
+        depth: 0,
+    };
+    l.circuit(circuit)
+}
+
+fn is_const(v: &Val) -> bool {
+    match v {
+        Val::Int(_) => true,
+        Val::Bits(_, bits) => bits.iter().all(|b| b.constant().is_some()),
+        Val::Array(_, vs) | Val::Tuple(vs) => vs.iter().all(is_const),
+        Val::Error => true,
+    }
+}
+
+fn contains_int(t: &Ty) -> bool {
+    match t {
+        Ty::Int => true,
+        Ty::Array(e, _) => contains_int(e),
+        Ty::Tuple(ts) => ts.iter().any(contains_int),
+        _ => false,
+    }
+}
+
+/// A constant shift or rotation amount: typed amounts are read as unsigned
+/// (their bit pattern), as secret amounts are.
+fn unsigned_const(v: &Val) -> BigInt {
+    match v {
+        Val::Bits(Ty::SInt(w), bits) => Val::Bits(Ty::UInt(*w), bits.clone())
+            .const_int()
+            .unwrap_or_default(),
+        other => other.const_int().unwrap_or_default(),
+    }
+}
+
+fn to_u64(v: &BigInt) -> Option<u64> {
+    u64::try_from(v).ok()
+}
+
+impl<'a> Lower<'a> {
+    fn err(&mut self, e: Error) -> Val {
+        self.errors.push(e);
+        if self.errors.len() > 2 * MAX_ERRORS {
+            // Enough to report; stop evaluating (duplicates are merged later).
+            self.aborted = true;
+        }
+        Val::Error
+    }
+
+    /// Counts one unit of work; false (after one diagnostic) once a budget is spent.
+    fn tick(&mut self, span: Span) -> bool {
+        if self.aborted {
+            return false;
+        }
+        self.steps += 1;
+        let msg = if self.steps > self.limits.max_steps {
+            format!(
+                "compilation exceeds {} evaluation steps",
+                self.limits.max_steps
+            )
+        } else if self.b.len() > self.limits.max_gates {
+            format!("the circuit exceeds {} gates", self.limits.max_gates)
+        } else {
+            return true;
+        };
+        self.aborted = true;
+        self.err(
+            Error::new(span, msg)
+                .label("while evaluating this")
+                .hint("reduce loop bounds, widths or array sizes"),
+        );
+        false
+    }
+
+    /// Binds the circuit's parameters to fresh input wires (a shared input
+    /// to the value its parties' shares reconstruct), in declaration order.
+    fn circuit_inputs(
+        &mut self,
+        params: &'a [CircuitParam],
+    ) -> Vec<(String, Party, ValueType, Vec<Lit>)> {
+        let mut inputs = Vec::new();
+        let mut names = HashSet::new();
+        for p in params {
+            let Some(ty) = self.eval_ty(&p.ty) else {
+                self.vars.push(Binding {
+                    name: p.name.name.clone(),
+                    val: Val::Error,
+                    mutable: false,
+                });
+                continue;
+            };
+            if !names.insert(p.name.name.as_str()) {
+                self.err(Error::new(
+                    p.name.span,
+                    format!("two inputs are named `{}`", p.name.name),
+                ));
+            }
+            let vt = ty.value_type().unwrap_or(ValueType::Bool);
+            let bits = ty.bits().unwrap_or(0);
+            if bits == 0 {
+                self.err(Error::new(
+                    p.ty.span(),
+                    "a circuit input must have at least one bit",
+                ));
+                continue;
+            }
+            let v = match p.party {
+                Some(party) => {
+                    let lits: Vec<Lit> = (0..bits).map(|_| self.b.input()).collect();
+                    let v = Val::unflatten(&ty, &mut lits.iter().copied());
+                    inputs.push((p.name.name.clone(), party, vt, lits));
+                    v
+                }
+                None => {
+                    let lits =
+                        shared::reconstruct(&mut self.b, &p.name.name, vt, bits, &mut inputs);
+                    Val::unflatten(&ty, &mut lits.iter().copied())
+                }
+            };
+            self.vars.push(Binding {
+                name: p.name.name.clone(),
+                val: v,
+                mutable: false,
+            });
+        }
+        inputs
+    }
+
+    /// Shapes the body's value into named results as the circuit's return
+    /// declares them (`out`, `out0`, `out1`, ... or the declared names).
+    fn circuit_outputs(
+        &mut self,
+        c: &'a CircuitDef,
+        want: Option<Ty>,
+        body: Val,
+        span: Span,
+    ) -> Vec<(String, Ty, Val)> {
+        match &c.ret {
+            None => {
+                self.err(
+                    Error::new(c.name.span, format!("circuit `{}` declares no result", c.name.name))
+                        .hint("add the result type, e.g. `-> bool`, or named results `-> (max: u32, who: u8)`"),
+                );
+                Vec::new()
+            }
+            Some(Returns::Type(_)) => match want {
+                Some(Ty::Tuple(ts)) if !ts.is_empty() => {
+                    match self.coerce(body, &Ty::Tuple(ts.clone()), span, "the circuit's result") {
+                        Val::Tuple(vs) => ts
+                            .into_iter()
+                            .zip(vs)
+                            .enumerate()
+                            .map(|(i, (t, v))| (format!("out{i}"), t, v))
+                            .collect(),
+                        _ => Vec::new(),
+                    }
+                }
+                Some(t) => {
+                    let v = self.coerce(body, &t, span, "the circuit's result");
+                    vec![("out".to_string(), t, v)]
+                }
+                None => Vec::new(),
+            },
+            Some(Returns::Named(fields)) => {
+                let mut seen = HashSet::new();
+                for (n, _) in fields {
+                    if !seen.insert(n.name.as_str()) {
+                        self.err(Error::new(
+                            n.span,
+                            format!("two outputs are named `{}`", n.name),
+                        ));
+                    }
+                }
+                match want {
+                    Some(Ty::Tuple(ts)) => match self.coerce(
+                        body,
+                        &Ty::Tuple(ts.clone()),
+                        span,
+                        "the circuit's result",
+                    ) {
+                        Val::Tuple(vs) => fields
+                            .iter()
+                            .zip(ts)
+                            .zip(vs)
+                            .map(|(((n, _), t), v)| (n.name.clone(), t, v))
+                            .collect(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                }
+            }
+        }
+    }
+
+    fn circuit(&mut self, c: &'a CircuitDef) -> Result<Circuit, Vec<Error>> {
+        let inputs = self.circuit_inputs(&c.params);
+        let want = match &c.ret {
+            Some(Returns::Type(t)) => self.eval_ty(t),
+            Some(Returns::Named(fields)) => fields
+                .iter()
+                .map(|(_, t)| self.eval_ty(t))
+                .collect::<Option<Vec<Ty>>>()
+                .map(Ty::Tuple),
+            None => None,
+        };
+        let body = self.block_as(&c.body, want.as_ref());
+        let span = c.body.tail.as_ref().map_or(c.body.span, |t| t.span);
+        let outputs = self.circuit_outputs(c, want, body, span);
+        let mut ir_outputs = Vec::new();
+        for (name, t, v) in outputs {
+            let Some(vt) = t.value_type().filter(|_| t.bits().unwrap_or(0) > 0) else {
+                self.err(Error::new(
+                    span,
+                    format!("output `{name}` of type `{t}` has no bits"),
+                ));
+                continue;
+            };
+            let mut bits = Vec::new();
+            v.flatten(&mut bits);
+            ir_outputs.push((name, vt, bits));
+        }
+        self.check_unused();
+        if !self.errors.is_empty() {
+            return Err(std::mem::take(&mut self.errors));
+        }
+        let circuit = self.b.finish(&c.name.name, inputs, ir_outputs);
+        match circuit.validate() {
+            Ok(()) => Ok(circuit),
+            Err(e) => Err(vec![Error::new(
+                c.name.span,
+                format!("internal compiler error: produced an invalid circuit: {e}"),
+            )]),
+        }
+    }
+
+    /// Checks constants and functions the circuit never used, so their
+    /// errors are reported too (functions with `const` parameters can only be
+    /// checked at a call, where those are known).
+    fn check_unused(&mut self) {
+        if self.aborted {
+            return;
+        }
+        for name in self.const_order.clone() {
+            if matches!(self.consts.get(name), Some(ConstState::Pending(..))) {
+                if let Some(ConstState::Pending(_, e)) = self.consts.get(name) {
+                    let span = e.span;
+                    self.const_value(name, span);
+                }
+            }
+        }
+        for f in self.fn_order.clone() {
+            if self.called.contains(f.name.name.as_str()) || f.params.iter().any(|p| p.is_const) {
+                continue;
+            }
+            self.called.insert(f.name.name.as_str());
+            let mark = self.vars.len();
+            let saved = self.base;
+            self.base = mark;
+            let mut args = Vec::new();
+            for p in &f.params {
+                let v = match self.eval_ty(&p.ty) {
+                    Some(t) if t.bits().is_some() => {
+                        let lits: Vec<Lit> =
+                            (0..t.bits().unwrap_or(0)).map(|_| self.b.input()).collect();
+                        Val::unflatten(&t, &mut lits.into_iter())
+                    }
+                    _ => Val::Error,
+                };
+                args.push(v);
+            }
+            self.base = saved;
+            let spans: Vec<Span> = f.params.iter().map(|p| p.name.span).collect();
+            self.invoke(f, args, &spans);
+            if self.aborted {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! Statements and blocks: `let` bindings, assignment through a place
+//! (a path of indices and fields, written under a condition inside a
+//! secret `if`), loops and expression statements.
+
+use super::*;
+
+impl<'a> Lower<'a> {
+    pub(super) fn block(&mut self, b: &'a Block) -> Val {
+        self.block_as(b, None)
+    }
+
+    pub(super) fn block_as(&mut self, b: &'a Block, want: Option<&Ty>) -> Val {
+        if !self.tick(b.span) {
+            return Val::Error;
+        }
+        let mark = self.vars.len();
+        for s in &b.stmts {
+            self.stmt(s);
+            if self.aborted {
+                break;
+            }
+        }
+        let v = match &b.tail {
+            Some(e) => self.expr_as(e, want),
+            None => Val::unit(),
+        };
+        self.vars.truncate(mark);
+        v
+    }
+
+    pub(super) fn stmt(&mut self, s: &'a Stmt) {
+        match s {
+            Stmt::Let { pat, ty, init, .. } => {
+                let v = match ty {
+                    Some(t) => match self.eval_ty(t) {
+                        Some(t) => {
+                            let v = self.expr_as(init, Some(&t));
+                            self.coerce(v, &t, init.span, "the initial value")
+                        }
+                        None => {
+                            self.expr(init);
+                            Val::Error
+                        }
+                    },
+                    None => self.expr(init),
+                };
+                self.bind(pat, v);
+            }
+            Stmt::Assign {
+                place, op, value, ..
+            } => self.assign(place, *op, value),
+            Stmt::For {
+                var, lo, hi, body, ..
+            } => {
+                let lo_v = self.expr(lo);
+                let hi_v = self.expr(hi);
+                let l = self.const_of(&lo_v, lo.span, "a loop bound");
+                let h = self.const_of(&hi_v, hi.span, "a loop bound");
+                let (Some(l), Some(h)) = (l, h) else { return };
+                let trips = if h > l { &h - &l } else { BigInt::from(0) };
+                if trips > BigInt::from(MAX_LOOP) {
+                    self.err(Error::new(
+                        lo.span.to(hi.span),
+                        format!(
+                            "loop runs {trips} times; at most {MAX_LOOP} iterations are unrolled"
+                        ),
+                    ));
+                    return;
+                }
+                let mut i = l;
+                while i < h {
+                    let errs = self.errors.len();
+                    self.vars.push(Binding {
+                        name: var.name.clone(),
+                        val: Val::Int(i.clone()),
+                        mutable: false,
+                    });
+                    self.block(body);
+                    self.vars.pop();
+                    if self.errors.len() > errs || self.aborted {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            Stmt::Expr(e) => {
+                self.expr(e);
+            }
+        }
+    }
+
+    pub(super) fn bind(&mut self, pat: &Pattern, v: Val) {
+        match pat {
+            Pattern::Bind { name, mutable } => self.vars.push(Binding {
+                name: name.name.clone(),
+                val: v,
+                mutable: *mutable,
+            }),
+            Pattern::Wild => {}
+            Pattern::Tuple(pats, span) => match v {
+                Val::Tuple(vs) if vs.len() == pats.len() => {
+                    for (p, v) in pats.iter().zip(vs) {
+                        self.bind(p, v);
+                    }
+                }
+                other => {
+                    if other != Val::Error {
+                        let t = other.ty().map(|t| t.to_string()).unwrap_or_default();
+                        self.err(Error::new(
+                            *span,
+                            format!("expected a tuple of {} elements, found `{t}`", pats.len()),
+                        ));
+                    }
+                    for p in pats {
+                        self.bind(p, Val::Error);
+                    }
+                }
+            },
+        }
+    }
+
+    /// Resolves an assignment target to a variable and a path inside it.
+    pub(super) fn place(&mut self, e: &'a Expr, path: &mut Vec<Access>) -> Option<usize> {
+        match &e.kind {
+            ExprKind::Var(id) => match self.find_var(&id.name) {
+                Some(i) if self.vars[i].mutable => Some(i),
+                Some(_) => {
+                    self.err(
+                        Error::new(
+                            id.span,
+                            format!("cannot assign to `{}`, which is not `mut`", id.name),
+                        )
+                        .hint(format!("declare it with `let mut {}`", id.name)),
+                    );
+                    None
+                }
+                None if self.consts.contains_key(id.name.as_str()) => {
+                    self.err(Error::new(
+                        id.span,
+                        format!("cannot assign to constant `{}`", id.name),
+                    ));
+                    None
+                }
+                None => {
+                    self.unknown_name(id);
+                    None
+                }
+            },
+            ExprKind::Index(base, idx) => {
+                let slot = self.place(base, path);
+                let iv = self.expr(idx);
+                path.push(Access::Index(iv, idx.span));
+                slot
+            }
+            ExprKind::Field(base, n, fspan) => {
+                let slot = self.place(base, path);
+                path.push(Access::Field(*n, *fspan));
+                slot
+            }
+            _ => {
+                self.err(
+                    Error::new(e.span, "cannot assign to this expression").hint(
+                        "assign to a variable `x`, an element or bit `x[i]`, or a field `x.0`",
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn assign(&mut self, place: &'a Expr, op: Option<BinOp>, value: &'a Expr) {
+        let v = self.expr(value);
+        let mut path = Vec::new();
+        let Some(slot) = self.place(place, &mut path) else {
+            return;
+        };
+        let old = std::mem::replace(&mut self.vars[slot].val, Val::Error);
+        let new = match op {
+            Some(op) => {
+                let mut cur = old.clone();
+                for a in &path {
+                    cur = match a {
+                        Access::Index(iv, s) => self.index(&cur, iv.clone(), place.span, *s),
+                        Access::Field(n, s) => self.field(&cur, *n, *s),
+                    };
+                }
+                self.binary(
+                    op,
+                    cur,
+                    v,
+                    place.span,
+                    value.span,
+                    place.span.to(value.span),
+                )
+            }
+            None => v,
+        };
+        let updated = self.write(old, &path, new, value.span);
+        self.vars[slot].val = updated;
+    }
+
+    pub(super) fn write(&mut self, old: Val, path: &[Access], new: Val, span: Span) -> Val {
+        let Some((first, rest)) = path.split_first() else {
+            return match old.ty() {
+                Some(t) => {
+                    let r = self.coerce(new, &t, span, "the assigned value");
+                    if r == Val::Error {
+                        old
+                    } else {
+                        r
+                    }
+                }
+                None => Val::Error,
+            };
+        };
+        match (first, old) {
+            (Access::Field(n, s), Val::Tuple(mut vs)) => {
+                if (*n as usize) < vs.len() {
+                    let o = std::mem::replace(&mut vs[*n as usize], Val::Error);
+                    vs[*n as usize] = self.write(o, rest, new, span);
+                    Val::Tuple(vs)
+                } else {
+                    self.field(&Val::Tuple(vs.clone()), *n, *s);
+                    Val::Tuple(vs)
+                }
+            }
+            (Access::Index(iv, s), old @ (Val::Array(..) | Val::Bits(..))) => {
+                let len = match &old {
+                    Val::Array(_, vs) => vs.len(),
+                    Val::Bits(t, bits) if t.is_int() => bits.len(),
+                    _ => {
+                        self.index(&old, iv.clone(), span, *s);
+                        return old;
+                    }
+                };
+                if *iv == Val::Error {
+                    return old;
+                }
+                if is_const(iv) {
+                    // Reuse `index` for its range and type diagnostics.
+                    if self.index(&old, iv.clone(), span, *s) == Val::Error {
+                        return old;
+                    }
+                    let i = iv.const_int().and_then(|i| to_u64(&i)).unwrap_or(0) as usize;
+                    return self.write_at(old, i, rest, new, span, None);
+                }
+                let Val::Bits(it, ibits) = iv else { return old };
+                if !it.is_int() {
+                    self.index(&old, iv.clone(), span, *s);
+                    return old;
+                }
+                let mut cur = old;
+                for j in 0..len {
+                    let jb = int_to_bits(&BigInt::from(j), ibits.len() as u32);
+                    if BigInt::from(j).bits() > ibits.len() as u64 {
+                        break;
+                    }
+                    let hit = g::equal(&mut self.b, ibits, &jb);
+                    cur = self.write_at(cur, j, rest, new.clone(), span, Some(hit));
+                }
+                cur
+            }
+            (a, old) => {
+                match a {
+                    Access::Field(n, s) => {
+                        self.field(&old, *n, *s);
+                    }
+                    Access::Index(iv, s) => {
+                        self.index(&old, iv.clone(), span, *s);
+                    }
+                }
+                old
+            }
+        }
+    }
+
+    /// Writes element/bit `i` (under condition `when`, if secret).
+    pub(super) fn write_at(
+        &mut self,
+        old: Val,
+        i: usize,
+        rest: &[Access],
+        new: Val,
+        span: Span,
+        when: Option<Lit>,
+    ) -> Val {
+        match old {
+            Val::Array(t, mut vs) => {
+                let o = vs[i].clone();
+                let w = self.write(o.clone(), rest, new, span);
+                vs[i] = match when {
+                    Some(c) => self.mux_val(c, w, o),
+                    None => w,
+                };
+                Val::Array(t, vs)
+            }
+            Val::Bits(t, mut bits) => {
+                if !rest.is_empty() {
+                    self.err(Error::new(span, "a bit has no elements or fields"));
+                    return Val::Bits(t, bits);
+                }
+                let nb = self.coerce(new, &Ty::Bool, span, "a bit");
+                let Val::Bits(_, nb) = nb else {
+                    return Val::Bits(t, bits);
+                };
+                bits[i] = match when {
+                    Some(c) => self.b.mux(c, nb[0], bits[i]),
+                    None => nb[0],
+                };
+                Val::Bits(t, bits)
+            }
+            other => other,
+        }
+    }
+}
