@@ -23,7 +23,6 @@
 //! [`crate::garbler`], "The batch path and the reference").
 
 use crate::block::Block;
-use crate::channel::{Channel, ChannelError};
 use crate::garbler::{new_labels, run_free_gates};
 use crate::hash::{and_tweak, tweak_block, Tccr};
 use crate::ir::Circuit;
@@ -67,8 +66,6 @@ pub enum EvalError {
     },
     #[error("cannot evaluate this circuit")]
     Circuit(#[from] PlanError),
-    #[error("while receiving garbled tables")]
-    Channel(#[from] ChannelError),
     #[error(transparent)]
     TweaksExhausted(#[from] crate::tweak::TweaksExhausted),
 }
@@ -404,51 +401,4 @@ fn eval_ands(
         let we = hb.xor(b.colour_mask().and(t[1].xor(a)));
         lanes_mut(labels)[g.out as usize] = wg.xor(we);
     }
-}
-
-/// Receives every garbled table from `ch` (exactly as many blocks as the plan
-/// says, so nothing read off the wire sizes an allocation), then the packed
-/// decoding bits, and returns the decoded outputs.
-pub fn evaluate_over(
-    ch: &mut impl Channel,
-    evaluator: &mut Evaluator,
-) -> Result<Vec<Vec<bool>>, EvalError> {
-    let mut buf = vec![Block::ZERO; 2 * evaluator.plan.max_step_ands()];
-    loop {
-        let n = evaluator.next_batch_len();
-        if n == 0 {
-            break;
-        }
-        ch.recv_blocks(&mut buf[..n])?;
-        evaluator.eval_batch(&buf[..n])?;
-    }
-    let widths: Vec<usize> = evaluator
-        .plan
-        .outputs()
-        .iter()
-        .map(|o| o.slots.len())
-        .collect();
-    let mut bytes = vec![0u8; widths.iter().map(|w| w.div_ceil(8)).sum()];
-    ch.read_exact(&mut bytes)?;
-    let bits = unpack_bits(&bytes, &widths);
-    evaluator.decode(&bits)
-}
-
-/// The inverse of [`crate::garbler::pack_bits`] for groups of the given widths.
-pub fn unpack_bits(bytes: &[u8], widths: &[usize]) -> Vec<Vec<bool>> {
-    let mut pos = 0;
-    widths
-        .iter()
-        .map(|&w| {
-            let g = (0..w)
-                .map(|i| {
-                    bytes
-                        .get(pos + i / 8)
-                        .is_some_and(|b| (b >> (i % 8)) & 1 == 1)
-                })
-                .collect();
-            pos += w.div_ceil(8);
-            g
-        })
-        .collect()
 }

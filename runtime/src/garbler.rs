@@ -51,7 +51,6 @@
 //! of the other input.)
 
 use crate::block::{Block, Delta};
-use crate::channel::{Channel, ChannelError};
 use crate::hash::{and_tweak, tweak_block, Tccr};
 use crate::ir::{Circuit, Party};
 use crate::lane::{lane, lanes, lanes_mut, Lane};
@@ -716,47 +715,4 @@ fn garble_ands(
         t[0] = tg;
         t[1] = te;
     }
-}
-
-/// Streams every garbled table over `ch`, then the output decoding bits
-/// (packed, see [`pack_bits`]), and flushes. Input labels are the protocol's
-/// business and must be sent before.
-pub fn garble_over(ch: &mut impl Channel, garbler: &mut Garbler) -> Result<(), ChannelError> {
-    // Filled in place, step after step, and sent when a chunk is full.
-    let mut buf = vec![Block::ZERO; (1 << 12) + garbler.plan.max_step_ands() * 2];
-    let mut len = 0;
-    loop {
-        // `len < 2^12`, so the step (at most `max_step_ands` ANDs) fits.
-        let n = garbler.next_batch_len();
-        if n > 0 {
-            garbler.garble_step(&mut buf[len..len + n]);
-        }
-        len += n;
-        if len >= 1 << 12 || (n == 0 && len > 0) {
-            ch.send_blocks(&buf[..len])?;
-            len = 0;
-        }
-        if n == 0 {
-            break;
-        }
-    }
-    ch.write_all(&pack_bits(&garbler.decoding_bits()))?;
-    ch.flush()
-}
-
-/// Packs groups of bits, each group padded to whole bytes, least significant
-/// bit first.
-pub fn pack_bits(groups: &[Vec<bool>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for g in groups {
-        for chunk in g.chunks(8) {
-            out.push(
-                chunk
-                    .iter()
-                    .enumerate()
-                    .fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i)),
-            );
-        }
-    }
-    out
 }

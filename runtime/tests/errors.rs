@@ -176,14 +176,6 @@ fn a_channel_error_during_a_phase_is_printed_once() {
             "no entry"
         ]
     );
-    let err = EvalError::Channel(ChannelError::Closed);
-    assert_eq!(
-        messages(&err),
-        [
-            "while receiving garbled tables",
-            "the peer closed the connection"
-        ]
-    );
 }
 
 #[test]

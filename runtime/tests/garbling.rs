@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use std::collections::HashSet;
 use std::sync::Arc;
 use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
-use yao_runtime::evaluator::{evaluate_over, EvalError, Evaluator};
-use yao_runtime::garbler::{garble_over, GarbleError, Garbler};
+use yao_runtime::evaluator::{EvalError, Evaluator};
+use yao_runtime::garbler::{GarbleError, Garbler};
 use yao_runtime::hash::Tccr;
 use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 use yao_runtime::local::{run_in_memory, run_plan, run_plan_with};
@@ -407,7 +407,9 @@ fn every_shared_bristol_circuit_matches_plaintext() {
 
 /// Runs both parties over a channel pair: the garbler sends its active input
 /// labels and (test-only, in place of OT) the evaluator's, then the tables
-/// and decoding bits stream through `garble_over` / `evaluate_over`.
+/// stream chunk by chunk (`garble_in_chunks` / `eval_in_chunks`), then the
+/// decoding bits, one byte each (the cores do no I/O: this is the test's
+/// own minimal protocol).
 fn run_over<C: Channel + Send + 'static>(
     c: &Circuit,
     inputs: &[Vec<bool>],
@@ -432,7 +434,20 @@ fn run_over<C: Channel + Send + 'static>(
             };
             gch.send_blocks(&labels).unwrap();
         }
-        garble_over(&mut gch, &mut g).unwrap();
+        let mut buf = Vec::new();
+        g.garble_in_chunks(4096, &mut buf, |chunk| {
+            gch.send_blocks(chunk)
+                .map_err(|err| Box::new(err) as Box<dyn std::error::Error>)
+        })
+        .unwrap();
+        let decoding: Vec<u8> = g
+            .decoding_bits()
+            .iter()
+            .flatten()
+            .map(|&b| b as u8)
+            .collect();
+        gch.write_all(&decoding).unwrap();
+        gch.flush().unwrap();
     });
     let mut e = Evaluator::from_plan(Arc::clone(&plan));
     for (k, bits) in inputs.iter().enumerate() {
@@ -440,7 +455,24 @@ fn run_over<C: Channel + Send + 'static>(
         ech.recv_blocks(&mut labels).unwrap();
         e.set_input_labels(k, &labels).unwrap();
     }
-    let out = evaluate_over(&mut ech, &mut e).unwrap();
+    let mut buf = Vec::new();
+    e.eval_in_chunks(4096, &mut buf, |chunk| {
+        ech.recv_blocks(chunk)
+            .map_err(|err| Box::new(err) as Box<dyn std::error::Error>)
+    })
+    .unwrap();
+    let widths: Vec<usize> = c.outputs.iter().map(|o| o.wires.len()).collect();
+    let mut bytes = vec![0u8; widths.iter().sum()];
+    ech.read_exact(&mut bytes).unwrap();
+    let mut at = 0;
+    let decoding: Vec<Vec<bool>> = widths
+        .iter()
+        .map(|&w| {
+            at += w;
+            bytes[at - w..at].iter().map(|&b| b == 1).collect()
+        })
+        .collect();
+    let out = e.decode(&decoding).unwrap();
     garbler.join().unwrap();
     out
 }
