@@ -133,7 +133,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         &mut self,
         inputs: &[Vec<bool>],
     ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
-        check_widths(self.circuit, Party::Evaluator, inputs)?;
+        check_widths(&self.circuit.inputs, Party::Evaluator, inputs)?;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
         // One execution at a time, the refills grow (doubling) as long as
@@ -201,7 +201,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 let coming = inputs.size_hint().0.saturating_mul(n);
                 let Some(x) = inputs.next() else { break };
                 let x = x.as_ref();
-                refused = check_widths(self.circuit, Party::Evaluator, x);
+                refused = check_widths(&self.circuit.inputs, Party::Evaluator, x);
                 if refused.is_ok() {
                     self.announce(x, refill.min(coming), stats)?;
                 }
@@ -320,7 +320,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         self.ch
             .read_exact(&mut packed)
             .during(Phase::OutputDecoding)?;
-        let decoding = split_outputs(circuit, &unpack(&packed, n_out));
+        let decoding = split_outputs(&circuit.outputs, &unpack(&packed, n_out));
         let outputs = evaluator.decode(&decoding)?;
 
         let labels: Vec<Block> = evaluator.output_labels()?.into_iter().flatten().collect();

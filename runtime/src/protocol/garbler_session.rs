@@ -162,7 +162,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         &mut self,
         inputs: &[Vec<bool>],
     ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
-        check_widths(self.circuit, Party::Garbler, inputs)?;
+        check_widths(&self.circuit.inputs, Party::Garbler, inputs)?;
         let mut outputs = Vec::new();
         let stats = self.run(std::iter::once(inputs), 0, &mut |o| outputs = o)?;
         Ok((outputs, stats))
@@ -211,7 +211,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         let mut refused = Ok(());
         for x in inputs {
             let x = x.as_ref();
-            refused = check_widths(self.circuit, Party::Garbler, x);
+            refused = check_widths(&self.circuit.inputs, Party::Garbler, x);
             if refused.is_err() {
                 break;
             }
@@ -300,7 +300,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
                     });
                 };
                 let bits = self.check_outputs(&pending)?;
-                on_outputs(split_outputs(self.circuit, &bits));
+                on_outputs(split_outputs(&self.circuit.outputs, &bits));
                 let mut t = Duration::ZERO;
                 lap(&mut t);
                 stats.outputs += t;
@@ -324,19 +324,14 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             .recv_blocks(&mut returned)
             .during(Phase::OutputReturn)?;
         let delta = self.delta.block();
-        let mut bits = Vec::with_capacity(returned.len());
-        for (i, (&label, &zero)) in returned.iter().zip(pending.zero.iter()).enumerate() {
-            if label == zero {
-                bits.push(false);
-            } else if label == zero ^ delta {
-                bits.push(true);
-            } else {
+        let bits = match decode_returned(&self.circuit.outputs, &returned, &pending.zero, delta) {
+            Ok(bits) => bits,
+            Err(forged) => {
                 self.ch.write_all(&[REJECTED]).during(Phase::OutputReturn)?;
                 self.ch.flush().during(Phase::OutputReturn)?;
-                let (output, bit) = locate_output_bit(self.circuit, i);
-                return Err(ProtocolError::ForgedOutput { output, bit });
+                return Err(forged);
             }
-        }
+        };
         self.ch.write_all(&[ACCEPTED]).during(Phase::OutputReturn)?;
         Ok(bits)
     }

@@ -33,6 +33,7 @@ pub mod handshake;
 mod precomputed;
 mod session;
 mod stream;
+mod wire;
 
 pub use error::{Phase, ProtocolError};
 pub use evaluator_session::{EvaluatorSession, EvaluatorSetup};

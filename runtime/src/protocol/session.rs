@@ -6,6 +6,9 @@
 //! circuit on fresh inputs.
 
 use super::error::ProtocolError;
+pub(super) use super::wire::{
+    check_widths, decode_returned, pack, split_outputs, unpack, ACCEPTED, REJECTED,
+};
 use crate::channel::Traffic;
 use crate::ir::{Circuit, Party};
 use crate::plan::Plan;
@@ -17,11 +20,9 @@ use std::time::{Duration, Instant};
 //
 // Garbler to evaluator: an execution (the garbler's input labels, the
 // garbled tables, the decoding bits), the end of the session, and the
-// verdict on each execution's returned outputs.
+// verdict on each execution's returned outputs ([`ACCEPTED`], [`REJECTED`]).
 pub(super) const GOODBYE: u8 = 0;
 pub(super) const EXECUTE: u8 = 1;
-pub(super) const ACCEPTED: u8 = 2;
-pub(super) const REJECTED: u8 = 3;
 // Evaluator to garbler: a batch of precomputed OTs (a count, then the
 // OT-extension message), the corrections announcing one execution's inputs
 // (one bit per evaluator input bit, see [`super::precomputed`]), and the
@@ -98,62 +99,8 @@ pub(super) fn groups_of(circuit: &Circuit, party: Party) -> Vec<(usize, usize)> 
         .collect()
 }
 
-pub(super) fn check_widths(
-    circuit: &Circuit,
-    party: Party,
-    inputs: &[Vec<bool>],
-) -> Result<(), ProtocolError> {
-    let groups = groups_of(circuit, party);
-    if groups.len() != inputs.len() {
-        return Err(ProtocolError::InputCount {
-            party: party.name(),
-            expected: groups.len(),
-            found: inputs.len(),
-        });
-    }
-    for ((k, width), bits) in groups.iter().zip(inputs) {
-        if *width != bits.len() {
-            return Err(ProtocolError::InputWidth {
-                party: party.name(),
-                group: circuit.inputs[*k].name.clone(),
-                expected: *width,
-                found: bits.len(),
-            });
-        }
-    }
-    Ok(())
-}
-
 pub(super) fn total_output_bits(circuit: &Circuit) -> usize {
     circuit.outputs.iter().map(|o| o.wires.len()).sum()
-}
-
-pub(super) fn pack(bits: impl Iterator<Item = bool>) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, b) in bits.enumerate() {
-        if i % 8 == 0 {
-            out.push(0);
-        }
-        *out.last_mut().expect("pushed above") |= (b as u8) << (i % 8);
-    }
-    out
-}
-
-pub(super) fn unpack(bytes: &[u8], n: usize) -> Vec<bool> {
-    (0..n).map(|i| bytes[i / 8] >> (i % 8) & 1 == 1).collect()
-}
-
-/// Splits `flat` into groups of the outputs' widths.
-pub(super) fn split_outputs<T: Clone>(circuit: &Circuit, flat: &[T]) -> Vec<Vec<T>> {
-    let mut at = 0;
-    circuit
-        .outputs
-        .iter()
-        .map(|o| {
-            at += o.wires.len();
-            flat[at - o.wires.len()..at].to_vec()
-        })
-        .collect()
 }
 
 /// Called with the number of AND gates done so far in the current execution.
@@ -197,27 +144,5 @@ pub(super) fn traffic_since(start: Traffic, now: Traffic) -> Traffic {
     Traffic {
         sent: now.sent - start.sent,
         received: now.received - start.received,
-    }
-}
-
-/// Output group name and bit index of the `i`-th output bit overall.
-pub(super) fn locate_output_bit(circuit: &Circuit, mut i: usize) -> (String, usize) {
-    for o in &circuit.outputs {
-        if i < o.wires.len() {
-            return (o.name.clone(), i);
-        }
-        i -= o.wires.len();
-    }
-    (String::from("?"), i)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pack_round_trips() {
-        let bits: Vec<bool> = (0..19).map(|i| i % 3 == 0).collect();
-        assert_eq!(unpack(&pack(bits.iter().copied()), 19), bits);
     }
 }

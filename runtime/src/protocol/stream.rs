@@ -19,15 +19,13 @@
 use super::deadline;
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
+use super::wire::{check_widths, decode_returned, pack, split_outputs, unpack, ACCEPTED, REJECTED};
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
 use crate::ir::{CircuitId, GateSource, Party};
 use crate::ot::{CotReceiver, CotSender};
 use crate::stream::{for_each_window, StreamEvaluator, StreamGarbler, WindowPlanner};
 use zeroize::{Zeroize, Zeroizing};
-
-const ACCEPTED: u8 = 2;
-const REJECTED: u8 = 3;
 
 /// What one streamed execution produced and cost.
 #[derive(Clone, Debug)]
@@ -53,37 +51,6 @@ pub fn stream_id<S: GateSource + ?Sized>(circuit: &S, window: usize) -> CircuitI
     CircuitId(*h.finalize().as_bytes())
 }
 
-/// Checks `inputs` against the groups of `party`.
-fn check_widths<S: GateSource + ?Sized>(
-    circuit: &S,
-    party: Party,
-    inputs: &[Vec<bool>],
-) -> Result<(), ProtocolError> {
-    let groups: Vec<_> = circuit
-        .inputs()
-        .iter()
-        .filter(|i| i.party == party)
-        .collect();
-    if groups.len() != inputs.len() {
-        return Err(ProtocolError::InputCount {
-            party: party.name(),
-            expected: groups.len(),
-            found: inputs.len(),
-        });
-    }
-    for (g, bits) in groups.iter().zip(inputs) {
-        if g.wires.len() != bits.len() {
-            return Err(ProtocolError::InputWidth {
-                party: party.name(),
-                group: g.name.clone(),
-                expected: g.wires.len(),
-                found: bits.len(),
-            });
-        }
-    }
-    Ok(())
-}
-
 fn evaluator_bits<S: GateSource + ?Sized>(circuit: &S) -> usize {
     circuit
         .inputs()
@@ -91,31 +58,6 @@ fn evaluator_bits<S: GateSource + ?Sized>(circuit: &S) -> usize {
         .filter(|i| i.party == Party::Evaluator)
         .map(|i| i.wires.len())
         .sum()
-}
-
-fn pack(bits: impl Iterator<Item = bool>) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, b) in bits.enumerate() {
-        if i % 8 == 0 {
-            out.push(0);
-        }
-        if let Some(last) = out.last_mut() {
-            *last |= (b as u8) << (i % 8);
-        }
-    }
-    out
-}
-
-fn split<S: GateSource + ?Sized, T: Clone>(circuit: &S, flat: &[T]) -> Vec<Vec<T>> {
-    let mut at = 0;
-    circuit
-        .outputs()
-        .iter()
-        .map(|o| {
-            at += o.wires.len();
-            flat[at - o.wires.len()..at].to_vec()
-        })
-        .collect()
 }
 
 /// The garbler's side of one streamed execution over `ch`, with `window`
@@ -127,7 +69,7 @@ pub fn garble_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
     window: usize,
     inputs: &[Vec<bool>],
 ) -> Result<StreamOutcome, ProtocolError> {
-    check_widths(circuit, Party::Garbler, inputs)?;
+    check_widths(circuit.inputs(), Party::Garbler, inputs)?;
     let delta = Delta::random();
     let mut ot = deadline::setup(&mut ch, |ch| {
         handshake(ch, Role::Garbler, &stream_id(circuit, window))?;
@@ -198,31 +140,18 @@ pub fn garble_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
 
     let mut returned = vec![Block::ZERO; out_zero.len()];
     ch.recv_blocks(&mut returned).during(Phase::OutputReturn)?;
-    let mut bits = Vec::with_capacity(returned.len());
-    for (i, (&label, &z)) in returned.iter().zip(out_zero.iter()).enumerate() {
-        if label == z {
-            bits.push(false);
-        } else if label == z ^ d {
-            bits.push(true);
-        } else {
+    let bits = match decode_returned(circuit.outputs(), &returned, &out_zero, d) {
+        Ok(bits) => bits,
+        Err(forged) => {
             ch.write_all(&[REJECTED]).during(Phase::OutputReturn)?;
             ch.flush().during(Phase::OutputReturn)?;
-            let mut bit = i;
-            let mut output = String::from("?");
-            for o in circuit.outputs() {
-                if bit < o.wires.len() {
-                    output = o.name.clone();
-                    break;
-                }
-                bit -= o.wires.len();
-            }
-            return Err(ProtocolError::ForgedOutput { output, bit });
+            return Err(forged);
         }
-    }
+    };
     ch.write_all(&[ACCEPTED]).during(Phase::OutputReturn)?;
     ch.flush().during(Phase::OutputReturn)?;
     Ok(StreamOutcome {
-        outputs: split(circuit, &bits),
+        outputs: split_outputs(circuit.outputs(), &bits),
         and_gates,
         windows: planner.windows(),
         peak_carried: planner.peak_carried(),
@@ -237,7 +166,7 @@ pub fn evaluate_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
     window: usize,
     inputs: &[Vec<bool>],
 ) -> Result<StreamOutcome, ProtocolError> {
-    check_widths(circuit, Party::Evaluator, inputs)?;
+    check_widths(circuit.inputs(), Party::Evaluator, inputs)?;
     let mut ot = deadline::setup(&mut ch, |ch| {
         handshake(ch, Role::Evaluator, &stream_id(circuit, window))?;
         CotReceiver::setup(ch).during(Phase::ObliviousTransfer)
@@ -286,10 +215,11 @@ pub fn evaluate_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
         .collect();
     let mut packed = vec![0u8; labels.len().div_ceil(8)];
     ch.read_exact(&mut packed).during(Phase::OutputDecoding)?;
+    let decoding = unpack(&packed, labels.len());
     let bits: Vec<bool> = labels
         .iter()
-        .enumerate()
-        .map(|(i, l)| l.lsb() ^ (packed[i / 8] >> (i % 8) & 1 == 1))
+        .zip(decoding)
+        .map(|(l, d)| l.lsb() ^ d)
         .collect();
     ch.send_blocks(&labels).during(Phase::OutputReturn)?;
     ch.flush().during(Phase::OutputReturn)?;
@@ -307,7 +237,7 @@ pub fn evaluate_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
         }
     }
     Ok(StreamOutcome {
-        outputs: split(circuit, &bits),
+        outputs: split_outputs(circuit.outputs(), &bits),
         and_gates,
         windows: planner.windows(),
         peak_carried: planner.peak_carried(),
