@@ -1183,7 +1183,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     let schedule = schedule(&reduced, window_len, max_step);
     let last = last_reads(&reduced, &schedule);
     let layout = assign_slots(c, &reduced, &schedule, &last);
-    finish(layout, wide)
+    finish_plan(layout, wide)
 }
 
 /// How each wire is read, from [`count_reads`].
@@ -1309,7 +1309,7 @@ fn reduce(c: &Circuit, reads: Reads) -> Reduced {
     }
     debug_assert!(r.pending.live == 0, "every pending wire has a reader");
     drop(reads);
-    r.finish(c, input_roots)
+    r.into_reduced(c, input_roots)
 }
 
 impl Reducer {
@@ -1445,7 +1445,7 @@ impl Reducer {
 
     /// The reduced circuit: ops in topological order, output references,
     /// and, if an AND folded, dead ops dropped (see [`drop_dead_ops`]).
-    fn finish(self, c: &Circuit, mut input_roots: Vec<Vec<Root>>) -> Reduced {
+    fn into_reduced(self, c: &Circuit, mut input_roots: Vec<Vec<Root>>) -> Reduced {
         let Reducer {
             wire_root,
             wire_flip,
@@ -1625,7 +1625,7 @@ fn last_reads(reduced: &Reduced, schedule: &Schedule) -> LastReads {
 struct Layout {
     inputs: Vec<InputPlan>,
     outputs: Vec<OutputPlan>,
-    /// Slots used (may be past [`MAX_SLOTS`], which [`finish`] rejects).
+    /// Slots used (may be past [`MAX_SLOTS`], which [`finish_plan`] rejects).
     num_slots: u64,
     num_pi_slots: u64,
     pis: Vec<Slot>,
@@ -1742,7 +1742,7 @@ impl SlotAssigner<'_> {
         let s = self.free_slots.pop().unwrap_or_else(|| {
             self.num_slots += 1;
             // Saturates instead of wrapping; the plan is rejected in
-            // `finish`.
+            // `finish_plan`.
             (self.num_slots - 1).min(MAX_SLOTS - 1) as Slot
         });
         self.slot_of[r as usize] = s;
@@ -1871,7 +1871,7 @@ impl SlotAssigner<'_> {
 /// encoding (narrow if the slots fit, see [`FreeOps`]), and the checks every
 /// plan passes before it is used. A pass of its own because it looks at the
 /// finished tables only.
-fn finish(layout: Layout, wide: bool) -> Result<Plan, PlanError> {
+fn finish_plan(layout: Layout, wide: bool) -> Result<Plan, PlanError> {
     let Layout {
         inputs,
         outputs,
