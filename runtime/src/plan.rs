@@ -911,7 +911,7 @@ fn fold_and(x: (Root, bool), y: (Root, bool)) -> Option<(Root, bool)> {
 }
 
 /// Drops the ops whose result nothing reads, directly or through other ops,
-/// and returns which roots are still read. The first pass of [`build`]
+/// and returns which roots are still read. The first pass, [`count_reads`],
 /// already skips gates nothing needs; what it cannot see are reads that the
 /// reduction removed: an AND folded away ([`fold_and`]) no longer reads its
 /// inputs, which may then be dead. `ops` is in topological order, so one
@@ -1172,17 +1172,42 @@ impl FreeScheduler {
 }
 
 /// Reduces the circuit, schedules it by windowed AND-level, then assigns
-/// slots in that order.
+/// slots in that order. Each pass is a function of its own, run in this
+/// order; each reads the tables of the passes before it and frees what no
+/// later pass needs (planning's peak memory is a few tables per wire).
 fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<Plan, PlanError> {
-    let n_wires = c.num_wires as usize;
     if c.num_wires >= UNSET {
         return Err(PlanError::TooManyLiveWires(c.num_wires as u64));
     }
+    let reduced = reduce(c, count_reads(c));
+    let schedule = schedule(&reduced, window_len, max_step);
+    let last = last_reads(&reduced, &schedule);
+    let layout = assign_slots(c, &reduced, &schedule, &last);
+    finish_plan(layout, wide)
+}
 
-    // 1. Which gates matter (a reverse pass from the outputs): how often
-    // each wire is read (a wire is needed if it is read at all), and
-    // whether an AND or an output reads it ("hard": those readers need the
-    // wire's own label).
+/// How each wire is read, from [`count_reads`].
+struct Reads {
+    /// How often each wire is read (saturating): a wire is needed if it is
+    /// read at all, and a pending sum ([`inline_free`]) counts its readers.
+    reads: Vec<u8>,
+    /// Whether an AND or an output reads the wire ("hard"): those readers
+    /// need the wire's own label, so it cannot stay a pending sum.
+    hard: Vec<bool>,
+}
+
+impl Reads {
+    fn needed(&self, w: u32) -> bool {
+        self.reads[w as usize] != 0
+    }
+}
+
+/// Pass 1, which gates matter: a reverse pass from the outputs counts the
+/// reads of each wire and marks the hard ones (see [`Reads`]). A pass of its
+/// own because the reduction, which runs forward, must know a wire's readers
+/// when it defines the wire.
+fn count_reads(c: &Circuit) -> Reads {
+    let n_wires = c.num_wires as usize;
     let mut reads = vec![0u8; n_wires];
     let mut hard = vec![false; n_wires];
     for o in &c.outputs {
@@ -1205,34 +1230,64 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
             }
         }
     }
-    let needed = |w: u32| reads[w as usize] != 0;
+    Reads { reads, hard }
+}
 
-    // 2. Reduce: every wire becomes a root and a flip; free gates become
-    // fused XORs of roots, or nothing. Ops carry the index of the gate that
-    // defines them, for a topological order.
-    let mut wire_root = vec![UNSET; n_wires];
-    let mut wire_flip = vec![false; n_wires];
-    let mut pending = Pending::new(n_wires);
-    // The ops, and the index of the gate defining each.
-    let mut ops: Vec<Op> = Vec::with_capacity(c.gates.len());
-    let mut op_pos: Vec<u32> = Vec::with_capacity(c.gates.len());
-    let mut n_roots: Root = 1;
-    let mut num_ands = 0usize;
-    let mut folded_ands = 0usize;
-    let mut new_root = || {
-        n_roots += 1;
-        n_roots - 1
+/// The circuit reduced to ops on roots, from [`reduce`].
+struct Reduced {
+    /// The ops that run, in topological order.
+    ops: Vec<Op>,
+    n_roots: usize,
+    /// How many of `ops` are ANDs (before dead ops are dropped: a bound).
+    num_ands: usize,
+    /// The root of each input bit, or `UNSET` if nothing reads it.
+    input_roots: Vec<Vec<Root>>,
+    /// The reference (root, flip) of each output bit.
+    output_refs: Vec<Vec<(Root, bool)>>,
+}
+
+/// The state of the reduction ([`reduce`]) as it walks the gates forward.
+struct Reducer {
+    /// Each wire's root (or `VIRTUAL` if pending, `UNSET` if not defined).
+    wire_root: Vec<Root>,
+    /// Each wire's flip.
+    wire_flip: Vec<bool>,
+    pending: Pending,
+    /// The ops, and the index of the gate defining each.
+    ops: Vec<Op>,
+    op_pos: Vec<u32>,
+    n_roots: Root,
+    num_ands: usize,
+    folded_ands: usize,
+}
+
+/// Pass 2, reduction: every wire becomes a root and a flip; free gates become
+/// fused XORs of roots, or nothing, and ANDs with a constant or one root fold
+/// (see the module docs). Ops carry the index of the gate that defines them,
+/// for a topological order. A pass of its own because scheduling needs the
+/// whole reduced circuit: the levels are those of the ops, not of the gates.
+fn reduce(c: &Circuit, reads: Reads) -> Reduced {
+    let n_wires = c.num_wires as usize;
+    let mut r = Reducer {
+        wire_root: vec![UNSET; n_wires],
+        wire_flip: vec![false; n_wires],
+        pending: Pending::new(n_wires),
+        ops: Vec::with_capacity(c.gates.len()),
+        op_pos: Vec::with_capacity(c.gates.len()),
+        n_roots: 1,
+        num_ands: 0,
+        folded_ands: 0,
     };
-    let mut input_roots: Vec<Vec<Root>> = c
+    let input_roots: Vec<Vec<Root>> = c
         .inputs
         .iter()
         .map(|i| {
             i.wires
                 .iter()
                 .map(|&w| {
-                    if needed(w) {
-                        wire_root[w as usize] = new_root();
-                        wire_root[w as usize]
+                    if reads.needed(w) {
+                        r.wire_root[w as usize] = r.new_root();
+                        r.wire_root[w as usize]
                     } else {
                         UNSET
                     }
@@ -1241,172 +1296,237 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
         })
         .collect();
     for (idx, g) in c.gates.iter().enumerate() {
-        let out = g.output() as usize;
-        if !needed(out as u32) {
+        if !reads.needed(g.output()) {
             continue;
         }
         let idx = idx as u32;
-        if let Gate::And { a, b, .. } = *g {
-            let x = (wire_root[a as usize], wire_flip[a as usize]);
-            let y = (wire_root[b as usize], wire_flip[b as usize]);
-            (wire_root[out], wire_flip[out]) = match fold_and(x, y) {
-                Some(folded) => {
-                    folded_ands += 1;
-                    folded
-                }
-                None => {
-                    let r = new_root();
-                    num_ands += 1;
-                    op_pos.push(idx);
-                    ops.push(Op::And {
-                        a: x.0,
-                        b: y.0,
-                        flip_a: x.1,
-                        flip_b: y.1,
-                        out: r,
-                    });
-                    (r, false)
-                }
-            };
-            continue;
+        match *g {
+            Gate::And { a, b, out } => r.and(idx, a, b, out),
+            Gate::Xor { a, b, out } => r.free(idx, false, &[a, b], out, &reads),
+            Gate::Not { a, out } => r.free(idx, true, &[a], out, &reads),
+            Gate::Const { value, out } => r.free(idx, value, &[], out, &reads),
         }
-        let (mut flip, ins, n_ins) = match *g {
-            Gate::Xor { a, b, .. } => (false, [a, b], 2),
-            Gate::Not { a, .. } => (true, [a, a], 1),
-            Gate::Const { value, .. } => (value, [0, 0], 0),
-            Gate::And { .. } => unreachable!("ANDs are handled above"),
+    }
+    debug_assert!(r.pending.live == 0, "every pending wire has a reader");
+    drop(reads);
+    r.into_reduced(c, input_roots)
+}
+
+impl Reducer {
+    fn new_root(&mut self) -> Root {
+        self.n_roots += 1;
+        self.n_roots - 1
+    }
+
+    /// Gate `idx`, `out = a & b`: folded into a reference, or a new AND op.
+    fn and(&mut self, idx: u32, a: u32, b: u32, out: u32) {
+        let out = out as usize;
+        let x = (self.wire_root[a as usize], self.wire_flip[a as usize]);
+        let y = (self.wire_root[b as usize], self.wire_flip[b as usize]);
+        (self.wire_root[out], self.wire_flip[out]) = match fold_and(x, y) {
+            Some(folded) => {
+                self.folded_ands += 1;
+                folded
+            }
+            None => {
+                let r = self.new_root();
+                self.num_ands += 1;
+                self.op_pos.push(idx);
+                self.ops.push(Op::And {
+                    a: x.0,
+                    b: y.0,
+                    flip_a: x.1,
+                    flip_b: y.1,
+                    out: r,
+                });
+                (r, false)
+            }
         };
-        let ins = &ins[..n_ins];
+    }
+
+    /// Free gate `idx`, `out = flip ^ ins[0] ^ ...` (an XOR, a NOT or a
+    /// constant): an alias of a root, a pending sum, or a new XOR op.
+    fn free(&mut self, idx: u32, mut flip: bool, ins: &[u32], out: u32, reads: &Reads) {
+        let out = out as usize;
         for &w in ins {
-            flip ^= wire_flip[w as usize];
+            flip ^= self.wire_flip[w as usize];
         }
-        let terms = if ins.iter().all(|&w| wire_root[w as usize] != VIRTUAL) {
-            // The common case, stored inputs only: the same sum as below
-            // (zero dropped, equal roots cancel), without the general merge.
-            let mut t = Terms::EMPTY;
-            for &w in ins {
-                let r = wire_root[w as usize];
-                if r == ZERO_ROOT {
-                } else if t.n == 1 && t.t[0] == r {
-                    t = Terms::EMPTY;
-                } else {
-                    t.t[t.n as usize] = r;
-                    t.n += 1;
-                }
-            }
-            t
+        let terms = if ins.iter().all(|&w| self.wire_root[w as usize] != VIRTUAL) {
+            self.stored_sum(ins)
         } else {
-            // Each input: its wire, its terms, and the defining gate if it
-            // is pending.
-            let mut buf = [(0u32, Terms::EMPTY, None::<u32>); 2];
-            for (part, &w) in buf.iter_mut().zip(ins) {
-                *part = match wire_root[w as usize] {
-                    VIRTUAL => {
-                        let k = pending.of[w as usize];
-                        assert!(k != 0, "a pending wire is pending");
-                        let e = &mut pending.pool[k as usize - 1];
-                        let (t, pos) = (e.0, e.1);
-                        e.2 -= 1;
-                        if e.2 == 0 {
-                            pending.remove(w);
-                        }
-                        (w, t, Some(pos))
-                    }
-                    r => (w, Terms::one(r), None),
-                };
-            }
-            let parts = &mut buf[..n_ins];
-            loop {
-                // (`EMPTY ^ t` is `t`: terms are distinct and non-zero.)
-                let sum = match parts {
-                    [(_, t, _)] => Some(*t),
-                    [(_, t, _), (_, u, _)] => t.xor(u),
-                    _ => unreachable!("a free gate with a pending input has one or two"),
-                };
-                if let Some(t) = sum {
-                    break t;
-                }
-                // Too many terms: store the longest pending input after all.
-                let p = parts
-                    .iter_mut()
-                    .filter(|p| p.2.is_some())
-                    .max_by_key(|p| p.1.n)
-                    .expect("only pending inputs have several terms");
-                let r = new_root();
-                op_pos.push(p.2.take().unwrap_or(idx));
-                ops.push(Op::Xor { out: r, terms: p.1 });
-                // Its later readers (if any) read the stored label.
-                pending.remove(p.0);
-                wire_root[p.0 as usize] = r;
-                p.1 = Terms::one(r);
-            }
+            self.pending_sum(idx, ins)
         };
-        wire_flip[out] = flip;
-        wire_root[out] = match terms.n {
+        self.wire_flip[out] = flip;
+        self.wire_root[out] = match terms.n {
             0 => ZERO_ROOT,
             1 => terms.t[0],
-            _ if !hard[out] && inline_free(reads[out], terms.n) => {
-                pending.insert(out as u32, (terms, idx, reads[out]));
+            _ if !reads.hard[out] && inline_free(reads.reads[out], terms.n) => {
+                self.pending
+                    .insert(out as u32, (terms, idx, reads.reads[out]));
                 VIRTUAL
             }
             _ => {
-                let r = new_root();
-                op_pos.push(idx);
-                ops.push(Op::Xor { out: r, terms });
+                let r = self.new_root();
+                self.op_pos.push(idx);
+                self.ops.push(Op::Xor { out: r, terms });
                 r
             }
         };
     }
-    debug_assert!(pending.live == 0, "every pending wire has a reader");
-    drop(pending);
-    drop(reads);
-    drop(hard);
-    // Topological order: by defining gate. Ops are appended in that order
-    // except stored pending sums, which come late: only those are sorted,
-    // then merged into the rest (sorting every op was a tenth of planning
-    // SHA-256), and the resulting index permutation is applied in place (a
-    // second op list was the planner's largest allocation: a third of its
-    // peak memory on long circuits).
-    if !op_pos.is_sorted() {
-        let mut perm = sorted_by_position(&op_pos);
-        drop(op_pos);
-        permute_in_place(&mut ops, &mut perm);
-    } else {
-        drop(op_pos);
-    }
-    let n_roots = n_roots as usize;
-    let output_refs: Vec<Vec<(Root, bool)>> = c
-        .outputs
-        .iter()
-        .map(|o| {
-            o.wires
-                .iter()
-                .map(|&w| (wire_root[w as usize], wire_flip[w as usize]))
-                .collect()
-        })
-        .collect();
-    drop(wire_root);
-    drop(wire_flip);
-    if folded_ands > 0 {
-        let read = drop_dead_ops(&mut ops, n_roots, output_refs.iter().flatten());
-        for r in input_roots.iter_mut().flatten() {
-            if *r != UNSET && !read[*r as usize] {
-                *r = UNSET;
+
+    /// The sum of free-gate inputs that are all stored, the common case:
+    /// the same sum as [`Reducer::pending_sum`] (zero dropped, equal roots
+    /// cancel), without the general merge.
+    fn stored_sum(&self, ins: &[u32]) -> Terms {
+        let mut t = Terms::EMPTY;
+        for &w in ins {
+            let r = self.wire_root[w as usize];
+            if r == ZERO_ROOT {
+            } else if t.n == 1 && t.t[0] == r {
+                t = Terms::EMPTY;
+            } else {
+                t.t[t.n as usize] = r;
+                t.n += 1;
             }
         }
+        t
     }
-    ops.shrink_to_fit();
 
-    // 3. Order: windows, levels, steps. `ready[r]` is the global level after
-    // which root r exists (0 = inputs and anything before the window base).
-    // Levels count at most one per op, so they fit the roots' `u32`.
-    let mut ready = vec![0 as Root; n_roots];
+    /// The sum of free-gate inputs of which some are pending: their terms
+    /// merged, each pending input's read used up. A sum of too many terms
+    /// stores its longest pending input after all (as an op of that input's
+    /// defining gate), and tries again.
+    fn pending_sum(&mut self, idx: u32, ins: &[u32]) -> Terms {
+        // Each input: its wire, its terms, and the defining gate if it is
+        // pending.
+        let mut buf = [(0u32, Terms::EMPTY, None::<u32>); 2];
+        for (part, &w) in buf.iter_mut().zip(ins) {
+            *part = match self.wire_root[w as usize] {
+                VIRTUAL => {
+                    let k = self.pending.of[w as usize];
+                    assert!(k != 0, "a pending wire is pending");
+                    let e = &mut self.pending.pool[k as usize - 1];
+                    let (t, pos) = (e.0, e.1);
+                    e.2 -= 1;
+                    if e.2 == 0 {
+                        self.pending.remove(w);
+                    }
+                    (w, t, Some(pos))
+                }
+                r => (w, Terms::one(r), None),
+            };
+        }
+        let parts = &mut buf[..ins.len()];
+        loop {
+            // (`EMPTY ^ t` is `t`: terms are distinct and non-zero.)
+            let sum = match parts {
+                [(_, t, _)] => Some(*t),
+                [(_, t, _), (_, u, _)] => t.xor(u),
+                _ => unreachable!("a free gate with a pending input has one or two"),
+            };
+            if let Some(t) = sum {
+                break t;
+            }
+            // Too many terms: store the longest pending input after all.
+            let p = parts
+                .iter_mut()
+                .filter(|p| p.2.is_some())
+                .max_by_key(|p| p.1.n)
+                .expect("only pending inputs have several terms");
+            let r = self.new_root();
+            self.op_pos.push(p.2.take().unwrap_or(idx));
+            self.ops.push(Op::Xor { out: r, terms: p.1 });
+            // Its later readers (if any) read the stored label.
+            self.pending.remove(p.0);
+            self.wire_root[p.0 as usize] = r;
+            p.1 = Terms::one(r);
+        }
+    }
+
+    /// The reduced circuit: ops in topological order, output references,
+    /// and, if an AND folded, dead ops dropped (see [`drop_dead_ops`]).
+    fn into_reduced(self, c: &Circuit, mut input_roots: Vec<Vec<Root>>) -> Reduced {
+        let Reducer {
+            wire_root,
+            wire_flip,
+            pending,
+            mut ops,
+            op_pos,
+            n_roots,
+            num_ands,
+            folded_ands,
+        } = self;
+        drop(pending);
+        // Topological order: by defining gate. Ops are appended in that
+        // order except stored pending sums, which come late: only those are
+        // sorted, then merged into the rest (sorting every op was a tenth of
+        // planning SHA-256), and the resulting index permutation is applied
+        // in place (a second op list was the planner's largest allocation: a
+        // third of its peak memory on long circuits).
+        if !op_pos.is_sorted() {
+            let mut perm = sorted_by_position(&op_pos);
+            drop(op_pos);
+            permute_in_place(&mut ops, &mut perm);
+        } else {
+            drop(op_pos);
+        }
+        let n_roots = n_roots as usize;
+        let output_refs: Vec<Vec<(Root, bool)>> = c
+            .outputs
+            .iter()
+            .map(|o| {
+                o.wires
+                    .iter()
+                    .map(|&w| (wire_root[w as usize], wire_flip[w as usize]))
+                    .collect()
+            })
+            .collect();
+        drop(wire_root);
+        drop(wire_flip);
+        if folded_ands > 0 {
+            let read = drop_dead_ops(&mut ops, n_roots, output_refs.iter().flatten());
+            for r in input_roots.iter_mut().flatten() {
+                if *r != UNSET && !read[*r as usize] {
+                    *r = UNSET;
+                }
+            }
+        }
+        ops.shrink_to_fit();
+        Reduced {
+            ops,
+            n_roots,
+            num_ands,
+            input_roots,
+            output_refs,
+        }
+    }
+}
+
+/// The order the ops run in, from [`schedule`].
+struct Schedule {
+    /// The prelude's free ops, then the steps.
+    events: Vec<Event>,
+    /// AND op indices in schedule order; [`Event::Ands`] are ranges of it.
+    order: Vec<u32>,
+}
+
+/// Pass 3, order: windows, levels, steps (see the module docs). Within a
+/// level, the ANDs come first, in steps of at most `max_step`, then the free
+/// ops, list-scheduled by [`FreeScheduler`]. A pass of its own because slots
+/// (below) are assigned in this order, and need each root's last reader in it
+/// first.
+fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
+    let ops = &reduced.ops;
+    // `ready[r]` is the global level after which root r exists (0 = inputs
+    // and anything before the window base). Levels count at most one per
+    // op, so they fit the roots' `u32`.
+    let mut ready = vec![0 as Root; reduced.n_roots];
     let mut events: Vec<Event> = Vec::with_capacity(ops.len());
-    let mut order: Vec<u32> = Vec::with_capacity(num_ands); // AND op indices, schedule order
+    let mut order: Vec<u32> = Vec::with_capacity(reduced.num_ands);
     let mut base: Root = 0;
     let mut by_level_ands: Vec<Vec<u32>> = vec![Vec::new()];
     let mut by_level_frees: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
-    let mut scheduler = FreeScheduler::new(n_roots);
+    let mut scheduler = FreeScheduler::new(reduced.n_roots);
     for (w0, window) in ops.chunks(window_len).enumerate() {
         by_level_ands.iter_mut().for_each(Vec::clear);
         by_level_frees.iter_mut().for_each(Vec::clear);
@@ -1446,19 +1566,34 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
             // segment, a branch the CPU mispredicts (SHA-256 has small
             // levels, where sorting by depth alone made ten segments each).
             let frees = &by_level_frees[level];
-            scheduler.schedule(frees, &ops, &mut events);
+            scheduler.schedule(frees, ops, &mut events);
         }
         base += max_level as Root;
     }
-    drop(ready);
+    Schedule { events, order }
+}
 
-    // 4. Last reader of each root in schedule order: time advances once per
-    // step for its ANDs (all read before any writes) and once per free op,
-    // so it counts at most one per op and fits the roots' `u32`.
+/// When each root is read for the last time, from [`last_reads`]: event
+/// times, counted from 1 (`u32::MAX` for the roots of outputs, which are
+/// read after the last event).
+struct LastReads {
+    /// By any reader: the root's slot is free after it.
+    last: Vec<u32>,
+    /// By an AND: the root's pi slot is free after it.
+    last_and: Vec<u32>,
+}
+
+/// Pass 4, the last reader of each root in schedule order: time advances once
+/// per step for its ANDs (all read before any writes) and once per free op,
+/// so it counts at most one per op and fits the roots' `u32`. A pass of its
+/// own because a slot is recycled at its root's last read, which slot
+/// assignment must know when it reaches the first.
+fn last_reads(reduced: &Reduced, schedule: &Schedule) -> LastReads {
     const FOREVER: u32 = u32::MAX;
-    let mut last = vec![0u32; n_roots];
-    let mut last_and = vec![0u32; n_roots];
-    for (t, e) in events.iter().enumerate() {
+    let ops = &reduced.ops;
+    let mut last = vec![0u32; reduced.n_roots];
+    let mut last_and = vec![0u32; reduced.n_roots];
+    for (t, e) in schedule.events.iter().enumerate() {
         let t = t as u32 + 1;
         match *e {
             Event::Free(i) => {
@@ -1469,7 +1604,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
                 }
             }
             Event::Ands(s, e) => {
-                for &i in &order[s as usize..e as usize] {
+                for &i in &schedule.order[s as usize..e as usize] {
                     if let Op::And { a, b, .. } = ops[i as usize] {
                         last[a as usize] = t;
                         last[b as usize] = t;
@@ -1480,177 +1615,275 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
             }
         }
     }
-    for &(r, _) in output_refs.iter().flatten() {
+    for &(r, _) in reduced.output_refs.iter().flatten() {
         last[r as usize] = FOREVER;
     }
+    LastReads { last, last_and }
+}
 
-    // 5. Slots, in the same order; the `pi` lists; free segments.
+/// A plan before its checks and its final encoding, from [`assign_slots`].
+struct Layout {
+    inputs: Vec<InputPlan>,
+    outputs: Vec<OutputPlan>,
+    /// Slots used (may be past [`MAX_SLOTS`], which [`finish_plan`] rejects).
+    num_slots: u64,
+    num_pi_slots: u64,
+    pis: Vec<Slot>,
+    pi_into: Vec<Slot>,
+    ands: Vec<AndOp>,
+    /// The free ops in the wide encoding.
+    code: Vec<u32>,
+    /// The prelude's code and free-op ends, if it was closed.
+    prelude: Option<(u64, u64)>,
+    steps: Vec<Step>,
+}
+
+/// The state of slot assignment ([`assign_slots`]) as it walks the events.
+struct SlotAssigner<'a> {
+    ops: &'a [Op],
+    last: &'a LastReads,
+    /// Each root's label slot, or `NO_SLOT` if it has none (yet, or any
+    /// more); recycled slots wait in `free_slots`.
+    slot_of: Vec<Slot>,
+    free_slots: Vec<Slot>,
+    num_slots: u64,
+    /// Whether a root's `pi` was listed; its pi slot while it has one;
+    /// recycled pi slots.
+    pi_done: Vec<bool>,
+    pi_slot_of: Vec<Slot>,
+    pi_free: Vec<Slot>,
+    num_pi_slots: u64,
+    pis: Vec<Slot>,
+    pi_into: Vec<Slot>,
+    ands: Vec<AndOp>,
+    code: Vec<u32>,
+    n_frees: u64,
+    prelude: Option<(u64, u64)>,
+    steps: Vec<Step>,
+    /// The open segment: index of its header and its arity.
+    segment: Option<(usize, u8)>,
+}
+
+/// Pass 5, slots in the schedule's order; the `pi` lists; free segments.
+/// Input slots first, then each event's reads and writes, a slot released at
+/// its root's last read (see [`LastReads`]), then the output slots. The last
+/// pass over the ops: it emits the plan's tables.
+fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: &Schedule, last: &LastReads) -> Layout {
+    let n_roots = reduced.n_roots;
     let mut slot_of = vec![NO_SLOT; n_roots];
     slot_of[ZERO_ROOT as usize] = ZERO_SLOT;
-    let mut free_slots: Vec<Slot> = Vec::new();
-    let mut num_slots = FIRST_SLOT as u64;
-    let mut alloc = |r: Root, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| -> Slot {
-        let s = free_slots.pop().unwrap_or_else(|| {
-            num_slots += 1;
-            // Saturates instead of wrapping; the plan is rejected below.
-            (num_slots - 1).min(MAX_SLOTS - 1) as Slot
-        });
-        slot_of[r as usize] = s;
-        s
-    };
-    let release = |r: Root, t: u32, slot_of: &mut Vec<Slot>, free_slots: &mut Vec<Slot>| {
-        if r != ZERO_ROOT && last[r as usize] == t && slot_of[r as usize] != NO_SLOT {
-            free_slots.push(slot_of[r as usize]);
-            slot_of[r as usize] = NO_SLOT;
-        }
+    let mut s = SlotAssigner {
+        ops: &reduced.ops,
+        last,
+        slot_of,
+        free_slots: Vec::new(),
+        num_slots: FIRST_SLOT as u64,
+        pi_done: vec![false; n_roots],
+        pi_slot_of: vec![NO_SLOT; n_roots],
+        pi_free: Vec::new(),
+        num_pi_slots: 0,
+        pis: Vec::new(),
+        pi_into: Vec::new(),
+        ands: Vec::with_capacity(schedule.order.len()),
+        code: Vec::new(),
+        n_frees: 0,
+        prelude: None,
+        steps: Vec::new(),
+        segment: None,
     };
     let inputs: Vec<InputPlan> = c
         .inputs
         .iter()
-        .zip(&input_roots)
+        .zip(&reduced.input_roots)
         .map(|(i, roots)| InputPlan {
             name: i.name.clone(),
             party: i.party,
             slots: roots
                 .iter()
-                .map(|&r| {
-                    if r == UNSET {
-                        NO_SLOT
-                    } else {
-                        alloc(r, &mut slot_of, &mut free_slots)
-                    }
-                })
+                .map(|&r| if r == UNSET { NO_SLOT } else { s.alloc(r) })
                 .collect(),
         })
         .collect();
-    let mut pi_done = vec![false; n_roots];
-    let mut pi_slot_of = vec![NO_SLOT; n_roots];
-    let mut pi_free: Vec<Slot> = Vec::new();
-    let mut num_pi_slots = 0u64;
-    let mut pi_into: Vec<Slot> = Vec::new();
-    let mut ands: Vec<AndOp> = Vec::with_capacity(order.len());
-    let mut pis: Vec<Slot> = Vec::new();
-    let mut code: Vec<u32> = Vec::new();
-    let mut n_frees = 0u64;
-    let mut prelude = None;
-    let mut steps: Vec<Step> = Vec::new();
-    // The open segment: index of its header and its arity.
-    let mut segment: Option<(usize, u8)> = None;
-    let close =
-        |steps: &mut Vec<Step>, prelude: &mut Option<(u64, u64)>, code: u64, n: u64| match steps
-            .last_mut()
+    for (t, e) in schedule.events.iter().enumerate() {
+        let t = t as u32 + 1;
+        match *e {
+            Event::Free(i) => s.free_op(i, t),
+            Event::Ands(a, e) => s.and_step(&schedule.order[a as usize..e as usize], t),
+        }
+    }
+    s.close();
+    let outputs = c
+        .outputs
+        .iter()
+        .zip(&reduced.output_refs)
+        .map(|(o, refs)| OutputPlan {
+            name: o.name.clone(),
+            slots: refs.iter().map(|&(r, _)| s.slot_of[r as usize]).collect(),
+            flips: refs.iter().map(|&(_, f)| f).collect(),
+        })
+        .collect();
+    Layout {
+        inputs,
+        outputs,
+        num_slots: s.num_slots,
+        num_pi_slots: s.num_pi_slots,
+        pis: s.pis,
+        pi_into: s.pi_into,
+        ands: s.ands,
+        code: s.code,
+        prelude: s.prelude,
+        steps: s.steps,
+    }
+}
+
+impl SlotAssigner<'_> {
+    /// A slot for root `r`: a recycled one, else a new one.
+    fn alloc(&mut self, r: Root) -> Slot {
+        let s = self.free_slots.pop().unwrap_or_else(|| {
+            self.num_slots += 1;
+            // Saturates instead of wrapping; the plan is rejected in
+            // `finish_plan`.
+            (self.num_slots - 1).min(MAX_SLOTS - 1) as Slot
+        });
+        self.slot_of[r as usize] = s;
+        s
+    }
+
+    /// Frees root `r`'s slot if time `t` is its last read.
+    fn release(&mut self, r: Root, t: u32) {
+        if r != ZERO_ROOT && self.last.last[r as usize] == t && self.slot_of[r as usize] != NO_SLOT
         {
+            self.free_slots.push(self.slot_of[r as usize]);
+            self.slot_of[r as usize] = NO_SLOT;
+        }
+    }
+
+    /// Ends the prelude, or the last step, at the code so far.
+    fn close(&mut self) {
+        let (code, n) = (self.code.len() as u64, self.n_frees);
+        match self.steps.last_mut() {
             Some(s) => {
                 s.code_end = code;
                 s.frees_end = n;
             }
-            None => *prelude = Some((code, n)),
+            None => self.prelude = Some((code, n)),
+        }
+    }
+
+    /// Free op `i` at time `t`: appended to the open segment of its arity
+    /// (or a new one), its inputs released before its output is allocated.
+    fn free_op(&mut self, i: u32, t: u32) {
+        let Op::Xor { out, terms } = self.ops[i as usize] else {
+            unreachable!("free events are XORs")
         };
-    for (t, e) in events.iter().enumerate() {
-        let t = t as u32 + 1;
-        match *e {
-            Event::Free(i) => {
-                let Op::Xor { out, terms } = ops[i as usize] else {
-                    unreachable!("free events are XORs")
-                };
-                let ins = terms.as_slice();
-                if segment.is_none_or(|(_, n)| n != terms.n) {
-                    segment = Some((code.len(), terms.n));
-                    code.extend_from_slice(&[terms.n as u32, 0]);
-                }
-                let Some((header, _)) = segment else {
-                    unreachable!()
-                };
-                code[header + 1] += 1;
-                let start = code.len();
-                code.push(0);
-                code.extend(ins.iter().map(|&r| slot_of[r as usize].wrapping_mul(16)));
-                for &r in ins {
-                    release(r, t, &mut slot_of, &mut free_slots);
-                }
-                code[start] = alloc(out, &mut slot_of, &mut free_slots).wrapping_mul(16);
-                n_frees += 1;
-            }
-            Event::Ands(s, e) => {
-                close(&mut steps, &mut prelude, code.len() as u64, n_frees);
-                segment = None;
-                let gs = &order[s as usize..e as usize];
-                let first = ands.len();
-                for &i in gs {
-                    if let Op::And {
-                        a,
-                        b,
-                        flip_a,
-                        flip_b,
-                        ..
-                    } = ops[i as usize]
-                    {
-                        for r in [a, b] {
-                            if !pi_done[r as usize] {
-                                pi_done[r as usize] = true;
-                                pis.push(slot_of[r as usize]);
-                                let d = pi_free.pop().unwrap_or_else(|| {
-                                    num_pi_slots += 1;
-                                    (num_pi_slots - 1).min(MAX_SLOTS - 1) as Slot
-                                });
-                                pi_slot_of[r as usize] = d;
-                                pi_into.push(d);
-                            }
-                        }
-                        ands.push(AndOp {
-                            a: slot_of[a as usize],
-                            b: slot_of[b as usize],
-                            out: 0,
-                            flip_a,
-                            flip_b,
-                            pa: pi_slot_of[a as usize],
-                            pb: pi_slot_of[b as usize],
+        let ins = terms.as_slice();
+        if self.segment.is_none_or(|(_, n)| n != terms.n) {
+            self.segment = Some((self.code.len(), terms.n));
+            self.code.extend_from_slice(&[terms.n as u32, 0]);
+        }
+        let Some((header, _)) = self.segment else {
+            unreachable!()
+        };
+        self.code[header + 1] += 1;
+        let start = self.code.len();
+        self.code.push(0);
+        let slot_of = &self.slot_of;
+        self.code
+            .extend(ins.iter().map(|&r| slot_of[r as usize].wrapping_mul(16)));
+        for &r in ins {
+            self.release(r, t);
+        }
+        self.code[start] = self.alloc(out).wrapping_mul(16);
+        self.n_frees += 1;
+    }
+
+    /// A step of the AND ops `gs` at time `t`: the `pi` of labels read for
+    /// the first time, the ANDs, their outputs allocated, then their inputs
+    /// (and pi slots) released.
+    fn and_step(&mut self, gs: &[u32], t: u32) {
+        self.close();
+        self.segment = None;
+        let first = self.ands.len();
+        for &i in gs {
+            if let Op::And {
+                a,
+                b,
+                flip_a,
+                flip_b,
+                ..
+            } = self.ops[i as usize]
+            {
+                for r in [a, b] {
+                    if !self.pi_done[r as usize] {
+                        self.pi_done[r as usize] = true;
+                        self.pis.push(self.slot_of[r as usize]);
+                        let d = self.pi_free.pop().unwrap_or_else(|| {
+                            self.num_pi_slots += 1;
+                            (self.num_pi_slots - 1).min(MAX_SLOTS - 1) as Slot
                         });
+                        self.pi_slot_of[r as usize] = d;
+                        self.pi_into.push(d);
                     }
                 }
-                // Outputs first, then release the inputs: an AND's output
-                // never reuses a slot another AND of the same step still
-                // reads, so a step may be processed in chunks that write as
-                // they go.
-                for (op, &i) in ands[first..].iter_mut().zip(gs) {
-                    if let Op::And { out, .. } = ops[i as usize] {
-                        op.out = alloc(out, &mut slot_of, &mut free_slots);
-                    }
-                }
-                for &i in gs {
-                    if let Op::And { a, b, .. } = ops[i as usize] {
-                        for r in [a, b] {
-                            // A pi slot is free after the last AND reader.
-                            let d = pi_slot_of[r as usize];
-                            if last_and[r as usize] == t && d != NO_SLOT {
-                                pi_free.push(d);
-                                pi_slot_of[r as usize] = NO_SLOT;
-                            }
-                        }
-                        release(a, t, &mut slot_of, &mut free_slots);
-                        release(b, t, &mut slot_of, &mut free_slots);
-                    }
-                }
-                steps.push(Step {
-                    pis_end: pis.len() as u64,
-                    ands_end: ands.len() as u64,
-                    code_end: code.len() as u64,
-                    frees_end: n_frees,
+                self.ands.push(AndOp {
+                    a: self.slot_of[a as usize],
+                    b: self.slot_of[b as usize],
+                    out: 0,
+                    flip_a,
+                    flip_b,
+                    pa: self.pi_slot_of[a as usize],
+                    pb: self.pi_slot_of[b as usize],
                 });
             }
         }
+        // Outputs first, then release the inputs: an AND's output never
+        // reuses a slot another AND of the same step still reads, so a step
+        // may be processed in chunks that write as they go.
+        for (k, &i) in gs.iter().enumerate() {
+            if let Op::And { out, .. } = self.ops[i as usize] {
+                self.ands[first + k].out = self.alloc(out);
+            }
+        }
+        for &i in gs {
+            if let Op::And { a, b, .. } = self.ops[i as usize] {
+                for r in [a, b] {
+                    // A pi slot is free after the last AND reader.
+                    let d = self.pi_slot_of[r as usize];
+                    if self.last.last_and[r as usize] == t && d != NO_SLOT {
+                        self.pi_free.push(d);
+                        self.pi_slot_of[r as usize] = NO_SLOT;
+                    }
+                }
+                self.release(a, t);
+                self.release(b, t);
+            }
+        }
+        self.steps.push(Step {
+            pis_end: self.pis.len() as u64,
+            ands_end: self.ands.len() as u64,
+            code_end: self.code.len() as u64,
+            frees_end: self.n_frees,
+        });
     }
-    close(&mut steps, &mut prelude, code.len() as u64, n_frees);
-    let outputs = c
-        .outputs
-        .iter()
-        .zip(&output_refs)
-        .map(|(o, refs)| OutputPlan {
-            name: o.name.clone(),
-            slots: refs.iter().map(|&(r, _)| slot_of[r as usize]).collect(),
-            flips: refs.iter().map(|&(_, f)| f).collect(),
-        })
-        .collect();
+}
+
+/// Pass 6, the plan: step maxima, the slot limits, the free ops' final
+/// encoding (narrow if the slots fit, see [`FreeOps`]), and the checks every
+/// plan passes before it is used. A pass of its own because it looks at the
+/// finished tables only.
+fn finish_plan(layout: Layout, wide: bool) -> Result<Plan, PlanError> {
+    let Layout {
+        inputs,
+        outputs,
+        num_slots,
+        num_pi_slots,
+        pis,
+        pi_into,
+        ands,
+        code,
+        prelude,
+        mut steps,
+    } = layout;
     let mut max_step_ands = 0;
     let mut max_step_pis = 0;
     let (mut a0, mut p0) = (0, 0);
