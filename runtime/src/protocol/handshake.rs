@@ -9,8 +9,11 @@ use crate::ir::CircuitId;
 /// Eight bytes that no other protocol starts with, so that talking to the
 /// wrong port fails at once with a clear message.
 pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
-/// Bumped on every incompatible change of the wire format.
-pub const VERSION: u16 = 2;
+/// Bumped on every incompatible change of the wire format or of what both
+/// sides must agree on. 3: AND numbers (hash tweaks) run on across the
+/// executions of a session ([`crate::tweak`]); a version-2 peer restarts them
+/// and would fail every execution after the first.
+pub const VERSION: u16 = 3;
 
 /// A party's role in the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
