@@ -1,5 +1,5 @@
 //! `--stream`: the party binaries and `yao run` on a Bristol file read
-//! window by window ([`yao_runtime::stream`]) instead of loaded whole, so
+//! window by window ([`yao_runtime::window`]) instead of loaded whole, so
 //! that a circuit far larger than memory runs in memory bounded by its live
 //! wires.
 
@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
 use yao_compiler::{Circuit, Party};
-use yao_runtime::protocol::{evaluate_streamed, garble_streamed, ExecutionStats, StreamOutcome};
+use yao_runtime::protocol::{evaluate_windowed, garble_windowed, ExecutionStats, WindowedOutcome};
 use yao_runtime::TcpChannel;
 
 /// The streaming options the party binaries and `yao run` share.
@@ -22,7 +22,7 @@ pub struct StreamArgs {
     #[arg(long)]
     pub stream: bool,
     /// Gates per window with --stream.
-    #[arg(long, default_value_t = yao_runtime::stream::WINDOW, requires = "stream",
+    #[arg(long, default_value_t = yao_runtime::window::WINDOW, requires = "stream",
           value_parser = window_size)]
     pub window: usize,
 }
@@ -97,7 +97,7 @@ pub fn groups(s: &StreamedCircuit) -> Circuit {
     }
 }
 
-fn stats(o: &StreamOutcome, took: Duration) -> ExecutionStats {
+fn stats(o: &WindowedOutcome, took: Duration) -> ExecutionStats {
     ExecutionStats {
         and_gates: o.and_gates,
         traffic: o.traffic,
@@ -116,7 +116,7 @@ pub fn garble(
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let start = Instant::now();
     let ch = TcpChannel::new(stream, Some(timeout))?;
-    let o = garble_streamed(ch, s, window, inputs).context("garbler")?;
+    let o = garble_windowed(ch, s, window, inputs).context("garbler")?;
     let stats = stats(&o, start.elapsed());
     Ok((o.outputs, stats))
 }
@@ -131,7 +131,7 @@ pub fn evaluate(
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let start = Instant::now();
     let ch = TcpChannel::new(stream, Some(timeout))?;
-    let o = evaluate_streamed(ch, s, window, inputs).context("evaluator")?;
+    let o = evaluate_windowed(ch, s, window, inputs).context("evaluator")?;
     let stats = stats(&o, start.elapsed());
     Ok((o.outputs, stats))
 }

@@ -1,4 +1,4 @@
-//! AND gates per second of the streaming path (`yao_runtime::stream`, the
+//! AND gates per second of the streaming path (`yao_runtime::window`, the
 //! Bristol file read window by window and planned on the fly, every
 //! execution) against the in-memory path (one `Plan` built once, as `yao
 //! bench` measures), garbling and evaluating in one process, no channel.
@@ -17,8 +17,8 @@ use yao_compiler::bristol_stream::StreamedCircuit;
 use yao_runtime::evaluator::Evaluator;
 use yao_runtime::garbler::Garbler;
 use yao_runtime::plan::Plan;
-use yao_runtime::stream::{
-    for_each_window, StreamEvaluator, StreamGarbler, StreamRunError, WindowPlanner, WINDOW,
+use yao_runtime::window::{
+    for_each_window, WindowEvaluator, WindowGarbler, WindowPlanner, WindowRunError, WINDOW,
 };
 use yao_runtime::{Block, Delta};
 
@@ -124,17 +124,17 @@ fn stream_rates(s: &StreamedCircuit, reps: usize) -> (f64, f64) {
     let garble_stream = |keep: bool, tables: &mut Vec<Block>| -> u64 {
         let (mut planner, slots) =
             WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
-        let mut g = StreamGarbler::new(delta.clone());
+        let mut g = WindowGarbler::new(delta.clone());
         let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
         g.set_inputs(&slots, &zero);
         let mut n = 0u64;
-        for_each_window::<StreamRunError>(s, WINDOW, &mut planner, |w| {
+        for_each_window::<WindowRunError>(s, WINDOW, &mut planner, |w| {
             n += w.plan.num_ands();
             g.run_window(w, &mut |t: &[Block]| {
                 if keep {
                     tables.extend_from_slice(t);
                 }
-                Ok::<(), StreamRunError>(())
+                Ok::<(), WindowRunError>(())
             })
         })
         .unwrap();
@@ -150,15 +150,15 @@ fn stream_rates(s: &StreamedCircuit, reps: usize) -> (f64, f64) {
     for _ in 0..reps {
         let (mut planner, slots) =
             WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
-        let mut e = StreamEvaluator::new();
+        let mut e = WindowEvaluator::new();
         let zero: Vec<Vec<Block>> = slots.iter().map(|v| vec![Block::ZERO; v.len()]).collect();
         e.set_inputs(&slots, &zero);
         let mut at = 0;
-        for_each_window::<StreamRunError>(s, WINDOW, &mut planner, |w| {
+        for_each_window::<WindowRunError>(s, WINDOW, &mut planner, |w| {
             e.run_window(w, &mut |t: &mut [Block]| {
                 t.copy_from_slice(&tables[at..at + t.len()]);
                 at += t.len();
-                Ok::<(), StreamRunError>(())
+                Ok::<(), WindowRunError>(())
             })
         })
         .unwrap();

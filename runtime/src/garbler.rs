@@ -234,7 +234,7 @@ impl Garbler {
 
     /// Numbers the plan's ANDs from `n` instead of 0, for the hash tweaks.
     /// A circuit garbled as a sequence of plans (the streaming runtime,
-    /// [`crate::stream`]) must never reuse a tweak under one `Delta`: the
+    /// [`crate::window`]) must never reuse a tweak under one `Delta`: the
     /// TCCR security of half-gates (GKWY20) needs a fresh tweak per call.
     /// The evaluator must be told the same ([`crate::evaluator::Evaluator::set_first_and`]).
     /// A range that would reach [`crate::tweak::MAX_ANDS`] is refused.

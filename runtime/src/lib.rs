@@ -17,9 +17,9 @@ pub mod ot;
 pub mod plan;
 pub mod protocol;
 pub mod report;
-pub mod stream;
 pub mod tweak;
 mod vaes;
+pub mod window;
 
 pub use block::{Block, Delta};
 pub use channel::{Channel, ChannelError, MemChannel, TcpChannel};

@@ -716,7 +716,7 @@ impl Plan {
     /// gate's). A slot that none writes holds at the end what it held at
     /// the start: an output in such a slot is an input passed through (by
     /// NOTs or ANDs folded away), which the streaming planner needs to know
-    /// (see `stream::CarryKnowledge`).
+    /// (see `window::CarryKnowledge`).
     pub fn written_slots(&self) -> Vec<bool> {
         let mut written = vec![false; self.num_slots as usize];
         for g in &self.ands {

@@ -19,7 +19,7 @@ use yao_runtime::protocol::{
     EvaluatorSession, EvaluatorSetup, GarblerSession, Phase, ProtocolError,
 };
 use yao_runtime::report::{chain, report};
-use yao_runtime::stream::StreamRunError;
+use yao_runtime::window::WindowRunError;
 use yao_runtime::{Delta, MemChannel};
 
 /// The messages of `error`'s chain, outermost first, after checking that
@@ -99,7 +99,7 @@ fn a_garbling_error_in_a_protocol_error_is_printed_once() {
     let err = ProtocolError::from(eval);
     assert_eq!(messages(&err)[1], texts[1]);
     let plan = Plan::new(&invalid()).expect_err("refused");
-    let err = ProtocolError::from(StreamRunError::Plan {
+    let err = ProtocolError::from(WindowRunError::Plan {
         window: 3,
         error: plan,
     });

@@ -28,7 +28,7 @@ use yao_runtime::garbler::Garbler;
 use yao_runtime::ir::{Circuit, Party};
 use yao_runtime::plan::Plan;
 use yao_runtime::protocol::{
-    evaluate_streamed, garble_streamed, EvaluatorSession, EvaluatorSetup, GarblerSession,
+    evaluate_windowed, garble_windowed, EvaluatorSession, EvaluatorSetup, GarblerSession,
 };
 use yao_runtime::tweak::{self, first_repeat, TweakRange};
 
@@ -236,8 +236,8 @@ fn no_tweak_repeats_in_windowed_executions() {
         let e_in = inputs_of(&c, Party::Evaluator, k);
         let (a, b) = MemChannel::pair();
         let (g, e) = std::thread::scope(|sc| {
-            let g = sc.spawn(|| tweak::record(|| garble_streamed(a, &s, window, &g_in)));
-            let e = evaluate_streamed(b, &s, window, &e_in);
+            let g = sc.spawn(|| tweak::record(|| garble_windowed(a, &s, window, &g_in)));
+            let e = evaluate_windowed(b, &s, window, &e_in);
             (g.join().unwrap(), e)
         });
         let (outcome, ranges) = g;

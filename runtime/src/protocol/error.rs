@@ -110,9 +110,9 @@ pub enum ProtocolError {
     },
     #[error("the evaluator announced more than {max} executions ahead of the garbler")]
     RanAhead { max: usize },
-    /// A streamed circuit (see [`crate::stream`]) could not be read or run.
+    /// A streamed circuit (see [`crate::window`]) could not be read or run.
     #[error(transparent)]
-    Stream(#[from] crate::stream::StreamRunError),
+    Stream(#[from] crate::window::WindowRunError),
     /// A party was given values for more or fewer input groups than the
     /// circuit gives it.
     #[error("the {party} has {expected} input groups, but values for {found} were given")]

@@ -32,11 +32,11 @@ mod garbler_session;
 pub mod handshake;
 mod precomputed;
 mod session;
-mod stream;
+mod windowed;
 mod wire;
 
 pub use error::{Phase, ProtocolError};
 pub use evaluator_session::{EvaluatorSession, EvaluatorSetup};
 pub use garbler_session::{GarblerKeys, GarblerSession, GarblerSetup};
 pub use session::{ExecutionStats, Progress, MAX_AHEAD};
-pub use stream::{evaluate_streamed, garble_streamed, stream_id, StreamOutcome};
+pub use windowed::{evaluate_windowed, garble_windowed, windowed_id, WindowedOutcome};

@@ -119,19 +119,19 @@ impl Labels {
 }
 
 use yao_compiler::bristol_stream::StreamedCircuit;
-use yao_runtime::stream::{for_each_window, StreamRunError, WindowPlanner};
+use yao_runtime::window::{for_each_window, WindowPlanner, WindowRunError};
 
 /// Why [`Labels::run_streamed`] stopped.
 #[derive(Debug)]
 pub enum StreamFail {
-    /// Planning failed, or the gate source (as `StreamRunError::Source`).
-    Run(StreamRunError),
+    /// Planning failed, or the gate source (as `WindowRunError::Source`).
+    Run(WindowRunError),
     /// A window's AND read a public constant or one label twice.
     Label(String),
 }
 
-impl From<StreamRunError> for StreamFail {
-    fn from(e: StreamRunError) -> Self {
+impl From<WindowRunError> for StreamFail {
+    fn from(e: WindowRunError) -> Self {
         StreamFail::Run(e)
     }
 }

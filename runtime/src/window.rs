@@ -85,7 +85,7 @@ pub type CarrySlot = u32;
 
 /// Why a streamed circuit could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum StreamRunError {
+pub enum WindowRunError {
     #[error(transparent)]
     Source(#[from] GateSourceError),
     #[error("gate {gate} reads wire {wire}, which is not live there (the gate source does not match its deaths)")]
@@ -143,11 +143,11 @@ impl WindowCut {
     /// [`WindowPlan::first_and`] is left 0). `carry` is what the windows
     /// planned before this one left in the carry array: windows must be
     /// planned in order, with one [`CarryKnowledge`] for the whole circuit.
-    pub fn plan(mut self, carry: &mut CarryKnowledge) -> Result<WindowPlan, StreamRunError> {
+    pub fn plan(mut self, carry: &mut CarryKnowledge) -> Result<WindowPlan, WindowRunError> {
         let window = self.window;
         carry.substitute(&mut self.circuit, &mut self.inputs);
         let plan =
-            Plan::new(&self.circuit).map_err(|error| StreamRunError::Plan { window, error })?;
+            Plan::new(&self.circuit).map_err(|error| WindowRunError::Plan { window, error })?;
         carry.learn(&plan, &self.inputs, &self.outputs);
         Ok(WindowPlan {
             plan: Arc::new(plan),
@@ -400,7 +400,7 @@ impl WindowPlanner {
     /// own and assigns the carry slots its inputs and outputs use; the
     /// window is planned by [`WindowCut::plan`], which needs nothing from
     /// the planner (so windows are planned while the next is cut).
-    pub fn cut_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowCut, StreamRunError> {
+    pub fn cut_window(&mut self, gates: &[(Gate, Deaths)]) -> Result<WindowCut, WindowRunError> {
         let base = self.next_gate;
         let end = base + gates.len() as u64;
         self.local.clear();
@@ -413,12 +413,12 @@ impl WindowPlanner {
         let mut next_local: Wire = 0;
         for (k, (g, d)) in gates.iter().enumerate() {
             let gate = base + k as u64;
-            let mut read = |w: Wire| -> Result<Wire, StreamRunError> {
+            let mut read = |w: Wire| -> Result<Wire, WindowRunError> {
                 let l = match self.local.get(&w) {
                     Some(&l) => l,
                     None => {
                         if !self.carry_of.contains_key(&w) {
-                            return Err(StreamRunError::NotLive { gate, wire: w });
+                            return Err(WindowRunError::NotLive { gate, wire: w });
                         }
                         let l = next_local;
                         next_local += 1;
@@ -449,7 +449,7 @@ impl WindowPlanner {
             };
             let out = g.output();
             let l = next_local;
-            let written_twice = StreamRunError::WrittenTwice { gate, wire: out };
+            let written_twice = WindowRunError::WrittenTwice { gate, wire: out };
             if self.carry_of.contains_key(&out) {
                 return Err(written_twice);
             }
@@ -526,9 +526,9 @@ impl WindowPlanner {
 
     /// The carry slot of every output bit, after the last window; checks
     /// that the source yielded every gate its liveness counted.
-    pub fn finish(&self, outputs: &[Output]) -> Result<Vec<Vec<CarrySlot>>, StreamRunError> {
+    pub fn finish(&self, outputs: &[Output]) -> Result<Vec<Vec<CarrySlot>>, WindowRunError> {
         if self.next_gate != self.num_gates {
-            return Err(StreamRunError::GateCount {
+            return Err(WindowRunError::GateCount {
                 expected: self.num_gates,
                 found: self.next_gate,
             });
@@ -542,7 +542,7 @@ impl WindowPlanner {
                         self.carry_of
                             .get(&w)
                             .copied()
-                            .ok_or(StreamRunError::NotLive {
+                            .ok_or(WindowRunError::NotLive {
                                 gate: self.num_gates,
                                 wire: w,
                             })
@@ -572,11 +572,11 @@ pub fn for_each_window<E>(
     mut run: impl FnMut(&WindowPlan) -> Result<(), E>,
 ) -> Result<Vec<Vec<CarrySlot>>, E>
 where
-    E: From<StreamRunError> + Send,
+    E: From<WindowRunError> + Send,
 {
     let window = window.max(1);
     let (cut_tx, cut_rx) = crossbeam::channel::bounded::<WindowCut>(1);
-    let (plan_tx, plan_rx) = crossbeam::channel::bounded::<Result<WindowPlan, StreamRunError>>(1);
+    let (plan_tx, plan_rx) = crossbeam::channel::bounded::<Result<WindowPlan, WindowRunError>>(1);
     std::thread::scope(|s| {
         let cutting = s.spawn(move || -> Result<_, Cutting<E>> {
             let mut gates: Vec<(Gate, Deaths)> =
@@ -646,9 +646,9 @@ enum Cutting<E> {
     Stopped,
 }
 
-impl<E: From<StreamRunError>> From<GateSourceError> for Cutting<E> {
+impl<E: From<WindowRunError>> From<GateSourceError> for Cutting<E> {
     fn from(e: GateSourceError) -> Self {
-        Cutting::Failed(StreamRunError::from(e).into())
+        Cutting::Failed(WindowRunError::from(e).into())
     }
 }
 
@@ -687,16 +687,16 @@ impl Drop for Carry {
 }
 
 /// The garbler's side: zero-labels of the carried wires and `Delta`.
-pub struct StreamGarbler {
+pub struct WindowGarbler {
     delta: Delta,
     hash: Tccr,
     carry: Carry,
     tables: Vec<Block>,
 }
 
-impl StreamGarbler {
-    pub fn new(delta: Delta) -> StreamGarbler {
-        StreamGarbler {
+impl WindowGarbler {
+    pub fn new(delta: Delta) -> WindowGarbler {
+        WindowGarbler {
             delta,
             hash: Tccr::new(),
             carry: Carry::default(),
@@ -724,19 +724,19 @@ impl StreamGarbler {
     }
 
     /// Garbles one window, handing its tables to `sink` in chunks.
-    pub fn run_window<E: From<StreamRunError> + From<GarbleError>>(
+    pub fn run_window<E: From<WindowRunError> + From<GarbleError>>(
         &mut self,
         w: &WindowPlan,
         sink: &mut impl FnMut(&[Block]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
         let mut g = Garbler::with_hash(Arc::clone(&w.plan), self.delta.clone(), self.hash.clone());
-        g.set_first_and(w.first_and).map_err(StreamRunError::from)?;
+        g.set_first_and(w.first_and).map_err(WindowRunError::from)?;
         if !w.inputs.is_empty() {
             let mut labels = self.carry.gather(&w.inputs);
             let set = g.set_input_zero_labels(0, &labels);
             labels.zeroize();
-            set.map_err(StreamRunError::from)?;
+            set.map_err(WindowRunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
         let done = g.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
@@ -760,21 +760,21 @@ impl StreamGarbler {
 }
 
 /// The evaluator's side: active labels of the carried wires.
-pub struct StreamEvaluator {
+pub struct WindowEvaluator {
     hash: Tccr,
     carry: Carry,
     tables: Vec<Block>,
 }
 
-impl Default for StreamEvaluator {
+impl Default for WindowEvaluator {
     fn default() -> Self {
-        StreamEvaluator::new()
+        WindowEvaluator::new()
     }
 }
 
-impl StreamEvaluator {
-    pub fn new() -> StreamEvaluator {
-        StreamEvaluator {
+impl WindowEvaluator {
+    pub fn new() -> WindowEvaluator {
+        WindowEvaluator {
             hash: Tccr::new(),
             carry: Carry::default(),
             tables: Vec::new(),
@@ -796,19 +796,19 @@ impl StreamEvaluator {
 
     /// Evaluates one window; `source` fills each buffer it is given with the
     /// next table blocks (several steps at once).
-    pub fn run_window<E: From<StreamRunError> + From<EvalError>>(
+    pub fn run_window<E: From<WindowRunError> + From<EvalError>>(
         &mut self,
         w: &WindowPlan,
         source: &mut impl FnMut(&mut [Block]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
         let mut e = Evaluator::with_hash(Arc::clone(&w.plan), self.hash.clone());
-        e.set_first_and(w.first_and).map_err(StreamRunError::from)?;
+        e.set_first_and(w.first_and).map_err(WindowRunError::from)?;
         if !w.inputs.is_empty() {
             let mut labels = self.carry.gather(&w.inputs);
             let set = e.set_input_labels(0, &labels);
             labels.zeroize();
-            set.map_err(StreamRunError::from)?;
+            set.map_err(WindowRunError::from)?;
         }
         let mut tables = std::mem::take(&mut self.tables);
         let done = e.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
@@ -817,7 +817,7 @@ impl StreamEvaluator {
         self.tables = tables;
         done?;
         if !w.outputs.is_empty() {
-            let mut out = e.output_labels().map_err(StreamRunError::from)?;
+            let mut out = e.output_labels().map_err(WindowRunError::from)?;
             self.carry.scatter(&w.outputs, &out[0]);
             out.zeroize();
         }

@@ -1,4 +1,4 @@
-//! The streaming path (`yao_runtime::stream`, `protocol::garble_streamed`):
+//! The streaming path (`yao_runtime::window`, `protocol::garble_windowed`):
 //! garbled execution of Bristol files read window by window equals
 //! `eval_plain` of the same file imported whole, on the published circuits,
 //! our own circuits exported to Bristol, and random circuits, over
@@ -15,9 +15,9 @@ use yao_compiler::bristol_stream::{ScanOptions, StreamError, StreamedCircuit};
 use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
 use yao_runtime::ir::{CircuitGates, GateSource, Party};
 use yao_runtime::plan::Plan;
-use yao_runtime::protocol::{evaluate_streamed, garble_streamed, stream_id, ProtocolError};
+use yao_runtime::protocol::{evaluate_windowed, garble_windowed, windowed_id, ProtocolError};
 use yao_runtime::report::report;
-use yao_runtime::stream::{self, WindowPlanner};
+use yao_runtime::window::{self, WindowPlanner};
 
 fn tcp_pair() -> (TcpChannel, TcpChannel) {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -55,8 +55,8 @@ fn run_streamed<C: Channel + Send + 'static, S: GateSource + Sync + ?Sized>(
     let g_in = split(s, inputs, Party::Garbler);
     let e_in = split(s, inputs, Party::Evaluator);
     std::thread::scope(|sc| {
-        let g = sc.spawn(|| garble_streamed(a, s, window, &g_in).map(|o| o.outputs));
-        let e = evaluate_streamed(b, s, window, &e_in).map(|o| o.outputs);
+        let g = sc.spawn(|| garble_windowed(a, s, window, &g_in).map(|o| o.outputs));
+        let e = evaluate_windowed(b, s, window, &e_in).map(|o| o.outputs);
         (g.join().unwrap(), e)
     })
 }
@@ -91,7 +91,7 @@ fn published_known_answers() {
     let Some(dir) = shared_dir() else { return };
     let path = dir.join("bristol/aes_128.txt");
     let s = StreamedCircuit::open(&path, &Options::default()).unwrap();
-    for (window, pair) in [(stream::WINDOW, false), (1000, false), (4096, true)] {
+    for (window, pair) in [(window::WINDOW, false), (1000, false), (4096, true)] {
         let key = hex_bits("000102030405060708090a0b0c0d0e0f", 128);
         let pt = hex_bits("00112233445566778899aabbccddeeff", 128);
         let (g, e) = if pair {
@@ -112,7 +112,7 @@ fn published_known_answers() {
         "6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19",
         256,
     );
-    for window in [stream::WINDOW, 777] {
+    for window in [window::WINDOW, 777] {
         let (g, e) = run_streamed(&s, &[block.clone(), iv.clone()], window, MemChannel::pair());
         let want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         assert_eq!(bits_hex(&g.unwrap()[0]), want);
@@ -148,7 +148,7 @@ fn every_published_circuit_matches_plaintext() {
                 &text,
                 &Options::default(),
                 &inputs,
-                &[stream::WINDOW, small],
+                &[window::WINDOW, small],
                 false,
             );
             eprintln!("{}: ok", path.display());
@@ -206,7 +206,7 @@ fn our_circuits_exported_to_bristol() {
         let want = c.eval_plain(&inputs).unwrap();
         let imported = bristol::parse("c", &text, &options).unwrap();
         assert_eq!(imported.eval_plain(&inputs).unwrap(), want);
-        check_text(&text, &options, &inputs, &[stream::WINDOW, 997], false);
+        check_text(&text, &options, &inputs, &[window::WINDOW, 997], false);
     }
 }
 
@@ -306,7 +306,7 @@ fn carried_constants_and_copies_fold_in_later_windows() {
         StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
     for window in [1, 2, 3, 100] {
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
-        stream::for_each_window::<stream::StreamRunError>(&s, window, &mut planner, |w| {
+        window::for_each_window::<window::WindowRunError>(&s, window, &mut planner, |w| {
             assert_eq!(
                 w.plan.num_ands(),
                 0,
@@ -353,7 +353,7 @@ proptest! {
         let text = bristol::export(&c);
         let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
-        stream::for_each_window::<stream::StreamRunError>(&s, window, &mut planner, |w| {
+        window::for_each_window::<window::WindowRunError>(&s, window, &mut planner, |w| {
             assert_eq!(check_slots(&w.plan), Ok(()));
             Ok(())
         })
@@ -467,12 +467,12 @@ fn the_window_size_is_part_of_the_handshake() {
     let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
     let s =
         StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
-    assert_ne!(stream_id(&s, 1), stream_id(&s, 2));
-    assert_ne!(stream_id(&s, 1), s.id());
+    assert_ne!(windowed_id(&s, 1), windowed_id(&s, 2));
+    assert_ne!(windowed_id(&s, 1), s.id());
     let (a, b) = MemChannel::pair();
     let (g, e) = std::thread::scope(|sc| {
-        let g = sc.spawn(|| garble_streamed(a, &s, 1, &[vec![true]]));
-        let e = evaluate_streamed(b, &s, 2, &[vec![true]]);
+        let g = sc.spawn(|| garble_windowed(a, &s, 1, &[vec![true]]));
+        let e = evaluate_windowed(b, &s, 2, &[vec![true]]);
         (g.join().unwrap(), e)
     });
     assert!(
@@ -507,8 +507,8 @@ fn a_file_that_changes_mid_run_is_an_error_on_both_sides() {
     std::fs::write(&path, &text[..cut]).unwrap();
     let (a, b) = MemChannel::pair();
     let (g, e) = std::thread::scope(|sc| {
-        let g = sc.spawn(|| garble_streamed(a, &g_side, 16, &[vec![true]]));
-        let e = evaluate_streamed(b, &e_side, 16, &[vec![true]]);
+        let g = sc.spawn(|| garble_windowed(a, &g_side, 16, &[vec![true]]));
+        let e = evaluate_windowed(b, &e_side, 16, &[vec![true]]);
         (g.join().unwrap(), e)
     });
     let g = report(&g.unwrap_err());
@@ -536,10 +536,10 @@ fn a_failing_window_stops_the_pipeline() {
     for fail_at in [0u64, 3, 1999] {
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
         let mut ran = 0u64;
-        let r = stream::for_each_window::<stream::StreamRunError>(&s, 1, &mut planner, |w| {
+        let r = window::for_each_window::<window::WindowRunError>(&s, 1, &mut planner, |w| {
             assert_eq!(w.first_and, ran, "windows run in order");
             if ran == fail_at {
-                return Err(stream::StreamRunError::GateCount {
+                return Err(window::WindowRunError::GateCount {
                     expected: 7,
                     found: fail_at,
                 });
@@ -572,7 +572,7 @@ fn planner_memory_follows_live_wires() {
     // Every window numbers its ANDs after the previous windows' (fresh
     // tweaks throughout the circuit).
     let mut ands = 0u64;
-    let slots = stream::for_each_window::<stream::StreamRunError>(&s, 7, &mut planner, |w| {
+    let slots = window::for_each_window::<window::WindowRunError>(&s, 7, &mut planner, |w| {
         assert!(w.carry_len <= 3, "{}", w.carry_len);
         assert_eq!(w.first_and, ands);
         ands += w.plan.num_ands();
@@ -593,7 +593,7 @@ fn a_streaming_party_and_an_in_memory_party_refuse_each_other() {
         StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
     let (a, b) = MemChannel::pair();
     let (g, e) = std::thread::scope(|sc| {
-        let g = sc.spawn(|| garble_streamed(a, &s, stream::WINDOW, &[vec![true]]));
+        let g = sc.spawn(|| garble_windowed(a, &s, window::WINDOW, &[vec![true]]));
         let e = yao_runtime::protocol::EvaluatorSession::start(b, &c).map(|_| ());
         (g.join().unwrap(), e)
     });
@@ -683,7 +683,7 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
     peer.write_all(&[0x5a; 4096]).unwrap();
     drop(peer);
     check(
-        evaluate_streamed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
+        evaluate_windowed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
         "garbage",
     );
 
@@ -691,7 +691,7 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
     let (peer, ch) = pair();
     drop(peer);
     let err = check(
-        evaluate_streamed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
+        evaluate_windowed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
         "hang-up",
     );
     assert!(report(&err).contains("closed"), "{err}");
@@ -701,8 +701,8 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
     let whole = {
         let (a, b) = MemChannel::pair();
         std::thread::scope(|sc| {
-            let g = sc.spawn(|| garble_streamed(a, &s, 7, &inputs[..1]).unwrap());
-            evaluate_streamed(b, &s, 7, &inputs[1..]).unwrap();
+            let g = sc.spawn(|| garble_windowed(a, &s, 7, &inputs[..1]).unwrap());
+            evaluate_windowed(b, &s, 7, &inputs[1..]).unwrap();
             g.join().unwrap().traffic.sent as usize
         })
     };
@@ -721,11 +721,11 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
                     inner: garbler,
                     left,
                 };
-                garble_streamed(cut, s2, 7, g_in).map(|o| o.outputs)
+                garble_windowed(cut, s2, 7, g_in).map(|o| o.outputs)
             });
             let started = Instant::now();
             check(
-                evaluate_streamed(ch, s2, 7, &inputs[1..]).map(|o| o.outputs),
+                evaluate_windowed(ch, s2, 7, &inputs[1..]).map(|o| o.outputs),
                 "death",
             );
             assert!(
@@ -740,7 +740,7 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
     let (peer, ch) = pair();
     let started = Instant::now();
     let err = check(
-        evaluate_streamed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
+        evaluate_windowed(ch, &s, 7, &inputs[1..]).map(|o| o.outputs),
         "silence",
     );
     assert!(started.elapsed() < 3 * timeout, "{err}");

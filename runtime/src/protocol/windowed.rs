@@ -1,9 +1,9 @@
-//! One execution of a streamed circuit ([`crate::stream`]) between two
+//! One execution of a windowed circuit ([`crate::window`]) between two
 //! parties: the circuit is read from its [`GateSource`] (typically the
 //! compiler's windowed Bristol reader) window by window on both sides, and
 //! neither party ever holds it whole.
 //!
-//! The messages, in order: the handshake (with [`stream_id`] in place of the
+//! The messages, in order: the handshake (with [`windowed_id`] in place of the
 //! circuit id), base OTs, one correlated-OT extension on the evaluator's
 //! input bits, the garbler's active input labels, the garbled tables of
 //! every window in order, the output decoding bits; then the evaluator
@@ -24,12 +24,12 @@ use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
 use crate::ir::{CircuitId, GateSource, Party};
 use crate::ot::{CotReceiver, CotSender};
-use crate::stream::{for_each_window, StreamEvaluator, StreamGarbler, WindowPlanner};
+use crate::window::{for_each_window, WindowEvaluator, WindowGarbler, WindowPlanner};
 use zeroize::{Zeroize, Zeroizing};
 
 /// What one streamed execution produced and cost.
 #[derive(Clone, Debug)]
-pub struct StreamOutcome {
+pub struct WindowedOutcome {
     /// The outputs, per output group.
     pub outputs: Vec<Vec<bool>>,
     /// AND gates garbled (dead ones are dropped).
@@ -43,7 +43,7 @@ pub struct StreamOutcome {
 /// The id a streaming party offers in the handshake: the circuit id
 /// ([`GateSource::id`], equal to the in-memory `Circuit::id`) bound to
 /// the streaming schedule's window size.
-pub fn stream_id<S: GateSource + ?Sized>(circuit: &S, window: usize) -> CircuitId {
+pub fn windowed_id<S: GateSource + ?Sized>(circuit: &S, window: usize) -> CircuitId {
     let mut h = blake3::Hasher::new();
     h.update(b"yao-stream-v1\0");
     h.update(&circuit.id().0);
@@ -63,16 +63,16 @@ fn evaluator_bits<S: GateSource + ?Sized>(circuit: &S) -> usize {
 /// The garbler's side of one streamed execution over `ch`, with `window`
 /// gates per window (both parties must use the same). `inputs` holds the
 /// bits of the garbler's input groups in circuit order.
-pub fn garble_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
+pub fn garble_windowed<C: Channel, S: GateSource + Sync + ?Sized>(
     mut ch: C,
     circuit: &S,
     window: usize,
     inputs: &[Vec<bool>],
-) -> Result<StreamOutcome, ProtocolError> {
+) -> Result<WindowedOutcome, ProtocolError> {
     check_widths(circuit.inputs(), Party::Garbler, inputs)?;
     let delta = Delta::random();
     let mut ot = deadline::setup(&mut ch, |ch| {
-        handshake(ch, Role::Garbler, &stream_id(circuit, window))?;
+        handshake(ch, Role::Garbler, &windowed_id(circuit, window))?;
         CotSender::setup(ch, &delta).during(Phase::ObliviousTransfer)
     })?;
     let n = evaluator_bits(circuit);
@@ -115,7 +115,7 @@ pub fn garble_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
     let (mut planner, slots) = WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| {
         circuit.input_used(w)
     });
-    let mut garbler = StreamGarbler::new(delta);
+    let mut garbler = WindowGarbler::new(delta);
     garbler.set_inputs(&slots, &zero);
     zero.zeroize();
     let mut and_gates = 0u64;
@@ -150,7 +150,7 @@ pub fn garble_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
     };
     ch.write_all(&[ACCEPTED]).during(Phase::OutputReturn)?;
     ch.flush().during(Phase::OutputReturn)?;
-    Ok(StreamOutcome {
+    Ok(WindowedOutcome {
         outputs: split_outputs(circuit.outputs(), &bits),
         and_gates,
         windows: planner.windows(),
@@ -159,16 +159,16 @@ pub fn garble_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
     })
 }
 
-/// The evaluator's side of one streamed execution (see [`garble_streamed`]).
-pub fn evaluate_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
+/// The evaluator's side of one streamed execution (see [`garble_windowed`]).
+pub fn evaluate_windowed<C: Channel, S: GateSource + Sync + ?Sized>(
     mut ch: C,
     circuit: &S,
     window: usize,
     inputs: &[Vec<bool>],
-) -> Result<StreamOutcome, ProtocolError> {
+) -> Result<WindowedOutcome, ProtocolError> {
     check_widths(circuit.inputs(), Party::Evaluator, inputs)?;
     let mut ot = deadline::setup(&mut ch, |ch| {
-        handshake(ch, Role::Evaluator, &stream_id(circuit, window))?;
+        handshake(ch, Role::Evaluator, &windowed_id(circuit, window))?;
         CotReceiver::setup(ch).during(Phase::ObliviousTransfer)
     })?;
     let choices: Zeroizing<Vec<bool>> = Zeroizing::new(inputs.iter().flatten().copied().collect());
@@ -197,7 +197,7 @@ pub fn evaluate_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
     let (mut planner, slots) = WindowPlanner::new(circuit.inputs(), circuit.num_gates(), |w| {
         circuit.input_used(w)
     });
-    let mut evaluator = StreamEvaluator::new();
+    let mut evaluator = WindowEvaluator::new();
     evaluator.set_inputs(&slots, &active);
     active.zeroize();
     let mut and_gates = 0u64;
@@ -236,7 +236,7 @@ pub fn evaluate_streamed<C: Channel, S: GateSource + Sync + ?Sized>(
             })
         }
     }
-    Ok(StreamOutcome {
+    Ok(WindowedOutcome {
         outputs: split_outputs(circuit.outputs(), &bits),
         and_gates,
         windows: planner.windows(),
