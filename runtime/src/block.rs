@@ -116,6 +116,25 @@ pub fn fill_random(buf: &mut [u8]) {
     }
 }
 
+/// Views blocks as their little-endian bytes (x86_64 and aarch64 are
+/// little-endian, so `Block(u128)` is already in wire order).
+pub fn blocks_as_bytes(blocks: &[Block]) -> &[u8] {
+    #[cfg(target_endian = "big")]
+    compile_error!("Yao's wire format assumes a little-endian target");
+    // SAFETY: Block is repr(transparent) over u128, which has no padding and
+    // no invalid bit patterns; u8 has alignment 1.
+    unsafe { std::slice::from_raw_parts(blocks.as_ptr().cast(), std::mem::size_of_val(blocks)) }
+}
+
+/// As [`blocks_as_bytes`], writable: the OT cores and channels fill blocks
+/// in place from bytes.
+pub fn blocks_as_bytes_mut(blocks: &mut [Block]) -> &mut [u8] {
+    // SAFETY: as above; every byte pattern is a valid u128.
+    unsafe {
+        std::slice::from_raw_parts_mut(blocks.as_mut_ptr().cast(), std::mem::size_of_val(blocks))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

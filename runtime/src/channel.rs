@@ -36,7 +36,7 @@
 //! When a deadline passes while the peer has sent nothing for `T`, the
 //! error is the idle one: it says more.
 
-use crate::block::Block;
+use crate::block::{blocks_as_bytes, blocks_as_bytes_mut, Block};
 use std::io::{self, BufReader, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -349,23 +349,6 @@ fn idle_error(t: Duration, direction: Direction) -> ChannelError {
     match direction {
         Direction::In => ChannelError::Timeout(t),
         Direction::Out => ChannelError::WriteTimeout(t),
-    }
-}
-
-/// Views blocks as their little-endian bytes (x86_64 and aarch64 are
-/// little-endian, so `Block(u128)` is already in wire order).
-pub fn blocks_as_bytes(blocks: &[Block]) -> &[u8] {
-    #[cfg(target_endian = "big")]
-    compile_error!("Yao's wire format assumes a little-endian target");
-    // SAFETY: Block is repr(transparent) over u128, which has no padding and
-    // no invalid bit patterns; u8 has alignment 1.
-    unsafe { std::slice::from_raw_parts(blocks.as_ptr().cast(), std::mem::size_of_val(blocks)) }
-}
-
-pub fn blocks_as_bytes_mut(blocks: &mut [Block]) -> &mut [u8] {
-    // SAFETY: as above; every byte pattern is a valid u128.
-    unsafe {
-        std::slice::from_raw_parts_mut(blocks.as_mut_ptr().cast(), std::mem::size_of_val(blocks))
     }
 }
 

@@ -39,8 +39,8 @@
 use super::prg::Prg;
 use super::transpose::transpose_append;
 use super::OtError;
+use crate::block::{blocks_as_bytes, blocks_as_bytes_mut};
 use crate::block::{Block, Delta};
-use crate::channel::{blocks_as_bytes, blocks_as_bytes_mut};
 use zeroize::Zeroize;
 
 /// Base OTs, one per bit of `Delta`: the computational security parameter.

@@ -10,7 +10,7 @@
 //! implementation. Tests check both against each other and FIPS-197.
 
 use crate::block::Block;
-use crate::channel::{blocks_as_bytes, blocks_as_bytes_mut};
+use crate::block::{blocks_as_bytes, blocks_as_bytes_mut};
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 use aes::Aes128;
 use zeroize::Zeroize;
