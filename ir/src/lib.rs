@@ -18,6 +18,7 @@
 //! compiler's windowed Bristol reader), so it never sees Bristol text.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod source;
 
@@ -34,13 +35,37 @@ pub type Wire = u32;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Gate {
     /// `out = a ^ b`: free under free-XOR.
-    Xor { a: Wire, b: Wire, out: Wire },
+    Xor {
+        /// First operand.
+        a: Wire,
+        /// Second operand.
+        b: Wire,
+        /// The wire written.
+        out: Wire,
+    },
     /// `out = a & b`: two ciphertexts with half-gates.
-    And { a: Wire, b: Wire, out: Wire },
+    And {
+        /// First operand.
+        a: Wire,
+        /// Second operand.
+        b: Wire,
+        /// The wire written.
+        out: Wire,
+    },
     /// `out = !a`: free (XOR with the public constant 1).
-    Not { a: Wire, out: Wire },
+    Not {
+        /// The operand.
+        a: Wire,
+        /// The wire written.
+        out: Wire,
+    },
     /// `out = value`, a public constant known to both parties.
-    Const { value: bool, out: Wire },
+    Const {
+        /// The constant bit.
+        value: bool,
+        /// The wire written.
+        out: Wire,
+    },
 }
 
 impl Gate {
@@ -67,11 +92,15 @@ impl Gate {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Party {
+    /// The party that garbles the circuit and sends its tables.
     Garbler,
+    /// The party that evaluates the garbled circuit, getting its input
+    /// labels by oblivious transfer.
     Evaluator,
 }
 
 impl Party {
+    /// The lowercase name, as in serialized circuits and messages.
     pub fn name(self) -> &'static str {
         match self {
             Party::Garbler => "garbler",
@@ -90,12 +119,15 @@ impl fmt::Display for Party {
 /// an integer's bit 0 first, an array's element 0 first, a tuple's field 0 first.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ValueType {
+    /// A single bit.
     Bool,
     /// Unsigned integer of the given width in bits (Bristol groups are these).
     UInt(u32),
     /// Two's-complement signed integer of the given width in bits.
     SInt(u32),
+    /// A fixed-length array: element type and length.
     Array(Box<ValueType>, u32),
+    /// A tuple of the given field types, field 0 in the lowest bits.
     Tuple(Vec<ValueType>),
 }
 
@@ -137,8 +169,11 @@ impl fmt::Display for ValueType {
 /// A named input group and the party that supplies it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Input {
+    /// The group's name, unique among the circuit's inputs.
     pub name: String,
+    /// The party that provides this group.
     pub party: Party,
+    /// How the group's bits are read as a value; as wide as `wires`.
     pub ty: ValueType,
     /// `wires[k]` carries bit `k` of the value.
     pub wires: Vec<Wire>,
@@ -147,7 +182,9 @@ pub struct Input {
 /// A named output group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Output {
+    /// The group's name, unique among the circuit's outputs.
     pub name: String,
+    /// How the group's bits are read as a value; as wide as `wires`.
     pub ty: ValueType,
     /// `wires[k]` carries bit `k` of the value. A wire may appear in several
     /// outputs, and an output may be an input wire directly.
@@ -161,49 +198,88 @@ pub struct Circuit {
     pub name: String,
     /// Wires are numbered `0..num_wires`.
     pub num_wires: u32,
+    /// Input groups; their wires are written before any gate runs.
     pub inputs: Vec<Input>,
+    /// Output groups, read after all gates have run.
     pub outputs: Vec<Output>,
+    /// The gates in topological order: each wire is written once, before it is read.
     pub gates: Vec<Gate>,
 }
 
 /// Why a circuit is not well formed. Every variant says where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IrError {
+    /// A wire number is not below `num_wires`.
     #[error("wire {wire} is out of range: the circuit has {num_wires} wires ({place})")]
     OutOfRange {
+        /// The offending wire.
         wire: Wire,
+        /// The circuit's wire count.
         num_wires: u32,
+        /// Where it occurs, e.g. "gate 7" or "input `x`".
         place: String,
     },
+    /// A gate or output reads a wire that nothing has written yet.
     #[error("wire {wire} is read by {place} before anything writes it")]
-    ReadBeforeWrite { wire: Wire, place: String },
+    ReadBeforeWrite {
+        /// The wire read.
+        wire: Wire,
+        /// The reader, e.g. "gate 7" or "output `y`".
+        place: String,
+    },
+    /// A wire is written twice, breaking single assignment.
     #[error("wire {wire} is written twice: by {first} and by {second}")]
     WrittenTwice {
+        /// The wire written.
         wire: Wire,
+        /// The first writer.
         first: String,
+        /// The second writer.
         second: String,
     },
+    /// A group's type is not as wide as its list of wires.
     #[error("{kind} group `{name}` has type {ty} ({width} bits) but {wires} wires")]
     WidthMismatch {
+        /// "input" or "output".
         kind: &'static str,
+        /// The group's name.
         name: String,
+        /// The group's type.
         ty: ValueType,
+        /// The type's width in bits.
         width: u64,
+        /// The group's number of wires.
         wires: usize,
     },
+    /// Two input groups, or two output groups, share a name.
     #[error("two {kind} groups are named `{name}`")]
-    DuplicateName { kind: &'static str, name: String },
+    DuplicateName {
+        /// "input" or "output".
+        kind: &'static str,
+        /// The shared name.
+        name: String,
+    },
 }
 
 /// Why a plaintext evaluation could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlainEvalError {
+    /// The number of input bit vectors is not the number of input groups.
     #[error("the circuit takes {expected} input groups but {found} were given")]
-    InputCount { expected: usize, found: usize },
+    InputCount {
+        /// The circuit's number of input groups.
+        expected: usize,
+        /// The number of bit vectors given.
+        found: usize,
+    },
+    /// An input bit vector is not as wide as its group.
     #[error("input `{name}` takes {expected} bits but {found} were given")]
     InputWidth {
+        /// The group's name.
         name: String,
+        /// The group's width in bits.
         expected: usize,
+        /// The length of the bit vector given.
         found: usize,
     },
 }
@@ -234,17 +310,25 @@ pub fn check_inputs(groups: &[Input], inputs: &[Vec<bool>]) -> Result<(), PlainE
 /// The figures `yao compile --emit stats` prints.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
+    /// Number of AND gates (each costs two ciphertexts).
     pub and: u64,
+    /// Number of XOR gates.
     pub xor: u64,
+    /// Number of NOT gates.
     pub not: u64,
+    /// Number of constant gates.
     #[serde(rename = "const")]
     pub constants: u64,
+    /// Number of wires (`Circuit::num_wires`).
     pub wires: u64,
+    /// The largest number of AND gates on any path from an input to a wire.
     pub and_depth: u64,
     /// The largest number of wires alive at once (written and still to be read)
     /// when the gates run in order: the label memory a streaming runtime needs.
     pub peak_live_wires: u64,
+    /// The input groups, in circuit order.
     pub inputs: Vec<GroupStats>,
+    /// The output groups, in circuit order.
     pub outputs: Vec<GroupStats>,
     /// `Circuit::id()` in hex.
     pub id: String,
@@ -253,11 +337,15 @@ pub struct Stats {
 /// One input or output group in [`Stats`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupStats {
+    /// The group's name.
     pub name: String,
+    /// The party that provides an input group; `None` for an output group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub party: Option<Party>,
+    /// The group's type, as displayed (e.g. `u32`, `[i8; 4]`).
     #[serde(rename = "type")]
     pub ty: String,
+    /// The group's width in bits.
     pub bits: u64,
 }
 
@@ -266,6 +354,7 @@ pub struct GroupStats {
 pub struct CircuitId(pub [u8; 32]);
 
 impl CircuitId {
+    /// The 64 lowercase hex digits of the id.
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -660,6 +749,7 @@ impl IdEncoder {
         }
     }
 
+    /// The id, once every gate has been fed.
     pub fn finish(mut self) -> CircuitId {
         self.hash.update(&self.buf);
         CircuitId(*self.hash.finalize().as_bytes())
@@ -692,6 +782,7 @@ impl ValidCircuit {
         ValidCircuit(circuit)
     }
 
+    /// The circuit back, to edit (it must be validated again after).
     pub fn into_inner(self) -> Circuit {
         self.0
     }
