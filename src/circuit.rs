@@ -53,7 +53,7 @@ impl Circuit {
     /// the current directory.
     pub fn compile(source: &str) -> Result<Circuit, Error> {
         let c = yao_compiler::lang::compile_str("<source>", source).map_err(Error::Compile)?;
-        Circuit::try_from(c)
+        Ok(Circuit::from(compiled(c)))
     }
 
     /// Imports the text of a Bristol file.
@@ -141,6 +141,13 @@ impl TryFrom<ir::Circuit> for Circuit {
     }
 }
 
+/// A circuit the compiler returned: already validated (lowering and the
+/// optimizer each check it), so not walked a third time; debug builds
+/// check again.
+fn compiled(c: ir::Circuit) -> ValidCircuit {
+    ValidCircuit::trusted(c)
+}
+
 /// Files larger than this are refused before they are read: the largest
 /// published circuit is a few MB, and a mistaken path to a disk image should
 /// not exhaust memory.
@@ -164,7 +171,7 @@ pub(crate) fn read_file(path: &Path, options: &bristol::Options) -> Result<Valid
     }
     if path.extension().is_some_and(|e| e == "yao") {
         let c = yao_compiler::lang::compile_file(path).map_err(Error::Compile)?;
-        return ValidCircuit::new(c).map_err(Error::Invalid);
+        return Ok(compiled(c));
     }
     // Read through the limit too: a device such as /dev/zero reports a
     // length of 0 and never ends. Sized from the metadata (`Take` hides the

@@ -58,16 +58,9 @@ impl AndCounter {
     /// range is never handed out again, even if the execution that takes it
     /// fails.
     pub fn take(&mut self, ands: u64) -> Result<u64, TweaksExhausted> {
-        let refused = TweaksExhausted {
-            used: self.next,
-            wanted: ands,
-        };
-        let end = self.next.checked_add(ands).ok_or(refused)?;
-        if end > MAX_ANDS {
-            return Err(refused);
-        }
+        check_range(self.next, ands)?;
         let first = self.next;
-        self.next = end;
+        self.next += ands;
         Ok(first)
     }
 

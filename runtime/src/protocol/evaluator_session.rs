@@ -139,7 +139,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         // One execution at a time, the refills grow (doubling) as long as
         // executions keep coming: a single one precomputes no more OTs than
         // it needs, a long run few and large batches.
-        let refill = (2 * self.last_refill).min(refill_max(evaluator_bits(self.circuit)));
+        let refill = (2 * self.last_refill).min(refill_max(evaluator_bits(&self.circuit.inputs)));
         let result = self.announce(inputs, refill, &mut stats).and_then(|()| {
             let outputs = self.evaluate_one(&mut stats)?;
             self.ch.flush().during(Phase::OutputReturn)?;
@@ -188,7 +188,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         I::Item: AsRef<[Vec<bool>]>,
     {
         let (ahead, refill) = lookahead(self.circuit);
-        let n = evaluator_bits(self.circuit);
+        let n = evaluator_bits(&self.circuit.inputs);
         let mut inputs = inputs.into_iter();
         // As on the garbler's side, inputs of the wrong width end the
         // pipeline after the executions already announced, without an error

@@ -136,7 +136,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             progress: None,
             ch,
             circuit,
-            n: evaluator_bits(circuit),
+            n: evaluator_bits(&circuit.inputs),
             plan: plan?,
             delta: setup.delta,
             ot,

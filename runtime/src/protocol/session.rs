@@ -7,7 +7,7 @@
 
 use super::error::ProtocolError;
 pub(super) use super::wire::{
-    check_widths, decode_returned, pack, split_outputs, unpack, ACCEPTED, REJECTED,
+    check_widths, decode_returned, evaluator_bits, pack, split_outputs, unpack, ACCEPTED, REJECTED,
 };
 use crate::channel::Traffic;
 use crate::ir::{Circuit, Party};
@@ -106,14 +106,6 @@ pub(super) fn total_output_bits(circuit: &Circuit) -> usize {
 /// Called with the number of AND gates done so far in the current execution.
 pub type Progress = Box<dyn FnMut(u64) + Send>;
 
-/// Evaluator-input bits of one execution.
-pub(super) fn evaluator_bits(circuit: &Circuit) -> usize {
-    groups_of(circuit, Party::Evaluator)
-        .iter()
-        .map(|g| g.1)
-        .sum()
-}
-
 /// The largest refill the garbler accepts: a pipeline's batch or one
 /// execution's worth, whichever is larger.
 pub(super) fn refill_max(n: usize) -> usize {
@@ -127,7 +119,7 @@ pub(super) fn refill_max(n: usize) -> usize {
 /// Circuits with large outputs or inputs get no look-ahead (their
 /// executions are long enough that the round trip does not matter).
 pub(super) fn lookahead(circuit: &Circuit) -> (usize, usize) {
-    let n = evaluator_bits(circuit);
+    let n = evaluator_bits(&circuit.inputs);
     let per_execution = 2 + n.div_ceil(8) + 16 * total_output_bits(circuit);
     let refill_bytes = |ots: usize| 17 + 16 * ots;
     for ahead in [2, 1] {

@@ -19,7 +19,9 @@
 use super::deadline;
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
-use super::wire::{check_widths, decode_returned, pack, split_outputs, unpack, ACCEPTED, REJECTED};
+use super::wire::{
+    check_widths, decode_returned, evaluator_bits, pack, split_outputs, unpack, ACCEPTED, REJECTED,
+};
 use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
 use crate::ir::{CircuitId, GateSource, Party};
@@ -51,15 +53,6 @@ pub fn windowed_id<S: GateSource + ?Sized>(circuit: &S, window: usize) -> Circui
     CircuitId(*h.finalize().as_bytes())
 }
 
-fn evaluator_bits<S: GateSource + ?Sized>(circuit: &S) -> usize {
-    circuit
-        .inputs()
-        .iter()
-        .filter(|i| i.party == Party::Evaluator)
-        .map(|i| i.wires.len())
-        .sum()
-}
-
 /// The garbler's side of one streamed execution over `ch`, with `window`
 /// gates per window (both parties must use the same). `inputs` holds the
 /// bits of the garbler's input groups in circuit order.
@@ -75,7 +68,7 @@ pub fn garble_windowed<C: Channel, S: GateSource + Sync + ?Sized>(
         handshake(ch, Role::Garbler, &windowed_id(circuit, window))?;
         CotSender::setup(ch, &delta).during(Phase::ObliviousTransfer)
     })?;
-    let n = evaluator_bits(circuit);
+    let n = evaluator_bits(circuit.inputs());
     let mut from_ot = Zeroizing::new(if n > 0 {
         ot.extend(&mut ch, n).during(Phase::ObliviousTransfer)?
     } else {

@@ -62,6 +62,15 @@ pub(super) fn check_widths(
     Ok(())
 }
 
+/// Evaluator-input bits of one execution: what its OTs cover.
+pub(super) fn evaluator_bits(groups: &[Input]) -> usize {
+    groups
+        .iter()
+        .filter(|i| i.party == Party::Evaluator)
+        .map(|i| i.wires.len())
+        .sum()
+}
+
 /// Splits `flat` into groups of the outputs' widths.
 pub(super) fn split_outputs<T: Clone>(outputs: &[Output], flat: &[T]) -> Vec<Vec<T>> {
     let mut at = 0;
