@@ -9,7 +9,7 @@
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;
 use yao::compiler::bristol::{self, Options};
-use yao::runtime::plan::Plan;
+use yao::core::plan::Plan;
 
 #[path = "../tests/common/mod.rs"]
 mod common;

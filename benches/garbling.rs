@@ -17,14 +17,14 @@ use multi_instance::{multi_instance_rate, MultiInstanceHash};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
-use yao_runtime::bench::garbling::{
+use yao_core::bench::{
     aes_ceiling, eval_rate, garble_rate, garbled_session, kernel_rates, tccr_rate,
 };
-use yao_runtime::evaluator::Evaluator;
-use yao_runtime::garbler::Garbler;
-use yao_runtime::hash::{Tccr, Tweaks};
-use yao_runtime::plan::Plan;
-use yao_runtime::{Block, Delta};
+use yao_core::evaluator::Evaluator;
+use yao_core::garbler::Garbler;
+use yao_core::hash::{Tccr, Tweaks};
+use yao_core::plan::Plan;
+use yao_core::{Block, Delta};
 
 fn hash(c: &mut Criterion) {
     let mut g = c.benchmark_group("hash");

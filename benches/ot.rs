@@ -5,8 +5,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
+use yao_core::Delta;
 use yao_runtime::ot::{CotReceiver, CotSender};
-use yao_runtime::{Channel, Delta, TcpChannel};
+use yao_runtime::{Channel, TcpChannel};
 
 fn tcp_pair() -> (TcpChannel, TcpChannel) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 use yao_compiler::Circuit;
-use yao_runtime::bench::{garbling, ot};
+use yao_core::bench as garbling;
+use yao_runtime::bench as ot;
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {

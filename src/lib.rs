@@ -66,6 +66,7 @@ pub use session::{run, Session, StreamChannel, DEFAULT_TIMEOUT};
 pub use yao_compiler as compiler;
 pub use yao_compiler::value::Value;
 pub use yao_compiler::Party;
+pub use yao_core as core;
 pub use yao_runtime as runtime;
 
 /// The message a binary prints for an error: each context and cause,

@@ -130,7 +130,7 @@ impl SplitId {
     /// A fresh id from the operating system's generator.
     pub fn random() -> SplitId {
         let mut bytes = [0u8; 16];
-        yao_runtime::block::fill_random(&mut bytes);
+        yao_core::block::fill_random(&mut bytes);
         SplitId(bytes)
     }
 
@@ -334,7 +334,7 @@ fn check_provider(name: &str) -> Result<(), ShareError> {
 /// `count` uniformly random bits from the operating system.
 fn random_bits(count: usize) -> Vec<bool> {
     let mut bytes = vec![0u8; count.div_ceil(8)];
-    yao_runtime::block::fill_random(&mut bytes);
+    yao_core::block::fill_random(&mut bytes);
     (0..count)
         .map(|k| (bytes[k / 8] >> (k % 8)) & 1 == 1)
         .collect()
@@ -780,7 +780,7 @@ pub struct ShareArgs {
 /// collide (one in 2^32 pairs would; `write` refuses to overwrite then).
 pub fn random_provider() -> String {
     let mut bytes = [0u8; 4];
-    yao_runtime::block::fill_random(&mut bytes);
+    yao_core::block::fill_random(&mut bytes);
     format!("anon-{:08x}", u32::from_le_bytes(bytes))
 }
 

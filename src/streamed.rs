@@ -1,5 +1,5 @@
 //! `--stream`: the party binaries and `yao run` on a Bristol file read
-//! window by window ([`yao_runtime::window`]) instead of loaded whole, so
+//! window by window ([`yao_core::window`]) instead of loaded whole, so
 //! that a circuit far larger than memory runs in memory bounded by its live
 //! wires.
 
@@ -22,7 +22,7 @@ pub struct StreamArgs {
     #[arg(long)]
     pub stream: bool,
     /// Gates per window with --stream.
-    #[arg(long, default_value_t = yao_runtime::window::WINDOW, requires = "stream",
+    #[arg(long, default_value_t = yao_core::window::WINDOW, requires = "stream",
           value_parser = window_size)]
     pub window: usize,
 }

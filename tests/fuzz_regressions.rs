@@ -198,8 +198,8 @@ fn seed_corpus_is_handled() {
 /// public functions.
 #[test]
 fn empty_ot_extension_batches_do_not_panic() {
-    use yao_runtime::block::{Block, Delta};
-    use yao_runtime::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender, KAPPA};
+    use yao_core::block::{Block, Delta};
+    use yao_core::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender, KAPPA};
     let seeds: Vec<Block> = (0..KAPPA as u128).map(Block).collect();
     let pairs: Vec<[Block; 2]> = (0..KAPPA as u128).map(|i| [Block(i), Block(!i)]).collect();
     let receive = catch_unwind(|| {
@@ -335,7 +335,7 @@ fn record_seeds() {
     }
 
     // OT messages: one of each kind, valid.
-    use yao_runtime::ot::{csw, iknp};
+    use yao_core::ot::{csw, iknp};
     let (_, msg) = csw::BaseReceiver::new(&[true, false]);
     write(
         "ot_messages",

@@ -12,18 +12,18 @@ mod bristol;
 
 use std::sync::Arc;
 use std::time::Instant;
-use yao_runtime::bench::garbling::garbled_session;
-use yao_runtime::evaluator::Evaluator;
-use yao_runtime::garbler::Garbler;
-use yao_runtime::plan::Plan;
-use yao_runtime::{Block, Delta};
+use yao_core::bench::garbled_session;
+use yao_core::evaluator::Evaluator;
+use yao_core::garbler::Garbler;
+use yao_core::plan::Plan;
+use yao_core::{Block, Delta};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let mode = args.get(1).map_or("garble", |s| s.as_str());
     if mode == "kernel" {
         for step in [16, 64, 128, 256] {
-            let (g, e) = yao_runtime::bench::garbling::kernel_rates(1.0, step);
+            let (g, e) = yao_core::bench::kernel_rates(1.0, step);
             println!("kernel.step{step}: garble {g:.4e} eval {e:.4e}");
         }
         return;
@@ -36,7 +36,7 @@ fn main() {
     };
     if mode == "free" {
         let secs = n as f64 / 1000.0;
-        let r = yao_runtime::bench::garbling::free_gate_rate(&c, secs);
+        let r = yao_core::bench::free_gate_rate(&c, secs);
         println!("free.{name}.ops_per_s: {r:.4e} ({:.3} ns per op)", 1e9 / r);
         return;
     }
@@ -91,7 +91,7 @@ fn main() {
         plan.num_pi_slots(),
         plan.num_pi(),
         plan.num_free_ops(),
-        &arity[2..=yao_runtime::plan::MAX_XOR_ARITY],
+        &arity[2..=yao_core::plan::MAX_XOR_ARITY],
     );
     let t = Instant::now();
     let cpu = cpu_ns();

@@ -8,7 +8,7 @@
 mod bristol;
 
 use std::time::Instant;
-use yao_runtime::plan::Plan;
+use yao_core::plan::Plan;
 
 fn main() {
     if std::env::args().nth(1).as_deref() == Some("--fingerprint") {

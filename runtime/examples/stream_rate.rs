@@ -1,4 +1,4 @@
-//! AND gates per second of the streaming path (`yao_runtime::window`, the
+//! AND gates per second of the streaming path (`yao_core::window`, the
 //! Bristol file read window by window and planned on the fly, every
 //! execution) against the in-memory path (one `Plan` built once, as `yao
 //! bench` measures), garbling and evaluating in one process, no channel.
@@ -14,13 +14,13 @@ use std::sync::Arc;
 use std::time::Instant;
 use yao_compiler::bristol::{parse, Options};
 use yao_compiler::bristol_stream::StreamedCircuit;
-use yao_runtime::evaluator::Evaluator;
-use yao_runtime::garbler::Garbler;
-use yao_runtime::plan::Plan;
-use yao_runtime::window::{
+use yao_core::evaluator::Evaluator;
+use yao_core::garbler::Garbler;
+use yao_core::plan::Plan;
+use yao_core::window::{
     for_each_window, WindowEvaluator, WindowGarbler, WindowPlanner, WindowRunError, WINDOW,
 };
-use yao_runtime::{Block, Delta};
+use yao_core::{Block, Delta};
 
 fn main() {
     let reps: usize = std::env::args()

@@ -36,10 +36,10 @@
 //! When a deadline passes while the peer has sent nothing for `T`, the
 //! error is the idle one: it says more.
 
-use crate::block::{blocks_as_bytes, blocks_as_bytes_mut, Block};
 use std::io::{self, BufReader, IoSlice, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+use yao_core::block::{blocks_as_bytes, blocks_as_bytes_mut, Block};
 
 /// The slowest a peer may move bytes once a wait or a write has used up its
 /// timeout (rule 2 of the module docs), in bytes per second: 16 KiB/s, a

@@ -9,18 +9,19 @@ use std::error::Error;
 use std::io;
 use yao_compiler::bristol::{self, Options};
 use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
+use yao_core::evaluator::{EvalError, Evaluator};
+use yao_core::garbler::{GarbleError, Garbler};
+use yao_core::ir::{Circuit, Gate, GateSourceError, Input, Output, Party, ValueType};
+use yao_core::plan::Plan;
+use yao_core::window::WindowRunError;
+use yao_core::Delta;
 use yao_runtime::channel::ChannelError;
-use yao_runtime::evaluator::{EvalError, Evaluator};
-use yao_runtime::garbler::{GarbleError, Garbler};
-use yao_runtime::ir::{Circuit, Gate, GateSourceError, Input, Output, Party, ValueType};
-use yao_runtime::ot::OtError;
-use yao_runtime::plan::Plan;
+use yao_runtime::ot::{MessageError, OtError};
 use yao_runtime::protocol::{
     EvaluatorSession, EvaluatorSetup, GarblerSession, Phase, ProtocolError,
 };
 use yao_runtime::report::{chain, report};
-use yao_runtime::window::WindowRunError;
-use yao_runtime::{Delta, MemChannel};
+use yao_runtime::MemChannel;
 
 /// The messages of `error`'s chain, outermost first, after checking that
 /// none contains a message further down (the "printed once" rule) and that
@@ -156,9 +157,9 @@ fn a_channel_error_during_a_phase_is_printed_once() {
     messages(&err);
     let err = ProtocolError::Ot {
         phase: Phase::ObliviousTransfer,
-        source: OtError::CheckFailed {
+        source: OtError::Message(MessageError::CheckFailed {
             what: "the sender's proof",
-        },
+        }),
     };
     assert_eq!(messages(&err).len(), 2);
 

@@ -10,18 +10,18 @@ use common::random::{folding_circuit, random_circuit, Reads};
 use proptest::prelude::*;
 use std::collections::HashSet;
 use std::sync::Arc;
+use yao_core::evaluator::{EvalError, Evaluator};
+use yao_core::garbler::{GarbleError, Garbler};
+use yao_core::hash::Tccr;
+use yao_core::in_memory::{run_in_memory, run_plan, run_plan_with};
+use yao_core::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+use yao_core::plan::Plan;
+use yao_core::{Block, Delta};
 use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
-use yao_runtime::evaluator::{EvalError, Evaluator};
-use yao_runtime::garbler::{GarbleError, Garbler};
-use yao_runtime::hash::Tccr;
-use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
-use yao_runtime::local::{run_in_memory, run_plan, run_plan_with};
-use yao_runtime::plan::Plan;
-use yao_runtime::{Block, Delta};
 
 fn random_bits(n: usize) -> Vec<bool> {
     let mut bytes = vec![0u8; n.div_ceil(8)];
-    yao_runtime::block::fill_random(&mut bytes);
+    yao_core::block::fill_random(&mut bytes);
     (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
 }
 
@@ -893,7 +893,7 @@ fn garble_batch_into_matches_garble_batch() {
 fn output_zero_labels_are_handed_out_wiped_on_drop() {
     fn wiped_on_drop<T: zeroize::Zeroize>(_: &zeroize::Zeroizing<T>) {}
     let c = common::bristol::parse("and", "1 3\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n");
-    let mut g = Garbler::new(&c, yao_runtime::Delta::random()).unwrap();
+    let mut g = Garbler::new(&c, yao_core::Delta::random()).unwrap();
     let mut tables = Vec::new();
     while g.garble_batch(&mut tables) {}
     wiped_on_drop(&g.output_zero_labels());

@@ -1,4 +1,4 @@
-//! The scalar half-gates reference (`yao_runtime::half_gates`) as the oracle
+//! The scalar half-gates reference (`yao_core::half_gates`) as the oracle
 //! of the batched garbler and evaluator and of their VAES kernels.
 //!
 //! Each test garbles a circuit with the real [`Garbler`], re-garbles it gate
@@ -22,13 +22,13 @@ use common::bristol::load;
 use common::random::{random_circuit, Reads};
 use proptest::prelude::*;
 use std::sync::Arc;
-use yao_runtime::evaluator::Evaluator;
-use yao_runtime::garbler::Garbler;
-use yao_runtime::half_gates::{eval_and, garble_and};
-use yao_runtime::hash::Tccr;
-use yao_runtime::ir::Circuit;
-use yao_runtime::plan::{FreeOps, Plan, NO_SLOT};
-use yao_runtime::{Block, Delta};
+use yao_core::evaluator::Evaluator;
+use yao_core::garbler::Garbler;
+use yao_core::half_gates::{eval_and, garble_and};
+use yao_core::hash::Tccr;
+use yao_core::ir::Circuit;
+use yao_core::plan::{FreeOps, Plan, NO_SLOT};
+use yao_core::{Block, Delta};
 
 /// The gate-by-gate re-garbling and evaluation of one session.
 struct Reference {
@@ -131,7 +131,7 @@ fn reference(
 
 fn random_bits(n: usize) -> Vec<bool> {
     let mut bytes = vec![0u8; n.div_ceil(8)];
-    yao_runtime::block::fill_random(&mut bytes);
+    yao_core::block::fill_random(&mut bytes);
     (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
 }
 

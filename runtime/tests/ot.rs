@@ -2,10 +2,11 @@
 //! sees, and misbehaving peers.
 
 use std::thread;
+use yao_core::{Block, Delta};
 use yao_runtime::channel::Traffic;
-use yao_runtime::ot::{CotReceiver, CotSender, OtError, CHUNK};
+use yao_runtime::ot::{CotReceiver, CotSender, MessageError, OtError, CHUNK};
 use yao_runtime::report::report;
-use yao_runtime::{Block, Channel, ChannelError, Delta, MemChannel};
+use yao_runtime::{Channel, ChannelError, MemChannel};
 
 /// Records every byte a party reads: its view of the peer.
 struct Recording<C> {
@@ -32,7 +33,7 @@ impl<C: Channel> Channel for Recording<C> {
 
 fn random_bits(n: usize) -> Vec<bool> {
     let mut bytes = vec![0u8; n.div_ceil(8)];
-    yao_runtime::block::fill_random(&mut bytes);
+    yao_core::block::fill_random(&mut bytes);
     (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
 }
 
@@ -270,7 +271,10 @@ fn bad_base_ot_key_from_the_evaluator() {
         ch.flush().unwrap();
     });
     assert!(
-        matches!(err, OtError::InvalidPoint { index: 0, .. }),
+        matches!(
+            err,
+            OtError::Message(MessageError::InvalidPoint { index: 0, .. })
+        ),
         "{err}"
     );
     assert!(
@@ -283,7 +287,10 @@ fn bad_base_ot_key_from_the_evaluator() {
         ch.send_frame(&[0; 32]).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::IdentityPoint { .. }), "{err}");
+    assert!(
+        matches!(err, OtError::Message(MessageError::IdentityPoint { .. })),
+        "{err}"
+    );
     assert!(report(&err).contains("identity"), "{err}");
     // Short message.
     let err = sender_against(|mut ch| {
@@ -294,11 +301,11 @@ fn bad_base_ot_key_from_the_evaluator() {
     assert!(
         matches!(
             err,
-            OtError::Malformed {
+            OtError::Message(MessageError::Malformed {
                 expected: 32,
                 got: 31,
                 ..
-            }
+            })
         ),
         "{err}"
     );
@@ -335,7 +342,10 @@ fn bad_base_ot_points_from_the_garbler() {
         ch.flush().unwrap();
     });
     assert!(
-        matches!(err, OtError::InvalidPoint { index: 5, .. }),
+        matches!(
+            err,
+            OtError::Message(MessageError::InvalidPoint { index: 5, .. })
+        ),
         "{err}"
     );
     assert!(
@@ -350,7 +360,10 @@ fn bad_base_ot_points_from_the_garbler() {
         ch.flush().unwrap();
     });
     assert!(
-        matches!(err, OtError::IdentityPoint { index: 7, .. }),
+        matches!(
+            err,
+            OtError::Message(MessageError::IdentityPoint { index: 7, .. })
+        ),
         "{err}"
     );
 
@@ -362,11 +375,11 @@ fn bad_base_ot_points_from_the_garbler() {
     assert!(
         matches!(
             err,
-            OtError::Malformed {
+            OtError::Message(MessageError::Malformed {
                 expected: 4128,
                 got: 1000,
                 ..
-            }
+            })
         ),
         "{err}"
     );
@@ -430,7 +443,10 @@ fn a_bad_challenge_from_the_evaluator_is_refused() {
         |c| *c.last_mut().unwrap() ^= 1,
     ] {
         let err = garbler_sees_challenge(corrupt).unwrap_err();
-        assert!(matches!(err, OtError::CheckFailed { .. }), "{err}");
+        assert!(
+            matches!(err, OtError::Message(MessageError::CheckFailed { .. })),
+            "{err}"
+        );
         assert!(report(&err).contains("sender's proof"), "{err}");
     }
     let err = garbler_sees_challenge(|c| {
@@ -440,11 +456,11 @@ fn a_bad_challenge_from_the_evaluator_is_refused() {
     assert!(
         matches!(
             err,
-            OtError::Malformed {
+            OtError::Message(MessageError::Malformed {
                 expected: 2080,
                 got: 2079,
                 ..
-            }
+            })
         ),
         "{err}"
     );
@@ -460,7 +476,10 @@ fn a_bad_answer_from_the_garbler_is_refused() {
         ch.send_frame(&[0x5a; 32]).unwrap();
         ch.flush().unwrap();
     });
-    assert!(matches!(err, OtError::CheckFailed { .. }), "{err}");
+    assert!(
+        matches!(err, OtError::Message(MessageError::CheckFailed { .. })),
+        "{err}"
+    );
     assert!(report(&err).contains("receiver's answer"), "{err}");
     let err = receiver_against(|mut ch| {
         ch.send_frame(&honest_points()).unwrap();
@@ -473,11 +492,11 @@ fn a_bad_answer_from_the_garbler_is_refused() {
     assert!(
         matches!(
             err,
-            OtError::Malformed {
+            OtError::Message(MessageError::Malformed {
                 expected: 32,
                 got: 31,
                 ..
-            }
+            })
         ),
         "{err}"
     );
@@ -546,10 +565,10 @@ fn extension_errors_are_clear_and_sticky() {
 #[test]
 #[cfg_attr(debug_assertions, ignore = "five base-OT setups: release builds only")]
 fn bench_helper_runs() {
-    let (rate, setup_ms) = yao_runtime::bench::ot::cot_rate(1 << 12, 0.01);
+    let (rate, setup_ms) = yao_runtime::bench::cot_rate(1 << 12, 0.01);
     assert!(rate.is_finite() && rate > 0.0, "rate {rate}");
     assert!(setup_ms.is_finite() && setup_ms > 0.0, "setup {setup_ms}");
-    let prepared = yao_runtime::bench::ot::setup_prepared_ms(2);
+    let prepared = yao_runtime::bench::setup_prepared_ms(2);
     assert!(
         prepared.is_finite() && prepared > 0.0,
         "prepared {prepared}"

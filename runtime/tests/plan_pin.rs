@@ -7,8 +7,8 @@ mod common;
 
 use common::bristol::load;
 use std::fmt::Write as _;
-use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
-use yao_runtime::plan::Plan;
+use yao_core::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+use yao_core::plan::Plan;
 
 /// Deterministic xorshift stream, so the random circuits are the same in
 /// every run.

@@ -2,8 +2,8 @@
 //! with the plaintext semantics, and an evaluator whose output labels were
 //! tampered with is caught by the garbler's check.
 
+use yao_core::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
-use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 use yao_runtime::protocol::{EvaluatorSession, EvaluatorSetup, GarblerSession, ProtocolError};
 use yao_runtime::report::report;
 use yao_runtime::TcpChannel;

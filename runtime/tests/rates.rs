@@ -5,7 +5,7 @@ mod common;
 #[path = "common/multi_instance.rs"]
 mod multi_instance;
 
-use yao_runtime::bench::garbling::*;
+use yao_core::bench::*;
 
 /// The re-keyed hash the rates compare with is the construction it names.
 #[test]
@@ -65,7 +65,7 @@ fn print_portable_rates() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
-    let portable = yao_runtime::hash::Tccr::portable();
+    let portable = yao_core::hash::Tccr::portable();
     for name in ["aes_128", "sha256"] {
         let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
             return;
@@ -84,7 +84,7 @@ fn print_plan_shapes() {
         let Some(c) = common::bristol::load(&format!("bristol/{name}.txt")) else {
             return;
         };
-        let p = yao_runtime::plan::Plan::new(&c).unwrap();
+        let p = yao_core::plan::Plan::new(&c).unwrap();
         let s = c.stats();
         let mut hist = std::collections::BTreeMap::new();
         for i in 0..p.num_steps() {
@@ -130,7 +130,7 @@ fn profile_one() {
 #[ignore]
 fn memory_chained_sha256() {
     use std::sync::Arc;
-    use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+    use yao_core::ir::{Circuit, Gate, Input, Output, Party, ValueType};
     let k: usize = std::env::var("YAO_SHA_CHAIN")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -205,9 +205,9 @@ fn memory_chained_sha256() {
         (0..512).map(|i| i % 3 == 0).collect(),
         (0..256).map(|i| i % 5 == 0).collect(),
     ];
-    let plan = Arc::new(yao_runtime::plan::Plan::new(&c).unwrap());
+    let plan = Arc::new(yao_core::plan::Plan::new(&c).unwrap());
     let t = std::time::Instant::now();
-    let out = yao_runtime::local::run_plan(&plan, &inputs).unwrap();
+    let out = yao_core::in_memory::run_plan(&plan, &inputs).unwrap();
     let dt = t.elapsed().as_secs_f64();
     let s = c.stats();
     println!(
@@ -229,9 +229,9 @@ fn memory_chained_sha256() {
 #[ignore]
 fn fixed_sessions() {
     use std::sync::Arc;
-    use yao_runtime::block::Delta;
-    use yao_runtime::evaluator::Evaluator;
-    use yao_runtime::garbler::Garbler;
+    use yao_core::block::Delta;
+    use yao_core::evaluator::Evaluator;
+    use yao_core::garbler::Garbler;
     let n: usize = std::env::var("YAO_SESSIONS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -243,7 +243,7 @@ fn fixed_sessions() {
     let Some(c) = common::bristol::load("bristol/aes_128.txt") else {
         return;
     };
-    let plan = Arc::new(yao_runtime::plan::Plan::new(&c).unwrap());
+    let plan = Arc::new(yao_core::plan::Plan::new(&c).unwrap());
     let (labels, tables) = garbled_session(&plan);
     let mut buf = Vec::with_capacity(2 * plan.max_step_ands());
     for _ in 0..n {

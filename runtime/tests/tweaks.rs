@@ -1,4 +1,4 @@
-//! A hash tweak is never used twice under one `Delta` (`yao_runtime::tweak`).
+//! A hash tweak is never used twice under one `Delta` (`yao_core::tweak`).
 //!
 //! Two guards, one per side of the table:
 //!
@@ -22,15 +22,15 @@ mod common;
 use std::sync::{Arc, Mutex};
 use yao_compiler::bristol::{self, Options};
 use yao_compiler::bristol_stream::StreamedCircuit;
-use yao_runtime::block::{Block, Delta};
+use yao_core::block::{Block, Delta};
+use yao_core::garbler::Garbler;
+use yao_core::ir::{Circuit, Party};
+use yao_core::plan::Plan;
+use yao_core::tweak::{self, first_repeat, TweakRange};
 use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
-use yao_runtime::garbler::Garbler;
-use yao_runtime::ir::{Circuit, Party};
-use yao_runtime::plan::Plan;
 use yao_runtime::protocol::{
     evaluate_windowed, garble_windowed, EvaluatorSession, EvaluatorSetup, GarblerSession,
 };
-use yao_runtime::tweak::{self, first_repeat, TweakRange};
 
 /// Four garbler bits (wires 0-3), four evaluator bits (4-7); ANDs that read
 /// constants directly, through an XOR sum that cancels, and through

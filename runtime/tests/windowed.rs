@@ -1,4 +1,4 @@
-//! The streaming path (`yao_runtime::window`, `protocol::garble_windowed`):
+//! The streaming path (`yao_core::window`, `protocol::garble_windowed`):
 //! garbled execution of Bristol files read window by window equals
 //! `eval_plain` of the same file imported whole, on the published circuits,
 //! our own circuits exported to Bristol, and random circuits, over
@@ -12,12 +12,12 @@ use common::random::{folding_circuit, random_circuit, Reads};
 use proptest::prelude::*;
 use yao_compiler::bristol::{self, Options};
 use yao_compiler::bristol_stream::{ScanOptions, StreamError, StreamedCircuit};
+use yao_core::ir::{CircuitGates, GateSource, Party};
+use yao_core::plan::Plan;
+use yao_core::window::{self, WindowPlanner};
 use yao_runtime::channel::{Channel, MemChannel, TcpChannel};
-use yao_runtime::ir::{CircuitGates, GateSource, Party};
-use yao_runtime::plan::Plan;
 use yao_runtime::protocol::{evaluate_windowed, garble_windowed, windowed_id, ProtocolError};
 use yao_runtime::report::report;
-use yao_runtime::window::{self, WindowPlanner};
 
 fn tcp_pair() -> (TcpChannel, TcpChannel) {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -82,7 +82,7 @@ fn check_text(text: &str, options: &Options, inputs: &[Vec<bool>], windows: &[us
 
 fn random_bits(n: usize) -> Vec<bool> {
     let mut bytes = vec![0u8; n.div_ceil(8)];
-    yao_runtime::block::fill_random(&mut bytes);
+    yao_core::block::fill_random(&mut bytes);
     (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
 }
 

@@ -1,17 +1,9 @@
-//! Oblivious transfer: how the evaluator gets the labels of its input bits.
+//! Oblivious transfer over a channel: the drivers of the I/O-free cores in
+//! `yao_core::ot` (base OT [`csw`], extension [`iknp`]).
 //!
-//! The garbler is the OT *sender*: it holds `Delta` and obtains random
-//! zero-labels `q_i`. The evaluator is the OT *receiver*: with its input bits
-//! as choices `c_i` it obtains `q_i ^ c_i * Delta`, its active labels, and
-//! learns nothing about `q_i ^ (1 - c_i) * Delta`; the garbler learns nothing
-//! about the `c_i`. This is correlated OT with a global `Delta`.
-//!
-//! Layers (the cores do no I/O; only [`CotSender`] and [`CotReceiver`] touch a
-//! [`Channel`]):
-//! - [`csw`]: 128 base OTs, the Canetti-Sarkar-Wang OT on Ristretto.
-//! - [`iknp`]: IKNP extension with the ALSZ correlated-OT optimization.
-//! - [`prg`]: AES-128-CTR, the PRG that expands base-OT seeds.
-//! - [`transpose`]: the SIMD bit-matrix transpose IKNP needs.
+//! The garbler is the OT *sender* and gets random zero-labels `q_i`; the
+//! evaluator is the *receiver* and gets `q_i ^ c_i * Delta` for its input
+//! bits `c_i` (correlated OT with the garbling's global `Delta`).
 //!
 //! Wire protocol (semi-honest, after the protocol handshake):
 //! 1. setup, garbler -> evaluator: a frame of 32 + 128 * 32 bytes (the
@@ -28,16 +20,13 @@
 //! value before reading anything else, so a mismatch is a clear error rather
 //! than silent garbage; the sender allocates only for its own `n`.
 
-pub mod csw;
-pub mod iknp;
-pub mod prg;
-mod ristretto;
-pub mod transpose;
-
-use crate::block::{Block, Delta};
 use crate::channel::{Channel, ChannelError};
-use iknp::{ChunkMsg, IknpReceiver, IknpSender, KAPPA};
+use yao_core::block::{Block, Delta};
+use yao_core::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender, KAPPA};
+use yao_core::ot::{csw, iknp};
 use zeroize::{Zeroize, Zeroizing};
+
+pub use yao_core::ot::MessageError;
 
 /// OTs per batch of the extension matrix: bounds memory (a batch takes
 /// `16 * CHUNK` bytes per buffer) whatever `n` is.
@@ -50,24 +39,20 @@ pub enum OtError {
     /// ([`crate::protocol::Phase::ObliviousTransfer`]).
     #[error(transparent)]
     Channel(#[from] ChannelError),
-    #[error(
-        "oblivious transfer: the peer's {what} (#{index}) is not a valid Ristretto point encoding"
-    )]
-    InvalidPoint { what: &'static str, index: usize },
-    #[error("oblivious transfer: the peer's {what} (#{index}) is the identity point")]
-    IdentityPoint { what: &'static str, index: usize },
-    #[error("oblivious transfer: malformed {what}: expected {expected} bytes, got {got}")]
-    Malformed {
-        what: &'static str,
-        expected: usize,
-        got: usize,
-    },
+    /// The peer's message is not one the protocol allows.
+    #[error(transparent)]
+    Message(#[from] MessageError),
+    /// The receiver asked for another number of OTs than the circuit has.
     #[error(
         "oblivious transfer: the receiver asked for {got} OTs but the sender expected {expected}"
     )]
-    CountMismatch { expected: u64, got: u64 },
-    #[error("oblivious transfer: {what} does not check: the peer deviated from the protocol")]
-    CheckFailed { what: &'static str },
+    CountMismatch {
+        /// The sender's count.
+        expected: u64,
+        /// The receiver's count.
+        got: u64,
+    },
+    /// An earlier extension failed part way.
     #[error("oblivious transfer: an earlier extend failed, so the two parties' states no longer agree; run setup again")]
     Desynchronized,
 }

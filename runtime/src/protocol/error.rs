@@ -1,11 +1,11 @@
 //! Protocol errors: each says what happened and in which phase.
 
 use crate::channel::ChannelError;
-use crate::evaluator::EvalError;
-use crate::garbler::GarbleError;
 use crate::ot::OtError;
-use crate::plan::PlanError;
 use std::fmt;
+use yao_core::evaluator::EvalError;
+use yao_core::garbler::GarbleError;
+use yao_core::plan::PlanError;
 
 /// Where in the protocol an error happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub enum ProtocolError {
     #[error("an earlier execution of this session failed; start a new session")]
     SessionFailed,
     #[error(transparent)]
-    TweaksExhausted(#[from] crate::tweak::TweaksExhausted),
+    TweaksExhausted(#[from] yao_core::tweak::TweaksExhausted),
     #[error(
         "the garbler rejected the outputs this party returned (they did not match its garbling)"
     )]
@@ -110,9 +110,9 @@ pub enum ProtocolError {
     },
     #[error("the evaluator announced more than {max} executions ahead of the garbler")]
     RanAhead { max: usize },
-    /// A streamed circuit (see [`crate::window`]) could not be read or run.
+    /// A streamed circuit (see [`yao_core::window`]) could not be read or run.
     #[error(transparent)]
-    Stream(#[from] crate::window::WindowRunError),
+    Stream(#[from] yao_core::window::WindowRunError),
     /// A party was given values for more or fewer input groups than the
     /// circuit gives it.
     #[error("the {party} has {expected} input groups, but values for {found} were given")]
@@ -164,8 +164,8 @@ impl<T> During<T> for Result<T, OtError> {
     }
 }
 
-impl From<crate::ir::GateSourceError> for ProtocolError {
-    fn from(e: crate::ir::GateSourceError) -> Self {
+impl From<yao_core::ir::GateSourceError> for ProtocolError {
+    fn from(e: yao_core::ir::GateSourceError) -> Self {
         ProtocolError::Stream(e.into())
     }
 }

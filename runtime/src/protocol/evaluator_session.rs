@@ -8,16 +8,16 @@ use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
 use super::precomputed::ReceiverPool;
 use super::session::*;
-use crate::block::Block;
 use crate::channel::{Channel, Traffic};
-use crate::evaluator::Evaluator;
-use crate::ir::{Circuit, CircuitId, Party};
 use crate::ot::CotReceiver;
-use crate::plan::Plan;
-use crate::tweak::AndCounter;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
+use yao_core::block::Block;
+use yao_core::evaluator::Evaluator;
+use yao_core::ir::{Circuit, CircuitId, Party};
+use yao_core::plan::Plan;
+use yao_core::tweak::AndCounter;
 use zeroize::Zeroizing;
 
 /// What an evaluator prepares before it connects: the circuit id and,
@@ -77,7 +77,7 @@ pub struct EvaluatorSession<'c, C: Channel> {
     /// Garbled tables as they arrive (public: not wiped).
     tables: Vec<Block>,
     /// The garbler's AND numbering, followed step by step (see
-    /// [`crate::tweak`]).
+    /// [`yao_core::tweak`]).
     ands: AndCounter,
 }
 
@@ -304,7 +304,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         // own plan, never by the peer), each straight into `tables`.
         let mut tables = std::mem::take(&mut self.tables);
         let (ch, progress) = (&mut self.ch, &mut self.progress);
-        evaluator.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
+        evaluator.eval_in_chunks(yao_core::garbler::TABLE_CHUNK, &mut tables, |chunk| {
             ch.recv_blocks(chunk).during(Phase::GarbledTables)?;
             t.and_gates += chunk.len() as u64 / 2;
             if let Some(f) = progress {

@@ -1,6 +1,6 @@
 //! The garbler's side of a session (see [`super::session`] for what both
 //! sides share): it garbles each execution under the session's one `Delta`,
-//! with AND numbers that run on across executions ([`crate::tweak`]), and
+//! with AND numbers that run on across executions ([`yao_core::tweak`]), and
 //! checks the output labels the evaluator returns.
 
 use super::deadline;
@@ -8,16 +8,16 @@ use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
 use super::precomputed::SenderPool;
 use super::session::*;
-use crate::block::{Block, Delta};
 use crate::channel::Channel;
-use crate::garbler::Garbler;
-use crate::ir::{Circuit, CircuitId, Party};
 use crate::ot::{CotSender, CotSenderSetup};
-use crate::plan::Plan;
-use crate::tweak::AndCounter;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
+use yao_core::block::{Block, Delta};
+use yao_core::garbler::Garbler;
+use yao_core::ir::{Circuit, CircuitId, Party};
+use yao_core::plan::Plan;
+use yao_core::tweak::AndCounter;
 use zeroize::Zeroizing;
 
 /// What a garbler prepares before its evaluator connects: the circuit id, a
@@ -101,7 +101,7 @@ pub struct GarblerSession<'c, C: Channel> {
     /// Garbled tables on their way out (public: not wiped).
     tables: Vec<Block>,
     /// The session's AND numbering: each execution hashes under its own
-    /// range of tweaks (see [`crate::tweak`]).
+    /// range of tweaks (see [`yao_core::tweak`]).
     ands: AndCounter,
     /// Set while executions run and cleared when they succeed: after any
     /// failure (a forged output label above all) the session refuses to run
@@ -376,7 +376,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         // buffer each time would cost page faults).
         let mut tables = std::mem::take(&mut self.tables);
         let (ch, progress) = (&mut self.ch, &mut self.progress);
-        garbler.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
+        garbler.garble_in_chunks(yao_core::garbler::TABLE_CHUNK, &mut tables, |chunk| {
             t.and_gates += chunk.len() as u64 / 2;
             ch.send_blocks(chunk).during(Phase::GarbledTables)?;
             if let Some(f) = progress {

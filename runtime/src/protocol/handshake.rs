@@ -4,14 +4,14 @@
 
 use super::error::{During, Phase, ProtocolError};
 use crate::channel::Channel;
-use crate::ir::CircuitId;
+use yao_core::ir::CircuitId;
 
 /// Eight bytes that no other protocol starts with, so that talking to the
 /// wrong port fails at once with a clear message.
 pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
 /// Bumped on every incompatible change of the wire format or of what both
 /// sides must agree on. 3: AND numbers (hash tweaks) run on across the
-/// executions of a session ([`crate::tweak`]); a version-2 peer restarts them
+/// executions of a session ([`yao_core::tweak`]); a version-2 peer restarts them
 /// and would fail every execution after the first.
 pub const VERSION: u16 = 3;
 

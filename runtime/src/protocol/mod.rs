@@ -22,7 +22,7 @@
 //! while the evaluator evaluates, and no execution waits for a round trip.
 //! Tags make the two styles interoperate.
 //!
-//! The cryptographic cores ([`crate::garbler`], [`crate::evaluator`],
+//! The cryptographic cores ([`yao_core::garbler`], [`yao_core::evaluator`],
 //! [`crate::ot`]) do no I/O; this module drives them over a [`Channel`](crate::channel::Channel).
 
 mod deadline;

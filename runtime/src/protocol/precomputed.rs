@@ -19,9 +19,9 @@
 //! needs one bit per evaluator input bit on the wire instead of an
 //! extension message.
 
-use crate::block::{Block, Delta};
 use crate::channel::Channel;
 use crate::ot::{CotReceiver, CotSender, OtError};
+use yao_core::block::{Block, Delta};
 use zeroize::{Zeroize, Zeroizing};
 
 /// The garbler's precomputed zero-labels `R_i`.
@@ -91,7 +91,7 @@ impl ReceiverPool {
         count: usize,
     ) -> Result<(), OtError> {
         let mut bytes = Zeroizing::new(vec![0u8; count.div_ceil(8)]);
-        crate::block::fill_random(&mut bytes);
+        yao_core::block::fill_random(&mut bytes);
         let fresh_choices: Zeroizing<Vec<bool>> = Zeroizing::new(
             (0..count)
                 .map(|i| bytes[i / 8] >> (i % 8) & 1 == 1)

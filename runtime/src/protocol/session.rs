@@ -10,10 +10,10 @@ pub(super) use super::wire::{
     check_widths, decode_returned, evaluator_bits, pack, split_outputs, unpack, ACCEPTED, REJECTED,
 };
 use crate::channel::Traffic;
-use crate::ir::{Circuit, Party};
-use crate::plan::Plan;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use yao_core::ir::{Circuit, Party};
+use yao_core::plan::Plan;
 
 // Message tags. Every message starts with one, so either party can tell
 // what comes next and name what it got instead.

@@ -1,4 +1,4 @@
-//! One execution of a windowed circuit ([`crate::window`]) between two
+//! One execution of a windowed circuit ([`yao_core::window`]) between two
 //! parties: the circuit is read from its [`GateSource`] (typically the
 //! compiler's windowed Bristol reader) window by window on both sides, and
 //! neither party ever holds it whole.
@@ -22,11 +22,11 @@ use super::handshake::{handshake, Role};
 use super::wire::{
     check_widths, decode_returned, evaluator_bits, pack, split_outputs, unpack, ACCEPTED, REJECTED,
 };
-use crate::block::{Block, Delta};
 use crate::channel::{Channel, Traffic};
-use crate::ir::{CircuitId, GateSource, Party};
 use crate::ot::{CotReceiver, CotSender};
-use crate::window::{for_each_window, WindowEvaluator, WindowGarbler, WindowPlanner};
+use yao_core::block::{Block, Delta};
+use yao_core::ir::{CircuitId, GateSource, Party};
+use yao_core::window::{for_each_window, WindowEvaluator, WindowGarbler, WindowPlanner};
 use zeroize::{Zeroize, Zeroizing};
 
 /// What one streamed execution produced and cost.

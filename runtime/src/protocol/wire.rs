@@ -4,8 +4,8 @@
 //! each, so the two protocols cannot drift apart.
 
 use super::error::ProtocolError;
-use crate::block::Block;
-use crate::ir::{Input, Output, Party};
+use yao_core::block::Block;
+use yao_core::ir::{Input, Output, Party};
 
 /// The garbler's verdict on returned output labels.
 pub(super) const ACCEPTED: u8 = 2;

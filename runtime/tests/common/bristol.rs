@@ -4,7 +4,7 @@
 //! the evaluator if odd. Panics on malformed files: test data only.
 #![allow(dead_code)]
 
-use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+use yao_core::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 
 pub fn parse(name: &str, text: &str) -> Circuit {
     let mut tok = text.split_whitespace();

@@ -8,7 +8,7 @@
 //! there (a sum of stored labels that cancels included).
 #![allow(dead_code)]
 
-use yao_runtime::plan::{Plan, NO_SLOT, ZERO_SLOT};
+use yao_core::plan::{Plan, NO_SLOT, ZERO_SLOT};
 
 /// The planner's own invariant, by slot: no AND reads [`ZERO_SLOT`] (a
 /// public constant) or one slot twice; and the rest of `Plan::verify`.
@@ -119,7 +119,7 @@ impl Labels {
 }
 
 use yao_compiler::bristol_stream::StreamedCircuit;
-use yao_runtime::window::{for_each_window, WindowPlanner, WindowRunError};
+use yao_core::window::{for_each_window, WindowPlanner, WindowRunError};
 
 /// Why [`Labels::run_streamed`] stopped.
 #[derive(Debug)]

@@ -10,8 +10,8 @@
 
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
 use aes::{Aes128Enc, Block as AesBlock};
-use yao_runtime::bench::garbling::rate;
-use yao_runtime::Block;
+use yao_core::bench::rate;
+use yao_core::Block;
 
 /// `H(x, i) = AES_{S ^ i}(x) ^ x` under the salt `S`.
 #[derive(Clone, Debug)]
@@ -57,7 +57,7 @@ impl MultiInstanceHash {
 
 /// Blocks per second through [`MultiInstanceHash`] (one key schedule per
 /// `per_key` blocks), measured like the runtime's own rates
-/// (`yao_runtime::bench::garbling::rate`).
+/// (`yao_core::bench::rate`).
 pub fn multi_instance_rate(seconds: f64, per_key: usize) -> f64 {
     let h = MultiInstanceHash::new(Block::random());
     let batch = 1024;

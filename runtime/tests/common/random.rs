@@ -2,7 +2,7 @@
 //! gate kind and, from the seeds `x` and `y`, earlier wires to read.
 #![allow(dead_code)]
 
-use yao_runtime::ir::{Circuit, Gate, Input, Output, Party, ValueType};
+use yao_core::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 
 /// Where a gate's inputs come from.
 #[derive(Clone, Copy)]
@@ -73,7 +73,7 @@ pub fn random_circuit(
 }
 
 /// A random circuit made for the planner's folds (see "No AND reads a
-/// constant" in `yao_runtime::plan`): among plain ANDs, XORs, NOTs and
+/// constant" in `yao_core::plan`): among plain ANDs, XORs, NOTs and
 /// constants, ANDs of a wire and a constant (either side), of a wire and
 /// itself, of a wire and its NOT, and of `(a ^ b) ^ b` and `a`; ANDs that
 /// read the results of those fold in turn. `ops` and `outs` as in

@@ -2283,7 +2283,11 @@ mod tests {
             for x in 0..1u32 << n {
                 let bits = vec![(0..n).map(|k| x >> k & 1 == 1).collect()];
                 let want = c.eval_plain(&bits).unwrap();
-                assert_eq!(crate::local::run_plan(&p, &bits).unwrap(), want, "x = {x}");
+                assert_eq!(
+                    crate::in_memory::run_plan(&p, &bits).unwrap(),
+                    want,
+                    "x = {x}"
+                );
             }
         }
         Plan::new(c).unwrap()

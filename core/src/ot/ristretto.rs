@@ -7,7 +7,7 @@
 //! scalar and letting `double_and_compress_batch` double is the same value,
 //! but compresses a whole batch with one field inversion.
 
-use super::OtError;
+use super::MessageError;
 use crate::block::Block;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
@@ -29,13 +29,13 @@ pub(super) fn decode(
     bytes: &[u8],
     what: &'static str,
     index: usize,
-) -> Result<RistrettoPoint, OtError> {
+) -> Result<RistrettoPoint, MessageError> {
     let point = CompressedRistretto::from_slice(bytes)
         .ok()
         .and_then(|c| c.decompress())
-        .ok_or(OtError::InvalidPoint { what, index })?;
+        .ok_or(MessageError::InvalidPoint { what, index })?;
     if point.is_identity() {
-        return Err(OtError::IdentityPoint { what, index });
+        return Err(MessageError::IdentityPoint { what, index });
     }
     Ok(point)
 }
@@ -60,7 +60,7 @@ pub(super) fn receiver_keys(
         }
         shared.zeroize();
         enc.zeroize();
-        Ok::<_, OtError>(())
+        Ok::<_, MessageError>(())
     })
     .expect("deriving the receiver keys cannot fail");
     keys
@@ -72,9 +72,9 @@ pub(super) fn receiver_keys(
 /// an error.
 pub(super) fn sender_keys(
     n: usize,
-    halved: impl Fn(usize) -> Result<[RistrettoPoint; 2], OtError> + Sync,
+    halved: impl Fn(usize) -> Result<[RistrettoPoint; 2], MessageError> + Sync,
     kdf: impl Fn(usize, &[u8; POINT]) -> Block + Sync,
-) -> Result<Vec<[Block; 2]>, OtError> {
+) -> Result<Vec<[Block; 2]>, MessageError> {
     let mut keys = vec![[Block::ZERO; 2]; n];
     let done = par_fill(&mut keys, |range, keys| {
         let mut shared = Vec::with_capacity(2 * range.len());

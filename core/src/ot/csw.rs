@@ -60,7 +60,7 @@
 //! values and keys are zeroized when dropped.
 
 use super::ristretto::{decode, half, par_fill, receiver_keys, sender_keys, POINT};
-use super::OtError;
+use super::MessageError;
 use crate::block::{fill_random, Block};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -110,10 +110,10 @@ impl ReceiverMsg {
 
     /// Parses a message for `count` OTs: exactly `32 + 32 * count` bytes, a
     /// seed and canonical, non-identity Ristretto points.
-    pub fn from_bytes(bytes: &[u8], count: usize) -> Result<ReceiverMsg, OtError> {
+    pub fn from_bytes(bytes: &[u8], count: usize) -> Result<ReceiverMsg, MessageError> {
         let expected = Self::len_for(count);
         if bytes.len() != expected {
-            return Err(OtError::Malformed {
+            return Err(MessageError::Malformed {
                 what: "base-OT receiver message",
                 expected,
                 got: bytes.len(),
@@ -125,7 +125,7 @@ impl ReceiverMsg {
                 let at = SEED + POINT * i;
                 *p = decode(&bytes[at..at + POINT], "base-OT receiver point B", i)?;
             }
-            Ok::<_, OtError>(())
+            Ok::<_, MessageError>(())
         })?;
         Ok(ReceiverMsg {
             bytes: bytes.to_vec(),
@@ -158,9 +158,9 @@ impl SenderKey {
     }
 
     /// Parses exactly 32 bytes: a canonical, non-identity Ristretto point.
-    pub fn from_bytes(bytes: &[u8]) -> Result<SenderKey, OtError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<SenderKey, MessageError> {
         if bytes.len() != POINT {
-            return Err(OtError::Malformed {
+            return Err(MessageError::Malformed {
                 what: "base-OT sender key",
                 expected: POINT,
                 got: bytes.len(),
@@ -191,10 +191,10 @@ impl Challenge {
 
     /// Parses a challenge for `count` OTs: exactly `16 * count + 32` bytes
     /// (any value is well-formed; the receiver's check judges it).
-    pub fn from_bytes(bytes: &[u8], count: usize) -> Result<Challenge, OtError> {
+    pub fn from_bytes(bytes: &[u8], count: usize) -> Result<Challenge, MessageError> {
         let expected = Self::len_for(count);
         if bytes.len() != expected {
-            return Err(OtError::Malformed {
+            return Err(MessageError::Malformed {
                 what: "base-OT challenge",
                 expected,
                 got: bytes.len(),
@@ -229,8 +229,8 @@ impl Answer {
     }
 
     /// Parses exactly 32 bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Answer, OtError> {
-        let a: [u8; DIGEST] = bytes.try_into().map_err(|_| OtError::Malformed {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Answer, MessageError> {
+        let a: [u8; DIGEST] = bytes.try_into().map_err(|_| MessageError::Malformed {
             what: "base-OT answer",
             expected: DIGEST,
             got: bytes.len(),
@@ -282,7 +282,7 @@ impl BaseReceiver {
                 .collect();
             let enc = RistrettoPoint::double_and_compress_batch(&owns);
             let points: Vec<RistrettoPoint> = owns.iter().map(|p| p + p).collect();
-            Ok::<_, OtError>((enc, points))
+            Ok::<_, MessageError>((enc, points))
         })
         .expect("generating the receiver message cannot fail");
         let mut msg = ReceiverMsg {
@@ -327,9 +327,9 @@ pub struct ReceiverKeys {
 impl ReceiverKeys {
     /// Checks the sender's proof and returns the chosen keys and the answer
     /// to send. A proof that does not check means the sender deviated.
-    pub fn answer(mut self, challenge: &Challenge) -> Result<(Vec<Block>, Answer), OtError> {
+    pub fn answer(mut self, challenge: &Challenge) -> Result<(Vec<Block>, Answer), MessageError> {
         if challenge.bytes.len() != Challenge::len_for(self.keys.len()) {
-            return Err(OtError::Malformed {
+            return Err(MessageError::Malformed {
                 what: "base-OT challenge",
                 expected: Challenge::len_for(self.keys.len()),
                 got: challenge.bytes.len(),
@@ -346,7 +346,7 @@ impl ReceiverKeys {
         let ans = aggregate(&self.sid, &zeros);
         let proof = blake3::derive_key(PROOF, &ans);
         if !bool::from(proof.ct_eq(challenge.proof())) {
-            return Err(OtError::CheckFailed {
+            return Err(MessageError::CheckFailed {
                 what: "the base-OT sender's proof",
             });
         }
@@ -396,7 +396,7 @@ impl BaseSender {
 
     /// Both keys `[p_0, p_1]` of every OT, and the challenge for the
     /// receiver.
-    pub fn keys(self, msg: &ReceiverMsg) -> Result<SenderKeys, OtError> {
+    pub fn keys(self, msg: &ReceiverMsg) -> Result<SenderKeys, MessageError> {
         let sid = msg.session_id();
         let t = hash_to_group(msg.seed());
         // `(r/2)*T`, subtracted from every `(r/2)*B_i`.
@@ -406,7 +406,7 @@ impl BaseSender {
             |i| {
                 let b = &msg.points[i];
                 if b.ct_eq(&t).into() {
-                    return Err(OtError::IdentityPoint {
+                    return Err(MessageError::IdentityPoint {
                         what: "base-OT derived point B - T",
                         index: i,
                     });
@@ -447,9 +447,9 @@ impl SenderKeys {
     }
 
     /// Both keys of every OT, if the receiver's answer checks.
-    pub fn finish(mut self, answer: &Answer) -> Result<Vec<[Block; 2]>, OtError> {
+    pub fn finish(mut self, answer: &Answer) -> Result<Vec<[Block; 2]>, MessageError> {
         if !bool::from(self.expected.0.ct_eq(&answer.0)) {
-            return Err(OtError::CheckFailed {
+            return Err(MessageError::CheckFailed {
                 what: "the base-OT receiver's answer",
             });
         }
@@ -584,7 +584,7 @@ mod tests {
                 assert!(result.is_ok());
             } else {
                 assert!(
-                    matches!(result, Err(OtError::CheckFailed { .. })),
+                    matches!(result, Err(MessageError::CheckFailed { .. })),
                     "byte {at}"
                 );
             }
@@ -601,7 +601,7 @@ mod tests {
         let mut bytes = answer.as_bytes().to_vec();
         bytes[31] ^= 1;
         let err = sent.finish(&Answer::from_bytes(&bytes).unwrap());
-        assert!(matches!(err, Err(OtError::CheckFailed { .. })));
+        assert!(matches!(err, Err(MessageError::CheckFailed { .. })));
     }
 
     #[test]
@@ -614,7 +614,7 @@ mod tests {
         let msg = ReceiverMsg::from_bytes(&bytes, 2).unwrap();
         assert!(matches!(
             BaseSender::new().keys(&msg),
-            Err(OtError::IdentityPoint { index: 1, .. })
+            Err(MessageError::IdentityPoint { index: 1, .. })
         ));
     }
 
@@ -622,7 +622,7 @@ mod tests {
     fn lengths_and_points_are_checked() {
         assert!(matches!(
             ReceiverMsg::from_bytes(&[0; 63], 1),
-            Err(OtError::Malformed {
+            Err(MessageError::Malformed {
                 expected: 64,
                 got: 63,
                 ..
@@ -632,15 +632,15 @@ mod tests {
         bad[SEED..].fill(0xff);
         assert!(matches!(
             ReceiverMsg::from_bytes(&bad, 1),
-            Err(OtError::InvalidPoint { index: 0, .. })
+            Err(MessageError::InvalidPoint { index: 0, .. })
         ));
         assert!(matches!(
             ReceiverMsg::from_bytes(&[0; 64], 1),
-            Err(OtError::IdentityPoint { index: 0, .. })
+            Err(MessageError::IdentityPoint { index: 0, .. })
         ));
         assert!(matches!(
             SenderKey::from_bytes(&[0; 33]),
-            Err(OtError::Malformed {
+            Err(MessageError::Malformed {
                 expected: 32,
                 got: 33,
                 ..
@@ -648,11 +648,11 @@ mod tests {
         ));
         assert!(matches!(
             SenderKey::from_bytes(&[0; 32]),
-            Err(OtError::IdentityPoint { .. })
+            Err(MessageError::IdentityPoint { .. })
         ));
         assert!(matches!(
             Challenge::from_bytes(&[0; 47], 1),
-            Err(OtError::Malformed {
+            Err(MessageError::Malformed {
                 expected: 48,
                 got: 47,
                 ..
@@ -660,7 +660,7 @@ mod tests {
         ));
         assert!(matches!(
             Answer::from_bytes(&[0; 31]),
-            Err(OtError::Malformed {
+            Err(MessageError::Malformed {
                 expected: 32,
                 got: 31,
                 ..

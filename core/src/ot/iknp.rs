@@ -38,7 +38,7 @@
 
 use super::prg::Prg;
 use super::transpose::transpose_append;
-use super::OtError;
+use super::MessageError;
 use crate::block::{blocks_as_bytes, blocks_as_bytes_mut};
 use crate::block::{Block, Delta};
 use zeroize::Zeroize;
@@ -91,9 +91,9 @@ impl ChunkMsg {
     }
 
     /// Parses a batch of `ots` OTs: exactly `16 * ots` bytes.
-    pub fn from_bytes(bytes: &[u8], ots: usize) -> Result<ChunkMsg, OtError> {
+    pub fn from_bytes(bytes: &[u8], ots: usize) -> Result<ChunkMsg, MessageError> {
         if !ots.is_multiple_of(128) || bytes.len() != 16 * ots {
-            return Err(OtError::Malformed {
+            return Err(MessageError::Malformed {
                 what: "OT-extension matrix batch",
                 expected: 16 * ots.next_multiple_of(128),
                 got: bytes.len(),

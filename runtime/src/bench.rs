@@ -1,12 +1,12 @@
 //! Correlated-OT throughput between two threads over loopback TCP.
 
-use crate::block::{fill_random, Delta};
 use crate::channel::{Channel, TcpChannel};
 use crate::ot::{CotReceiver, CotSender};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
+use yao_core::block::{fill_random, Delta};
 
 /// Setups timed; the median is reported (a shared machine makes single
 /// millisecond-scale timings noisy).
