@@ -17,7 +17,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 pub struct Block(pub u128);
 
 impl Block {
+    /// The all-zero block.
     pub const ZERO: Block = Block(0);
+    /// The all-ones block.
     pub const ONES: Block = Block(u128::MAX);
 
     /// A uniformly random block from the operating system's generator.
@@ -27,10 +29,12 @@ impl Block {
         Block(u128::from_le_bytes(bytes))
     }
 
+    /// The block whose little-endian bytes are `bytes`.
     pub fn from_bytes(bytes: [u8; 16]) -> Block {
         Block(u128::from_le_bytes(bytes))
     }
 
+    /// The block's little-endian bytes.
     pub fn to_bytes(self) -> [u8; 16] {
         self.0.to_le_bytes()
     }
@@ -95,6 +99,7 @@ impl Delta {
         Delta(Block(b.0 | 1))
     }
 
+    /// `Delta` as a block, for XOR into labels.
     #[inline(always)]
     pub fn block(&self) -> Block {
         self.0

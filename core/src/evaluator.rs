@@ -34,38 +34,79 @@ use zeroize::Zeroize;
 /// What the evaluator refuses.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
+    /// An input group number past the circuit's last.
     #[error("the circuit has {count} input groups; there is no group {group}")]
-    NoSuchGroup { group: usize, count: usize },
+    NoSuchGroup {
+        /// The group asked for.
+        group: usize,
+        /// How many groups the circuit has.
+        count: usize,
+    },
+    /// Labels for an input, one per bit, of the wrong count.
     #[error("input `{name}` has {expected} bits but {found} labels were given")]
     Width {
+        /// The input's name.
         name: String,
+        /// Its width in the circuit.
         expected: usize,
+        /// The labels given.
         found: usize,
     },
+    /// Evaluation needs every input's labels.
     #[error("the labels of input `{name}` were never set")]
-    MissingInput { name: String },
+    MissingInput {
+        /// The input's name.
+        name: String,
+    },
+    /// Input labels set after the first batch.
     #[error("input labels cannot change once evaluation has started")]
     AlreadyStarted,
+    /// A batch of garbled tables of the wrong size.
     #[error("batch {step} takes {expected} table blocks but {found} were given")]
     TableLength {
+        /// The batch number.
         step: usize,
+        /// Its table blocks in the plan.
         expected: usize,
+        /// The blocks given.
         found: usize,
     },
+    /// A batch given after the last.
     #[error("all {steps} batches were already evaluated")]
-    Finished { steps: usize },
+    Finished {
+        /// The plan's batches.
+        steps: usize,
+    },
+    /// Outputs asked for before the last batch.
     #[error("cannot decode yet: {remaining} of {steps} batches are still to be evaluated")]
-    NotFinished { remaining: usize, steps: usize },
+    NotFinished {
+        /// Batches not yet evaluated.
+        remaining: usize,
+        /// The plan's batches.
+        steps: usize,
+    },
+    /// Decoding bits for another number of outputs than the circuit has.
     #[error("decoding bits for {found} output groups, but the circuit has {expected}")]
-    DecodingGroups { expected: usize, found: usize },
+    DecodingGroups {
+        /// The circuit's outputs.
+        expected: usize,
+        /// The groups of decoding bits given.
+        found: usize,
+    },
+    /// Decoding bits of one output of the wrong count.
     #[error("output `{name}` has {expected} bits but {found} decoding bits were given")]
     DecodingWidth {
+        /// The output's name.
         name: String,
+        /// Its width in the circuit.
         expected: usize,
+        /// The decoding bits given.
         found: usize,
     },
+    /// The circuit cannot be planned.
     #[error("cannot evaluate this circuit")]
     Circuit(#[from] PlanError),
+    /// The session has used up its AND numbers.
     #[error(transparent)]
     TweaksExhausted(#[from] crate::tweak::TweaksExhausted),
 }
@@ -120,6 +161,7 @@ impl Evaluator {
         }
     }
 
+    /// The plan being evaluated.
     pub fn plan(&self) -> &Arc<Plan> {
         &self.plan
     }
@@ -169,6 +211,7 @@ impl Evaluator {
         2 * self.plan.step_ands(self.next_step)
     }
 
+    /// True once every batch has been evaluated.
     pub fn is_finished(&self) -> bool {
         self.next_step >= self.plan.num_steps()
     }

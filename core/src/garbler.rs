@@ -72,24 +72,55 @@ use zeroize::{Zeroize, Zeroizing};
 /// What the garbler refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GarbleError {
+    /// An input group number past the circuit's last.
     #[error("the circuit has {count} input groups; there is no group {group}")]
-    NoSuchGroup { group: usize, count: usize },
+    NoSuchGroup {
+        /// The group asked for.
+        group: usize,
+        /// How many groups the circuit has.
+        count: usize,
+    },
+    /// An input value of the wrong width.
     #[error("input `{name}` has {expected} bits but {found} were given")]
     Width {
+        /// The input's name.
         name: String,
+        /// Its width in the circuit.
         expected: usize,
+        /// The bits given.
         found: usize,
     },
+    /// A value for the evaluator's input: it comes through OT instead.
     #[error("input `{name}` belongs to the {party}; the garbler only encodes its own inputs")]
-    WrongParty { name: String, party: Party },
+    WrongParty {
+        /// The input's name.
+        name: String,
+        /// Whose input it is.
+        party: Party,
+    },
+    /// Input values set after the first batch.
     #[error("input labels cannot change once garbling has started")]
     AlreadyStarted,
+    /// Another number of input values than the circuit has inputs.
     #[error("the circuit takes {expected} input groups but {found} were given")]
-    InputCount { expected: usize, found: usize },
+    InputCount {
+        /// The circuit's inputs.
+        expected: usize,
+        /// The values given.
+        found: usize,
+    },
+    /// The circuit cannot be planned.
     #[error("cannot garble this circuit")]
     Circuit(#[from] PlanError),
+    /// A table buffer smaller than the next batch.
     #[error("the next batch has {needed} table blocks but the buffer holds {found}")]
-    BufferTooSmall { needed: usize, found: usize },
+    BufferTooSmall {
+        /// The batch's table blocks.
+        needed: usize,
+        /// The buffer's blocks.
+        found: usize,
+    },
+    /// The session has used up its AND numbers.
     #[error(transparent)]
     TweaksExhausted(#[from] crate::tweak::TweaksExhausted),
 }
@@ -162,6 +193,7 @@ impl Garbler {
         }
     }
 
+    /// The plan being garbled.
     pub fn plan(&self) -> &Arc<Plan> {
         &self.plan
     }
@@ -228,6 +260,7 @@ impl Garbler {
             .collect())
     }
 
+    /// The global offset: a wire's one-label is its zero-label XOR `Delta`.
     pub fn delta(&self) -> &Delta {
         &self.delta
     }
@@ -469,6 +502,7 @@ pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
     match ops.code() {
         CodeRef::Narrow(code) => {
             for (arity, _, body) in narrow_segments(code) {
+                // SAFETY: see above.
                 unsafe {
                     match arity {
                         2 => xor_narrow::<2>(base, body),
@@ -483,6 +517,7 @@ pub(crate) fn run_free_gates(labels: &mut [Block], ops: FreeOps<'_>) {
         }
         CodeRef::Wide(code) => {
             for (arity, _, body) in wide_segments(code) {
+                // SAFETY: see above.
                 unsafe {
                     match arity {
                         2 => xor_wide::<2>(base, body),
@@ -520,12 +555,14 @@ unsafe fn xor_narrow<const K: usize>(base: *mut u8, body: &[u64]) {
     // SAFETY (all calls): in bounds by the caller's contract.
     if body.len() < 16 * w {
         for g in body.chunks_exact(w) {
+            // SAFETY: see above.
             unsafe { narrow_gate::<K>(base, g) };
         }
         return;
     }
     let mut quads = body.chunks_exact(4 * w);
     for q in &mut quads {
+        // SAFETY: see above.
         unsafe {
             narrow_gate::<K>(base, &q[..w]);
             narrow_gate::<K>(base, &q[w..2 * w]);
@@ -534,6 +571,7 @@ unsafe fn xor_narrow<const K: usize>(base: *mut u8, body: &[u64]) {
         }
     }
     for g in quads.remainder().chunks_exact(w) {
+        // SAFETY: see above.
         unsafe { narrow_gate::<K>(base, g) };
     }
 }
@@ -580,9 +618,10 @@ unsafe fn xor_wide<const K: usize>(base: *mut u8, body: &[u32]) {
     let n = body.len() / (K + 1);
     let p = body.as_ptr();
     // Offset `j` of gate `g`; `pair` reads `j` and `j + 1` at once.
-    // SAFETY (both): `g * (K + 1) + j (+ 1) <= g * (K + 1) + K` is in `body`.
+    // SAFETY: `g * (K + 1) + j <= g * (K + 1) + K` is in `body`.
     let one = |g: usize, j: usize| unsafe { *p.add(g * (K + 1) + j) as usize };
     let pair = |g: usize, j: usize| {
+        // SAFETY: `g * (K + 1) + j + 1 <= g * (K + 1) + K` is in `body`.
         let x = unsafe { p.add(g * (K + 1) + j).cast::<u64>().read_unaligned() };
         ((x & 0xffff_ffff) as usize, (x >> 32) as usize)
     };

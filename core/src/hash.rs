@@ -106,11 +106,14 @@ pub fn tweak_block(i: u64) -> u128 {
 /// `first + m` (the evaluator). Tweaks stay below 2^64.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tweaks {
+    /// The tweak of block 0.
     pub first: u64,
+    /// Whether two consecutive blocks share a tweak (the garbler's batches).
     pub pair: bool,
 }
 
 impl Tweaks {
+    /// The tweak of block `m`.
     #[inline(always)]
     pub fn at(&self, m: usize) -> u64 {
         self.first + (m as u64 >> self.pair as u32)

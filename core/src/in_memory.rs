@@ -14,8 +14,10 @@ use std::sync::Arc;
 /// Why an in-memory run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum InMemoryRunError {
+    /// The garbler refused.
     #[error(transparent)]
     Garble(#[from] GarbleError),
+    /// The evaluator refused.
     #[error(transparent)]
     Eval(#[from] EvalError),
 }

@@ -15,17 +15,17 @@ mod imp {
     /// One label in an SSE register (SSE2 is part of the x86-64 baseline).
     #[derive(Clone, Copy)]
     #[repr(transparent)]
-    pub struct Lane(__m128i);
+    pub(crate) struct Lane(__m128i);
 
     impl Lane {
         #[inline(always)]
-        pub fn xor(self, o: Lane) -> Lane {
+        pub(crate) fn xor(self, o: Lane) -> Lane {
             // SAFETY: SSE2 is in the x86-64 baseline.
             Lane(unsafe { _mm_xor_si128(self.0, o.0) })
         }
 
         #[inline(always)]
-        pub fn and(self, o: Lane) -> Lane {
+        pub(crate) fn and(self, o: Lane) -> Lane {
             // SAFETY: SSE2 is in the x86-64 baseline.
             Lane(unsafe { _mm_and_si128(self.0, o.0) })
         }
@@ -33,7 +33,7 @@ mod imp {
         /// All ones if the colour bit (bit 0) is set, else zero: a
         /// branch-free select mask.
         #[inline(always)]
-        pub fn colour_mask(self) -> Lane {
+        pub(crate) fn colour_mask(self) -> Lane {
             // SAFETY: SSE2 is in the x86-64 baseline.
             unsafe {
                 let lo = _mm_shuffle_epi32::<0>(self.0);

@@ -6,8 +6,8 @@
 //! same code serves tests, benchmarks and the protocol crate (`yao-runtime`),
 //! which alone moves bytes. The gate IR comes from `yao-ir`.
 
-#![warn(missing_docs, unreachable_pub)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+#![deny(missing_docs, unreachable_pub)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 #[cfg(feature = "bench")]
 pub mod bench;

@@ -100,13 +100,19 @@ pub const NO_SLOT: Slot = Slot::MAX;
 /// flips.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AndOp {
+    /// The slot of the first input's label.
     pub a: Slot,
+    /// The slot of the second input's label.
     pub b: Slot,
+    /// The slot the output label is written to.
     pub out: Slot,
+    /// Whether the garbler's zero-label of `a` is `L[a] ^ Delta`.
     pub flip_a: bool,
+    /// Whether the garbler's zero-label of `b` is `L[b] ^ Delta`.
     pub flip_b: bool,
-    /// The pi slots holding `pi` of `L[a]` and `L[b]` (see the module docs).
+    /// The pi slot holding `pi(L[a])` (see the module docs).
     pub pa: Slot,
+    /// The pi slot holding `pi(L[b])`.
     pub pb: Slot,
 }
 
@@ -229,6 +235,7 @@ pub(crate) fn wide_segments(mut code: &[u32]) -> impl Iterator<Item = (usize, us
 /// A run of free gates of one arity.
 #[derive(Clone, Copy, Debug)]
 pub struct FreeSegment<'p> {
+    /// Inputs per gate: each gate XORs `arity` labels into one.
     pub arity: usize,
     /// The gate count the segment's header declares.
     count: usize,
@@ -244,6 +251,7 @@ impl FreeSegment<'_> {
         }
     }
 
+    /// Whether the segment has no gate.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -424,8 +432,10 @@ fn narrow_well_formed(arity: usize, count: usize, body: &[u64], bound: usize) ->
 /// Why a circuit cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// The circuit is not valid IR.
     #[error(transparent)]
     Invalid(#[from] IrError),
+    /// More labels alive at once than a slot number can address.
     #[error("the circuit needs {0} labels alive at once; at most 2^28 are supported")]
     TooManyLiveWires(u64),
     /// A plan broke an invariant the planner guarantees (a planner bug):
@@ -448,7 +458,9 @@ struct Step {
 /// An input group in slot space.
 #[derive(Clone, Debug)]
 pub struct InputPlan {
+    /// The input's name in the circuit.
     pub name: String,
+    /// Whose input it is.
     pub party: Party,
     /// `slots[k]` holds bit `k`, or [`NO_SLOT`] if nothing reads it.
     pub slots: Vec<Slot>,
@@ -457,7 +469,9 @@ pub struct InputPlan {
 /// An output group in slot space.
 #[derive(Clone, Debug)]
 pub struct OutputPlan {
+    /// The output's name in the circuit.
     pub name: String,
+    /// `slots[k]` holds the label of bit `k`.
     pub slots: Vec<Slot>,
     /// The garbler's zero-label of bit `k` is `L[slots[k]] ^ flips[k] * Delta`.
     pub flips: Vec<bool>,
@@ -486,7 +500,9 @@ pub struct Plan {
 /// then free gates.
 #[derive(Clone, Copy, Debug)]
 pub struct StepOps<'p> {
+    /// The step's AND gates, garbled as one batch.
     pub ands: &'p [AndOp],
+    /// The free gates that follow them.
     pub frees: FreeOps<'p>,
     /// Sequence number of `ands[0]` in the session (for tweaks).
     pub first_and: u64,
@@ -552,10 +568,12 @@ impl Plan {
         self.num_slots as usize
     }
 
+    /// The circuit's inputs, in order, in slot space.
     pub fn inputs(&self) -> &[InputPlan] {
         &self.inputs
     }
 
+    /// The circuit's outputs, in order, in slot space.
     pub fn outputs(&self) -> &[OutputPlan] {
         &self.outputs
     }
@@ -577,6 +595,7 @@ impl Plan {
         self.pis.len() as u64
     }
 
+    /// Steps (batches of ANDs and the free gates after them).
     pub fn num_steps(&self) -> usize {
         self.steps.len()
     }

@@ -88,8 +88,11 @@ pub(crate) fn check_range(first: u64, ands: u64) -> Result<(), TweaksExhausted> 
 /// can tell `Delta`s apart, and check a guessed one, without holding it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TweakRange {
+    /// The blake3 fingerprint of `Delta`.
     pub delta_id: [u8; 32],
+    /// The first AND number.
     pub first_and: u64,
+    /// How many ANDs.
     pub ands: u64,
 }
 

@@ -86,22 +86,46 @@ pub type CarrySlot = u32;
 /// Why a streamed circuit could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum WindowRunError {
+    /// The gate source failed (a read error or a malformed file).
     #[error(transparent)]
     Source(#[from] GateSourceError),
+    /// A gate read a wire that is dead or never written.
     #[error("gate {gate} reads wire {wire}, which is not live there (the gate source does not match its deaths)")]
-    NotLive { gate: u64, wire: Wire },
+    NotLive {
+        /// The gate's number.
+        gate: u64,
+        /// The wire it read.
+        wire: Wire,
+    },
+    /// A gate wrote a wire that is live.
     #[error("gate {gate} writes wire {wire}, which is already written")]
-    WrittenTwice { gate: u64, wire: Wire },
+    WrittenTwice {
+        /// The gate's number.
+        gate: u64,
+        /// The wire it wrote.
+        wire: Wire,
+    },
+    /// The source yielded another number of gates than its deaths cover.
     #[error("the gate source yielded {found} gates, but its deaths were computed for {expected}")]
-    GateCount { expected: u64, found: u64 },
+    GateCount {
+        /// The gates the deaths cover.
+        expected: u64,
+        /// The gates yielded.
+        found: u64,
+    },
+    /// A window cannot be planned.
     #[error("cannot plan window {window}")]
     Plan {
+        /// The window's number.
         window: u64,
+        /// Why.
         #[source]
         error: PlanError,
     },
+    /// The garbler refused a window.
     #[error(transparent)]
     Garble(#[from] GarbleError),
+    /// The evaluator refused a window.
     #[error(transparent)]
     Eval(#[from] EvalError),
 }
@@ -110,6 +134,7 @@ pub enum WindowRunError {
 /// outputs live in the carry array.
 #[derive(Clone, Debug)]
 pub struct WindowPlan {
+    /// The window's own plan; input group 0 is the carried wires.
     pub plan: Arc<Plan>,
     /// Carry slot of each bit of the plan's input group 0 (none if the
     /// window reads no carried wire).
@@ -695,6 +720,7 @@ pub struct WindowGarbler {
 }
 
 impl WindowGarbler {
+    /// A garbler of windows under `delta`, one for a whole windowed execution.
     pub fn new(delta: Delta) -> WindowGarbler {
         WindowGarbler {
             delta,
@@ -704,6 +730,7 @@ impl WindowGarbler {
         }
     }
 
+    /// The global offset shared by all windows.
     pub fn delta(&self) -> &Delta {
         &self.delta
     }
@@ -771,8 +798,8 @@ impl Default for WindowEvaluator {
         WindowEvaluator::new()
     }
 }
-
 impl WindowEvaluator {
+    /// An evaluator of windows, one for a whole windowed execution.
     pub fn new() -> WindowEvaluator {
         WindowEvaluator {
             hash: Tccr::new(),

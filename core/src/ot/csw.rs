@@ -100,10 +100,12 @@ impl ReceiverMsg {
         self.points.len()
     }
 
+    /// Whether the message holds no point.
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
     }
 
+    /// The message as sent.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
@@ -153,6 +155,7 @@ impl SenderKey {
     /// Length of the encoding.
     pub const LEN: usize = POINT;
 
+    /// The key as sent.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
@@ -185,6 +188,7 @@ impl Challenge {
         CHI * count + DIGEST
     }
 
+    /// The challenge as sent.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
@@ -224,6 +228,7 @@ impl Answer {
     /// Length of the encoding.
     pub const LEN: usize = DIGEST;
 
+    /// The answer as sent.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -375,6 +380,7 @@ impl Default for BaseSender {
 }
 
 impl BaseSender {
+    /// A sender with a fresh secret key from the operating system's generator.
     pub fn new() -> BaseSender {
         let mut wide = Zeroizing::new([0u8; 64]);
         fill_random(&mut wide[..]);

@@ -77,6 +77,7 @@ impl ChunkMsg {
         self.rows.resize(ots, Block::ZERO);
     }
 
+    /// The message as sent.
     pub fn as_bytes(&self) -> &[u8] {
         blocks_as_bytes(&self.rows)
     }
@@ -86,6 +87,7 @@ impl ChunkMsg {
         blocks_as_bytes_mut(&mut self.rows)
     }
 
+    /// A copy of the message as sent.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.as_bytes().to_vec()
     }

@@ -25,6 +25,7 @@ enum Inner {
 }
 
 impl Prg {
+    /// The PRG keyed by `seed`, counter at zero.
     pub fn new(seed: Block) -> Prg {
         #[cfg(target_arch = "x86_64")]
         {

@@ -113,7 +113,7 @@ mod x86 {
 
     /// # Safety
     /// As for `super::transpose_raw`.
-    pub unsafe fn transpose(rows: &[Block], stride: usize, width: usize, out: *mut Block) {
+    pub(super) unsafe fn transpose(rows: &[Block], stride: usize, width: usize, out: *mut Block) {
         if std::arch::is_x86_feature_detected!("avx2") {
             for tile in 0..width {
                 for group in 0..4 {
@@ -131,7 +131,12 @@ mod x86 {
 
     /// # Safety
     /// As for `super::transpose_raw`.
-    pub unsafe fn transpose_sse2(rows: &[Block], stride: usize, width: usize, out: *mut Block) {
+    pub(super) unsafe fn transpose_sse2(
+        rows: &[Block],
+        stride: usize,
+        width: usize,
+        out: *mut Block,
+    ) {
         for tile in 0..width {
             for group in 0..8 {
                 // SAFETY: SSE2 is part of x86_64; bounds as for AVX2.
@@ -151,6 +156,8 @@ mod x86 {
         group: usize,
         out: *mut Block,
     ) {
+        // SAFETY: rows `16 * group + k < 128` of tile `tile < stride` are in
+        // `rows` by the caller's contract.
         let mut x: [__m128i; 16] = std::array::from_fn(|k| unsafe {
             _mm_loadu_si128(rows.add((16 * group + k) * stride + tile).cast())
         });
@@ -162,10 +169,12 @@ mod x86 {
             }
             x = y;
         }
+        // SAFETY: output blocks `128 * tile ..` exist by the caller's contract.
         let out = unsafe { out.add(128 * tile).cast::<u8>().add(2 * group) };
         for (c, mut v) in x.into_iter().enumerate() {
             for b in (0..8).rev() {
                 let bits = _mm_movemask_epi8(v) as u16;
+                // SAFETY: byte `2 * group < 16` of block `8 * c + b < 128`.
                 unsafe {
                     out.add((8 * c + b) * 16)
                         .cast::<u16>()
@@ -186,6 +195,8 @@ mod x86 {
         group: usize,
         out: *mut Block,
     ) {
+        // SAFETY: rows `32 * group + 16 + k < 128` of tile `tile < stride` are
+        // in `rows` by the caller's contract.
         let mut x: [__m256i; 16] = std::array::from_fn(|k| unsafe {
             let lo = _mm_loadu_si128(rows.add((32 * group + k) * stride + tile).cast());
             let hi = _mm_loadu_si128(rows.add((32 * group + 16 + k) * stride + tile).cast());
@@ -199,10 +210,12 @@ mod x86 {
             }
             x = y;
         }
+        // SAFETY: output blocks `128 * tile ..` exist by the caller's contract.
         let out = unsafe { out.add(128 * tile).cast::<u8>().add(4 * group) };
         for (c, mut v) in x.into_iter().enumerate() {
             for b in (0..8).rev() {
                 let bits = _mm256_movemask_epi8(v) as u32;
+                // SAFETY: bytes `4 * group .. + 4 <= 16` of block `8 * c + b < 128`.
                 unsafe {
                     out.add((8 * c + b) * 16)
                         .cast::<u32>()

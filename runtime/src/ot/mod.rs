@@ -1,5 +1,5 @@
 //! Oblivious transfer over a channel: the drivers of the I/O-free cores in
-//! `yao_core::ot` (base OT [`csw`], extension [`iknp`]).
+//! `yao_core::ot` (base OT [`csw`], extension [`yao_core::ot::iknp`]).
 //!
 //! The garbler is the OT *sender* and gets random zero-labels `q_i`; the
 //! evaluator is the *receiver* and gets `q_i ^ c_i * Delta` for its input
@@ -22,8 +22,8 @@
 
 use crate::channel::{Channel, ChannelError};
 use yao_core::block::{Block, Delta};
+use yao_core::ot::csw;
 use yao_core::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender, KAPPA};
-use yao_core::ot::{csw, iknp};
 use zeroize::{Zeroize, Zeroizing};
 
 pub use yao_core::ot::MessageError;
