@@ -279,7 +279,7 @@ pub fn garble_session(
     let ch = TcpChannel::new(stream, Some(timeout))?;
     let mut session = start_garbler(ch, setup, inputs.splits()).context("garbler")?;
     if let Some(f) = progress
-        .then(|| progress_bar(circuit, "garbling"))
+        .then(|| circuit.and_then(|c| progress_bar(c, "garbling")))
         .flatten()
     {
         session.set_progress(f);
@@ -305,7 +305,7 @@ pub fn evaluate_session(
     let bits = inputs.bits()?;
     let ch = TcpChannel::new(stream, Some(timeout))?;
     let mut session = start_evaluator(ch, setup, inputs.splits()).context("evaluator")?;
-    if let Some(f) = progress_bar(circuit, "evaluating") {
+    if let Some(f) = circuit.and_then(|c| progress_bar(c, "evaluating")) {
         session.set_progress(f);
     }
     let result = repeated(repeat, &bits, |stream, last| {

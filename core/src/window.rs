@@ -714,6 +714,8 @@ impl Drop for Carry {
 /// The garbler's side: zero-labels of the carried wires and `Delta`.
 pub struct WindowGarbler {
     delta: Delta,
+    /// AND number of the execution's first AND in its session.
+    first_and: u64,
     hash: Tccr,
     carry: Carry,
     tables: Vec<Block>,
@@ -724,6 +726,7 @@ impl WindowGarbler {
     pub fn new(delta: Delta) -> WindowGarbler {
         WindowGarbler {
             delta,
+            first_and: 0,
             hash: Tccr::new(),
             carry: Carry::default(),
             tables: Vec::new(),
@@ -733,6 +736,13 @@ impl WindowGarbler {
     /// The global offset shared by all windows.
     pub fn delta(&self) -> &Delta {
         &self.delta
+    }
+
+    /// Numbers the execution's ANDs from `n` on (window `i`'s first AND is
+    /// `n + `[`WindowPlan::first_and`]), so that the executions of one
+    /// session under one `Delta` never share a tweak ([`crate::tweak`]).
+    pub fn set_first_and(&mut self, n: u64) {
+        self.first_and = n;
     }
 
     /// Sets the zero-labels of the circuit's input bits (`slots` from
@@ -758,7 +768,8 @@ impl WindowGarbler {
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
         let mut g = Garbler::with_hash(Arc::clone(&w.plan), self.delta.clone(), self.hash.clone());
-        g.set_first_and(w.first_and).map_err(WindowRunError::from)?;
+        g.set_first_and(self.first_and.saturating_add(w.first_and))
+            .map_err(WindowRunError::from)?;
         if !w.inputs.is_empty() {
             let mut labels = self.carry.gather(&w.inputs);
             let set = g.set_input_zero_labels(0, &labels);
@@ -788,6 +799,8 @@ impl WindowGarbler {
 
 /// The evaluator's side: active labels of the carried wires.
 pub struct WindowEvaluator {
+    /// AND number of the execution's first AND in its session.
+    first_and: u64,
     hash: Tccr,
     carry: Carry,
     tables: Vec<Block>,
@@ -802,10 +815,16 @@ impl WindowEvaluator {
     /// An evaluator of windows, one for a whole windowed execution.
     pub fn new() -> WindowEvaluator {
         WindowEvaluator {
+            first_and: 0,
             hash: Tccr::new(),
             carry: Carry::default(),
             tables: Vec::new(),
         }
+    }
+
+    /// Follows the garbler's numbering ([`WindowGarbler::set_first_and`]).
+    pub fn set_first_and(&mut self, n: u64) {
+        self.first_and = n;
     }
 
     /// Sets the active labels of the circuit's input bits.
@@ -830,7 +849,8 @@ impl WindowEvaluator {
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
         let mut e = Evaluator::with_hash(Arc::clone(&w.plan), self.hash.clone());
-        e.set_first_and(w.first_and).map_err(WindowRunError::from)?;
+        e.set_first_and(self.first_and.saturating_add(w.first_and))
+            .map_err(WindowRunError::from)?;
         if !w.inputs.is_empty() {
             let mut labels = self.carry.gather(&w.inputs);
             let set = e.set_input_labels(0, &labels);

@@ -258,6 +258,62 @@ fn no_tweak_repeats_in_windowed_executions() {
     assert_eq!(first_repeat(&all), None);
 }
 
+/// A windowed circuit runs in a session like a whole one: its executions
+/// share one `Delta` and take their AND numbers from the session, so they
+/// must never repeat a tweak, single or pipelined.
+#[test]
+fn no_tweak_repeats_over_a_windowed_session() {
+    let text = match common::bristol::shared_dir() {
+        Some(dir) => std::fs::read_to_string(dir.join("bristol/FP-mul.txt")).unwrap(),
+        None => CONSTANT_READER.to_string(),
+    };
+    let c = bristol::parse("c", &text, &Options::default()).unwrap();
+    let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+    let window = 500;
+    let (a, b) = MemChannel::pair();
+    let ((ands, ranges), outputs) = std::thread::scope(|sc| {
+        let g = sc.spawn(|| {
+            tweak::record(|| {
+                let setup = yao_runtime::protocol::GarblerSetup::windowed(&s, window);
+                let mut g = GarblerSession::start_prepared(a, setup).unwrap();
+                let mut ands = g
+                    .execute(&inputs_of(&c, Party::Garbler, 0))
+                    .unwrap()
+                    .1
+                    .and_gates;
+                let stream: Vec<_> = (1..4).map(|k| inputs_of(&c, Party::Garbler, k)).collect();
+                ands += g.execute_pipelined(&stream, |_| {}).unwrap().and_gates;
+                ands += g
+                    .execute(&inputs_of(&c, Party::Garbler, 4))
+                    .unwrap()
+                    .1
+                    .and_gates;
+                g.finish().unwrap();
+                ands
+            })
+        });
+        let mut e =
+            EvaluatorSession::start_prepared(b, EvaluatorSetup::windowed(&s, window)).unwrap();
+        let mut outputs = vec![e.execute(&inputs_of(&c, Party::Evaluator, 0)).unwrap().0];
+        let stream: Vec<_> = (1..4).map(|k| inputs_of(&c, Party::Evaluator, k)).collect();
+        e.execute_pipelined(&stream, |o| outputs.push(o)).unwrap();
+        outputs.push(e.execute(&inputs_of(&c, Party::Evaluator, 4)).unwrap().0);
+        e.finish().unwrap();
+        (g.join().unwrap(), outputs)
+    });
+    for (k, out) in outputs.iter().enumerate() {
+        assert_eq!(
+            *out,
+            c.eval_plain(&all_inputs(&c, k)).unwrap(),
+            "execution {k}"
+        );
+    }
+    let hashed: u64 = ranges.iter().map(|x| x.ands).sum();
+    assert_eq!(hashed, ands, "every AND of 5 executions");
+    assert!(ranges.len() > 5, "several windows per execution");
+    assert_eq!(first_repeat(&ranges), None, "a tweak repeats");
+}
+
 /// `bytes` as blocks.
 fn blocks(bytes: &[u8]) -> Vec<Block> {
     bytes

@@ -46,7 +46,7 @@ type Outputs = Result<Vec<Vec<bool>>, ProtocolError>;
 
 /// Both parties of one streamed execution; returns the garbler's and the
 /// evaluator's outputs.
-fn run_streamed<C: Channel + Send + 'static, S: GateSource + Sync + ?Sized>(
+fn run_streamed<C: Channel + Send + 'static, S: GateSource + Sync>(
     s: &S,
     inputs: &[Vec<bool>],
     window: usize,

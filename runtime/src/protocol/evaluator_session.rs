@@ -7,6 +7,7 @@ use super::deadline;
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
 use super::precomputed::ReceiverPool;
+use super::schedule::{evaluate_windows, Schedule, Subject};
 use super::session::*;
 use crate::channel::{Channel, Traffic};
 use crate::ot::CotReceiver;
@@ -15,17 +16,17 @@ use std::sync::Arc;
 use std::time::Duration;
 use yao_core::block::Block;
 use yao_core::evaluator::Evaluator;
-use yao_core::ir::{Circuit, CircuitId, Party};
+use yao_core::ir::{Circuit, CircuitId, GateSource, Input, Output, Party};
 use yao_core::plan::Plan;
 use yao_core::tweak::AndCounter;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// What an evaluator prepares before it connects: the circuit id and,
 /// unless [deferred](EvaluatorSetup::deferred), the schedule.
 pub struct EvaluatorSetup<'c> {
-    circuit: &'c Circuit,
+    subject: Subject<'c>,
     /// `None` for a deferred setup: built when the session starts.
-    plan: Option<Arc<Plan>>,
+    schedule: Option<Schedule<'c>>,
     id: CircuitId,
 }
 
@@ -33,10 +34,11 @@ impl<'c> EvaluatorSetup<'c> {
     /// A setup with the schedule built now: a circuit that cannot be
     /// planned is refused before any connection is made.
     pub fn new(circuit: &'c Circuit) -> Result<Self, ProtocolError> {
+        let subject = Subject::Whole(circuit);
         Ok(EvaluatorSetup {
-            circuit,
-            plan: Some(plan_for(circuit)?),
-            id: circuit.id(),
+            schedule: Some(subject.schedule()?),
+            id: subject.id(),
+            subject,
         })
     }
 
@@ -48,14 +50,30 @@ impl<'c> EvaluatorSetup<'c> {
     /// [`EvaluatorSession::start_prepared`], but after connecting.
     pub fn deferred(circuit: &'c Circuit) -> Self {
         EvaluatorSetup {
-            circuit,
-            plan: None,
+            subject: Subject::Whole(circuit),
+            schedule: None,
             id: circuit.id(),
         }
     }
 
-    pub fn circuit(&self) -> &'c Circuit {
-        self.circuit
+    /// A setup for a circuit read window by window (see
+    /// [`super::GarblerSetup::windowed`]; the garbler must use the same
+    /// window size).
+    pub fn windowed<S: GateSource + Sync>(source: &'c S, window: usize) -> Self {
+        let subject = Subject::windowed(source, window);
+        EvaluatorSetup {
+            schedule: None,
+            id: subject.id(),
+            subject,
+        }
+    }
+
+    /// The circuit, unless it is read window by window.
+    pub fn circuit(&self) -> Option<&'c Circuit> {
+        match self.subject {
+            Subject::Whole(c) => Some(c),
+            Subject::Windowed { .. } => None,
+        }
     }
 }
 
@@ -65,8 +83,9 @@ pub struct EvaluatorSession<'c, C: Channel> {
     /// Outputs returned whose verdict the garbler has not sent yet.
     verdicts_due: usize,
     ch: C,
-    circuit: &'c Circuit,
-    plan: Arc<Plan>,
+    inputs: &'c [Input],
+    outputs: &'c [Output],
+    schedule: Schedule<'c>,
     ot: CotReceiver,
     pool: ReceiverPool,
     /// This party's input labels for executions announced to the garbler
@@ -90,11 +109,15 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
     /// Handshake and base OTs, with the schedule built beforehand or, for a
     /// [deferred](EvaluatorSetup::deferred) setup, meanwhile.
     pub fn start_prepared(mut ch: C, setup: EvaluatorSetup<'c>) -> Result<Self, ProtocolError> {
-        let EvaluatorSetup { circuit, plan, id } = setup;
+        let EvaluatorSetup {
+            subject,
+            schedule,
+            id,
+        } = setup;
         tracing::debug!("evaluator: session starts");
-        let (plan, ot) = std::thread::scope(|s| {
+        let (schedule, ot) = std::thread::scope(|s| {
             // `Err`: the schedule is being built.
-            let planning = plan.ok_or_else(|| s.spawn(|| plan_for(circuit)));
+            let planning = schedule.ok_or_else(|| s.spawn(|| subject.schedule()));
             let ot = deadline::setup(&mut ch, |ch| {
                 handshake(ch, Role::Evaluator, &id)?;
                 tracing::trace!("evaluator: handshake done");
@@ -104,15 +127,16 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         });
         // A circuit this party cannot plan is its own error, reported first
         // as when the schedule is built before connecting.
-        let plan = plan?;
+        let schedule = schedule?;
         let ot = ot?;
         tracing::debug!("evaluator: handshake and base OTs done");
         Ok(EvaluatorSession {
             progress: None,
             verdicts_due: 0,
             ch,
-            circuit,
-            plan,
+            inputs: subject.inputs(),
+            outputs: subject.outputs(),
+            schedule,
             ot,
             pool: ReceiverPool::default(),
             mine: VecDeque::new(),
@@ -133,13 +157,13 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         &mut self,
         inputs: &[Vec<bool>],
     ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
-        check_widths(&self.circuit.inputs, Party::Evaluator, inputs)?;
+        check_widths(self.inputs, Party::Evaluator, inputs)?;
         let start_traffic = self.ch.traffic();
         let mut stats = ExecutionStats::default();
         // One execution at a time, the refills grow (doubling) as long as
         // executions keep coming: a single one precomputes no more OTs than
         // it needs, a long run few and large batches.
-        let refill = (2 * self.last_refill).min(refill_max(evaluator_bits(&self.circuit.inputs)));
+        let refill = (2 * self.last_refill).min(refill_max(evaluator_bits(self.inputs)));
         let result = self.announce(inputs, refill, &mut stats).and_then(|()| {
             let outputs = self.evaluate_one(&mut stats)?;
             self.ch.flush().during(Phase::OutputReturn)?;
@@ -187,8 +211,8 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         I: IntoIterator,
         I::Item: AsRef<[Vec<bool>]>,
     {
-        let (ahead, refill) = lookahead(self.circuit);
-        let n = evaluator_bits(&self.circuit.inputs);
+        let (ahead, refill) = lookahead(self.inputs, self.outputs);
+        let n = evaluator_bits(self.inputs);
         let mut inputs = inputs.into_iter();
         // As on the garbler's side, inputs of the wrong width end the
         // pipeline after the executions already announced, without an error
@@ -201,7 +225,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 let coming = inputs.size_hint().0.saturating_mul(n);
                 let Some(x) = inputs.next() else { break };
                 let x = x.as_ref();
-                refused = check_widths(&self.circuit.inputs, Party::Evaluator, x);
+                refused = check_widths(self.inputs, Party::Evaluator, x);
                 if refused.is_ok() {
                     self.announce(x, refill.min(coming), stats)?;
                 }
@@ -271,7 +295,6 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         &mut self,
         stats: &mut ExecutionStats,
     ) -> Result<Vec<Vec<bool>>, ProtocolError> {
-        let circuit = self.circuit;
         let mut lap = stopwatch();
         let mut t = ExecutionStats::default();
         self.await_execution()?;
@@ -280,18 +303,65 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             found: EXECUTE,
             expected: "no execution: this party announced none",
         })?;
-        let mut evaluator = Evaluator::from_plan(self.plan.clone());
-        let first_and = self.ands.take(self.plan.num_ands())?;
+        let labels = match self.schedule.clone() {
+            Schedule::Whole(plan) => self.evaluate_whole(plan, mine, &mut lap, &mut t)?,
+            Schedule::Windowed { source, window } => {
+                let active = self.input_labels(mine)?;
+                lap(&mut t.inputs);
+                let (ch, progress) = (&mut self.ch, &mut self.progress);
+                let (out, ands, counts) =
+                    evaluate_windows(source, window, &mut self.ands, &active, ch, &mut |n| {
+                        progress.as_mut().map_or((), |f| f(n))
+                    })?;
+                t.and_gates = ands;
+                t.windows = counts.windows;
+                t.peak_carried = counts.peak_carried;
+                out.into_iter().flatten().collect()
+            }
+        };
+        lap(&mut t.tables);
+
+        let mut packed = vec![0u8; labels.len().div_ceil(8)];
+        self.ch
+            .read_exact(&mut packed)
+            .during(Phase::OutputDecoding)?;
+        let bits: Vec<bool> = labels
+            .iter()
+            .zip(unpack(&packed, labels.len()))
+            .map(|(l, d)| l.lsb() ^ d)
+            .collect();
+        self.ch.write_all(&[OUTPUTS]).during(Phase::OutputReturn)?;
+        self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
+        // The garbler's verdict on these labels is read before the next
+        // execution or in `finish`, so that waiting for it costs no round
+        // trip per execution.
+        self.verdicts_due += 1;
+        lap(&mut t.outputs);
+        stats.add(&t);
+        Ok(split_outputs(self.outputs, &bits))
+    }
+
+    /// Evaluates an execution of a whole circuit on `plan`, this party's
+    /// input labels being `mine`; returns the output labels, flattened.
+    fn evaluate_whole(
+        &mut self,
+        plan: Arc<Plan>,
+        mine: Zeroizing<Vec<Block>>,
+        lap: &mut impl FnMut(&mut Duration),
+        t: &mut ExecutionStats,
+    ) -> Result<Vec<Block>, ProtocolError> {
+        let first_and = self.ands.take(plan.num_ands())?;
+        let mut evaluator = Evaluator::from_plan(plan);
         evaluator.set_first_and(first_and)?;
         let mut at = 0;
-        for (k, width) in groups_of(circuit, Party::Evaluator) {
+        for (k, width) in groups_of(self.inputs, Party::Evaluator) {
             evaluator.set_input_labels(k, &mine[at..at + width])?;
             at += width;
         }
         drop(mine);
         lap(&mut t.ot);
 
-        for (k, width) in groups_of(circuit, Party::Garbler) {
+        for (k, width) in groups_of(self.inputs, Party::Garbler) {
             let mut labels = Zeroizing::new(vec![Block::ZERO; width]);
             self.ch
                 .recv_blocks(&mut labels)
@@ -313,26 +383,36 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             Ok::<_, ProtocolError>(())
         })?;
         self.tables = tables;
-        lap(&mut t.tables);
+        Ok(evaluator.output_labels()?.into_iter().flatten().collect())
+    }
 
-        let n_out = total_output_bits(circuit);
-        let mut packed = vec![0u8; n_out.div_ceil(8)];
-        self.ch
-            .read_exact(&mut packed)
-            .during(Phase::OutputDecoding)?;
-        let decoding = split_outputs(&circuit.outputs, &unpack(&packed, n_out));
-        let outputs = evaluator.decode(&decoding)?;
-
-        let labels: Vec<Block> = evaluator.output_labels()?.into_iter().flatten().collect();
-        self.ch.write_all(&[OUTPUTS]).during(Phase::OutputReturn)?;
-        self.ch.send_blocks(&labels).during(Phase::OutputReturn)?;
-        // The garbler's verdict on these labels is read before the next
-        // execution or in `finish`, so that waiting for it costs no round
-        // trip per execution.
-        self.verdicts_due += 1;
-        lap(&mut t.outputs);
-        stats.add(&t);
-        Ok(outputs)
+    /// The active labels of every input group of a windowed execution:
+    /// this party's from `mine`, the garbler's as it sends them.
+    fn input_labels(
+        &mut self,
+        mine: Zeroizing<Vec<Block>>,
+    ) -> Result<Zeroizing<Vec<Vec<Block>>>, ProtocolError> {
+        let mut active = Zeroizing::new(Vec::with_capacity(self.inputs.len()));
+        let mut at = 0;
+        for g in self.inputs {
+            let width = g.wires.len();
+            let mut labels = vec![Block::ZERO; width];
+            match g.party {
+                Party::Evaluator => {
+                    labels.copy_from_slice(&mine[at..at + width]);
+                    at += width;
+                }
+                Party::Garbler => {
+                    let got = self.ch.recv_blocks(&mut labels);
+                    if got.is_err() {
+                        labels.zeroize();
+                    }
+                    got.during(Phase::GarblerInputs)?;
+                }
+            }
+            active.push(labels);
+        }
+        Ok(active)
     }
 
     /// Reads the garbler's verdicts until it starts the next execution.

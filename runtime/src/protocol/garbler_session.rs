@@ -7,6 +7,7 @@ use super::deadline;
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role};
 use super::precomputed::SenderPool;
+use super::schedule::{garble_windows, Schedule, Subject};
 use super::session::*;
 use crate::channel::Channel;
 use crate::ot::{CotSender, CotSenderSetup};
@@ -15,10 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use yao_core::block::{Block, Delta};
 use yao_core::garbler::Garbler;
-use yao_core::ir::{Circuit, CircuitId, Party};
+use yao_core::ir::{Circuit, CircuitId, GateSource, Input, Output, Party};
 use yao_core::plan::Plan;
 use yao_core::tweak::AndCounter;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// What a garbler prepares before its evaluator connects: the circuit id, a
 /// fresh `Delta` and its first base-OT message. A garbler that serves
@@ -26,7 +27,7 @@ use zeroize::Zeroizing;
 /// connecting evaluator waits less. The garbling schedule is built when the
 /// session starts, on another thread while the base OTs wait for the peer.
 pub struct GarblerSetup<'c> {
-    circuit: &'c Circuit,
+    subject: Subject<'c>,
     id: CircuitId,
     delta: Delta,
     ot: CotSenderSetup,
@@ -63,16 +64,31 @@ impl<'c> GarblerSetup<'c> {
 
     /// A setup with keys made beforehand (see [`GarblerKeys`]).
     pub fn with_keys(circuit: &'c Circuit, keys: GarblerKeys) -> Result<Self, ProtocolError> {
-        Ok(GarblerSetup {
-            circuit,
-            id: circuit.id(),
-            ot: keys.ot,
-            delta: keys.delta,
-        })
+        Ok(Self::of(Subject::Whole(circuit), keys))
     }
 
-    pub fn circuit(&self) -> &'c Circuit {
-        self.circuit
+    /// A setup for a circuit read window by window, `window` gates at a
+    /// time, at every execution (see [`yao_core::window`]): neither party
+    /// holds it whole. The evaluator must use the same window size.
+    pub fn windowed<S: GateSource + Sync>(source: &'c S, window: usize) -> Self {
+        Self::of(Subject::windowed(source, window), GarblerKeys::new())
+    }
+
+    fn of(subject: Subject<'c>, keys: GarblerKeys) -> Self {
+        GarblerSetup {
+            id: subject.id(),
+            subject,
+            ot: keys.ot,
+            delta: keys.delta,
+        }
+    }
+
+    /// The circuit, unless it is read window by window.
+    pub fn circuit(&self) -> Option<&'c Circuit> {
+        match self.subject {
+            Subject::Whole(c) => Some(c),
+            Subject::Windowed { .. } => None,
+        }
     }
 }
 
@@ -86,8 +102,9 @@ struct Pending {
 pub struct GarblerSession<'c, C: Channel> {
     progress: Option<Progress>,
     ch: C,
-    circuit: &'c Circuit,
-    plan: Arc<Plan>,
+    inputs: &'c [Input],
+    outputs: &'c [Output],
+    schedule: Schedule<'c>,
     delta: Delta,
     ot: CotSender,
     pool: SenderPool,
@@ -120,9 +137,9 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     /// beforehand (see [`GarblerSetup`]).
     pub fn start_prepared(mut ch: C, setup: GarblerSetup<'c>) -> Result<Self, ProtocolError> {
         tracing::debug!("garbler: session starts");
-        let circuit = setup.circuit;
-        let (plan, ot) = std::thread::scope(|s| {
-            let planning = s.spawn(|| plan_for(circuit));
+        let subject = setup.subject;
+        let (schedule, ot) = std::thread::scope(|s| {
+            let planning = s.spawn(|| subject.schedule());
             let ot = deadline::setup(&mut ch, |ch| {
                 handshake(ch, Role::Garbler, &setup.id)?;
                 tracing::trace!("garbler: handshake done");
@@ -135,9 +152,10 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         Ok(GarblerSession {
             progress: None,
             ch,
-            circuit,
-            n: evaluator_bits(&circuit.inputs),
-            plan: plan?,
+            inputs: subject.inputs(),
+            outputs: subject.outputs(),
+            n: evaluator_bits(subject.inputs()),
+            schedule: schedule?,
             delta: setup.delta,
             ot,
             pool: SenderPool::default(),
@@ -162,7 +180,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         &mut self,
         inputs: &[Vec<bool>],
     ) -> Result<(Vec<Vec<bool>>, ExecutionStats), ProtocolError> {
-        check_widths(&self.circuit.inputs, Party::Garbler, inputs)?;
+        check_widths(self.inputs, Party::Garbler, inputs)?;
         let mut outputs = Vec::new();
         let stats = self.run(std::iter::once(inputs), 0, &mut |o| outputs = o)?;
         Ok((outputs, stats))
@@ -211,7 +229,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         let mut refused = Ok(());
         for x in inputs {
             let x = x.as_ref();
-            refused = check_widths(&self.circuit.inputs, Party::Garbler, x);
+            refused = check_widths(self.inputs, Party::Garbler, x);
             if refused.is_err() {
                 break;
             }
@@ -300,7 +318,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
                     });
                 };
                 let bits = self.check_outputs(&pending)?;
-                on_outputs(split_outputs(&self.circuit.outputs, &bits));
+                on_outputs(split_outputs(self.outputs, &bits));
                 let mut t = Duration::ZERO;
                 lap(&mut t);
                 stats.outputs += t;
@@ -324,7 +342,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             .recv_blocks(&mut returned)
             .during(Phase::OutputReturn)?;
         let delta = self.delta.block();
-        let bits = match decode_returned(&self.circuit.outputs, &returned, &pending.zero, delta) {
+        let bits = match decode_returned(self.outputs, &returned, &pending.zero, delta) {
             Ok(bits) => bits,
             Err(forged) => {
                 self.ch.write_all(&[REJECTED]).during(Phase::OutputReturn)?;
@@ -343,7 +361,6 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         inputs: &[Vec<bool>],
         stats: &mut ExecutionStats,
     ) -> Result<(), ProtocolError> {
-        let circuit = self.circuit;
         let mut lap = stopwatch();
         let mut t = ExecutionStats::default();
         let zero = self.ready.pop_front().ok_or(ProtocolError::Unexpected {
@@ -354,18 +371,66 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         self.ch
             .write_all(&[EXECUTE])
             .during(Phase::ObliviousTransfer)?;
-        let mut garbler = Garbler::from_plan(self.plan.clone(), self.delta.clone());
-        let first_and = self.ands.take(self.plan.num_ands())?;
+        let zero = match self.schedule.clone() {
+            Schedule::Whole(plan) => self.garble_whole(plan, zero, inputs, &mut lap, &mut t)?,
+            Schedule::Windowed { source, window } => {
+                let zero = self.input_zero_labels(zero, inputs)?;
+                lap(&mut t.inputs);
+                let (ch, progress) = (&mut self.ch, &mut self.progress);
+                let (out, ands, counts) = garble_windows(
+                    source,
+                    window,
+                    &self.delta,
+                    &mut self.ands,
+                    &zero,
+                    ch,
+                    &mut |n| progress.as_mut().map_or((), |f| f(n)),
+                )?;
+                t.and_gates = ands;
+                t.windows = counts.windows;
+                t.peak_carried = counts.peak_carried;
+                out
+            }
+        };
+        lap(&mut t.tables);
+
+        // The decoding bits are not flushed: they leave with the next
+        // execution's first tables, or before this party next waits for
+        // the evaluator (a channel flushes before a read that must wait).
+        self.ch
+            .write_all(&pack(zero.iter().map(|l| l.lsb())))
+            .during(Phase::OutputDecoding)?;
+        self.pending.push_back(Pending { zero });
+        lap(&mut t.outputs);
+        stats.add(&t);
+        Ok(())
+    }
+
+    /// Garbles an execution of a whole circuit on `plan`; returns the
+    /// output zero-labels.
+    fn garble_whole(
+        &mut self,
+        plan: Arc<Plan>,
+        zero: Zeroizing<Vec<Block>>,
+        inputs: &[Vec<bool>],
+        lap: &mut impl FnMut(&mut Duration),
+        t: &mut ExecutionStats,
+    ) -> Result<Zeroizing<Vec<Block>>, ProtocolError> {
+        let first_and = self.ands.take(plan.num_ands())?;
+        let mut garbler = Garbler::from_plan(plan, self.delta.clone());
         garbler.set_first_and(first_and)?;
         let mut at = 0;
-        for (k, width) in groups_of(circuit, Party::Evaluator) {
+        for (k, width) in groups_of(self.inputs, Party::Evaluator) {
             garbler.set_input_zero_labels(k, &zero[at..at + width])?;
             at += width;
         }
         drop(zero);
         lap(&mut t.ot);
 
-        for ((k, _), bits) in groups_of(circuit, Party::Garbler).into_iter().zip(inputs) {
+        for ((k, _), bits) in groups_of(self.inputs, Party::Garbler)
+            .into_iter()
+            .zip(inputs)
+        {
             let labels = garbler.encode_input(k, bits)?;
             self.ch.send_blocks(&labels).during(Phase::GarblerInputs)?;
         }
@@ -385,26 +450,55 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             Ok::<_, ProtocolError>(())
         })?;
         self.tables = tables;
-        lap(&mut t.tables);
-
-        // The decoding bits are not flushed: they leave with the next
-        // execution's first tables, or before this party next waits for
-        // the evaluator (a channel flushes before a read that must wait).
-        let zero: Zeroizing<Vec<Block>> = Zeroizing::new(
+        Ok(Zeroizing::new(
             garbler
                 .output_zero_labels()
                 .iter()
                 .flatten()
                 .copied()
                 .collect(),
-        );
-        self.ch
-            .write_all(&pack(zero.iter().map(|l| l.lsb())))
-            .during(Phase::OutputDecoding)?;
-        self.pending.push_back(Pending { zero });
-        lap(&mut t.outputs);
-        stats.add(&t);
-        Ok(())
+        ))
+    }
+
+    /// The zero-labels of every input group of a windowed execution: the
+    /// evaluator's from `from_ot`, the garbler's fresh, whose active labels
+    /// (for `inputs`) go to the evaluator.
+    fn input_zero_labels(
+        &mut self,
+        from_ot: Zeroizing<Vec<Block>>,
+        inputs: &[Vec<bool>],
+    ) -> Result<Zeroizing<Vec<Vec<Block>>>, ProtocolError> {
+        let d = self.delta.block();
+        let mut zero = Zeroizing::new(Vec::with_capacity(self.inputs.len()));
+        let (mut mine, mut at) = (inputs.iter(), 0);
+        for g in self.inputs {
+            let width = g.wires.len();
+            match g.party {
+                Party::Evaluator => {
+                    zero.push(from_ot[at..at + width].to_vec());
+                    at += width;
+                }
+                Party::Garbler => {
+                    let labels: Vec<Block> = (0..width).map(|_| Block::random()).collect();
+                    let bits = mine.next().map_or(&[][..], |b| &b[..]);
+                    let mut active: Vec<Block> = labels
+                        .iter()
+                        .zip(bits)
+                        .map(|(&l0, &b)| l0 ^ (Block::mask(b) & d))
+                        .collect();
+                    let sent = self.ch.send_blocks(&active).during(Phase::GarblerInputs);
+                    active.zeroize();
+                    zero.push(labels);
+                    sent?;
+                }
+            }
+        }
+        Ok(zero)
+    }
+
+    /// Bytes sent and received in this session so far.
+    pub fn traffic(&self) -> crate::channel::Traffic {
+        self.ch.traffic()
     }
 
     /// Tells the evaluator that no execution follows.

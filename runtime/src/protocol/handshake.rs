@@ -12,8 +12,10 @@ pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
 /// Bumped on every incompatible change of the wire format or of what both
 /// sides must agree on. 3: AND numbers (hash tweaks) run on across the
 /// executions of a session ([`yao_core::tweak`]); a version-2 peer restarts them
-/// and would fail every execution after the first.
-pub const VERSION: u16 = 3;
+/// and would fail every execution after the first. 4: a windowed circuit
+/// runs in a session like a whole one (precomputed OTs, tagged messages,
+/// AND numbers from the session) instead of a protocol of its own.
+pub const VERSION: u16 = 4;
 
 /// A party's role in the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The two-party protocol: the only code that moves bytes between the
 //! garbler and the evaluator.
 //!
-//! One session, in order (DESIGN.md, "Protocol"), wire version 2:
+//! One session, in order (DESIGN.md, "Protocol"), wire version 4:
 //!
 //! 1. [`handshake`]: magic, version, roles and circuit id, both ways.
 //! 2. Base OTs, once per session (the garbler is the OT sender and uses its
@@ -22,6 +22,10 @@
 //! while the evaluator evaluates, and no execution waits for a round trip.
 //! Tags make the two styles interoperate.
 //!
+//! A session runs a circuit held whole, planned once, or one read window by
+//! window at every execution (`schedule.rs`; [`GarblerSetup::windowed`]):
+//! the messages are the same, only the table stream is cut differently.
+//!
 //! The cryptographic cores ([`yao_core::garbler`], [`yao_core::evaluator`],
 //! [`crate::ot`]) do no I/O; this module drives them over a [`Channel`](crate::channel::Channel).
 
@@ -31,6 +35,7 @@ mod evaluator_session;
 mod garbler_session;
 pub mod handshake;
 mod precomputed;
+mod schedule;
 mod session;
 mod windowed;
 mod wire;

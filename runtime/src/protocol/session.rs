@@ -10,10 +10,8 @@ pub(super) use super::wire::{
     check_widths, decode_returned, evaluator_bits, pack, split_outputs, unpack, ACCEPTED, REJECTED,
 };
 use crate::channel::Traffic;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use yao_core::ir::{Circuit, Party};
-use yao_core::plan::Plan;
+use yao_core::ir::{Input, Output, Party};
 
 // Message tags. Every message starts with one, so either party can tell
 // what comes next and name what it got instead.
@@ -44,16 +42,26 @@ pub(super) const IN_FLIGHT: usize = 48 << 10;
 /// What one execution cost, for `--json` reports and benchmarks.
 #[derive(Clone, Debug, Default)]
 pub struct ExecutionStats {
+    /// AND gates garbled or evaluated (dead ones are dropped).
     pub and_gates: u64,
     /// Bytes this party sent and received during the execution.
     pub traffic: Traffic,
+    /// Time spent on oblivious transfer (precomputed OTs and corrections).
     pub ot: Duration,
+    /// Time spent on the garbler's input labels.
     pub inputs: Duration,
+    /// Time spent garbling or evaluating and moving the tables.
     pub tables: Duration,
+    /// Time spent decoding and checking outputs.
     pub outputs: Duration,
+    /// Windows run, for a circuit read window by window (0 otherwise).
+    pub windows: u64,
+    /// The most wires carried between windows at once (0 for a whole circuit).
+    pub peak_carried: usize,
 }
 
 impl ExecutionStats {
+    /// The whole time of the execution.
     pub fn total(&self) -> Duration {
         self.ot + self.inputs + self.tables + self.outputs
     }
@@ -67,6 +75,8 @@ impl ExecutionStats {
         self.inputs += other.inputs;
         self.tables += other.tables;
         self.outputs += other.outputs;
+        self.windows += other.windows;
+        self.peak_carried = self.peak_carried.max(other.peak_carried);
     }
 }
 
@@ -79,28 +89,23 @@ pub(super) fn stopwatch() -> impl FnMut(&mut Duration) {
     }
 }
 
-/// The garbling schedule, built once per session and shared by its executions.
-pub(super) fn plan_for(circuit: &Circuit) -> Result<Arc<Plan>, ProtocolError> {
-    Ok(Arc::new(Plan::new(circuit)?))
-}
-
 /// A schedule built on another thread.
-pub(super) fn joined(
-    planning: std::thread::ScopedJoinHandle<'_, Result<Arc<Plan>, ProtocolError>>,
-) -> Result<Arc<Plan>, ProtocolError> {
+pub(super) fn joined<T>(
+    planning: std::thread::ScopedJoinHandle<'_, Result<T, ProtocolError>>,
+) -> Result<T, ProtocolError> {
     planning.join().unwrap_or(Err(ProtocolError::PlanPanicked))
 }
 
 /// Groups of `party` in circuit order, with their widths.
-pub(super) fn groups_of(circuit: &Circuit, party: Party) -> Vec<(usize, usize)> {
-    (0..circuit.inputs.len())
-        .filter(|&k| circuit.inputs[k].party == party)
-        .map(|k| (k, circuit.inputs[k].wires.len()))
+pub(super) fn groups_of(inputs: &[Input], party: Party) -> Vec<(usize, usize)> {
+    (0..inputs.len())
+        .filter(|&k| inputs[k].party == party)
+        .map(|k| (k, inputs[k].wires.len()))
         .collect()
 }
 
-pub(super) fn total_output_bits(circuit: &Circuit) -> usize {
-    circuit.outputs.iter().map(|o| o.wires.len()).sum()
+pub(super) fn total_output_bits(outputs: &[Output]) -> usize {
+    outputs.iter().map(|o| o.wires.len()).sum()
 }
 
 /// Called with the number of AND gates done so far in the current execution.
@@ -118,9 +123,9 @@ pub(super) fn refill_max(n: usize) -> usize {
 /// writing tables, does not read: otherwise both could block in a write.
 /// Circuits with large outputs or inputs get no look-ahead (their
 /// executions are long enough that the round trip does not matter).
-pub(super) fn lookahead(circuit: &Circuit) -> (usize, usize) {
-    let n = evaluator_bits(&circuit.inputs);
-    let per_execution = 2 + n.div_ceil(8) + 16 * total_output_bits(circuit);
+pub(super) fn lookahead(inputs: &[Input], outputs: &[Output]) -> (usize, usize) {
+    let n = evaluator_bits(inputs);
+    let per_execution = 2 + n.div_ceil(8) + 16 * total_output_bits(outputs);
     let refill_bytes = |ots: usize| 17 + 16 * ots;
     for ahead in [2, 1] {
         for refill in [refill_max(n), n.next_multiple_of(128)] {
