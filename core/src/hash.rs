@@ -44,7 +44,7 @@
 //!
 //! # Backends
 //!
-//! [`Tccr::new`] uses the VAES-256 kernel of `runtime/src/vaes.rs` when the CPU
+//! [`Tccr::new`] uses the VAES-256 kernel of `core/src/vaes.rs` when the CPU
 //! has it (the `aes` crate 0.9.4 never selects its own VAES-256 backend
 //! without AVX-512, see that module), and the `aes` crate's multi-block path
 //! (AES-NI, or its constant-time software fallback) otherwise. Tests check

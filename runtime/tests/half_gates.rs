@@ -6,7 +6,7 @@
 //! `Delta` and the same AND numbering (the plan's steps in order, AND `i` of
 //! a step numbered `first_and + step.first_and + i`; free gates replayed from
 //! the plan's decoded ops, NOT and constants as public flips, see
-//! `runtime/src/plan.rs`), and requires every table block and every output
+//! `core/src/plan.rs`), and requires every table block and every output
 //! zero-label to be equal. The real [`Evaluator`] then evaluates the real
 //! tables, and its output labels must equal a gate-by-gate evaluation with
 //! [`eval_and`]; at every AND the reference evaluator's label must be

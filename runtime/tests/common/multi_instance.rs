@@ -2,7 +2,7 @@
 //! Concrete Security for Half-Gates Garbling (in the Multi-Instance
 //! Setting)" (CRYPTO 2020), `H(x, i) = AES_{S ^ i}(x) ^ x` with a public
 //! per-session salt `S`: kept only for the measurement that justifies the
-//! fixed-key TCCR the runtime uses (see `runtime/src/hash.rs`). Nothing
+//! fixed-key TCCR the runtime uses (see `core/src/hash.rs`). Nothing
 //! garbles with it, so it lives outside the library: included by path from
 //! `runtime/tests/rates.rs` and `benches/garbling.rs` (not from
 //! `common/mod.rs`, so other tests do not compile it).
