@@ -55,7 +55,7 @@ pub mod serve;
 pub mod session;
 pub mod share;
 pub mod split_check;
-pub mod streamed;
+pub mod windowed;
 
 pub use circuit::Circuit;
 pub use convert::{FromValue, IntoValue};

@@ -347,7 +347,7 @@ fn progress_bar(circuit: &Circuit, verb: &'static str) -> Option<Progress> {
 
 /// Runs `repeat` executions on the same inputs as one pipelined stream;
 /// returns the last outputs and the summed costs.
-fn repeated<'a, E>(
+pub(crate) fn repeated<'a, E>(
     repeat: u64,
     inputs: &'a [Vec<bool>],
     stream: impl FnOnce(

@@ -575,6 +575,26 @@ fn run_stream_reads_bristol_files_window_by_window() {
         out.contains("\"out0\":200") && out.contains("\"out1\":9"),
         "{out}"
     );
+    // A windowed circuit runs in a session like a whole one: several
+    // executions, pipelined, each reading the file window by window.
+    let out = ok(&[
+        "run",
+        wide.to_str().unwrap(),
+        "--stream",
+        "--window",
+        "3",
+        "--repeat",
+        "3",
+        "--garbler",
+        "200",
+        "--evaluator",
+        "9",
+        "--json",
+    ]);
+    assert!(
+        out.contains("\"out0\":200") && out.contains("\"out1\":9"),
+        "{out}"
+    );
     // Bad input: a clear error, exit code 1.
     fails(
         &[

@@ -893,7 +893,7 @@ pub(crate) fn parties_of(options: &Options, groups: usize) -> Result<Vec<Party>,
 
 /// The input and output counts of the gate line `lex` holds, checked
 /// against the wires it lists and its gate name (the checks every reader of
-/// gate lines shares: the importer and `bristol_stream`).
+/// gate lines shares: the importer and `bristol_windowed`).
 pub(crate) fn gate_counts(lex: &Lexer) -> Result<(u64, u64), BristolError> {
     let last = lex.tokens.len() - 1;
     let nin = lex.number(0, "the input count")?;

@@ -8,7 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bristol;
-pub mod bristol_stream;
+pub mod bristol_windowed;
 /// The gate IR (the `yao-ir` crate).
 pub use yao_ir as ir;
 pub mod lang;

@@ -197,7 +197,7 @@ fn optimize_preserves_published_circuits() {
 #[test]
 fn streamed_plain_evaluation_matches_published_circuits() {
     use yao_compiler::bristol::{parse, Options};
-    use yao_compiler::bristol_stream::StreamedCircuit;
+    use yao_compiler::bristol_windowed::WindowedBristol;
     let Some(dir) = shared_dir() else { return };
     let mut checked = 0;
     for sub in ["bristol", "bristol/mand"] {
@@ -211,7 +211,7 @@ fn streamed_plain_evaluation_matches_published_circuits() {
             let options = Options::default();
             let text = std::fs::read_to_string(&path).unwrap();
             let c = parse("c", &text, &options).unwrap();
-            let s = StreamedCircuit::open(&path, &options).unwrap();
+            let s = WindowedBristol::open(&path, &options).unwrap();
             let what = format!("the streamed {}", path.display());
             agrees_with(&c, 3, 12, &what, |x| s.eval_plain(x).unwrap());
             checked += 1;

@@ -55,9 +55,9 @@
 //! plans of at most five windows in flight and the label arrays of the one
 //! running (all bounded by the window size), and the planner's map from
 //! carried wire to slot (about 16 bytes per carried wire). The gate source
-//! adds its own bookkeeping: for the compiler's `StreamedCircuit` the
+//! adds its own bookkeeping: for the compiler's `WindowedBristol` the
 //! [`Deaths`] of every gate, 4 bits each, in memory for short circuits and in
-//! a temporary file for long ones (see its `bristol_stream` module), for
+//! a temporary file for long ones (see its `bristol_windowed` module), for
 //! [`crate::ir::CircuitGates`] a byte per gate. They are how the
 //! planner knows, without a table indexed by wire, which carried wires a
 //! window reads for the last time and which wires it writes are read later.

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::OnceLock;
 use yao_compiler::bristol::{self, BitOrder, Format, Options};
-use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
+use yao_compiler::bristol_windowed::{WindowedBristol, WindowedBristolError};
 use yao_compiler::ir::{Circuit, CircuitId, Party, ValueType};
 use yao_compiler::lang;
 use yao_compiler::value::Value;
@@ -208,14 +208,14 @@ pub fn bristol(data: &[u8]) -> Outcome {
     // The streamed reader (its own passes, and a fast path of its own for
     // common gate lines) accepts what the importer accepts, as the same
     // circuit, and refuses what it refuses.
-    let streamed = StreamedCircuit::from_bytes("fuzz", text.as_bytes().to_vec(), &options);
+    let streamed = WindowedBristol::from_bytes("fuzz", text.as_bytes().to_vec(), &options);
     match (&parsed, &streamed) {
         (Ok(c), Ok(s)) => {
             assert_eq!(s.id(), c.id(), "the streamed reader reads another circuit");
             assert_eq!(s.inputs(), &c.inputs[..]);
             assert_eq!(s.outputs(), &c.outputs[..]);
             let mut gates = Vec::new();
-            s.for_each_gate::<StreamError>(|g, _| {
+            s.for_each_gate::<WindowedBristolError>(|g, _| {
                 gates.push(g);
                 Ok(())
             })

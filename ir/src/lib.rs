@@ -667,7 +667,7 @@ impl Circuit {
 
 /// The one encoder of [`CircuitId`]s, fed in circuit order, so that a
 /// circuit held whole ([`Circuit::id`]) and one read from a file gate by gate
-/// (`bristol_stream`) get the same id from the same bytes.
+/// (`bristol_windowed`) get the same id from the same bytes.
 ///
 /// The encoding names every wire by its *canonical number*: input bits by
 /// their position in the input groups, then gate outputs by gate position.

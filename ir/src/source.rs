@@ -1,7 +1,7 @@
 //! Gates visited in order with their liveness: what a runtime that executes
 //! a circuit window by window needs from it, whether the circuit is held in
 //! memory ([`CircuitGates`]) or read from a file in passes (the compiler's
-//! `bristol_stream::StreamedCircuit`).
+//! `bristol_windowed::WindowedBristol`).
 
 use crate::{Circuit, CircuitId, Gate, Input, Output, Wire};
 use std::collections::{HashMap, HashSet};
@@ -129,7 +129,7 @@ impl GateSourceError {
 /// consumer drops a wire at its last read without a table indexed by wire).
 ///
 /// Implemented by [`CircuitGates`] (a [`Circuit`] in memory) and by the
-/// compiler's `StreamedCircuit` (a Bristol file read in passes). Every
+/// compiler's `WindowedBristol` (a Bristol file read in passes). Every
 /// visit yields the same gates with the same deaths.
 pub trait GateSource {
     /// The input groups; their wires are written before the first gate.

@@ -8,7 +8,7 @@
 use std::error::Error;
 use std::io;
 use yao_compiler::bristol::{self, Options};
-use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
+use yao_compiler::bristol_windowed::{WindowedBristol, WindowedBristolError};
 use yao_core::evaluator::{EvalError, Evaluator};
 use yao_core::garbler::{GarbleError, Garbler};
 use yao_core::ir::{Circuit, Gate, GateSourceError, Input, Output, Party, ValueType};
@@ -230,15 +230,15 @@ fn compiler_errors_are_printed_once() {
     assert_eq!(texts[0], "line 5", "{texts:?}");
     assert!(texts[1].starts_with("wire 7 is out of range"), "{texts:?}");
     // The same through the streaming reader, and a file that is not there.
-    let err = StreamedCircuit::from_bytes("x", text.as_bytes().to_vec(), &Options::default())
+    let err = WindowedBristol::from_bytes("x", text.as_bytes().to_vec(), &Options::default())
         .unwrap_err();
     assert_eq!(messages(&err), texts);
-    let err = StreamedCircuit::open(
+    let err = WindowedBristol::open(
         std::path::Path::new("/nonexistent/yao/x.txt"),
         &Options::default(),
     )
     .unwrap_err();
-    assert!(matches!(err, StreamError::Io { .. }), "{err:?}");
+    assert!(matches!(err, WindowedBristolError::Io { .. }), "{err:?}");
     let texts = messages(&err);
     assert_eq!(texts[0], "cannot read /nonexistent/yao/x.txt", "{texts:?}");
     assert_eq!(texts.len(), 2, "{texts:?}");

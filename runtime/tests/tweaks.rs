@@ -21,7 +21,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 use yao_compiler::bristol::{self, Options};
-use yao_compiler::bristol_stream::StreamedCircuit;
+use yao_compiler::bristol_windowed::WindowedBristol;
 use yao_core::block::{Block, Delta};
 use yao_core::garbler::Garbler;
 use yao_core::ir::{Circuit, Party};
@@ -228,7 +228,7 @@ fn no_tweak_repeats_in_windowed_executions() {
         None => CONSTANT_READER.to_string(),
     };
     let c = bristol::parse("c", &text, &Options::default()).unwrap();
-    let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+    let s = WindowedBristol::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
     let mut all = Vec::new();
     for (k, window) in [7usize, 64, 1000, 50_000].into_iter().enumerate() {
         let inputs = all_inputs(&c, k);
@@ -268,7 +268,7 @@ fn no_tweak_repeats_over_a_windowed_session() {
         None => CONSTANT_READER.to_string(),
     };
     let c = bristol::parse("c", &text, &Options::default()).unwrap();
-    let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+    let s = WindowedBristol::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
     let window = 500;
     let (a, b) = MemChannel::pair();
     let ((ands, ranges), outputs) = std::thread::scope(|sc| {

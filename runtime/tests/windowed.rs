@@ -11,7 +11,7 @@ use common::labels::{check_slots, Labels};
 use common::random::{folding_circuit, random_circuit, Reads};
 use proptest::prelude::*;
 use yao_compiler::bristol::{self, Options};
-use yao_compiler::bristol_stream::{ScanOptions, StreamError, StreamedCircuit};
+use yao_compiler::bristol_windowed::{ScanOptions, WindowedBristol, WindowedBristolError};
 use yao_core::ir::{CircuitGates, GateSource, Party};
 use yao_core::plan::Plan;
 use yao_core::window::{self, WindowPlanner};
@@ -65,7 +65,7 @@ fn run_streamed<C: Channel + Send + 'static, S: GateSource + Sync>(
 /// against `eval_plain` of the file imported whole.
 fn check_text(text: &str, options: &Options, inputs: &[Vec<bool>], windows: &[usize], tcp: bool) {
     let c = bristol::parse("c", text, options).unwrap();
-    let s = StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), options).unwrap();
+    let s = WindowedBristol::from_bytes("c", text.as_bytes().to_vec(), options).unwrap();
     assert_eq!(s.id(), c.id());
     let want = c.eval_plain(inputs).unwrap();
     for &w in windows {
@@ -90,7 +90,7 @@ fn random_bits(n: usize) -> Vec<bool> {
 fn published_known_answers() {
     let Some(dir) = shared_dir() else { return };
     let path = dir.join("bristol/aes_128.txt");
-    let s = StreamedCircuit::open(&path, &Options::default()).unwrap();
+    let s = WindowedBristol::open(&path, &Options::default()).unwrap();
     for (window, pair) in [(window::WINDOW, false), (1000, false), (4096, true)] {
         let key = hex_bits("000102030405060708090a0b0c0d0e0f", 128);
         let pt = hex_bits("00112233445566778899aabbccddeeff", 128);
@@ -103,7 +103,7 @@ fn published_known_answers() {
         assert_eq!(bits_hex(&e.unwrap()[0]), "69c4e0d86a7b0430d8cdb78070b4c55a");
     }
     let path = dir.join("bristol/sha256.txt");
-    let s = StreamedCircuit::open(&path, &Options::default()).unwrap();
+    let s = WindowedBristol::open(&path, &Options::default()).unwrap();
     let block = hex_bits(
         "61626380000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000018",
         512,
@@ -265,7 +265,7 @@ fn no_and_reads_a_constant_or_one_label_twice() {
         if name.ends_with("FP-mul.txt") || name.ends_with("divide64.txt") {
             assert!(plan.num_ands() < c.stats().and, "{name}: nothing folded");
         }
-        let s = StreamedCircuit::from_bytes(name, text.as_bytes().to_vec(), options).unwrap();
+        let s = WindowedBristol::from_bytes(name, text.as_bytes().to_vec(), options).unwrap();
         for window in [64, 1000] {
             if let Err(e) = labels.run_streamed(&s, window) {
                 panic!("{name}, windows of {window}: {e:?}");
@@ -303,7 +303,7 @@ fn carried_constants_and_copies_fold_in_later_windows() {
     let c = bristol::parse("c", text, &Options::default()).unwrap();
     assert_eq!(c.stats().and, 7);
     let s =
-        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+        WindowedBristol::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
     for window in [1, 2, 3, 100] {
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
         window::for_each_window::<window::WindowRunError>(&s, window, &mut planner, |w| {
@@ -346,12 +346,12 @@ proptest! {
         // in every later window.
         let c = folding_circuit(g_bits, e_bits, &ops, &outs, false);
         let text = bristol::export(&c);
-        let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+        let s = WindowedBristol::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
         prop_assert!(Labels::new(seed).run_streamed(&s, window).is_ok());
         // With XORs, by slot.
         let c = folding_circuit(g_bits, e_bits, &ops, &outs, true);
         let text = bristol::export(&c);
-        let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+        let s = WindowedBristol::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
         window::for_each_window::<window::WindowRunError>(&s, window, &mut planner, |w| {
             assert_eq!(check_slots(&w.plan), Ok(()));
@@ -387,12 +387,12 @@ proptest! {
         let imported = bristol::parse("c", &text, &Options::default()).unwrap();
         // Half the runs keep their deaths in a temporary file.
         let scan = ScanOptions { spill_above: if seed % 2 == 1 { 0 } else { u64::MAX } };
-        let s = StreamedCircuit::from_bytes_with("c", text.as_bytes().to_vec(), &Options::default(), scan).unwrap();
+        let s = WindowedBristol::from_bytes_with("c", text.as_bytes().to_vec(), &Options::default(), scan).unwrap();
         prop_assert_eq!(s.id(), imported.id());
         // Deaths agree with the importer's last uses.
         let last = imported.last_use();
         let mut k = 0usize;
-        s.for_each_gate::<StreamError>(|g, d| {
+        s.for_each_gate::<WindowedBristolError>(|g, d| {
             assert_eq!(g, imported.gates[k]);
             let at = Some(k as u32);
             for w in g.inputs() {
@@ -410,7 +410,7 @@ proptest! {
         prop_assert_eq!(GateSource::id(&held), s.id());
         prop_assert_eq!(GateSource::num_gates(&held), s.num_gates());
         let mut k = 0usize;
-        s.for_each_gate::<StreamError>(|g, d| {
+        s.for_each_gate::<WindowedBristolError>(|g, d| {
             assert_eq!((g, d), (imported.gates[k], held.deaths()[k]), "gate {k}");
             k += 1;
             Ok(())
@@ -455,7 +455,7 @@ fn random_circuits_over_tcp() {
             .map(|i| random_bits(i.wires.len()))
             .collect();
         let want = c.eval_plain(&inputs).unwrap();
-        let st = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+        let st = WindowedBristol::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
         let (g, e) = run_streamed(&st, &inputs, 64 + round * 50, tcp_pair());
         assert_eq!(g.unwrap(), want);
         assert_eq!(e.unwrap(), want);
@@ -466,7 +466,7 @@ fn random_circuits_over_tcp() {
 fn the_window_size_is_part_of_the_handshake() {
     let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
     let s =
-        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+        WindowedBristol::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
     assert_ne!(windowed_id(&s, 1), windowed_id(&s, 2));
     assert_ne!(windowed_id(&s, 1), s.id());
     let (a, b) = MemChannel::pair();
@@ -498,9 +498,9 @@ fn a_file_that_changes_mid_run_is_an_error_on_both_sides() {
     }
     let path = dir.join("chain.txt");
     std::fs::write(&path, &text).unwrap();
-    let g_side = StreamedCircuit::open(&path, &Options::default()).unwrap();
+    let g_side = WindowedBristol::open(&path, &Options::default()).unwrap();
     let e_side =
-        StreamedCircuit::from_bytes("chain", text.clone().into_bytes(), &Options::default())
+        WindowedBristol::from_bytes("chain", text.clone().into_bytes(), &Options::default())
             .unwrap();
     // Truncated after the scan: the garbler's gate pass ends early.
     let cut = text.len() / 2;
@@ -516,7 +516,7 @@ fn a_file_that_changes_mid_run_is_an_error_on_both_sides() {
     let e = e.unwrap_err();
     assert!(e.is_disconnect(), "{e}");
     // Truncated before the scan: a clear error naming the count.
-    let err = report(&StreamedCircuit::open(&path, &Options::default()).unwrap_err());
+    let err = report(&WindowedBristol::open(&path, &Options::default()).unwrap_err());
     assert!(err.contains("ends") || err.contains("truncated"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -532,7 +532,7 @@ fn a_failing_window_stops_the_pipeline() {
         let a = if k == 0 { 0 } else { k + 1 };
         text += &format!("2 1 {a} 1 {} AND\n", k + 2);
     }
-    let s = StreamedCircuit::from_bytes("chain", text.into_bytes(), &Options::default()).unwrap();
+    let s = WindowedBristol::from_bytes("chain", text.into_bytes(), &Options::default()).unwrap();
     for fail_at in [0u64, 3, 1999] {
         let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
         let mut ran = 0u64;
@@ -566,7 +566,7 @@ fn planner_memory_follows_live_wires() {
         let a = if k == 0 { 0 } else { k + 1 };
         text += &format!("2 1 {a} 1 {} AND\n", k + 2);
     }
-    let s = StreamedCircuit::from_bytes("chain", text.into_bytes(), &Options::default()).unwrap();
+    let s = WindowedBristol::from_bytes("chain", text.into_bytes(), &Options::default()).unwrap();
     assert_eq!(s.stats().peak_live_wires, 3);
     let (mut planner, _) = WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
     // Every window numbers its ANDs after the previous windows' (fresh
@@ -590,7 +590,7 @@ fn a_streaming_party_and_an_in_memory_party_refuse_each_other() {
     let text = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
     let c = bristol::parse("c", text, &Options::default()).unwrap();
     let s =
-        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+        WindowedBristol::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
     let (a, b) = MemChannel::pair();
     let (g, e) = std::thread::scope(|sc| {
         let g = sc.spawn(|| garble_windowed(a, &s, window::WINDOW, &[vec![true]]));
@@ -659,7 +659,7 @@ fn a_broken_peer_ends_a_streamed_session_with_an_error() {
         .collect();
     let c = random_circuit(8, 8, &ops, &[2990, 2991, 2992, 2993, 2994], Reads::FarBack);
     let text = bristol::export(&c);
-    let s = StreamedCircuit::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
+    let s = WindowedBristol::from_bytes("c", text.into_bytes(), &Options::default()).unwrap();
     let inputs = [vec![true; 8], vec![false; 8]];
     let timeout = Duration::from_secs(2);
     let pair = || {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
-use yao::streamed::{self, StreamArgs};
+use yao::windowed::{self, WindowedArgs};
 use yao_compiler::Party;
 use yao_runtime::protocol::EvaluatorSetup;
 
@@ -38,7 +38,7 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     shares: Option<PathBuf>,
     #[command(flatten)]
-    stream: StreamArgs,
+    stream: WindowedArgs,
     #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
@@ -56,7 +56,7 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     if cli.stream.stream {
-        return run_streamed(cli);
+        return run_windowed(cli);
     }
     let circuit = cli.circuit.open()?;
     tracing::debug!("evaluator: circuit loaded");
@@ -76,15 +76,22 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// `--stream`: the circuit file is read window by window.
-fn run_streamed(cli: Cli) -> Result<()> {
-    streamed::check_options(cli.net.repeat, cli.shares.is_some())?;
+fn run_windowed(cli: Cli) -> Result<()> {
+    windowed::check_options(cli.shares.is_some())?;
     let values = party::with_input_file(cli.evaluator, &cli.input)?;
-    let inputs = streamed::party_inputs(&cli.circuit, Party::Evaluator, &values)?;
-    let circuit = streamed::open(&cli.circuit)?;
-    let groups = streamed::groups(&circuit);
+    let inputs = windowed::party_inputs(&cli.circuit, Party::Evaluator, &values)?;
+    let circuit = windowed::open(&cli.circuit)?;
+    let groups = windowed::groups(&circuit);
     let timeout = cli.net.timeout()?;
     let stream = party::connect(&cli.connect, timeout)?;
-    let (out, stats) = streamed::evaluate(stream, &circuit, &inputs, timeout, cli.stream.window)?;
+    let (out, stats) = windowed::evaluate(
+        stream,
+        &circuit,
+        &inputs,
+        timeout,
+        cli.stream.window,
+        cli.net.repeat,
+    )?;
     party::report(&groups, &out, &stats, cli.output);
     Ok(())
 }

@@ -7,7 +7,7 @@ use yao::circuit_file::CircuitArgs;
 use yao::outputs::OutputArgs;
 use yao::party::{self, InputArgs, NetArgs};
 use yao::serve::{serve, ServeArgs};
-use yao::streamed::{self, StreamArgs};
+use yao::windowed::{self, WindowedArgs};
 use yao_compiler::Party;
 use yao_runtime::protocol::{GarblerKeys, GarblerSetup};
 
@@ -41,7 +41,7 @@ struct Cli {
     #[command(flatten)]
     serve: ServeArgs,
     #[command(flatten)]
-    stream: StreamArgs,
+    stream: WindowedArgs,
     #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
@@ -60,7 +60,7 @@ fn run(cli: Cli) -> Result<()> {
     cli.net.init_logs();
     let listener = party::listen(&cli.listen)?;
     if cli.stream.stream {
-        return run_streamed(cli, listener);
+        return run_windowed(cli, listener);
     }
     // The first session's keys need no circuit: made while it loads.
     let first_keys = std::thread::spawn(GarblerKeys::new);
@@ -97,12 +97,12 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// `--stream`: each session reads the circuit file window by window.
-fn run_streamed(cli: Cli, listener: std::net::TcpListener) -> Result<()> {
-    streamed::check_options(cli.net.repeat, cli.shares.is_some())?;
+fn run_windowed(cli: Cli, listener: std::net::TcpListener) -> Result<()> {
+    windowed::check_options(cli.shares.is_some())?;
     let values = party::with_input_file(cli.garbler, &cli.input)?;
-    let inputs = streamed::party_inputs(&cli.circuit, Party::Garbler, &values)?;
-    let circuit = streamed::open(&cli.circuit)?;
-    let groups = streamed::groups(&circuit);
+    let inputs = windowed::party_inputs(&cli.circuit, Party::Garbler, &values)?;
+    let circuit = windowed::open(&cli.circuit)?;
+    let groups = windowed::groups(&circuit);
     let timeout = cli.net.timeout()?;
     let accept_timeout = cli.serve.accept_timeout(timeout)?;
     party::announce(&listener)?;
@@ -112,8 +112,14 @@ fn run_streamed(cli: Cli, listener: std::net::TcpListener) -> Result<()> {
         accept_timeout,
         || Ok(()),
         |(), stream| {
-            let (out, stats) =
-                streamed::garble(stream, &circuit, &inputs, timeout, cli.stream.window)?;
+            let (out, stats) = windowed::garble(
+                stream,
+                &circuit,
+                &inputs,
+                timeout,
+                cli.stream.window,
+                cli.net.repeat,
+            )?;
             Ok(party::render_report(&groups, &out, &stats, cli.output))
         },
     )

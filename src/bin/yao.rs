@@ -76,7 +76,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         evaluator_shares: Option<PathBuf>,
         #[command(flatten)]
-        stream: yao::streamed::StreamArgs,
+        stream: yao::windowed::WindowedArgs,
         #[command(flatten)]
         net: NetArgs,
         #[command(flatten)]
@@ -144,11 +144,10 @@ fn run(cli: Cli) -> Result<()> {
             party::tune_allocator();
             net.init_logs();
             if stream.stream {
-                yao::streamed::check_options(
-                    net.repeat,
+                yao::windowed::check_options(
                     garbler_shares.is_some() || evaluator_shares.is_some(),
                 )?;
-                return run_streamed(&circuit, &stream, &garbler, &evaluator, &net, output);
+                return run_windowed(&circuit, &stream, &garbler, &evaluator, &net, output);
             }
             let c = circuit.open()?;
             let g = share::party_inputs(&c, Party::Garbler, &garbler, garbler_shares.as_deref())?;
@@ -212,23 +211,23 @@ fn interleave(c: &Circuit, mut by_party: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
 
 /// `yao run --stream`: both parties read the Bristol file window by window,
 /// and the outputs are checked against a plaintext evaluation that streams
-/// the file too (`StreamedCircuit::eval_plain`): the whole circuit is never
+/// the file too (`WindowedBristol::eval_plain`): the whole circuit is never
 /// loaded.
-fn run_streamed(
+fn run_windowed(
     circuit: &CircuitArgs,
-    stream: &yao::streamed::StreamArgs,
+    stream: &yao::windowed::WindowedArgs,
     garbler: &[String],
     evaluator: &[String],
     net: &NetArgs,
     output: OutputArgs,
 ) -> Result<()> {
-    let inputs = yao::streamed::input_groups(circuit)?;
+    let inputs = yao::windowed::input_groups(circuit)?;
     let g = party::party_inputs(&inputs, Party::Garbler, garbler)?;
     let e = party::party_inputs(&inputs, Party::Evaluator, evaluator)?;
     // One scan serves both parties: in one process they would read the
     // same file the same way twice.
-    let scanned = yao::streamed::open(circuit)?;
-    let groups = yao::streamed::groups(&scanned);
+    let scanned = yao::windowed::open(circuit)?;
+    let groups = yao::windowed::groups(&scanned);
     let timeout = net.timeout()?;
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").context("cannot listen on loopback")?;
@@ -237,11 +236,11 @@ fn run_streamed(
     let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
         let garbler = s.spawn(|| -> Result<_> {
             let (conn, _) = party::accept(&listener, Some(timeout))?;
-            Ok(yao::streamed::garble(conn, &scanned, &g, timeout, window)?.0)
+            Ok(yao::windowed::garble(conn, &scanned, &g, timeout, window, net.repeat)?.0)
         });
         let evaluated = (|| {
             let conn = party::connect(&addr, timeout)?;
-            yao::streamed::evaluate(conn, &scanned, &e, timeout, window)
+            yao::windowed::evaluate(conn, &scanned, &e, timeout, window, net.repeat)
         })();
         let garbled = garbler
             .join()

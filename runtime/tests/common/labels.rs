@@ -118,7 +118,7 @@ impl Labels {
     }
 }
 
-use yao_compiler::bristol_stream::StreamedCircuit;
+use yao_compiler::bristol_windowed::WindowedBristol;
 use yao_core::window::{for_each_window, WindowPlanner, WindowRunError};
 
 /// Why [`Labels::run_streamed`] stopped.
@@ -144,7 +144,7 @@ impl Labels {
     /// constant or one label twice).
     pub fn run_streamed(
         &mut self,
-        s: &StreamedCircuit,
+        s: &WindowedBristol,
         window: usize,
     ) -> Result<Vec<Vec<u128>>, StreamFail> {
         let (mut planner, slots) =

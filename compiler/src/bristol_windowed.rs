@@ -6,7 +6,7 @@
 //! which of the wires it reads are read again later (a label whose last
 //! reader has run is dropped). A Bristol file does not say so: a wire's last
 //! reader is only known once the whole file has been read. So a
-//! [`StreamedCircuit`] reads the file in passes, each in fixed-size chunks:
+//! [`WindowedBristol`] reads the file in passes, each in fixed-size chunks:
 //!
 //! 1. *Check*: reads every line forward (syntax, wiring, gate count), with
 //!    one bit per declared wire (written yet?), dropped after the pass.
@@ -28,7 +28,7 @@
 //!    live wires are needed at any point, so a map of the live wires does.
 //!    A circuit whose outputs are `EQW` copies of earlier gates takes one
 //!    more light pass first (the outputs are hashed before the gates).
-//! 4. Any number of *gate* passes ([`StreamedCircuit::for_each_gate`]), one
+//! 4. Any number of *gate* passes ([`WindowedBristol::for_each_gate`]), one
 //!    per execution: the gates in order with their [`Deaths`], `EQW` copies
 //!    resolved to their source as the importer does, `MAND` expanded to
 //!    `AND`s.
@@ -37,7 +37,7 @@
 //! same messages where they can be had without per-wire line numbers, so a
 //! malformed or truncated file is reported (with its line) before a single
 //! gate is garbled. A file that changes between passes is reported as such
-//! by the consumer of the gate pass ([`StreamError::Changed`]).
+//! by the consumer of the gate pass ([`WindowedBristolError::Changed`]).
 
 use crate::bristol::{
     arity_error, counted_list, eq_value, gate_counts, input_groups, mand_width, ordered,
@@ -59,7 +59,7 @@ const CHUNK: usize = 1 << 20;
 /// The longest line accepted (a `MAND` line of about a million ANDs).
 const MAX_LINE: usize = 1 << 26;
 
-/// How a [`StreamedCircuit`] keeps its bookkeeping.
+/// How a [`WindowedBristol`] keeps its bookkeeping.
 #[derive(Clone, Copy, Debug)]
 pub struct ScanOptions {
     /// Circuits of more gates than this keep their [`Deaths`] in an unnamed
@@ -89,8 +89,8 @@ enum DeathStore {
     File(Arc<std::fs::File>),
 }
 
-fn temp_error(source: std::io::Error) -> StreamError {
-    StreamError::Io {
+fn temp_error(source: std::io::Error) -> WindowedBristolError {
+    WindowedBristolError::Io {
         path: "a temporary file".into(),
         source,
     }
@@ -105,7 +105,7 @@ struct DeathReader<'a> {
 
 impl DeathReader<'_> {
     #[inline]
-    fn get(&mut self, k: u64) -> Result<Deaths, StreamError> {
+    fn get(&mut self, k: u64) -> Result<Deaths, WindowedBristolError> {
         let byte = k / 2;
         let b = match self.store {
             DeathStore::Memory(v) => v.get(byte as usize).copied().unwrap_or(0),
@@ -138,7 +138,7 @@ impl DeathReader<'_> {
 
 /// Why a streamed Bristol file could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum StreamError {
+pub enum WindowedBristolError {
     #[error(transparent)]
     Bristol(#[from] BristolError),
     #[error("cannot read {path}")]
@@ -154,20 +154,20 @@ pub enum StreamError {
     Changed(String),
 }
 
-impl From<StreamError> for GateSourceError {
-    fn from(e: StreamError) -> Self {
+impl From<WindowedBristolError> for GateSourceError {
+    fn from(e: WindowedBristolError) -> Self {
         GateSourceError::new(e)
     }
 }
 
-/// Why a streamed plaintext evaluation ([`StreamedCircuit::eval_plain`])
+/// Why a streamed plaintext evaluation ([`WindowedBristol::eval_plain`])
 /// failed.
 #[derive(Debug, thiserror::Error)]
-pub enum StreamedPlainEvalError {
+pub enum WindowedPlainEvalError {
     #[error(transparent)]
     Inputs(#[from] PlainEvalError),
     #[error(transparent)]
-    Stream(#[from] StreamError),
+    Stream(#[from] WindowedBristolError),
 }
 
 /// Where the bytes come from: a file, read again on every pass, or bytes in
@@ -179,11 +179,11 @@ enum Source {
 }
 
 impl Source {
-    fn open(&self) -> Result<Box<dyn Read + '_>, StreamError> {
+    fn open(&self) -> Result<Box<dyn Read + '_>, WindowedBristolError> {
         match self {
             Source::File(p) => std::fs::File::open(p)
                 .map(|f| Box::new(f) as Box<dyn Read>)
-                .map_err(|source| StreamError::Io {
+                .map_err(|source| WindowedBristolError::Io {
                     path: p.display().to_string(),
                     source,
                 }),
@@ -198,12 +198,12 @@ impl Source {
         }
     }
 
-    fn len(&self) -> Result<u64, StreamError> {
+    fn len(&self) -> Result<u64, WindowedBristolError> {
         match self {
             Source::File(p) => {
                 std::fs::metadata(p)
                     .map(|m| m.len())
-                    .map_err(|source| StreamError::Io {
+                    .map_err(|source| WindowedBristolError::Io {
                         path: p.display().to_string(),
                         source,
                     })
@@ -213,14 +213,16 @@ impl Source {
     }
 
     /// A reader at any offset, for the backward pass.
-    fn open_at(&self) -> Result<ReadAt<'_>, StreamError> {
+    fn open_at(&self) -> Result<ReadAt<'_>, WindowedBristolError> {
         let len = self.len()?;
         let inner = match self {
             Source::File(p) => {
-                At::File(std::fs::File::open(p).map_err(|source| StreamError::Io {
-                    path: p.display().to_string(),
-                    source,
-                })?)
+                At::File(
+                    std::fs::File::open(p).map_err(|source| WindowedBristolError::Io {
+                        path: p.display().to_string(),
+                        source,
+                    })?,
+                )
             }
             Source::Bytes(b) => At::Bytes(b),
         };
@@ -233,7 +235,7 @@ impl Source {
 
     /// Calls `f` with the lexer on every line that has a token, in order
     /// (see [`Source::visit_chunks`]).
-    fn visit_lines<E: From<StreamError>>(
+    fn visit_lines<E: From<WindowedBristolError>>(
         &self,
         mut f: impl FnMut(&Lexer) -> Result<(), E>,
     ) -> Result<(), E> {
@@ -248,7 +250,7 @@ impl Source {
     /// Calls `f` on every line that has a token, in order, as
     /// [`next_gate_line`] reads it: common gate lines with wires below
     /// `num_wires` without the lexer's tokens.
-    fn visit_gate_lines<E: From<StreamError>>(
+    fn visit_gate_lines<E: From<WindowedBristolError>>(
         &self,
         num_wires: u64,
         mut f: impl FnMut(Line) -> Result<(), E>,
@@ -265,12 +267,12 @@ impl Source {
     /// reading [`CHUNK`] bytes at a time: memory stays at one chunk (or the
     /// longest line) whatever the file's size. The lexer numbers lines from
     /// the file's start.
-    fn visit_chunks<E: From<StreamError>>(
+    fn visit_chunks<E: From<WindowedBristolError>>(
         &self,
         mut each: impl FnMut(&mut Lexer) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut r = self.open()?;
-        let io = |source| StreamError::Io {
+        let io = |source| WindowedBristolError::Io {
             path: self.name(),
             source,
         };
@@ -284,7 +286,7 @@ impl Source {
             }
             if end == buf.len() {
                 if buf.len() >= MAX_LINE {
-                    return Err(StreamError::LineTooLong { line: line + 1 }.into());
+                    return Err(WindowedBristolError::LineTooLong { line: line + 1 }.into());
                 }
                 buf.resize(2 * buf.len(), 0);
             }
@@ -307,7 +309,7 @@ impl Source {
                 }
             };
             let bytes = &buf[start..upto];
-            let text = std::str::from_utf8(bytes).map_err(|e| StreamError::Utf8 {
+            let text = std::str::from_utf8(bytes).map_err(|e| WindowedBristolError::Utf8 {
                 line: line
                     + 1
                     + bytes[..e.valid_up_to()]
@@ -338,9 +340,9 @@ enum At<'a> {
 }
 
 impl ReadAt<'_> {
-    fn read_at(&mut self, at: u64, buf: &mut [u8]) -> Result<(), StreamError> {
+    fn read_at(&mut self, at: u64, buf: &mut [u8]) -> Result<(), WindowedBristolError> {
         use std::io::{Seek, SeekFrom};
-        let io = |source| StreamError::Io {
+        let io = |source| WindowedBristolError::Io {
             path: self.name.clone(),
             source,
         };
@@ -352,7 +354,7 @@ impl ReadAt<'_> {
             At::Bytes(b) => {
                 let src = b
                     .get(at as usize..at as usize + buf.len())
-                    .ok_or_else(|| StreamError::Changed("shorter than before".into()))?;
+                    .ok_or_else(|| WindowedBristolError::Changed("shorter than before".into()))?;
                 buf.copy_from_slice(src);
                 Ok(())
             }
@@ -397,7 +399,7 @@ struct Header {
 /// A Bristol circuit that is read from its file on every use instead of
 /// being held in memory (see the module docs).
 #[derive(Clone, Debug)]
-pub struct StreamedCircuit {
+pub struct WindowedBristol {
     name: String,
     source: Source,
     header: Header,
@@ -423,7 +425,7 @@ pub struct StreamedCircuit {
 /// The figures of a streamed circuit (the counts of
 /// [`crate::ir::Stats`] that need no AND-depth).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StreamStats {
+pub struct WindowedStats {
     pub gates: u64,
     pub and: u64,
     pub xor: u64,
@@ -435,50 +437,50 @@ pub struct StreamStats {
     pub bookkeeping_bytes: u64,
 }
 
-impl StreamedCircuit {
+impl WindowedBristol {
     /// Scans the Bristol file at `path` (see the module docs); the circuit
     /// is named after the file stem, as the importer names it.
-    pub fn open(path: &Path, options: &Options) -> Result<StreamedCircuit, StreamError> {
-        StreamedCircuit::open_with(path, options, ScanOptions::default())
+    pub fn open(path: &Path, options: &Options) -> Result<WindowedBristol, WindowedBristolError> {
+        WindowedBristol::open_with(path, options, ScanOptions::default())
     }
 
-    /// [`StreamedCircuit::open`] with other [`ScanOptions`].
+    /// [`WindowedBristol::open`] with other [`ScanOptions`].
     pub fn open_with(
         path: &Path,
         options: &Options,
         scan: ScanOptions,
-    ) -> Result<StreamedCircuit, StreamError> {
+    ) -> Result<WindowedBristol, WindowedBristolError> {
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "circuit".into());
-        StreamedCircuit::scan(name, Source::File(path.to_path_buf()), options, scan)
+        WindowedBristol::scan(name, Source::File(path.to_path_buf()), options, scan)
     }
 
-    /// As [`StreamedCircuit::open`] over Bristol text in memory.
+    /// As [`WindowedBristol::open`] over Bristol text in memory.
     pub fn from_bytes(
         name: &str,
         bytes: impl Into<Arc<[u8]>>,
         options: &Options,
-    ) -> Result<StreamedCircuit, StreamError> {
-        StreamedCircuit::from_bytes_with(name, bytes, options, ScanOptions::default())
+    ) -> Result<WindowedBristol, WindowedBristolError> {
+        WindowedBristol::from_bytes_with(name, bytes, options, ScanOptions::default())
     }
 
-    /// [`StreamedCircuit::from_bytes`] with other [`ScanOptions`].
+    /// [`WindowedBristol::from_bytes`] with other [`ScanOptions`].
     pub fn from_bytes_with(
         name: &str,
         bytes: impl Into<Arc<[u8]>>,
         options: &Options,
         scan: ScanOptions,
-    ) -> Result<StreamedCircuit, StreamError> {
-        StreamedCircuit::scan(name.to_string(), Source::Bytes(bytes.into()), options, scan)
+    ) -> Result<WindowedBristol, WindowedBristolError> {
+        WindowedBristol::scan(name.to_string(), Source::Bytes(bytes.into()), options, scan)
     }
 
     /// The input groups of the Bristol file at `path` from its header alone,
     /// without a pass over the gates: a party can check its input values
     /// against them before a long scan. They equal the
-    /// [`StreamedCircuit::inputs`] of the scanned file.
-    pub fn read_inputs(path: &Path, options: &Options) -> Result<Vec<Input>, StreamError> {
+    /// [`WindowedBristol::inputs`] of the scanned file.
+    pub fn read_inputs(path: &Path, options: &Options) -> Result<Vec<Input>, WindowedBristolError> {
         let (header, parties) = scan_header(&Source::File(path.to_path_buf()), options)?;
         Ok(input_groups(
             &header.input_widths,
@@ -535,9 +537,9 @@ impl StreamedCircuit {
         self.inputs_used.contains(&w)
     }
 
-    pub fn stats(&self) -> StreamStats {
+    pub fn stats(&self) -> WindowedStats {
         let [and, xor, not, constants] = self.counts;
-        StreamStats {
+        WindowedStats {
             gates: self.num_gates,
             and,
             xor,
@@ -562,7 +564,7 @@ impl StreamedCircuit {
     pub fn eval_plain(
         &self,
         inputs: &[Vec<bool>],
-    ) -> Result<Vec<Vec<bool>>, StreamedPlainEvalError> {
+    ) -> Result<Vec<Vec<bool>>, WindowedPlainEvalError> {
         check_inputs(&self.inputs, inputs)?;
         let mut live = WireMap::<bool>::default();
         for (group, bits) in self.inputs.iter().zip(inputs) {
@@ -573,7 +575,7 @@ impl StreamedCircuit {
             }
         }
         let mut gate = 0u64;
-        self.for_each_gate::<StreamedPlainEvalError>(|g, deaths| {
+        self.for_each_gate::<WindowedPlainEvalError>(|g, deaths| {
             let mut read = |w: Wire, last: bool| {
                 let bit = if last {
                     live.remove(&w)
@@ -581,7 +583,9 @@ impl StreamedCircuit {
                     live.get(&w).copied()
                 };
                 bit.ok_or_else(|| {
-                    StreamError::Changed(format!("gate {gate} reads wire {w}, which is not live"))
+                    WindowedBristolError::Changed(format!(
+                        "gate {gate} reads wire {w}, which is not live"
+                    ))
                 })
             };
             let bit = match g {
@@ -598,9 +602,9 @@ impl StreamedCircuit {
             Ok(())
         })?;
         let bit = |w: &Wire| {
-            live.get(w)
-                .copied()
-                .ok_or_else(|| StreamError::Changed(format!("output wire {w} is not written")))
+            live.get(w).copied().ok_or_else(|| {
+                WindowedBristolError::Changed(format!("output wire {w} is not written"))
+            })
         };
         Ok(self
             .outputs
@@ -612,8 +616,8 @@ impl StreamedCircuit {
     /// Calls `f` with every gate in order (`EQW` sources resolved, `MAND`
     /// expanded) and its [`Deaths`], reading the file once more. Stops at the first error of
     /// `f`; a file that no longer matches its scan is
-    /// [`StreamError::Changed`].
-    pub fn for_each_gate<E: From<StreamError>>(
+    /// [`WindowedBristolError::Changed`].
+    pub fn for_each_gate<E: From<WindowedBristolError>>(
         &self,
         mut f: impl FnMut(Gate, Deaths) -> Result<(), E>,
     ) -> Result<(), E> {
@@ -627,7 +631,7 @@ impl StreamedCircuit {
             Ok(())
         })?;
         if count != self.num_gates {
-            return Err(StreamError::Changed(format!(
+            return Err(WindowedBristolError::Changed(format!(
                 "{count} gates now, {} when it was scanned",
                 self.num_gates
             ))
@@ -666,7 +670,7 @@ impl StreamedCircuit {
     }
 
     /// Calls `f` with every item of the gate lines and its line number.
-    fn visit_items<E: From<StreamError>>(
+    fn visit_items<E: From<WindowedBristolError>>(
         &self,
         mut f: impl FnMut(Item, usize) -> Result<(), E>,
     ) -> Result<(), E> {
@@ -685,7 +689,7 @@ impl StreamedCircuit {
     /// last line first, a `MAND` line's last AND first), reading the file
     /// backwards a chunk at a time. The lines were checked by pass 1; a
     /// decoding error now means the file changed.
-    fn visit_items_rev(&self, mut f: impl FnMut(Item)) -> Result<(), StreamError> {
+    fn visit_items_rev(&self, mut f: impl FnMut(Item)) -> Result<(), WindowedBristolError> {
         let (format, wires) = (self.header.format, self.header.num_wires);
         let mut reader = self.source.open_at()?;
         let mut pos = reader.len;
@@ -693,7 +697,7 @@ impl StreamedCircuit {
         let mut remaining = self.gate_lines;
         let mut items: Vec<Item> = Vec::new();
         let mut line_starts: Vec<usize> = Vec::new();
-        let changed = |what: &str| StreamError::Changed(what.to_string());
+        let changed = |what: &str| WindowedBristolError::Changed(what.to_string());
         while remaining > 0 {
             if pos == 0 {
                 return Err(changed("fewer gate lines read backwards"));
@@ -709,7 +713,7 @@ impl StreamedCircuit {
                 match block.iter().position(|&b| b == b'\n') {
                     Some(p) => p + 1,
                     None if block.len() > MAX_LINE => {
-                        return Err(StreamError::LineTooLong { line: 0 })
+                        return Err(WindowedBristolError::LineTooLong { line: 0 })
                     }
                     None => {
                         tail = block;
@@ -744,7 +748,7 @@ impl StreamedCircuit {
                     continue;
                 }
                 line_starts.push(items.len());
-                decode_line::<StreamError>(line, format, wires, &mut |item, _| {
+                decode_line::<WindowedBristolError>(line, format, wires, &mut |item, _| {
                     items.push(item);
                     Ok(())
                 })
@@ -768,14 +772,14 @@ impl StreamedCircuit {
         source: Source,
         options: &Options,
         scan_options: ScanOptions,
-    ) -> Result<Self, StreamError> {
+    ) -> Result<Self, WindowedBristolError> {
         let (header, parties) = scan_header(&source, options)?;
         let total_in: u64 = header.input_widths.iter().sum();
         let total_out: u64 = header.output_widths.iter().sum();
         let num_wires = header.num_wires;
         let out_start = (num_wires - total_out) as Wire;
 
-        let mut this = StreamedCircuit {
+        let mut this = WindowedBristol {
             name,
             source,
             header,
@@ -818,7 +822,7 @@ impl StreamedCircuit {
     /// Pass 1: checks every gate line (wires in range, written once, before
     /// any read; the declared gate count); separate because it is the only
     /// pass that can reject the file, and it keeps one bit per wire.
-    fn check_lines(&self, total_in: u64, out_start: Wire) -> Result<Checked, StreamError> {
+    fn check_lines(&self, total_in: u64, out_start: Wire) -> Result<Checked, WindowedBristolError> {
         // One bit per wire: written yet?
         let mut written = vec![0u64; (self.header.num_wires as usize).div_ceil(64)];
         for w in 0..total_in as Wire {
@@ -832,7 +836,7 @@ impl StreamedCircuit {
         let mut k = 0u64;
         let mut counts = [0u64; 4];
         let expected = self.header.num_gates;
-        self.visit_items::<StreamError>(|item, line| {
+        self.visit_items::<WindowedBristolError>(|item, line| {
             if line != last_line {
                 if gate_lines == expected {
                     return Err(BristolError::ExtraGates { line, expected }.into());
@@ -841,7 +845,7 @@ impl StreamedCircuit {
                 last_line = line;
             }
             let resolve = |w: Wire| aliases.get(&w).copied().unwrap_or(w);
-            let read = |w: Wire, written: &[u64], op: &str| -> Result<Wire, StreamError> {
+            let read = |w: Wire, written: &[u64], op: &str| -> Result<Wire, WindowedBristolError> {
                 let r = resolve(w);
                 if !is_written(written, r) {
                     return Err(wiring(
@@ -854,25 +858,26 @@ impl StreamedCircuit {
                 }
                 Ok(r)
             };
-            let write = |w: Wire, written: &mut [u64], op: &str| -> Result<(), StreamError> {
-                if is_written(written, w) {
-                    let first = if (w as u64) < total_in {
-                        "an input".to_string()
-                    } else {
-                        "an earlier line".to_string()
-                    };
-                    return Err(wiring(
-                        line,
-                        IrError::WrittenTwice {
-                            wire: w,
-                            first,
-                            second: format!("this {op} gate"),
-                        },
-                    ));
-                }
-                written[w as usize / 64] |= 1 << (w % 64);
-                Ok(())
-            };
+            let write =
+                |w: Wire, written: &mut [u64], op: &str| -> Result<(), WindowedBristolError> {
+                    if is_written(written, w) {
+                        let first = if (w as u64) < total_in {
+                            "an input".to_string()
+                        } else {
+                            "an earlier line".to_string()
+                        };
+                        return Err(wiring(
+                            line,
+                            IrError::WrittenTwice {
+                                wire: w,
+                                first,
+                                second: format!("this {op} gate"),
+                            },
+                        ));
+                    }
+                    written[w as usize / 64] |= 1 << (w % 64);
+                    Ok(())
+                };
             match item {
                 Item::Gate(g, op) => {
                     for w in g.inputs() {
@@ -922,7 +927,7 @@ impl StreamedCircuit {
         checked: &Checked,
         out_start: Wire,
         bit_order: BitOrder,
-    ) -> Result<Vec<Output>, StreamError> {
+    ) -> Result<Vec<Output>, WindowedBristolError> {
         let mut outputs = Vec::with_capacity(self.header.output_widths.len());
         let mut next = out_start;
         for (i, &width) in self.header.output_widths.iter().enumerate() {
@@ -951,7 +956,7 @@ impl StreamedCircuit {
     /// Pass 2: the [`Deaths`] of every gate, reading the gate lines
     /// backwards with the set of live wires (see the module docs), and the
     /// peak number of live wires.
-    fn compute_deaths(&mut self) -> Result<(), StreamError> {
+    fn compute_deaths(&mut self) -> Result<(), WindowedBristolError> {
         let n = self.num_gates;
         let bytes = n.div_ceil(2);
         let spill = cfg!(unix) && n > self.scan_options.spill_above;
@@ -1040,7 +1045,7 @@ impl StreamedCircuit {
             return Err(temp_error(e));
         }
         if k != 0 || changed {
-            return Err(StreamError::Changed(
+            return Err(WindowedBristolError::Changed(
                 "its gate count differs read backwards".into(),
             ));
         }
@@ -1065,7 +1070,7 @@ impl StreamedCircuit {
         &mut self,
         mut out_canon: WireMap<u32>,
         total_in: u64,
-    ) -> Result<(), StreamError> {
+    ) -> Result<(), WindowedBristolError> {
         // Canonical numbers of the input bits: their position in the groups.
         let mut input_canon: WireMap<u32> = WireMap::default();
         let mut next = 0u32;
@@ -1088,7 +1093,7 @@ impl StreamedCircuit {
             .collect();
         if !missing.is_empty() {
             let mut k = 0u64;
-            self.visit_items::<StreamError>(|item, _| {
+            self.visit_items::<WindowedBristolError>(|item, _| {
                 if let Item::Gate(g, _) = item {
                     if missing.contains(&g.output()) {
                         out_canon.insert(g.output(), (total_in + k) as u32);
@@ -1113,7 +1118,7 @@ impl StreamedCircuit {
         let mut deaths = self.death_reader();
         let mut k = 0u64;
         let mut lost = None;
-        self.visit_items::<StreamError>(|item, line| {
+        self.visit_items::<WindowedBristolError>(|item, line| {
             let Item::Gate(g, _) = item else {
                 return Ok(());
             };
@@ -1138,7 +1143,7 @@ impl StreamedCircuit {
             Ok(())
         })?;
         if let Some(line) = lost {
-            return Err(StreamError::Changed(format!(
+            return Err(WindowedBristolError::Changed(format!(
                 "line {line} reads a wire that was not live when it was scanned"
             )));
         }
@@ -1147,7 +1152,7 @@ impl StreamedCircuit {
     }
 }
 
-/// What pass 1 ([`StreamedCircuit::check_lines`]) learns from the gate lines.
+/// What pass 1 ([`WindowedBristol::check_lines`]) learns from the gate lines.
 struct Checked {
     /// One bit per wire: written by an input or a gate?
     written: Vec<u64>,
@@ -1166,14 +1171,17 @@ fn is_written(written: &[u64], w: Wire) -> bool {
     written[w as usize / 64] >> (w % 64) & 1 == 1
 }
 
-fn wiring(line: usize, error: IrError) -> StreamError {
+fn wiring(line: usize, error: IrError) -> WindowedBristolError {
     BristolError::Wiring { line, error }.into()
 }
 
 /// The header (the file's first three lines with a token, each read as
 /// numbers or kept as the error `parse` would report when it is due) and
 /// the party of each input group.
-fn scan_header(source: &Source, options: &Options) -> Result<(Header, Vec<Party>), StreamError> {
+fn scan_header(
+    source: &Source,
+    options: &Options,
+) -> Result<(Header, Vec<Party>), WindowedBristolError> {
     let file_len = source.len()?;
     // The header: its first three lines, each read as numbers (or the
     // error `parse` would report, kept for when it is due).
@@ -1195,7 +1203,7 @@ fn scan_header(source: &Source, options: &Options) -> Result<(Header, Vec<Party>
         if header_lines.len() == 3 {
             // Stops the pass: the rest is the gates'.
             stopped = true;
-            return Err(StreamError::Changed(String::new()));
+            return Err(WindowedBristolError::Changed(String::new()));
         }
         Ok(())
     });
@@ -1338,7 +1346,7 @@ fn next_gate_line<'l, 'a>(lex: &'l mut Lexer<'a>, num_wires: u64) -> Option<Line
 
 /// [`decode`] of a line as [`next_gate_line`] reads it.
 #[inline]
-fn decode_line<E: From<StreamError>>(
+fn decode_line<E: From<WindowedBristolError>>(
     line: Line,
     format: Format,
     num_wires: u64,
@@ -1350,14 +1358,14 @@ fn decode_line<E: From<StreamError>>(
     }
 }
 
-fn decode<E: From<StreamError>>(
+fn decode<E: From<WindowedBristolError>>(
     lex: &Lexer,
     format: Format,
     num_wires: u64,
     f: &mut impl FnMut(Item, usize) -> Result<(), E>,
 ) -> Result<(), E> {
     let line_no = lex.line;
-    let err = |e: BristolError| E::from(StreamError::Bristol(e));
+    let err = |e: BristolError| E::from(WindowedBristolError::Bristol(e));
     let op = lex.token(lex.tokens.len() - 1);
     let (nin, nout) = gate_counts(lex).map_err(err)?;
     let arity = |ins: u64, outs: u64| -> Result<(), E> {
@@ -1424,25 +1432,25 @@ fn decode<E: From<StreamError>>(
 
 /// The runtime's view of a streamed circuit: its gates in order with their
 /// [`Deaths`], read from the file once more per visit.
-impl GateSource for StreamedCircuit {
+impl GateSource for WindowedBristol {
     fn inputs(&self) -> &[Input] {
-        StreamedCircuit::inputs(self)
+        WindowedBristol::inputs(self)
     }
 
     fn outputs(&self) -> &[Output] {
-        StreamedCircuit::outputs(self)
+        WindowedBristol::outputs(self)
     }
 
     fn num_gates(&self) -> u64 {
-        StreamedCircuit::num_gates(self)
+        WindowedBristol::num_gates(self)
     }
 
     fn id(&self) -> CircuitId {
-        StreamedCircuit::id(self)
+        WindowedBristol::id(self)
     }
 
     fn input_used(&self, w: Wire) -> bool {
-        StreamedCircuit::input_used(self, w)
+        WindowedBristol::input_used(self, w)
     }
 
     fn for_each_gate<E: From<GateSourceError>>(
@@ -1451,15 +1459,15 @@ impl GateSource for StreamedCircuit {
     ) -> Result<(), E> {
         /// The file's error or the caller's, apart.
         enum Visit<E> {
-            File(StreamError),
+            File(WindowedBristolError),
             Caller(E),
         }
-        impl<E> From<StreamError> for Visit<E> {
-            fn from(e: StreamError) -> Self {
+        impl<E> From<WindowedBristolError> for Visit<E> {
+            fn from(e: WindowedBristolError) -> Self {
                 Visit::File(e)
             }
         }
-        StreamedCircuit::for_each_gate::<Visit<E>>(self, |g, d| f(g, d).map_err(Visit::Caller))
+        WindowedBristol::for_each_gate::<Visit<E>>(self, |g, d| f(g, d).map_err(Visit::Caller))
             .map_err(|e| match e {
                 Visit::File(e) => GateSourceError::from(e).into(),
                 Visit::Caller(e) => e,
@@ -1475,8 +1483,8 @@ mod tests {
 
     const ADDER2: &str = "2 6\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n2 1 0 1 5 XOR\n";
 
-    fn streamed(text: &str) -> Result<StreamedCircuit, StreamError> {
-        StreamedCircuit::from_bytes("x", text.as_bytes().to_vec(), &Options::default())
+    fn streamed(text: &str) -> Result<WindowedBristol, WindowedBristolError> {
+        WindowedBristol::from_bytes("x", text.as_bytes().to_vec(), &Options::default())
     }
 
     /// The deaths `c.last_use()` implies (see [`Deaths`]).
@@ -1508,9 +1516,9 @@ mod tests {
             .collect()
     }
 
-    fn gates_of(s: &StreamedCircuit) -> (Vec<Gate>, Vec<Deaths>) {
+    fn gates_of(s: &WindowedBristol) -> (Vec<Gate>, Vec<Deaths>) {
         let (mut gates, mut deaths) = (Vec::new(), Vec::new());
-        s.for_each_gate::<StreamError>(|g, d| {
+        s.for_each_gate::<WindowedBristolError>(|g, d| {
             gates.push(g);
             deaths.push(d);
             Ok(())
@@ -1571,7 +1579,7 @@ mod tests {
         let c = parse("x", &text, &Options::default()).unwrap();
         let want = expected_deaths(&c);
         for spill_above in [0, u64::MAX] {
-            let s = StreamedCircuit::from_bytes_with(
+            let s = WindowedBristol::from_bytes_with(
                 "x",
                 text.as_bytes().to_vec(),
                 &Options::default(),
@@ -1602,7 +1610,7 @@ mod tests {
             },
         ] {
             let c = parse("x", &text, &options).unwrap();
-            let s = StreamedCircuit::from_bytes("x", text.as_bytes().to_vec(), &options).unwrap();
+            let s = WindowedBristol::from_bytes("x", text.as_bytes().to_vec(), &options).unwrap();
             assert_eq!(s.inputs(), &c.inputs[..]);
             assert_eq!(s.outputs(), &c.outputs[..]);
             let (gates, deaths) = gates_of(&s);
@@ -1612,7 +1620,7 @@ mod tests {
             assert_eq!(s.outputs(), &c.outputs[..]);
             let again = export(&c);
             let c2 = parse("x", &again, &options).unwrap();
-            let s2 = StreamedCircuit::from_bytes("x", again.into_bytes(), &options).unwrap();
+            let s2 = WindowedBristol::from_bytes("x", again.into_bytes(), &options).unwrap();
             assert_eq!(s2.id(), c2.id());
         }
         let old = "1 3\n1 1 1\n\n2 1 0 1 2 AND\n";
@@ -1651,7 +1659,7 @@ mod tests {
         let got = streamed(text).unwrap_err().report();
         assert!(got.starts_with("line 6: wire 5 is written twice"), "{got}");
         let bad = b"1 6\n2 1 1\n1 1\n\n2 1 0 1 5 \xffND\n".to_vec();
-        let got = StreamedCircuit::from_bytes("x", bad, &Options::default())
+        let got = WindowedBristol::from_bytes("x", bad, &Options::default())
             .unwrap_err()
             .report();
         assert_eq!(got, "line 5: the file is not UTF-8 text");
@@ -1726,23 +1734,23 @@ mod tests {
             ("1 3\n2 0 1\n2 1 0 1 2 AND\n", Options::default()),
         ] {
             std::fs::write(&path, text).unwrap();
-            let scanned = StreamedCircuit::open(&path, &options).unwrap();
-            let early = StreamedCircuit::read_inputs(&path, &options).unwrap();
+            let scanned = WindowedBristol::open(&path, &options).unwrap();
+            let early = WindowedBristol::read_inputs(&path, &options).unwrap();
             assert_eq!(early, scanned.inputs(), "{text:?}");
         }
         // A broken gate is found by the scan, not by the header read.
         std::fs::write(&path, "1 6\n2 1 1\n1 1\n\n2 1 0 9 5 AND\n").unwrap();
         assert_eq!(
-            StreamedCircuit::read_inputs(&path, &Options::default())
+            WindowedBristol::read_inputs(&path, &Options::default())
                 .unwrap()
                 .len(),
             2
         );
-        assert!(StreamedCircuit::open(&path, &Options::default()).is_err());
+        assert!(WindowedBristol::open(&path, &Options::default()).is_err());
         // A broken header is reported as the scan reports it.
         std::fs::write(&path, "1 6\n2 1\n").unwrap();
-        let early = StreamedCircuit::read_inputs(&path, &Options::default()).unwrap_err();
-        let scanned = StreamedCircuit::open(&path, &Options::default()).unwrap_err();
+        let early = WindowedBristol::read_inputs(&path, &Options::default()).unwrap_err();
+        let scanned = WindowedBristol::open(&path, &Options::default()).unwrap_err();
         assert_eq!(early.to_string(), scanned.to_string());
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -1753,16 +1761,16 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("adder.txt");
         std::fs::write(&path, ADDER2).unwrap();
-        let s = StreamedCircuit::open(&path, &Options::default()).unwrap();
+        let s = WindowedBristol::open(&path, &Options::default()).unwrap();
         assert_eq!(s.name(), "adder");
         std::fs::write(&path, "1 6\n2 1 1\n1 1\n\n2 1 0 1 5 XOR\n").unwrap();
         let err = s
-            .for_each_gate::<StreamError>(|_, _| Ok(()))
+            .for_each_gate::<WindowedBristolError>(|_, _| Ok(()))
             .unwrap_err()
             .report();
         assert!(err.contains("changed"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
-        let err = StreamedCircuit::open(&path, &Options::default()).unwrap_err();
+        let err = WindowedBristol::open(&path, &Options::default()).unwrap_err();
         assert!(err.report().starts_with("cannot read"), "{err}");
     }
 }

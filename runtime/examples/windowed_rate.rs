@@ -4,7 +4,7 @@
 //! bench` measures), garbling and evaluating in one process, no channel.
 //!
 //! ```sh
-//! cargo run --release -p yao-runtime --example stream_rate [REPS [FILE]]
+//! cargo run --release -p yao-runtime --example windowed_rate [REPS [FILE]]
 //! ```
 //!
 //! With `FILE`, a Bristol file of any size, only its streaming rates are
@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 use yao_compiler::bristol::{parse, Options};
-use yao_compiler::bristol_stream::StreamedCircuit;
+use yao_compiler::bristol_windowed::WindowedBristol;
 use yao_core::evaluator::Evaluator;
 use yao_core::garbler::Garbler;
 use yao_core::plan::Plan;
@@ -28,7 +28,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(20);
     if let Some(file) = std::env::args().nth(2) {
-        let s = StreamedCircuit::open(file.as_ref(), &Options::default()).unwrap();
+        let s = WindowedBristol::open(file.as_ref(), &Options::default()).unwrap();
         let (g, e) = stream_rates(&s, reps);
         println!(
             "{file}: streaming (read + plan + garble) garble {:.2} M/s, eval {:.2} M/s",
@@ -97,7 +97,7 @@ fn main() {
         // Streaming: the gate pass, window planning and the kernels, every
         // execution; the one-time scan is timed on its own.
         let t = Instant::now();
-        let s = StreamedCircuit::from_bytes(name, text.as_bytes().to_vec(), &Options::default())
+        let s = WindowedBristol::from_bytes(name, text.as_bytes().to_vec(), &Options::default())
             .unwrap();
         let scan = t.elapsed();
         let (st_g, st_e) = stream_rates(&s, reps);
@@ -118,7 +118,7 @@ fn main() {
 
 /// Garbling and evaluating AND gates per second of the streaming path on
 /// `s`, `reps` executions each (tables kept in memory between the two).
-fn stream_rates(s: &StreamedCircuit, reps: usize) -> (f64, f64) {
+fn stream_rates(s: &WindowedBristol, reps: usize) -> (f64, f64) {
     let delta = Delta::random();
     let mut tables: Vec<Block> = Vec::new();
     let garble_stream = |keep: bool, tables: &mut Vec<Block>| -> u64 {

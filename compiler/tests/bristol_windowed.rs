@@ -1,4 +1,4 @@
-//! The streamed reader (`bristol_stream`) and the importer (`bristol::parse`)
+//! The streamed reader (`bristol_windowed`) and the importer (`bristol::parse`)
 //! agree on every file: both accept it (with the same `Circuit::id`, input
 //! and output groups) or both refuse it, and neither panics. Files are valid
 //! Bristol circuits with random damage: bytes replaced, inserted, deleted,
@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use yao_compiler::bristol::{export, parse, Options};
-use yao_compiler::bristol_stream::{ScanOptions, StreamError, StreamedCircuit};
+use yao_compiler::bristol_windowed::{ScanOptions, WindowedBristol, WindowedBristolError};
 
 /// A valid file: a small random circuit with copies (`EQW`) and a MAND line.
 fn base(seed: u64) -> String {
@@ -47,7 +47,7 @@ fn check(text: &str) {
     let options = Options::default();
     let whole = parse("c", text, &options);
     for spill_above in [0, u64::MAX] {
-        let streamed = StreamedCircuit::from_bytes_with(
+        let streamed = WindowedBristol::from_bytes_with(
             "c",
             text.as_bytes().to_vec(),
             &options,
@@ -59,7 +59,7 @@ fn check(text: &str) {
                 assert_eq!(s.inputs(), &c.inputs[..]);
                 assert_eq!(s.outputs(), &c.outputs[..]);
                 let mut gates = Vec::new();
-                s.for_each_gate::<StreamError>(|g, _| {
+                s.for_each_gate::<WindowedBristolError>(|g, _| {
                     gates.push(g);
                     Ok(())
                 })
@@ -89,7 +89,7 @@ fn check(text: &str) {
                     );
                 }
                 // And its export streams to the same id.
-                let again = StreamedCircuit::from_bytes("c", export(c).into_bytes(), &options);
+                let again = WindowedBristol::from_bytes("c", export(c).into_bytes(), &options);
                 assert_eq!(again.unwrap().id(), c.id());
             }
             (Err(_), Err(e)) => assert!(!e.to_string().is_empty()),
@@ -142,7 +142,7 @@ proptest! {
 fn streamed_plain_evaluation_checks_its_inputs() {
     let text = "1 4\n2 2 1\n1 1\n2 1 0 2 3 AND\n";
     let s =
-        StreamedCircuit::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
+        WindowedBristol::from_bytes("c", text.as_bytes().to_vec(), &Options::default()).unwrap();
     let bits = |w: usize| vec![true; w];
     assert_eq!(s.eval_plain(&[bits(2), bits(1)]).unwrap(), vec![vec![true]]);
     let count = s.eval_plain(&[bits(2)]).unwrap_err().to_string();

@@ -7,15 +7,17 @@ use crate::circuit_file::CircuitArgs;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
-use yao_compiler::bristol_stream::{StreamError, StreamedCircuit};
+use std::time::Duration;
+use yao_compiler::bristol_windowed::{WindowedBristol, WindowedBristolError};
 use yao_compiler::{Circuit, Party};
-use yao_runtime::protocol::{evaluate_windowed, garble_windowed, ExecutionStats, WindowedOutcome};
+use yao_runtime::protocol::{
+    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup,
+};
 use yao_runtime::TcpChannel;
 
 /// The streaming options the party binaries and `yao run` share.
 #[derive(Args, Debug, Clone)]
-pub struct StreamArgs {
+pub struct WindowedArgs {
     /// Read the Bristol file window by window instead of loading it: memory
     /// follows the circuit's live wires, not its gate count. Both parties
     /// must stream, with the same --window.
@@ -35,9 +37,9 @@ fn window_size(s: &str) -> Result<usize, String> {
 }
 
 /// Scans the circuit file for streaming; a `.yao` source is refused.
-pub fn open(args: &CircuitArgs) -> Result<StreamedCircuit> {
+pub fn open(args: &CircuitArgs) -> Result<WindowedBristol> {
     let path = bristol_path(args)?;
-    StreamedCircuit::open(path, &args.bristol_options()).map_err(|e| refused(path, e))
+    WindowedBristol::open(path, &args.bristol_options()).map_err(|e| refused(path, e))
 }
 
 /// The circuit's input groups from the file's header alone: a party checks
@@ -46,7 +48,7 @@ pub fn open(args: &CircuitArgs) -> Result<StreamedCircuit> {
 /// the scan).
 pub fn input_groups(args: &CircuitArgs) -> Result<crate::Circuit> {
     let path = bristol_path(args)?;
-    let inputs = StreamedCircuit::read_inputs(path, &args.bristol_options())
+    let inputs = WindowedBristol::read_inputs(path, &args.bristol_options())
         .map_err(|e| refused(path, e))?;
     Ok(crate::Circuit::groups_only(inputs))
 }
@@ -59,9 +61,9 @@ pub fn party_inputs(args: &CircuitArgs, party: Party, values: &[String]) -> Resu
 
 /// The error for a file the streamed reader refused: one it could not read
 /// is reported as the loader reports it, not as an invalid circuit.
-fn refused(path: &std::path::Path, e: StreamError) -> anyhow::Error {
+fn refused(path: &std::path::Path, e: WindowedBristolError) -> anyhow::Error {
     match e {
-        StreamError::Io { source, .. } => {
+        WindowedBristolError::Io { source, .. } => {
             anyhow::Error::new(source).context(format!("cannot open circuit `{}`", path.display()))
         }
         e => anyhow::Error::new(e).context(format!(
@@ -87,7 +89,7 @@ fn bristol_path(args: &CircuitArgs) -> Result<&std::path::Path> {
 
 /// The circuit's groups without its gates: what reading inputs and printing
 /// outputs need.
-pub fn groups(s: &StreamedCircuit) -> Circuit {
+pub fn groups(s: &WindowedBristol) -> Circuit {
     Circuit {
         name: s.name().to_string(),
         num_wires: s.num_wires(),
@@ -97,50 +99,50 @@ pub fn groups(s: &StreamedCircuit) -> Circuit {
     }
 }
 
-fn stats(o: &WindowedOutcome, took: Duration) -> ExecutionStats {
-    ExecutionStats {
-        and_gates: o.and_gates,
-        traffic: o.traffic,
-        tables: took,
-        ..ExecutionStats::default()
-    }
-}
-
-/// The garbler's side of one streamed execution on an accepted connection.
+/// The garbler's side of a session on an accepted connection: `repeat`
+/// executions (pipelined, as for a whole circuit), each reading the file
+/// window by window. Returns the last outputs and the summed costs.
 pub fn garble(
     stream: TcpStream,
-    s: &StreamedCircuit,
+    s: &WindowedBristol,
     inputs: &[Vec<bool>],
     timeout: Duration,
     window: usize,
+    repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
-    let start = Instant::now();
     let ch = TcpChannel::new(stream, Some(timeout))?;
-    let o = garble_windowed(ch, s, window, inputs).context("garbler")?;
-    let stats = stats(&o, start.elapsed());
-    Ok((o.outputs, stats))
+    let mut session =
+        GarblerSession::start_prepared(ch, GarblerSetup::windowed(s, window)).context("garbler")?;
+    let result = crate::party::repeated(repeat, inputs, |stream, last| {
+        session.execute_pipelined(stream, last)
+    })
+    .context("garbler")?;
+    session.finish().context("garbler")?;
+    Ok(result)
 }
 
-/// The evaluator's side of one streamed execution on a connected stream.
+/// The evaluator's side of a session on a connected stream (see [`garble`]).
 pub fn evaluate(
     stream: TcpStream,
-    s: &StreamedCircuit,
+    s: &WindowedBristol,
     inputs: &[Vec<bool>],
     timeout: Duration,
     window: usize,
+    repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
-    let start = Instant::now();
     let ch = TcpChannel::new(stream, Some(timeout))?;
-    let o = evaluate_windowed(ch, s, window, inputs).context("evaluator")?;
-    let stats = stats(&o, start.elapsed());
-    Ok((o.outputs, stats))
+    let mut session = EvaluatorSession::start_prepared(ch, EvaluatorSetup::windowed(s, window))
+        .context("evaluator")?;
+    let result = crate::party::repeated(repeat, inputs, |stream, last| {
+        session.execute_pipelined(stream, last)
+    })
+    .context("evaluator")?;
+    session.finish().context("evaluator")?;
+    Ok(result)
 }
 
 /// Refuses the options that need the whole circuit.
-pub fn check_options(repeat: u64, shares: bool) -> Result<()> {
-    if repeat > 1 {
-        bail!("--repeat is not supported with --stream");
-    }
+pub fn check_options(shares: bool) -> Result<()> {
     if shares {
         bail!("share files are not supported with --stream (Bristol files have no shared inputs)");
     }
