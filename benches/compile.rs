@@ -2,12 +2,17 @@
 //! checking, lowering with folding and hashing, dead-gate removal and
 //! scheduling, i.e. exactly what `yao compile` does.
 //!
+//! Also the front end of a large program, the 16x16 matrix product of u32
+//! (4,186,368 ANDs): compiling it, loading its compiled form (`.yaoc`) and
+//! planning it, the three costs a party pays before the first AND.
+//!
 //! Run: `cargo bench --bench compile`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::path::PathBuf;
-use yao_compiler::lang::compile_file;
+use yao_compiler::compiled;
+use yao_compiler::lang::{compile_file, compile_str};
 use yao_compiler::optimize::optimize;
 
 fn circuits() -> Vec<PathBuf> {
@@ -41,5 +46,38 @@ fn compile(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, compile);
+/// The 16x16 matrix product of u32 of issue 20.
+pub const MATMUL16: &str = "
+circuit matmul(garbler a: [[u32; 16]; 16], evaluator b: [[u32; 16]; 16]) -> (c: [[u32; 16]; 16]) {
+    let mut c: [[u32; 16]; 16] = [[0; 16]; 16];
+    for i in 0..16 {
+        for j in 0..16 {
+            let mut s: u32 = 0;
+            for k in 0..16 {
+                s = s + a[i][k] * b[k][j];
+            }
+            c[i][j] = s;
+        }
+    }
+    (c,)
+}";
+
+fn front_end(c: &mut Criterion) {
+    let mut group = c.benchmark_group("matmul16");
+    group.sample_size(10);
+    group.bench_function("compile", |b| {
+        b.iter(|| compile_str("matmul", black_box(MATMUL16)).expect("compiles"))
+    });
+    let circuit = compile_str("matmul", MATMUL16).expect("compiles");
+    let bytes = compiled::to_bytes(&circuit);
+    group.bench_function("load_compiled", |b| {
+        b.iter(|| compiled::from_bytes(black_box(&bytes)).expect("loads"))
+    });
+    group.bench_function("plan", |b| {
+        b.iter(|| yao_core::plan::Plan::new(black_box(&circuit)).expect("plans"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, compile, front_end);
 criterion_main!(benches);

@@ -153,7 +153,8 @@ fn compiled(c: ir::Circuit) -> ValidCircuit {
 /// not exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
-/// Compiles (`.yao`) or imports (anything else) the circuit file at `path`.
+/// Compiles (`.yao`), loads (a compiled circuit, told by its first bytes)
+/// or imports (anything else, as Bristol) the circuit file at `path`.
 /// The command line loads its files through this too.
 pub(crate) fn read_file(path: &Path, options: &bristol::Options) -> Result<ValidCircuit, Error> {
     let io = |action, error| Error::File {
@@ -185,6 +186,12 @@ pub(crate) fn read_file(path: &Path, options: &bristol::Options) -> Result<Valid
         .map_err(|e| io("read", e))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large());
+    }
+    if yao_compiler::compiled::is_compiled(&bytes) {
+        return yao_compiler::compiled::from_bytes(&bytes).map_err(|error| Error::Compiled {
+            path: path.to_path_buf(),
+            error,
+        });
     }
     let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
         path: path.to_path_buf(),

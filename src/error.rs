@@ -44,6 +44,13 @@ pub enum Error {
         #[source]
         error: BristolError,
     },
+    /// A compiled circuit (`.yaoc`) that does not load.
+    #[error("`{}` is not a usable compiled circuit", path.display())]
+    Compiled {
+        path: PathBuf,
+        #[source]
+        error: yao_compiler::compiled::CompiledError,
+    },
     /// A circuit built by other means that breaks the IR's invariants.
     #[error("the circuit is not well formed")]
     Invalid(#[source] IrError),

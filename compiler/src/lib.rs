@@ -9,6 +9,7 @@
 
 pub mod bristol;
 pub mod bristol_windowed;
+pub mod compiled;
 /// The gate IR (the `yao-ir` crate).
 pub use yao_ir as ir;
 pub mod lang;

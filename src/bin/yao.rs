@@ -1,7 +1,7 @@
 //! `yao`: compile circuits, evaluate them in the clear, run both parties of a
 //! two-party computation locally, and benchmark.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use yao::circuit_file::CircuitArgs;
@@ -89,6 +89,9 @@ enum Emit {
     Stats,
     Bristol,
     Json,
+    /// The compact binary form (`.yaoc`) every command loads without
+    /// compiling again; needs `-o`.
+    Compiled,
 }
 
 fn main() {
@@ -110,6 +113,18 @@ fn run(cli: Cli) -> Result<()> {
                 Emit::Stats => serde_json::to_string_pretty(&c.stats())? + "\n",
                 Emit::Bristol => yao_compiler::bristol::export(&c),
                 Emit::Json => serde_json::to_string(&c)? + "\n",
+                Emit::Compiled => {
+                    let Some(path) = output else {
+                        bail!(
+                            "--emit compiled writes a binary file: name it with -o, e.g. \
+                             `-o {}.{}`",
+                            c.name,
+                            yao_compiler::compiled::EXTENSION
+                        );
+                    };
+                    return std::fs::write(&path, yao_compiler::compiled::to_bytes(&c))
+                        .with_context(|| format!("cannot write `{}`", path.display()));
+                }
             };
             match output {
                 Some(path) => std::fs::write(&path, text)
