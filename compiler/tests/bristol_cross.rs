@@ -161,6 +161,17 @@ fn dsl_circuits_match_published_bristol_circuits() {
     same_function(&dsl("sha256.yao"), &read_bristol(&b.join("sha256.txt")), 4);
     same_function(&dsl("add64.yao"), &read_bristol(&b.join("adder64.txt")), 64);
     same_function(&dsl("mul64.yao"), &read_bristol(&b.join("mult64.txt")), 64);
+    // Random divisors are never 0, where the conventions may differ.
+    same_function(
+        &dsl("udiv64.yao"),
+        &read_bristol(&b.join("udivide64.txt")),
+        64,
+    );
+    same_function(
+        &dsl("sdiv64.yao"),
+        &read_bristol(&b.join("divide64.txt")),
+        64,
+    );
 }
 
 #[test]

@@ -64,13 +64,16 @@ fn gate_counts_are_pinned() {
         ("millionaires.yao", 64),
         ("add64.yao", 63),
         ("mul64.yao", 4033),
+        ("mulwide64.yao", 8128),
+        ("udiv64.yao", 3198),
+        ("sdiv64.yao", 3387),
         ("compare64.yao", 65),
         ("equal64.yao", 63),
         ("hamming.yao", 255),
         ("auction.yao", 1101),
-        ("average_grades.yao", 424),
+        ("average_grades.yao", 281),
         ("average_age.yao", 4580),
-        ("linear_classifier.yao", 2317),
+        ("linear_classifier.yao", 1729),
         ("sort8.yao", 608),
         ("aes128.yao", 6400),
         ("sha256.yao", 22573),
@@ -93,6 +96,12 @@ fn promised_bounds_hold() {
     let n = 64u64;
     assert!(circuit("add64.yao").stats().and <= n - 1);
     assert!(circuit("mul64.yao").stats().and <= n * n - n + 1);
+    // Signed widening: no more than the unsigned 64 x 64 -> 128 product,
+    // 2 n^2 - n (Bristol `mult2_64`); division below the Bristol Fashion
+    // `udivide64` (4285) and `divide64` (4664).
+    assert!(circuit("mulwide64.yao").stats().and <= 2 * n * n - n);
+    assert!(circuit("udiv64.yao").stats().and <= 4285);
+    assert!(circuit("sdiv64.yao").stats().and <= 4664);
     assert!(circuit("millionaires.yao").stats().and <= n);
     assert!(circuit("equal64.yao").stats().and <= n - 1);
     assert!(circuit("hamming.yao").stats().and <= 256 - 1);
@@ -232,6 +241,43 @@ fn arithmetic_circuits_match_rust() {
         let d = (x[0] ^ y[0]).count_ones() + (x[1] ^ y[1]).count_ones();
         let out = ham.eval_plain(&[bits(x), bits(y)]).unwrap();
         assert_eq!(to_u128(&out[0]), d as u128);
+    }
+}
+
+#[test]
+fn division_and_wide_product_circuits_match_rust() {
+    let udiv = circuit("udiv64.yao");
+    let sdiv = circuit("sdiv64.yao");
+    let wide = circuit("mulwide64.yao");
+    let mut rng = StdRng::seed_from_u64(4);
+    let edge = [0, 1, 2, u64::MAX, u64::MAX - 1, 1 << 63, (1 << 63) - 1];
+    let mut pairs: Vec<(u64, u64)> = edge
+        .iter()
+        .flat_map(|&a| edge.iter().map(move |&b| (a, b)))
+        .collect();
+    for _ in 0..300 {
+        // Operands of random widths, so that quotients of every size occur.
+        let a = rng.random::<u64>() >> rng.random_range(0..64);
+        let b = rng.random::<u64>() >> rng.random_range(0..64);
+        pairs.push((a, b));
+    }
+    for (a, b) in pairs {
+        let inp = [uint(a as u128, 64), uint(b as u128, 64)];
+        let run = |c: &Circuit| to_u128(&c.eval_plain(&inp).unwrap()[0]);
+        let q = a.checked_div(b).unwrap_or(u64::MAX);
+        assert_eq!(run(&udiv), q as u128, "{a} / {b}");
+        let (x, y) = (a as i64, b as i64);
+        let q = if y == 0 {
+            if x < 0 {
+                1
+            } else {
+                -1
+            }
+        } else {
+            x.wrapping_div(y)
+        };
+        assert_eq!(run(&sdiv), q as u64 as u128, "{x} / {y}");
+        assert_eq!(run(&wide), (x as i128 * y as i128) as u128, "{x} * {y}");
     }
 }
 

@@ -351,3 +351,249 @@ proptest! {
         check(seed);
     }
 }
+
+// Division, remainder and widening products of two inputs against Rust's
+// semantics: exhaustive for 8-bit operands, edge cases and random pairs for
+// wider ones. Division by zero gives `(x >= 0 ? -1 : 1, x)` (all ones for
+// unsigned), `MIN / -1` gives `MIN` and `MIN % -1` gives 0.
+
+/// Reference `a / b` (`rem`: `a % b`) on `w`-bit values.
+fn div_ref(a: i128, b: i128, w: u32, signed: bool, rem: bool) -> i128 {
+    let m = T { w, signed }.mask();
+    let r = if b == 0 {
+        if rem {
+            a
+        } else if signed && a < 0 {
+            1
+        } else {
+            -1
+        }
+    } else if rem {
+        a.wrapping_rem(b)
+    } else {
+        a.wrapping_div(b)
+    };
+    // Wrap to w bits, then read back with the signedness (MIN / -1 = MIN).
+    T { w, signed }.value((r as u128) & m)
+}
+
+/// A circuit `t(a: ty_in, b: ty_in) -> ty_out { body }` checked on `pairs`
+/// (values, not raw bits) against `f`, unoptimized and optimized.
+fn check_pairs(
+    ty_in: T,
+    ty_out: T,
+    body: &str,
+    pairs: impl IntoIterator<Item = (i128, i128)>,
+    f: impl Fn(i128, i128) -> i128,
+) {
+    check_mixed([ty_in, ty_in], ty_out, body, pairs, f)
+}
+
+/// [`check_pairs`] with inputs of two types.
+fn check_mixed(
+    [ta, tb]: [T; 2],
+    ty_out: T,
+    body: &str,
+    pairs: impl IntoIterator<Item = (i128, i128)>,
+    f: impl Fn(i128, i128) -> i128,
+) {
+    let src = format!(
+        "circuit t(garbler a: {}, evaluator b: {}) -> {} {{\n    {body}\n}}\n",
+        ta.name(),
+        tb.name(),
+        ty_out.name()
+    );
+    let c = compile_str("pairs.yao", &src).unwrap_or_else(|d| panic!("{src}\n{d}"));
+    let opt = optimize(&c);
+    for (a, b) in pairs {
+        let inputs = vec![
+            bits(a as u128 & ta.mask(), ta.w),
+            bits(b as u128 & tb.mask(), tb.w),
+        ];
+        let out = c.eval_plain(&inputs).unwrap();
+        let got = ty_out.value(from_bits(&out[0]));
+        assert_eq!(got, f(a, b), "{src}\na = {a}, b = {b}");
+        assert_eq!(
+            opt.eval_plain(&inputs).unwrap(),
+            out,
+            "{src}: optimize changed it"
+        );
+    }
+}
+
+/// All values of a type if it has at most 8 bits, else edge cases (0, 1,
+/// -1, MIN, MAX, ...) and random values, paired every way.
+fn operand_pairs(t: T, rng: &mut StdRng, random: usize) -> Vec<(i128, i128)> {
+    let vals: Vec<i128> = if t.w <= 8 {
+        (0..=t.mask()).map(|raw| t.value(raw)).collect()
+    } else {
+        let m = t.mask();
+        let mut raws = vec![0, 1, 2, 3, m, m - 1, m >> 1, (m >> 1) + 1, (m >> 1) + 2];
+        raws.extend((0..random).map(|_| {
+            // Random widths too, so that small quotients and divisors occur.
+            let width = rng.random_range(1..=t.w);
+            rng.random::<u128>() & (m >> (t.w - width))
+        }));
+        raws.into_iter().map(|raw| t.value(raw)).collect()
+    };
+    vals.iter()
+        .flat_map(|&a| vals.iter().map(move |&b| (a, b)))
+        .collect()
+}
+
+#[test]
+fn division_and_remainder_match_rust() {
+    let mut rng = StdRng::seed_from_u64(20);
+    for (w, random) in [
+        (8, 0),
+        (16, 40),
+        (32, 25),
+        (64, 25),
+        (100, 10),
+        (5, 0),
+        (13, 30),
+    ] {
+        for signed in [false, true] {
+            let t = T { w, signed };
+            let pairs = operand_pairs(t, &mut rng, random);
+            for rem in [false, true] {
+                let body = if rem { "a % b" } else { "a / b" };
+                check_pairs(t, t, body, pairs.iter().copied(), |a, b| {
+                    div_ref(a, b, w, signed, rem)
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn division_by_narrow_divisors_matches_rust() {
+    // A divisor with known-zero high bits takes the narrow path of the
+    // divider, including its fix-up for division by zero.
+    let mut rng = StdRng::seed_from_u64(23);
+    for (w, h, random) in [
+        (8, 3, 0),
+        (16, 8, 40),
+        (64, 32, 25),
+        (64, 1, 10),
+        (13, 12, 30),
+    ] {
+        for signed in [false, true] {
+            let t = T { w, signed };
+            let narrow = T { w: h, signed };
+            let pairs = operand_pairs(t, &mut rng, random);
+            for rem in [false, true] {
+                let op = if rem { '%' } else { '/' };
+                let body = format!("a {op} ((b as {}) as {})", narrow.name(), t.name());
+                check_pairs(t, t, &body, pairs.iter().copied(), |a, b| {
+                    let b = narrow.value((b as u128) & narrow.mask());
+                    div_ref(a, b, w, signed, rem)
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn division_by_constants_matches_rust() {
+    let mut rng = StdRng::seed_from_u64(21);
+    for (w, random) in [(8, 0), (16, 0), (64, 60), (12, 0)] {
+        for signed in [false, true] {
+            let t = T { w, signed };
+            let m = t.mask();
+            let mut divisors: Vec<u128> = vec![1, 2, 3, 7, 10, 20, 255, m, m >> 1, (m >> 1) + 1];
+            divisors.extend((0..4).map(|_| rng.random::<u128>() & m));
+            // Every dividend up to 16 bits.
+            let xs: Vec<i128> = if w <= 16 {
+                (0..=m).map(|raw| t.value(raw)).collect()
+            } else {
+                operand_pairs(t, &mut rng, random)
+                    .into_iter()
+                    .filter(|&(_, b)| b == 0)
+                    .map(|(a, _)| a)
+                    .collect()
+            };
+            for raw in divisors {
+                let d = t.value(raw & m);
+                for rem in [false, true] {
+                    let body = format!("a {} ({d} as {})", if rem { '%' } else { '/' }, t.name());
+                    check_pairs(t, t, &body, xs.iter().map(|&a| (a, d)), |a, b| {
+                        div_ref(a, b, w, signed, rem)
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn widening_products_match_rust() {
+    let mut rng = StdRng::seed_from_u64(22);
+    for (w, random) in [(8, 0), (3, 0), (16, 50), (32, 40), (64, 40)] {
+        for signed in [true, false] {
+            let t = T { w, signed };
+            let wide = T { w: 2 * w, signed };
+            let pairs = operand_pairs(t, &mut rng, random);
+            let m = wide.mask();
+            let body = format!("(a as {0}) * (b as {0})", wide.name());
+            check_pairs(t, wide, &body, pairs.iter().copied(), |a, b| {
+                wide.value((a.wrapping_mul(b) as u128) & m)
+            });
+            // Wider than needed, and mixed with a narrower second operand.
+            if 2 * w + 3 > 120 {
+                continue;
+            }
+            let wider = T {
+                w: 2 * w + 3,
+                signed,
+            };
+            let body = format!(
+                "(a as {0}) * ((b as {1}) as {0})",
+                wider.name(),
+                T { w: w - 1, signed }.name()
+            );
+            let narrow = T { w: w - 1, signed };
+            check_pairs(t, wider, &body, pairs.iter().copied(), |a, b| {
+                let b = narrow.value((b as u128) & narrow.mask());
+                wider.value((a.wrapping_mul(b) as u128) & wider.mask())
+            });
+        }
+    }
+}
+
+#[test]
+fn products_of_extended_operands_match_rust() {
+    // Operands extended from narrower types of either signedness, products
+    // as wide as the narrow ones need or truncated: all pairs of 6-bit
+    // values, random ones of 40 bits.
+    let mut rng = StdRng::seed_from_u64(24);
+    for (wa, wb, random) in [(6, 6, 0), (6, 4, 0), (40, 40, 30), (40, 20, 30)] {
+        for (sa, sb) in [(true, false), (false, true), (true, true), (false, false)] {
+            let (ta, tb) = (T { w: wa, signed: sa }, T { w: wb, signed: sb });
+            let both: Vec<(i128, i128)> = {
+                let xs = operand_pairs(ta, &mut rng, random);
+                let ys = operand_pairs(tb, &mut rng, random);
+                let xs: Vec<i128> = xs.iter().filter(|p| p.1 == 0).map(|p| p.0).collect();
+                let ys: Vec<i128> = ys.iter().filter(|p| p.1 == 0).map(|p| p.0).collect();
+                xs.iter()
+                    .flat_map(|&a| ys.iter().map(move |&b| (a, b)))
+                    .collect()
+            };
+            for (w, signed) in [
+                (wa + wb, true),
+                (wa + wb + 2, false),
+                (wa, sa),
+                (wa + 1, true),
+                (wa + wb - 1, false),
+            ] {
+                let out = T { w, signed };
+                let body = format!("(a as {0}) * (b as {0})", out.name());
+                check_mixed([ta, tb], out, &body, both.iter().copied(), |a, b| {
+                    let m = out.mask();
+                    let (a, b) = ((a as u128) & m, (b as u128) & m);
+                    out.value(a.wrapping_mul(b) & m)
+                });
+            }
+        }
+    }
+}

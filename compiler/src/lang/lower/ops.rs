@@ -162,10 +162,10 @@ impl<'a> Lower<'a> {
                 }
                 match (op, signed) {
                     (Mul, _) => g::mul(bld, x, y),
-                    (Div, false) => g::udivrem(bld, x, y).0,
-                    (Rem, false) => g::udivrem(bld, x, y).1,
-                    (Div, true) => g::sdivrem(bld, x, y).0,
-                    _ => g::sdivrem(bld, x, y).1,
+                    (Div, false) => g::udivrem(bld, x, y, false).0,
+                    (Rem, false) => g::udivrem(bld, x, y, true).1,
+                    (Div, true) => g::sdivrem(bld, x, y, false).0,
+                    _ => g::sdivrem(bld, x, y, true).1,
                 }
             }
             Lt => return Val::bool(g::less(bld, x, y, signed)),
