@@ -920,3 +920,55 @@ fn an_error_prints_each_cause_once() {
     );
     said_once(line);
 }
+
+// ---------------------------------------------------------- compiled circuits
+
+/// `yao compile --emit compiled` writes a `.yaoc` that every command loads
+/// without compiling again: same id, same outputs, names and types kept.
+#[test]
+fn compiled_circuits_load_everywhere_and_refuse_damage() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-millionaires.yaoc");
+    let p = path.to_str().unwrap();
+    ok(&[
+        "compile",
+        "circuits/millionaires.yao",
+        "--emit",
+        "compiled",
+        "-o",
+        p,
+    ]);
+    let stats = |c: &str| ok(&["compile", c]);
+    assert_eq!(stats(p), stats("circuits/millionaires.yao"));
+    for (a, b, want) in [("5", "9", "false"), ("9", "5", "true")] {
+        let out = ok(&["run", p, "--garbler", a, "--evaluator", b]);
+        assert!(out.contains(want), "{out}");
+        assert_eq!(out, ok(&["eval", p, "--garbler", a, "--evaluator", b]));
+    }
+    // Without -o there is nowhere to write bytes to.
+    fails(
+        &["compile", "circuits/millionaires.yao", "--emit", "compiled"],
+        &["name it with -o"],
+    );
+    // A damaged file is refused by name, never run.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let bad = write("damaged-yaoc", &bytes);
+    fails(
+        &[
+            "run",
+            bad.to_str().unwrap(),
+            "--garbler",
+            "1",
+            "--evaluator",
+            "2",
+        ],
+        &["is not a usable compiled circuit"],
+    );
+    bytes.truncate(100);
+    let cut = write("cut-yaoc", &bytes);
+    fails(
+        &["compile", cut.to_str().unwrap()],
+        &["is not a usable compiled circuit", "cut short"],
+    );
+}
