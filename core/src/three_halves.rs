@@ -112,8 +112,16 @@
 //! gate's table self-contained and byte-aligned, so steps need no bit
 //! cursor. AES-128's 6,400 ANDs take 160,000 bytes (half-gates: 204,800).
 
-use crate::block::Block;
-use crate::hash::{three_halves_tweak, Tccr};
+use crate::block::{Block, Delta};
+use crate::evaluator::EvalError;
+use crate::garbler::{
+    load_inputs, new_labels, output_labels, random_labels, run_free_gates, GarbleError,
+};
+use crate::hash::{three_halves_tweak, Tccr, Tweaks};
+use crate::ir::{Circuit, Party};
+use crate::plan::{InputPlan, Plan, NO_SLOT};
+use std::sync::Arc;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Bytes per AND gate on the wire: three 8-byte half-ciphertexts and one
 /// control byte (see the module docs, "Wire format").
@@ -298,7 +306,7 @@ pub fn garble_and(
     let mut byte = [0u8; 1];
     crate::block::fill_random(&mut byte);
     let rho = [byte[0] & 1 == 1, byte[0] & 2 == 2];
-    byte[0] = 0;
+    byte.zeroize();
     garble_and_with(hash, delta, a0, b0, and_index, rho)
 }
 
@@ -342,6 +350,596 @@ pub fn eval_and(hash: &Tccr, a: Block, b: Block, table: &Table, and_index: u64) 
         hash.hash(a ^ b, t(2)),
     ];
     eval_combine(&hs, a, b, table)
+}
+
+// ---------------------------------------------------------------------------
+// Whole circuits: the plan-driven garbler and evaluator.
+// ---------------------------------------------------------------------------
+
+/// The garbler's random bits `rho` (two per AND): AES-128 in counter mode
+/// under a key from the operating system, fresh per garbler (see the module
+/// docs, "Randomness"). The key schedule is zeroized on drop (the `aes`
+/// crate's `zeroize` feature), and so are the unused bits.
+struct Coins {
+    prg: aes::Aes128Enc,
+    counter: u128,
+    bits: u128,
+    left: u32,
+}
+
+impl Coins {
+    fn new() -> Coins {
+        use aes::cipher::{Array, KeyInit};
+        let mut key = [0u8; 16];
+        crate::block::fill_random(&mut key);
+        let prg = aes::Aes128Enc::new(&Array::from(key));
+        key.zeroize();
+        Coins {
+            prg,
+            counter: 0,
+            bits: 0,
+            left: 0,
+        }
+    }
+
+    /// The next two bits. (The branch depends on a public count only.)
+    #[inline(always)]
+    fn two(&mut self) -> [bool; 2] {
+        if self.left == 0 {
+            use aes::cipher::{Array, BlockCipherEncrypt};
+            let mut b = Array(self.counter.to_le_bytes());
+            self.prg.encrypt_block(&mut b);
+            self.counter += 1;
+            self.bits = u128::from_le_bytes(b.0);
+            self.left = 128;
+        }
+        let b = self.bits;
+        self.bits >>= 2;
+        self.left -= 2;
+        [b & 1 == 1, b & 2 == 2]
+    }
+}
+
+impl Drop for Coins {
+    fn drop(&mut self) {
+        self.bits.zeroize();
+    }
+}
+
+/// Garbles one circuit with three-halves, one step of the [`Plan`] at a
+/// time: the same plan, labels, free gates, flips, input handling and AND
+/// numbering as [`crate::garbler::Garbler`] (read its docs), but each AND
+/// is [`TABLE_BYTES`] bytes of [`Table`] instead of two blocks. The six
+/// hashes of each AND of a step go through [`Tccr::hash_many`] in one batch
+/// (tweaks `3k + m/2` for block `m` of the AND, the pair layout); the
+/// combination is [`garble_combine`], the reference's own code. Holds
+/// `Delta` and the zero-labels of the live wires; all are zeroized on drop.
+pub struct ThreeHalvesGarbler {
+    plan: Arc<Plan>,
+    delta: Delta,
+    hash: Tccr,
+    labels: Vec<Block>,
+    inputs: Vec<Vec<Block>>,
+    started: bool,
+    next_step: usize,
+    and_base: u64,
+    coins: Coins,
+    buf_in: Vec<Block>,
+    buf_out: Vec<Block>,
+}
+
+impl ThreeHalvesGarbler {
+    /// Plans `circuit` and draws random zero-labels for every input wire
+    /// (see [`crate::garbler::Garbler::new`]).
+    pub fn new(circuit: &Circuit, delta: Delta) -> Result<ThreeHalvesGarbler, GarbleError> {
+        Ok(ThreeHalvesGarbler::from_plan(
+            Arc::new(Plan::new(circuit)?),
+            delta,
+        ))
+    }
+
+    /// A garbler over a shared, precomputed plan.
+    pub fn from_plan(plan: Arc<Plan>, delta: Delta) -> ThreeHalvesGarbler {
+        ThreeHalvesGarbler::with_hash(plan, delta, Tccr::new())
+    }
+
+    /// As [`ThreeHalvesGarbler::from_plan`] with a given hash backend.
+    pub fn with_hash(plan: Arc<Plan>, delta: Delta, hash: Tccr) -> ThreeHalvesGarbler {
+        let inputs = plan
+            .inputs()
+            .iter()
+            .map(|g| random_labels(g.slots.len()))
+            .collect();
+        ThreeHalvesGarbler {
+            labels: new_labels(plan.num_slots()),
+            plan,
+            delta,
+            hash,
+            inputs,
+            started: false,
+            next_step: 0,
+            and_base: 0,
+            coins: Coins::new(),
+            buf_in: Vec::new(),
+            buf_out: Vec::new(),
+        }
+    }
+
+    /// The plan being garbled.
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
+    fn group(&self, group: usize) -> Result<&InputPlan, GarbleError> {
+        self.plan
+            .inputs()
+            .get(group)
+            .ok_or(GarbleError::NoSuchGroup {
+                group,
+                count: self.plan.inputs().len(),
+            })
+    }
+
+    /// Overrides the zero-labels of input group `group` (the evaluator's
+    /// inputs, from correlated OT).
+    pub fn set_input_zero_labels(
+        &mut self,
+        group: usize,
+        labels: &[Block],
+    ) -> Result<(), GarbleError> {
+        let g = self.group(group)?;
+        if labels.len() != g.slots.len() {
+            return Err(GarbleError::Width {
+                name: g.name.clone(),
+                expected: g.slots.len(),
+                found: labels.len(),
+            });
+        }
+        if self.started {
+            return Err(GarbleError::AlreadyStarted);
+        }
+        self.inputs[group].copy_from_slice(labels);
+        Ok(())
+    }
+
+    /// The zero-labels of input group `group` (empty if there is no such group).
+    pub fn input_zero_labels(&self, group: usize) -> &[Block] {
+        self.inputs.get(group).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Active labels `L0 ^ bit*Delta` for the garbler's own bits of group `group`.
+    pub fn encode_input(&self, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
+        let g = self.group(group)?;
+        if g.party != Party::Garbler {
+            return Err(GarbleError::WrongParty {
+                name: g.name.clone(),
+                party: g.party,
+            });
+        }
+        if bits.len() != g.slots.len() {
+            return Err(GarbleError::Width {
+                name: g.name.clone(),
+                expected: g.slots.len(),
+                found: bits.len(),
+            });
+        }
+        let d = self.delta.block();
+        Ok(self.inputs[group]
+            .iter()
+            .zip(bits)
+            .map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d))
+            .collect())
+    }
+
+    /// The global offset.
+    pub fn delta(&self) -> &Delta {
+        &self.delta
+    }
+
+    /// Numbers the plan's ANDs from `n` instead of 0 (see
+    /// [`crate::garbler::Garbler::set_first_and`]); AND `k` hashes with
+    /// tweaks `3k .. 3k + 2`.
+    pub fn set_first_and(&mut self, n: u64) -> Result<(), GarbleError> {
+        if self.started {
+            return Err(GarbleError::AlreadyStarted);
+        }
+        crate::tweak::check_range(n, self.plan.num_ands())?;
+        self.and_base = n;
+        Ok(())
+    }
+
+    /// Table *bytes* the next call to [`ThreeHalvesGarbler::garble_batch_into`]
+    /// writes ([`TABLE_BYTES`] per AND of the step).
+    pub fn next_batch_len(&self) -> usize {
+        TABLE_BYTES * self.plan.step_ands(self.next_step)
+    }
+
+    /// True once every batch has been garbled.
+    pub fn is_finished(&self) -> bool {
+        self.started && self.next_step >= self.plan.num_steps()
+    }
+
+    fn start(&mut self) {
+        if self.started {
+            return;
+        }
+        load_inputs(&self.plan, &self.inputs, &mut self.labels);
+        run_free_gates(&mut self.labels, self.plan.prelude());
+        self.started = true;
+    }
+
+    /// Garbles the next step and appends its table bytes to `out`. Returns
+    /// false, appending nothing, once the circuit is finished.
+    pub fn garble_batch(&mut self, out: &mut Vec<u8>) -> bool {
+        let start = out.len();
+        out.resize(start + self.next_batch_len(), 0);
+        self.garble_step(&mut out[start..])
+    }
+
+    /// Garbles the next step into the first
+    /// [`ThreeHalvesGarbler::next_batch_len`] bytes of `out` and returns how
+    /// many it wrote (0 once finished). A short buffer is
+    /// [`GarbleError::BufferTooSmall`] (its counts are bytes here).
+    pub fn garble_batch_into(&mut self, out: &mut [u8]) -> Result<usize, GarbleError> {
+        let n = self.next_batch_len();
+        let found = out.len();
+        let out = out
+            .get_mut(..n)
+            .ok_or(GarbleError::BufferTooSmall { needed: n, found })?;
+        self.garble_step(out);
+        Ok(n)
+    }
+
+    fn garble_step(&mut self, out: &mut [u8]) -> bool {
+        self.start();
+        let plan = &*self.plan;
+        let Some(step) = plan.step(self.next_step) else {
+            return false;
+        };
+        let n = step.ands.len();
+        assert_eq!(out.len(), TABLE_BYTES * n, "25 table bytes per AND");
+        let d = self.delta.block();
+        let first = self.and_base + step.first_and;
+        crate::tweak::note(&self.delta, first, n);
+        self.buf_in.resize(6 * n, Block::ZERO);
+        self.buf_out.resize(6 * n, Block::ZERO);
+        let (buf_in, buf_out) = (&mut self.buf_in[..6 * n], &mut self.buf_out[..6 * n]);
+        // The colour-0 label of a wire is L ^ lsb(L)*D whatever its flip.
+        let colour0 = |l: Block| l ^ (Block::mask(l.lsb()) & d);
+        for (x, g) in buf_in.chunks_exact_mut(6).zip(step.ands) {
+            let a = colour0(self.labels[g.a as usize]);
+            let b = colour0(self.labels[g.b as usize]);
+            let ab = a ^ b;
+            x.copy_from_slice(&[a, a ^ d, b, b ^ d, ab, ab ^ d]);
+        }
+        let tweaks = Tweaks {
+            first: three_halves_tweak(first, 0),
+            pair: true,
+        };
+        self.hash.hash_many(buf_in, buf_out, tweaks);
+        for ((x, hs), (g, t)) in buf_in
+            .chunks_exact(6)
+            .zip(buf_out.chunks_exact(6))
+            .zip(step.ands.iter().zip(out.chunks_exact_mut(TABLE_BYTES)))
+        {
+            let hs: &[Block; 6] = hs.try_into().expect("six hashes per AND");
+            // lsb(A0) = lsb(L) ^ flip; the one-label has the other colour.
+            let al = !(self.labels[g.a as usize].lsb() ^ g.flip_a);
+            let be = !(self.labels[g.b as usize].lsb() ^ g.flip_b);
+            let (table, c0) = garble_combine(hs, x[0], x[2], d, al, be, self.coins.two());
+            self.labels[g.out as usize] = c0;
+            table.write(t);
+        }
+        run_free_gates(&mut self.labels, step.frees);
+        self.next_step += 1;
+        true
+    }
+
+    /// One decoding bit per output wire, per output group. Call after the
+    /// last batch.
+    pub fn decoding_bits(&self) -> Vec<Vec<bool>> {
+        self.output_zero_labels()
+            .iter()
+            .map(|g| g.iter().map(|l| l.lsb()).collect())
+            .collect()
+    }
+
+    /// The zero-labels of the output wires, per output group (wiped on
+    /// drop). Call after the last batch.
+    pub fn output_zero_labels(&self) -> Zeroizing<Vec<Vec<Block>>> {
+        let d = self.delta.block();
+        let flip = |mut groups: Zeroizing<Vec<Vec<Block>>>| {
+            for (g, o) in groups.iter_mut().zip(self.plan.outputs()) {
+                for (l, &f) in g.iter_mut().zip(&o.flips) {
+                    *l ^= Block::mask(f) & d;
+                }
+            }
+            groups
+        };
+        if self.started {
+            return flip(Zeroizing::new(output_labels(&self.plan, &self.labels)));
+        }
+        let mut labels = Zeroizing::new(self.labels.clone());
+        load_inputs(&self.plan, &self.inputs, &mut labels);
+        run_free_gates(&mut labels, self.plan.prelude());
+        flip(Zeroizing::new(output_labels(&self.plan, &labels)))
+    }
+}
+
+impl Drop for ThreeHalvesGarbler {
+    fn drop(&mut self) {
+        self.labels.zeroize();
+        self.inputs.zeroize();
+        self.buf_in.zeroize();
+        self.buf_out.zeroize();
+    }
+}
+
+/// Evaluates one circuit garbled by [`ThreeHalvesGarbler`], one step at a
+/// time (the same plan; see [`crate::evaluator::Evaluator`]). The three
+/// hashes of each AND of a step go through [`Tccr::hash_many`] in one
+/// batch (tweaks `3k, 3k + 1, 3k + 2`, consecutive); the combination is
+/// [`eval_combine`], the reference's own code.
+pub struct ThreeHalvesEvaluator {
+    plan: Arc<Plan>,
+    hash: Tccr,
+    labels: Vec<Block>,
+    inputs_set: Vec<bool>,
+    started: bool,
+    next_step: usize,
+    and_base: u64,
+    buf_in: Vec<Block>,
+    buf_out: Vec<Block>,
+}
+
+impl ThreeHalvesEvaluator {
+    /// Plans `circuit`.
+    pub fn new(circuit: &Circuit) -> Result<ThreeHalvesEvaluator, EvalError> {
+        Ok(ThreeHalvesEvaluator::from_plan(Arc::new(Plan::new(
+            circuit,
+        )?)))
+    }
+
+    /// An evaluator over a shared, precomputed plan.
+    pub fn from_plan(plan: Arc<Plan>) -> ThreeHalvesEvaluator {
+        ThreeHalvesEvaluator::with_hash(plan, Tccr::new())
+    }
+
+    /// As [`ThreeHalvesEvaluator::from_plan`] with a given hash backend.
+    pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> ThreeHalvesEvaluator {
+        ThreeHalvesEvaluator {
+            labels: new_labels(plan.num_slots()),
+            inputs_set: vec![false; plan.inputs().len()],
+            plan,
+            hash,
+            started: false,
+            next_step: 0,
+            and_base: 0,
+            buf_in: Vec::new(),
+            buf_out: Vec::new(),
+        }
+    }
+
+    /// The plan being evaluated.
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
+    /// Sets the active labels of input group `group`.
+    pub fn set_input_labels(&mut self, group: usize, labels: &[Block]) -> Result<(), EvalError> {
+        let g = self
+            .plan
+            .inputs()
+            .get(group)
+            .ok_or(EvalError::NoSuchGroup {
+                group,
+                count: self.plan.inputs().len(),
+            })?;
+        if labels.len() != g.slots.len() {
+            return Err(EvalError::Width {
+                name: g.name.clone(),
+                expected: g.slots.len(),
+                found: labels.len(),
+            });
+        }
+        if self.started {
+            return Err(EvalError::AlreadyStarted);
+        }
+        for (&s, &l) in g.slots.iter().zip(labels) {
+            if s != NO_SLOT {
+                self.labels[s as usize] = l;
+            }
+        }
+        self.inputs_set[group] = true;
+        Ok(())
+    }
+
+    /// Numbers the plan's ANDs from `n` instead of 0, as the garbler did.
+    pub fn set_first_and(&mut self, n: u64) -> Result<(), EvalError> {
+        if self.started {
+            return Err(EvalError::AlreadyStarted);
+        }
+        crate::tweak::check_range(n, self.plan.num_ands())?;
+        self.and_base = n;
+        Ok(())
+    }
+
+    /// Table bytes the next batch consumes (0 when finished).
+    pub fn next_batch_len(&self) -> usize {
+        TABLE_BYTES * self.plan.step_ands(self.next_step)
+    }
+
+    /// True once every batch has been evaluated.
+    pub fn is_finished(&self) -> bool {
+        self.next_step >= self.plan.num_steps()
+    }
+
+    fn start(&mut self) -> Result<(), EvalError> {
+        if self.started {
+            return Ok(());
+        }
+        if let Some(k) = self.inputs_set.iter().position(|&s| !s) {
+            return Err(EvalError::MissingInput {
+                name: self.plan.inputs()[k].name.clone(),
+            });
+        }
+        run_free_gates(&mut self.labels, self.plan.prelude());
+        self.started = true;
+        Ok(())
+    }
+
+    /// Evaluates the next step with its table bytes ([`TABLE_BYTES`] per
+    /// AND; a wrong length is [`EvalError::TableLength`], counted in bytes
+    /// here).
+    pub fn eval_batch(&mut self, tables: &[u8]) -> Result<(), EvalError> {
+        self.start()?;
+        let plan = &*self.plan;
+        let step = plan
+            .step(self.next_step)
+            .ok_or_else(|| EvalError::Finished {
+                steps: plan.num_steps(),
+            })?;
+        let n = step.ands.len();
+        if tables.len() != TABLE_BYTES * n {
+            return Err(EvalError::TableLength {
+                step: self.next_step,
+                expected: TABLE_BYTES * n,
+                found: tables.len(),
+            });
+        }
+        self.buf_in.resize(3 * n, Block::ZERO);
+        self.buf_out.resize(3 * n, Block::ZERO);
+        let (buf_in, buf_out) = (&mut self.buf_in[..3 * n], &mut self.buf_out[..3 * n]);
+        for (x, g) in buf_in.chunks_exact_mut(3).zip(step.ands) {
+            let (a, b) = (self.labels[g.a as usize], self.labels[g.b as usize]);
+            x.copy_from_slice(&[a, b, a ^ b]);
+        }
+        let first = self.and_base + step.first_and;
+        let tweaks = Tweaks {
+            first: three_halves_tweak(first, 0),
+            pair: false,
+        };
+        self.hash.hash_many(buf_in, buf_out, tweaks);
+        for ((x, hs), (g, t)) in buf_in
+            .chunks_exact(3)
+            .zip(buf_out.chunks_exact(3))
+            .zip(step.ands.iter().zip(tables.chunks_exact(TABLE_BYTES)))
+        {
+            let hs: &[Block; 3] = hs.try_into().expect("three hashes per AND");
+            self.labels[g.out as usize] = eval_combine(hs, x[0], x[1], &Table::read(t));
+        }
+        run_free_gates(&mut self.labels, step.frees);
+        self.next_step += 1;
+        Ok(())
+    }
+
+    /// Decodes the outputs with the garbler's decoding bits. Call after the
+    /// last batch.
+    pub fn decode(&self, decoding_bits: &[Vec<bool>]) -> Result<Vec<Vec<bool>>, EvalError> {
+        let labels = self.output_labels()?;
+        if decoding_bits.len() != labels.len() {
+            return Err(EvalError::DecodingGroups {
+                expected: labels.len(),
+                found: decoding_bits.len(),
+            });
+        }
+        for ((o, l), d) in self.plan.outputs().iter().zip(&labels).zip(decoding_bits) {
+            if l.len() != d.len() {
+                return Err(EvalError::DecodingWidth {
+                    name: o.name.clone(),
+                    expected: l.len(),
+                    found: d.len(),
+                });
+            }
+        }
+        Ok(labels
+            .iter()
+            .zip(decoding_bits)
+            .map(|(l, d)| l.iter().zip(d).map(|(l, &bit)| l.lsb() ^ bit).collect())
+            .collect())
+    }
+
+    /// The active labels of the output wires, per output group. Call after
+    /// the last batch.
+    pub fn output_labels(&self) -> Result<Vec<Vec<Block>>, EvalError> {
+        if !self.is_finished() {
+            return Err(EvalError::NotFinished {
+                remaining: self.plan.num_steps() - self.next_step,
+                steps: self.plan.num_steps(),
+            });
+        }
+        if self.started {
+            return Ok(output_labels(&self.plan, &self.labels));
+        }
+        if let Some(k) = self.inputs_set.iter().position(|&s| !s) {
+            return Err(EvalError::MissingInput {
+                name: self.plan.inputs()[k].name.clone(),
+            });
+        }
+        let mut labels = self.labels.clone();
+        run_free_gates(&mut labels, self.plan.prelude());
+        let out = output_labels(&self.plan, &labels);
+        labels.zeroize();
+        Ok(out)
+    }
+}
+
+impl Drop for ThreeHalvesEvaluator {
+    fn drop(&mut self) {
+        self.labels.zeroize();
+        self.buf_in.zeroize();
+        self.buf_out.zeroize();
+    }
+}
+
+/// Both parties in one process with an ideal OT, three-halves (the
+/// counterpart of [`crate::in_memory::run_plan`]; not a secure protocol):
+/// garbles and evaluates `plan` on `inputs` and returns the decoded outputs.
+#[cfg(any(test, feature = "bench"))]
+pub fn run_in_memory(
+    plan: &Arc<Plan>,
+    inputs: &[Vec<bool>],
+) -> Result<Vec<Vec<bool>>, crate::in_memory::InMemoryRunError> {
+    if inputs.len() != plan.inputs().len() {
+        return Err(GarbleError::InputCount {
+            expected: plan.inputs().len(),
+            found: inputs.len(),
+        }
+        .into());
+    }
+    let mut g = ThreeHalvesGarbler::from_plan(Arc::clone(plan), Delta::random());
+    let mut e = ThreeHalvesEvaluator::from_plan(Arc::clone(plan));
+    let d = g.delta().block();
+    for (k, bits) in inputs.iter().enumerate() {
+        let labels = match plan.inputs()[k].party {
+            Party::Garbler => g.encode_input(k, bits)?,
+            Party::Evaluator => {
+                let zero = g.input_zero_labels(k);
+                if zero.len() != bits.len() {
+                    return Err(GarbleError::Width {
+                        name: plan.inputs()[k].name.clone(),
+                        expected: zero.len(),
+                        found: bits.len(),
+                    }
+                    .into());
+                }
+                zero.iter()
+                    .zip(bits)
+                    .map(|(&l, &b)| l ^ (Block::mask(b) & d))
+                    .collect()
+            }
+        };
+        e.set_input_labels(k, &labels)?;
+    }
+    let mut tables = vec![0u8; TABLE_BYTES * plan.max_step_ands()];
+    loop {
+        let n = g.garble_batch_into(&mut tables)?;
+        if n == 0 {
+            break;
+        }
+        e.eval_batch(&tables[..n])?;
+    }
+    Ok(e.decode(&g.decoding_bits())?)
 }
 
 #[cfg(test)]
