@@ -306,3 +306,41 @@ fn aes128_known_answer() {
         );
     }
 }
+
+/// Prints AND/s of both schemes on AES-128 (run with `--release --ignored
+/// --nocapture`; the machine is shared, so each figure is the best of 20
+/// windows, see `yao_core::bench::rate`).
+#[test]
+#[ignore]
+fn print_rates() {
+    use yao_core::bench::{
+        eval_rate, eval_rate_three_halves, garble_rate, garble_rate_three_halves,
+    };
+    let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/circuits")
+        });
+    let secs: f64 = std::env::var("YAO_RATE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2.0);
+    for name in ["aes_128", "sha256"] {
+        let path = dir.join(format!("bristol/{name}.txt"));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("skipping {name}: {} not found", path.display());
+            continue;
+        };
+        let c = yao_compiler::bristol::parse(name, &text, &Default::default()).unwrap();
+        let hg = garble_rate(&c, secs);
+        let th = garble_rate_three_halves(&c, secs);
+        let he = eval_rate(&c, secs);
+        let te = eval_rate_three_halves(&c, secs);
+        println!(
+            "{name}: garble half-gates {hg:.3e} AND/s, three-halves {th:.3e} ({:.2}x); \
+             eval half-gates {he:.3e}, three-halves {te:.3e} ({:.2}x)",
+            th / hg,
+            te / he
+        );
+    }
+}
