@@ -30,19 +30,22 @@
 //! ([`three_halves_tweak`]).
 //!
 //! ```text
+//! slices of two labels:   u = A.lo ^ A.hi ^ B.lo    v = A.lo ^ B.hi    w = A.hi ^ B.lo ^ B.hi
+//!
 //! evaluate (active labels A, B of colours i = lsb(A), j = lsb(B); k = i ^ j)
 //!   hashes   hA, eA = H(A, t_a)   hB, eB = H(B, t_b)   hX, eX = H(A ^ B, t_x)
 //!   r0 = z0 ^ i*z2 ^ k*z4 ^ eA ^ eX          r1 = z1 ^ j*z3 ^ k*z4 ^ eB ^ eX
-//!   C.lo = hA ^ hX ^ i*G0 ^ k*G2 ^ !i*B.lo ^ r0*(A.lo ^ A.hi ^ B.lo) ^ r1*(A.lo ^ B.hi)
-//!   C.hi = hB ^ hX ^ j*G1 ^ k*G2 ^ !j*A.hi ^ r0*(A.lo ^ B.hi) ^ r1*(A.hi ^ B.lo ^ B.hi)
+//!   C.lo = hA ^ hX ^ i*G0 ^ k*G2 ^ !i*B.lo ^ r0*u ^ r1*v
+//!   C.hi = hB ^ hX ^ j*G1 ^ k*G2 ^ !j*A.hi ^ r0*v ^ r1*w
 //!
 //! garble (A, B colour-0 labels, X = A ^ B; r0, r1 fresh random bits;
-//!         hA0 = h(A, t_a), hA1 = h(A ^ D, t_a), the same for B, X and e)
-//!   C0.lo = hA0 ^ hX0 ^ B.lo ^ r0*(A.lo ^ A.hi ^ B.lo) ^ r1*(A.lo ^ B.hi) ^ (!al & !be)*D.lo
-//!   C0.hi = hB0 ^ hX0 ^ A.hi ^ r0*(A.lo ^ B.hi) ^ r1*(A.hi ^ B.lo ^ B.hi) ^ (!al & !be)*D.hi
-//!   G0 = hA0 ^ hA1 ^ (al^be)*A.lo ^ al*A.hi ^ !al*B.lo ^ be*B.hi ^ !(al^r1)*D.lo ^ (al^be^r0^r1)*D.hi
-//!   G1 = hB0 ^ hB1 ^ al*A.lo ^ !be*A.hi ^ be*B.lo ^ (al^be)*B.hi ^ (al^be^r0^r1)*D.lo ^ !(be^r0)*D.hi
-//!   G2 = hX0 ^ hX1 ^ be*A.lo ^ (al^be)*A.hi ^ (al^be)*B.lo ^ al*B.hi ^ (be^r0)*D.lo ^ (al^r1)*D.hi
+//!         p = al ^ r1, q = be ^ r0; hA0 = h(A, t_a), hA1 = h(A ^ D, t_a),
+//!         the same for B, X and e)
+//!   C0.lo = hA0 ^ hX0 ^ B.lo ^ r0*u ^ r1*v ^ (!al & !be)*D.lo
+//!   C0.hi = hB0 ^ hX0 ^ A.hi ^ r0*v ^ r1*w ^ (!al & !be)*D.hi
+//!   G0 = hA0 ^ hA1 ^ B.lo ^ al*u ^ be*v ^ D.lo ^ p*(D.lo ^ D.hi) ^ q*D.hi
+//!   G1 = hB0 ^ hB1 ^ A.hi ^ al*v ^ be*w ^ D.hi ^ p*D.lo ^ q*(D.lo ^ D.hi)
+//!   G2 = hX0 ^ hX1 ^        al*w ^ be*u ^        q*D.lo ^ p*D.hi
 //!   z0 = r0 ^ eA0 ^ eX0   z1 = r1 ^ eB0 ^ eX0
 //!   z2 = al ^ eA0 ^ eA1   z3 = be ^ eB0 ^ eB1   z4 = al ^ be ^ eX0 ^ eX1
 //! ```
@@ -65,17 +68,20 @@
 //!   `al`, `be`, so the evaluator sees two uniform bits.
 //! - *Linear part (slicing).* With `r0, r1` decoded, the evaluator adds
 //!   `R_ij * [A.lo, A.hi, B.lo, B.hi]`, a 2x4 bit matrix `R_ij = [!i*B.lo;
-//!   !j*A.hi] + r0*S0 + r1*S1` of its own label halves (the `!i`, `!j` terms
-//!   and the two matrices `S0 = [A.lo+A.hi+B.lo; A.lo+B.hi]`, `S1 = [A.lo+B.hi;
-//!   A.hi+B.lo+B.hi]` are RR21's choice). `R_ij` is uniform on a coset that
+//!   !j*A.hi] + r0*S0 + r1*S1` of its own label halves: the `!i`, `!j`
+//!   terms and the two matrices `S0 = [u; v]`, `S1 = [v; w]` (the slices
+//!   above) are RR21's choice. `R_ij` is uniform on a coset that
 //!   depends on `(i, j)` only, so it reveals nothing. Because `r0, r1` move
 //!   with `al, be` across the four rows, the eight conditions "row `(i, j)`
 //!   yields `C0 ^ [i = al][j = be]*D`" (two halves per row) have a solution
 //!   in the five unknowns `C0.lo, C0.hi, G0, G1, G2` (linear combinations of
 //!   the six halves `A.lo .. D.hi`) for every `al, be, rho`: the garbling
 //!   formula above is that solution, found by Gaussian elimination over
-//!   GF(2). With `R_ij` fixed per row (no dicing) no solution exists, which
-//!   is the half-gates lower bound. `C0` is what row `(0, 0)` computes, minus
+//!   GF(2) and simplified by hand to the slices: the label part of each `G`
+//!   is `S0, S1` applied with the secret colours `(al, be)` in place of
+//!   `(r0, r1)`, and the `Delta` part depends on `p = al ^ r1` and
+//!   `q = be ^ r0` only. With `R_ij` fixed per row (no dicing) no solution
+//!   exists, which is the half-gates lower bound. `C0` is what row `(0, 0)` computes, minus
 //!   `D` if that row is the 1-row (`al = be = 0`, i.e. `lsb(A0) = lsb(B0) =
 //!   1`). The test `linear_part_solves_every_row` checks the solution
 //!   symbolically for all 16 values of `(al, be, rho0, rho1)` and all rows.
@@ -119,6 +125,7 @@ use crate::garbler::{
 };
 use crate::hash::{three_halves_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
+use crate::lane::{lanes_mut, Lane};
 use crate::plan::{InputPlan, Plan, NO_SLOT};
 use std::sync::Arc;
 use zeroize::{Zeroize, Zeroizing};
@@ -200,36 +207,31 @@ fn pad(h: Block) -> u8 {
 /// The garbler's linear terms, as masks: `[C0.lo, C0.hi, G0, G1, G2]` minus
 /// their hashes, from the colours `al`, `be` of the one-labels, the random
 /// bits `r0`, `r1` and the halves `x = [A.lo, A.hi, B.lo, B.hi, D.lo,
-/// D.hi]` of the colour-0 labels and `Delta` (see the module docs). Every
-/// bit argument is a mask (all ones or zero).
+/// D.hi]` of the colour-0 labels and `Delta` (see the module docs for
+/// `u`, `v`, `w`, `p`, `q`). Every bit argument is a mask (all ones or zero).
 #[inline(always)]
 pub(crate) fn garble_linear(al: u64, be: u64, r0: u64, r1: u64, x: [u64; 6]) -> [u64; 5] {
     let [a_lo, a_hi, b_lo, b_hi, d_lo, d_hi] = x;
-    let ab = al ^ be;
+    let (u, v, w) = slices(a_lo, a_hi, b_lo, b_hi);
+    let (p, q) = (al ^ r1, be ^ r0);
     // Row (0, 0) is the 1-row iff al = be = 0.
     let one00 = !(al | be);
+    let d_x = d_lo ^ d_hi;
     [
-        b_lo ^ (r0 & (a_lo ^ a_hi ^ b_lo)) ^ (r1 & (a_lo ^ b_hi)) ^ (one00 & d_lo),
-        a_hi ^ (r0 & (a_lo ^ b_hi)) ^ (r1 & (a_hi ^ b_lo ^ b_hi)) ^ (one00 & d_hi),
-        (ab & a_lo)
-            ^ (al & a_hi)
-            ^ (!al & b_lo)
-            ^ (be & b_hi)
-            ^ (!(al ^ r1) & d_lo)
-            ^ ((ab ^ r0 ^ r1) & d_hi),
-        (al & a_lo)
-            ^ (!be & a_hi)
-            ^ (be & b_lo)
-            ^ (ab & b_hi)
-            ^ ((ab ^ r0 ^ r1) & d_lo)
-            ^ (!(be ^ r0) & d_hi),
-        (be & a_lo)
-            ^ (ab & a_hi)
-            ^ (ab & b_lo)
-            ^ (al & b_hi)
-            ^ ((be ^ r0) & d_lo)
-            ^ ((al ^ r1) & d_hi),
+        b_lo ^ (r0 & u) ^ (r1 & v) ^ (one00 & d_lo),
+        a_hi ^ (r0 & v) ^ (r1 & w) ^ (one00 & d_hi),
+        b_lo ^ (al & u) ^ (be & v) ^ d_lo ^ (p & d_x) ^ (q & d_hi),
+        a_hi ^ (al & v) ^ (be & w) ^ d_hi ^ (p & d_lo) ^ (q & d_x),
+        (al & w) ^ (be & u) ^ (q & d_lo) ^ (p & d_hi),
     ]
+}
+
+/// The three slices `u = A.lo ^ A.hi ^ B.lo`, `v = A.lo ^ B.hi`,
+/// `w = A.hi ^ B.lo ^ B.hi` of two labels (the rows of RR21's `S0`, `S1`).
+#[inline(always)]
+fn slices(a_lo: u64, a_hi: u64, b_lo: u64, b_hi: u64) -> (u64, u64, u64) {
+    let v = a_lo ^ b_hi;
+    (v ^ a_hi ^ b_hi ^ b_lo, v, a_hi ^ b_lo ^ b_hi)
 }
 
 /// The evaluator's linear terms `[C.lo, C.hi]` minus its hashes, from its
@@ -238,10 +240,11 @@ pub(crate) fn garble_linear(al: u64, be: u64, r0: u64, r1: u64, x: [u64; 6]) -> 
 #[inline(always)]
 pub(crate) fn eval_linear(i: u64, j: u64, r0: u64, r1: u64, g: [u64; 3], x: [u64; 4]) -> [u64; 2] {
     let [a_lo, a_hi, b_lo, b_hi] = x;
-    let k = i ^ j;
+    let (u, v, w) = slices(a_lo, a_hi, b_lo, b_hi);
+    let kg2 = (i ^ j) & g[2];
     [
-        (i & g[0]) ^ (k & g[2]) ^ (!i & b_lo) ^ (r0 & (a_lo ^ a_hi ^ b_lo)) ^ (r1 & (a_lo ^ b_hi)),
-        (j & g[1]) ^ (k & g[2]) ^ (!j & a_hi) ^ (r0 & (a_lo ^ b_hi)) ^ (r1 & (a_hi ^ b_lo ^ b_hi)),
+        (i & g[0]) ^ kg2 ^ (!i & b_lo) ^ (r0 & u) ^ (r1 & v),
+        (j & g[1]) ^ kg2 ^ (!j & a_hi) ^ (r0 & v) ^ (r1 & w),
     ]
 }
 
@@ -249,7 +252,8 @@ pub(crate) fn eval_linear(i: u64, j: u64, r0: u64, r1: u64, g: [u64; 3], x: [u64
 /// `[H(A), H(A^D), H(B), H(B^D), H(X), H(X^D)]` under the gate's tweaks
 /// (`A`, `B` the colour-0 labels, `X = A ^ B`), the colour-0 labels, `d`,
 /// the one-label colours `al`, `be` and the random bits. Returns the table
-/// and `C0`. Shared by [`garble_and_with`] and the batched garbler.
+/// and the halves `[C0.lo, C0.hi]`. Shared by [`garble_and_with`] and the
+/// batched garbler.
 #[inline(always)]
 pub(crate) fn garble_combine(
     hs: &[Block; 6],
@@ -259,7 +263,7 @@ pub(crate) fn garble_combine(
     al: bool,
     be: bool,
     rho: [bool; 2],
-) -> (Table, Block) {
+) -> (Table, [u64; 2]) {
     let h = |m: usize| lo(hs[m]);
     let e = |m: usize| pad(hs[m]);
     let x = [lo(a), hi(a), lo(b), hi(b), lo(d), hi(d)];
@@ -272,15 +276,14 @@ pub(crate) fn garble_combine(
             | (be as u8 ^ e(2) ^ e(3)) << 3
             | ((al ^ be) as u8 ^ e(4) ^ e(5)) << 4,
     };
-    let c0 = join(h(0) ^ h(4) ^ c_lo, h(2) ^ h(4) ^ c_hi);
-    (table, c0)
+    (table, [h(0) ^ h(4) ^ c_lo, h(2) ^ h(4) ^ c_hi])
 }
 
 /// The evaluator's half of one AND from its three hashes `hs = [H(A), H(B),
-/// H(A ^ B)]` (active labels `a`, `b`) and the table. Shared by
-/// [`eval_and`] and the batched evaluator.
+/// H(A ^ B)]` (active labels `a`, `b`) and the table: the halves
+/// `[C.lo, C.hi]`. Shared by [`eval_and`] and the batched evaluator.
 #[inline(always)]
-pub(crate) fn eval_combine(hs: &[Block; 3], a: Block, b: Block, table: &Table) -> Block {
+pub(crate) fn eval_combine(hs: &[Block; 3], a: Block, b: Block, table: &Table) -> [u64; 2] {
     let (i, j) = (a.lsb(), b.lsb());
     let z = |n: u32| (table.z >> n) & 1;
     let (ea, eb, ex) = (pad(hs[0]), pad(hs[1]), pad(hs[2]));
@@ -289,7 +292,7 @@ pub(crate) fn eval_combine(hs: &[Block; 3], a: Block, b: Block, table: &Table) -
     let r1 = z(1) ^ (jm & z(3)) ^ (km & z(4)) ^ eb ^ ex;
     let x = [lo(a), hi(a), lo(b), hi(b)];
     let [c_lo, c_hi] = eval_linear(mask(i), mask(j), mask(r0 == 1), mask(r1 == 1), table.g, x);
-    join(lo(hs[0]) ^ lo(hs[2]) ^ c_lo, lo(hs[1]) ^ lo(hs[2]) ^ c_hi)
+    [lo(hs[0]) ^ lo(hs[2]) ^ c_lo, lo(hs[1]) ^ lo(hs[2]) ^ c_hi]
 }
 
 /// Garbles the AND gate with sequence number `and_index` whose input
@@ -336,7 +339,8 @@ pub fn garble_and_with(
         hash.hash(x, t(2)),
         hash.hash(x ^ d, t(2)),
     ];
-    garble_combine(&hs, a, b, d, !a0.lsb(), !b0.lsb(), rho)
+    let (table, [c_lo, c_hi]) = garble_combine(&hs, a, b, d, !a0.lsb(), !b0.lsb(), rho);
+    (table, join(c_lo, c_hi))
 }
 
 /// Evaluates the AND gate with sequence number `and_index` from the active
@@ -349,7 +353,8 @@ pub fn eval_and(hash: &Tccr, a: Block, b: Block, table: &Table, and_index: u64) 
         hash.hash(b, t(1)),
         hash.hash(a ^ b, t(2)),
     ];
-    eval_combine(&hs, a, b, table)
+    let [c_lo, c_hi] = eval_combine(&hs, a, b, table);
+    join(c_lo, c_hi)
 }
 
 // ---------------------------------------------------------------------------
@@ -424,6 +429,8 @@ pub struct ThreeHalvesGarbler {
     next_step: usize,
     and_base: u64,
     coins: Coins,
+    /// Per AND of the step: `al | be << 1` (secret; wiped on drop).
+    colours: Vec<u8>,
     buf_in: Vec<Block>,
     buf_out: Vec<Block>,
 }
@@ -460,6 +467,7 @@ impl ThreeHalvesGarbler {
             next_step: 0,
             and_base: 0,
             coins: Coins::new(),
+            colours: Vec::new(),
             buf_in: Vec::new(),
             buf_out: Vec::new(),
         }
@@ -603,31 +611,43 @@ impl ThreeHalvesGarbler {
         crate::tweak::note(&self.delta, first, n);
         self.buf_in.resize(6 * n, Block::ZERO);
         self.buf_out.resize(6 * n, Block::ZERO);
+        self.colours.resize(n, 0);
         let (buf_in, buf_out) = (&mut self.buf_in[..6 * n], &mut self.buf_out[..6 * n]);
-        // The colour-0 label of a wire is L ^ lsb(L)*D whatever its flip.
+        // Gather: every label this step reads, read once, here. The colour-0
+        // label of a wire is L ^ lsb(L)*D whatever its flip; lsb(A0) =
+        // lsb(L) ^ flip, and the one-label has the other colour.
         let colour0 = |l: Block| l ^ (Block::mask(l.lsb()) & d);
-        for (x, g) in buf_in.chunks_exact_mut(6).zip(step.ands) {
-            let a = colour0(self.labels[g.a as usize]);
-            let b = colour0(self.labels[g.b as usize]);
+        for ((x, g), c) in buf_in
+            .chunks_exact_mut(6)
+            .zip(step.ands)
+            .zip(self.colours.iter_mut())
+        {
+            let (la, lb) = (self.labels[g.a as usize], self.labels[g.b as usize]);
+            let (a, b) = (colour0(la), colour0(lb));
             let ab = a ^ b;
             x.copy_from_slice(&[a, a ^ d, b, b ^ d, ab, ab ^ d]);
+            let al = !(la.lsb() ^ g.flip_a);
+            let be = !(lb.lsb() ^ g.flip_b);
+            *c = al as u8 | (be as u8) << 1;
         }
         let tweaks = Tweaks {
             first: three_halves_tweak(first, 0),
             pair: true,
         };
         self.hash.hash_many(buf_in, buf_out, tweaks);
-        for ((x, hs), (g, t)) in buf_in
+        // Combine: from the buffers alone; each output label is built in a
+        // register and stored whole (see `Lane::from_halves`).
+        let labels = lanes_mut(&mut self.labels);
+        for (((x, hs), (g, t)), &c) in buf_in
             .chunks_exact(6)
             .zip(buf_out.chunks_exact(6))
             .zip(step.ands.iter().zip(out.chunks_exact_mut(TABLE_BYTES)))
+            .zip(self.colours.iter())
         {
             let hs: &[Block; 6] = hs.try_into().expect("six hashes per AND");
-            // lsb(A0) = lsb(L) ^ flip; the one-label has the other colour.
-            let al = !(self.labels[g.a as usize].lsb() ^ g.flip_a);
-            let be = !(self.labels[g.b as usize].lsb() ^ g.flip_b);
-            let (table, c0) = garble_combine(hs, x[0], x[2], d, al, be, self.coins.two());
-            self.labels[g.out as usize] = c0;
+            let (al, be) = (c & 1 == 1, c & 2 == 2);
+            let (table, [c_lo, c_hi]) = garble_combine(hs, x[0], x[2], d, al, be, self.coins.two());
+            labels[g.out as usize] = Lane::from_halves(c_lo, c_hi);
             table.write(t);
         }
         run_free_gates(&mut self.labels, step.frees);
@@ -669,6 +689,7 @@ impl ThreeHalvesGarbler {
 impl Drop for ThreeHalvesGarbler {
     fn drop(&mut self) {
         self.labels.zeroize();
+        self.colours.zeroize();
         self.inputs.zeroize();
         self.buf_in.zeroize();
         self.buf_out.zeroize();
@@ -820,13 +841,15 @@ impl ThreeHalvesEvaluator {
             pair: false,
         };
         self.hash.hash_many(buf_in, buf_out, tweaks);
+        let labels = lanes_mut(&mut self.labels);
         for ((x, hs), (g, t)) in buf_in
             .chunks_exact(3)
             .zip(buf_out.chunks_exact(3))
             .zip(step.ands.iter().zip(tables.chunks_exact(TABLE_BYTES)))
         {
             let hs: &[Block; 3] = hs.try_into().expect("three hashes per AND");
-            self.labels[g.out as usize] = eval_combine(hs, x[0], x[1], &Table::read(t));
+            let [c_lo, c_hi] = eval_combine(hs, x[0], x[1], &Table::read(t));
+            labels[g.out as usize] = Lane::from_halves(c_lo, c_hi);
         }
         run_free_gates(&mut self.labels, step.frees);
         self.next_step += 1;

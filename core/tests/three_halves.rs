@@ -332,10 +332,20 @@ fn print_rates() {
             continue;
         };
         let c = yao_compiler::bristol::parse(name, &text, &Default::default()).unwrap();
-        let hg = garble_rate(&c, secs);
-        let th = garble_rate_three_halves(&c, secs);
-        let he = eval_rate(&c, secs);
-        let te = eval_rate_three_halves(&c, secs);
+        // YAO_RATE_ONLY=garble3 (or garble2, eval2, eval3) runs one rate,
+        // for profiling.
+        let only = std::env::var("YAO_RATE_ONLY").unwrap_or_default();
+        let run = |tag: &str, f: &dyn Fn() -> f64| {
+            if only.is_empty() || only == tag {
+                f()
+            } else {
+                f64::NAN
+            }
+        };
+        let hg = run("garble2", &|| garble_rate(&c, secs));
+        let th = run("garble3", &|| garble_rate_three_halves(&c, secs));
+        let he = run("eval2", &|| eval_rate(&c, secs));
+        let te = run("eval3", &|| eval_rate_three_halves(&c, secs));
         println!(
             "{name}: garble half-gates {hg:.3e} AND/s, three-halves {th:.3e} ({:.2}x); \
              eval half-gates {he:.3e}, three-halves {te:.3e} ({:.2}x)",
