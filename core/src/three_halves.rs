@@ -50,7 +50,8 @@
 //!   z2 = al ^ eA0 ^ eA1   z3 = be ^ eB0 ^ eB1   z4 = al ^ be ^ eX0 ^ eX1
 //! ```
 //!
-//! Why each term is there (RR21, sections 4 and 5):
+//! Why each term is there (after RR21; the derivation of the linear part
+//! is ours):
 //!
 //! - *Three hashes, not two.* The evaluator hashes `A`, `B` and `A ^ B`;
 //!   `A ^ B` takes two values (`X` and `X ^ D`), so its hash is a third
@@ -80,8 +81,9 @@
 //!   GF(2) and simplified by hand to the slices: the label part of each `G`
 //!   is `S0, S1` applied with the secret colours `(al, be)` in place of
 //!   `(r0, r1)`, and the `Delta` part depends on `p = al ^ r1` and
-//!   `q = be ^ r0` only. With `R_ij` fixed per row (no dicing) no solution
-//!   exists, which is the half-gates lower bound. `C0` is what row `(0, 0)` computes, minus
+//!   `q = be ^ r0` only. (Without the dicing, the evaluator's coefficients
+//!   would be fixed per row: the linear model in which ZRE15 prove their
+//!   two-ciphertext lower bound.) `C0` is what row `(0, 0)` computes, minus
 //!   `D` if that row is the 1-row (`al = be = 0`, i.e. `lsb(A0) = lsb(B0) =
 //!   1`). The test `linear_part_solves_every_row` checks the solution
 //!   symbolically for all 16 values of `(al, be, rho0, rho1)` and all rows.
@@ -1119,6 +1121,19 @@ mod tests {
             let (la, lb) = (label(a0, true, d), label(b0, true, d));
             assert_eq!(eval_and(&fast, la, lb, &t2, k), label(c2, true, d));
         }
+    }
+
+    /// AND `k`'s tweaks are `3k, 3k + 1, 3k + 2`: consecutive ANDs get
+    /// adjacent, disjoint triples, and the last AND number a session may
+    /// use ([`crate::tweak::MAX_ANDS`]` - 1`) still fits in 64 bits.
+    #[test]
+    fn tweaks_are_disjoint_and_fit() {
+        for k in 0..1000u64 {
+            assert_eq!(three_halves_tweak(k, 0), 3 * k);
+            assert_eq!(three_halves_tweak(k, 2) + 1, three_halves_tweak(k + 1, 0));
+        }
+        let last = crate::tweak::MAX_ANDS - 1;
+        assert!(last.checked_mul(3).and_then(|t| t.checked_add(2)).is_some());
     }
 
     /// A wrong tweak or a wrong label gives garbage, not the output label:
