@@ -484,7 +484,9 @@ impl Drop for Coins {
 /// is [`TABLE_BYTES`] bytes of [`Table`] instead of two blocks. The six
 /// hashes of each AND of a step go through [`Tccr::hash_many`] in one batch
 /// (tweaks `3k + m/2` for block `m` of the AND, the pair layout); the
-/// combination is [`garble_combine`], the reference's own code. Holds
+/// combination runs four gates at a time as arrays of words (`garble_group`,
+/// over the reference's own linear algebra `garble_linear`), checked against
+/// the reference gate by gate in `core/tests/three_halves.rs`. Holds
 /// `Delta` and the zero-labels of the live wires; all are zeroized on drop.
 pub struct ThreeHalvesGarbler {
     plan: Arc<Plan>,
@@ -780,7 +782,7 @@ impl Drop for ThreeHalvesGarbler {
 /// time (the same plan; see [`crate::evaluator::Evaluator`]). The three
 /// hashes of each AND of a step go through [`Tccr::hash_many`] in one
 /// batch (tweaks `3k, 3k + 1, 3k + 2`, consecutive); the combination is
-/// [`eval_combine`], the reference's own code.
+/// `eval_combine`, the reference's own code.
 pub struct ThreeHalvesEvaluator {
     plan: Arc<Plan>,
     hash: Tccr,
