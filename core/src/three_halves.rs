@@ -128,7 +128,7 @@ use crate::garbler::{
 use crate::hash::{three_halves_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::lane::{lanes_mut, Lane};
-use crate::plan::{InputPlan, Plan, NO_SLOT};
+use crate::plan::{AndOp, InputPlan, Plan, NO_SLOT};
 use std::sync::Arc;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -498,6 +498,8 @@ pub struct ThreeHalvesGarbler {
     next_step: usize,
     and_base: u64,
     coins: Coins,
+    /// Whether the CPU has AVX2 (the combine pass's wide path).
+    avx2: bool,
     /// Per AND of the step: `al | be << 1` (secret; wiped on drop).
     colours: Vec<u8>,
     buf_in: Vec<Block>,
@@ -536,6 +538,10 @@ impl ThreeHalvesGarbler {
             next_step: 0,
             and_base: 0,
             coins: Coins::new(),
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            avx2: false,
             colours: Vec::new(),
             buf_in: Vec::new(),
             buf_out: Vec::new(),
@@ -711,27 +717,17 @@ impl ThreeHalvesGarbler {
         };
         self.hash
             .hash_many(&buf_in[..6 * n], &mut buf_out[..6 * n], tweaks);
-        // Combine, a group of gates at a time, from the buffers alone; each
-        // output label is built in a register and stored whole (see
-        // `Lane::from_halves`).
+        // Combine, a group of gates at a time, from the buffers alone.
         let labels = lanes_mut(&mut self.labels);
-        for (gi, ((x, hs), c)) in buf_in
-            .chunks_exact(6 * GROUP)
-            .zip(buf_out.chunks_exact(6 * GROUP))
-            .zip(self.colours.chunks_exact(GROUP))
-            .enumerate()
-        {
-            let (w, z) = garble_group(hs, x, c, d);
-            for l in 0..GROUP.min(n - GROUP * gi) {
-                let k = GROUP * gi + l;
-                labels[step.ands[k].out as usize] = Lane::from_halves(w[0][l], w[1][l]);
-                let t = Table {
-                    g: [w[2][l], w[3][l], w[4][l]],
-                    z: z[l],
-                };
-                t.write(&mut out[TABLE_BYTES * k..TABLE_BYTES * (k + 1)]);
-            }
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 (checked when the garbler was made).
+            unsafe { combine_avx2(labels, step.ands, buf_in, buf_out, &self.colours, d, out) };
+        } else {
+            combine(labels, step.ands, buf_in, buf_out, &self.colours, d, out);
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        combine(labels, step.ands, buf_in, buf_out, &self.colours, d, out);
         run_free_gates(&mut self.labels, step.frees);
         self.next_step += 1;
         true
@@ -776,6 +772,58 @@ impl Drop for ThreeHalvesGarbler {
         self.buf_in.zeroize();
         self.buf_out.zeroize();
     }
+}
+
+/// The garbler's combine pass over one step of `ands` (buffers padded to
+/// whole groups, see `ThreeHalvesGarbler::garble_step`): output labels into
+/// `labels`, each built in a register and stored whole (see
+/// `Lane::from_halves`), tables into `out`.
+#[inline(always)]
+fn combine(
+    labels: &mut [Lane],
+    ands: &[AndOp],
+    buf_in: &[Block],
+    buf_out: &[Block],
+    colours: &[u8],
+    d: Block,
+    out: &mut [u8],
+) {
+    let n = ands.len();
+    for (gi, ((x, hs), c)) in buf_in
+        .chunks_exact(6 * GROUP)
+        .zip(buf_out.chunks_exact(6 * GROUP))
+        .zip(colours.chunks_exact(GROUP))
+        .enumerate()
+    {
+        let (w, z) = garble_group(hs, x, c, d);
+        for l in 0..GROUP.min(n - GROUP * gi) {
+            let k = GROUP * gi + l;
+            labels[ands[k].out as usize] = Lane::from_halves(w[0][l], w[1][l]);
+            let t = Table {
+                g: [w[2][l], w[3][l], w[4][l]],
+                z: z[l],
+            };
+            t.write(&mut out[TABLE_BYTES * k..TABLE_BYTES * (k + 1)]);
+        }
+    }
+}
+
+/// [`combine`] compiled for AVX2 (four 64-bit words per register).
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn combine_avx2(
+    labels: &mut [Lane],
+    ands: &[AndOp],
+    buf_in: &[Block],
+    buf_out: &[Block],
+    colours: &[u8],
+    d: Block,
+    out: &mut [u8],
+) {
+    combine(labels, ands, buf_in, buf_out, colours, d, out)
 }
 
 /// Evaluates one circuit garbled by [`ThreeHalvesGarbler`], one step at a
