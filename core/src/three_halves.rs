@@ -431,12 +431,10 @@ pub fn eval_and(hash: &Tccr, a: Block, b: Block, table: &Table, and_index: u64) 
 /// The garbler's random bits `rho` (two per AND): AES-128 in counter mode
 /// under a key from the operating system, fresh per garbler (see the module
 /// docs, "Randomness"). The key schedule is zeroized on drop (the `aes`
-/// crate's `zeroize` feature), and so are the unused bits.
+/// crate's `zeroize` feature).
 struct Coins {
     prg: aes::Aes128Enc,
     counter: u128,
-    bits: u128,
-    left: u32,
 }
 
 impl Coins {
@@ -446,35 +444,20 @@ impl Coins {
         crate::block::fill_random(&mut key);
         let prg = aes::Aes128Enc::new(&Array::from(key));
         key.zeroize();
-        Coins {
-            prg,
-            counter: 0,
-            bits: 0,
-            left: 0,
-        }
+        Coins { prg, counter: 0 }
     }
 
-    /// The next two bits. (The branch depends on a public count only.)
-    #[inline(always)]
-    fn two(&mut self) -> [bool; 2] {
-        if self.left == 0 {
-            use aes::cipher::{Array, BlockCipherEncrypt};
+    /// Fills `buf` with fresh pseudorandom bytes (the next blocks of the
+    /// counter-mode stream; the tail of the last block is dropped).
+    fn fill(&mut self, buf: &mut [u8]) {
+        use aes::cipher::{Array, BlockCipherEncrypt};
+        for chunk in buf.chunks_mut(16) {
             let mut b = Array(self.counter.to_le_bytes());
             self.prg.encrypt_block(&mut b);
             self.counter += 1;
-            self.bits = u128::from_le_bytes(b.0);
-            self.left = 128;
+            chunk.copy_from_slice(&b.0[..chunk.len()]);
+            b.0.zeroize();
         }
-        let b = self.bits;
-        self.bits >>= 2;
-        self.left -= 2;
-        [b & 1 == 1, b & 2 == 2]
-    }
-}
-
-impl Drop for Coins {
-    fn drop(&mut self) {
-        self.bits.zeroize();
     }
 }
 
@@ -500,7 +483,8 @@ pub struct ThreeHalvesGarbler {
     coins: Coins,
     /// Whether the CPU has AVX2 (the combine pass's wide path).
     avx2: bool,
-    /// Per AND of the step: `al | be << 1` (secret; wiped on drop).
+    /// Per AND of the step: `al | be << 1 | r0 << 2 | r1 << 3` (secret;
+    /// wiped on drop).
     colours: Vec<u8>,
     buf_in: Vec<Block>,
     buf_out: Vec<Block>,
@@ -687,6 +671,7 @@ impl ThreeHalvesGarbler {
         // Buffers padded to whole groups; the padding's results are dropped.
         let padded = n.next_multiple_of(GROUP);
         self.colours.resize(padded, 0);
+        self.coins.fill(&mut self.colours[..n]);
         self.buf_in.resize(6 * padded, Block::ZERO);
         self.buf_out.resize(6 * padded, Block::ZERO);
         let (buf_in, buf_out) = (
@@ -708,8 +693,8 @@ impl ThreeHalvesGarbler {
             x.copy_from_slice(&[a, a ^ d, b, b ^ d, ab, ab ^ d]);
             let al = !(la.lsb() ^ g.flip_a);
             let be = !(lb.lsb() ^ g.flip_b);
-            let [r0, r1] = self.coins.two();
-            *c = al as u8 | (be as u8) << 1 | (r0 as u8) << 2 | (r1 as u8) << 3;
+            // Bits 2 and 3 of the random byte are r0, r1.
+            *c = (*c & 0x0c) | al as u8 | (be as u8) << 1;
         }
         let tweaks = Tweaks {
             first: three_halves_tweak(first, 0),
