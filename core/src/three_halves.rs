@@ -127,7 +127,7 @@ use crate::garbler::{
 };
 use crate::hash::{three_halves_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
-use crate::lane::{lanes_mut, Lane};
+use crate::lane::{lane, lanes, lanes_mut, Lane};
 use crate::plan::{AndOp, InputPlan, Plan, NO_SLOT};
 use std::sync::Arc;
 use zeroize::{Zeroize, Zeroizing};
@@ -448,14 +448,23 @@ impl Coins {
     }
 
     /// Fills `buf` with fresh pseudorandom bytes (the next blocks of the
-    /// counter-mode stream; the tail of the last block is dropped).
+    /// counter-mode stream, 16 at a time; the tail of the last block is
+    /// dropped).
     fn fill(&mut self, buf: &mut [u8]) {
         use aes::cipher::{Array, BlockCipherEncrypt};
-        for chunk in buf.chunks_mut(16) {
-            let mut b = Array(self.counter.to_le_bytes());
-            self.prg.encrypt_block(&mut b);
-            self.counter += 1;
-            chunk.copy_from_slice(&b.0[..chunk.len()]);
+        let mut blocks = [Array([0u8; 16]); 16];
+        for chunk in buf.chunks_mut(256) {
+            let used = chunk.len().div_ceil(16);
+            for b in &mut blocks[..used] {
+                *b = Array(self.counter.to_le_bytes());
+                self.counter += 1;
+            }
+            self.prg.encrypt_blocks(&mut blocks[..used]);
+            for (dst, b) in chunk.chunks_mut(16).zip(&blocks) {
+                dst.copy_from_slice(&b.0[..dst.len()]);
+            }
+        }
+        for b in &mut blocks {
             b.0.zeroize();
         }
     }
@@ -681,18 +690,20 @@ impl ThreeHalvesGarbler {
         // Gather: every label this step reads, read once, here. The colour-0
         // label of a wire is L ^ lsb(L)*D whatever its flip; lsb(A0) =
         // lsb(L) ^ flip, and the one-label has the other colour.
-        let colour0 = |l: Block| l ^ (Block::mask(l.lsb()) & d);
-        for ((x, g), c) in buf_in
+        let dl = lane(d);
+        let colour0 = |l: Lane| l.xor(l.colour_mask().and(dl));
+        let (stored, lanes_in) = (lanes(&self.labels), lanes_mut(buf_in));
+        for ((x, g), c) in lanes_in
             .chunks_exact_mut(6)
             .zip(step.ands)
             .zip(self.colours.iter_mut())
         {
-            let (la, lb) = (self.labels[g.a as usize], self.labels[g.b as usize]);
+            let (la, lb) = (stored[g.a as usize], stored[g.b as usize]);
             let (a, b) = (colour0(la), colour0(lb));
-            let ab = a ^ b;
-            x.copy_from_slice(&[a, a ^ d, b, b ^ d, ab, ab ^ d]);
-            let al = !(la.lsb() ^ g.flip_a);
-            let be = !(lb.lsb() ^ g.flip_b);
+            let ab = a.xor(b);
+            x.copy_from_slice(&[a, a.xor(dl), b, b.xor(dl), ab, ab.xor(dl)]);
+            let al = !(self.labels[g.a as usize].lsb() ^ g.flip_a);
+            let be = !(self.labels[g.b as usize].lsb() ^ g.flip_b);
             // Bits 2 and 3 of the random byte are r0, r1.
             *c = (*c & 0x0c) | al as u8 | (be as u8) << 1;
         }
