@@ -957,9 +957,10 @@ impl ThreeHalvesEvaluator {
         self.buf_in.resize(3 * n, Block::ZERO);
         self.buf_out.resize(3 * n, Block::ZERO);
         let (buf_in, buf_out) = (&mut self.buf_in[..3 * n], &mut self.buf_out[..3 * n]);
-        for (x, g) in buf_in.chunks_exact_mut(3).zip(step.ands) {
-            let (a, b) = (self.labels[g.a as usize], self.labels[g.b as usize]);
-            x.copy_from_slice(&[a, b, a ^ b]);
+        let stored = lanes(&self.labels);
+        for (x, g) in lanes_mut(buf_in).chunks_exact_mut(3).zip(step.ands) {
+            let (a, b) = (stored[g.a as usize], stored[g.b as usize]);
+            x.copy_from_slice(&[a, b, a.xor(b)]);
         }
         let first = self.and_base + step.first_and;
         let tweaks = Tweaks {
