@@ -110,6 +110,30 @@
 //! `j`, `r0`, `r1`) is an AND with a mask ([`mask`]), never a branch or a
 //! table index.
 //!
+//! # Speed
+//!
+//! Measured with the `print_rates` probe of `core/tests/three_halves.rs`
+//! (`cargo test --release -p yao-core --features bench --test three_halves
+//! print_rates -- --ignored --nocapture`), one core of the shared 2-core
+//! AMD EPYC (VAES, AVX2), best of 20 windows, the two schemes alternating
+//! in one run; the machine's load moved every figure by up to 30%:
+//!
+//! | AND/s          | half-gates | three-halves | ratio       |
+//! |----------------|------------|--------------|-------------|
+//! | AES-128 garble | 7.1e7-8.3e7| 2.9e7-3.4e7  | 0.37-0.42   |
+//! | AES-128 eval   | 1.1e8-1.3e8| 4.7e7-5.7e7  | 0.41-0.47   |
+//! | SHA-256 garble | 4.5e7-5.5e7| 2.4e7-2.7e7  | 0.44-0.55   |
+//! | SHA-256 eval   | 7.0e7-7.6e7| 4.0e7-4.6e7  | 0.58-0.60   |
+//!
+//! The hash bounds it: the garbler hashes 6 blocks per AND, 12 AES calls,
+//! where half-gates' 4 blocks cost 4 AES calls plus `pi` of each label
+//! once (2.25 per AND on AES-128, see [`crate::plan`]): 6.25. The
+//! evaluator does 6 AES calls per AND against half-gates' 2 + 1.1. Profiled
+//! (AES-128 garbling): hashing 31%, the combine pass 29%, the gather pass
+//! 19%, free gates 11%. Not done yet: memoizing `pi` of `A`, `B` (their two
+//! labels' first AES call, as half-gates does; 12 -> 10.25 calls per AND) and
+//! a fused VAES kernel for gather, hash and combine.
+//!
 //! # Wire format
 //!
 //! [`Table`] holds `G0, G1, G2` (64 bits each) and `z` (bits 0 to 4 of a
