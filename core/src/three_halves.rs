@@ -71,7 +71,10 @@
 //!   `R_ij * [A.lo, A.hi, B.lo, B.hi]`, a 2x4 bit matrix `R_ij = [!i*B.lo;
 //!   !j*A.hi] + r0*S0 + r1*S1` of its own label halves: the `!i`, `!j`
 //!   terms and the two matrices `S0 = [u; v]`, `S1 = [v; w]` (the slices
-//!   above) are RR21's choice. `R_ij` is uniform on a coset that
+//!   above) are the RR21 construction's, in this module's notation (the
+//!   evaluator side follows the public emp-toolkit-based implementation
+//!   `GarbleCoder/Implementation-of-threehalves`; the garbler side below was
+//!   derived here from it and is checked by the tests, not copied). `R_ij` is uniform on a coset that
 //!   depends on `(i, j)` only, so it reveals nothing. Because `r0, r1` move
 //!   with `al, be` across the four rows, the eight conditions "row `(i, j)`
 //!   yields `C0 ^ [i = al][j = be]*D`" (two halves per row) have a solution
@@ -253,11 +256,11 @@ pub(crate) fn garble_linear(al: u64, be: u64, r0: u64, r1: u64, x: [u64; 6]) -> 
 }
 
 /// The three slices `u = A.lo ^ A.hi ^ B.lo`, `v = A.lo ^ B.hi`,
-/// `w = A.hi ^ B.lo ^ B.hi` of two labels (the rows of RR21's `S0`, `S1`).
+/// `w = A.hi ^ B.lo ^ B.hi` of two labels (the rows of `S0 = [u; v]` and
+/// `S1 = [v; w]` in the module docs).
 #[inline(always)]
 fn slices(a_lo: u64, a_hi: u64, b_lo: u64, b_hi: u64) -> (u64, u64, u64) {
-    let v = a_lo ^ b_hi;
-    (v ^ a_hi ^ b_hi ^ b_lo, v, a_hi ^ b_lo ^ b_hi)
+    (a_lo ^ a_hi ^ b_lo, a_lo ^ b_hi, a_hi ^ b_lo ^ b_hi)
 }
 
 /// The evaluator's linear terms `[C.lo, C.hi]` minus its hashes, from its
