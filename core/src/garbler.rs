@@ -446,7 +446,7 @@ impl Drop for Garbler {
 /// AES, as in emp-toolkit). Asking the OS for every label cost ~8% of an
 /// AES-128 garbling session in the kernel's ChaCha. The key schedule is
 /// zeroized on drop (the `aes` crate's `zeroize` feature).
-fn random_labels(n: usize) -> Vec<Block> {
+pub(crate) fn random_labels(n: usize) -> Vec<Block> {
     use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
     let mut key = [0u8; 16];
     crate::block::fill_random(&mut key);
@@ -461,7 +461,7 @@ fn random_labels(n: usize) -> Vec<Block> {
     v
 }
 
-fn load_inputs(plan: &Plan, inputs: &[Vec<Block>], labels: &mut [Block]) {
+pub(crate) fn load_inputs(plan: &Plan, inputs: &[Vec<Block>], labels: &mut [Block]) {
     for (g, ls) in plan.inputs().iter().zip(inputs) {
         for (&s, &l) in g.slots.iter().zip(ls) {
             if s != NO_SLOT {

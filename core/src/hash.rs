@@ -92,6 +92,18 @@ pub fn and_tweak(k: u64, half: u64) -> u64 {
     2 * k + half
 }
 
+/// The tweak of hash `which` (0: input `a`, 1: input `b`, 2: `a ^ b`) of
+/// the `k`-th AND gate of a session garbled with three-halves
+/// ([`crate::three_halves`]): `3k + which`. Each AND hashes each of its three
+/// wires (`a`, `b` and their XOR) under its own tweak, and distinct ANDs get
+/// disjoint triples. `k < MAX_ANDS = 2^62` ([`crate::tweak::MAX_ANDS`]) keeps
+/// `3k + 2 < 2^64`. These tweaks overlap half-gates' ([`and_tweak`]): one
+/// `Delta` (one session) garbles with one scheme only.
+#[inline(always)]
+pub fn three_halves_tweak(k: u64, which: u64) -> u64 {
+    3 * k + which
+}
+
 /// The 128-bit tweak block of tweak number `i`: `i` XOR the fixed public
 /// key. Any injective public map keeps tweaks distinct, which is all TCCR
 /// asks; this one cancels AES's first round-key XOR (the AES-128 first round

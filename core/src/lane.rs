@@ -30,6 +30,16 @@ mod imp {
             Lane(unsafe { _mm_and_si128(self.0, o.0) })
         }
 
+        /// The label whose low and high 64 bits are `lo` and `hi`, built
+        /// in the register (stored with one 128-bit store, so that a later
+        /// 128-bit load of it is forwarded; three-halves computes labels
+        /// as halves).
+        #[inline(always)]
+        pub(crate) fn from_halves(lo: u64, hi: u64) -> Lane {
+            // SAFETY: SSE2 is in the x86-64 baseline.
+            Lane(unsafe { _mm_set_epi64x(hi as i64, lo as i64) })
+        }
+
         /// All ones if the colour bit (bit 0) is set, else zero: a
         /// branch-free select mask.
         #[inline(always)]
@@ -59,6 +69,11 @@ mod imp {
         #[inline(always)]
         pub fn and(self, o: Lane) -> Lane {
             Lane(self.0 & o.0)
+        }
+
+        #[inline(always)]
+        pub fn from_halves(lo: u64, hi: u64) -> Lane {
+            Lane(lo as u128 | (hi as u128) << 64)
         }
 
         #[inline(always)]

@@ -21,6 +21,7 @@ pub mod in_memory;
 mod lane;
 pub mod ot;
 pub mod plan;
+pub mod three_halves;
 pub mod tweak;
 mod vaes;
 pub mod window;

@@ -23,9 +23,11 @@
 use crate::block::Delta;
 use std::cell::{Cell, RefCell};
 
-/// AND numbers stay below this, so that the larger tweak `2k + 1` of the
-/// last AND fits in the 64 bits [`crate::hash::and_tweak`] works in. At
-/// 10^9 ANDs a second a session would take 146 years to reach it.
+/// AND numbers stay below this, so that the largest tweak of the last AND
+/// fits in the 64 bits the tweaks are computed in: `2k + 1` for half-gates
+/// ([`crate::hash::and_tweak`]), `3k + 2 < 3 * 2^62 < 2^64` for
+/// three-halves ([`crate::hash::three_halves_tweak`]). At 10^9 ANDs a
+/// second a session would take 146 years to reach it.
 pub const MAX_ANDS: u64 = 1 << 62;
 
 /// The tweaks of one session are used up (only a session of 2^62 ANDs
@@ -83,7 +85,8 @@ pub(crate) fn check_range(first: u64, ands: u64) -> Result<(), TweaksExhausted> 
 }
 
 /// A range of AND numbers a garbler hashed (tweaks `2k` and `2k + 1` for
-/// each `k` in `first_and..first_and + ands`) under the `Delta` whose
+/// each `k` in `first_and..first_and + ands` with half-gates, `3k .. 3k + 2`
+/// with three-halves) under the `Delta` whose
 /// blake3 fingerprint is `delta_id` (the fingerprint, not `Delta`: a test
 /// can tell `Delta`s apart, and check a guessed one, without holding it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
