@@ -21,11 +21,13 @@ pub mod in_memory;
 mod lane;
 pub mod ot;
 pub mod plan;
+pub mod scheme;
 pub mod three_halves;
 pub mod tweak;
 mod vaes;
 pub mod window;
 
 pub use block::{Block, Delta};
+pub use scheme::Scheme;
 /// The gate IR (the `yao-ir` crate): the core's only view of circuits.
 pub use yao_ir as ir;

@@ -708,7 +708,13 @@ pub fn handshake(data: &[u8]) -> Outcome {
         // A garbler prepares its first base-OT message (128 scalar
         // multiplications) before the handshake; check the hello first so
         // that the fuzzer does not pay for it on every rejected hello.
-        handshake::handshake(&mut feed.clone(), Role::Garbler, &circuit.id()).and_then(|()| {
+        handshake::handshake(
+            &mut feed.clone(),
+            Role::Garbler,
+            &circuit.id(),
+            handshake::Settings::default(),
+        )
+        .and_then(|()| {
             feed.set(rest);
             GarblerSession::start(feed, circuit).map(drop)
         })

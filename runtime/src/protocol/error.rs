@@ -63,6 +63,19 @@ pub enum ProtocolError {
          (both must load the same circuit with the same options)"
     )]
     CircuitMismatch { ours: String, theirs: String },
+    /// The parties chose different garbling schemes.
+    #[error(
+        "the peer garbles with {theirs}, this party with {ours} (both must use the same --scheme)"
+    )]
+    SchemeMismatch {
+        ours: yao_core::Scheme,
+        theirs: yao_core::Scheme,
+    },
+    #[error("the peer named an unknown garbling scheme (byte {0}); it may be a newer Yao")]
+    UnknownScheme(u8),
+    /// What this version of Yao does not do, said plainly.
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
     #[error("during {phase}")]
     Ot { phase: Phase, source: OtError },
     /// The circuit could not be planned (the schedule both parties garble

@@ -5,7 +5,7 @@
 
 use super::deadline;
 use super::error::{During, Phase, ProtocolError};
-use super::handshake::{handshake, Role};
+use super::handshake::{handshake, Role, Settings};
 use super::precomputed::ReceiverPool;
 use super::schedule::{evaluate_windows, Schedule, Subject};
 use super::session::*;
@@ -15,10 +15,12 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use yao_core::block::Block;
-use yao_core::evaluator::Evaluator;
+use yao_core::evaluator::{EvalError, Evaluator};
 use yao_core::ir::{Circuit, CircuitId, GateSource, Input, Output, Party};
 use yao_core::plan::Plan;
+use yao_core::three_halves::ThreeHalvesEvaluator;
 use yao_core::tweak::AndCounter;
+use yao_core::Scheme;
 use zeroize::{Zeroize, Zeroizing};
 
 /// What an evaluator prepares before it connects: the circuit id and,
@@ -28,6 +30,7 @@ pub struct EvaluatorSetup<'c> {
     /// `None` for a deferred setup: built when the session starts.
     schedule: Option<Schedule<'c>>,
     id: CircuitId,
+    settings: Settings,
 }
 
 impl<'c> EvaluatorSetup<'c> {
@@ -39,6 +42,7 @@ impl<'c> EvaluatorSetup<'c> {
             schedule: Some(subject.schedule()?),
             id: subject.id(),
             subject,
+            settings: Settings::default(),
         })
     }
 
@@ -53,6 +57,7 @@ impl<'c> EvaluatorSetup<'c> {
             subject: Subject::Whole(circuit),
             schedule: None,
             id: circuit.id(),
+            settings: Settings::default(),
         }
     }
 
@@ -65,7 +70,15 @@ impl<'c> EvaluatorSetup<'c> {
             schedule: None,
             id: subject.id(),
             subject,
+            settings: Settings::default(),
         }
+    }
+
+    /// The settings the garbler must share (the garbling scheme); the
+    /// default is half-gates.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// The circuit, unless it is read window by window.
@@ -86,6 +99,7 @@ pub struct EvaluatorSession<'c, C: Channel> {
     inputs: &'c [Input],
     outputs: &'c [Output],
     schedule: Schedule<'c>,
+    scheme: Scheme,
     ot: CotReceiver,
     pool: ReceiverPool,
     /// This party's input labels for executions announced to the garbler
@@ -95,6 +109,8 @@ pub struct EvaluatorSession<'c, C: Channel> {
     last_refill: usize,
     /// Garbled tables as they arrive (public: not wiped).
     tables: Vec<Block>,
+    /// The same for schemes whose tables are bytes.
+    table_bytes: Vec<u8>,
     /// The garbler's AND numbering, followed step by step (see
     /// [`yao_core::tweak`]).
     ands: AndCounter,
@@ -113,13 +129,15 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             subject,
             schedule,
             id,
+            settings,
         } = setup;
+        subject.supports(settings)?;
         tracing::debug!("evaluator: session starts");
         let (schedule, ot) = std::thread::scope(|s| {
             // `Err`: the schedule is being built.
             let planning = schedule.ok_or_else(|| s.spawn(|| subject.schedule()));
             let ot = deadline::setup(&mut ch, |ch| {
-                handshake(ch, Role::Evaluator, &id)?;
+                handshake(ch, Role::Evaluator, &id, settings)?;
                 tracing::trace!("evaluator: handshake done");
                 CotReceiver::setup(ch).during(Phase::ObliviousTransfer)
             });
@@ -137,11 +155,13 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             inputs: subject.inputs(),
             outputs: subject.outputs(),
             schedule,
+            scheme: settings.scheme,
             ot,
             pool: ReceiverPool::default(),
             mine: VecDeque::new(),
             last_refill: 0,
             tables: Vec::new(),
+            table_bytes: Vec::new(),
             ands: AndCounter::new(),
         })
     }
@@ -304,7 +324,10 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             expected: "no execution: this party announced none",
         })?;
         let labels = match self.schedule.clone() {
-            Schedule::Whole(plan) => self.evaluate_whole(plan, mine, &mut lap, &mut t)?,
+            Schedule::Whole(plan) => match self.scheme {
+                Scheme::HalfGates => self.evaluate_whole(plan, mine, &mut lap, &mut t)?,
+                Scheme::ThreeHalves => self.evaluate_three_halves(plan, mine, &mut lap, &mut t)?,
+            },
             Schedule::Windowed { source, window } => {
                 let active = self.input_labels(mine)?;
                 lap(&mut t.inputs);
@@ -341,8 +364,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         Ok(split_outputs(self.outputs, &bits))
     }
 
-    /// Evaluates an execution of a whole circuit on `plan`, this party's
-    /// input labels being `mine`; returns the output labels, flattened.
+    /// Evaluates an execution of a whole circuit on `plan` with half-gates,
+    /// this party's input labels being `mine`; returns the output labels,
+    /// flattened.
     fn evaluate_whole(
         &mut self,
         plan: Arc<Plan>,
@@ -352,6 +376,64 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
     ) -> Result<Vec<Block>, ProtocolError> {
         let first_and = self.ands.take(plan.num_ands())?;
         let mut evaluator = Evaluator::from_plan(plan);
+        self.receive_inputs(&mut evaluator, first_and, mine, lap, t)?;
+
+        // Tables are read in chunks of many steps (sized by this party's
+        // own plan, never by the peer), each straight into `tables`.
+        let mut tables = std::mem::take(&mut self.tables);
+        let (ch, progress) = (&mut self.ch, &mut self.progress);
+        evaluator.eval_in_chunks(yao_core::garbler::TABLE_CHUNK, &mut tables, |chunk| {
+            ch.recv_blocks(chunk).during(Phase::GarbledTables)?;
+            t.and_gates += chunk.len() as u64 / 2;
+            if let Some(f) = progress {
+                f(t.and_gates);
+            }
+            Ok::<_, ProtocolError>(())
+        })?;
+        self.tables = tables;
+        Ok(evaluator.output_labels()?.into_iter().flatten().collect())
+    }
+
+    /// As [`EvaluatorSession::evaluate_whole`] with three-halves: each step's
+    /// table bytes are read as its own plan sizes them.
+    fn evaluate_three_halves(
+        &mut self,
+        plan: Arc<Plan>,
+        mine: Zeroizing<Vec<Block>>,
+        lap: &mut impl FnMut(&mut Duration),
+        t: &mut ExecutionStats,
+    ) -> Result<Vec<Block>, ProtocolError> {
+        let per_and = yao_core::three_halves::TABLE_BYTES;
+        let first_and = self.ands.take(plan.num_ands())?;
+        let steps = plan.num_steps();
+        let mut evaluator = ThreeHalvesEvaluator::from_plan(plan);
+        self.receive_inputs(&mut evaluator, first_and, mine, lap, t)?;
+        let mut bytes = std::mem::take(&mut self.table_bytes);
+        for _ in 0..steps {
+            bytes.resize(evaluator.next_batch_len(), 0);
+            self.ch
+                .read_exact(&mut bytes)
+                .during(Phase::GarbledTables)?;
+            evaluator.eval_batch(&bytes)?;
+            t.and_gates += (bytes.len() / per_and) as u64;
+            if let Some(f) = &mut self.progress {
+                f(t.and_gates);
+            }
+        }
+        self.table_bytes = bytes;
+        Ok(evaluator.output_labels()?.into_iter().flatten().collect())
+    }
+
+    /// Follows the garbler's AND numbering from `first_and`, sets this
+    /// party's input labels (`mine`, from OT) and reads the garbler's.
+    fn receive_inputs(
+        &mut self,
+        evaluator: &mut impl SchemeEvaluator,
+        first_and: u64,
+        mine: Zeroizing<Vec<Block>>,
+        lap: &mut impl FnMut(&mut Duration),
+        t: &mut ExecutionStats,
+    ) -> Result<(), ProtocolError> {
         evaluator.set_first_and(first_and)?;
         let mut at = 0;
         for (k, width) in groups_of(self.inputs, Party::Evaluator) {
@@ -369,21 +451,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             evaluator.set_input_labels(k, &labels)?;
         }
         lap(&mut t.inputs);
-
-        // Tables are read in chunks of many steps (sized by this party's
-        // own plan, never by the peer), each straight into `tables`.
-        let mut tables = std::mem::take(&mut self.tables);
-        let (ch, progress) = (&mut self.ch, &mut self.progress);
-        evaluator.eval_in_chunks(yao_core::garbler::TABLE_CHUNK, &mut tables, |chunk| {
-            ch.recv_blocks(chunk).during(Phase::GarbledTables)?;
-            t.and_gates += chunk.len() as u64 / 2;
-            if let Some(f) = progress {
-                f(t.and_gates);
-            }
-            Ok::<_, ProtocolError>(())
-        })?;
-        self.tables = tables;
-        Ok(evaluator.output_labels()?.into_iter().flatten().collect())
+        Ok(())
     }
 
     /// The active labels of every input group of a windowed execution:
@@ -475,3 +543,29 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         }
     }
 }
+
+/// What a session needs of a scheme's evaluator besides its tables: the
+/// same calls on [`Evaluator`] and [`ThreeHalvesEvaluator`].
+trait SchemeEvaluator {
+    fn set_first_and(&mut self, n: u64) -> Result<(), EvalError>;
+    fn set_input_labels(&mut self, group: usize, labels: &[Block]) -> Result<(), EvalError>;
+}
+
+macro_rules! scheme_evaluator {
+    ($t:ty) => {
+        impl SchemeEvaluator for $t {
+            fn set_first_and(&mut self, n: u64) -> Result<(), EvalError> {
+                <$t>::set_first_and(self, n)
+            }
+            fn set_input_labels(
+                &mut self,
+                group: usize,
+                labels: &[Block],
+            ) -> Result<(), EvalError> {
+                <$t>::set_input_labels(self, group, labels)
+            }
+        }
+    };
+}
+scheme_evaluator!(Evaluator);
+scheme_evaluator!(ThreeHalvesEvaluator);

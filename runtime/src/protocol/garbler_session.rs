@@ -5,7 +5,7 @@
 
 use super::deadline;
 use super::error::{During, Phase, ProtocolError};
-use super::handshake::{handshake, Role};
+use super::handshake::{handshake, Role, Settings};
 use super::precomputed::SenderPool;
 use super::schedule::{garble_windows, Schedule, Subject};
 use super::session::*;
@@ -15,10 +15,12 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use yao_core::block::{Block, Delta};
-use yao_core::garbler::Garbler;
+use yao_core::garbler::{GarbleError, Garbler};
 use yao_core::ir::{Circuit, CircuitId, GateSource, Input, Output, Party};
 use yao_core::plan::Plan;
+use yao_core::three_halves::ThreeHalvesGarbler;
 use yao_core::tweak::AndCounter;
+use yao_core::Scheme;
 use zeroize::{Zeroize, Zeroizing};
 
 /// What a garbler prepares before its evaluator connects: the circuit id, a
@@ -29,6 +31,7 @@ use zeroize::{Zeroize, Zeroizing};
 pub struct GarblerSetup<'c> {
     subject: Subject<'c>,
     id: CircuitId,
+    settings: Settings,
     delta: Delta,
     ot: CotSenderSetup,
 }
@@ -78,9 +81,17 @@ impl<'c> GarblerSetup<'c> {
         GarblerSetup {
             id: subject.id(),
             subject,
+            settings: Settings::default(),
             ot: keys.ot,
             delta: keys.delta,
         }
+    }
+
+    /// The settings the evaluator must share (the garbling scheme); the
+    /// default is half-gates.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// The circuit, unless it is read window by window.
@@ -105,6 +116,7 @@ pub struct GarblerSession<'c, C: Channel> {
     inputs: &'c [Input],
     outputs: &'c [Output],
     schedule: Schedule<'c>,
+    scheme: Scheme,
     delta: Delta,
     ot: CotSender,
     pool: SenderPool,
@@ -117,6 +129,8 @@ pub struct GarblerSession<'c, C: Channel> {
     pending: VecDeque<Pending>,
     /// Garbled tables on their way out (public: not wiped).
     tables: Vec<Block>,
+    /// The same for schemes whose tables are bytes.
+    table_bytes: Vec<u8>,
     /// The session's AND numbering: each execution hashes under its own
     /// range of tweaks (see [`yao_core::tweak`]).
     ands: AndCounter,
@@ -138,10 +152,11 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     pub fn start_prepared(mut ch: C, setup: GarblerSetup<'c>) -> Result<Self, ProtocolError> {
         tracing::debug!("garbler: session starts");
         let subject = setup.subject;
+        subject.supports(setup.settings)?;
         let (schedule, ot) = std::thread::scope(|s| {
             let planning = s.spawn(|| subject.schedule());
             let ot = deadline::setup(&mut ch, |ch| {
-                handshake(ch, Role::Garbler, &setup.id)?;
+                handshake(ch, Role::Garbler, &setup.id, setup.settings)?;
                 tracing::trace!("garbler: handshake done");
                 setup.ot.run(ch).during(Phase::ObliviousTransfer)
             });
@@ -156,12 +171,14 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             outputs: subject.outputs(),
             n: evaluator_bits(subject.inputs()),
             schedule: schedule?,
+            scheme: setup.settings.scheme,
             delta: setup.delta,
             ot,
             pool: SenderPool::default(),
             ready: VecDeque::new(),
             pending: VecDeque::new(),
             tables: Vec::new(),
+            table_bytes: Vec::new(),
             ands: AndCounter::new(),
             failed: false,
         })
@@ -372,7 +389,12 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             .write_all(&[EXECUTE])
             .during(Phase::ObliviousTransfer)?;
         let zero = match self.schedule.clone() {
-            Schedule::Whole(plan) => self.garble_whole(plan, zero, inputs, &mut lap, &mut t)?,
+            Schedule::Whole(plan) => match self.scheme {
+                Scheme::HalfGates => self.garble_whole(plan, zero, inputs, &mut lap, &mut t)?,
+                Scheme::ThreeHalves => {
+                    self.garble_three_halves(plan, zero, inputs, &mut lap, &mut t)?
+                }
+            },
             Schedule::Windowed { source, window } => {
                 let zero = self.input_zero_labels(zero, inputs)?;
                 lap(&mut t.inputs);
@@ -406,8 +428,8 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         Ok(())
     }
 
-    /// Garbles an execution of a whole circuit on `plan`; returns the
-    /// output zero-labels.
+    /// Garbles an execution of a whole circuit on `plan` with half-gates;
+    /// returns the output zero-labels.
     fn garble_whole(
         &mut self,
         plan: Arc<Plan>,
@@ -418,6 +440,70 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     ) -> Result<Zeroizing<Vec<Block>>, ProtocolError> {
         let first_and = self.ands.take(plan.num_ands())?;
         let mut garbler = Garbler::from_plan(plan, self.delta.clone());
+        self.send_inputs(&mut garbler, first_and, zero, inputs, lap, t)?;
+
+        // Tables leave in chunks of many steps: fewer, larger writes, from
+        // one buffer reused across executions (a fresh quarter-megabyte
+        // buffer each time would cost page faults).
+        let mut tables = std::mem::take(&mut self.tables);
+        let (ch, progress) = (&mut self.ch, &mut self.progress);
+        garbler.garble_in_chunks(yao_core::garbler::TABLE_CHUNK, &mut tables, |chunk| {
+            t.and_gates += chunk.len() as u64 / 2;
+            ch.send_blocks(chunk).during(Phase::GarbledTables)?;
+            if let Some(f) = progress {
+                f(t.and_gates);
+            }
+            Ok::<_, ProtocolError>(())
+        })?;
+        self.tables = tables;
+        Ok(flat(garbler.output_zero_labels()))
+    }
+
+    /// As [`GarblerSession::garble_whole`] with three-halves: the tables
+    /// are [`yao_core::three_halves::TABLE_BYTES`] bytes per AND, sent in
+    /// chunks of many steps.
+    fn garble_three_halves(
+        &mut self,
+        plan: Arc<Plan>,
+        zero: Zeroizing<Vec<Block>>,
+        inputs: &[Vec<bool>],
+        lap: &mut impl FnMut(&mut Duration),
+        t: &mut ExecutionStats,
+    ) -> Result<Zeroizing<Vec<Block>>, ProtocolError> {
+        const CHUNK_BYTES: usize = 16 * yao_core::garbler::TABLE_CHUNK;
+        let per_and = yao_core::three_halves::TABLE_BYTES as u64;
+        let first_and = self.ands.take(plan.num_ands())?;
+        let mut garbler = ThreeHalvesGarbler::from_plan(plan, self.delta.clone());
+        self.send_inputs(&mut garbler, first_and, zero, inputs, lap, t)?;
+        let mut bytes = std::mem::take(&mut self.table_bytes);
+        bytes.clear();
+        let mut more = true;
+        while more {
+            more = garbler.garble_batch(&mut bytes);
+            if bytes.len() >= CHUNK_BYTES || (!more && !bytes.is_empty()) {
+                t.and_gates += bytes.len() as u64 / per_and;
+                self.ch.write_all(&bytes).during(Phase::GarbledTables)?;
+                bytes.clear();
+                if let Some(f) = &mut self.progress {
+                    f(t.and_gates);
+                }
+            }
+        }
+        self.table_bytes = bytes;
+        Ok(flat(garbler.output_zero_labels()))
+    }
+
+    /// Numbers the garbler's ANDs from `first_and`, sets the evaluator's
+    /// input zero-labels (from OT) and sends the garbler's active labels.
+    fn send_inputs(
+        &mut self,
+        garbler: &mut impl SchemeGarbler,
+        first_and: u64,
+        zero: Zeroizing<Vec<Block>>,
+        inputs: &[Vec<bool>],
+        lap: &mut impl FnMut(&mut Duration),
+        t: &mut ExecutionStats,
+    ) -> Result<(), ProtocolError> {
         garbler.set_first_and(first_and)?;
         let mut at = 0;
         for (k, width) in groups_of(self.inputs, Party::Evaluator) {
@@ -435,29 +521,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             self.ch.send_blocks(&labels).during(Phase::GarblerInputs)?;
         }
         lap(&mut t.inputs);
-
-        // Tables leave in chunks of many steps: fewer, larger writes, from
-        // one buffer reused across executions (a fresh quarter-megabyte
-        // buffer each time would cost page faults).
-        let mut tables = std::mem::take(&mut self.tables);
-        let (ch, progress) = (&mut self.ch, &mut self.progress);
-        garbler.garble_in_chunks(yao_core::garbler::TABLE_CHUNK, &mut tables, |chunk| {
-            t.and_gates += chunk.len() as u64 / 2;
-            ch.send_blocks(chunk).during(Phase::GarbledTables)?;
-            if let Some(f) = progress {
-                f(t.and_gates);
-            }
-            Ok::<_, ProtocolError>(())
-        })?;
-        self.tables = tables;
-        Ok(Zeroizing::new(
-            garbler
-                .output_zero_labels()
-                .iter()
-                .flatten()
-                .copied()
-                .collect(),
-        ))
+        Ok(())
     }
 
     /// The zero-labels of every input group of a windowed execution: the
@@ -507,3 +571,38 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         self.ch.flush().during(Phase::Handshake)
     }
 }
+
+/// Output zero-labels by group, flattened (and still wiped on drop).
+fn flat(by_group: Zeroizing<Vec<Vec<Block>>>) -> Zeroizing<Vec<Block>> {
+    Zeroizing::new(by_group.iter().flatten().copied().collect())
+}
+
+/// What a session needs of a scheme's garbler besides its tables: the
+/// same calls on [`Garbler`] and [`ThreeHalvesGarbler`].
+trait SchemeGarbler {
+    fn set_first_and(&mut self, n: u64) -> Result<(), GarbleError>;
+    fn set_input_zero_labels(&mut self, group: usize, labels: &[Block]) -> Result<(), GarbleError>;
+    fn encode_input(&self, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError>;
+}
+
+macro_rules! scheme_garbler {
+    ($t:ty) => {
+        impl SchemeGarbler for $t {
+            fn set_first_and(&mut self, n: u64) -> Result<(), GarbleError> {
+                <$t>::set_first_and(self, n)
+            }
+            fn set_input_zero_labels(
+                &mut self,
+                group: usize,
+                labels: &[Block],
+            ) -> Result<(), GarbleError> {
+                <$t>::set_input_zero_labels(self, group, labels)
+            }
+            fn encode_input(&self, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
+                <$t>::encode_input(self, group, bits)
+            }
+        }
+    };
+}
+scheme_garbler!(Garbler);
+scheme_garbler!(ThreeHalvesGarbler);

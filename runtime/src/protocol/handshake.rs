@@ -5,6 +5,7 @@
 use super::error::{During, Phase, ProtocolError};
 use crate::channel::Channel;
 use yao_core::ir::CircuitId;
+use yao_core::Scheme;
 
 /// Eight bytes that no other protocol starts with, so that talking to the
 /// wrong port fails at once with a clear message.
@@ -14,8 +15,17 @@ pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
 /// executions of a session ([`yao_core::tweak`]); a version-2 peer restarts them
 /// and would fail every execution after the first. 4: a windowed circuit
 /// runs in a session like a whole one (precomputed OTs, tagged messages,
-/// AND numbers from the session) instead of a protocol of its own.
+/// AND numbers from the session) instead of a protocol of its own; the
+/// hello names the garbling scheme ([`Settings`]).
 pub const VERSION: u16 = 4;
+
+/// What both parties must agree on besides the circuit, checked in the
+/// handshake: a peer with other settings is refused by name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// How AND gates are garbled ([`yao_core::scheme`]).
+    pub scheme: Scheme,
+}
 
 /// A party's role in the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,16 +43,22 @@ impl Role {
     }
 }
 
-const HELLO_LEN: usize = 8 + 2 + 1 + 32;
+const HELLO_LEN: usize = 8 + 2 + 1 + 32 + 1;
 
-/// Sends our hello, reads the peer's and checks magic, version, roles and
-/// circuit id, in that order.
-pub fn handshake(ch: &mut impl Channel, role: Role, id: &CircuitId) -> Result<(), ProtocolError> {
+/// Sends our hello, reads the peer's and checks magic, version, roles,
+/// circuit id and settings, in that order.
+pub fn handshake(
+    ch: &mut impl Channel,
+    role: Role,
+    id: &CircuitId,
+    settings: Settings,
+) -> Result<(), ProtocolError> {
     let mut hello = [0u8; HELLO_LEN];
     hello[..8].copy_from_slice(&MAGIC);
     hello[8..10].copy_from_slice(&VERSION.to_le_bytes());
     hello[10] = role as u8;
-    hello[11..].copy_from_slice(&id.0);
+    hello[11..43].copy_from_slice(&id.0);
+    hello[43] = settings.scheme.code();
     ch.write_all(&hello).during(Phase::Handshake)?;
     ch.flush().during(Phase::Handshake)?;
 
@@ -68,12 +84,19 @@ pub fn handshake(ch: &mut impl Channel, role: Role, id: &CircuitId) -> Result<()
         1 | 2 => {}
         other => return Err(ProtocolError::UnknownRole(other)),
     }
-    let theirs = CircuitId(peer[11..].try_into().expect("32 bytes"));
+    let theirs = CircuitId(peer[11..43].try_into().expect("32 bytes"));
     if theirs != *id {
         return Err(ProtocolError::CircuitMismatch {
             ours: id.to_hex(),
             theirs: theirs.to_hex(),
         });
     }
-    Ok(())
+    match Scheme::from_code(peer[43]) {
+        Some(s) if s == settings.scheme => Ok(()),
+        Some(s) => Err(ProtocolError::SchemeMismatch {
+            ours: settings.scheme,
+            theirs: s,
+        }),
+        None => Err(ProtocolError::UnknownScheme(peer[43])),
+    }
 }

@@ -43,5 +43,6 @@ mod wire;
 pub use error::{Phase, ProtocolError};
 pub use evaluator_session::{EvaluatorSession, EvaluatorSetup};
 pub use garbler_session::{GarblerKeys, GarblerSession, GarblerSetup};
+pub use handshake::Settings;
 pub use session::{ExecutionStats, Progress, MAX_AHEAD};
 pub use windowed::{evaluate_windowed, garble_windowed, windowed_id, WindowedOutcome};

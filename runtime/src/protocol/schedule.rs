@@ -76,6 +76,24 @@ impl<'c> Subject<'c> {
         }
     }
 
+    /// Refuses settings this kind of circuit cannot run with: three-halves
+    /// garbling is implemented for whole circuits only (the windowed
+    /// garbler drives half-gates' kernels).
+    pub(super) fn supports(
+        &self,
+        settings: super::handshake::Settings,
+    ) -> Result<(), ProtocolError> {
+        match (self, settings.scheme) {
+            (Subject::Windowed { .. }, yao_core::Scheme::ThreeHalves) => {
+                Err(ProtocolError::Unsupported(
+                    "three-halves garbling of a circuit read window by window (use half-gates, \
+                     or load the circuit whole)",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The schedule of a session: a whole circuit's plan is built here.
     pub(super) fn schedule(&self) -> Result<Schedule<'c>, ProtocolError> {
         Ok(match *self {

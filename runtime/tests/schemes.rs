@@ -1,0 +1,232 @@
+//! Garbling schemes in the protocol: a session garbles with the scheme its
+//! settings name (half-gates or three-halves), both give `eval_plain`'s
+//! outputs single and pipelined, a three-halves session never repeats a
+//! tweak, the scheme is part of the handshake, and what is not implemented
+//! (three-halves on a windowed circuit) is refused plainly.
+
+mod common;
+
+use common::random::{random_circuit, Reads};
+use proptest::prelude::*;
+use yao_core::ir::{Circuit, Party};
+use yao_core::tweak::{self, first_repeat};
+use yao_core::Scheme;
+use yao_runtime::channel::{Channel, MemChannel};
+use yao_runtime::protocol::{
+    EvaluatorSession, EvaluatorSetup, GarblerSession, GarblerSetup, ProtocolError, Settings,
+};
+use yao_runtime::report::report;
+
+fn settings(scheme: Scheme) -> Settings {
+    Settings { scheme }
+}
+
+/// The bits of `party`'s groups of `all` (every group's bits, in order).
+fn of(c: &Circuit, party: Party, all: &[Vec<bool>]) -> Vec<Vec<bool>> {
+    c.inputs
+        .iter()
+        .zip(all)
+        .filter(|(i, _)| i.party == party)
+        .map(|(_, b)| b.clone())
+        .collect()
+}
+
+/// What a session gave: both parties' outputs, the bytes the garbler
+/// sent and the tweak ranges it hashed.
+#[derive(Debug)]
+struct Ran {
+    garbler: Vec<Vec<Vec<bool>>>,
+    evaluator: Vec<Vec<Vec<bool>>>,
+    sent: u64,
+    tweaks: Vec<tweak::TweakRange>,
+}
+
+/// Runs one session of `runs` (single executions, then the same again
+/// pipelined) with `g` and `e` settings, or returns the first error.
+fn session(
+    c: &Circuit,
+    g: Settings,
+    e: Settings,
+    runs: &[Vec<Vec<bool>>],
+) -> Result<Ran, ProtocolError> {
+    let (a, b) = MemChannel::pair();
+    std::thread::scope(|s| {
+        let garbler = s.spawn(|| {
+            tweak::record(|| -> Result<_, ProtocolError> {
+                let setup = GarblerSetup::new(c)?.with_settings(g);
+                let mut g = GarblerSession::start_prepared(a, setup)?;
+                let mut out = Vec::new();
+                for r in runs {
+                    out.push(g.execute(&of(c, Party::Garbler, r))?.0);
+                }
+                let stream: Vec<_> = runs.iter().map(|r| of(c, Party::Garbler, r)).collect();
+                g.execute_pipelined(&stream, |o| out.push(o))?;
+                let sent = g.traffic().sent;
+                g.finish()?;
+                Ok((out, sent))
+            })
+        });
+        let evaluated = (|| -> Result<_, ProtocolError> {
+            let setup = EvaluatorSetup::new(c)?.with_settings(e);
+            let mut e = EvaluatorSession::start_prepared(b, setup)?;
+            let mut out = Vec::new();
+            for r in runs {
+                out.push(e.execute(&of(c, Party::Evaluator, r))?.0);
+            }
+            let stream: Vec<_> = runs.iter().map(|r| of(c, Party::Evaluator, r)).collect();
+            e.execute_pipelined(&stream, |o| out.push(o))?;
+            e.finish()?;
+            Ok(out)
+        })();
+        let (result, tweaks) = garbler.join().unwrap();
+        let (g_out, sent) = result?;
+        Ok(Ran {
+            garbler: g_out,
+            evaluator: evaluated?,
+            sent,
+            tweaks,
+        })
+    })
+}
+
+/// Inputs of every group of `c`, from the bits of `seed`.
+fn inputs(c: &Circuit, seed: u64) -> Vec<Vec<bool>> {
+    let mut x = seed ^ 0x9e37_79b9_7f4a_7c15;
+    c.inputs
+        .iter()
+        .map(|i| {
+            i.wires
+                .iter()
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x & 1 == 1
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn check_both_schemes(c: &Circuit, runs: usize) {
+    let runs: Vec<_> = (0..runs as u64).map(|k| inputs(c, k)).collect();
+    let want: Vec<_> = runs.iter().map(|r| c.eval_plain(r).unwrap()).collect();
+    for scheme in Scheme::ALL {
+        let ran = session(c, settings(scheme), settings(scheme), &runs)
+            .unwrap_or_else(|err| panic!("{scheme}: {}", report(&err)));
+        for out in [&ran.garbler, &ran.evaluator] {
+            assert_eq!(out.len(), 2 * runs.len());
+            for (k, o) in out.iter().enumerate() {
+                assert_eq!(*o, want[k % runs.len()], "{scheme}, execution {k}");
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, .. ProptestConfig::default() })]
+
+    #[test]
+    fn both_schemes_match_eval_plain_on_random_circuits(
+        g_bits in 1u32..6,
+        e_bits in 0u32..6,
+        ops in proptest::collection::vec((any::<u8>(), any::<u32>(), any::<u32>()), 1..120),
+        outs in proptest::collection::vec(any::<u32>(), 1..12),
+    ) {
+        let c = random_circuit(g_bits, e_bits, &ops, &outs, Reads::Anywhere);
+        check_both_schemes(&c, 2);
+    }
+}
+
+#[test]
+fn both_schemes_run_aes_and_sha256() {
+    for path in ["bristol/aes_128.txt", "bristol/sha256.txt"] {
+        let Some(c) = common::bristol::load(path) else {
+            return;
+        };
+        check_both_schemes(&c, 2);
+    }
+}
+
+/// Three-halves sends 25 bytes per AND where half-gates sends 32.
+#[test]
+fn three_halves_sends_fewer_bytes() {
+    let Some(c) = common::bristol::load("bristol/aes_128.txt") else {
+        return;
+    };
+    let runs = vec![inputs(&c, 1)];
+    let sent = |s| session(&c, settings(s), settings(s), &runs).unwrap().sent;
+    let (half, three) = (sent(Scheme::HalfGates), sent(Scheme::ThreeHalves));
+    let ands = 2 * 6400;
+    assert!(
+        half - three >= 7 * ands,
+        "half-gates sent {half}, three-halves {three}"
+    );
+}
+
+#[test]
+fn a_three_halves_session_never_repeats_a_tweak() {
+    let Some(c) = common::bristol::load("bristol/aes_128.txt") else {
+        return;
+    };
+    let runs: Vec<_> = (0..3).map(|k| inputs(&c, k)).collect();
+    let ranges = session(
+        &c,
+        settings(Scheme::ThreeHalves),
+        settings(Scheme::ThreeHalves),
+        &runs,
+    )
+    .unwrap()
+    .tweaks;
+    let hashed: u64 = ranges.iter().map(|r| r.ands).sum();
+    assert_eq!(hashed, 6 * 6400, "every AND of 6 executions");
+    assert_eq!(first_repeat(&ranges), None, "a tweak repeats");
+}
+
+#[test]
+fn a_scheme_mismatch_is_refused_in_the_handshake() {
+    let Some(c) = common::bristol::load("bristol/aes_128.txt") else {
+        return;
+    };
+    let runs = vec![inputs(&c, 0)];
+    let err = session(
+        &c,
+        settings(Scheme::HalfGates),
+        settings(Scheme::ThreeHalves),
+        &runs,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ProtocolError::SchemeMismatch { .. }),
+        "{}",
+        report(&err)
+    );
+    assert_eq!(
+        report(&err),
+        "the peer garbles with three-halves, this party with half-gates \
+         (both must use the same --scheme)"
+    );
+}
+
+#[test]
+fn three_halves_on_a_windowed_circuit_is_refused_before_connecting() {
+    let text = "1 3\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n";
+    let s = yao_compiler::bristol_windowed::WindowedBristol::from_bytes(
+        "and",
+        text.as_bytes().to_vec(),
+        &Default::default(),
+    )
+    .unwrap();
+    let (a, _b) = MemChannel::pair();
+    let setup = GarblerSetup::windowed(&s, 10).with_settings(settings(Scheme::ThreeHalves));
+    let err = GarblerSession::start_prepared(a, setup).err().unwrap();
+    assert!(
+        report(&err).starts_with("not supported: three-halves garbling of a circuit read window"),
+        "{}",
+        report(&err)
+    );
+    let (_a, b) = MemChannel::pair();
+    let _ = b.traffic();
+    let setup = EvaluatorSetup::windowed(&s, 10).with_settings(settings(Scheme::ThreeHalves));
+    assert!(EvaluatorSession::start_prepared(b, setup).is_err());
+}
