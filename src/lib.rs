@@ -67,7 +67,9 @@ pub use yao_compiler as compiler;
 pub use yao_compiler::value::Value;
 pub use yao_compiler::Party;
 pub use yao_core as core;
+pub use yao_core::Scheme;
 pub use yao_runtime as runtime;
+pub use yao_runtime::protocol::Settings;
 
 /// The message a binary prints for an error: each context and cause,
 /// outermost first, joined with `: `. No error of the workspace repeats its

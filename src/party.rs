@@ -31,12 +31,25 @@ pub struct NetArgs {
     /// (for throughput measurements; the outputs printed are the last run's).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), hide = true)]
     pub repeat: u64,
+    /// How AND gates are garbled: `half-gates` (32 bytes per AND, the
+    /// fastest to compute) or `three-halves` (25 bytes per AND, about half
+    /// the garbling speed: for slow networks). Both parties must choose the
+    /// same.
+    #[arg(long, default_value = "half-gates")]
+    pub scheme: yao_core::Scheme,
     /// Log what the protocol does on standard error (`-vv` for more).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
 impl NetArgs {
+    /// The protocol settings both parties must share.
+    pub fn settings(&self) -> yao_runtime::protocol::Settings {
+        yao_runtime::protocol::Settings {
+            scheme: self.scheme,
+        }
+    }
+
     /// Starts `tracing` logs on standard error at the chosen verbosity.
     pub fn init_logs(&self) {
         let level = match self.verbose {

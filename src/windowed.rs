@@ -11,7 +11,7 @@ use std::time::Duration;
 use yao_compiler::bristol_windowed::{WindowedBristol, WindowedBristolError};
 use yao_compiler::{Circuit, Party};
 use yao_runtime::protocol::{
-    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup,
+    EvaluatorSession, EvaluatorSetup, ExecutionStats, GarblerSession, GarblerSetup, Settings,
 };
 use yao_runtime::TcpChannel;
 
@@ -109,10 +109,11 @@ pub fn garble(
     timeout: Duration,
     window: usize,
     repeat: u64,
+    settings: Settings,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let ch = TcpChannel::new(stream, Some(timeout))?;
-    let mut session =
-        GarblerSession::start_prepared(ch, GarblerSetup::windowed(s, window)).context("garbler")?;
+    let setup = GarblerSetup::windowed(s, window).with_settings(settings);
+    let mut session = GarblerSession::start_prepared(ch, setup).context("garbler")?;
     let result = crate::party::repeated(repeat, inputs, |stream, last| {
         session.execute_pipelined(stream, last)
     })
@@ -129,10 +130,11 @@ pub fn evaluate(
     timeout: Duration,
     window: usize,
     repeat: u64,
+    settings: Settings,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     let ch = TcpChannel::new(stream, Some(timeout))?;
-    let mut session = EvaluatorSession::start_prepared(ch, EvaluatorSetup::windowed(s, window))
-        .context("evaluator")?;
+    let setup = EvaluatorSetup::windowed(s, window).with_settings(settings);
+    let mut session = EvaluatorSession::start_prepared(ch, setup).context("evaluator")?;
     let result = crate::party::repeated(repeat, inputs, |stream, last| {
         session.execute_pipelined(stream, last)
     })

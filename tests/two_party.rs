@@ -128,6 +128,43 @@ fn aes128_fips197_between_processes() {
     assert_eq!(e, g);
 }
 
+/// Three-halves garbling between processes: the FIPS-197 answer, in fewer
+/// bytes than half-gates; a garbler and an evaluator that chose different
+/// schemes are both told so.
+#[test]
+fn aes128_with_three_halves_between_processes() {
+    let Some(aes) = shared("bristol/aes_128.txt") else {
+        return;
+    };
+    let key = "0x000102030405060708090a0b0c0d0e0f";
+    let block = "0x00112233445566778899aabbccddeeff";
+    let sent = |scheme: &str| {
+        let (g, e) = both(
+            &aes,
+            &["--garbler", key, "--json", "--scheme", scheme],
+            &["--evaluator", block, "--hex", "--scheme", scheme],
+        );
+        assert_eq!(e, "out0 = 0x69c4e0d86a7b0430d8cdb78070b4c55a\n", "{scheme}");
+        let v: serde_json::Value = serde_json::from_str(&g).unwrap();
+        v["bytes_sent"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{g}"))
+    };
+    let (half, three) = (sent("half-gates"), sent("three-halves"));
+    assert!(
+        half - three >= 7 * 6400,
+        "half-gates {half} bytes, three-halves {three}"
+    );
+
+    let (garbler, addr) = spawn_garbler(&aes, &["--garbler", "1", "--scheme", "three-halves"]);
+    let ev = evaluator(&aes, &addr, &["--evaluator", "1"]);
+    let (ok, _, g_err) = finish(garbler);
+    assert!(!ev.status.success() && !ok);
+    for err in [&g_err, &text(&ev.stderr)] {
+        assert!(err.contains("both must use the same --scheme"), "{err}");
+    }
+}
+
 /// `--repeat` runs a pipelined stream of executions in one session (what
 /// `yao bench` measures); every execution's cost is reported, the outputs
 /// are the last one's.
@@ -293,6 +330,7 @@ fn hello(path: &Path, role: u8) -> Vec<u8> {
     h.extend_from_slice(&yao_runtime::protocol::handshake::VERSION.to_le_bytes());
     h.push(role);
     h.extend((0..32).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()));
+    h.push(yao_core::Scheme::HalfGates.code());
     h
 }
 

@@ -88,7 +88,8 @@ fn run(cli: Cli) -> Result<()> {
         accept_timeout,
         prepare,
         |keys, stream| {
-            let setup = GarblerSetup::with_keys(circuit.ir(), keys)?;
+            let setup =
+                GarblerSetup::with_keys(circuit.ir(), keys)?.with_settings(cli.net.settings());
             let (out, stats) =
                 party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat, progress)?;
             Ok(party::render_report(circuit.ir(), &out, &stats, cli.output))
@@ -119,6 +120,7 @@ fn run_windowed(cli: Cli, listener: std::net::TcpListener) -> Result<()> {
                 timeout,
                 cli.stream.window,
                 cli.net.repeat,
+                cli.net.settings(),
             )?;
             Ok(party::render_report(&groups, &out, &stats, cli.output))
         },

@@ -178,12 +178,12 @@ fn run(cli: Cli) -> Result<()> {
             let addr = listener.local_addr()?.to_string();
             let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
                 let garbler = s.spawn(|| -> Result<_> {
-                    let setup = GarblerSetup::new(c.ir())?;
+                    let setup = GarblerSetup::new(c.ir())?.with_settings(net.settings());
                     let (stream, _) = party::accept(&listener, Some(timeout))?;
                     Ok(party::garble_session(stream, setup, &g, timeout, net.repeat, true)?.0)
                 });
                 let evaluated = (|| {
-                    let setup = EvaluatorSetup::deferred(c.ir());
+                    let setup = EvaluatorSetup::deferred(c.ir()).with_settings(net.settings());
                     let stream = party::connect(&addr, timeout)?;
                     party::evaluate_session(stream, setup, &e, timeout, net.repeat)
                 })();
@@ -251,11 +251,28 @@ fn run_windowed(
     let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
         let garbler = s.spawn(|| -> Result<_> {
             let (conn, _) = party::accept(&listener, Some(timeout))?;
-            Ok(yao::windowed::garble(conn, &scanned, &g, timeout, window, net.repeat)?.0)
+            Ok(yao::windowed::garble(
+                conn,
+                &scanned,
+                &g,
+                timeout,
+                window,
+                net.repeat,
+                net.settings(),
+            )?
+            .0)
         });
         let evaluated = (|| {
             let conn = party::connect(&addr, timeout)?;
-            yao::windowed::evaluate(conn, &scanned, &e, timeout, window, net.repeat)
+            yao::windowed::evaluate(
+                conn,
+                &scanned,
+                &e,
+                timeout,
+                window,
+                net.repeat,
+                net.settings(),
+            )
         })();
         let garbled = garbler
             .join()
