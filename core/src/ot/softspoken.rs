@@ -37,10 +37,10 @@
 //!    Delta_g`, computes `w_{g,b} = sum_x (Delta_g ^ x)_b R_x`, the term
 //!    `x = Delta_g` weighing zero; expanding gives `w_{g,b} = v_{g,b} ^
 //!    Delta_{g,b} * u_g`, a VOLE with `u_g` in `F_2^m` and `Delta_g` in
-//!    `F_2^k`. To stay constant-time it computes it as `v'_{g,b} ^
-//!    Delta_{g,b} * u'_g` from the same sums over *all* its leaves, the
-//!    unknown one being whatever [`super::ggm::punctured`] left there: that
-//!    leaf adds `Delta_{g,b} * R'` to both terms, which cancel.
+//!    `F_2^k`. Substituting `y = x ^ Delta_g`, `w_{g,b} = sum_{y_b = 1}
+//!    R_{y ^ Delta_g}`: the evaluator's sums over the garbler's leaves
+//!    relabelled once at setup (in constant time, `relabel`), which puts the
+//!    unknown leaf at index 0, where it weighs zero and is skipped.
 //! 3. **Subspace VOLE to correlated OT** (paper, section 5, with the
 //!    repetition code). Per batch of `m` OTs the evaluator sends, per group,
 //!    `c_g = u_g ^ r` ([`ChunkMsg`], `128 / k` rows of `m` bits): every group's
@@ -233,7 +233,8 @@ struct Sums {
 }
 
 impl Sums {
-    /// For one group with leaf PRGs `prgs` (`2^k` of them): writes
+    /// For one group with leaf PRGs `prgs` (`2^k` of them, or `2^k - 1` for
+    /// leaves `1..2^k` with leaf 0 taken as the zero stream): writes
     /// `sum_{x_b = 1} G(s_x)` to `v[b * stride..][..width]` for each `b < k`
     /// and `sum_x G(s_x)` to `self.u`, the PRGs run on counters `ctr`.
     ///
@@ -243,14 +244,17 @@ impl Sums {
     /// `stack[b]`, to form the parent. The root is `u`.
     fn group(&mut self, prgs: &[Prg], k: usize, ctr: &[Block], v: &mut [Block], stride: usize) {
         let width = ctr.len();
-        debug_assert_eq!(prgs.len(), 1 << k);
+        let first = (1 << k) - prgs.len();
+        debug_assert!(first <= 1);
         self.r.resize(width, Block::ZERO);
         self.stack.resize(k * width, Block::ZERO);
         self.u.resize(width, Block::ZERO);
         for b in 0..k {
             v[b * stride..][..width].fill(Block::ZERO);
         }
-        for (x, prg) in prgs.iter().enumerate() {
+        // Leaf 0 as the zero stream: pending at level 0 (a public shape).
+        self.stack[..width].fill(Block::ZERO);
+        for (x, prg) in (first..).zip(prgs) {
             if x & 1 == 0 {
                 // Pending at level 0 (public index: no secret branch).
                 prg.fill(ctr, &mut self.stack[..width]);
@@ -297,7 +301,8 @@ fn leaf_prgs(leaves: &[Block]) -> Vec<Prg> {
 }
 
 /// The extension sender (the garbler): holds `Delta` and all leaf seeds but
-/// one per group.
+/// one per group, relabelled so that the unknown one is leaf 0 (see
+/// `relabel`); only the `2^k - 1` known ones have a PRG.
 pub struct SoftSpokenSender {
     k: usize,
     delta: Delta,
@@ -332,7 +337,8 @@ impl SoftSpokenSender {
             }
             let alpha = ((d >> (g * k)) & ((1u128 << k) - 1)) as usize;
             ggm::punctured(alpha, &siblings, k, &mut leaves);
-            all.extend_from_slice(&leaves);
+            relabel(&mut leaves, alpha, k);
+            all.extend_from_slice(&leaves[1..]);
         }
         let prgs = leaf_prgs(&all);
         siblings.zeroize();
@@ -372,18 +378,20 @@ impl SoftSpokenSender {
         let d = self.delta.block().0;
         for (g, (prgs, c)) in self
             .prgs
-            .chunks_exact(1 << k)
+            .chunks_exact((1 << k) - 1)
             .zip(msg.rows.chunks_exact(width))
             .enumerate()
         {
-            let v = &mut self.q[g * k * stride..][..k * stride];
-            self.sums.group(prgs, k, &self.ctr, v, stride);
-            // u' ^ c, then q_b = v'_b ^ Delta_b * (u' ^ c).
-            xor_into(&mut self.sums.u, c);
+            // Over the relabelled leaves `y = x ^ Delta_g`, the sums
+            // `sum_{y_b = 1} R_{y ^ Delta_g}` are `w_b = v_b ^ Delta_b * u`
+            // (leaf 0, the unknown one, weighs zero); then
+            // `q_b = w_b ^ Delta_b * c = v_b ^ Delta_b * r`.
+            let w = &mut self.q[g * k * stride..][..k * stride];
+            self.sums.group(prgs, k, &self.ctr, w, stride);
             for b in 0..k {
                 let mask = Block::mask((d >> (g * k + b)) & 1 == 1);
-                for (q, u) in v[b * stride..][..width].iter_mut().zip(&self.sums.u) {
-                    *q ^= *u & mask;
+                for (q, c) in w[b * stride..][..width].iter_mut().zip(c) {
+                    *q ^= *c & mask;
                 }
             }
         }
@@ -394,6 +402,27 @@ impl SoftSpokenSender {
 impl Drop for SoftSpokenSender {
     fn drop(&mut self) {
         self.q.zeroize();
+    }
+}
+
+/// Relabels the `2^k` leaves of a group by `x -> x ^ alpha`, so that leaf
+/// `y` of the result is leaf `y ^ alpha` of the input and the punctured leaf
+/// `alpha` becomes leaf 0. In constant time: `k` rounds of conditional swaps
+/// of the pairs `(x, x ^ 2^b)` under a mask from bit `b` of `alpha` (a
+/// butterfly network), so neither the memory access pattern nor branches
+/// depend on `alpha`. libOTe's SoftSpokenOT also puts the unknown leaf at
+/// index 0; relabelling once at setup is what lets the sender skip it and
+/// run `2^k - 1` PRG streams per group, one fewer than the receiver.
+fn relabel(leaves: &mut [Block], alpha: usize, k: usize) {
+    debug_assert_eq!(leaves.len(), 1 << k);
+    for b in 0..k {
+        let swap = Block::mask((alpha >> b) & 1 == 1);
+        let bit = 1 << b;
+        for x in (0..1 << k).filter(|x| x & bit == 0) {
+            let t = (leaves[x] ^ leaves[x | bit]) & swap;
+            leaves[x] ^= t;
+            leaves[x | bit] ^= t;
+        }
     }
 }
 
@@ -549,6 +578,20 @@ mod tests {
     }
 
     #[test]
+    fn relabel_is_xor_by_alpha() {
+        for k in SUPPORTED_K {
+            let leaves: Vec<Block> = (0..1u128 << k).map(Block).collect();
+            for alpha in [0, 1, (1 << k) - 1, 0b1010_0101 & ((1 << k) - 1)] {
+                let mut l = leaves.clone();
+                relabel(&mut l, alpha, k);
+                for y in 0..1 << k {
+                    assert_eq!(l[y], leaves[y ^ alpha], "k {k}, alpha {alpha}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn batches_use_fresh_keystream() {
         // The same choices twice give different labels: counters advance.
         let k = 4;
@@ -600,5 +643,55 @@ mod tests {
             assert!(ChunkMsg::from_bytes(&good, 128, k).is_err());
         }
         assert!(!is_supported(3) && !is_supported(16) && !is_supported(0));
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use std::time::Instant;
+
+    /// Single-threaded cost of each side, no channel: `cargo test --release
+    /// -p yao-core --lib -- --ignored --nocapture softspoken_core_rates`.
+    #[test]
+    #[ignore = "a measurement"]
+    fn softspoken_core_rates() {
+        let n = 1 << 13;
+        let reps = 64;
+        for k in SUPPORTED_K {
+            let delta = Delta::random();
+            let pairs: Vec<[Block; 2]> = (0..KAPPA)
+                .map(|_| [Block::random(), Block::random()])
+                .collect();
+            let chosen: Vec<Block> = (0..KAPPA)
+                .map(|j| pairs[j][((delta.block().0 >> j) & 1) as usize])
+                .collect();
+            let t0 = Instant::now();
+            let (mut rx, tree) = SoftSpokenReceiver::new(k, &pairs);
+            let mut tx = SoftSpokenSender::new(k, &delta, &chosen, &tree);
+            let setup = t0.elapsed();
+            let choices = vec![true; n];
+            let mut msg = ChunkMsg::new(k);
+            let mut out = Vec::with_capacity(n);
+            let t0 = Instant::now();
+            for _ in 0..reps {
+                out.clear();
+                rx.send(&choices, &mut msg, &mut out);
+            }
+            let send = t0.elapsed().as_secs_f64();
+            let t0 = Instant::now();
+            for _ in 0..reps {
+                out.clear();
+                tx.receive(&msg, &mut out);
+            }
+            let recv = t0.elapsed().as_secs_f64();
+            let ots = (n * reps) as f64;
+            println!(
+                "k {k}: setup {:.2} ms, receiver {:.3e} OT/s, sender {:.3e} OT/s",
+                setup.as_secs_f64() * 1e3,
+                ots / send,
+                ots / recv
+            );
+        }
     }
 }
