@@ -796,15 +796,24 @@ fn print_extension_rates() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2.0);
-    println!("extension        cot_per_s   bytes/OT  setup_ms");
+    // The last two columns bound the rate over a link of 1 Gbit/s and
+    // 100 Mbit/s: the lesser of the loopback rate and what the evaluator's
+    // bytes per OT let through (latency aside: extension is one-way).
+    println!(
+        "{:<20} {:>11} {:>9} {:>9} {:>11} {:>11}",
+        "extension", "cot_per_s", "bytes/OT", "setup_ms", "@1Gbit/s", "@100Mbit/s"
+    );
     for ext in std::iter::once(Extension::Iknp).chain(SOFTSPOKEN) {
         let r = yao_runtime::bench::cot_rate_with(1 << 20, seconds, ext);
+        let link = |bits: f64| r.cot_per_s.min(bits / 8.0 / r.bytes_per_ot);
         println!(
-            "{:<15} {:>11.3e} {:>9.3} {:>9.2}",
+            "{:<20} {:>11.3e} {:>9.3} {:>9.2} {:>11.3e} {:>11.3e}",
             format!("{ext:?}"),
             r.cot_per_s,
             r.bytes_per_ot,
-            r.setup_ms
+            r.setup_ms,
+            link(1e9),
+            link(1e8)
         );
     }
 }
