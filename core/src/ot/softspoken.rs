@@ -20,7 +20,7 @@
 //! additive structure is used here).
 //!
 //! 1. **1-out-of-`2^k` all-but-one OT per group** (paper, section 3, via a
-//!    GGM punctured PRF, [`super::ggm`]). The 128 base OTs are used `k` per
+//!    GGM punctured PRF, `ot::ggm`). The 128 base OTs are used `k` per
 //!    group, base OT `g*k + l` for level `l` of group `g`'s tree: the
 //!    evaluator (base-OT sender, pairs `(k^0, k^1)`) picks a random root,
 //!    builds the tree of depth `k` and sends, per level, `K_l^0 ^ k^1` and
@@ -658,6 +658,39 @@ mod timing {
     fn softspoken_core_rates() {
         let n = 1 << 13;
         let reps = 64;
+        {
+            use crate::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender};
+            let delta = Delta::random();
+            let pairs: Vec<[Block; 2]> = (0..KAPPA)
+                .map(|_| [Block::random(), Block::random()])
+                .collect();
+            let chosen: Vec<Block> = (0..KAPPA)
+                .map(|j| pairs[j][((delta.block().0 >> j) & 1) as usize])
+                .collect();
+            let mut rx = IknpReceiver::new(&pairs);
+            let mut tx = IknpSender::new(&delta, &chosen);
+            let choices = vec![true; n];
+            let mut msg = ChunkMsg::default();
+            let mut out = Vec::with_capacity(n);
+            let t0 = Instant::now();
+            for _ in 0..reps {
+                out.clear();
+                rx.send(&choices, &mut msg, &mut out);
+            }
+            let send = t0.elapsed().as_secs_f64();
+            let t0 = Instant::now();
+            for _ in 0..reps {
+                out.clear();
+                tx.receive(&msg, &mut out);
+            }
+            let recv = t0.elapsed().as_secs_f64();
+            let ots = (n * reps) as f64;
+            println!(
+                "IKNP: receiver {:.3e} OT/s, sender {:.3e} OT/s",
+                ots / send,
+                ots / recv
+            );
+        }
         for k in SUPPORTED_K {
             let delta = Delta::random();
             let pairs: Vec<[Block; 2]> = (0..KAPPA)

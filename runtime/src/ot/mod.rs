@@ -60,6 +60,18 @@ pub enum Extension {
 }
 
 impl Extension {
+    /// The SoftSpokenOT parameter to use when the handshake turns it on:
+    /// `k = 4`. Measured on a 2-core AMD EPYC (VAES), correlated OTs per
+    /// second per party on one thread, IKNP 1.3e8 (evaluator) / 2.0e8
+    /// (garbler); SoftSpokenOT k = 2: 1.0e8 / 1.1e8, k = 4: 5.4e7-6.1e7 /
+    /// 5.6e7-6.5e7, k = 8: 9.6e6 / 1.0e7 (AES-bound: 32 PRG blocks per OT).
+    /// With `16 / k` bytes per OT, k = 4 keeps up with a link of about
+    /// 2 Gbit/s and beats every other `k` below about 4 Gbit/s (4x IKNP's
+    /// rate at 1 Gbit/s); k = 2 wins only on faster links or loopback (by
+    /// about 20%), k = 8 only below about 300 Mbit/s, at 5x the CPU and
+    /// 8 ms more setup. See `print_extension_rates` in `runtime/tests/ot.rs`.
+    pub const SOFTSPOKEN_DEFAULT: Extension = Extension::SoftSpoken { k: 4 };
+
     /// Bytes the evaluator sends per OT (padding aside).
     pub fn bytes_per_ot(self) -> usize {
         match self {
