@@ -1,7 +1,7 @@
 //! Correlated-OT throughput between two threads over loopback TCP.
 
 use crate::channel::{Channel, TcpChannel};
-use crate::ot::{CotReceiver, CotSender};
+use crate::ot::{CotReceiver, CotSender, Extension};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -21,6 +21,29 @@ const SETUPS: usize = 5;
 /// If the loopback connection or the protocol fails (a benchmark has no one
 /// to report an error to).
 pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
+    let r = cot_rate_with(n, seconds, Extension::Iknp);
+    (r.cot_per_s, r.setup_ms)
+}
+
+/// What [`cot_rate_with`] measured.
+#[derive(Clone, Copy, Debug)]
+pub struct CotRate {
+    /// Correlated OTs per second after setup.
+    pub cot_per_s: f64,
+    /// Setup time in milliseconds, until both parties are done, median of 5.
+    pub setup_ms: f64,
+    /// Bytes the evaluator sent per OT during extension (from its channel's
+    /// traffic counter, the benchmark's one control byte per batch excluded,
+    /// the 8-byte count of each `extend` included).
+    pub bytes_per_ot: f64,
+}
+
+/// [`cot_rate`] for the given extension, also measuring the evaluator ->
+/// garbler bytes per OT.
+///
+/// # Panics
+/// As [`cot_rate`].
+pub fn cot_rate_with(n: usize, seconds: f64, ext: Extension) -> CotRate {
     let start = Arc::new(Barrier::new(2));
     let start2 = start.clone();
     let garbler = move |mut ch: TcpChannel| {
@@ -30,7 +53,7 @@ pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
         for _ in 0..SETUPS {
             start2.wait();
             let t0 = Instant::now();
-            sender = Some(CotSender::setup(&mut ch, &delta).expect("OT setup (garbler)"));
+            sender = Some(CotSender::setup_with(&mut ch, &delta, ext).expect("OT setup (garbler)"));
             setups.push(t0.elapsed());
         }
         let mut sender = sender.expect("at least one setup");
@@ -55,14 +78,17 @@ pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
         for _ in 0..SETUPS {
             start.wait();
             let t0 = Instant::now();
-            receiver = Some(CotReceiver::setup(&mut ch).expect("OT setup (evaluator)"));
+            receiver = Some(CotReceiver::setup_with(&mut ch, ext).expect("OT setup (evaluator)"));
             setups.push(t0.elapsed());
         }
         let mut receiver = receiver.expect("at least one setup");
         let budget = Duration::from_secs_f64(seconds);
+        let sent0 = ch.traffic().sent;
         let t1 = Instant::now();
         let mut done = 0usize;
+        let mut batches = 0u64;
         while done == 0 || t1.elapsed() < budget {
+            batches += 1;
             ch.write_all(&[1]).expect("bench control byte");
             let labels = receiver
                 .extend(&mut ch, &choices)
@@ -70,14 +96,19 @@ pub fn cot_rate(n: usize, seconds: f64) -> (f64, f64) {
             std::hint::black_box(&labels);
             done += n;
         }
+        let sent = ch.traffic().sent - sent0 - batches;
         ch.write_all(&[0]).expect("bench control byte");
         ch.flush().expect("flush");
-        (setups, done, t1)
+        (setups, done, t1, sent)
     };
     // The garbler has consumed the last batch once `on_loopback` returns.
-    let (setups_garbler, (setups, done, t1)) = on_loopback(garbler, evaluator);
+    let (setups_garbler, (setups, done, t1, sent)) = on_loopback(garbler, evaluator);
     let elapsed = t1.elapsed().as_secs_f64();
-    (done as f64 / elapsed, median_ms(&setups, &setups_garbler))
+    CotRate {
+        cot_per_s: done as f64 / elapsed,
+        setup_ms: median_ms(&setups, &setups_garbler),
+        bytes_per_ot: sent as f64 / done as f64,
+    }
 }
 
 /// Base-OT setup as a session sees it: the garbler has prepared its first

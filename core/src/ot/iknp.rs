@@ -113,7 +113,7 @@ impl ChunkMsg {
 
 /// Sets `ctr` to the `width` counter blocks starting at `*counter` and
 /// advances it: every column uses the same counters under its own key.
-fn next_counters(counter: &mut u64, width: usize, ctr: &mut Vec<Block>) {
+pub(super) fn next_counters(counter: &mut u64, width: usize, ctr: &mut Vec<Block>) {
     ctr.clear();
     ctr.extend((0..width as u64).map(|k| Block(u128::from(*counter + k))));
     *counter += width as u64;
@@ -180,7 +180,7 @@ impl Drop for IknpSender {
 
 /// Row stride of the local matrices: one block of padding, so that the 128
 /// rows of a tile do not all fall into the same cache sets.
-fn stride(width: usize) -> usize {
+pub(super) fn stride(width: usize) -> usize {
     width + 1
 }
 
@@ -255,7 +255,7 @@ impl Drop for IknpReceiver {
 
 /// Packs bools into `width` blocks, bit `i` of the whole string at bit
 /// `i % 128` of block `i / 128`; the padding is zero.
-fn pack_bits(bits: &[bool], width: usize, out: &mut Vec<Block>) {
+pub(super) fn pack_bits(bits: &[bool], width: usize, out: &mut Vec<Block>) {
     out.clear();
     out.resize(width, Block::ZERO);
     let bytes = blocks_as_bytes_mut(out);

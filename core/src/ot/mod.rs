@@ -11,13 +11,17 @@
 //! (`yao-runtime`, its `ot` module) moves them over a channel.
 //! - [`csw`]: 128 base OTs, the Canetti-Sarkar-Wang OT on Ristretto.
 //! - [`iknp`]: IKNP extension with the ALSZ correlated-OT optimization.
+//! - [`softspoken`]: SoftSpokenOT, OT extension sending `128 / k` bits per
+//!   OT, on GGM punctured PRFs (`ggm`).
 //! - [`prg`]: AES-128-CTR, the PRG that expands base-OT seeds.
-//! - [`transpose`]: the SIMD bit-matrix transpose IKNP needs.
+//! - [`transpose`]: the SIMD bit-matrix transpose OT extension needs.
 
 pub mod csw;
+mod ggm;
 pub mod iknp;
 pub mod prg;
 mod ristretto;
+pub mod softspoken;
 pub mod transpose;
 
 /// What is wrong with a message the peer sent in an oblivious transfer.

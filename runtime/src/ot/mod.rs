@@ -1,5 +1,6 @@
 //! Oblivious transfer over a channel: the drivers of the I/O-free cores in
-//! `yao_core::ot` (base OT [`csw`], extension [`yao_core::ot::iknp`]).
+//! `yao_core::ot` (base OT [`csw`], extension [`yao_core::ot::iknp`] or
+//! [`yao_core::ot::softspoken`], chosen by [`Extension`]).
 //!
 //! The garbler is the OT *sender* and gets random zero-labels `q_i`; the
 //! evaluator is the *receiver* and gets `q_i ^ c_i * Delta` for its input
@@ -11,9 +12,18 @@
 //! 2. setup, evaluator -> garbler: a frame of 32 bytes (base-OT key `z`), then
 //!    a frame of 128 * 16 + 32 bytes (the challenge and proof);
 //! 3. setup, garbler -> evaluator: a frame of 32 bytes (the answer);
-//! 4. each `extend`, evaluator -> garbler: `n` as a u64, then the matrix `u`
-//!    in batches of at most [`CHUNK`] OTs (16 bytes per OT, `n` rounded up to a
-//!    multiple of 128). Nothing flows back, so extension is one-way streaming.
+//! 4. SoftSpokenOT only, setup, evaluator -> garbler: a frame of
+//!    [`TreeMsg::LEN`] (4096) bytes, the masked GGM level sums;
+//! 5. each `extend`, evaluator -> garbler: `n` as a u64, then the matrix `u`
+//!    (IKNP) or the corrections `c_g` (SoftSpokenOT) in batches of at most
+//!    [`CHUNK`] OTs ([`Extension::bytes_per_ot`]: 16 bytes per OT for IKNP,
+//!    `16 / k` for SoftSpokenOT, `n` rounded up to a multiple of 128).
+//!    Nothing flows back, so extension is one-way streaming.
+//!
+//! Both parties must run the same [`Extension`]: nothing on the wire says
+//! which, so the protocol's handshake has to agree on it. (A mismatch is not
+//! silent garbage at setup: the frame of step 4 is either missing or
+//! unexpected, and batch lengths differ.)
 //!
 //! Both parties know `n` from the circuit (the number of evaluator input
 //! bits). The receiver still announces it, and the sender refuses a different
@@ -24,6 +34,7 @@ use crate::channel::{Channel, ChannelError};
 use yao_core::block::{Block, Delta};
 use yao_core::ot::csw;
 use yao_core::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender, KAPPA};
+use yao_core::ot::softspoken::{self, SoftSpokenReceiver, SoftSpokenSender, TreeMsg};
 use zeroize::{Zeroize, Zeroizing};
 
 pub use yao_core::ot::MessageError;
@@ -31,6 +42,54 @@ pub use yao_core::ot::MessageError;
 /// OTs per batch of the extension matrix: bounds memory (a batch takes
 /// `16 * CHUNK` bytes per buffer) whatever `n` is.
 pub const CHUNK: usize = 1 << 13;
+
+/// Which OT extension turns the 128 base OTs into any number of correlated
+/// OTs. Both parties must use the same one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Extension {
+    /// IKNP with the ALSZ correlated-OT optimization: 16 bytes per OT from
+    /// the evaluator, one PRG block per OT per column.
+    #[default]
+    Iknp,
+    /// SoftSpokenOT (Roy, CRYPTO 2022), semi-honest: `16 / k` bytes per OT,
+    /// about `2^k / k` PRG blocks per OT per column; `k` in {1, 2, 4, 8}.
+    SoftSpoken {
+        /// Bits of `Delta` per small-field VOLE.
+        k: u8,
+    },
+}
+
+impl Extension {
+    /// The SoftSpokenOT parameter to use when the handshake turns it on:
+    /// `k = 4`. Measured on a 2-core AMD EPYC (VAES), correlated OTs per
+    /// second per party on one thread, IKNP 1.3e8 (evaluator) / 2.0e8
+    /// (garbler); SoftSpokenOT k = 2: 1.0e8 / 1.1e8, k = 4: 5.4e7-6.1e7 /
+    /// 5.6e7-6.5e7, k = 8: 9.6e6 / 1.0e7 (AES-bound: 32 PRG blocks per OT).
+    /// With `16 / k` bytes per OT, k = 4 keeps up with a link of about
+    /// 2 Gbit/s and beats every other `k` below about 4 Gbit/s (4x IKNP's
+    /// rate at 1 Gbit/s); k = 2 wins only on faster links or loopback (by
+    /// about 20%), k = 8 only below about 300 Mbit/s, at 5x the CPU and
+    /// 8 ms more setup. See `print_extension_rates` in `runtime/tests/ot.rs`.
+    pub const SOFTSPOKEN_DEFAULT: Extension = Extension::SoftSpoken { k: 4 };
+
+    /// Bytes the evaluator sends per OT (padding aside).
+    pub fn bytes_per_ot(self) -> usize {
+        match self {
+            Extension::Iknp => 16,
+            Extension::SoftSpoken { k } => 16 / usize::from(k.max(1)),
+        }
+    }
+
+    /// Refuses parameters the cores do not run, before any I/O.
+    fn check(self) -> Result<(), OtError> {
+        match self {
+            Extension::SoftSpoken { k } if !softspoken::is_supported(usize::from(k)) => {
+                Err(OtError::UnsupportedExtension { k })
+            }
+            _ => Ok(()),
+        }
+    }
+}
 
 /// What went wrong in an oblivious transfer.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +111,14 @@ pub enum OtError {
         /// The receiver's count.
         got: u64,
     },
+    /// A SoftSpokenOT parameter the implementation does not run.
+    #[error(
+        "oblivious transfer: SoftSpokenOT with k = {k} is not supported (k must be 1, 2, 4 or 8)"
+    )]
+    UnsupportedExtension {
+        /// The requested `k`.
+        k: u8,
+    },
     /// An earlier extension failed part way.
     #[error("oblivious transfer: an earlier extend failed, so the two parties' states no longer agree; run setup again")]
     Desynchronized,
@@ -59,9 +126,14 @@ pub enum OtError {
 
 /// The garbler's side of correlated OT.
 pub struct CotSender {
-    ext: IknpSender,
-    msg: ChunkMsg,
+    ext: SenderExt,
     healthy: bool,
+}
+
+/// The extension core and its reusable batch buffer.
+enum SenderExt {
+    Iknp(IknpSender, ChunkMsg),
+    SoftSpoken(SoftSpokenSender, softspoken::ChunkMsg),
 }
 
 impl CotSender {
@@ -71,6 +143,25 @@ impl CotSender {
     /// The base OTs use up to four threads (see [`csw`]).
     pub fn setup(ch: &mut impl Channel, delta: &Delta) -> Result<CotSender, OtError> {
         CotSender::prepare(delta).run(ch)
+    }
+
+    /// [`CotSender::setup`] with the given extension (the evaluator must use
+    /// the same one).
+    pub fn setup_with(
+        ch: &mut impl Channel,
+        delta: &Delta,
+        ext: Extension,
+    ) -> Result<CotSender, OtError> {
+        ext.check()?;
+        CotSender::prepare(delta).run_with(ch, ext)
+    }
+
+    /// The extension this sender runs.
+    pub fn extension(&self) -> Extension {
+        match &self.ext {
+            SenderExt::Iknp(..) => Extension::Iknp,
+            SenderExt::SoftSpoken(ext, _) => Extension::SoftSpoken { k: ext.k() as u8 },
+        }
     }
 
     /// The garbler's half of the base OTs that needs no peer: its first
@@ -109,9 +200,19 @@ impl CotSender {
         let padded = n.next_multiple_of(128);
         let mut out = Vec::with_capacity(padded);
         while out.len() < padded {
-            self.msg.resize(CHUNK.min(padded - out.len()));
-            ch.read_exact(self.msg.as_bytes_mut())?;
-            self.ext.receive(&self.msg, &mut out);
+            let ots = CHUNK.min(padded - out.len());
+            match &mut self.ext {
+                SenderExt::Iknp(ext, msg) => {
+                    msg.resize(ots);
+                    ch.read_exact(msg.as_bytes_mut())?;
+                    ext.receive(msg, &mut out);
+                }
+                SenderExt::SoftSpoken(ext, msg) => {
+                    msg.resize(ots);
+                    ch.read_exact(msg.as_bytes_mut())?;
+                    ext.receive(msg, &mut out);
+                }
+            }
         }
         out[n..].iter_mut().for_each(Zeroize::zeroize);
         out.truncate(n);
@@ -129,8 +230,17 @@ pub struct CotSenderSetup {
 
 impl CotSenderSetup {
     /// Sends the prepared message, derives the chosen base-OT keys from the
-    /// evaluator's key, and answers its challenge.
+    /// evaluator's key, and answers its challenge (IKNP extension).
     pub fn run(self, ch: &mut impl Channel) -> Result<CotSender, OtError> {
+        self.run_with(ch, Extension::Iknp)
+    }
+
+    /// [`CotSenderSetup::run`] with the given extension: for SoftSpokenOT it
+    /// then reads the evaluator's tree sums. The extension can be decided
+    /// after [`CotSender::prepare`] (the prepared message does not depend on
+    /// it), e.g. by the handshake.
+    pub fn run_with(self, ch: &mut impl Channel, ext: Extension) -> Result<CotSender, OtError> {
+        ext.check()?;
         ch.send_frame(&self.msg)?;
         ch.flush()?;
         let z = ch.recv_frame("base-OT sender key", csw::SenderKey::LEN as u64)?;
@@ -140,29 +250,50 @@ impl CotSenderSetup {
         let challenge =
             ch.recv_frame("base-OT challenge", csw::Challenge::len_for(KAPPA) as u64)?;
         let challenge = csw::Challenge::from_bytes(&challenge, KAPPA)?;
-        let (mut seeds, answer) = keys.answer(&challenge)?;
+        let (seeds, answer) = keys.answer(&challenge)?;
+        let seeds = Zeroizing::new(seeds);
         ch.send_frame(answer.as_bytes())?;
         ch.flush()?;
-        let ext = IknpSender::new(&self.delta, &seeds);
-        seeds.zeroize();
-        Ok(CotSender {
-            ext,
-            msg: ChunkMsg::default(),
-            healthy: true,
-        })
+        let ext = match ext {
+            Extension::Iknp => {
+                SenderExt::Iknp(IknpSender::new(&self.delta, &seeds), ChunkMsg::default())
+            }
+            Extension::SoftSpoken { k } => {
+                let k = usize::from(k);
+                let tree = ch.recv_frame("SoftSpokenOT tree sums", TreeMsg::LEN as u64)?;
+                let tree = TreeMsg::from_bytes(&tree)?;
+                SenderExt::SoftSpoken(
+                    SoftSpokenSender::new(k, &self.delta, &seeds, &tree),
+                    softspoken::ChunkMsg::new(k),
+                )
+            }
+        };
+        Ok(CotSender { ext, healthy: true })
     }
 }
 
 /// The evaluator's side of correlated OT.
 pub struct CotReceiver {
-    ext: IknpReceiver,
-    msg: ChunkMsg,
+    ext: ReceiverExt,
     healthy: bool,
 }
 
+/// The extension core and its reusable batch buffer.
+enum ReceiverExt {
+    Iknp(IknpReceiver, ChunkMsg),
+    SoftSpoken(SoftSpokenReceiver, softspoken::ChunkMsg),
+}
+
 impl CotReceiver {
-    /// Base OTs (the evaluator is the base-OT sender).
+    /// Base OTs (the evaluator is the base-OT sender), IKNP extension.
     pub fn setup(ch: &mut impl Channel) -> Result<CotReceiver, OtError> {
+        CotReceiver::setup_with(ch, Extension::Iknp)
+    }
+
+    /// [`CotReceiver::setup`] with the given extension (the garbler must use
+    /// the same one): for SoftSpokenOT it then sends its tree sums.
+    pub fn setup_with(ch: &mut impl Channel, ext: Extension) -> Result<CotReceiver, OtError> {
+        ext.check()?;
         let sender = csw::BaseSender::new();
         let bytes = ch.recv_frame(
             "base-OT receiver message",
@@ -180,14 +311,27 @@ impl CotReceiver {
         ch.send_frame(keys.challenge().as_bytes())?;
         ch.flush()?;
         let answer = ch.recv_frame("base-OT answer", csw::Answer::LEN as u64)?;
-        let mut seeds = keys.finish(&csw::Answer::from_bytes(&answer)?)?;
-        let ext = IknpReceiver::new(&seeds);
-        seeds.zeroize();
-        Ok(CotReceiver {
-            ext,
-            msg: ChunkMsg::default(),
-            healthy: true,
-        })
+        let seeds = Zeroizing::new(keys.finish(&csw::Answer::from_bytes(&answer)?)?);
+        let ext = match ext {
+            Extension::Iknp => ReceiverExt::Iknp(IknpReceiver::new(&seeds), ChunkMsg::default()),
+            Extension::SoftSpoken { k } => {
+                let k = usize::from(k);
+                let (rx, tree) = SoftSpokenReceiver::new(k, &seeds);
+                drop(seeds);
+                ch.send_frame(tree.as_bytes())?;
+                ch.flush()?;
+                ReceiverExt::SoftSpoken(rx, softspoken::ChunkMsg::new(k))
+            }
+        };
+        Ok(CotReceiver { ext, healthy: true })
+    }
+
+    /// The extension this receiver runs.
+    pub fn extension(&self) -> Extension {
+        match &self.ext {
+            ReceiverExt::Iknp(..) => Extension::Iknp,
+            ReceiverExt::SoftSpoken(ext, _) => Extension::SoftSpoken { k: ext.k() as u8 },
+        }
     }
 
     /// Returns `q_i ^ choices[i] * Delta` for each `i`.
@@ -203,8 +347,16 @@ impl CotReceiver {
         ch.send_u64(choices.len() as u64)?;
         let mut out = Vec::with_capacity(choices.len().next_multiple_of(128));
         for c in choices.chunks(CHUNK) {
-            self.ext.send(c, &mut self.msg, &mut out);
-            ch.write_all(self.msg.as_bytes())?;
+            match &mut self.ext {
+                ReceiverExt::Iknp(ext, msg) => {
+                    ext.send(c, msg, &mut out);
+                    ch.write_all(msg.as_bytes())?;
+                }
+                ReceiverExt::SoftSpoken(ext, msg) => {
+                    ext.send(c, msg, &mut out);
+                    ch.write_all(msg.as_bytes())?;
+                }
+            }
         }
         ch.flush()?;
         self.healthy = true;
