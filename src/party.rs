@@ -37,6 +37,12 @@ pub struct NetArgs {
     /// same.
     #[arg(long, default_value = "half-gates")]
     pub scheme: yao_core::Scheme,
+    /// How the evaluator's input labels are extended from the base OTs:
+    /// `softspoken-k4` (4 bytes per input bit), `softspoken-k2` (8 bytes,
+    /// less CPU), `softspoken-k8` (2 bytes, for slow links), `softspoken-k1`
+    /// or `iknp` (16 bytes). Both parties must choose the same.
+    #[arg(long, default_value = "softspoken-k4")]
+    pub ot: yao_runtime::ot::Extension,
     /// Log what the protocol does on standard error (`-vv` for more).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -47,6 +53,7 @@ impl NetArgs {
     pub fn settings(&self) -> yao_runtime::protocol::Settings {
         yao_runtime::protocol::Settings {
             scheme: self.scheme,
+            ot: self.ot,
         }
     }
 

@@ -149,9 +149,9 @@ impl<'c> Session<'c> {
     }
 
     /// [`Session::start_with_timeout`] with protocol settings both parties
-    /// must share, such as the garbling scheme:
-    /// `Settings { scheme: yao::Scheme::ThreeHalves }` sends 25 bytes per AND
-    /// instead of 32 and garbles at about half the speed.
+    /// must share: the garbling scheme (`yao::Scheme::ThreeHalves` sends 25
+    /// bytes per AND instead of 32 and garbles at about half the speed) and
+    /// the OT extension ([`Settings::ot`]).
     pub fn start_with_settings<S: Read + Write + Send + 'static>(
         stream: S,
         circuit: &'c Circuit,

@@ -146,9 +146,7 @@ fn aes128_with_three_halves_between_processes() {
         );
         assert_eq!(e, "out0 = 0x69c4e0d86a7b0430d8cdb78070b4c55a\n", "{scheme}");
         let v: serde_json::Value = serde_json::from_str(&g).unwrap();
-        v["bytes_sent"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("{g}"))
+        v["bytes_sent"].as_u64().unwrap_or_else(|| panic!("{g}"))
     };
     let (half, three) = (sent("half-gates"), sent("three-halves"));
     assert!(
@@ -331,6 +329,7 @@ fn hello(path: &Path, role: u8) -> Vec<u8> {
     h.push(role);
     h.extend((0..32).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()));
     h.push(yao_core::Scheme::HalfGates.code());
+    h.push(yao::Settings::default().ot.code());
     h
 }
 

@@ -18,7 +18,10 @@ use yao_runtime::protocol::{
 use yao_runtime::report::report;
 
 fn settings(scheme: Scheme) -> Settings {
-    Settings { scheme }
+    Settings {
+        scheme,
+        ..Settings::default()
+    }
 }
 
 /// The bits of `party`'s groups of `all` (every group's bits, in order).
@@ -229,4 +232,47 @@ fn three_halves_on_a_windowed_circuit_is_refused_before_connecting() {
     let _ = b.traffic();
     let setup = EvaluatorSetup::windowed(&s, 10).with_settings(settings(Scheme::ThreeHalves));
     assert!(EvaluatorSession::start_prepared(b, setup).is_err());
+}
+
+/// Every OT extension gives a session the evaluator's labels (single and
+/// pipelined executions, with refills), and a mismatch is refused.
+#[test]
+fn every_ot_extension_runs_a_session() {
+    use yao_runtime::ot::Extension;
+    let ops: Vec<(u8, u32, u32)> = (0..400u32)
+        .map(|i| ((i % 5) as u8, i * 7, i * 13 + 1))
+        .collect();
+    let outs: Vec<u32> = (0..40).map(|i| 1000 + i * 37).collect();
+    let c = random_circuit(40, 300, &ops, &outs, Reads::Anywhere);
+    let runs: Vec<_> = (0..3).map(|k| inputs(&c, k)).collect();
+    for ot in Extension::ALL {
+        let s = Settings {
+            ot,
+            ..Settings::default()
+        };
+        let ran = session(&c, s, s, &runs).unwrap_or_else(|e| panic!("{ot}: {}", report(&e)));
+        for (k, o) in ran.evaluator.iter().enumerate() {
+            assert_eq!(
+                *o,
+                c.eval_plain(&runs[k % 3]).unwrap(),
+                "{ot}, execution {k}"
+            );
+        }
+        assert_eq!(ran.garbler, ran.evaluator, "{ot}");
+    }
+    let (iknp, k4) = (
+        Settings {
+            ot: Extension::Iknp,
+            ..Settings::default()
+        },
+        Settings {
+            ot: Extension::SoftSpoken { k: 4 },
+            ..Settings::default()
+        },
+    );
+    let err = session(&c, k4, iknp, &runs).unwrap_err();
+    assert_eq!(
+        report(&err),
+        "the peer extends OTs with iknp, this party with softspoken-k4 (both must use the same --ot)"
+    );
 }

@@ -89,6 +89,60 @@ impl Extension {
             _ => Ok(()),
         }
     }
+
+    /// Every extension the cores run, IKNP first.
+    pub const ALL: [Extension; 5] = [
+        Extension::Iknp,
+        Extension::SoftSpoken { k: 1 },
+        Extension::SoftSpoken { k: 2 },
+        Extension::SoftSpoken { k: 4 },
+        Extension::SoftSpoken { k: 8 },
+    ];
+
+    /// The name on the command line and in messages: `iknp`,
+    /// `softspoken-k4`, ...
+    pub fn name(self) -> String {
+        match self {
+            Extension::Iknp => "iknp".to_string(),
+            Extension::SoftSpoken { k } => format!("softspoken-k{k}"),
+        }
+    }
+
+    /// The byte that names the extension in the handshake: 0 for IKNP,
+    /// `k` for SoftSpokenOT.
+    pub fn code(self) -> u8 {
+        match self {
+            Extension::Iknp => 0,
+            Extension::SoftSpoken { k } => k,
+        }
+    }
+
+    /// The extension a handshake byte names, if the cores run it.
+    pub fn from_code(code: u8) -> Option<Extension> {
+        Extension::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
+impl std::fmt::Display for Extension {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl std::str::FromStr for Extension {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Extension, String> {
+        Extension::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown OT extension `{s}` (expected iknp, softspoken-k1, softspoken-k2, \
+                     softspoken-k4 or softspoken-k8)"
+                )
+            })
+    }
 }
 
 /// What went wrong in an oblivious transfer.

@@ -73,6 +73,16 @@ pub enum ProtocolError {
     },
     #[error("the peer named an unknown garbling scheme (byte {0}); it may be a newer Yao")]
     UnknownScheme(u8),
+    /// The parties chose different OT extensions.
+    #[error(
+        "the peer extends OTs with {theirs}, this party with {ours} (both must use the same --ot)"
+    )]
+    OtMismatch {
+        ours: crate::ot::Extension,
+        theirs: crate::ot::Extension,
+    },
+    #[error("the peer named an unknown OT extension (byte {0}); it may be a newer Yao")]
+    UnknownOt(u8),
     /// What this version of Yao does not do, said plainly.
     #[error("not supported: {0}")]
     Unsupported(&'static str),

@@ -139,7 +139,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             let ot = deadline::setup(&mut ch, |ch| {
                 handshake(ch, Role::Evaluator, &id, settings)?;
                 tracing::trace!("evaluator: handshake done");
-                CotReceiver::setup(ch).during(Phase::ObliviousTransfer)
+                CotReceiver::setup_with(ch, settings.ot).during(Phase::ObliviousTransfer)
             });
             (planning.or_else(joined), ot)
         });

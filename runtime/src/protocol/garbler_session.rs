@@ -158,7 +158,10 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             let ot = deadline::setup(&mut ch, |ch| {
                 handshake(ch, Role::Garbler, &setup.id, setup.settings)?;
                 tracing::trace!("garbler: handshake done");
-                setup.ot.run(ch).during(Phase::ObliviousTransfer)
+                setup
+                    .ot
+                    .run_with(ch, setup.settings.ot)
+                    .during(Phase::ObliviousTransfer)
             });
             (joined(planning), ot)
         });
