@@ -26,9 +26,11 @@ pub struct BenchArgs {
 }
 
 /// AES calls per AND gate with the two-call TCCR hash: half-gates hashes
-/// four labels to garble and two to evaluate.
+/// four labels to garble and two to evaluate; three-halves six and three.
 const AES_PER_GARBLED_AND: f64 = 8.0;
 const AES_PER_EVALUATED_AND: f64 = 4.0;
+const AES_PER_GARBLED_AND_3H: f64 = 12.0;
+const AES_PER_EVALUATED_AND_3H: f64 = 6.0;
 
 struct Figures {
     json: bool,
@@ -94,12 +96,38 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 rate * AES_PER_EVALUATED_AND / ceiling,
             );
         }
+        let key = format!("garble.{name}.three_halves.and_per_s");
+        if f.wants(&key) {
+            let rate = garbling::garble_rate_three_halves(c, secs);
+            f.put(&key, rate.round());
+            f.put(
+                &format!("garble.{name}.three_halves.of_ceiling"),
+                rate * AES_PER_GARBLED_AND_3H / ceiling,
+            );
+        }
+        let key = format!("eval.{name}.three_halves.and_per_s");
+        if f.wants(&key) {
+            let rate = garbling::eval_rate_three_halves(c, secs);
+            f.put(&key, rate.round());
+            f.put(
+                &format!("eval.{name}.three_halves.of_ceiling"),
+                rate * AES_PER_EVALUATED_AND_3H / ceiling,
+            );
+        }
     }
     if f.wants("ot.") {
         let (rate, setup_ms) = ot::cot_rate(1 << 20, secs);
         f.put("ot.cot_per_s", rate.round());
         f.put("ot.setup_ms", setup_ms);
         f.put("ot.setup_prepared_ms", ot::setup_prepared_ms(5));
+        for ext in yao_runtime::ot::Extension::ALL {
+            let r = ot::cot_rate_with(1 << 20, secs, ext);
+            f.put(&format!("ot.{ext}.cot_per_s"), r.cot_per_s.round());
+            f.put(&format!("ot.{ext}.bytes_per_ot"), r.bytes_per_ot);
+        }
+    }
+    if f.wants("e2e.hamming") {
+        hamming(&mut f)?;
     }
     if f.wants("e2e.") {
         let dir = std::env::temp_dir().join(format!("yao-bench-{}", std::process::id()));
@@ -166,31 +194,90 @@ fn e2e(path: &Path, aes: &Circuit, secs: f64, f: &mut Figures) -> Result<()> {
     let ands = aes.stats().and;
     // Size the stream to last about `secs` at 20M AND/s, at least 50 runs.
     let repeat = ((secs * 20e6 / ands as f64) as u64).max(50);
-    let report = two_processes(path, repeat)?;
-    let json: Value =
-        serde_json::from_str(&report).context("the evaluator's report is not JSON")?;
-    let and_gates = json["and_gates"].as_f64().unwrap_or(0.0);
-    let ms = json["ms"]["total"].as_f64().unwrap_or(f64::NAN);
-    f.put("e2e.aes128.and_per_s", (and_gates / ms * 1e3).round());
-    let bytes =
-        json["bytes_received"].as_f64().unwrap_or(0.0) + json["bytes_sent"].as_f64().unwrap_or(0.0);
-    f.put("e2e.aes128.bytes_per_and", bytes / and_gates);
+    for (prefix, scheme) in [
+        ("e2e.aes128", "half-gates"),
+        ("e2e.aes128.three_halves", "three-halves"),
+    ] {
+        if !f.wants(prefix) {
+            continue;
+        }
+        let report = two_processes(path, repeat, scheme)?;
+        let json: Value =
+            serde_json::from_str(&report).context("the evaluator's report is not JSON")?;
+        let and_gates = json["and_gates"].as_f64().unwrap_or(0.0);
+        let ms = json["ms"]["total"].as_f64().unwrap_or(f64::NAN);
+        f.put(
+            &format!("{prefix}.and_per_s"),
+            (and_gates / ms * 1e3).round(),
+        );
+        let bytes = json["bytes_received"].as_f64().unwrap_or(0.0)
+            + json["bytes_sent"].as_f64().unwrap_or(0.0);
+        f.put(&format!("{prefix}.bytes_per_and"), bytes / and_gates);
 
-    let mut times = Vec::new();
-    for _ in 0..7 {
-        let start = Instant::now();
-        two_processes(path, 1)?;
-        times.push(start.elapsed().as_secs_f64() * 1e3);
+        let mut times = Vec::new();
+        for _ in 0..7 {
+            let start = Instant::now();
+            two_processes(path, 1, scheme)?;
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        f.put(&format!("{prefix}.oneshot_ms"), times[times.len() / 2]);
     }
-    times.sort_by(f64::total_cmp);
-    f.put("e2e.aes128.oneshot_ms", times[times.len() / 2]);
+    Ok(())
+}
+
+/// `circuits/hamming.yao` (256 input bits a party, 255 ANDs) in one session
+/// of one execution, in process: every byte both parties send, handshake
+/// and base OTs included, per AND, with each OT extension. Input-heavy
+/// circuits are where the extension's bytes per OT show.
+fn hamming(f: &mut Figures) -> Result<()> {
+    use yao_runtime::protocol::{
+        EvaluatorSession, EvaluatorSetup, GarblerSession, GarblerSetup, Settings,
+    };
+    let c = yao_compiler::lang::compile_str("hamming.yao", include_str!("../circuits/hamming.yao"))
+        .map_err(|d| anyhow::anyhow!("built-in circuit hamming.yao: {d}"))?;
+    let ands = c.stats().and as f64;
+    let bits = |party| -> Vec<Vec<bool>> {
+        c.inputs
+            .iter()
+            .filter(|i| i.party == party)
+            .map(|i| i.wires.iter().map(|w| w % 3 == 0).collect())
+            .collect()
+    };
+    for ot in yao_runtime::ot::Extension::ALL {
+        let settings = Settings {
+            ot,
+            ..Settings::default()
+        };
+        let (a, b) = yao_runtime::MemChannel::pair();
+        let total = std::thread::scope(|s| -> Result<u64> {
+            let g = s.spawn(|| -> Result<(), yao_runtime::protocol::ProtocolError> {
+                let setup = GarblerSetup::new(&c)?.with_settings(settings);
+                let mut g = GarblerSession::start_prepared(a, setup)?;
+                g.execute(&bits(yao_compiler::Party::Garbler))?;
+                g.finish()
+            });
+            let setup = EvaluatorSetup::new(&c)?.with_settings(settings);
+            let mut e = EvaluatorSession::start_prepared(b, setup)?;
+            e.execute(&bits(yao_compiler::Party::Evaluator))?;
+            let t = e.traffic();
+            e.finish()?;
+            g.join()
+                .map_err(|_| anyhow::anyhow!("the garbler thread panicked"))??;
+            Ok(t.sent + t.received)
+        })?;
+        f.put(
+            &format!("e2e.hamming.{ot}.bytes_per_and"),
+            total as f64 / ands,
+        );
+    }
     Ok(())
 }
 
 /// Runs garbler and evaluator on `path` with `--repeat`, both started at
 /// once as a user on two machines would; returns the evaluator's JSON
 /// report.
-fn two_processes(path: &Path, repeat: u64) -> Result<String> {
+fn two_processes(path: &Path, repeat: u64, scheme: &str) -> Result<String> {
     let repeat = repeat.to_string();
     // A port that was free a moment ago; the garbler binds it first thing.
     let addr = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -199,6 +286,7 @@ fn two_processes(path: &Path, repeat: u64) -> Result<String> {
     let mut garbler = Command::new(sibling("garbler")?)
         .arg(path)
         .args(["--listen", &addr, "--repeat", &repeat, "--garbler", KEY])
+        .args(["--scheme", scheme])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -219,6 +307,8 @@ fn two_processes(path: &Path, repeat: u64) -> Result<String> {
             "--json",
             "--evaluator",
             PLAINTEXT,
+            "--scheme",
+            scheme,
         ])
         .output()
         .context("cannot start the evaluator")?;

@@ -334,6 +334,54 @@ fn record_seeds() {
         );
     }
 
+    // The evaluator's table stream with three-halves (picks past the
+    // circuits): the honest garbler's bytes after setup.
+    let circuits = harness::protocol_circuits();
+    let settings = yao_runtime::protocol::Settings {
+        scheme: yao_core::Scheme::ThreeHalves,
+        ..Default::default()
+    };
+    for (k, circuit) in circuits.iter().enumerate() {
+        let bits = |party| -> Vec<Vec<bool>> {
+            circuit
+                .inputs
+                .iter()
+                .filter(|i| i.party == party)
+                .map(|i| {
+                    (0..i.wires.len())
+                        .map(|b| seed >> (b % 8) & 1 == 1)
+                        .collect()
+                })
+                .collect()
+        };
+        let (a, b) = MemChannel::pair();
+        let elog: Arc<Mutex<Vec<u8>>> = Arc::default();
+        let g_inputs = bits(Party::Garbler);
+        let garbler = std::thread::spawn(move || {
+            let setup = yao_runtime::protocol::GarblerSetup::new(circuit)
+                .unwrap()
+                .with_settings(settings);
+            let mut s = GarblerSession::start_prepared(a, setup).unwrap();
+            s.execute(&g_inputs).unwrap();
+            s.finish().unwrap();
+        });
+        let setup = yao_runtime::protocol::EvaluatorSetup::new(circuit)
+            .unwrap()
+            .with_settings(settings);
+        let mut s =
+            EvaluatorSession::start_prepared(Recording(b, Arc::clone(&elog)), setup).unwrap();
+        s.execute(&bits(Party::Evaluator)).unwrap();
+        s.finish().unwrap();
+        garbler.join().unwrap();
+        let elog = elog.lock().unwrap();
+        let pick = (k + circuits.len()) as u8;
+        write(
+            "evaluator_stream",
+            format!("recorded-three-halves-{k}"),
+            &[&[pick, seed], &elog[harness::setup_len(Role::Evaluator)..]].concat(),
+        );
+    }
+
     // OT messages: one of each kind, valid.
     use yao_core::ot::{csw, iknp};
     let (_, msg) = csw::BaseReceiver::new(&[true, false]);
@@ -373,6 +421,28 @@ fn record_seeds() {
         "receiver-send".into(),
         &[3u8, 200, 0, 0xa5, 0x5a, 0xff, 0x00, 0x13],
     );
+    // SoftSpokenOT: honest tree sums and one honest batch, for every k.
+    use yao_core::ot::softspoken::{self, SoftSpokenReceiver};
+    let pairs: Vec<[yao_core::Block; 2]> = (0..iknp::KAPPA as u128)
+        .map(|i| [yao_core::Block(i * 3), yao_core::Block(!i)])
+        .collect();
+    for (i, &k) in softspoken::SUPPORTED_K.iter().enumerate() {
+        let (mut rx, tree) = SoftSpokenReceiver::new(k, &pairs);
+        let pick = (i as u8) << 1;
+        write(
+            "softspoken_messages",
+            format!("tree-k{k}"),
+            &[&[pick, 0, 0][..], tree.as_bytes()].concat(),
+        );
+        let mut msg = softspoken::ChunkMsg::new(k);
+        let choices: Vec<bool> = (0..256).map(|j| j % 3 == 0).collect();
+        rx.send(&choices, &mut msg, &mut Vec::new());
+        write(
+            "softspoken_messages",
+            format!("chunk-k{k}"),
+            &[&[pick | 1, 0, 1][..], msg.as_bytes()].concat(),
+        );
+    }
 }
 
 /// Every seed of `target` is accepted by `harness`, except those whose name

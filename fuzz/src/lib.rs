@@ -23,7 +23,7 @@ use yao_compiler::value::Value;
 use yao_core::block::{Block, Delta};
 use yao_core::ot::{csw, iknp};
 use yao_runtime::channel::{Channel, ChannelError, MemChannel, Traffic};
-use yao_runtime::ot::{CotReceiver, CotSender};
+use yao_runtime::ot::{CotReceiver, CotSender, Extension};
 use yao_runtime::protocol::handshake::{self, Role, MAGIC, VERSION};
 use yao_runtime::protocol::{EvaluatorSession, GarblerSession, ProtocolError};
 use yao_runtime::report::report;
@@ -37,7 +37,7 @@ pub type Target = fn(&[u8]) -> Outcome;
 
 /// The harness functions by name, for the regression test: the fuzz
 /// targets and `dsl_any_path`.
-pub const TARGETS: [(&str, Target); 11] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("dsl_any_path", dsl_any_path),
     ("dsl", dsl),
     ("bristol", bristol),
@@ -47,6 +47,7 @@ pub const TARGETS: [(&str, Target); 11] = [
     ("split_check", split_check),
     ("handshake", handshake),
     ("ot_messages", ot_messages),
+    ("softspoken_messages", softspoken_messages),
     ("evaluator_stream", evaluator_stream),
     ("garbler_stream", garbler_stream),
 ];
@@ -629,24 +630,36 @@ pub fn protocol_circuits() -> &'static [Circuit] {
     })
 }
 
-/// The peer's hello in the handshake, for `role` and `id`.
+/// The peer's hello in the handshake, for `role` and `id`, with the
+/// default settings.
 pub fn hello(role: Role, id: &CircuitId) -> Vec<u8> {
+    hello_with(role, id, handshake::Settings::default())
+}
+
+/// The peer's hello with `settings`.
+pub fn hello_with(role: Role, id: &CircuitId, settings: handshake::Settings) -> Vec<u8> {
     let mut h = MAGIC.to_vec();
     h.extend_from_slice(&VERSION.to_le_bytes());
     h.push(role as u8);
     h.extend_from_slice(&id.0);
+    h.push(settings.scheme.code());
+    h.push(settings.ot.code());
     h
 }
 
 /// An honest garbler's side of session setup (hello and base OTs), played
 /// on `ch` against an evaluator session for `circuit`.
-pub fn honest_garbler_setup(circuit: &Circuit) -> impl FnOnce(MemChannel) + Send + 'static {
-    let hello = hello(Role::Garbler, &circuit.id());
+pub fn honest_garbler_setup(
+    circuit: &Circuit,
+    settings: handshake::Settings,
+) -> impl FnOnce(MemChannel) + Send + 'static {
+    let hello = hello_with(Role::Garbler, &circuit.id(), settings);
     move |mut ch| {
         let mut theirs = vec![0u8; hello.len()];
         let _ = ch.write_all(&hello).and_then(|()| ch.flush());
         let _ = ch.read_exact(&mut theirs);
-        let _ = CotSender::setup(&mut ch, &Delta::random());
+        let ot = handshake::Settings::default().ot;
+        let _ = CotSender::setup_with(&mut ch, &Delta::random(), ot);
     }
 }
 
@@ -657,7 +670,7 @@ pub fn honest_evaluator_setup(circuit: &Circuit) -> impl FnOnce(MemChannel) + Se
         let mut theirs = vec![0u8; hello.len()];
         let _ = ch.write_all(&hello).and_then(|()| ch.flush());
         let _ = ch.read_exact(&mut theirs);
-        let _ = CotReceiver::setup(&mut ch);
+        let _ = CotReceiver::setup_with(&mut ch, handshake::Settings::default().ot);
     }
 }
 
@@ -668,7 +681,14 @@ pub fn setup_len(reader: Role) -> usize {
     let hello = hello(reader, &CircuitId([0; 32])).len();
     let frames = match reader {
         Role::Evaluator => csw::ReceiverMsg::len_for(iknp::KAPPA) + csw::Answer::LEN,
-        Role::Garbler => csw::SenderKey::LEN + csw::Challenge::len_for(iknp::KAPPA),
+        Role::Garbler => {
+            let tree = match handshake::Settings::default().ot {
+                Extension::Iknp => 0,
+                // The evaluator's SoftSpokenOT tree sums, one more frame.
+                Extension::SoftSpoken { .. } => yao_core::ot::softspoken::TreeMsg::LEN + 8,
+            };
+            csw::SenderKey::LEN + csw::Challenge::len_for(iknp::KAPPA) + tree
+        }
     };
     hello + frames + 2 * 8
 }
@@ -730,6 +750,45 @@ pub fn handshake(data: &[u8]) -> Outcome {
 /// (Cases 4 and 5 once held the same two CSW messages, after two cases for
 /// the Masny-Rindal base OT, since removed; `which % 4` keeps such inputs
 /// meaning what they meant.)
+/// The SoftSpokenOT messages the garbler decodes (Roy, CRYPTO 2022): the
+/// evaluator's tree sums (`TreeMsg`, once per session) and an extension
+/// batch (`ChunkMsg`) for `k` in {1, 2, 4, 8}. The first byte picks the
+/// message (bit 0) and `k` (bits 1-2), the next two the batch's OT count.
+pub fn softspoken_messages(data: &[u8]) -> Outcome {
+    use yao_core::ot::softspoken::{self, SoftSpokenReceiver, SoftSpokenSender, TreeMsg};
+    let mut b = Bytes(data);
+    let which = b.u8();
+    let count = b.u16();
+    let bytes = b.rest();
+    let k = softspoken::SUPPORTED_K[usize::from(which >> 1) % 4];
+    let delta = Delta::from_block(Block(0x5eed_0001));
+    let pairs: Vec<[Block; 2]> = (0..iknp::KAPPA as u128)
+        .map(|i| [Block(i), Block(!i)])
+        .collect();
+    let chosen: Vec<Block> = (0..iknp::KAPPA)
+        .map(|j| pairs[j][(delta.block().0 >> j) as usize & 1])
+        .collect();
+    if which & 1 == 0 {
+        let tree = TreeMsg::from_bytes(bytes).map_err(|e| report(&e))?;
+        assert_eq!(tree.as_bytes(), bytes);
+        let sender = SoftSpokenSender::new(k, &delta, &chosen, &tree);
+        assert_eq!(sender.k(), k);
+        return Ok(());
+    }
+    if count == 0 {
+        return Err("skipped: an empty OT batch".into());
+    }
+    let ots = usize::from(count);
+    let msg = softspoken::ChunkMsg::from_bytes(bytes, ots, k).map_err(|e| report(&e))?;
+    assert_eq!(msg.to_bytes(), bytes);
+    let (_, tree) = SoftSpokenReceiver::new(k, &pairs);
+    let mut sender = SoftSpokenSender::new(k, &delta, &chosen, &tree);
+    let mut out = Vec::new();
+    sender.receive(&msg, &mut out);
+    assert!(out.len() >= ots);
+    Ok(())
+}
+
 pub fn ot_messages(data: &[u8]) -> Outcome {
     let mut b = Bytes(data);
     let which = b.u8();
@@ -848,16 +907,28 @@ pub fn evaluator_stream(data: &[u8]) -> Outcome {
     let circuits = protocol_circuits();
     let k = pick % circuits.len();
     let circuit = &circuits[k];
+    // The scheme: half-gates, or three-halves (25-byte tables) for picks
+    // past the circuits.
+    let schemes = yao_core::Scheme::ALL;
+    let scheme = schemes[pick / circuits.len() % schemes.len()];
+    let settings = handshake::Settings {
+        scheme,
+        ..Default::default()
+    };
     let inputs = inputs_of(circuit, Party::Evaluator, seed);
     let stream = b.rest();
     EVALUATORS.with(|cell| {
         let mut sessions = cell.borrow_mut();
         let (feed, session) = reused(
             &mut sessions,
-            k,
-            circuits.len(),
-            honest_garbler_setup(circuit),
-            |feed| EvaluatorSession::start(feed, circuit),
+            k + circuits.len() * (scheme.code() as usize),
+            circuits.len() * schemes.len(),
+            honest_garbler_setup(circuit, settings),
+            |feed| {
+                let setup =
+                    yao_runtime::protocol::EvaluatorSetup::new(circuit)?.with_settings(settings);
+                EvaluatorSession::start_prepared(feed, setup)
+            },
         );
         feed.set(stream);
         let mut last = Ok(());

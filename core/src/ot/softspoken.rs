@@ -203,7 +203,14 @@ impl ChunkMsg {
     /// If `k` is not supported (a caller bug).
     pub fn from_bytes(bytes: &[u8], ots: usize, k: usize) -> Result<ChunkMsg, MessageError> {
         check_k(k);
-        if !ots.is_multiple_of(128) || bytes.len() != ChunkMsg::len_for(ots, k) {
+        if !ots.is_multiple_of(128) {
+            return Err(MessageError::Malformed {
+                what: "SoftSpokenOT correction batch (of a count of OTs that is not a multiple of 128)",
+                expected: ChunkMsg::len_for(ots.next_multiple_of(128), k),
+                got: bytes.len(),
+            });
+        }
+        if bytes.len() != ChunkMsg::len_for(ots, k) {
             return Err(MessageError::Malformed {
                 what: "SoftSpokenOT correction batch",
                 expected: ChunkMsg::len_for(ots.next_multiple_of(128), k),
