@@ -100,6 +100,9 @@ fn hello(role: Role, circuit: &Circuit) -> Vec<u8> {
     h.extend_from_slice(&VERSION.to_le_bytes());
     h.push(role as u8);
     h.extend_from_slice(&circuit.id().0);
+    let settings = yao_runtime::protocol::Settings::default();
+    h.push(settings.scheme.code());
+    h.push(settings.ot.code());
     h
 }
 
