@@ -32,7 +32,7 @@ pub struct NetArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), hide = true)]
     pub repeat: u64,
     /// How AND gates are garbled: `half-gates` (32 bytes per AND, the
-    /// fastest to compute) or `three-halves` (25 bytes per AND, about half
+    /// fastest to compute) or `three-halves` (24.6 bytes per AND, about half
     /// the garbling speed: for slow networks). Both parties must choose the
     /// same.
     #[arg(long, default_value = "half-gates")]

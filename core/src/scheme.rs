@@ -5,7 +5,7 @@
 //! - [`Scheme::HalfGates`]: Zahur, Rosulek, Evans (EUROCRYPT 2015), two
 //!   blocks (32 bytes) per AND; garbling costs 4 hash calls per AND,
 //!   evaluation 2 ([`crate::garbler`], [`crate::evaluator`]).
-//! - [`Scheme::ThreeHalves`]: Rosulek, Roy (CRYPTO 2021), 25 bytes per AND;
+//! - [`Scheme::ThreeHalves`]: Rosulek, Roy (CRYPTO 2021), 24.625 bytes per AND;
 //!   garbling 6 hash calls, evaluation 3 ([`crate::three_halves`]).
 //!
 //! Their tweaks overlap (`2k + 1` of one AND is `3k'` of another), so one
@@ -21,7 +21,7 @@ pub enum Scheme {
     /// Half-gates: two blocks per AND, the fastest to compute.
     #[default]
     HalfGates,
-    /// Three-halves: 25 bytes per AND, about a fifth fewer bytes on the
+    /// Three-halves: 24.625 bytes per AND, about a fifth fewer bytes on the
     /// wire, at about half the garbling speed.
     ThreeHalves,
 }
@@ -51,11 +51,12 @@ impl Scheme {
         Scheme::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    /// Garbled-table bytes per AND gate.
-    pub fn table_bytes_per_and(self) -> usize {
+    /// Garbled-table bits per AND gate on the wire (three-halves packs its
+    /// 5 control bits: 24.625 bytes per AND).
+    pub fn table_bits_per_and(self) -> usize {
         match self {
-            Scheme::HalfGates => 32,
-            Scheme::ThreeHalves => crate::three_halves::TABLE_BYTES,
+            Scheme::HalfGates => 256,
+            Scheme::ThreeHalves => 197,
         }
     }
 }

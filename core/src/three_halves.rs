@@ -140,12 +140,14 @@
 //! # Wire format
 //!
 //! [`Table`] holds `G0, G1, G2` (64 bits each) and `z` (bits 0 to 4 of a
-//! byte). On the wire an AND is [`TABLE_BYTES`] = 25 bytes: `G0`, `G1`, `G2`
-//! little-endian, then the control byte (bits 5 to 7 zero; the evaluator
-//! ignores them). The tight packing is 24.625 bytes (5 bits per gate); a
-//! byte per gate costs 0.375 bytes more per AND (1.5%) and keeps every
-//! gate's table self-contained and byte-aligned, so steps need no bit
-//! cursor. AES-128's 6,400 ANDs take 160,000 bytes (half-gates: 204,800).
+//! byte). On the wire a step of `n` ANDs is [`step_bytes`]`(n)` bytes: the
+//! `G0, G1, G2` of every AND, little-endian, then the 5 control bits of
+//! every AND packed back to back: 24.625 bytes per AND, the paper's
+//! `1.5 kappa + 5` bits (a whole byte per AND for the control bits measured
+//! 25.73 bytes per AND end to end on AES-128, above the 25.7). A
+//! [`Table`] alone ([`Table::to_bytes`], the reference and the known-answer
+//! test) is [`TABLE_BYTES`] = 25 bytes. AES-128's 6,400 ANDs take 157,600
+//! bytes (half-gates: 204,800).
 
 use crate::block::{Block, Delta};
 use crate::evaluator::EvalError;
@@ -159,9 +161,59 @@ use crate::plan::{AndOp, InputPlan, Plan, NO_SLOT};
 use std::sync::Arc;
 use zeroize::{Zeroize, Zeroizing};
 
-/// Bytes per AND gate on the wire: three 8-byte half-ciphertexts and one
-/// control byte (see the module docs, "Wire format").
+/// Bytes of one [`Table`] on its own: three 8-byte half-ciphertexts and one
+/// control byte (the reference's and the known-answer test's format).
 pub const TABLE_BYTES: usize = 25;
+
+/// Wire bytes of a step of `n` ANDs: the three half-ciphertexts of every
+/// AND in order (`24 n` bytes), then the 5 control bits of every AND packed
+/// back to back, least significant bit first (`ceil(5 n / 8)` bytes):
+/// 24.625 bytes per AND, RR21's `1.5 kappa + 5` bits, where a byte per
+/// AND for the control bits would cost 25.
+pub fn step_bytes(n: usize) -> usize {
+    24 * n + (5 * n).div_ceil(8)
+}
+
+/// Stores the 5 control bits `z` of AND `k` of a step into its packed
+/// control bytes (which start zeroed). Where they go depends on `k` only.
+#[inline(always)]
+fn put_control(control: &mut [u8], k: usize, z: u8) {
+    let (at, shift) = (5 * k / 8, 5 * k % 8);
+    let v = u16::from(z & 0x1f) << shift;
+    control[at] |= v as u8;
+    if shift > 3 {
+        control[at + 1] |= (v >> 8) as u8;
+    }
+}
+
+/// The 5 control bits of AND `k` of a step.
+#[inline(always)]
+fn get_control(control: &[u8], k: usize) -> u8 {
+    let (at, shift) = (5 * k / 8, 5 * k % 8);
+    let lo = u16::from(control[at]);
+    let hi = u16::from(control.get(at + 1).copied().unwrap_or(0));
+    (((lo | hi << 8) >> shift) & 0x1f) as u8
+}
+
+/// The tables of a step of `n` ANDs from its wire bytes ([`step_bytes`]),
+/// or `None` if there are not exactly that many.
+pub fn unpack_step(bytes: &[u8], n: usize) -> Option<Vec<Table>> {
+    if bytes.len() != step_bytes(n) {
+        return None;
+    }
+    let (halves, control) = bytes.split_at(24 * n);
+    let w = |t: &[u8], j: usize| u64::from_le_bytes(t[8 * j..8 * j + 8].try_into().unwrap());
+    Some(
+        halves
+            .chunks_exact(24)
+            .enumerate()
+            .map(|(k, t)| Table {
+                g: [w(t, 0), w(t, 1), w(t, 2)],
+                z: get_control(control, k),
+            })
+            .collect(),
+    )
+}
 
 /// The garbled table of one AND gate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -652,9 +704,14 @@ impl ThreeHalvesGarbler {
     }
 
     /// Table *bytes* the next call to [`ThreeHalvesGarbler::garble_batch_into`]
-    /// writes ([`TABLE_BYTES`] per AND of the step).
+    /// writes ([`step_bytes`] of the step's ANDs).
     pub fn next_batch_len(&self) -> usize {
-        TABLE_BYTES * self.plan.step_ands(self.next_step)
+        step_bytes(self.plan.step_ands(self.next_step))
+    }
+
+    /// AND gates of the next step.
+    pub fn next_batch_ands(&self) -> usize {
+        self.plan.step_ands(self.next_step)
     }
 
     /// True once every batch has been garbled.
@@ -700,7 +757,7 @@ impl ThreeHalvesGarbler {
             return false;
         };
         let n = step.ands.len();
-        assert_eq!(out.len(), TABLE_BYTES * n, "25 table bytes per AND");
+        assert_eq!(out.len(), step_bytes(n), "24.625 table bytes per AND");
         let d = self.delta.block();
         let first = self.and_base + step.first_and;
         crate::tweak::note(&self.delta, first, n);
@@ -812,6 +869,8 @@ fn combine(
     out: &mut [u8],
 ) {
     let n = ands.len();
+    let (halves, control) = out.split_at_mut(24 * n);
+    control.fill(0);
     for (gi, ((x, hs), c)) in buf_in
         .chunks_exact(6 * GROUP)
         .zip(buf_out.chunks_exact(6 * GROUP))
@@ -822,11 +881,10 @@ fn combine(
         for l in 0..GROUP.min(n - GROUP * gi) {
             let k = GROUP * gi + l;
             labels[ands[k].out as usize] = Lane::from_halves(w[0][l], w[1][l]);
-            let t = Table {
-                g: [w[2][l], w[3][l], w[4][l]],
-                z: z[l],
-            };
-            t.write(&mut out[TABLE_BYTES * k..TABLE_BYTES * (k + 1)]);
+            for (j, g) in [w[2][l], w[3][l], w[4][l]].into_iter().enumerate() {
+                halves[24 * k + 8 * j..24 * k + 8 * j + 8].copy_from_slice(&g.to_le_bytes());
+            }
+            put_control(control, k, z[l]);
         }
     }
 }
@@ -938,9 +996,14 @@ impl ThreeHalvesEvaluator {
         Ok(())
     }
 
-    /// Table bytes the next batch consumes (0 when finished).
+    /// Table bytes the next batch consumes ([`step_bytes`]; 0 when finished).
     pub fn next_batch_len(&self) -> usize {
-        TABLE_BYTES * self.plan.step_ands(self.next_step)
+        step_bytes(self.plan.step_ands(self.next_step))
+    }
+
+    /// AND gates of the next step.
+    pub fn next_batch_ands(&self) -> usize {
+        self.plan.step_ands(self.next_step)
     }
 
     /// True once every batch has been evaluated.
@@ -962,9 +1025,8 @@ impl ThreeHalvesEvaluator {
         Ok(())
     }
 
-    /// Evaluates the next step with its table bytes ([`TABLE_BYTES`] per
-    /// AND; a wrong length is [`EvalError::TableLength`], counted in bytes
-    /// here).
+    /// Evaluates the next step with its table bytes ([`step_bytes`]; a
+    /// wrong length is [`EvalError::TableLength`], counted in bytes here).
     pub fn eval_batch(&mut self, tables: &[u8]) -> Result<(), EvalError> {
         self.start()?;
         let plan = &*self.plan;
@@ -974,13 +1036,14 @@ impl ThreeHalvesEvaluator {
                 steps: plan.num_steps(),
             })?;
         let n = step.ands.len();
-        if tables.len() != TABLE_BYTES * n {
+        if tables.len() != step_bytes(n) {
             return Err(EvalError::TableLength {
                 step: self.next_step,
-                expected: TABLE_BYTES * n,
+                expected: step_bytes(n),
                 found: tables.len(),
             });
         }
+        let (halves, control) = tables.split_at(24 * n);
         self.buf_in.resize(3 * n, Block::ZERO);
         self.buf_out.resize(3 * n, Block::ZERO);
         let (buf_in, buf_out) = (&mut self.buf_in[..3 * n], &mut self.buf_out[..3 * n]);
@@ -996,13 +1059,18 @@ impl ThreeHalvesEvaluator {
         };
         self.hash.hash_many(buf_in, buf_out, tweaks);
         let labels = lanes_mut(&mut self.labels);
-        for ((x, hs), (g, t)) in buf_in
+        for ((x, hs), (k, (g, t))) in buf_in
             .chunks_exact(3)
             .zip(buf_out.chunks_exact(3))
-            .zip(step.ands.iter().zip(tables.chunks_exact(TABLE_BYTES)))
+            .zip(step.ands.iter().zip(halves.chunks_exact(24)).enumerate())
         {
             let hs: &[Block; 3] = hs.try_into().expect("three hashes per AND");
-            let [c_lo, c_hi] = eval_combine(hs, x[0], x[1], &Table::read(t));
+            let w = |j: usize| u64::from_le_bytes(t[8 * j..8 * j + 8].try_into().unwrap());
+            let table = Table {
+                g: [w(0), w(1), w(2)],
+                z: get_control(control, k),
+            };
+            let [c_lo, c_hi] = eval_combine(hs, x[0], x[1], &table);
             labels[g.out as usize] = Lane::from_halves(c_lo, c_hi);
         }
         run_free_gates(&mut self.labels, step.frees);

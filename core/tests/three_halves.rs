@@ -18,8 +18,8 @@ use yao_core::hash::Tccr;
 use yao_core::ir::{Circuit, Gate, Input, Output, Party, ValueType};
 use yao_core::plan::{FreeOps, Plan, NO_SLOT};
 use yao_core::three_halves::{
-    eval_and, garble_and_with, run_in_memory, Table, ThreeHalvesEvaluator, ThreeHalvesGarbler,
-    TABLE_BYTES,
+    eval_and, garble_and_with, run_in_memory, step_bytes, unpack_step, Table, ThreeHalvesEvaluator,
+    ThreeHalvesGarbler, TABLE_BYTES,
 };
 use yao_core::tweak::{first_repeat, record, AndCounter};
 use yao_core::{Block, Delta};
@@ -139,7 +139,11 @@ fn check(circuit: &Circuit, inputs: &[Vec<bool>], first_and: u64) -> (Vec<Vec<bo
     });
     assert!(first_repeat(&ranges).is_none());
     assert_eq!(ranges.iter().map(|r| r.ands).sum::<u64>(), plan.num_ands());
-    assert_eq!(real.len() as u64, TABLE_BYTES as u64 * plan.num_ands());
+    let wire: usize = (0..plan.num_steps())
+        .map(|i| step_bytes(plan.step(i).unwrap().ands.len()))
+        .sum();
+    assert_eq!(real.len(), wire);
+    assert!(8 * real.len() as u64 <= 197 * plan.num_ands() + 7 * plan.num_steps() as u64);
 
     // The reference, gate by gate.
     let h = Tccr::portable();
@@ -160,12 +164,14 @@ fn check(circuit: &Circuit, inputs: &[Vec<bool>], first_and: u64) -> (Vec<Vec<bo
     let mut at = 0;
     for i in 0..plan.num_steps() {
         let step = plan.step(i).unwrap();
+        let n = step.ands.len();
+        let tables = unpack_step(&real[at..at + step_bytes(n)], n).unwrap();
+        at += step_bytes(n);
         for (j, op) in step.ands.iter().enumerate() {
             let k = first_and + step.first_and + j as u64;
             let a0 = z[op.a as usize] ^ dm(op.flip_a);
             let b0 = z[op.b as usize] ^ dm(op.flip_b);
-            let got = &real[at..at + TABLE_BYTES];
-            at += TABLE_BYTES;
+            let got = tables[j].to_bytes();
             let matches: Vec<(usize, Table, Block)> = (0..4)
                 .map(|r| {
                     let (t, c0) = garble_and_with(&h, d, a0, b0, k, [r & 1 == 1, r & 2 == 2]);

@@ -403,19 +403,19 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         lap: &mut impl FnMut(&mut Duration),
         t: &mut ExecutionStats,
     ) -> Result<Vec<Block>, ProtocolError> {
-        let per_and = yao_core::three_halves::TABLE_BYTES;
         let first_and = self.ands.take(plan.num_ands())?;
         let steps = plan.num_steps();
         let mut evaluator = ThreeHalvesEvaluator::from_plan(plan);
         self.receive_inputs(&mut evaluator, first_and, mine, lap, t)?;
         let mut bytes = std::mem::take(&mut self.table_bytes);
         for _ in 0..steps {
+            let ands = evaluator.next_batch_ands() as u64;
             bytes.resize(evaluator.next_batch_len(), 0);
             self.ch
                 .read_exact(&mut bytes)
                 .during(Phase::GarbledTables)?;
             evaluator.eval_batch(&bytes)?;
-            t.and_gates += (bytes.len() / per_and) as u64;
+            t.and_gates += ands;
             if let Some(f) = &mut self.progress {
                 f(t.and_gates);
             }

@@ -463,7 +463,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     }
 
     /// As [`GarblerSession::garble_whole`] with three-halves: the tables
-    /// are [`yao_core::three_halves::TABLE_BYTES`] bytes per AND, sent in
+    /// are [`yao_core::three_halves::step_bytes`] per step, sent in
     /// chunks of many steps.
     fn garble_three_halves(
         &mut self,
@@ -474,7 +474,6 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         t: &mut ExecutionStats,
     ) -> Result<Zeroizing<Vec<Block>>, ProtocolError> {
         const CHUNK_BYTES: usize = 16 * yao_core::garbler::TABLE_CHUNK;
-        let per_and = yao_core::three_halves::TABLE_BYTES as u64;
         let first_and = self.ands.take(plan.num_ands())?;
         let mut garbler = ThreeHalvesGarbler::from_plan(plan, self.delta.clone());
         self.send_inputs(&mut garbler, first_and, zero, inputs, lap, t)?;
@@ -482,9 +481,10 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         bytes.clear();
         let mut more = true;
         while more {
+            let ands = garbler.next_batch_ands() as u64;
             more = garbler.garble_batch(&mut bytes);
+            t.and_gates += ands;
             if bytes.len() >= CHUNK_BYTES || (!more && !bytes.is_empty()) {
-                t.and_gates += bytes.len() as u64 / per_and;
                 self.ch.write_all(&bytes).during(Phase::GarbledTables)?;
                 bytes.clear();
                 if let Some(f) = &mut self.progress {
