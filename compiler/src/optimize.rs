@@ -35,6 +35,7 @@
 //! the same builder.
 
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -106,7 +107,7 @@ pub struct Builder {
     nodes: Vec<Node>,
     /// The AND nodes by operands, and XORs of two operands whose sum an
     /// earlier node was found to have (other XORs are found by `by_fp`).
-    table: HashMap<Node, u32>,
+    table: FxHashMap<Node, u32>,
     /// By node: the fingerprint of its sum (see the module docs).
     fp: Vec<u64>,
     /// A node of each fingerprint (the first made): inputs, ANDs, XORs and
@@ -157,7 +158,7 @@ impl Builder {
         by_fp.insert(0, 0);
         Builder {
             nodes: vec![Node::Const],
-            table: HashMap::new(),
+            table: FxHashMap::default(),
             fp: vec![0],
             by_fp,
         }
@@ -240,7 +241,7 @@ impl Builder {
     /// its count on.
     fn sums_cancel(&self, roots: &[usize]) -> Option<bool> {
         // The count of each node reached, and the nodes still to take.
-        type Counts = (HashMap<usize, bool>, std::collections::BinaryHeap<usize>);
+        type Counts = (FxHashMap<usize, bool>, std::collections::BinaryHeap<usize>);
         fn count(n: usize, (odd, next): &mut Counts) {
             match odd.get_mut(&n) {
                 Some(p) => *p ^= true,
