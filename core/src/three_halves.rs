@@ -1137,6 +1137,68 @@ impl Drop for ThreeHalvesEvaluator {
     }
 }
 
+/// An AND gate whose two inputs always carry labels that are equal or
+/// differ by `Delta`: they are different slots holding the same XOR sum of
+/// input bits and AND outputs. Three-halves would hash `a ^ b`, a public 0
+/// or `Delta`, which the paper's proof does not cover (see SECURITY.md).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "AND gate {and} of the garbling schedule reads two wires that always hold equal or \
+     complementary values (the same XOR sum); three-halves garbling does not take such a \
+     gate: compile the circuit from the DSL (its optimizer merges equal sums) or use half-gates"
+)]
+pub struct DependentAnd {
+    /// The AND's number in the plan.
+    pub and: u64,
+}
+
+/// Refuses a plan in which some AND reads two slots with the same XOR sum
+/// ([`DependentAnd`]). It runs the plan on *fingerprints* instead of
+/// labels: a random 128-bit block for every input bit and AND output, XORed
+/// by the free gates exactly as labels are (a NOT is a flip, not a change of
+/// the stored label, so complements share a fingerprint; constants are the
+/// zero block). Equal sums have equal fingerprints; different sums collide
+/// with probability 2^-128, which would only refuse a good circuit. Both
+/// parties run it on the same plan, so both refuse alike.
+pub fn check_independent_inputs(plan: &Plan) -> Result<(), DependentAnd> {
+    let mut fp = new_labels(plan.num_slots());
+    let mut next = 0u64;
+    let mut fresh = || {
+        next += 1;
+        let mix = |mut z: u64| {
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let z = next.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        Block(u128::from(mix(z)) | u128::from(mix(!z)) << 64)
+    };
+    for g in plan.inputs() {
+        for &s in &g.slots {
+            if s != NO_SLOT {
+                fp[s as usize] = fresh();
+            }
+        }
+    }
+    run_free_gates(&mut fp, plan.prelude());
+    let mut and = 0u64;
+    for i in 0..plan.num_steps() {
+        let step = plan.step(i).expect("a step below num_steps");
+        // A step's ANDs read before any of them writes.
+        for op in step.ands {
+            if fp[op.a as usize] == fp[op.b as usize] {
+                return Err(DependentAnd { and });
+            }
+            and += 1;
+        }
+        for op in step.ands {
+            fp[op.out as usize] = fresh();
+        }
+        run_free_gates(&mut fp, step.frees);
+    }
+    Ok(())
+}
+
 /// Both parties in one process with an ideal OT, three-halves (the
 /// counterpart of [`crate::in_memory::run_plan`]; not a secure protocol):
 /// garbles and evaluates `plan` on `inputs` and returns the decoded outputs.

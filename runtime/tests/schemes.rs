@@ -114,9 +114,21 @@ fn inputs(c: &Circuit, seed: u64) -> Vec<Vec<bool>> {
 fn check_both_schemes(c: &Circuit, runs: usize) {
     let runs: Vec<_> = (0..runs as u64).map(|k| inputs(c, k)).collect();
     let want: Vec<_> = runs.iter().map(|r| c.eval_plain(r).unwrap()).collect();
+    let plan = yao_core::plan::Plan::new(c).unwrap();
+    let independent = yao_core::three_halves::check_independent_inputs(&plan).is_ok();
     for scheme in Scheme::ALL {
-        let ran = session(c, settings(scheme), settings(scheme), &runs)
-            .unwrap_or_else(|err| panic!("{scheme}: {}", report(&err)));
+        let result = session(c, settings(scheme), settings(scheme), &runs);
+        if scheme == Scheme::ThreeHalves && !independent {
+            // Refused by both parties, by name, before any execution.
+            let err = result.unwrap_err();
+            assert!(
+                matches!(err, ProtocolError::DependentAnd(_)),
+                "{}",
+                report(&err)
+            );
+            continue;
+        }
+        let ran = result.unwrap_or_else(|err| panic!("{scheme}: {}", report(&err)));
         for out in [&ran.garbler, &ran.evaluator] {
             assert_eq!(out.len(), 2 * runs.len());
             for (k, o) in out.iter().enumerate() {
@@ -275,4 +287,71 @@ fn every_ot_extension_runs_a_session() {
         report(&err),
         "the peer extends OTs with iknp, this party with softspoken-k4 (both must use the same --ot)"
     );
+}
+
+/// An AND whose two inputs are different wires with the same XOR sum
+/// (`a ^ b` and `b ^ a`) is refused by three-halves, which would hash a
+/// public `a ^ b`; half-gates runs it. The published circuits have none.
+#[test]
+fn three_halves_refuses_an_and_of_equal_sums() {
+    use yao_core::ir::{Gate, Input, Output, ValueType};
+    let c = Circuit {
+        name: "equal-sums".into(),
+        num_wires: 5,
+        inputs: vec![
+            Input {
+                name: "a".into(),
+                party: Party::Garbler,
+                ty: ValueType::Bool,
+                wires: vec![0],
+            },
+            Input {
+                name: "b".into(),
+                party: Party::Evaluator,
+                ty: ValueType::Bool,
+                wires: vec![1],
+            },
+        ],
+        outputs: vec![Output {
+            name: "out".into(),
+            ty: ValueType::Bool,
+            wires: vec![4],
+        }],
+        gates: vec![
+            Gate::Xor { a: 0, b: 1, out: 2 },
+            Gate::Xor { a: 1, b: 0, out: 3 },
+            Gate::And { a: 2, b: 3, out: 4 },
+        ],
+    };
+    let runs = vec![vec![vec![true], vec![false]]];
+    let half = session(
+        &c,
+        settings(Scheme::HalfGates),
+        settings(Scheme::HalfGates),
+        &runs,
+    );
+    assert_eq!(half.unwrap().evaluator[0], vec![vec![true]]);
+    let err = session(
+        &c,
+        settings(Scheme::ThreeHalves),
+        settings(Scheme::ThreeHalves),
+        &runs,
+    )
+    .unwrap_err();
+    assert!(
+        report(&err).contains("reads two wires that always hold equal or complementary values"),
+        "{}",
+        report(&err)
+    );
+    for path in ["bristol/aes_128.txt", "bristol/sha256.txt"] {
+        let Some(c) = common::bristol::load(path) else {
+            return;
+        };
+        let plan = yao_core::plan::Plan::new(&c).unwrap();
+        assert_eq!(
+            yao_core::three_halves::check_independent_inputs(&plan),
+            Ok(()),
+            "{path}"
+        );
+    }
 }

@@ -83,6 +83,9 @@ pub enum ProtocolError {
     },
     #[error("the peer named an unknown OT extension (byte {0}); it may be a newer Yao")]
     UnknownOt(u8),
+    /// The circuit has an AND three-halves does not take.
+    #[error(transparent)]
+    DependentAnd(#[from] yao_core::three_halves::DependentAnd),
     /// What this version of Yao does not do, said plainly.
     #[error("not supported: {0}")]
     Unsupported(&'static str),

@@ -7,7 +7,7 @@ use super::deadline;
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role, Settings};
 use super::precomputed::ReceiverPool;
-use super::schedule::{evaluate_windows, Schedule, Subject};
+use super::schedule::{check_scheme, evaluate_windows, Schedule, Subject};
 use super::session::*;
 use crate::channel::{Channel, Traffic};
 use crate::ot::CotReceiver;
@@ -146,6 +146,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
         // A circuit this party cannot plan is its own error, reported first
         // as when the schedule is built before connecting.
         let schedule = schedule?;
+        check_scheme(&schedule, settings.scheme)?;
         let ot = ot?;
         tracing::debug!("evaluator: handshake and base OTs done");
         Ok(EvaluatorSession {

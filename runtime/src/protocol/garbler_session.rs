@@ -7,7 +7,7 @@ use super::deadline;
 use super::error::{During, Phase, ProtocolError};
 use super::handshake::{handshake, Role, Settings};
 use super::precomputed::SenderPool;
-use super::schedule::{garble_windows, Schedule, Subject};
+use super::schedule::{check_scheme, garble_windows, Schedule, Subject};
 use super::session::*;
 use crate::channel::Channel;
 use crate::ot::{CotSender, CotSenderSetup};
@@ -166,6 +166,8 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             (joined(planning), ot)
         });
         let ot = ot?;
+        let schedule = schedule?;
+        check_scheme(&schedule, setup.settings.scheme)?;
         tracing::debug!("garbler: handshake and base OTs done");
         Ok(GarblerSession {
             progress: None,
@@ -173,7 +175,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
             inputs: subject.inputs(),
             outputs: subject.outputs(),
             n: evaluator_bits(subject.inputs()),
-            schedule: schedule?,
+            schedule,
             scheme: setup.settings.scheme,
             delta: setup.delta,
             ot,

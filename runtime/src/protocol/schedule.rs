@@ -103,6 +103,21 @@ impl<'c> Subject<'c> {
     }
 }
 
+/// Refuses a schedule the scheme cannot garble safely: three-halves takes
+/// no AND whose inputs share an XOR sum
+/// ([`yao_core::three_halves::check_independent_inputs`]).
+pub(super) fn check_scheme(
+    schedule: &Schedule<'_>,
+    scheme: yao_core::Scheme,
+) -> Result<(), ProtocolError> {
+    match (schedule, scheme) {
+        (Schedule::Whole(plan), yao_core::Scheme::ThreeHalves) => {
+            Ok(yao_core::three_halves::check_independent_inputs(plan)?)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// How a session's executions get their gates.
 #[derive(Clone)]
 pub(super) enum Schedule<'c> {
