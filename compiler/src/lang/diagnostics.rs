@@ -186,7 +186,7 @@ impl Diagnostics {
 
     /// Human-readable report of every diagnostic, ANSI-colored if `color`.
     /// Control characters in the echoed source lines are shown escaped (see
-    /// [`Shown`]).
+    /// `Shown`).
     pub fn render(&self, color: bool) -> String {
         let files = ShownFiles(
             self.sources

@@ -37,7 +37,7 @@
 //! its own check.
 //!
 //! Why not the Masny-Rindal endemic OT (CCS 2019), which this replaced in
-//! [`super::CotSender`] and [`super::CotReceiver`] (and which is gone since:
+//! `yao_runtime::ot::CotSender` and `CotReceiver` (and which is gone since:
 //! see the git history of `runtime/src/ot/base.rs`): it costs its sender two
 //! variable-base scalar multiplications, two hashes onto the group and two
 //! point decodings per OT, all after the receiver's message arrives. Here the

@@ -197,7 +197,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
     }
 
     /// One execution per item of `inputs`, pipelined with the garbler's
-    /// [`GarblerSession::execute_pipelined`]: the inputs of the next executions
+    /// [`GarblerSession::execute_pipelined`](super::GarblerSession::execute_pipelined): the inputs of the next executions
     /// are announced before this one is evaluated, so the garbler never
     /// waits for them. `on_outputs` gets each execution's outputs, in order.
     /// Returns the summed costs; on an error the session is failed.

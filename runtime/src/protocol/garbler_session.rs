@@ -213,7 +213,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     /// execution while the evaluator still evaluates the previous ones, and
     /// checks their returned output labels as they arrive. `on_outputs`
     /// gets the checked outputs of each execution, in order. The evaluator
-    /// must run [`EvaluatorSession::execute_pipelined`] (or `execute`) as many
+    /// must run [`EvaluatorSession::execute_pipelined`](super::EvaluatorSession::execute_pipelined) (or `execute`) as many
     /// times. Returns the summed costs; on an error the session is failed.
     pub fn execute_pipelined<I>(
         &mut self,
