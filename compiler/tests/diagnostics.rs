@@ -403,3 +403,86 @@ fn a_function_named_like_a_built_in_is_refused() {
         );
     }
 }
+
+#[test]
+fn non_exhaustive_match_suggests_a_wildcard() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    match x { 0 => 1, 1 | 2 => 3 }\n}\n",
+        &[(
+            2,
+            11,
+            "non-exhaustive `match` on `u8`: `3` is not covered",
+            Some("add a last arm `_ => ...`"),
+        )],
+    );
+    check(
+        "circuit t(garbler b: bool) -> u8 {\n    match b { true => 1 }\n}\n",
+        &[(
+            2,
+            11,
+            "non-exhaustive `match` on `bool`: `false` is not covered",
+            Some("`_ => ...`"),
+        )],
+    );
+}
+
+#[test]
+fn bad_match_patterns_and_arms() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    match x { y => 1, 2 => 3 x, _ => 0 }\n}\n",
+        &[
+            (2, 15, "expected a pattern, found `y`", Some("`_`")),
+            (2, 30, "expected `,` or `}`, found `x`", None),
+        ],
+    );
+    check(
+        "circuit t(garbler x: u8, evaluator y: [u8; 2]) -> u8 {\n    let a = match x { 300 => 1, true => 2, _ => 3 };\n    let b = match y { _ => 1 };\n    let c = match x { _ => 1, 2 => 3 };\n    a + b + c\n}\n",
+        &[
+            (2, 23, "constant 300 does not fit in `u8`", None),
+            (2, 33, "expected a `u8` pattern, found `true`", None),
+            (3, 19, "`match` works on integers and `bool`, found `[u8; 2]`", None),
+            (4, 31, "unreachable `match` arm", Some("put the `_` arm last")),
+        ],
+    );
+}
+
+#[test]
+fn unsupported_loops_explain_the_compile_time_bound() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    let mut i: u8 = 0;\n    while i < x { i += 1; }\n    i\n}\n",
+        &[(
+            3,
+            5,
+            "`while` loops are not supported",
+            Some("for i in 0..N { if cond { ... } }"),
+        )],
+    );
+    check(
+        "fn f(x: u8) -> u8 {\n    for i in 0..8 { if x[i] { break; } }\n    return x;\n}\ncircuit t(garbler x: u8) -> u8 { loop { } }\n",
+        &[
+            (2, 31, "`break` is not supported", Some("keep a flag")),
+            (3, 5, "`return` is not supported", Some("last expression")),
+            (5, 34, "`loop` loops are not supported", Some("for i in 0..N")),
+        ],
+    );
+}
+
+#[test]
+fn bad_for_loops() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    for i in (0..8).skip(1) { }\n    x\n}\n",
+        &[(
+            2,
+            21,
+            "expected `rev()` or `step_by(k)`, found `skip`",
+            None,
+        )],
+    );
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    for b in x { }\n    for i in (0..8).step_by(0) { }\n    x\n}\n",
+        &[
+            (2, 14, "cannot iterate over a value of type `u8`", Some("for i in 0..8")),
+            (3, 29, "`step_by` needs a positive step, found 0", None),
+        ],
+    );
+}

@@ -87,6 +87,8 @@ pub struct Error {
     pub label: String,
     /// `= hint: ...` lines.
     pub hints: Vec<String>,
+    /// Other places the report points at (e.g. a first definition).
+    pub secondary: Vec<(Span, String)>,
 }
 
 impl Error {
@@ -96,7 +98,14 @@ impl Error {
             message: message.into(),
             label: String::new(),
             hints: Vec::new(),
+            secondary: Vec::new(),
         }
+    }
+
+    /// Points at another place too, with its own label.
+    pub fn secondary(mut self, span: Span, label: impl Into<String>) -> Error {
+        self.secondary.push((span, label.into()));
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Error {
@@ -204,16 +213,22 @@ impl Diagnostics {
         let mut writer = term::StylesWriter::new(&mut out, &styles);
         for d in &self.list {
             let e = &d.error;
-            let shown = &files.0[e.span.file as usize];
-            let text_len = shown.original.len();
-            let lo = (e.span.lo as usize).min(text_len);
-            let hi = (e.span.hi as usize).clamp(lo, text_len);
-            let range = shown.to_shown(lo)..shown.to_shown(hi);
+            let range_of = |span: &Span| {
+                let shown = &files.0[span.file as usize];
+                let text_len = shown.original.len();
+                let lo = (span.lo as usize).min(text_len);
+                let hi = (span.hi as usize).clamp(lo, text_len);
+                shown.to_shown(lo)..shown.to_shown(hi)
+            };
+            let mut labels = vec![
+                Label::primary(e.span.file as usize, range_of(&e.span)).with_message(&e.label)
+            ];
+            for (s, l) in &e.secondary {
+                labels.push(Label::secondary(s.file as usize, range_of(s)).with_message(l));
+            }
             let cs = CsDiagnostic::error()
                 .with_message(&e.message)
-                .with_labels(vec![
-                    Label::primary(e.span.file as usize, range).with_message(&e.label)
-                ])
+                .with_labels(labels)
                 .with_notes(e.hints.iter().map(|h| format!("hint: {h}")).collect());
             if term::emit_to_write_style(&mut writer, &config, &files, &cs).is_err() {
                 // Rendering the snippet failed (cannot happen with clamped

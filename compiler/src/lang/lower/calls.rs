@@ -270,9 +270,8 @@ fn calls_in_block<'a>(b: &'a Block, out: &mut Vec<&'a Ident>) {
                 calls_in_expr(place, out);
                 calls_in_expr(value, out);
             }
-            Stmt::For { lo, hi, body, .. } => {
-                calls_in_expr(lo, out);
-                calls_in_expr(hi, out);
+            Stmt::For { iter, body, .. } => {
+                iter.exprs().into_iter().for_each(|e| calls_in_expr(e, out));
                 calls_in_block(body, out);
             }
             Stmt::Expr(e) => calls_in_expr(e, out),
@@ -323,6 +322,10 @@ fn calls_in_expr<'a>(e: &'a Expr, out: &mut Vec<&'a Ident>) {
             if let Some(e) = els {
                 calls_in_expr(e, out);
             }
+        }
+        ExprKind::Match(x, arms) => {
+            calls_in_expr(x, out);
+            arms.iter().for_each(|a| calls_in_expr(&a.body, out));
         }
         ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Var(_) => {}
     }

@@ -16,6 +16,7 @@
 mod access;
 mod calls;
 mod expr;
+mod matching;
 mod names;
 mod ops;
 mod stmt;
