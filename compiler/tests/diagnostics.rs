@@ -128,7 +128,7 @@ fn width_mismatch_suggests_a_cast() {
             1,
             53,
             "`+` has `u8` on the left and `u16` on the right",
-            Some("as u8"),
+            Some("widen the narrower side, on the left, with `(...) as u16`"),
         )],
     );
     check(
@@ -483,6 +483,32 @@ fn bad_for_loops() {
         &[
             (2, 14, "cannot iterate over a value of type `u8`", Some("for i in 0..8")),
             (3, 29, "`step_by` needs a positive step, found 0", None),
+        ],
+    );
+}
+
+#[test]
+fn mixed_widths_suggest_widening_the_narrower_side() {
+    check(
+        "circuit t(garbler a: u32, evaluator b: i8) -> bool {\n    let mut acc: u32 = 0;\n    acc += b;\n    a < b\n}\n",
+        &[
+            (3, 5, "`+` has `u32` on the left and `i8` on the right", Some("on the right, with `(...) as u32`")),
+            (4, 5, "`<` has `u32` on the left and `i8` on the right", Some("on the right")),
+        ],
+    );
+    let d = errors("circuit t(garbler a: u8, evaluator b: u16) -> u16 { a + b }");
+    assert!(d.render(false).contains("this is `u8`"), "{d}");
+}
+
+#[test]
+fn min_max_abs_type_errors() {
+    check(
+        "circuit t(garbler a: u8, evaluator b: u16, evaluator c: bool) -> u8 {\n    let x = min(a, b);\n    let y = max(c, c);\n    let z = abs(a);\n    let w = abs(a, a);\n    a\n}\n",
+        &[
+            (2, 17, "mismatched types: `min` has `u8` on the left and `u16` on the right", Some("`(...) as u16`")),
+            (3, 13, "`max` takes integers, found `bool`", Some("`a || b`")),
+            (4, 17, "`abs` takes a signed integer, found `u8`", Some("abs(x as i8)")),
+            (5, 13, "`abs` takes 1 argument, but 2 were given", None),
         ],
     );
 }

@@ -456,3 +456,35 @@ fn inclusive_reversed_and_stepped_ranges() {
     ];
     assert_eq!(eval(src, &[100]), want);
 }
+
+#[test]
+fn min_max_abs_match_rust() {
+    let src = "circuit t(garbler a: i8, evaluator b: i8) -> (i8, i8, i8, u8, u8, i8) {
+        (min(a, b), max(a, b), abs(a), min(a as u8, b as u8), max(a as u8, 3), min(-5, 7) + max(abs(-3), 2))
+    }";
+    let c = compile(src);
+    for a in 0..=255u128 {
+        for b in 0..=255u128 {
+            let (x, y) = (i8_of(a), i8_of(b));
+            let want = [
+                x.min(y) as u8 as u128,
+                x.max(y) as u8 as u128,
+                x.wrapping_abs() as u8 as u128,
+                (a as u8).min(b as u8) as u128,
+                (a as u8).max(3) as u128,
+                (-5i8 + 3) as u8 as u128,
+            ];
+            assert_eq!(run(&c, &[a, b]), want, "a = {x}, b = {y}");
+        }
+    }
+}
+
+#[test]
+fn min_max_abs_costs() {
+    let min = compile("circuit t(garbler a: u32, evaluator b: u32) -> u32 { min(a, b) }");
+    assert_eq!(min.stats().and, 32 + 32);
+    let max = compile("circuit t(garbler a: i32, evaluator b: i32) -> i32 { max(a, b) }");
+    assert_eq!(max.stats().and, 32 + 32);
+    let abs = compile("circuit t(garbler a: i32) -> i32 { abs(a) }");
+    assert_eq!(abs.stats().and, 31);
+}

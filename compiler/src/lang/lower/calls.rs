@@ -111,7 +111,11 @@ impl<'a> Lower<'a> {
         spans: &[Span],
         span: Span,
     ) -> Val {
-        let n = if name.name == "popcount" { 1 } else { 2 };
+        let n = if matches!(name.name.as_str(), "popcount" | "abs") {
+            1
+        } else {
+            2
+        };
         if argv.len() != n {
             return self.err(Error::new(
                 span,
@@ -125,6 +129,15 @@ impl<'a> Lower<'a> {
         }
         if argv.contains(&Val::Error) {
             return Val::Error;
+        }
+        match name.name.as_str() {
+            "min" | "max" => {
+                let b = argv.pop().unwrap_or(Val::Error);
+                let a = argv.pop().unwrap_or(Val::Error);
+                return self.min_max(name, a, b, spans, span);
+            }
+            "abs" => return self.abs(argv.remove(0), spans[0]),
+            _ => {}
         }
         if name.name == "popcount" {
             let v = argv.remove(0);
@@ -183,6 +196,59 @@ impl<'a> Lower<'a> {
             }
         };
         Val::Bits(t, out)
+    }
+}
+
+impl Lower<'_> {
+    /// `min(a, b)` and `max(a, b)`: operands unify like those of `+`; one
+    /// comparison and one multiplexer.
+    fn min_max(&mut self, name: &Ident, a: Val, b: Val, spans: &[Span], span: Span) -> Val {
+        let f = name.name.as_str();
+        let Some((a, b)) = self.unify_as(&format!("`{f}`"), a, b, spans[0], spans[1]) else {
+            return Val::Error;
+        };
+        let want_max = f == "max";
+        match (&a, &b) {
+            (Val::Int(x), Val::Int(y)) => Val::Int(if (x < y) != want_max {
+                x.clone()
+            } else {
+                y.clone()
+            }),
+            (Val::Bits(t, x), Val::Bits(_, y)) if t.is_int() => {
+                let signed = matches!(t, Ty::SInt(_));
+                let lt = g::less(&mut self.b, x, y, signed);
+                let out = if want_max {
+                    g::mux(&mut self.b, lt, y, x)
+                } else {
+                    g::mux(&mut self.b, lt, x, y)
+                };
+                Val::Bits(t.clone(), out)
+            }
+            _ => {
+                let t = a.ty().map(|t| t.to_string()).unwrap_or_default();
+                self.err(
+                    Error::new(span, format!("`{f}` takes integers, found `{t}`"))
+                        .hint("for `bool`s, `a && b` is the minimum and `a || b` the maximum"),
+                )
+            }
+        }
+    }
+
+    /// `abs(x)` of a signed integer, wrapping: `abs(MIN) == MIN`, like
+    /// Rust's `wrapping_abs` (n - 1 ANDs).
+    fn abs(&mut self, v: Val, span: Span) -> Val {
+        match v {
+            Val::Int(x) => Val::Int(x.magnitude().clone().into()),
+            Val::Bits(Ty::SInt(w), bits) => Val::Bits(Ty::SInt(w), g::abs(&mut self.b, &bits)),
+            other => {
+                let t = other.ty().map(|t| t.to_string()).unwrap_or_default();
+                let mut e = Error::new(span, format!("`abs` takes a signed integer, found `{t}`"));
+                if other.ty().is_some_and(|t| matches!(t, Ty::UInt(_))) {
+                    e = e.hint("an unsigned value is its own absolute value; to read it as signed, cast it, e.g. `abs(x as i8)`");
+                }
+                self.err(e)
+            }
+        }
     }
 }
 

@@ -63,7 +63,7 @@ pub const MAX_CONST_BITS: u64 = 1 << 16;
 
 /// The built-in functions; a user function may not take their names
 /// (`mod.rs` refuses one, so a call always means the built-in).
-pub(crate) const BUILTINS: &[&str] = &["rotl", "rotr", "popcount"];
+pub(crate) const BUILTINS: &[&str] = &["rotl", "rotr", "popcount", "min", "max", "abs"];
 
 enum ConstState<'a> {
     Pending(&'a Option<TypeExpr>, &'a Expr),
