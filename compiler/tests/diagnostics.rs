@@ -512,3 +512,51 @@ fn min_max_abs_type_errors() {
         ],
     );
 }
+
+#[test]
+fn missing_return_type_suggests_one() {
+    check(
+        "fn twice(x: u8) {\n    x + x\n}\ncircuit t(garbler a: u8) -> u8 { twice(a); a }\n",
+        &[(
+            2,
+            5,
+            "`twice` declares no return type, but its body gives a `u8`",
+            Some("`fn twice(...) -> u8`"),
+        )],
+    );
+    check(
+        "circuit t(garbler a: u8) {\n    a == 1\n}\n",
+        &[(
+            1,
+            9,
+            "circuit `t` declares no result",
+            Some("add `-> bool`"),
+        )],
+    );
+    // Functions that are never called are checked too.
+    check(
+        "fn seven() { 7 }\ncircuit t(garbler a: u8) -> u8 { a }\n",
+        &[(1, 14, "`seven` declares no return type", Some("-> u32"))],
+    );
+}
+
+#[test]
+fn duplicate_parameters_point_to_the_first() {
+    let src = "fn f(x: u8, y: u8, x: u16) -> u8 { y }\ncircuit t(garbler a: u8, evaluator a: u8) -> u8 { f(a, a, 0) }\n";
+    check(
+        src,
+        &[
+            (
+                1,
+                20,
+                "parameter `x` is declared more than once",
+                Some("rename"),
+            ),
+            (2, 36, "two inputs are named `a`", Some("rename")),
+        ],
+    );
+    let shown = errors(src).render(false);
+    assert!(shown.contains("first `x` here"), "{shown}");
+    assert!(shown.contains("first `a` here"), "{shown}");
+    assert!(shown.contains("1 │ fn f(x: u8, y: u8, x: u16)"), "{shown}");
+}

@@ -156,6 +156,17 @@ fn builtin_redefined(name: &ast::Ident) -> Error {
     ))
 }
 
+/// A second parameter or input of one name, pointing at the first.
+pub(crate) fn duplicate_name(what: &str, name: &ast::Ident, first: Span) -> Error {
+    Error::new(
+        name.span,
+        format!("{what} `{}` is declared more than once", name.name),
+    )
+    .label(format!("second `{}`", name.name))
+    .secondary(first, format!("first `{}` here", name.name))
+    .hint("rename one of them")
+}
+
 fn compile(
     name: &str,
     text: String,
@@ -232,6 +243,14 @@ fn compile(
                 Item::Fn(f) => {
                     if lower::BUILTINS.contains(&f.name.name.as_str()) {
                         errors.push(builtin_redefined(&f.name));
+                    }
+                    let mut params: HashMap<&str, Span> = HashMap::new();
+                    for p in &f.params {
+                        if let Some(&first) = params.get(p.name.name.as_str()) {
+                            errors.push(duplicate_name("parameter", &p.name, first));
+                        } else {
+                            params.insert(&p.name.name, p.name.span);
+                        }
                     }
                     scope.fns.push(f);
                     &f.name

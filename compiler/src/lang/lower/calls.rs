@@ -94,6 +94,28 @@ impl<'a> Lower<'a> {
         let r = self.block_as(&f.body, rt.as_ref());
         let span = f.body.tail.as_ref().map_or(f.body.span, |t| t.span);
         let ctx = format!("the value returned by `{}`", f.name.name);
+        let r = match (&f.ret, r.ty()) {
+            (None, Some(t)) if t != Ty::unit() => {
+                let shown = typed_name(&t);
+                self.err(
+                    Error::new(
+                        span,
+                        format!(
+                            "`{}` declares no return type, but its body gives a `{t}`",
+                            f.name.name
+                        ),
+                    )
+                    .label("this value is returned")
+                    .secondary(f.name.span, format!("add `-> {shown}` after the parameters"))
+                    .hint(format!(
+                        "declare the result: `fn {}(...) -> {shown}`, or end the last expression with `;` to return nothing",
+                        f.name.name
+                    )),
+                );
+                Val::Error
+            }
+            _ => r,
+        };
         let r = match rt {
             Some(t) => self.coerce(r, &t, span, &ctx),
             None => Val::Error,

@@ -159,6 +159,15 @@ fn is_const(v: &Val) -> bool {
     }
 }
 
+/// How to write `t` in a declaration: an untyped integer is shown as `u32`.
+fn typed_name(t: &Ty) -> String {
+    if contains_int(t) {
+        "u32".to_string()
+    } else {
+        t.to_string()
+    }
+}
+
 fn contains_int(t: &Ty) -> bool {
     match t {
         Ty::Int => true,
@@ -225,7 +234,7 @@ impl<'a> Lower<'a> {
         params: &'a [CircuitParam],
     ) -> Vec<(String, Party, ValueType, Vec<Lit>)> {
         let mut inputs = Vec::new();
-        let mut names = HashSet::new();
+        let mut names: HashMap<&str, Span> = HashMap::new();
         for p in params {
             let Some(ty) = self.eval_ty(&p.ty) else {
                 self.vars.push(Binding {
@@ -235,11 +244,18 @@ impl<'a> Lower<'a> {
                 });
                 continue;
             };
-            if !names.insert(p.name.name.as_str()) {
-                self.err(Error::new(
-                    p.name.span,
-                    format!("two inputs are named `{}`", p.name.name),
-                ));
+            if let Some(&first) = names.get(p.name.name.as_str()) {
+                self.err(
+                    Error::new(
+                        p.name.span,
+                        format!("two inputs are named `{}`", p.name.name),
+                    )
+                    .label(format!("second `{}`", p.name.name))
+                    .secondary(first, format!("first `{}` here", p.name.name))
+                    .hint("rename one of them"),
+                );
+            } else {
+                names.insert(p.name.name.as_str(), p.name.span);
             }
             let vt = ty.value_type().unwrap_or(ValueType::Bool);
             let bits = ty.bits().unwrap_or(0);
@@ -283,10 +299,18 @@ impl<'a> Lower<'a> {
     ) -> Vec<(String, Ty, Val)> {
         match &c.ret {
             None => {
-                self.err(
-                    Error::new(c.name.span, format!("circuit `{}` declares no result", c.name.name))
-                        .hint("add the result type, e.g. `-> bool`, or named results `-> (max: u32, who: u8)`"),
+                let mut e = Error::new(
+                    c.name.span,
+                    format!("circuit `{}` declares no result", c.name.name),
                 );
+                if let Some(t) = body.ty().filter(|t| *t != Ty::unit()) {
+                    e = e.hint(format!(
+                        "its body gives a `{t}`: add `-> {}` after the inputs",
+                        typed_name(&t)
+                    ));
+                }
+                e = e.hint("add the result type, e.g. `-> bool`, or named results `-> (max: u32, who: u8)`");
+                self.err(e);
                 Vec::new()
             }
             Some(Returns::Type(_)) => match want {
