@@ -89,6 +89,8 @@ pub struct Error {
     pub hints: Vec<String>,
     /// Other places the report points at (e.g. a first definition).
     pub secondary: Vec<(Span, String)>,
+    /// A warning: reported, but the program still compiles.
+    pub warning: bool,
 }
 
 impl Error {
@@ -99,6 +101,15 @@ impl Error {
             label: String::new(),
             hints: Vec::new(),
             secondary: Vec::new(),
+            warning: false,
+        }
+    }
+
+    /// A warning rather than an error.
+    pub fn warn(span: Span, message: impl Into<String>) -> Error {
+        Error {
+            warning: true,
+            ..Error::new(span, message)
         }
     }
 
@@ -131,6 +142,8 @@ pub struct Diagnostic {
     pub column: usize,
     pub message: String,
     pub hints: Vec<String>,
+    /// A warning (from [`super::compile_file_checked`] and friends), not an error.
+    pub is_warning: bool,
     error: Error,
 }
 
@@ -152,10 +165,15 @@ impl Diagnostics {
             let more = errors.len() - MAX_ERRORS;
             errors.truncate(MAX_ERRORS);
             let span = errors[MAX_ERRORS - 1].span;
-            errors.push(Error::new(
-                span,
-                format!("{more} more errors not shown; fix these first"),
-            ));
+            let note = if errors[MAX_ERRORS - 1].warning {
+                Error::warn(span, format!("{more} more warnings not shown"))
+            } else {
+                Error::new(
+                    span,
+                    format!("{more} more errors not shown; fix these first"),
+                )
+            };
+            errors.push(note);
         }
         let list = errors
             .into_iter()
@@ -167,6 +185,7 @@ impl Diagnostics {
                     column,
                     message: error.message.clone(),
                     hints: error.hints.clone(),
+                    is_warning: error.warning,
                     error,
                 }
             })
@@ -226,14 +245,23 @@ impl Diagnostics {
             for (s, l) in &e.secondary {
                 labels.push(Label::secondary(s.file as usize, range_of(s)).with_message(l));
             }
-            let cs = CsDiagnostic::error()
+            let cs = if e.warning {
+                CsDiagnostic::warning()
+            } else {
+                CsDiagnostic::error()
+            };
+            let cs = cs
                 .with_message(&e.message)
                 .with_labels(labels)
                 .with_notes(e.hints.iter().map(|h| format!("hint: {h}")).collect());
             if term::emit_to_write_style(&mut writer, &config, &files, &cs).is_err() {
                 // Rendering the snippet failed (cannot happen with clamped
                 // spans); fall back to the plain one-line form.
-                let line = format!("{}:{}:{}: error: {}\n", d.file, d.line, d.column, d.message);
+                let kind = if e.warning { "warning" } else { "error" };
+                let line = format!(
+                    "{}:{}:{}: {kind}: {}\n",
+                    d.file, d.line, d.column, d.message
+                );
                 let _ = std::io::Write::write_all(&mut writer, line.as_bytes());
             }
         }

@@ -81,10 +81,12 @@ impl<'a> Lower<'a> {
                 }
                 None => Val::Error,
             };
+            let decl = self.declare(&p.name, "parameter");
             self.vars.push(Binding {
                 name: p.name.name.clone(),
                 val: v,
                 mutable: false,
+                decl,
             });
         }
         let rt = match &f.ret {

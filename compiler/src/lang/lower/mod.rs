@@ -75,6 +75,15 @@ struct Binding {
     name: String,
     val: Val,
     mutable: bool,
+    /// Where it is declared, if its uses are tracked (see [`Lower::declare`]).
+    decl: Option<Span>,
+}
+
+/// A declaration whose uses are tracked, for the unused-name warnings.
+struct Declared {
+    name: String,
+    kind: &'static str,
+    used: bool,
 }
 
 enum Access {
@@ -111,14 +120,19 @@ pub struct Lower<'a> {
     limits: Limits,
     /// Current expression-evaluation recursion depth.
     depth: usize,
+    /// Every declaration evaluated at least once, in order, and whether
+    /// any evaluation of it was read.
+    declared: Vec<(Span, Declared)>,
+    declared_at: HashMap<Span, usize>,
 }
 
-/// Type-checks and lowers `circuit` to an optimized, validated circuit.
+/// Type-checks and lowers `circuit` to an optimized, validated circuit,
+/// with the warnings found on the way.
 pub fn lower<'a>(
     scope: Scope<'a>,
     circuit: &'a CircuitDef,
     limits: Limits,
-) -> Result<Circuit, Vec<Error>> {
+) -> Result<(Circuit, Vec<Error>), Vec<Error>> {
     let mut l = Lower {
         b: Builder::new(),
         errors: check_recursion(&scope.fns),
@@ -146,8 +160,11 @@ pub fn lower<'a>(
         aborted: false,
         limits,
         depth: 0,
+        declared: Vec::new(),
+        declared_at: HashMap::new(),
     };
-    l.circuit(circuit)
+    let c = l.circuit(circuit)?;
+    Ok((c, l.unused_warnings()))
 }
 
 fn is_const(v: &Val) -> bool {
@@ -193,6 +210,55 @@ fn to_u64(v: &BigInt) -> Option<u64> {
 }
 
 impl<'a> Lower<'a> {
+    /// Tracks the uses of a declaration (not of names starting with `_`);
+    /// the result goes into its [`Binding`]. A declaration evaluated many
+    /// times (in a loop, a function called twice) is used if any one of
+    /// them is read; one never evaluated (a branch not taken at compile
+    /// time) is not reported.
+    fn declare(&mut self, name: &Ident, kind: &'static str) -> Option<Span> {
+        if name.name.starts_with('_') {
+            return None;
+        }
+        if !self.declared_at.contains_key(&name.span) {
+            self.declared_at.insert(name.span, self.declared.len());
+            self.declared.push((
+                name.span,
+                Declared {
+                    name: name.name.clone(),
+                    kind,
+                    used: false,
+                },
+            ));
+        }
+        Some(name.span)
+    }
+
+    fn mark_used(&mut self, decl: Option<Span>) {
+        if let Some(i) = decl.and_then(|s| self.declared_at.get(&s)) {
+            self.declared[*i].1.used = true;
+        }
+    }
+
+    /// One warning per declaration never read.
+    fn unused_warnings(&self) -> Vec<Error> {
+        self.declared
+            .iter()
+            .filter(|(_, d)| !d.used)
+            .map(|(span, d)| {
+                let n = &d.name;
+                if d.kind == "input" {
+                    Error::warn(*span, format!("input `{n}` is never used"))
+                        .label("the circuit ignores it")
+                        .hint(format!("its party still supplies a value; remove the input, or name it `_{n}` if that is intended"))
+                } else {
+                    Error::warn(*span, format!("unused {} `{n}`", d.kind))
+                        .label("never read")
+                        .hint(format!("if this is intended, name it `_{n}`"))
+                }
+            })
+            .collect()
+    }
+
     fn err(&mut self, e: Error) -> Val {
         self.errors.push(e);
         if self.errors.len() > 2 * MAX_ERRORS {
@@ -236,11 +302,13 @@ impl<'a> Lower<'a> {
         let mut inputs = Vec::new();
         let mut names: HashMap<&str, Span> = HashMap::new();
         for p in params {
+            let decl = self.declare(&p.name, "input");
             let Some(ty) = self.eval_ty(&p.ty) else {
                 self.vars.push(Binding {
                     name: p.name.name.clone(),
                     val: Val::Error,
                     mutable: false,
+                    decl,
                 });
                 continue;
             };
@@ -283,6 +351,7 @@ impl<'a> Lower<'a> {
                 name: p.name.name.clone(),
                 val: v,
                 mutable: false,
+                decl,
             });
         }
         inputs

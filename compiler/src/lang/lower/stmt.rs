@@ -153,11 +153,15 @@ impl<'a> Lower<'a> {
 
     pub(super) fn bind(&mut self, pat: &Pattern, v: Val) {
         match pat {
-            Pattern::Bind { name, mutable } => self.vars.push(Binding {
-                name: name.name.clone(),
-                val: v,
-                mutable: *mutable,
-            }),
+            Pattern::Bind { name, mutable } => {
+                let decl = self.declare(name, "variable");
+                self.vars.push(Binding {
+                    name: name.name.clone(),
+                    val: v,
+                    mutable: *mutable,
+                    decl,
+                })
+            }
             Pattern::Wild => {}
             Pattern::Tuple(pats, span) => match v {
                 Val::Tuple(vs) if vs.len() == pats.len() => {
