@@ -612,3 +612,14 @@ fn a_name_used_in_any_unrolled_copy_is_used() {
     let src = "fn g(const n: u32, x: u8) -> u8 { if n == 1 { x } else { 0 } }\ncircuit t(garbler a: u8) -> u8 {\n    let mut s: u8 = 0;\n    for i in 0..3 { let t = a; if i == 2 { s += t; } }\n    if false { let never = 1; }\n    s + g(0, a) + g(1, a)\n}\n";
     assert_eq!(warnings(src), []);
 }
+
+#[test]
+fn range_adapters_need_parentheses() {
+    check(
+        "circuit t(garbler x: [u8; 4]) -> u8 {\n    let mut s: u8 = 0;\n    for i in 0..4.rev() { s += x[i]; }\n    for v in x.iter() { s += v; }\n    s\n}\n",
+        &[
+            (3, 19, "expected a tuple field number like `.0`, found `rev`", Some("`for i in (a..b).rev(...)`")),
+            (4, 16, "expected a tuple field number like `.0`, found `iter`", Some("`for x in xs { ... }`")),
+        ],
+    );
+}

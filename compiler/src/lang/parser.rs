@@ -714,7 +714,21 @@ impl<'a> Parser<'a> {
             } else if self.eat(".") {
                 let fspan = self.span();
                 let Tok::Int(n) = self.tok() else {
-                    return self.unexpected("a tuple field number like `.0`");
+                    let hint = match self.tok() {
+                        Tok::Ident(m) if m == "rev" || m == "step_by" => Some(format!(
+                            "`.{m}` applies to a range in a `for` loop; put the range in parentheses: `for i in (a..b).{m}(...)`"
+                        )),
+                        Tok::Ident(m) if m == "iter" || m == "into_iter" => Some(
+                            "a `for` loop runs over an array directly: `for x in xs { ... }`"
+                                .to_string(),
+                        ),
+                        _ => None,
+                    };
+                    let r = self.unexpected("a tuple field number like `.0`");
+                    if let (Some(h), Some(e)) = (hint, self.errors.last_mut()) {
+                        e.hints.push(h);
+                    }
+                    return r;
                 };
                 let n = u32::try_from(n).unwrap_or(u32::MAX);
                 self.bump();
