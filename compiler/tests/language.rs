@@ -443,6 +443,7 @@ fn inclusive_reversed_and_stepped_ranges() {
         let mut r3: u64 = 0; for i in (0..11).step_by(3).rev() { r3 = (r3 << 4) | i; }
         let mut r4: u64 = 0; for i in (0..11).rev().step_by(3) { r4 = (r4 << 4) | i; }
         let mut r5: u64 = a; for i in (3..=3).rev() { r5 = r5 + i; } for _ in 5..=4 { r5 = 0; }
+        for i in (0..10).step_by(1000000).step_by(1000000).rev().step_by(7) { r5 = r5 + i; }
         (r0, r1, r2, r3, r4, r5)
     }";
     let rec = |it: &mut dyn Iterator<Item = u32>| it.fold(0u128, |acc, i| (acc << 4) | i as u128);

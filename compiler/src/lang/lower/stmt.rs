@@ -105,6 +105,11 @@ impl<'a> Lower<'a> {
                             }
                             count = (&count + &k_n - 1) / &k_n;
                             step *= &k_n;
+                            if count <= BigInt::from(1) {
+                                // One element or none: the step no longer
+                                // matters (and must not grow without bound).
+                                step = BigInt::from(1);
+                            }
                         }
                     }
                 }
