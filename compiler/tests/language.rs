@@ -489,3 +489,75 @@ fn min_max_abs_costs() {
     let abs = compile("circuit t(garbler a: i32) -> i32 { abs(a) }");
     assert_eq!(abs.stats().and, 31);
 }
+
+#[test]
+fn documented_examples_for_match_loops_and_built_ins() {
+    let src = "circuit t(garbler tier: u8, evaluator xs: [u8; 16], garbler a: i16, evaluator b: i16) -> (u16, u8, i16, i16, i16) {
+        let fee: u16 = match tier {
+            0 => 0,
+            1 | 2 => 5,
+            3 => { let base: u16 = 7; base * 2 }
+            _ => 20,
+        };
+        let mut acc: u8 = 0;
+        let mut done = false;
+        for i in 0..16 {
+            if !done {
+                acc += xs[i];
+                if xs[i] == 0 { done = true; }
+            }
+        }
+        let lo = min(a, b);
+        let hi = max(a, 0);
+        let d = abs(a - b);
+        (fee, acc, lo, hi, d)
+    }";
+    let c = compile(src);
+    let xs: u128 = 0x0000_0000_0000_0000_0000_0000_0003_0201; // 1, 2, 3, 0, ...
+    for tier in [0u128, 1, 2, 3, 4, 255] {
+        let (a, b) = (-300i16, 12i16);
+        let want_fee = match tier {
+            0 => 0,
+            1 | 2 => 5,
+            3 => 14,
+            _ => 20,
+        };
+        let out = run(&c, &[tier, xs, a as u16 as u128, b as u16 as u128]);
+        let want = [
+            want_fee,
+            6,
+            a.min(b) as u16 as u128,
+            a.max(0) as u16 as u128,
+            a.wrapping_sub(b).wrapping_abs() as u16 as u128,
+        ];
+        assert_eq!(out, want, "tier {tier}");
+    }
+}
+
+#[test]
+fn match_cost_is_within_the_documented_bound() {
+    // 3 literal patterns on 8 bits (7 each), one `|` (1), 2 arms before
+    // the last selecting 8 bits (8 each): at most 38.
+    let c = compile(
+        "circuit t(garbler x: u8, evaluator a: u8, evaluator b: u8, evaluator c: u8) -> u8 {
+            match x { 1 => a, 2 | 3 => b, _ => c }
+        }",
+    );
+    assert!(c.stats().and <= 38, "{}", c.stats().and);
+    for x in 0..6u128 {
+        let want = match x {
+            1 => 10,
+            2 | 3 => 20,
+            _ => 30,
+        };
+        assert_eq!(run(&c, &[x, 10, 20, 30]), [want]);
+    }
+}
+
+#[test]
+fn loop_keywords_and_match_are_reserved() {
+    for kw in ["match", "while", "loop", "break", "continue", "return"] {
+        let src = format!("circuit t(garbler a: u8) -> u8 {{ let {kw} = a; {kw} }}");
+        assert!(compile_str("t.yao", &src).is_err(), "{kw}");
+    }
+}
