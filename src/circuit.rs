@@ -157,6 +157,24 @@ pub const MAX_FILE_BYTES: u64 = 1 << 30;
 /// or imports (anything else, as Bristol) the circuit file at `path`.
 /// The command line loads its files through this too.
 pub(crate) fn read_file(path: &Path, options: &bristol::Options) -> Result<ValidCircuit, Error> {
+    read_file_with(path, options, false)
+}
+
+/// [`read_file`] for the command line: the warnings of a `.yao` source
+/// (unused variables, parameters, inputs) are printed on standard error,
+/// laid out like errors; they do not stop it.
+pub(crate) fn read_file_reporting(
+    path: &Path,
+    options: &bristol::Options,
+) -> Result<ValidCircuit, Error> {
+    read_file_with(path, options, true)
+}
+
+fn read_file_with(
+    path: &Path,
+    options: &bristol::Options,
+    report_warnings: bool,
+) -> Result<ValidCircuit, Error> {
     let io = |action, error| Error::File {
         action,
         path: path.to_path_buf(),
@@ -171,6 +189,16 @@ pub(crate) fn read_file(path: &Path, options: &bristol::Options) -> Result<Valid
         return Err(too_large());
     }
     if path.extension().is_some_and(|e| e == "yao") {
+        if report_warnings {
+            let checked = yao_compiler::lang::compile_file_checked(path, Default::default())
+                .map_err(Error::Compile)?;
+            if !checked.warnings.is_empty() {
+                let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+                let text = checked.warnings.render(color);
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
+            }
+            return Ok(compiled(checked.circuit));
+        }
         let c = yao_compiler::lang::compile_file(path).map_err(Error::Compile)?;
         return Ok(compiled(c));
     }

@@ -64,7 +64,10 @@ impl CircuitArgs {
                 path.display()
             );
         }
-        Ok(crate::circuit::read_file(path, &self.bristol_options())?)
+        Ok(crate::circuit::read_file_reporting(
+            path,
+            &self.bristol_options(),
+        )?)
     }
 
     /// The circuit as the library's handle.

@@ -972,3 +972,22 @@ fn compiled_circuits_load_everywhere_and_refuse_damage() {
         &["is not a usable compiled circuit", "cut short"],
     );
 }
+
+#[test]
+fn warnings_are_printed_and_do_not_stop_the_command() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-warn.yao");
+    std::fs::write(
+        &path,
+        "circuit t(garbler a: u8, evaluator b: u8) -> u8 {\n    let t = a + 1;\n    a\n}\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let out = yao(&["eval", path, "--garbler", "5", "--evaluator", "6"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(stdout(&out).contains('5'), "{}", stdout(&out));
+    assert!(err.contains("warning: unused variable `t`"), "{err}");
+    assert!(err.contains("cli-warn.yao:2:9"), "{err}");
+    assert!(err.contains("warning: input `b` is never used"), "{err}");
+    assert!(!err.contains("error"), "{err}");
+}

@@ -128,7 +128,7 @@ fn width_mismatch_suggests_a_cast() {
             1,
             53,
             "`+` has `u8` on the left and `u16` on the right",
-            Some("as u8"),
+            Some("widen the narrower side, on the left, with `(...) as u16`"),
         )],
     );
     check(
@@ -402,4 +402,224 @@ fn a_function_named_like_a_built_in_is_refused() {
             )],
         );
     }
+}
+
+#[test]
+fn non_exhaustive_match_suggests_a_wildcard() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    match x { 0 => 1, 1 | 2 => 3 }\n}\n",
+        &[(
+            2,
+            11,
+            "non-exhaustive `match` on `u8`: `3` is not covered",
+            Some("add a last arm `_ => ...`"),
+        )],
+    );
+    check(
+        "circuit t(garbler b: bool) -> u8 {\n    match b { true => 1 }\n}\n",
+        &[(
+            2,
+            11,
+            "non-exhaustive `match` on `bool`: `false` is not covered",
+            Some("`_ => ...`"),
+        )],
+    );
+}
+
+#[test]
+fn bad_match_patterns_and_arms() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    match x { y => 1, 2 => 3 x, _ => 0 }\n}\n",
+        &[
+            (2, 15, "expected a pattern, found `y`", Some("`_`")),
+            (2, 30, "expected `,` or `}`, found `x`", None),
+        ],
+    );
+    check(
+        "circuit t(garbler x: u8, evaluator y: [u8; 2]) -> u8 {\n    let a = match x { 300 => 1, true => 2, _ => 3 };\n    let b = match y { _ => 1 };\n    let c = match x { _ => 1, 2 => 3 };\n    a + b + c\n}\n",
+        &[
+            (2, 23, "constant 300 does not fit in `u8`", None),
+            (2, 33, "expected a `u8` pattern, found `true`", None),
+            (3, 19, "`match` works on integers and `bool`, found `[u8; 2]`", None),
+            (4, 31, "unreachable `match` arm", Some("put the `_` arm last")),
+        ],
+    );
+}
+
+#[test]
+fn unsupported_loops_explain_the_compile_time_bound() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    let mut i: u8 = 0;\n    while i < x { i += 1; }\n    i\n}\n",
+        &[(
+            3,
+            5,
+            "`while` loops are not supported",
+            Some("for i in 0..N { if cond { ... } }"),
+        )],
+    );
+    check(
+        "fn f(x: u8) -> u8 {\n    for i in 0..8 { if x[i] { break; } }\n    return x;\n}\ncircuit t(garbler x: u8) -> u8 { loop { } }\n",
+        &[
+            (2, 31, "`break` is not supported", Some("keep a flag")),
+            (3, 5, "`return` is not supported", Some("last expression")),
+            (5, 34, "`loop` loops are not supported", Some("for i in 0..N")),
+        ],
+    );
+}
+
+#[test]
+fn bad_for_loops() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    for i in (0..8).skip(1) { }\n    x\n}\n",
+        &[(
+            2,
+            21,
+            "expected `rev()` or `step_by(k)`, found `skip`",
+            None,
+        )],
+    );
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    for b in x { }\n    for i in (0..8).step_by(0) { }\n    x\n}\n",
+        &[
+            (2, 14, "cannot iterate over a value of type `u8`", Some("for i in 0..8")),
+            (3, 29, "`step_by` needs a positive step, found 0", None),
+        ],
+    );
+}
+
+#[test]
+fn mixed_widths_suggest_widening_the_narrower_side() {
+    check(
+        "circuit t(garbler a: u32, evaluator b: i8) -> bool {\n    let mut acc: u32 = 0;\n    acc += b;\n    a < b\n}\n",
+        &[
+            (3, 5, "`+` has `u32` on the left and `i8` on the right", Some("on the right, with `(...) as u32`")),
+            (4, 5, "`<` has `u32` on the left and `i8` on the right", Some("on the right")),
+        ],
+    );
+    let d = errors("circuit t(garbler a: u8, evaluator b: u16) -> u16 { a + b }");
+    assert!(d.render(false).contains("this is `u8`"), "{d}");
+}
+
+#[test]
+fn min_max_abs_type_errors() {
+    check(
+        "circuit t(garbler a: u8, evaluator b: u16, evaluator c: bool) -> u8 {\n    let x = min(a, b);\n    let y = max(c, c);\n    let z = abs(a);\n    let w = abs(a, a);\n    a\n}\n",
+        &[
+            (2, 17, "mismatched types: `min` has `u8` on the left and `u16` on the right", Some("`(...) as u16`")),
+            (3, 13, "`max` takes integers, found `bool`", Some("`a || b`")),
+            (4, 17, "`abs` takes a signed integer, found `u8`", Some("abs(x as i8)")),
+            (5, 13, "`abs` takes 1 argument, but 2 were given", None),
+        ],
+    );
+}
+
+#[test]
+fn missing_return_type_suggests_one() {
+    check(
+        "fn twice(x: u8) {\n    x + x\n}\ncircuit t(garbler a: u8) -> u8 { twice(a); a }\n",
+        &[(
+            2,
+            5,
+            "`twice` declares no return type, but its body gives a `u8`",
+            Some("`fn twice(...) -> u8`"),
+        )],
+    );
+    check(
+        "circuit t(garbler a: u8) {\n    a == 1\n}\n",
+        &[(
+            1,
+            9,
+            "circuit `t` declares no result",
+            Some("add `-> bool`"),
+        )],
+    );
+    // Functions that are never called are checked too.
+    check(
+        "fn seven() { 7 }\ncircuit t(garbler a: u8) -> u8 { a }\n",
+        &[(1, 14, "`seven` declares no return type", Some("-> u32"))],
+    );
+}
+
+#[test]
+fn duplicate_parameters_point_to_the_first() {
+    let src = "fn f(x: u8, y: u8, x: u16) -> u8 { y }\ncircuit t(garbler a: u8, evaluator a: u8) -> u8 { f(a, a, 0) }\n";
+    check(
+        src,
+        &[
+            (
+                1,
+                20,
+                "parameter `x` is declared more than once",
+                Some("rename"),
+            ),
+            (2, 36, "two inputs are named `a`", Some("rename")),
+        ],
+    );
+    let shown = errors(src).render(false);
+    assert!(shown.contains("first `x` here"), "{shown}");
+    assert!(shown.contains("first `a` here"), "{shown}");
+    assert!(shown.contains("1 │ fn f(x: u8, y: u8, x: u16)"), "{shown}");
+}
+
+/// The warnings of a program that compiles: line, column, message fragment.
+fn warnings(src: &str) -> Vec<(usize, usize, String)> {
+    let checked =
+        yao_compiler::lang::compile_str_checked("warn.yao", src, None, Default::default())
+            .unwrap_or_else(|d| panic!("{src}\n{d}"));
+    assert!(checked.warnings.iter().all(|w| w.is_warning));
+    checked
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.column, w.message.clone()))
+        .collect()
+}
+
+#[test]
+fn unused_variables_parameters_and_inputs_are_warnings() {
+    let src = "fn f(x: u8, y: u8, _z: u8) -> u8 { x }\ncircuit t(garbler a: u8, evaluator b: u8, evaluator _c: u8) -> u8 {\n    let t = a + 1;\n    let (q, _) = (a, a);\n    for i in 0..2 { }\n    for j in 0..2 { if j == 1 { let k = a; } }\n    let mut acc: u8 = 0;\n    acc += 1;\n    f(a, q, q)\n}\n";
+    let got = warnings(src);
+    let want = [
+        (2, 36, "input `b` is never used"),
+        (1, 13, "unused parameter `y`"),
+        (3, 9, "unused variable `t`"),
+        (5, 9, "unused variable `i`"),
+        (6, 37, "unused variable `k`"),
+        (7, 13, "unused variable `acc`"),
+    ];
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    let mut want_sorted: Vec<_> = want
+        .iter()
+        .map(|&(l, c, m)| (l, c, m.to_string()))
+        .collect();
+    want_sorted.sort();
+    assert_eq!(got_sorted, want_sorted, "{got:?}");
+    // Rendered like errors, as warnings, with the `_name` hint.
+    let checked =
+        yao_compiler::lang::compile_str_checked("warn.yao", src, None, Default::default()).unwrap();
+    let shown = checked.warnings.render(false);
+    assert!(shown.contains("warning: unused variable `t`"), "{shown}");
+    assert!(shown.contains("┌─ warn.yao:3:9"), "{shown}");
+    assert!(shown.contains("name it `_t`"), "{shown}");
+    // The plain API compiles the same program without a word.
+    assert!(compile_str("warn.yao", src).is_ok());
+}
+
+#[test]
+fn a_name_used_in_any_unrolled_copy_is_used() {
+    // `t` is read only in the last iteration, `x` only in the second call;
+    // the branch never taken at compile time declares nothing.
+    let src = "fn g(const n: u32, x: u8) -> u8 { if n == 1 { x } else { 0 } }\ncircuit t(garbler a: u8) -> u8 {\n    let mut s: u8 = 0;\n    for i in 0..3 { let t = a; if i == 2 { s += t; } }\n    if false { let never = 1; }\n    s + g(0, a) + g(1, a)\n}\n";
+    assert_eq!(warnings(src), []);
+}
+
+#[test]
+fn range_adapters_need_parentheses() {
+    check(
+        "circuit t(garbler x: [u8; 4]) -> u8 {\n    let mut s: u8 = 0;\n    for i in 0..4.rev() { s += x[i]; }\n    for v in x.iter() { s += v; }\n    s\n}\n",
+        &[
+            (3, 19, "expected a tuple field number like `.0`, found `rev`", Some("`for i in (a..b).rev(...)`")),
+            (4, 16, "expected a tuple field number like `.0`, found `iter`", Some("`for x in xs { ... }`")),
+        ],
+    );
 }

@@ -49,6 +49,11 @@ enum E {
     Via(Box<E>, u32, bool),
     Bit(Box<E>, u32),
     Popcount(Box<E>),
+    /// `min` (false) or `max` (true).
+    MinMax(bool, Box<E>, Box<E>),
+    Abs(Box<E>),
+    /// `match x { l | l => e, ..., _ => d }`, literals as raw bits.
+    Match(Box<E>, Vec<(Vec<u128>, E)>, Box<E>),
 }
 
 /// The type all expressions share: width and signedness.
@@ -79,7 +84,9 @@ impl T {
     }
 }
 
-fn gen(rng: &mut StdRng, t: T, depth: u32) -> E {
+/// A random expression; `ext` adds `min`, `max`, `abs` and `match` (without
+/// it, the random stream is the one the recorded regressions were made with).
+fn gen(rng: &mut StdRng, t: T, depth: u32, ext: bool) -> E {
     if depth == 0 || rng.random_range(0..10) < 2 {
         return if rng.random_bool(0.7) {
             E::Var(rng.random_range(0..3))
@@ -94,8 +101,8 @@ fn gen(rng: &mut StdRng, t: T, depth: u32) -> E {
         };
     }
     let d = depth - 1;
-    let sub = |rng: &mut StdRng| Box::new(gen(rng, t, d));
-    match rng.random_range(0..17) {
+    let sub = |rng: &mut StdRng| Box::new(gen(rng, t, d, ext));
+    match rng.random_range(0..if ext { 21 } else { 17 }) {
         0..=4 => {
             let op = [
                 Op::Add,
@@ -134,7 +141,26 @@ fn gen(rng: &mut StdRng, t: T, depth: u32) -> E {
         }
         14 => E::Via(sub(rng), rng.random_range(1..=70), rng.random_bool(0.5)),
         15 => E::Bit(sub(rng), rng.random_range(0..t.w)),
-        _ => E::Popcount(sub(rng)),
+        16 => E::Popcount(sub(rng)),
+        17 => E::MinMax(rng.random_bool(0.5), sub(rng), sub(rng)),
+        18 if t.signed => E::Abs(sub(rng)),
+        18 => E::MinMax(rng.random_bool(0.5), sub(rng), sub(rng)),
+        _ => {
+            let lit = |rng: &mut StdRng| match rng.random_range(0..5) {
+                0 => 0,
+                1 => 1 & t.mask(),
+                2 => t.mask(),
+                3 => 1u128 << (t.w - 1),
+                _ => rng.random::<u128>() & t.mask(),
+            };
+            let arms = (0..rng.random_range(1..4))
+                .map(|_| {
+                    let lits = (0..rng.random_range(1..3)).map(|_| lit(rng)).collect();
+                    (lits, *sub(rng))
+                })
+                .collect();
+            E::Match(sub(rng), arms, sub(rng))
+        }
     }
 }
 
@@ -195,6 +221,20 @@ fn render(e: &E, t: T) -> String {
         }
         E::Bit(x, k) => format!("({}[{k}] as {})", r(x), t.name()),
         E::Popcount(x) => format!("(popcount({}) as {})", r(x), t.name()),
+        E::MinMax(max, x, y) => {
+            format!("{}({}, {})", if *max { "max" } else { "min" }, r(x), r(y))
+        }
+        E::Abs(x) => format!("abs({})", r(x)),
+        E::Match(x, arms, d) => {
+            let arms: Vec<String> = arms
+                .iter()
+                .map(|(lits, e)| {
+                    let pats: Vec<String> = lits.iter().map(|&l| t.value(l).to_string()).collect();
+                    format!("{} => {}", pats.join(" | "), r(e))
+                })
+                .collect();
+            format!("(match {} {{ {}, _ => {} }})", r(x), arms.join(", "), r(d))
+        }
     }
 }
 
@@ -289,6 +329,23 @@ fn eval(e: &E, t: T, vars: &[u128; 3]) -> u128 {
         }
         E::Bit(x, k) => (ev(x) >> k) & 1,
         E::Popcount(x) => (ev(x).count_ones() as u128) & m,
+        E::MinMax(max, x, y) => {
+            let (a, b) = (ev(x), ev(y));
+            let less = t.value(a) < t.value(b);
+            if less != *max {
+                a
+            } else {
+                b
+            }
+        }
+        E::Abs(x) => (t.value(ev(x)).wrapping_abs() as u128) & m,
+        E::Match(x, arms, d) => {
+            let s = ev(x);
+            match arms.iter().find(|(lits, _)| lits.contains(&s)) {
+                Some((_, e)) => ev(e),
+                None => ev(d),
+            }
+        }
     }
 }
 
@@ -301,6 +358,10 @@ fn from_bits(b: &[bool]) -> u128 {
 }
 
 fn check(seed: u64) {
+    check_with(seed, false)
+}
+
+fn check_with(seed: u64, ext: bool) {
     let mut rng = StdRng::seed_from_u64(seed);
     let w = match rng.random_range(0..4) {
         0 => rng.random_range(1..=8),
@@ -311,7 +372,7 @@ fn check(seed: u64) {
         w,
         signed: rng.random_bool(0.5),
     };
-    let e = gen(&mut rng, t, 3);
+    let e = gen(&mut rng, t, 3, ext);
     let ty = t.name();
     let src = format!(
         "circuit t(garbler a: {ty}, evaluator b: {ty}, garbler c: {ty}) -> {ty} {{\n    {}\n}}\n",
@@ -349,6 +410,11 @@ proptest! {
     #[test]
     fn random_expressions_match_wrapping_arithmetic(seed in any::<u64>()) {
         check(seed);
+    }
+
+    #[test]
+    fn random_expressions_with_match_min_max_abs(seed in any::<u64>()) {
+        check_with(seed, true);
     }
 }
 

@@ -323,3 +323,241 @@ fn compile_str_resolves_use_against_the_given_directory() {
     assert_eq!(run(&c, &[1]), [2]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Rust's reading of a `u8` bit pattern as `i8`.
+fn i8_of(v: u128) -> i8 {
+    v as u8 as i8
+}
+
+#[test]
+fn match_on_a_secret_integer_selects_like_an_if_chain() {
+    let src = "circuit t(garbler x: u8) -> u8 {
+        match x {
+            0 => 100,
+            1 | 2 | 3 => x * 2,
+            0xff => { let y = x - 1; y }
+            _ => x + 1,
+        }
+    }";
+    let c = compile(src);
+    for x in 0..=255u128 {
+        let want = match x {
+            0 => 100,
+            1..=3 => x * 2,
+            0xff => 0xfe,
+            _ => (x + 1) & 0xff,
+        };
+        assert_eq!(run(&c, &[x]), [want], "x = {x}");
+    }
+}
+
+#[test]
+fn match_on_signed_and_bool_and_merges_variables() {
+    let src = "circuit t(garbler x: i8, evaluator b: bool) -> (i8, u8, u8) {
+        let mut count: u8 = 0;
+        let mut other: u8 = 7;
+        let s = match x {
+            -128 => { count = 1; 1 }
+            -1 | 1 => { count = 2; other = 9; 0 }
+            _ => -x,
+        };
+        let k: u8 = match b { true => 10, false => 20 };
+        (s, count + k, other)
+    }";
+    let c = compile(src);
+    for x in 0..=255u128 {
+        for b in [0u128, 1] {
+            let xi = i8_of(x);
+            let (s, count, other) = match xi {
+                -128 => (1i8, 1u8, 7u8),
+                -1 | 1 => (0, 2, 9),
+                _ => (xi.wrapping_neg(), 0, 7),
+            };
+            let k = if b == 1 { 10 } else { 20 };
+            let want = [s as u8 as u128, (count + k) as u128, other as u128];
+            assert_eq!(run(&c, &[x, b]), want, "x = {xi}, b = {b}");
+        }
+    }
+}
+
+#[test]
+fn match_on_a_known_value_picks_the_arm_at_compile_time() {
+    // Only the chosen arm is compiled: no comparison, no multiplexer, and
+    // the untyped constants of the other arms need no common type.
+    let src = "circuit t(garbler a: u32, evaluator b: u32) -> u32 {
+        let mut acc: u32 = 0;
+        for i in 0..4 {
+            acc += match i { 0 => a, 1 | 2 => b, _ => a & b };
+        }
+        acc
+    }";
+    let c = compile(src);
+    let by_if = compile(&src.replace(
+        "match i { 0 => a, 1 | 2 => b, _ => a & b }",
+        "if i == 0 { a } else if i == 1 || i == 2 { b } else { a & b }",
+    ));
+    assert_eq!(c.stats().and, by_if.stats().and);
+    assert!(c.stats().and <= 32 + 3 * 31);
+    let (a, b) = (0x1234_5678u128, 0x0f0f_0f0fu128);
+    assert_eq!(run(&c, &[a, b]), [(a + 2 * b + (a & b)) & 0xffff_ffff]);
+}
+
+#[test]
+fn match_covering_every_value_needs_no_wildcard() {
+    let src = "circuit t(garbler x: u2) -> u8 {
+        match x { 0 => 5, 1 => 6, 2 => 7, 3 => 8 }
+    }";
+    let c = compile(src);
+    for x in 0..4u128 {
+        assert_eq!(run(&c, &[x]), [x + 5]);
+    }
+}
+
+#[test]
+fn for_over_array_elements_and_arrays_of_arrays() {
+    let src = "circuit t(garbler xs: [u8; 4], evaluator m: [[u4; 2]; 3]) -> (u16, u8) {
+        let mut s: u16 = 0;
+        for x in xs { s += x as u16; }
+        let mut t: u8 = 0;
+        for row in m {
+            for v in row { t += v as u8; }
+        }
+        let mut first: u8 = 0;
+        for (i, p) in [(0, 1), (2, 3)] { first += (i + p) as u8; }
+        (s, t + first)
+    }";
+    let c = compile(src);
+    let xs: u128 = 0xff_10_20_30;
+    let m: u128 = 0xfedcba; // rows [0xa, 0xb], [0xc, 0xd], [0xe, 0xf]
+    let want_t = (0xa + 0xb + 0xc + 0xd + 0xe + 0xf) + 6;
+    assert_eq!(run(&c, &[xs, m]), [0xff + 0x10 + 0x20 + 0x30, want_t]);
+}
+
+#[test]
+fn inclusive_reversed_and_stepped_ranges() {
+    // Each loop records its counters in order: acc = acc * 16 + i.
+    let src = "circuit t(garbler a: u64) -> (u64, u64, u64, u64, u64, u64) {
+        let mut r0: u64 = 0; for i in 1..=5 { r0 = (r0 << 4) | i; }
+        let mut r1: u64 = 0; for i in (0..5).rev() { r1 = (r1 << 4) | i; }
+        let mut r2: u64 = 0; for i in (0..11).step_by(3) { r2 = (r2 << 4) | i; }
+        let mut r3: u64 = 0; for i in (0..11).step_by(3).rev() { r3 = (r3 << 4) | i; }
+        let mut r4: u64 = 0; for i in (0..11).rev().step_by(3) { r4 = (r4 << 4) | i; }
+        let mut r5: u64 = a; for i in (3..=3).rev() { r5 = r5 + i; } for _ in 5..=4 { r5 = 0; }
+        for i in (0..10).step_by(1000000).step_by(1000000).rev().step_by(7) { r5 = r5 + i; }
+        (r0, r1, r2, r3, r4, r5)
+    }";
+    let rec = |it: &mut dyn Iterator<Item = u32>| it.fold(0u128, |acc, i| (acc << 4) | i as u128);
+    let want = [
+        rec(&mut (1..=5)),
+        rec(&mut (0..5).rev()),
+        rec(&mut (0..11).step_by(3)),
+        rec(&mut (0..11).step_by(3).rev()),
+        rec(&mut (0..11).rev().step_by(3)),
+        100 + 3,
+    ];
+    assert_eq!(eval(src, &[100]), want);
+}
+
+#[test]
+fn min_max_abs_match_rust() {
+    let src = "circuit t(garbler a: i8, evaluator b: i8) -> (i8, i8, i8, u8, u8, i8) {
+        (min(a, b), max(a, b), abs(a), min(a as u8, b as u8), max(a as u8, 3), min(-5, 7) + max(abs(-3), 2))
+    }";
+    let c = compile(src);
+    for a in 0..=255u128 {
+        for b in 0..=255u128 {
+            let (x, y) = (i8_of(a), i8_of(b));
+            let want = [
+                x.min(y) as u8 as u128,
+                x.max(y) as u8 as u128,
+                x.wrapping_abs() as u8 as u128,
+                (a as u8).min(b as u8) as u128,
+                (a as u8).max(3) as u128,
+                (-5i8 + 3) as u8 as u128,
+            ];
+            assert_eq!(run(&c, &[a, b]), want, "a = {x}, b = {y}");
+        }
+    }
+}
+
+#[test]
+fn min_max_abs_costs() {
+    let min = compile("circuit t(garbler a: u32, evaluator b: u32) -> u32 { min(a, b) }");
+    assert_eq!(min.stats().and, 32 + 32);
+    let max = compile("circuit t(garbler a: i32, evaluator b: i32) -> i32 { max(a, b) }");
+    assert_eq!(max.stats().and, 32 + 32);
+    let abs = compile("circuit t(garbler a: i32) -> i32 { abs(a) }");
+    assert_eq!(abs.stats().and, 31);
+}
+
+#[test]
+fn documented_examples_for_match_loops_and_built_ins() {
+    let src = "circuit t(garbler tier: u8, evaluator xs: [u8; 16], garbler a: i16, evaluator b: i16) -> (u16, u8, i16, i16, i16) {
+        let fee: u16 = match tier {
+            0 => 0,
+            1 | 2 => 5,
+            3 => { let base: u16 = 7; base * 2 }
+            _ => 20,
+        };
+        let mut acc: u8 = 0;
+        let mut done = false;
+        for i in 0..16 {
+            if !done {
+                acc += xs[i];
+                if xs[i] == 0 { done = true; }
+            }
+        }
+        let lo = min(a, b);
+        let hi = max(a, 0);
+        let d = abs(a - b);
+        (fee, acc, lo, hi, d)
+    }";
+    let c = compile(src);
+    let xs: u128 = 0x0000_0000_0000_0000_0000_0000_0003_0201; // 1, 2, 3, 0, ...
+    for tier in [0u128, 1, 2, 3, 4, 255] {
+        let (a, b) = (-300i16, 12i16);
+        let want_fee = match tier {
+            0 => 0,
+            1 | 2 => 5,
+            3 => 14,
+            _ => 20,
+        };
+        let out = run(&c, &[tier, xs, a as u16 as u128, b as u16 as u128]);
+        let want = [
+            want_fee,
+            6,
+            a.min(b) as u16 as u128,
+            a.max(0) as u16 as u128,
+            a.wrapping_sub(b).wrapping_abs() as u16 as u128,
+        ];
+        assert_eq!(out, want, "tier {tier}");
+    }
+}
+
+#[test]
+fn match_cost_is_within_the_documented_bound() {
+    // 3 literal patterns on 8 bits (7 each), one `|` (1), 2 arms before
+    // the last selecting 8 bits (8 each): at most 38.
+    let c = compile(
+        "circuit t(garbler x: u8, evaluator a: u8, evaluator b: u8, evaluator c: u8) -> u8 {
+            match x { 1 => a, 2 | 3 => b, _ => c }
+        }",
+    );
+    assert!(c.stats().and <= 38, "{}", c.stats().and);
+    for x in 0..6u128 {
+        let want = match x {
+            1 => 10,
+            2 | 3 => 20,
+            _ => 30,
+        };
+        assert_eq!(run(&c, &[x, 10, 20, 30]), [want]);
+    }
+}
+
+#[test]
+fn loop_keywords_and_match_are_reserved() {
+    for kw in ["match", "while", "loop", "break", "continue", "return"] {
+        let src = format!("circuit t(garbler a: u8) -> u8 {{ let {kw} = a; {kw} }}");
+        assert!(compile_str("t.yao", &src).is_err(), "{kw}");
+    }
+}

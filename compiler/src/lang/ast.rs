@@ -133,6 +133,7 @@ impl Expr {
             }
             ExprKind::Block(b) => b.height,
             ExprKind::If(c, t, e) => h(c).max(t.height).max(e.as_ref().map_or(0, |e| h(e))),
+            ExprKind::Match(x, arms) => arms.iter().map(|a| h(&a.body)).fold(h(x), u32::max),
         };
         Expr {
             kind,
@@ -162,12 +163,41 @@ pub enum ExprKind {
     Repeat(Box<Expr>, Box<Expr>),
     Block(Block),
     If(Box<Expr>, Block, Option<Box<Expr>>),
+    /// `match x { 1 | 2 => a, _ => b }`
+    Match(Box<Expr>, Vec<Arm>),
+}
+
+/// One literal pattern of a `match` arm.
+#[derive(Clone, Debug)]
+pub enum PatKind {
+    /// `_`: matches every value.
+    Wild,
+    /// An integer literal, possibly negative.
+    Int(num_bigint::BigInt),
+    Bool(bool),
+}
+
+#[derive(Clone, Debug)]
+pub struct MatchPat {
+    pub kind: PatKind,
+    pub span: Span,
+}
+
+/// `p1 | p2 => body`
+#[derive(Clone, Debug)]
+pub struct Arm {
+    pub pats: Vec<MatchPat>,
+    pub body: Expr,
+    pub span: Span,
 }
 
 impl ExprKind {
     /// Block-like expressions end a statement without `;`.
     pub fn is_block_like(&self) -> bool {
-        matches!(self, ExprKind::Block(_) | ExprKind::If(..))
+        matches!(
+            self,
+            ExprKind::Block(_) | ExprKind::If(..) | ExprKind::Match(..)
+        )
     }
 }
 
@@ -189,7 +219,7 @@ impl Block {
                     init.height.max(ty.as_ref().map_or(0, TypeExpr::height))
                 }
                 Stmt::Assign { place, value, .. } => place.height.max(value.height),
-                Stmt::For { lo, hi, body, .. } => lo.height.max(hi.height).max(body.height),
+                Stmt::For { iter, body, .. } => iter.height().max(body.height),
                 Stmt::Expr(e) => e.height,
             });
         }
@@ -223,12 +253,66 @@ pub enum Stmt {
         value: Expr,
     },
     For {
-        var: Ident,
-        lo: Expr,
-        hi: Expr,
+        pat: Pattern,
+        iter: ForIter,
         body: Block,
     },
     Expr(Expr),
+}
+
+/// What a `for` loop runs over.
+#[derive(Clone, Debug)]
+pub enum ForIter {
+    /// `a..b` or `a..=b`, then `.rev()` / `.step_by(k)` adapters in order.
+    Range {
+        lo: Expr,
+        hi: Expr,
+        inclusive: bool,
+        adapters: Vec<Adapter>,
+    },
+    /// `for x in xs`: the elements of an array value.
+    Each(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub enum Adapter {
+    Rev,
+    StepBy(Expr),
+}
+
+impl ForIter {
+    pub fn height(&self) -> u32 {
+        match self {
+            ForIter::Range {
+                lo, hi, adapters, ..
+            } => adapters
+                .iter()
+                .map(|a| match a {
+                    Adapter::Rev => 0,
+                    Adapter::StepBy(e) => e.height,
+                })
+                .fold(lo.height.max(hi.height), u32::max),
+            ForIter::Each(e) => e.height,
+        }
+    }
+
+    /// Every expression of the iterator, for walks over the tree.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            ForIter::Range {
+                lo, hi, adapters, ..
+            } => {
+                let mut v = vec![lo, hi];
+                for a in adapters {
+                    if let Adapter::StepBy(e) = a {
+                        v.push(e);
+                    }
+                }
+                v
+            }
+            ForIter::Each(e) => vec![e],
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

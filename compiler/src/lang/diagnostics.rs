@@ -87,6 +87,10 @@ pub struct Error {
     pub label: String,
     /// `= hint: ...` lines.
     pub hints: Vec<String>,
+    /// Other places the report points at (e.g. a first definition).
+    pub secondary: Vec<(Span, String)>,
+    /// A warning: reported, but the program still compiles.
+    pub warning: bool,
 }
 
 impl Error {
@@ -96,7 +100,23 @@ impl Error {
             message: message.into(),
             label: String::new(),
             hints: Vec::new(),
+            secondary: Vec::new(),
+            warning: false,
         }
+    }
+
+    /// A warning rather than an error.
+    pub fn warn(span: Span, message: impl Into<String>) -> Error {
+        Error {
+            warning: true,
+            ..Error::new(span, message)
+        }
+    }
+
+    /// Points at another place too, with its own label.
+    pub fn secondary(mut self, span: Span, label: impl Into<String>) -> Error {
+        self.secondary.push((span, label.into()));
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Error {
@@ -122,6 +142,8 @@ pub struct Diagnostic {
     pub column: usize,
     pub message: String,
     pub hints: Vec<String>,
+    /// A warning (from [`super::compile_file_checked`] and friends), not an error.
+    pub is_warning: bool,
     error: Error,
 }
 
@@ -143,10 +165,15 @@ impl Diagnostics {
             let more = errors.len() - MAX_ERRORS;
             errors.truncate(MAX_ERRORS);
             let span = errors[MAX_ERRORS - 1].span;
-            errors.push(Error::new(
-                span,
-                format!("{more} more errors not shown; fix these first"),
-            ));
+            let note = if errors[MAX_ERRORS - 1].warning {
+                Error::warn(span, format!("{more} more warnings not shown"))
+            } else {
+                Error::new(
+                    span,
+                    format!("{more} more errors not shown; fix these first"),
+                )
+            };
+            errors.push(note);
         }
         let list = errors
             .into_iter()
@@ -158,6 +185,7 @@ impl Diagnostics {
                     column,
                     message: error.message.clone(),
                     hints: error.hints.clone(),
+                    is_warning: error.warning,
                     error,
                 }
             })
@@ -204,21 +232,36 @@ impl Diagnostics {
         let mut writer = term::StylesWriter::new(&mut out, &styles);
         for d in &self.list {
             let e = &d.error;
-            let shown = &files.0[e.span.file as usize];
-            let text_len = shown.original.len();
-            let lo = (e.span.lo as usize).min(text_len);
-            let hi = (e.span.hi as usize).clamp(lo, text_len);
-            let range = shown.to_shown(lo)..shown.to_shown(hi);
-            let cs = CsDiagnostic::error()
+            let range_of = |span: &Span| {
+                let shown = &files.0[span.file as usize];
+                let text_len = shown.original.len();
+                let lo = (span.lo as usize).min(text_len);
+                let hi = (span.hi as usize).clamp(lo, text_len);
+                shown.to_shown(lo)..shown.to_shown(hi)
+            };
+            let mut labels = vec![
+                Label::primary(e.span.file as usize, range_of(&e.span)).with_message(&e.label)
+            ];
+            for (s, l) in &e.secondary {
+                labels.push(Label::secondary(s.file as usize, range_of(s)).with_message(l));
+            }
+            let cs = if e.warning {
+                CsDiagnostic::warning()
+            } else {
+                CsDiagnostic::error()
+            };
+            let cs = cs
                 .with_message(&e.message)
-                .with_labels(vec![
-                    Label::primary(e.span.file as usize, range).with_message(&e.label)
-                ])
+                .with_labels(labels)
                 .with_notes(e.hints.iter().map(|h| format!("hint: {h}")).collect());
             if term::emit_to_write_style(&mut writer, &config, &files, &cs).is_err() {
                 // Rendering the snippet failed (cannot happen with clamped
                 // spans); fall back to the plain one-line form.
-                let line = format!("{}:{}:{}: error: {}\n", d.file, d.line, d.column, d.message);
+                let kind = if e.warning { "warning" } else { "error" };
+                let line = format!(
+                    "{}:{}:{}: {kind}: {}\n",
+                    d.file, d.line, d.column, d.message
+                );
                 let _ = std::io::Write::write_all(&mut writer, line.as_bytes());
             }
         }

@@ -108,6 +108,16 @@ pub fn neg(b: &mut Builder, x: &[Lit]) -> Vec<Lit> {
     sub(b, &vec![Lit::FALSE; x.len()], x)
 }
 
+/// Wrapping absolute value of a two's-complement `x`: `(x ^ s) + s` for
+/// the sign `s` (n - 1 ANDs); the most negative value maps to itself.
+pub fn abs(b: &mut Builder, x: &[Lit]) -> Vec<Lit> {
+    let Some(&s) = x.last() else {
+        return Vec::new();
+    };
+    let flipped: Vec<Lit> = x.iter().map(|&p| b.xor(p, s)).collect();
+    add_carry(b, &flipped, &vec![Lit::FALSE; x.len()], s, false).0
+}
+
 /// `x < y` (n ANDs); signed compares flip the sign bits first.
 pub fn less(b: &mut Builder, x: &[Lit], y: &[Lit], signed: bool) -> Lit {
     let (mut x, mut y) = (x.to_vec(), not_all(y));

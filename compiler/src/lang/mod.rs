@@ -37,6 +37,15 @@ pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
 /// Most files one compilation may load through `use`.
 pub const MAX_FILES: usize = 256;
 
+/// A compiled circuit and the warnings found compiling it.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub circuit: Circuit,
+    /// Unused variables, parameters and inputs: reported, not fatal. Empty
+    /// if there are none; render them with [`Diagnostics::render`].
+    pub warnings: Diagnostics,
+}
+
 /// Compiles a `.yao` file (resolving `use "other.yao"` relative to it) to an
 /// optimized, validated circuit.
 pub fn compile_file(path: &Path) -> Result<Circuit, Diagnostics> {
@@ -45,6 +54,12 @@ pub fn compile_file(path: &Path) -> Result<Circuit, Diagnostics> {
 
 /// [`compile_file`] with explicit resource budgets.
 pub fn compile_file_with(path: &Path, limits: Limits) -> Result<Circuit, Diagnostics> {
+    compile_file_checked(path, limits).map(|c| c.circuit)
+}
+
+/// [`compile_file_with`], also returning the warnings of a program that
+/// compiles (a program with errors reports only its errors).
+pub fn compile_file_checked(path: &Path, limits: Limits) -> Result<Checked, Diagnostics> {
     let name = path.display().to_string();
     let text = read_source(path).map_err(|m| Diagnostics::without_source(&name, m))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -76,6 +91,17 @@ pub fn compile_str_with(
     base_dir: Option<&Path>,
     limits: Limits,
 ) -> Result<Circuit, Diagnostics> {
+    compile_str_checked(name, source, base_dir, limits).map(|c| c.circuit)
+}
+
+/// [`compile_str_with`], also returning the warnings of a program that
+/// compiles.
+pub fn compile_str_checked(
+    name: &str,
+    source: &str,
+    base_dir: Option<&Path>,
+    limits: Limits,
+) -> Result<Checked, Diagnostics> {
     let dir = base_dir.map(Path::to_path_buf).unwrap_or_default();
     let (name, source) = (name.to_string(), source.to_string());
     on_big_stack(move || compile(&name, source, dir, None, limits))
@@ -84,9 +110,9 @@ pub fn compile_str_with(
 /// Runs the compiler on a thread with a generous stack: nesting is bounded
 /// ([`parser::MAX_NESTING`]), but a deep expression still recurses through
 /// several frames per level. A panic (a compiler bug) becomes a diagnostic.
-fn on_big_stack(
-    f: impl FnOnce() -> Result<Circuit, Diagnostics> + Send + 'static,
-) -> Result<Circuit, Diagnostics> {
+fn on_big_stack<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Diagnostics> + Send + 'static,
+) -> Result<T, Diagnostics> {
     let handle = std::thread::Builder::new()
         .name("yao-compile".into())
         .stack_size(256 << 20)
@@ -156,13 +182,24 @@ fn builtin_redefined(name: &ast::Ident) -> Error {
     ))
 }
 
+/// A second parameter or input of one name, pointing at the first.
+pub(crate) fn duplicate_name(what: &str, name: &ast::Ident, first: Span) -> Error {
+    Error::new(
+        name.span,
+        format!("{what} `{}` is declared more than once", name.name),
+    )
+    .label(format!("second `{}`", name.name))
+    .secondary(first, format!("first `{}` here", name.name))
+    .hint("rename one of them")
+}
+
 fn compile(
     name: &str,
     text: String,
     dir: PathBuf,
     canon: Option<PathBuf>,
     limits: Limits,
-) -> Result<Circuit, Diagnostics> {
+) -> Result<Checked, Diagnostics> {
     let mut sources = SourceMap::default();
     let mut errors = Vec::new();
     let mut files: Vec<Vec<Item>> = Vec::new();
@@ -233,6 +270,14 @@ fn compile(
                     if lower::BUILTINS.contains(&f.name.name.as_str()) {
                         errors.push(builtin_redefined(&f.name));
                     }
+                    let mut params: HashMap<&str, Span> = HashMap::new();
+                    for p in &f.params {
+                        if let Some(&first) = params.get(p.name.name.as_str()) {
+                            errors.push(duplicate_name("parameter", &p.name, first));
+                        } else {
+                            params.insert(&p.name.name, p.name.span);
+                        }
+                    }
                     scope.fns.push(f);
                     &f.name
                 }
@@ -288,7 +333,10 @@ fn compile(
         }
     };
     match lower::lower(scope, circuit, limits) {
-        Ok(c) if errors.is_empty() => Ok(c),
+        Ok((circuit, warnings)) if errors.is_empty() => Ok(Checked {
+            circuit,
+            warnings: Diagnostics::new(sources, warnings),
+        }),
         Ok(_) => Err(Diagnostics::new(sources, errors)),
         Err(mut e) => {
             errors.append(&mut e);

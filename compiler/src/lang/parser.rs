@@ -34,6 +34,12 @@ const KEYWORDS: &[&str] = &[
     "garbler",
     "evaluator",
     "shared",
+    "match",
+    "while",
+    "loop",
+    "break",
+    "continue",
+    "return",
 ];
 
 /// An error has been pushed; the caller resynchronizes.
@@ -563,18 +569,11 @@ impl<'a> Parser<'a> {
             self.expect(";")?;
             return Ok(Some(Stmt::Let { pat, ty, init }));
         }
-        if self.eat_kw("for") {
-            let var = self.ident("a loop variable")?;
-            if !self.eat_kw("in") {
-                return self.unexpected("`in`");
-            }
-            let lo = self.expr()?;
-            if !self.eat("..") {
-                return self.unexpected("`..` (loops run over ranges `a..b`)");
-            }
-            let hi = self.expr()?;
-            let body = self.block()?;
-            return Ok(Some(Stmt::For { var, lo, hi, body }));
+        if self.is_kw("for") {
+            return self.for_stmt().map(Some);
+        }
+        if let Some(e) = self.unsupported_control() {
+            return self.error(e);
         }
         let e = self.expr()?;
         if let Some(op) = assign_op(self.tok()) {
@@ -715,7 +714,21 @@ impl<'a> Parser<'a> {
             } else if self.eat(".") {
                 let fspan = self.span();
                 let Tok::Int(n) = self.tok() else {
-                    return self.unexpected("a tuple field number like `.0`");
+                    let hint = match self.tok() {
+                        Tok::Ident(m) if m == "rev" || m == "step_by" => Some(format!(
+                            "`.{m}` applies to a range in a `for` loop; put the range in parentheses: `for i in (a..b).{m}(...)`"
+                        )),
+                        Tok::Ident(m) if m == "iter" || m == "into_iter" => Some(
+                            "a `for` loop runs over an array directly: `for x in xs { ... }`"
+                                .to_string(),
+                        ),
+                        _ => None,
+                    };
+                    let r = self.unexpected("a tuple field number like `.0`");
+                    if let (Some(h), Some(e)) = (hint, self.errors.last_mut()) {
+                        e.hints.push(h);
+                    }
+                    return r;
                 };
                 let n = u32::try_from(n).unwrap_or(u32::MAX);
                 self.bump();
@@ -740,6 +753,11 @@ impl<'a> Parser<'a> {
                 Ok(mk(ExprKind::Bool(b), self.bump()))
             }
             Tok::Ident(k) if k == "if" => self.if_expr(),
+            Tok::Ident(k) if k == "match" => self.match_expr(),
+            Tok::Ident(_) if self.unsupported_control_kw() => {
+                let e = self.unsupported_control().expect("a control keyword");
+                self.error(e)
+            }
             Tok::Ident(k) if KEYWORDS.contains(&k.as_str()) => self.unexpected("an expression"),
             Tok::Ident(_) => {
                 let name = self.ident("a name")?;
@@ -813,6 +831,218 @@ impl<'a> Parser<'a> {
             }
             _ => self.unexpected("an expression"),
         }
+    }
+
+    fn unsupported_control_kw(&self) -> bool {
+        matches!(self.tok(), Tok::Ident(k) if matches!(k.as_str(), "while" | "loop" | "break" | "continue" | "return"))
+    }
+
+    /// `while`, `loop`, `break`, `continue` and `return` have no circuit
+    /// meaning (a circuit has a fixed size): a diagnostic that says what to
+    /// write instead. `None` if the current token is none of them.
+    fn unsupported_control(&self) -> Option<Error> {
+        if !self.unsupported_control_kw() {
+            return None;
+        }
+        let Tok::Ident(k) = self.tok() else {
+            return None;
+        };
+        let span = self.span();
+        let e = match k.as_str() {
+            "while" | "loop" => Error::new(span, format!("`{k}` loops are not supported"))
+                .label("the number of iterations must be known at compile time")
+                .hint("a circuit has a fixed size, so every loop is unrolled: write `for i in 0..N { if cond { ... } }`, with N the most iterations the loop can need"),
+            "break" | "continue" => Error::new(span, format!("`{k}` is not supported"))
+                .label("loops always run every iteration")
+                .hint(format!(
+                    "a circuit has a fixed size: keep a flag instead, e.g. `let mut done = false; for i in 0..N {{ if !done {{ ...; if cond {{ done = true; }} }} }}`{}",
+                    if k == "continue" { " (for `continue`, put the rest of the body under `if !skip { ... }`)" } else { "" }
+                )),
+            _ => Error::new(span, "`return` is not supported")
+                .label("functions return the value of their body")
+                .hint("a function's result is the last expression of its body, without `;`; choose it with `if`/`else` or `match`"),
+        };
+        Some(e)
+    }
+
+    /// `for PAT in a..b { ... }`, `a..=b`, `(a..b).rev()`,
+    /// `(a..b).step_by(k)`, or `for x in xs { ... }` over an array.
+    fn for_stmt(&mut self) -> R<Stmt> {
+        self.bump();
+        let pat = self.pattern()?;
+        if !self.eat_kw("in") {
+            return self.unexpected("`in`");
+        }
+        let iter = if self.is("(") {
+            // `(a..b).rev()`, or a parenthesized array expression.
+            self.bump();
+            let lo = self.expr()?;
+            if self.is("..") || self.is("..=") {
+                let inclusive = self.bump_is("..=");
+                let hi = self.expr()?;
+                self.expect(")")?;
+                let adapters = self.adapters()?;
+                ForIter::Range {
+                    lo,
+                    hi,
+                    inclusive,
+                    adapters,
+                }
+            } else {
+                self.expect(")")?;
+                ForIter::Each(lo)
+            }
+        } else {
+            let lo = self.expr()?;
+            if self.is("..") || self.is("..=") {
+                let inclusive = self.bump_is("..=");
+                let hi = self.expr()?;
+                ForIter::Range {
+                    lo,
+                    hi,
+                    inclusive,
+                    adapters: Vec::new(),
+                }
+            } else {
+                ForIter::Each(lo)
+            }
+        };
+        let body = self.block()?;
+        Ok(Stmt::For { pat, iter, body })
+    }
+
+    /// Consumes the current token; true if it was `p`.
+    fn bump_is(&mut self, p: &str) -> bool {
+        let yes = self.is(p);
+        self.bump();
+        yes
+    }
+
+    /// `.rev()` and `.step_by(k)` after a parenthesized range.
+    fn adapters(&mut self) -> R<Vec<Adapter>> {
+        let mut out = Vec::new();
+        while self.eat(".") {
+            match self.tok() {
+                Tok::Ident(k) if k == "rev" => {
+                    self.bump();
+                    self.expect("(")?;
+                    self.expect(")")?;
+                    out.push(Adapter::Rev);
+                }
+                Tok::Ident(k) if k == "step_by" => {
+                    self.bump();
+                    self.expect("(")?;
+                    let e = self.expr()?;
+                    self.expect(")")?;
+                    out.push(Adapter::StepBy(e));
+                }
+                _ => return self.unexpected("`rev()` or `step_by(k)`"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// `match x { pat | pat => expr, ..., _ => expr }`.
+    fn match_expr(&mut self) -> R<Expr> {
+        let start = self.bump();
+        let scrut = self.expr()?;
+        self.expect("{")?;
+        let mut arms = Vec::new();
+        while !self.is("}") {
+            if self.at_eof() {
+                return self.unexpected("`}`");
+            }
+            if self.errors.len() >= MAX_ERRORS {
+                return Err(Fail);
+            }
+            match self.match_arm() {
+                Ok(arm) => arms.push(arm),
+                Err(Fail) => self.sync_arm(),
+            }
+        }
+        let end = self.bump();
+        let e = Expr::new(ExprKind::Match(Box::new(scrut), arms), start.to(end));
+        if e.height > MAX_HEIGHT {
+            return self.too_deep(e.span);
+        }
+        Ok(e)
+    }
+
+    /// One arm `p | q => value` and the `,` after it.
+    fn match_arm(&mut self) -> R<Arm> {
+        let mut pats = vec![self.match_pat()?];
+        while self.eat("|") {
+            pats.push(self.match_pat()?);
+        }
+        if !self.eat("=>") {
+            return self.unexpected("`=>` (arms are written `pattern => value,`)");
+        }
+        // A block body ends the arm (`{ ... } -1 => ...` is not a subtraction).
+        let body = if self.is("{") {
+            let b = self.block()?;
+            let span = b.span;
+            Expr::new(ExprKind::Block(b), span)
+        } else {
+            self.expr()?
+        };
+        let span = pats[0].span.to(body.span);
+        let block_like = body.kind.is_block_like();
+        if !self.eat(",") && !self.is("}") && !block_like {
+            return self.unexpected("`,` or `}`");
+        }
+        Ok(Arm { pats, body, span })
+    }
+
+    /// Skips past a bad `match` arm: to just after its `,`, or to the `}`
+    /// closing the `match`.
+    fn sync_arm(&mut self) {
+        let mut depth = 0usize;
+        loop {
+            match self.tok() {
+                Tok::Eof => return,
+                Tok::Punct("}") if depth == 0 => return,
+                Tok::Punct(",") if depth == 0 => {
+                    self.bump();
+                    return;
+                }
+                Tok::Punct("{" | "(" | "[") => depth += 1,
+                Tok::Punct("}" | ")" | "]") => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    /// A literal pattern: `_`, `42`, `-7`, `0xff`, `true`, `false`.
+    fn match_pat(&mut self) -> R<MatchPat> {
+        let start = self.span();
+        let kind = match self.tok() {
+            Tok::Ident(k) if k == "_" => PatKind::Wild,
+            Tok::Ident(k) if k == "true" || k == "false" => PatKind::Bool(k == "true"),
+            Tok::Int(n) => PatKind::Int(n.clone().into()),
+            Tok::Punct("-") => {
+                self.bump();
+                let Tok::Int(n) = self.tok() else {
+                    return self.unexpected("an integer literal");
+                };
+                PatKind::Int(-num_bigint::BigInt::from(n.clone()))
+            }
+            _ => {
+                let found = self.tok().describe();
+                let e = Error::new(
+                    self.span(),
+                    format!("expected a pattern, found {found}"),
+                )
+                .label("expected a literal or `_`")
+                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), alternatives `1 | 2`, or `_` for every other value");
+                return self.error(e);
+            }
+        };
+        let end = self.bump();
+        Ok(MatchPat {
+            kind,
+            span: start.to(end),
+        })
     }
 
     fn if_expr(&mut self) -> R<Expr> {

@@ -81,10 +81,12 @@ impl<'a> Lower<'a> {
                 }
                 None => Val::Error,
             };
+            let decl = self.declare(&p.name, "parameter");
             self.vars.push(Binding {
                 name: p.name.name.clone(),
                 val: v,
                 mutable: false,
+                decl,
             });
         }
         let rt = match &f.ret {
@@ -94,6 +96,28 @@ impl<'a> Lower<'a> {
         let r = self.block_as(&f.body, rt.as_ref());
         let span = f.body.tail.as_ref().map_or(f.body.span, |t| t.span);
         let ctx = format!("the value returned by `{}`", f.name.name);
+        let r = match (&f.ret, r.ty()) {
+            (None, Some(t)) if t != Ty::unit() => {
+                let shown = typed_name(&t);
+                self.err(
+                    Error::new(
+                        span,
+                        format!(
+                            "`{}` declares no return type, but its body gives a `{t}`",
+                            f.name.name
+                        ),
+                    )
+                    .label("this value is returned")
+                    .secondary(f.name.span, format!("add `-> {shown}` after the parameters"))
+                    .hint(format!(
+                        "declare the result: `fn {}(...) -> {shown}`, or end the last expression with `;` to return nothing",
+                        f.name.name
+                    )),
+                );
+                Val::Error
+            }
+            _ => r,
+        };
         let r = match rt {
             Some(t) => self.coerce(r, &t, span, &ctx),
             None => Val::Error,
@@ -111,7 +135,11 @@ impl<'a> Lower<'a> {
         spans: &[Span],
         span: Span,
     ) -> Val {
-        let n = if name.name == "popcount" { 1 } else { 2 };
+        let n = if matches!(name.name.as_str(), "popcount" | "abs") {
+            1
+        } else {
+            2
+        };
         if argv.len() != n {
             return self.err(Error::new(
                 span,
@@ -125,6 +153,15 @@ impl<'a> Lower<'a> {
         }
         if argv.contains(&Val::Error) {
             return Val::Error;
+        }
+        match name.name.as_str() {
+            "min" | "max" => {
+                let b = argv.pop().unwrap_or(Val::Error);
+                let a = argv.pop().unwrap_or(Val::Error);
+                return self.min_max(name, a, b, spans, span);
+            }
+            "abs" => return self.abs(argv.remove(0), spans[0]),
+            _ => {}
         }
         if name.name == "popcount" {
             let v = argv.remove(0);
@@ -183,6 +220,59 @@ impl<'a> Lower<'a> {
             }
         };
         Val::Bits(t, out)
+    }
+}
+
+impl Lower<'_> {
+    /// `min(a, b)` and `max(a, b)`: operands unify like those of `+`; one
+    /// comparison and one multiplexer.
+    fn min_max(&mut self, name: &Ident, a: Val, b: Val, spans: &[Span], span: Span) -> Val {
+        let f = name.name.as_str();
+        let Some((a, b)) = self.unify_as(&format!("`{f}`"), a, b, spans[0], spans[1]) else {
+            return Val::Error;
+        };
+        let want_max = f == "max";
+        match (&a, &b) {
+            (Val::Int(x), Val::Int(y)) => Val::Int(if (x < y) != want_max {
+                x.clone()
+            } else {
+                y.clone()
+            }),
+            (Val::Bits(t, x), Val::Bits(_, y)) if t.is_int() => {
+                let signed = matches!(t, Ty::SInt(_));
+                let lt = g::less(&mut self.b, x, y, signed);
+                let out = if want_max {
+                    g::mux(&mut self.b, lt, y, x)
+                } else {
+                    g::mux(&mut self.b, lt, x, y)
+                };
+                Val::Bits(t.clone(), out)
+            }
+            _ => {
+                let t = a.ty().map(|t| t.to_string()).unwrap_or_default();
+                self.err(
+                    Error::new(span, format!("`{f}` takes integers, found `{t}`"))
+                        .hint("for `bool`s, `a && b` is the minimum and `a || b` the maximum"),
+                )
+            }
+        }
+    }
+
+    /// `abs(x)` of a signed integer, wrapping: `abs(MIN) == MIN`, like
+    /// Rust's `wrapping_abs` (n - 1 ANDs).
+    fn abs(&mut self, v: Val, span: Span) -> Val {
+        match v {
+            Val::Int(x) => Val::Int(x.magnitude().clone().into()),
+            Val::Bits(Ty::SInt(w), bits) => Val::Bits(Ty::SInt(w), g::abs(&mut self.b, &bits)),
+            other => {
+                let t = other.ty().map(|t| t.to_string()).unwrap_or_default();
+                let mut e = Error::new(span, format!("`abs` takes a signed integer, found `{t}`"));
+                if other.ty().is_some_and(|t| matches!(t, Ty::UInt(_))) {
+                    e = e.hint("an unsigned value is its own absolute value; to read it as signed, cast it, e.g. `abs(x as i8)`");
+                }
+                self.err(e)
+            }
+        }
     }
 }
 
@@ -270,9 +360,8 @@ fn calls_in_block<'a>(b: &'a Block, out: &mut Vec<&'a Ident>) {
                 calls_in_expr(place, out);
                 calls_in_expr(value, out);
             }
-            Stmt::For { lo, hi, body, .. } => {
-                calls_in_expr(lo, out);
-                calls_in_expr(hi, out);
+            Stmt::For { iter, body, .. } => {
+                iter.exprs().into_iter().for_each(|e| calls_in_expr(e, out));
                 calls_in_block(body, out);
             }
             Stmt::Expr(e) => calls_in_expr(e, out),
@@ -323,6 +412,10 @@ fn calls_in_expr<'a>(e: &'a Expr, out: &mut Vec<&'a Ident>) {
             if let Some(e) = els {
                 calls_in_expr(e, out);
             }
+        }
+        ExprKind::Match(x, arms) => {
+            calls_in_expr(x, out);
+            arms.iter().for_each(|a| calls_in_expr(&a.body, out));
         }
         ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Var(_) => {}
     }

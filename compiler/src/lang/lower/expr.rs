@@ -124,6 +124,7 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Block(b) => self.block_as(b, want),
             ExprKind::If(c, t, els) => self.if_expr(c, t, els.as_deref(), e.span, want),
+            ExprKind::Match(x, arms) => self.match_expr(x, arms, e.span, want),
         }
     }
 

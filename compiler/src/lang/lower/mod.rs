@@ -16,6 +16,7 @@
 mod access;
 mod calls;
 mod expr;
+mod matching;
 mod names;
 mod ops;
 mod stmt;
@@ -62,7 +63,7 @@ pub const MAX_CONST_BITS: u64 = 1 << 16;
 
 /// The built-in functions; a user function may not take their names
 /// (`mod.rs` refuses one, so a call always means the built-in).
-pub(crate) const BUILTINS: &[&str] = &["rotl", "rotr", "popcount"];
+pub(crate) const BUILTINS: &[&str] = &["rotl", "rotr", "popcount", "min", "max", "abs"];
 
 enum ConstState<'a> {
     Pending(&'a Option<TypeExpr>, &'a Expr),
@@ -74,6 +75,15 @@ struct Binding {
     name: String,
     val: Val,
     mutable: bool,
+    /// Where it is declared, if its uses are tracked (see [`Lower::declare`]).
+    decl: Option<Span>,
+}
+
+/// A declaration whose uses are tracked, for the unused-name warnings.
+struct Declared {
+    name: String,
+    kind: &'static str,
+    used: bool,
 }
 
 enum Access {
@@ -110,14 +120,19 @@ pub struct Lower<'a> {
     limits: Limits,
     /// Current expression-evaluation recursion depth.
     depth: usize,
+    /// Every declaration evaluated at least once, in order, and whether
+    /// any evaluation of it was read.
+    declared: Vec<(Span, Declared)>,
+    declared_at: HashMap<Span, usize>,
 }
 
-/// Type-checks and lowers `circuit` to an optimized, validated circuit.
+/// Type-checks and lowers `circuit` to an optimized, validated circuit,
+/// with the warnings found on the way.
 pub fn lower<'a>(
     scope: Scope<'a>,
     circuit: &'a CircuitDef,
     limits: Limits,
-) -> Result<Circuit, Vec<Error>> {
+) -> Result<(Circuit, Vec<Error>), Vec<Error>> {
     let mut l = Lower {
         b: Builder::new(),
         errors: check_recursion(&scope.fns),
@@ -145,8 +160,11 @@ pub fn lower<'a>(
         aborted: false,
         limits,
         depth: 0,
+        declared: Vec::new(),
+        declared_at: HashMap::new(),
     };
-    l.circuit(circuit)
+    let c = l.circuit(circuit)?;
+    Ok((c, l.unused_warnings()))
 }
 
 fn is_const(v: &Val) -> bool {
@@ -155,6 +173,15 @@ fn is_const(v: &Val) -> bool {
         Val::Bits(_, bits) => bits.iter().all(|b| b.constant().is_some()),
         Val::Array(_, vs) | Val::Tuple(vs) => vs.iter().all(is_const),
         Val::Error => true,
+    }
+}
+
+/// How to write `t` in a declaration: an untyped integer is shown as `u32`.
+fn typed_name(t: &Ty) -> String {
+    if contains_int(t) {
+        "u32".to_string()
+    } else {
+        t.to_string()
     }
 }
 
@@ -183,6 +210,55 @@ fn to_u64(v: &BigInt) -> Option<u64> {
 }
 
 impl<'a> Lower<'a> {
+    /// Tracks the uses of a declaration (not of names starting with `_`);
+    /// the result goes into its [`Binding`]. A declaration evaluated many
+    /// times (in a loop, a function called twice) is used if any one of
+    /// them is read; one never evaluated (a branch not taken at compile
+    /// time) is not reported.
+    fn declare(&mut self, name: &Ident, kind: &'static str) -> Option<Span> {
+        if name.name.starts_with('_') {
+            return None;
+        }
+        if !self.declared_at.contains_key(&name.span) {
+            self.declared_at.insert(name.span, self.declared.len());
+            self.declared.push((
+                name.span,
+                Declared {
+                    name: name.name.clone(),
+                    kind,
+                    used: false,
+                },
+            ));
+        }
+        Some(name.span)
+    }
+
+    fn mark_used(&mut self, decl: Option<Span>) {
+        if let Some(i) = decl.and_then(|s| self.declared_at.get(&s)) {
+            self.declared[*i].1.used = true;
+        }
+    }
+
+    /// One warning per declaration never read.
+    fn unused_warnings(&self) -> Vec<Error> {
+        self.declared
+            .iter()
+            .filter(|(_, d)| !d.used)
+            .map(|(span, d)| {
+                let n = &d.name;
+                if d.kind == "input" {
+                    Error::warn(*span, format!("input `{n}` is never used"))
+                        .label("the circuit ignores it")
+                        .hint(format!("its party still supplies a value; remove the input, or name it `_{n}` if that is intended"))
+                } else {
+                    Error::warn(*span, format!("unused {} `{n}`", d.kind))
+                        .label("never read")
+                        .hint(format!("if this is intended, name it `_{n}`"))
+                }
+            })
+            .collect()
+    }
+
     fn err(&mut self, e: Error) -> Val {
         self.errors.push(e);
         if self.errors.len() > 2 * MAX_ERRORS {
@@ -224,21 +300,30 @@ impl<'a> Lower<'a> {
         params: &'a [CircuitParam],
     ) -> Vec<(String, Party, ValueType, Vec<Lit>)> {
         let mut inputs = Vec::new();
-        let mut names = HashSet::new();
+        let mut names: HashMap<&str, Span> = HashMap::new();
         for p in params {
+            let decl = self.declare(&p.name, "input");
             let Some(ty) = self.eval_ty(&p.ty) else {
                 self.vars.push(Binding {
                     name: p.name.name.clone(),
                     val: Val::Error,
                     mutable: false,
+                    decl,
                 });
                 continue;
             };
-            if !names.insert(p.name.name.as_str()) {
-                self.err(Error::new(
-                    p.name.span,
-                    format!("two inputs are named `{}`", p.name.name),
-                ));
+            if let Some(&first) = names.get(p.name.name.as_str()) {
+                self.err(
+                    Error::new(
+                        p.name.span,
+                        format!("two inputs are named `{}`", p.name.name),
+                    )
+                    .label(format!("second `{}`", p.name.name))
+                    .secondary(first, format!("first `{}` here", p.name.name))
+                    .hint("rename one of them"),
+                );
+            } else {
+                names.insert(p.name.name.as_str(), p.name.span);
             }
             let vt = ty.value_type().unwrap_or(ValueType::Bool);
             let bits = ty.bits().unwrap_or(0);
@@ -266,6 +351,7 @@ impl<'a> Lower<'a> {
                 name: p.name.name.clone(),
                 val: v,
                 mutable: false,
+                decl,
             });
         }
         inputs
@@ -282,10 +368,18 @@ impl<'a> Lower<'a> {
     ) -> Vec<(String, Ty, Val)> {
         match &c.ret {
             None => {
-                self.err(
-                    Error::new(c.name.span, format!("circuit `{}` declares no result", c.name.name))
-                        .hint("add the result type, e.g. `-> bool`, or named results `-> (max: u32, who: u8)`"),
+                let mut e = Error::new(
+                    c.name.span,
+                    format!("circuit `{}` declares no result", c.name.name),
                 );
+                if let Some(t) = body.ty().filter(|t| *t != Ty::unit()) {
+                    e = e.hint(format!(
+                        "its body gives a `{t}`: add `-> {}` after the inputs",
+                        typed_name(&t)
+                    ));
+                }
+                e = e.hint("add the result type, e.g. `-> bool`, or named results `-> (max: u32, who: u8)`");
+                self.err(e);
                 Vec::new()
             }
             Some(Returns::Type(_)) => match want {

@@ -70,6 +70,7 @@ impl<'a> Lower<'a> {
     /// Finds a named value to read without copying it (see [`Lower::put_back`]).
     pub(super) fn take_named(&mut self, id: &'a Ident) -> Option<(Slot<'a>, Val)> {
         if let Some(i) = self.find_var(&id.name) {
+            self.mark_used(self.vars[i].decl);
             let v = std::mem::replace(&mut self.vars[i].val, Val::Error);
             return Some((Slot::Var(i), v));
         }

@@ -34,11 +34,24 @@ impl<'a> Lower<'a> {
         sa: Span,
         sb: Span,
     ) -> Option<(Val, Val)> {
+        self.unify_as(&format!("`{}`", op.symbol()), a, b, sa, sb)
+    }
+
+    /// [`Lower::unify`] for an operator or built-in shown as `what`.
+    pub(super) fn unify_as(
+        &mut self,
+        what: &str,
+        a: Val,
+        b: Val,
+        sa: Span,
+        sb: Span,
+    ) -> Option<(Val, Val)> {
         let (ta, tb) = (a.ty()?, b.ty()?);
         if ta == tb {
             return Some((a, b));
         }
-        let what = format!("the operand of `{}`", op.symbol());
+        let sym = what;
+        let what = format!("the operand of {sym}");
         if contains_int(&ta) && !contains_int(&tb) {
             let a = self.coerce(a, &tb, sa, &what);
             return (a != Val::Error).then_some((a, b));
@@ -49,16 +62,29 @@ impl<'a> Lower<'a> {
         }
         let mut e = Error::new(
             sa.to(sb),
-            format!(
-                "mismatched types: `{}` has `{ta}` on the left and `{tb}` on the right",
-                op.symbol()
-            ),
+            format!("mismatched types: {sym} has `{ta}` on the left and `{tb}` on the right"),
         );
-        if ta.is_int() && tb.is_int() {
-            e = e.hint(format!(
-                "convert one side, e.g. `(...) as {ta}`; operands of `{}` must have the same type",
-                op.symbol()
-            ));
+        match (&ta, &tb) {
+            (Ty::UInt(wa) | Ty::SInt(wa), Ty::UInt(wb) | Ty::SInt(wb)) if wa != wb => {
+                // Widening the narrower side keeps every value (a signed
+                // narrower side into an unsigned wider type excepted).
+                let (side, narrow, wide, s) = if wa < wb {
+                    ("left", &ta, &tb, sa)
+                } else {
+                    ("right", &tb, &ta, sb)
+                };
+                e = e
+                    .secondary(s, format!("this is `{narrow}`"))
+                    .hint(format!(
+                        "widen the narrower side, on the {side}, with `(...) as {wide}`; operands of {sym} must have the same type"
+                    ));
+            }
+            _ if ta.is_int() && tb.is_int() => {
+                e = e.hint(format!(
+                    "convert one side, e.g. `(...) as {ta}`; operands of {sym} must have the same type"
+                ));
+            }
+            _ => {}
         }
         self.err(e);
         None

@@ -49,53 +49,124 @@ impl<'a> Lower<'a> {
             Stmt::Assign {
                 place, op, value, ..
             } => self.assign(place, *op, value),
-            Stmt::For {
-                var, lo, hi, body, ..
-            } => {
-                let lo_v = self.expr(lo);
-                let hi_v = self.expr(hi);
-                let l = self.const_of(&lo_v, lo.span, "a loop bound");
-                let h = self.const_of(&hi_v, hi.span, "a loop bound");
-                let (Some(l), Some(h)) = (l, h) else { return };
-                let trips = if h > l { &h - &l } else { BigInt::from(0) };
-                if trips > BigInt::from(MAX_LOOP) {
-                    self.err(Error::new(
-                        lo.span.to(hi.span),
-                        format!(
-                            "loop runs {trips} times; at most {MAX_LOOP} iterations are unrolled"
-                        ),
-                    ));
-                    return;
-                }
-                let mut i = l;
-                while i < h {
-                    let errs = self.errors.len();
-                    self.vars.push(Binding {
-                        name: var.name.clone(),
-                        val: Val::Int(i.clone()),
-                        mutable: false,
-                    });
-                    self.block(body);
-                    self.vars.pop();
-                    if self.errors.len() > errs || self.aborted {
-                        break;
-                    }
-                    i += 1;
-                }
-            }
+            Stmt::For { pat, iter, body } => self.for_loop(pat, iter, body),
             Stmt::Expr(e) => {
                 self.expr(e);
             }
         }
     }
 
+    /// Unrolls a `for` loop: over a range (an arithmetic progression known
+    /// at compile time) or over the elements of an array value.
+    fn for_loop(&mut self, pat: &'a Pattern, iter: &'a ForIter, body: &'a Block) {
+        let items: Box<dyn Iterator<Item = Val>> = match iter {
+            ForIter::Range {
+                lo,
+                hi,
+                inclusive,
+                adapters,
+            } => {
+                let lo_v = self.expr(lo);
+                let hi_v = self.expr(hi);
+                let l = self.const_of(&lo_v, lo.span, "a loop bound");
+                let h = self.const_of(&hi_v, hi.span, "a loop bound");
+                let (Some(l), Some(mut h)) = (l, h) else {
+                    return;
+                };
+                if *inclusive {
+                    h += 1;
+                }
+                // first, step, count
+                let mut first = l.clone();
+                let mut step = BigInt::from(1);
+                let mut count = if h > l { &h - &l } else { BigInt::from(0) };
+                for a in adapters {
+                    match a {
+                        Adapter::Rev => {
+                            if count > BigInt::from(0) {
+                                first = &first + &step * (&count - 1);
+                            }
+                            step = -step;
+                        }
+                        Adapter::StepBy(k) => {
+                            let kv = self.expr(k);
+                            let Some(k_n) = self.const_of(&kv, k.span, "a step") else {
+                                return;
+                            };
+                            if k_n <= BigInt::from(0) {
+                                self.err(
+                                    Error::new(
+                                        k.span,
+                                        format!("`step_by` needs a positive step, found {k_n}"),
+                                    )
+                                    .hint("to count down, use `.rev()`: `(0..n).rev().step_by(2)`"),
+                                );
+                                return;
+                            }
+                            count = (&count + &k_n - 1) / &k_n;
+                            step *= &k_n;
+                            if count <= BigInt::from(1) {
+                                // One element or none: the step no longer
+                                // matters (and must not grow without bound).
+                                step = BigInt::from(1);
+                            }
+                        }
+                    }
+                }
+                let span = lo.span.to(hi.span);
+                if count > BigInt::from(MAX_LOOP) {
+                    self.err(Error::new(
+                        span,
+                        format!(
+                            "loop runs {count} times; at most {MAX_LOOP} iterations are unrolled"
+                        ),
+                    ));
+                    return;
+                }
+                let n = to_u64(&count).unwrap_or(0);
+                Box::new((0..n).map(move |i| Val::Int(&first + &step * BigInt::from(i))))
+            }
+            ForIter::Each(e) => match self.expr(e) {
+                Val::Array(_, vs) => Box::new(vs.into_iter()),
+                Val::Error => return,
+                other => {
+                    let t = other.ty().map(|t| t.to_string()).unwrap_or_default();
+                    let mut err =
+                        Error::new(e.span, format!("cannot iterate over a value of type `{t}`"))
+                            .label("expected an array or a range `a..b`");
+                    if let Some(w) = other.ty().filter(Ty::is_int).and_then(|t| t.bits()) {
+                        err = err.hint(format!(
+                            "to loop over the bits of an integer, index them: `for i in 0..{w} {{ ... x[i] ... }}`"
+                        ));
+                    }
+                    self.err(err);
+                    return;
+                }
+            },
+        };
+        for v in items {
+            let errs = self.errors.len();
+            let mark = self.vars.len();
+            self.bind(pat, v);
+            self.block(body);
+            self.vars.truncate(mark);
+            if self.errors.len() > errs || self.aborted {
+                break;
+            }
+        }
+    }
+
     pub(super) fn bind(&mut self, pat: &Pattern, v: Val) {
         match pat {
-            Pattern::Bind { name, mutable } => self.vars.push(Binding {
-                name: name.name.clone(),
-                val: v,
-                mutable: *mutable,
-            }),
+            Pattern::Bind { name, mutable } => {
+                let decl = self.declare(name, "variable");
+                self.vars.push(Binding {
+                    name: name.name.clone(),
+                    val: v,
+                    mutable: *mutable,
+                    decl,
+                })
+            }
             Pattern::Wild => {}
             Pattern::Tuple(pats, span) => match v {
                 Val::Tuple(vs) if vs.len() == pats.len() => {
