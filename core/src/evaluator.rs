@@ -168,29 +168,10 @@ impl Evaluator {
 
     /// Sets the active labels of input group `group`.
     pub fn set_input_labels(&mut self, group: usize, labels: &[Block]) -> Result<(), EvalError> {
-        let g = self
-            .plan
-            .inputs()
-            .get(group)
-            .ok_or(EvalError::NoSuchGroup {
-                group,
-                count: self.plan.inputs().len(),
-            })?;
-        if labels.len() != g.slots.len() {
-            return Err(EvalError::Width {
-                name: g.name.clone(),
-                expected: g.slots.len(),
-                found: labels.len(),
-            });
-        }
         if self.started {
             return Err(EvalError::AlreadyStarted);
         }
-        for (&s, &l) in g.slots.iter().zip(labels) {
-            if s != NO_SLOT {
-                self.labels[s as usize] = l;
-            }
-        }
+        load_group(&self.plan, &mut self.labels, group, labels)?;
         self.inputs_set[group] = true;
         Ok(())
     }
@@ -444,4 +425,32 @@ fn eval_ands(
         let we = hb.xor(b.colour_mask().and(t[1].xor(a)));
         lanes_mut(labels)[g.out as usize] = wg.xor(we);
     }
+}
+
+/// Writes the active labels of input group `group` into their slots (both
+/// schemes' evaluators), refusing a group that does not exist or labels of
+/// the wrong count.
+pub(crate) fn load_group(
+    plan: &Plan,
+    slots_labels: &mut [Block],
+    group: usize,
+    labels: &[Block],
+) -> Result<(), EvalError> {
+    let g = plan.inputs().get(group).ok_or(EvalError::NoSuchGroup {
+        group,
+        count: plan.inputs().len(),
+    })?;
+    if labels.len() != g.slots.len() {
+        return Err(EvalError::Width {
+            name: g.name.clone(),
+            expected: g.slots.len(),
+            found: labels.len(),
+        });
+    }
+    for (&s, &l) in g.slots.iter().zip(labels) {
+        if s != NO_SLOT {
+            slots_labels[s as usize] = l;
+        }
+    }
+    Ok(())
 }

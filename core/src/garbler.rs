@@ -198,16 +198,6 @@ impl Garbler {
         &self.plan
     }
 
-    fn group(&self, group: usize) -> Result<&crate::plan::InputPlan, GarbleError> {
-        self.plan
-            .inputs()
-            .get(group)
-            .ok_or(GarbleError::NoSuchGroup {
-                group,
-                count: self.plan.inputs().len(),
-            })
-    }
-
     /// Overrides the zero-labels of input group `group` (the protocol uses
     /// this for the evaluator's inputs, whose zero-labels come out of
     /// correlated OT).
@@ -216,19 +206,7 @@ impl Garbler {
         group: usize,
         labels: &[Block],
     ) -> Result<(), GarbleError> {
-        let g = self.group(group)?;
-        if labels.len() != g.slots.len() {
-            return Err(GarbleError::Width {
-                name: g.name.clone(),
-                expected: g.slots.len(),
-                found: labels.len(),
-            });
-        }
-        if self.started {
-            return Err(GarbleError::AlreadyStarted);
-        }
-        self.inputs[group].copy_from_slice(labels);
-        Ok(())
+        set_zero_labels(&self.plan, &mut self.inputs, self.started, group, labels)
     }
 
     /// The zero-labels of input group `group` (empty if there is no such group).
@@ -238,26 +216,7 @@ impl Garbler {
 
     /// Active labels `L0 ^ bit*Delta` for the garbler's own bits of group `group`.
     pub fn encode_input(&self, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
-        let g = self.group(group)?;
-        if g.party != Party::Garbler {
-            return Err(GarbleError::WrongParty {
-                name: g.name.clone(),
-                party: g.party,
-            });
-        }
-        if bits.len() != g.slots.len() {
-            return Err(GarbleError::Width {
-                name: g.name.clone(),
-                expected: g.slots.len(),
-                found: bits.len(),
-            });
-        }
-        let d = self.delta.block();
-        Ok(self.inputs[group]
-            .iter()
-            .zip(bits)
-            .map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d))
-            .collect())
+        encode(&self.plan, &self.inputs, &self.delta, group, bits)
     }
 
     /// The global offset: a wire's one-label is its zero-label XOR `Delta`.
@@ -459,6 +418,69 @@ pub(crate) fn random_labels(n: usize) -> Vec<Block> {
         unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast(), v.len()) };
     prg.encrypt_blocks(bytes);
     v
+}
+
+/// Input group `group` of `plan`, or why there is none.
+fn input_group(plan: &Plan, group: usize) -> Result<&crate::plan::InputPlan, GarbleError> {
+    plan.inputs().get(group).ok_or(GarbleError::NoSuchGroup {
+        group,
+        count: plan.inputs().len(),
+    })
+}
+
+/// Sets the zero-labels of input group `group` in `inputs` (both schemes'
+/// garblers: [`Garbler::set_input_zero_labels`]).
+pub(crate) fn set_zero_labels(
+    plan: &Plan,
+    inputs: &mut [Vec<Block>],
+    started: bool,
+    group: usize,
+    labels: &[Block],
+) -> Result<(), GarbleError> {
+    let g = input_group(plan, group)?;
+    if labels.len() != g.slots.len() {
+        return Err(GarbleError::Width {
+            name: g.name.clone(),
+            expected: g.slots.len(),
+            found: labels.len(),
+        });
+    }
+    if started {
+        return Err(GarbleError::AlreadyStarted);
+    }
+    inputs[group].copy_from_slice(labels);
+    Ok(())
+}
+
+/// The active labels of the garbler's `bits` of group `group` (both
+/// schemes' garblers: [`Garbler::encode_input`]).
+pub(crate) fn encode(
+    plan: &Plan,
+    inputs: &[Vec<Block>],
+    delta: &Delta,
+    group: usize,
+    bits: &[bool],
+) -> Result<Vec<Block>, GarbleError> {
+    let g = input_group(plan, group)?;
+    if g.party != Party::Garbler {
+        return Err(GarbleError::WrongParty {
+            name: g.name.clone(),
+            party: g.party,
+        });
+    }
+    if bits.len() != g.slots.len() {
+        return Err(GarbleError::Width {
+            name: g.name.clone(),
+            expected: g.slots.len(),
+            found: bits.len(),
+        });
+    }
+    let d = delta.block();
+    Ok(inputs[group]
+        .iter()
+        .zip(bits)
+        .map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d))
+        .collect())
 }
 
 pub(crate) fn load_inputs(plan: &Plan, inputs: &[Vec<Block>], labels: &mut [Block]) {

@@ -152,12 +152,13 @@
 use crate::block::{Block, Delta};
 use crate::evaluator::EvalError;
 use crate::garbler::{
-    load_inputs, new_labels, output_labels, random_labels, run_free_gates, GarbleError,
+    encode, load_inputs, new_labels, output_labels, random_labels, run_free_gates, set_zero_labels,
+    GarbleError,
 };
 use crate::hash::{three_halves_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
 use crate::lane::{lane, lanes, lanes_mut, Lane};
-use crate::plan::{AndOp, InputPlan, Plan, NO_SLOT};
+use crate::plan::{AndOp, Plan, NO_SLOT};
 use std::sync::Arc;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -625,16 +626,6 @@ impl ThreeHalvesGarbler {
         &self.plan
     }
 
-    fn group(&self, group: usize) -> Result<&InputPlan, GarbleError> {
-        self.plan
-            .inputs()
-            .get(group)
-            .ok_or(GarbleError::NoSuchGroup {
-                group,
-                count: self.plan.inputs().len(),
-            })
-    }
-
     /// Overrides the zero-labels of input group `group` (the evaluator's
     /// inputs, from correlated OT).
     pub fn set_input_zero_labels(
@@ -642,19 +633,7 @@ impl ThreeHalvesGarbler {
         group: usize,
         labels: &[Block],
     ) -> Result<(), GarbleError> {
-        let g = self.group(group)?;
-        if labels.len() != g.slots.len() {
-            return Err(GarbleError::Width {
-                name: g.name.clone(),
-                expected: g.slots.len(),
-                found: labels.len(),
-            });
-        }
-        if self.started {
-            return Err(GarbleError::AlreadyStarted);
-        }
-        self.inputs[group].copy_from_slice(labels);
-        Ok(())
+        set_zero_labels(&self.plan, &mut self.inputs, self.started, group, labels)
     }
 
     /// The zero-labels of input group `group` (empty if there is no such group).
@@ -664,26 +643,7 @@ impl ThreeHalvesGarbler {
 
     /// Active labels `L0 ^ bit*Delta` for the garbler's own bits of group `group`.
     pub fn encode_input(&self, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
-        let g = self.group(group)?;
-        if g.party != Party::Garbler {
-            return Err(GarbleError::WrongParty {
-                name: g.name.clone(),
-                party: g.party,
-            });
-        }
-        if bits.len() != g.slots.len() {
-            return Err(GarbleError::Width {
-                name: g.name.clone(),
-                expected: g.slots.len(),
-                found: bits.len(),
-            });
-        }
-        let d = self.delta.block();
-        Ok(self.inputs[group]
-            .iter()
-            .zip(bits)
-            .map(|(&l0, &bit)| l0 ^ (Block::mask(bit) & d))
-            .collect())
+        encode(&self.plan, &self.inputs, &self.delta, group, bits)
     }
 
     /// The global offset.
@@ -959,29 +919,10 @@ impl ThreeHalvesEvaluator {
 
     /// Sets the active labels of input group `group`.
     pub fn set_input_labels(&mut self, group: usize, labels: &[Block]) -> Result<(), EvalError> {
-        let g = self
-            .plan
-            .inputs()
-            .get(group)
-            .ok_or(EvalError::NoSuchGroup {
-                group,
-                count: self.plan.inputs().len(),
-            })?;
-        if labels.len() != g.slots.len() {
-            return Err(EvalError::Width {
-                name: g.name.clone(),
-                expected: g.slots.len(),
-                found: labels.len(),
-            });
-        }
         if self.started {
             return Err(EvalError::AlreadyStarted);
         }
-        for (&s, &l) in g.slots.iter().zip(labels) {
-            if s != NO_SLOT {
-                self.labels[s as usize] = l;
-            }
-        }
+        crate::evaluator::load_group(&self.plan, &mut self.labels, group, labels)?;
         self.inputs_set[group] = true;
         Ok(())
     }
