@@ -129,3 +129,93 @@ fn sort_network_costs_are_pinned() {
     assert_eq!(ands(&compile(&sort_program("u8", 8))), 19 * 16);
     assert_eq!(ands(&compile(&sort_program("u16", 32))), 191 * 32);
 }
+
+/// Compiles `f(n, xs)` from `std::array` on `[t; n]`, returning `ret`.
+fn array_fn(f: &str, t: &str, n: usize, ret: &str) -> Circuit {
+    compile(&format!(
+        "use std::array;
+         circuit t(garbler xs: [{t}; {n}]) -> {ret} {{ {f}_{t}({n}, xs) }}"
+    ))
+}
+
+#[test]
+fn array_reductions_match_rust() {
+    let mut rng = StdRng::seed_from_u64(21);
+    for (t, w, signed) in TYPES {
+        for n in [1usize, 2, 3, 7, 8] {
+            let min = array_fn("min", t, n, t);
+            let max = array_fn("max", t, n, t);
+            let argmin = array_fn("argmin", t, n, "u32");
+            let argmax = array_fn("argmax", t, n, "u32");
+            let sum = array_fn("sum", t, n, t);
+            let count = compile(&format!(
+                "use std::array;
+                 circuit t(garbler xs: [{t}; {n}], evaluator v: {t}) -> u32 {{ count_eq_{t}({n}, xs, v) }}"
+            ));
+            for _ in 0..30 {
+                let xs = random_elems(&mut rng, n, w);
+                let vals: Vec<i128> = xs.iter().map(|&v| value(v, w, signed)).collect();
+                let lo = *vals.iter().min().unwrap();
+                let hi = *vals.iter().max().unwrap();
+                let one = |c: &Circuit, wo: usize| run(c, &[(&xs, w)], wo)[0][0];
+                assert_eq!(value(one(&min, w), w, signed), lo, "min_{t} {xs:?}");
+                assert_eq!(value(one(&max, w), w, signed), hi, "max_{t} {xs:?}");
+                // The first index on ties.
+                let first = |x: i128| vals.iter().position(|&v| v == x).unwrap() as u64;
+                assert_eq!(one(&argmin, 32), first(lo), "argmin_{t} {xs:?}");
+                assert_eq!(one(&argmax, 32), first(hi), "argmax_{t} {xs:?}");
+                let s = xs.iter().fold(0u64, |a, &v| a.wrapping_add(v)) & mask(w);
+                assert_eq!(one(&sum, w), s, "sum_{t} {xs:?}");
+                let v = if rng.random_bool(0.5) {
+                    xs[0]
+                } else {
+                    random_elems(&mut rng, 1, w)[0]
+                };
+                let hits = xs.iter().filter(|&&x| x == v).count() as u64;
+                assert_eq!(run(&count, &[(&xs, w), (&[v], w)], 32)[0][0], hits);
+            }
+        }
+    }
+}
+
+#[test]
+fn wide_sums_and_count_true_match_rust() {
+    let mut rng = StdRng::seed_from_u64(22);
+    for (t, w, wide) in [("u8", 8, 32), ("u16", 16, 32), ("u32", 32, 64)] {
+        let n = 9;
+        let c = array_fn("sum_wide", t, n, &format!("u{wide}"));
+        for _ in 0..30 {
+            let xs: Vec<u64> = (0..n).map(|_| rng.random::<u64>() & mask(w)).collect();
+            let want: u64 = xs.iter().sum();
+            assert_eq!(run(&c, &[(&xs, w)], wide)[0][0], want, "sum_wide_{t}");
+        }
+    }
+    for n in 1..=10usize {
+        let c = compile(&format!(
+            "use std::array;
+             circuit t(garbler xs: [bool; {n}]) -> u32 {{ count_true({n}, xs) }}"
+        ));
+        assert_eq!(ands(&c), (n - n.count_ones() as usize) as u64);
+        for m in 0u64..(1 << n) {
+            let xs: Vec<u64> = (0..n).map(|k| (m >> k) & 1).collect();
+            assert_eq!(run(&c, &[(&xs, 1)], 32)[0][0], m.count_ones() as u64);
+        }
+    }
+}
+
+#[test]
+fn array_costs_are_pinned() {
+    // argmax: per element a w-bit comparison, a w-bit multiplexer for the
+    // best value (not on the last element, whose value nobody reads) and
+    // one per varying bit of the index: 7 * 32 + 6 * 32 + 14 = 430 for 8
+    // elements.
+    let argmax8 = ands(&array_fn("argmax", "u32", 8, "u32"));
+    let argmax16 = ands(&array_fn("argmax", "u32", 16, "u32"));
+    let argmin8 = ands(&array_fn("argmin", "u32", 8, "u32"));
+    let max8 = ands(&array_fn("max", "u32", 8, "u32"));
+    let sum8 = ands(&array_fn("sum", "u32", 8, "u32"));
+    assert_eq!(
+        (argmax8, argmax16, argmin8, max8, sum8),
+        (430, 973, 430, 7 * 64, 7 * 31)
+    );
+}
