@@ -219,3 +219,179 @@ fn array_costs_are_pinned() {
         (430, 973, 430, 7 * 64, 7 * 31)
     );
 }
+
+/// Compiles a `std::fixed` call: `body` over inputs `a` and `b` (i32).
+fn fixed_fn(body: &str, a_ty: &str, ret: &str) -> Circuit {
+    compile(&format!(
+        "use std::fixed;
+         circuit t(garbler a: {a_ty}, evaluator b: i32) -> {ret} {{ let _b = b; {body} }}"
+    ))
+}
+
+/// Interesting Q16.16 values: edges, halves, and random ones.
+fn fixed_values(rng: &mut StdRng) -> Vec<i32> {
+    let mut v = vec![
+        0,
+        1,
+        -1,
+        0x8000,
+        -0x8000,
+        0x18000,
+        -0x18000,
+        0x10000,
+        -0x10000,
+        i32::MAX,
+        i32::MIN,
+        0x7fff_8000,
+    ];
+    for _ in 0..60 {
+        v.push(if rng.random_bool(0.5) {
+            rng.random::<i32>()
+        } else {
+            rng.random_range(-0x40000..0x40000)
+        });
+    }
+    v
+}
+
+#[test]
+fn fixed_point_matches_rust() {
+    let mut rng = StdRng::seed_from_u64(23);
+    let vals = fixed_values(&mut rng);
+    let from = fixed_fn("fx_from_int(a)", "i16", "i32");
+    let floor = fixed_fn("fx_floor(b)", "i16", "i16");
+    let round = fixed_fn("fx_round(b)", "i16", "i16");
+    let mul = fixed_fn("fx_mul(a, b)", "i32", "i32");
+    let div = fixed_fn("fx_div(a, b)", "i32", "i32");
+    let u = |x: i32| x as u32 as u64;
+    for x in [0i16, 1, -1, 300, -300, i16::MAX, i16::MIN] {
+        let got = run(&from, &[(&[x as u16 as u64], 16), (&[0], 32)], 32)[0][0];
+        assert_eq!(got, u((x as i32) << 16), "fx_from_int({x})");
+    }
+    for &b in &vals {
+        let one = |c: &Circuit, w| run(c, &[(&[0], 16), (&[u(b)], 32)], w)[0][0];
+        assert_eq!(
+            one(&floor, 16),
+            ((b >> 16) as i16) as u16 as u64,
+            "fx_floor"
+        );
+        let nearest = ((b as i64 + 0x8000) >> 16) as i16;
+        assert_eq!(one(&round, 16), nearest as u16 as u64, "fx_round({b:#x})");
+        for &a in &vals {
+            let two = |c: &Circuit| run(c, &[(&[u(a)], 32), (&[u(b)], 32)], 32)[0][0];
+            let p = (a as i64 * b as i64 + 0x8000) >> 16;
+            assert_eq!(two(&mul), u(p as i32), "fx_mul({a:#x}, {b:#x})");
+            let q = if b == 0 {
+                if a >= 0 {
+                    -1
+                } else {
+                    1
+                }
+            } else {
+                ((a as i64) << 16) / b as i64
+            };
+            assert_eq!(two(&div), u(q as i32), "fx_div({a:#x}, {b:#x})");
+        }
+    }
+    // Costs, for the documentation.
+    assert_eq!(
+        (
+            ands(&from),
+            ands(&floor),
+            ands(&round),
+            ands(&mul),
+            ands(&div)
+        ),
+        (0, 0, 15, 1790, 1994)
+    );
+}
+
+#[test]
+fn unknown_std_module_lists_the_modules() {
+    let err = compile_str(
+        "t.yao",
+        "use std::srot;\ncircuit t(garbler a: u8) -> u8 { a }",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("the standard library has no module `srot`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `std::sort`?"), "{err}");
+    assert!(err.contains("`array`, `fixed`, `sort`"), "{err}");
+    assert!(err.contains("t.yao:1:1"), "{err}");
+    let err = compile_str(
+        "t.yao",
+        "use std::crypto;\ncircuit t(garbler a: u8) -> u8 { a }",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("no module `crypto`"), "{err}");
+    assert!(!err.contains("did you mean"), "{err}");
+    assert!(err.contains("`array`, `fixed`, `sort`"), "{err}");
+    // `std` needs a module name.
+    let err = compile_str("t.yao", "use std;\ncircuit t(garbler a: u8) -> u8 { a }")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("expected `::`"), "{err}");
+}
+
+#[test]
+fn std_modules_load_from_anywhere_once() {
+    // No files on disk and no base directory: the modules are embedded.
+    let src = "use std::array;
+        use std::sort;
+        use std::array;
+        circuit t(garbler xs: [u8; 4]) -> (u8, [u8; 4]) { (max_u8(4, xs), sort_u8(4, xs)) }";
+    let c = compile_str_in("t.yao", src, None).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        run(&c, &[(&[3, 9, 1, 4], 8)], 8),
+        [vec![9], vec![1, 3, 4, 9]]
+    );
+    // From a file in a directory of its own, and through a used file that
+    // uses the same module again.
+    let dir = std::env::temp_dir().join(format!("yao-stdlib-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("lib.yao"),
+        "use std::array;\nfn top(xs: [u16; 3]) -> u16 { max_u16(3, xs) }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.yao"),
+        "use \"lib.yao\";\nuse std::array;\ncircuit t(garbler xs: [u16; 3]) -> (u16, u16) { (top(xs), min_u16(3, xs)) }\n",
+    )
+    .unwrap();
+    let c = compile_file(&dir.join("main.yao"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let c = c.unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(run(&c, &[(&[7, 300, 2], 16)], 16), [vec![300], vec![2]]);
+}
+
+#[test]
+fn std_names_clash_like_any_other_definition() {
+    let err = compile_str(
+        "t.yao",
+        "use std::array;\nfn max_u8(const n: u32, xs: [u8; n]) -> u8 { xs[0] }\ncircuit t(garbler a: u8) -> u8 { a }",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`max_u8` is defined more than once"), "{err}");
+    assert!(err.contains("std::array"), "{err}");
+}
+
+#[test]
+fn every_std_module_compiles_on_its_own() {
+    for name in yao_compiler::lang::stdlib::names() {
+        let src = format!("use std::{name};\ncircuit t(garbler a: u8) -> u8 {{ a }}");
+        let checked = yao_compiler::lang::compile_str_checked(
+            "t.yao",
+            &src,
+            None,
+            yao_compiler::lang::Limits::default(),
+        )
+        .unwrap_or_else(|d| panic!("std::{name}: {d}"));
+        assert!(checked.warnings.is_empty(), "std::{name} warns");
+    }
+}
