@@ -395,3 +395,20 @@ fn every_std_module_compiles_on_its_own() {
         assert!(checked.warnings.is_empty(), "std::{name} warns");
     }
 }
+
+#[test]
+fn documented_examples_compile() {
+    let doc = include_str!("../../docs/language.md");
+    let start = doc.find("## Standard library").unwrap();
+    let end = start + doc[start..].find("\n## Constants").unwrap();
+    let blocks: Vec<&str> = doc[start..end]
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .filter(|b| b.contains("circuit"))
+        .collect();
+    assert_eq!(blocks.len(), 3);
+    for b in blocks {
+        compile(b);
+    }
+}

@@ -1,7 +1,8 @@
 //! The Yao DSL: source text to an optimized, validated [`Circuit`].
 //!
 //! Phases: `lexer.rs` (nom) -> `parser.rs` (syntax tree with spans) ->
-//! loading of `use`d files -> `lower/` (type checking and lowering by
+//! loading of `use`d files (`use "path";`) and standard library modules
+//! (`use std::NAME;`, embedded: [`stdlib`]) -> `lower/` (type checking and lowering by
 //! symbolic evaluation into the [`crate::optimize::Builder`], which folds and
 //! hashes as it goes) -> dead-gate removal and scheduling. Every phase collects
 //! all its errors; the result is either a circuit or [`Diagnostics`].
