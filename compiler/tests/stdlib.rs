@@ -12,7 +12,7 @@ fn compile(src: &str) -> Circuit {
 }
 
 fn ands(c: &Circuit) -> u64 {
-    c.stats().and as u64
+    c.stats().and
 }
 
 /// Bits of `vals`, each `w` bits wide, least significant first.
