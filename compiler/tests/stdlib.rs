@@ -319,7 +319,7 @@ fn unknown_std_module_lists_the_modules() {
         "{err}"
     );
     assert!(err.contains("did you mean `std::sort`?"), "{err}");
-    assert!(err.contains("`array`, `fixed`, `sort`"), "{err}");
+    assert!(err.contains("`array`, `fixed`, `sha256`, `sort`"), "{err}");
     assert!(err.contains("t.yao:1:1"), "{err}");
     let err = compile_str(
         "t.yao",
@@ -329,7 +329,7 @@ fn unknown_std_module_lists_the_modules() {
     .to_string();
     assert!(err.contains("no module `crypto`"), "{err}");
     assert!(!err.contains("did you mean"), "{err}");
-    assert!(err.contains("`array`, `fixed`, `sort`"), "{err}");
+    assert!(err.contains("`array`, `fixed`, `sha256`, `sort`"), "{err}");
     // `std` needs a module name.
     let err = compile_str("t.yao", "use std;\ncircuit t(garbler a: u8) -> u8 { a }")
         .unwrap_err()
@@ -407,8 +407,70 @@ fn documented_examples_compile() {
         .step_by(2)
         .filter(|b| b.contains("circuit"))
         .collect();
-    assert_eq!(blocks.len(), 3);
+    assert_eq!(blocks.len(), 4);
     for b in blocks {
         compile(b);
     }
 }
+
+#[test]
+fn sha256_compress_matches_the_sha2_crate() {
+    let c = compile(
+        "use std::sha256;
+         circuit t(garbler block: [u32; 16], evaluator state: [u32; 8]) -> ([u32; 8], [u32; 8]) {
+             (sha256_compress(state, block), SHA256_IV)
+         }",
+    );
+    let mut rng = StdRng::seed_from_u64(24);
+    for i in 0..4 {
+        let bytes: [u8; 64] = std::array::from_fn(|_| rng.random());
+        let state: [u32; 8] = if i == 0 { IV } else { rng.random() };
+        let mut want = state;
+        sha2::compress256(&mut want, &[bytes.into()]);
+        let words: Vec<u64> = bytes
+            .chunks(4)
+            .map(|w| u32::from_be_bytes(w.try_into().unwrap()) as u64)
+            .collect();
+        let st: Vec<u64> = state.iter().map(|&w| w as u64).collect();
+        let out = run(&c, &[(&words, 32), (&st, 32)], 32);
+        let want: Vec<u64> = want.iter().map(|&w| w as u64).collect();
+        assert_eq!(out[0], want);
+        assert_eq!(out[1], IV.iter().map(|&w| w as u64).collect::<Vec<_>>());
+    }
+    // "abc", padded: the FIPS 180-4 example.
+    let mut block = [0u8; 64];
+    block[..3].copy_from_slice(b"abc");
+    block[3] = 0x80;
+    block[63] = 24;
+    let words: Vec<u64> = block
+        .chunks(4)
+        .map(|w| u32::from_be_bytes(w.try_into().unwrap()) as u64)
+        .collect();
+    let st: Vec<u64> = IV.iter().map(|&w| w as u64).collect();
+    let digest: Vec<String> = run(&c, &[(&words, 32), (&st, 32)], 32)[0]
+        .iter()
+        .map(|w| format!("{w:08x}"))
+        .collect();
+    assert_eq!(
+        digest.concat(),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    // The same cost as the example circuit it was taken from.
+    let example = compile_file(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../circuits/sha256.yao"
+    )))
+    .unwrap();
+    let lib = compile(
+        "use std::sha256;
+         circuit t(garbler block: [u32; 16], evaluator state: [u32; 8]) -> [u32; 8] {
+             sha256_compress(state, block)
+         }",
+    );
+    assert_eq!(ands(&lib), ands(&example));
+    assert_eq!(ands(&lib), 22573);
+}
+
+const IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];

@@ -6,6 +6,7 @@
 pub const MODULES: &[(&str, &str)] = &[
     ("array", include_str!("../../std/array.yao")),
     ("fixed", include_str!("../../std/fixed.yao")),
+    ("sha256", include_str!("../../std/sha256.yao")),
     ("sort", include_str!("../../std/sort.yao")),
 ];
 
