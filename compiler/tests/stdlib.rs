@@ -319,7 +319,10 @@ fn unknown_std_module_lists_the_modules() {
         "{err}"
     );
     assert!(err.contains("did you mean `std::sort`?"), "{err}");
-    assert!(err.contains("`array`, `fixed`, `sha256`, `sort`"), "{err}");
+    assert!(
+        err.contains("`aes128`, `array`, `fixed`, `sha256`, `sort`"),
+        "{err}"
+    );
     assert!(err.contains("t.yao:1:1"), "{err}");
     let err = compile_str(
         "t.yao",
@@ -329,7 +332,10 @@ fn unknown_std_module_lists_the_modules() {
     .to_string();
     assert!(err.contains("no module `crypto`"), "{err}");
     assert!(!err.contains("did you mean"), "{err}");
-    assert!(err.contains("`array`, `fixed`, `sha256`, `sort`"), "{err}");
+    assert!(
+        err.contains("`aes128`, `array`, `fixed`, `sha256`, `sort`"),
+        "{err}"
+    );
     // `std` needs a module name.
     let err = compile_str("t.yao", "use std;\ncircuit t(garbler a: u8) -> u8 { a }")
         .unwrap_err()
@@ -407,7 +413,7 @@ fn documented_examples_compile() {
         .step_by(2)
         .filter(|b| b.contains("circuit"))
         .collect();
-    assert_eq!(blocks.len(), 4);
+    assert_eq!(blocks.len(), 5);
     for b in blocks {
         compile(b);
     }
@@ -474,3 +480,49 @@ fn sha256_compress_matches_the_sha2_crate() {
 const IV: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
+
+#[test]
+fn aes128_matches_the_aes_crate_and_fips197() {
+    use aes::cipher::{BlockCipherEncrypt, KeyInit};
+    let c = compile(
+        "use std::aes128;
+         circuit t(garbler key: [u8; 16], evaluator block: [u8; 16]) -> [u8; 16] {
+             aes128_encrypt(key, block)
+         }",
+    );
+    let two = compile(
+        "use std::aes128;
+         circuit t(garbler key: [u8; 16], evaluator a: [u8; 16], evaluator b: [u8; 16]) -> ([u8; 16], [u8; 16]) {
+             let rk = aes128_expand_key(key);
+             (aes128_encrypt_expanded(rk, a), aes128_encrypt_expanded(rk, b))
+         }",
+    );
+    let b = |x: &[u8]| x.iter().map(|&v| v as u64).collect::<Vec<u64>>();
+    // FIPS-197 appendix C.1.
+    let key: Vec<u8> = (0..16).collect();
+    let pt: Vec<u8> = (0..16).map(|i| i * 0x11).collect();
+    let want = [
+        0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5,
+        0x5a,
+    ];
+    assert_eq!(run(&c, &[(&b(&key), 8), (&b(&pt), 8)], 8)[0], b(&want));
+    let mut rng = StdRng::seed_from_u64(25);
+    for _ in 0..8 {
+        let key: [u8; 16] = rng.random();
+        let p1: [u8; 16] = rng.random();
+        let p2: [u8; 16] = rng.random();
+        let cipher = aes::Aes128::new_from_slice(&key).unwrap();
+        let enc = |p: [u8; 16]| {
+            let mut block = p.into();
+            cipher.encrypt_block(&mut block);
+            let block: [u8; 16] = block.into();
+            b(&block)
+        };
+        assert_eq!(run(&c, &[(&b(&key), 8), (&b(&p1), 8)], 8)[0], enc(p1));
+        let out = run(&two, &[(&b(&key), 8), (&b(&p1), 8), (&b(&p2), 8)], 8);
+        assert_eq!(out, [enc(p1), enc(p2)]);
+    }
+    // 200 S-boxes of 32 ANDs; a second block under the same key adds 160.
+    assert_eq!(ands(&c), 6400);
+    assert_eq!(ands(&two), 6400 + 5120);
+}

@@ -4,6 +4,7 @@
 
 /// Every module, by name, with its source text.
 pub const MODULES: &[(&str, &str)] = &[
+    ("aes128", include_str!("../../std/aes128.yao")),
     ("array", include_str!("../../std/array.yao")),
     ("fixed", include_str!("../../std/fixed.yao")),
     ("sha256", include_str!("../../std/sha256.yao")),
