@@ -362,6 +362,12 @@ pub enum Item {
         path: String,
         span: Span,
     },
+    /// `use std::NAME;`: a module of the standard library shipped inside
+    /// the compiler ([`crate::lang::stdlib`]).
+    UseStd {
+        name: Ident,
+        span: Span,
+    },
     Const {
         name: Ident,
         ty: Option<TypeExpr>,

@@ -1,7 +1,8 @@
 //! The Yao DSL: source text to an optimized, validated [`Circuit`].
 //!
 //! Phases: `lexer.rs` (nom) -> `parser.rs` (syntax tree with spans) ->
-//! loading of `use`d files -> `lower/` (type checking and lowering by
+//! loading of `use`d files (`use "path";`) and standard library modules
+//! (`use std::NAME;`, embedded: [`stdlib`]) -> `lower/` (type checking and lowering by
 //! symbolic evaluation into the [`crate::optimize::Builder`], which folds and
 //! hashes as it goes) -> dead-gate removal and scheduling. Every phase collects
 //! all its errors; the result is either a circuit or [`Diagnostics`].
@@ -20,6 +21,7 @@ mod lexer;
 mod lower;
 mod parser;
 pub mod shared;
+pub mod stdlib;
 mod types;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
@@ -182,6 +184,21 @@ fn builtin_redefined(name: &ast::Ident) -> Error {
     ))
 }
 
+/// `use std::NAME;` naming no module: lists the modules there are.
+fn unknown_std_module(name: &ast::Ident, span: Span) -> Error {
+    let all: Vec<String> = stdlib::names().map(|n| format!("`{n}`")).collect();
+    let e = Error::new(
+        span,
+        format!("the standard library has no module `{}`", name.name),
+    )
+    .label("unknown module");
+    let list = format!("the modules are {}", all.join(", "));
+    match stdlib::suggest(&name.name) {
+        Some(s) => e.hint(format!("did you mean `std::{s}`? {list}")),
+        None => e.hint(list),
+    }
+}
+
 /// A second parameter or input of one name, pointing at the first.
 pub(crate) fn duplicate_name(what: &str, name: &ast::Ident, first: Span) -> Error {
     Error::new(
@@ -215,6 +232,21 @@ fn compile(
         let (items, parse_errors) = parser::parse(&tokens);
         errors.extend(parse_errors);
         for item in &items {
+            if let Item::UseStd { name, span } = item {
+                let Some(text) = stdlib::module(&name.name) else {
+                    errors.push(unknown_std_module(name, *span));
+                    continue;
+                };
+                // Not a path: canonical paths are absolute, so no file collides.
+                let key = PathBuf::from(format!("std::{}", name.name));
+                if seen.contains_key(&key) {
+                    continue;
+                }
+                let id = sources.add(format!("std::{}", name.name), text.to_string());
+                seen.insert(key, id);
+                queue.push_back((id, PathBuf::new()));
+                continue;
+            }
             let Item::Use { path, span } = item else {
                 continue;
             };
@@ -291,7 +323,7 @@ fn compile(
                     }
                     continue;
                 }
-                Item::Use { .. } => continue,
+                Item::Use { .. } | Item::UseStd { .. } => continue,
             };
             if let Some(first) = defined.get(name.name.as_str()) {
                 let (l, c) = sources.line_col(first.file, first.lo);

@@ -297,8 +297,16 @@ impl<'a> Parser<'a> {
     fn item(&mut self) -> R<Item> {
         let start = self.span();
         if self.eat_kw("use") {
+            if self.eat_kw("std") {
+                self.expect("::")?;
+                let name = self.ident("a standard library module, like `use std::sort;`")?;
+                let span = start.to(name.span);
+                self.expect(";")?;
+                return Ok(Item::UseStd { name, span });
+            }
             let Tok::Str(path) = self.tok() else {
-                return self.unexpected("a file name in quotes, like `use \"lib.yao\";`");
+                return self
+                    .unexpected("a file name in quotes, like `use \"lib.yao\";`, or `std::NAME`");
             };
             let path = path.clone();
             let span = start.to(self.bump());
