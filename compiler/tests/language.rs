@@ -561,3 +561,65 @@ fn loop_keywords_and_match_are_reserved() {
         assert!(compile_str("t.yao", &src).is_err(), "{kw}");
     }
 }
+
+/// `<`, `<=`, `>`, `>=` on arrays and tuples compare lexicographically, as
+/// Rust orders them: the first element that differs decides.
+#[test]
+fn arrays_and_tuples_compare_lexicographically() {
+    let src = "circuit t(garbler a: [u8; 3], evaluator b: [u8; 3]) -> (bool, bool, bool, bool) {
+        (a < b, a <= b, a > b, a >= b)
+    }";
+    let c = compile(src);
+    let lt = compile("circuit t(garbler a: [u8; 3], evaluator b: [u8; 3]) -> bool { a < b }");
+    assert_eq!(lt.stats().and, 42, "the documented cost");
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..2000 {
+        // Small values, so that equal prefixes are common.
+        let a: [u8; 3] = std::array::from_fn(|_| (next() % 3) as u8);
+        let b: [u8; 3] = std::array::from_fn(|_| (next() % 3) as u8);
+        let pack = |v: [u8; 3]| {
+            v.iter()
+                .enumerate()
+                .map(|(i, &e)| (e as u128) << (8 * i))
+                .sum()
+        };
+        let want = [a < b, a <= b, a > b, a >= b].map(u128::from);
+        assert_eq!(run(&c, &[pack(a), pack(b)]), want, "{a:?} vs {b:?}");
+    }
+
+    let src = "circuit t(garbler a: (i8, bool), evaluator b: (i8, bool)) -> (bool, bool) {
+        (a < b, a >= b)
+    }";
+    let c = compile(src);
+    for a in 0..=255u128 {
+        for bb in [0u128, 1] {
+            for b in [0u128, 1, 127, 128, 255, a] {
+                for ab in [0u128, 1] {
+                    let (x, y) = ((a as u8 as i8, ab == 1), (b as u8 as i8, bb == 1));
+                    let got = run(&c, &[a | ab << 8, b | bb << 8]);
+                    assert_eq!(
+                        got,
+                        [u128::from(x < y), u128::from(x >= y)],
+                        "{x:?} vs {y:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    // Against constants, and nested: arrays of tuples.
+    let src = "circuit t(garbler a: [(u4, bool); 2]) -> bool { a > [(3, true), (0, false)] }";
+    let c = compile(src);
+    for v in 0..1024u128 {
+        let e = |k: u32| ((v >> (5 * k)) & 0xf, (v >> (5 * k + 4)) & 1 == 1);
+        let a = [e(0), e(1)];
+        let want = a > [(3, true), (0, false)];
+        assert_eq!(run(&c, &[v]), [u128::from(want)], "{a:?}");
+    }
+}

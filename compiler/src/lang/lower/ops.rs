@@ -141,6 +141,24 @@ impl<'a> Lower<'a> {
                 return Val::unflatten(&ty, &mut r.into_iter());
             }
         }
+        if matches!(op, Lt | Gt | Le | Ge) && matches!(a, Val::Array(..) | Val::Tuple(..)) {
+            // Lexicographic, as Rust orders arrays and tuples.
+            let (first, second) = if matches!(op, Lt | Ge) {
+                (&a, &b)
+            } else {
+                (&b, &a)
+            };
+            let Some((lt, _)) = self.lexicographic(first, second) else {
+                return self.err(Error::new(
+                    span,
+                    format!(
+                        "`{}` cannot be applied to values of type `{ty}`",
+                        op.symbol()
+                    ),
+                ));
+            };
+            return Val::bool(if matches!(op, Lt | Gt) { lt } else { !lt });
+        }
         let (Val::Bits(_, x), Val::Bits(_, y)) = (&a, &b) else {
             return self.err(Error::new(
                 span,
@@ -378,6 +396,44 @@ impl<'a> Lower<'a> {
                 let t = other.ty().map(|t| t.to_string()).unwrap_or_default();
                 self.err(Error::new(span, format!("cannot cast `{t}` to `{ty}`")))
             }
+        }
+    }
+}
+
+impl Lower<'_> {
+    /// `(a < b, a == b)` in Rust's order: integers by value (signed ones
+    /// signed), `false < true`, arrays and tuples lexicographically (the
+    /// first element that differs decides). `None` if a value is not one of
+    /// these. Cost: each element's `<` and `==`, plus 2 ANDs per element to
+    /// combine them.
+    pub(super) fn lexicographic(&mut self, a: &Val, b: &Val) -> Option<(Lit, Lit)> {
+        match (a, b) {
+            (Val::Bits(Ty::Bool, x), Val::Bits(Ty::Bool, y)) => {
+                let lt = self.b.and(!x[0], y[0]);
+                Some((lt, !self.b.xor(x[0], y[0])))
+            }
+            (Val::Bits(ty, x), Val::Bits(_, y)) => {
+                let signed = matches!(ty, Ty::SInt(_));
+                let lt = g::less(&mut self.b, x, y, signed);
+                Some((lt, g::equal(&mut self.b, x, y)))
+            }
+            (Val::Array(_, xs), Val::Array(_, ys)) | (Val::Tuple(xs), Val::Tuple(ys))
+                if xs.len() == ys.len() =>
+            {
+                let parts: Vec<(Lit, Lit)> = xs
+                    .iter()
+                    .zip(ys)
+                    .map(|(x, y)| self.lexicographic(x, y))
+                    .collect::<Option<_>>()?;
+                let (mut lt, mut eq) = (Lit::FALSE, Lit::TRUE);
+                for &(lt_i, eq_i) in parts.iter().rev() {
+                    let later = self.b.and(eq_i, lt);
+                    lt = self.b.or(lt_i, later);
+                    eq = self.b.and(eq_i, eq);
+                }
+                Some((lt, eq))
+            }
+            _ => None,
         }
     }
 }
