@@ -85,14 +85,9 @@ pub fn garble_rate(circuit: &Circuit, seconds: f64) -> f64 {
 /// [`garble_rate`] with a chosen hash backend ([`Tccr::portable`] measures
 /// the path of CPUs without VAES).
 pub fn garble_rate_with(circuit: &Circuit, seconds: f64, hash: &Tccr) -> f64 {
-    let Ok(plan) = Plan::new(circuit) else {
+    let Some((plan, ands)) = plan_with_ands(circuit) else {
         return 0.0;
     };
-    let plan = Arc::new(plan);
-    let ands = plan.num_ands();
-    if ands == 0 {
-        return 0.0;
-    }
     // Filled in place, step after step: no clearing (see
     // `Garbler::garble_batch_into`).
     let mut buf = vec![Block::ZERO; 2 * plan.max_step_ands()];
@@ -104,6 +99,14 @@ pub fn garble_rate_with(circuit: &Circuit, seconds: f64, hash: &Tccr) -> f64 {
     })
 }
 
+/// The plan of `circuit` and its AND count, or `None` for an invalid
+/// circuit or one without AND gates (whose rates are reported as 0).
+fn plan_with_ands(circuit: &Circuit) -> Option<(Arc<Plan>, u64)> {
+    let plan = Arc::new(Plan::new(circuit).ok()?);
+    let ands = plan.num_ands();
+    (ands > 0).then_some((plan, ands))
+}
+
 /// AND gates evaluated per second, in memory, on tables garbled once
 /// beforehand. Returns 0 for an invalid circuit or one without AND gates.
 pub fn eval_rate(circuit: &Circuit, seconds: f64) -> f64 {
@@ -112,14 +115,9 @@ pub fn eval_rate(circuit: &Circuit, seconds: f64) -> f64 {
 
 /// [`eval_rate`] with a chosen hash backend (see [`garble_rate_with`]).
 pub fn eval_rate_with(circuit: &Circuit, seconds: f64, hash: &Tccr) -> f64 {
-    let Ok(plan) = Plan::new(circuit) else {
+    let Some((plan, ands)) = plan_with_ands(circuit) else {
         return 0.0;
     };
-    let plan = Arc::new(plan);
-    let ands = plan.num_ands();
-    if ands == 0 {
-        return 0.0;
-    }
     let (labels, tables) = garbled_session(&plan);
     rate(seconds, || {
         let mut e = Evaluator::with_hash(Arc::clone(&plan), hash.clone());
@@ -146,14 +144,9 @@ pub fn eval_rate_with(circuit: &Circuit, seconds: f64, hash: &Tccr) -> f64 {
 /// without AND gates.
 pub fn garble_rate_three_halves(circuit: &Circuit, seconds: f64) -> f64 {
     use crate::three_halves::{ThreeHalvesGarbler, TABLE_BYTES};
-    let Ok(plan) = Plan::new(circuit) else {
+    let Some((plan, ands)) = plan_with_ands(circuit) else {
         return 0.0;
     };
-    let plan = Arc::new(plan);
-    let ands = plan.num_ands();
-    if ands == 0 {
-        return 0.0;
-    }
     let mut buf = vec![0u8; TABLE_BYTES * plan.max_step_ands()];
     rate(seconds, || {
         let mut g = ThreeHalvesGarbler::from_plan(Arc::clone(&plan), Delta::random());
@@ -168,14 +161,9 @@ pub fn garble_rate_three_halves(circuit: &Circuit, seconds: f64) -> f64 {
 /// without AND gates.
 pub fn eval_rate_three_halves(circuit: &Circuit, seconds: f64) -> f64 {
     use crate::three_halves::{ThreeHalvesEvaluator, ThreeHalvesGarbler};
-    let Ok(plan) = Plan::new(circuit) else {
+    let Some((plan, ands)) = plan_with_ands(circuit) else {
         return 0.0;
     };
-    let plan = Arc::new(plan);
-    let ands = plan.num_ands();
-    if ands == 0 {
-        return 0.0;
-    }
     let mut g = ThreeHalvesGarbler::from_plan(Arc::clone(&plan), Delta::random());
     let labels: Vec<Vec<Block>> = plan
         .inputs()

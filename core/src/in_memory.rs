@@ -60,7 +60,7 @@ pub fn run_plan_with(
     for (k, bits) in inputs.iter().enumerate() {
         let labels = match plan.inputs()[k].party {
             Party::Garbler => g.encode_input(k, bits)?,
-            Party::Evaluator => ideal_ot(&g, k, bits)?,
+            Party::Evaluator => ideal_ot(plan, g.input_zero_labels(k), g.delta(), k, bits)?,
         };
         e.set_input_labels(k, &labels)?;
     }
@@ -75,17 +75,24 @@ pub fn run_plan_with(
     Ok(e.decode(&g.decoding_bits())?)
 }
 
-/// What correlated OT hands the evaluator: `L0 ^ bit*Delta` per bit.
-fn ideal_ot(g: &Garbler, group: usize, bits: &[bool]) -> Result<Vec<Block>, GarbleError> {
-    let zero = g.input_zero_labels(group);
+/// What correlated OT hands the evaluator: `L0 ^ bit*Delta` per bit of
+/// input group `group`, whose zero-labels are `zero` (both schemes'
+/// in-memory runs).
+pub(crate) fn ideal_ot(
+    plan: &Plan,
+    zero: &[Block],
+    delta: &Delta,
+    group: usize,
+    bits: &[bool],
+) -> Result<Vec<Block>, GarbleError> {
     if zero.len() != bits.len() {
         return Err(GarbleError::Width {
-            name: g.plan().inputs()[group].name.clone(),
+            name: plan.inputs()[group].name.clone(),
             expected: zero.len(),
             found: bits.len(),
         });
     }
-    let d = g.delta().block();
+    let d = delta.block();
     Ok(zero
         .iter()
         .zip(bits)

@@ -1157,24 +1157,11 @@ pub fn run_in_memory(
     }
     let mut g = ThreeHalvesGarbler::from_plan(Arc::clone(plan), Delta::random());
     let mut e = ThreeHalvesEvaluator::from_plan(Arc::clone(plan));
-    let d = g.delta().block();
     for (k, bits) in inputs.iter().enumerate() {
         let labels = match plan.inputs()[k].party {
             Party::Garbler => g.encode_input(k, bits)?,
             Party::Evaluator => {
-                let zero = g.input_zero_labels(k);
-                if zero.len() != bits.len() {
-                    return Err(GarbleError::Width {
-                        name: plan.inputs()[k].name.clone(),
-                        expected: zero.len(),
-                        found: bits.len(),
-                    }
-                    .into());
-                }
-                zero.iter()
-                    .zip(bits)
-                    .map(|(&l, &b)| l ^ (Block::mask(b) & d))
-                    .collect()
+                crate::in_memory::ideal_ot(plan, g.input_zero_labels(k), g.delta(), k, bits)?
             }
         };
         e.set_input_labels(k, &labels)?;

@@ -37,7 +37,7 @@
 //! keystream block is ever reused.
 
 use super::prg::Prg;
-use super::transpose::transpose_append;
+use super::transpose::{transpose_append, transpose_append_keep};
 use super::MessageError;
 use crate::block::{blocks_as_bytes, blocks_as_bytes_mut};
 use crate::block::{Block, Delta};
@@ -236,13 +236,7 @@ impl IknpReceiver {
                 *u ^= *t ^ *r;
             }
         }
-        let len = out.len();
-        transpose_append(&self.t, stride, width, out);
-        // Labels of the padding OTs are nobody's: wipe and drop them.
-        out[len + choices.len()..]
-            .iter_mut()
-            .for_each(Zeroize::zeroize);
-        out.truncate(len + choices.len());
+        transpose_append_keep(&self.t, stride, width, choices.len(), out);
     }
 }
 

@@ -85,7 +85,7 @@
 use super::ggm;
 use super::iknp::{next_counters, pack_bits, stride, KAPPA};
 use super::prg::Prg;
-use super::transpose::transpose_append;
+use super::transpose::{transpose_append, transpose_append_keep};
 use super::MessageError;
 use crate::block::{blocks_as_bytes, blocks_as_bytes_mut, Block, Delta};
 use zeroize::Zeroize;
@@ -519,13 +519,7 @@ impl SoftSpokenReceiver {
                 *c = *u ^ *r;
             }
         }
-        let len = out.len();
-        transpose_append(&self.t, stride, width, out);
-        // Labels of the padding OTs are nobody's: wipe and drop them.
-        out[len + choices.len()..]
-            .iter_mut()
-            .for_each(Zeroize::zeroize);
-        out.truncate(len + choices.len());
+        transpose_append_keep(&self.t, stride, width, choices.len(), out);
     }
 }
 

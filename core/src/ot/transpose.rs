@@ -15,6 +15,7 @@
 //! branches on the data.
 
 use crate::block::Block;
+use zeroize::Zeroize;
 
 /// Transposes `rows` (128 rows, row `j` at `rows[j * stride..]`, of
 /// `out.len() / 128` blocks each) into `out`.
@@ -41,6 +42,23 @@ pub fn transpose_append(rows: &[Block], stride: usize, width: usize, out: &mut V
         transpose_raw(rows, stride, width, out.as_mut_ptr().add(len));
         out.set_len(len + m);
     }
+}
+
+/// [`transpose_append`], keeping only the first `keep` of the `128 * width`
+/// rows: the rows past `keep` are the padding of an OT batch to a whole
+/// tile, labels that are nobody's, so they are wiped before they are
+/// dropped (both OT-extension receivers).
+pub fn transpose_append_keep(
+    rows: &[Block],
+    stride: usize,
+    width: usize,
+    keep: usize,
+    out: &mut Vec<Block>,
+) {
+    let len = out.len();
+    transpose_append(rows, stride, width, out);
+    out[len + keep..].iter_mut().for_each(Zeroize::zeroize);
+    out.truncate(len + keep);
 }
 
 fn check(rows: &[Block], stride: usize, out_len: usize) {
