@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Train, quantize and export the 64-32-10 digit classifier of circuits/digits_mlp.yao.
+
+The model is a multilayer perceptron (64 pixels -> 32 ReLU units -> 10 classes)
+trained on scikit-learn's bundled 8x8 handwritten digits (`load_digits`, which
+ships inside the package: nothing is downloaded). It is then quantized to the
+integer arithmetic the circuit computes, and this script's integer forward pass
+is the reference the Rust tests hold the 2PC result to.
+
+Regenerate the committed files (CI needs neither Python nor scikit-learn):
+
+    pip install scikit-learn          # tested with scikit-learn 1.9.1, numpy 2.4.6
+    python3 scripts/train_digits.py   # from the repository root
+
+It writes
+  circuits/digits/model.json   the garbler's input file: {"w1", "b1", "w2", "b2"},
+                               accepted by `garbler --input-file`;
+  circuits/digits/test.json    the held-out test images (raw pixels 0..16), their
+                               labels, the quantized model's predictions, and the
+                               float and quantized accuracies.
+
+The integer model (every width is the circuit's; the script checks that the
+trained model fits them, and that the circuit's SHIFT is the one chosen here):
+  x[i]  = min(pixel[i] >> 1, 7)                    3-bit pixels, from 0..16
+  a[j]  = b1[j] + sum_i w1[j][i] * x[i]            w1: int6, b1: int12
+  h[j]  = min(max(a[j], 0) >> SHIFT, 15)           ReLU, requantized to 4 bits
+  z[c]  = b2[c] + sum_j w2[c][j] * h[j]            w2: int6, b2: int12
+  class = the first c with the largest z[c]
+"""
+
+import json
+import pathlib
+import re
+import sys
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "circuits" / "digits"
+CIRCUIT = ROOT / "circuits" / "digits_mlp.yao"
+
+SEED = 0
+TEST_SIZE = 0.25
+HIDDEN = 32
+
+# The circuit's widths.
+W1_BITS, B1_BITS = 6, 12
+W2_BITS, B2_BITS = 6, 12
+X_BITS, X_DROP = 3, 1  # pixel >> X_DROP, saturated to X_BITS bits
+H_BITS = 4
+# The percentile of the training set's positive layer-1 sums that the 4-bit
+# hidden activation's top value (15) should stand for: choosing SHIFT.
+H_PERCENTILE = 99
+
+
+def signed_max(bits):
+    return 2 ** (bits - 1) - 1
+
+
+def pixels(raw):
+    """The circuit's 3-bit pixel, from the data set's 0..16."""
+    return np.minimum(raw.astype(np.int64) >> X_DROP, 2**X_BITS - 1)
+
+
+def quantize(weights, bits):
+    """Symmetric per-layer quantization: the largest weight maps to the
+    largest `bits`-bit signed value."""
+    scale = np.abs(weights).max() / signed_max(bits)
+    return np.round(weights / scale).astype(np.int64), scale
+
+
+def forward(model, raw, shift):
+    """The integer model, exactly as the circuit computes it."""
+    x = pixels(raw)
+    a = x @ model["w1"].T + model["b1"]
+    h = np.minimum(np.maximum(a, 0) >> shift, 2**H_BITS - 1)
+    z = h @ model["w2"].T + model["b2"]
+    return z.argmax(axis=1)  # the first maximum on ties, as the circuit
+
+
+def fits(values, bits, what):
+    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    if values.min() < lo or values.max() > hi:
+        sys.exit(f"{what} does not fit {bits} signed bits: {values.min()}..{values.max()}")
+
+
+def circuit_shift():
+    text = CIRCUIT.read_text()
+    m = re.search(r"^const SHIFT: u32 = (\d+);", text, re.MULTILINE)
+    if not m:
+        sys.exit(f"{CIRCUIT} has no `const SHIFT: u32 = N;`")
+    return int(m.group(1))
+
+
+def main():
+    images, labels = load_digits(return_X_y=True)
+    train_x, test_x, train_y, test_y = train_test_split(
+        images, labels, test_size=TEST_SIZE, random_state=SEED, stratify=labels
+    )
+    mlp = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN,),
+        activation="relu",
+        alpha=1e-3,
+        max_iter=2000,
+        random_state=SEED,
+    )
+    mlp.fit(train_x / 16, train_y)
+    float_accuracy = mlp.score(test_x / 16, test_y)
+
+    # Layer 1 sees x = pixel / 16 as the float model did, in units of
+    # 2^X_DROP / 16: a = s1 * 2^X_DROP / 16 * (w1q . xq) + b1.
+    w1, s1 = quantize(mlp.coefs_[0].T, W1_BITS)
+    a_scale = s1 * 2**X_DROP / 16
+    b1 = np.round(mlp.intercepts_[0] / a_scale).astype(np.int64)
+    sums = pixels(train_x) @ w1.T + b1
+    top = np.percentile(sums[sums > 0], H_PERCENTILE)
+    shift = max(0, int(np.round(np.log2(top / (2**H_BITS - 1)))))
+    # ReLU is positively homogeneous, so layer 2 sees h in units of
+    # a_scale * 2^shift; the scale of z does not change its argmax.
+    w2, s2 = quantize(mlp.coefs_[1].T, W2_BITS)
+    b2 = np.round(mlp.intercepts_[1] / (s2 * a_scale * 2**shift)).astype(np.int64)
+    fits(w1, W1_BITS, "w1")
+    fits(b1, B1_BITS, "b1")
+    fits(w2, W2_BITS, "w2")
+    fits(b2, B2_BITS, "b2")
+    model = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
+
+    predictions = forward(model, test_x, shift)
+    quantized_accuracy = float((predictions == test_y).mean())
+    train_quantized = float((forward(model, train_x, shift) == train_y).mean())
+    print(f"train {len(train_y)}, test {len(test_y)} images")
+    print(f"float accuracy:     {float_accuracy:.4f} (train {mlp.score(train_x / 16, train_y):.4f})")
+    print(f"quantized accuracy: {quantized_accuracy:.4f} (train {train_quantized:.4f})")
+    print(f"SHIFT = {shift}")
+    if circuit_shift() != shift:
+        sys.exit(f"set `const SHIFT: u32 = {shift};` in {CIRCUIT}")
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows = lambda m: [[int(v) for v in row] for row in m]
+    flat = lambda v: [int(e) for e in v]
+    with open(OUT / "model.json", "w") as f:
+        json.dump(
+            {"w1": rows(w1), "b1": flat(b1), "w2": rows(w2), "b2": flat(b2)},
+            f,
+            separators=(",", ":"),
+        )
+        f.write("\n")
+    with open(OUT / "test.json", "w") as f:
+        json.dump(
+            {
+                "float_accuracy": round(float(float_accuracy), 6),
+                "quantized_accuracy": round(quantized_accuracy, 6),
+                "images": rows(test_x),
+                "labels": flat(test_y),
+                "predictions": flat(predictions),
+            },
+            f,
+            separators=(",", ":"),
+        )
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
