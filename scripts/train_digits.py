@@ -22,8 +22,8 @@ It writes
 The integer model (every width is the circuit's; the script checks that the
 trained model fits them, and that the circuit's SHIFT is the one chosen here):
   x[i]  = min(pixel[i] >> 1, 7)                    3-bit pixels, from 0..16
-  a[j]  = b1[j] + sum_i w1[j][i] * x[i]            w1: int6, b1: int12
-  h[j]  = min(max(a[j], 0) >> SHIFT, 15)           ReLU, requantized to 4 bits
+  a[j]  = b1[j] + sum_i w1[j][i] * x[i]            w1: int4, b1: int12
+  h[j]  = min(max(a[j], 0) >> SHIFT, 7)            ReLU, requantized to 3 bits
   z[c]  = b2[c] + sum_j w2[c][j] * h[j]            w2: int6, b2: int12
   class = the first c with the largest z[c]
 """
@@ -47,12 +47,12 @@ TEST_SIZE = 0.25
 HIDDEN = 32
 
 # The circuit's widths.
-W1_BITS, B1_BITS = 6, 12
+W1_BITS, B1_BITS = 4, 12
 W2_BITS, B2_BITS = 6, 12
 X_BITS, X_DROP = 3, 1  # pixel >> X_DROP, saturated to X_BITS bits
-H_BITS = 4
-# The percentile of the training set's positive layer-1 sums that the 4-bit
-# hidden activation's top value (15) should stand for: choosing SHIFT.
+H_BITS = 3
+# The percentile of the training set's positive layer-1 sums that the hidden
+# activation's top value (7) should stand for: choosing SHIFT.
 H_PERCENTILE = 99
 
 

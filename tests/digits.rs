@@ -17,7 +17,7 @@ use private_inference::{circuit, classify, image, model, TestSet};
 
 /// The AND count of `circuits/digits_mlp.yao`, as docs/private_inference.md
 /// and the circuit's header give it: update them together.
-const ANDS: u64 = 99_707;
+const ANDS: u64 = 68_606;
 
 #[test]
 fn every_test_image_classified_by_2pc_as_in_plaintext_and_by_the_script() {
@@ -81,7 +81,7 @@ struct Model {
     b2: Vec<i64>,
 }
 
-const SHIFT: u32 = 6;
+const SHIFT: u32 = 5;
 
 impl Model {
     fn classify(&self, image: &[u8]) -> u8 {
@@ -89,7 +89,7 @@ impl Model {
         let h: Vec<i64> = (0..32)
             .map(|j| {
                 let a = self.b1[j] + (0..64).map(|i| self.w1[j][i] * x[i]).sum::<i64>();
-                (a.max(0) >> SHIFT).min(15)
+                (a.max(0) >> SHIFT).min(7)
             })
             .collect();
         let z: Vec<i64> = (0..10)
@@ -118,18 +118,19 @@ impl Model {
         g
     }
 
-    /// A model whose every value is drawn by `pick(lo, hi)` from its
-    /// type's range: `i6` weights, `i12` biases.
-    fn drawn(mut pick: impl FnMut(i64, i64) -> i64) -> Model {
-        let mut matrix = |rows, cols, lo, hi| -> Vec<Vec<i64>> {
+    /// A model whose every value is drawn by `pick(field, row, lo, hi)`
+    /// from its type's range (`i4` and `i6` weights, `i12` biases); `row`
+    /// is the hidden unit or class the value belongs to.
+    fn drawn(mut pick: impl FnMut(&str, usize, i64, i64) -> i64) -> Model {
+        let mut matrix = |field, rows, cols, lo, hi| -> Vec<Vec<i64>> {
             (0..rows)
-                .map(|_| (0..cols).map(|_| pick(lo, hi)).collect())
+                .map(|row| (0..cols).map(|_| pick(field, row, lo, hi)).collect())
                 .collect()
         };
-        let w1 = matrix(32, 64, -32, 31);
-        let b1 = matrix(1, 32, -2048, 2047).remove(0);
-        let w2 = matrix(10, 32, -32, 31);
-        let b2 = matrix(1, 10, -2048, 2047).remove(0);
+        let w1 = matrix("w1", 32, 64, -8, 7);
+        let b1 = matrix("b1", 32, 1, -2048, 2047).concat();
+        let w2 = matrix("w2", 10, 32, -32, 31);
+        let b2 = matrix("b2", 10, 1, -2048, 2047).concat();
         Model { w1, b1, w2, b2 }
     }
 }
@@ -187,16 +188,35 @@ fn the_rust_reference_agrees_with_the_script_and_the_circuit_on_the_test_set() {
 fn the_circuit_is_the_integer_model_on_any_input() {
     let circuit = circuit().unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(20);
-    let mut models = vec![
-        Model::drawn(|lo, _| lo),
-        Model::drawn(|_, hi| hi),
-        Model::drawn(|lo, hi| if lo < -100 { hi } else { lo }),
-        Model::drawn(|lo, hi| if lo < -100 { lo } else { hi }),
-    ];
-    models.extend((0..6).map(|_| Model::drawn(|lo, hi| rng.random_range(lo..=hi))));
+    let mut random = |_: &str, _, lo, hi| rng.random_range(lo..=hi);
+    let mut models = vec![];
+    // Layer 1's sums at either end of their range, with the bias at either
+    // end, and a random layer 2 that tells the hidden units' values apart.
+    for (w, b) in [(0, 0), (1, 1), (0, 1), (1, 0)] {
+        models.push(Model::drawn(|field, row, lo, hi| match field {
+            "w1" => [lo, hi][w],
+            "b1" => [lo, hi][b],
+            _ => random(field, row, lo, hi),
+        }));
+    }
+    // Every hidden unit at 7 and layer 2's sums at either end of their
+    // range, but class 3's halfway there (half its weights are 0): had any
+    // sum or score wrapped around, another class would win.
+    for end in [0, 1] {
+        let mut k = 0;
+        models.push(Model::drawn(|field, row, lo, hi| {
+            k += 1;
+            match field {
+                "w1" | "b1" => hi,
+                "w2" if row == 3 && k % 2 == 0 => 0,
+                _ => [lo, hi][end],
+            }
+        }));
+    }
+    models.extend((0..6).map(|_| Model::drawn(|_, _, lo, hi| rng.random_range(lo..=hi))));
     // Small weights and biases: sums near zero, where ReLU and the
     // requantization's saturation switch.
-    models.extend((0..6).map(|_| Model::drawn(|_, _| rng.random_range(-3..=3))));
+    models.extend((0..6).map(|_| Model::drawn(|_, _, _, _| rng.random_range(-3..=3))));
     let mut images = vec![vec![0u8; 64], vec![31u8; 64], vec![16u8; 64]];
     images.extend((0..6).map(|_| (0..64).map(|_| rng.random_range(0..=31)).collect()));
     images.extend((0..6).map(|_| (0..64).map(|_| rng.random_range(0..=16)).collect()));
@@ -222,9 +242,9 @@ fn values_outside_the_circuits_types_are_refused_by_name() {
     let circuit = circuit().unwrap();
     let mut g = circuit.inputs(Party::Garbler);
     let mut w1 = vec![vec![0i64; 64]; 32];
-    w1[3][7] = 32; // i6 holds -32..31
+    w1[3][7] = 8; // i4 holds -8..7
     let e = g.set("w1", w1).unwrap_err().to_string();
-    assert!(e.contains("w1") && e.contains("[[i6; 64]; 32]"), "{e}");
+    assert!(e.contains("w1") && e.contains("[[i4; 64]; 32]"), "{e}");
     let e = image(&circuit, &[32u8; 64]).unwrap_err().to_string();
     assert!(e.contains("image") && e.contains("[u5; 64]"), "{e}");
     let e = image(&circuit, &[1u8; 63]).unwrap_err().to_string();
