@@ -72,6 +72,18 @@ fn the_circuit_costs_what_the_docs_say() {
     assert_eq!(outputs[0].ty.to_string(), "u4");
 }
 
+#[test]
+fn the_circuit_compiles_without_warnings() {
+    use yao::compiler::lang::{compile_file_checked, Limits};
+    let path = private_inference::repository_file("circuits/digits_mlp.yao");
+    let checked = compile_file_checked(&path, Limits::default()).unwrap();
+    assert!(
+        checked.warnings.is_empty(),
+        "{}",
+        checked.warnings.render(false)
+    );
+}
+
 /// The integer model of `scripts/train_digits.py` (and of the circuit's
 /// header), in Rust: an independent reference.
 struct Model {
