@@ -157,7 +157,8 @@ impl<C: Channel> Channel for Metered<C> {
 pub struct Classified {
     /// The class of each image, as the evaluator learned it.
     pub classes: Vec<u8>,
-    /// Handshake and base OTs.
+    /// Starting the session: the handshake, the base OTs, each party's
+    /// preparation of the circuit.
     pub setup: Duration,
     /// All the executions, pipelined.
     pub executions: Duration,
@@ -172,12 +173,15 @@ pub fn classify(
     model: &Inputs,
     images: &[Inputs],
 ) -> Result<Classified, Box<dyn Error>> {
+    // Connected before the garbler's thread starts, so that no failure
+    // leaves it waiting for a connection.
     let listener = TcpListener::bind("127.0.0.1:0")?;
-    let addr = listener.local_addr()?;
+    let evaluator_end = TcpStream::connect(listener.local_addr()?)?;
+    let garbler_end = listener.accept()?.0;
     let timeout = Some(yao::DEFAULT_TIMEOUT);
     std::thread::scope(|s| {
         let garbler = s.spawn(|| -> Result<Vec<u8>, Box<dyn Error + Send + Sync>> {
-            let channel = TcpChannel::new(listener.accept()?.0, timeout)?;
+            let channel = TcpChannel::new(garbler_end, timeout)?;
             let mut session = Session::start_on(channel, circuit, Party::Garbler)?;
             let outputs = session.execute_all(std::iter::repeat_n(model, images.len()))?;
             session.finish()?;
@@ -185,7 +189,7 @@ pub fn classify(
         });
         let meter = Meter::default();
         let channel = Metered {
-            inner: TcpChannel::new(TcpStream::connect(addr)?, timeout)?,
+            inner: TcpChannel::new(evaluator_end, timeout)?,
             meter: meter.clone(),
         };
         let start = Instant::now();
