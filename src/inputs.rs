@@ -332,7 +332,8 @@ fn with_flag(e: Error) -> anyhow::Error {
 /// The `NAME=VALUE` strings of an `--input-file`: a JSON object mapping input
 /// names to values. Numbers and booleans are written as JSON literals,
 /// anything else (hex, big integers, tuples such as `"(3, true)"`) as
-/// strings, and arrays as JSON arrays of those.
+/// strings, arrays as JSON arrays of those, and structs as JSON objects by
+/// field name (`{"x": 3, "y": 4}`).
 pub fn values_from_json(text: &str) -> Result<Vec<String>> {
     let json: serde_json::Value =
         serde_json::from_str(text).map_err(|e| anyhow::anyhow!("not valid JSON: {e}"))?;
@@ -344,20 +345,37 @@ pub fn values_from_json(text: &str) -> Result<Vec<String>> {
         if !is_name(&name) {
             bail!("`{name}` is not an input name (a name is a letter or `_`, then letters, digits, `_` or `.`)");
         }
-        values.push(format!("{name}={}", json_to_text(&v)));
+        values.push(format!("{name}={}", json_to_text(&v)?));
     }
     Ok(values)
 }
 
-fn json_to_text(v: &serde_json::Value) -> String {
-    match v {
+/// A JSON value as the text [`Value::parse`] reads: arrays element by
+/// element, objects (struct values) field by field as `{name: value}`.
+fn json_to_text(v: &serde_json::Value) -> Result<String> {
+    Ok(match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(json_to_text).collect();
+            let items = items.iter().map(json_to_text).collect::<Result<Vec<_>>>()?;
             format!("[{}]", items.join(", "))
         }
+        serde_json::Value::Object(fields) => {
+            let mut parts = Vec::with_capacity(fields.len());
+            for (name, v) in fields {
+                if !is_field_name(name) {
+                    bail!("`{name}` is not a struct field name (a letter or `_`, then letters, digits or `_`)");
+                }
+                parts.push(format!("{name}: {}", json_to_text(v)?));
+            }
+            format!("{{{}}}", parts.join(", "))
+        }
         other => other.to_string(),
-    }
+    })
+}
+
+fn is_field_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The options that take a list of input values: `yao eval`'s and `yao

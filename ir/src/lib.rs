@@ -129,6 +129,19 @@ pub enum ValueType {
     Array(Box<ValueType>, u32),
     /// A tuple of the given field types, field 0 in the lowest bits.
     Tuple(Vec<ValueType>),
+    /// A DSL `struct`: laid out like a tuple of its fields in declaration
+    /// order; the names let values be read and printed by field name.
+    Struct(Box<StructType>),
+}
+
+/// The name and fields of a [`ValueType::Struct`] (boxed: it is rare, and
+/// keeps every other type small).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StructType {
+    /// The struct's name in the source.
+    pub name: String,
+    /// Field names and types, in declaration order.
+    pub fields: Vec<(String, ValueType)>,
 }
 
 impl ValueType {
@@ -141,6 +154,10 @@ impl ValueType {
             ValueType::UInt(w) | ValueType::SInt(w) => *w as u64,
             ValueType::Array(t, n) => t.width().saturating_mul(*n as u64),
             ValueType::Tuple(ts) => ts.iter().fold(0u64, |sum, t| sum.saturating_add(t.width())),
+            ValueType::Struct(s) => s
+                .fields
+                .iter()
+                .fold(0u64, |sum, (_, t)| sum.saturating_add(t.width())),
         }
     }
 }
@@ -161,6 +178,20 @@ impl fmt::Display for ValueType {
                     write!(f, "{t}")?;
                 }
                 f.write_str(")")
+            }
+            ValueType::Struct(s) => {
+                let (name, fields) = (&s.name, &s.fields);
+                if fields.is_empty() {
+                    return write!(f, "{name} {{}}");
+                }
+                write!(f, "{name} {{")?;
+                for (i, (n, t)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, " {n}: {t}")?;
+                }
+                f.write_str(" }")
             }
         }
     }

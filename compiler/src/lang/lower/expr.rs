@@ -85,6 +85,8 @@ impl<'a> Lower<'a> {
                 self.with_value(base, |l, v| l.slice(v, lo, hi, e.span))
             }
             ExprKind::Field(base, n, fspan) => self.with_value(base, |l, v| l.field(v, *n, *fspan)),
+            ExprKind::NamedField(base, f) => self.with_value(base, |l, v| l.named_field(v, f)),
+            ExprKind::StructLit(name, fields) => self.struct_lit(name, fields, e.span),
             ExprKind::Tuple(es) => {
                 let wants: Vec<Option<&Ty>> = match want {
                     Some(Ty::Tuple(ts)) if ts.len() == es.len() => ts.iter().map(Some).collect(),
@@ -189,6 +191,13 @@ impl<'a> Lower<'a> {
                     .collect(),
             ),
             (Val::Tuple(xs), Val::Tuple(ys)) => Val::Tuple(
+                xs.into_iter()
+                    .zip(ys)
+                    .map(|(x, y)| self.mux_val(c, x, y))
+                    .collect(),
+            ),
+            (Val::Struct(s, xs), Val::Struct(_, ys)) => Val::Struct(
+                s,
                 xs.into_iter()
                     .zip(ys)
                     .map(|(x, y)| self.mux_val(c, x, y))
