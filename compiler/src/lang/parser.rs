@@ -889,7 +889,9 @@ impl<'a> Parser<'a> {
                         "put the literal in parentheses: `({} {{ ... }})`",
                         name.name
                     ));
-                    return self.error(e);
+                    // Read it as the literal it is, so the rest parses.
+                    self.errors.push(e);
+                    return self.unrestricted(|p| p.struct_lit(name));
                 }
                 if !self.eat("(") {
                     let span = name.span;

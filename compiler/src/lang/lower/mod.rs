@@ -174,17 +174,7 @@ pub fn lower<'a>(
         depth: 0,
         declared: Vec::new(),
         declared_at: HashMap::new(),
-        types: scope
-            .structs
-            .iter()
-            .map(|s| (s.name.name.as_str(), TypeState::Struct(s)))
-            .chain(
-                scope
-                    .aliases
-                    .iter()
-                    .map(|(n, t)| (n.name.as_str(), TypeState::Alias(n, t))),
-            )
-            .collect(),
+        types: HashMap::new(),
         type_order: scope
             .structs
             .iter()
@@ -193,6 +183,17 @@ pub fn lower<'a>(
             .collect(),
         type_depth: 0,
     };
+    // The first declaration of a name counts (a second one is an error).
+    for &s in &scope.structs {
+        l.types
+            .entry(s.name.name.as_str())
+            .or_insert(TypeState::Struct(s));
+    }
+    for &(n, t) in &scope.aliases {
+        l.types
+            .entry(n.name.as_str())
+            .or_insert(TypeState::Alias(n, t));
+    }
     let c = l.circuit(circuit)?;
     Ok((c, l.unused_warnings()))
 }
