@@ -45,7 +45,7 @@ impl Rng {
     /// Mostly small coordinates (so points fall inside rectangles), at
     /// times any `i16`.
     fn coord(&mut self) -> i16 {
-        if self.next() % 8 == 0 {
+        if self.next().is_multiple_of(8) {
             self.next() as i16
         } else {
             (self.next() % 41) as i16 - 20
@@ -151,7 +151,7 @@ fn structs_compute_as_rust_does() {
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut inside = 0;
     for _ in 0..300 {
-        let mut pt = |rng: &mut Rng| Point {
+        let pt = |rng: &mut Rng| Point {
             x: rng.coord(),
             y: rng.coord(),
         };
@@ -168,7 +168,7 @@ fn structs_compute_as_rust_does() {
             tags: std::array::from_fn(|_| rng.next() as u8),
         };
         let mut ps: [Point; 4] = std::array::from_fn(|_| pt(&mut rng));
-        if rng.next() % 4 == 0 {
+        if rng.next().is_multiple_of(4) {
             ps[1] = Point { x: 0, y: 0 };
         }
         let k = (rng.next() % 4) as usize;
