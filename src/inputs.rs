@@ -500,6 +500,40 @@ mod tests {
     }
 
     #[test]
+    fn json_objects_are_struct_values_by_field_name() {
+        let v = values_from_json(
+            r#"{"r": {"lo": {"x": -1, "y": 2}, "tags": [1, "0x2"]}, "ps": [{"x": 1}, {}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            ["ps=[{x: 1}, {}]", "r={lo: {x: -1, y: 2}, tags: [1, 0x2]}"]
+        );
+        let ty = yao_compiler::ValueType::Struct(Box::new(yao_compiler::ir::StructType {
+            name: "P".into(),
+            fields: vec![
+                ("x".into(), ValueType::SInt(8)),
+                ("y".into(), ValueType::SInt(8)),
+            ],
+        }));
+        let text = values_from_json(r#"{"p": {"y": -2, "x": 3}}"#).unwrap();
+        let value = Value::parse(text[0].strip_prefix("p=").unwrap()).unwrap();
+        let bits = value.encode(&ty).unwrap();
+        assert_eq!(
+            Value::decode(&bits, &ty).unwrap().to_string(),
+            "{x: 3, y: -2}"
+        );
+        for bad in [
+            r#"{"p": {"x y": 1}}"#,
+            r#"{"p": {"x:1,y": 2}}"#,
+            r#"{"p": {"": 1}}"#,
+        ] {
+            let e = values_from_json(bad).unwrap_err().to_string();
+            assert!(e.contains("is not a struct field name"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn json_must_be_an_object_of_names() {
         for bad in ["[1, 2]", "{", r#"{"1x": 3}"#, r#"{"a=b": 3}"#, "42"] {
             assert!(values_from_json(bad).is_err(), "{bad}");

@@ -196,8 +196,9 @@ fn struct_inputs_and_outputs_carry_their_field_names() {
     }));
     assert_eq!(c.inputs[1].ty, ValueType::Array(Box::new(point.clone()), 4));
     assert_eq!(c.outputs[2].ty, point);
+    assert_eq!(c.inputs[1].ty.to_string(), "[Point; 4]");
     assert_eq!(
-        c.inputs[0].ty.to_string(),
+        c.inputs[0].ty.layout(),
         "Rect { lo: Point { x: i16, y: i16 }, hi: Point { x: i16, y: i16 }, tags: [u8; 4] }"
     );
 }
