@@ -429,10 +429,10 @@ fn non_exhaustive_match_suggests_a_wildcard() {
 #[test]
 fn bad_match_patterns_and_arms() {
     check(
-        "circuit t(garbler x: u8) -> u8 {\n    match x { y => 1, 2 => 3 x, _ => 0 }\n}\n",
+        "circuit t(garbler x: u8) -> u8 {\n    match x { [1] => 1, 2 => 3 x, _ => 0 }\n}\n",
         &[
-            (2, 15, "expected a pattern, found `y`", Some("`_`")),
-            (2, 30, "expected `,` or `}`, found `x`", None),
+            (2, 15, "expected a pattern, found `[`", Some("`_`")),
+            (2, 32, "expected `,` or `}`, found `x`", None),
         ],
     );
     check(

@@ -181,6 +181,14 @@ pub enum PatKind {
     /// An integer literal, possibly negative.
     Int(num_bigint::BigInt),
     Bool(bool),
+    /// `lo..=hi` (inclusive) or `lo..hi`: the integers between, as in Rust.
+    Range {
+        lo: num_bigint::BigInt,
+        hi: num_bigint::BigInt,
+        inclusive: bool,
+    },
+    /// `n`: matches every value and names it in the arm's body.
+    Bind(Ident),
 }
 
 #[derive(Clone, Debug)]

@@ -1154,19 +1154,46 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A literal pattern: `_`, `42`, `-7`, `0xff`, `true`, `false`.
+    /// An integer literal of a pattern, possibly negative.
+    fn pat_int(&mut self) -> R<num_bigint::BigInt> {
+        let negative = self.eat("-");
+        let Tok::Int(n) = self.tok() else {
+            return self.unexpected("an integer literal");
+        };
+        let n = num_bigint::BigInt::from(n.clone());
+        self.bump();
+        Ok(if negative { -n } else { n })
+    }
+
+    /// A pattern: `_`, `42`, `-7`, `0xff`, `true`, `false`, a range
+    /// `1..=5` or `0..8`, or a name that binds the value.
     fn match_pat(&mut self) -> R<MatchPat> {
         let start = self.span();
+        if matches!(self.tok(), Tok::Int(_) | Tok::Punct("-")) {
+            let lo = self.pat_int()?;
+            if !(self.is("..=") || self.is("..")) {
+                return Ok(MatchPat {
+                    kind: PatKind::Int(lo),
+                    span: start.to(self.prev_span()),
+                });
+            }
+            let inclusive = self.bump_is("..=");
+            let hi = self.pat_int()?;
+            return Ok(MatchPat {
+                kind: PatKind::Range { lo, hi, inclusive },
+                span: start.to(self.prev_span()),
+            });
+        }
         let kind = match self.tok() {
             Tok::Ident(k) if k == "_" => PatKind::Wild,
             Tok::Ident(k) if k == "true" || k == "false" => PatKind::Bool(k == "true"),
-            Tok::Int(n) => PatKind::Int(n.clone().into()),
-            Tok::Punct("-") => {
-                self.bump();
-                let Tok::Int(n) = self.tok() else {
-                    return self.unexpected("an integer literal");
-                };
-                PatKind::Int(-num_bigint::BigInt::from(n.clone()))
+            Tok::Ident(k) if !KEYWORDS.contains(&k.as_str()) => {
+                let name = self.ident("a name")?;
+                let span = name.span;
+                return Ok(MatchPat {
+                    kind: PatKind::Bind(name),
+                    span,
+                });
             }
             _ => {
                 let found = self.tok().describe();
@@ -1174,8 +1201,8 @@ impl<'a> Parser<'a> {
                     self.span(),
                     format!("expected a pattern, found {found}"),
                 )
-                .label("expected a literal or `_`")
-                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), alternatives `1 | 2`, or `_` for every other value");
+                .label("expected a literal, a range or `_`")
+                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), ranges (`1..=5`), alternatives `1 | 2`, a name for every other value, or `_`");
                 return self.error(e);
             }
         };
