@@ -136,6 +136,9 @@ pub struct Lower<'a> {
     type_order: Vec<&'a str>,
     /// Named types being resolved inside one another.
     type_depth: usize,
+    /// Warnings other than unused names, at most one per place.
+    warnings: Vec<Error>,
+    warned: HashSet<Span>,
 }
 
 /// Type-checks and lowers `circuit` to an optimized, validated circuit,
@@ -182,6 +185,8 @@ pub fn lower<'a>(
             .chain(scope.aliases.iter().map(|(n, _)| n.name.as_str()))
             .collect(),
         type_depth: 0,
+        warnings: Vec::new(),
+        warned: HashSet::new(),
     };
     // The first declaration of a name counts (a second one is an error).
     for &s in &scope.structs {
@@ -195,7 +200,9 @@ pub fn lower<'a>(
             .or_insert(TypeState::Alias(n, t));
     }
     let c = l.circuit(circuit)?;
-    Ok((c, l.unused_warnings()))
+    let mut warnings = l.unused_warnings();
+    warnings.append(&mut l.warnings);
+    Ok((c, warnings))
 }
 
 fn is_const(v: &Val) -> bool {
