@@ -299,6 +299,8 @@ pub(crate) fn rust_type(ty: &ValueType) -> String {
             let fields: Vec<String> = fields.iter().map(rust_type).collect();
             format!("({})", fields.join(", "))
         }
+        // Read by name through `Value::Struct`, or as a tuple of its fields.
+        ValueType::Struct(_) => "Value".into(),
     }
 }
 

@@ -332,7 +332,8 @@ fn with_flag(e: Error) -> anyhow::Error {
 /// The `NAME=VALUE` strings of an `--input-file`: a JSON object mapping input
 /// names to values. Numbers and booleans are written as JSON literals,
 /// anything else (hex, big integers, tuples such as `"(3, true)"`) as
-/// strings, and arrays as JSON arrays of those.
+/// strings, arrays as JSON arrays of those, and structs as JSON objects by
+/// field name (`{"x": 3, "y": 4}`).
 pub fn values_from_json(text: &str) -> Result<Vec<String>> {
     let json: serde_json::Value =
         serde_json::from_str(text).map_err(|e| anyhow::anyhow!("not valid JSON: {e}"))?;
@@ -344,20 +345,37 @@ pub fn values_from_json(text: &str) -> Result<Vec<String>> {
         if !is_name(&name) {
             bail!("`{name}` is not an input name (a name is a letter or `_`, then letters, digits, `_` or `.`)");
         }
-        values.push(format!("{name}={}", json_to_text(&v)));
+        values.push(format!("{name}={}", json_to_text(&v)?));
     }
     Ok(values)
 }
 
-fn json_to_text(v: &serde_json::Value) -> String {
-    match v {
+/// A JSON value as the text [`Value::parse`] reads: arrays element by
+/// element, objects (struct values) field by field as `{name: value}`.
+fn json_to_text(v: &serde_json::Value) -> Result<String> {
+    Ok(match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(json_to_text).collect();
+            let items = items.iter().map(json_to_text).collect::<Result<Vec<_>>>()?;
             format!("[{}]", items.join(", "))
         }
+        serde_json::Value::Object(fields) => {
+            let mut parts = Vec::with_capacity(fields.len());
+            for (name, v) in fields {
+                if !is_field_name(name) {
+                    bail!("`{name}` is not a struct field name (a letter or `_`, then letters, digits or `_`)");
+                }
+                parts.push(format!("{name}: {}", json_to_text(v)?));
+            }
+            format!("{{{}}}", parts.join(", "))
+        }
         other => other.to_string(),
-    }
+    })
+}
+
+fn is_field_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The options that take a list of input values: `yao eval`'s and `yao
@@ -479,6 +497,40 @@ mod tests {
             assert_eq!(args(line), expected, "{line}");
         }
         assert_eq!(args("garbler c --input -v")[3], "-v");
+    }
+
+    #[test]
+    fn json_objects_are_struct_values_by_field_name() {
+        let v = values_from_json(
+            r#"{"r": {"lo": {"x": -1, "y": 2}, "tags": [1, "0x2"]}, "ps": [{"x": 1}, {}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            ["ps=[{x: 1}, {}]", "r={lo: {x: -1, y: 2}, tags: [1, 0x2]}"]
+        );
+        let ty = yao_compiler::ValueType::Struct(Box::new(yao_compiler::ir::StructType {
+            name: "P".into(),
+            fields: vec![
+                ("x".into(), ValueType::SInt(8)),
+                ("y".into(), ValueType::SInt(8)),
+            ],
+        }));
+        let text = values_from_json(r#"{"p": {"y": -2, "x": 3}}"#).unwrap();
+        let value = Value::parse(text[0].strip_prefix("p=").unwrap()).unwrap();
+        let bits = value.encode(&ty).unwrap();
+        assert_eq!(
+            Value::decode(&bits, &ty).unwrap().to_string(),
+            "{x: 3, y: -2}"
+        );
+        for bad in [
+            r#"{"p": {"x y": 1}}"#,
+            r#"{"p": {"x:1,y": 2}}"#,
+            r#"{"p": {"": 1}}"#,
+        ] {
+            let e = values_from_json(bad).unwrap_err().to_string();
+            assert!(e.contains("is not a struct field name"), "{bad}: {e}");
+        }
     }
 
     #[test]

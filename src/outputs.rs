@@ -154,6 +154,12 @@ fn json_value(v: &Value, hex: bool) -> Json {
         Value::Array(items) | Value::Tuple(items) => {
             Json::Array(items.iter().map(|x| json_value(x, hex)).collect())
         }
+        Value::Struct(fields) => Json::Object(
+            fields
+                .iter()
+                .map(|(n, x)| (n.clone(), json_value(x, hex)))
+                .collect(),
+        ),
     }
 }
 

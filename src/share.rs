@@ -385,7 +385,7 @@ pub fn split_for(
         split: split.clone(),
         provider: provider.to_string(),
         party,
-        ty: ty.to_string(),
+        ty: ty.layout(),
         share: Value::decode(share_bits, &ty)
             .map(|v| v.to_hex_string())
             .unwrap_or_default(),
@@ -634,7 +634,7 @@ pub fn assemble_from(
             expected: ty.clone(),
             reason,
         };
-        if file.ty != ty.to_string() {
+        if file.ty != ty.layout() {
             return Err(wrong_width(format!("the file says {}", file.ty)));
         }
         let bits = Value::parse(&file.share)

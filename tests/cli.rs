@@ -991,3 +991,125 @@ fn warnings_are_printed_and_do_not_stop_the_command() {
     assert!(err.contains("warning: input `b` is never used"), "{err}");
     assert!(!err.contains("error"), "{err}");
 }
+
+// ------------------------------------------------------------ structs by name
+
+const STRUCTS: &str = "struct Point { x: i16, y: i16 }
+struct Rect { lo: Point, hi: Point }
+circuit hit(garbler r: Rect, evaluator p: Point) -> (inside: bool, moved: Point) {
+    let inside = r.lo.x <= p.x && p.x <= r.hi.x && r.lo.y <= p.y && p.y <= r.hi.y;
+    (inside, Point { x: p.x - r.lo.x, y: p.y - r.lo.y })
+}
+";
+
+#[test]
+fn struct_inputs_and_outputs_by_field_name() {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-structs.yao");
+    std::fs::write(&path, STRUCTS).unwrap();
+    let c = path.to_str().unwrap();
+    let rect = "{lo: {x: -5, y: 0}, hi: {y: 10, x: 5}}";
+    for command in ["eval", "run"] {
+        let out = ok(&[
+            command,
+            c,
+            "--garbler",
+            rect,
+            "--evaluator",
+            "p={y: 7, x: 2}",
+        ]);
+        assert_eq!(
+            out, "inside = true\nmoved = {x: 7, y: 7}\n",
+            "yao {command}"
+        );
+        let out = ok(&[
+            command,
+            c,
+            "--garbler",
+            rect,
+            "--evaluator",
+            "{x: -6, y: -1}",
+            "--json",
+        ]);
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let outputs = if command == "run" {
+            &json["outputs"]
+        } else {
+            &json
+        };
+        assert_eq!(outputs["inside"], serde_json::json!(false), "{out}");
+        assert_eq!(
+            outputs["moved"],
+            serde_json::json!({"x": -1, "y": -1}),
+            "{out}"
+        );
+    }
+    fails(
+        &[
+            "eval",
+            c,
+            "--garbler",
+            "{lo: {x: 0, y: 0}, hi: {x: 1}}",
+            "--evaluator",
+            "{x: 0, y: 0}",
+        ],
+        &["garbler input `r: Rect`: struct `Point`: field `y` is missing; its fields are `x`, `y`"],
+    );
+    fails(
+        &["eval", c, "--garbler", rect, "--evaluator", "{x: 0, z: 0}"],
+        &["struct `Point`: it has no field `z`"],
+    );
+}
+
+#[test]
+fn parties_read_struct_inputs_from_json_files() {
+    use std::io::{BufRead, BufReader, Read};
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-structs-2pc.yao");
+    std::fs::write(&path, STRUCTS).unwrap();
+    let c = path.to_str().unwrap();
+    let file = write(
+        "structs-input.json",
+        r#"{"r": {"lo": {"x": -5, "y": 0}, "hi": {"x": 5, "y": 10}}}"#,
+    );
+    let mut garbler = Command::new(env!("CARGO_BIN_EXE_garbler"))
+        .args([c, "--listen", "127.0.0.1:0", "--timeout", "10", "--json"])
+        .arg("--input-file")
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(garbler.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let Some(addr) = line.trim().strip_prefix("garbler: listening on ") else {
+        let mut rest = String::new();
+        let _ = stderr.read_to_string(&mut rest);
+        let _ = garbler.kill();
+        panic!("the garbler did not start: {line}{rest}");
+    };
+    let ev = Command::new(env!("CARGO_BIN_EXE_evaluator"))
+        .args([
+            c,
+            "--connect",
+            addr,
+            "--timeout",
+            "10",
+            "--evaluator",
+            "{x: 4, y: 9}",
+        ])
+        .output()
+        .unwrap();
+    let g = garbler.wait_with_output().unwrap();
+    assert!(
+        ev.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ev.stderr)
+    );
+    assert!(g.status.success());
+    assert_eq!(stdout(&ev), "inside = true\nmoved = {x: 9, y: 9}\n");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&g)).unwrap();
+    assert_eq!(
+        json["outputs"],
+        serde_json::json!({"inside": true, "moved": {"x": 9, "y": 9}})
+    );
+}

@@ -1,5 +1,6 @@
 //! Input and output values: the text a user types (`42`, `-3`, `0xff`,
-//! `true`, `[1, 2, 3]`, `(1, true)`) and the bits a circuit group carries.
+//! `true`, `[1, 2, 3]`, `(1, true)`, `{x: 3, y: -4}` for a struct) and the
+//! bits a circuit group carries.
 //!
 //! Parsing is split in two: [`Value::parse`] reads the syntax without knowing
 //! the type, and [`Value::encode`] checks it against the group's
@@ -18,6 +19,9 @@ pub enum Value {
     Int(BigInt),
     Array(Vec<Value>),
     Tuple(Vec<Value>),
+    /// A struct's fields by name, `{x: 3, y: 4}`: encoded in the order its
+    /// type declares them, whatever order the text gives them in.
+    Struct(Vec<(String, Value)>),
 }
 
 /// Rust integers and `bool` as values, so that a library caller writes
@@ -60,6 +64,8 @@ pub enum ValueError {
     },
     #[error("expected {expected}, found {found}")]
     Shape { expected: String, found: String },
+    #[error("struct `{name}`: {reason}")]
+    Field { name: String, reason: String },
     #[error("{ty} takes {expected} elements, found {found}")]
     Length {
         ty: ValueType,
@@ -70,8 +76,8 @@ pub enum ValueError {
 
 impl Value {
     /// Reads a value: `true`/`false`, decimal (optionally negative), `0x`
-    /// hex, `0b` binary, `_` separators, `[a, b, ...]` arrays and
-    /// `(a, b, ...)` tuples.
+    /// hex, `0b` binary, `_` separators, `[a, b, ...]` arrays,
+    /// `(a, b, ...)` tuples and `{name: a, ...}` structs.
     pub fn parse(text: &str) -> Result<Value, ValueError> {
         let mut p = Parser { text, pos: 0 };
         let v = p.value(0)?;
@@ -145,6 +151,11 @@ impl Value {
                     item.encode_into(t, bits)?;
                 }
             }
+            (ValueType::Struct(st), Value::Struct(items)) => {
+                for v in struct_fields(&st.name, &st.fields, items)? {
+                    v.0.encode_into(v.1, bits)?;
+                }
+            }
             (ty, v) => {
                 return Err(ValueError::Shape {
                     expected: ty.to_string(),
@@ -198,6 +209,19 @@ impl Value {
                         .collect(),
                 )
             }
+            ValueType::Struct(st) => {
+                let mut at = 0;
+                Value::Struct(
+                    st.fields
+                        .iter()
+                        .map(|(n, t)| {
+                            let w = t.width() as usize;
+                            at += w;
+                            (n.clone(), Self::decode_exact(&bits[at - w..at], t))
+                        })
+                        .collect(),
+                )
+            }
         }
     }
 
@@ -210,6 +234,13 @@ impl Value {
             Value::Int(i) => format!("0x{i:x}"),
             Value::Array(items) => list("[", items.iter().map(Value::to_hex_string), "]"),
             Value::Tuple(items) => list("(", items.iter().map(Value::to_hex_string), ")"),
+            Value::Struct(fields) => list(
+                "{",
+                fields
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {}", v.to_hex_string())),
+                "}",
+            ),
         }
     }
 
@@ -219,6 +250,7 @@ impl Value {
             Value::Int(i) => format!("the number {i}"),
             Value::Array(items) => format!("an array of {} elements", items.len()),
             Value::Tuple(items) => format!("a tuple of {} elements", items.len()),
+            Value::Struct(_) => "a struct value `{...}`".into(),
         }
     }
 }
@@ -239,8 +271,57 @@ impl fmt::Display for Value {
             Value::Tuple(items) => {
                 f.write_str(&list("(", items.iter().map(|v| v.to_string()), ")"))
             }
+            Value::Struct(fields) => f.write_str(&list(
+                "{",
+                fields.iter().map(|(n, v)| format!("{n}: {v}")),
+                "}",
+            )),
         }
     }
+}
+
+/// The values of a struct's fields paired with their types, in the order
+/// the type declares them: every field given once, and no other.
+fn struct_fields<'v, 't>(
+    name: &str,
+    fields: &'t [(String, ValueType)],
+    items: &'v [(String, Value)],
+) -> Result<Vec<(&'v Value, &'t ValueType)>, ValueError> {
+    let err = |reason: String| ValueError::Field {
+        name: name.to_string(),
+        reason,
+    };
+    for (i, (n, _)) in items.iter().enumerate() {
+        if items[..i].iter().any(|(m, _)| m == n) {
+            return Err(err(format!("field `{n}` is given twice")));
+        }
+        if !fields.iter().any(|(f, _)| f == n) {
+            let names = fields.iter().map(|(f, _)| f.as_str());
+            let hint = match crate::lang::nearest(n, names) {
+                Some(s) => format!(" (did you mean `{s}`?)"),
+                None => String::new(),
+            };
+            return Err(err(format!(
+                "it has no field `{n}`{hint}; its fields are {}",
+                field_list(fields)
+            )));
+        }
+    }
+    fields
+        .iter()
+        .map(|(f, t)| match items.iter().find(|(n, _)| n == f) {
+            Some((_, v)) => Ok((v, t)),
+            None => Err(err(format!(
+                "field `{f}` is missing; its fields are {}",
+                field_list(fields)
+            ))),
+        })
+        .collect()
+}
+
+fn field_list(fields: &[(String, ValueType)]) -> String {
+    let names: Vec<String> = fields.iter().map(|(f, _)| format!("`{f}`")).collect();
+    names.join(", ")
 }
 
 /// An integer for an error message: decimal while it is short, otherwise
@@ -307,6 +388,10 @@ impl Parser<'_> {
         }
         self.skip_ws();
         let rest = &self.text[self.pos..];
+        if rest.starts_with('{') {
+            self.pos += 1;
+            return self.struct_value(depth);
+        }
         if rest.starts_with('[') || rest.starts_with('(') {
             let close = if rest.starts_with('[') { ']' } else { ')' };
             self.pos += 1;
@@ -338,7 +423,9 @@ impl Parser<'_> {
             });
         }
         let end = rest
-            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | ')' | '[' | '('))
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, ',' | ']' | ')' | '[' | '(' | '{' | '}' | ':')
+            })
             .unwrap_or(rest.len());
         let token = &rest[..end];
         self.pos += end;
@@ -370,11 +457,54 @@ impl Parser<'_> {
             })?;
         Ok(Value::Int(if negative { -magnitude } else { magnitude }))
     }
+
+    /// The fields of `{name: value, ...}`, after the `{`.
+    fn struct_value(&mut self, depth: usize) -> Result<Value, ValueError> {
+        let mut fields = Vec::new();
+        loop {
+            self.skip_ws();
+            let rest = &self.text[self.pos..];
+            if rest.starts_with('}') {
+                self.pos += 1;
+                return Ok(Value::Struct(fields));
+            }
+            let len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..len];
+            if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+                return Err(self.error(format!(
+                    "expected a field name at `{rest}` (struct values are written `{{x: 3, y: 4}}`)"
+                )));
+            }
+            self.pos += len;
+            self.skip_ws();
+            if !self.text[self.pos..].starts_with(':') {
+                return Err(self.error(format!("expected `:` after field `{name}`")));
+            }
+            self.pos += 1;
+            let value = self.value(depth + 1)?;
+            fields.push((name.to_string(), value));
+            self.skip_ws();
+            let rest = &self.text[self.pos..];
+            if rest.starts_with(',') {
+                self.pos += 1;
+            } else if rest.starts_with('}') {
+                self.pos += 1;
+                return Ok(Value::Struct(fields));
+            } else if rest.is_empty() {
+                return Err(self.error("missing closing `}`".into()));
+            } else {
+                return Err(self.error(format!("expected `,` or `}}` at `{rest}`")));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::StructType;
 
     fn round_trip(text: &str, ty: &ValueType) -> String {
         let bits = Value::parse(text).unwrap().encode(ty).unwrap();
@@ -418,6 +548,95 @@ mod tests {
         let ty = ValueType::Tuple(vec![ValueType::Bool, ValueType::UInt(3)]);
         assert_eq!(round_trip("(true, 5)", &ty), "(true, 5)");
         assert_eq!(Value::parse("[1,2]").unwrap().to_hex_string(), "[0x1, 0x2]");
+    }
+
+    fn point() -> ValueType {
+        ValueType::Struct(Box::new(StructType {
+            name: "P".into(),
+            fields: vec![
+                ("x".into(), ValueType::SInt(8)),
+                (
+                    "ys".into(),
+                    ValueType::Array(Box::new(ValueType::UInt(4)), 2),
+                ),
+            ],
+        }))
+    }
+
+    #[test]
+    fn structs_by_name() {
+        let ty = point();
+        assert_eq!(
+            round_trip("{x: -3, ys: [1, 2]}", &ty),
+            "{x: -3, ys: [1, 2]}"
+        );
+        // Any order in, declaration order out; bits follow the declaration.
+        assert_eq!(
+            round_trip(" { ys:[1,2] , x:5 } ", &ty),
+            "{x: 5, ys: [1, 2]}"
+        );
+        let bits = Value::parse("{ys: [1, 2], x: 5}")
+            .unwrap()
+            .encode(&ty)
+            .unwrap();
+        assert_eq!(
+            bits[..8],
+            [true, false, true, false, false, false, false, false]
+        );
+        assert_eq!(bits[8..12], [true, false, false, false]);
+        assert_eq!(
+            Value::parse("{x: 255, ys: [0, 15]}")
+                .unwrap()
+                .to_hex_string(),
+            "{x: 0xff, ys: [0x0, 0xf]}"
+        );
+        let nested = ValueType::Struct(Box::new(StructType {
+            name: "Q".into(),
+            fields: vec![("p".into(), point()), ("ok".into(), ValueType::Bool)],
+        }));
+        assert_eq!(
+            round_trip("{ok: true, p: {x: 1, ys: [3, 4]}}", &nested),
+            "{p: {x: 1, ys: [3, 4]}, ok: true}"
+        );
+        assert_eq!(ty.to_string(), "P");
+        assert_eq!(
+            nested.layout(),
+            "Q { p: P { x: i8, ys: [u4; 2] }, ok: bool }"
+        );
+        assert_eq!(
+            ValueType::Array(Box::new(nested.clone()), 2).to_string(),
+            "[Q; 2]"
+        );
+    }
+
+    #[test]
+    fn struct_errors_name_the_field() {
+        let ty = point();
+        let e = |text: &str| {
+            Value::parse(text)
+                .and_then(|v| v.encode(&ty))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            e("{x: 1, yz: [1, 2]}"),
+            "struct `P`: it has no field `yz` (did you mean `ys`?); its fields are `x`, `ys`"
+        );
+        assert_eq!(
+            e("{x: 1}"),
+            "struct `P`: field `ys` is missing; its fields are `x`, `ys`"
+        );
+        assert_eq!(
+            e("{x: 1, x: 2, ys: [1, 2]}"),
+            "struct `P`: field `x` is given twice"
+        );
+        assert!(e("{x: 1, ys: [1, 2]").contains("missing closing `}`"));
+        assert!(e("{x 1}").contains("expected `:` after field `x`"));
+        assert!(e("{1: 1}").contains("expected a field name"));
+        assert!(e("{x: 200, ys: [1, 2]}").contains("does not fit in i8"));
+        assert!(e("(1, [1, 2])").contains("expected P, found a tuple"));
+        let deep = "{a: ".repeat(10_000);
+        assert!(Value::parse(&deep).is_err());
     }
 
     #[test]

@@ -429,10 +429,10 @@ fn non_exhaustive_match_suggests_a_wildcard() {
 #[test]
 fn bad_match_patterns_and_arms() {
     check(
-        "circuit t(garbler x: u8) -> u8 {\n    match x { y => 1, 2 => 3 x, _ => 0 }\n}\n",
+        "circuit t(garbler x: u8) -> u8 {\n    match x { [1] => 1, 2 => 3 x, _ => 0 }\n}\n",
         &[
-            (2, 15, "expected a pattern, found `y`", Some("`_`")),
-            (2, 30, "expected `,` or `}`, found `x`", None),
+            (2, 15, "expected a pattern, found `[`", Some("`_`")),
+            (2, 32, "expected `,` or `}`, found `x`", None),
         ],
     );
     check(
@@ -618,8 +618,8 @@ fn range_adapters_need_parentheses() {
     check(
         "circuit t(garbler x: [u8; 4]) -> u8 {\n    let mut s: u8 = 0;\n    for i in 0..4.rev() { s += x[i]; }\n    for v in x.iter() { s += v; }\n    s\n}\n",
         &[
-            (3, 19, "expected a tuple field number like `.0`, found `rev`", Some("`for i in (a..b).rev(...)`")),
-            (4, 16, "expected a tuple field number like `.0`, found `iter`", Some("`for x in xs { ... }`")),
+            (3, 19, "expected a field, like `.0` or `.x`, found `rev`", Some("`for i in (a..b).rev(...)`")),
+            (4, 16, "expected a field, like `.0` or `.x`, found `iter`", Some("`for x in xs { ... }`")),
         ],
     );
 }

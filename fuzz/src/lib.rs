@@ -17,7 +17,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 use yao_compiler::bristol::{self, BitOrder, Format, Options};
 use yao_compiler::bristol_windowed::{WindowedBristol, WindowedBristolError};
-use yao_compiler::ir::{Circuit, CircuitId, Party, ValueType};
+use yao_compiler::ir::{Circuit, CircuitId, Party, StructType, ValueType};
 use yao_compiler::lang;
 use yao_compiler::value::Value;
 use yao_core::block::{Block, Delta};
@@ -273,7 +273,7 @@ pub fn bristol(data: &[u8]) -> Outcome {
 }
 
 /// Reads a value type from the fuzzer's bytes: the types a circuit can give
-/// a group (widths up to the DSL's largest, arrays, tuples, nesting).
+/// a group (widths up to the DSL's largest, arrays, tuples, structs, nesting).
 fn value_type(b: &mut Bytes, depth: usize) -> ValueType {
     let tag = b.u8();
     match if depth >= 4 { tag % 3 } else { tag % 5 } {
@@ -286,6 +286,22 @@ fn value_type(b: &mut Bytes, depth: usize) -> ValueType {
                 n => u32::from(n % 17),
             };
             ValueType::Array(Box::new(value_type(b, depth + 1)), n)
+        }
+        // A few tags of the tuple branch give a struct (the other tags
+        // read as they always did): field names from a small pool, so
+        // that text and type share some, and repeats (a hostile type).
+        _ if tag >= 240 => {
+            let n = b.u8() % 5;
+            let fields = (0..n)
+                .map(|_| {
+                    let name = ["x", "y", "ys", "_a", "b0"][usize::from(b.u8() % 5)];
+                    (name.to_string(), value_type(b, depth + 1))
+                })
+                .collect();
+            ValueType::Struct(Box::new(StructType {
+                name: "P".into(),
+                fields,
+            }))
         }
         _ => {
             let n = b.u8() % 5;

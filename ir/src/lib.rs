@@ -129,6 +129,19 @@ pub enum ValueType {
     Array(Box<ValueType>, u32),
     /// A tuple of the given field types, field 0 in the lowest bits.
     Tuple(Vec<ValueType>),
+    /// A DSL `struct`: laid out like a tuple of its fields in declaration
+    /// order; the names let values be read and printed by field name.
+    Struct(Box<StructType>),
+}
+
+/// The name and fields of a [`ValueType::Struct`] (boxed: it is rare, and
+/// keeps every other type small).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StructType {
+    /// The struct's name in the source.
+    pub name: String,
+    /// Field names and types, in declaration order.
+    pub fields: Vec<(String, ValueType)>,
 }
 
 impl ValueType {
@@ -141,28 +154,71 @@ impl ValueType {
             ValueType::UInt(w) | ValueType::SInt(w) => *w as u64,
             ValueType::Array(t, n) => t.width().saturating_mul(*n as u64),
             ValueType::Tuple(ts) => ts.iter().fold(0u64, |sum, t| sum.saturating_add(t.width())),
+            ValueType::Struct(s) => s
+                .fields
+                .iter()
+                .fold(0u64, |sum, (_, t)| sum.saturating_add(t.width())),
         }
     }
 }
 
-impl fmt::Display for ValueType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ValueType {
+    /// The type written out in full: a struct with every field's name and
+    /// type, nested structs too (`Rect { lo: Point { x: i16, y: i16 } }`).
+    /// This is what the circuit id hashes, so that two structs of one name
+    /// but other fields are different interfaces. For every other type it
+    /// is the `Display` text.
+    pub fn layout(&self) -> String {
+        let mut s = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write(&mut s, true);
+        s
+    }
+
+    /// `full`: structs with their fields, else by name only.
+    fn write(&self, f: &mut impl fmt::Write, full: bool) -> fmt::Result {
         match self {
             ValueType::Bool => f.write_str("bool"),
             ValueType::UInt(w) => write!(f, "u{w}"),
             ValueType::SInt(w) => write!(f, "i{w}"),
-            ValueType::Array(t, n) => write!(f, "[{t}; {n}]"),
+            ValueType::Array(t, n) => {
+                f.write_str("[")?;
+                t.write(f, full)?;
+                write!(f, "; {n}]")
+            }
             ValueType::Tuple(ts) => {
                 f.write_str("(")?;
                 for (i, t) in ts.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{t}")?;
+                    t.write(f, full)?;
                 }
                 f.write_str(")")
             }
+            ValueType::Struct(s) if !full => f.write_str(&s.name),
+            ValueType::Struct(s) => {
+                if s.fields.is_empty() {
+                    return write!(f, "{} {{}}", s.name);
+                }
+                write!(f, "{} {{", s.name)?;
+                for (i, (n, t)) in s.fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, " {n}: ")?;
+                    t.write(f, true)?;
+                }
+                f.write_str(" }")
+            }
         }
+    }
+}
+
+/// Short: a struct by its name (see [`ValueType::layout`] for its fields).
+impl fmt::Display for ValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, false)
     }
 }
 
@@ -342,7 +398,8 @@ pub struct GroupStats {
     /// The party that provides an input group; `None` for an output group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub party: Option<Party>,
-    /// The group's type, as displayed (e.g. `u32`, `[i8; 4]`).
+    /// The group's type written out (e.g. `u32`, `[i8; 4]`, a struct with
+    /// its fields: [`ValueType::layout`]).
     #[serde(rename = "type")]
     pub ty: String,
     /// The group's width in bits.
@@ -568,7 +625,7 @@ impl Circuit {
         let group = |name: &str, party: Option<Party>, ty: &ValueType| GroupStats {
             name: name.to_string(),
             party,
-            ty: ty.to_string(),
+            ty: ty.layout(),
             bits: ty.width(),
         };
         Stats {
@@ -703,7 +760,7 @@ impl IdEncoder {
         for i in inputs {
             id.str(&i.name);
             id.hash.update(&[i.party as u8]);
-            id.str(&i.ty.to_string());
+            id.str(&i.ty.layout());
             id.len(i.wires.len());
             for _ in &i.wires {
                 id.hash.update(&next.to_le_bytes());
@@ -713,7 +770,7 @@ impl IdEncoder {
         id.len(outputs.len());
         for o in outputs {
             id.str(&o.name);
-            id.str(&o.ty.to_string());
+            id.str(&o.ty.layout());
             id.len(o.wires.len());
             for &w in &o.wires {
                 id.hash.update(&canon(w).to_le_bytes());

@@ -23,8 +23,9 @@ pub enum TypeExpr {
     Array(Box<TypeExpr>, Box<Expr>, Span),
     /// `(A, B, ...)`; `()` is the unit type.
     Tuple(Vec<TypeExpr>, Span),
-    /// A name that is not a type; reported when the type is evaluated.
-    Unknown(Ident),
+    /// A name: a `struct` or a `type` alias, resolved when the type is
+    /// evaluated (an unknown name is reported then).
+    Named(Ident),
 }
 
 impl TypeExpr {
@@ -41,7 +42,7 @@ impl TypeExpr {
             TypeExpr::Bool(s) => *s,
             TypeExpr::Int { span, .. } => *span,
             TypeExpr::Array(_, _, s) | TypeExpr::Tuple(_, s) => *s,
-            TypeExpr::Unknown(i) => i.span,
+            TypeExpr::Named(i) => i.span,
         }
     }
 }
@@ -118,7 +119,7 @@ impl Expr {
         let h = |e: &Expr| e.height;
         let below = match &kind {
             ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Var(_) => 0,
-            ExprKind::Unary(_, x) | ExprKind::Field(x, _, _) => h(x),
+            ExprKind::Unary(_, x) | ExprKind::Field(x, _, _) | ExprKind::NamedField(x, _) => h(x),
             ExprKind::Cast(x, t) => h(x).max(t.height()),
             ExprKind::Binary(_, x, y) | ExprKind::Index(x, y) | ExprKind::Repeat(x, y) => {
                 h(x).max(h(y))
@@ -131,6 +132,7 @@ impl Expr {
             ExprKind::Call(_, es) | ExprKind::Tuple(es) | ExprKind::Array(es) => {
                 es.iter().map(h).max().unwrap_or(0)
             }
+            ExprKind::StructLit(_, fs) => fs.iter().map(|(_, e)| h(e)).max().unwrap_or(0),
             ExprKind::Block(b) => b.height,
             ExprKind::If(c, t, e) => h(c).max(t.height).max(e.as_ref().map_or(0, |e| h(e))),
             ExprKind::Match(x, arms) => arms.iter().map(|a| h(&a.body)).fold(h(x), u32::max),
@@ -157,6 +159,10 @@ pub enum ExprKind {
     Slice(Box<Expr>, Option<Box<Expr>>, Option<Box<Expr>>),
     /// `t.0`
     Field(Box<Expr>, u32, Span),
+    /// `p.x`: a field of a struct, by name.
+    NamedField(Box<Expr>, Ident),
+    /// `P { x: 1, y: a }`: a struct literal, fields in any order.
+    StructLit(Ident, Vec<(Ident, Expr)>),
     Tuple(Vec<Expr>),
     Array(Vec<Expr>),
     /// `[value; count]`
@@ -175,6 +181,14 @@ pub enum PatKind {
     /// An integer literal, possibly negative.
     Int(num_bigint::BigInt),
     Bool(bool),
+    /// `lo..=hi` (inclusive) or `lo..hi`: the integers between, as in Rust.
+    Range {
+        lo: num_bigint::BigInt,
+        hi: num_bigint::BigInt,
+        inclusive: bool,
+    },
+    /// `n`: matches every value and names it in the arm's body.
+    Bind(Ident),
 }
 
 #[derive(Clone, Debug)]
@@ -356,6 +370,13 @@ pub struct CircuitDef {
     pub body: Block,
 }
 
+/// `struct P { x: u8, y: [u8; 4] }`: laid out as its fields in order.
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub name: Ident,
+    pub fields: Vec<(Ident, TypeExpr)>,
+}
+
 #[derive(Clone, Debug)]
 pub enum Item {
     Use {
@@ -375,4 +396,10 @@ pub enum Item {
     },
     Fn(FnDef),
     Circuit(CircuitDef),
+    Struct(StructDef),
+    /// `type Pixel = u8;`: another name for a type, interchangeable with it.
+    TypeAlias {
+        name: Ident,
+        ty: TypeExpr,
+    },
 }

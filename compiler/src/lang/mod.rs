@@ -24,6 +24,7 @@ pub mod shared;
 pub mod stdlib;
 mod types;
 
+pub(crate) use diagnostics::nearest;
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use lower::{Limits, MAX_CALL_DEPTH, MAX_LOOP};
 pub use types::{MAX_ARRAY_LEN, MAX_VALUE_BITS, MAX_WIDTH};
@@ -210,6 +211,39 @@ pub(crate) fn duplicate_name(what: &str, name: &ast::Ident, first: Span) -> Erro
     .hint("rename one of them")
 }
 
+/// Registers a struct or alias name: refused if it is taken by another
+/// type, or is the name of a built-in type (which it could never replace:
+/// `u8` always means the integer).
+fn define_type<'a>(
+    defined: &mut HashMap<&'a str, Span>,
+    name: &'a ast::Ident,
+    sources: &SourceMap,
+) -> Result<(), Error> {
+    let n = name.name.as_str();
+    let int = |p: char| {
+        n.strip_prefix(p)
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+    };
+    if n == "bool" || int('u') || int('i') {
+        return Err(Error::new(name.span, format!("`{n}` is a built-in type"))
+            .label("a built-in type's name")
+            .hint("choose another name for this type"));
+    }
+    if let Some(first) = defined.get(n) {
+        let (l, c) = sources.line_col(first.file, first.lo);
+        return Err(
+            Error::new(name.span, format!("type `{n}` is defined more than once"))
+                .label("second definition")
+                .hint(format!(
+                    "first defined at {}:{l}:{c}; rename one of them",
+                    sources.name(first.file)
+                )),
+        );
+    }
+    defined.insert(n, name.span);
+    Ok(())
+}
+
 fn compile(
     name: &str,
     text: String,
@@ -292,8 +326,12 @@ fn compile(
     let mut scope = lower::Scope {
         fns: Vec::new(),
         consts: Vec::new(),
+        structs: Vec::new(),
+        aliases: Vec::new(),
     };
     let mut defined: HashMap<&str, Span> = HashMap::new();
+    // Types have a namespace of their own, as in Rust.
+    let mut types_defined: HashMap<&str, Span> = HashMap::new();
     let mut circuits = Vec::new();
     for (i, items) in files.iter().enumerate() {
         for item in items {
@@ -321,6 +359,20 @@ fn compile(
                     if i == 0 {
                         circuits.push(c);
                     }
+                    continue;
+                }
+                Item::Struct(s) => {
+                    if let Err(e) = define_type(&mut types_defined, &s.name, &sources) {
+                        errors.push(e);
+                    }
+                    scope.structs.push(s);
+                    continue;
+                }
+                Item::TypeAlias { name, ty } => {
+                    if let Err(e) = define_type(&mut types_defined, name, &sources) {
+                        errors.push(e);
+                    }
+                    scope.aliases.push((name, ty));
                     continue;
                 }
                 Item::Use { .. } | Item::UseStd { .. } => continue,

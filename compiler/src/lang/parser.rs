@@ -40,6 +40,8 @@ const KEYWORDS: &[&str] = &[
     "break",
     "continue",
     "return",
+    "struct",
+    "type",
 ];
 
 /// An error has been pushed; the caller resynchronizes.
@@ -53,6 +55,10 @@ struct Parser<'a> {
     depth: usize,
     /// The last statement parsed was an expression not ended by `;`.
     open_expr: bool,
+    /// Parsing the condition of an `if`, the value of a `match` or the
+    /// iterator of a `for`, where `name {` opens the body, not a struct
+    /// literal (as in Rust); brackets and parentheses lift it.
+    no_struct: bool,
 }
 
 /// Parses one file. Returns the items it could parse and every syntax error.
@@ -63,6 +69,7 @@ pub fn parse(tokens: &[Token]) -> (Vec<Item>, Vec<Error>) {
         errors: Vec::new(),
         depth: 0,
         open_expr: false,
+        no_struct: false,
     };
     let mut items = Vec::new();
     while !p.at_eof() {
@@ -255,7 +262,10 @@ impl<'a> Parser<'a> {
                 }
                 Tok::Ident(k)
                     if depth == 0
-                        && matches!(k.as_str(), "fn" | "circuit" | "const" | "use")
+                        && matches!(
+                            k.as_str(),
+                            "fn" | "circuit" | "const" | "use" | "struct" | "type"
+                        )
                         && self.pos > 0 =>
                 {
                     return
@@ -324,6 +334,16 @@ impl<'a> Parser<'a> {
             let value = self.expr()?;
             self.expect(";")?;
             return Ok(Item::Const { name, ty, value });
+        }
+        if self.eat_kw("struct") {
+            return self.struct_def().map(Item::Struct);
+        }
+        if self.eat_kw("type") {
+            let name = self.ident("a type name")?;
+            self.expect("=")?;
+            let ty = self.ty()?;
+            self.expect(";")?;
+            return Ok(Item::TypeAlias { name, ty });
         }
         if self.eat_kw("fn") {
             let name = self.ident("a function name")?;
@@ -407,10 +427,86 @@ impl<'a> Parser<'a> {
         let found = self.tok().describe();
         let e = Error::new(
             self.span(),
-            format!("expected `circuit`, `fn`, `const` or `use`, found {found}"),
+            format!("expected `circuit`, `fn`, `const`, `struct`, `type` or `use`, found {found}"),
         );
         self.bump();
         self.error(e)
+    }
+
+    /// `struct P { x: u8, y: [u8; 4] }` after `struct`.
+    fn struct_def(&mut self) -> R<StructDef> {
+        let name = self.ident("a struct name")?;
+        if self.is("(") || self.is(";") {
+            let e = Error::new(self.span(), "expected `{` after the struct name")
+                .label("structs have named fields")
+                .hint(format!(
+                    "write `struct {} {{ x: u8, y: u8 }}`; for unnamed fields use a tuple type `(u8, u8)`",
+                    name.name
+                ));
+            return self.error(e);
+        }
+        self.expect("{")?;
+        let mut fields = Vec::new();
+        while !self.is("}") {
+            let field = self.ident("a field name")?;
+            self.expect(":")?;
+            fields.push((field, self.ty()?));
+            if !self.eat(",") && !self.is("}") {
+                return self.unexpected("`,` or `}`");
+            }
+        }
+        self.bump();
+        Ok(StructDef { name, fields })
+    }
+
+    /// Runs `f` with struct literals allowed again (inside brackets).
+    fn unrestricted<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        let saved = std::mem::replace(&mut self.no_struct, false);
+        let r = f(self);
+        self.no_struct = saved;
+        r
+    }
+
+    /// Runs `f` with `name {` read as the start of a body.
+    fn restricted<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        let saved = std::mem::replace(&mut self.no_struct, true);
+        let r = f(self);
+        self.no_struct = saved;
+        r
+    }
+
+    /// Whether the tokens after the current `{` read `name:` (a struct
+    /// literal's first field), never the start of a block.
+    fn brace_starts_fields(&self) -> bool {
+        let at = |k: usize| self.toks.get(self.pos + k).map(|t| &t.tok);
+        matches!(at(1), Some(Tok::Ident(_))) && matches!(at(2), Some(Tok::Punct(":")))
+    }
+
+    /// `{ x: 1, y }` after the struct name: fields in any order, `y` short
+    /// for `y: y`.
+    fn struct_lit(&mut self, name: Ident) -> R<Expr> {
+        self.bump();
+        let mut fields = Vec::new();
+        while !self.is("}") {
+            let field = self.ident("a field name")?;
+            let value = if self.eat(":") {
+                self.expr()?
+            } else {
+                let span = field.span;
+                Expr::new(ExprKind::Var(field.clone()), span)
+            };
+            fields.push((field, value));
+            if !self.eat(",") && !self.is("}") {
+                return self.unexpected("`,` or `}`");
+            }
+        }
+        let end = self.bump();
+        let span = name.span.to(end);
+        let e = Expr::new(ExprKind::StructLit(name, fields), span);
+        if e.height > MAX_HEIGHT {
+            return self.too_deep(span);
+        }
+        Ok(e)
     }
 
     /// `-> T` or `-> (name: T, ...)`.
@@ -475,7 +571,7 @@ impl<'a> Parser<'a> {
                     });
                 }
                 let name = s.clone();
-                Ok(TypeExpr::Unknown(Ident {
+                Ok(TypeExpr::Named(Ident {
                     name,
                     span: self.bump(),
                 }))
@@ -504,13 +600,13 @@ impl<'a> Parser<'a> {
                 let end = self.bump();
                 Ok(TypeExpr::Tuple(fields, start.to(end)))
             }
-            _ => self.unexpected("a type (`bool`, `u32`, `i8`, `[T; N]`, `(A, B)`)"),
+            _ => self.unexpected("a type (`bool`, `u32`, `i8`, `[T; N]`, `(A, B)`, a struct name)"),
         }
     }
 
     fn block(&mut self) -> R<Block> {
         self.enter()?;
-        let r = self.block_inner();
+        let r = self.unrestricted(Self::block_inner);
         self.depth -= 1;
         r
     }
@@ -721,6 +817,17 @@ impl<'a> Parser<'a> {
                 }
             } else if self.eat(".") {
                 let fspan = self.span();
+                let named = matches!(self.tok(), Tok::Ident(_))
+                    && !matches!(
+                        self.toks.get(self.pos + 1).map(|t| &t.tok),
+                        Some(Tok::Punct("("))
+                    );
+                if named {
+                    let field = self.ident("a field name")?;
+                    let span = e.span.to(field.span);
+                    e = Expr::new(ExprKind::NamedField(Box::new(e), field), span);
+                    continue;
+                }
                 let Tok::Int(n) = self.tok() else {
                     let hint = match self.tok() {
                         Tok::Ident(m) if m == "rev" || m == "step_by" => Some(format!(
@@ -732,7 +839,7 @@ impl<'a> Parser<'a> {
                         ),
                         _ => None,
                     };
-                    let r = self.unexpected("a tuple field number like `.0`");
+                    let r = self.unexpected("a field, like `.0` or `.x`");
                     if let (Some(h), Some(e)) = (hint, self.errors.last_mut()) {
                         e.hints.push(h);
                     }
@@ -769,20 +876,40 @@ impl<'a> Parser<'a> {
             Tok::Ident(k) if KEYWORDS.contains(&k.as_str()) => self.unexpected("an expression"),
             Tok::Ident(_) => {
                 let name = self.ident("a name")?;
+                if self.is("{") && !self.no_struct {
+                    return self.unrestricted(|p| p.struct_lit(name));
+                }
+                if self.is("{") && self.brace_starts_fields() {
+                    let e = Error::new(
+                        name.span.to(self.span()),
+                        "a struct literal cannot appear here unparenthesized",
+                    )
+                    .label("`{` here opens the body")
+                    .hint(format!(
+                        "put the literal in parentheses: `({} {{ ... }})`",
+                        name.name
+                    ));
+                    // Read it as the literal it is, so the rest parses.
+                    self.errors.push(e);
+                    return self.unrestricted(|p| p.struct_lit(name));
+                }
                 if !self.eat("(") {
                     let span = name.span;
                     return Ok(mk(ExprKind::Var(name), span));
                 }
-                let mut args = Vec::new();
-                while !self.is(")") {
-                    args.push(self.expr()?);
-                    if !self.eat(",") && !self.is(")") {
-                        return self.unexpected("`,` or `)`");
+                self.unrestricted(|p| {
+                    let mut args = Vec::new();
+                    while !p.is(")") {
+                        args.push(p.expr()?);
+                        if !p.eat(",") && !p.is(")") {
+                            return p.unexpected("`,` or `)`");
+                        }
                     }
-                }
-                let end = self.bump();
-                Ok(mk(ExprKind::Call(name, args), start.to(end)))
+                    let end = p.bump();
+                    Ok(mk(ExprKind::Call(name, args), start.to(end)))
+                })
             }
+            Tok::Punct("(" | "[") if self.no_struct => self.unrestricted(Self::primary),
             Tok::Punct("(") => {
                 self.bump();
                 let mut elems = Vec::new();
@@ -881,6 +1008,13 @@ impl<'a> Parser<'a> {
         if !self.eat_kw("in") {
             return self.unexpected("`in`");
         }
+        let iter = self.restricted(Self::for_iter)?;
+        let body = self.block()?;
+        Ok(Stmt::For { pat, iter, body })
+    }
+
+    /// What a `for` loop runs over, up to its body.
+    fn for_iter(&mut self) -> R<ForIter> {
         let iter = if self.is("(") {
             // `(a..b).rev()`, or a parenthesized array expression.
             self.bump();
@@ -915,8 +1049,7 @@ impl<'a> Parser<'a> {
                 ForIter::Each(lo)
             }
         };
-        let body = self.block()?;
-        Ok(Stmt::For { pat, iter, body })
+        Ok(iter)
     }
 
     /// Consumes the current token; true if it was `p`.
@@ -953,7 +1086,7 @@ impl<'a> Parser<'a> {
     /// `match x { pat | pat => expr, ..., _ => expr }`.
     fn match_expr(&mut self) -> R<Expr> {
         let start = self.bump();
-        let scrut = self.expr()?;
+        let scrut = self.restricted(Self::expr)?;
         self.expect("{")?;
         let mut arms = Vec::new();
         while !self.is("}") {
@@ -1021,19 +1154,46 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A literal pattern: `_`, `42`, `-7`, `0xff`, `true`, `false`.
+    /// An integer literal of a pattern, possibly negative.
+    fn pat_int(&mut self) -> R<num_bigint::BigInt> {
+        let negative = self.eat("-");
+        let Tok::Int(n) = self.tok() else {
+            return self.unexpected("an integer literal");
+        };
+        let n = num_bigint::BigInt::from(n.clone());
+        self.bump();
+        Ok(if negative { -n } else { n })
+    }
+
+    /// A pattern: `_`, `42`, `-7`, `0xff`, `true`, `false`, a range
+    /// `1..=5` or `0..8`, or a name that binds the value.
     fn match_pat(&mut self) -> R<MatchPat> {
         let start = self.span();
+        if matches!(self.tok(), Tok::Int(_) | Tok::Punct("-")) {
+            let lo = self.pat_int()?;
+            if !(self.is("..=") || self.is("..")) {
+                return Ok(MatchPat {
+                    kind: PatKind::Int(lo),
+                    span: start.to(self.prev_span()),
+                });
+            }
+            let inclusive = self.bump_is("..=");
+            let hi = self.pat_int()?;
+            return Ok(MatchPat {
+                kind: PatKind::Range { lo, hi, inclusive },
+                span: start.to(self.prev_span()),
+            });
+        }
         let kind = match self.tok() {
             Tok::Ident(k) if k == "_" => PatKind::Wild,
             Tok::Ident(k) if k == "true" || k == "false" => PatKind::Bool(k == "true"),
-            Tok::Int(n) => PatKind::Int(n.clone().into()),
-            Tok::Punct("-") => {
-                self.bump();
-                let Tok::Int(n) = self.tok() else {
-                    return self.unexpected("an integer literal");
-                };
-                PatKind::Int(-num_bigint::BigInt::from(n.clone()))
+            Tok::Ident(k) if !KEYWORDS.contains(&k.as_str()) => {
+                let name = self.ident("a name")?;
+                let span = name.span;
+                return Ok(MatchPat {
+                    kind: PatKind::Bind(name),
+                    span,
+                });
             }
             _ => {
                 let found = self.tok().describe();
@@ -1041,8 +1201,8 @@ impl<'a> Parser<'a> {
                     self.span(),
                     format!("expected a pattern, found {found}"),
                 )
-                .label("expected a literal or `_`")
-                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), alternatives `1 | 2`, or `_` for every other value");
+                .label("expected a literal, a range or `_`")
+                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), ranges (`1..=5`), alternatives `1 | 2`, a name for every other value, or `_`");
                 return self.error(e);
             }
         };
@@ -1055,7 +1215,7 @@ impl<'a> Parser<'a> {
 
     fn if_expr(&mut self) -> R<Expr> {
         let start = self.bump();
-        let cond = self.expr()?;
+        let cond = self.restricted(Self::expr)?;
         let then = self.block()?;
         let mut end = then.span;
         let els = if self.eat_kw("else") {

@@ -5,10 +5,11 @@
 //! signals ([`Lit`]s of the gate builder). A signal may be a public constant,
 //! so "known at compile time" is simply "every bit is constant".
 
-use crate::ir::ValueType;
+use crate::ir::{StructType, ValueType};
 use crate::optimize::Lit;
 use num_bigint::{BigInt, BigUint, Sign};
 use std::fmt;
+use std::sync::Arc;
 
 /// Widest integer type accepted (`u65536`).
 pub const MAX_WIDTH: u64 = 1 << 16;
@@ -26,6 +27,23 @@ pub enum Ty {
     Int,
     Array(Box<Ty>, u32),
     Tuple(Vec<Ty>),
+    /// A declared `struct`: types are equal when they are the same
+    /// declaration (names are unique among a program's types).
+    Struct(Arc<StructTy>),
+}
+
+/// A resolved `struct` declaration: its fields' types are evaluated once,
+/// and every value of it shares them.
+#[derive(Debug, PartialEq, Eq)]
+pub struct StructTy {
+    pub name: String,
+    pub fields: Vec<(String, Ty)>,
+}
+
+impl StructTy {
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|(n, _)| n == name)
+    }
 }
 
 impl Ty {
@@ -47,6 +65,13 @@ impl Ty {
                 }
                 sum
             }
+            Ty::Struct(s) => {
+                let mut sum = 0u64;
+                for (_, t) in &s.fields {
+                    sum = sum.saturating_add(t.bits()?);
+                }
+                sum
+            }
         })
     }
 
@@ -64,6 +89,14 @@ impl Ty {
             Ty::Tuple(ts) => {
                 ValueType::Tuple(ts.iter().map(Ty::value_type).collect::<Option<Vec<_>>>()?)
             }
+            Ty::Struct(s) => ValueType::Struct(Box::new(StructType {
+                name: s.name.clone(),
+                fields: s
+                    .fields
+                    .iter()
+                    .map(|(n, t)| Some((n.clone(), t.value_type()?)))
+                    .collect::<Option<Vec<_>>>()?,
+            })),
         })
     }
 }
@@ -89,6 +122,7 @@ impl fmt::Display for Ty {
                 }
                 f.write_str(")")
             }
+            Ty::Struct(s) => f.write_str(&s.name),
         }
     }
 }
@@ -101,6 +135,8 @@ pub enum Val {
     /// Element type and elements.
     Array(Ty, Vec<Val>),
     Tuple(Vec<Val>),
+    /// A struct's field values, in declaration order.
+    Struct(Arc<StructTy>, Vec<Val>),
     /// The result of an expression that already produced an error.
     Error,
 }
@@ -121,6 +157,7 @@ impl Val {
             Val::Int(_) => Ty::Int,
             Val::Array(t, vs) => Ty::Array(Box::new(t.clone()), vs.len() as u32),
             Val::Tuple(vs) => Ty::Tuple(vs.iter().map(Val::ty).collect::<Option<Vec<_>>>()?),
+            Val::Struct(s, _) => Ty::Struct(s.clone()),
             Val::Error => return None,
         })
     }
@@ -130,7 +167,9 @@ impl Val {
     pub fn flatten(&self, out: &mut Vec<Lit>) {
         match self {
             Val::Bits(_, bits) => out.extend_from_slice(bits),
-            Val::Array(_, vs) | Val::Tuple(vs) => vs.iter().for_each(|v| v.flatten(out)),
+            Val::Array(_, vs) | Val::Tuple(vs) | Val::Struct(_, vs) => {
+                vs.iter().for_each(|v| v.flatten(out))
+            }
             Val::Int(_) | Val::Error => {}
         }
     }
@@ -148,6 +187,13 @@ impl Val {
                 (0..*n).map(|_| Val::unflatten(t, bits)).collect(),
             ),
             Ty::Tuple(ts) => Val::Tuple(ts.iter().map(|t| Val::unflatten(t, bits)).collect()),
+            Ty::Struct(s) => Val::Struct(
+                s.clone(),
+                s.fields
+                    .iter()
+                    .map(|(_, t)| Val::unflatten(t, bits))
+                    .collect(),
+            ),
         }
     }
 

@@ -18,6 +18,9 @@ impl<'a> Lower<'a> {
                 if matches!(other, Val::Tuple(_)) {
                     e = e.hint("tuple fields are read with `.0`, `.1`, ...");
                 }
+                if let Val::Struct(st, _) = other {
+                    e = e.hint(struct_fields_hint(st));
+                }
                 return self.err(e);
             }
         };
@@ -151,6 +154,13 @@ impl<'a> Lower<'a> {
                 }
             },
             Val::Error => Val::Error,
+            Val::Struct(st, _) => self.err(
+                Error::new(
+                    span,
+                    format!("`{}` is a struct; it has no field {n}", st.name),
+                )
+                .hint(struct_fields_hint(st)),
+            ),
             other => {
                 let t = other.ty().map(|t| t.to_string()).unwrap_or_default();
                 self.err(Error::new(
@@ -159,5 +169,13 @@ impl<'a> Lower<'a> {
                 ))
             }
         }
+    }
+}
+
+/// How to read the fields of a struct, for a diagnostic.
+fn struct_fields_hint(st: &StructTy) -> String {
+    match st.fields.first() {
+        Some((f, _)) => format!("struct fields are read by name, e.g. `.{f}`"),
+        None => format!("struct `{}` has no fields", st.name),
     }
 }

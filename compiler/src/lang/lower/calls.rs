@@ -389,7 +389,10 @@ fn calls_in_expr<'a>(e: &'a Expr, out: &mut Vec<&'a Ident>) {
             out.push(name);
             args.iter().for_each(|a| calls_in_expr(a, out));
         }
-        ExprKind::Unary(_, x) | ExprKind::Field(x, _, _) => calls_in_expr(x, out),
+        ExprKind::Unary(_, x) | ExprKind::Field(x, _, _) | ExprKind::NamedField(x, _) => {
+            calls_in_expr(x, out)
+        }
+        ExprKind::StructLit(_, fs) => fs.iter().for_each(|(_, x)| calls_in_expr(x, out)),
         ExprKind::Cast(x, t) => {
             calls_in_expr(x, out);
             calls_in_type(t, out);

@@ -65,7 +65,19 @@ impl<'a> Lower<'a> {
                     _ => None,
                 };
                 let b = self.expr_as(y, right_want.as_ref());
-                self.binary(*op, a, b, x.span, y.span, e.span)
+                let ordering = matches!(op, Lt | Le | Gt | Ge | Eq | Ne);
+                let secret = match (is_literal(x), is_literal(y)) {
+                    (false, true) if ordering && !is_const(&a) => a.ty(),
+                    (true, false) if ordering && !is_const(&b) => b.ty(),
+                    _ => None,
+                };
+                let r = self.binary(*op, a, b, x.span, y.span, e.span);
+                if let (Some(t), Val::Bits(Ty::Bool, bits)) = (secret, &r) {
+                    if let Some(k) = bits[0].constant() {
+                        self.constant_comparison(e.span, k, &t);
+                    }
+                }
+                r
             }
             ExprKind::Cast(x, t) => {
                 let v = self.expr(x);
@@ -85,6 +97,8 @@ impl<'a> Lower<'a> {
                 self.with_value(base, |l, v| l.slice(v, lo, hi, e.span))
             }
             ExprKind::Field(base, n, fspan) => self.with_value(base, |l, v| l.field(v, *n, *fspan)),
+            ExprKind::NamedField(base, f) => self.with_value(base, |l, v| l.named_field(v, f)),
+            ExprKind::StructLit(name, fields) => self.struct_lit(name, fields, e.span),
             ExprKind::Tuple(es) => {
                 let wants: Vec<Option<&Ty>> = match want {
                     Some(Ty::Tuple(ts)) if ts.len() == es.len() => ts.iter().map(Some).collect(),
@@ -126,6 +140,28 @@ impl<'a> Lower<'a> {
             ExprKind::If(c, t, els) => self.if_expr(c, t, els.as_deref(), e.span, want),
             ExprKind::Match(x, arms) => self.match_expr(x, arms, e.span, want),
         }
+    }
+
+    /// Warns that a comparison of a value with a literal is decided by the
+    /// value's type alone (`x < 0` on an unsigned `x`, `x <= 255` on a
+    /// `u8`): likely a mistake, and it compiles to a constant.
+    fn constant_comparison(&mut self, span: Span, always: bool, ty: &Ty) {
+        if !self.warned.insert(span) {
+            return;
+        }
+        let range = match ty {
+            Ty::UInt(w) => format!("0 to {}", (BigInt::from(1) << *w as usize) - 1),
+            Ty::SInt(w) => {
+                let half = BigInt::from(1) << (*w as usize - 1);
+                format!("{} to {}", -half.clone(), half - 1)
+            }
+            _ => return,
+        };
+        self.warnings.push(
+            Error::warn(span, format!("comparison is always {always}"))
+                .label(format!("a `{ty}` is always {range}"))
+                .hint("remove it, or widen the value's type if it should hold other values"),
+        );
     }
 
     /// Runs `f` on the value of `e`; for a named variable or constant, on the
@@ -189,6 +225,13 @@ impl<'a> Lower<'a> {
                     .collect(),
             ),
             (Val::Tuple(xs), Val::Tuple(ys)) => Val::Tuple(
+                xs.into_iter()
+                    .zip(ys)
+                    .map(|(x, y)| self.mux_val(c, x, y))
+                    .collect(),
+            ),
+            (Val::Struct(s, xs), Val::Struct(_, ys)) => Val::Struct(
+                s,
                 xs.into_iter()
                     .zip(ys)
                     .map(|(x, y)| self.mux_val(c, x, y))
@@ -323,5 +366,14 @@ impl<'a> Lower<'a> {
             format!("`if` and `else` have different types: `{ta}` and `{tb}`"),
         ));
         None
+    }
+}
+
+/// An integer literal in the source, possibly negated.
+fn is_literal(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) => true,
+        ExprKind::Unary(UnOp::Neg, x) => matches!(x.kind, ExprKind::Int(_)),
+        _ => false,
     }
 }

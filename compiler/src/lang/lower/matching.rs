@@ -1,4 +1,5 @@
-//! `match` on an integer or `bool` with literal patterns: a known scrutinee
+//! `match` on an integer or `bool` with literal and range patterns (or a
+//! name, which binds the value in its arm): a known scrutinee
 //! picks its arm at compile time; a secret one compares it with each
 //! pattern and selects, like a chain of `if`/`else`, merging every variable
 //! the arms change with multiplexers.
@@ -13,9 +14,6 @@ struct Ran {
     span: Span,
     vars: Vec<Option<Val>>,
 }
-
-/// Largest width whose values the exhaustiveness check counts.
-const MAX_COUNTED_WIDTH: u32 = 24;
 
 impl<'a> Lower<'a> {
     pub(super) fn match_expr(
@@ -44,7 +42,10 @@ impl<'a> Lower<'a> {
         };
         // Each arm's condition (OR of its patterns) and the values covered.
         let mut conds = Vec::with_capacity(arms.len());
-        let mut covered: HashSet<BigInt> = HashSet::new();
+        // Inclusive intervals of the values the patterns name.
+        let mut covered: Vec<(BigInt, BigInt)> = Vec::new();
+        // The name each arm binds the value to, if any.
+        let mut binds: Vec<Option<&'a Ident>> = Vec::with_capacity(arms.len());
         let mut wild_at: Option<Span> = None;
         let mut bad = false;
         for arm in arms {
@@ -59,11 +60,47 @@ impl<'a> Lower<'a> {
                 break;
             }
             let mut cond = Lit::FALSE;
+            let mut bind = None;
             for p in &arm.pats {
                 let c = match &p.kind {
                     PatKind::Wild => {
                         wild_at = Some(p.span);
                         Lit::TRUE
+                    }
+                    PatKind::Bind(name) => {
+                        if arm.pats.len() > 1 {
+                            self.err(
+                                Error::new(
+                                    p.span,
+                                    format!(
+                                        "`{}` cannot be one of several alternatives",
+                                        name.name
+                                    ),
+                                )
+                                .label("binds every value")
+                                .hint(
+                                    "a name matches every value: give it an arm of its own, last",
+                                ),
+                            );
+                            bad = true;
+                            continue;
+                        }
+                        wild_at = Some(p.span);
+                        bind = Some(name);
+                        Lit::TRUE
+                    }
+                    PatKind::Range { lo, hi, inclusive } => {
+                        let hi = if *inclusive { hi.clone() } else { hi - 1 };
+                        match self.range_cond(&sv, &ty, lo, &hi, p.span) {
+                            Some(c) => {
+                                covered.push((lo.clone(), hi));
+                                c
+                            }
+                            None => {
+                                bad = true;
+                                continue;
+                            }
+                        }
                     }
                     PatKind::Bool(b) => {
                         if ty != Ty::Bool {
@@ -74,7 +111,8 @@ impl<'a> Lower<'a> {
                             bad = true;
                             continue;
                         }
-                        covered.insert(BigInt::from(*b as u8));
+                        let v = BigInt::from(*b as u8);
+                        covered.push((v.clone(), v));
                         let Val::Bits(_, s) = &sv else { continue };
                         if *b {
                             s[0]
@@ -84,7 +122,7 @@ impl<'a> Lower<'a> {
                     }
                     PatKind::Int(n) => match &sv {
                         Val::Int(x) => {
-                            covered.insert(n.clone());
+                            covered.push((n.clone(), n.clone()));
                             Lit::from_bool(x == n)
                         }
                         Val::Bits(t, s) => {
@@ -93,7 +131,7 @@ impl<'a> Lower<'a> {
                                 bad = true;
                                 continue;
                             };
-                            covered.insert(n.clone());
+                            covered.push((n.clone(), n.clone()));
                             g::equal(&mut self.b, s, &pb)
                         }
                         _ => continue,
@@ -102,6 +140,7 @@ impl<'a> Lower<'a> {
                 cond = self.b.or(cond, c);
             }
             conds.push(cond);
+            binds.push(bind);
         }
         if bad {
             return Val::Error;
@@ -119,7 +158,7 @@ impl<'a> Lower<'a> {
             .map(|(i, b)| (i >= self.base && b.mutable).then(|| b.val.clone()))
             .collect();
         let mut ran: Vec<Ran> = Vec::new();
-        for (i, (arm, &cond)) in arms.iter().zip(&conds).enumerate() {
+        for (i, ((arm, &cond), bind)) in arms.iter().zip(&conds).zip(&binds).enumerate() {
             let cond = if i + 1 == arms.len() { Lit::TRUE } else { cond };
             if cond.constant() == Some(false) {
                 continue;
@@ -131,7 +170,18 @@ impl<'a> Lower<'a> {
                     }
                 }
             }
+            let bound = self.vars.len();
+            if let Some(name) = bind {
+                let decl = self.declare(name, "variable");
+                self.vars.push(Binding {
+                    name: name.name.clone(),
+                    val: sv.clone(),
+                    mutable: false,
+                    decl,
+                });
+            }
             let val = self.expr_as(&arm.body, want);
+            self.vars.truncate(bound);
             let vars = saved
                 .iter()
                 .enumerate()
@@ -213,29 +263,95 @@ impl<'a> Lower<'a> {
         val
     }
 
-    /// Whether the literal patterns `covered` name every value of `ty`;
-    /// if not, reports the first value missing.
-    fn check_exhaustive(&mut self, ty: &Ty, covered: &HashSet<BigInt>, span: Span) -> bool {
+    /// Whether the scrutinee `sv` of type `ty` lies in `lo..=hi`; `None`
+    /// (after a diagnostic) if the range is empty or outside the type.
+    /// Cost on a secret: one comparison per bound that excludes values.
+    fn range_cond(
+        &mut self,
+        sv: &Val,
+        ty: &Ty,
+        lo: &BigInt,
+        hi: &BigInt,
+        span: Span,
+    ) -> Option<Lit> {
+        if lo > hi {
+            self.err(
+                Error::new(span, "empty range pattern")
+                    .label("matches no value")
+                    .hint(
+                        "write the smaller bound first: `lo..=hi` includes `hi`, `lo..hi` does not",
+                    ),
+            );
+            return None;
+        }
+        match sv {
+            Val::Int(x) => Some(Lit::from_bool(lo <= x && x <= hi)),
+            Val::Bits(t, s) if t.is_int() => {
+                let lo_v = self.coerce(Val::Int(lo.clone()), t, span, "the range's start");
+                let hi_v = self.coerce(Val::Int(hi.clone()), t, span, "the range's end");
+                let (Val::Bits(_, lb), Val::Bits(_, hb)) = (lo_v, hi_v) else {
+                    return None;
+                };
+                let signed = matches!(t, Ty::SInt(_));
+                let above_lo = !g::less(&mut self.b, s, &lb, signed);
+                let below_hi = !g::less(&mut self.b, &hb, s, signed);
+                Some(self.b.and(above_lo, below_hi))
+            }
+            _ => {
+                self.err(Error::new(
+                    span,
+                    format!("mismatched types: a range pattern needs an integer, found `{ty}`"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// Whether the patterns' intervals `covered` name every value of `ty`;
+    /// if not, reports the first value missing (counting 0, 1, ... and then,
+    /// for a signed type, its negative values from the most negative).
+    fn check_exhaustive(&mut self, ty: &Ty, covered: &[(BigInt, BigInt)], span: Span) -> bool {
         let (size, signed_w) = match ty {
-            Ty::Bool => (Some(2u64), None),
-            Ty::UInt(w) if *w <= MAX_COUNTED_WIDTH => (Some(1u64 << w), None),
-            Ty::SInt(w) if *w <= MAX_COUNTED_WIDTH => (Some(1u64 << w), Some(*w)),
+            Ty::Bool => (Some(BigInt::from(2)), None),
+            Ty::UInt(w) => (Some(BigInt::from(1) << *w as usize), None),
+            Ty::SInt(w) => (Some(BigInt::from(1) << *w as usize), Some(*w as usize)),
             _ => (None, None),
         };
-        let value = |k: u64| -> BigInt {
-            match signed_w {
-                Some(w) if k >= 1u64 << (w - 1) => BigInt::from(k) - BigInt::from(1u64 << w),
-                _ => BigInt::from(k),
+        // Values in the order counted, `k` = 0, 1, ...: for a signed type
+        // the non-negative ones, then from the most negative up to -1.
+        let half = signed_w.map(|w| BigInt::from(1) << (w - 1));
+        let mut ks: Vec<(BigInt, BigInt)> = Vec::with_capacity(covered.len() + 1);
+        for (lo, hi) in covered {
+            match (&half, &size) {
+                (Some(h), Some(n)) => {
+                    if *hi >= BigInt::from(0) {
+                        ks.push((lo.clone().max(BigInt::from(0)), hi.clone().min(h - 1)));
+                    }
+                    if *lo < BigInt::from(0) {
+                        let top = hi.clone().min(BigInt::from(-1));
+                        ks.push((lo.clone().max(-h.clone()) + n, top + n));
+                    }
+                }
+                _ => ks.push((lo.clone(), hi.clone())),
             }
-        };
-        if size.is_some_and(|n| covered.len() as u64 >= n) {
+        }
+        ks.sort();
+        let mut k = BigInt::from(0);
+        for (lo, hi) in &ks {
+            if *lo > k {
+                break;
+            }
+            if *hi >= k {
+                k = hi + 1;
+            }
+        }
+        if size.as_ref().is_some_and(|n| k >= *n) {
             return true;
         }
-        // At most `covered.len() + 1` candidates to try.
-        let missing = (0..=covered.len() as u64)
-            .map(value)
-            .find(|v| !covered.contains(v))
-            .unwrap_or_default();
+        let missing = match (&half, &size) {
+            (Some(h), Some(n)) if k >= *h => &k - n,
+            _ => k,
+        };
         let shown = if *ty == Ty::Bool {
             (missing == BigInt::from(1)).to_string()
         } else {

@@ -20,9 +20,11 @@ mod matching;
 mod names;
 mod ops;
 mod stmt;
+mod structs;
 mod typing;
 
 use calls::check_recursion;
+use structs::TypeState;
 
 use super::ast::*;
 use super::diagnostics::{nearest, Error, Span, MAX_ERRORS};
@@ -89,6 +91,8 @@ struct Declared {
 enum Access {
     Index(Val, Span),
     Field(u32, Span),
+    /// A struct field, by name.
+    Named(Ident),
 }
 
 enum Slot<'a> {
@@ -101,6 +105,8 @@ enum Slot<'a> {
 pub struct Scope<'a> {
     pub fns: Vec<&'a FnDef>,
     pub consts: Vec<(&'a Ident, &'a Option<TypeExpr>, &'a Expr)>,
+    pub structs: Vec<&'a StructDef>,
+    pub aliases: Vec<(&'a Ident, &'a TypeExpr)>,
 }
 
 pub struct Lower<'a> {
@@ -124,6 +130,15 @@ pub struct Lower<'a> {
     /// any evaluation of it was read.
     declared: Vec<(Span, Declared)>,
     declared_at: HashMap<Span, usize>,
+    /// Structs and type aliases by name, resolved on first use.
+    types: HashMap<&'a str, TypeState<'a>>,
+    /// Their names in declaration order.
+    type_order: Vec<&'a str>,
+    /// Named types being resolved inside one another.
+    type_depth: usize,
+    /// Warnings other than unused names, at most one per place.
+    warnings: Vec<Error>,
+    warned: HashSet<Span>,
 }
 
 /// Type-checks and lowers `circuit` to an optimized, validated circuit,
@@ -162,16 +177,39 @@ pub fn lower<'a>(
         depth: 0,
         declared: Vec::new(),
         declared_at: HashMap::new(),
+        types: HashMap::new(),
+        type_order: scope
+            .structs
+            .iter()
+            .map(|s| s.name.name.as_str())
+            .chain(scope.aliases.iter().map(|(n, _)| n.name.as_str()))
+            .collect(),
+        type_depth: 0,
+        warnings: Vec::new(),
+        warned: HashSet::new(),
     };
+    // The first declaration of a name counts (a second one is an error).
+    for &s in &scope.structs {
+        l.types
+            .entry(s.name.name.as_str())
+            .or_insert(TypeState::Struct(s));
+    }
+    for &(n, t) in &scope.aliases {
+        l.types
+            .entry(n.name.as_str())
+            .or_insert(TypeState::Alias(n, t));
+    }
     let c = l.circuit(circuit)?;
-    Ok((c, l.unused_warnings()))
+    let mut warnings = l.unused_warnings();
+    warnings.append(&mut l.warnings);
+    Ok((c, warnings))
 }
 
 fn is_const(v: &Val) -> bool {
     match v {
         Val::Int(_) => true,
         Val::Bits(_, bits) => bits.iter().all(|b| b.constant().is_some()),
-        Val::Array(_, vs) | Val::Tuple(vs) => vs.iter().all(is_const),
+        Val::Array(_, vs) | Val::Tuple(vs) | Val::Struct(_, vs) => vs.iter().all(is_const),
         Val::Error => true,
     }
 }
@@ -478,6 +516,14 @@ impl<'a> Lower<'a> {
     fn check_unused(&mut self) {
         if self.aborted {
             return;
+        }
+        for name in self.type_order.clone() {
+            let id = match self.types.get(name) {
+                Some(TypeState::Struct(d)) => &d.name,
+                Some(TypeState::Alias(id, _)) => *id,
+                _ => continue,
+            };
+            self.named_type(id);
         }
         for name in self.const_order.clone() {
             if matches!(self.consts.get(name), Some(ConstState::Pending(..))) {

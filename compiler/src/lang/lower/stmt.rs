@@ -228,12 +228,15 @@ impl<'a> Lower<'a> {
                 path.push(Access::Field(*n, *fspan));
                 slot
             }
+            ExprKind::NamedField(base, f) => {
+                let slot = self.place(base, path);
+                path.push(Access::Named(f.clone()));
+                slot
+            }
             _ => {
-                self.err(
-                    Error::new(e.span, "cannot assign to this expression").hint(
-                        "assign to a variable `x`, an element or bit `x[i]`, or a field `x.0`",
-                    ),
-                );
+                self.err(Error::new(e.span, "cannot assign to this expression").hint(
+                    "assign to a variable `x`, an element or bit `x[i]`, or a field `x.0` or `p.x`",
+                ));
                 None
             }
         }
@@ -253,6 +256,7 @@ impl<'a> Lower<'a> {
                     cur = match a {
                         Access::Index(iv, s) => self.index(&cur, iv.clone(), place.span, *s),
                         Access::Field(n, s) => self.field(&cur, *n, *s),
+                        Access::Named(f) => self.named_field(&cur, f),
                     };
                 }
                 self.binary(
@@ -294,6 +298,15 @@ impl<'a> Lower<'a> {
                     self.field(&Val::Tuple(vs.clone()), *n, *s);
                     Val::Tuple(vs)
                 }
+            }
+            (Access::Named(f), Val::Struct(st, mut vs)) => {
+                let Some(i) = st.field(&f.name) else {
+                    self.named_field(&Val::Struct(st.clone(), Vec::new()), f);
+                    return Val::Struct(st, vs);
+                };
+                let o = std::mem::replace(&mut vs[i], Val::Error);
+                vs[i] = self.write(o, rest, new, span);
+                Val::Struct(st, vs)
             }
             (Access::Index(iv, s), old @ (Val::Array(..) | Val::Bits(..))) => {
                 let len = match &old {
@@ -338,6 +351,9 @@ impl<'a> Lower<'a> {
                     }
                     Access::Index(iv, s) => {
                         self.index(&old, iv.clone(), span, *s);
+                    }
+                    Access::Named(f) => {
+                        self.named_field(&old, f);
                     }
                 }
                 old

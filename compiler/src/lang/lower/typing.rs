@@ -56,21 +56,7 @@ impl<'a> Lower<'a> {
                 }
                 Some(ty)
             }
-            TypeExpr::Unknown(id) => {
-                let known = [
-                    "bool", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
-                ];
-                let mut e =
-                    Error::new(id.span, format!("unknown type `{}`", id.name)).label("not a type");
-                if let Some(s) = nearest(&id.name, known) {
-                    e = e.hint(format!("did you mean `{s}`?"));
-                }
-                e = e.hint(
-                    "types are `bool`, `uN`/`iN` for any width N, `[T; N]` and tuples `(A, B)`",
-                );
-                self.err(e);
-                None
-            }
+            TypeExpr::Named(id) => self.named_type(id),
         }
     }
 
