@@ -153,7 +153,7 @@ use crate::block::{Block, Delta};
 use crate::evaluator::EvalError;
 use crate::garbler::{
     encode, load_inputs, new_labels, output_labels, random_labels, run_free_gates, set_zero_labels,
-    GarbleError,
+    GarbleError, PI_STRIDE,
 };
 use crate::hash::{three_halves_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
@@ -178,7 +178,7 @@ pub fn step_bytes(n: usize) -> usize {
 /// Stores the 5 control bits `z` of AND `k` of a step into its packed
 /// control bytes (which start zeroed). Where they go depends on `k` only.
 #[inline(always)]
-fn put_control(control: &mut [u8], k: usize, z: u8) {
+pub(crate) fn put_control(control: &mut [u8], k: usize, z: u8) {
     let (at, shift) = (5 * k / 8, 5 * k % 8);
     let v = u16::from(z & 0x1f) << shift;
     control[at] |= v as u8;
@@ -570,6 +570,9 @@ pub struct ThreeHalvesGarbler {
     next_step: usize,
     and_base: u64,
     coins: Coins,
+    /// The memoized first hash call of the live AND inputs, `PI_STRIDE`
+    /// blocks per pi slot (see [`crate::plan`]; the VAES path only).
+    pis: Vec<Block>,
     /// Whether the CPU has AVX2 (the combine pass's wide path).
     avx2: bool,
     /// Per AND of the step: `al | be << 1 | r0 << 2 | r1 << 3` (secret;
@@ -603,6 +606,7 @@ impl ThreeHalvesGarbler {
             .collect();
         ThreeHalvesGarbler {
             labels: new_labels(plan.num_slots()),
+            pis: vec![Block::ZERO; PI_STRIDE * plan.num_pi_slots()],
             plan,
             delta,
             hash,
@@ -721,6 +725,41 @@ impl ThreeHalvesGarbler {
         let d = self.delta.block();
         let first = self.and_base + step.first_and;
         crate::tweak::note(&self.delta, first, n);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(keys) = self.hash.wide() {
+            // The kernels index without bounds checks on this.
+            assert!(
+                self.labels.len() >= plan.num_slots()
+                    && self.pis.len() >= PI_STRIDE * plan.num_pi_slots(),
+                "label arrays smaller than the plan"
+            );
+            let fresh = step.mostly_fresh();
+            // Two random bits per AND, four ANDs per byte.
+            let coin_bytes = n.div_ceil(4);
+            self.colours.resize(coin_bytes, 0);
+            self.coins.fill(&mut self.colours[..coin_bytes]);
+            // SAFETY: the plan's slots are below `num_slots` and its pi
+            // slots below `num_pi_slots` (checked when it was built), and
+            // the arrays are that large (asserted above).
+            unsafe {
+                if !fresh {
+                    keys.garble_pis(d, &self.labels, &mut self.pis, step.pi_slots, step.pi_into);
+                }
+                keys.three_halves_garble(
+                    d,
+                    &mut self.labels,
+                    &mut self.pis,
+                    step.ands,
+                    first,
+                    &self.colours,
+                    out,
+                    fresh,
+                );
+            }
+            run_free_gates(&mut self.labels, step.frees);
+            self.next_step += 1;
+            return true;
+        }
         // Buffers padded to whole groups; the padding's results are dropped.
         let padded = n.next_multiple_of(GROUP);
         self.colours.resize(padded, 0);
@@ -808,6 +847,7 @@ impl Drop for ThreeHalvesGarbler {
     fn drop(&mut self) {
         self.labels.zeroize();
         self.colours.zeroize();
+        self.pis.zeroize();
         self.inputs.zeroize();
         self.buf_in.zeroize();
         self.buf_out.zeroize();
