@@ -1129,40 +1129,78 @@ impl Drop for ThreeHalvesEvaluator {
      gate: compile the circuit from the DSL (its optimizer merges equal sums) or use half-gates"
 )]
 pub struct DependentAnd {
-    /// The AND's number in the plan.
+    /// The AND's number in the plan (in a circuit read window by window,
+    /// in the whole execution).
     pub and: u64,
 }
 
 /// Refuses a plan in which some AND reads two slots with the same XOR sum
 /// ([`DependentAnd`]). It runs the plan on *fingerprints* instead of
-/// labels: a random 128-bit block for every input bit and AND output, XORed
-/// by the free gates exactly as labels are (a NOT is a flip, not a change of
-/// the stored label, so complements share a fingerprint; constants are the
-/// zero block). Equal sums have equal fingerprints; different sums collide
-/// with probability 2^-128, which would only refuse a good circuit. Both
-/// parties run it on the same plan, so both refuse alike.
+/// labels ([`fingerprint_plan`]): a fresh tag for every input bit and AND
+/// output, XORed by the free gates exactly as labels are. Equal sums have
+/// equal fingerprints; different sums collide only by accident (see
+/// [`Tags`]), which would only refuse a good circuit. Both parties run it on
+/// the same plan, so both refuse alike.
 pub fn check_independent_inputs(plan: &Plan) -> Result<(), DependentAnd> {
-    let mut fp = new_labels(plan.num_slots());
-    let mut next = 0u64;
-    let mut fresh = || {
-        next += 1;
+    let mut tags = Tags::default();
+    let inputs: Vec<Vec<Block>> = plan
+        .inputs()
+        .iter()
+        .map(|g| g.slots.iter().map(|_| tags.fresh()).collect())
+        .collect();
+    fingerprint_plan(plan, &inputs, &mut tags, 0).map(|_| ())
+}
+
+/// The tags of [`fingerprint_plan`]: 128-bit values from a counter through
+/// the splitmix64 finalizer, deterministic so that both parties compute the
+/// same ones. A fingerprint is the XOR of the tags of the input bits and
+/// AND outputs a wire sums, so two wires with the same sum always have the
+/// same fingerprint (the check never misses a dependent AND); two different
+/// sums collide only if the tags they differ in XOR to zero, which refuses
+/// a good circuit, never admits a bad one.
+#[derive(Clone, Debug, Default)]
+pub struct Tags {
+    next: u64,
+}
+
+impl Tags {
+    /// The next tag.
+    pub fn fresh(&mut self) -> Block {
+        self.next += 1;
         let mix = |mut z: u64| {
             z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             z ^ (z >> 31)
         };
-        let z = next.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let z = self.next.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         Block(u128::from(mix(z)) | u128::from(mix(!z)) << 64)
-    };
-    for g in plan.inputs() {
-        for &s in &g.slots {
+    }
+}
+
+/// Runs `plan` on fingerprints: `inputs[g][i]` is the fingerprint of bit
+/// `i` of input group `g`, every AND output gets a fresh tag from `tags`,
+/// free gates XOR them as they XOR labels (a NOT is a flip, not a change
+/// of the stored label, so complements share a fingerprint; constants are
+/// the zero block). Refuses the first AND whose two inputs have equal
+/// fingerprints, numbered from `first_and`; otherwise returns the
+/// fingerprint of every slot at the end of the plan (what its outputs
+/// carry on, for a window of a streamed circuit).
+pub fn fingerprint_plan(
+    plan: &Plan,
+    inputs: &[Vec<Block>],
+    tags: &mut Tags,
+    first_and: u64,
+) -> Result<Vec<Block>, DependentAnd> {
+    let mut fp = new_labels(plan.num_slots());
+    for (g, v) in plan.inputs().iter().zip(inputs) {
+        for (&s, &t) in g.slots.iter().zip(v) {
             if s != NO_SLOT {
-                fp[s as usize] = fresh();
+                fp[s as usize] = t;
             }
         }
     }
     run_free_gates(&mut fp, plan.prelude());
-    let mut and = 0u64;
+    let mut and = first_and;
     for i in 0..plan.num_steps() {
         let step = plan.step(i).expect("a step below num_steps");
         // A step's ANDs read before any of them writes.
@@ -1173,11 +1211,11 @@ pub fn check_independent_inputs(plan: &Plan) -> Result<(), DependentAnd> {
             and += 1;
         }
         for op in step.ands {
-            fp[op.out as usize] = fresh();
+            fp[op.out as usize] = tags.fresh();
         }
         run_free_gates(&mut fp, step.frees);
     }
-    Ok(())
+    Ok(fp)
 }
 
 /// Both parties in one process with an ideal OT, three-halves (the
