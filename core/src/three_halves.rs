@@ -178,7 +178,7 @@ pub fn step_bytes(n: usize) -> usize {
 /// Stores the 5 control bits `z` of AND `k` of a step into its packed
 /// control bytes (which start zeroed). Where they go depends on `k` only.
 #[inline(always)]
-pub(crate) fn put_control(control: &mut [u8], k: usize, z: u8) {
+fn put_control(control: &mut [u8], k: usize, z: u8) {
     let (at, shift) = (5 * k / 8, 5 * k % 8);
     let v = u16::from(z & 0x1f) << shift;
     control[at] |= v as u8;
@@ -510,12 +510,22 @@ pub fn eval_and(hash: &Tccr, a: Block, b: Block, table: &Table, and_index: u64) 
 
 /// The garbler's random bits `rho` (two per AND): AES-128 in counter mode
 /// under a key from the operating system, fresh per garbler (see the module
-/// docs, "Randomness"). The key schedule is zeroized on drop (the `aes`
-/// crate's `zeroize` feature).
+/// docs, "Randomness"). The stream is made [`COIN_POOL`] bytes at a time
+/// (one wide AES call) and handed out from that pool: a step needs a few
+/// dozen bytes, and encrypting and wiping a buffer per step cost 6% of
+/// AES-128 garbling. The key schedule (the `aes` crate's `zeroize` feature)
+/// and the pool are zeroized on drop, and each byte of the pool once handed
+/// out.
 struct Coins {
     prg: aes::Aes128Enc,
     counter: u128,
+    pool: Box<[u8; COIN_POOL]>,
+    /// Bytes of `pool` handed out.
+    used: usize,
 }
+
+/// Bytes of the coin pool (64 AES blocks).
+const COIN_POOL: usize = 1024;
 
 impl Coins {
     fn new() -> Coins {
@@ -524,29 +534,51 @@ impl Coins {
         crate::block::fill_random(&mut key);
         let prg = aes::Aes128Enc::new(&Array::from(key));
         key.zeroize();
-        Coins { prg, counter: 0 }
+        Coins {
+            prg,
+            counter: 0,
+            pool: Box::new([0u8; COIN_POOL]),
+            used: COIN_POOL,
+        }
     }
 
-    /// Fills `buf` with fresh pseudorandom bytes (the next blocks of the
-    /// counter-mode stream, 16 at a time; the tail of the last block is
-    /// dropped).
+    /// The next `COIN_POOL` bytes of the counter-mode stream, into the pool.
+    fn refill(&mut self) {
+        use aes::cipher::BlockCipherEncrypt;
+        for b in self.pool.chunks_exact_mut(16) {
+            b.copy_from_slice(&self.counter.to_le_bytes());
+            self.counter += 1;
+        }
+        // SAFETY: the pool is a whole number of 16-byte blocks; the `aes`
+        // crate's block type is a `repr(transparent)` `[u8; 16]` with
+        // alignment 1.
+        let blocks: &mut [aes::Block] = unsafe {
+            std::slice::from_raw_parts_mut(self.pool.as_mut_ptr().cast(), COIN_POOL / 16)
+        };
+        self.prg.encrypt_blocks(blocks);
+        self.used = 0;
+    }
+
+    /// Fills `buf` with fresh pseudorandom bytes.
     fn fill(&mut self, buf: &mut [u8]) {
-        use aes::cipher::{Array, BlockCipherEncrypt};
-        let mut blocks = [Array([0u8; 16]); 16];
-        for chunk in buf.chunks_mut(256) {
-            let used = chunk.len().div_ceil(16);
-            for b in &mut blocks[..used] {
-                *b = Array(self.counter.to_le_bytes());
-                self.counter += 1;
+        let mut at = 0;
+        while at < buf.len() {
+            if self.used == COIN_POOL {
+                self.refill();
             }
-            self.prg.encrypt_blocks(&mut blocks[..used]);
-            for (dst, b) in chunk.chunks_mut(16).zip(&blocks) {
-                dst.copy_from_slice(&b.0[..dst.len()]);
-            }
+            let n = (buf.len() - at).min(COIN_POOL - self.used);
+            let taken = &mut self.pool[self.used..self.used + n];
+            buf[at..at + n].copy_from_slice(taken);
+            taken.zeroize();
+            self.used += n;
+            at += n;
         }
-        for b in &mut blocks {
-            b.0.zeroize();
-        }
+    }
+}
+
+impl Drop for Coins {
+    fn drop(&mut self) {
+        self.pool.zeroize();
     }
 }
 

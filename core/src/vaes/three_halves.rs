@@ -20,7 +20,7 @@
 use super::{ldp, pair_key, pi_pair, rounds, store_pi, stp, Keys};
 use crate::block::Block;
 use crate::plan::AndOp;
-use crate::three_halves::{put_control, step_bytes};
+use crate::three_halves::step_bytes;
 use core::arch::x86_64::*;
 
 impl Keys {
@@ -115,18 +115,44 @@ unsafe fn garble<const FRESH: bool>(
     let inc = _mm256_set_epi64x(0, 1, 0, 1);
     let (lp, pp, hp) = (labels.as_mut_ptr(), pis.as_mut_ptr(), halves.as_mut_ptr());
     let mut k = 0;
-    while k + 4 <= n {
-        let g: &[AndOp; 4] = ands[k..k + 4].try_into().expect("four ANDs");
-        // SAFETY: the slot contract; the ANDs' 24-byte tables k .. k + 4 lie
-        // in `halves`.
-        unsafe { chunk::<4, 12, FRESH>(rk, &c, lp, pp, g, coins, hp, control, k, &mut tv, inc) };
-        k += 4;
+    // Eight ANDs per chunk when only (X, X ^ D) needs its first call: eight
+    // registers in flight cover the AES latency, where four would wait on
+    // it; four when all three pairs do (twelve registers).
+    macro_rules! chunks {
+        ($wide:literal) => {
+            while k + $wide <= n {
+                let g: &[AndOp; $wide] = ands[k..k + $wide].try_into().expect("a chunk of ANDs");
+                // SAFETY: the slot contract; the ANDs' 24-byte tables lie in
+                // `halves`.
+                unsafe {
+                    chunk::<$wide, FRESH>(rk, &c, lp, pp, g, coins, hp, control, k, &mut tv, inc)
+                };
+                k += $wide;
+            }
+        };
+    }
+    if FRESH {
+        chunks!(4);
+    } else {
+        chunks!(8);
     }
     while k < n {
         let g: &[AndOp; 1] = ands[k..k + 1].try_into().expect("one AND");
         // SAFETY: as above.
-        unsafe { chunk::<1, 3, FRESH>(rk, &c, lp, pp, g, coins, hp, control, k, &mut tv, inc) };
+        unsafe { chunk::<1, FRESH>(rk, &c, lp, pp, g, coins, hp, control, k, &mut tv, inc) };
         k += 1;
+    }
+}
+
+/// ORs the `bits` low bits of `v` into the packed bit string `control`
+/// from bit `at` on (the control bits of consecutive ANDs, 5 each; the
+/// bytes start zeroed). Where they go depends on public counts only.
+#[inline(always)]
+fn put_bits(control: &mut [u8], at: usize, v: u64, bits: usize) {
+    let v = v << (at % 8);
+    let bytes = (at % 8 + bits).div_ceil(8);
+    for (j, c) in control[at / 8..at / 8 + bytes].iter_mut().enumerate() {
+        *c |= (v >> (8 * j)) as u8;
     }
 }
 
@@ -162,18 +188,19 @@ fn swap_if(v: __m256i, m: __m128i) -> __m256i {
     _mm256_blendv_epi8(v, swapped, _mm256_broadcastsi128_si256(m))
 }
 
-/// `N` ANDs of a step, their `W = 3N` hashed pairs in registers: for AND
-/// `i`, register `3i` holds `(A, A ^ D)`, `3i + 1` `(B, B ^ D)`, `3i + 2`
-/// `(X, X ^ D)` with `A`, `B` the colour-0 labels and `X = A ^ B`.
+/// `N` ANDs of a step. For AND `i`, the pair `3i` is `(A, A ^ D)`, `3i + 1`
+/// `(B, B ^ D)`, `3i + 2` `(X, X ^ D)` with `A`, `B` the colour-0 labels
+/// and `X = A ^ B`; the second TCCR call runs four ANDs (twelve registers)
+/// at a time.
 ///
 /// # Safety
 /// The slot contract; tables `k0 .. k0 + N` lie in `halves`; `coins` holds
 /// the random bits of ANDs `k0 .. k0 + N` (two per AND, see
-/// [`Keys::three_halves_garble`]).
+/// [`Keys::three_halves_garble`]); `N` is 1, 4 or 8.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-unsafe fn chunk<const N: usize, const W: usize, const FRESH: bool>(
+unsafe fn chunk<const N: usize, const FRESH: bool>(
     rk: &[__m256i; 11],
     c: &Consts,
     lp: *mut Block,
@@ -186,12 +213,12 @@ unsafe fn chunk<const N: usize, const W: usize, const FRESH: bool>(
     tv: &mut __m256i,
     inc: __m256i,
 ) {
-    debug_assert!(W == 3 * N);
     let mut a = [_mm_setzero_si128(); N];
     let mut b = [_mm_setzero_si128(); N];
     // al | be << 1 | r0 << 2 | r1 << 3 per AND.
     let mut bits = [0u8; N];
-    let mut u = [_mm256_setzero_si256(); W];
+    // The first call's outputs, three pairs per AND.
+    let mut u = [[_mm256_setzero_si256(); 3]; N];
     let mut x = [_mm256_setzero_si256(); N];
     let mut masks = [(_mm_setzero_si128(), _mm_setzero_si128()); N];
     for (i, g) in ands.iter().enumerate() {
@@ -209,51 +236,64 @@ unsafe fn chunk<const N: usize, const W: usize, const FRESH: bool>(
         let r = (coins[k / 4] >> (2 * (k % 4))) & 3;
         bits[i] = al | be << 1 | r << 2;
         x[i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_xor_si128(a[i], b[i])), c.dk);
-        if FRESH {
-            u[3 * i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(a[i]), c.dk);
-            u[3 * i + 1] = _mm256_xor_si256(_mm256_broadcastsi128_si256(b[i]), c.dk);
-        } else {
+        if !FRESH {
             // SAFETY: the slot contract.
             unsafe {
-                u[3 * i] = swap_if(pi_pair(pp, g.pa), ma);
-                u[3 * i + 1] = swap_if(pi_pair(pp, g.pb), mb);
+                u[i][0] = swap_if(pi_pair(pp, g.pa), ma);
+                u[i][1] = swap_if(pi_pair(pp, g.pb), mb);
             }
         }
     }
-    // The first TCCR call: pi of (X, X ^ D), and with FRESH of the inputs.
+    // The first TCCR call: pi of (X, X ^ D), and with FRESH of the inputs
+    // too (stored in their pi slots for later steps, in stored order).
     if FRESH {
-        for (i, xi) in x.iter().enumerate() {
-            u[3 * i + 2] = *xi;
+        for (i, ui) in u.iter_mut().enumerate() {
+            *ui = [
+                _mm256_xor_si256(_mm256_broadcastsi128_si256(a[i]), c.dk),
+                _mm256_xor_si256(_mm256_broadcastsi128_si256(b[i]), c.dk),
+                x[i],
+            ];
         }
-        rounds(rk, &mut u);
+        first_call_of_all::<N>(rk, &mut u);
         for (i, g) in ands.iter().enumerate() {
             let (ma, mb) = masks[i];
-            // SAFETY: the slot contract; stored order, as `garble_pis`.
+            // SAFETY: the slot contract.
             unsafe {
-                store_pi(pp, g.pa, swap_if(u[3 * i], ma));
-                store_pi(pp, g.pb, swap_if(u[3 * i + 1], mb));
+                store_pi(pp, g.pa, swap_if(u[i][0], ma));
+                store_pi(pp, g.pb, swap_if(u[i][1], mb));
             }
         }
     } else {
         rounds(rk, &mut x);
-        for (i, xi) in x.iter().enumerate() {
-            u[3 * i + 2] = *xi;
+        for (ui, xi) in u.iter_mut().zip(&x) {
+            ui[2] = *xi;
         }
     }
-    // The second: pi(pi(x) ^ t) ^ pi(x) (the tweak block's rk0 cancels AES's
-    // whitening, see `hash::tweak_block`).
-    let mut h = [_mm256_setzero_si256(); W];
-    for (h, u) in h.iter_mut().zip(&u) {
-        *h = _mm256_xor_si256(*u, *tv);
-        *tv = _mm256_add_epi64(*tv, inc);
-    }
-    rounds(rk, &mut h);
-    for (h, u) in h.iter_mut().zip(&u) {
-        *h = _mm256_xor_si256(*h, *u);
+    // The second: pi(pi(x) ^ t) ^ pi(x) (the tweak block's rk0 cancels
+    // AES's whitening, see `hash::tweak_block`), four ANDs at a time.
+    let mut h = [[_mm256_setzero_si256(); 3]; N];
+    let mut z = 0u64;
+    for q in (0..N).step_by(4) {
+        let m = N.min(4);
+        let mut v = [_mm256_setzero_si256(); 12];
+        for r in 0..3 * m {
+            v[r] = _mm256_xor_si256(u[q + r / 3][r % 3], *tv);
+            *tv = _mm256_add_epi64(*tv, inc);
+        }
+        if m == 1 {
+            let mut w = [v[0], v[1], v[2]];
+            rounds(rk, &mut w);
+            v[..3].copy_from_slice(&w);
+        } else {
+            rounds(rk, &mut v);
+        }
+        for r in 0..3 * m {
+            h[q + r / 3][r % 3] = _mm256_xor_si256(v[r], u[q + r / 3][r % 3]);
+        }
     }
     for (i, g) in ands.iter().enumerate() {
-        let (c0, g01, g2, z) =
-            combine(c, a[i], b[i], bits[i], h[3 * i], h[3 * i + 1], h[3 * i + 2]);
+        let [ha, hb, hx] = h[i];
+        let (c0, g01, g2, zi) = combine(c, a[i], b[i], bits[i], ha, hb, hx);
         let k = k0 + i;
         // SAFETY: the slot contract; table k's 24 bytes lie in `halves`.
         unsafe {
@@ -261,7 +301,26 @@ unsafe fn chunk<const N: usize, const W: usize, const FRESH: bool>(
             _mm_storeu_si128(halves.add(24 * k).cast(), g01);
             _mm_storel_epi64(halves.add(24 * k + 16).cast(), g2);
         }
-        put_control(control, k, z);
+        z |= u64::from(zi) << (5 * i);
+    }
+    put_bits(control, 5 * k0, z, 5 * N);
+}
+
+/// The first TCCR call of every pair of `u`, in groups of four ANDs
+/// (twelve registers), or of one.
+#[inline]
+#[target_feature(enable = "vaes,avx2,aes")]
+fn first_call_of_all<const N: usize>(rk: &[__m256i; 11], u: &mut [[__m256i; 3]; N]) {
+    if N == 1 {
+        rounds(rk, &mut u[0]);
+        return;
+    }
+    for q in (0..N).step_by(4) {
+        let mut v: [__m256i; 12] = core::array::from_fn(|r| u[q + r / 3][r % 3]);
+        rounds(rk, &mut v);
+        for (r, v) in v.into_iter().enumerate() {
+            u[q + r / 3][r % 3] = v;
+        }
     }
 }
 
