@@ -585,13 +585,17 @@ impl Drop for Coins {
 /// Garbles one circuit with three-halves, one step of the [`Plan`] at a
 /// time: the same plan, labels, free gates, flips, input handling and AND
 /// numbering as [`crate::garbler::Garbler`] (read its docs), but each AND
-/// is [`TABLE_BYTES`] bytes of [`Table`] instead of two blocks. The six
-/// hashes of each AND of a step go through [`Tccr::hash_many`] in one batch
-/// (tweaks `3k + m/2` for block `m` of the AND, the pair layout); the
-/// combination runs four gates at a time as arrays of words (`garble_group`,
-/// over the reference's own linear algebra `garble_linear`), checked against
-/// the reference gate by gate in `core/tests/three_halves.rs`. Holds
-/// `Delta` and the zero-labels of the live wires; all are zeroized on drop.
+/// is [`TABLE_BYTES`] bytes of [`Table`] instead of two blocks. On a CPU
+/// with VAES a step runs in one fused kernel (`vaes/three_halves.rs`:
+/// gather, both TCCR calls and the combine in registers, four or eight ANDs
+/// at a time, with `pi` of each AND input memoized in pi slots as for
+/// half-gates). Elsewhere the six hashes of each AND of a step go through
+/// [`Tccr::hash_many`] in one batch (tweaks `3k + m/2` for block `m` of the
+/// AND, the pair layout) and the combination runs four gates at a time as
+/// arrays of words (`garble_group`, over the reference's own linear algebra
+/// `garble_linear`). Both are checked against the reference gate by gate in
+/// `core/tests/three_halves.rs`. Holds `Delta` and the zero-labels of the
+/// live wires; all are zeroized on drop.
 pub struct ThreeHalvesGarbler {
     plan: Arc<Plan>,
     delta: Delta,

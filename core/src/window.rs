@@ -48,6 +48,12 @@
 //! a distinct tweak, as the TCCR proof of half-gates needs (Guo, Katz, Wang
 //! and Yu 2020); `Delta` is the same throughout (free-XOR across windows).
 //!
+//! Both garbling schemes run window by window ([`WindowGarbler::with_scheme`]).
+//! Three-halves (Rosulek and Roy, CRYPTO 2021) also refuses an AND whose two
+//! inputs hold the same XOR sum; no window sees the whole circuit, so both
+//! parties carry a fingerprint of every carried wire's sum from window to
+//! window (`CarryTags`) and check each window's plan before its tables.
+//!
 //! # Memory
 //!
 //! Per party: the carry array (16 bytes per carried wire, at most the

@@ -14,8 +14,8 @@
 //! `k`) and the hash are unchanged, so the bytes equal the reference's for
 //! the same random bits (tested in `core/tests/three_halves.rs`).
 //!
-//! Every secret selection (the colours, the random bits) is a mask or a
-//! `blendv`, never a branch or an index.
+//! Every secret selection (the colours, the random bits) is a mask (an AND
+//! with all ones or zero), never a branch or an index.
 
 use super::{ldp, pair_key, pi_pair, rounds, store_pi, stp, Keys};
 use crate::block::Block;
@@ -178,16 +178,6 @@ fn swap64(x: __m128i) -> __m128i {
     unsafe { _mm_shuffle_epi32::<0x4e>(x) }
 }
 
-/// `v` with its two 128-bit lanes swapped where `m` (a colour mask) is
-/// set: `(pi(L), pi(L ^ D))` in stored order to the colour-0 label's
-/// order, and back.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn swap_if(v: __m256i, m: __m128i) -> __m256i {
-    let swapped = _mm256_permute2x128_si256::<0x01>(v, v);
-    _mm256_blendv_epi8(v, swapped, _mm256_broadcastsi128_si256(m))
-}
-
 /// `N` ANDs of a step. For AND `i`, the pair `3i` is `(A, A ^ D)`, `3i + 1`
 /// `(B, B ^ D)`, `3i + 2` `(X, X ^ D)` with `A`, `B` the colour-0 labels
 /// and `X = A ^ B`; the second TCCR call runs four ANDs (twelve registers)
@@ -215,6 +205,8 @@ unsafe fn chunk<const N: usize, const FRESH: bool>(
 ) {
     let mut a = [_mm_setzero_si128(); N];
     let mut b = [_mm_setzero_si128(); N];
+    // The stored labels.
+    let (mut la, mut lb) = ([_mm_setzero_si128(); N], [_mm_setzero_si128(); N]);
     // al | be << 1 | r0 << 2 | r1 << 3 per AND.
     let mut bits = [0u8; N];
     // The first call's outputs, three pairs per AND.
@@ -223,24 +215,27 @@ unsafe fn chunk<const N: usize, const FRESH: bool>(
     let mut masks = [(_mm_setzero_si128(), _mm_setzero_si128()); N];
     for (i, g) in ands.iter().enumerate() {
         // SAFETY: the slot contract.
-        let (la, lb) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
-        let (ma, mb) = (colour(la), colour(lb));
-        a[i] = _mm_xor_si128(la, _mm_and_si128(ma, c.d));
-        b[i] = _mm_xor_si128(lb, _mm_and_si128(mb, c.d));
+        let (l_a, l_b) = unsafe { (ldp(lp, g.a as usize), ldp(lp, g.b as usize)) };
+        let (ma, mb) = (colour(l_a), colour(l_b));
+        a[i] = _mm_xor_si128(l_a, _mm_and_si128(ma, c.d));
+        b[i] = _mm_xor_si128(l_b, _mm_and_si128(mb, c.d));
+        (la[i], lb[i]) = (l_a, l_b);
         masks[i] = (ma, mb);
         // The one-label's colour: al = !lsb(A0), lsb(A0) = lsb(L) ^ flip.
         let lsb = |l: __m128i| (_mm_cvtsi128_si32(l) & 1) as u8;
-        let al = 1 ^ lsb(la) ^ g.flip_a as u8;
-        let be = 1 ^ lsb(lb) ^ g.flip_b as u8;
+        let al = 1 ^ lsb(l_a) ^ g.flip_a as u8;
+        let be = 1 ^ lsb(l_b) ^ g.flip_b as u8;
         let k = k0 + i;
         let r = (coins[k / 4] >> (2 * (k % 4))) & 3;
         bits[i] = al | be << 1 | r << 2;
         x[i] = _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_xor_si128(a[i], b[i])), c.dk);
+        // The inputs' pairs are hashed in stored order, `(L, L ^ D)`: the
+        // combine picks `H(A)` from them by the colour mask.
         if !FRESH {
             // SAFETY: the slot contract.
             unsafe {
-                u[i][0] = swap_if(pi_pair(pp, g.pa), ma);
-                u[i][1] = swap_if(pi_pair(pp, g.pb), mb);
+                u[i][0] = pi_pair(pp, g.pa);
+                u[i][1] = pi_pair(pp, g.pb);
             }
         }
     }
@@ -249,18 +244,17 @@ unsafe fn chunk<const N: usize, const FRESH: bool>(
     if FRESH {
         for (i, ui) in u.iter_mut().enumerate() {
             *ui = [
-                _mm256_xor_si256(_mm256_broadcastsi128_si256(a[i]), c.dk),
-                _mm256_xor_si256(_mm256_broadcastsi128_si256(b[i]), c.dk),
+                _mm256_xor_si256(_mm256_broadcastsi128_si256(la[i]), c.dk),
+                _mm256_xor_si256(_mm256_broadcastsi128_si256(lb[i]), c.dk),
                 x[i],
             ];
         }
         first_call_of_all::<N>(rk, &mut u);
         for (i, g) in ands.iter().enumerate() {
-            let (ma, mb) = masks[i];
             // SAFETY: the slot contract.
             unsafe {
-                store_pi(pp, g.pa, swap_if(u[i][0], ma));
-                store_pi(pp, g.pb, swap_if(u[i][1], mb));
+                store_pi(pp, g.pa, u[i][0]);
+                store_pi(pp, g.pb, u[i][1]);
             }
         }
     } else {
@@ -293,7 +287,8 @@ unsafe fn chunk<const N: usize, const FRESH: bool>(
     }
     for (i, g) in ands.iter().enumerate() {
         let [ha, hb, hx] = h[i];
-        let (c0, g01, g2, zi) = combine(c, a[i], b[i], bits[i], ha, hb, hx);
+        let (ma, mb) = masks[i];
+        let (c0, g01, g2, zi) = combine(c, a[i], b[i], bits[i], [ma, mb], ha, hb, hx);
         let k = k0 + i;
         // SAFETY: the slot contract; table k's 24 bytes lie in `halves`.
         unsafe {
@@ -326,8 +321,15 @@ fn first_call_of_all<const N: usize>(rk: &[__m256i; 11], u: &mut [[__m256i; 3]; 
 
 /// One AND's combine (`garble_combine` of [`crate::three_halves`] on
 /// registers): from the colour-0 labels `a`, `b`, the bits `al | be << 1 |
-/// r0 << 2 | r1 << 3` and the hash pairs `(H(A), H(A ^ D))`, ... returns
-/// `C0`, `[G0, G1]`, `G2` (low half) and the control bits.
+/// r0 << 2 | r1 << 3`, the colour masks of the stored labels `L_a`, `L_b`,
+/// the hash pairs `(H(L_a), H(L_a ^ D))` and `(H(L_b), H(L_b ^ D))` in
+/// stored order and `(H(X), H(X ^ D))`: returns `C0`, `[G0, G1]`, `G2` (low
+/// half) and the control bits.
+///
+/// `H(A) = H(L_a) ^ colour(L_a) * (H(L_a) ^ H(L_a ^ D))`: two bitwise ops
+/// where swapping the pair's lanes before hashing took a lane-crossing
+/// permute and a blend per input.
+#[allow(clippy::too_many_arguments)]
 #[inline]
 #[target_feature(enable = "avx2")]
 fn combine(
@@ -335,21 +337,23 @@ fn combine(
     a: __m128i,
     b: __m128i,
     bits: u8,
+    [ma, mb]: [__m128i; 2],
     ha: __m256i,
     hb: __m256i,
     hx: __m256i,
 ) -> (__m128i, __m128i, __m128i, u8) {
     let x = _mm_xor_si128;
     let and = _mm_and_si128;
-    let (ha0, hb0, hx0) = (
+    let (ha_l, hb_l, hx0) = (
         _mm256_castsi256_si128(ha),
         _mm256_castsi256_si128(hb),
         _mm256_castsi256_si128(hx),
     );
-    // H(.) ^ H(. ^ D) of each wire.
-    let da = x(ha0, _mm256_extracti128_si256::<1>(ha));
-    let db = x(hb0, _mm256_extracti128_si256::<1>(hb));
+    // H(.) ^ H(. ^ D) of each wire (the same in either order).
+    let da = x(ha_l, _mm256_extracti128_si256::<1>(ha));
+    let db = x(hb_l, _mm256_extracti128_si256::<1>(hb));
     let dx = x(hx0, _mm256_extracti128_si256::<1>(hx));
+    let (ha0, hb0) = (x(ha_l, and(ma, da)), x(hb_l, and(mb, db)));
     let (al, be, r0, r1) = (
         bit_mask(bits),
         bit_mask(bits >> 1),
