@@ -115,27 +115,37 @@
 //!
 //! # Speed
 //!
-//! Measured with the `print_rates` probe of `core/tests/three_halves.rs`
-//! (`cargo test --release -p yao-core --features bench --test three_halves
-//! print_rates -- --ignored --nocapture`), one core of the shared 2-core
-//! AMD EPYC (VAES, AVX2), best of 20 windows, the two schemes alternating
-//! in one run; the machine's load moved every figure by up to 30%:
+//! On a CPU with VAES the garbler runs each step in one fused kernel
+//! (`vaes/three_halves.rs`): it gathers the labels, runs both TCCR calls
+//! and combines in registers, four or eight ANDs at a time, with `pi` of
+//! each AND input's two labels memoized in pi slots as half-gates does
+//! ([`crate::plan`]; 10.25 AES calls per AND on AES-128 instead of 12), and
+//! draws the random bits from a pool, two per AND. The earlier path (hash
+//! buffers, then a combine over arrays of words, which needed transposes)
+//! remains for CPUs without VAES and is tested against the kernel and the
+//! reference.
 //!
-//! | AND/s          | half-gates | three-halves | ratio       |
-//! |----------------|------------|--------------|-------------|
-//! | AES-128 garble | 7.1e7-8.3e7| 2.9e7-3.4e7  | 0.37-0.42   |
-//! | AES-128 eval   | 1.1e8-1.3e8| 4.7e7-5.7e7  | 0.41-0.47   |
-//! | SHA-256 garble | 4.5e7-5.5e7| 2.4e7-2.7e7  | 0.44-0.55   |
-//! | SHA-256 eval   | 7.0e7-7.6e7| 4.0e7-4.6e7  | 0.58-0.60   |
+//! Garbling, measured on one core of the shared 2-core AMD EPYC (VAES,
+//! AVX2) while four other jobs kept it loaded (load average 7 to 10): the
+//! figures moved by up to 40% between runs, so each is a range over runs,
+//! the two schemes alternating in each run, counted in on-CPU time of the
+//! garbling thread (800 garblings each; `yao bench`, in wall time, gave
+//! ratios 0.41 to 0.57 on AES-128 and 0.57 to 0.63 on SHA-256 in the same
+//! hour):
 //!
-//! The hash bounds it: the garbler hashes 6 blocks per AND, 12 AES calls,
-//! where half-gates' 4 blocks cost 4 AES calls plus `pi` of each label
-//! once (2.25 per AND on AES-128, see [`crate::plan`]): 6.25. The
-//! evaluator does 6 AES calls per AND against half-gates' 2 + 1.1. Profiled
-//! (AES-128 garbling): hashing 31%, the combine pass 29%, the gather pass
-//! 19%, free gates 11%. Not done yet: memoizing `pi` of `A`, `B` (their two
-//! labels' first AES call, as half-gates does; 12 -> 10.25 calls per AND) and
-//! a fused VAES kernel for gather, hash and combine.
+//! | AND/s, garble | half-gates  | three-halves | ratio     | before (wall) |
+//! |---------------|-------------|--------------|-----------|---------------|
+//! | AES-128       | 5.0e7-8.3e7 | 2.6e7-4.0e7  | 0.40-0.57 | 0.37-0.44     |
+//! | SHA-256       | 4.1e7-5.4e7 | 2.5e7-3.3e7  | 0.53-0.65 | 0.37-0.55     |
+//!
+//! The evaluator is unchanged (`eval_combine` per AND after a batched
+//! hash): 0.3 to 0.5 of half-gates' rate. What bounds the garbler now:
+//! AES is about a third of its kernel's time; the rest is the combine and
+//! the moves between the hash registers and the combine, which run after
+//! each chunk's AES chain rather than beside it. A two-stage pipeline
+//! (combine of one chunk after the next chunk's first AES call) measured
+//! slower as written (it moved each chunk's state, about 2 KB), and is not
+//! in.
 //!
 //! # Wire format
 //!

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use yao_core::ir::{Circuit, Party};
 use yao_core::tweak::{self, first_repeat};
 use yao_core::Scheme;
-use yao_runtime::channel::{Channel, MemChannel};
+use yao_runtime::channel::MemChannel;
 use yao_runtime::protocol::{
     EvaluatorSession, EvaluatorSetup, GarblerSession, GarblerSetup, ProtocolError, Settings,
 };
