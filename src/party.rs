@@ -381,15 +381,17 @@ pub(crate) fn repeated<'a, E>(
     Ok((last, stats))
 }
 
-/// Prints the outputs; with `--json`, one object with the outputs and the
-/// cost of the execution.
+/// Prints the outputs; with `--json`, one object with the outputs, the
+/// cost of the execution and the session's settings (garbling scheme and
+/// OT extension).
 pub fn report(
     circuit: &Circuit,
     outputs_bits: &[Vec<bool>],
     stats: &ExecutionStats,
+    settings: yao_runtime::protocol::Settings,
     args: OutputArgs,
 ) {
-    crate::say(&render_report(circuit, outputs_bits, stats, args));
+    crate::say(&render_report(circuit, outputs_bits, stats, settings, args));
 }
 
 /// What [`report`] prints, as one string: sessions that end at the same
@@ -398,6 +400,7 @@ pub fn render_report(
     circuit: &Circuit,
     outputs_bits: &[Vec<bool>],
     stats: &ExecutionStats,
+    settings: yao_runtime::protocol::Settings,
     args: OutputArgs,
 ) -> String {
     if !args.json {
@@ -407,6 +410,8 @@ pub fn render_report(
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let report = json!({
         "outputs": outputs::to_json(&values, args.hex),
+        "scheme": settings.scheme.name(),
+        "ot": settings.ot.to_string(),
         "and_gates": stats.and_gates,
         "bytes_sent": stats.traffic.sent,
         "bytes_received": stats.traffic.received,

@@ -595,6 +595,33 @@ fn run_stream_reads_bristol_files_window_by_window() {
         out.contains("\"out0\":200") && out.contains("\"out1\":9"),
         "{out}"
     );
+    // Three-halves streams too (single and pipelined), and the JSON report
+    // names the scheme and the OT extension.
+    for repeat in ["1", "3"] {
+        let out = ok(&[
+            "run",
+            wide.to_str().unwrap(),
+            "--stream",
+            "--window",
+            "3",
+            "--repeat",
+            repeat,
+            "--scheme",
+            "three-halves",
+            "--ot",
+            "iknp",
+            "--garbler",
+            "200",
+            "--evaluator",
+            "9",
+            "--json",
+        ]);
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(json["outputs"]["out0"], 200, "{out}");
+        assert_eq!(json["outputs"]["out1"], 9, "{out}");
+        assert_eq!(json["scheme"], "three-halves", "{out}");
+        assert_eq!(json["ot"], "iknp", "{out}");
+    }
     // Bad input: a clear error, exit code 1.
     fails(
         &[

@@ -115,27 +115,37 @@
 //!
 //! # Speed
 //!
-//! Measured with the `print_rates` probe of `core/tests/three_halves.rs`
-//! (`cargo test --release -p yao-core --features bench --test three_halves
-//! print_rates -- --ignored --nocapture`), one core of the shared 2-core
-//! AMD EPYC (VAES, AVX2), best of 20 windows, the two schemes alternating
-//! in one run; the machine's load moved every figure by up to 30%:
+//! On a CPU with VAES the garbler runs each step in one fused kernel
+//! (`vaes/three_halves.rs`): it gathers the labels, runs both TCCR calls
+//! and combines in registers, four or eight ANDs at a time, with `pi` of
+//! each AND input's two labels memoized in pi slots as half-gates does
+//! ([`crate::plan`]; 10.25 AES calls per AND on AES-128 instead of 12), and
+//! draws the random bits from a pool, two per AND. The earlier path (hash
+//! buffers, then a combine over arrays of words, which needed transposes)
+//! remains for CPUs without VAES and is tested against the kernel and the
+//! reference.
 //!
-//! | AND/s          | half-gates | three-halves | ratio       |
-//! |----------------|------------|--------------|-------------|
-//! | AES-128 garble | 7.1e7-8.3e7| 2.9e7-3.4e7  | 0.37-0.42   |
-//! | AES-128 eval   | 1.1e8-1.3e8| 4.7e7-5.7e7  | 0.41-0.47   |
-//! | SHA-256 garble | 4.5e7-5.5e7| 2.4e7-2.7e7  | 0.44-0.55   |
-//! | SHA-256 eval   | 7.0e7-7.6e7| 4.0e7-4.6e7  | 0.58-0.60   |
+//! Garbling, measured on one core of the shared 2-core AMD EPYC (VAES,
+//! AVX2) while four other jobs kept it loaded (load average 7 to 10): the
+//! figures moved by up to 40% between runs, so each is a range over runs,
+//! the two schemes alternating in each run, counted in on-CPU time of the
+//! garbling thread (800 garblings each; `yao bench`, in wall time, gave
+//! ratios 0.41 to 0.57 on AES-128 and 0.57 to 0.63 on SHA-256 in the same
+//! hour):
 //!
-//! The hash bounds it: the garbler hashes 6 blocks per AND, 12 AES calls,
-//! where half-gates' 4 blocks cost 4 AES calls plus `pi` of each label
-//! once (2.25 per AND on AES-128, see [`crate::plan`]): 6.25. The
-//! evaluator does 6 AES calls per AND against half-gates' 2 + 1.1. Profiled
-//! (AES-128 garbling): hashing 31%, the combine pass 29%, the gather pass
-//! 19%, free gates 11%. Not done yet: memoizing `pi` of `A`, `B` (their two
-//! labels' first AES call, as half-gates does; 12 -> 10.25 calls per AND) and
-//! a fused VAES kernel for gather, hash and combine.
+//! | AND/s, garble | half-gates  | three-halves | ratio     | before (wall) |
+//! |---------------|-------------|--------------|-----------|---------------|
+//! | AES-128       | 5.0e7-8.3e7 | 2.6e7-4.0e7  | 0.40-0.57 | 0.37-0.44     |
+//! | SHA-256       | 4.1e7-5.4e7 | 2.5e7-3.3e7  | 0.53-0.65 | 0.37-0.55     |
+//!
+//! The evaluator is unchanged (`eval_combine` per AND after a batched
+//! hash): 0.3 to 0.5 of half-gates' rate. What bounds the garbler now:
+//! AES is about a third of its kernel's time; the rest is the combine and
+//! the moves between the hash registers and the combine, which run after
+//! each chunk's AES chain rather than beside it. A two-stage pipeline
+//! (combine of one chunk after the next chunk's first AES call) measured
+//! slower as written (it moved each chunk's state, about 2 KB), and is not
+//! in.
 //!
 //! # Wire format
 //!
@@ -153,7 +163,7 @@ use crate::block::{Block, Delta};
 use crate::evaluator::EvalError;
 use crate::garbler::{
     encode, load_inputs, new_labels, output_labels, random_labels, run_free_gates, set_zero_labels,
-    GarbleError,
+    GarbleError, PI_STRIDE,
 };
 use crate::hash::{three_halves_tweak, Tccr, Tweaks};
 use crate::ir::{Circuit, Party};
@@ -510,12 +520,22 @@ pub fn eval_and(hash: &Tccr, a: Block, b: Block, table: &Table, and_index: u64) 
 
 /// The garbler's random bits `rho` (two per AND): AES-128 in counter mode
 /// under a key from the operating system, fresh per garbler (see the module
-/// docs, "Randomness"). The key schedule is zeroized on drop (the `aes`
-/// crate's `zeroize` feature).
+/// docs, "Randomness"). The stream is made [`COIN_POOL`] bytes at a time
+/// (one wide AES call) and handed out from that pool: a step needs a few
+/// dozen bytes, and encrypting and wiping a buffer per step cost 6% of
+/// AES-128 garbling. The key schedule (the `aes` crate's `zeroize` feature)
+/// and the pool are zeroized on drop, and each byte of the pool once handed
+/// out.
 struct Coins {
     prg: aes::Aes128Enc,
     counter: u128,
+    pool: Box<[u8; COIN_POOL]>,
+    /// Bytes of `pool` handed out.
+    used: usize,
 }
+
+/// Bytes of the coin pool (64 AES blocks).
+const COIN_POOL: usize = 1024;
 
 impl Coins {
     fn new() -> Coins {
@@ -524,42 +544,68 @@ impl Coins {
         crate::block::fill_random(&mut key);
         let prg = aes::Aes128Enc::new(&Array::from(key));
         key.zeroize();
-        Coins { prg, counter: 0 }
+        Coins {
+            prg,
+            counter: 0,
+            pool: Box::new([0u8; COIN_POOL]),
+            used: COIN_POOL,
+        }
     }
 
-    /// Fills `buf` with fresh pseudorandom bytes (the next blocks of the
-    /// counter-mode stream, 16 at a time; the tail of the last block is
-    /// dropped).
+    /// The next `COIN_POOL` bytes of the counter-mode stream, into the pool.
+    fn refill(&mut self) {
+        use aes::cipher::BlockCipherEncrypt;
+        for b in self.pool.chunks_exact_mut(16) {
+            b.copy_from_slice(&self.counter.to_le_bytes());
+            self.counter += 1;
+        }
+        // SAFETY: the pool is a whole number of 16-byte blocks; the `aes`
+        // crate's block type is a `repr(transparent)` `[u8; 16]` with
+        // alignment 1.
+        let blocks: &mut [aes::Block] = unsafe {
+            std::slice::from_raw_parts_mut(self.pool.as_mut_ptr().cast(), COIN_POOL / 16)
+        };
+        self.prg.encrypt_blocks(blocks);
+        self.used = 0;
+    }
+
+    /// Fills `buf` with fresh pseudorandom bytes.
     fn fill(&mut self, buf: &mut [u8]) {
-        use aes::cipher::{Array, BlockCipherEncrypt};
-        let mut blocks = [Array([0u8; 16]); 16];
-        for chunk in buf.chunks_mut(256) {
-            let used = chunk.len().div_ceil(16);
-            for b in &mut blocks[..used] {
-                *b = Array(self.counter.to_le_bytes());
-                self.counter += 1;
+        let mut at = 0;
+        while at < buf.len() {
+            if self.used == COIN_POOL {
+                self.refill();
             }
-            self.prg.encrypt_blocks(&mut blocks[..used]);
-            for (dst, b) in chunk.chunks_mut(16).zip(&blocks) {
-                dst.copy_from_slice(&b.0[..dst.len()]);
-            }
+            let n = (buf.len() - at).min(COIN_POOL - self.used);
+            let taken = &mut self.pool[self.used..self.used + n];
+            buf[at..at + n].copy_from_slice(taken);
+            taken.zeroize();
+            self.used += n;
+            at += n;
         }
-        for b in &mut blocks {
-            b.0.zeroize();
-        }
+    }
+}
+
+impl Drop for Coins {
+    fn drop(&mut self) {
+        self.pool.zeroize();
     }
 }
 
 /// Garbles one circuit with three-halves, one step of the [`Plan`] at a
 /// time: the same plan, labels, free gates, flips, input handling and AND
 /// numbering as [`crate::garbler::Garbler`] (read its docs), but each AND
-/// is [`TABLE_BYTES`] bytes of [`Table`] instead of two blocks. The six
-/// hashes of each AND of a step go through [`Tccr::hash_many`] in one batch
-/// (tweaks `3k + m/2` for block `m` of the AND, the pair layout); the
-/// combination runs four gates at a time as arrays of words (`garble_group`,
-/// over the reference's own linear algebra `garble_linear`), checked against
-/// the reference gate by gate in `core/tests/three_halves.rs`. Holds
-/// `Delta` and the zero-labels of the live wires; all are zeroized on drop.
+/// is [`TABLE_BYTES`] bytes of [`Table`] instead of two blocks. On a CPU
+/// with VAES a step runs in one fused kernel (`vaes/three_halves.rs`:
+/// gather, both TCCR calls and the combine in registers, four or eight ANDs
+/// at a time, with `pi` of each AND input memoized in pi slots as for
+/// half-gates). Elsewhere the six hashes of each AND of a step go through
+/// [`Tccr::hash_many`] in one batch (tweaks `3k + m/2` for block `m` of the
+/// AND, the pair layout) and the combination runs four gates at a time as
+/// arrays of words (`garble_group`, over the reference's own linear algebra
+/// `garble_linear`). Both are checked against the reference gate by gate in
+/// `core/tests/three_halves.rs`. Holds `Delta` and the zero-labels of the
+/// live wires; all are zeroized on drop.
 pub struct ThreeHalvesGarbler {
     plan: Arc<Plan>,
     delta: Delta,
@@ -570,6 +616,9 @@ pub struct ThreeHalvesGarbler {
     next_step: usize,
     and_base: u64,
     coins: Coins,
+    /// The memoized first hash call of the live AND inputs, `PI_STRIDE`
+    /// blocks per pi slot (see [`crate::plan`]; the VAES path only).
+    pis: Vec<Block>,
     /// Whether the CPU has AVX2 (the combine pass's wide path).
     avx2: bool,
     /// Per AND of the step: `al | be << 1 | r0 << 2 | r1 << 3` (secret;
@@ -603,6 +652,7 @@ impl ThreeHalvesGarbler {
             .collect();
         ThreeHalvesGarbler {
             labels: new_labels(plan.num_slots()),
+            pis: vec![Block::ZERO; PI_STRIDE * plan.num_pi_slots()],
             plan,
             delta,
             hash,
@@ -721,6 +771,41 @@ impl ThreeHalvesGarbler {
         let d = self.delta.block();
         let first = self.and_base + step.first_and;
         crate::tweak::note(&self.delta, first, n);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(keys) = self.hash.wide() {
+            // The kernels index without bounds checks on this.
+            assert!(
+                self.labels.len() >= plan.num_slots()
+                    && self.pis.len() >= PI_STRIDE * plan.num_pi_slots(),
+                "label arrays smaller than the plan"
+            );
+            let fresh = step.mostly_fresh();
+            // Two random bits per AND, four ANDs per byte.
+            let coin_bytes = n.div_ceil(4);
+            self.colours.resize(coin_bytes, 0);
+            self.coins.fill(&mut self.colours[..coin_bytes]);
+            // SAFETY: the plan's slots are below `num_slots` and its pi
+            // slots below `num_pi_slots` (checked when it was built), and
+            // the arrays are that large (asserted above).
+            unsafe {
+                if !fresh {
+                    keys.garble_pis(d, &self.labels, &mut self.pis, step.pi_slots, step.pi_into);
+                }
+                keys.three_halves_garble(
+                    d,
+                    &mut self.labels,
+                    &mut self.pis,
+                    step.ands,
+                    first,
+                    &self.colours,
+                    out,
+                    fresh,
+                );
+            }
+            run_free_gates(&mut self.labels, step.frees);
+            self.next_step += 1;
+            return true;
+        }
         // Buffers padded to whole groups; the padding's results are dropped.
         let padded = n.next_multiple_of(GROUP);
         self.colours.resize(padded, 0);
@@ -808,6 +893,7 @@ impl Drop for ThreeHalvesGarbler {
     fn drop(&mut self) {
         self.labels.zeroize();
         self.colours.zeroize();
+        self.pis.zeroize();
         self.inputs.zeroize();
         self.buf_in.zeroize();
         self.buf_out.zeroize();
@@ -1089,40 +1175,78 @@ impl Drop for ThreeHalvesEvaluator {
      gate: compile the circuit from the DSL (its optimizer merges equal sums) or use half-gates"
 )]
 pub struct DependentAnd {
-    /// The AND's number in the plan.
+    /// The AND's number in the plan (in a circuit read window by window,
+    /// in the whole execution).
     pub and: u64,
 }
 
 /// Refuses a plan in which some AND reads two slots with the same XOR sum
 /// ([`DependentAnd`]). It runs the plan on *fingerprints* instead of
-/// labels: a random 128-bit block for every input bit and AND output, XORed
-/// by the free gates exactly as labels are (a NOT is a flip, not a change of
-/// the stored label, so complements share a fingerprint; constants are the
-/// zero block). Equal sums have equal fingerprints; different sums collide
-/// with probability 2^-128, which would only refuse a good circuit. Both
-/// parties run it on the same plan, so both refuse alike.
+/// labels ([`fingerprint_plan`]): a fresh tag for every input bit and AND
+/// output, XORed by the free gates exactly as labels are. Equal sums have
+/// equal fingerprints; different sums collide only by accident (see
+/// [`Tags`]), which would only refuse a good circuit. Both parties run it on
+/// the same plan, so both refuse alike.
 pub fn check_independent_inputs(plan: &Plan) -> Result<(), DependentAnd> {
-    let mut fp = new_labels(plan.num_slots());
-    let mut next = 0u64;
-    let mut fresh = || {
-        next += 1;
+    let mut tags = Tags::default();
+    let inputs: Vec<Vec<Block>> = plan
+        .inputs()
+        .iter()
+        .map(|g| g.slots.iter().map(|_| tags.fresh()).collect())
+        .collect();
+    fingerprint_plan(plan, &inputs, &mut tags, 0).map(|_| ())
+}
+
+/// The tags of [`fingerprint_plan`]: 128-bit values from a counter through
+/// the splitmix64 finalizer, deterministic so that both parties compute the
+/// same ones. A fingerprint is the XOR of the tags of the input bits and
+/// AND outputs a wire sums, so two wires with the same sum always have the
+/// same fingerprint (the check never misses a dependent AND); two different
+/// sums collide only if the tags they differ in XOR to zero, which refuses
+/// a good circuit, never admits a bad one.
+#[derive(Clone, Debug, Default)]
+pub struct Tags {
+    next: u64,
+}
+
+impl Tags {
+    /// The next tag.
+    pub fn fresh(&mut self) -> Block {
+        self.next += 1;
         let mix = |mut z: u64| {
             z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             z ^ (z >> 31)
         };
-        let z = next.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let z = self.next.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         Block(u128::from(mix(z)) | u128::from(mix(!z)) << 64)
-    };
-    for g in plan.inputs() {
-        for &s in &g.slots {
+    }
+}
+
+/// Runs `plan` on fingerprints: `inputs[g][i]` is the fingerprint of bit
+/// `i` of input group `g`, every AND output gets a fresh tag from `tags`,
+/// free gates XOR them as they XOR labels (a NOT is a flip, not a change
+/// of the stored label, so complements share a fingerprint; constants are
+/// the zero block). Refuses the first AND whose two inputs have equal
+/// fingerprints, numbered from `first_and`; otherwise returns the
+/// fingerprint of every slot at the end of the plan (what its outputs
+/// carry on, for a window of a streamed circuit).
+pub fn fingerprint_plan(
+    plan: &Plan,
+    inputs: &[Vec<Block>],
+    tags: &mut Tags,
+    first_and: u64,
+) -> Result<Vec<Block>, DependentAnd> {
+    let mut fp = new_labels(plan.num_slots());
+    for (g, v) in plan.inputs().iter().zip(inputs) {
+        for (&s, &t) in g.slots.iter().zip(v) {
             if s != NO_SLOT {
-                fp[s as usize] = fresh();
+                fp[s as usize] = t;
             }
         }
     }
     run_free_gates(&mut fp, plan.prelude());
-    let mut and = 0u64;
+    let mut and = first_and;
     for i in 0..plan.num_steps() {
         let step = plan.step(i).expect("a step below num_steps");
         // A step's ANDs read before any of them writes.
@@ -1133,11 +1257,11 @@ pub fn check_independent_inputs(plan: &Plan) -> Result<(), DependentAnd> {
             and += 1;
         }
         for op in step.ands {
-            fp[op.out as usize] = fresh();
+            fp[op.out as usize] = tags.fresh();
         }
         run_free_gates(&mut fp, step.frees);
     }
-    Ok(())
+    Ok(fp)
 }
 
 /// Both parties in one process with an ideal OT, three-halves (the

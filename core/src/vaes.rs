@@ -20,6 +20,8 @@ use crate::hash::Tweaks;
 use crate::plan::{AndOp, Slot};
 use core::arch::x86_64::*;
 
+mod three_halves;
+
 /// AES-128 round keys broadcast to both 128-bit lanes.
 #[derive(Clone, Copy)]
 pub(crate) struct Keys {

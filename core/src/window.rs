@@ -48,6 +48,12 @@
 //! a distinct tweak, as the TCCR proof of half-gates needs (Guo, Katz, Wang
 //! and Yu 2020); `Delta` is the same throughout (free-XOR across windows).
 //!
+//! Both garbling schemes run window by window ([`WindowGarbler::with_scheme`]).
+//! Three-halves (Rosulek and Roy, CRYPTO 2021) also refuses an AND whose two
+//! inputs hold the same XOR sum; no window sees the whole circuit, so both
+//! parties carry a fingerprint of every carried wire's sum from window to
+//! window (`CarryTags`) and check each window's plan before its tables.
+//!
 //! # Memory
 //!
 //! Per party: the carry array (16 bytes per carried wire, at most the
@@ -71,6 +77,10 @@ use crate::ir::{
     WireMap,
 };
 use crate::plan::{Plan, PlanError, NO_SLOT, ZERO_SLOT};
+use crate::scheme::Scheme;
+use crate::three_halves::{
+    fingerprint_plan, step_bytes, DependentAnd, Tags, ThreeHalvesEvaluator, ThreeHalvesGarbler,
+};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -128,6 +138,10 @@ pub enum WindowRunError {
     /// The evaluator refused a window.
     #[error(transparent)]
     Eval(#[from] EvalError),
+    /// Three-halves refuses a window: one of its ANDs reads two wires with
+    /// the same XOR sum (possibly carried from different windows).
+    #[error(transparent)]
+    DependentAnd(#[from] DependentAnd),
 }
 
 /// One window, planned: its [`Plan`] and where its carried inputs and
@@ -677,6 +691,34 @@ impl<E: From<WindowRunError>> From<GateSourceError> for Cutting<E> {
     }
 }
 
+/// Evaluates every step of `e`, reading the table bytes of several steps
+/// at a time (about [`THREE_HALVES_CHUNK`]) through `source`.
+fn eval_three_halves_chunks<E: From<EvalError>>(
+    e: &mut ThreeHalvesEvaluator,
+    buf: &mut Vec<u8>,
+    source: &mut impl FnMut(&mut [u8], u64) -> Result<(), E>,
+) -> Result<(), E> {
+    let plan = Arc::clone(e.plan());
+    let mut step = 0;
+    while plan.step_ands(step) > 0 {
+        let (first, mut len, mut ands) = (step, 0, 0u64);
+        while plan.step_ands(step) > 0 && (len == 0 || len < THREE_HALVES_CHUNK) {
+            len += step_bytes(plan.step_ands(step));
+            ands += plan.step_ands(step) as u64;
+            step += 1;
+        }
+        buf.resize(len, 0);
+        source(buf, ands)?;
+        let mut at = 0;
+        for s in first..step {
+            let n = step_bytes(plan.step_ands(s));
+            e.eval_batch(&buf[at..at + n])?;
+            at += n;
+        }
+    }
+    Ok(())
+}
+
 /// The carry array: labels of carried wires by carry slot, zeroized when
 /// dropped and whenever it moves.
 #[derive(Default)]
@@ -711,25 +753,93 @@ impl Drop for Carry {
     }
 }
 
+/// Fingerprints of the carried wires' XOR sums, for three-halves' refusal
+/// of ANDs whose inputs share a sum ([`crate::three_halves::DependentAnd`])
+/// across windows: no party holds the whole circuit, so the check of
+/// [`crate::three_halves::check_independent_inputs`] runs window by window
+/// ([`fingerprint_plan`]), each window's carried inputs taking the
+/// fingerprints its predecessors left in their carry slots and its outputs
+/// leaving theirs. A fingerprint is the XOR of the tags of the input bits
+/// and AND outputs the wire sums, whichever window computed it, so two
+/// carried wires with one sum have one fingerprint (the whole-circuit check,
+/// one window at a time); the cost is O(1) per gate and 16 bytes per carry
+/// slot. Both parties run it on the same windows, so both refuse alike, and
+/// before the window's tables are garbled or read.
+#[derive(Default)]
+struct CarryTags {
+    tags: Tags,
+    carry: Vec<Block>,
+}
+
+impl CarryTags {
+    fn reserve(&mut self, n: usize) {
+        if self.carry.len() < n {
+            self.carry.resize(n, Block::ZERO);
+        }
+    }
+
+    /// A fresh tag for every input bit of the circuit.
+    fn set_inputs(&mut self, slots: &[Vec<CarrySlot>]) {
+        for &s in slots.iter().flatten().filter(|&&s| s != NO_SLOT) {
+            self.reserve(s as usize + 1);
+            self.carry[s as usize] = self.tags.fresh();
+        }
+    }
+
+    /// Checks window `w` (its ANDs numbered from `first_and`) and records
+    /// the fingerprints of its outputs.
+    fn check(&mut self, w: &WindowPlan, first_and: u64) -> Result<(), DependentAnd> {
+        self.reserve(w.carry_len);
+        let inputs: Vec<Vec<Block>> = match w.plan.inputs().first() {
+            Some(_) => vec![w.inputs.iter().map(|&s| self.carry[s as usize]).collect()],
+            None => Vec::new(),
+        };
+        let fp = fingerprint_plan(&w.plan, &inputs, &mut self.tags, first_and)?;
+        if let Some(out) = w.plan.outputs().first() {
+            for (&s, &c) in out.slots.iter().zip(&w.outputs) {
+                self.carry[c as usize] = fp[s as usize];
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Table bytes a three-halves window hands out at once (several steps),
+/// as many as half-gates' chunks.
+const THREE_HALVES_CHUNK: usize = 16 * crate::garbler::TABLE_CHUNK;
+
 /// The garbler's side: zero-labels of the carried wires and `Delta`.
 pub struct WindowGarbler {
     delta: Delta,
+    scheme: Scheme,
     /// AND number of the execution's first AND in its session.
     first_and: u64,
     hash: Tccr,
     carry: Carry,
     tables: Vec<Block>,
+    bytes: Vec<u8>,
+    /// Three-halves only.
+    tags: CarryTags,
 }
 
 impl WindowGarbler {
-    /// A garbler of windows under `delta`, one for a whole windowed execution.
+    /// A half-gates garbler of windows under `delta`, one for a whole
+    /// windowed execution.
     pub fn new(delta: Delta) -> WindowGarbler {
+        WindowGarbler::with_scheme(delta, Scheme::HalfGates)
+    }
+
+    /// A garbler of windows under `delta` with `scheme`.
+    pub fn with_scheme(delta: Delta, scheme: Scheme) -> WindowGarbler {
         WindowGarbler {
             delta,
+            scheme,
             first_and: 0,
             hash: Tccr::new(),
             carry: Carry::default(),
             tables: Vec::new(),
+            bytes: Vec::new(),
+            tags: CarryTags::default(),
         }
     }
 
@@ -758,35 +868,85 @@ impl WindowGarbler {
                 }
             }
         }
+        self.tags.set_inputs(slots);
     }
 
-    /// Garbles one window, handing its tables to `sink` in chunks.
+    /// Garbles one window, handing its table bytes to `sink` in chunks of
+    /// whole steps, with the number of ANDs each chunk garbles.
     pub fn run_window<E: From<WindowRunError> + From<GarbleError>>(
         &mut self,
         w: &WindowPlan,
-        sink: &mut impl FnMut(&[Block]) -> Result<(), E>,
+        sink: &mut impl FnMut(&[u8], u64) -> Result<(), E>,
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
-        let mut g = Garbler::with_hash(Arc::clone(&w.plan), self.delta.clone(), self.hash.clone());
-        g.set_first_and(self.first_and.saturating_add(w.first_and))
-            .map_err(WindowRunError::from)?;
-        if !w.inputs.is_empty() {
-            let mut labels = self.carry.gather(&w.inputs);
-            let set = g.set_input_zero_labels(0, &labels);
-            labels.zeroize();
-            set.map_err(WindowRunError::from)?;
-        }
-        let mut tables = std::mem::take(&mut self.tables);
-        let done = g.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
-            sink(chunk)
-        });
-        self.tables = tables;
-        done?;
+        let first_and = self.first_and.saturating_add(w.first_and);
+        let out = match self.scheme {
+            Scheme::HalfGates => {
+                let plan = Arc::clone(&w.plan);
+                let mut g = Garbler::with_hash(plan, self.delta.clone(), self.hash.clone());
+                g.set_first_and(first_and).map_err(WindowRunError::from)?;
+                self.set_window_inputs(w, |l| g.set_input_zero_labels(0, l))?;
+                let mut tables = std::mem::take(&mut self.tables);
+                let done = g.garble_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |t| {
+                    sink(crate::block::blocks_as_bytes(t), t.len() as u64 / 2)
+                });
+                self.tables = tables;
+                done?;
+                g.output_zero_labels()
+            }
+            Scheme::ThreeHalves => {
+                self.tags
+                    .check(w, first_and)
+                    .map_err(WindowRunError::from)?;
+                let plan = Arc::clone(&w.plan);
+                let mut g =
+                    ThreeHalvesGarbler::with_hash(plan, self.delta.clone(), self.hash.clone());
+                g.set_first_and(first_and).map_err(WindowRunError::from)?;
+                self.set_window_inputs(w, |l| g.set_input_zero_labels(0, l))?;
+                let mut bytes = std::mem::take(&mut self.bytes);
+                bytes.clear();
+                let mut ands = 0u64;
+                let mut sent = Ok(());
+                loop {
+                    let n = g.next_batch_ands() as u64;
+                    let more = g.garble_batch(&mut bytes);
+                    ands += n;
+                    if bytes.len() >= THREE_HALVES_CHUNK || (!more && !bytes.is_empty()) {
+                        sent = sink(&bytes, ands);
+                        bytes.clear();
+                        ands = 0;
+                        if sent.is_err() {
+                            break;
+                        }
+                    }
+                    if !more {
+                        break;
+                    }
+                }
+                self.bytes = bytes;
+                sent?;
+                g.output_zero_labels()
+            }
+        };
         if !w.outputs.is_empty() {
-            let out = g.output_zero_labels();
             self.carry.scatter(&w.outputs, &out[0]);
         }
         Ok(())
+    }
+
+    /// Gives window `w`'s carried zero-labels to `set` (its input group 0).
+    fn set_window_inputs(
+        &self,
+        w: &WindowPlan,
+        set: impl FnOnce(&[Block]) -> Result<(), GarbleError>,
+    ) -> Result<(), WindowRunError> {
+        if w.inputs.is_empty() {
+            return Ok(());
+        }
+        let mut labels = self.carry.gather(&w.inputs);
+        let done = set(&labels);
+        labels.zeroize();
+        Ok(done?)
     }
 
     /// The zero-labels of the outputs (`slots` from
@@ -799,11 +959,15 @@ impl WindowGarbler {
 
 /// The evaluator's side: active labels of the carried wires.
 pub struct WindowEvaluator {
+    scheme: Scheme,
     /// AND number of the execution's first AND in its session.
     first_and: u64,
     hash: Tccr,
     carry: Carry,
     tables: Vec<Block>,
+    bytes: Vec<u8>,
+    /// Three-halves only.
+    tags: CarryTags,
 }
 
 impl Default for WindowEvaluator {
@@ -812,13 +976,22 @@ impl Default for WindowEvaluator {
     }
 }
 impl WindowEvaluator {
-    /// An evaluator of windows, one for a whole windowed execution.
+    /// A half-gates evaluator of windows, one for a whole windowed
+    /// execution.
     pub fn new() -> WindowEvaluator {
+        WindowEvaluator::with_scheme(Scheme::HalfGates)
+    }
+
+    /// An evaluator of windows garbled with `scheme`.
+    pub fn with_scheme(scheme: Scheme) -> WindowEvaluator {
         WindowEvaluator {
+            scheme,
             first_and: 0,
             hash: Tccr::new(),
             carry: Carry::default(),
             tables: Vec::new(),
+            bytes: Vec::new(),
+            tags: CarryTags::default(),
         }
     }
 
@@ -838,37 +1011,67 @@ impl WindowEvaluator {
                 }
             }
         }
+        self.tags.set_inputs(slots);
     }
 
     /// Evaluates one window; `source` fills each buffer it is given with the
-    /// next table blocks (several steps at once).
+    /// next table bytes (one or several whole steps, of as many ANDs as the
+    /// second argument says).
     pub fn run_window<E: From<WindowRunError> + From<EvalError>>(
         &mut self,
         w: &WindowPlan,
-        source: &mut impl FnMut(&mut [Block]) -> Result<(), E>,
+        source: &mut impl FnMut(&mut [u8], u64) -> Result<(), E>,
     ) -> Result<(), E> {
         self.carry.reserve(w.carry_len);
-        let mut e = Evaluator::with_hash(Arc::clone(&w.plan), self.hash.clone());
-        e.set_first_and(self.first_and.saturating_add(w.first_and))
-            .map_err(WindowRunError::from)?;
-        if !w.inputs.is_empty() {
-            let mut labels = self.carry.gather(&w.inputs);
-            let set = e.set_input_labels(0, &labels);
-            labels.zeroize();
-            set.map_err(WindowRunError::from)?;
-        }
-        let mut tables = std::mem::take(&mut self.tables);
-        let done = e.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |chunk| {
-            source(chunk)
-        });
-        self.tables = tables;
-        done?;
+        let first_and = self.first_and.saturating_add(w.first_and);
+        let mut out = match self.scheme {
+            Scheme::HalfGates => {
+                let mut e = Evaluator::with_hash(Arc::clone(&w.plan), self.hash.clone());
+                e.set_first_and(first_and).map_err(WindowRunError::from)?;
+                self.set_window_inputs(w, |l| e.set_input_labels(0, l))?;
+                let mut tables = std::mem::take(&mut self.tables);
+                let done = e.eval_in_chunks(crate::garbler::TABLE_CHUNK, &mut tables, |t| {
+                    let ands = t.len() as u64 / 2;
+                    source(crate::block::blocks_as_bytes_mut(t), ands)
+                });
+                self.tables = tables;
+                done?;
+                e.output_labels().map_err(WindowRunError::from)?
+            }
+            Scheme::ThreeHalves => {
+                self.tags
+                    .check(w, first_and)
+                    .map_err(WindowRunError::from)?;
+                let mut e = ThreeHalvesEvaluator::with_hash(Arc::clone(&w.plan), self.hash.clone());
+                e.set_first_and(first_and).map_err(WindowRunError::from)?;
+                self.set_window_inputs(w, |l| e.set_input_labels(0, l))?;
+                let mut bytes = std::mem::take(&mut self.bytes);
+                let done = eval_three_halves_chunks(&mut e, &mut bytes, source);
+                self.bytes = bytes;
+                done?;
+                e.output_labels().map_err(WindowRunError::from)?
+            }
+        };
         if !w.outputs.is_empty() {
-            let mut out = e.output_labels().map_err(WindowRunError::from)?;
             self.carry.scatter(&w.outputs, &out[0]);
-            out.zeroize();
         }
+        out.zeroize();
         Ok(())
+    }
+
+    /// Gives window `w`'s carried active labels to `set` (its input group 0).
+    fn set_window_inputs(
+        &self,
+        w: &WindowPlan,
+        set: impl FnOnce(&[Block]) -> Result<(), EvalError>,
+    ) -> Result<(), WindowRunError> {
+        if w.inputs.is_empty() {
+            return Ok(());
+        }
+        let mut labels = self.carry.gather(&w.inputs);
+        let done = set(&labels);
+        labels.zeroize();
+        Ok(done?)
     }
 
     /// The active labels of the outputs.

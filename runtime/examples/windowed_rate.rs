@@ -120,8 +120,8 @@ fn main() {
 /// `s`, `reps` executions each (tables kept in memory between the two).
 fn stream_rates(s: &WindowedBristol, reps: usize) -> (f64, f64) {
     let delta = Delta::random();
-    let mut tables: Vec<Block> = Vec::new();
-    let garble_stream = |keep: bool, tables: &mut Vec<Block>| -> u64 {
+    let mut tables: Vec<u8> = Vec::new();
+    let garble_stream = |keep: bool, tables: &mut Vec<u8>| -> u64 {
         let (mut planner, slots) =
             WindowPlanner::new(s.inputs(), s.num_gates(), |w| s.input_used(w));
         let mut g = WindowGarbler::new(delta.clone());
@@ -130,7 +130,7 @@ fn stream_rates(s: &WindowedBristol, reps: usize) -> (f64, f64) {
         let mut n = 0u64;
         for_each_window::<WindowRunError>(s, WINDOW, &mut planner, |w| {
             n += w.plan.num_ands();
-            g.run_window(w, &mut |t: &[Block]| {
+            g.run_window(w, &mut |t: &[u8], _ands: u64| {
                 if keep {
                     tables.extend_from_slice(t);
                 }
@@ -155,7 +155,7 @@ fn stream_rates(s: &WindowedBristol, reps: usize) -> (f64, f64) {
         e.set_inputs(&slots, &zero);
         let mut at = 0;
         for_each_window::<WindowRunError>(s, WINDOW, &mut planner, |w| {
-            e.run_window(w, &mut |t: &mut [Block]| {
+            e.run_window(w, &mut |t: &mut [u8], _ands: u64| {
                 t.copy_from_slice(&tables[at..at + t.len()]);
                 at += t.len();
                 Ok::<(), WindowRunError>(())

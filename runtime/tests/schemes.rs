@@ -1,8 +1,8 @@
 //! Garbling schemes in the protocol: a session garbles with the scheme its
 //! settings name (half-gates or three-halves), both give `eval_plain`'s
 //! outputs single and pipelined, a three-halves session never repeats a
-//! tweak, the scheme is part of the handshake, and what is not implemented
-//! (three-halves on a windowed circuit) is refused plainly.
+//! tweak, and the scheme is part of the handshake (windowed circuits:
+//! `windowed_three_halves.rs`).
 
 mod common;
 
@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use yao_core::ir::{Circuit, Party};
 use yao_core::tweak::{self, first_repeat};
 use yao_core::Scheme;
-use yao_runtime::channel::{Channel, MemChannel};
+use yao_runtime::channel::MemChannel;
 use yao_runtime::protocol::{
     EvaluatorSession, EvaluatorSetup, GarblerSession, GarblerSetup, ProtocolError, Settings,
 };
@@ -221,29 +221,6 @@ fn a_scheme_mismatch_is_refused_in_the_handshake() {
         "the peer garbles with three-halves, this party with half-gates \
          (both must use the same --scheme)"
     );
-}
-
-#[test]
-fn three_halves_on_a_windowed_circuit_is_refused_before_connecting() {
-    let text = "1 3\n2 1 1\n1 1\n\n2 1 0 1 2 AND\n";
-    let s = yao_compiler::bristol_windowed::WindowedBristol::from_bytes(
-        "and",
-        text.as_bytes().to_vec(),
-        &Default::default(),
-    )
-    .unwrap();
-    let (a, _b) = MemChannel::pair();
-    let setup = GarblerSetup::windowed(&s, 10).with_settings(settings(Scheme::ThreeHalves));
-    let err = GarblerSession::start_prepared(a, setup).err().unwrap();
-    assert!(
-        report(&err).starts_with("not supported: three-halves garbling of a circuit read window"),
-        "{}",
-        report(&err)
-    );
-    let (_a, b) = MemChannel::pair();
-    let _ = b.traffic();
-    let setup = EvaluatorSetup::windowed(&s, 10).with_settings(settings(Scheme::ThreeHalves));
-    assert!(EvaluatorSession::start_prepared(b, setup).is_err());
 }
 
 /// Every OT extension gives a session the evaluator's labels (single and

@@ -71,7 +71,7 @@ fn run(cli: Cli) -> Result<()> {
     let stream = party::connect(&cli.connect, timeout)?;
     tracing::debug!("evaluator: connected");
     let (out, stats) = party::evaluate_session(stream, setup, &inputs, timeout, cli.net.repeat)?;
-    party::report(circuit.ir(), &out, &stats, cli.output);
+    party::report(circuit.ir(), &out, &stats, cli.net.settings(), cli.output);
     Ok(())
 }
 
@@ -93,6 +93,6 @@ fn run_windowed(cli: Cli) -> Result<()> {
         cli.net.repeat,
         cli.net.settings(),
     )?;
-    party::report(&groups, &out, &stats, cli.output);
+    party::report(&groups, &out, &stats, cli.net.settings(), cli.output);
     Ok(())
 }

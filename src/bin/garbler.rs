@@ -92,7 +92,13 @@ fn run(cli: Cli) -> Result<()> {
                 GarblerSetup::with_keys(circuit.ir(), keys)?.with_settings(cli.net.settings());
             let (out, stats) =
                 party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat, progress)?;
-            Ok(party::render_report(circuit.ir(), &out, &stats, cli.output))
+            Ok(party::render_report(
+                circuit.ir(),
+                &out,
+                &stats,
+                cli.net.settings(),
+                cli.output,
+            ))
         },
     )
 }
@@ -122,7 +128,13 @@ fn run_windowed(cli: Cli, listener: std::net::TcpListener) -> Result<()> {
                 cli.net.repeat,
                 cli.net.settings(),
             )?;
-            Ok(party::render_report(&groups, &out, &stats, cli.output))
+            Ok(party::render_report(
+                &groups,
+                &out,
+                &stats,
+                cli.net.settings(),
+                cli.output,
+            ))
         },
     )
 }

@@ -200,7 +200,7 @@ fn run(cli: Cli) -> Result<()> {
                     "the two-party run disagrees with the plaintext evaluation: please report this bug"
                 );
             }
-            party::report(c.ir(), &e_out, &stats, output);
+            party::report(c.ir(), &e_out, &stats, net.settings(), output);
         }
     }
     Ok(())
@@ -292,6 +292,6 @@ fn run_windowed(
             "the two-party run disagrees with the plaintext evaluation: please report this bug"
         );
     }
-    party::report(&groups, &e_out, &stats, output);
+    party::report(&groups, &e_out, &stats, net.settings(), output);
     Ok(())
 }

@@ -86,9 +86,6 @@ pub enum ProtocolError {
     /// The circuit has an AND three-halves does not take.
     #[error(transparent)]
     DependentAnd(#[from] yao_core::three_halves::DependentAnd),
-    /// What this version of Yao does not do, said plainly.
-    #[error("not supported: {0}")]
-    Unsupported(&'static str),
     #[error("during {phase}")]
     Ot { phase: Phase, source: OtError },
     /// The circuit could not be planned (the schedule both parties garble

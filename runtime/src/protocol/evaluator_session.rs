@@ -131,7 +131,6 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             id,
             settings,
         } = setup;
-        subject.supports(settings)?;
         tracing::debug!("evaluator: session starts");
         let (schedule, ot) = std::thread::scope(|s| {
             // `Err`: the schedule is being built.
@@ -333,10 +332,15 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
                 let active = self.input_labels(mine)?;
                 lap(&mut t.inputs);
                 let (ch, progress) = (&mut self.ch, &mut self.progress);
-                let (out, ands, counts) =
-                    evaluate_windows(source, window, &mut self.ands, &active, ch, &mut |n| {
-                        progress.as_mut().map_or((), |f| f(n))
-                    })?;
+                let (out, ands, counts) = evaluate_windows(
+                    source,
+                    window,
+                    self.scheme,
+                    &mut self.ands,
+                    &active,
+                    ch,
+                    &mut |n| progress.as_mut().map_or((), |f| f(n)),
+                )?;
                 t.and_gates = ands;
                 t.windows = counts.windows;
                 t.peak_carried = counts.peak_carried;

@@ -152,7 +152,6 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     pub fn start_prepared(mut ch: C, setup: GarblerSetup<'c>) -> Result<Self, ProtocolError> {
         tracing::debug!("garbler: session starts");
         let subject = setup.subject;
-        subject.supports(setup.settings)?;
         let (schedule, ot) = std::thread::scope(|s| {
             let planning = s.spawn(|| subject.schedule());
             let ot = deadline::setup(&mut ch, |ch| {
@@ -407,6 +406,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
                 let (out, ands, counts) = garble_windows(
                     source,
                     window,
+                    self.scheme,
                     &self.delta,
                     &mut self.ands,
                     &zero,

@@ -13,6 +13,7 @@ use yao_core::tweak::AndCounter;
 use yao_core::window::{
     for_each_window, CarrySlot, WindowEvaluator, WindowGarbler, WindowPlan, WindowPlanner,
 };
+use yao_core::Scheme;
 use zeroize::Zeroizing;
 
 /// The id a party offers in the handshake for a circuit read window by
@@ -76,24 +77,6 @@ impl<'c> Subject<'c> {
         }
     }
 
-    /// Refuses settings this kind of circuit cannot run with: three-halves
-    /// garbling is implemented for whole circuits only (the windowed
-    /// garbler drives half-gates' kernels).
-    pub(super) fn supports(
-        &self,
-        settings: super::handshake::Settings,
-    ) -> Result<(), ProtocolError> {
-        match (self, settings.scheme) {
-            (Subject::Windowed { .. }, yao_core::Scheme::ThreeHalves) => {
-                Err(ProtocolError::Unsupported(
-                    "three-halves garbling of a circuit read window by window (use half-gates, \
-                     or load the circuit whole)",
-                ))
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// The schedule of a session: a whole circuit's plan is built here.
     pub(super) fn schedule(&self) -> Result<Schedule<'c>, ProtocolError> {
         Ok(match *self {
@@ -105,7 +88,9 @@ impl<'c> Subject<'c> {
 
 /// Refuses a schedule the scheme cannot garble safely: three-halves takes
 /// no AND whose inputs share an XOR sum
-/// ([`yao_core::three_halves::check_independent_inputs`]).
+/// ([`yao_core::three_halves::check_independent_inputs`]). A windowed
+/// schedule is checked window by window as it runs, by both parties,
+/// before each window's tables (see `yao_core::window`).
 pub(super) fn check_scheme(
     schedule: &Schedule<'_>,
     scheme: yao_core::Scheme,
@@ -182,9 +167,11 @@ pub(super) struct WindowCounts {
 /// input group (the garbler's fresh, the evaluator's from OT); the tables
 /// go to `ch` window by window. Returns the output zero-labels, flattened,
 /// the ANDs garbled and the window counts.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn garble_windows<C: Channel>(
     source: &dyn Windows,
     window: usize,
+    scheme: Scheme,
     delta: &Delta,
     ands: &mut AndCounter,
     zero: &[Vec<Block>],
@@ -193,14 +180,14 @@ pub(super) fn garble_windows<C: Channel>(
 ) -> Result<(Zeroizing<Vec<Block>>, u64, WindowCounts), ProtocolError> {
     let first_and = ands.take(source.max_ands())?;
     let (mut planner, slots) = source.planner();
-    let mut garbler = WindowGarbler::new(delta.clone());
+    let mut garbler = WindowGarbler::with_scheme(delta.clone(), scheme);
     garbler.set_first_and(first_and);
     garbler.set_inputs(&slots, zero);
     let mut and_gates = 0u64;
     let out_slots = source.run(window, &mut planner, &mut |w| {
-        garbler.run_window(w, &mut |t: &[Block]| {
-            and_gates += t.len() as u64 / 2;
-            ch.send_blocks(t).during(Phase::GarbledTables)?;
+        garbler.run_window(w, &mut |t: &[u8], ands: u64| {
+            and_gates += ands;
+            ch.write_all(t).during(Phase::GarbledTables)?;
             progress(and_gates);
             Ok(())
         })
@@ -226,6 +213,7 @@ pub(super) fn garble_windows<C: Channel>(
 pub(super) fn evaluate_windows<C: Channel>(
     source: &dyn Windows,
     window: usize,
+    scheme: Scheme,
     ands: &mut AndCounter,
     active: &[Vec<Block>],
     ch: &mut C,
@@ -233,14 +221,14 @@ pub(super) fn evaluate_windows<C: Channel>(
 ) -> Result<(Vec<Vec<Block>>, u64, WindowCounts), ProtocolError> {
     let first_and = ands.take(source.max_ands())?;
     let (mut planner, slots) = source.planner();
-    let mut evaluator = WindowEvaluator::new();
+    let mut evaluator = WindowEvaluator::with_scheme(scheme);
     evaluator.set_first_and(first_and);
     evaluator.set_inputs(&slots, active);
     let mut and_gates = 0u64;
     let out_slots = source.run(window, &mut planner, &mut |w| {
-        evaluator.run_window(w, &mut |t: &mut [Block]| {
-            ch.recv_blocks(t).during(Phase::GarbledTables)?;
-            and_gates += t.len() as u64 / 2;
+        evaluator.run_window(w, &mut |t: &mut [u8], ands: u64| {
+            ch.read_exact(t).during(Phase::GarbledTables)?;
+            and_gates += ands;
             progress(and_gates);
             Ok(())
         })
