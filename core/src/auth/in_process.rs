@@ -142,6 +142,17 @@ impl Pair {
         Ok((q, t))
     }
 
+    /// One KOS15 extension with `A` as sender and `B` choosing `choices`:
+    /// (`A`'s `q`, `B`'s `t = q ^ choices * Delta_A`).
+    pub fn cots(&mut self, choices: &[bool]) -> Result<(Vec<Block>, Vec<Block>), AuthError> {
+        Pair::cot(
+            &mut self.bytes,
+            &mut self.a.sender,
+            &mut self.b.receiver,
+            choices,
+        )
+    }
+
     /// `n` random shared authenticated bits.
     pub fn shares(&mut self, n: usize) -> Result<(Vec<Share>, Vec<Share>), AuthError> {
         let (bits_a, bits_b) = (random_bits(n), random_bits(n));
