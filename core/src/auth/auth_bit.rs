@@ -125,13 +125,15 @@ impl Share {
 /// Shares from the outputs of the two COTs: as receiver, this party's bits
 /// and their MACs; as sender, its keys for the peer's bits. All three have
 /// one entry per shared bit.
-pub fn shares_from_cots(bits: &[bool], macs: &[Block], keys: &[Block]) -> Vec<Share> {
+pub fn shares_from_cots(bits: &[bool], macs: &[Block], keys: &[Block]) -> Zeroizing<Vec<Share>> {
     assert!(bits.len() == macs.len() && macs.len() == keys.len());
-    bits.iter()
-        .zip(macs)
-        .zip(keys)
-        .map(|((&bit, &mac), &key)| Share { bit, mac, key })
-        .collect()
+    Zeroizing::new(
+        bits.iter()
+            .zip(macs)
+            .zip(keys)
+            .map(|((&bit, &mac), &key)| Share { bit, mac, key })
+            .collect(),
+    )
 }
 
 /// A batch of opened bits: the opener's bits and a hash of their MACs.
@@ -275,12 +277,12 @@ mod tests {
             Err(AuthError::CheckFailed(Check::Mac))
         );
         // A MAC off by one bit, then opened honestly otherwise.
-        let mut bad = b.clone();
+        let mut bad = b.to_vec();
         bad[7].mac.0 ^= 1 << 64;
         let err = verify_opening(&a, &p.a.delta, &open(&bad)).unwrap_err();
         assert!(err.to_string().contains("MAC check"), "{err}");
         // Flipping the bit and moving the MAC by a wrong guess of Delta_A.
-        let mut guess = b.clone();
+        let mut guess = b.to_vec();
         guess[0].bit ^= true;
         guess[0].mac ^= Block::random();
         assert!(verify_opening(&a, &p.a.delta, &open(&guess)).is_err());

@@ -37,6 +37,12 @@ pub fn base_ots(delta: Block) -> (Vec<Block>, Vec<[Block; 2]>) {
 /// `A`'s and `B`'s triples.
 pub type TriplePair = (Zeroizing<Vec<Triple>>, Zeroizing<Vec<Triple>>);
 
+/// `A`'s and `B`'s outputs of a correlated OT.
+pub type BlockPair = (Zeroizing<Vec<Block>>, Zeroizing<Vec<Block>>);
+
+/// `A`'s and `B`'s shares.
+pub type SharePair = (Zeroizing<Vec<Share>>, Zeroizing<Vec<Share>>);
+
 /// One party: its global key, the extension it sends (correlation: its
 /// key) and the one it receives (correlation: the peer's key).
 pub struct Party {
@@ -128,7 +134,7 @@ impl Pair {
         sender: &mut KosSender,
         receiver: &mut KosReceiver,
         choices: &[bool],
-    ) -> Result<(Vec<Block>, Vec<Block>), AuthError> {
+    ) -> Result<BlockPair, AuthError> {
         let n = choices.len();
         let (msg, pending) = receiver.extend(choices);
         let wire = msg.to_bytes();
@@ -144,7 +150,7 @@ impl Pair {
 
     /// One KOS15 extension with `A` as sender and `B` choosing `choices`:
     /// (`A`'s `q`, `B`'s `t = q ^ choices * Delta_A`).
-    pub fn cots(&mut self, choices: &[bool]) -> Result<(Vec<Block>, Vec<Block>), AuthError> {
+    pub fn cots(&mut self, choices: &[bool]) -> Result<BlockPair, AuthError> {
         Pair::cot(
             &mut self.bytes,
             &mut self.a.sender,
@@ -154,7 +160,7 @@ impl Pair {
     }
 
     /// `n` random shared authenticated bits.
-    pub fn shares(&mut self, n: usize) -> Result<(Vec<Share>, Vec<Share>), AuthError> {
+    pub fn shares(&mut self, n: usize) -> Result<SharePair, AuthError> {
         let (bits_a, bits_b) = (random_bits(n), random_bits(n));
         let (keys_b, macs_a) = Pair::cot(
             &mut self.bytes,
@@ -177,8 +183,8 @@ impl Pair {
     /// `n` leaky triples, with `tamper` applied.
     pub fn leaky_triples(&mut self, n: usize, tamper: Tamper) -> Result<TriplePair, AuthError> {
         let (a, b) = self.shares(3 * n)?;
-        let split = |s: Vec<Share>| {
-            let mut it = s.into_iter();
+        let split = |s: Zeroizing<Vec<Share>>| {
+            let mut it = s.iter().copied();
             let x: Vec<Share> = it.by_ref().take(n).collect();
             let y: Vec<Share> = it.by_ref().take(n).collect();
             (x, y, it.collect::<Vec<Share>>())

@@ -183,7 +183,7 @@ pub struct SenderPending {
 impl SenderPending {
     /// Runs KOS15's check on the receiver's answer; on success, the `count`
     /// outputs `q_i` (the extra OTs are dropped).
-    pub fn finish(mut self, check: &CheckMsg) -> Result<Vec<Block>, AuthError> {
+    pub fn finish(mut self, check: &CheckMsg) -> Result<Zeroizing<Vec<Block>>, AuthError> {
         let seed = self.responder.finish(&check.opening)?;
         let chi = Zeroizing::new(seed.blocks(self.q.len()));
         let lhs = inner_product(&chi, &self.q);
@@ -191,9 +191,8 @@ impl SenderPending {
         if !bool::from(lhs.to_bytes().ct_eq(&rhs.to_bytes())) {
             return Err(AuthError::CheckFailed(Check::KosConsistency));
         }
-        let mut q = std::mem::take(&mut *self.q);
-        q.truncate(self.count);
-        Ok(q)
+        self.q.truncate(self.count);
+        Ok(std::mem::take(&mut self.q))
     }
 }
 
@@ -241,7 +240,7 @@ pub struct ReceiverPending {
 impl ReceiverPending {
     /// Answers the sender's challenge: the check message, and the outputs
     /// `t_i = q_i ^ choices[i] * Delta` of the `count` requested OTs.
-    pub fn respond(mut self, challenge: &ChallengeMsg) -> (CheckMsg, Vec<Block>) {
+    pub fn respond(mut self, challenge: &ChallengeMsg) -> (CheckMsg, Zeroizing<Vec<Block>>) {
         let (opening, seed) = self.committer.open(&challenge.0);
         let chi = Zeroizing::new(seed.blocks(self.t.len()));
         let x = chi
@@ -249,9 +248,8 @@ impl ReceiverPending {
             .zip(self.r.iter())
             .fold(Block::ZERO, |acc, (&c, &r)| acc ^ (c & Block::mask(r)));
         let t = inner_product(&chi, &self.t);
-        let mut out = std::mem::take(&mut *self.t);
-        out.truncate(self.count);
-        (CheckMsg { opening, x, t }, out)
+        self.t.truncate(self.count);
+        (CheckMsg { opening, x, t }, std::mem::take(&mut self.t))
     }
 }
 
@@ -259,7 +257,7 @@ impl ReceiverPending {
 mod tests {
     use super::super::auth_bit::GlobalKey;
     use super::super::commit::Seed;
-    use super::super::in_process::base_ots;
+    use super::super::in_process::{base_ots, BlockPair};
     use super::super::Role;
     use super::*;
 
@@ -279,7 +277,7 @@ mod tests {
         choices: &[bool],
         tamper_matrix: impl FnOnce(&mut [u8]),
         tamper_check: impl FnOnce(&mut CheckMsg),
-    ) -> Result<(Vec<Block>, Vec<Block>), AuthError> {
+    ) -> Result<BlockPair, AuthError> {
         let n = choices.len();
         let (msg, pending) = rx.extend(choices);
         let mut bytes = msg.to_bytes();
