@@ -11,7 +11,7 @@
 //!   the seed hashes both. Neither party can bias it: the responder speaks
 //!   before seeing the committed share, the committer is bound before
 //!   seeing the response.
-//! - Equality (F_EQ of WRK17, [`EqCommitter`], [`EqResponder`]): party `A`
+//! - Equality (F_EQ of WRK17, [`EqCommitter`], [`eq_finish`]): party `A`
 //!   commits to its value, `B` sends its own in the clear, `A` compares and
 //!   opens, `B` compares. Revealing `B`'s value is harmless where it is
 //!   used: when both are honest the values are equal, so each learns only

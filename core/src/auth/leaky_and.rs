@@ -23,7 +23,7 @@
 //!    compare hashes of them with the equality check (F_EQ,
 //!    [`super::commit`]): `A` commits, `B` reveals, `A` opens.
 //!
-//! What a cheater can do (WRK17 Lemma: Pi_LaAND realizes F_LaAND): a `P`
+//! What a cheater can do (WRK17 prove that Pi_LaAND realizes F_LaAND): a `P`
 //! that sends `U_P ^ E` makes `Q`'s side differ by `x_Q * E`; the check
 //! then passes iff `x_Q = 0` (or `P` guessed `Delta_Q`), and a passing
 //! triple is correct. So cheating in triple `i` reveals `x_Q` of triple `i`
