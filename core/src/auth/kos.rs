@@ -25,9 +25,9 @@
 //!
 //! An honest receiver passes: `q_i = t_i + r_i * Delta` for every `i`.
 //! A receiver whose columns disagree passes only by guessing the bits of
-//! `Delta` its inconsistency touches (probability `2^-k` for `k` bits,
-//! KOS15 Theorem 1, with the proof gap that Roy's SoftSpokenOT (CRYPTO 2022)
-//! pointed out and closed); the extra 168 random choices make `x` uniform
+//! `Delta` its inconsistency touches (probability `2^-k` for `k` bits;
+//! KOS15's analysis, which Roy's SoftSpokenOT paper, CRYPTO 2022, revisits
+//! for its generalisation of this check); the extra 168 random choices make `x` uniform
 //! and hide the real choices from the sender except with probability
 //! `2^-40`, which is why they are discarded afterwards.
 //!
