@@ -15,6 +15,7 @@
 //! the authenticated garbling exists (see SECURITY.md).
 
 use crate::channel::{Channel, ChannelError};
+use crate::ot::{self, OtError};
 use yao_core::auth::auth_bit::{shares_from_cots, GlobalKey, Opening, Share};
 use yao_core::auth::bucket::{bucket_size, Buckets};
 use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce};
@@ -24,7 +25,7 @@ use yao_core::auth::kos::{
 use yao_core::auth::leaky_and::{DMsg, LeakyAnd, UMsg};
 use yao_core::auth::triple::Triple;
 use yao_core::auth::{AuthError, Role, KAPPA};
-use yao_core::ot::{csw, MessageError};
+use yao_core::ot::csw;
 use yao_core::Block;
 use zeroize::Zeroizing;
 
@@ -34,9 +35,10 @@ pub enum PreprocessError {
     /// The channel failed.
     #[error(transparent)]
     Channel(#[from] ChannelError),
-    /// A base-OT message is not one the protocol allows.
+    /// The base OTs failed (a channel error or a message the protocol does
+    /// not allow).
     #[error(transparent)]
-    BaseOt(#[from] MessageError),
+    BaseOt(#[from] OtError),
     /// The peer failed a check or sent a malformed message.
     #[error(transparent)]
     Auth(#[from] AuthError),
@@ -59,31 +61,7 @@ fn base_receive(ch: &mut impl Channel, delta: Block) -> Result<Zeroizing<Vec<Blo
     let bits: Vec<bool> = (0..KAPPA).map(|j| (delta.0 >> j) & 1 == 1).collect();
     let bits = Zeroizing::new(bits);
     let (rx, msg) = csw::BaseReceiver::new(&bits);
-    ch.send_frame(msg.as_bytes())?;
-    ch.flush()?;
-    let z = ch.recv_frame("base-OT sender key", csw::SenderKey::LEN as u64)?;
-    let keys = rx.derive(&csw::SenderKey::from_bytes(&z)?);
-    let challenge = ch.recv_frame("base-OT challenge", csw::Challenge::len_for(KAPPA) as u64)?;
-    let (seeds, answer) = keys.answer(&csw::Challenge::from_bytes(&challenge, KAPPA)?)?;
-    let seeds = Zeroizing::new(seeds);
-    ch.send_frame(answer.as_bytes())?;
-    ch.flush()?;
-    Ok(seeds)
-}
-
-/// Base OT with this party as sender: both seeds of each OT.
-fn base_send(ch: &mut impl Channel) -> Result<Zeroizing<Vec<[Block; 2]>>> {
-    let len = csw::ReceiverMsg::len_for(KAPPA) as u64;
-    let bytes = ch.recv_frame("base-OT receiver message", len)?;
-    let sender = csw::BaseSender::new();
-    ch.send_frame(sender.key().as_bytes())?;
-    let keys = sender.keys(&csw::ReceiverMsg::from_bytes(&bytes, KAPPA)?)?;
-    ch.send_frame(keys.challenge().as_bytes())?;
-    ch.flush()?;
-    let answer = ch.recv_frame("base-OT answer", csw::Answer::LEN as u64)?;
-    Ok(Zeroizing::new(
-        keys.finish(&csw::Answer::from_bytes(&answer)?)?,
-    ))
+    Ok(ot::base_receive(ch, rx, msg.as_bytes())?)
 }
 
 /// Sends `mine` and receives the peer's message of `len` bytes, `A` first.
@@ -114,10 +92,10 @@ impl Preprocessor {
         let (chosen, pairs) = match role {
             Role::A => {
                 let chosen = base_receive(ch, delta.block())?;
-                (chosen, base_send(ch)?)
+                (chosen, ot::base_send(ch)?)
             }
             Role::B => {
-                let pairs = base_send(ch)?;
+                let pairs = ot::base_send(ch)?;
                 (base_receive(ch, delta.block())?, pairs)
             }
         };
