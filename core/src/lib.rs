@@ -9,6 +9,7 @@
 #![deny(missing_docs, unreachable_pub)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod block;

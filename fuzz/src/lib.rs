@@ -37,7 +37,7 @@ pub type Target = fn(&[u8]) -> Outcome;
 
 /// The harness functions by name, for the regression test: the fuzz
 /// targets and `dsl_any_path`.
-pub const TARGETS: [(&str, Target); 12] = [
+pub const TARGETS: [(&str, Target); 13] = [
     ("dsl_any_path", dsl_any_path),
     ("dsl", dsl),
     ("bristol", bristol),
@@ -48,6 +48,7 @@ pub const TARGETS: [(&str, Target); 12] = [
     ("handshake", handshake),
     ("ot_messages", ot_messages),
     ("softspoken_messages", softspoken_messages),
+    ("preprocess_messages", preprocess_messages),
     ("evaluator_stream", evaluator_stream),
     ("garbler_stream", garbler_stream),
 ];
@@ -803,6 +804,85 @@ pub fn softspoken_messages(data: &[u8]) -> Outcome {
     sender.receive(&msg, &mut out);
     assert!(out.len() >= ots);
     Ok(())
+}
+
+/// The malicious-security preprocessing messages a party decodes
+/// (`yao_core::auth`, issue 18): the first byte picks the message, the next
+/// two the count it is parsed for, the rest is the message. Parsed messages
+/// must re-encode to the same bytes, and every check on them must end in a
+/// verdict, never a panic.
+/// - 0: a KOS15 extension message for `count % 2048` OTs, then (from the
+///   bytes after it) the receiver's check message, through the sender;
+/// - 1: a leaky-AND message `U` for `count % 512` triples, through a party's
+///   leaky AND, then a `d` message from the bytes after it;
+/// - 2: an opening of `count % 4096` authenticated bits, verified;
+/// - 3: a coin-toss opening, checked against a fixed commitment.
+pub fn preprocess_messages(data: &[u8]) -> Outcome {
+    use yao_core::auth::auth_bit::{verify_opening, GlobalKey, Opening, Share};
+    use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder};
+    use yao_core::auth::kos::{extended_len, CheckMsg, ExtendMsg, KosSender};
+    use yao_core::auth::leaky_and::{DMsg, LeakyAnd, UMsg};
+    use yao_core::auth::Role;
+    let mut b = Bytes(data);
+    let which = b.u8();
+    let count = usize::from(b.u16());
+    let bytes = b.rest();
+    let delta = GlobalKey::from_block(Block(0x5eed_0002), Role::A);
+    let shares = |n: usize| -> Vec<Share> {
+        (0..n as u128)
+            .map(|i| Share {
+                bit: i % 3 == 0,
+                mac: Block(i * 7),
+                key: Block(!i),
+            })
+            .collect()
+    };
+    match which % 4 {
+        0 => {
+            let n = count % 2048;
+            let len = (16 * extended_len(n) + 32).min(bytes.len());
+            let (ext, check) = bytes.split_at(len);
+            let msg = ExtendMsg::from_bytes(ext, n).map_err(|e| report(&e))?;
+            assert_eq!(msg.to_bytes(), ext);
+            let seeds: Vec<Block> = (0..128u128).map(Block).collect();
+            let mut sender = KosSender::new(delta.block(), &seeds);
+            let (_, waiting) = sender.receive(&msg, n).map_err(|e| report(&e))?;
+            let check = CheckMsg::from_bytes(check).map_err(|e| report(&e))?;
+            let q = waiting.finish(&check).map_err(|e| report(&e))?;
+            assert_eq!(q.len(), n);
+            Ok(())
+        }
+        1 => {
+            let n = count % 512;
+            let len = (16 * n).min(bytes.len());
+            let (u, d) = bytes.split_at(len);
+            let u = UMsg::from_bytes(u, n).map_err(|e| report(&e))?;
+            assert_eq!(u.to_bytes(), &bytes[..len]);
+            let (run, _) = LeakyAnd::new(Role::A, &delta, shares(n), shares(n), shares(n), 0);
+            let (next, _) = run.respond(&u).map_err(|e| report(&e))?;
+            let d = DMsg::from_bytes(d, n).map_err(|e| report(&e))?;
+            let unchecked = next.finish(&d, &delta).map_err(|e| report(&e))?;
+            let (wait, _) = unchecked.commit();
+            wait.check(&[0; 32]).map_err(|e| report(&e))?;
+            Ok(())
+        }
+        2 => {
+            let n = count % 4096;
+            let opening = Opening::from_bytes(bytes, n).map_err(|e| report(&e))?;
+            assert_eq!(opening.to_bytes(), bytes);
+            let bits = verify_opening(&shares(n), &delta, &opening).map_err(|e| report(&e))?;
+            assert_eq!(bits.len(), n);
+            Ok(())
+        }
+        _ => {
+            let opening = CoinOpening::from_bytes(bytes).map_err(|e| report(&e))?;
+            assert_eq!(&opening.to_bytes()[..], bytes);
+            let (_, commitment) = CoinCommitter::new();
+            let (responder, _) = CoinResponder::new(commitment);
+            responder.finish(&opening).map_err(|e| report(&e))?;
+            Ok(())
+        }
+    }
 }
 
 pub fn ot_messages(data: &[u8]) -> Outcome {

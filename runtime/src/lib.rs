@@ -4,6 +4,7 @@
 
 pub mod channel;
 pub mod ot;
+pub mod preprocess;
 pub mod protocol;
 pub mod report;
 

@@ -121,7 +121,9 @@ pub(super) fn next_counters(counter: &mut u64, width: usize, ctr: &mut Vec<Block
 
 /// The extension sender (the garbler): holds `Delta` and one seed per base OT.
 pub struct IknpSender {
-    delta: Delta,
+    /// The correlation `s`: the garbler's `Delta`, or an IT-MAC global key
+    /// (`crate::auth`), whose colour bit may be zero.
+    delta: Block,
     prgs: Vec<Prg>,
     counter: u64,
     ctr: Vec<Block>,
@@ -133,9 +135,15 @@ impl IknpSender {
     /// `seeds[j]` is the base-OT output `k_j^{s_j}` for choice bit `s_j`,
     /// bit `j` of `delta`.
     pub fn new(delta: &Delta, seeds: &[Block]) -> IknpSender {
+        IknpSender::with_correlation(delta.block(), seeds)
+    }
+
+    /// As [`IknpSender::new`] with any correlation `s`: `seeds[j]` is the
+    /// base-OT output for choice bit `s_j`.
+    pub(crate) fn with_correlation(s: Block, seeds: &[Block]) -> IknpSender {
         assert_eq!(seeds.len(), KAPPA, "one seed per base OT");
         IknpSender {
-            delta: delta.clone(),
+            delta: s,
             prgs: seeds.iter().map(|&s| Prg::new(s)).collect(),
             counter: 0,
             ctr: Vec::new(),
@@ -153,7 +161,7 @@ impl IknpSender {
         let stride = stride(width);
         self.q.resize(128 * stride, Block::ZERO);
         next_counters(&mut self.counter, width, &mut self.ctr);
-        let delta = self.delta.block();
+        let delta = self.delta;
         for (j, ((prg, u), q)) in self
             .prgs
             .iter()
@@ -174,6 +182,7 @@ impl IknpSender {
 
 impl Drop for IknpSender {
     fn drop(&mut self) {
+        self.delta.zeroize();
         self.q.zeroize();
     }
 }

@@ -275,6 +275,56 @@ impl CotSender {
     }
 }
 
+/// The base OTs (steps 1-3 of the wire protocol) on the base-OT receiver's
+/// side: sends its first message `msg` (made with `rx`), derives the chosen
+/// keys from the peer's key and answers the peer's challenge. Returns one
+/// seed per base OT. Shared by [`CotSenderSetup`] and the malicious
+/// preprocessing (`crate::preprocess`), whose parties are each base-OT
+/// receiver once.
+pub(crate) fn base_receive(
+    ch: &mut impl Channel,
+    rx: csw::BaseReceiver,
+    msg: &[u8],
+) -> Result<Zeroizing<Vec<Block>>, OtError> {
+    ch.send_frame(msg)?;
+    ch.flush()?;
+    let z = ch.recv_frame("base-OT sender key", csw::SenderKey::LEN as u64)?;
+    let z = csw::SenderKey::from_bytes(&z)?;
+    // The peer derives its keys meanwhile: it sent `z` first.
+    let keys = rx.derive(&z);
+    let challenge = ch.recv_frame("base-OT challenge", csw::Challenge::len_for(KAPPA) as u64)?;
+    let challenge = csw::Challenge::from_bytes(&challenge, KAPPA)?;
+    let (seeds, answer) = keys.answer(&challenge)?;
+    let seeds = Zeroizing::new(seeds);
+    ch.send_frame(answer.as_bytes())?;
+    ch.flush()?;
+    Ok(seeds)
+}
+
+/// The base OTs on the base-OT sender's side: both seeds of each base OT.
+pub(crate) fn base_send(ch: &mut impl Channel) -> Result<Zeroizing<Vec<[Block; 2]>>, OtError> {
+    let sender = csw::BaseSender::new();
+    let bytes = ch.recv_frame(
+        "base-OT receiver message",
+        csw::ReceiverMsg::len_for(KAPPA) as u64,
+    )?;
+    // `z` first, as soon as the peer's message is in (decoding it is ours to
+    // do): the peer derives its keys while we derive ours. A bad message is
+    // the error to report even if the peer has gone.
+    let sent = ch
+        .send_frame(sender.key().as_bytes())
+        .and_then(|()| ch.flush());
+    let msg = csw::ReceiverMsg::from_bytes(&bytes, KAPPA)?;
+    sent?;
+    let keys = sender.keys(&msg)?;
+    ch.send_frame(keys.challenge().as_bytes())?;
+    ch.flush()?;
+    let answer = ch.recv_frame("base-OT answer", csw::Answer::LEN as u64)?;
+    Ok(Zeroizing::new(
+        keys.finish(&csw::Answer::from_bytes(&answer)?)?,
+    ))
+}
+
 /// A [`CotSender`] whose first base-OT message is ready to send.
 pub struct CotSenderSetup {
     delta: Delta,
@@ -295,19 +345,7 @@ impl CotSenderSetup {
     /// it), e.g. by the handshake.
     pub fn run_with(self, ch: &mut impl Channel, ext: Extension) -> Result<CotSender, OtError> {
         ext.check()?;
-        ch.send_frame(&self.msg)?;
-        ch.flush()?;
-        let z = ch.recv_frame("base-OT sender key", csw::SenderKey::LEN as u64)?;
-        let z = csw::SenderKey::from_bytes(&z)?;
-        // The evaluator derives its keys meanwhile: it sent `z` first.
-        let keys = self.rx.derive(&z);
-        let challenge =
-            ch.recv_frame("base-OT challenge", csw::Challenge::len_for(KAPPA) as u64)?;
-        let challenge = csw::Challenge::from_bytes(&challenge, KAPPA)?;
-        let (seeds, answer) = keys.answer(&challenge)?;
-        let seeds = Zeroizing::new(seeds);
-        ch.send_frame(answer.as_bytes())?;
-        ch.flush()?;
+        let seeds = base_receive(ch, self.rx, &self.msg)?;
         let ext = match ext {
             Extension::Iknp => {
                 SenderExt::Iknp(IknpSender::new(&self.delta, &seeds), ChunkMsg::default())
@@ -348,24 +386,7 @@ impl CotReceiver {
     /// the same one): for SoftSpokenOT it then sends its tree sums.
     pub fn setup_with(ch: &mut impl Channel, ext: Extension) -> Result<CotReceiver, OtError> {
         ext.check()?;
-        let sender = csw::BaseSender::new();
-        let bytes = ch.recv_frame(
-            "base-OT receiver message",
-            csw::ReceiverMsg::len_for(KAPPA) as u64,
-        )?;
-        // `z` first, as soon as the garbler's message is in (decoding it is
-        // ours to do): the garbler derives its keys while we derive ours. A
-        // bad message is the error to report even if the garbler has gone.
-        let sent = ch
-            .send_frame(sender.key().as_bytes())
-            .and_then(|()| ch.flush());
-        let msg = csw::ReceiverMsg::from_bytes(&bytes, KAPPA)?;
-        sent?;
-        let keys = sender.keys(&msg)?;
-        ch.send_frame(keys.challenge().as_bytes())?;
-        ch.flush()?;
-        let answer = ch.recv_frame("base-OT answer", csw::Answer::LEN as u64)?;
-        let seeds = Zeroizing::new(keys.finish(&csw::Answer::from_bytes(&answer)?)?);
+        let seeds = base_send(ch)?;
         let ext = match ext {
             Extension::Iknp => ReceiverExt::Iknp(IknpReceiver::new(&seeds), ChunkMsg::default()),
             Extension::SoftSpoken { k } => {

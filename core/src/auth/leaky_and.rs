@@ -1,0 +1,419 @@
+//! Leaky authenticated AND triples: WRK17 section 5.1 (protocol
+//! Pi_LaAND), in its symmetric form.
+//!
+//! From random shared authenticated bits `x`, `y`, `r` (one set per
+//! triple), the parties compute a share of `z = x & y` as follows; `P` is
+//! either party, `Q` the other, `Delta_P` `P`'s global key and `H` the
+//! tweakable circular-correlation-robust hash of the garbling
+//! ([`crate::hash::Tccr`], each triple and key owner with its own tweak):
+//!
+//! 1. `Phi_P = K[y_Q] ^ M[y_P] ^ y_P * Delta_P`; then
+//!    `Phi_A ^ Phi_B = y * (Delta_A ^ Delta_B)`.
+//!    `P` sends `U_P = H(K[x_Q]) ^ H(K[x_Q] ^ Delta_P) ^ Phi_P` ([`UMsg`]).
+//!    With `M[x_Q] = K[x_Q] ^ x_Q * Delta_P`, `Q` computes
+//!    `H(M[x_Q]) ^ x_Q * U_P = H(K[x_Q]) ^ x_Q * Phi_P`: an XOR-sharing of
+//!    `x_Q * Phi_P` between the two (an OT from the MAC correlation).
+//! 2. Summing both such sharings, the local `x_P * Phi_P`, and the shares
+//!    of `r` gives values with
+//!    `S_A ^ S_B = (x & y ^ r) * (Delta_A ^ Delta_B)`. As
+//!    `lsb(Delta_A ^ Delta_B) = 1` ([`super::auth_bit::GlobalKey`]), the
+//!    bit `d = x & y ^ r` is `lsb(S_A) ^ lsb(S_B)`: each sends its
+//!    `lsb(S_P)` ([`DMsg`]), and `z = r ^ d`, a public correction.
+//! 3. Then `S_P ^ d * Delta_P` must be equal on both sides. The parties
+//!    compare hashes of them with the equality check (F_EQ,
+//!    [`super::commit`]): `A` commits, `B` reveals, `A` opens.
+//!
+//! What a cheater can do (WRK17 prove that Pi_LaAND realizes F_LaAND): a `P`
+//! that sends `U_P ^ E` makes `Q`'s side differ by `x_Q * E`; the check
+//! then passes iff `x_Q = 0` (or `P` guessed `Delta_Q`), and a passing
+//! triple is correct. So cheating in triple `i` reveals `x_Q` of triple `i`
+//! through abort-or-not, and is caught with probability 1/2: the leak that
+//! [`super::bucket`] removes. A wrong `d` bit makes the two values differ by
+//! `Delta_A ^ Delta_B` and is always caught. Tests check both.
+//!
+//! The outputs exist only after the equality check passed ([`AwaitDigest`],
+//! [`AwaitOpening`]).
+
+use super::auth_bit::{GlobalKey, Share};
+use super::commit::{eq_finish, Commitment, EqCommitter, Nonce};
+use super::triple::Triple;
+use super::{expect_len, pack, unpack, AuthError, Check, Role};
+use crate::block::{blocks_as_bytes, Block};
+use crate::hash::{Tccr, Tweaks};
+use zeroize::{Zeroize, Zeroizing};
+
+/// Leaky triples one session can make: `first + n` must stay below it.
+pub const MAX_LEAKY: u64 = 1 << 61;
+
+/// The hash tweaks of the preprocessing start at `2^63`, above every tweak
+/// of the garbling (half-gates uses `2k + 1 < 2^63`), so a global key never
+/// meets the same tweak in both. Keys of `A`'s global key use
+/// `2^63 + i`, those of `B`'s `2^63 + 2^62 + i`, for the `i`-th leaky triple.
+fn tweak_base(owner: Role) -> u64 {
+    match owner {
+        Role::A => 1 << 63,
+        Role::B => (1 << 63) + (1 << 62),
+    }
+}
+
+const EQUALITY: &str = "yao 2026-12 malicious preprocessing: leaky-AND equality";
+
+/// `U_P`, one block per triple.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UMsg(pub Vec<Block>);
+
+impl UMsg {
+    /// The message as sent: `16 * n` bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        blocks_as_bytes(&self.0).to_vec()
+    }
+
+    /// Parses the message of `n` triples.
+    pub fn from_bytes(bytes: &[u8], n: usize) -> Result<UMsg, AuthError> {
+        expect_len("leaky-AND message U", bytes, 16 * n)?;
+        Ok(UMsg(
+            bytes
+                .chunks_exact(16)
+                .map(|c| Block::from_bytes(c.try_into().expect("16 bytes")))
+                .collect(),
+        ))
+    }
+}
+
+/// `lsb(S_P)`, one bit per triple.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DMsg(pub Vec<bool>);
+
+impl DMsg {
+    /// The message as sent: `ceil(n / 8)` bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        pack(&self.0)
+    }
+
+    /// Parses the message of `n` triples.
+    pub fn from_bytes(bytes: &[u8], n: usize) -> Result<DMsg, AuthError> {
+        Ok(DMsg(unpack("leaky-AND message d", bytes, n)?))
+    }
+}
+
+/// One party's run of a batch of leaky ANDs, after sending `U_P`.
+pub struct LeakyAnd {
+    role: Role,
+    delta: Zeroizing<Block>,
+    first: u64,
+    x: Zeroizing<Vec<Share>>,
+    y: Zeroizing<Vec<Share>>,
+    r: Zeroizing<Vec<Share>>,
+    /// `H(K[x_Q])`.
+    hk: Zeroizing<Vec<Block>>,
+    /// `Phi_P`.
+    phi: Zeroizing<Vec<Block>>,
+    tccr: Tccr,
+}
+
+impl LeakyAnd {
+    /// Starts `x.len()` leaky ANDs from random shared bits `x`, `y`, `r` of
+    /// equal length; `first` numbers the first of them within the session
+    /// (both parties count alike; every batch takes fresh numbers).
+    pub fn new(
+        role: Role,
+        own: &GlobalKey,
+        x: Vec<Share>,
+        y: Vec<Share>,
+        r: Vec<Share>,
+        first: u64,
+    ) -> (LeakyAnd, UMsg) {
+        let n = x.len();
+        assert!(y.len() == n && r.len() == n, "one x, y, r per triple");
+        assert!(
+            first
+                .checked_add(n as u64)
+                .is_some_and(|end| end <= MAX_LEAKY),
+            "leaky-AND numbering exhausted"
+        );
+        let delta = own.block();
+        let tccr = Tccr::new();
+        // H(K) and H(K ^ Delta) under one tweak, interleaved.
+        let mut pairs = Zeroizing::new(Vec::with_capacity(2 * n));
+        for s in &x {
+            pairs.push(s.key);
+            pairs.push(s.key ^ delta);
+        }
+        let mut hashed = Zeroizing::new(vec![Block::ZERO; 2 * n]);
+        let tweaks = Tweaks {
+            first: tweak_base(role) + first,
+            pair: true,
+        };
+        tccr.hash_many(&pairs, &mut hashed, tweaks);
+        let phi: Vec<Block> = y
+            .iter()
+            .map(|s| s.key ^ s.mac ^ (delta & Block::mask(s.bit)))
+            .collect();
+        let u = hashed
+            .chunks_exact(2)
+            .zip(&phi)
+            .map(|(h, &p)| h[0] ^ h[1] ^ p)
+            .collect();
+        let hk = hashed.chunks_exact(2).map(|h| h[0]).collect();
+        let run = LeakyAnd {
+            role,
+            delta: Zeroizing::new(delta),
+            first,
+            x: Zeroizing::new(x),
+            y: Zeroizing::new(y),
+            r: Zeroizing::new(r),
+            hk: Zeroizing::new(hk),
+            phi: Zeroizing::new(phi),
+            tccr,
+        };
+        (run, UMsg(u))
+    }
+
+    /// The number of triples of this batch.
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// On the peer's `U_Q`: this party's `d` bits.
+    pub fn respond(self, peer: &UMsg) -> Result<(LeakyAndD, DMsg), AuthError> {
+        let n = self.len();
+        if peer.0.len() != n {
+            return Err(AuthError::Malformed {
+                what: "leaky-AND message U",
+                expected: 16 * n,
+                got: 16 * peer.0.len(),
+            });
+        }
+        let macs = Zeroizing::new(self.x.iter().map(|s| s.mac).collect::<Vec<_>>());
+        let mut hm = Zeroizing::new(vec![Block::ZERO; n]);
+        let tweaks = Tweaks {
+            first: tweak_base(self.role.peer()) + self.first,
+            pair: false,
+        };
+        self.tccr.hash_many(&macs, &mut hm, tweaks);
+        let delta = *self.delta;
+        let s: Vec<Block> = (0..n)
+            .map(|i| {
+                let (x, r) = (self.x[i], self.r[i]);
+                let m = Block::mask(x.bit);
+                let v = hm[i] ^ (peer.0[i] & m);
+                self.hk[i] ^ v ^ (self.phi[i] & m) ^ r.mac ^ r.key ^ (delta & Block::mask(r.bit))
+            })
+            .collect();
+        let d = DMsg(s.iter().map(|b| b.lsb()).collect());
+        let next = LeakyAndD {
+            role: self.role,
+            delta: Zeroizing::new(delta),
+            s: Zeroizing::new(s),
+            d: d.0.clone(),
+            x: self.x,
+            y: self.y,
+            r: self.r,
+        };
+        Ok((next, d))
+    }
+}
+
+/// After sending `d_P`: waits for the peer's.
+pub struct LeakyAndD {
+    role: Role,
+    delta: Zeroizing<Block>,
+    s: Zeroizing<Vec<Block>>,
+    d: Vec<bool>,
+    x: Zeroizing<Vec<Share>>,
+    y: Zeroizing<Vec<Share>>,
+    r: Zeroizing<Vec<Share>>,
+}
+
+impl LeakyAndD {
+    /// On the peer's `d_Q`: the (unchecked) triples and the value to compare.
+    pub fn finish(mut self, peer: &DMsg, own: &GlobalKey) -> Result<Unchecked, AuthError> {
+        let n = self.s.len();
+        if peer.0.len() != n {
+            return Err(AuthError::Malformed {
+                what: "leaky-AND message d",
+                expected: n.div_ceil(8),
+                got: peer.0.len().div_ceil(8),
+            });
+        }
+        let mut triples = Zeroizing::new(Vec::with_capacity(n));
+        for i in 0..n {
+            let d = self.d[i] ^ peer.0[i];
+            let z = self.r[i].xor_public(d, self.role, own);
+            triples.push(Triple {
+                x: self.x[i],
+                y: self.y[i],
+                z,
+            });
+            self.s[i] ^= *self.delta & Block::mask(d);
+        }
+        // One contiguous update: blake3 hashes its chunks in parallel.
+        let digest = *blake3::Hasher::new_derive_key(EQUALITY)
+            .update(blocks_as_bytes(&self.s))
+            .finalize()
+            .as_bytes();
+        self.s.zeroize();
+        Ok(Unchecked { triples, digest })
+    }
+}
+
+/// Triples whose equality check has not run yet.
+pub struct Unchecked {
+    triples: Zeroizing<Vec<Triple>>,
+    digest: [u8; 32],
+}
+
+impl Unchecked {
+    /// Party `A`: commits to its digest.
+    pub fn commit(self) -> (AwaitDigest, Commitment) {
+        let (committer, c) = EqCommitter::new(self.digest);
+        (
+            AwaitDigest {
+                triples: self.triples,
+                committer,
+            },
+            c,
+        )
+    }
+
+    /// Party `B`: on `A`'s commitment, reveals its digest.
+    pub fn reveal(self, commitment: Commitment) -> (AwaitOpening, [u8; 32]) {
+        let digest = self.digest;
+        (
+            AwaitOpening {
+                triples: self.triples,
+                commitment,
+                digest,
+            },
+            digest,
+        )
+    }
+}
+
+/// Party `A`, committed: waits for `B`'s digest.
+pub struct AwaitDigest {
+    triples: Zeroizing<Vec<Triple>>,
+    committer: EqCommitter,
+}
+
+impl AwaitDigest {
+    /// Compares with `B`'s digest: the triples and the opening for `B`.
+    pub fn check(self, peer: &[u8; 32]) -> Result<(Zeroizing<Vec<Triple>>, Nonce), AuthError> {
+        let nonce = self.committer.check(peer, Check::LeakyAndEquality)?;
+        Ok((self.triples, nonce))
+    }
+}
+
+/// Party `B`, revealed: waits for `A`'s opening.
+pub struct AwaitOpening {
+    triples: Zeroizing<Vec<Triple>>,
+    commitment: Commitment,
+    digest: [u8; 32],
+}
+
+impl AwaitOpening {
+    /// Checks `A`'s opening against `B`'s own digest: the triples.
+    pub fn finish(self, nonce: &Nonce) -> Result<Zeroizing<Vec<Triple>>, AuthError> {
+        eq_finish(
+            &self.commitment,
+            nonce,
+            &self.digest,
+            Check::LeakyAndEquality,
+        )?;
+        Ok(self.triples)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::in_process::{Pair, Tamper};
+    use super::*;
+
+    #[test]
+    fn honest_leaky_triples_are_correct_with_valid_macs() {
+        let mut p = Pair::new();
+        for n in [1, 10, 1000] {
+            let (a, b) = p.leaky_triples(n, Tamper::None).unwrap();
+            p.assert_triples(&a, &b);
+        }
+    }
+
+    #[test]
+    fn a_flipped_u_aborts_exactly_when_the_victims_x_is_one() {
+        // F_LaAND's leak: cheating in triple i either aborts (x_B[i] = 1) or
+        // yields a correct triple (x_B[i] = 0); whichever happens tells the
+        // cheater x_B[i], and it is caught half the time.
+        let (mut aborted, mut passed) = (0, 0);
+        for _ in 0..24 {
+            let mut p = Pair::new();
+            let i = 3;
+            match p.leaky_triples(
+                8,
+                Tamper::FlipU {
+                    by: Role::A,
+                    triple: i,
+                    bit: 77,
+                },
+            ) {
+                Ok((a, b)) => {
+                    assert!(!p.last_x_b[i], "passed although x_B = 1");
+                    p.assert_triples(&a, &b);
+                    passed += 1;
+                }
+                Err(e) => {
+                    assert_eq!(e, AuthError::CheckFailed(Check::LeakyAndEquality));
+                    assert!(p.last_x_b[i], "aborted although x_B = 0");
+                    aborted += 1;
+                }
+            }
+        }
+        // Each happens with probability 1/2: 24 runs all one way is 2^-23.
+        assert!(
+            aborted > 0 && passed > 0,
+            "{aborted} aborted, {passed} passed"
+        );
+    }
+
+    #[test]
+    fn cheating_by_b_is_symmetric() {
+        for _ in 0..8 {
+            let mut p = Pair::new();
+            let r = p.leaky_triples(
+                4,
+                Tamper::FlipU {
+                    by: Role::B,
+                    triple: 0,
+                    bit: 0,
+                },
+            );
+            assert_eq!(r.is_err(), p.last_x_a[0]);
+        }
+    }
+
+    #[test]
+    fn a_flipped_d_bit_is_always_caught() {
+        for by in [Role::A, Role::B] {
+            let mut p = Pair::new();
+            let err = p
+                .leaky_triples(50, Tamper::FlipD { by, triple: 20 })
+                .unwrap_err();
+            assert_eq!(err, AuthError::CheckFailed(Check::LeakyAndEquality));
+            assert!(err.to_string().contains("leaky-AND equality"), "{err}");
+        }
+    }
+
+    #[test]
+    fn malformed_messages_are_refused() {
+        assert!(UMsg::from_bytes(&[0; 31], 2).is_err());
+        assert!(DMsg::from_bytes(&[0xff], 3).is_err());
+        assert_eq!(
+            DMsg::from_bytes(&[0b101], 3).unwrap().0,
+            [true, false, true]
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! Preprocessing for authenticated garbling, secure against a malicious
+//! peer: the I/O-free message cores, built bottom-up.
+//!
+//! Authenticated garbling (Wang, Ranellucci and Katz, "Authenticated
+//! Garbling and Efficient Maliciously Secure Two-Party Computation", CCS
+//! 2017, WRK17) needs, before the circuit is garbled, *authenticated bits*
+//! and *authenticated AND triples* held by the two parties with
+//! information-theoretic MACs under global keys. This module makes them:
+//!
+//! - [`field`]: GF(2^128) arithmetic for the check below.
+//! - [`kos`]: correlated OT secure against a malicious receiver: IKNP with
+//!   the consistency check of Keller, Orsini and Scholl ("Actively Secure
+//!   OT Extension with Optimal Overhead", CRYPTO 2015, KOS15), its
+//!   challenge drawn by a commit-then-reveal coin toss.
+//! - [`auth_bit`]: IT-MACs with a global key, `M[x] = K[x] ^ x * Delta`
+//!   (WRK17 section 2's authenticated bits), made from that COT run once in
+//!   each direction, and their batched opening.
+//! - [`leaky_and`]: WRK17 section 5's leaky AND triples: correct, or the
+//!   run aborts, but a cheater may learn one bit `x` of the honest party
+//!   per attempt at the price of being caught with probability 1/2.
+//! - [`bucket`]: WRK17's bucketing, which combines `B` leaky triples into
+//!   one whose `x` nobody learns, with `B` chosen for statistical security
+//!   `2^-40`.
+//! - [`commit`]: hash commitments, coin tossing and the equality check the
+//!   steps above share.
+//!
+//! Security parameters: computational [`KAPPA`] = 128 (the global keys,
+//! one bit of each is fixed, see [`auth_bit::GlobalKey`]), statistical
+//! [`RHO`] = 40 (the KOS15 check's extra OTs and the bucket size).
+//!
+//! Not here yet: the authenticated garbling itself, which consumes these
+//! triples, and a driver that moves these messages between processes.
+//! Everything is tested with both parties in one process.
+
+pub mod auth_bit;
+pub mod bucket;
+pub mod commit;
+pub mod field;
+#[cfg(any(test, feature = "bench"))]
+pub mod in_process;
+pub mod kos;
+pub mod leaky_and;
+pub mod triple;
+
+/// Computational security parameter: bits of a global key.
+pub const KAPPA: usize = 128;
+
+/// Statistical security parameter: a cheater goes undetected with
+/// probability at most `2^-RHO`.
+pub const RHO: usize = 40;
+
+/// The two parties of WRK17: `A` garbles, `B` evaluates. The roles fix who
+/// commits first in a coin toss and the colour bit of each global key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The garbler (WRK17's `P_A`).
+    A,
+    /// The evaluator (WRK17's `P_B`).
+    B,
+}
+
+impl Role {
+    /// The other party.
+    pub fn peer(self) -> Role {
+        match self {
+            Role::A => Role::B,
+            Role::B => Role::A,
+        }
+    }
+}
+
+/// Which check of the preprocessing the peer failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// KOS15's correlation check `q = t + x * Delta` of an OT extension.
+    KosConsistency,
+    /// The opening of a commitment does not match it.
+    Commitment,
+    /// Opened bits whose MACs do not verify under the local keys.
+    Mac,
+    /// WRK17's leaky-AND equality check of the two parties' values.
+    LeakyAndEquality,
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Check::KosConsistency => "KOS15 OT-extension consistency check (q = t + x*Delta)",
+            Check::Commitment => "commitment opening check",
+            Check::Mac => "MAC check of opened authenticated bits",
+            Check::LeakyAndEquality => "leaky-AND equality check (WRK17 section 5)",
+        })
+    }
+}
+
+/// Why a step of the malicious preprocessing refused the peer's message.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    /// The peer failed a check: it deviated from the protocol (or the
+    /// messages were corrupted), and the run must abort.
+    #[error("malicious-security preprocessing: the peer failed the {0}; aborting")]
+    CheckFailed(Check),
+    /// A message of the wrong length.
+    #[error(
+        "malicious-security preprocessing: malformed {what}: expected {expected} bytes, got {got}"
+    )]
+    Malformed {
+        /// Which message.
+        what: &'static str,
+        /// Its length in the protocol.
+        expected: usize,
+        /// Its length on the wire.
+        got: usize,
+    },
+}
+
+/// Checks a message's length before parsing it.
+pub(crate) fn expect_len(
+    what: &'static str,
+    bytes: &[u8],
+    expected: usize,
+) -> Result<(), AuthError> {
+    if bytes.len() == expected {
+        Ok(())
+    } else {
+        Err(AuthError::Malformed {
+            what,
+            expected,
+            got: bytes.len(),
+        })
+    }
+}
+
+/// Packs bits into bytes, bit `i` at bit `i % 8` of byte `i / 8`.
+pub(crate) fn pack(bits: &[bool]) -> Vec<u8> {
+    let mut out = vec![0u8; bits.len().div_ceil(8)];
+    for (i, &b) in bits.iter().enumerate() {
+        out[i / 8] |= (b as u8) << (i % 8);
+    }
+    out
+}
+
+/// Unpacks `n` bits packed by [`pack`]; the padding bits must be zero, so
+/// every bit string has one encoding.
+pub(crate) fn unpack(what: &'static str, bytes: &[u8], n: usize) -> Result<Vec<bool>, AuthError> {
+    expect_len(what, bytes, n.div_ceil(8))?;
+    if !n.is_multiple_of(8) && bytes[n / 8] >> (n % 8) != 0 {
+        return Err(AuthError::Malformed {
+            what,
+            expected: n.div_ceil(8),
+            got: bytes.len(),
+        });
+    }
+    Ok((0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect())
+}
+
+/// `n` uniformly random bits from the operating system's generator.
+pub(crate) fn random_bits(n: usize) -> Vec<bool> {
+    let mut bytes = vec![0u8; n.div_ceil(8)];
+    crate::block::fill_random(&mut bytes);
+    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_round_trip_and_padding_is_refused() {
+        for n in [0, 1, 7, 8, 9, 100] {
+            let bits = random_bits(n);
+            assert_eq!(unpack("bits", &pack(&bits), n).unwrap(), bits);
+        }
+        assert!(unpack("bits", &[0b1000_0000], 7).is_err());
+        assert!(unpack("bits", &[0, 0], 7).is_err());
+    }
+
+    #[test]
+    fn errors_name_the_check() {
+        let e = AuthError::CheckFailed(Check::KosConsistency).to_string();
+        assert!(e.contains("KOS15"), "{e}");
+    }
+}

@@ -1,0 +1,275 @@
+//! The malicious-security preprocessing between two processes: the driver
+//! that moves the messages of `yao_core::auth` over a [`Channel`].
+//!
+//! [`Preprocessor::setup`] runs the base OTs in both directions (each party
+//! is the KOS15 sender once, with its own global key as the correlation);
+//! [`Preprocessor::shares`] then makes shared authenticated bits and
+//! [`Preprocessor::triples`] authenticated AND triples (WRK17 leaky ANDs
+//! and bucketing). Both parties must ask for the same counts in the same
+//! order: every message length follows from the counts, so a peer that
+//! disagrees is refused at its first message, before any allocation sized
+//! by it. Messages go one way at a time (`A` speaks first in every
+//! exchange), so no two large writes can block each other.
+//!
+//! This is not yet wired into a session: nothing consumes the triples until
+//! the authenticated garbling exists (see SECURITY.md).
+
+use crate::channel::{Channel, ChannelError};
+use crate::ot::{self, OtError};
+use yao_core::auth::auth_bit::{shares_from_cots, GlobalKey, Opening, Share};
+use yao_core::auth::bucket::{bucket_size, Buckets};
+use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce};
+use yao_core::auth::kos::{
+    extended_len, ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender,
+};
+use yao_core::auth::leaky_and::{DMsg, LeakyAnd, UMsg};
+use yao_core::auth::triple::Triple;
+use yao_core::auth::{AuthError, Role, KAPPA};
+use yao_core::ot::csw;
+use yao_core::Block;
+use zeroize::Zeroizing;
+
+/// What went wrong in the preprocessing.
+#[derive(Debug, thiserror::Error)]
+pub enum PreprocessError {
+    /// The channel failed.
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+    /// The base OTs failed (a channel error or a message the protocol does
+    /// not allow).
+    #[error(transparent)]
+    BaseOt(#[from] OtError),
+    /// The peer failed a check or sent a malformed message.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+type Result<T> = std::result::Result<T, PreprocessError>;
+
+/// One party's preprocessing state: its global key and the two extensions.
+pub struct Preprocessor {
+    role: Role,
+    delta: GlobalKey,
+    sender: KosSender,
+    receiver: KosReceiver,
+    /// Leaky triples made so far: numbers the next batch's hash tweaks.
+    leaky: u64,
+}
+
+/// Base OT with this party as receiver, choosing the bits of `delta`.
+fn base_receive(ch: &mut impl Channel, delta: Block) -> Result<Zeroizing<Vec<Block>>> {
+    let bits: Vec<bool> = (0..KAPPA).map(|j| (delta.0 >> j) & 1 == 1).collect();
+    let bits = Zeroizing::new(bits);
+    let (rx, msg) = csw::BaseReceiver::new(&bits);
+    Ok(ot::base_receive(ch, rx, msg.as_bytes())?)
+}
+
+/// Sends `mine` and receives the peer's message of `len` bytes, `A` first.
+fn exchange(
+    ch: &mut impl Channel,
+    role: Role,
+    mine: &[u8],
+    what: &'static str,
+    len: usize,
+) -> Result<Vec<u8>> {
+    if role == Role::A {
+        ch.send_frame(mine)?;
+        ch.flush()?;
+        Ok(ch.recv_frame(what, len as u64)?)
+    } else {
+        let theirs = ch.recv_frame(what, len as u64)?;
+        ch.send_frame(mine)?;
+        ch.flush()?;
+        Ok(theirs)
+    }
+}
+
+impl Preprocessor {
+    /// A fresh global key for `role` and the base OTs of both extensions:
+    /// first `A`'s (A chooses the bits of its key), then `B`'s.
+    pub fn setup(ch: &mut impl Channel, role: Role) -> Result<Preprocessor> {
+        let delta = GlobalKey::random(role);
+        let (chosen, pairs) = match role {
+            Role::A => {
+                let chosen = base_receive(ch, delta.block())?;
+                (chosen, ot::base_send(ch)?)
+            }
+            Role::B => {
+                let pairs = ot::base_send(ch)?;
+                (base_receive(ch, delta.block())?, pairs)
+            }
+        };
+        Ok(Preprocessor {
+            role,
+            sender: KosSender::new(delta.block(), &chosen),
+            receiver: KosReceiver::new(&pairs),
+            delta,
+            leaky: 0,
+        })
+    }
+
+    /// This party's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// This party's global key.
+    pub fn delta(&self) -> &GlobalKey {
+        &self.delta
+    }
+
+    /// `n` correlated OTs with this party as KOS15 sender: its keys `q_i`.
+    fn cot_send(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Block>>> {
+        let len = 16 * extended_len(n) + 32;
+        let bytes = ch.recv_frame("KOS15 extension message", len as u64)?;
+        let (challenge, waiting) = self.sender.receive(&ExtendMsg::from_bytes(&bytes, n)?, n)?;
+        ch.send_frame(&challenge.0)?;
+        ch.flush()?;
+        let check = ch.recv_frame("KOS15 check message", 96)?;
+        Ok(waiting.finish(&CheckMsg::from_bytes(&check)?)?)
+    }
+
+    /// Correlated OTs with this party as receiver: its MACs `t_i`.
+    fn cot_receive(
+        &mut self,
+        ch: &mut impl Channel,
+        choices: &[bool],
+    ) -> Result<Zeroizing<Vec<Block>>> {
+        let (msg, pending) = self.receiver.extend(choices);
+        ch.send_frame(&msg.to_bytes())?;
+        ch.flush()?;
+        let challenge = ch.recv_frame("KOS15 challenge", 32)?;
+        let (check, t) = pending.respond(&ChallengeMsg::from_bytes(&challenge)?);
+        ch.send_frame(&check.to_bytes())?;
+        ch.flush()?;
+        Ok(t)
+    }
+
+    /// `n` random shared authenticated bits: `A`'s extension first.
+    pub fn shares(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Share>>> {
+        let bits = Zeroizing::new(random_bits(n));
+        let (keys, macs) = match self.role {
+            Role::A => {
+                let keys = self.cot_send(ch, n)?;
+                (keys, self.cot_receive(ch, &bits)?)
+            }
+            Role::B => {
+                let macs = self.cot_receive(ch, &bits)?;
+                (self.cot_send(ch, n)?, macs)
+            }
+        };
+        Ok(shares_from_cots(&bits, &macs, &keys))
+    }
+
+    /// `n` leaky AND triples (WRK17 section 5.1), equality-checked.
+    pub fn leaky_triples(
+        &mut self,
+        ch: &mut impl Channel,
+        n: usize,
+    ) -> Result<Zeroizing<Vec<Triple>>> {
+        let shares = self.shares(ch, 3 * n)?;
+        let (x, rest) = shares.split_at(n);
+        let (y, r) = rest.split_at(n);
+        let first = self.leaky;
+        self.leaky += n as u64;
+        let (run, u) = LeakyAnd::new(
+            self.role,
+            &self.delta,
+            x.to_vec(),
+            y.to_vec(),
+            r.to_vec(),
+            first,
+        );
+        let theirs = exchange(ch, self.role, &u.to_bytes(), "leaky-AND message U", 16 * n)?;
+        let (next, d) = run.respond(&UMsg::from_bytes(&theirs, n)?)?;
+        let theirs = exchange(
+            ch,
+            self.role,
+            &d.to_bytes(),
+            "leaky-AND message d",
+            n.div_ceil(8),
+        )?;
+        let done = next.finish(&DMsg::from_bytes(&theirs, n)?, &self.delta)?;
+        // Equality check: A commits, B reveals, A checks and opens, B checks.
+        match self.role {
+            Role::A => {
+                let (wait, c) = done.commit();
+                ch.send_frame(&c.0)?;
+                ch.flush()?;
+                let digest = ch.recv_frame("leaky-AND digest", 32)?;
+                let digest: [u8; 32] =
+                    digest
+                        .try_into()
+                        .map_err(|d: Vec<u8>| AuthError::Malformed {
+                            what: "leaky-AND digest",
+                            expected: 32,
+                            got: d.len(),
+                        })?;
+                let (triples, nonce) = wait.check(&digest)?;
+                ch.send_frame(&nonce.0)?;
+                ch.flush()?;
+                Ok(triples)
+            }
+            Role::B => {
+                let c = Commitment::from_bytes(&ch.recv_frame("leaky-AND commitment", 32)?)?;
+                let (wait, digest) = done.reveal(c);
+                ch.send_frame(&digest)?;
+                ch.flush()?;
+                let nonce = Nonce::from_bytes(&ch.recv_frame("leaky-AND opening", 32)?)?;
+                Ok(wait.finish(&nonce)?)
+            }
+        }
+    }
+
+    /// `ands` authenticated AND triples: leaky triples in buckets of
+    /// [`bucket_size`]`(ands)` (WRK17 section 5.2).
+    pub fn triples(
+        &mut self,
+        ch: &mut impl Channel,
+        ands: usize,
+    ) -> Result<Zeroizing<Vec<Triple>>> {
+        let b = bucket_size(ands);
+        let leaky = self.leaky_triples(ch, ands * b)?;
+        // Coin toss for the permutation: A commits.
+        let seed = match self.role {
+            Role::A => {
+                let (committer, c) = CoinCommitter::new();
+                ch.send_frame(&c.0)?;
+                ch.flush()?;
+                let share = ch.recv_frame("coin-toss share", 32)?;
+                let share: [u8; 32] =
+                    share
+                        .try_into()
+                        .map_err(|s: Vec<u8>| AuthError::Malformed {
+                            what: "coin-toss share",
+                            expected: 32,
+                            got: s.len(),
+                        })?;
+                let (opening, seed) = committer.open(&share);
+                ch.send_frame(&opening.to_bytes())?;
+                ch.flush()?;
+                seed
+            }
+            Role::B => {
+                let c = Commitment::from_bytes(&ch.recv_frame("coin-toss commitment", 32)?)?;
+                let (responder, share) = CoinResponder::new(c);
+                ch.send_frame(&share)?;
+                ch.flush()?;
+                let opening = ch.recv_frame("coin-toss opening", 64)?;
+                responder.finish(&CoinOpening::from_bytes(&opening)?)?
+            }
+        };
+        let (buckets, opening) = Buckets::new(leaky, &seed, b);
+        let n = ands * (b - 1);
+        let len = n.div_ceil(8) + 32;
+        let theirs = exchange(ch, self.role, &opening.to_bytes(), "bucket opening", len)?;
+        Ok(buckets.finish(&self.delta, &Opening::from_bytes(&theirs, n)?)?)
+    }
+}
+
+/// `n` uniformly random bits.
+fn random_bits(n: usize) -> Vec<bool> {
+    let mut bytes = vec![0u8; n.div_ceil(8)];
+    yao_core::block::fill_random(&mut bytes);
+    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+}

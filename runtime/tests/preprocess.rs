@@ -1,0 +1,132 @@
+//! The malicious-security preprocessing driver between two threads over an
+//! in-process channel: honest runs give valid triples; a peer that
+//! disagrees on a count, or sends a malformed or tampered message, is
+//! refused with an error and nothing panics.
+
+use std::thread;
+use yao_core::auth::auth_bit::Share;
+use yao_core::auth::triple::Triple;
+use yao_core::auth::{AuthError, Check, Role};
+use yao_core::Block;
+use yao_runtime::preprocess::{PreprocessError, Preprocessor};
+use yao_runtime::{Channel, ChannelError, MemChannel};
+
+fn check_macs(a: &Share, b: &Share, da: Block, db: Block) {
+    assert_eq!(a.mac, b.key ^ (db & Block::mask(a.bit)), "A's MAC");
+    assert_eq!(b.mac, a.key ^ (da & Block::mask(b.bit)), "B's MAC");
+}
+
+type Outcome = Result<(Block, Vec<Triple>), PreprocessError>;
+
+fn party(mut ch: MemChannel, role: Role, ands: &[usize]) -> Outcome {
+    let mut p = Preprocessor::setup(&mut ch, role)?;
+    let mut all = Vec::new();
+    for &n in ands {
+        all.extend(p.triples(&mut ch, n)?.iter().copied());
+    }
+    Ok((p.delta().block(), all))
+}
+
+#[test]
+fn honest_parties_get_valid_triples() {
+    let (ca, cb) = MemChannel::pair();
+    let sizes = [1usize, 100, 700];
+    let a = thread::spawn(move || party(ca, Role::A, &sizes));
+    let (db, tb) = party(cb, Role::B, &sizes).unwrap();
+    let (da, ta) = a.join().unwrap().unwrap();
+    assert_eq!(ta.len(), 801);
+    for (a, b) in ta.iter().zip(&tb) {
+        let x = a.x.bit ^ b.x.bit;
+        let y = a.y.bit ^ b.y.bit;
+        assert_eq!(x & y, a.z.bit ^ b.z.bit);
+        for (s, t) in [(a.x, b.x), (a.y, b.y), (a.z, b.z)] {
+            check_macs(&s, &t, da, db);
+        }
+    }
+}
+
+#[test]
+fn a_count_mismatch_is_refused_before_allocation() {
+    let (ca, cb) = MemChannel::pair();
+    let a = thread::spawn(move || party(ca, Role::A, &[50]));
+    let b = party(cb, Role::B, &[5000]);
+    let a = a.join().unwrap();
+    // A, the KOS15 sender first, sees a matrix longer than 50 ANDs need.
+    assert!(
+        matches!(
+            a,
+            Err(PreprocessError::Channel(ChannelError::TooLarge { .. }))
+        ),
+        "{:?}",
+        a.err()
+    );
+    assert!(b.is_err());
+}
+
+/// A channel that flips one bit of the first write of `len` bytes.
+struct FlipFirst {
+    inner: MemChannel,
+    len: usize,
+    at: usize,
+    done: bool,
+}
+
+impl Channel for FlipFirst {
+    fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError> {
+        if !self.done && data.len() == self.len {
+            self.done = true;
+            let mut bad = data.to_vec();
+            bad[self.at] ^= 0x04;
+            return self.inner.write_all(&bad);
+        }
+        self.inner.write_all(data)
+    }
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
+        self.inner.read_exact(buf)
+    }
+    fn flush(&mut self) -> Result<(), ChannelError> {
+        self.inner.flush()
+    }
+    fn traffic(&self) -> yao_runtime::channel::Traffic {
+        self.inner.traffic()
+    }
+}
+
+/// B's first 96-byte write is its answer to A's KOS15 check; `at` picks a
+/// byte of it (0..64: the coin opening, 64..96: `x` and `t`).
+fn tampered_b(at: usize) -> (Outcome, Result<(), PreprocessError>) {
+    let (ca, cb) = MemChannel::pair();
+    let a = thread::spawn(move || party(ca, Role::A, &[10]));
+    let mut cb = FlipFirst {
+        inner: cb,
+        len: 96,
+        at,
+        done: false,
+    };
+    let b =
+        Preprocessor::setup(&mut cb, Role::B).and_then(|mut p| p.triples(&mut cb, 10).map(drop));
+    drop(cb);
+    (a.join().unwrap(), b)
+}
+
+#[test]
+fn a_tampered_kos_check_is_caught_and_named() {
+    for (at, check) in [
+        (70, Check::KosConsistency),
+        (90, Check::KosConsistency),
+        (3, Check::Commitment),
+    ] {
+        let (a, b) = tampered_b(at);
+        match a {
+            Err(PreprocessError::Auth(e)) => {
+                assert_eq!(e, AuthError::CheckFailed(check), "byte {at}");
+                assert!(e.to_string().contains("the peer failed"), "{e}");
+            }
+            other => panic!(
+                "byte {at}: A should have refused B's check, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+        assert!(b.is_err(), "B cannot finish once A aborted");
+    }
+}
