@@ -97,6 +97,48 @@ enum Node {
     Xor(Lit, Lit),
 }
 
+/// A [`Node`] in 8 bytes, the form the builder stores (12 million nodes
+/// for a 16x16 matrix product of u32: the node store's size is the
+/// builder's cache misses). An AND's operands are stored in increasing
+/// order and an XOR's in decreasing order (both are distinct, see
+/// [`Builder::and`] and [`Builder::xor`]), so the order tells them apart;
+/// equal words are the constant (node 0) or an input.
+#[derive(Clone, Copy, Debug)]
+struct PackedNode(u32, u32);
+
+impl PackedNode {
+    const INPUT: PackedNode = PackedNode(u32::MAX, u32::MAX);
+
+    fn pack(node: Node) -> PackedNode {
+        match node {
+            Node::Const => PackedNode(0, 0),
+            Node::Input => PackedNode::INPUT,
+            Node::And(a, b) => {
+                debug_assert!(a < b, "AND operands are distinct and ordered");
+                PackedNode(a.0, b.0)
+            }
+            Node::Xor(a, b) => {
+                debug_assert!(a < b, "XOR operands are distinct and ordered");
+                PackedNode(b.0, a.0)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn unpack(self) -> Node {
+        let PackedNode(x, y) = self;
+        if x < y {
+            Node::And(Lit(x), Lit(y))
+        } else if x > y {
+            Node::Xor(Lit(y), Lit(x))
+        } else if x == 0 {
+            Node::Const
+        } else {
+            Node::Input
+        }
+    }
+}
+
 /// The most XOR nodes one exact comparison of sums walks (see the module
 /// docs): sums larger than that are compared by structure only.
 pub const MAX_SUM_VISIT: usize = 4096;
@@ -104,7 +146,7 @@ pub const MAX_SUM_VISIT: usize = 4096;
 /// An XOR-AND graph under construction, folding and hashing as it grows.
 #[derive(Debug)]
 pub struct Builder {
-    nodes: Vec<Node>,
+    nodes: Vec<PackedNode>,
     /// The AND nodes by operands, and XORs of two operands whose sum an
     /// earlier node was found to have (other XORs are found by `by_fp`).
     table: FxHashMap<Node, u32>,
@@ -157,11 +199,17 @@ impl Builder {
         let mut by_fp = HashMap::default();
         by_fp.insert(0, 0);
         Builder {
-            nodes: vec![Node::Const],
+            nodes: vec![PackedNode::pack(Node::Const)],
             table: FxHashMap::default(),
             fp: vec![0],
             by_fp,
         }
+    }
+
+    /// Node `n`, unpacked.
+    #[inline(always)]
+    fn node(&self, n: usize) -> Node {
+        self.nodes[n].unpack()
     }
 
     /// Number of nodes so far (inputs and gates): a bound on the circuit size.
@@ -182,7 +230,7 @@ impl Builder {
     fn push(&mut self, node: Node, fp: Option<u64>) -> Lit {
         let n = self.nodes.len();
         let fp = fp.unwrap_or_else(|| leaf_fp(n));
-        self.nodes.push(node);
+        self.nodes.push(PackedNode::pack(node));
         self.fp.push(fp);
         self.by_fp.entry(fp).or_insert(n as u32);
         Lit((n as u32) << 1)
@@ -220,7 +268,7 @@ impl Builder {
         let node = Node::Xor(a.min(b), a.max(b));
         let fp = self.fp[a.node()] ^ self.fp[b.node()];
         if let Some(&n) = self.by_fp.get(&fp) {
-            if self.nodes[n as usize] == node || self.table.get(&node) == Some(&n) {
+            if self.node(n as usize) == node || self.table.get(&node) == Some(&n) {
                 return Lit(n << 1);
             }
             if self.sums_cancel(&[a.node(), b.node(), n as usize]) == Some(true) {
@@ -258,7 +306,7 @@ impl Builder {
         let mut walked = 0;
         while let Some(n) = c.1.pop() {
             let here = c.0[&n];
-            match self.nodes[n] {
+            match self.node(n) {
                 Node::Const => {}
                 Node::Input | Node::And(..) if here => return Some(false),
                 Node::Input | Node::And(..) => {}
@@ -303,30 +351,63 @@ impl Builder {
     /// Turns the graph into a circuit computing `outputs` from `inputs`.
     ///
     /// Every literal in `inputs` must come from [`Builder::input`] (each once);
-    /// input wires are numbered first, in group order.
+    /// input wires are numbered first, in group order. Consumes the builder:
+    /// its hash-consing tables and fingerprints, most of its memory, are
+    /// freed before the circuit is made.
     pub fn finish(
-        &self,
+        mut self,
         name: &str,
         inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
         outputs: Vec<(String, ValueType, Vec<Lit>)>,
     ) -> Circuit {
+        self.table = Default::default();
+        self.by_fp = Default::default();
+        self.fp = Vec::new();
         let live = self.live_nodes(&outputs);
         let creation: Vec<u32> = (0..self.nodes.len() as u32)
             .filter(|&n| {
-                live[n as usize] && matches!(self.nodes[n as usize], Node::And(..) | Node::Xor(..))
+                live[n as usize] && matches!(self.node(n as usize), Node::And(..) | Node::Xor(..))
             })
             .collect();
         let depth_first = self.depth_first_order(&outputs);
-        let a = self.emit(name, &inputs, &outputs, &creation);
-        if depth_first == creation {
-            return a;
-        }
-        let b = self.emit(name, &inputs, &outputs, &depth_first);
-        if b.peak_live_wires() < a.peak_live_wires() {
-            b
+        // Each order's peak is measured on a dry run of the emitter, which
+        // keeps only each wire's last reader: emitting both circuits to
+        // compare them held two circuits at once.
+        let order = if depth_first != creation
+            && self.peak_of(&inputs, &outputs, &depth_first)
+                < self.peak_of(&inputs, &outputs, &creation)
+        {
+            depth_first
         } else {
-            a
+            creation
+        };
+        let gates = Vec::with_capacity(order.len() + order.len() / 4);
+        let (ir_inputs, ir_outputs, gates) = self.emit(&inputs, &outputs, &order, gates);
+        Circuit {
+            name: name.to_string(),
+            num_wires: ir_inputs.iter().map(|i| i.wires.len() as u32).sum::<u32>()
+                + gates.len() as u32,
+            inputs: ir_inputs,
+            outputs: ir_outputs,
+            gates,
         }
+    }
+
+    /// [`Circuit::peak_live_wires`] of the circuit [`Builder::emit`] makes
+    /// in `order`, without making it.
+    fn peak_of(
+        &self,
+        inputs: &[(String, Party, ValueType, Vec<Lit>)],
+        outputs: &[(String, ValueType, Vec<Lit>)],
+        order: &[u32],
+    ) -> u64 {
+        let n_in: usize = inputs.iter().map(|i| i.3.len()).sum();
+        let sink = LastReads {
+            last: vec![NONE; n_in],
+            gates: 0,
+        };
+        let (_, ir_outputs, sink) = self.emit(inputs, outputs, order, sink);
+        sink.peak(ir_outputs.iter().flat_map(|o| &o.wires))
     }
 
     fn live_nodes(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<bool> {
@@ -339,7 +420,7 @@ impl Builder {
             if std::mem::replace(&mut live[n], true) {
                 continue;
             }
-            if let Node::And(a, b) | Node::Xor(a, b) = self.nodes[n] {
+            if let Node::And(a, b) | Node::Xor(a, b) = self.node(n) {
                 stack.push(a.node());
                 stack.push(b.node());
             }
@@ -361,7 +442,7 @@ impl Builder {
             if done[n] {
                 continue;
             }
-            match self.nodes[n] {
+            match self.node(n) {
                 Node::And(a, b) | Node::Xor(a, b) => {
                     if expanded {
                         done[n] = true;
@@ -378,20 +459,22 @@ impl Builder {
         order
     }
 
-    fn emit(
+    /// The gates of the nodes in `order` (input wires numbered first, then
+    /// gate outputs in turn), into `sink`; the input and output groups.
+    fn emit<S: GateSink>(
         &self,
-        name: &str,
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
         outputs: &[(String, ValueType, Vec<Lit>)],
         order: &[u32],
-    ) -> Circuit {
+        sink: S,
+    ) -> (Vec<Input>, Vec<Output>, S) {
         let mut e = Emitter {
             wire: vec![NONE; self.nodes.len()],
             not_wire: vec![NONE; self.nodes.len()],
             phase: vec![false; self.nodes.len()],
             consts: [NONE; 2],
             next: 0,
-            gates: Vec::with_capacity(order.len() + order.len() / 4),
+            gates: sink,
         };
         // How often each node is needed complemented / plain where polarity
         // costs a NOT gate (AND inputs and outputs; XORs take either).
@@ -406,7 +489,7 @@ impl Builder {
             v[l.node()] += 1;
         };
         for &n in order {
-            if let Node::And(a, b) = self.nodes[n as usize] {
+            if let Node::And(a, b) = self.node(n as usize) {
                 count(a);
                 count(b);
             }
@@ -424,7 +507,7 @@ impl Builder {
                 wires: lits
                     .iter()
                     .map(|l| {
-                        debug_assert!(matches!(self.nodes[l.node()], Node::Input));
+                        debug_assert!(matches!(self.node(l.node()), Node::Input));
                         e.wire[l.node()] = e.next;
                         e.next += 1;
                         e.next - 1
@@ -434,7 +517,7 @@ impl Builder {
             .collect();
         for &n in order {
             let n = n as usize;
-            let gate = match self.nodes[n] {
+            let gate = match self.node(n) {
                 Node::And(a, b) => {
                     let a = e.wire_of(a);
                     let b = e.wire_of(b);
@@ -478,30 +561,84 @@ impl Builder {
                 wires: lits.iter().map(|&l| e.wire_of(l)).collect(),
             })
             .collect();
-        Circuit {
-            name: name.to_string(),
-            num_wires: e.next,
-            inputs: ir_inputs,
-            outputs: ir_outputs,
-            gates: e.gates,
-        }
+        (ir_inputs, ir_outputs, e.gates)
     }
 }
 
 const NONE: Wire = Wire::MAX;
 
+/// Where [`Builder::emit`] puts the gates, in order: a circuit's gate list,
+/// or [`LastReads`] on a dry run.
+trait GateSink {
+    fn push(&mut self, gate: Gate);
+}
+
+impl GateSink for Vec<Gate> {
+    fn push(&mut self, gate: Gate) {
+        Vec::push(self, gate);
+    }
+}
+
+/// A dry run of [`Builder::emit`]: the last gate reading each wire (wires
+/// numbered as emitted: inputs, then gate outputs), which is all
+/// [`Circuit::peak_live_wires`] needs.
+struct LastReads {
+    last: Vec<u32>,
+    gates: u32,
+}
+
+impl GateSink for LastReads {
+    fn push(&mut self, gate: Gate) {
+        for w in gate.inputs() {
+            self.last[w as usize] = self.gates;
+        }
+        self.last.push(NONE);
+        self.gates += 1;
+    }
+}
+
+impl LastReads {
+    /// [`Circuit::peak_live_wires`] of the gates seen, with `outputs` read
+    /// after the last gate: the same count on the same deaths.
+    fn peak<'a>(mut self, outputs: impl Iterator<Item = &'a Wire>) -> u64 {
+        let end = self.gates;
+        for &w in outputs {
+            self.last[w as usize] = end;
+        }
+        let n_in = self.last.len() - self.gates as usize;
+        let mut deaths = vec![0u32; self.gates as usize + 1];
+        let mut live: i64 = 0;
+        for &l in &self.last[..n_in] {
+            if l != NONE {
+                deaths[l as usize] += 1;
+                live += 1;
+            }
+        }
+        let mut peak = live;
+        for (i, &l) in self.last[n_in..].iter().enumerate() {
+            if l != NONE {
+                deaths[l as usize] += 1;
+                live += 1;
+            }
+            peak = peak.max(live);
+            live -= deaths[i] as i64;
+        }
+        peak.max(0) as u64
+    }
+}
+
 /// Wire numbering while gates are emitted. `wire[n]` carries node `n`
 /// complemented if `phase[n]`; `not_wire[n]`, once made, the opposite.
-struct Emitter {
+struct Emitter<S> {
     wire: Vec<Wire>,
     not_wire: Vec<Wire>,
     phase: Vec<bool>,
     consts: [Wire; 2],
     next: Wire,
-    gates: Vec<Gate>,
+    gates: S,
 }
 
-impl Emitter {
+impl<S: GateSink> Emitter<S> {
     fn fresh(&mut self, gate: impl FnOnce(Wire) -> Gate) -> Wire {
         let out = self.next;
         self.gates.push(gate(out));
@@ -670,7 +807,7 @@ mod tests {
         // (x ^ y) ^ z has the constant's fingerprint now, not its sum.
         let s = b.xor(xy, z);
         assert!(s.constant().is_none());
-        assert!(matches!(b.nodes[s.node()], Node::Xor(..)));
+        assert!(matches!(b.node(s.node()), Node::Xor(..)));
         // Two chains over the same leaves, summed in opposite orders.
         let n = MAX_SUM_VISIT + 10;
         let leaves: Vec<Lit> = (0..n).map(|_| b.input()).collect();
@@ -681,6 +818,67 @@ mod tests {
         let up = short.iter().fold(Lit::FALSE, |s, &l| b.xor(s, l));
         let down = short.iter().rev().fold(Lit::FALSE, |s, &l| b.xor(s, l));
         assert_eq!(up, down);
+    }
+
+    /// The dry run's peak is the emitted circuit's, in both orders, on
+    /// random graphs with complemented edges, constants and dead nodes.
+    #[test]
+    fn peak_of_an_order_is_the_emitted_circuits() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..40 {
+            let mut b = Builder::new();
+            let xs: Vec<Lit> = (0..6).map(|_| b.input()).collect();
+            let ys: Vec<Lit> = (0..5).map(|_| b.input()).collect();
+            let mut lits: Vec<Lit> = xs.iter().chain(&ys).copied().collect();
+            lits.push(Lit::TRUE);
+            for _ in 0..(20 + round * 5) {
+                let pick = |r: u64| lits[r as usize % lits.len()] ^ (r >> 40 & 1 == 1);
+                let (p, q) = (pick(next()), pick(next()));
+                let l = if next() % 3 == 0 {
+                    b.and(p, q)
+                } else {
+                    b.xor(p, q)
+                };
+                lits.push(l);
+            }
+            let outs: Vec<Lit> = (0..7)
+                .map(|_| lits[next() as usize % lits.len()] ^ (next() % 2 == 1))
+                .collect();
+            let inputs = vec![
+                ("x".into(), Party::Garbler, ValueType::UInt(6), xs),
+                ("y".into(), Party::Evaluator, ValueType::UInt(5), ys),
+            ];
+            let outputs = vec![("z".into(), ValueType::UInt(7), outs)];
+            let live = b.live_nodes(&outputs);
+            let creation: Vec<u32> = (0..b.nodes.len() as u32)
+                .filter(|&n| {
+                    live[n as usize] && matches!(b.node(n as usize), Node::And(..) | Node::Xor(..))
+                })
+                .collect();
+            let depth_first = b.depth_first_order(&outputs);
+            for order in [&creation, &depth_first] {
+                let (i, o, gates) = b.emit(&inputs, &outputs, order, Vec::new());
+                let c = Circuit {
+                    name: "t".into(),
+                    num_wires: 11 + gates.len() as u32,
+                    inputs: i,
+                    outputs: o,
+                    gates,
+                };
+                c.validate().unwrap();
+                assert_eq!(
+                    b.peak_of(&inputs, &outputs, order),
+                    c.peak_live_wires(),
+                    "round {round}"
+                );
+            }
+        }
     }
 
     #[test]
