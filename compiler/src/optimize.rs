@@ -35,9 +35,8 @@
 //! the same builder.
 
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
+use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// A signal: a node of the graph, possibly complemented.
 /// Encoded as `node * 2 + complemented`; node 0 is the constant `false`.
@@ -103,7 +102,7 @@ enum Node {
 /// order and an XOR's in decreasing order (both are distinct, see
 /// [`Builder::and`] and [`Builder::xor`]), so the order tells them apart;
 /// equal words are the constant (node 0) or an input.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct PackedNode(u32, u32);
 
 impl PackedNode {
@@ -147,45 +146,37 @@ pub const MAX_SUM_VISIT: usize = 4096;
 #[derive(Debug)]
 pub struct Builder {
     nodes: Vec<PackedNode>,
-    /// The AND nodes by operands, and XORs of two operands whose sum an
-    /// earlier node was found to have (other XORs are found by `by_fp`).
-    table: FxHashMap<Node, u32>,
+    /// The AND nodes, as node numbers keyed by their operands (`nodes[n]`):
+    /// 5 bytes an entry, where a map from the node to its number took 17.
+    ands: HashTable<u32>,
+    /// XORs of two operands whose sum an earlier node was found to have
+    /// (other XORs are found by `by_fp`).
+    xor_alias: FxHashMap<Node, u32>,
     /// By node: the fingerprint of its sum (see the module docs).
     fp: Vec<u64>,
     /// A node of each fingerprint (the first made): inputs, ANDs, XORs and
-    /// the constant (fingerprint 0, the empty sum).
-    by_fp: HashMap<u64, u32, BuildHasherDefault<FpHasher>>,
+    /// the constant (fingerprint 0, the empty sum). Node numbers keyed by
+    /// `fp[n]`, hashed by the fingerprint itself (random already).
+    by_fp: HashTable<u32>,
 }
 
-/// The hasher of [`Builder::by_fp`]: fingerprints are random already.
-#[derive(Default)]
-struct FpHasher(u64);
-
-impl Hasher for FpHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x;
-    }
+/// splitmix64's output function of `x + 1`.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// The fingerprint of leaf node `n` (an input or AND): splitmix64 of `n`,
 /// fixed so that compiling is deterministic.
 fn leaf_fp(n: usize) -> u64 {
-    let mut z = (n as u64)
-        .wrapping_add(1)
-        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    splitmix(n as u64)
+}
+
+/// The hash of an AND node in [`Builder::ands`].
+fn and_hash(p: PackedNode) -> u64 {
+    splitmix(u64::from(p.0) << 32 | u64::from(p.1))
 }
 
 impl Default for Builder {
@@ -196,12 +187,14 @@ impl Default for Builder {
 
 impl Builder {
     pub fn new() -> Self {
-        let mut by_fp = HashMap::default();
-        by_fp.insert(0, 0);
+        let fp = vec![0u64];
+        let mut by_fp = HashTable::new();
+        by_fp.insert_unique(0, 0, |&m: &u32| fp[m as usize]);
         Builder {
             nodes: vec![PackedNode::pack(Node::Const)],
-            table: FxHashMap::default(),
-            fp: vec![0],
+            ands: HashTable::new(),
+            xor_alias: FxHashMap::default(),
+            fp,
             by_fp,
         }
     }
@@ -232,17 +225,31 @@ impl Builder {
         let fp = fp.unwrap_or_else(|| leaf_fp(n));
         self.nodes.push(PackedNode::pack(node));
         self.fp.push(fp);
-        self.by_fp.entry(fp).or_insert(n as u32);
+        let fps = &self.fp;
+        let same = |&m: &u32| fps[m as usize] == fp;
+        if let Entry::Vacant(v) = self.by_fp.entry(fp, same, |&m| fps[m as usize]) {
+            v.insert(n as u32);
+        }
         Lit((n as u32) << 1)
+    }
+
+    /// The first node made with fingerprint `fp`.
+    fn by_fp(&self, fp: u64) -> Option<u32> {
+        self.by_fp.find(fp, |&m| self.fp[m as usize] == fp).copied()
     }
 
     /// The AND node `node`, made once.
     fn intern(&mut self, node: Node) -> Lit {
-        if let Some(&n) = self.table.get(&node) {
+        let key = PackedNode::pack(node);
+        let hash = and_hash(key);
+        let nodes = &self.nodes;
+        if let Some(&n) = self.ands.find(hash, |&m| nodes[m as usize] == key) {
             return Lit(n << 1);
         }
         let l = self.push(node, None);
-        self.table.insert(node, l.node() as u32);
+        let nodes = &self.nodes;
+        self.ands
+            .insert_unique(hash, l.node() as u32, |&m| and_hash(nodes[m as usize]));
         l
     }
 
@@ -267,13 +274,13 @@ impl Builder {
     fn xor_sum(&mut self, a: Lit, b: Lit) -> Lit {
         let node = Node::Xor(a.min(b), a.max(b));
         let fp = self.fp[a.node()] ^ self.fp[b.node()];
-        if let Some(&n) = self.by_fp.get(&fp) {
-            if self.node(n as usize) == node || self.table.get(&node) == Some(&n) {
+        if let Some(n) = self.by_fp(fp) {
+            if self.node(n as usize) == node || self.xor_alias.get(&node) == Some(&n) {
                 return Lit(n << 1);
             }
             if self.sums_cancel(&[a.node(), b.node(), n as usize]) == Some(true) {
                 // The same XOR asked again finds `n` without a walk.
-                self.table.insert(node, n);
+                self.xor_alias.insert(node, n);
                 return Lit(n << 1);
             }
         }
@@ -360,8 +367,9 @@ impl Builder {
         inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
         outputs: Vec<(String, ValueType, Vec<Lit>)>,
     ) -> Circuit {
-        self.table = Default::default();
-        self.by_fp = Default::default();
+        self.ands = HashTable::new();
+        self.xor_alias = FxHashMap::default();
+        self.by_fp = HashTable::new();
         self.fp = Vec::new();
         let live = self.live_nodes(&outputs);
         let creation: Vec<u32> = (0..self.nodes.len() as u32)
@@ -369,6 +377,7 @@ impl Builder {
                 live[n as usize] && matches!(self.node(n as usize), Node::And(..) | Node::Xor(..))
             })
             .collect();
+        drop(live);
         let depth_first = self.depth_first_order(&outputs);
         // Each order's peak is measured on a dry run of the emitter, which
         // keeps only each wire's last reader: emitting both circuits to
@@ -377,8 +386,10 @@ impl Builder {
             && self.peak_of(&inputs, &outputs, &depth_first)
                 < self.peak_of(&inputs, &outputs, &creation)
         {
+            drop(creation);
             depth_first
         } else {
+            drop(depth_first);
             creation
         };
         let gates = Vec::with_capacity(order.len() + order.len() / 4);
@@ -470,23 +481,18 @@ impl Builder {
     ) -> (Vec<Input>, Vec<Output>, S) {
         let mut e = Emitter {
             wire: vec![NONE; self.nodes.len()],
-            not_wire: vec![NONE; self.nodes.len()],
+            not_wire: FxHashMap::default(),
             phase: vec![false; self.nodes.len()],
             consts: [NONE; 2],
             next: 0,
             gates: sink,
         };
-        // How often each node is needed complemented / plain where polarity
-        // costs a NOT gate (AND inputs and outputs; XORs take either).
-        let mut want_neg = vec![0u32; self.nodes.len()];
-        let mut want_pos = vec![0u32; self.nodes.len()];
+        // How much more often each node is needed complemented than plain
+        // where polarity costs a NOT gate (AND inputs and outputs; XORs take
+        // either). Readers are fewer than 2^31, so the difference fits.
+        let mut want_neg = vec![0i32; self.nodes.len()];
         let mut count = |l: Lit| {
-            let v = if l.complemented() {
-                &mut want_neg
-            } else {
-                &mut want_pos
-            };
-            v[l.node()] += 1;
+            want_neg[l.node()] += if l.complemented() { 1 } else { -1 };
         };
         for &n in order {
             if let Node::And(a, b) = self.node(n as usize) {
@@ -527,16 +533,16 @@ impl Builder {
                     // Emit the XOR in the polarity its users mostly need, if
                     // an operand's complement is already on a wire (free).
                     let (a, b) = (a.node(), b.node());
-                    let want = want_neg[n] > want_pos[n];
+                    let want = want_neg[n] > 0;
                     let mut wa = e.wire[a];
                     let mut wb = e.wire[b];
                     let mut ph = e.phase[a] ^ e.phase[b];
                     if ph != want {
-                        if e.not_wire[a] != NONE {
-                            wa = e.not_wire[a];
+                        if let Some(&w) = e.not_wire.get(&(a as u32)) {
+                            wa = w;
                             ph = want;
-                        } else if e.not_wire[b] != NONE {
-                            wb = e.not_wire[b];
+                        } else if let Some(&w) = e.not_wire.get(&(b as u32)) {
+                            wb = w;
                             ph = want;
                         }
                     }
@@ -628,10 +634,11 @@ impl LastReads {
 }
 
 /// Wire numbering while gates are emitted. `wire[n]` carries node `n`
-/// complemented if `phase[n]`; `not_wire[n]`, once made, the opposite.
+/// complemented if `phase[n]`; `not_wire[&n]`, once made, the opposite
+/// (few nodes need both polarities: a map, not a wire per node).
 struct Emitter<S> {
     wire: Vec<Wire>,
-    not_wire: Vec<Wire>,
+    not_wire: FxHashMap<u32, Wire>,
     phase: Vec<bool>,
     consts: [Wire; 2],
     next: Wire,
@@ -658,11 +665,13 @@ impl<S: GateSink> Emitter<S> {
         if l.complemented() == self.phase[n] {
             return self.wire[n];
         }
-        if self.not_wire[n] == NONE {
-            let a = self.wire[n];
-            self.not_wire[n] = self.fresh(|out| Gate::Not { a, out });
+        if let Some(&w) = self.not_wire.get(&(n as u32)) {
+            return w;
         }
-        self.not_wire[n]
+        let a = self.wire[n];
+        let w = self.fresh(|out| Gate::Not { a, out });
+        self.not_wire.insert(n as u32, w);
+        w
     }
 }
 
@@ -801,7 +810,9 @@ mod tests {
         // Give z the fingerprint of x ^ y.
         let f = b.fp[x.node()] ^ b.fp[y.node()];
         b.fp[z.node()] = f;
-        b.by_fp.insert(f, z.node() as u32);
+        let fps = &b.fp;
+        b.by_fp
+            .insert_unique(f, z.node() as u32, |&m| fps[m as usize]);
         let xy = b.xor(x, y);
         assert_ne!(xy, z);
         // (x ^ y) ^ z has the constant's fingerprint now, not its sum.
