@@ -146,18 +146,20 @@ pub const MAX_SUM_VISIT: usize = 4096;
 #[derive(Debug)]
 pub struct Builder {
     nodes: Vec<PackedNode>,
-    /// The AND nodes, as node numbers keyed by their operands (`nodes[n]`):
-    /// 5 bytes an entry, where a map from the node to its number took 17.
-    ands: HashTable<u32>,
+    /// The AND nodes: `(n, h)`, node number and the low half of its hash
+    /// ([`and_hash`] of `nodes[n]`), 9 bytes an entry where a map from the
+    /// node to its number took 17. Growing the table rehashes from `h`, not
+    /// from the node store (random reads).
+    ands: HashTable<(u32, u32)>,
     /// XORs of two operands whose sum an earlier node was found to have
     /// (other XORs are found by `by_fp`).
     xor_alias: FxHashMap<Node, u32>,
     /// By node: the fingerprint of its sum (see the module docs).
     fp: Vec<u64>,
     /// A node of each fingerprint (the first made): inputs, ANDs, XORs and
-    /// the constant (fingerprint 0, the empty sum). Node numbers keyed by
-    /// `fp[n]`, hashed by the fingerprint itself (random already).
-    by_fp: HashTable<u32>,
+    /// the constant (fingerprint 0, the empty sum). `(n, f)`: node number
+    /// and the low half of `fp[n]`, hashed by that half (random already).
+    by_fp: HashTable<(u32, u32)>,
 }
 
 /// splitmix64's output function of `x + 1`.
@@ -174,9 +176,15 @@ fn leaf_fp(n: usize) -> u64 {
     splitmix(n as u64)
 }
 
-/// The hash of an AND node in [`Builder::ands`].
-fn and_hash(p: PackedNode) -> u64 {
-    splitmix(u64::from(p.0) << 32 | u64::from(p.1))
+/// The hash of an AND node in [`Builder::ands`] (32 bits are kept).
+fn and_hash(p: PackedNode) -> u32 {
+    splitmix(u64::from(p.0) << 32 | u64::from(p.1)) as u32
+}
+
+/// The table hash of a kept 32-bit hash: the table takes its index from
+/// the low bits and a tag from the top 7.
+fn spread(h: u32) -> u64 {
+    u64::from(h) << 32 | u64::from(h)
 }
 
 impl Default for Builder {
@@ -189,7 +197,7 @@ impl Builder {
     pub fn new() -> Self {
         let fp = vec![0u64];
         let mut by_fp = HashTable::new();
-        by_fp.insert_unique(0, 0, |&m: &u32| fp[m as usize]);
+        by_fp.insert_unique(0, (0, 0), |e: &(u32, u32)| spread(e.1));
         Builder {
             nodes: vec![PackedNode::pack(Node::Const)],
             ands: HashTable::new(),
@@ -225,17 +233,20 @@ impl Builder {
         let fp = fp.unwrap_or_else(|| leaf_fp(n));
         self.nodes.push(PackedNode::pack(node));
         self.fp.push(fp);
-        let fps = &self.fp;
-        let same = |&m: &u32| fps[m as usize] == fp;
-        if let Entry::Vacant(v) = self.by_fp.entry(fp, same, |&m| fps[m as usize]) {
-            v.insert(n as u32);
+        let (fps, low) = (&self.fp, fp as u32);
+        let same = |e: &(u32, u32)| e.1 == low && fps[e.0 as usize] == fp;
+        if let Entry::Vacant(v) = self.by_fp.entry(spread(low), same, |e| spread(e.1)) {
+            v.insert((n as u32, low));
         }
         Lit((n as u32) << 1)
     }
 
     /// The first node made with fingerprint `fp`.
     fn by_fp(&self, fp: u64) -> Option<u32> {
-        self.by_fp.find(fp, |&m| self.fp[m as usize] == fp).copied()
+        let low = fp as u32;
+        self.by_fp
+            .find(spread(low), |e| e.1 == low && self.fp[e.0 as usize] == fp)
+            .map(|e| e.0)
     }
 
     /// The AND node `node`, made once.
@@ -243,13 +254,13 @@ impl Builder {
         let key = PackedNode::pack(node);
         let hash = and_hash(key);
         let nodes = &self.nodes;
-        if let Some(&n) = self.ands.find(hash, |&m| nodes[m as usize] == key) {
+        let same = |e: &(u32, u32)| e.1 == hash && nodes[e.0 as usize] == key;
+        if let Some(&(n, _)) = self.ands.find(spread(hash), same) {
             return Lit(n << 1);
         }
         let l = self.push(node, None);
-        let nodes = &self.nodes;
         self.ands
-            .insert_unique(hash, l.node() as u32, |&m| and_hash(nodes[m as usize]));
+            .insert_unique(spread(hash), (l.node() as u32, hash), |e| spread(e.1));
         l
     }
 
@@ -810,9 +821,10 @@ mod tests {
         // Give z the fingerprint of x ^ y.
         let f = b.fp[x.node()] ^ b.fp[y.node()];
         b.fp[z.node()] = f;
-        let fps = &b.fp;
         b.by_fp
-            .insert_unique(f, z.node() as u32, |&m| fps[m as usize]);
+            .insert_unique(spread(f as u32), (z.node() as u32, f as u32), |e| {
+                spread(e.1)
+            });
         let xy = b.xor(x, y);
         assert_ne!(xy, z);
         // (x ^ y) ^ z has the constant's fingerprint now, not its sum.
