@@ -16,8 +16,9 @@
 //! Sums are not stored: sums of SHA-256 have a hundred leaves and more, and
 //! merging sets at every XOR doubled its compile time. Every node has a
 //! *fingerprint* instead, a linear function of its sum: a random 64-bit
-//! value for an input or AND, the XOR of its operands' fingerprints for an
-//! XOR. Equal sums have equal fingerprints, so a new XOR looks its
+//! value for an input, a hash of its operands for an AND (so that the same
+//! table finds the AND again: one lookup per AND), the XOR of its operands'
+//! fingerprints for an XOR. Equal sums have equal fingerprints, so a new XOR looks its
 //! fingerprint up (one table lookup, as structural hashing costs); a hit is
 //! checked exactly (`Builder::sums_cancel`: at once for the same operands,
 //! else by walking both XOR trees) before it is used, so a collision of
@@ -146,11 +147,6 @@ pub const MAX_SUM_VISIT: usize = 4096;
 #[derive(Debug)]
 pub struct Builder {
     nodes: Vec<PackedNode>,
-    /// The AND nodes: `(n, h)`, node number and the low half of its hash
-    /// ([`and_hash`] of `nodes[n]`), 9 bytes an entry where a map from the
-    /// node to its number took 17. Growing the table rehashes from `h`, not
-    /// from the node store (random reads).
-    ands: HashTable<(u32, u32)>,
     /// XORs of two operands whose sum an earlier node was found to have
     /// (other XORs are found by `by_fp`).
     xor_alias: FxHashMap<Node, u32>,
@@ -170,15 +166,17 @@ fn splitmix(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The fingerprint of leaf node `n` (an input or AND): splitmix64 of `n`,
+/// The fingerprint of input node `n`: splitmix64 of `n`,
 /// fixed so that compiling is deterministic.
 fn leaf_fp(n: usize) -> u64 {
     splitmix(n as u64)
 }
 
-/// The hash of an AND node in [`Builder::ands`] (32 bits are kept).
-fn and_hash(p: PackedNode) -> u32 {
-    splitmix(u64::from(p.0) << 32 | u64::from(p.1)) as u32
+/// The fingerprint of an AND node: a hash of its operands, distinct for
+/// distinct operands (splitmix64 is a bijection) and from every input's
+/// (an AND's first operand is at least 2, so its key is at least 2^33).
+fn and_fp(p: PackedNode) -> u64 {
+    splitmix(u64::from(p.0) << 32 | u64::from(p.1))
 }
 
 /// The table hash of a kept 32-bit hash: the table takes its index from
@@ -200,7 +198,6 @@ impl Builder {
         by_fp.insert_unique(0, (0, 0), |e: &(u32, u32)| spread(e.1));
         Builder {
             nodes: vec![PackedNode::pack(Node::Const)],
-            ands: HashTable::new(),
             xor_alias: FxHashMap::default(),
             fp,
             by_fp,
@@ -249,19 +246,15 @@ impl Builder {
             .map(|e| e.0)
     }
 
-    /// The AND node `node`, made once.
+    /// The AND node `node`, made once: found by its fingerprint, a hash of
+    /// its operands (see [`and_fp`]). A node of another kind with the same
+    /// fingerprint (a 64-bit collision) only makes a second copy.
     fn intern(&mut self, node: Node) -> Lit {
-        let key = PackedNode::pack(node);
-        let hash = and_hash(key);
-        let nodes = &self.nodes;
-        let same = |e: &(u32, u32)| e.1 == hash && nodes[e.0 as usize] == key;
-        if let Some(&(n, _)) = self.ands.find(spread(hash), same) {
-            return Lit(n << 1);
+        let fp = and_fp(PackedNode::pack(node));
+        match self.by_fp(fp) {
+            Some(n) if self.node(n as usize) == node => Lit(n << 1),
+            _ => self.push(node, Some(fp)),
         }
-        let l = self.push(node, None);
-        self.ands
-            .insert_unique(spread(hash), (l.node() as u32, hash), |e| spread(e.1));
-        l
     }
 
     pub fn xor(&mut self, a: Lit, b: Lit) -> Lit {
@@ -378,7 +371,6 @@ impl Builder {
         inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
         outputs: Vec<(String, ValueType, Vec<Lit>)>,
     ) -> Circuit {
-        self.ands = HashTable::new();
         self.xor_alias = FxHashMap::default();
         self.by_fp = HashTable::new();
         self.fp = Vec::new();
