@@ -16,8 +16,9 @@
 //! Sums are not stored: sums of SHA-256 have a hundred leaves and more, and
 //! merging sets at every XOR doubled its compile time. Every node has a
 //! *fingerprint* instead, a linear function of its sum: a random 64-bit
-//! value for an input or AND, the XOR of its operands' fingerprints for an
-//! XOR. Equal sums have equal fingerprints, so a new XOR looks its
+//! value for an input, a hash of its operands for an AND (so that the same
+//! table finds the AND again: one lookup per AND), the XOR of its operands'
+//! fingerprints for an XOR. Equal sums have equal fingerprints, so a new XOR looks its
 //! fingerprint up (one table lookup, as structural hashing costs); a hit is
 //! checked exactly (`Builder::sums_cancel`: at once for the same operands,
 //! else by walking both XOR trees) before it is used, so a collision of
@@ -35,9 +36,8 @@
 //! the same builder.
 
 use crate::ir::{Circuit, Gate, Input, Output, Party, ValueType, Wire};
+use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// A signal: a node of the graph, possibly complemented.
 /// Encoded as `node * 2 + complemented`; node 0 is the constant `false`.
@@ -97,6 +97,48 @@ enum Node {
     Xor(Lit, Lit),
 }
 
+/// A [`Node`] in 8 bytes, the form the builder stores (12 million nodes
+/// for a 16x16 matrix product of u32: the node store's size is the
+/// builder's cache misses). An AND's operands are stored in increasing
+/// order and an XOR's in decreasing order (both are distinct, see
+/// [`Builder::and`] and [`Builder::xor`]), so the order tells them apart;
+/// equal words are the constant (node 0) or an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PackedNode(u32, u32);
+
+impl PackedNode {
+    const INPUT: PackedNode = PackedNode(u32::MAX, u32::MAX);
+
+    fn pack(node: Node) -> PackedNode {
+        match node {
+            Node::Const => PackedNode(0, 0),
+            Node::Input => PackedNode::INPUT,
+            Node::And(a, b) => {
+                debug_assert!(a < b, "AND operands are distinct and ordered");
+                PackedNode(a.0, b.0)
+            }
+            Node::Xor(a, b) => {
+                debug_assert!(a < b, "XOR operands are distinct and ordered");
+                PackedNode(b.0, a.0)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn unpack(self) -> Node {
+        let PackedNode(x, y) = self;
+        if x < y {
+            Node::And(Lit(x), Lit(y))
+        } else if x > y {
+            Node::Xor(Lit(y), Lit(x))
+        } else if x == 0 {
+            Node::Const
+        } else {
+            Node::Input
+        }
+    }
+}
+
 /// The most XOR nodes one exact comparison of sums walks (see the module
 /// docs): sums larger than that are compared by structure only.
 pub const MAX_SUM_VISIT: usize = 4096;
@@ -104,46 +146,43 @@ pub const MAX_SUM_VISIT: usize = 4096;
 /// An XOR-AND graph under construction, folding and hashing as it grows.
 #[derive(Debug)]
 pub struct Builder {
-    nodes: Vec<Node>,
-    /// The AND nodes by operands, and XORs of two operands whose sum an
-    /// earlier node was found to have (other XORs are found by `by_fp`).
-    table: FxHashMap<Node, u32>,
+    nodes: Vec<PackedNode>,
+    /// XORs of two operands whose sum an earlier node was found to have
+    /// (other XORs are found by `by_fp`).
+    xor_alias: FxHashMap<Node, u32>,
     /// By node: the fingerprint of its sum (see the module docs).
     fp: Vec<u64>,
     /// A node of each fingerprint (the first made): inputs, ANDs, XORs and
-    /// the constant (fingerprint 0, the empty sum).
-    by_fp: HashMap<u64, u32, BuildHasherDefault<FpHasher>>,
+    /// the constant (fingerprint 0, the empty sum). `(n, f)`: node number
+    /// and the low half of `fp[n]`, hashed by that half (random already).
+    by_fp: HashTable<(u32, u32)>,
 }
 
-/// The hasher of [`Builder::by_fp`]: fingerprints are random already.
-#[derive(Default)]
-struct FpHasher(u64);
-
-impl Hasher for FpHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x;
-    }
-}
-
-/// The fingerprint of leaf node `n` (an input or AND): splitmix64 of `n`,
-/// fixed so that compiling is deterministic.
-fn leaf_fp(n: usize) -> u64 {
-    let mut z = (n as u64)
-        .wrapping_add(1)
-        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+/// splitmix64's output function of `x + 1`.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// The fingerprint of input node `n`: splitmix64 of `n`,
+/// fixed so that compiling is deterministic.
+fn leaf_fp(n: usize) -> u64 {
+    splitmix(n as u64)
+}
+
+/// The fingerprint of an AND node: a hash of its operands, distinct for
+/// distinct operands (splitmix64 is a bijection) and from every input's
+/// (an AND's first operand is at least 2, so its key is at least 2^33).
+fn and_fp(p: PackedNode) -> u64 {
+    splitmix(u64::from(p.0) << 32 | u64::from(p.1))
+}
+
+/// The table hash of a kept 32-bit hash: the table takes its index from
+/// the low bits and a tag from the top 7.
+fn spread(h: u32) -> u64 {
+    u64::from(h) << 32 | u64::from(h)
 }
 
 impl Default for Builder {
@@ -154,14 +193,21 @@ impl Default for Builder {
 
 impl Builder {
     pub fn new() -> Self {
-        let mut by_fp = HashMap::default();
-        by_fp.insert(0, 0);
+        let fp = vec![0u64];
+        let mut by_fp = HashTable::new();
+        by_fp.insert_unique(0, (0, 0), |e: &(u32, u32)| spread(e.1));
         Builder {
-            nodes: vec![Node::Const],
-            table: FxHashMap::default(),
-            fp: vec![0],
+            nodes: vec![PackedNode::pack(Node::Const)],
+            xor_alias: FxHashMap::default(),
+            fp,
             by_fp,
         }
+    }
+
+    /// Node `n`, unpacked.
+    #[inline(always)]
+    fn node(&self, n: usize) -> Node {
+        self.nodes[n].unpack()
     }
 
     /// Number of nodes so far (inputs and gates): a bound on the circuit size.
@@ -182,20 +228,33 @@ impl Builder {
     fn push(&mut self, node: Node, fp: Option<u64>) -> Lit {
         let n = self.nodes.len();
         let fp = fp.unwrap_or_else(|| leaf_fp(n));
-        self.nodes.push(node);
+        self.nodes.push(PackedNode::pack(node));
         self.fp.push(fp);
-        self.by_fp.entry(fp).or_insert(n as u32);
+        let (fps, low) = (&self.fp, fp as u32);
+        let same = |e: &(u32, u32)| e.1 == low && fps[e.0 as usize] == fp;
+        if let Entry::Vacant(v) = self.by_fp.entry(spread(low), same, |e| spread(e.1)) {
+            v.insert((n as u32, low));
+        }
         Lit((n as u32) << 1)
     }
 
-    /// The AND node `node`, made once.
+    /// The first node made with fingerprint `fp`.
+    fn by_fp(&self, fp: u64) -> Option<u32> {
+        let low = fp as u32;
+        self.by_fp
+            .find(spread(low), |e| e.1 == low && self.fp[e.0 as usize] == fp)
+            .map(|e| e.0)
+    }
+
+    /// The AND node `node`, made once: found by its fingerprint, a hash of
+    /// its operands (see [`and_fp`]). A node of another kind with the same
+    /// fingerprint (a 64-bit collision) only makes a second copy.
     fn intern(&mut self, node: Node) -> Lit {
-        if let Some(&n) = self.table.get(&node) {
-            return Lit(n << 1);
+        let fp = and_fp(PackedNode::pack(node));
+        match self.by_fp(fp) {
+            Some(n) if self.node(n as usize) == node => Lit(n << 1),
+            _ => self.push(node, Some(fp)),
         }
-        let l = self.push(node, None);
-        self.table.insert(node, l.node() as u32);
-        l
     }
 
     pub fn xor(&mut self, a: Lit, b: Lit) -> Lit {
@@ -219,13 +278,13 @@ impl Builder {
     fn xor_sum(&mut self, a: Lit, b: Lit) -> Lit {
         let node = Node::Xor(a.min(b), a.max(b));
         let fp = self.fp[a.node()] ^ self.fp[b.node()];
-        if let Some(&n) = self.by_fp.get(&fp) {
-            if self.nodes[n as usize] == node || self.table.get(&node) == Some(&n) {
+        if let Some(n) = self.by_fp(fp) {
+            if self.node(n as usize) == node || self.xor_alias.get(&node) == Some(&n) {
                 return Lit(n << 1);
             }
             if self.sums_cancel(&[a.node(), b.node(), n as usize]) == Some(true) {
                 // The same XOR asked again finds `n` without a walk.
-                self.table.insert(node, n);
+                self.xor_alias.insert(node, n);
                 return Lit(n << 1);
             }
         }
@@ -258,7 +317,7 @@ impl Builder {
         let mut walked = 0;
         while let Some(n) = c.1.pop() {
             let here = c.0[&n];
-            match self.nodes[n] {
+            match self.node(n) {
                 Node::Const => {}
                 Node::Input | Node::And(..) if here => return Some(false),
                 Node::Input | Node::And(..) => {}
@@ -303,30 +362,66 @@ impl Builder {
     /// Turns the graph into a circuit computing `outputs` from `inputs`.
     ///
     /// Every literal in `inputs` must come from [`Builder::input`] (each once);
-    /// input wires are numbered first, in group order.
+    /// input wires are numbered first, in group order. Consumes the builder:
+    /// its hash-consing tables and fingerprints, most of its memory, are
+    /// freed before the circuit is made.
     pub fn finish(
-        &self,
+        mut self,
         name: &str,
         inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
         outputs: Vec<(String, ValueType, Vec<Lit>)>,
     ) -> Circuit {
+        self.xor_alias = FxHashMap::default();
+        self.by_fp = HashTable::new();
+        self.fp = Vec::new();
         let live = self.live_nodes(&outputs);
         let creation: Vec<u32> = (0..self.nodes.len() as u32)
             .filter(|&n| {
-                live[n as usize] && matches!(self.nodes[n as usize], Node::And(..) | Node::Xor(..))
+                live[n as usize] && matches!(self.node(n as usize), Node::And(..) | Node::Xor(..))
             })
             .collect();
+        drop(live);
         let depth_first = self.depth_first_order(&outputs);
-        let a = self.emit(name, &inputs, &outputs, &creation);
-        if depth_first == creation {
-            return a;
-        }
-        let b = self.emit(name, &inputs, &outputs, &depth_first);
-        if b.peak_live_wires() < a.peak_live_wires() {
-            b
+        // Each order's peak is measured on a dry run of the emitter, which
+        // keeps only each wire's last reader: emitting both circuits to
+        // compare them held two circuits at once.
+        let order = if depth_first != creation
+            && self.peak_of(&inputs, &outputs, &depth_first)
+                < self.peak_of(&inputs, &outputs, &creation)
+        {
+            drop(creation);
+            depth_first
         } else {
-            a
+            drop(depth_first);
+            creation
+        };
+        let gates = Vec::with_capacity(order.len() + order.len() / 4);
+        let (ir_inputs, ir_outputs, gates) = self.emit(&inputs, &outputs, &order, gates);
+        Circuit {
+            name: name.to_string(),
+            num_wires: ir_inputs.iter().map(|i| i.wires.len() as u32).sum::<u32>()
+                + gates.len() as u32,
+            inputs: ir_inputs,
+            outputs: ir_outputs,
+            gates,
         }
+    }
+
+    /// [`Circuit::peak_live_wires`] of the circuit [`Builder::emit`] makes
+    /// in `order`, without making it.
+    fn peak_of(
+        &self,
+        inputs: &[(String, Party, ValueType, Vec<Lit>)],
+        outputs: &[(String, ValueType, Vec<Lit>)],
+        order: &[u32],
+    ) -> u64 {
+        let n_in: usize = inputs.iter().map(|i| i.3.len()).sum();
+        let sink = LastReads {
+            last: vec![NONE; n_in],
+            gates: 0,
+        };
+        let (_, ir_outputs, sink) = self.emit(inputs, outputs, order, sink);
+        sink.peak(ir_outputs.iter().flat_map(|o| &o.wires))
     }
 
     fn live_nodes(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<bool> {
@@ -339,7 +434,7 @@ impl Builder {
             if std::mem::replace(&mut live[n], true) {
                 continue;
             }
-            if let Node::And(a, b) | Node::Xor(a, b) = self.nodes[n] {
+            if let Node::And(a, b) | Node::Xor(a, b) = self.node(n) {
                 stack.push(a.node());
                 stack.push(b.node());
             }
@@ -361,7 +456,7 @@ impl Builder {
             if done[n] {
                 continue;
             }
-            match self.nodes[n] {
+            match self.node(n) {
                 Node::And(a, b) | Node::Xor(a, b) => {
                     if expanded {
                         done[n] = true;
@@ -378,35 +473,32 @@ impl Builder {
         order
     }
 
-    fn emit(
+    /// The gates of the nodes in `order` (input wires numbered first, then
+    /// gate outputs in turn), into `sink`; the input and output groups.
+    fn emit<S: GateSink>(
         &self,
-        name: &str,
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
         outputs: &[(String, ValueType, Vec<Lit>)],
         order: &[u32],
-    ) -> Circuit {
+        sink: S,
+    ) -> (Vec<Input>, Vec<Output>, S) {
         let mut e = Emitter {
             wire: vec![NONE; self.nodes.len()],
-            not_wire: vec![NONE; self.nodes.len()],
+            not_wire: FxHashMap::default(),
             phase: vec![false; self.nodes.len()],
             consts: [NONE; 2],
             next: 0,
-            gates: Vec::with_capacity(order.len() + order.len() / 4),
+            gates: sink,
         };
-        // How often each node is needed complemented / plain where polarity
-        // costs a NOT gate (AND inputs and outputs; XORs take either).
-        let mut want_neg = vec![0u32; self.nodes.len()];
-        let mut want_pos = vec![0u32; self.nodes.len()];
+        // How much more often each node is needed complemented than plain
+        // where polarity costs a NOT gate (AND inputs and outputs; XORs take
+        // either). Readers are fewer than 2^31, so the difference fits.
+        let mut want_neg = vec![0i32; self.nodes.len()];
         let mut count = |l: Lit| {
-            let v = if l.complemented() {
-                &mut want_neg
-            } else {
-                &mut want_pos
-            };
-            v[l.node()] += 1;
+            want_neg[l.node()] += if l.complemented() { 1 } else { -1 };
         };
         for &n in order {
-            if let Node::And(a, b) = self.nodes[n as usize] {
+            if let Node::And(a, b) = self.node(n as usize) {
                 count(a);
                 count(b);
             }
@@ -424,7 +516,7 @@ impl Builder {
                 wires: lits
                     .iter()
                     .map(|l| {
-                        debug_assert!(matches!(self.nodes[l.node()], Node::Input));
+                        debug_assert!(matches!(self.node(l.node()), Node::Input));
                         e.wire[l.node()] = e.next;
                         e.next += 1;
                         e.next - 1
@@ -434,7 +526,7 @@ impl Builder {
             .collect();
         for &n in order {
             let n = n as usize;
-            let gate = match self.nodes[n] {
+            let gate = match self.node(n) {
                 Node::And(a, b) => {
                     let a = e.wire_of(a);
                     let b = e.wire_of(b);
@@ -444,16 +536,16 @@ impl Builder {
                     // Emit the XOR in the polarity its users mostly need, if
                     // an operand's complement is already on a wire (free).
                     let (a, b) = (a.node(), b.node());
-                    let want = want_neg[n] > want_pos[n];
+                    let want = want_neg[n] > 0;
                     let mut wa = e.wire[a];
                     let mut wb = e.wire[b];
                     let mut ph = e.phase[a] ^ e.phase[b];
                     if ph != want {
-                        if e.not_wire[a] != NONE {
-                            wa = e.not_wire[a];
+                        if let Some(&w) = e.not_wire.get(&(a as u32)) {
+                            wa = w;
                             ph = want;
-                        } else if e.not_wire[b] != NONE {
-                            wb = e.not_wire[b];
+                        } else if let Some(&w) = e.not_wire.get(&(b as u32)) {
+                            wb = w;
                             ph = want;
                         }
                     }
@@ -478,30 +570,85 @@ impl Builder {
                 wires: lits.iter().map(|&l| e.wire_of(l)).collect(),
             })
             .collect();
-        Circuit {
-            name: name.to_string(),
-            num_wires: e.next,
-            inputs: ir_inputs,
-            outputs: ir_outputs,
-            gates: e.gates,
-        }
+        (ir_inputs, ir_outputs, e.gates)
     }
 }
 
 const NONE: Wire = Wire::MAX;
 
+/// Where [`Builder::emit`] puts the gates, in order: a circuit's gate list,
+/// or [`LastReads`] on a dry run.
+trait GateSink {
+    fn push(&mut self, gate: Gate);
+}
+
+impl GateSink for Vec<Gate> {
+    fn push(&mut self, gate: Gate) {
+        Vec::push(self, gate);
+    }
+}
+
+/// A dry run of [`Builder::emit`]: the last gate reading each wire (wires
+/// numbered as emitted: inputs, then gate outputs), which is all
+/// [`Circuit::peak_live_wires`] needs.
+struct LastReads {
+    last: Vec<u32>,
+    gates: u32,
+}
+
+impl GateSink for LastReads {
+    fn push(&mut self, gate: Gate) {
+        for w in gate.inputs() {
+            self.last[w as usize] = self.gates;
+        }
+        self.last.push(NONE);
+        self.gates += 1;
+    }
+}
+
+impl LastReads {
+    /// [`Circuit::peak_live_wires`] of the gates seen, with `outputs` read
+    /// after the last gate: the same count on the same deaths.
+    fn peak<'a>(mut self, outputs: impl Iterator<Item = &'a Wire>) -> u64 {
+        let end = self.gates;
+        for &w in outputs {
+            self.last[w as usize] = end;
+        }
+        let n_in = self.last.len() - self.gates as usize;
+        let mut deaths = vec![0u32; self.gates as usize + 1];
+        let mut live: i64 = 0;
+        for &l in &self.last[..n_in] {
+            if l != NONE {
+                deaths[l as usize] += 1;
+                live += 1;
+            }
+        }
+        let mut peak = live;
+        for (i, &l) in self.last[n_in..].iter().enumerate() {
+            if l != NONE {
+                deaths[l as usize] += 1;
+                live += 1;
+            }
+            peak = peak.max(live);
+            live -= deaths[i] as i64;
+        }
+        peak.max(0) as u64
+    }
+}
+
 /// Wire numbering while gates are emitted. `wire[n]` carries node `n`
-/// complemented if `phase[n]`; `not_wire[n]`, once made, the opposite.
-struct Emitter {
+/// complemented if `phase[n]`; `not_wire[&n]`, once made, the opposite
+/// (few nodes need both polarities: a map, not a wire per node).
+struct Emitter<S> {
     wire: Vec<Wire>,
-    not_wire: Vec<Wire>,
+    not_wire: FxHashMap<u32, Wire>,
     phase: Vec<bool>,
     consts: [Wire; 2],
     next: Wire,
-    gates: Vec<Gate>,
+    gates: S,
 }
 
-impl Emitter {
+impl<S: GateSink> Emitter<S> {
     fn fresh(&mut self, gate: impl FnOnce(Wire) -> Gate) -> Wire {
         let out = self.next;
         self.gates.push(gate(out));
@@ -521,11 +668,13 @@ impl Emitter {
         if l.complemented() == self.phase[n] {
             return self.wire[n];
         }
-        if self.not_wire[n] == NONE {
-            let a = self.wire[n];
-            self.not_wire[n] = self.fresh(|out| Gate::Not { a, out });
+        if let Some(&w) = self.not_wire.get(&(n as u32)) {
+            return w;
         }
-        self.not_wire[n]
+        let a = self.wire[n];
+        let w = self.fresh(|out| Gate::Not { a, out });
+        self.not_wire.insert(n as u32, w);
+        w
     }
 }
 
@@ -664,13 +813,16 @@ mod tests {
         // Give z the fingerprint of x ^ y.
         let f = b.fp[x.node()] ^ b.fp[y.node()];
         b.fp[z.node()] = f;
-        b.by_fp.insert(f, z.node() as u32);
+        b.by_fp
+            .insert_unique(spread(f as u32), (z.node() as u32, f as u32), |e| {
+                spread(e.1)
+            });
         let xy = b.xor(x, y);
         assert_ne!(xy, z);
         // (x ^ y) ^ z has the constant's fingerprint now, not its sum.
         let s = b.xor(xy, z);
         assert!(s.constant().is_none());
-        assert!(matches!(b.nodes[s.node()], Node::Xor(..)));
+        assert!(matches!(b.node(s.node()), Node::Xor(..)));
         // Two chains over the same leaves, summed in opposite orders.
         let n = MAX_SUM_VISIT + 10;
         let leaves: Vec<Lit> = (0..n).map(|_| b.input()).collect();
@@ -681,6 +833,67 @@ mod tests {
         let up = short.iter().fold(Lit::FALSE, |s, &l| b.xor(s, l));
         let down = short.iter().rev().fold(Lit::FALSE, |s, &l| b.xor(s, l));
         assert_eq!(up, down);
+    }
+
+    /// The dry run's peak is the emitted circuit's, in both orders, on
+    /// random graphs with complemented edges, constants and dead nodes.
+    #[test]
+    fn peak_of_an_order_is_the_emitted_circuits() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..40 {
+            let mut b = Builder::new();
+            let xs: Vec<Lit> = (0..6).map(|_| b.input()).collect();
+            let ys: Vec<Lit> = (0..5).map(|_| b.input()).collect();
+            let mut lits: Vec<Lit> = xs.iter().chain(&ys).copied().collect();
+            lits.push(Lit::TRUE);
+            for _ in 0..(20 + round * 5) {
+                let pick = |r: u64| lits[r as usize % lits.len()] ^ (r >> 40 & 1 == 1);
+                let (p, q) = (pick(next()), pick(next()));
+                let l = if next() % 3 == 0 {
+                    b.and(p, q)
+                } else {
+                    b.xor(p, q)
+                };
+                lits.push(l);
+            }
+            let outs: Vec<Lit> = (0..7)
+                .map(|_| lits[next() as usize % lits.len()] ^ (next() % 2 == 1))
+                .collect();
+            let inputs = vec![
+                ("x".into(), Party::Garbler, ValueType::UInt(6), xs),
+                ("y".into(), Party::Evaluator, ValueType::UInt(5), ys),
+            ];
+            let outputs = vec![("z".into(), ValueType::UInt(7), outs)];
+            let live = b.live_nodes(&outputs);
+            let creation: Vec<u32> = (0..b.nodes.len() as u32)
+                .filter(|&n| {
+                    live[n as usize] && matches!(b.node(n as usize), Node::And(..) | Node::Xor(..))
+                })
+                .collect();
+            let depth_first = b.depth_first_order(&outputs);
+            for order in [&creation, &depth_first] {
+                let (i, o, gates) = b.emit(&inputs, &outputs, order, Vec::new());
+                let c = Circuit {
+                    name: "t".into(),
+                    num_wires: 11 + gates.len() as u32,
+                    inputs: i,
+                    outputs: o,
+                    gates,
+                };
+                c.validate().unwrap();
+                assert_eq!(
+                    b.peak_of(&inputs, &outputs, order),
+                    c.peak_live_wires(),
+                    "round {round}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -438,6 +438,9 @@ pub enum PlanError {
     /// More labels alive at once than a slot number can address.
     #[error("the circuit needs {0} labels alive at once; at most 2^28 are supported")]
     TooManyLiveWires(u64),
+    /// More gates than one plan holds (see `MAX_GATES`).
+    #[error("the circuit has {0} gates; at most 2^29 - 2 are planned at once (run it in windows with --stream)")]
+    TooManyGates(u64),
     /// A plan broke an invariant the planner guarantees (a planner bug):
     /// see [`Plan::verify`].
     #[error("planner bug: {0}")]
@@ -901,12 +904,106 @@ enum Op {
     },
 }
 
-impl Op {
-    /// The root the op defines.
-    fn out(&self) -> Root {
-        match *self {
-            Op::And { out, .. } | Op::Xor { out, .. } => out,
+/// The reduced circuit's ops, packed: one record of `u32` words per op in
+/// `words` (a header, the output root, the input roots: 4 words for an AND,
+/// 2 + arity for an XOR), and `start[i]`, where op `i` (in topological
+/// order) begins. A 36-byte [`Op`] per op was most of planning's memory and
+/// page faults on large circuits; this is about 20 bytes, and putting the
+/// ops in order moves 4-byte starts, not records. [`Ops::get`] unpacks one.
+#[derive(Default)]
+struct Ops {
+    words: Vec<u32>,
+    start: Vec<u32>,
+}
+
+/// Header bits of an [`Ops`] record: the XOR's arity in the low bits, or
+/// an AND and its input flips.
+const REC_AND: u32 = 1 << 4;
+const REC_FLIP_A: u32 = 1 << 5;
+const REC_FLIP_B: u32 = 1 << 6;
+/// The most words a record takes (an XOR of [`MAX_XOR_ARITY`] terms).
+const MAX_RECORD: u64 = 2 + MAX_XOR_ARITY as u64;
+/// The most gates planned at once: every record's start must fit a `u32`,
+/// and an event a `u32` with a flag bit (see [`Schedule::events`]). Such a
+/// circuit holds over 8 GB of gates; larger ones run in windows.
+const MAX_GATES: u64 = (1u64 << 32) / MAX_RECORD - 1;
+
+impl Ops {
+    fn with_capacity(n: usize) -> Ops {
+        Ops {
+            words: Vec::with_capacity(3 * n),
+            start: Vec::with_capacity(n),
         }
+    }
+
+    fn len(&self) -> usize {
+        self.start.len()
+    }
+
+    /// Appends `op` as the next op (in creation order), returning where its
+    /// record starts.
+    fn push(&mut self, op: Op) -> u32 {
+        let at = self.words.len() as u32;
+        match op {
+            Op::And {
+                a,
+                b,
+                flip_a,
+                flip_b,
+                out,
+            } => {
+                let h = REC_AND
+                    | if flip_a { REC_FLIP_A } else { 0 }
+                    | if flip_b { REC_FLIP_B } else { 0 };
+                self.words.extend_from_slice(&[h, out, a, b]);
+            }
+            Op::Xor { out, terms } => {
+                self.words.extend_from_slice(&[terms.n as u32, out]);
+                self.words.extend_from_slice(terms.as_slice());
+            }
+        }
+        self.start.push(at);
+        at
+    }
+
+    /// The root op `i` defines.
+    #[inline(always)]
+    fn out(&self, i: u32) -> Root {
+        self.words[self.start[i as usize] as usize + 1]
+    }
+
+    /// Op `i`, unpacked (inlined: returned through memory, a call was a
+    /// tenth of planning).
+    #[inline(always)]
+    fn get(&self, i: u32) -> Op {
+        let s = self.start[i as usize] as usize;
+        let rec = &self.words[s..];
+        let (h, out) = (rec[0], rec[1]);
+        if h & REC_AND != 0 {
+            Op::And {
+                a: rec[2],
+                b: rec[3],
+                flip_a: h & REC_FLIP_A != 0,
+                flip_b: h & REC_FLIP_B != 0,
+                out,
+            }
+        } else {
+            let n = (h as usize).min(MAX_XOR_ARITY);
+            let mut terms = Terms::EMPTY;
+            // A whole-array copy where the words are there (entries past
+            // `n` are never read): no variable-length copy per op.
+            match rec.get(2..2 + MAX_XOR_ARITY) {
+                Some(t) => terms.t.copy_from_slice(t),
+                None => terms.t[..n].copy_from_slice(&rec[2..2 + n]),
+            }
+            terms.n = n as u8;
+            Op::Xor { out, terms }
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.words.shrink_to_fit();
+        self.start.shrink_to_fit();
     }
 }
 
@@ -939,7 +1036,7 @@ fn fold_and(x: (Root, bool), y: (Root, bool)) -> Option<(Root, bool)> {
 /// extra pass): there, only a sum whose terms cancel can leave a dead op,
 /// as it always could.
 fn drop_dead_ops<'a>(
-    ops: &mut Vec<Op>,
+    ops: &mut Ops,
     n_roots: usize,
     outputs: impl Iterator<Item = &'a (Root, bool)>,
 ) -> Vec<bool> {
@@ -947,13 +1044,13 @@ fn drop_dead_ops<'a>(
     for &(r, _) in outputs {
         read[r as usize] = true;
     }
-    for op in ops.iter().rev() {
-        match op {
-            Op::And { a, b, out, .. } if read[*out as usize] => {
-                read[*a as usize] = true;
-                read[*b as usize] = true;
+    for i in (0..ops.len() as u32).rev() {
+        match ops.get(i) {
+            Op::And { a, b, out, .. } if read[out as usize] => {
+                read[a as usize] = true;
+                read[b as usize] = true;
             }
-            Op::Xor { out, terms } if read[*out as usize] => {
+            Op::Xor { out, terms } if read[out as usize] => {
                 for &r in terms.as_slice() {
                     read[r as usize] = true;
                 }
@@ -961,7 +1058,8 @@ fn drop_dead_ops<'a>(
             _ => {}
         }
     }
-    ops.retain(|op| read[op.out() as usize]);
+    let words = &ops.words;
+    ops.start.retain(|&s| read[words[s as usize + 1] as usize]);
     read
 }
 
@@ -984,65 +1082,46 @@ fn check_and_inputs(ands: &[AndOp]) -> Result<(), PlanError> {
 
 /// The schedule before slots: the prelude's free ops, then steps, each a
 /// batch of ANDs and the free ops after it (indices into the op list).
+#[derive(Clone, Copy)]
 enum Event {
     Free(u32),
     Ands(u32, u32),
 }
 
-/// The op indices ordered by their positions `pos` (distinct `(position,
-/// index)` pairs), as `position << 32 | index`, the input of
-/// [`permute_in_place`]. The positions are nearly sorted: the ops that
-/// keep the order of those before them form a sorted run, and the few
-/// others (stored pending sums) are sorted apart and merged in, linear in
-/// the ops instead of a sort of them all.
-fn sorted_by_position(pos: &[u32]) -> Vec<u64> {
-    let key = |k: usize| (pos[k] as u64) << 32 | k as u64;
-    let (mut run, mut late) = (Vec::with_capacity(pos.len()), Vec::new());
-    for k in 0..pos.len() {
-        match run.last() {
-            Some(&last) if key(k) < last => late.push(key(k)),
-            _ => run.push(key(k)),
+/// An [`Event`] in one `u32` (a third of the memory): a free op's index, or
+/// [`EVENT_ANDS`] and the end of the step's range of [`Schedule::order`]
+/// (which starts where the previous step's ended).
+const EVENT_ANDS: u32 = 1 << 31;
+
+/// Sorts `keys`, which are sorted but for a few late ones (the planner's
+/// stored pending sums), in place and in linear time: the keys that keep
+/// the order of those before them are packed to the front, the few others
+/// sorted apart and merged in from the back. A full sort of every op was a
+/// tenth of planning SHA-256, and sorting into new arrays a third of
+/// planning's memory on long circuits.
+fn sort_nearly_sorted(keys: &mut [u64]) {
+    let mut late = Vec::new();
+    let mut run = 0;
+    for k in 0..keys.len() {
+        let x = keys[k];
+        if run > 0 && x < keys[run - 1] {
+            late.push(x);
+        } else {
+            keys[run] = x;
+            run += 1;
         }
     }
     late.sort_unstable();
-    let mut merged = Vec::with_capacity(pos.len());
-    let (mut i, mut j) = (0, 0);
-    while i < run.len() && j < late.len() {
-        if run[i] < late[j] {
-            merged.push(run[i]);
-            i += 1;
+    // `run + j` keys are left to place, in `keys[..run + j]`.
+    let (mut i, mut j) = (run, late.len());
+    while j > 0 {
+        let w = i + j - 1;
+        if i > 0 && keys[i - 1] > late[j - 1] {
+            keys[w] = keys[i - 1];
+            i -= 1;
         } else {
-            merged.push(late[j]);
-            j += 1;
-        }
-    }
-    merged.extend_from_slice(&run[i..]);
-    merged.extend_from_slice(&late[j..]);
-    merged
-}
-
-/// Reorders `items` so that position `i` holds the item that was at index
-/// `perm[i] & 0xffff_ffff` (the low half of each entry; `perm` is a
-/// permutation in that half). Follows each cycle once, moving every item
-/// once; `perm` is used up as the visited marks.
-fn permute_in_place<T: Copy>(items: &mut [T], perm: &mut [u64]) {
-    const DONE: u64 = u64::MAX;
-    debug_assert_eq!(items.len(), perm.len());
-    for start in 0..items.len() {
-        if perm[start] == DONE {
-            continue;
-        }
-        let first = items[start];
-        let mut at = start;
-        loop {
-            let from = (perm[at] & 0xffff_ffff) as usize;
-            perm[at] = DONE;
-            if from == start {
-                items[at] = first;
-                break;
-            }
-            items[at] = items[from];
-            at = from;
+            keys[w] = late[j - 1];
+            j -= 1;
         }
     }
 }
@@ -1109,15 +1188,15 @@ impl FreeScheduler {
     /// topological order) to `events` in list-scheduling order: Kahn's
     /// algorithm with one ready list per arity, staying on the current arity
     /// while it has ready ops, else switching to the arity with the most.
-    fn schedule(&mut self, frees: &[(u8, u32)], ops: &[Op], events: &mut Vec<Event>) {
-        let terms_of = |i: u32| match &ops[i as usize] {
-            Op::Xor { out, terms } => (*out, terms.as_slice()),
+    fn schedule(&mut self, frees: &[(u8, u32)], ops: &Ops, events: &mut Vec<u32>) {
+        let terms_of = |i: u32| match ops.get(i) {
+            Op::Xor { terms, .. } => terms,
             Op::And { .. } => unreachable!("free ops are XORs"),
         };
         let n = frees.len();
         let level_pos = &mut self.level_pos;
         for (k, &(_, i)) in frees.iter().enumerate() {
-            level_pos[terms_of(i).0 as usize] = k as u32;
+            level_pos[ops.out(i) as usize] = k as u32;
         }
         // Each op's same-level inputs (as edges, in reader order) and the
         // number of readers of each op; then the readers laid out flat, in
@@ -1128,7 +1207,7 @@ impl FreeScheduler {
         self.user_start.resize(n + 1, 0);
         for (k, &(_, i)) in frees.iter().enumerate() {
             let mut waits = 0;
-            for &r in terms_of(i).1 {
+            for &r in terms_of(i).as_slice() {
                 let p = level_pos[r as usize];
                 if p != NOT_HERE {
                     waits += 1;
@@ -1139,7 +1218,7 @@ impl FreeScheduler {
             self.waiting.push(waits);
         }
         for &(_, i) in frees {
-            level_pos[terms_of(i).0 as usize] = NOT_HERE;
+            level_pos[ops.out(i) as usize] = NOT_HERE;
         }
         for k in 0..n {
             self.user_start[k + 1] += self.user_start[k];
@@ -1177,7 +1256,7 @@ impl FreeScheduler {
             let Some(k) = ready[arity].pop() else {
                 unreachable!("a level's free ops form a DAG")
             };
-            events.push(Event::Free(frees[k as usize].1));
+            events.push(frees[k as usize].1);
             let run =
                 self.user_start[k as usize] as usize..self.user_start[k as usize + 1] as usize;
             for &u in &self.users[run] {
@@ -1197,6 +1276,9 @@ impl FreeScheduler {
 fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<Plan, PlanError> {
     if c.num_wires >= UNSET {
         return Err(PlanError::TooManyLiveWires(c.num_wires as u64));
+    }
+    if c.gates.len() as u64 > MAX_GATES {
+        return Err(PlanError::TooManyGates(c.gates.len() as u64));
     }
     let reduced = reduce(c, count_reads(c));
     let schedule = schedule(&reduced, window_len, max_step);
@@ -1255,7 +1337,7 @@ fn count_reads(c: &Circuit) -> Reads {
 /// The circuit reduced to ops on roots, from [`reduce`].
 struct Reduced {
     /// The ops that run, in topological order.
-    ops: Vec<Op>,
+    ops: Ops,
     n_roots: usize,
     /// How many of `ops` are ANDs (before dead ops are dropped: a bound).
     num_ands: usize,
@@ -1272,9 +1354,10 @@ struct Reducer {
     /// Each wire's flip.
     wire_flip: Vec<bool>,
     pending: Pending,
-    /// The ops, and the index of the gate defining each.
-    ops: Vec<Op>,
-    op_pos: Vec<u32>,
+    /// The ops, and for each, `position << 32 | record start`: the index
+    /// of the gate defining it, to put them in topological order.
+    ops: Ops,
+    op_pos: Vec<u64>,
     n_roots: Root,
     num_ands: usize,
     folded_ands: usize,
@@ -1291,7 +1374,7 @@ fn reduce(c: &Circuit, reads: Reads) -> Reduced {
         wire_root: vec![UNSET; n_wires],
         wire_flip: vec![false; n_wires],
         pending: Pending::new(n_wires),
-        ops: Vec::with_capacity(c.gates.len()),
+        ops: Ops::with_capacity(c.gates.len()),
         op_pos: Vec::with_capacity(c.gates.len()),
         n_roots: 1,
         num_ands: 0,
@@ -1350,14 +1433,14 @@ impl Reducer {
             None => {
                 let r = self.new_root();
                 self.num_ands += 1;
-                self.op_pos.push(idx);
-                self.ops.push(Op::And {
+                let at = self.ops.push(Op::And {
                     a: x.0,
                     b: y.0,
                     flip_a: x.1,
                     flip_b: y.1,
                     out: r,
                 });
+                self.op_pos.push(u64::from(idx) << 32 | u64::from(at));
                 (r, false)
             }
         };
@@ -1386,8 +1469,8 @@ impl Reducer {
             }
             _ => {
                 let r = self.new_root();
-                self.op_pos.push(idx);
-                self.ops.push(Op::Xor { out: r, terms });
+                let at = self.ops.push(Op::Xor { out: r, terms });
+                self.op_pos.push(u64::from(idx) << 32 | u64::from(at));
                 r
             }
         };
@@ -1453,8 +1536,9 @@ impl Reducer {
                 .max_by_key(|p| p.1.n)
                 .expect("only pending inputs have several terms");
             let r = self.new_root();
-            self.op_pos.push(p.2.take().unwrap_or(idx));
-            self.ops.push(Op::Xor { out: r, terms: p.1 });
+            let pos = p.2.take().unwrap_or(idx);
+            let at = self.ops.push(Op::Xor { out: r, terms: p.1 });
+            self.op_pos.push(u64::from(pos) << 32 | u64::from(at));
             // Its later readers (if any) read the stored label.
             self.pending.remove(p.0);
             self.wire_root[p.0 as usize] = r;
@@ -1477,18 +1561,16 @@ impl Reducer {
         } = self;
         drop(pending);
         // Topological order: by defining gate. Ops are appended in that
-        // order except stored pending sums, which come late: only those are
-        // sorted, then merged into the rest (sorting every op was a tenth of
-        // planning SHA-256), and the resulting index permutation is applied
-        // in place (a second op list was the planner's largest allocation: a
-        // third of its peak memory on long circuits).
+        // order except stored pending sums, which come late: the record
+        // starts are put in order, the records stay where they are.
+        let mut op_pos = op_pos;
         if !op_pos.is_sorted() {
-            let mut perm = sorted_by_position(&op_pos);
-            drop(op_pos);
-            permute_in_place(&mut ops, &mut perm);
-        } else {
-            drop(op_pos);
+            sort_nearly_sorted(&mut op_pos);
+            for (s, &k) in ops.start.iter_mut().zip(&op_pos) {
+                *s = k as u32;
+            }
         }
+        drop(op_pos);
         let n_roots = n_roots as usize;
         let output_refs: Vec<Vec<(Root, bool)>> = c
             .outputs
@@ -1523,10 +1605,26 @@ impl Reducer {
 
 /// The order the ops run in, from [`schedule`].
 struct Schedule {
-    /// The prelude's free ops, then the steps.
-    events: Vec<Event>,
+    /// The prelude's free ops, then the steps, encoded (see [`EVENT_ANDS`]).
+    events: Vec<u32>,
     /// AND op indices in schedule order; [`Event::Ands`] are ranges of it.
     order: Vec<u32>,
+}
+
+impl Schedule {
+    /// The events, decoded.
+    fn events(&self) -> impl Iterator<Item = Event> + '_ {
+        let mut start = 0;
+        self.events.iter().map(move |&e| {
+            if e & EVENT_ANDS == 0 {
+                Event::Free(e)
+            } else {
+                let end = e & !EVENT_ANDS;
+                let s = std::mem::replace(&mut start, end);
+                Event::Ands(s, end)
+            }
+        })
+    }
 }
 
 /// Pass 3, order: windows, levels, steps (see the module docs). Within a
@@ -1540,24 +1638,24 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
     // and anything before the window base). Levels count at most one per
     // op, so they fit the roots' `u32`.
     let mut ready = vec![0 as Root; reduced.n_roots];
-    let mut events: Vec<Event> = Vec::with_capacity(ops.len());
+    let mut events: Vec<u32> = Vec::with_capacity(ops.len());
     let mut order: Vec<u32> = Vec::with_capacity(reduced.num_ands);
     let mut base: Root = 0;
     let mut by_level_ands: Vec<Vec<u32>> = vec![Vec::new()];
     let mut by_level_frees: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
     let mut scheduler = FreeScheduler::new(reduced.n_roots);
-    for (w0, window) in ops.chunks(window_len).enumerate() {
+    for w0 in (0..ops.len()).step_by(window_len) {
         by_level_ands.iter_mut().for_each(Vec::clear);
         by_level_frees.iter_mut().for_each(Vec::clear);
         let mut max_level = 0usize;
-        for (k, op) in window.iter().enumerate() {
-            let idx = (w0 * window_len + k) as u32;
+        for idx in w0 as u32..(w0 + window_len).min(ops.len()) as u32 {
+            let op = ops.get(idx);
             let lvl = |r: Root| ready[r as usize].saturating_sub(base) as usize;
             let (level, out) = match op {
-                Op::And { a, b, out, .. } => (lvl(*a).max(lvl(*b)) + 1, *out),
+                Op::And { a, b, out, .. } => (lvl(a).max(lvl(b)) + 1, out),
                 Op::Xor { terms, out } => (
                     terms.as_slice().iter().map(|&r| lvl(r)).max().unwrap_or(0),
-                    *out,
+                    out,
                 ),
             };
             if by_level_ands.len() <= level {
@@ -1575,7 +1673,8 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
             for chunk in by_level_ands[level].chunks(max_step) {
                 let start = order.len() as u32;
                 order.extend_from_slice(chunk);
-                events.push(Event::Ands(start, order.len() as u32));
+                debug_assert!(start < EVENT_ANDS);
+                events.push(EVENT_ANDS | order.len() as u32);
             }
             // List scheduling of the level's free ops: an op is ready once
             // its same-level inputs ran; ready ops are independent of each
@@ -1612,11 +1711,11 @@ fn last_reads(reduced: &Reduced, schedule: &Schedule) -> LastReads {
     let ops = &reduced.ops;
     let mut last = vec![0u32; reduced.n_roots];
     let mut last_and = vec![0u32; reduced.n_roots];
-    for (t, e) in schedule.events.iter().enumerate() {
+    for (t, e) in schedule.events().enumerate() {
         let t = t as u32 + 1;
-        match *e {
+        match e {
             Event::Free(i) => {
-                if let Op::Xor { terms, .. } = &ops[i as usize] {
+                if let Op::Xor { terms, .. } = ops.get(i) {
                     for &r in terms.as_slice() {
                         last[r as usize] = t;
                     }
@@ -1624,7 +1723,7 @@ fn last_reads(reduced: &Reduced, schedule: &Schedule) -> LastReads {
             }
             Event::Ands(s, e) => {
                 for &i in &schedule.order[s as usize..e as usize] {
-                    if let Op::And { a, b, .. } = ops[i as usize] {
+                    if let Op::And { a, b, .. } = ops.get(i) {
                         last[a as usize] = t;
                         last[b as usize] = t;
                         last_and[a as usize] = t;
@@ -1659,7 +1758,7 @@ struct Layout {
 
 /// The state of slot assignment ([`assign_slots`]) as it walks the events.
 struct SlotAssigner<'a> {
-    ops: &'a [Op],
+    ops: &'a Ops,
     last: &'a LastReads,
     /// Each root's label slot, or `NO_SLOT` if it has none (yet, or any
     /// more); recycled slots wait in `free_slots`.
@@ -1723,9 +1822,9 @@ fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: &Schedule, last: &Last
                 .collect(),
         })
         .collect();
-    for (t, e) in schedule.events.iter().enumerate() {
+    for (t, e) in schedule.events().enumerate() {
         let t = t as u32 + 1;
-        match *e {
+        match e {
             Event::Free(i) => s.free_op(i, t),
             Event::Ands(a, e) => s.and_step(&schedule.order[a as usize..e as usize], t),
         }
@@ -1792,7 +1891,7 @@ impl SlotAssigner<'_> {
     /// Free op `i` at time `t`: appended to the open segment of its arity
     /// (or a new one), its inputs released before its output is allocated.
     fn free_op(&mut self, i: u32, t: u32) {
-        let Op::Xor { out, terms } = self.ops[i as usize] else {
+        let Op::Xor { out, terms } = self.ops.get(i) else {
             unreachable!("free events are XORs")
         };
         let ins = terms.as_slice();
@@ -1830,7 +1929,7 @@ impl SlotAssigner<'_> {
                 flip_a,
                 flip_b,
                 ..
-            } = self.ops[i as usize]
+            } = self.ops.get(i)
             {
                 for r in [a, b] {
                     if !self.pi_done[r as usize] {
@@ -1859,12 +1958,12 @@ impl SlotAssigner<'_> {
         // reuses a slot another AND of the same step still reads, so a step
         // may be processed in chunks that write as they go.
         for (k, &i) in gs.iter().enumerate() {
-            if let Op::And { out, .. } = self.ops[i as usize] {
+            if let Op::And { out, .. } = self.ops.get(i) {
                 self.ands[first + k].out = self.alloc(out);
             }
         }
         for &i in gs {
-            if let Op::And { a, b, .. } = self.ops[i as usize] {
+            if let Op::And { a, b, .. } = self.ops.get(i) {
                 for r in [a, b] {
                     // A pi slot is free after the last AND reader.
                     let d = self.pi_slot_of[r as usize];
@@ -2001,39 +2100,11 @@ fn narrow_code(wide: &[u32], prelude_end: &mut u64, steps: &mut [Step]) -> Vec<u
 mod tests {
     use super::*;
 
+    /// The in-place run-and-merge order equals a full sort, on keys that
+    /// are sorted but for a few late ones (as the planner makes them) and
+    /// on arbitrary ones.
     #[test]
-    fn permute_in_place_matches_a_gather() {
-        let mut s = 0x2545_f491_4f6c_dd1du64;
-        for n in [0usize, 1, 2, 7, 100, 1000] {
-            // A random permutation (Fisher-Yates) in the low halves, with
-            // distinct high halves as the sort keys would have.
-            let mut idx: Vec<u64> = (0..n as u64).collect();
-            for i in (1..n).rev() {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                idx.swap(i, (s % (i as u64 + 1)) as usize);
-            }
-            let items: Vec<u32> = (0..n as u32)
-                .map(|i| i.wrapping_mul(2_654_435_761))
-                .collect();
-            let want: Vec<u32> = idx.iter().map(|&k| items[k as usize]).collect();
-            let mut perm: Vec<u64> = idx
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| (i as u64) << 32 | k)
-                .collect();
-            let mut got = items.clone();
-            permute_in_place(&mut got, &mut perm);
-            assert_eq!(got, want, "n = {n}");
-        }
-    }
-
-    /// The run-and-merge order equals a full sort, on positions that are
-    /// sorted but for a few late ones (as the planner makes them) and on
-    /// arbitrary ones.
-    #[test]
-    fn sorted_by_position_is_a_sort() {
+    fn sort_nearly_sorted_is_a_sort() {
         let mut s = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             s ^= s << 13;
@@ -2043,21 +2114,65 @@ mod tests {
         };
         for n in [0usize, 1, 2, 3, 10, 100, 1000] {
             for late_every in [1u64, 2, 5, 50, u64::MAX] {
-                let mut pos: Vec<u32> = Vec::with_capacity(n);
-                let mut at = 0u32;
-                for _ in 0..n {
-                    at += 1 + (next() % 3) as u32;
+                let mut keys: Vec<u64> = Vec::with_capacity(n);
+                let mut at = 0u64;
+                for k in 0..n as u64 {
+                    at += 1 + next() % 3;
                     let late = late_every != u64::MAX && next() % late_every == 0;
-                    pos.push(if late {
-                        (next() % at as u64) as u32
-                    } else {
-                        at
-                    });
+                    let pos = if late { next() % at } else { at };
+                    keys.push(pos << 32 | k);
                 }
-                let mut want: Vec<u64> = (0..n).map(|k| (pos[k] as u64) << 32 | k as u64).collect();
+                let mut want = keys.clone();
                 want.sort_unstable();
-                assert_eq!(sorted_by_position(&pos), want, "n = {n}, {late_every}");
+                sort_nearly_sorted(&mut keys);
+                assert_eq!(keys, want, "n = {n}, {late_every}");
             }
+        }
+    }
+
+    /// Every op comes back from the packed store as it went in.
+    #[test]
+    fn ops_round_trip() {
+        let mut ops = Ops::default();
+        let mut want = Vec::new();
+        for k in 0..50u32 {
+            let op = if k % 3 == 0 {
+                Op::And {
+                    a: k + 1,
+                    b: k + 2,
+                    flip_a: k % 2 == 0,
+                    flip_b: k % 5 == 0,
+                    out: k + 100,
+                }
+            } else {
+                let n = 2 + (k as usize % (MAX_XOR_ARITY - 1));
+                let mut terms = Terms::EMPTY;
+                for (i, t) in terms.t[..n].iter_mut().enumerate() {
+                    *t = k * 10 + i as u32 + 1;
+                }
+                terms.n = n as u8;
+                Op::Xor {
+                    out: k + 100,
+                    terms,
+                }
+            };
+            ops.push(op);
+            want.push(format!("{op:?}"));
+        }
+        for (i, w) in want.iter().enumerate() {
+            let got = ops.get(i as u32);
+            // Terms past `n` are not part of the op.
+            let got = match got {
+                Op::Xor { out, terms } => {
+                    let mut t = Terms::EMPTY;
+                    t.t[..terms.n as usize].copy_from_slice(terms.as_slice());
+                    t.n = terms.n;
+                    Op::Xor { out, terms: t }
+                }
+                and => and,
+            };
+            assert_eq!(&format!("{got:?}"), w);
+            assert_eq!(ops.out(i as u32), 100 + i as u32);
         }
     }
 

@@ -500,7 +500,7 @@ impl<'a> Lower<'a> {
         if !self.errors.is_empty() {
             return Err(std::mem::take(&mut self.errors));
         }
-        let circuit = self.b.finish(&c.name.name, inputs, ir_outputs);
+        let circuit = std::mem::take(&mut self.b).finish(&c.name.name, inputs, ir_outputs);
         match circuit.validate() {
             Ok(()) => Ok(circuit),
             Err(e) => Err(vec![Error::new(
