@@ -248,9 +248,20 @@ impl Block {
 
 #[derive(Clone, Debug)]
 pub enum Pattern {
-    Bind { name: Ident, mutable: bool },
+    Bind {
+        name: Ident,
+        mutable: bool,
+    },
     Tuple(Vec<Pattern>, Span),
     Wild,
+    /// `P { x, y: (a, b), mut z, .. }`: a struct's fields by name; `rest`
+    /// (`..`) allows leaving fields out.
+    Struct {
+        name: Ident,
+        fields: Vec<(Ident, Pattern)>,
+        rest: bool,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug)]

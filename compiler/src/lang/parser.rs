@@ -719,7 +719,48 @@ impl<'a> Parser<'a> {
         }
         let mutable = self.eat_kw("mut");
         let name = self.ident("a variable name")?;
+        if !mutable && self.is("{") {
+            return self.struct_pattern(name);
+        }
         Ok(Pattern::Bind { name, mutable })
+    }
+
+    /// The `{ x, y: pat, .. }` after a struct's name in a pattern.
+    fn struct_pattern(&mut self, name: Ident) -> R<Pattern> {
+        self.bump();
+        let mut fields = Vec::new();
+        let mut rest = false;
+        while !self.is("}") {
+            if self.eat("..") {
+                rest = true;
+                if !self.is("}") {
+                    return self.unexpected("`}` (`..` comes last)");
+                }
+                break;
+            }
+            let mutable = self.eat_kw("mut");
+            let id = self.ident("a field name")?;
+            let pat = if !mutable && self.eat(":") {
+                self.pattern()?
+            } else {
+                Pattern::Bind {
+                    name: id.clone(),
+                    mutable,
+                }
+            };
+            fields.push((id, pat));
+            if !self.eat(",") && !self.is("}") {
+                return self.unexpected("`,` or `}`");
+            }
+        }
+        let end = self.bump();
+        let span = name.span.to(end);
+        Ok(Pattern::Struct {
+            name,
+            fields,
+            rest,
+            span,
+        })
     }
 
     pub fn expr(&mut self) -> R<Expr> {
