@@ -189,6 +189,9 @@ pub enum PatKind {
     },
     /// `n`: matches every value and names it in the arm's body.
     Bind(Ident),
+    /// `n @ 1..=5`: matches what the inner pattern (a literal or a range)
+    /// matches and names the value, as in Rust.
+    At(Ident, Box<MatchPat>),
 }
 
 #[derive(Clone, Debug)]
