@@ -1113,3 +1113,36 @@ fn parties_read_struct_inputs_from_json_files() {
         serde_json::json!({"inside": true, "moved": {"x": 9, "y": 9}})
     );
 }
+
+// ------------------------------------------------- a party without inputs
+
+/// A party with nothing to give declares no input (a `()` input is refused,
+/// pointing here): the circuit still runs in real 2PC, and its output,
+/// depending on one party only, is a warning unless named with `_`.
+#[test]
+fn a_party_without_inputs_takes_part_and_zero_bit_inputs_explain_it() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let one = dir.join("cli-one-party.yao");
+    std::fs::write(
+        &one,
+        "circuit sq(evaluator x: u16) -> (sq: u32, low: bool) {\n    let w = x as u32;\n    (w * w, x < 300)\n}\n",
+    )
+    .unwrap();
+    let one = one.to_str().unwrap();
+    let out = ok(&["run", one, "--evaluator", "1234"]);
+    assert!(out.contains("sq = 1522756"), "{out}");
+    assert!(out.contains("low = false"), "{out}");
+    let empty = dir.join("cli-empty-input.yao");
+    std::fs::write(
+        &empty,
+        "circuit sq(garbler nothing: (), evaluator x: u16) -> u32 { (x as u32) * (x as u32) }\n",
+    )
+    .unwrap();
+    fails(
+        &["eval", empty.to_str().unwrap(), "--evaluator", "3"],
+        &[
+            "input `nothing` of type `()` has no bits",
+            "a party may declare no input at all",
+        ],
+    );
+}
