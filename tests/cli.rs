@@ -727,7 +727,7 @@ fn eval_and_run_take_bare_negative_values_in_any_base() {
 
 #[test]
 fn garbler_and_evaluator_take_bare_negative_values_in_any_base() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::{BufRead, BufReader};
     let c = negative_circuit();
     for flag in ["--garbler", "--input"] {
         let mut garbler = Command::new(env!("CARGO_BIN_EXE_garbler"))
@@ -738,14 +738,21 @@ fn garbler_and_evaluator_take_bare_negative_values_in_any_base() {
             .spawn()
             .unwrap();
         let mut stderr = BufReader::new(garbler.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
-        let Some(addr) = line.trim().strip_prefix("garbler: listening on ") else {
-            let mut rest = String::new();
-            let _ = stderr.read_to_string(&mut rest);
-            let _ = garbler.kill();
-            panic!("the garbler did not start: {line}{rest}");
+        // Compiler warnings (this circuit echoes inputs, which is reported)
+        // come before the line that gives the address.
+        let mut seen = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                let _ = garbler.kill();
+                panic!("the garbler did not start: {seen}");
+            }
+            if let Some(a) = line.trim().strip_prefix("garbler: listening on ") {
+                break a.to_string();
+            }
+            seen.push_str(&line);
         };
+        let addr = addr.as_str();
         let flag = if flag == "--input" {
             flag
         } else {
