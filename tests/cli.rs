@@ -754,7 +754,7 @@ fn eval_and_run_take_bare_negative_values_in_any_base() {
 
 #[test]
 fn garbler_and_evaluator_take_bare_negative_values_in_any_base() {
-    use std::io::{BufRead, BufReader, Read};
+    use std::io::{BufRead, BufReader};
     let c = negative_circuit();
     for flag in ["--garbler", "--input"] {
         let mut garbler = Command::new(env!("CARGO_BIN_EXE_garbler"))
@@ -765,14 +765,21 @@ fn garbler_and_evaluator_take_bare_negative_values_in_any_base() {
             .spawn()
             .unwrap();
         let mut stderr = BufReader::new(garbler.stderr.take().unwrap());
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
-        let Some(addr) = line.trim().strip_prefix("garbler: listening on ") else {
-            let mut rest = String::new();
-            let _ = stderr.read_to_string(&mut rest);
-            let _ = garbler.kill();
-            panic!("the garbler did not start: {line}{rest}");
+        // Compiler warnings (this circuit echoes inputs, which is reported)
+        // come before the line that gives the address.
+        let mut seen = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                let _ = garbler.kill();
+                panic!("the garbler did not start: {seen}");
+            }
+            if let Some(a) = line.trim().strip_prefix("garbler: listening on ") {
+                break a.to_string();
+            }
+            seen.push_str(&line);
         };
+        let addr = addr.as_str();
         let flag = if flag == "--input" {
             flag
         } else {
@@ -1138,5 +1145,38 @@ fn parties_read_struct_inputs_from_json_files() {
     assert_eq!(
         json["outputs"],
         serde_json::json!({"inside": true, "moved": {"x": 9, "y": 9}})
+    );
+}
+
+// ------------------------------------------------- a party without inputs
+
+/// A party with nothing to give declares no input (a `()` input is refused,
+/// pointing here): the circuit still runs in real 2PC, and its output,
+/// depending on one party only, is a warning unless named with `_`.
+#[test]
+fn a_party_without_inputs_takes_part_and_zero_bit_inputs_explain_it() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let one = dir.join("cli-one-party.yao");
+    std::fs::write(
+        &one,
+        "circuit sq(evaluator x: u16) -> (sq: u32, low: bool) {\n    let w = x as u32;\n    (w * w, x < 300)\n}\n",
+    )
+    .unwrap();
+    let one = one.to_str().unwrap();
+    let out = ok(&["run", one, "--evaluator", "1234"]);
+    assert!(out.contains("sq = 1522756"), "{out}");
+    assert!(out.contains("low = false"), "{out}");
+    let empty = dir.join("cli-empty-input.yao");
+    std::fs::write(
+        &empty,
+        "circuit sq(garbler nothing: (), evaluator x: u16) -> u32 { (x as u32) * (x as u32) }\n",
+    )
+    .unwrap();
+    fails(
+        &["eval", empty.to_str().unwrap(), "--evaluator", "3"],
+        &[
+            "input `nothing` of type `()` has no bits",
+            "a party may declare no input at all",
+        ],
     );
 }

@@ -585,6 +585,8 @@ fn unused_variables_parameters_and_inputs_are_warnings() {
         (5, 9, "unused variable `i`"),
         (6, 37, "unused variable `k`"),
         (7, 13, "unused variable `acc`"),
+        // True, as the evaluator's inputs are all unused.
+        (2, 64, "output `out` depends only on the garbler's input"),
     ];
     let mut got_sorted = got.clone();
     got_sorted.sort();
@@ -622,4 +624,43 @@ fn range_adapters_need_parentheses() {
             (4, 16, "expected a field, like `.0` or `.x`, found `iter`", Some("`for x in xs { ... }`")),
         ],
     );
+}
+
+#[test]
+fn zero_bit_inputs_and_outputs_are_explained() {
+    // Not supported, by decision: a party with nothing to give declares no
+    // input, and an output without bits reveals nothing.
+    let cases = [
+        (
+            "circuit t(garbler a: u8, evaluator nothing: ()) -> u8 { a }",
+            "input `nothing` of type `()` has no bits",
+            "if the evaluator has nothing to give here, remove `nothing`",
+        ),
+        (
+            "const N: u32 = 0;\ncircuit t(garbler a: [u8; N], evaluator b: u8) -> u8 { b }",
+            "input `a` of type `[u8; 0]` has no bits",
+            "a party may declare no input at all",
+        ),
+        (
+            "circuit t(garbler a: u8, evaluator b: u8) -> () { }",
+            "output `out` of type `()` has no bits",
+            "return the values the parties should learn",
+        ),
+        (
+            "circuit t(garbler a: u8, evaluator b: u8) -> (x: u8, y: ()) { (a + b, ()) }",
+            "output `y` of type `()` has no bits",
+            "remove the output `y`",
+        ),
+    ];
+    for (src, want, hint) in cases {
+        let err = compile_str("z.yao", src).unwrap_err().render(false);
+        assert!(err.contains(want), "{src}\n{err}");
+        assert!(err.contains(hint), "{src}\n{err}");
+    }
+    // A function may return `()` (it has no effect, but is not an error).
+    assert!(compile_str(
+        "z.yao",
+        "fn check(x: u8) -> () { let _y = x; }\ncircuit t(garbler a: u8, evaluator b: u8) -> u8 { check(a); a + b }"
+    )
+    .is_ok());
 }

@@ -151,3 +151,74 @@ fn bad_range_and_binding_patterns() {
         "{e}"
     );
 }
+
+#[test]
+fn at_bindings_match_rust() {
+    // `n @ PAT` names what PAT matched; the last arm's ranges cover the
+    // rest, so no `_` is needed.
+    let c = compile(
+        "circuit t(garbler x: i8) -> i8 {
+            match x {
+                n @ 1..=5 => n * 2,
+                k @ 10 | k @ 20..30 => k + 1,
+                0 => 99,
+                m @ -128..=0 | m @ 6..=127 => m - 1,
+            }
+        }",
+    );
+    for x in i8::MIN..=i8::MAX {
+        let want: i8 = match x {
+            n @ 1..=5 => n * 2,
+            k @ 10 | k @ 20..30 => k + 1,
+            0 => 99,
+            m @ -128..=0 | m @ 6..=127 => m.wrapping_sub(1),
+        };
+        assert_eq!(run(&c, x as u8 as u64) as u8 as i8, want, "x = {x}");
+    }
+    // A known scrutinee still picks its arm at compile time.
+    let known = compile(
+        "circuit t(garbler x: u8) -> u8 { let v: u8 = 3; match v { n @ 1..=5 => x + n, _ => x } }",
+    );
+    let plain = compile("circuit t(garbler x: u8) -> u8 { x + 3 }");
+    assert_eq!(known.gates, plain.gates);
+}
+
+#[test]
+fn bad_at_bindings() {
+    let cases = [
+        (
+            "match x { n @ 1 | 2 => n, _ => 0 }",
+            "every alternative of this arm must bind `n`",
+        ),
+        (
+            "match x { n @ 1 | m @ 2 => n, _ => 0 }",
+            "binds `m` instead",
+        ),
+        (
+            "match x { n @ m => n, _ => 0 }",
+            "expected a literal or a range after `@`",
+        ),
+        ("match x { n @ 1..=300 => n, _ => 0 }", "300"),
+        ("match x { n @ 1..=3 => 0, _ => 0 }", ""),
+    ];
+    for (body, want) in cases {
+        let src = format!("circuit t(garbler x: u8) -> u8 {{ {body} }}");
+        if want.is_empty() {
+            // An unused name is a warning, not an error.
+            let checked =
+                yao_compiler::lang::compile_str_checked("w.yao", &src, None, Default::default())
+                    .unwrap();
+            assert!(
+                checked
+                    .warnings
+                    .iter()
+                    .any(|w| w.message == "unused variable `n`"),
+                "{}",
+                checked.warnings.render(false)
+            );
+            continue;
+        }
+        let err = errors(&src);
+        assert!(err.contains(want), "{src}\n{err}");
+    }
+}

@@ -30,8 +30,13 @@ fn comparisons_decided_by_the_type_are_reported() {
 }
 ";
     let (got, text) = warnings(src);
-    let msgs: Vec<(usize, usize, &str)> =
-        got.iter().map(|(l, c, m)| (*l, *c, m.as_str())).collect();
+    // Its outputs are also constants, which the output-dependence warning
+    // reports (tested below): only the comparisons are looked at here.
+    let msgs: Vec<(usize, usize, &str)> = got
+        .iter()
+        .filter(|(_, _, m)| !m.starts_with("output `"))
+        .map(|(l, c, m)| (*l, *c, m.as_str()))
+        .collect();
     assert_eq!(
         msgs,
         [
@@ -65,6 +70,11 @@ circuit t(garbler x: u8) -> (a: bool, b: bool) {
 }
 ";
     let (got, _) = warnings(src);
+    // `b` is a constant: reported as an output, not as a comparison.
+    let got: Vec<_> = got
+        .into_iter()
+        .filter(|(_, _, m)| !m.starts_with("output `"))
+        .collect();
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!((got[0].0, got[0].1), (4, 29));
 }
@@ -100,4 +110,95 @@ fn repository_programs_and_the_standard_library_have_no_such_warning() {
             );
         }
     }
+}
+
+/// The output-dependence warnings of `src`: (line, column, message).
+fn dependence(src: &str) -> Vec<(usize, usize, String)> {
+    warnings(src)
+        .0
+        .into_iter()
+        .filter(|(_, _, m)| m.starts_with("output `"))
+        .collect()
+}
+
+#[test]
+fn outputs_that_depend_on_one_party_or_none_are_reported() {
+    let src = "circuit t(garbler a: u8, evaluator b: u8) -> (s: u8, echo: u8, k: u8, gone: u8, both: bool) {
+    (a + b, a * 3, 7, b ^ b ^ a ^ a, (a ^ a) == b)
+}
+";
+    let got = dependence(src);
+    let msgs: Vec<(usize, usize, &str)> =
+        got.iter().map(|(l, c, m)| (*l, *c, m.as_str())).collect();
+    // `gone` is built from both inputs in the source but the optimizer
+    // cancels them: the warning sees the final circuit. `both` is
+    // `0 == b`, which depends on the evaluator only.
+    assert_eq!(
+        msgs,
+        [
+            (1, 54, "output `echo` depends only on the garbler's input"),
+            (1, 64, "output `k` depends on no input"),
+            (1, 71, "output `gone` depends on no input"),
+            (1, 81, "output `both` depends only on the evaluator's input"),
+        ],
+        "{got:?}"
+    );
+    let (_, text) = warnings(src);
+    assert!(text.contains("name it `_echo`"), "{text}");
+    assert!(
+        text.contains("nothing of the evaluator's input reaches it"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_dependence_warning_is_silenced_by_an_underscore_and_points_at_tuple_elements() {
+    // A leading `_` says it is intended; a one-party circuit is one-sided
+    // by design and only a constant output is reported there.
+    let quiet = "circuit t(garbler a: u8, evaluator b: u8) -> (s: u8, _echo: u8) { (a + b, a) }";
+    assert_eq!(dependence(quiet), []);
+    let one_party = "circuit t(garbler a: u8) -> (x: u8, c: u8) { (a + 1, 5) }";
+    let got = dependence(one_party);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].2.contains("`c` depends on no input"), "{got:?}");
+    // Unnamed tuple results point at their element type; a single result
+    // at the result type, with a hint to name it.
+    let tuple = "circuit t(garbler a: u8, evaluator b: u8) -> (u8, bool) { (a & b, b == 1) }";
+    let got = dependence(tuple);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((got[0].0, got[0].1), (1, 51), "{got:?}");
+    assert!(got[0].2.contains("`out1` depends only on the evaluator's"));
+    let single = "circuit t(garbler a: u8, evaluator b: u8) -> u8 { a }";
+    let (_, text) = warnings(single);
+    assert!(text.contains("`-> (_out: T, ..)`"), "{text}");
+    let renamed = "circuit t(garbler a: u8, evaluator b: u8) -> (_out: u8) { (a,) }";
+    assert!(dependence(renamed).is_empty());
+    // A shared input is both parties' data.
+    let shared = "circuit t(shared x: u8, garbler a: u8) -> u8 { x }";
+    assert_eq!(dependence(shared), []);
+}
+
+#[test]
+fn which_repository_programs_have_one_sided_outputs() {
+    // Pinned: the programs whose outputs depend on one party only, checked
+    // by hand to be true (see docs/language.md, "Warnings").
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits");
+    let mut found = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yao"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let checked = compile_file_checked(&path, Default::default()).unwrap();
+        for w in checked.warnings.iter() {
+            if w.message.starts_with("output `") {
+                let file = path.file_name().unwrap().to_string_lossy().to_string();
+                found.push(format!("{file}: {}", w.message));
+            }
+        }
+    }
+    let expected: [&str; 0] = [];
+    assert_eq!(found, expected, "{found:#?}");
 }

@@ -189,6 +189,9 @@ pub enum PatKind {
     },
     /// `n`: matches every value and names it in the arm's body.
     Bind(Ident),
+    /// `n @ 1..=5`: matches what the inner pattern (a literal or a range)
+    /// matches and names the value, as in Rust.
+    At(Ident, Box<MatchPat>),
 }
 
 #[derive(Clone, Debug)]
@@ -248,9 +251,20 @@ impl Block {
 
 #[derive(Clone, Debug)]
 pub enum Pattern {
-    Bind { name: Ident, mutable: bool },
+    Bind {
+        name: Ident,
+        mutable: bool,
+    },
     Tuple(Vec<Pattern>, Span),
     Wild,
+    /// `P { x, y: (a, b), mut z, .. }`: a struct's fields by name; `rest`
+    /// (`..`) allows leaving fields out.
+    Struct {
+        name: Ident,
+        fields: Vec<(Ident, Pattern)>,
+        rest: bool,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -45,10 +45,10 @@ pub struct Token {
     pub span: Span,
 }
 
-const PUNCTS: [&str; 46] = [
+const PUNCTS: [&str; 47] = [
     "<<=", ">>=", "..=", "=>", "->", "==", "!=", "<=", ">=", "&&", "||", "<<", ">>", "++", "+=",
     "-=", "*=", "/=", "%=", "^=", "&=", "|=", "..", "::", "+", "-", "*", "/", "%", "^", "&", "|",
-    "!", "<", ">", "=", "(", ")", "[", "]", "{", "}", ",", ";", ":", ".",
+    "!", "<", ">", "=", "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "@",
 ];
 
 fn ident(i: &str) -> IResult<&str, &str> {
@@ -220,14 +220,14 @@ mod tests {
 
     #[test]
     fn tokens_and_errors() {
-        let (t, e) = lex(0, "let x = 0xff_ff; // c\n a <<= b.0 @ \"f.yao\" 12q");
+        let (t, e) = lex(0, "let x = 0xff_ff; // c\n a <<= b.0 $ \"f.yao\" 12q");
         let kinds: Vec<_> = t.iter().map(|t| t.tok.clone()).collect();
         assert_eq!(kinds[0], Tok::Ident("let".into()));
         assert_eq!(kinds[3], Tok::Int(BigUint::from(0xffffu32)));
         assert!(kinds.contains(&Tok::Punct("<<=")));
         assert!(kinds.contains(&Tok::Str("f.yao".into())));
         assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e[0].message.contains('@'));
+        assert!(e[0].message.contains('$'));
         assert!(e[1].message.contains("12q"));
     }
 }

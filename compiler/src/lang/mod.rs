@@ -15,6 +15,7 @@
 //! a `shared x` input becomes two groups `x.g` and `x.e` ([`shared`]).
 
 mod ast;
+mod dependence;
 mod diagnostics;
 mod gadgets;
 mod lexer;
@@ -44,7 +45,9 @@ pub const MAX_FILES: usize = 256;
 #[derive(Clone, Debug)]
 pub struct Checked {
     pub circuit: Circuit,
-    /// Unused variables, parameters and inputs: reported, not fatal. Empty
+    /// Unused variables, parameters and inputs, comparisons the type
+    /// decides, outputs that depend on no input or on one party's input only
+    /// (`dependence`): reported, not fatal. Empty
     /// if there are none; render them with [`Diagnostics::render`].
     pub warnings: Diagnostics,
 }
@@ -416,15 +419,40 @@ fn compile(
             *c
         }
     };
-    match lower::lower(scope, circuit, limits) {
-        Ok((circuit, warnings)) if errors.is_empty() => Ok(Checked {
-            circuit,
-            warnings: Diagnostics::new(sources, warnings),
-        }),
+    let def = circuit;
+    match lower::lower(scope, def, limits) {
+        Ok((circuit, mut warnings)) if errors.is_empty() => {
+            warnings.extend(dependence::warnings(&circuit, |n| output_span(def, n)));
+            Ok(Checked {
+                circuit,
+                warnings: Diagnostics::new(sources, warnings),
+            })
+        }
         Ok(_) => Err(Diagnostics::new(sources, errors)),
         Err(mut e) => {
             errors.append(&mut e);
             Err(Diagnostics::new(sources, errors))
         }
+    }
+}
+
+/// Where output `name` is declared: its name in `-> (name: T, ..)`, its
+/// element in `-> (A, B)` (`out0`, `out1`, ..), else the result type.
+fn output_span(c: &ast::CircuitDef, name: &str) -> Span {
+    match &c.ret {
+        Some(ast::Returns::Named(fields)) => fields
+            .iter()
+            .find(|(n, _)| n.name == name)
+            .map_or(c.name.span, |(n, _)| n.span),
+        Some(ast::Returns::Type(t)) => {
+            let element = name
+                .strip_prefix("out")
+                .and_then(|d| d.parse::<usize>().ok());
+            match (t, element) {
+                (ast::TypeExpr::Tuple(ts, _), Some(i)) if i < ts.len() => ts[i].span(),
+                _ => t.span(),
+            }
+        }
+        None => c.name.span,
     }
 }

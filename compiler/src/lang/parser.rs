@@ -719,7 +719,48 @@ impl<'a> Parser<'a> {
         }
         let mutable = self.eat_kw("mut");
         let name = self.ident("a variable name")?;
+        if !mutable && self.is("{") {
+            return self.struct_pattern(name);
+        }
         Ok(Pattern::Bind { name, mutable })
+    }
+
+    /// The `{ x, y: pat, .. }` after a struct's name in a pattern.
+    fn struct_pattern(&mut self, name: Ident) -> R<Pattern> {
+        self.bump();
+        let mut fields = Vec::new();
+        let mut rest = false;
+        while !self.is("}") {
+            if self.eat("..") {
+                rest = true;
+                if !self.is("}") {
+                    return self.unexpected("`}` (`..` comes last)");
+                }
+                break;
+            }
+            let mutable = self.eat_kw("mut");
+            let id = self.ident("a field name")?;
+            let pat = if !mutable && self.eat(":") {
+                self.pattern()?
+            } else {
+                Pattern::Bind {
+                    name: id.clone(),
+                    mutable,
+                }
+            };
+            fields.push((id, pat));
+            if !self.eat(",") && !self.is("}") {
+                return self.unexpected("`,` or `}`");
+            }
+        }
+        let end = self.bump();
+        let span = name.span.to(end);
+        Ok(Pattern::Struct {
+            name,
+            fields,
+            rest,
+            span,
+        })
     }
 
     pub fn expr(&mut self) -> R<Expr> {
@@ -1166,7 +1207,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A pattern: `_`, `42`, `-7`, `0xff`, `true`, `false`, a range
-    /// `1..=5` or `0..8`, or a name that binds the value.
+    /// `1..=5` or `0..8`, a name that binds the value, or `n @ 1..=5`.
     fn match_pat(&mut self) -> R<MatchPat> {
         let start = self.span();
         if matches!(self.tok(), Tok::Int(_) | Tok::Punct("-")) {
@@ -1190,6 +1231,20 @@ impl<'a> Parser<'a> {
             Tok::Ident(k) if !KEYWORDS.contains(&k.as_str()) => {
                 let name = self.ident("a name")?;
                 let span = name.span;
+                if self.eat("@") {
+                    let inner = self.match_pat()?;
+                    if matches!(inner.kind, PatKind::Bind(_) | PatKind::At(..)) {
+                        let e = Error::new(inner.span, "expected a literal or a range after `@`")
+                            .label("already a name")
+                            .hint(format!("`{} @ PATTERN` names the value that PATTERN matches, e.g. `{} @ 1..=5`", name.name, name.name));
+                        return self.error(e);
+                    }
+                    let span = span.to(inner.span);
+                    return Ok(MatchPat {
+                        kind: PatKind::At(name, Box::new(inner)),
+                        span,
+                    });
+                }
                 return Ok(MatchPat {
                     kind: PatKind::Bind(name),
                     span,
@@ -1202,7 +1257,7 @@ impl<'a> Parser<'a> {
                     format!("expected a pattern, found {found}"),
                 )
                 .label("expected a literal, a range or `_`")
-                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), ranges (`1..=5`), alternatives `1 | 2`, a name for every other value, or `_`");
+                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), ranges (`1..=5`), alternatives `1 | 2`, a name for every other value, `n @ 1..=5` to name the value a pattern matches, or `_`");
                 return self.error(e);
             }
         };

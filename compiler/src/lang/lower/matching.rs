@@ -6,6 +6,14 @@
 
 use super::*;
 
+/// The name `n` of an `n @ PAT` pattern.
+fn at_name(p: &MatchPat) -> Option<&str> {
+    match &p.kind {
+        PatKind::At(n, _) => Some(n.name.as_str()),
+        _ => None,
+    }
+}
+
 /// One arm that may run: its condition, value and the mutable variables
 /// as it left them (`None`: not mutable or not in the current function).
 struct Ran {
@@ -16,6 +24,34 @@ struct Ran {
 }
 
 impl<'a> Lower<'a> {
+    /// As in Rust, the alternatives of an arm bind the same names: every
+    /// one is `n @ ..` with one `n`, or none names the value.
+    fn same_at_names(&mut self, arm: &Arm) -> bool {
+        let at = at_name;
+        let first = at(&arm.pats[0]);
+        for p in &arm.pats[1..] {
+            if at(p) != first {
+                let named = first.or(at(p)).unwrap_or_default();
+                self.err(
+                    Error::new(
+                        p.span,
+                        format!("every alternative of this arm must bind `{named}`"),
+                    )
+                    .label(match at(p) {
+                        Some(n) if first.is_some() => format!("binds `{n}` instead"),
+                        Some(_) => "binds a name the first alternative does not".to_string(),
+                        None => format!("does not bind `{named}`"),
+                    })
+                    .hint(format!(
+                        "write `{named} @` before each alternative (`{named} @ 1 | {named} @ 5..=9`), or give them arms of their own"
+                    )),
+                );
+                return false;
+            }
+        }
+        true
+    }
+
     pub(super) fn match_expr(
         &mut self,
         scrut: &'a Expr,
@@ -30,13 +66,24 @@ impl<'a> Lower<'a> {
         let ty = match sv.ty() {
             Some(t @ (Ty::Bool | Ty::UInt(_) | Ty::SInt(_) | Ty::Int)) => t,
             other => {
+                // Struct and tuple patterns in `match` are not supported:
+                // say what works instead.
+                let hint = match &other {
+                    Some(Ty::Struct(st)) => format!(
+                        "match on a field (`match v.{} {{ .. }}`), destructure first (`let {} {{ .. }} = v;`), or compare with `==` in an `if`",
+                        st.fields.first().map_or("x", |(n, _)| n.as_str()),
+                        st.name
+                    ),
+                    Some(Ty::Tuple(_)) => "match on an element (`match v.0 { .. }`), destructure first (`let (a, b) = v;`), or compare with `==` in an `if`".to_string(),
+                    _ => "compare other values with `==` in an `if`".to_string(),
+                };
                 let t = other.map(|t| t.to_string()).unwrap_or_default();
                 return self.err(
                     Error::new(
                         scrut.span,
                         format!("`match` works on integers and `bool`, found `{t}`"),
                     )
-                    .hint("compare other values with `==` in an `if`"),
+                    .hint(hint),
                 );
             }
         };
@@ -61,8 +108,20 @@ impl<'a> Lower<'a> {
             }
             let mut cond = Lit::FALSE;
             let mut bind = None;
+            if !self.same_at_names(arm) {
+                bad = true;
+            }
             for p in &arm.pats {
+                // `n @ PAT` matches as PAT does and names the value.
+                let p = match &p.kind {
+                    PatKind::At(name, inner) => {
+                        bind = Some(name);
+                        &**inner
+                    }
+                    _ => p,
+                };
                 let c = match &p.kind {
+                    PatKind::At(..) => continue,
                     PatKind::Wild => {
                         wild_at = Some(p.span);
                         Lit::TRUE

@@ -205,6 +205,49 @@ pub fn lower<'a>(
     Ok((c, warnings))
 }
 
+/// An input of no bits (`()`, `[u8; 0]`, an empty struct) is refused: a
+/// party with nothing to give declares no input (it still garbles or
+/// evaluates), and a group of no wires would only be a value the parties
+/// must still agree to send.
+fn zero_bit_input(p: &CircuitParam, ty: &Ty) -> Error {
+    let n = &p.name.name;
+    let who = match p.party {
+        Some(Party::Garbler) => "the garbler",
+        Some(Party::Evaluator) => "the evaluator",
+        None => "the parties",
+    };
+    Error::new(
+        p.ty.span(),
+        format!("input `{n}` of type `{ty}` has no bits: a circuit input must have at least one bit"),
+    )
+    .label("carries nothing")
+    .hint(format!(
+        "if {who} has nothing to give here, remove `{n}`: a party may declare no input at all and still take part (e.g. `circuit t(garbler a: u8) -> u8`)"
+    ))
+}
+
+/// An output of no bits (`-> ()`, `y: ()`): the parties learn the
+/// outputs and nothing else, so an output without bits tells nobody
+/// anything, and the language has no side effects a `()` result could
+/// stand for.
+fn zero_bit_output(c: &CircuitDef, name: &str, t: &Ty, span: Span) -> Error {
+    let named = matches!(&c.ret, Some(Returns::Named(fs)) if fs.len() > 1);
+    let hint = if named {
+        format!("remove the output `{name}`")
+    } else {
+        "return the values the parties should learn, e.g. `-> bool` or `-> (max: u32, who: u8)`"
+            .to_string()
+    };
+    Error::new(
+        span,
+        format!("output `{name}` of type `{t}` has no bits"),
+    )
+    .label("reveals nothing")
+    .hint(format!(
+        "a circuit's only effect is the outputs both parties learn, so an output without bits computes nothing; {hint}"
+    ))
+}
+
 fn is_const(v: &Val) -> bool {
     match v {
         Val::Int(_) => true,
@@ -366,10 +409,7 @@ impl<'a> Lower<'a> {
             let vt = ty.value_type().unwrap_or(ValueType::Bool);
             let bits = ty.bits().unwrap_or(0);
             if bits == 0 {
-                self.err(Error::new(
-                    p.ty.span(),
-                    "a circuit input must have at least one bit",
-                ));
+                self.err(zero_bit_input(p, &ty));
                 continue;
             }
             let v = match p.party {
@@ -486,10 +526,7 @@ impl<'a> Lower<'a> {
         let mut ir_outputs = Vec::new();
         for (name, t, v) in outputs {
             let Some(vt) = t.value_type().filter(|_| t.bits().unwrap_or(0) > 0) else {
-                self.err(Error::new(
-                    span,
-                    format!("output `{name}` of type `{t}` has no bits"),
-                ));
+                self.err(zero_bit_output(c, &name, &t, span));
                 continue;
             };
             let mut bits = Vec::new();

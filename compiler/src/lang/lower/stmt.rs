@@ -187,6 +187,12 @@ impl<'a> Lower<'a> {
                     }
                 }
             },
+            Pattern::Struct {
+                name,
+                fields,
+                rest,
+                span,
+            } => self.bind_struct(name, fields, *rest, *span, v),
         }
     }
 

@@ -237,6 +237,80 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// `let P { x, y: pat, .. } = v;`: binds each named field, as Rust
+    /// does. Every field must be named unless the pattern ends in `..`.
+    pub(super) fn bind_struct(
+        &mut self,
+        name: &Ident,
+        fields: &[(Ident, Pattern)],
+        rest: bool,
+        span: Span,
+        v: Val,
+    ) {
+        let bind_errors = |l: &mut Self| {
+            for (_, p) in fields {
+                l.bind(p, Val::Error);
+            }
+        };
+        let (st, vs) = match v {
+            Val::Struct(st, vs) if st.name == name.name => (st, vs),
+            Val::Error => return bind_errors(self),
+            other => {
+                let t = other.ty().map(|t| t.to_string()).unwrap_or_default();
+                self.err(
+                    Error::new(
+                        name.span,
+                        format!(
+                            "this pattern takes a `{}`, but the value is a `{t}`",
+                            name.name
+                        ),
+                    )
+                    .label(format!("expected `{t}`")),
+                );
+                return bind_errors(self);
+            }
+        };
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for (f, p) in fields {
+            if let Some(&first) = seen.get(f.name.as_str()) {
+                self.err(
+                    Error::new(
+                        f.span,
+                        format!("field `{}` is bound more than once", f.name),
+                    )
+                    .secondary(first, "first here"),
+                );
+                self.bind(p, Val::Error);
+                continue;
+            }
+            seen.insert(&f.name, f.span);
+            match st.field(&f.name) {
+                Some(i) => self.bind(p, vs[i].clone()),
+                None => {
+                    self.no_field(&st, f);
+                    self.bind(p, Val::Error);
+                }
+            }
+        }
+        let missing: Vec<String> = st
+            .fields
+            .iter()
+            .filter(|(n, _)| !seen.contains_key(n.as_str()))
+            .map(|(n, _)| format!("`{n}`"))
+            .collect();
+        if !rest && !missing.is_empty() {
+            let s = if missing.len() == 1 { "" } else { "s" };
+            self.err(
+                Error::new(
+                    span,
+                    format!("pattern does not mention field{s} {}", missing.join(", ")),
+                )
+                .label(format!("every field of `{}` is named", st.name))
+                .hint("name them, or end the pattern with `..` to ignore the rest"),
+            );
+        }
+    }
+
     fn no_field(&mut self, st: &StructTy, f: &Ident) -> Val {
         let mut e = Error::new(
             f.span,
