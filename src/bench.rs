@@ -20,7 +20,8 @@ pub struct BenchArgs {
     /// Seconds spent measuring each figure.
     #[arg(long, default_value_t = 1.0)]
     pub seconds: f64,
-    /// Only figures whose name starts with one of these prefixes (e.g. `garble`, `ot`).
+    /// Only figures whose name starts with one of these prefixes (e.g. `garble`, `ot`,
+    /// `e2e.aes128.three_halves`); a prefix that names no figure is an error.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
 }
@@ -32,15 +33,86 @@ const AES_PER_EVALUATED_AND: f64 = 4.0;
 const AES_PER_GARBLED_AND_3H: f64 = 12.0;
 const AES_PER_EVALUATED_AND_3H: f64 = 6.0;
 
+/// Benchmark groups, each with the names of the figures it prints. The
+/// `--only` filter is matched against these names, so a prefix selects
+/// exactly the groups that print a figure it names.
+fn catalog() -> Vec<(String, Vec<String>)> {
+    let with = |group: &str, tails: &[&str]| {
+        let names = tails.iter().map(|t| format!("{group}.{t}")).collect();
+        (group.to_string(), names)
+    };
+    let mut groups = vec![
+        ("circuits".to_string(), vec!["circuits".to_string()]),
+        with("ceiling", &["aes_blocks_per_s"]),
+    ];
+    for circuit in ["aes128", "sha256"] {
+        for op in ["garble", "eval"] {
+            for scheme in ["", ".three_halves"] {
+                groups.push(with(
+                    &format!("{op}.{circuit}{scheme}"),
+                    &["and_per_s", "of_ceiling"],
+                ));
+            }
+        }
+    }
+    let mut ot = vec![
+        "ot.cot_per_s".to_string(),
+        "ot.setup_ms".to_string(),
+        "ot.setup_prepared_ms".to_string(),
+    ];
+    for ext in yao_runtime::ot::Extension::ALL {
+        ot.push(format!("ot.{ext}.cot_per_s"));
+        ot.push(format!("ot.{ext}.bytes_per_ot"));
+    }
+    groups.push(("ot".to_string(), ot));
+    let hamming = yao_runtime::ot::Extension::ALL
+        .into_iter()
+        .map(|ext| format!("e2e.hamming.{ext}.bytes_per_and"))
+        .collect();
+    groups.push(("e2e.hamming".to_string(), hamming));
+    for group in ["e2e.aes128", "e2e.aes128.three_halves"] {
+        groups.push(with(group, &["and_per_s", "bytes_per_and", "oneshot_ms"]));
+    }
+    groups
+}
+
+/// The groups that `--only` selects: every group when it is empty,
+/// otherwise those printing a figure whose name starts with one of the
+/// prefixes. A prefix that selects nothing is an error naming the groups,
+/// so a typo never silently measures nothing.
+fn selected(only: &[String]) -> Result<Vec<String>> {
+    let groups = catalog();
+    if only.is_empty() {
+        return Ok(groups.into_iter().map(|(g, _)| g).collect());
+    }
+    let names_one = |p: &str, names: &[String]| names.iter().any(|n| n.starts_with(p));
+    if let Some(p) = only
+        .iter()
+        .find(|p| !groups.iter().any(|(_, names)| names_one(p, names)))
+    {
+        let all: Vec<&str> = groups.iter().map(|(g, _)| g.as_str()).collect();
+        bail!(
+            "--only `{p}` matches no benchmark; the groups are: {}",
+            all.join(", ")
+        );
+    }
+    Ok(groups
+        .into_iter()
+        .filter(|(_, names)| only.iter().any(|p| names_one(p, names)))
+        .map(|(g, _)| g)
+        .collect())
+}
+
 struct Figures {
     json: bool,
-    only: Vec<String>,
+    groups: Vec<String>,
     map: Map<String, Value>,
 }
 
 impl Figures {
-    fn wants(&self, name: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|p| name.starts_with(p.as_str()))
+    /// Whether `group` (a name from [`catalog`]) was selected.
+    fn wants(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
     }
 
     fn put(&mut self, name: &str, value: impl Into<Value>) {
@@ -68,7 +140,7 @@ fn plain(v: &Value) -> String {
 pub fn run(args: &BenchArgs) -> Result<()> {
     let mut f = Figures {
         json: args.json,
-        only: args.only.clone(),
+        groups: selected(&args.only)?,
         map: Map::new(),
     };
     let secs = args.seconds;
@@ -79,7 +151,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     f.put("ceiling.aes_blocks_per_s", ceiling.round());
     for (name, c) in [("aes128", &aes), ("sha256", &sha)] {
         let key = format!("garble.{name}.and_per_s");
-        if f.wants(&key) {
+        if f.wants(&format!("garble.{name}")) {
             let rate = garbling::garble_rate(c, secs);
             f.put(&key, rate.round());
             f.put(
@@ -88,7 +160,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             );
         }
         let key = format!("eval.{name}.and_per_s");
-        if f.wants(&key) {
+        if f.wants(&format!("eval.{name}")) {
             let rate = garbling::eval_rate(c, secs);
             f.put(&key, rate.round());
             f.put(
@@ -97,7 +169,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             );
         }
         let key = format!("garble.{name}.three_halves.and_per_s");
-        if f.wants(&key) {
+        if f.wants(&format!("garble.{name}.three_halves")) {
             let rate = garbling::garble_rate_three_halves(c, secs);
             f.put(&key, rate.round());
             f.put(
@@ -106,7 +178,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             );
         }
         let key = format!("eval.{name}.three_halves.and_per_s");
-        if f.wants(&key) {
+        if f.wants(&format!("eval.{name}.three_halves")) {
             let rate = garbling::eval_rate_three_halves(c, secs);
             f.put(&key, rate.round());
             f.put(
@@ -115,7 +187,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             );
         }
     }
-    if f.wants("ot.") {
+    if f.wants("ot") {
         let (rate, setup_ms) = ot::cot_rate(1 << 20, secs);
         f.put("ot.cot_per_s", rate.round());
         f.put("ot.setup_ms", setup_ms);
@@ -129,7 +201,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if f.wants("e2e.hamming") {
         hamming(&mut f)?;
     }
-    if f.wants("e2e.") {
+    if f.wants("e2e.aes128") || f.wants("e2e.aes128.three_halves") {
         let dir = std::env::temp_dir().join(format!("yao-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("aes128.txt");
@@ -321,4 +393,50 @@ fn two_processes(path: &Path, repeat: u64, scheme: &str) -> Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&evaluator.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn only(filters: &[&str]) -> Result<Vec<String>> {
+        selected(&filters.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn dotted_prefixes_select_their_groups() {
+        assert_eq!(
+            only(&["e2e.aes128"]).unwrap(),
+            ["e2e.aes128", "e2e.aes128.three_halves"]
+        );
+        assert_eq!(
+            only(&["e2e.aes128.three_halves"]).unwrap(),
+            ["e2e.aes128.three_halves"]
+        );
+        assert_eq!(
+            only(&["e2e.aes128.bytes"]).unwrap(),
+            ["e2e.aes128"],
+            "a prefix of a figure's name selects the group printing it"
+        );
+        assert_eq!(only(&["e2e.hamming"]).unwrap(), ["e2e.hamming"]);
+        assert_eq!(
+            only(&["e2e"]).unwrap(),
+            ["e2e.hamming", "e2e.aes128", "e2e.aes128.three_halves"]
+        );
+        assert_eq!(
+            only(&["garble.sha256", "ot"]).unwrap(),
+            ["garble.sha256", "garble.sha256.three_halves", "ot"]
+        );
+        assert_eq!(only(&["ot.softspoken-k4"]).unwrap(), ["ot"]);
+        assert_eq!(only(&[]).unwrap().len(), catalog().len());
+    }
+
+    #[test]
+    fn a_filter_matching_nothing_is_an_error_naming_the_groups() {
+        let err = only(&["garble", "e2e.aes256"]).unwrap_err().to_string();
+        assert!(err.contains("`e2e.aes256`"), "{err}");
+        assert!(err.contains("e2e.aes128.three_halves"), "{err}");
+        assert!(err.contains("garble.sha256"), "{err}");
+        assert!(only(&["nothing"]).is_err());
+    }
 }
