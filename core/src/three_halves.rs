@@ -166,7 +166,7 @@ use crate::garbler::{
     GarbleError, PI_STRIDE,
 };
 use crate::hash::{three_halves_tweak, Tccr, Tweaks};
-use crate::ir::{Circuit, Party};
+use crate::ir::Circuit;
 use crate::lane::{lane, lanes, lanes_mut, Lane};
 use crate::plan::{AndOp, Plan, NO_SLOT};
 use std::sync::Arc;
@@ -1283,8 +1283,8 @@ pub fn run_in_memory(
     let mut e = ThreeHalvesEvaluator::from_plan(Arc::clone(plan));
     for (k, bits) in inputs.iter().enumerate() {
         let labels = match plan.inputs()[k].party {
-            Party::Garbler => g.encode_input(k, bits)?,
-            Party::Evaluator => {
+            crate::ir::Party::Garbler => g.encode_input(k, bits)?,
+            crate::ir::Party::Evaluator => {
                 crate::in_memory::ideal_ot(plan, g.input_zero_labels(k), g.delta(), k, bits)?
             }
         };

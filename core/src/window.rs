@@ -740,6 +740,22 @@ impl Carry {
         slots.iter().map(|&s| self.0[s as usize]).collect()
     }
 
+    /// Lends the labels in `slots` to `use_labels` (a window's input group
+    /// 0) and wipes the copy afterwards.
+    fn lend<E>(
+        &self,
+        slots: &[CarrySlot],
+        use_labels: impl FnOnce(&[Block]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if slots.is_empty() {
+            return Ok(());
+        }
+        let mut labels = self.gather(slots);
+        let done = use_labels(&labels);
+        labels.zeroize();
+        done
+    }
+
     fn scatter(&mut self, slots: &[CarrySlot], labels: &[Block]) {
         for (&s, &l) in slots.iter().zip(labels) {
             self.0[s as usize] = l;
@@ -940,13 +956,7 @@ impl WindowGarbler {
         w: &WindowPlan,
         set: impl FnOnce(&[Block]) -> Result<(), GarbleError>,
     ) -> Result<(), WindowRunError> {
-        if w.inputs.is_empty() {
-            return Ok(());
-        }
-        let mut labels = self.carry.gather(&w.inputs);
-        let done = set(&labels);
-        labels.zeroize();
-        Ok(done?)
+        Ok(self.carry.lend(&w.inputs, set)?)
     }
 
     /// The zero-labels of the outputs (`slots` from
@@ -1065,13 +1075,7 @@ impl WindowEvaluator {
         w: &WindowPlan,
         set: impl FnOnce(&[Block]) -> Result<(), EvalError>,
     ) -> Result<(), WindowRunError> {
-        if w.inputs.is_empty() {
-            return Ok(());
-        }
-        let mut labels = self.carry.gather(&w.inputs);
-        let done = set(&labels);
-        labels.zeroize();
-        Ok(done?)
+        Ok(self.carry.lend(&w.inputs, set)?)
     }
 
     /// The active labels of the outputs.
