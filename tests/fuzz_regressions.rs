@@ -273,31 +273,33 @@ fn record_seeds() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), bytes).unwrap();
     };
+    /// `party`'s input bits: `seed`'s bits, repeated across each input.
+    fn seed_bits(circuit: &yao_compiler::ir::Circuit, party: Party, seed: u8) -> Vec<Vec<bool>> {
+        circuit
+            .inputs
+            .iter()
+            .filter(|i| i.party == party)
+            .map(|i| {
+                (0..i.wires.len())
+                    .map(|b| seed >> (b % 8) & 1 == 1)
+                    .collect()
+            })
+            .collect()
+    }
     let seed = 0b1011_0110u8;
     for (k, circuit) in harness::protocol_circuits().iter().enumerate() {
-        let inputs = |party| -> Vec<Vec<bool>> {
-            circuit
-                .inputs
-                .iter()
-                .filter(|i| i.party == party)
-                .map(|i| {
-                    (0..i.wires.len())
-                        .map(|b| seed >> (b % 8) & 1 == 1)
-                        .collect()
-                })
-                .collect()
-        };
         let (a, b) = MemChannel::pair();
         let (glog, elog) = (Arc::default(), Arc::default());
         let garbler_log = Arc::clone(&glog);
-        let g_inputs = inputs(Party::Garbler);
+        let g_inputs = seed_bits(circuit, Party::Garbler, seed);
         let garbler = std::thread::spawn(move || {
             let mut s = GarblerSession::start(Recording(a, garbler_log), circuit).unwrap();
             s.execute(&g_inputs).unwrap();
             s.finish().unwrap();
         });
         let mut s = EvaluatorSession::start(Recording(b, Arc::clone(&elog)), circuit).unwrap();
-        s.execute(&inputs(Party::Evaluator)).unwrap();
+        s.execute(&seed_bits(circuit, Party::Evaluator, seed))
+            .unwrap();
         s.finish().unwrap();
         garbler.join().unwrap();
         let (glog, elog) = (glog.lock().unwrap(), elog.lock().unwrap());
@@ -342,21 +344,9 @@ fn record_seeds() {
         ..Default::default()
     };
     for (k, circuit) in circuits.iter().enumerate() {
-        let bits = |party| -> Vec<Vec<bool>> {
-            circuit
-                .inputs
-                .iter()
-                .filter(|i| i.party == party)
-                .map(|i| {
-                    (0..i.wires.len())
-                        .map(|b| seed >> (b % 8) & 1 == 1)
-                        .collect()
-                })
-                .collect()
-        };
         let (a, b) = MemChannel::pair();
         let elog: Arc<Mutex<Vec<u8>>> = Arc::default();
-        let g_inputs = bits(Party::Garbler);
+        let g_inputs = seed_bits(circuit, Party::Garbler, seed);
         let garbler = std::thread::spawn(move || {
             let setup = yao_runtime::protocol::GarblerSetup::new(circuit)
                 .unwrap()
@@ -370,7 +360,8 @@ fn record_seeds() {
             .with_settings(settings);
         let mut s =
             EvaluatorSession::start_prepared(Recording(b, Arc::clone(&elog)), setup).unwrap();
-        s.execute(&bits(Party::Evaluator)).unwrap();
+        s.execute(&seed_bits(circuit, Party::Evaluator, seed))
+            .unwrap();
         s.finish().unwrap();
         garbler.join().unwrap();
         let elog = elog.lock().unwrap();
