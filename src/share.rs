@@ -331,15 +331,6 @@ fn check_provider(name: &str) -> Result<(), ShareError> {
     }
 }
 
-/// `count` uniformly random bits from the operating system.
-fn random_bits(count: usize) -> Vec<bool> {
-    let mut bytes = vec![0u8; count.div_ceil(8)];
-    yao_core::block::fill_random(&mut bytes);
-    (0..count)
-        .map(|k| (bytes[k / 8] >> (k % 8)) & 1 == 1)
-        .collect()
-}
-
 /// Splits `value` for `slot` of `circuit` into the garbler's and the
 /// evaluator's share files: the garbler's share is uniformly random (OS
 /// randomness), the evaluator's is the value XOR the garbler's share. The
@@ -373,7 +364,7 @@ pub fn split_for(
             slot: slot.clone(),
             source,
         })?;
-    let mask = random_bits(bits.len());
+    let mask = yao_core::block::random_bits(bits.len());
     let other: Vec<bool> = bits.iter().zip(&mask).map(|(&b, &m)| b ^ m).collect();
     // One id for both halves: that is what makes them a pair.
     let split = SplitId::random().to_string();

@@ -121,6 +121,40 @@ pub fn fill_random(buf: &mut [u8]) {
     }
 }
 
+/// `n` uniformly random bits from the operating system's generator (choice
+/// bits, masks): one bit of [`fill_random`]'s bytes each, the bytes wiped.
+pub fn random_bits(n: usize) -> Vec<bool> {
+    let mut bytes = vec![0u8; n.div_ceil(8)];
+    fill_random(&mut bytes);
+    let bits = unpack_bits(&bytes, n);
+    bytes.zeroize();
+    bits
+}
+
+/// Bits packed eight to a byte, bit `i` at bit `i % 8` of byte `i / 8`: the
+/// one wire order of every packed bit string.
+pub fn pack_bits(bits: impl IntoIterator<Item = bool>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, b) in bits.into_iter().enumerate() {
+        if i % 8 == 0 {
+            out.push(0);
+        }
+        if let Some(last) = out.last_mut() {
+            *last |= (b as u8) << (i % 8);
+        }
+    }
+    out
+}
+
+/// The first `n` bits of `bytes` as [`pack_bits`] wrote them; a missing
+/// byte reads as zeros (callers that must refuse short or padded input
+/// check the length first).
+pub fn unpack_bits(bytes: &[u8], n: usize) -> Vec<bool> {
+    (0..n)
+        .map(|i| bytes.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1))
+        .collect()
+}
+
 /// Views blocks as their little-endian bytes (x86_64 and aarch64 are
 /// little-endian, so `Block(u128)` is already in wire order).
 pub fn blocks_as_bytes(blocks: &[Block]) -> &[u8] {
@@ -143,6 +177,14 @@ pub fn blocks_as_bytes_mut(blocks: &mut [Block]) -> &mut [u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_bits_round_trip_least_significant_first() {
+        let bits: Vec<bool> = (0..19).map(|i| i % 3 == 0).collect();
+        let packed = pack_bits(bits.iter().copied());
+        assert_eq!(packed, [0b0100_1001, 0b1001_0010, 0b100]);
+        assert_eq!(unpack_bits(&packed, 19), bits);
+    }
 
     #[test]
     fn delta_has_colour_bit() {

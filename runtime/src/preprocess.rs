@@ -147,7 +147,7 @@ impl Preprocessor {
 
     /// `n` random shared authenticated bits: `A`'s extension first.
     pub fn shares(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Share>>> {
-        let bits = Zeroizing::new(random_bits(n));
+        let bits = Zeroizing::new(yao_core::block::random_bits(n));
         let (keys, macs) = match self.role {
             Role::A => {
                 let keys = self.cot_send(ch, n)?;
@@ -265,11 +265,4 @@ impl Preprocessor {
         let theirs = exchange(ch, self.role, &opening.to_bytes(), "bucket opening", len)?;
         Ok(buckets.finish(&self.delta, &Opening::from_bytes(&theirs, n)?)?)
     }
-}
-
-/// `n` uniformly random bits.
-fn random_bits(n: usize) -> Vec<bool> {
-    let mut bytes = vec![0u8; n.div_ceil(8)];
-    yao_core::block::fill_random(&mut bytes);
-    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
 }

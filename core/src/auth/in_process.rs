@@ -12,7 +12,8 @@ use super::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce
 use super::kos::{ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender};
 use super::leaky_and::{DMsg, LeakyAnd, UMsg};
 use super::triple::Triple;
-use super::{random_bits, AuthError, Role};
+use super::{AuthError, Role};
+use crate::block::random_bits;
 use crate::block::Block;
 use crate::ot::csw::{Answer, BaseReceiver, BaseSender, Challenge, ReceiverMsg, SenderKey};
 use zeroize::Zeroizing;

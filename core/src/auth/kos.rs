@@ -38,7 +38,8 @@
 
 use super::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment};
 use super::field::{inner_product, mul};
-use super::{expect_len, random_bits, AuthError, Check, KAPPA, RHO};
+use super::{expect_len, AuthError, Check, KAPPA, RHO};
+use crate::block::random_bits;
 use crate::block::Block;
 use crate::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender};
 use subtle::ConstantTimeEq;

@@ -131,17 +131,13 @@ pub(crate) fn expect_len(
     }
 }
 
-/// Packs bits into bytes, bit `i` at bit `i % 8` of byte `i / 8`.
+/// Packs bits for the wire ([`crate::block::pack_bits`]).
 pub(crate) fn pack(bits: &[bool]) -> Vec<u8> {
-    let mut out = vec![0u8; bits.len().div_ceil(8)];
-    for (i, &b) in bits.iter().enumerate() {
-        out[i / 8] |= (b as u8) << (i % 8);
-    }
-    out
+    crate::block::pack_bits(bits.iter().copied())
 }
 
-/// Unpacks `n` bits packed by [`pack`]; the padding bits must be zero, so
-/// every bit string has one encoding.
+/// Unpacks `n` bits packed by [`pack`]; the length must be exact and the
+/// padding bits zero, so every bit string has one encoding.
 pub(crate) fn unpack(what: &'static str, bytes: &[u8], n: usize) -> Result<Vec<bool>, AuthError> {
     expect_len(what, bytes, n.div_ceil(8))?;
     if !n.is_multiple_of(8) && bytes[n / 8] >> (n % 8) != 0 {
@@ -151,19 +147,13 @@ pub(crate) fn unpack(what: &'static str, bytes: &[u8], n: usize) -> Result<Vec<b
             got: bytes.len(),
         });
     }
-    Ok((0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect())
-}
-
-/// `n` uniformly random bits from the operating system's generator.
-pub(crate) fn random_bits(n: usize) -> Vec<bool> {
-    let mut bytes = vec![0u8; n.div_ceil(8)];
-    crate::block::fill_random(&mut bytes);
-    (0..n).map(|i| (bytes[i / 8] >> (i % 8)) & 1 == 1).collect()
+    Ok(crate::block::unpack_bits(bytes, n))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::block::random_bits;
 
     #[test]
     fn bits_round_trip_and_padding_is_refused() {

@@ -300,7 +300,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             .write_all(&[INPUTS])
             .during(Phase::ObliviousTransfer)?;
         self.ch
-            .write_all(&pack(d.into_iter()))
+            .write_all(&pack_bits(d))
             .during(Phase::ObliviousTransfer)?;
         self.mine.push_back(labels);
         let mut t = Duration::ZERO;
@@ -355,7 +355,7 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             .during(Phase::OutputDecoding)?;
         let bits: Vec<bool> = labels
             .iter()
-            .zip(unpack(&packed, labels.len()))
+            .zip(unpack_bits(&packed, labels.len()))
             .map(|(l, d)| l.lsb() ^ d)
             .collect();
         self.ch.write_all(&[OUTPUTS]).during(Phase::OutputReturn)?;

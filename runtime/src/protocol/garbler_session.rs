@@ -323,7 +323,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
                 self.ch
                     .read_exact(&mut packed)
                     .during(Phase::ObliviousTransfer)?;
-                let d = unpack(&packed, self.n);
+                let d = unpack_bits(&packed, self.n);
                 let zero = self.pool.take(&d, &self.delta);
                 self.ready.push_back(zero);
                 let mut t = Duration::ZERO;
@@ -425,7 +425,7 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
         // execution's first tables, or before this party next waits for
         // the evaluator (a channel flushes before a read that must wait).
         self.ch
-            .write_all(&pack(zero.iter().map(|l| l.lsb())))
+            .write_all(&pack_bits(zero.iter().map(|l| l.lsb())))
             .during(Phase::OutputDecoding)?;
         self.pending.push_back(Pending { zero });
         lap(&mut t.outputs);

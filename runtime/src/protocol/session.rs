@@ -7,10 +7,11 @@
 
 use super::error::ProtocolError;
 pub(super) use super::wire::{
-    check_widths, decode_returned, evaluator_bits, pack, split_outputs, unpack, ACCEPTED, REJECTED,
+    check_widths, decode_returned, evaluator_bits, split_outputs, ACCEPTED, REJECTED,
 };
 use crate::channel::Traffic;
 use std::time::{Duration, Instant};
+pub(super) use yao_core::block::{pack_bits, unpack_bits};
 use yao_core::ir::{Input, Output, Party};
 
 // Message tags. Every message starts with one, so either party can tell

@@ -1,5 +1,5 @@
 //! What the session protocol and the windowed protocol put on the wire the
-//! same way: packed bits, the verdict on returned output labels, and the
+//! same way: the verdict on returned output labels, and the
 //! checks of a party's own inputs against the circuit's groups. One copy
 //! each, so the two protocols cannot drift apart.
 
@@ -10,28 +10,6 @@ use yao_core::ir::{Input, Output, Party};
 /// The garbler's verdict on returned output labels.
 pub(super) const ACCEPTED: u8 = 2;
 pub(super) const REJECTED: u8 = 3;
-
-/// Bits packed eight to a byte, least significant bit first.
-pub(super) fn pack(bits: impl Iterator<Item = bool>) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, b) in bits.enumerate() {
-        if i % 8 == 0 {
-            out.push(0);
-        }
-        if let Some(last) = out.last_mut() {
-            *last |= (b as u8) << (i % 8);
-        }
-    }
-    out
-}
-
-/// The first `n` bits of `bytes` as [`pack`] wrote them (missing bytes read
-/// as zeros: the caller sized `bytes` from its own circuit).
-pub(super) fn unpack(bytes: &[u8], n: usize) -> Vec<bool> {
-    (0..n)
-        .map(|i| bytes.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1))
-        .collect()
-}
 
 /// Checks a party's own `inputs` against its groups in `groups` (the
 /// circuit's input groups): a caller's mistake, named, before anything is
@@ -115,15 +93,4 @@ fn locate_output_bit(outputs: &[Output], mut i: usize) -> (String, usize) {
         i -= o.wires.len();
     }
     (String::from("?"), i)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pack_round_trips() {
-        let bits: Vec<bool> = (0..19).map(|i| i % 3 == 0).collect();
-        assert_eq!(unpack(&pack(bits.iter().copied()), 19), bits);
-    }
 }
