@@ -45,9 +45,11 @@ use zeroize::{Zeroize, Zeroizing};
 /// Leaky triples one session can make: `first + n` must stay below it.
 pub const MAX_LEAKY: u64 = 1 << 61;
 
-/// The hash tweaks of the preprocessing start at `2^63`, above every tweak
-/// of the garbling (half-gates uses `2k + 1 < 2^63`), so a global key never
-/// meets the same tweak in both. Keys of `A`'s global key use
+/// The hash tweaks of the preprocessing start at `2^63`, above every
+/// half-gates tweak (`2k + 1 < 2^63`), so a global key that garbles with
+/// half-gates never meets the same tweak in both. Three-halves' tweaks
+/// (`3k + 2`, up to `3 * 2^62`) reach past `2^63`: a global key must not
+/// garble with three-halves until the ranges are separated. Keys of `A`'s global key use
 /// `2^63 + i`, those of `B`'s `2^63 + 2^62 + i`, for the `i`-th leaky triple.
 fn tweak_base(owner: Role) -> u64 {
     match owner {
