@@ -12,28 +12,44 @@
 //! Layout, all integers little-endian:
 //!
 //! ```text
-//! magic     6 bytes  "YAOC\0" and the format version (1)
+//! magic     6 bytes  "YAOC\0" and the format version (2)
 //! id       32 bytes  Circuit::id() of the circuit
-//! header    u32 n, then n bytes of JSON: {name, num_wires, inputs, outputs}
-//! gates     u64 count, then count records of 13 bytes:
-//!           op (0 XOR, 1 AND, 2 NOT, 3 CONST), a, b, out (u32 each);
-//!           NOT leaves b 0, CONST stores its value in a and leaves b 0
+//! gates     u64 count, then count records of 9 bytes, each gate exactly
+//!           as the id encodes it (yao_ir::encode_gate): op (0 XOR, 1 AND,
+//!           2 NOT, 3 CONST), then a and b (u32 each); NOT leaves b 0,
+//!           CONST stores its value in a and leaves b 0
+//! header    u32 n, then n bytes of JSON: {name, inputs, outputs}
 //! ```
 //!
+//! Wires are in *canonical numbering*: input bits `0..n` in group order,
+//! then gate `i` writes wire `n + i` (how the compiler numbers them, and
+//! how the id names them). So no gate stores its output, a gate is valid
+//! when it reads only wires below its own, and the gate records are the
+//! very bytes the id hashes: loading is one pass over the file that hashes
+//! and checks each block of records while it is in cache, with no second
+//! walk to validate and none to renumber. A circuit numbered otherwise
+//! (a Bristol import) is stored renumbered: same id, same function.
+//!
 //! Every length is checked against the bytes actually there before anything
-//! is allocated, and the circuit is validated after loading, so a hostile
-//! file costs at most its own size in memory and gets a clear error.
+//! is allocated, so a hostile file costs at most its own size in memory
+//! (about twice: a gate takes 16 bytes in memory) and gets a clear error.
 
-use crate::ir::{Circuit, CircuitId, Gate, Input, IrError, Output, ValidCircuit};
+use crate::ir::{
+    encode_gate, Circuit, CircuitId, Gate, IdEncoder, Input, IrError, Output, ValidCircuit, Wire,
+    ENCODED_GATE_BYTES,
+};
 use serde::{Deserialize, Serialize};
 
 /// The first bytes of every compiled circuit: "YAOC", a zero, the version.
-pub const MAGIC: [u8; 6] = *b"YAOC\x00\x01";
+pub const MAGIC: [u8; 6] = *b"YAOC\x00\x02";
 
 /// The file extension `yao compile --emit compiled` suggests.
 pub const EXTENSION: &str = "yaoc";
 
-const GATE_BYTES: usize = 13;
+const GATE_BYTES: usize = ENCODED_GATE_BYTES;
+
+/// Gate records checked and hashed per block while they are in cache.
+const BLOCK_GATES: usize = 4096;
 
 /// Why bytes are not a compiled circuit.
 #[derive(Debug, thiserror::Error)]
@@ -55,8 +71,8 @@ pub enum CompiledError {
         /// Where the file ends.
         offset: usize,
     },
-    /// Bytes after the last gate.
-    #[error("{extra} bytes follow the last gate")]
+    /// Bytes after the header.
+    #[error("{extra} bytes follow the header")]
     Trailing {
         /// How many.
         extra: usize,
@@ -64,6 +80,22 @@ pub enum CompiledError {
     /// The header is not the JSON it should be.
     #[error("the header is damaged")]
     Header(#[source] serde_json::Error),
+    /// The input wires are not `0, 1, 2, ...` in group order.
+    #[error("the input wires are not numbered 0, 1, 2, ... in order (bit {bit} is wire {wire})")]
+    Numbering {
+        /// The position of the first input bit out of place.
+        bit: usize,
+        /// Its wire.
+        wire: Wire,
+    },
+    /// More wires than a wire number can name.
+    #[error("{inputs} input bits and {gates} gates are more wires than a circuit may have")]
+    TooManyWires {
+        /// Input bits.
+        inputs: usize,
+        /// Gates.
+        gates: u64,
+    },
     /// A gate record with an unknown operation.
     #[error("gate {index} has unknown operation {op}")]
     UnknownGate {
@@ -88,7 +120,6 @@ pub enum CompiledError {
 #[derive(Serialize, Deserialize)]
 struct Header {
     name: String,
-    num_wires: u32,
     inputs: Vec<Input>,
     outputs: Vec<Output>,
 }
@@ -98,34 +129,87 @@ pub fn is_compiled(bytes: &[u8]) -> bool {
     bytes.len() >= 5 && bytes[..5] == MAGIC[..5]
 }
 
-/// The compiled form of `circuit`.
+/// The canonical number of each wire of `circuit` (see the module docs),
+/// or `None` if it is numbered canonically already.
+fn renumbering(circuit: &Circuit) -> Option<Vec<Wire>> {
+    let n_in: usize = circuit.inputs.iter().map(|i| i.wires.len()).sum();
+    let canonical = circuit
+        .inputs
+        .iter()
+        .flat_map(|i| &i.wires)
+        .enumerate()
+        .all(|(k, &w)| w as usize == k)
+        && circuit
+            .gates
+            .iter()
+            .enumerate()
+            .all(|(i, g)| g.output() as usize == n_in + i)
+        && circuit.num_wires as usize == n_in + circuit.gates.len();
+    if canonical {
+        return None;
+    }
+    let mut canon = vec![Wire::MAX; circuit.num_wires as usize];
+    let writes = circuit
+        .inputs
+        .iter()
+        .flat_map(|i| i.wires.iter().copied())
+        .chain(circuit.gates.iter().map(Gate::output));
+    for (k, w) in writes.enumerate() {
+        canon[w as usize] = k as Wire;
+    }
+    Some(canon)
+}
+
+/// The compiled form of `circuit`, which must be valid
+/// ([`Circuit::validate`]); its wires are stored renumbered canonically if
+/// they are not already (see the module docs).
 pub fn to_bytes(circuit: &Circuit) -> Vec<u8> {
+    let renumber = renumbering(circuit);
+    let canon = |w: Wire| match &renumber {
+        Some(c) => c.get(w as usize).copied().unwrap_or(Wire::MAX),
+        None => w,
+    };
+    let mut next: Wire = 0;
+    let inputs: Vec<Input> = circuit
+        .inputs
+        .iter()
+        .map(|i| {
+            let first = next;
+            next += i.wires.len() as Wire;
+            Input {
+                wires: (first..next).collect(),
+                ..i.clone()
+            }
+        })
+        .collect();
+    let outputs: Vec<Output> = circuit
+        .outputs
+        .iter()
+        .map(|o| Output {
+            wires: o.wires.iter().map(|&w| canon(w)).collect(),
+            ..o.clone()
+        })
+        .collect();
+    let mut gates = Vec::with_capacity(GATE_BYTES * circuit.gates.len());
+    for g in &circuit.gates {
+        gates.extend_from_slice(&encode_gate(g, canon));
+    }
+    let mut id = IdEncoder::new(&inputs, &outputs, |w| w, circuit.gates.len() as u64);
+    id.encoded_gates(&gates);
     let header = serde_json::to_vec(&Header {
         name: circuit.name.clone(),
-        num_wires: circuit.num_wires,
-        inputs: circuit.inputs.clone(),
-        outputs: circuit.outputs.clone(),
+        inputs,
+        outputs,
     })
     .expect("a header serializes");
-    let mut out =
-        Vec::with_capacity(6 + 32 + 4 + header.len() + 8 + GATE_BYTES * circuit.gates.len());
+    let mut out = Vec::with_capacity(6 + 32 + 8 + gates.len() + 4 + header.len());
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&circuit.id().0);
+    out.extend_from_slice(&id.finish().0);
+    out.extend_from_slice(&(circuit.gates.len() as u64).to_le_bytes());
+    out.extend_from_slice(&gates);
+    drop(gates);
     out.extend_from_slice(&(header.len() as u32).to_le_bytes());
     out.extend_from_slice(&header);
-    out.extend_from_slice(&(circuit.gates.len() as u64).to_le_bytes());
-    for g in &circuit.gates {
-        let (op, a, b, o) = match *g {
-            Gate::Xor { a, b, out } => (0u8, a, b, out),
-            Gate::And { a, b, out } => (1, a, b, out),
-            Gate::Not { a, out } => (2, a, 0, out),
-            Gate::Const { value, out } => (3, value as u32, 0, out),
-        };
-        out.push(op);
-        out.extend_from_slice(&a.to_le_bytes());
-        out.extend_from_slice(&b.to_le_bytes());
-        out.extend_from_slice(&o.to_le_bytes());
-    }
     out
 }
 
@@ -167,55 +251,50 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ValidCircuit, CompiledError> {
         return Err(CompiledError::Version { found: magic[5] });
     }
     let stored = CircuitId(r.take(32, "circuit id")?.try_into().unwrap());
+    let count = r.u64("gate count")?;
+    // Checked before allocating: the count must match the bytes there.
+    let records = usize::try_from(count)
+        .ok()
+        .and_then(|c| c.checked_mul(GATE_BYTES))
+        .unwrap_or(usize::MAX);
+    let records = r.take(records, "gates")?;
     let header_len = r.u32("header length")? as usize;
     let header: Header =
         serde_json::from_slice(r.take(header_len, "header")?).map_err(CompiledError::Header)?;
-    let count = r.u64("gate count")?;
-    let left = bytes.len() - r.at;
-    // Checked before allocating: the count must match the bytes there.
-    let want = usize::try_from(count)
-        .ok()
-        .and_then(|c| c.checked_mul(GATE_BYTES));
-    match want {
-        Some(w) if w <= left => {
-            if w < left {
-                return Err(CompiledError::Trailing { extra: left - w });
-            }
-        }
-        _ => {
-            return Err(CompiledError::Truncated {
-                part: "gates",
-                offset: bytes.len(),
-            })
-        }
+    if r.at < bytes.len() {
+        return Err(CompiledError::Trailing {
+            extra: bytes.len() - r.at,
+        });
     }
-    let gates = r.bytes[r.at..]
-        .chunks_exact(GATE_BYTES)
-        .enumerate()
-        .map(|(i, g)| {
-            let word = |k: usize| u32::from_le_bytes(g[k..k + 4].try_into().unwrap());
-            let (a, b, out) = (word(1), word(5), word(9));
-            match g[0] {
-                0 => Ok(Gate::Xor { a, b, out }),
-                1 => Ok(Gate::And { a, b, out }),
-                2 if b == 0 => Ok(Gate::Not { a, out }),
-                3 if b == 0 && a <= 1 => Ok(Gate::Const { value: a == 1, out }),
-                op => Err(CompiledError::UnknownGate {
-                    index: i as u64,
-                    op,
-                }),
-            }
-        })
-        .collect::<Result<Vec<Gate>, _>>()?;
+    let n_in = check_inputs(&header.inputs)?;
+    let num_wires = u32::try_from(n_in as u64 + count)
+        .ok()
+        .filter(|&n| n < Wire::MAX)
+        .ok_or(CompiledError::TooManyWires {
+            inputs: n_in,
+            gates: count,
+        })?;
+    let mut id = IdEncoder::new(&header.inputs, &header.outputs, |w| w, count);
+    let mut gates = Vec::with_capacity(count as usize);
+    for block in records.chunks(GATE_BYTES * BLOCK_GATES) {
+        id.encoded_gates(block);
+        read_gates(block, n_in as Wire, num_wires, &mut gates)?;
+    }
     let circuit = Circuit {
         name: header.name,
-        num_wires: header.num_wires,
+        num_wires,
         inputs: header.inputs,
         outputs: header.outputs,
         gates,
     };
-    let valid = ValidCircuit::new(circuit).map_err(CompiledError::Invalid)?;
-    let computed = valid.id();
+    circuit
+        .validate_interface()
+        .map_err(CompiledError::Invalid)?;
+    // Inputs `0..n` (checked above), each gate reading wires below its own
+    // (checked as read), outputs in range: every wire is written once,
+    // before it is read. That is `validate`.
+    let valid = ValidCircuit::trusted(circuit);
+    let computed = id.finish();
     if computed != stored {
         return Err(CompiledError::IdMismatch {
             stored: stored.to_hex(),
@@ -225,9 +304,81 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ValidCircuit, CompiledError> {
     Ok(valid)
 }
 
+/// The number of input bits, if their wires are `0..n` in group order.
+fn check_inputs(inputs: &[Input]) -> Result<usize, CompiledError> {
+    let wires = inputs.iter().flat_map(|i| &i.wires).enumerate();
+    for (bit, &wire) in wires {
+        if wire as usize != bit {
+            return Err(CompiledError::Numbering { bit, wire });
+        }
+    }
+    Ok(inputs.iter().map(|i| i.wires.len()).sum())
+}
+
+/// Decodes the gate records `block` onto `gates`, checking that each reads
+/// only wires written before it (canonical numbering: below its own).
+fn read_gates(
+    block: &[u8],
+    n_in: Wire,
+    num_wires: u32,
+    gates: &mut Vec<Gate>,
+) -> Result<(), CompiledError> {
+    for g in block.chunks_exact(GATE_BYTES) {
+        let index = gates.len();
+        // Below `num_wires`, which is below `Wire::MAX`: no overflow.
+        let out = n_in + index as Wire;
+        let word = |k: usize| u32::from_le_bytes(g[k..k + 4].try_into().unwrap());
+        let (a, b) = (word(1), word(5));
+        let gate = match g[0] {
+            0 if a.max(b) < out => Gate::Xor { a, b, out },
+            1 if a.max(b) < out => Gate::And { a, b, out },
+            2 if a < out && b == 0 => Gate::Not { a, out },
+            3 if b == 0 && a <= 1 => Gate::Const { value: a == 1, out },
+            // A NOT's second word is 0: anything else is no gate we write.
+            2 if b != 0 => {
+                return Err(CompiledError::UnknownGate {
+                    index: index as u64,
+                    op: 2,
+                })
+            }
+            0..=2 => {
+                return Err(CompiledError::Invalid(unreadable(
+                    a.max(b),
+                    num_wires,
+                    index,
+                )))
+            }
+            op => {
+                return Err(CompiledError::UnknownGate {
+                    index: index as u64,
+                    op,
+                })
+            }
+        };
+        gates.push(gate);
+    }
+    Ok(())
+}
+
+/// Why gate `index` cannot read wire `w`.
+#[cold]
+fn unreadable(w: Wire, num_wires: u32, index: usize) -> IrError {
+    let place = format!("gate {index}");
+    if w >= num_wires {
+        IrError::OutOfRange {
+            wire: w,
+            num_wires,
+            place,
+        }
+    } else {
+        IrError::ReadBeforeWrite { wire: w, place }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::{Party, ValueType};
     use crate::Report;
 
     fn sample() -> Circuit {
@@ -240,6 +391,53 @@ mod tests {
         .unwrap()
     }
 
+    /// Where the gate records start: after the magic, the id and the count.
+    const GATES_AT: usize = 6 + 32 + 8;
+
+    /// A file of `records` and `header` with the id they hash to, so that
+    /// only the structural checks can refuse it.
+    fn craft(header: &Header, records: &[[u8; GATE_BYTES]]) -> Vec<u8> {
+        let mut id = IdEncoder::new(&header.inputs, &header.outputs, |w| w, records.len() as u64);
+        id.encoded_gates(&records.concat());
+        let json = serde_json::to_vec(header).unwrap();
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&id.finish().0);
+        out.extend_from_slice(&(records.len() as u64).to_le_bytes());
+        out.extend_from_slice(&records.concat());
+        out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        out.extend_from_slice(&json);
+        out
+    }
+
+    fn record(op: u8, a: u32, b: u32) -> [u8; GATE_BYTES] {
+        let mut r = [op, 0, 0, 0, 0, 0, 0, 0, 0];
+        r[1..5].copy_from_slice(&a.to_le_bytes());
+        r[5..9].copy_from_slice(&b.to_le_bytes());
+        r
+    }
+
+    /// Two one-bit inputs (wires 0 and 1) and one output reading `out`.
+    fn header(out: Wire) -> Header {
+        let input = |name: &str, party, wire| Input {
+            name: name.into(),
+            party,
+            ty: ValueType::Bool,
+            wires: vec![wire],
+        };
+        Header {
+            name: "t".into(),
+            inputs: vec![
+                input("x", Party::Garbler, 0),
+                input("y", Party::Evaluator, 1),
+            ],
+            outputs: vec![Output {
+                name: "z".into(),
+                ty: ValueType::Bool,
+                wires: vec![out],
+            }],
+        }
+    }
+
     #[test]
     fn round_trip_keeps_names_types_gates_and_id() {
         let c = sample();
@@ -248,6 +446,46 @@ mod tests {
         let back = from_bytes(&bytes).unwrap();
         assert_eq!(*back, c);
         assert_eq!(back.id(), c.id());
+        assert_eq!(bytes[6..38], c.id().0);
+    }
+
+    /// A circuit numbered otherwise (here: wires permuted, one unused) is
+    /// stored renumbered: the same id and function, canonical numbers.
+    #[test]
+    fn other_numberings_are_stored_canonically() {
+        let c = Circuit {
+            name: "perm".into(),
+            num_wires: 7,
+            inputs: vec![Input {
+                name: "x".into(),
+                party: Party::Garbler,
+                ty: ValueType::UInt(2),
+                wires: vec![5, 2],
+            }],
+            outputs: vec![Output {
+                name: "z".into(),
+                ty: ValueType::UInt(3),
+                wires: vec![0, 6, 2],
+            }],
+            gates: vec![
+                Gate::And { a: 2, b: 5, out: 6 },
+                Gate::Not { a: 6, out: 3 },
+                Gate::Xor { a: 3, b: 5, out: 0 },
+            ],
+        };
+        c.validate().unwrap();
+        let back = from_bytes(&to_bytes(&c)).unwrap();
+        assert_eq!(back.id(), c.id());
+        assert_eq!(back.num_wires, 5);
+        assert_eq!(back.inputs[0].wires, [0, 1]);
+        assert_eq!(back.outputs[0].wires, [4, 2, 1]);
+        for x in 0..4u8 {
+            let bits = vec![vec![x & 1 == 1, x & 2 == 2]];
+            assert_eq!(
+                back.eval_plain(&bits).unwrap(),
+                c.eval_plain(&bits).unwrap()
+            );
+        }
     }
 
     #[test]
@@ -275,9 +513,8 @@ mod tests {
     #[test]
     fn damage_is_refused_never_run() {
         let bytes = to_bytes(&sample());
-        let gates_at = bytes.len() - GATE_BYTES * sample().gates.len();
         // Each byte of the first gates flipped: a clear error every time.
-        for i in gates_at..gates_at + 4 * GATE_BYTES {
+        for i in GATES_AT..GATES_AT + 4 * GATE_BYTES {
             let mut bad = bytes.clone();
             bad[i] ^= 0x01;
             assert!(from_bytes(&bad).is_err(), "flip at {i} accepted");
@@ -286,21 +523,91 @@ mod tests {
         bad[5] = 9;
         assert_eq!(
             from_bytes(&bad).unwrap_err().report(),
-            "compiled with format version 9; this Yao reads version 1: compile the source again"
+            "compiled with format version 9; this Yao reads version 2: compile the source again"
         );
         // A gate count far beyond the file allocates nothing.
         let mut bad = bytes.clone();
-        bad[gates_at - 8..gates_at].copy_from_slice(&u64::MAX.to_le_bytes());
+        bad[GATES_AT - 8..GATES_AT].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(matches!(
             from_bytes(&bad),
             Err(CompiledError::Truncated { part: "gates", .. })
         ));
         // An operation byte that names no gate.
         let mut bad = bytes.clone();
-        bad[gates_at] = 7;
+        bad[GATES_AT] = 7;
         assert!(matches!(
             from_bytes(&bad),
             Err(CompiledError::UnknownGate { index: 0, op: 7 })
         ));
+    }
+
+    /// Random damage anywhere (bytes overwritten, cut, or spliced from
+    /// another file) is an error, never a panic, or else harmless.
+    #[test]
+    fn random_damage_never_panics() {
+        let good = to_bytes(&sample());
+        let other = to_bytes(&Circuit {
+            name: "n".into(),
+            ..(*from_bytes(&craft(&header(2), &[record(1, 0, 1)])).unwrap()).clone()
+        });
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as usize
+        };
+        for _ in 0..2000 {
+            let mut bad = good.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = next() % bad.len();
+                bad[at] = next() as u8;
+            }
+            match next() % 3 {
+                0 => bad.truncate(next() % bad.len()),
+                1 => {
+                    let at = next() % bad.len().min(other.len());
+                    bad.splice(at.., other[at..].iter().copied());
+                }
+                _ => {}
+            }
+            // What loads (damage to the name, say) is what its id says.
+            if let Ok(c) = from_bytes(&bad) {
+                assert_eq!(c.id().0, bad[6..38]);
+                c.validate().unwrap();
+            }
+        }
+    }
+
+    /// Files whose id matches what they hold, but what they hold is not a
+    /// circuit: the structure is checked, not only the id.
+    #[test]
+    fn a_matching_id_does_not_make_a_bad_circuit_load() {
+        let and = record(1, 0, 1);
+        assert!(from_bytes(&craft(&header(2), &[and])).is_ok());
+        let refused = |h: &Header, records: &[[u8; GATE_BYTES]]| {
+            from_bytes(&craft(h, records)).unwrap_err().report()
+        };
+        // A gate reads its own wire, a later one, one past the end.
+        assert!(refused(&header(3), &[and, record(0, 0, 3)])
+            .contains("wire 3 is read by gate 1 before"));
+        assert!(refused(&header(3), &[record(1, 2, 1), and])
+            .contains("wire 2 is read by gate 0 before"));
+        assert!(refused(&header(2), &[record(2, 9, 0)]).contains("wire 9 is out of range"));
+        // Malformed NOT and constant records.
+        assert!(refused(&header(2), &[record(2, 0, 1)]).contains("unknown operation 2"));
+        assert!(refused(&header(2), &[record(3, 2, 0)]).contains("unknown operation 3"));
+        // An output past the last wire; inputs not numbered 0, 1, ...
+        assert!(refused(&header(3), &[and]).contains("wire 3 is out of range"));
+        let mut h = header(2);
+        h.inputs[1].wires = vec![2];
+        assert!(refused(&h, &[and]).contains("bit 1 is wire 2"));
+        // Interface checks: duplicate names, widths.
+        let mut h = header(2);
+        h.inputs[1].name = "x".into();
+        assert!(refused(&h, &[and]).contains("not well formed"));
+        let mut h = header(2);
+        h.outputs[0].ty = ValueType::UInt(2);
+        assert!(refused(&h, &[and]).contains("2 bits"));
     }
 }

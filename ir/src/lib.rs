@@ -520,6 +520,45 @@ impl Circuit {
         Ok(())
     }
 
+    /// The checks of [`Circuit::validate`] that do not walk the gates:
+    /// unique group names, widths that match the types, output wires in
+    /// range. For loaders whose circuits are in canonical numbering (input
+    /// bits `0..n` in order, then one wire per gate, as the compiler
+    /// numbers them): there every wire is written before it is read once
+    /// each gate reads only lower wires, which such a loader checks as it
+    /// reads the gates (`compiled::from_bytes`), so this and that check
+    /// together are `validate`, in one pass over the gates instead of two.
+    pub fn validate_interface(&self) -> Result<(), IrError> {
+        let mut seen = std::collections::HashSet::new();
+        for input in &self.inputs {
+            if !seen.insert(input.name.as_str()) {
+                return Err(IrError::DuplicateName {
+                    kind: "input",
+                    name: input.name.clone(),
+                });
+            }
+            check_width("input", &input.name, &input.ty, input.wires.len())?;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for output in &self.outputs {
+            if !seen.insert(output.name.as_str()) {
+                return Err(IrError::DuplicateName {
+                    kind: "output",
+                    name: output.name.clone(),
+                });
+            }
+            check_width("output", &output.name, &output.ty, output.wires.len())?;
+            if let Some(&wire) = output.wires.iter().find(|&&w| w >= self.num_wires) {
+                return Err(IrError::OutOfRange {
+                    wire,
+                    num_wires: self.num_wires,
+                    place: format!("output `{}`", output.name),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Why `validate` cannot read wire `w` at `place`: out of range, or not
     /// written yet.
     #[cold]
@@ -736,8 +775,26 @@ pub struct IdEncoder {
     buf: Vec<u8>,
 }
 
-/// Bytes of one gate in the encoding: a tag and two canonical numbers.
-const GATE_BYTES: usize = 9;
+/// Bytes of one gate in the id's encoding ([`encode_gate`]).
+pub const ENCODED_GATE_BYTES: usize = 9;
+
+/// One gate as the id encodes it: a tag (0 XOR, 1 AND, 2 NOT, 3 constant),
+/// then two little-endian `u32`s: the canonical numbers of its inputs
+/// (named by `canon`), a NOT's second 0, a constant's value and 0. The
+/// output is implied (the next canonical number).
+pub fn encode_gate(g: &Gate, mut canon: impl FnMut(Wire) -> u32) -> [u8; ENCODED_GATE_BYTES] {
+    let (tag, a, b) = match *g {
+        Gate::Xor { a, b, .. } => (0u8, canon(a), canon(b)),
+        Gate::And { a, b, .. } => (1, canon(a), canon(b)),
+        Gate::Not { a, .. } => (2, canon(a), 0),
+        Gate::Const { value, .. } => (3, value as u32, 0),
+    };
+    let mut r = [0u8; ENCODED_GATE_BYTES];
+    r[0] = tag;
+    r[1..5].copy_from_slice(&a.to_le_bytes());
+    r[5..9].copy_from_slice(&b.to_le_bytes());
+    r
+}
 const GATES_PER_UPDATE: usize = 4096;
 
 impl IdEncoder {
@@ -752,7 +809,7 @@ impl IdEncoder {
     ) -> IdEncoder {
         let mut id = IdEncoder {
             hash: blake3::Hasher::new(),
-            buf: Vec::with_capacity(GATE_BYTES * GATES_PER_UPDATE),
+            buf: Vec::with_capacity(ENCODED_GATE_BYTES * GATES_PER_UPDATE),
         };
         id.hash.update(b"yao-circuit-v1\0");
         id.len(inputs.len());
@@ -789,18 +846,20 @@ impl IdEncoder {
         self.hash.update(s.as_bytes());
     }
 
+    /// Gates already encoded, whole records of the encoding in circuit
+    /// order: a compiled file stores its gates in exactly this form
+    /// (`compiled`), so its id is one hash of the bytes as they lie.
+    pub fn encoded_gates(&mut self, records: &[u8]) {
+        debug_assert_eq!(records.len() % ENCODED_GATE_BYTES, 0);
+        self.hash.update(&self.buf);
+        self.buf.clear();
+        self.hash.update(records);
+    }
+
     /// The next gate, its inputs named by `canon`.
-    pub fn gate(&mut self, g: &Gate, mut canon: impl FnMut(Wire) -> u32) {
-        let (tag, a, b) = match *g {
-            Gate::Xor { a, b, .. } => (0u8, canon(a), canon(b)),
-            Gate::And { a, b, .. } => (1, canon(a), canon(b)),
-            Gate::Not { a, .. } => (2, canon(a), 0),
-            Gate::Const { value, .. } => (3, value as u32, 0),
-        };
-        self.buf.push(tag);
-        self.buf.extend_from_slice(&a.to_le_bytes());
-        self.buf.extend_from_slice(&b.to_le_bytes());
-        if self.buf.len() >= GATE_BYTES * GATES_PER_UPDATE {
+    pub fn gate(&mut self, g: &Gate, canon: impl FnMut(Wire) -> u32) {
+        self.buf.extend_from_slice(&encode_gate(g, canon));
+        if self.buf.len() >= ENCODED_GATE_BYTES * GATES_PER_UPDATE {
             self.hash.update(&self.buf);
             self.buf.clear();
         }
