@@ -190,24 +190,24 @@ pub fn to_bytes(circuit: &Circuit) -> Vec<u8> {
             ..o.clone()
         })
         .collect();
-    let mut gates = Vec::with_capacity(GATE_BYTES * circuit.gates.len());
+    let count = circuit.gates.len();
+    let mut id = IdEncoder::new(&inputs, &outputs, |w| w, count as u64);
+    let gates_at = MAGIC.len() + 32 + 8;
+    let mut out = Vec::with_capacity(gates_at + GATE_BYTES * count);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&[0; 32]); // the id, once the gates are written
+    out.extend_from_slice(&(count as u64).to_le_bytes());
     for g in &circuit.gates {
-        gates.extend_from_slice(&encode_gate(g, canon));
+        out.extend_from_slice(&encode_gate(g, canon));
     }
-    let mut id = IdEncoder::new(&inputs, &outputs, |w| w, circuit.gates.len() as u64);
-    id.encoded_gates(&gates);
+    id.encoded_gates(&out[gates_at..]);
+    out[MAGIC.len()..gates_at - 8].copy_from_slice(&id.finish().0);
     let header = serde_json::to_vec(&Header {
         name: circuit.name.clone(),
         inputs,
         outputs,
     })
     .expect("a header serializes");
-    let mut out = Vec::with_capacity(6 + 32 + 8 + gates.len() + 4 + header.len());
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&id.finish().0);
-    out.extend_from_slice(&(circuit.gates.len() as u64).to_le_bytes());
-    out.extend_from_slice(&gates);
-    drop(gates);
     out.extend_from_slice(&(header.len() as u32).to_le_bytes());
     out.extend_from_slice(&header);
     out

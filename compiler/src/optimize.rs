@@ -382,13 +382,21 @@ impl Builder {
             .collect();
         drop(live);
         let depth_first = self.depth_first_order(&outputs);
+        // Both orders hold the same nodes, so the polarity counts are one.
+        let mut scratch = Scratch {
+            want_neg: self.polarity_wants(&creation, &outputs),
+            wire: Vec::new(),
+            phase: Vec::new(),
+        };
         // Each order's peak is measured on a dry run of the emitter, which
         // keeps only each wire's last reader: emitting both circuits to
         // compare them held two circuits at once.
-        let order = if depth_first != creation
-            && self.peak_of(&inputs, &outputs, &depth_first)
-                < self.peak_of(&inputs, &outputs, &creation)
-        {
+        let depth_first_is_lower = depth_first != creation && {
+            let mut reads = LastReads::default();
+            let mut peak = |order| self.peak_of(&inputs, &outputs, order, &mut scratch, &mut reads);
+            peak(&depth_first) < peak(&creation)
+        };
+        let order = if depth_first_is_lower {
             drop(creation);
             depth_first
         } else {
@@ -396,7 +404,8 @@ impl Builder {
             creation
         };
         let gates = Vec::with_capacity(order.len() + order.len() / 4);
-        let (ir_inputs, ir_outputs, gates) = self.emit(&inputs, &outputs, &order, gates);
+        let (ir_inputs, ir_outputs, gates) =
+            self.emit(&inputs, &outputs, &order, &mut scratch, gates);
         Circuit {
             name: name.to_string(),
             num_wires: ir_inputs.iter().map(|i| i.wires.len() as u32).sum::<u32>()
@@ -414,14 +423,35 @@ impl Builder {
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
         outputs: &[(String, ValueType, Vec<Lit>)],
         order: &[u32],
+        scratch: &mut Scratch,
+        reads: &mut LastReads,
     ) -> u64 {
         let n_in: usize = inputs.iter().map(|i| i.3.len()).sum();
-        let sink = LastReads {
-            last: vec![NONE; n_in],
-            gates: 0,
+        reads.start(n_in);
+        let (_, ir_outputs, reads) = self.emit(inputs, outputs, order, scratch, reads);
+        reads.peak(ir_outputs.iter().flat_map(|o| &o.wires))
+    }
+
+    /// How much more often each node is needed complemented than plain
+    /// where polarity costs a NOT gate (AND inputs and outputs; XORs take
+    /// either), over the gates of `order`. Readers are fewer than 2^31, so
+    /// the difference fits.
+    fn polarity_wants(&self, order: &[u32], outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<i32> {
+        let mut want_neg = vec![0i32; self.nodes.len()];
+        let mut count = |l: Lit| {
+            want_neg[l.node()] += if l.complemented() { 1 } else { -1 };
         };
-        let (_, ir_outputs, sink) = self.emit(inputs, outputs, order, sink);
-        sink.peak(ir_outputs.iter().flat_map(|o| &o.wires))
+        for &n in order {
+            if let Node::And(a, b) = self.node(n as usize) {
+                count(a);
+                count(b);
+            }
+        }
+        outputs
+            .iter()
+            .flat_map(|o| o.2.iter())
+            .for_each(|&l| count(l));
+        want_neg
     }
 
     fn live_nodes(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<bool> {
@@ -480,33 +510,26 @@ impl Builder {
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
         outputs: &[(String, ValueType, Vec<Lit>)],
         order: &[u32],
+        scratch: &mut Scratch,
         sink: S,
     ) -> (Vec<Input>, Vec<Output>, S) {
+        let Scratch {
+            want_neg,
+            wire,
+            phase,
+        } = scratch;
+        wire.clear();
+        wire.resize(self.nodes.len(), NONE);
+        phase.clear();
+        phase.resize(self.nodes.len(), false);
         let mut e = Emitter {
-            wire: vec![NONE; self.nodes.len()],
+            wire,
             not_wire: FxHashMap::default(),
-            phase: vec![false; self.nodes.len()],
+            phase,
             consts: [NONE; 2],
             next: 0,
             gates: sink,
         };
-        // How much more often each node is needed complemented than plain
-        // where polarity costs a NOT gate (AND inputs and outputs; XORs take
-        // either). Readers are fewer than 2^31, so the difference fits.
-        let mut want_neg = vec![0i32; self.nodes.len()];
-        let mut count = |l: Lit| {
-            want_neg[l.node()] += if l.complemented() { 1 } else { -1 };
-        };
-        for &n in order {
-            if let Node::And(a, b) = self.node(n as usize) {
-                count(a);
-                count(b);
-            }
-        }
-        outputs
-            .iter()
-            .flat_map(|o| o.2.iter())
-            .for_each(|&l| count(l));
         let ir_inputs = inputs
             .iter()
             .map(|(name, party, ty, lits)| Input {
@@ -588,15 +611,27 @@ impl GateSink for Vec<Gate> {
     }
 }
 
+/// The per-node arrays of [`Builder::emit`], made once for its dry runs
+/// and the real emit: a fresh 50 MB array is 12,000 page faults, which
+/// cost more than filling it again.
+struct Scratch {
+    /// By node: [`Builder::polarity_wants`], the same for every order.
+    want_neg: Vec<i32>,
+    wire: Vec<Wire>,
+    phase: Vec<bool>,
+}
+
 /// A dry run of [`Builder::emit`]: the last gate reading each wire (wires
 /// numbered as emitted: inputs, then gate outputs), which is all
-/// [`Circuit::peak_live_wires`] needs.
+/// [`Circuit::peak_live_wires`] needs. Reused by both dry runs.
+#[derive(Default)]
 struct LastReads {
     last: Vec<u32>,
     gates: u32,
+    deaths: Vec<u32>,
 }
 
-impl GateSink for LastReads {
+impl GateSink for &mut LastReads {
     fn push(&mut self, gate: Gate) {
         for w in gate.inputs() {
             self.last[w as usize] = self.gates;
@@ -607,15 +642,24 @@ impl GateSink for LastReads {
 }
 
 impl LastReads {
+    /// Ready for a dry run of a circuit with `n_in` input bits.
+    fn start(&mut self, n_in: usize) {
+        self.last.clear();
+        self.last.resize(n_in, NONE);
+        self.gates = 0;
+    }
+
     /// [`Circuit::peak_live_wires`] of the gates seen, with `outputs` read
     /// after the last gate: the same count on the same deaths.
-    fn peak<'a>(mut self, outputs: impl Iterator<Item = &'a Wire>) -> u64 {
+    fn peak<'a>(&mut self, outputs: impl Iterator<Item = &'a Wire>) -> u64 {
         let end = self.gates;
         for &w in outputs {
             self.last[w as usize] = end;
         }
         let n_in = self.last.len() - self.gates as usize;
-        let mut deaths = vec![0u32; self.gates as usize + 1];
+        let deaths = &mut self.deaths;
+        deaths.clear();
+        deaths.resize(self.gates as usize + 1, 0);
         let mut live: i64 = 0;
         for &l in &self.last[..n_in] {
             if l != NONE {
@@ -639,16 +683,16 @@ impl LastReads {
 /// Wire numbering while gates are emitted. `wire[n]` carries node `n`
 /// complemented if `phase[n]`; `not_wire[&n]`, once made, the opposite
 /// (few nodes need both polarities: a map, not a wire per node).
-struct Emitter<S> {
-    wire: Vec<Wire>,
+struct Emitter<'a, S> {
+    wire: &'a mut [Wire],
     not_wire: FxHashMap<u32, Wire>,
-    phase: Vec<bool>,
+    phase: &'a mut [bool],
     consts: [Wire; 2],
     next: Wire,
     gates: S,
 }
 
-impl<S: GateSink> Emitter<S> {
+impl<S: GateSink> Emitter<'_, S> {
     fn fresh(&mut self, gate: impl FnOnce(Wire) -> Gate) -> Wire {
         let out = self.next;
         self.gates.push(gate(out));
@@ -877,8 +921,16 @@ mod tests {
                 })
                 .collect();
             let depth_first = b.depth_first_order(&outputs);
-            for order in [&creation, &depth_first] {
-                let (i, o, gates) = b.emit(&inputs, &outputs, order, Vec::new());
+            let mut scratch = Scratch {
+                want_neg: b.polarity_wants(&creation, &outputs),
+                wire: Vec::new(),
+                phase: Vec::new(),
+            };
+            let mut reads = LastReads::default();
+            // Scratch reused in both orders, as `finish` does.
+            for order in [&creation, &depth_first, &creation] {
+                let peak = b.peak_of(&inputs, &outputs, order, &mut scratch, &mut reads);
+                let (i, o, gates) = b.emit(&inputs, &outputs, order, &mut scratch, Vec::new());
                 let c = Circuit {
                     name: "t".into(),
                     num_wires: 11 + gates.len() as u32,
@@ -887,11 +939,7 @@ mod tests {
                     gates,
                 };
                 c.validate().unwrap();
-                assert_eq!(
-                    b.peak_of(&inputs, &outputs, order),
-                    c.peak_live_wires(),
-                    "round {round}"
-                );
+                assert_eq!(peak, c.peak_live_wires(), "round {round}");
             }
         }
     }
