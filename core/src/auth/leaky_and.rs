@@ -98,6 +98,25 @@ impl DMsg {
     }
 }
 
+/// Triples hashed per call of the batched TCCR kernel: the tile's buffers
+/// (a few KB on the stack) stay in L1 between the hash and the XORs that
+/// use it, instead of whole-batch vectors that miss every cache.
+const TILE: usize = 256;
+
+/// `Phi_P = K[y_Q] ^ M[y_P] ^ y_P * Delta_P`.
+#[inline(always)]
+fn phi(y: &Share, delta: Block) -> Block {
+    y.key ^ y.mac ^ (delta & Block::mask(y.bit))
+}
+
+/// The tweak of triple `i` of the session under `owner`'s key.
+fn tweaks(owner: Role, i: u64) -> Tweaks {
+    Tweaks {
+        first: tweak_base(owner) + i,
+        pair: false,
+    }
+}
+
 /// One party's run of a batch of leaky ANDs, after sending `U_P`.
 pub struct LeakyAnd {
     role: Role,
@@ -106,10 +125,9 @@ pub struct LeakyAnd {
     x: Zeroizing<Vec<Share>>,
     y: Zeroizing<Vec<Share>>,
     r: Zeroizing<Vec<Share>>,
-    /// `H(K[x_Q])`.
-    hk: Zeroizing<Vec<Block>>,
-    /// `Phi_P`.
-    phi: Zeroizing<Vec<Block>>,
+    /// The part of `S_P` known before `U_Q` arrives:
+    /// `H(K[x_Q]) ^ M[r_P] ^ K[r_Q] ^ r_P * Delta_P`.
+    w: Zeroizing<Vec<Block>>,
     tccr: Tccr,
 }
 
@@ -135,28 +153,28 @@ impl LeakyAnd {
         );
         let delta = own.block();
         let tccr = Tccr::new();
-        // H(K) and H(K ^ Delta) under one tweak, interleaved.
-        let mut pairs = Zeroizing::new(Vec::with_capacity(2 * n));
-        for s in &x {
-            pairs.push(s.key);
-            pairs.push(s.key ^ delta);
+        let mut u = Vec::with_capacity(n);
+        let mut w = Zeroizing::new(Vec::with_capacity(n));
+        // H(K) and H(K ^ Delta), both under triple i's tweak.
+        let mut keys = Zeroizing::new([[Block::ZERO; TILE]; 2]);
+        let mut hashed = Zeroizing::new([[Block::ZERO; TILE]; 2]);
+        for (t, xs) in x.chunks(TILE).enumerate() {
+            let at = t * TILE;
+            let len = xs.len();
+            for (i, s) in xs.iter().enumerate() {
+                keys[0][i] = s.key;
+                keys[1][i] = s.key ^ delta;
+            }
+            let tw = tweaks(role, first + at as u64);
+            let [h0, h1] = &mut *hashed;
+            tccr.hash_many(&keys[0][..len], &mut h0[..len], tw);
+            tccr.hash_many(&keys[1][..len], &mut h1[..len], tw);
+            for i in 0..len {
+                let (ys, rs) = (&y[at + i], &r[at + i]);
+                u.push(h0[i] ^ h1[i] ^ phi(ys, delta));
+                w.push(h0[i] ^ rs.mac ^ rs.key ^ (delta & Block::mask(rs.bit)));
+            }
         }
-        let mut hashed = Zeroizing::new(vec![Block::ZERO; 2 * n]);
-        let tweaks = Tweaks {
-            first: tweak_base(role) + first,
-            pair: true,
-        };
-        tccr.hash_many(&pairs, &mut hashed, tweaks);
-        let phi: Vec<Block> = y
-            .iter()
-            .map(|s| s.key ^ s.mac ^ (delta & Block::mask(s.bit)))
-            .collect();
-        let u = hashed
-            .chunks_exact(2)
-            .zip(&phi)
-            .map(|(h, &p)| h[0] ^ h[1] ^ p)
-            .collect();
-        let hk = hashed.chunks_exact(2).map(|h| h[0]).collect();
         let run = LeakyAnd {
             role,
             delta: Zeroizing::new(delta),
@@ -164,8 +182,7 @@ impl LeakyAnd {
             x: Zeroizing::new(x),
             y: Zeroizing::new(y),
             r: Zeroizing::new(r),
-            hk: Zeroizing::new(hk),
-            phi: Zeroizing::new(phi),
+            w,
             tccr,
         };
         (run, UMsg(u))
@@ -191,27 +208,30 @@ impl LeakyAnd {
                 got: 16 * peer.0.len(),
             });
         }
-        let macs = Zeroizing::new(self.x.iter().map(|s| s.mac).collect::<Vec<_>>());
-        let mut hm = Zeroizing::new(vec![Block::ZERO; n]);
-        let tweaks = Tweaks {
-            first: tweak_base(self.role.peer()) + self.first,
-            pair: false,
-        };
-        self.tccr.hash_many(&macs, &mut hm, tweaks);
         let delta = *self.delta;
-        let s: Vec<Block> = (0..n)
-            .map(|i| {
-                let (x, r) = (self.x[i], self.r[i]);
-                let m = Block::mask(x.bit);
-                let v = hm[i] ^ (peer.0[i] & m);
-                self.hk[i] ^ v ^ (self.phi[i] & m) ^ r.mac ^ r.key ^ (delta & Block::mask(r.bit))
-            })
-            .collect();
+        let mut s = Zeroizing::new(Vec::with_capacity(n));
+        let mut macs = Zeroizing::new([Block::ZERO; TILE]);
+        let mut hm = Zeroizing::new([Block::ZERO; TILE]);
+        for (t, xs) in self.x.chunks(TILE).enumerate() {
+            let at = t * TILE;
+            let len = xs.len();
+            for (m, share) in macs.iter_mut().zip(xs) {
+                *m = share.mac;
+            }
+            let tw = tweaks(self.role.peer(), self.first + at as u64);
+            self.tccr.hash_many(&macs[..len], &mut hm[..len], tw);
+            // S_P = H(K[x_Q]) ^ H(M[x_P]) ^ x_P * (U_Q ^ Phi_P) ^ (r's part).
+            for (i, xs) in xs.iter().enumerate() {
+                let j = at + i;
+                let v = (peer.0[j] ^ phi(&self.y[j], delta)) & Block::mask(xs.bit);
+                s.push(self.w[j] ^ hm[i] ^ v);
+            }
+        }
         let d = DMsg(s.iter().map(|b| b.lsb()).collect());
         let next = LeakyAndD {
             role: self.role,
             delta: Zeroizing::new(delta),
-            s: Zeroizing::new(s),
+            s,
             d: d.0.clone(),
             x: self.x,
             y: self.y,
