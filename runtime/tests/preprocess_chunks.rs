@@ -96,3 +96,33 @@ fn parties_with_different_limits_are_refused() {
     let (a, b) = run([SMALL, other], 3_000);
     assert!(a.is_err() && b.is_err(), "{:?} {:?}", a.is_ok(), b.is_ok());
 }
+
+/// Not a test: a probe to run under `/usr/bin/time -v` for the peak memory
+/// of one request of `YAO_PRE_ANDS` triples (default `2^19`), both parties
+/// in this process, with the default limits or, if `YAO_PRE_ONE_BATCH` is
+/// set, with limits so large that the request is one batch and one group
+/// (the unchunked shape):
+/// `cargo test --release -p yao-runtime --test preprocess_chunks -- --ignored`.
+#[test]
+#[ignore]
+fn peak_memory_probe() {
+    let ands = std::env::var("YAO_PRE_ANDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1 << 19);
+    let limits = if std::env::var_os("YAO_PRE_ONE_BATCH").is_some() {
+        Limits {
+            batch: 1 << 40,
+            group: 1 << 40,
+        }
+    } else {
+        Limits::DEFAULT
+    };
+    let (a, b) = run([limits; 2], ands);
+    assert_eq!(a.unwrap().1.len(), b.unwrap().1.len());
+    eprintln!(
+        "{ands} ANDs, B = {}, {:?}",
+        Schedule::new(ands, limits).bucket(),
+        limits
+    );
+}
