@@ -188,12 +188,10 @@ impl Preprocessor {
         ch: &mut impl Channel,
         n: usize,
     ) -> Result<Zeroizing<Vec<Triple>>> {
-        let mut x = std::mem::take(&mut *self.shares(ch, 3 * n)?);
-        let r = x.split_off(2 * n);
-        let y = x.split_off(n);
+        let shares = self.shares(ch, 3 * n)?;
         let first = self.leaky;
         self.leaky += n as u64;
-        let (run, u) = LeakyAnd::new(self.role, &self.delta, x, y, r, first);
+        let (run, u) = LeakyAnd::from_shares(self.role, &self.delta, shares, first);
         let theirs = exchange(ch, self.role, &u.to_bytes(), "leaky-AND message U", 16 * n)?;
         let (next, d) = run.respond(&UMsg::from_bytes(&theirs, n)?)?;
         let theirs = exchange(
@@ -247,15 +245,36 @@ impl Preprocessor {
     ) -> Result<Zeroizing<Vec<Triple>>> {
         let schedule = Schedule::new(ands, self.limits);
         let b = schedule.bucket();
-        let mut out = Zeroizing::new(Vec::with_capacity(ands));
+        // A request of one group and one batch (AES-128's, say) moves its
+        // vectors through without copying them.
+        let mut out: Option<Zeroizing<Vec<Triple>>> = None;
         for &group in schedule.groups() {
-            let mut leaky = Zeroizing::new(Vec::with_capacity(group * b));
+            let mut leaky: Option<Zeroizing<Vec<Triple>>> = None;
             for n in schedule.batches(group) {
-                leaky.extend_from_slice(&self.leaky_triples(ch, n)?);
+                let batch = self.leaky_triples(ch, n)?;
+                match &mut leaky {
+                    Some(all) => all.extend_from_slice(&batch),
+                    None if batch.len() == group * b => leaky = Some(batch),
+                    None => {
+                        let mut all = Zeroizing::new(Vec::with_capacity(group * b));
+                        all.extend_from_slice(&batch);
+                        leaky = Some(all);
+                    }
+                }
             }
-            out.extend_from_slice(&self.bucket(ch, leaky, group, b)?);
+            let leaky = leaky.unwrap_or_default();
+            let triples = self.bucket(ch, leaky, group, b)?;
+            match &mut out {
+                Some(all) => all.extend_from_slice(&triples),
+                None if triples.len() == ands => out = Some(triples),
+                None => {
+                    let mut all = Zeroizing::new(Vec::with_capacity(ands));
+                    all.extend_from_slice(&triples);
+                    out = Some(all);
+                }
+            }
         }
-        Ok(out)
+        Ok(out.unwrap_or_default())
     }
 
     /// Buckets one group's leaky triples (all of them equality-checked) into

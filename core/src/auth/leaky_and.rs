@@ -117,14 +117,30 @@ fn tweaks(owner: Role, i: u64) -> Tweaks {
     }
 }
 
+/// The shared bits `x`, `y`, `r` of a batch: the three thirds of one vector.
+struct Bits {
+    all: Zeroizing<Vec<Share>>,
+    n: usize,
+}
+
+impl Bits {
+    fn x(&self) -> &[Share] {
+        &self.all[..self.n]
+    }
+    fn y(&self) -> &[Share] {
+        &self.all[self.n..2 * self.n]
+    }
+    fn r(&self) -> &[Share] {
+        &self.all[2 * self.n..]
+    }
+}
+
 /// One party's run of a batch of leaky ANDs, after sending `U_P`.
 pub struct LeakyAnd {
     role: Role,
     delta: Zeroizing<Block>,
     first: u64,
-    x: Zeroizing<Vec<Share>>,
-    y: Zeroizing<Vec<Share>>,
-    r: Zeroizing<Vec<Share>>,
+    bits: Bits,
     /// The part of `S_P` known before `U_Q` arrives:
     /// `H(K[x_Q]) ^ M[r_P] ^ K[r_Q] ^ r_P * Delta_P`.
     w: Zeroizing<Vec<Block>>,
@@ -145,6 +161,33 @@ impl LeakyAnd {
     ) -> (LeakyAnd, UMsg) {
         let n = x.len();
         assert!(y.len() == n && r.len() == n, "one x, y, r per triple");
+        let mut all = Zeroizing::new(Vec::with_capacity(3 * n));
+        for mut v in [x, y, r] {
+            all.extend_from_slice(&v);
+            v.zeroize();
+        }
+        LeakyAnd::from_shares(role, own, all, first)
+    }
+
+    /// As [`LeakyAnd::new`], with `x`, `y` and `r` the three thirds of one
+    /// vector (as one call of the shared-bit generator makes them), so no
+    /// copy is made.
+    ///
+    /// # Panics
+    /// If the length is not a multiple of 3 (a caller bug).
+    pub fn from_shares(
+        role: Role,
+        own: &GlobalKey,
+        shares: Zeroizing<Vec<Share>>,
+        first: u64,
+    ) -> (LeakyAnd, UMsg) {
+        assert!(shares.len().is_multiple_of(3), "one x, y, r per triple");
+        let bits = Bits {
+            n: shares.len() / 3,
+            all: shares,
+        };
+        let (x, y, r) = (bits.x(), bits.y(), bits.r());
+        let n = bits.n;
         assert!(
             first
                 .checked_add(n as u64)
@@ -179,9 +222,7 @@ impl LeakyAnd {
             role,
             delta: Zeroizing::new(delta),
             first,
-            x: Zeroizing::new(x),
-            y: Zeroizing::new(y),
-            r: Zeroizing::new(r),
+            bits,
             w,
             tccr,
         };
@@ -190,12 +231,12 @@ impl LeakyAnd {
 
     /// The number of triples of this batch.
     pub fn len(&self) -> usize {
-        self.x.len()
+        self.bits.n
     }
 
     /// Whether the batch is empty.
     pub fn is_empty(&self) -> bool {
-        self.x.is_empty()
+        self.bits.n == 0
     }
 
     /// On the peer's `U_Q`: this party's `d` bits.
@@ -212,7 +253,8 @@ impl LeakyAnd {
         let mut s = Zeroizing::new(Vec::with_capacity(n));
         let mut macs = Zeroizing::new([Block::ZERO; TILE]);
         let mut hm = Zeroizing::new([Block::ZERO; TILE]);
-        for (t, xs) in self.x.chunks(TILE).enumerate() {
+        let y = self.bits.y();
+        for (t, xs) in self.bits.x().chunks(TILE).enumerate() {
             let at = t * TILE;
             let len = xs.len();
             for (m, share) in macs.iter_mut().zip(xs) {
@@ -223,7 +265,7 @@ impl LeakyAnd {
             // S_P = H(K[x_Q]) ^ H(M[x_P]) ^ x_P * (U_Q ^ Phi_P) ^ (r's part).
             for (i, xs) in xs.iter().enumerate() {
                 let j = at + i;
-                let v = (peer.0[j] ^ phi(&self.y[j], delta)) & Block::mask(xs.bit);
+                let v = (peer.0[j] ^ phi(&y[j], delta)) & Block::mask(xs.bit);
                 s.push(self.w[j] ^ hm[i] ^ v);
             }
         }
@@ -233,9 +275,7 @@ impl LeakyAnd {
             delta: Zeroizing::new(delta),
             s,
             d: d.0.clone(),
-            x: self.x,
-            y: self.y,
-            r: self.r,
+            bits: self.bits,
         };
         Ok((next, d))
     }
@@ -247,9 +287,7 @@ pub struct LeakyAndD {
     delta: Zeroizing<Block>,
     s: Zeroizing<Vec<Block>>,
     d: Vec<bool>,
-    x: Zeroizing<Vec<Share>>,
-    y: Zeroizing<Vec<Share>>,
-    r: Zeroizing<Vec<Share>>,
+    bits: Bits,
 }
 
 impl LeakyAndD {
@@ -266,10 +304,10 @@ impl LeakyAndD {
         let mut triples = Zeroizing::new(Vec::with_capacity(n));
         for i in 0..n {
             let d = self.d[i] ^ peer.0[i];
-            let z = self.r[i].xor_public(d, self.role, own);
+            let z = self.bits.r()[i].xor_public(d, self.role, own);
             triples.push(Triple {
-                x: self.x[i],
-                y: self.y[i],
+                x: self.bits.x()[i],
+                y: self.bits.y()[i],
                 z,
             });
             self.s[i] ^= *self.delta & Block::mask(d);
