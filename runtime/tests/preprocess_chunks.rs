@@ -35,14 +35,17 @@ impl Channel for Largest {
     }
 }
 
-type Outcome = Result<(Block, Vec<Triple>, usize), PreprocessError>;
+/// A party's global key, triples, largest write and bytes sent after setup.
+type Outcome = Result<(Block, Vec<Triple>, usize, u64), PreprocessError>;
 
 fn party(inner: MemChannel, role: Role, limits: Limits, ands: usize) -> Outcome {
     let mut ch = Largest { inner, max: 0 };
     let mut p = Preprocessor::setup(&mut ch, role)?;
     p.set_limits(limits);
+    let before = ch.traffic().sent;
     let triples = p.triples(&mut ch, ands)?;
-    Ok((p.delta().block(), triples.to_vec(), ch.max))
+    let sent = ch.traffic().sent - before;
+    Ok((p.delta().block(), triples.to_vec(), ch.max, sent))
 }
 
 fn run(limits: [Limits; 2], ands: usize) -> (Outcome, Outcome) {
@@ -70,8 +73,8 @@ fn a_large_request_is_served_in_batches_and_groups() {
     assert!(batches >= 10, "{schedule:?}");
 
     let (a, b) = run([SMALL; 2], ands);
-    let (da, ta, max_a) = a.unwrap();
-    let (db, tb, max_b) = b.unwrap();
+    let (da, ta, max_a, _) = a.unwrap();
+    let (db, tb, max_b, _) = b.unwrap();
     assert_eq!((ta.len(), tb.len()), (ands, ands));
     for (a, b) in ta.iter().zip(&tb) {
         assert_eq!((a.x.bit ^ b.x.bit) & (a.y.bit ^ b.y.bit), a.z.bit ^ b.z.bit);
@@ -101,7 +104,7 @@ fn parties_with_different_limits_are_refused() {
 /// of one request of `YAO_PRE_ANDS` triples (default `2^19`), both parties
 /// in this process, with the default limits or, if `YAO_PRE_ONE_BATCH` is
 /// set, with limits so large that the request is one batch and one group
-/// (the unchunked shape):
+/// (the unchunked shape); `YAO_PRE_BATCH` overrides the batch size:
 /// `cargo test --release -p yao-runtime --test preprocess_chunks -- --ignored`.
 #[test]
 #[ignore]
@@ -110,7 +113,7 @@ fn peak_memory_probe() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1 << 19);
-    let limits = if std::env::var_os("YAO_PRE_ONE_BATCH").is_some() {
+    let mut limits = if std::env::var_os("YAO_PRE_ONE_BATCH").is_some() {
         Limits {
             batch: 1 << 40,
             group: 1 << 40,
@@ -118,11 +121,19 @@ fn peak_memory_probe() {
     } else {
         Limits::DEFAULT
     };
+    if let Some(batch) = std::env::var("YAO_PRE_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        limits.batch = batch;
+    }
     let (a, b) = run([limits; 2], ands);
-    assert_eq!(a.unwrap().1.len(), b.unwrap().1.len());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.1.len(), b.1.len());
     eprintln!(
-        "{ands} ANDs, B = {}, {:?}",
+        "{ands} ANDs, B = {}, {:?}: {:.1} bytes per triple (both directions)",
         Schedule::new(ands, limits).bucket(),
-        limits
+        limits,
+        (a.3 + b.3) as f64 / ands as f64
     );
 }
