@@ -11,6 +11,11 @@
 //! by it. Messages go one way at a time (`A` speaks first in every
 //! exchange), so no two large writes can block each other.
 //!
+//! A request is served in batches and bucketing groups of bounded size
+//! ([`Schedule`]; [`Preprocessor::set_limits`]), so what a party holds
+//! besides its output does not grow with the AND count, and no frame is
+//! longer than one batch needs.
+//!
 //! This is not yet wired into a session: nothing consumes the triples until
 //! the authenticated garbling exists (see SECURITY.md).
 
