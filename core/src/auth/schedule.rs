@@ -111,7 +111,7 @@ impl Schedule {
         // probability below 2^-79 each).
         (2..=limits.group / 2)
             .find_map(|b| {
-                let groups = split(ands, (ands * b).div_ceil(limits.group));
+                let groups = split(ands, ands.saturating_mul(b).div_ceil(limits.group));
                 (grouped_failure_log2(&groups, b) <= -(RHO as f64)).then_some(Schedule {
                     bucket: b,
                     groups,
