@@ -11,18 +11,24 @@
 //! by it. Messages go one way at a time (`A` speaks first in every
 //! exchange), so no two large writes can block each other.
 //!
+//! A request is served in batches and bucketing groups of bounded size
+//! ([`Schedule`]; [`Preprocessor::set_limits`]), so what a party holds
+//! besides its output does not grow with the AND count, and no frame is
+//! longer than one batch needs.
+//!
 //! This is not yet wired into a session: nothing consumes the triples until
 //! the authenticated garbling exists (see SECURITY.md).
 
 use crate::channel::{Channel, ChannelError};
 use crate::ot::{self, OtError};
 use yao_core::auth::auth_bit::{shares_from_cots, GlobalKey, Opening, Share};
-use yao_core::auth::bucket::{bucket_size, Buckets};
+use yao_core::auth::bucket::Buckets;
 use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce};
 use yao_core::auth::kos::{
     extended_len, ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender,
 };
 use yao_core::auth::leaky_and::{DMsg, LeakyAnd, UMsg};
+use yao_core::auth::schedule::{Limits, Schedule};
 use yao_core::auth::triple::Triple;
 use yao_core::auth::{AuthError, Role, KAPPA};
 use yao_core::ot::csw;
@@ -54,6 +60,8 @@ pub struct Preprocessor {
     receiver: KosReceiver,
     /// Leaky triples made so far: numbers the next batch's hash tweaks.
     leaky: u64,
+    /// Batch and group sizes of [`Preprocessor::triples`].
+    limits: Limits,
 }
 
 /// Base OT with this party as receiver, choosing the bits of `delta`.
@@ -105,7 +113,25 @@ impl Preprocessor {
             receiver: KosReceiver::new(&pairs),
             delta,
             leaky: 0,
+            limits: Limits::DEFAULT,
         })
+    }
+
+    /// The batch and group sizes [`Preprocessor::triples`] splits requests
+    /// into ([`Limits::DEFAULT`] unless set).
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Sets the batch and group sizes. Both parties must set the same ones:
+    /// they fix the message lengths and the bucket size, so a peer with
+    /// other limits is refused at the first message whose length differs.
+    ///
+    /// # Panics
+    /// If a limit is below its minimum ([`Schedule::new`]).
+    pub fn set_limits(&mut self, limits: Limits) {
+        Schedule::new(1, limits);
+        self.limits = limits;
     }
 
     /// This party's role.
@@ -168,18 +194,9 @@ impl Preprocessor {
         n: usize,
     ) -> Result<Zeroizing<Vec<Triple>>> {
         let shares = self.shares(ch, 3 * n)?;
-        let (x, rest) = shares.split_at(n);
-        let (y, r) = rest.split_at(n);
         let first = self.leaky;
         self.leaky += n as u64;
-        let (run, u) = LeakyAnd::new(
-            self.role,
-            &self.delta,
-            x.to_vec(),
-            y.to_vec(),
-            r.to_vec(),
-            first,
-        );
+        let (run, u) = LeakyAnd::from_shares(self.role, &self.delta, shares, first);
         let theirs = exchange(ch, self.role, &u.to_bytes(), "leaky-AND message U", 16 * n)?;
         let (next, d) = run.respond(&UMsg::from_bytes(&theirs, n)?)?;
         let theirs = exchange(
@@ -221,15 +238,59 @@ impl Preprocessor {
         }
     }
 
-    /// `ands` authenticated AND triples: leaky triples in buckets of
-    /// [`bucket_size`]`(ands)` (WRK17 section 5.2).
+    /// `ands` authenticated AND triples (WRK17 section 5.2): leaky triples
+    /// in buckets, served in batches and bucketing groups of bounded size
+    /// ([`Schedule`], under [`Preprocessor::limits`]) so that memory beyond
+    /// the output does not grow with `ands`. The bucket size is the one that
+    /// split needs for statistical security `2^-40`.
     pub fn triples(
         &mut self,
         ch: &mut impl Channel,
         ands: usize,
     ) -> Result<Zeroizing<Vec<Triple>>> {
-        let b = bucket_size(ands);
-        let leaky = self.leaky_triples(ch, ands * b)?;
+        let schedule = Schedule::new(ands, self.limits);
+        let b = schedule.bucket();
+        // A request of one group and one batch (AES-128's, say) moves its
+        // vectors through without copying them.
+        let mut out: Option<Zeroizing<Vec<Triple>>> = None;
+        for &group in schedule.groups() {
+            let mut leaky: Option<Zeroizing<Vec<Triple>>> = None;
+            for n in schedule.batches(group) {
+                let batch = self.leaky_triples(ch, n)?;
+                match &mut leaky {
+                    Some(all) => all.extend_from_slice(&batch),
+                    None if batch.len() == group * b => leaky = Some(batch),
+                    None => {
+                        let mut all = Zeroizing::new(Vec::with_capacity(group * b));
+                        all.extend_from_slice(&batch);
+                        leaky = Some(all);
+                    }
+                }
+            }
+            let leaky = leaky.unwrap_or_default();
+            let triples = self.bucket(ch, leaky, group, b)?;
+            match &mut out {
+                Some(all) => all.extend_from_slice(&triples),
+                None if triples.len() == ands => out = Some(triples),
+                None => {
+                    let mut all = Zeroizing::new(Vec::with_capacity(ands));
+                    all.extend_from_slice(&triples);
+                    out = Some(all);
+                }
+            }
+        }
+        Ok(out.unwrap_or_default())
+    }
+
+    /// Buckets one group's leaky triples (all of them equality-checked) into
+    /// `ands` triples, after a coin toss for the permutation.
+    fn bucket(
+        &mut self,
+        ch: &mut impl Channel,
+        leaky: Zeroizing<Vec<Triple>>,
+        ands: usize,
+        b: usize,
+    ) -> Result<Zeroizing<Vec<Triple>>> {
         // Coin toss for the permutation: A commits.
         let seed = match self.role {
             Role::A => {

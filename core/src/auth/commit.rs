@@ -87,11 +87,20 @@ impl Seed {
 
     /// `n` pseudorandom blocks: AES-128-CTR keyed by the seed.
     pub fn blocks(&self, n: usize) -> Vec<Block> {
-        let key = Block::from_bytes(self.0[..16].try_into().expect("16 bytes"));
-        let ctr: Vec<Block> = (0..n as u128).map(Block).collect();
         let mut out = vec![Block::ZERO; n];
-        Prg::new(key).fill(&ctr, &mut out);
+        self.block_stream().fill(&mut out);
         out
+    }
+
+    /// The blocks of [`Seed::blocks`] as a stream, a tile at a time: long
+    /// checks consume them without storing them all.
+    pub fn block_stream(&self) -> BlockStream {
+        let key = Block::from_bytes(self.0[..16].try_into().expect("16 bytes"));
+        BlockStream {
+            prg: Prg::new(key),
+            next: 0,
+            ctr: Vec::new(),
+        }
     }
 
     /// A uniformly random permutation of `0..n` (Fisher-Yates, with
@@ -110,6 +119,24 @@ impl Seed {
 impl Drop for Seed {
     fn drop(&mut self) {
         self.0.zeroize();
+    }
+}
+
+/// The pseudorandom blocks of a seed, in order ([`Seed::block_stream`]).
+pub struct BlockStream {
+    prg: Prg,
+    next: u128,
+    ctr: Vec<Block>,
+}
+
+impl BlockStream {
+    /// Fills `out` with the next `out.len()` blocks.
+    pub fn fill(&mut self, out: &mut [Block]) {
+        self.ctr.clear();
+        let end = self.next + out.len() as u128;
+        self.ctr.extend((self.next..end).map(Block));
+        self.next = end;
+        self.prg.fill(&self.ctr, out);
     }
 }
 
@@ -297,6 +324,12 @@ mod tests {
         let wire = CoinOpening::from_bytes(&opening.to_bytes()).unwrap();
         let seed_b = responder.finish(&wire).unwrap();
         assert_eq!(seed_a.blocks(5), seed_b.blocks(5));
+        // The stream gives the same blocks, whatever the tiles.
+        let mut tiles = vec![Block::ZERO; 5];
+        let mut stream = seed_a.block_stream();
+        stream.fill(&mut tiles[..2]);
+        stream.fill(&mut tiles[2..]);
+        assert_eq!(tiles, seed_b.blocks(5));
 
         let (committer, c) = CoinCommitter::new();
         let (responder, share) = CoinResponder::new(c);

@@ -22,16 +22,43 @@ pub fn mul(a: Block, b: Block) -> Block {
 
 /// `sum_i a[i] * b[i]` in GF(2^128); the slices have equal length.
 pub fn inner_product(a: &[Block], b: &[Block]) -> Block {
-    assert_eq!(a.len(), b.len(), "an inner product of equal-length vectors");
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("pclmulqdq") {
-        // SAFETY: the CPU has PCLMULQDQ (checked just above); SSE2 is part
-        // of the x86_64 baseline.
-        let (lo, hi) = unsafe { clmul::inner_product_wide(a, b) };
-        return Block(reduce(lo, hi));
+    let mut sum = Accumulator::default();
+    sum.add_inner_product(a, b);
+    sum.finish()
+}
+
+/// A sum of products kept unreduced (256 bits) across calls, so that an
+/// inner product computed a tile at a time (its coefficients generated
+/// tile by tile, never stored whole) costs one reduction, as
+/// [`inner_product`] does.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Accumulator {
+    lo: u128,
+    hi: u128,
+}
+
+impl Accumulator {
+    /// Adds `sum_i a[i] * b[i]`; the slices have equal length.
+    pub fn add_inner_product(&mut self, a: &[Block], b: &[Block]) {
+        assert_eq!(a.len(), b.len(), "an inner product of equal-length vectors");
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("pclmulqdq") {
+            // SAFETY: the CPU has PCLMULQDQ (checked just above); SSE2 is
+            // part of the x86_64 baseline.
+            let (lo, hi) = unsafe { clmul::inner_product_wide(a, b) };
+            self.lo ^= lo;
+            self.hi ^= hi;
+            return;
+        }
+        let (lo, hi) = portable_inner_product_wide(a, b);
+        self.lo ^= lo;
+        self.hi ^= hi;
     }
-    let (lo, hi) = portable_inner_product_wide(a, b);
-    Block(reduce(lo, hi))
+
+    /// The reduced sum.
+    pub fn finish(self) -> Block {
+        Block(reduce(self.lo, self.hi))
+    }
 }
 
 /// The 256-bit carry-less product sum, without reduction, on any CPU.
@@ -175,6 +202,18 @@ mod tests {
             let (lo, hi) = portable_inner_product_wide(&a, &b);
             assert_eq!(reduce(lo, hi), want, "portable, n = {n}");
         }
+    }
+
+    #[test]
+    fn an_accumulated_sum_equals_the_whole_inner_product() {
+        let a: Vec<Block> = (0..1000).map(|_| Block::random()).collect();
+        let b: Vec<Block> = (0..1000).map(|_| Block::random()).collect();
+        let mut sum = Accumulator::default();
+        for (x, y) in a.chunks(77).zip(b.chunks(77)) {
+            sum.add_inner_product(x, y);
+        }
+        assert_eq!(sum.finish(), inner_product(&a, &b));
+        assert_eq!(Accumulator::default().finish(), Block::ZERO);
     }
 
     #[test]

@@ -36,8 +36,8 @@
 //! receiver's matrix, pseudorandom), so the receiver's output is final at
 //! once.
 
-use super::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment};
-use super::field::{inner_product, mul};
+use super::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Seed};
+use super::field::{mul, Accumulator};
 use super::{expect_len, AuthError, Check, KAPPA, RHO};
 use crate::block::random_bits;
 use crate::block::Block;
@@ -135,6 +135,33 @@ impl CheckMsg {
     }
 }
 
+/// Coefficients generated per tile of [`chi_sums`]: they stay in L1.
+const CHI_TILE: usize = 512;
+
+/// KOS15's check sums over the coefficients `chi_i` of `seed`:
+/// `sum chi_i * values_i` and, given the choice bits, `sum chi_i * bits_i`.
+/// The `chi_i` (public once the seed is) are made a tile at a time and the
+/// products summed unreduced, so no vector of them is ever stored.
+fn chi_sums(seed: &Seed, values: &[Block], bits: Option<&[bool]>) -> (Block, Block) {
+    let mut stream = seed.block_stream();
+    let mut chi = [Block::ZERO; CHI_TILE];
+    let mut sum = Accumulator::default();
+    let mut x = Block::ZERO;
+    for (i, tile) in values.chunks(CHI_TILE).enumerate() {
+        let chi = &mut chi[..tile.len()];
+        stream.fill(chi);
+        sum.add_inner_product(chi, tile);
+        if let Some(bits) = bits {
+            let bits = &bits[i * CHI_TILE..i * CHI_TILE + tile.len()];
+            x = chi
+                .iter()
+                .zip(bits)
+                .fold(x, |acc, (&c, &r)| acc ^ (c & Block::mask(r)));
+        }
+    }
+    (sum.finish(), x)
+}
+
 /// The extension sender: holds the correlation `Delta` (a global key).
 pub struct KosSender {
     iknp: IknpSender,
@@ -186,8 +213,7 @@ impl SenderPending {
     /// outputs `q_i` (the extra OTs are dropped).
     pub fn finish(mut self, check: &CheckMsg) -> Result<Zeroizing<Vec<Block>>, AuthError> {
         let seed = self.responder.finish(&check.opening)?;
-        let chi = Zeroizing::new(seed.blocks(self.q.len()));
-        let lhs = inner_product(&chi, &self.q);
+        let lhs = chi_sums(&seed, &self.q, None).0;
         let rhs = check.t ^ mul(check.x, *self.delta);
         if !bool::from(lhs.to_bytes().ct_eq(&rhs.to_bytes())) {
             return Err(AuthError::CheckFailed(Check::KosConsistency));
@@ -243,12 +269,7 @@ impl ReceiverPending {
     /// `t_i = q_i ^ choices[i] * Delta` of the `count` requested OTs.
     pub fn respond(mut self, challenge: &ChallengeMsg) -> (CheckMsg, Zeroizing<Vec<Block>>) {
         let (opening, seed) = self.committer.open(&challenge.0);
-        let chi = Zeroizing::new(seed.blocks(self.t.len()));
-        let x = chi
-            .iter()
-            .zip(self.r.iter())
-            .fold(Block::ZERO, |acc, (&c, &r)| acc ^ (c & Block::mask(r)));
-        let t = inner_product(&chi, &self.t);
+        let (t, x) = chi_sums(&seed, &self.t, Some(&self.r));
         self.t.truncate(self.count);
         (CheckMsg { opening, x, t }, std::mem::take(&mut self.t))
     }

@@ -98,18 +98,52 @@ impl DMsg {
     }
 }
 
+/// Triples hashed per call of the batched TCCR kernel: the tile's buffers
+/// (a few KB on the stack) stay in L1 between the hash and the XORs that
+/// use it, instead of whole-batch vectors that miss every cache.
+const TILE: usize = 256;
+
+/// `Phi_P = K[y_Q] ^ M[y_P] ^ y_P * Delta_P`.
+#[inline(always)]
+fn phi(y: &Share, delta: Block) -> Block {
+    y.key ^ y.mac ^ (delta & Block::mask(y.bit))
+}
+
+/// The tweak of triple `i` of the session under `owner`'s key.
+fn tweaks(owner: Role, i: u64) -> Tweaks {
+    Tweaks {
+        first: tweak_base(owner) + i,
+        pair: false,
+    }
+}
+
+/// The shared bits `x`, `y`, `r` of a batch: the three thirds of one vector.
+struct Bits {
+    all: Zeroizing<Vec<Share>>,
+    n: usize,
+}
+
+impl Bits {
+    fn x(&self) -> &[Share] {
+        &self.all[..self.n]
+    }
+    fn y(&self) -> &[Share] {
+        &self.all[self.n..2 * self.n]
+    }
+    fn r(&self) -> &[Share] {
+        &self.all[2 * self.n..]
+    }
+}
+
 /// One party's run of a batch of leaky ANDs, after sending `U_P`.
 pub struct LeakyAnd {
     role: Role,
     delta: Zeroizing<Block>,
     first: u64,
-    x: Zeroizing<Vec<Share>>,
-    y: Zeroizing<Vec<Share>>,
-    r: Zeroizing<Vec<Share>>,
-    /// `H(K[x_Q])`.
-    hk: Zeroizing<Vec<Block>>,
-    /// `Phi_P`.
-    phi: Zeroizing<Vec<Block>>,
+    bits: Bits,
+    /// The part of `S_P` known before `U_Q` arrives:
+    /// `H(K[x_Q]) ^ M[r_P] ^ K[r_Q] ^ r_P * Delta_P`.
+    w: Zeroizing<Vec<Block>>,
     tccr: Tccr,
 }
 
@@ -127,6 +161,33 @@ impl LeakyAnd {
     ) -> (LeakyAnd, UMsg) {
         let n = x.len();
         assert!(y.len() == n && r.len() == n, "one x, y, r per triple");
+        let mut all = Zeroizing::new(Vec::with_capacity(3 * n));
+        for mut v in [x, y, r] {
+            all.extend_from_slice(&v);
+            v.zeroize();
+        }
+        LeakyAnd::from_shares(role, own, all, first)
+    }
+
+    /// As [`LeakyAnd::new`], with `x`, `y` and `r` the three thirds of one
+    /// vector (as one call of the shared-bit generator makes them), so no
+    /// copy is made.
+    ///
+    /// # Panics
+    /// If the length is not a multiple of 3 (a caller bug).
+    pub fn from_shares(
+        role: Role,
+        own: &GlobalKey,
+        shares: Zeroizing<Vec<Share>>,
+        first: u64,
+    ) -> (LeakyAnd, UMsg) {
+        assert!(shares.len().is_multiple_of(3), "one x, y, r per triple");
+        let bits = Bits {
+            n: shares.len() / 3,
+            all: shares,
+        };
+        let (x, y, r) = (bits.x(), bits.y(), bits.r());
+        let n = bits.n;
         assert!(
             first
                 .checked_add(n as u64)
@@ -135,37 +196,34 @@ impl LeakyAnd {
         );
         let delta = own.block();
         let tccr = Tccr::new();
-        // H(K) and H(K ^ Delta) under one tweak, interleaved.
-        let mut pairs = Zeroizing::new(Vec::with_capacity(2 * n));
-        for s in &x {
-            pairs.push(s.key);
-            pairs.push(s.key ^ delta);
+        let mut u = Vec::with_capacity(n);
+        let mut w = Zeroizing::new(Vec::with_capacity(n));
+        // H(K) and H(K ^ Delta), both under triple i's tweak.
+        let mut keys = Zeroizing::new([[Block::ZERO; TILE]; 2]);
+        let mut hashed = Zeroizing::new([[Block::ZERO; TILE]; 2]);
+        for (t, xs) in x.chunks(TILE).enumerate() {
+            let at = t * TILE;
+            let len = xs.len();
+            for (i, s) in xs.iter().enumerate() {
+                keys[0][i] = s.key;
+                keys[1][i] = s.key ^ delta;
+            }
+            let tw = tweaks(role, first + at as u64);
+            let [h0, h1] = &mut *hashed;
+            tccr.hash_many(&keys[0][..len], &mut h0[..len], tw);
+            tccr.hash_many(&keys[1][..len], &mut h1[..len], tw);
+            for i in 0..len {
+                let (ys, rs) = (&y[at + i], &r[at + i]);
+                u.push(h0[i] ^ h1[i] ^ phi(ys, delta));
+                w.push(h0[i] ^ rs.mac ^ rs.key ^ (delta & Block::mask(rs.bit)));
+            }
         }
-        let mut hashed = Zeroizing::new(vec![Block::ZERO; 2 * n]);
-        let tweaks = Tweaks {
-            first: tweak_base(role) + first,
-            pair: true,
-        };
-        tccr.hash_many(&pairs, &mut hashed, tweaks);
-        let phi: Vec<Block> = y
-            .iter()
-            .map(|s| s.key ^ s.mac ^ (delta & Block::mask(s.bit)))
-            .collect();
-        let u = hashed
-            .chunks_exact(2)
-            .zip(&phi)
-            .map(|(h, &p)| h[0] ^ h[1] ^ p)
-            .collect();
-        let hk = hashed.chunks_exact(2).map(|h| h[0]).collect();
         let run = LeakyAnd {
             role,
             delta: Zeroizing::new(delta),
             first,
-            x: Zeroizing::new(x),
-            y: Zeroizing::new(y),
-            r: Zeroizing::new(r),
-            hk: Zeroizing::new(hk),
-            phi: Zeroizing::new(phi),
+            bits,
+            w,
             tccr,
         };
         (run, UMsg(u))
@@ -173,12 +231,12 @@ impl LeakyAnd {
 
     /// The number of triples of this batch.
     pub fn len(&self) -> usize {
-        self.x.len()
+        self.bits.n
     }
 
     /// Whether the batch is empty.
     pub fn is_empty(&self) -> bool {
-        self.x.is_empty()
+        self.bits.n == 0
     }
 
     /// On the peer's `U_Q`: this party's `d` bits.
@@ -191,31 +249,33 @@ impl LeakyAnd {
                 got: 16 * peer.0.len(),
             });
         }
-        let macs = Zeroizing::new(self.x.iter().map(|s| s.mac).collect::<Vec<_>>());
-        let mut hm = Zeroizing::new(vec![Block::ZERO; n]);
-        let tweaks = Tweaks {
-            first: tweak_base(self.role.peer()) + self.first,
-            pair: false,
-        };
-        self.tccr.hash_many(&macs, &mut hm, tweaks);
         let delta = *self.delta;
-        let s: Vec<Block> = (0..n)
-            .map(|i| {
-                let (x, r) = (self.x[i], self.r[i]);
-                let m = Block::mask(x.bit);
-                let v = hm[i] ^ (peer.0[i] & m);
-                self.hk[i] ^ v ^ (self.phi[i] & m) ^ r.mac ^ r.key ^ (delta & Block::mask(r.bit))
-            })
-            .collect();
+        let mut s = Zeroizing::new(Vec::with_capacity(n));
+        let mut macs = Zeroizing::new([Block::ZERO; TILE]);
+        let mut hm = Zeroizing::new([Block::ZERO; TILE]);
+        let y = self.bits.y();
+        for (t, xs) in self.bits.x().chunks(TILE).enumerate() {
+            let at = t * TILE;
+            let len = xs.len();
+            for (m, share) in macs.iter_mut().zip(xs) {
+                *m = share.mac;
+            }
+            let tw = tweaks(self.role.peer(), self.first + at as u64);
+            self.tccr.hash_many(&macs[..len], &mut hm[..len], tw);
+            // S_P = H(K[x_Q]) ^ H(M[x_P]) ^ x_P * (U_Q ^ Phi_P) ^ (r's part).
+            for (i, xs) in xs.iter().enumerate() {
+                let j = at + i;
+                let v = (peer.0[j] ^ phi(&y[j], delta)) & Block::mask(xs.bit);
+                s.push(self.w[j] ^ hm[i] ^ v);
+            }
+        }
         let d = DMsg(s.iter().map(|b| b.lsb()).collect());
         let next = LeakyAndD {
             role: self.role,
             delta: Zeroizing::new(delta),
-            s: Zeroizing::new(s),
+            s,
             d: d.0.clone(),
-            x: self.x,
-            y: self.y,
-            r: self.r,
+            bits: self.bits,
         };
         Ok((next, d))
     }
@@ -227,9 +287,7 @@ pub struct LeakyAndD {
     delta: Zeroizing<Block>,
     s: Zeroizing<Vec<Block>>,
     d: Vec<bool>,
-    x: Zeroizing<Vec<Share>>,
-    y: Zeroizing<Vec<Share>>,
-    r: Zeroizing<Vec<Share>>,
+    bits: Bits,
 }
 
 impl LeakyAndD {
@@ -246,10 +304,10 @@ impl LeakyAndD {
         let mut triples = Zeroizing::new(Vec::with_capacity(n));
         for i in 0..n {
             let d = self.d[i] ^ peer.0[i];
-            let z = self.r[i].xor_public(d, self.role, own);
+            let z = self.bits.r()[i].xor_public(d, self.role, own);
             triples.push(Triple {
-                x: self.x[i],
-                y: self.y[i],
+                x: self.bits.x()[i],
+                y: self.bits.y()[i],
                 z,
             });
             self.s[i] ^= *self.delta & Block::mask(d);

@@ -23,6 +23,8 @@
 //!   `2^-40`.
 //! - [`commit`]: hash commitments, coin tossing and the equality check the
 //!   steps above share.
+//! - [`schedule`]: how a request is split into batches and bucketing groups
+//!   so that memory stays bounded, and the bucket size that split needs.
 //!
 //! Security parameters: computational [`KAPPA`] = 128 (the global keys,
 //! one bit of each is fixed, see [`auth_bit::GlobalKey`]), statistical
@@ -40,6 +42,7 @@ pub mod field;
 pub mod in_process;
 pub mod kos;
 pub mod leaky_and;
+pub mod schedule;
 pub mod triple;
 
 /// Computational security parameter: bits of a global key.
