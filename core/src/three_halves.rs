@@ -954,14 +954,21 @@ unsafe fn combine_avx2(
 }
 
 /// Evaluates one circuit garbled by [`ThreeHalvesGarbler`], one step at a
-/// time (the same plan; see [`crate::evaluator::Evaluator`]). The three
-/// hashes of each AND of a step go through [`Tccr::hash_many`] in one
-/// batch (tweaks `3k, 3k + 1, 3k + 2`, consecutive); the combination is
-/// `eval_combine`, the reference's own code.
+/// time (the same plan; see [`crate::evaluator::Evaluator`]). On a CPU
+/// with VAES a step runs in one fused kernel (`vaes/three_halves_eval.rs`:
+/// gather, hash and combine in registers, eight ANDs at a time), with `pi`
+/// of each AND input memoized in pi slots as for half-gates. Elsewhere the
+/// three hashes of each AND of a step go through [`Tccr::hash_many`] in one
+/// batch (tweaks `3k, 3k + 1, 3k + 2`, consecutive) and the combination is
+/// `eval_combine`, the reference's own code. Both are checked against the
+/// reference in `core/tests/three_halves.rs`.
 pub struct ThreeHalvesEvaluator {
     plan: Arc<Plan>,
     hash: Tccr,
     labels: Vec<Block>,
+    /// `pi` of the live AND inputs, one block per pi slot (see
+    /// [`crate::plan`]; the VAES path only, empty otherwise).
+    pis: Vec<Block>,
     inputs_set: Vec<bool>,
     started: bool,
     next_step: usize,
@@ -985,8 +992,14 @@ impl ThreeHalvesEvaluator {
 
     /// As [`ThreeHalvesEvaluator::from_plan`] with a given hash backend.
     pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> ThreeHalvesEvaluator {
+        let pis = if hash.has_wide() {
+            vec![Block::ZERO; plan.num_pi_slots()]
+        } else {
+            Vec::new()
+        };
         ThreeHalvesEvaluator {
             labels: new_labels(plan.num_slots()),
+            pis,
             inputs_set: vec![false; plan.inputs().len()],
             plan,
             hash,
@@ -1070,6 +1083,25 @@ impl ThreeHalvesEvaluator {
                 found: tables.len(),
             });
         }
+        let first = self.and_base + step.first_and;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(keys) = self.hash.wide() {
+            // The kernels index without bounds checks on this.
+            assert!(
+                self.labels.len() >= plan.num_slots() && self.pis.len() >= plan.num_pi_slots(),
+                "label arrays smaller than the plan"
+            );
+            // SAFETY: the plan's slots are below `num_slots` and its pi
+            // slots below `num_pi_slots` (checked when it was built), and
+            // the arrays are that large (asserted above).
+            unsafe {
+                keys.eval_pis(&self.labels, &mut self.pis, step.pi_slots, step.pi_into);
+                keys.three_halves_eval(&mut self.labels, &self.pis, step.ands, first, tables);
+            }
+            run_free_gates(&mut self.labels, step.frees);
+            self.next_step += 1;
+            return Ok(());
+        }
         let (halves, control) = tables.split_at(24 * n);
         self.buf_in.resize(3 * n, Block::ZERO);
         self.buf_out.resize(3 * n, Block::ZERO);
@@ -1079,7 +1111,6 @@ impl ThreeHalvesEvaluator {
             let (a, b) = (stored[g.a as usize], stored[g.b as usize]);
             x.copy_from_slice(&[a, b, a.xor(b)]);
         }
-        let first = self.and_base + step.first_and;
         let tweaks = Tweaks {
             first: three_halves_tweak(first, 0),
             pair: false,
@@ -1159,6 +1190,7 @@ impl ThreeHalvesEvaluator {
 impl Drop for ThreeHalvesEvaluator {
     fn drop(&mut self) {
         self.labels.zeroize();
+        self.pis.zeroize();
         self.buf_in.zeroize();
         self.buf_out.zeroize();
     }

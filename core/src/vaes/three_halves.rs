@@ -173,7 +173,7 @@ fn bit_mask(bit: u8) -> __m128i {
 
 /// Swaps the two 64-bit halves.
 #[inline(always)]
-fn swap64(x: __m128i) -> __m128i {
+pub(super) fn swap64(x: __m128i) -> __m128i {
     // SAFETY: SSE2 is in the x86-64 baseline.
     unsafe { _mm_shuffle_epi32::<0x4e>(x) }
 }
