@@ -11,20 +11,24 @@
 //! its first call here: 2 AES calls per AND plus the memoized share, where
 //! the unfused path (`Tccr::hash_many`) made 6.
 //!
-//! Register layout: one register per AND holds `(pi(A) ^ 3k, pi(B) ^ 3k +
-//! 1)`, as in half-gates; the `X` blocks of two ANDs share one. A chunk of
-//! eight ANDs then runs two passes of eight registers each (the number in
-//! flight that covers the AES latency on both units): the first call of the
-//! four `X` registers with the second call of ANDs 0 to 3, then the second
-//! call of the `X` registers with that of ANDs 4 to 7. The combine runs on
-//! 128-bit registers holding a label's `[lo, hi]` halves.
+//! Layout: ANDs go in *pairs*, one AND per 128-bit lane of every register,
+//! from the hashing to the combine: the registers of a pair hold `(A, A')`,
+//! `(B, B')`, `(X, X')` and their hashes, so `X = A ^ B` is one XOR for
+//! both, and the combine's bitwise algebra (about thirty operations, which
+//! bound this kernel more than AES does: the vector ports are shared) runs
+//! once per pair. A chunk of four pairs runs two passes of eight registers
+//! (the number in flight that covers the AES latency on both units): the
+//! first call of the four `X` registers with the second call of the four
+//! `A` registers, then the second call of the `X` registers with that of the
+//! `B` registers. A software pipeline that interleaved one chunk's combine
+//! with the next chunk's rounds (as half-gates' `eval_ands` does) measured
+//! about 5% slower: the hash outputs of a whole chunk spilled.
 //!
 //! The evaluator's colour bits and the control bits are public to it, but
 //! every selection by them is a mask all the same, never a branch or an
 //! index (the style of the garbler's kernel).
 
-use super::three_halves::swap64;
-use super::{ldp, rounds, stp, Keys};
+use super::{ldp, rounds, Keys};
 use crate::block::Block;
 use crate::plan::AndOp;
 use crate::three_halves::step_bytes;
@@ -70,48 +74,43 @@ unsafe fn eval(
 ) {
     let n = ands.len();
     let (halves, control) = tables.split_at(24 * n);
+    let (pairs, odd) = ands.as_chunks::<2>();
+    let (table_pairs, _) = halves.as_chunks::<48>();
     let t = crate::hash::three_halves_tweak(first_and, 0) as i64;
-    let mut tw = Tweaks {
-        // (3k, 3k + 1): the pair of AND k's inputs.
-        ab: _mm256_set_epi64x(0, t + 1, 0, t),
-        // (3k + 2, 3k + 5): the X blocks of ANDs k and k + 1.
-        x: _mm256_set_epi64x(0, t + 5, 0, t + 2),
-    };
+    // The tweaks of the next pair (ANDs k, k + 1), in the low word of each
+    // lane: `A` is hashed under 3k, `B` under 3k + 1, `X` under 3k + 2.
+    let mut tw = _mm256_set_epi64x(0, t + 3, 0, t);
     let (lp, pp) = (labels.as_mut_ptr(), pis.as_ptr());
-    let mut k = 0;
-    macro_rules! chunks {
-        ($n:literal) => {
-            while k + $n <= n {
-                let g: &[AndOp; $n] = ands[k..k + $n].try_into().expect("a chunk of ANDs");
-                let z = get_bits(control, 5 * k, 5 * $n);
-                // SAFETY: the slot contract; the chunk's 24-byte tables lie
-                // in `halves`.
-                unsafe { chunk::<$n>(rk, lp, pp, g, &halves[24 * k..24 * (k + $n)], z, &mut tw) };
-                k += $n;
-            }
+    let mut p = 0;
+    macro_rules! chunk {
+        ($p:literal) => {
+            let g: &[[AndOp; 2]; $p] = pairs[p..p + $p].try_into().expect("pairs");
+            let t: &[[u8; 48]; $p] = table_pairs[p..p + $p].try_into().expect("tables");
+            let z = get_bits(control, 10 * p, 10 * $p);
+            // SAFETY: the slot contract.
+            unsafe { chunk::<$p, false>(rk, lp, pp, g, t, z, &mut tw) };
+            p += $p;
         };
     }
-    chunks!(8);
-    chunks!(4);
-    chunks!(2);
-    if k < n {
-        let g: &[AndOp; 1] = ands[k..k + 1].try_into().expect("one AND");
-        let z = get_bits(control, 5 * k, 5);
-        // SAFETY: as above.
-        unsafe { single(rk, lp, pp, g, &halves[24 * k..24 * (k + 1)], z, &tw) };
-        k += 1;
+    while p + 4 <= pairs.len() {
+        chunk!(4);
     }
-    debug_assert_eq!(k, n);
-}
-
-/// The tweak numbers of the next chunk's registers (the same number in
-/// both 64-bit words of a lane; the tweak block's key half cancels AES's
-/// whitening, see `hash::tweak_block`).
-struct Tweaks {
-    /// `(3k, 3k + 1)` for the next AND `k`.
-    ab: __m256i,
-    /// `(3k + 2, 3k + 5)` for the next ANDs `k`, `k + 1`.
-    x: __m256i,
+    if p + 2 <= pairs.len() {
+        chunk!(2);
+    }
+    if p < pairs.len() {
+        chunk!(1);
+    }
+    if let [g] = odd {
+        // The last AND of an odd step: its pair's upper lane repeats it and
+        // is dropped, never stored.
+        let k = 2 * p;
+        let mut t = [0u8; 48];
+        t[..24].copy_from_slice(&halves[24 * k..24 * k + 24]);
+        let z = get_bits(control, 5 * k, 5);
+        // SAFETY: the slot contract.
+        unsafe { chunk::<1, true>(rk, lp, pp, &[[*g, *g]], &[t], z, &mut tw) };
+    }
 }
 
 /// The `bits` bits of the packed bit string `control` from bit `at` on
@@ -127,159 +126,144 @@ fn get_bits(control: &[u8], at: usize, bits: usize) -> u64 {
     (v >> (at % 8)) & ((1u64 << bits) - 1)
 }
 
-/// `N` (2, 4 or 8) ANDs: register `i` of `ab` holds AND `i`'s
-/// `(pi(A) ^ 3k, pi(B) ^ 3k + 1)`, register `m` of `x` the `X` blocks of
-/// ANDs `2m` and `2m + 1`. Pass one hashes the `X` registers' first call
-/// with the `ab` registers `0 .. N/2`, pass two their second call with the
-/// rest, `N` registers in flight each time.
+/// Two 128-bit values as the lanes of one register.
+#[inline(always)]
+fn pair(lo: __m128i, hi: __m128i) -> __m256i {
+    // SAFETY: AVX is available wherever this kernel runs (it is only
+    // inlined into `vaes,avx2` functions).
+    unsafe { _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi) }
+}
+
+/// `P` (1, 2 or 4) pairs of ANDs with their table bytes and control bits
+/// (`10 P` bits of `z`): two passes of `2 P` registers, then the combine
+/// of each pair (see the module docs). With `ODD`, the one pair's upper
+/// lane is a repeat whose output is not stored.
 ///
 /// # Safety
-/// The slot contract; `halves` holds the chunk's `24 N` table bytes.
+/// The slot contract.
 #[inline]
 #[target_feature(enable = "vaes,avx2,aes")]
-unsafe fn chunk<const N: usize>(
+unsafe fn chunk<const P: usize, const ODD: bool>(
     rk: &[__m256i; 11],
     lp: *mut Block,
     pp: *const Block,
-    ands: &[AndOp; N],
-    halves: &[u8],
+    pairs: &[[AndOp; 2]; P],
+    tables: &[[u8; 48]; P],
     z: u64,
-    tw: &mut Tweaks,
+    tw: &mut __m256i,
 ) {
-    let h = N / 2;
-    // The tweak is the low word of each lane.
-    let ab_inc = _mm256_set_epi64x(0, 3, 0, 3);
-    // `(pi(A), pi(B))` per AND, kept for the TCCR's final XOR.
-    let mut u = [_mm256_setzero_si256(); N];
-    // Pass one, then pass two.
-    let mut p1 = [_mm256_setzero_si256(); N];
-    let mut p2 = [_mm256_setzero_si256(); N];
-    for (i, g) in ands.iter().enumerate() {
+    let inc = _mm256_set_epi64x(0, 6, 0, 6);
+    let one = _mm256_set_epi64x(0, 1, 0, 1);
+    // Pass one: the whitened `X` registers, then the `A` registers' second
+    // call; pass two: the `X` registers' second call, then the `B`
+    // registers'. `u` keeps `pi(A)`, `pi(B)` for the TCCR's final XOR.
+    let mut p1 = [[_mm256_setzero_si256(); P]; 2];
+    let mut p2 = [[_mm256_setzero_si256(); P]; 2];
+    let mut u = [[_mm256_setzero_si256(); P]; 2];
+    let mut tws = [_mm256_setzero_si256(); P];
+    for (m, g) in pairs.iter().enumerate() {
         // SAFETY: the slot contract.
-        let (a, b, pa, pb) = unsafe {
-            (
-                ldp(lp, g.a as usize),
-                ldp(lp, g.b as usize),
-                ldp(pp, g.pa as usize),
-                ldp(pp, g.pb as usize),
-            )
-        };
-        u[i] = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(pa), pb);
-        let v = _mm256_xor_si256(u[i], tw.ab);
-        tw.ab = _mm256_add_epi64(tw.ab, ab_inc);
-        if i < h {
-            p1[h + i] = v;
-        } else {
-            p2[i] = v;
+        let ld = |s: u32| unsafe { ldp(lp, s as usize) };
+        // SAFETY: as above.
+        let ldpi = |s: u32| unsafe { ldp(pp, s as usize) };
+        let x = _mm256_xor_si256(pair(ld(g[0].a), ld(g[1].a)), pair(ld(g[0].b), ld(g[1].b)));
+        p1[0][m] = _mm256_xor_si256(x, rk[0]);
+        u[0][m] = pair(ldpi(g[0].pa), ldpi(g[1].pa));
+        u[1][m] = pair(ldpi(g[0].pb), ldpi(g[1].pb));
+        p1[1][m] = _mm256_xor_si256(u[0][m], *tw);
+        p2[1][m] = _mm256_xor_si256(u[1][m], _mm256_add_epi64(*tw, one));
+        tws[m] = *tw;
+        *tw = _mm256_add_epi64(*tw, inc);
+    }
+    let mut v1: [__m256i; 8] = [_mm256_setzero_si256(); 8];
+    v1[..P].copy_from_slice(&p1[0]);
+    v1[P..2 * P].copy_from_slice(&p1[1]);
+    passes(rk, &mut v1, P);
+    // pi(X), then its second call under 3k + 2.
+    let two = _mm256_add_epi64(one, one);
+    let mut v2: [__m256i; 8] = [_mm256_setzero_si256(); 8];
+    for m in 0..P {
+        v2[m] = _mm256_xor_si256(v1[m], _mm256_add_epi64(tws[m], two));
+    }
+    v2[P..2 * P].copy_from_slice(&p2[1]);
+    passes(rk, &mut v2, P);
+    for (m, g) in pairs.iter().enumerate() {
+        let ha = _mm256_xor_si256(v1[P + m], u[0][m]);
+        let hb = _mm256_xor_si256(v2[P + m], u[1][m]);
+        let hx = _mm256_xor_si256(v2[m], v1[m]);
+        // SAFETY: the slot contract.
+        unsafe { finish::<ODD>(lp, g, ha, hb, hx, &tables[m], z >> (10 * m)) };
+    }
+}
+
+/// The AES rounds of the first `2 P` registers of `v` (`P` is 1, 2 or 4:
+/// arrays of 2, 4 or 8 registers, so that they stay in registers).
+#[inline(always)]
+fn passes(rk: &[__m256i; 11], v: &mut [__m256i; 8], p: usize) {
+    // SAFETY: the callers run with VAES, AVX2 and AES-NI.
+    unsafe {
+        match p {
+            4 => rounds(rk, v),
+            2 => {
+                let mut w: [__m256i; 4] = v[..4].try_into().expect("four");
+                rounds(rk, &mut w);
+                v[..4].copy_from_slice(&w);
+            }
+            _ => {
+                let mut w: [__m256i; 2] = v[..2].try_into().expect("two");
+                rounds(rk, &mut w);
+                v[..2].copy_from_slice(&w);
+            }
         }
-        // X = A ^ B, two ANDs per register, whitened for the first call.
-        let x = _mm_xor_si128(a, b);
-        p1[i / 2] = if i % 2 == 0 {
-            _mm256_castsi128_si256(x)
-        } else {
-            _mm256_xor_si256(_mm256_inserti128_si256::<1>(p1[i / 2], x), rk[0])
-        };
-    }
-    rounds(rk, &mut p1);
-    // pi(X) of the X registers, then their second call's input.
-    let x_inc = _mm256_set_epi64x(0, 6, 0, 6);
-    let mut px = [_mm256_setzero_si256(); N];
-    for m in 0..h {
-        px[m] = p1[m];
-        p2[m] = _mm256_xor_si256(p1[m], tw.x);
-        tw.x = _mm256_add_epi64(tw.x, x_inc);
-    }
-    rounds(rk, &mut p2);
-    for (i, g) in ands.iter().enumerate() {
-        let hab = _mm256_xor_si256(if i < h { p1[h + i] } else { p2[i] }, u[i]);
-        let hx2 = _mm256_xor_si256(p2[i / 2], px[i / 2]);
-        let hx = if i % 2 == 0 {
-            _mm256_castsi256_si128(hx2)
-        } else {
-            _mm256_extracti128_si256::<1>(hx2)
-        };
-        // SAFETY: the slot contract; table i's 24 bytes lie in `halves`.
-        unsafe { finish(lp, g, hab, hx, &halves[24 * i..24 * i + 24], z >> (5 * i)) };
     }
 }
 
-/// One AND (a step's last when its count is odd): the `X` register's
-/// upper lane is zero and its hash unused.
-///
-/// # Safety
-/// The slot contract; `halves` holds the AND's 24 table bytes.
-#[inline]
-#[target_feature(enable = "vaes,avx2,aes")]
-unsafe fn single(
-    rk: &[__m256i; 11],
-    lp: *mut Block,
-    pp: *const Block,
-    ands: &[AndOp; 1],
-    halves: &[u8],
-    z: u64,
-    tw: &Tweaks,
-) {
-    let g = &ands[0];
-    // SAFETY: the slot contract.
-    let (a, b, pa, pb) = unsafe {
-        (
-            ldp(lp, g.a as usize),
-            ldp(lp, g.b as usize),
-            ldp(pp, g.pa as usize),
-            ldp(pp, g.pb as usize),
-        )
-    };
-    let u = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(pa), pb);
-    let mut x = [_mm256_xor_si256(
-        _mm256_zextsi128_si256(_mm_xor_si128(a, b)),
-        rk[0],
-    )];
-    rounds(rk, &mut x);
-    let mut p = [_mm256_xor_si256(x[0], tw.x), _mm256_xor_si256(u, tw.ab)];
-    rounds(rk, &mut p);
-    let hab = _mm256_xor_si256(p[1], u);
-    let hx = _mm256_castsi256_si128(_mm256_xor_si256(p[0], x[0]));
-    // SAFETY: the slot contract.
-    unsafe { finish(lp, g, hab, hx, halves, z) };
-}
-
-/// Combines one AND and stores its output label: `hab = (H(A), H(B))`,
-/// `hx = H(A ^ B)`, `table` its 24 bytes `G0, G1, G2`, bits 0 to 4 of `z`
-/// its control bits.
+/// Combines a pair of ANDs and stores their output labels (only the lower
+/// one with `ODD`): `ha`, `hb`, `hx` the hashes of `A`, `B`, `X` of both,
+/// `table` their 48 bytes `G0, G1, G2, G0', G1', G2'`, bits 0 to 9 of `z`
+/// their control bits.
 ///
 /// # Safety
 /// The slot contract; AVX2 available.
 #[inline(always)]
-unsafe fn finish(lp: *mut Block, g: &AndOp, hab: __m256i, hx: __m128i, table: &[u8], z: u64) {
-    let table: &[u8; 24] = table.try_into().expect("24 table bytes");
-    // SAFETY: the slot contract; `table` holds 24 readable bytes: 16 at
-    // offset 0 and 8 at offset 16 (unaligned loads).
+unsafe fn finish<const ODD: bool>(
+    lp: *mut Block,
+    g: &[AndOp; 2],
+    ha: __m256i,
+    hb: __m256i,
+    hx: __m256i,
+    table: &[u8; 48],
+    z: u64,
+) {
+    // SAFETY: the slot contract; `table` holds 48 readable bytes (unaligned
+    // loads at offsets 0, 24 and 16).
     unsafe {
-        let (a, b) = (ldp(lp, g.a as usize), ldp(lp, g.b as usize));
-        let g01 = _mm_loadu_si128(table.as_ptr().cast());
-        let g22 = _mm_castpd_si128(_mm_loaddup_pd(table.as_ptr().add(16).cast()));
-        let c = combine(
-            a,
-            b,
-            _mm256_castsi256_si128(hab),
-            _mm256_extracti128_si256::<1>(hab),
-            hx,
-            g01,
-            g22,
-            z,
+        let a = pair(ldp(lp, g[0].a as usize), ldp(lp, g[1].a as usize));
+        let b = pair(ldp(lp, g[0].b as usize), ldp(lp, g[1].b as usize));
+        let tp = table.as_ptr();
+        let g01 = pair(
+            _mm_loadu_si128(tp.cast()),
+            _mm_loadu_si128(tp.add(24).cast()),
         );
-        stp(lp, g.out as usize, c);
+        // [G2, G0', G1', G2'] -> [G2, G2, G2', G2'].
+        let g22 = _mm256_permute4x64_epi64::<0b11_11_00_00>(_mm256_loadu_si256(tp.add(16).cast()));
+        let c = combine(a, b, ha, hb, hx, g01, g22, z);
+        let out = lp.cast::<__m128i>();
+        _mm_storeu_si128(out.add(g[0].out as usize), _mm256_castsi256_si128(c));
+        if !ODD {
+            _mm_storeu_si128(out.add(g[1].out as usize), _mm256_extracti128_si256::<1>(c));
+        }
     }
 }
 
-/// The evaluator's combine of one AND (`eval_combine` of
-/// [`crate::three_halves`] on registers) from its active labels `a`, `b`,
-/// the hashes `ha = H(A)`, `hb = H(B)`, `hx = H(A ^ B)`, the table halves
-/// `[G0, G1]` and `[G2, G2]`, and the control bits in bits 0 to 4 of `z`:
-/// the output label.
+/// The evaluator's combine (`eval_combine` of [`crate::three_halves`] on
+/// registers) of two ANDs, one per 128-bit lane: from the active labels
+/// `a`, `b`, the hashes `ha = H(A)`, `hb = H(B)`, `hx = H(A ^ B)`, the
+/// table halves `[G0, G1]` and `[G2, G2]`, and the control bits (bits 0 to
+/// 4 of `z` for the lower lane, 5 to 9 for the upper): the output labels.
 ///
-/// With `I = [i, j]` the colour masks of `A`, `B` and `K = [k, k]`,
-/// `k = i ^ j`, both output halves at once:
+/// In each lane, with `I = [i, j]` the colour masks of `A`, `B` and
+/// `K = [k, k]`, `k = i ^ j`, both output halves at once:
 ///
 /// ```text
 /// [r0, r1] = [z0, z1] ^ I*[z2, z3] ^ K*[z4, z4] ^ [eA ^ eX, eB ^ eX]
@@ -290,47 +274,43 @@ unsafe fn finish(lp: *mut Block, g: &AndOp, hab: __m256i, hx: __m128i, table: &[
 #[inline]
 #[target_feature(enable = "avx2")]
 fn combine(
-    a: __m128i,
-    b: __m128i,
-    ha: __m128i,
-    hb: __m128i,
-    hx: __m128i,
-    g01: __m128i,
-    g22: __m128i,
+    a: __m256i,
+    b: __m256i,
+    ha: __m256i,
+    hb: __m256i,
+    hx: __m256i,
+    g01: __m256i,
+    g22: __m256i,
     z: u64,
-) -> __m128i {
-    let x = _mm_xor_si128;
-    let and = _mm_and_si128;
+) -> __m256i {
+    let x = _mm256_xor_si256;
+    let and = _mm256_and_si256;
+    let swap64 = |v: __m256i| _mm256_shuffle_epi32::<0x4e>(v);
     // [i, j] as masks: bit 0 of A.lo and of B.lo, spread over their words.
-    let ab_lo = _mm_unpacklo_epi64(a, b);
-    let im = _mm_srai_epi32::<31>(_mm_slli_epi32::<31>(_mm_shuffle_epi32::<0b1010_0000>(
-        ab_lo,
-    )));
+    let ab_lo = _mm256_unpacklo_epi64(a, b);
+    let im = _mm256_srai_epi32::<31>(_mm256_slli_epi32::<31>(
+        _mm256_shuffle_epi32::<0b1010_0000>(ab_lo),
+    ));
     let km = x(im, swap64(im));
     // The hash halves and, in bit 0 of the high words, the pads e.
-    let h = x(_mm_unpacklo_epi64(ha, hb), _mm_unpacklo_epi64(hx, hx));
-    let e = x(_mm_unpackhi_epi64(ha, hb), _mm_unpackhi_epi64(hx, hx));
+    let h = x(_mm256_unpacklo_epi64(ha, hb), _mm256_unpacklo_epi64(hx, hx));
+    let e = x(_mm256_unpackhi_epi64(ha, hb), _mm256_unpackhi_epi64(hx, hx));
     // The decoded bits [r0, r1] in bit 0, then as masks.
-    let zv = _mm_set1_epi64x(z as i64);
-    let s = _mm_srlv_epi64(zv, _mm_set_epi64x(1, 0));
-    let r = x(
-        x(s, e),
-        x(
-            and(im, _mm_srli_epi64::<2>(s)),
-            and(km, _mm_srli_epi64::<4>(zv)),
-        ),
-    );
-    let rm = _mm_sub_epi64(_mm_setzero_si128(), and(r, _mm_set1_epi64x(1)));
-    let (r0, r1) = (_mm_unpacklo_epi64(rm, rm), _mm_unpackhi_epi64(rm, rm));
+    let zv = _mm256_set1_epi64x(z as i64);
+    let s = _mm256_srlv_epi64(zv, _mm256_set_epi64x(6, 5, 1, 0));
+    let z4 = _mm256_srlv_epi64(zv, _mm256_set_epi64x(9, 9, 4, 4));
+    let r = x(x(s, e), x(and(im, _mm256_srli_epi64::<2>(s)), and(km, z4)));
+    let rm = _mm256_sub_epi64(_mm256_setzero_si256(), and(r, _mm256_set1_epi64x(1)));
+    let (r0, r1) = (_mm256_unpacklo_epi64(rm, rm), _mm256_unpackhi_epi64(rm, rm));
     // The slices S0 = [u, v], S1 = [v, w] and [B.lo, A.hi].
     let t = x(a, swap64(b));
-    let s1 = x(t, and(b, _mm_set_epi64x(-1, 0)));
-    let s0 = x(swap64(t), and(a, _mm_set_epi64x(0, -1)));
-    let ba = _mm_blend_epi32::<0b1100>(b, a);
+    let s1 = x(t, and(b, _mm256_set_epi64x(-1, 0, -1, 0)));
+    let s0 = x(swap64(t), and(a, _mm256_set_epi64x(0, -1, 0, -1)));
+    let ba = _mm256_blend_epi32::<0b1100_1100>(b, a);
     x(
         x(
             x(h, and(im, g01)),
-            x(and(km, g22), _mm_andnot_si128(im, ba)),
+            x(and(km, g22), _mm256_andnot_si256(im, ba)),
         ),
         x(and(r0, s0), and(r1, s1)),
     )
