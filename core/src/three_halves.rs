@@ -115,37 +115,36 @@
 //!
 //! # Speed
 //!
-//! On a CPU with VAES the garbler runs each step in one fused kernel
-//! (`vaes/three_halves.rs`): it gathers the labels, runs both TCCR calls
-//! and combines in registers, four or eight ANDs at a time, with `pi` of
-//! each AND input's two labels memoized in pi slots as half-gates does
-//! ([`crate::plan`]; 10.25 AES calls per AND on AES-128 instead of 12), and
-//! draws the random bits from a pool, two per AND. The earlier path (hash
-//! buffers, then a combine over arrays of words, which needed transposes)
-//! remains for CPUs without VAES and is tested against the kernel and the
-//! reference.
+//! On a CPU with VAES each step runs in one fused kernel per party: it
+//! gathers the labels, runs both TCCR calls and combines in registers,
+//! with `pi` of each AND input memoized in pi slots as half-gates does
+//! ([`crate::plan`]). The garbler (`vaes/three_halves.rs`) hashes four or
+//! eight ANDs at a time, 10.25 AES calls per AND on AES-128 instead of 12,
+//! and draws the random bits from a pool, two per AND; the evaluator
+//! (`vaes/three_halves_eval.rs`) hashes eight at a time, two AES calls per
+//! AND plus the memoized share instead of six. Both combine two ANDs per
+//! 256-bit register: the combine's bitwise algebra, not AES, is what
+//! bounds them (it competes with AES for the vector ports; a software
+//! pipeline that overlapped one chunk's combine with the next chunk's AES
+//! rounds, as half-gates does, measured slower in both kernels). The
+//! earlier paths (hash buffers, then a combine over arrays of words or the
+//! reference's `eval_combine`) remain for CPUs without VAES and are tested
+//! against the kernels and the reference.
 //!
-//! Garbling, measured on one core of the shared 2-core AMD EPYC (VAES,
-//! AVX2) while four other jobs kept it loaded (load average 7 to 10): the
-//! figures moved by up to 40% between runs, so each is a range over runs,
-//! the two schemes alternating in each run, counted in on-CPU time of the
-//! garbling thread (800 garblings each; `yao bench`, in wall time, gave
-//! ratios 0.41 to 0.57 on AES-128 and 0.57 to 0.63 on SHA-256 in the same
-//! hour):
+//! Measured on one core of the shared 2-core AMD EPYC (VAES, AVX2) at load
+//! average 7 to 11, on the published AES-128 and SHA-256 Bristol circuits,
+//! as the fastest of 3,000 (AES-128) or 750 (SHA-256) whole sessions of
+//! each scheme, five runs alternating with the code before the kernels
+//! (December 2026). A session that no other job interrupted is what the
+//! minimum sees, so these moved by about 1% between runs where `yao bench`
+//! (best of twenty 0.1 s windows) moved by up to 2x at that load:
 //!
-//! | AND/s, garble | half-gates  | three-halves | ratio     | before (wall) |
-//! |---------------|-------------|--------------|-----------|---------------|
-//! | AES-128       | 5.0e7-8.3e7 | 2.6e7-4.0e7  | 0.40-0.57 | 0.37-0.44     |
-//! | SHA-256       | 4.1e7-5.4e7 | 2.5e7-3.3e7  | 0.53-0.65 | 0.37-0.55     |
-//!
-//! The evaluator is unchanged (`eval_combine` per AND after a batched
-//! hash): 0.3 to 0.5 of half-gates' rate. What bounds the garbler now:
-//! AES is about a third of its kernel's time; the rest is the combine and
-//! the moves between the hash registers and the combine, which run after
-//! each chunk's AES chain rather than beside it. A two-stage pipeline
-//! (combine of one chunk after the next chunk's first AES call) measured
-//! slower as written (it moved each chunk's state, about 2 KB), and is not
-//! in.
+//! | AND/s          | half-gates | three-halves | ratio     | before      |
+//! |----------------|------------|--------------|-----------|-------------|
+//! | AES-128 garble | 8.5e7-8.7e7| 4.41e7-4.45e7| 0.51-0.52 | 0.49 (4.2e7)|
+//! | AES-128 eval   | 1.3e8-1.4e8| 8.5e7-8.6e7  | 0.61-0.64 | 0.42-0.45 (5.8e7) |
+//! | SHA-256 garble | 5.5e7-5.9e7| 3.65e7-3.73e7| 0.63-0.67 | 0.60-0.61 (3.6e7) |
+//! | SHA-256 eval   | 8.0e7-8.2e7| 5.68e7-5.73e7| 0.70-0.71 | 0.32-0.33 (2.7e7) |
 //!
 //! # Wire format
 //!
