@@ -1,6 +1,7 @@
 //! Garbling throughput on one core, in memory: the raw AES ceiling, the TCCR
 //! hash against the re-keyed multi-instance hash, the fused step kernels, and
-//! whole AES-128 / SHA-256 garbling and evaluation sessions. After the
+//! whole AES-128 / SHA-256 garbling and evaluation sessions (half-gates and
+//! three-halves). After the
 //! criterion groups, a summary prints every figure next to its ratio to the
 //! AES ceiling measured in the same run (garbling hashes 8 AES blocks per
 //! AND, evaluation 4).
@@ -23,7 +24,9 @@ use yao_core::bench::{
 use yao_core::evaluator::Evaluator;
 use yao_core::garbler::Garbler;
 use yao_core::hash::{Tccr, Tweaks};
+use yao_core::ir::Party;
 use yao_core::plan::Plan;
+use yao_core::three_halves::{ThreeHalvesEvaluator, ThreeHalvesGarbler, TABLE_BYTES};
 use yao_core::{Block, Delta};
 
 fn hash(c: &mut Criterion) {
@@ -102,8 +105,51 @@ fn sessions(c: &mut Criterion) {
                 black_box(&e);
             })
         });
+        // The same for three-halves (24.625 table bytes per AND).
+        let mut buf3 = vec![0u8; TABLE_BYTES * plan.max_step_ands()];
+        g.bench_function("garble_three_halves", |b| {
+            b.iter(|| {
+                let mut gb = ThreeHalvesGarbler::from_plan(Arc::clone(&plan), Delta::random());
+                while gb.garble_batch_into(&mut buf3).is_ok_and(|n| n > 0) {}
+                black_box(gb.decoding_bits())
+            })
+        });
+        let (labels, tables) = garbled_session_three_halves(&plan);
+        g.bench_function("eval_three_halves", |b| {
+            b.iter(|| {
+                let mut e = ThreeHalvesEvaluator::from_plan(Arc::clone(&plan));
+                for (k, l) in labels.iter().enumerate() {
+                    e.set_input_labels(k, l).unwrap();
+                }
+                let mut pos = 0;
+                while e.next_batch_len() > 0 {
+                    let n = e.next_batch_len();
+                    e.eval_batch(&tables[pos..pos + n]).unwrap();
+                    pos += n;
+                }
+                black_box(&e);
+            })
+        });
         g.finish();
     }
+}
+
+/// A three-halves garbling of `plan` on all-zero inputs: the evaluator's
+/// input labels and the table bytes of every step.
+fn garbled_session_three_halves(plan: &Arc<Plan>) -> (Vec<Vec<Block>>, Vec<u8>) {
+    let mut g = ThreeHalvesGarbler::from_plan(Arc::clone(plan), Delta::random());
+    let labels = plan
+        .inputs()
+        .iter()
+        .enumerate()
+        .map(|(k, i)| match i.party {
+            Party::Garbler => g.encode_input(k, &vec![false; i.slots.len()]).unwrap(),
+            Party::Evaluator => g.input_zero_labels(k).to_vec(),
+        })
+        .collect();
+    let mut tables = Vec::new();
+    while g.garble_batch(&mut tables) {}
+    (labels, tables)
 }
 
 /// The `yao bench` figures with their ratios, measured back to back.
