@@ -134,10 +134,12 @@
 //! Measured on one core of the shared 2-core AMD EPYC (VAES, AVX2) at load
 //! average 7 to 11, on the published AES-128 and SHA-256 Bristol circuits,
 //! as the fastest of 3,000 (AES-128) or 750 (SHA-256) whole sessions of
-//! each scheme, five runs alternating with the code before the kernels
-//! (December 2026). A session that no other job interrupted is what the
-//! minimum sees, so these moved by about 1% between runs where `yao bench`
-//! (best of twenty 0.1 s windows) moved by up to 2x at that load:
+//! each scheme (what `cargo bench --bench garbling` prints last), five runs
+//! alternating with the code before the kernels (December 2026). A session
+//! that no other job interrupted is what the minimum sees, so these moved
+//! by a few percent between runs where `yao bench` (best of twenty 0.1 s
+//! windows) moved by up to 2x at that load; a few runs came out 20% lower
+//! on both schemes, and there the AES-128 garbling ratio was 0.49:
 //!
 //! | AND/s          | half-gates | three-halves | ratio     | before      |
 //! |----------------|------------|--------------|-----------|-------------|
