@@ -115,37 +115,38 @@
 //!
 //! # Speed
 //!
-//! On a CPU with VAES the garbler runs each step in one fused kernel
-//! (`vaes/three_halves.rs`): it gathers the labels, runs both TCCR calls
-//! and combines in registers, four or eight ANDs at a time, with `pi` of
-//! each AND input's two labels memoized in pi slots as half-gates does
-//! ([`crate::plan`]; 10.25 AES calls per AND on AES-128 instead of 12), and
-//! draws the random bits from a pool, two per AND. The earlier path (hash
-//! buffers, then a combine over arrays of words, which needed transposes)
-//! remains for CPUs without VAES and is tested against the kernel and the
-//! reference.
+//! On a CPU with VAES each step runs in one fused kernel per party: it
+//! gathers the labels, runs both TCCR calls and combines in registers,
+//! with `pi` of each AND input memoized in pi slots as half-gates does
+//! ([`crate::plan`]). The garbler (`vaes/three_halves.rs`) hashes four or
+//! eight ANDs at a time, 10.25 AES calls per AND on AES-128 instead of 12,
+//! and draws the random bits from a pool, two per AND; the evaluator
+//! (`vaes/three_halves_eval.rs`) hashes eight at a time, two AES calls per
+//! AND plus the memoized share instead of six. Both combine two ANDs per
+//! 256-bit register: the combine's bitwise algebra, not AES, is what
+//! bounds them (it competes with AES for the vector ports; a software
+//! pipeline that overlapped one chunk's combine with the next chunk's AES
+//! rounds, as half-gates does, measured slower in both kernels). The
+//! earlier paths (hash buffers, then a combine over arrays of words or the
+//! reference's `eval_combine`) remain for CPUs without VAES and are tested
+//! against the kernels and the reference.
 //!
-//! Garbling, measured on one core of the shared 2-core AMD EPYC (VAES,
-//! AVX2) while four other jobs kept it loaded (load average 7 to 10): the
-//! figures moved by up to 40% between runs, so each is a range over runs,
-//! the two schemes alternating in each run, counted in on-CPU time of the
-//! garbling thread (800 garblings each; `yao bench`, in wall time, gave
-//! ratios 0.41 to 0.57 on AES-128 and 0.57 to 0.63 on SHA-256 in the same
-//! hour):
+//! Measured on one core of the shared 2-core AMD EPYC (VAES, AVX2) at load
+//! average 7 to 11, on the published AES-128 and SHA-256 Bristol circuits,
+//! as the fastest of 3,000 (AES-128) or 750 (SHA-256) whole sessions of
+//! each scheme (what `cargo bench --bench garbling` prints last), five runs
+//! alternating with the code before the kernels (December 2026). A session
+//! that no other job interrupted is what the minimum sees, so these moved
+//! by a few percent between runs where `yao bench` (best of twenty 0.1 s
+//! windows) moved by up to 2x at that load; a few runs came out 20% lower
+//! on both schemes, and there the AES-128 garbling ratio was 0.49:
 //!
-//! | AND/s, garble | half-gates  | three-halves | ratio     | before (wall) |
-//! |---------------|-------------|--------------|-----------|---------------|
-//! | AES-128       | 5.0e7-8.3e7 | 2.6e7-4.0e7  | 0.40-0.57 | 0.37-0.44     |
-//! | SHA-256       | 4.1e7-5.4e7 | 2.5e7-3.3e7  | 0.53-0.65 | 0.37-0.55     |
-//!
-//! The evaluator is unchanged (`eval_combine` per AND after a batched
-//! hash): 0.3 to 0.5 of half-gates' rate. What bounds the garbler now:
-//! AES is about a third of its kernel's time; the rest is the combine and
-//! the moves between the hash registers and the combine, which run after
-//! each chunk's AES chain rather than beside it. A two-stage pipeline
-//! (combine of one chunk after the next chunk's first AES call) measured
-//! slower as written (it moved each chunk's state, about 2 KB), and is not
-//! in.
+//! | AND/s          | half-gates | three-halves | ratio     | before      |
+//! |----------------|------------|--------------|-----------|-------------|
+//! | AES-128 garble | 8.5e7-8.7e7| 4.41e7-4.45e7| 0.51-0.52 | 0.49 (4.2e7)|
+//! | AES-128 eval   | 1.3e8-1.4e8| 8.5e7-8.6e7  | 0.61-0.64 | 0.42-0.45 (5.8e7) |
+//! | SHA-256 garble | 5.5e7-5.9e7| 3.65e7-3.73e7| 0.63-0.67 | 0.60-0.61 (3.6e7) |
+//! | SHA-256 eval   | 8.0e7-8.2e7| 5.68e7-5.73e7| 0.70-0.71 | 0.32-0.33 (2.7e7) |
 //!
 //! # Wire format
 //!
@@ -954,14 +955,21 @@ unsafe fn combine_avx2(
 }
 
 /// Evaluates one circuit garbled by [`ThreeHalvesGarbler`], one step at a
-/// time (the same plan; see [`crate::evaluator::Evaluator`]). The three
-/// hashes of each AND of a step go through [`Tccr::hash_many`] in one
-/// batch (tweaks `3k, 3k + 1, 3k + 2`, consecutive); the combination is
-/// `eval_combine`, the reference's own code.
+/// time (the same plan; see [`crate::evaluator::Evaluator`]). On a CPU
+/// with VAES a step runs in one fused kernel (`vaes/three_halves_eval.rs`:
+/// gather, hash and combine in registers, eight ANDs at a time), with `pi`
+/// of each AND input memoized in pi slots as for half-gates. Elsewhere the
+/// three hashes of each AND of a step go through [`Tccr::hash_many`] in one
+/// batch (tweaks `3k, 3k + 1, 3k + 2`, consecutive) and the combination is
+/// `eval_combine`, the reference's own code. Both are checked against the
+/// reference in `core/tests/three_halves.rs`.
 pub struct ThreeHalvesEvaluator {
     plan: Arc<Plan>,
     hash: Tccr,
     labels: Vec<Block>,
+    /// `pi` of the live AND inputs, one block per pi slot (see
+    /// [`crate::plan`]; the VAES path only, empty otherwise).
+    pis: Vec<Block>,
     inputs_set: Vec<bool>,
     started: bool,
     next_step: usize,
@@ -985,8 +993,14 @@ impl ThreeHalvesEvaluator {
 
     /// As [`ThreeHalvesEvaluator::from_plan`] with a given hash backend.
     pub fn with_hash(plan: Arc<Plan>, hash: Tccr) -> ThreeHalvesEvaluator {
+        let pis = if hash.has_wide() {
+            vec![Block::ZERO; plan.num_pi_slots()]
+        } else {
+            Vec::new()
+        };
         ThreeHalvesEvaluator {
             labels: new_labels(plan.num_slots()),
+            pis,
             inputs_set: vec![false; plan.inputs().len()],
             plan,
             hash,
@@ -1070,6 +1084,25 @@ impl ThreeHalvesEvaluator {
                 found: tables.len(),
             });
         }
+        let first = self.and_base + step.first_and;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(keys) = self.hash.wide() {
+            // The kernels index without bounds checks on this.
+            assert!(
+                self.labels.len() >= plan.num_slots() && self.pis.len() >= plan.num_pi_slots(),
+                "label arrays smaller than the plan"
+            );
+            // SAFETY: the plan's slots are below `num_slots` and its pi
+            // slots below `num_pi_slots` (checked when it was built), and
+            // the arrays are that large (asserted above).
+            unsafe {
+                keys.eval_pis(&self.labels, &mut self.pis, step.pi_slots, step.pi_into);
+                keys.three_halves_eval(&mut self.labels, &self.pis, step.ands, first, tables);
+            }
+            run_free_gates(&mut self.labels, step.frees);
+            self.next_step += 1;
+            return Ok(());
+        }
         let (halves, control) = tables.split_at(24 * n);
         self.buf_in.resize(3 * n, Block::ZERO);
         self.buf_out.resize(3 * n, Block::ZERO);
@@ -1079,7 +1112,6 @@ impl ThreeHalvesEvaluator {
             let (a, b) = (stored[g.a as usize], stored[g.b as usize]);
             x.copy_from_slice(&[a, b, a.xor(b)]);
         }
-        let first = self.and_base + step.first_and;
         let tweaks = Tweaks {
             first: three_halves_tweak(first, 0),
             pair: false,
@@ -1159,6 +1191,7 @@ impl ThreeHalvesEvaluator {
 impl Drop for ThreeHalvesEvaluator {
     fn drop(&mut self) {
         self.labels.zeroize();
+        self.pis.zeroize();
         self.buf_in.zeroize();
         self.buf_out.zeroize();
     }

@@ -21,6 +21,7 @@ use crate::plan::{AndOp, Slot};
 use core::arch::x86_64::*;
 
 mod three_halves;
+mod three_halves_eval;
 
 /// AES-128 round keys broadcast to both 128-bit lanes.
 #[derive(Clone, Copy)]

@@ -104,23 +104,25 @@ fn run_frees(labels: &mut [Block], ops: FreeOps<'_>) {
 /// reference and returns the decoded outputs and how often each value of
 /// the garbler's random bits occurred.
 fn check(circuit: &Circuit, inputs: &[Vec<bool>], first_and: u64) -> (Vec<Vec<bool>>, [u64; 4]) {
-    check_with(circuit, inputs, first_and, Tccr::new())
+    check_with(circuit, inputs, first_and, Tccr::new(), Tccr::new())
 }
 
-/// [`check`] with the garbler on the hash backend `hash`: the VAES
-/// kernel (`Tccr::new()` on a CPU that has it) or the portable batched
-/// path (`Tccr::portable()`), each checked against the reference.
+/// [`check`] with the garbler on the hash backend `hash` and the
+/// evaluator on `eval_hash`: the VAES kernels (`Tccr::new()` on a CPU
+/// that has it) or the portable batched paths (`Tccr::portable()`), each
+/// checked against the reference.
 fn check_with(
     circuit: &Circuit,
     inputs: &[Vec<bool>],
     first_and: u64,
     hash: Tccr,
+    eval_hash: Tccr,
 ) -> (Vec<Vec<bool>>, [u64; 4]) {
     let plan = Arc::new(Plan::new(circuit).expect("plannable"));
     let delta = Delta::random();
     let d = delta.block();
     let mut g = ThreeHalvesGarbler::with_hash(Arc::clone(&plan), delta.clone(), hash);
-    let mut e = ThreeHalvesEvaluator::with_hash(Arc::clone(&plan), Tccr::portable());
+    let mut e = ThreeHalvesEvaluator::with_hash(Arc::clone(&plan), eval_hash);
     g.set_first_and(first_and).unwrap();
     e.set_first_and(first_and).unwrap();
     let zero_in: Vec<Vec<Block>> = (0..plan.inputs().len())
@@ -258,10 +260,13 @@ fn random_circuits_match_plain_and_reference() {
         let first = if case % 2 == 0 { 0 } else { (1 << 61) + case };
         let (got, _) = check(&c, &inputs, first);
         assert_eq!(got, want, "case {case}");
-        // The portable garbler too (the VAES kernel above, if the CPU has it).
+        // The portable garbler and evaluator too (the VAES kernels above,
+        // if the CPU has them), each with the other's counterpart.
         if case % 3 == 0 {
-            let (got, _) = check_with(&c, &inputs, first, Tccr::portable());
+            let (got, _) = check_with(&c, &inputs, first, Tccr::portable(), Tccr::new());
             assert_eq!(got, want, "case {case}, portable garbler");
+            let (got, _) = check_with(&c, &inputs, first, Tccr::new(), Tccr::portable());
+            assert_eq!(got, want, "case {case}, portable evaluator");
         }
         let plan = Arc::new(Plan::new(&c).unwrap());
         assert_eq!(run_in_memory(&plan, &inputs).unwrap(), want, "case {case}");
@@ -328,6 +333,64 @@ fn aes128_known_answer() {
             "random bits skewed: {rhos:?}"
         );
     }
+}
+
+/// The shared circuit collection, or `None` (the test is skipped) if it is
+/// absent and `YAO_REQUIRE_SHARED` is not set.
+fn shared_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("YAO_SHARED_CIRCUITS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/circuits")
+        });
+    if dir.join("bristol").is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("YAO_REQUIRE_SHARED").is_none(),
+        "YAO_REQUIRE_SHARED is set but {} has no bristol/",
+        dir.display()
+    );
+    eprintln!("skipping: {} not found", dir.display());
+    None
+}
+
+/// Every published Bristol / MAND circuit of the shared collection, on
+/// random inputs: both VAES kernels against the reference gate by gate (and
+/// the outputs against `eval_plain`), and the portable garbler and
+/// evaluator against it too.
+#[test]
+fn published_circuits_match_reference() {
+    let Some(dir) = shared_dir() else { return };
+    let mut rng = Rng(0xb415_7013);
+    let mut ran = 0;
+    for sub in ["bristol", "bristol/mand"] {
+        let mut paths: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(c) = yao_compiler::bristol::parse("c", &text, &Default::default()) else {
+                continue;
+            };
+            let inputs: Vec<Vec<bool>> = c
+                .inputs
+                .iter()
+                .map(|i| random_bits(&mut rng, i.wires.len()))
+                .collect();
+            let want = c.eval_plain(&inputs).unwrap();
+            let name = path.display();
+            let (got, _) = check(&c, &inputs, 3 + ran);
+            assert_eq!(got, want, "{name}");
+            let (got, _) = check_with(&c, &inputs, 1 << 40, Tccr::portable(), Tccr::portable());
+            assert_eq!(got, want, "{name}, portable");
+            ran += 1;
+        }
+    }
+    assert!(ran >= 2, "AES-128 and SHA-256 at least");
 }
 
 /// Prints AND/s of both schemes on AES-128 (run with `--release --ignored
