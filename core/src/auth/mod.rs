@@ -35,12 +35,21 @@
 pub mod auth_bit;
 pub mod bucket;
 pub mod commit;
+pub mod evaluate;
 pub mod field;
+pub mod garble;
 #[cfg(any(test, feature = "bench"))]
 pub mod in_process;
 pub mod kos;
+pub mod layout;
 pub mod leaky_and;
+pub mod online;
+#[cfg(any(test, feature = "bench"))]
+pub mod online_harness;
+#[cfg(test)]
+mod online_tests;
 pub mod triple;
+pub mod wire_masks;
 
 /// Computational security parameter: bits of a global key.
 pub const KAPPA: usize = 128;
@@ -80,6 +89,33 @@ pub enum Check {
     Mac,
     /// WRK17's leaky-AND equality check of the two parties' values.
     LeakyAndEquality,
+    /// The MACs of the opened `d = lambda_a ^ x`, `e = lambda_b ^ y` that
+    /// derandomize the triples onto the AND masks ([`wire_masks`]).
+    Derandomization,
+    /// The MACs of the peer's opened shares of this party's input masks.
+    InputMask,
+    /// The colour bit of an input label the garbler returned for the
+    /// evaluator's masked input differs from that masked input.
+    InputLabel,
+    /// The garbler's MAC on its share `r^A` in a decrypted garbled row
+    /// ([`evaluate`]).
+    GarbledRow,
+    /// The MACs of the peer's opened shares of the output masks.
+    OutputMask,
+    /// An output label from the evaluator that is neither of the wire's two
+    /// labels.
+    OutputLabel,
+}
+
+impl AuthError {
+    /// Names a failed MAC check after the step it belongs to; other errors
+    /// pass unchanged.
+    pub(crate) fn naming(self, check: Check) -> AuthError {
+        match self {
+            AuthError::CheckFailed(Check::Mac) => AuthError::CheckFailed(check),
+            e => e,
+        }
+    }
 }
 
 impl std::fmt::Display for Check {
@@ -89,6 +125,16 @@ impl std::fmt::Display for Check {
             Check::Commitment => "commitment opening check",
             Check::Mac => "MAC check of opened authenticated bits",
             Check::LeakyAndEquality => "leaky-AND equality check (WRK17 section 5)",
+            Check::Derandomization => {
+                "MAC check of the opened triple differences d, e (WRK17 section 4 AND masks)"
+            }
+            Check::InputMask => "MAC check of the opened input-wire mask shares",
+            Check::InputLabel => "input-label check (colour bit = masked input)",
+            Check::GarbledRow => {
+                "MAC check of the garbler's share in the garbled rows (WRK17 section 4)"
+            }
+            Check::OutputMask => "MAC check of the opened output-wire mask shares",
+            Check::OutputLabel => "output-label check (the label is one of the wire's two)",
         })
     }
 }
@@ -112,6 +158,24 @@ pub enum AuthError {
         /// Its length on the wire.
         got: usize,
     },
+    /// The caller handed over the wrong number of preprocessed items or
+    /// input bits for the circuit.
+    #[error("authenticated garbling: expected {expected} {what}, got {got}")]
+    WrongCount {
+        /// What was counted.
+        what: &'static str,
+        /// How many the circuit needs.
+        expected: usize,
+        /// How many were given.
+        got: usize,
+    },
+    /// The circuit is not well formed.
+    #[error("authenticated garbling: invalid circuit: {0}")]
+    Circuit(String),
+    /// The session's global keys have garbled as many ANDs as their tweak
+    /// domain can number: a new session (new keys) is needed.
+    #[error("authenticated garbling: this session's hash tweaks are used up; start a new session")]
+    TweaksExhausted,
 }
 
 /// Checks a message's length before parsing it.
