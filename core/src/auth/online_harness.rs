@@ -3,13 +3,16 @@
 //! encoding: the reference run of the tests and benchmarks, gated like
 //! [`crate::in_memory`]. [`Cheat`] makes one party deviate once.
 
+use super::auth_bit::Share;
 use super::garble::{Deviation, BLOCKS_PER_AND};
 use super::in_process::{Pair, Tamper};
 use super::layout::Layout;
 use super::online::{Evaluator, GarbledMsg, Garbler, InputMsg, MaskMsg, OutputMsg};
+use super::triple::Triple;
 use super::{AuthError, Role};
 use crate::block::Block;
 use yao_ir::Circuit;
+use zeroize::Zeroizing;
 
 /// One deviation from the online protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +102,14 @@ pub enum Cheat {
     },
 }
 
+/// Both parties' preprocessed shares and triples for one run.
+pub struct Prepared {
+    sa: Zeroizing<Vec<Share>>,
+    sb: Zeroizing<Vec<Share>>,
+    ta: Zeroizing<Vec<Triple>>,
+    tb: Zeroizing<Vec<Triple>>,
+}
+
 /// Which party stopped the run, and why.
 pub type Abort = (Role, AuthError);
 
@@ -139,14 +150,44 @@ impl Session {
         evaluator_inputs: &[bool],
         cheat: Cheat,
     ) -> Result<(Vec<bool>, Vec<bool>), Abort> {
+        let prepared = self.prepare(circuit)?;
+        self.online(circuit, prepared, garbler_inputs, evaluator_inputs, cheat)
+    }
+
+    /// The preprocessing of one run of `circuit`: both parties' shares and
+    /// triples.
+    pub fn prepare(&mut self, circuit: &Circuit) -> Result<Prepared, Abort> {
+        let layout = Layout::new(circuit).map_err(|e| (Role::A, e))?;
+        let (sa, sb) = self
+            .pair
+            .shares(layout.shares_needed())
+            .map_err(|e| (Role::A, e))?;
+        let (ta, tb) = self
+            .pair
+            .triples(layout.triples_needed(), Tamper::None)
+            .map_err(|e| (Role::A, e))?;
+        Ok(Prepared { sa, sb, ta, tb })
+    }
+
+    /// The online phase of one run on prepared shares and triples (see
+    /// [`Session::run`]).
+    pub fn online(
+        &mut self,
+        circuit: &Circuit,
+        prepared: Prepared,
+        garbler_inputs: &[bool],
+        evaluator_inputs: &[bool],
+        cheat: Cheat,
+    ) -> Result<(Vec<bool>, Vec<bool>), Abort> {
         let a_err = |e| (Role::A, e);
         let b_err = |e| (Role::B, e);
         let layout = Layout::new(circuit).map_err(a_err)?;
-        let (sa, sb) = self.pair.shares(layout.shares_needed()).map_err(a_err)?;
-        let (mut ta, mut tb) = self
-            .pair
-            .triples(layout.triples_needed(), Tamper::None)
-            .map_err(a_err)?;
+        let Prepared {
+            sa,
+            sb,
+            mut ta,
+            mut tb,
+        } = prepared;
         if let Cheat::FlipTriple { by, gate, which } = cheat {
             let t = if by == Role::A {
                 &mut ta[gate]
