@@ -54,6 +54,7 @@ impl NetArgs {
         yao_runtime::protocol::Settings {
             scheme: self.scheme,
             ot: self.ot,
+            ..Default::default()
         }
     }
 

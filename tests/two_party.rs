@@ -330,6 +330,7 @@ fn hello(path: &Path, role: u8) -> Vec<u8> {
     h.extend((0..32).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()));
     h.push(yao_core::Scheme::HalfGates.code());
     h.push(yao::Settings::default().ot.code());
+    h.push(yao::Settings::default().security.code());
     h
 }
 

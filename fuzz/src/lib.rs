@@ -661,6 +661,7 @@ pub fn hello_with(role: Role, id: &CircuitId, settings: handshake::Settings) -> 
     h.extend_from_slice(&id.0);
     h.push(settings.scheme.code());
     h.push(settings.ot.code());
+    h.push(settings.security.code());
     h
 }
 

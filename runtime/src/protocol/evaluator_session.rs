@@ -5,7 +5,7 @@
 
 use super::deadline;
 use super::error::{During, Phase, ProtocolError};
-use super::handshake::{handshake, Role, Settings};
+use super::handshake::{handshake, Role, Security, Settings};
 use super::precomputed::ReceiverPool;
 use super::schedule::{check_scheme, evaluate_windows, Schedule, Subject};
 use super::session::*;
@@ -131,6 +131,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             id,
             settings,
         } = setup;
+        if settings.security != Security::SemiHonest {
+            return Err(ProtocolError::WrongLevel(settings.security));
+        }
         tracing::debug!("evaluator: session starts");
         let (schedule, ot) = std::thread::scope(|s| {
             // `Err`: the schedule is being built.
