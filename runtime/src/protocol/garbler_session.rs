@@ -94,6 +94,11 @@ impl<'c> GarblerSetup<'c> {
         self
     }
 
+    /// The settings this party sends in its hello.
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
     /// The circuit, unless it is read window by window.
     pub fn circuit(&self) -> Option<&'c Circuit> {
         match self.subject {
