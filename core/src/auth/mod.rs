@@ -139,17 +139,16 @@ impl std::fmt::Display for Check {
     }
 }
 
-/// Why a step of the malicious preprocessing refused the peer's message.
+/// Why a step of the malicious protocol (preprocessing or authenticated
+/// garbling) refused the peer's message or this party's own request.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
     /// The peer failed a check: it deviated from the protocol (or the
     /// messages were corrupted), and the run must abort.
-    #[error("malicious-security preprocessing: the peer failed the {0}; aborting")]
+    #[error("malicious security: the peer failed the {0}; aborting")]
     CheckFailed(Check),
     /// A message of the wrong length.
-    #[error(
-        "malicious-security preprocessing: malformed {what}: expected {expected} bytes, got {got}"
-    )]
+    #[error("malicious security: malformed {what}: expected {expected} bytes, got {got}")]
     Malformed {
         /// Which message.
         what: &'static str,
