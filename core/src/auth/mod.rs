@@ -1,11 +1,12 @@
-//! Preprocessing for authenticated garbling, secure against a malicious
-//! peer: the I/O-free message cores, built bottom-up.
+//! Security against a malicious peer: authenticated garbling and its
+//! preprocessing, as I/O-free message cores.
 //!
 //! Authenticated garbling (Wang, Ranellucci and Katz, "Authenticated
 //! Garbling and Efficient Maliciously Secure Two-Party Computation", CCS
 //! 2017, WRK17) needs, before the circuit is garbled, *authenticated bits*
 //! and *authenticated AND triples* held by the two parties with
-//! information-theoretic MACs under global keys. This module makes them:
+//! information-theoretic MACs under global keys. The preprocessing makes
+//! them:
 //!
 //! - [`field`]: GF(2^128) arithmetic for the check below.
 //! - [`kos`]: correlated OT secure against a malicious receiver: IKNP with
@@ -24,13 +25,28 @@
 //! - [`commit`]: hash commitments, coin tossing and the equality check the
 //!   steps above share.
 //!
+//! The online phase (WRK17 section 4) consumes them for one circuit:
+//!
+//! - [`layout`]: what both parties derive from the circuit (which share
+//!   masks which wire, every message length).
+//! - [`wire_masks`]: the wire masks, and the triples derandomized onto the
+//!   AND gates (`lambda_a & lambda_b`).
+//! - [`garble`] and [`evaluate`]: the authenticated garbled tables, four
+//!   rows of two blocks per AND, each row's garbler share checked by its
+//!   MAC; the masked value rides in the label's colour bit.
+//! - [`online`]: the two parties' state machines and the four messages
+//!   between them, input and output handling included.
+//!
 //! Security parameters: computational [`KAPPA`] = 128 (the global keys,
 //! one bit of each is fixed, see [`auth_bit::GlobalKey`]), statistical
 //! [`RHO`] = 40 (the KOS15 check's extra OTs and the bucket size).
 //!
-//! Not here yet: the authenticated garbling itself, which consumes these
-//! triples, and a driver that moves these messages between processes.
-//! Everything is tested with both parties in one process.
+//! `in_process` and `online_harness` (tests and benchmarks, behind the
+//! `bench` feature) run both parties in one process;
+//! `yao_runtime::preprocess` and `yao_runtime::protocol::malicious` move
+//! the messages between processes.
+//! Not built: KRRW18's half-size tables and cheaper preprocessing (Katz,
+//! Ranellucci, Rosulek and Wang, CRYPTO 2018); see SECURITY.md.
 
 pub mod auth_bit;
 pub mod bucket;
