@@ -67,6 +67,9 @@ use zeroize::Zeroizing;
 /// `16n + 15` fits in 64 bits.
 pub const MAX_AUTH_ANDS: u64 = 1 << 59;
 
+/// ANDs hashed per call of the garbler (16 blocks each).
+const BATCH: usize = 256;
+
 /// Blocks per garbled AND gate: four rows of two.
 pub const BLOCKS_PER_AND: usize = 8;
 
@@ -165,47 +168,60 @@ pub(crate) fn garble_with(
     }
     let tccr = Tccr::new();
     let mut tables = vec![Block::ZERO; BLOCKS_PER_AND * layout.ands];
-    let mut input = Zeroizing::new([Block::ZERO; 16]);
-    let mut pads = Zeroizing::new([Block::ZERO; 16]);
-    let ands = layout.gates.iter().filter_map(|g| match *g {
-        Gate::And { a, b, out } => Some((a as usize, b as usize, out as usize)),
-        _ => None,
-    });
-    for (k, (a, b, g)) in ands.enumerate() {
-        let la = [zero[a], zero[a] ^ delta];
-        let lb = [zero[b], zero[b] ^ delta];
-        for rho in 0..4 {
-            let (alpha, beta) = (rho >> 1, rho & 1);
-            input[4 * rho..4 * rho + 4]
-                .copy_from_slice(&[la[alpha], la[alpha], lb[beta], lb[beta]]);
+    let ands: Vec<(usize, usize, usize)> = layout
+        .gates
+        .iter()
+        .filter_map(|g| match *g {
+            Gate::And { a, b, out } => Some((a as usize, b as usize, out as usize)),
+            _ => None,
+        })
+        .collect();
+    // The tweaks of consecutive ANDs are consecutive (16 per AND), so a
+    // batch of ANDs is one hash call over many blocks.
+    let mut input = Zeroizing::new(vec![Block::ZERO; 16 * BATCH]);
+    let mut pads = Zeroizing::new(vec![Block::ZERO; 16 * BATCH]);
+    for (batch, chunk) in ands.chunks(BATCH).enumerate() {
+        let k0 = batch * BATCH;
+        for (i, &(a, b, _)) in chunk.iter().enumerate() {
+            let la = [zero[a], zero[a] ^ delta];
+            let lb = [zero[b], zero[b] ^ delta];
+            for rho in 0..4 {
+                let (alpha, beta) = (rho >> 1, rho & 1);
+                input[16 * i + 4 * rho..][..4]
+                    .copy_from_slice(&[la[alpha], la[alpha], lb[beta], lb[beta]]);
+            }
         }
-        let n = first_and + k as u64;
+        let n = 16 * chunk.len();
         tccr.hash_many_in(
             Domain::AuthGarbling,
-            &input[..],
-            &mut pads[..],
-            gate_tweak(n),
+            &input[..n],
+            &mut pads[..n],
+            gate_tweak(first_and + k0 as u64),
         );
-        let shares = GateShares {
-            ab: masks.and_ab[k],
-            a: masks.wire[a],
-            b: masks.wire[b],
-            g: masks.wire[g],
-        };
-        for rho in 0..4 {
-            let (alpha, beta) = (rho & 2 != 0, rho & 1 != 0);
-            let mut r = shares.row(Role::A, own, alpha, beta);
-            if cheat.or_gate == Some(k) {
-                // OR = AND ^ a ^ b, as far as A's own shares tell.
-                r.bit ^= alpha ^ shares.a.bit ^ beta ^ shares.b.bit;
+        for (i, &(a, b, g)) in chunk.iter().enumerate() {
+            let k = k0 + i;
+            let pads = &pads[16 * i..][..16];
+            let shares = GateShares {
+                ab: masks.and_ab[k],
+                a: masks.wire[a],
+                b: masks.wire[b],
+                g: masks.wire[g],
+            };
+            for rho in 0..4 {
+                let (alpha, beta) = (rho & 2 != 0, rho & 1 != 0);
+                let mut r = shares.row(Role::A, own, alpha, beta);
+                if cheat.or_gate == Some(k) {
+                    // OR = AND ^ a ^ b, as far as A's own shares tell.
+                    r.bit ^= alpha ^ shares.a.bit ^ beta ^ shares.b.bit;
+                }
+                let row = &mut tables[BLOCKS_PER_AND * k + 2 * rho..][..2];
+                row[0] = r.mac ^ pads[4 * rho] ^ pads[4 * rho + 2];
+                row[1] = zero[g]
+                    ^ (delta & Block::mask(r.bit))
+                    ^ r.key
+                    ^ pads[4 * rho + 1]
+                    ^ pads[4 * rho + 3];
             }
-            let row = &mut tables[BLOCKS_PER_AND * k + 2 * rho..][..2];
-            row[0] = r.mac ^ pads[4 * rho] ^ pads[4 * rho + 2];
-            row[1] = zero[g]
-                ^ (delta & Block::mask(r.bit))
-                ^ r.key
-                ^ pads[4 * rho + 1]
-                ^ pads[4 * rho + 3];
         }
     }
     Ok(Garbling {
