@@ -153,7 +153,13 @@ pub(crate) fn garble_with(
     check_numbering(first_and, layout.ands)?;
     let delta = cheat.delta.unwrap_or(own.block());
     let mut zero = Zeroizing::new(vec![Block::ZERO; layout.num_wires]);
-    let fresh = || Block(Block::random().0 & !1);
+    // All fresh zero-labels from one call of the OS generator (one
+    // system call instead of one per label), colour bit cleared.
+    let inputs = layout.garbler_inputs.len() + layout.evaluator_inputs.len();
+    let mut random = Zeroizing::new(vec![Block::ZERO; inputs + layout.ands]);
+    crate::block::fill_random(crate::block::blocks_as_bytes_mut(&mut random));
+    let mut next = random.iter();
+    let mut fresh = || Block(next.next().expect("one per input and AND").0 & !1);
     for &w in layout.garbler_inputs.iter().chain(&layout.evaluator_inputs) {
         zero[w as usize] = fresh();
     }
