@@ -73,6 +73,19 @@ fn catalog() -> Vec<(String, Vec<String>)> {
     for group in ["e2e.aes128", "e2e.aes128.three_halves"] {
         groups.push(with(group, &["and_per_s", "bytes_per_and", "oneshot_ms"]));
     }
+    groups.push(with(
+        "e2e.aes128.malicious",
+        &[
+            "and_per_s",
+            "bytes_per_and",
+            "oneshot_ms",
+            "setup_ms",
+            "preprocessing_ms",
+            "online_ms",
+            "preprocessing_bytes_per_and",
+            "online_bytes_per_and",
+        ],
+    ));
     groups
 }
 
@@ -201,7 +214,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if f.wants("e2e.hamming") {
         hamming(&mut f)?;
     }
-    if f.wants("e2e.aes128") || f.wants("e2e.aes128.three_halves") {
+    if f.wants("e2e.aes128")
+        || f.wants("e2e.aes128.three_halves")
+        || f.wants("e2e.aes128.malicious")
+    {
         let dir = std::env::temp_dir().join(format!("yao-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("aes128.txt");
@@ -273,7 +289,7 @@ fn e2e(path: &Path, aes: &Circuit, secs: f64, f: &mut Figures) -> Result<()> {
         if !f.wants(prefix) {
             continue;
         }
-        let report = two_processes(path, repeat, scheme)?;
+        let report = two_processes(path, repeat, &["--scheme", scheme])?;
         let json: Value =
             serde_json::from_str(&report).context("the evaluator's report is not JSON")?;
         let and_gates = json["and_gates"].as_f64().unwrap_or(0.0);
@@ -289,12 +305,80 @@ fn e2e(path: &Path, aes: &Circuit, secs: f64, f: &mut Figures) -> Result<()> {
         let mut times = Vec::new();
         for _ in 0..7 {
             let start = Instant::now();
-            two_processes(path, 1, scheme)?;
+            two_processes(path, 1, &["--scheme", scheme])?;
             times.push(start.elapsed().as_secs_f64() * 1e3);
         }
         times.sort_by(f64::total_cmp);
         f.put(&format!("{prefix}.oneshot_ms"), times[times.len() / 2]);
     }
+    if f.wants("e2e.aes128.malicious") {
+        malicious(path, aes, f)?;
+    }
+    Ok(())
+}
+
+/// The malicious level (one execution per connection): where one run's time
+/// and bytes go, from the driver's own accounts with the parties as two
+/// threads over an in-process channel (median of 5 runs); `and_per_s` is the
+/// ANDs of one run over its whole protocol time (setup, preprocessing and
+/// online), as no stream of executions shares a preprocessing yet. The
+/// one-shot time and the bytes are those of two processes over loopback, as
+/// for the semi-honest figures.
+fn malicious(path: &Path, aes: &Circuit, f: &mut Figures) -> Result<()> {
+    use yao_runtime::protocol::malicious::{self as m, MaliciousStats};
+    let ands = aes.stats().and as f64;
+    let bits = |party| -> Vec<Vec<bool>> {
+        aes.inputs
+            .iter()
+            .filter(|i| i.party == party)
+            .map(|i| i.wires.iter().map(|w| w % 3 == 0).collect())
+            .collect()
+    };
+    let mut runs: Vec<MaliciousStats> = Vec::new();
+    for _ in 0..5 {
+        let (mut a, mut b) = yao_runtime::MemChannel::pair();
+        let stats = std::thread::scope(|s| -> Result<MaliciousStats> {
+            let g = s.spawn(|| m::garble(&mut a, aes, &bits(yao_compiler::Party::Garbler)));
+            let e = m::evaluate(&mut b, aes, &bits(yao_compiler::Party::Evaluator))?;
+            g.join()
+                .map_err(|_| anyhow::anyhow!("the garbler thread panicked"))??;
+            Ok(e.stats)
+        })?;
+        runs.push(stats);
+    }
+    let total = |s: &MaliciousStats| s.setup + s.preprocessing + s.online;
+    runs.sort_by_key(total);
+    let s = runs[runs.len() / 2];
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    f.put(
+        "e2e.aes128.malicious.and_per_s",
+        (ands / total(&s).as_secs_f64()).round(),
+    );
+    f.put("e2e.aes128.malicious.setup_ms", ms(s.setup));
+    f.put("e2e.aes128.malicious.preprocessing_ms", ms(s.preprocessing));
+    f.put("e2e.aes128.malicious.online_ms", ms(s.online));
+    f.put(
+        "e2e.aes128.malicious.preprocessing_bytes_per_and",
+        s.preprocessing_bytes as f64 / ands,
+    );
+    f.put(
+        "e2e.aes128.malicious.online_bytes_per_and",
+        s.online_bytes as f64 / ands,
+    );
+    let report = two_processes(path, 1, &["--security", "malicious"])?;
+    let json: Value =
+        serde_json::from_str(&report).context("the evaluator's report is not JSON")?;
+    let bytes =
+        json["bytes_received"].as_f64().unwrap_or(0.0) + json["bytes_sent"].as_f64().unwrap_or(0.0);
+    f.put("e2e.aes128.malicious.bytes_per_and", bytes / ands);
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let start = Instant::now();
+        two_processes(path, 1, &["--security", "malicious"])?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    f.put("e2e.aes128.malicious.oneshot_ms", times[times.len() / 2]);
     Ok(())
 }
 
@@ -349,7 +433,7 @@ fn hamming(f: &mut Figures) -> Result<()> {
 /// Runs garbler and evaluator on `path` with `--repeat`, both started at
 /// once as a user on two machines would; returns the evaluator's JSON
 /// report.
-fn two_processes(path: &Path, repeat: u64, scheme: &str) -> Result<String> {
+fn two_processes(path: &Path, repeat: u64, level: &[&str]) -> Result<String> {
     let repeat = repeat.to_string();
     // A port that was free a moment ago; the garbler binds it first thing.
     let addr = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -358,7 +442,7 @@ fn two_processes(path: &Path, repeat: u64, scheme: &str) -> Result<String> {
     let mut garbler = Command::new(sibling("garbler")?)
         .arg(path)
         .args(["--listen", &addr, "--repeat", &repeat, "--garbler", KEY])
-        .args(["--scheme", scheme])
+        .args(level)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -379,9 +463,8 @@ fn two_processes(path: &Path, repeat: u64, scheme: &str) -> Result<String> {
             "--json",
             "--evaluator",
             PLAINTEXT,
-            "--scheme",
-            scheme,
         ])
+        .args(level)
         .output()
         .context("cannot start the evaluator")?;
     let status = garbler.wait()?;
@@ -407,7 +490,11 @@ mod tests {
     fn dotted_prefixes_select_their_groups() {
         assert_eq!(
             only(&["e2e.aes128"]).unwrap(),
-            ["e2e.aes128", "e2e.aes128.three_halves"]
+            [
+                "e2e.aes128",
+                "e2e.aes128.three_halves",
+                "e2e.aes128.malicious"
+            ]
         );
         assert_eq!(
             only(&["e2e.aes128.three_halves"]).unwrap(),
@@ -421,7 +508,12 @@ mod tests {
         assert_eq!(only(&["e2e.hamming"]).unwrap(), ["e2e.hamming"]);
         assert_eq!(
             only(&["e2e"]).unwrap(),
-            ["e2e.hamming", "e2e.aes128", "e2e.aes128.three_halves"]
+            [
+                "e2e.hamming",
+                "e2e.aes128",
+                "e2e.aes128.three_halves",
+                "e2e.aes128.malicious"
+            ]
         );
         assert_eq!(
             only(&["garble.sha256", "ot"]).unwrap(),

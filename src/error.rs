@@ -74,6 +74,15 @@ pub enum Error {
     /// circuit.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+    /// A run at the malicious security level failed: the peer was refused
+    /// in the handshake, failed a check (the error names it), or the
+    /// connection failed. No output was released.
+    #[error(transparent)]
+    Malicious(#[from] yao_runtime::protocol::malicious::MaliciousError),
+    /// The malicious level runs whole circuits of plain inputs, one
+    /// execution per connection.
+    #[error("--security malicious {0}")]
+    MaliciousUnsupported(&'static str),
     /// Setting up the connection failed (and, so that `?` works on
     /// `listener.accept()` in a function returning this `Error`, any other
     /// I/O error).

@@ -9,7 +9,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use yao_compiler::{Circuit, Party};
-use yao_runtime::protocol::{EvaluatorSetup, ExecutionStats, GarblerSetup, Progress};
+use yao_runtime::protocol::malicious;
+use yao_runtime::protocol::{EvaluatorSetup, ExecutionStats, GarblerSetup, Progress, Security};
 use yao_runtime::TcpChannel;
 
 use crate::outputs::{self, OutputArgs};
@@ -43,6 +44,16 @@ pub struct NetArgs {
     /// or `iknp` (16 bytes). Both parties must choose the same.
     #[arg(long, default_value = "softspoken-k4")]
     pub ot: yao_runtime::ot::Extension,
+    /// Which peer the run is secure against: `semi-honest` (a peer that
+    /// follows the protocol; Yao with --scheme and --ot) or `malicious` (a
+    /// peer that deviates arbitrarily: authenticated garbling, WRK17, on
+    /// malicious preprocessing; one execution per connection, whole
+    /// circuits only, no --stream, --repeat or --shares; --scheme and --ot
+    /// do not apply). Both parties must choose the same. With --json, a
+    /// malicious run reports its base OTs and preprocessing as `ms.ot` and
+    /// its online phase as `ms.tables`.
+    #[arg(long, default_value = "semi-honest")]
+    pub security: yao_runtime::protocol::Security,
     /// Log what the protocol does on standard error (`-vv` for more).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -54,6 +65,7 @@ impl NetArgs {
         yao_runtime::protocol::Settings {
             scheme: self.scheme,
             ot: self.ot,
+            security: self.security,
         }
     }
 
@@ -294,6 +306,11 @@ pub fn garble_session(
     repeat: u64,
     progress: bool,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    if setup.settings().security == Security::Malicious {
+        let circuit = setup.circuit();
+        return malicious_session(stream, circuit, setup.settings(), inputs, timeout, repeat)
+            .context("garbler");
+    }
     let circuit = setup.circuit();
     let bits = inputs.bits()?;
     let ch = TcpChannel::new(stream, Some(timeout))?;
@@ -321,6 +338,11 @@ pub fn evaluate_session(
     timeout: Duration,
     repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    if setup.settings().security == Security::Malicious {
+        let circuit = setup.circuit();
+        return malicious_session(stream, circuit, setup.settings(), inputs, timeout, repeat)
+            .context("evaluator");
+    }
     let circuit = setup.circuit();
     let bits = inputs.bits()?;
     let ch = TcpChannel::new(stream, Some(timeout))?;
@@ -334,6 +356,47 @@ pub fn evaluate_session(
     .context("evaluator")?;
     session.finish().context("evaluator")?;
     Ok(result)
+}
+
+/// One run at the malicious level ([`yao_runtime::protocol::malicious`]),
+/// its costs in the semi-honest report's terms: base OTs and preprocessing
+/// as `ot`, the online phase as `tables`.
+fn malicious_session(
+    stream: TcpStream,
+    circuit: Option<&Circuit>,
+    settings: yao_runtime::protocol::Settings,
+    inputs: &Inputs,
+    timeout: Duration,
+    repeat: u64,
+) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
+    let Some(circuit) = circuit else {
+        bail!("--security malicious runs whole circuits only, not with --stream");
+    };
+    if repeat != 1 {
+        bail!("--security malicious runs one execution per connection (no --repeat)");
+    }
+    if inputs.splits().is_some() {
+        bail!("--security malicious does not take share files (--shares)");
+    }
+    let defaults = yao_runtime::protocol::Settings::default();
+    if settings.scheme != defaults.scheme || settings.ot != defaults.ot {
+        bail!("--scheme and --ot choose the semi-honest protocol's parts; leave them out with --security malicious");
+    }
+    let bits = inputs.bits()?;
+    let mut ch = TcpChannel::new(stream, Some(timeout))?;
+    let outcome = match inputs.party() {
+        Party::Garbler => malicious::garble(&mut ch, circuit, &bits)?,
+        Party::Evaluator => malicious::evaluate(&mut ch, circuit, &bits)?,
+    };
+    let s = outcome.stats;
+    let stats = ExecutionStats {
+        and_gates: s.ands,
+        traffic: yao_runtime::Channel::traffic(&ch),
+        ot: s.setup + s.preprocessing,
+        tables: s.online,
+        ..ExecutionStats::default()
+    };
+    Ok((outcome.outputs, stats))
 }
 
 /// Circuits smaller than this finish too fast for a progress bar to help.
@@ -410,6 +473,7 @@ pub fn render_report(
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let report = json!({
         "outputs": outputs::to_json(&values, args.hex),
+        "security": settings.security.name(),
         "scheme": settings.scheme.name(),
         "ot": settings.ot.to_string(),
         "and_gates": stats.and_gates,

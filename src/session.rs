@@ -11,6 +11,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 use yao_compiler::Party;
 use yao_runtime::channel::{Channel, ChannelError, Deadline, Traffic};
+use yao_runtime::protocol::malicious;
 use yao_runtime::protocol::{
     EvaluatorSession, EvaluatorSetup, GarblerSession, GarblerSetup, ProtocolError, Settings,
 };
@@ -71,6 +72,28 @@ pub fn run<S: Read + Write + Send + 'static>(stream: S, inputs: &Inputs) -> Resu
     let outputs = session.execute(inputs)?;
     session.finish()?;
     Ok(outputs)
+}
+
+/// [`run`] at the malicious security level: authenticated garbling (WRK17)
+/// on malicious preprocessing, secure against a peer that deviates from the
+/// protocol (SECURITY.md, "Authenticated garbling"). One execution per
+/// connection; both parties must call it, and both learn the outputs once
+/// every check has passed. Share files (`yao share`) are not supported.
+pub fn run_malicious<S: Read + Write + Send + 'static>(
+    stream: S,
+    inputs: &Inputs,
+) -> Result<Outputs, Error> {
+    let bits = inputs.bits()?;
+    if inputs.splits().is_some() {
+        return Err(Error::MaliciousUnsupported("does not take share files"));
+    }
+    let circuit = inputs.circuit();
+    let mut ch = link(stream, Some(DEFAULT_TIMEOUT))?;
+    let outcome = match inputs.party() {
+        Party::Garbler => malicious::garble(&mut ch, circuit.ir(), &bits)?,
+        Party::Evaluator => malicious::evaluate(&mut ch, circuit.ir(), &bits)?,
+    };
+    Ok(Outputs::new(circuit.clone(), outcome.outputs))
 }
 
 /// One party's side of a session: the handshake and base OTs once, then any

@@ -1180,3 +1180,52 @@ fn a_party_without_inputs_takes_part_and_zero_bit_inputs_explain_it() {
         ],
     );
 }
+
+#[test]
+fn run_at_the_malicious_level() {
+    // The malicious level: same circuit, inputs and JSON outputs; options
+    // it cannot honour are refused by name.
+    let out = ok(&[
+        "run",
+        "circuits/millionaires.yao",
+        "--security",
+        "malicious",
+        "--garbler",
+        "7",
+        "--evaluator",
+        "5",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["outputs"]["out"], true, "{out}");
+    assert_eq!(json["security"], "malicious", "{out}");
+    fails(
+        &[
+            "run",
+            "circuits/millionaires.yao",
+            "--security",
+            "malicious",
+            "--scheme",
+            "three-halves",
+            "--garbler",
+            "1",
+            "--evaluator",
+            "2",
+        ],
+        &["leave them out with --security malicious"],
+    );
+    // A level clap does not know: a usage error (exit 2) naming the levels.
+    let out = yao(&[
+        "run",
+        "circuits/millionaires.yao",
+        "--security",
+        "paranoid",
+        "--garbler",
+        "1",
+        "--evaluator",
+        "2",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown security level `paranoid`"), "{err}");
+}

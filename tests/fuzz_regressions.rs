@@ -373,6 +373,18 @@ fn record_seeds() {
         );
     }
 
+    // Authenticated garbling: each honest online message, for every deal
+    // circuit (accepted: the target's accepting paths).
+    for seed in 0..harness::protocol_circuits().len() as u16 {
+        for which in 0..4u8 {
+            write(
+                "auth_garbling_messages",
+                format!("honest-{which}-{seed}"),
+                &harness::auth_garbling_seed(which, seed),
+            );
+        }
+    }
+
     // OT messages: one of each kind, valid.
     use yao_core::ot::{csw, iknp};
     let (_, msg) = csw::BaseReceiver::new(&[true, false]);

@@ -58,6 +58,37 @@ fn millionaires_over_tcp_agree_with_plaintext_and_rust() {
     }
 }
 
+/// The malicious level through the library: values of every kind over a
+/// Unix socket agree with the plaintext evaluation; a peer at the
+/// semi-honest level is refused with the mismatch named.
+#[test]
+fn run_malicious_agrees_with_plaintext_and_refuses_a_semi_honest_peer() {
+    use std::os::unix::net::UnixStream;
+    let circuit = Circuit::compile(KINDS).unwrap();
+    for case in kinds_cases() {
+        let (g, e) = case.inputs(&circuit);
+        let (g_end, e_end) = UnixStream::pair().unwrap();
+        let (g_out, e_out) = std::thread::scope(|s| {
+            let garbler = s.spawn(|| yao::run_malicious(g_end, &g));
+            let e_out = yao::run_malicious(e_end, &e).unwrap();
+            (garbler.join().unwrap().unwrap(), e_out)
+        });
+        assert_eq!(g_out, e_out);
+        assert_eq!(e_out, circuit.eval_plain(&g, &e).unwrap());
+    }
+    let (g, e) = kinds_cases()[0].inputs(&circuit);
+    let (g_end, e_end) = UnixStream::pair().unwrap();
+    let (g_res, e_res) = std::thread::scope(|s| {
+        let garbler = s.spawn(|| yao::run_malicious(g_end, &g).map(|_| ()));
+        let e_res = yao::run(e_end, &e).map(|_| ());
+        (garbler.join().unwrap(), e_res)
+    });
+    for err in [g_res.unwrap_err(), e_res.unwrap_err()] {
+        let text = yao::runtime::report::report(&err);
+        assert!(text.contains("both must use the same --security"), "{text}");
+    }
+}
+
 /// Inputs of every kind: a wide integer given as big-endian bytes, a
 /// signed array, a bool, a byte array, a tuple.
 const KINDS: &str = "

@@ -163,6 +163,36 @@ fn aes128_with_three_halves_between_processes() {
     }
 }
 
+/// The malicious level between processes: the FIPS-197 answer with the
+/// same flags and outputs as the semi-honest level; the JSON names the
+/// level; a garbler and an evaluator at different levels are both told so.
+#[test]
+fn aes128_at_the_malicious_level_between_processes() {
+    let Some(aes) = shared("bristol/aes_128.txt") else {
+        return;
+    };
+    let key = "0x000102030405060708090a0b0c0d0e0f";
+    let block = "0x00112233445566778899aabbccddeeff";
+    let (g, e) = both(
+        &aes,
+        &["--garbler", key, "--json", "--security", "malicious"],
+        &["--evaluator", block, "--hex", "--security", "malicious"],
+    );
+    assert_eq!(e, "out0 = 0x69c4e0d86a7b0430d8cdb78070b4c55a\n");
+    let v: serde_json::Value = serde_json::from_str(&g).unwrap();
+    assert_eq!(v["security"], "malicious", "{g}");
+    assert_eq!(v["and_gates"], 6400, "{g}");
+    assert!(v["bytes_sent"].as_u64().unwrap() > 100 * 6400, "{g}");
+
+    let (garbler, addr) = spawn_garbler(&aes, &["--garbler", "1", "--security", "malicious"]);
+    let ev = evaluator(&aes, &addr, &["--evaluator", "1"]);
+    let (ok, _, g_err) = finish(garbler);
+    assert!(!ev.status.success() && !ok);
+    for err in [&g_err, &text(&ev.stderr)] {
+        assert!(err.contains("both must use the same --security"), "{err}");
+    }
+}
+
 /// `--repeat` runs a pipelined stream of executions in one session (what
 /// `yao bench` measures); every execution's cost is reported, the outputs
 /// are the last one's.
@@ -330,6 +360,7 @@ fn hello(path: &Path, role: u8) -> Vec<u8> {
     h.extend((0..32).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()));
     h.push(yao_core::Scheme::HalfGates.code());
     h.push(yao::Settings::default().ot.code());
+    h.push(yao::Settings::default().security.code());
     h
 }
 

@@ -37,7 +37,7 @@ pub type Target = fn(&[u8]) -> Outcome;
 
 /// The harness functions by name, for the regression test: the fuzz
 /// targets and `dsl_any_path`.
-pub const TARGETS: [(&str, Target); 13] = [
+pub const TARGETS: [(&str, Target); 14] = [
     ("dsl_any_path", dsl_any_path),
     ("dsl", dsl),
     ("bristol", bristol),
@@ -49,6 +49,7 @@ pub const TARGETS: [(&str, Target); 13] = [
     ("ot_messages", ot_messages),
     ("softspoken_messages", softspoken_messages),
     ("preprocess_messages", preprocess_messages),
+    ("auth_garbling_messages", auth_garbling_messages),
     ("evaluator_stream", evaluator_stream),
     ("garbler_stream", garbler_stream),
 ];
@@ -600,6 +601,226 @@ impl Channel for Feed {
     }
 }
 
+/// Both parties' consistent shares and triples with valid MACs, dealt
+/// from `seed`, as the preprocessing would leave them: what the
+/// authenticated-garbling target needs to reach each step honestly.
+pub struct AuthDeal {
+    /// The circuit (one of [`protocol_circuits`]).
+    pub circuit: &'static Circuit,
+    /// `A`'s and `B`'s global keys.
+    pub keys: [yao_core::auth::auth_bit::GlobalKey; 2],
+    /// `A`'s and `B`'s shares.
+    pub shares: [Vec<yao_core::auth::auth_bit::Share>; 2],
+    /// `A`'s and `B`'s triples.
+    pub triples: [Vec<yao_core::auth::triple::Triple>; 2],
+    /// The garbler's and the evaluator's input bits.
+    pub inputs: [Vec<bool>; 2],
+}
+
+/// Deals [`AuthDeal`] for `seed` (a xorshift generator: deterministic).
+pub fn auth_deal(seed: u16) -> AuthDeal {
+    use yao_core::auth::auth_bit::{GlobalKey, Share};
+    use yao_core::auth::layout::Layout;
+    use yao_core::auth::triple::Triple;
+    use yao_core::auth::Role;
+    let circuits = protocol_circuits();
+    let circuit = &circuits[usize::from(seed) % circuits.len()];
+    let mut state = u64::from(seed).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut block = || Block(u128::from(next()) << 64 | u128::from(next()));
+    let keys = [
+        GlobalKey::from_block(block(), Role::A),
+        GlobalKey::from_block(block(), Role::B),
+    ];
+    let (da, db) = (keys[0].block(), keys[1].block());
+    let mut pair = |a: bool, b: bool| {
+        let (ka, kb) = (block(), block());
+        (
+            Share {
+                bit: a,
+                mac: kb ^ (db & Block::mask(a)),
+                key: ka,
+            },
+            Share {
+                bit: b,
+                mac: ka ^ (da & Block::mask(b)),
+                key: kb,
+            },
+        )
+    };
+    let layout = Layout::new(circuit).expect("harness circuit");
+    let mut bits =
+        (0..).map(|i: u32| (u32::from(seed).wrapping_mul(2_654_435_761) >> (i % 29)) & 1 == 1);
+    let mut shares = [Vec::new(), Vec::new()];
+    for _ in 0..layout.shares_needed() {
+        let (a, b) = pair(bits.next().unwrap(), bits.next().unwrap());
+        shares[0].push(a);
+        shares[1].push(b);
+    }
+    let mut triples = [Vec::new(), Vec::new()];
+    for _ in 0..layout.ands {
+        let (xa, ya, za, xb, yb) = (
+            bits.next().unwrap(),
+            bits.next().unwrap(),
+            bits.next().unwrap(),
+            bits.next().unwrap(),
+            bits.next().unwrap(),
+        );
+        let zb = za ^ ((xa ^ xb) & (ya ^ yb));
+        let (x, y, z) = (pair(xa, xb), pair(ya, yb), pair(za, zb));
+        triples[0].push(Triple {
+            x: x.0,
+            y: y.0,
+            z: z.0,
+        });
+        triples[1].push(Triple {
+            x: x.1,
+            y: y.1,
+            z: z.1,
+        });
+    }
+    let inputs = [
+        (0..layout.garbler_inputs.len())
+            .map(|_| bits.next().unwrap())
+            .collect(),
+        (0..layout.evaluator_inputs.len())
+            .map(|_| bits.next().unwrap())
+            .collect(),
+    ];
+    AuthDeal {
+        circuit,
+        keys,
+        shares,
+        triples,
+        inputs,
+    }
+}
+
+/// The honest online messages of the deal of `seed`, as the target takes
+/// them: `[which, seed]` then message `which` (for `which = 1`, `B`'s mask
+/// opening followed by its masked inputs). For the seed corpus.
+pub fn auth_garbling_seed(which: u8, seed: u16) -> Vec<u8> {
+    use yao_core::auth::online::{Evaluator, Garbler};
+    let d = auth_deal(seed);
+    let (garbler, m1) = Garbler::start(
+        d.circuit,
+        &d.keys[0],
+        &d.shares[0],
+        &d.triples[0],
+        0,
+        &d.inputs[0],
+    )
+    .expect("honest deal");
+    let evaluator = Evaluator::start(
+        d.circuit,
+        &d.keys[1],
+        &d.shares[1],
+        &d.triples[1],
+        0,
+        &d.inputs[1],
+    )
+    .expect("honest deal");
+    let (waiting_b, m2, input) = evaluator.respond(&m1).expect("honest deal");
+    let (_, m3) = garbler.garble(&m2, &input).expect("honest deal");
+    let (_, m4) = waiting_b.evaluate(&m3).expect("honest deal");
+    let msg = match which % 4 {
+        0 => m1.to_bytes(),
+        1 => [m2.to_bytes(), input.to_bytes()].concat(),
+        2 => m3.to_bytes(),
+        _ => m4.to_bytes(),
+    };
+    [&[which][..], &seed.to_le_bytes(), &msg].concat()
+}
+
+/// Authenticated garbling's online messages (`yao_core::auth::online`),
+/// each parsed and checked by the party that receives it, in the state an
+/// honest run reaches before it (from [`auth_deal`]): `A`'s mask opening to
+/// `B`; `B`'s mask opening and masked inputs to `A`; the garbled circuit to
+/// `B` (every row MAC, input label and output opening checked); `B`'s
+/// output labels and opening to `A`. An honest message must be accepted
+/// with the plaintext outputs; anything else refused, never a panic.
+pub fn auth_garbling_messages(data: &[u8]) -> Outcome {
+    use yao_core::auth::layout::Layout;
+    use yao_core::auth::online::{Evaluator, GarbledMsg, Garbler, InputMsg, MaskMsg, OutputMsg};
+    use yao_core::auth::Role;
+    let mut b = Bytes(data);
+    let which = b.u8();
+    let seed = b.u16();
+    let bytes = b.rest();
+    let d = auth_deal(seed);
+    let layout = Layout::new(d.circuit).map_err(|e| report(&e))?;
+    let plain = {
+        let (mut g, mut e) = (d.inputs[0].iter(), d.inputs[1].iter());
+        let groups: Vec<Vec<bool>> = d
+            .circuit
+            .inputs
+            .iter()
+            .map(|i| {
+                let it: &mut dyn Iterator<Item = &bool> = match i.party {
+                    Party::Garbler => &mut g,
+                    Party::Evaluator => &mut e,
+                };
+                it.take(i.wires.len()).copied().collect()
+            })
+            .collect();
+        d.circuit
+            .eval_plain(&groups)
+            .expect("harness circuit")
+            .concat()
+    };
+    let (garbler, m1) = Garbler::start(
+        d.circuit,
+        &d.keys[0],
+        &d.shares[0],
+        &d.triples[0],
+        0,
+        &d.inputs[0],
+    )
+    .map_err(|e| report(&e))?;
+    let evaluator = Evaluator::start(
+        d.circuit,
+        &d.keys[1],
+        &d.shares[1],
+        &d.triples[1],
+        0,
+        &d.inputs[1],
+    )
+    .map_err(|e| report(&e))?;
+    match which % 4 {
+        0 => {
+            let m1 = MaskMsg::from_bytes(bytes, &layout, Role::A).map_err(|e| report(&e))?;
+            evaluator.respond(&m1).map_err(|e| report(&e))?;
+        }
+        1 => {
+            let cut = MaskMsg::len(&layout, Role::B).min(bytes.len());
+            let m2 =
+                MaskMsg::from_bytes(&bytes[..cut], &layout, Role::B).map_err(|e| report(&e))?;
+            let input = InputMsg::from_bytes(&bytes[cut..], &layout).map_err(|e| report(&e))?;
+            garbler.garble(&m2, &input).map_err(|e| report(&e))?;
+        }
+        2 => {
+            let (waiting, _, _) = evaluator.respond(&m1).map_err(|e| report(&e))?;
+            let m3 = GarbledMsg::from_bytes(bytes, &layout).map_err(|e| report(&e))?;
+            let (out, _) = waiting.evaluate(&m3).map_err(|e| report(&e))?;
+            assert_eq!(out, plain, "accepted outputs must be the plaintext ones");
+        }
+        _ => {
+            let (waiting_b, m2, input) = evaluator.respond(&m1).map_err(|e| report(&e))?;
+            let (waiting_a, m3) = garbler.garble(&m2, &input).map_err(|e| report(&e))?;
+            waiting_b.evaluate(&m3).map_err(|e| report(&e))?;
+            let m4 = OutputMsg::from_bytes(bytes, &layout).map_err(|e| report(&e))?;
+            let out = waiting_a.finish(&m4).map_err(|e| report(&e))?;
+            assert_eq!(out, plain, "accepted outputs must be the plaintext ones");
+        }
+    }
+    Ok(())
+}
+
 /// Small circuits for the protocol targets, in Bristol Fashion: several
 /// steps of ANDs, every mix of parties, a constant output, no OTs at all,
 /// and a circuit read from `circuits/` through the DSL.
@@ -661,6 +882,7 @@ pub fn hello_with(role: Role, id: &CircuitId, settings: handshake::Settings) -> 
     h.extend_from_slice(&id.0);
     h.push(settings.scheme.code());
     h.push(settings.ot.code());
+    h.push(settings.security.code());
     h
 }
 

@@ -103,6 +103,7 @@ fn hello(role: Role, circuit: &Circuit) -> Vec<u8> {
     let settings = yao_runtime::protocol::Settings::default();
     h.push(settings.scheme.code());
     h.push(settings.ot.code());
+    h.push(settings.security.code());
     h
 }
 

@@ -1,11 +1,12 @@
-//! Preprocessing for authenticated garbling, secure against a malicious
-//! peer: the I/O-free message cores, built bottom-up.
+//! Security against a malicious peer: authenticated garbling and its
+//! preprocessing, as I/O-free message cores.
 //!
 //! Authenticated garbling (Wang, Ranellucci and Katz, "Authenticated
 //! Garbling and Efficient Maliciously Secure Two-Party Computation", CCS
 //! 2017, WRK17) needs, before the circuit is garbled, *authenticated bits*
 //! and *authenticated AND triples* held by the two parties with
-//! information-theoretic MACs under global keys. This module makes them:
+//! information-theoretic MACs under global keys. The preprocessing makes
+//! them:
 //!
 //! - [`field`]: GF(2^128) arithmetic for the check below.
 //! - [`kos`]: correlated OT secure against a malicious receiver: IKNP with
@@ -26,24 +27,48 @@
 //! - [`schedule`]: how a request is split into batches and bucketing groups
 //!   so that memory stays bounded, and the bucket size that split needs.
 //!
+//! The online phase (WRK17 section 4) consumes them for one circuit:
+//!
+//! - [`layout`]: what both parties derive from the circuit (which share
+//!   masks which wire, every message length).
+//! - [`wire_masks`]: the wire masks, and the triples derandomized onto the
+//!   AND gates (`lambda_a & lambda_b`).
+//! - [`garble`] and [`evaluate`]: the authenticated garbled tables, four
+//!   rows of two blocks per AND, each row's garbler share checked by its
+//!   MAC; the masked value rides in the label's colour bit.
+//! - [`online`]: the two parties' state machines and the four messages
+//!   between them, input and output handling included.
+//!
 //! Security parameters: computational [`KAPPA`] = 128 (the global keys,
 //! one bit of each is fixed, see [`auth_bit::GlobalKey`]), statistical
 //! [`RHO`] = 40 (the KOS15 check's extra OTs and the bucket size).
 //!
-//! Not here yet: the authenticated garbling itself, which consumes these
-//! triples, and a driver that moves these messages between processes.
-//! Everything is tested with both parties in one process.
+//! `in_process` and `online_harness` (tests and benchmarks, behind the
+//! `bench` feature) run both parties in one process;
+//! `yao_runtime::preprocess` and `yao_runtime::protocol::malicious` move
+//! the messages between processes.
+//! Not built: KRRW18's half-size tables and cheaper preprocessing (Katz,
+//! Ranellucci, Rosulek and Wang, CRYPTO 2018); see SECURITY.md.
 
 pub mod auth_bit;
 pub mod bucket;
 pub mod commit;
+pub mod evaluate;
 pub mod field;
+pub mod garble;
 #[cfg(any(test, feature = "bench"))]
 pub mod in_process;
 pub mod kos;
+pub mod layout;
 pub mod leaky_and;
+pub mod online;
+#[cfg(any(test, feature = "bench"))]
+pub mod online_harness;
+#[cfg(test)]
+mod online_tests;
 pub mod schedule;
 pub mod triple;
+pub mod wire_masks;
 
 /// Computational security parameter: bits of a global key.
 pub const KAPPA: usize = 128;
@@ -83,6 +108,33 @@ pub enum Check {
     Mac,
     /// WRK17's leaky-AND equality check of the two parties' values.
     LeakyAndEquality,
+    /// The MACs of the opened `d = lambda_a ^ x`, `e = lambda_b ^ y` that
+    /// derandomize the triples onto the AND masks ([`wire_masks`]).
+    Derandomization,
+    /// The MACs of the peer's opened shares of this party's input masks.
+    InputMask,
+    /// The colour bit of an input label the garbler returned for the
+    /// evaluator's masked input differs from that masked input.
+    InputLabel,
+    /// The garbler's MAC on its share `r^A` in a decrypted garbled row
+    /// ([`evaluate`]).
+    GarbledRow,
+    /// The MACs of the peer's opened shares of the output masks.
+    OutputMask,
+    /// An output label from the evaluator that is neither of the wire's two
+    /// labels.
+    OutputLabel,
+}
+
+impl AuthError {
+    /// Names a failed MAC check after the step it belongs to; other errors
+    /// pass unchanged.
+    pub(crate) fn naming(self, check: Check) -> AuthError {
+        match self {
+            AuthError::CheckFailed(Check::Mac) => AuthError::CheckFailed(check),
+            e => e,
+        }
+    }
 }
 
 impl std::fmt::Display for Check {
@@ -92,21 +144,30 @@ impl std::fmt::Display for Check {
             Check::Commitment => "commitment opening check",
             Check::Mac => "MAC check of opened authenticated bits",
             Check::LeakyAndEquality => "leaky-AND equality check (WRK17 section 5)",
+            Check::Derandomization => {
+                "MAC check of the opened triple differences d, e (WRK17 section 4 AND masks)"
+            }
+            Check::InputMask => "MAC check of the opened input-wire mask shares",
+            Check::InputLabel => "input-label check (colour bit = masked input)",
+            Check::GarbledRow => {
+                "MAC check of the garbler's share in the garbled rows (WRK17 section 4)"
+            }
+            Check::OutputMask => "MAC check of the opened output-wire mask shares",
+            Check::OutputLabel => "output-label check (the label is one of the wire's two)",
         })
     }
 }
 
-/// Why a step of the malicious preprocessing refused the peer's message.
+/// Why a step of the malicious protocol (preprocessing or authenticated
+/// garbling) refused the peer's message or this party's own request.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
     /// The peer failed a check: it deviated from the protocol (or the
     /// messages were corrupted), and the run must abort.
-    #[error("malicious-security preprocessing: the peer failed the {0}; aborting")]
+    #[error("malicious security: the peer failed the {0}; aborting")]
     CheckFailed(Check),
     /// A message of the wrong length.
-    #[error(
-        "malicious-security preprocessing: malformed {what}: expected {expected} bytes, got {got}"
-    )]
+    #[error("malicious security: malformed {what}: expected {expected} bytes, got {got}")]
     Malformed {
         /// Which message.
         what: &'static str,
@@ -115,6 +176,24 @@ pub enum AuthError {
         /// Its length on the wire.
         got: usize,
     },
+    /// The caller handed over the wrong number of preprocessed items or
+    /// input bits for the circuit.
+    #[error("authenticated garbling: expected {expected} {what}, got {got}")]
+    WrongCount {
+        /// What was counted.
+        what: &'static str,
+        /// How many the circuit needs.
+        expected: usize,
+        /// How many were given.
+        got: usize,
+    },
+    /// The circuit is not well formed.
+    #[error("authenticated garbling: invalid circuit: {0}")]
+    Circuit(String),
+    /// The session's global keys have garbled as many ANDs as their tweak
+    /// domain can number: a new session (new keys) is needed.
+    #[error("authenticated garbling: this session's hash tweaks are used up; start a new session")]
+    TweaksExhausted,
 }
 
 /// Checks a message's length before parsing it.

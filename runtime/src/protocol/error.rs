@@ -63,6 +63,19 @@ pub enum ProtocolError {
          (both must load the same circuit with the same options)"
     )]
     CircuitMismatch { ours: String, theirs: String },
+    /// The parties chose different security levels.
+    #[error(
+        "the peer runs at security level {theirs}, this party at {ours} (both must use the same --security)"
+    )]
+    SecurityMismatch {
+        ours: super::handshake::Security,
+        theirs: super::handshake::Security,
+    },
+    #[error("the peer named an unknown security level (byte {0}); it may be a newer Yao")]
+    UnknownSecurity(u8),
+    /// A semi-honest session was asked to run at another level.
+    #[error("this session runs the semi-honest protocol; security level {0} needs the malicious driver (yao_runtime::protocol::malicious)")]
+    WrongLevel(super::handshake::Security),
     /// The parties chose different garbling schemes.
     #[error(
         "the peer garbles with {theirs}, this party with {ours} (both must use the same --scheme)"

@@ -5,7 +5,7 @@
 
 use super::deadline;
 use super::error::{During, Phase, ProtocolError};
-use super::handshake::{handshake, Role, Settings};
+use super::handshake::{handshake, Role, Security, Settings};
 use super::precomputed::ReceiverPool;
 use super::schedule::{check_scheme, evaluate_windows, Schedule, Subject};
 use super::session::*;
@@ -81,6 +81,11 @@ impl<'c> EvaluatorSetup<'c> {
         self
     }
 
+    /// The settings this party sends in its hello.
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
     /// The circuit, unless it is read window by window.
     pub fn circuit(&self) -> Option<&'c Circuit> {
         match self.subject {
@@ -131,6 +136,9 @@ impl<'c, C: Channel> EvaluatorSession<'c, C> {
             id,
             settings,
         } = setup;
+        if settings.security != Security::SemiHonest {
+            return Err(ProtocolError::WrongLevel(settings.security));
+        }
         tracing::debug!("evaluator: session starts");
         let (schedule, ot) = std::thread::scope(|s| {
             // `Err`: the schedule is being built.

@@ -5,7 +5,7 @@
 
 use super::deadline;
 use super::error::{During, Phase, ProtocolError};
-use super::handshake::{handshake, Role, Settings};
+use super::handshake::{handshake, Role, Security, Settings};
 use super::precomputed::SenderPool;
 use super::schedule::{check_scheme, garble_windows, Schedule, Subject};
 use super::session::*;
@@ -94,6 +94,11 @@ impl<'c> GarblerSetup<'c> {
         self
     }
 
+    /// The settings this party sends in its hello.
+    pub fn settings(&self) -> Settings {
+        self.settings
+    }
+
     /// The circuit, unless it is read window by window.
     pub fn circuit(&self) -> Option<&'c Circuit> {
         match self.subject {
@@ -150,6 +155,9 @@ impl<'c, C: Channel> GarblerSession<'c, C> {
     /// Handshake and base OTs, with the work that needs no peer done
     /// beforehand (see [`GarblerSetup`]).
     pub fn start_prepared(mut ch: C, setup: GarblerSetup<'c>) -> Result<Self, ProtocolError> {
+        if setup.settings.security != Security::SemiHonest {
+            return Err(ProtocolError::WrongLevel(setup.settings.security));
+        }
         tracing::debug!("garbler: session starts");
         let subject = setup.subject;
         let (schedule, ot) = std::thread::scope(|s| {

@@ -17,8 +17,9 @@ pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
 /// and would fail every execution after the first. 4: a windowed circuit
 /// runs in a session like a whole one (precomputed OTs, tagged messages,
 /// AND numbers from the session) instead of a protocol of its own; the
-/// hello names the garbling scheme ([`Settings`]).
-pub const VERSION: u16 = 4;
+/// hello names the garbling scheme ([`Settings`]). 5: the hello names the
+/// security level ([`Security`]).
+pub const VERSION: u16 = 5;
 
 /// What both parties must agree on besides the circuit, checked in the
 /// handshake: a peer with other settings is refused by name.
@@ -28,6 +29,66 @@ pub struct Settings {
     pub scheme: Scheme,
     /// How the evaluator's input labels are extended from the base OTs.
     pub ot: Extension,
+    /// Against which peer the session is secure. A semi-honest session
+    /// refuses [`Security::Malicious`] (the malicious protocol is
+    /// [`crate::protocol::malicious`]), so a hello never claims a level the
+    /// party does not run.
+    pub security: Security,
+}
+
+/// The security level: which peer a run is secure against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Security {
+    /// A peer that follows the protocol (Yao with half-gates or
+    /// three-halves; SECURITY.md).
+    #[default]
+    SemiHonest,
+    /// A peer that deviates arbitrarily: authenticated garbling (WRK17) on
+    /// malicious preprocessing.
+    Malicious,
+}
+
+impl Security {
+    /// Both levels.
+    pub const ALL: [Security; 2] = [Security::SemiHonest, Security::Malicious];
+
+    /// The byte that names the level in the hello.
+    pub fn code(self) -> u8 {
+        match self {
+            Security::SemiHonest => 1,
+            Security::Malicious => 2,
+        }
+    }
+
+    /// The level named by `code`, if any.
+    pub fn from_code(code: u8) -> Option<Security> {
+        Security::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The name used on the command line (`--security`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Security::SemiHonest => "semi-honest",
+            Security::Malicious => "malicious",
+        }
+    }
+}
+
+impl std::fmt::Display for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Security {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Security, String> {
+        Security::ALL
+            .into_iter()
+            .find(|l| l.name() == s)
+            .ok_or_else(|| format!("unknown security level `{s}` (semi-honest or malicious)"))
+    }
 }
 
 impl Default for Settings {
@@ -40,6 +101,7 @@ impl Default for Settings {
         Settings {
             scheme: Scheme::HalfGates,
             ot: Extension::SOFTSPOKEN_DEFAULT,
+            security: Security::SemiHonest,
         }
     }
 }
@@ -60,7 +122,7 @@ impl Role {
     }
 }
 
-const HELLO_LEN: usize = 8 + 2 + 1 + 32 + 2;
+const HELLO_LEN: usize = 8 + 2 + 1 + 32 + 3;
 
 /// Sends our hello, reads the peer's and checks magic, version, roles,
 /// circuit id and settings, in that order.
@@ -77,6 +139,7 @@ pub fn handshake(
     hello[11..43].copy_from_slice(&id.0);
     hello[43] = settings.scheme.code();
     hello[44] = settings.ot.code();
+    hello[45] = settings.security.code();
     ch.write_all(&hello).during(Phase::Handshake)?;
     ch.flush().during(Phase::Handshake)?;
 
@@ -120,11 +183,21 @@ pub fn handshake(
         None => return Err(ProtocolError::UnknownScheme(peer[43])),
     }
     match Extension::from_code(peer[44]) {
-        Some(e) if e == settings.ot => Ok(()),
-        Some(e) => Err(ProtocolError::OtMismatch {
-            ours: settings.ot,
-            theirs: e,
+        Some(e) if e == settings.ot => {}
+        Some(e) => {
+            return Err(ProtocolError::OtMismatch {
+                ours: settings.ot,
+                theirs: e,
+            })
+        }
+        None => return Err(ProtocolError::UnknownOt(peer[44])),
+    }
+    match Security::from_code(peer[45]) {
+        Some(l) if l == settings.security => Ok(()),
+        Some(l) => Err(ProtocolError::SecurityMismatch {
+            ours: settings.security,
+            theirs: l,
         }),
-        None => Err(ProtocolError::UnknownOt(peer[44])),
+        None => Err(ProtocolError::UnknownSecurity(peer[45])),
     }
 }
