@@ -124,13 +124,15 @@ pub fn tweak_block(i: u64) -> u128 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Domain {
-    /// Semi-honest garbling (half-gates' `2k + h`, three-halves' `3k + j`)
-    /// and, today, the malicious preprocessing's leaky ANDs (numbers from
-    /// `2^63`, see `auth::leaky_and`): high half zero, so the semi-honest
-    /// tweak blocks are unchanged ([`tweak_block`]).
+    /// Semi-honest garbling (half-gates' `2k + h`, three-halves' `3k + j`):
+    /// high half zero, so the semi-honest tweak blocks are unchanged
+    /// ([`tweak_block`]).
     SemiHonest = 0,
     /// Authenticated garbling's row pads ([`crate::auth::garble`]).
     AuthGarbling = 1,
+    /// The malicious preprocessing's leaky-AND hashes
+    /// ([`crate::auth::leaky_and`]).
+    LeakyAnd = 2,
 }
 
 /// The tweak block of number `i` in `domain`: `(domain << 64 | i)` XOR the
@@ -418,13 +420,15 @@ mod tests {
     #[test]
     fn tweak_domains_are_disjoint() {
         let edges = [0, 1, 2, 1 << 62, 3 << 62, (1 << 63) + 5, u64::MAX];
+        let domains = [Domain::SemiHonest, Domain::AuthGarbling, Domain::LeakyAnd];
         for &i in &edges {
             assert_eq!(domain_tweak_block(Domain::SemiHonest, i), tweak_block(i));
             for &j in &edges {
-                assert_ne!(
-                    domain_tweak_block(Domain::SemiHonest, i),
-                    domain_tweak_block(Domain::AuthGarbling, j)
-                );
+                for (m, &d) in domains.iter().enumerate() {
+                    for &e in &domains[m + 1..] {
+                        assert_ne!(domain_tweak_block(d, i), domain_tweak_block(e, j));
+                    }
+                }
             }
         }
         // The high half of the block is the domain, whatever the number.
@@ -432,6 +436,7 @@ mod tests {
         for &i in &edges {
             assert_eq!(high(Domain::SemiHonest, i), 0);
             assert_eq!(high(Domain::AuthGarbling, i), 1);
+            assert_eq!(high(Domain::LeakyAnd, i), 2);
         }
         // And the batched domain hash is the definition.
         let h = Tccr::new();

@@ -39,22 +39,21 @@ use super::commit::{eq_finish, Commitment, EqCommitter, Nonce};
 use super::triple::Triple;
 use super::{expect_len, pack, unpack, AuthError, Check, Role};
 use crate::block::{blocks_as_bytes, Block};
-use crate::hash::{Tccr, Tweaks};
+use crate::hash::{Domain, Tccr};
 use zeroize::{Zeroize, Zeroizing};
 
 /// Leaky triples one session can make: `first + n` must stay below it.
 pub const MAX_LEAKY: u64 = 1 << 61;
 
-/// The hash tweaks of the preprocessing start at `2^63`, above every
-/// half-gates tweak (`2k + 1 < 2^63`), so a global key that garbles with
-/// half-gates never meets the same tweak in both. Three-halves' tweaks
-/// (`3k + 2`, up to `3 * 2^62`) reach past `2^63`: a global key must not
-/// garble with three-halves until the ranges are separated. Keys of `A`'s global key use
-/// `2^63 + i`, those of `B`'s `2^63 + 2^62 + i`, for the `i`-th leaky triple.
+/// The leaky ANDs hash in a tweak domain of their own
+/// ([`Domain::LeakyAnd`]), so no tweak of theirs can meet a garbling tweak
+/// under the same global key. Within it, keys of `A`'s global key use
+/// tweak `i`, those of `B`'s `2^62 + i`, for the `i`-th leaky triple
+/// (`i < MAX_LEAKY`).
 fn tweak_base(owner: Role) -> u64 {
     match owner {
-        Role::A => 1 << 63,
-        Role::B => (1 << 63) + (1 << 62),
+        Role::A => 0,
+        Role::B => 1 << 62,
     }
 }
 
@@ -110,11 +109,8 @@ fn phi(y: &Share, delta: Block) -> Block {
 }
 
 /// The tweak of triple `i` of the session under `owner`'s key.
-fn tweaks(owner: Role, i: u64) -> Tweaks {
-    Tweaks {
-        first: tweak_base(owner) + i,
-        pair: false,
-    }
+fn tweak(owner: Role, i: u64) -> u64 {
+    tweak_base(owner) + i
 }
 
 /// The shared bits `x`, `y`, `r` of a batch: the three thirds of one vector.
@@ -208,10 +204,10 @@ impl LeakyAnd {
                 keys[0][i] = s.key;
                 keys[1][i] = s.key ^ delta;
             }
-            let tw = tweaks(role, first + at as u64);
+            let tw = tweak(role, first + at as u64);
             let [h0, h1] = &mut *hashed;
-            tccr.hash_many(&keys[0][..len], &mut h0[..len], tw);
-            tccr.hash_many(&keys[1][..len], &mut h1[..len], tw);
+            tccr.hash_many_in(Domain::LeakyAnd, &keys[0][..len], &mut h0[..len], tw);
+            tccr.hash_many_in(Domain::LeakyAnd, &keys[1][..len], &mut h1[..len], tw);
             for i in 0..len {
                 let (ys, rs) = (&y[at + i], &r[at + i]);
                 u.push(h0[i] ^ h1[i] ^ phi(ys, delta));
@@ -260,8 +256,9 @@ impl LeakyAnd {
             for (m, share) in macs.iter_mut().zip(xs) {
                 *m = share.mac;
             }
-            let tw = tweaks(self.role.peer(), self.first + at as u64);
-            self.tccr.hash_many(&macs[..len], &mut hm[..len], tw);
+            let tw = tweak(self.role.peer(), self.first + at as u64);
+            self.tccr
+                .hash_many_in(Domain::LeakyAnd, &macs[..len], &mut hm[..len], tw);
             // S_P = H(K[x_Q]) ^ H(M[x_P]) ^ x_P * (U_Q ^ Phi_P) ^ (r's part).
             for (i, xs) in xs.iter().enumerate() {
                 let j = at + i;
