@@ -411,7 +411,7 @@ fn non_exhaustive_match_suggests_a_wildcard() {
         &[(
             2,
             11,
-            "non-exhaustive `match` on `u8`: `3` is not covered",
+            "non-exhaustive `match` on `u8`: `3..=255` is not covered",
             Some("add a last arm `_ => ...`"),
         )],
     );
@@ -440,8 +440,18 @@ fn bad_match_patterns_and_arms() {
         &[
             (2, 23, "constant 300 does not fit in `u8`", None),
             (2, 33, "expected a `u8` pattern, found `true`", None),
-            (3, 19, "`match` works on integers and `bool`, found `[u8; 2]`", None),
-            (4, 31, "unreachable `match` arm", Some("put the `_` arm last")),
+            (
+                3,
+                19,
+                "`match` works on integers, `bool`, tuples and structs, found `[u8; 2]`",
+                Some("`match v[0] { .. }`"),
+            ),
+            (
+                4,
+                31,
+                "unreachable `match` arm",
+                Some("put the arm that matches every value last"),
+            ),
         ],
     );
 }

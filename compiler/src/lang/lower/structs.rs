@@ -311,7 +311,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn no_field(&mut self, st: &StructTy, f: &Ident) -> Val {
+    pub(super) fn no_field(&mut self, st: &StructTy, f: &Ident) -> Val {
         let mut e = Error::new(
             f.span,
             format!("struct `{}` has no field `{}`", st.name, f.name),
