@@ -14,7 +14,7 @@ use num_bigint::BigInt;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-/// Units of work (pattern cells visited) one question may take.
+/// Units of work (pattern cells visited) one `match` may take.
 const BUDGET: u64 = 1 << 22;
 /// Deepest recursion (one level per column that patterns constrain).
 const MAX_DEPTH: usize = 10_000;
@@ -128,11 +128,16 @@ pub(super) struct TooComplex;
 /// Answers usefulness questions for one `match`, within one budget.
 pub(super) struct Checker {
     work: u64,
+    budget: u64,
 }
 
 impl Checker {
     pub(super) fn new() -> Checker {
-        Checker { work: 0 }
+        Checker::with_budget(BUDGET)
+    }
+
+    fn with_budget(budget: u64) -> Checker {
+        Checker { work: 0, budget }
     }
 
     /// Values of `shape` that `q` matches but no pattern of `rows` does:
@@ -151,7 +156,7 @@ impl Checker {
 
     fn spend(&mut self, n: usize) -> Result<(), TooComplex> {
         self.work = self.work.saturating_add(n as u64 + 1);
-        if self.work > BUDGET {
+        if self.work > self.budget {
             return Err(TooComplex);
         }
         Ok(())
@@ -304,6 +309,9 @@ impl Checker {
         if qlo > qhi {
             return Ok(None);
         }
+        if q.len() == 1 {
+            return self.last_column(&rows, qlo, qhi);
+        }
         let one = BigInt::from(1);
         let inside = |p: &BigInt| *p > qlo && *p <= qhi;
         let mut starts: Vec<BigInt> = vec![qlo.clone()];
@@ -323,7 +331,7 @@ impl Checker {
         self.spend(starts.len())?;
         starts.sort();
         starts.dedup();
-        let mut pieces: Vec<(BigInt, BigInt)> = starts
+        let pieces: Vec<(BigInt, BigInt)> = starts
             .iter()
             .enumerate()
             .map(|(i, s)| {
@@ -331,29 +339,96 @@ impl Checker {
                 (s.clone(), end)
             })
             .collect();
+        // The rows with a range in this column, by piece: each range spans
+        // whole pieces (they are cut at every bound), found by binary
+        // search. Rows with `_` there match every piece.
+        let mut ranged: Vec<Vec<usize>> = vec![Vec::new(); pieces.len()];
+        let mut open: Vec<usize> = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            let Pat::Range(a, b) = r[0] else {
+                open.push(i);
+                continue;
+            };
+            let first = starts.partition_point(|s| s < a);
+            let last = starts.partition_point(|s| s <= b);
+            self.spend(last.saturating_sub(first))?;
+            for set in ranged.iter_mut().take(last).skip(first) {
+                set.push(i);
+            }
+        }
         // 0, 1, ... first, then the negative values.
-        pieces.sort_by_key(|(s, _)| (*s < zero, s.clone()));
-        let mut tried: HashSet<Vec<usize>> = HashSet::new();
-        for (s, e) in pieces {
-            self.spend(rows.len())?;
-            let matching: Vec<usize> = rows
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| match r[0] {
-                    Pat::Range(a, b) => *a <= s && e <= *b,
-                    _ => true,
-                })
-                .map(|(i, _)| i)
-                .collect();
-            if !tried.insert(matching.clone()) {
+        let mut order: Vec<usize> = (0..pieces.len()).collect();
+        order.sort_by_key(|&k| (pieces[k].0 < zero, k));
+        let mut tried: HashSet<&[usize]> = HashSet::new();
+        for k in order {
+            // Pieces matched by the same rows ask the same question.
+            if !tried.insert(&ranged[k]) {
                 continue;
             }
-            let sub = matching.iter().map(|&i| rows[i][1..].to_vec()).collect();
+            self.spend(ranged[k].len() + open.len())?;
+            let sub = ranged[k]
+                .iter()
+                .chain(&open)
+                .map(|&i| rows[i][1..].to_vec())
+                .collect();
             if let Some(w) = self.go(sub, q[1..].to_vec(), shapes[1..].to_vec(), depth + 1)? {
+                let (s, e) = pieces[k].clone();
                 return Ok(Some(prepend(Witness::Range(s, e), w)));
             }
         }
         Ok(None)
+    }
+}
+
+impl Checker {
+    /// The last column (a whole scalar `match`, or the end of a product):
+    /// the values of `qlo..=qhi` no row covers, from the union of the rows'
+    /// intervals in O(n log n), so a table of thousands of literal arms is
+    /// checked at once.
+    fn last_column(
+        &mut self,
+        rows: &[Vec<&Pat>],
+        qlo: BigInt,
+        qhi: BigInt,
+    ) -> Result<Option<Vec<Witness>>, TooComplex> {
+        self.spend(rows.len())?;
+        let mut spans: Vec<(&BigInt, &BigInt)> = Vec::with_capacity(rows.len());
+        for r in rows {
+            match r[0] {
+                Pat::Range(a, b) => spans.push((a, b)),
+                _ => return Ok(None),
+            }
+        }
+        spans.sort();
+        let one = BigInt::from(1);
+        // Gaps between the merged intervals, in increasing order.
+        let mut gaps: Vec<(BigInt, BigInt)> = Vec::new();
+        let mut next = qlo;
+        for (a, b) in spans {
+            if *a > next {
+                gaps.push((next.clone(), (a - &one).min(qhi.clone())));
+            }
+            if *b >= next {
+                next = b + &one;
+            }
+            if next > qhi {
+                break;
+            }
+        }
+        if next <= qhi {
+            gaps.push((next, qhi));
+        }
+        gaps.retain(|(a, b)| a <= b);
+        // The smallest value from 0 up, else the most negative one.
+        let zero = BigInt::from(0);
+        let gap = match gaps.iter().find(|(_, b)| *b >= zero) {
+            Some((a, b)) => (a.clone().max(zero), b.clone()),
+            None => match gaps.into_iter().next() {
+                Some(g) => g,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(vec![Witness::Range(gap.0, gap.1)]))
     }
 }
 
@@ -419,5 +494,91 @@ pub(super) fn render(w: &Witness, shape: &Shape) -> String {
             }
         }
         (Witness::Fields(_), _) | (Witness::Range(..), _) => "_".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(a: i64, b: i64) -> Pat {
+        Pat::Range(BigInt::from(a), BigInt::from(b))
+    }
+
+    fn missing(rows: &[Pat], shape: &Shape) -> Option<String> {
+        let rows: Vec<&Pat> = rows.iter().collect();
+        Checker::new()
+            .useful(&rows, &Pat::Any, shape)
+            .unwrap()
+            .map(|w| render(&w, shape))
+    }
+
+    #[test]
+    fn the_first_missing_value_is_the_smallest_from_zero_up_then_the_negatives() {
+        let i8s = Shape::of(&Ty::SInt(8));
+        assert_eq!(
+            missing(&[range(0, 127)], &i8s).as_deref(),
+            Some("-128..=-1")
+        );
+        assert_eq!(
+            missing(&[range(-128, 4), range(6, 127)], &i8s).as_deref(),
+            Some("5")
+        );
+        assert_eq!(
+            missing(&[range(-128, -2), range(0, 127)], &i8s).as_deref(),
+            Some("-1")
+        );
+        assert_eq!(missing(&[range(-128, 127)], &i8s), None);
+        let wide = Shape::of(&Ty::UInt(64));
+        assert_eq!(missing(&[range(1, i64::MAX)], &wide).as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn products_need_every_combination() {
+        let pair = Shape::of(&Ty::Tuple(vec![Ty::Bool, Ty::Bool]));
+        let t = || range(1, 1);
+        let f = || range(0, 0);
+        let rows = [
+            Pat::Fields(vec![t(), Pat::Any]),
+            Pat::Fields(vec![Pat::Any, t()]),
+        ];
+        assert_eq!(missing(&rows, &pair).as_deref(), Some("(false, false)"));
+        let all = [
+            Pat::Fields(vec![t(), Pat::Any]),
+            Pat::Or(vec![
+                Pat::Fields(vec![f(), t()]),
+                Pat::Fields(vec![f(), f()]),
+            ]),
+        ];
+        assert_eq!(missing(&all, &pair), None);
+    }
+
+    /// Every combination of 12 `bool`s but one: found, and with a small
+    /// budget the check gives up instead of running on.
+    #[test]
+    fn the_check_runs_on_a_budget() {
+        let n = 12;
+        let shape = Shape::of(&Ty::Tuple(vec![Ty::Bool; n]));
+        let rows: Vec<Pat> = (1..1u32 << n)
+            .map(|k| {
+                Pat::Fields(
+                    (0..n)
+                        .map(|i| range((k >> i & 1) as i64, (k >> i & 1) as i64))
+                        .collect(),
+                )
+            })
+            .collect();
+        let refs: Vec<&Pat> = rows.iter().collect();
+        let w = Checker::new()
+            .useful(&refs, &Pat::Any, &shape)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            render(&w, &shape),
+            format!("({})", vec!["false"; n].join(", "))
+        );
+        assert!(Checker::with_budget(10_000)
+            .useful(&refs, &Pat::Any, &shape)
+            .is_err());
     }
 }

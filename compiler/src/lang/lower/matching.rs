@@ -238,18 +238,21 @@ impl<'a> Lower<'a> {
         let mut checker = Checker::new();
         let mut rows: Vec<&Pat> = Vec::new();
         let mut warnings = Vec::new();
-        'arms: for (i, arm) in arms.iter().enumerate() {
+        // Past the budget, no more warnings (they are advice).
+        let mut gave_up = false;
+        for (i, arm) in arms.iter().enumerate() {
             let mut dead = Vec::new();
             for (s, p) in &arm.alts {
-                match checker.useful(&rows, p, &shape) {
-                    Ok(Some(_)) => {}
-                    Ok(None) => dead.push(*s),
-                    // Too costly to tell: no warnings (they are advice).
-                    Err(_) => break 'arms,
+                if !gave_up {
+                    match checker.useful(&rows, p, &shape) {
+                        Ok(Some(_)) => {}
+                        Ok(None) => dead.push(*s),
+                        Err(_) => gave_up = true,
+                    }
                 }
                 rows.push(p);
             }
-            if i == 0 && dead.is_empty() {
+            if gave_up || (i == 0 && dead.is_empty()) {
                 continue;
             }
             let whole = arm.alts.first().map(|(s, _)| *s).unwrap_or(scrut);
@@ -275,7 +278,16 @@ impl<'a> Lower<'a> {
                 self.warnings.push(w);
             }
         }
-        let ok = match Checker::new().useful(&rows, &Pat::Any, &shape) {
+        // A last arm that matches every value by its form needs no search.
+        let catch_all = arms
+            .last()
+            .is_some_and(|a| a.alts.iter().any(|(_, p)| p.irrefutable()));
+        let answer = if catch_all {
+            Ok(None)
+        } else {
+            Checker::new().useful(&rows, &Pat::Any, &shape)
+        };
+        let ok = match answer {
             Ok(None) => true,
             Ok(Some(w)) => {
                 let shown = render(&w, &shape);
