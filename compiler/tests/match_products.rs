@@ -172,6 +172,18 @@ fn patterns_cost_what_the_if_chain_costs() {
             16,
         ),
     ];
+    // Two tests on a struct: 7 + 7 for the `==`s, 1 for their AND.
+    assert_eq!(
+        and("match p { P { x: 5, y: 5 } => true, _ => false } as u8"),
+        15
+    );
+    // Alternatives binding different parts: the OR of the tests (1) and one
+    // multiplexer for `x` (8), as `if b == 0 || a == 0 { let x = if b == 0
+    // { a } else { b }; x } else { 0 }` would.
+    assert_eq!(
+        and("match (p.x, p.y) { (x, 0) | (0, x) => x ^ q, _ => q }"),
+        and("if p.y == 0 || p.x == 0 { let x = if p.y == 0 { p.x } else { p.y }; x ^ q } else { q }")
+    );
     for (m, chain, pinned) in cases {
         let (got, want) = (and(m), and(chain));
         assert!(got <= want, "{m}: {got} ANDs, the `if` chain {want}");
@@ -804,4 +816,58 @@ fn a_full_table_is_exhaustive_and_a_gap_is_named() {
     }
     let e = errors(&table(Some((9, 14))));
     assert!(e.contains("`(9, 14)` is not covered"), "{e}");
+}
+
+/// The examples of docs/language.md ("Statements and expressions"), and
+/// the error it quotes.
+#[test]
+fn the_documented_examples_compile_and_the_quoted_error_is_given() {
+    let quadrant = "struct Point { x: i16, y: i16 }
+fn quadrant(p: Point) -> u8 {
+    match p {
+        Point { x: 0, y: 0 } => 0,
+        Point { x: 1..=32767, y: 0..=32767 } => 1,
+        Point { x: -32768..=0, y: 1..=32767 } => 2,
+        Point { x: -32768..=-1, .. } => 3,
+        LAST
+    }
+}
+circuit t(garbler p: Point, evaluator dir: u8, evaluator speed: u8) -> (q: u8, step: u8) {
+    let step: u8 = match (dir, speed) {
+        (0, 0) => 1,
+        (0, s @ 1..=3) => s * 4,
+        (d @ (1 | 2), _) | (_, d @ (8 | 9)) => d,
+        _ => 0,
+    };
+    (quadrant(p), step)
+}";
+    let c = compile(&quadrant.replace("LAST", "Point { .. } => 4,"));
+    let run = |x: i16, y: i16, dir: u8, speed: u8| {
+        let mut p = bits(x as u16 as u64, 16);
+        p.extend(bits(y as u16 as u64, 16));
+        let out = c
+            .eval_plain(&[p, bits(dir as u64, 8), bits(speed as u64, 8)])
+            .unwrap();
+        (num(&out[0]) as u8, num(&out[1]) as u8)
+    };
+    assert_eq!(run(0, 0, 0, 0), (0, 1));
+    assert_eq!(run(5, 0, 0, 3), (1, 12));
+    assert_eq!(run(0, 9, 2, 7), (2, 2));
+    assert_eq!(run(-1, -1, 5, 9), (3, 9));
+    assert_eq!(run(3, -4, 5, 7), (4, 0));
+    let e = errors(&quadrant.replace("LAST", ""));
+    assert!(
+        e.contains(
+            "non-exhaustive `match` on `Point`: `Point { x: 0, y: -32768..=-1 }` is not covered"
+        ),
+        "{e}"
+    );
+}
+
+/// The fuzz seed for these patterns compiles, so the fuzzer starts from
+/// the feature and not from an error path.
+#[test]
+fn the_fuzz_seed_compiles() {
+    let c = compile(include_str!("../../fuzz/seeds/dsl/match-products.yao"));
+    assert_eq!(c.outputs.len(), 2);
 }
