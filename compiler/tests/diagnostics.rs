@@ -674,3 +674,32 @@ fn zero_bit_inputs_and_outputs_are_explained() {
     )
     .is_ok());
 }
+
+/// A loop counter that does not fit where it is used suggests casting the
+/// counter (`i as u8`), not the number it happens to be.
+#[test]
+fn a_counter_out_of_range_suggests_casting_the_counter() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    let mut j: u8 = 0;\n    for i in 250..300 { j = i; }\n    j + x\n}\n",
+        &[(
+            3,
+            29,
+            "constant 256 does not fit in `u8`",
+            Some("`i` is 256 here; to wrap it, write `i as u8`"),
+        )],
+    );
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    let mut s = x;\n    for k in 0..1000 { s += k; }\n    s\n}\n",
+        &[(3, 29, "constant 256 does not fit in `u8`", Some("`k as u8`"))],
+    );
+    // A literal still suggests casting the literal.
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    x + 300\n}\n",
+        &[(
+            2,
+            9,
+            "constant 300 does not fit in `u8`",
+            Some("`300 as u8`"),
+        )],
+    );
+}

@@ -144,6 +144,10 @@ pub struct Lower<'a> {
     /// Each `match` (by place and scrutinee type) whose coverage has been
     /// checked, and whether it covers every value.
     match_checked: HashMap<(Span, String), bool>,
+    /// Places where a name (a loop counter, a `const` parameter) gave an
+    /// untyped integer, so a value that does not fit suggests a cast of
+    /// the name rather than of the number.
+    int_names: HashMap<Span, String>,
 }
 
 /// Type-checks and lowers `circuit` to an optimized, validated circuit,
@@ -193,6 +197,7 @@ pub fn lower<'a>(
         warnings: Vec::new(),
         warned: HashSet::new(),
         match_checked: HashMap::new(),
+        int_names: HashMap::new(),
     };
     // The first declaration of a name counts (a second one is an error).
     for &s in &scope.structs {
