@@ -191,6 +191,22 @@ fn patterns_cost_what_the_if_chain_costs() {
     }
 }
 
+/// A struct pattern may name the struct through an alias, as in Rust.
+#[test]
+fn an_alias_names_the_struct_in_a_pattern() {
+    let c = compile(
+        "struct P { x: u8, y: u8 }
+         type Q = P;
+         circuit t(garbler p: P) -> u8 { match p { Q { x: 0, y } => y, P { x, .. } => x } }",
+    );
+    for (x, y) in [(0u64, 9u64), (4, 9)] {
+        let mut input = bits(x, 8);
+        input.extend(bits(y, 8));
+        let want = if x == 0 { y } else { x };
+        assert_eq!(num(&c.eval_plain(&[input]).unwrap()[0]), want);
+    }
+}
+
 #[test]
 fn a_known_struct_picks_its_arm_at_compile_time() {
     let c = compile(

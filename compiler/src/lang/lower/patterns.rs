@@ -186,8 +186,16 @@ impl<'a> Lower<'a> {
         v: &Val,
         ty: &Ty,
     ) -> Option<Matched<'a>> {
+        // The struct's own name, or an alias of it (`type Q = P;`).
         let (st, vs) = match v {
             Val::Struct(st, vs) if st.name == name.name => (st, vs),
+            _ if !self.types.contains_key(name.name.as_str()) => {
+                self.unknown_type(name);
+                return None;
+            }
+            Val::Struct(st, vs) if self.named_type(name) == Some(Ty::Struct(st.clone())) => {
+                (st, vs)
+            }
             _ => {
                 self.err(
                     Error::new(

@@ -100,7 +100,7 @@ impl<'a> Lower<'a> {
         Some(ty)
     }
 
-    fn unknown_type(&mut self, id: &Ident) -> Option<Ty> {
+    pub(super) fn unknown_type(&mut self, id: &Ident) -> Option<Ty> {
         let mut known = vec![
             "bool", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
         ];
