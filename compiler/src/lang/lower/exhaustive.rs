@@ -140,6 +140,11 @@ impl Checker {
         Checker { work: 0, budget }
     }
 
+    /// The units of work spent so far.
+    pub(super) fn work(&self) -> u64 {
+        self.work
+    }
+
     /// Values of `shape` that `q` matches but no pattern of `rows` does:
     /// one such set, or `None` if `q` adds nothing to `rows`.
     pub(super) fn useful(

@@ -282,11 +282,19 @@ impl<'a> Lower<'a> {
         let catch_all = arms
             .last()
             .is_some_and(|a| a.alts.iter().any(|(_, p)| p.irrefutable()));
+        let mut full = Checker::new();
         let answer = if catch_all {
             Ok(None)
         } else {
-            Checker::new().useful(&rows, &Pat::Any, &shape)
+            full.useful(&rows, &Pat::Any, &shape)
         };
+        // The checks count against the compilation's step budget, so many
+        // checked `match`es (one per type a function is called with) stop
+        // there too.
+        self.steps = self.steps.saturating_add(checker.work() + full.work());
+        if !self.tick(scrut) {
+            return false;
+        }
         let ok = match answer {
             Ok(None) => true,
             Ok(Some(w)) => {
