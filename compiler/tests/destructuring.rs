@@ -144,17 +144,3 @@ fn bad_struct_patterns_are_explained() {
         assert!(err.contains(also), "{src}\n{err}");
     }
 }
-
-#[test]
-fn match_on_a_struct_says_what_to_write() {
-    // Struct patterns in `match` are not supported; the message says how
-    // to get there.
-    let err =
-        errors("struct P { x: u8, y: u8 }\ncircuit t(garbler p: P) -> u8 { match p { _ => 0 } }");
-    assert!(
-        err.contains("`match` works on integers and `bool`, found `P`"),
-        "{err}"
-    );
-    assert!(err.contains("`match v.x { .. }`"), "{err}");
-    assert!(err.contains("`let P { .. } = v;`"), "{err}");
-}

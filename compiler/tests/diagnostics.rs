@@ -411,7 +411,7 @@ fn non_exhaustive_match_suggests_a_wildcard() {
         &[(
             2,
             11,
-            "non-exhaustive `match` on `u8`: `3` is not covered",
+            "non-exhaustive `match` on `u8`: `3..=255` is not covered",
             Some("add a last arm `_ => ...`"),
         )],
     );
@@ -440,8 +440,18 @@ fn bad_match_patterns_and_arms() {
         &[
             (2, 23, "constant 300 does not fit in `u8`", None),
             (2, 33, "expected a `u8` pattern, found `true`", None),
-            (3, 19, "`match` works on integers and `bool`, found `[u8; 2]`", None),
-            (4, 31, "unreachable `match` arm", Some("put the `_` arm last")),
+            (
+                3,
+                19,
+                "`match` works on integers, `bool`, tuples and structs, found `[u8; 2]`",
+                Some("`match v[0] { .. }`"),
+            ),
+            (
+                4,
+                31,
+                "unreachable `match` arm",
+                Some("put the arm that matches every value last"),
+            ),
         ],
     );
 }
@@ -663,4 +673,33 @@ fn zero_bit_inputs_and_outputs_are_explained() {
         "fn check(x: u8) -> () { let _y = x; }\ncircuit t(garbler a: u8, evaluator b: u8) -> u8 { check(a); a + b }"
     )
     .is_ok());
+}
+
+/// A loop counter that does not fit where it is used suggests casting the
+/// counter (`i as u8`), not the number it happens to be.
+#[test]
+fn a_counter_out_of_range_suggests_casting_the_counter() {
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    let mut j: u8 = 0;\n    for i in 250..300 { j = i; }\n    j + x\n}\n",
+        &[(
+            3,
+            29,
+            "constant 256 does not fit in `u8`",
+            Some("`i` is 256 here; to wrap it, write `i as u8`"),
+        )],
+    );
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    let mut s = x;\n    for k in 0..1000 { s += k; }\n    s\n}\n",
+        &[(3, 29, "constant 256 does not fit in `u8`", Some("`k as u8`"))],
+    );
+    // A literal still suggests casting the literal.
+    check(
+        "circuit t(garbler x: u8) -> u8 {\n    x + 300\n}\n",
+        &[(
+            2,
+            9,
+            "constant 300 does not fit in `u8`",
+            Some("`300 as u8`"),
+        )],
+    );
 }

@@ -196,7 +196,7 @@ fn bad_at_bindings() {
         ),
         (
             "match x { n @ m => n, _ => 0 }",
-            "expected a literal or a range after `@`",
+            "expected a pattern that is not a name after `@`",
         ),
         ("match x { n @ 1..=300 => n, _ => 0 }", "300"),
         ("match x { n @ 1..=3 => 0, _ => 0 }", ""),

@@ -173,7 +173,7 @@ pub enum ExprKind {
     Match(Box<Expr>, Vec<Arm>),
 }
 
-/// One literal pattern of a `match` arm.
+/// One pattern of a `match` arm.
 #[derive(Clone, Debug)]
 pub enum PatKind {
     /// `_`: matches every value.
@@ -189,9 +189,21 @@ pub enum PatKind {
     },
     /// `n`: matches every value and names it in the arm's body.
     Bind(Ident),
-    /// `n @ 1..=5`: matches what the inner pattern (a literal or a range)
-    /// matches and names the value, as in Rust.
+    /// `n @ 1..=5`, `n @ (1 | 2)`, `p @ P { x: 0, .. }`: matches what the
+    /// inner pattern matches and names the value, as in Rust.
     At(Ident, Box<MatchPat>),
+    /// `(0, y)`: a tuple's elements, each matched by its own pattern.
+    Tuple(Vec<MatchPat>),
+    /// `P { x: 0, y, .. }`: a struct's fields by name; a field written alone
+    /// binds it, and `rest` (`..`) leaves the other fields unmatched.
+    Struct {
+        name: Ident,
+        fields: Vec<(Ident, MatchPat)>,
+        rest: bool,
+    },
+    /// `(1 | 2)`, or `1 | 2` inside a tuple or struct pattern: the value
+    /// matches if one of the alternatives does.
+    Or(Vec<MatchPat>),
 }
 
 #[derive(Clone, Debug)]

@@ -1206,9 +1206,35 @@ impl<'a> Parser<'a> {
         Ok(if negative { -n } else { n })
     }
 
+    /// Alternatives `p | q` where a pattern nests (in parentheses, a tuple
+    /// element or a struct field): one pattern, or a [`PatKind::Or`].
+    fn match_pat_or(&mut self) -> R<MatchPat> {
+        let first = self.match_pat()?;
+        if !self.is("|") {
+            return Ok(first);
+        }
+        let mut alts = vec![first];
+        while self.eat("|") {
+            alts.push(self.match_pat()?);
+        }
+        let span = alts[0].span.to(self.prev_span());
+        Ok(MatchPat {
+            kind: PatKind::Or(alts),
+            span,
+        })
+    }
+
     /// A pattern: `_`, `42`, `-7`, `0xff`, `true`, `false`, a range
-    /// `1..=5` or `0..8`, a name that binds the value, or `n @ 1..=5`.
+    /// `1..=5` or `0..8`, a name that binds the value, `n @ PAT`, a tuple
+    /// `(0, y)`, a struct `P { x: 0, y, .. }` or `(p | q)`.
     fn match_pat(&mut self) -> R<MatchPat> {
+        self.enter()?;
+        let r = self.match_pat_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn match_pat_inner(&mut self) -> R<MatchPat> {
         let start = self.span();
         if matches!(self.tok(), Tok::Int(_) | Tok::Punct("-")) {
             let lo = self.pat_int()?;
@@ -1225,18 +1251,24 @@ impl<'a> Parser<'a> {
                 span: start.to(self.prev_span()),
             });
         }
+        if self.eat("(") {
+            return self.paren_pat(start);
+        }
         let kind = match self.tok() {
             Tok::Ident(k) if k == "_" => PatKind::Wild,
             Tok::Ident(k) if k == "true" || k == "false" => PatKind::Bool(k == "true"),
             Tok::Ident(k) if !KEYWORDS.contains(&k.as_str()) => {
                 let name = self.ident("a name")?;
                 let span = name.span;
+                if self.is("{") {
+                    return self.struct_match_pat(name);
+                }
                 if self.eat("@") {
                     let inner = self.match_pat()?;
                     if matches!(inner.kind, PatKind::Bind(_) | PatKind::At(..)) {
-                        let e = Error::new(inner.span, "expected a literal or a range after `@`")
+                        let e = Error::new(inner.span, "expected a pattern that is not a name after `@`")
                             .label("already a name")
-                            .hint(format!("`{} @ PATTERN` names the value that PATTERN matches, e.g. `{} @ 1..=5`", name.name, name.name));
+                            .hint(format!("`{} @ PATTERN` names the value that PATTERN matches, e.g. `{} @ 1..=5` or `{} @ (1 | 2)`", name.name, name.name, name.name));
                         return self.error(e);
                     }
                     let span = span.to(inner.span);
@@ -1256,8 +1288,8 @@ impl<'a> Parser<'a> {
                     self.span(),
                     format!("expected a pattern, found {found}"),
                 )
-                .label("expected a literal, a range or `_`")
-                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), ranges (`1..=5`), alternatives `1 | 2`, a name for every other value, `n @ 1..=5` to name the value a pattern matches, or `_`");
+                .label("expected a literal, a range, a tuple, a struct or `_`")
+                .hint("`match` patterns are literals (`3`, `-1`, `0xff`, `true`), ranges (`1..=5`), alternatives `1 | 2`, a name for every other value, `n @ PATTERN` to name the value a pattern matches, tuples `(0, y)`, structs `P { x: 0, .. }`, or `_`");
                 return self.error(e);
             }
         };
@@ -1265,6 +1297,67 @@ impl<'a> Parser<'a> {
         Ok(MatchPat {
             kind,
             span: start.to(end),
+        })
+    }
+
+    /// After `(`: a tuple pattern `(p, q)` (`(p,)` has one element, `()`
+    /// none), or one pattern in parentheses, such as `(1 | 2)`.
+    fn paren_pat(&mut self, start: Span) -> R<MatchPat> {
+        let mut elems = Vec::new();
+        let mut comma = false;
+        while !self.is(")") {
+            elems.push(self.match_pat_or()?);
+            if self.eat(",") {
+                comma = true;
+            } else if !self.is(")") {
+                return self.unexpected("`,` or `)`");
+            }
+        }
+        let end = self.bump();
+        let span = start.to(end);
+        if !comma && elems.len() == 1 {
+            if let Some(inner) = elems.pop() {
+                return Ok(MatchPat { span, ..inner });
+            }
+        }
+        Ok(MatchPat {
+            kind: PatKind::Tuple(elems),
+            span,
+        })
+    }
+
+    /// The `{ x: 0, y, .. }` after a struct's name in a `match` pattern.
+    fn struct_match_pat(&mut self, name: Ident) -> R<MatchPat> {
+        self.bump();
+        let mut fields = Vec::new();
+        let mut rest = false;
+        while !self.is("}") {
+            if self.eat("..") {
+                rest = true;
+                if !self.is("}") {
+                    return self.unexpected("`}` (`..` comes last)");
+                }
+                break;
+            }
+            let id = self.ident("a field name")?;
+            let pat = if self.eat(":") {
+                self.match_pat_or()?
+            } else {
+                MatchPat {
+                    kind: PatKind::Bind(id.clone()),
+                    span: id.span,
+                }
+            };
+            fields.push((id, pat));
+            if !self.eat(",") && !self.is("}") {
+                return self.unexpected("`,` or `}`");
+            }
+        }
+        let end = self.bump();
+        let span = name.span.to(end);
+        Ok(MatchPat {
+            kind: PatKind::Struct { name, fields, rest },
+            span,
         })
     }
 

@@ -46,6 +46,9 @@ impl<'a> Lower<'a> {
                 Some((slot, v)) => {
                     let copy = v.clone();
                     self.put_back(slot, v);
+                    if matches!(copy, Val::Int(_)) && !self.int_names.contains_key(&e.span) {
+                        self.int_names.insert(e.span, id.name.clone());
+                    }
                     copy
                 }
                 None => self.unknown_name(id),

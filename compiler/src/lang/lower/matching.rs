@@ -1,18 +1,13 @@
-//! `match` on an integer or `bool` with literal and range patterns (or a
-//! name, which binds the value in its arm): a known scrutinee
-//! picks its arm at compile time; a secret one compares it with each
-//! pattern and selects, like a chain of `if`/`else`, merging every variable
-//! the arms change with multiplexers.
+//! `match`: a known scrutinee picks its arm at compile time; a secret one
+//! is compared with each arm's patterns ([`patterns`](super::patterns))
+//! and the arms' values are selected like a chain of `if`/`else`, merging
+//! every variable the arms change with multiplexers. Before any arm runs,
+//! [`exhaustive`](super::exhaustive) checks that the arms cover every value
+//! and which arms earlier ones already cover.
 
+use super::exhaustive::{render, Checker, Pat, Shape};
+use super::patterns::Alts;
 use super::*;
-
-/// The name `n` of an `n @ PAT` pattern.
-fn at_name(p: &MatchPat) -> Option<&str> {
-    match &p.kind {
-        PatKind::At(n, _) => Some(n.name.as_str()),
-        _ => None,
-    }
-}
 
 /// One arm that may run: its condition, value and the mutable variables
 /// as it left them (`None`: not mutable or not in the current function).
@@ -23,33 +18,38 @@ struct Ran {
     vars: Vec<Option<Val>>,
 }
 
+/// An arm's patterns, checked: the condition, each alternative's form for
+/// the exhaustiveness check, and the names the arm binds.
+struct ArmMatch<'a> {
+    cond: Lit,
+    alts: Vec<(Span, Pat)>,
+    binds: Vec<(&'a Ident, Val)>,
+}
+
 impl<'a> Lower<'a> {
-    /// As in Rust, the alternatives of an arm bind the same names: every
-    /// one is `n @ ..` with one `n`, or none names the value.
-    fn same_at_names(&mut self, arm: &Arm) -> bool {
-        let at = at_name;
-        let first = at(&arm.pats[0]);
-        for p in &arm.pats[1..] {
-            if at(p) != first {
-                let named = first.or(at(p)).unwrap_or_default();
-                self.err(
-                    Error::new(
-                        p.span,
-                        format!("every alternative of this arm must bind `{named}`"),
-                    )
-                    .label(match at(p) {
-                        Some(n) if first.is_some() => format!("binds `{n}` instead"),
-                        Some(_) => "binds a name the first alternative does not".to_string(),
-                        None => format!("does not bind `{named}`"),
-                    })
-                    .hint(format!(
-                        "write `{named} @` before each alternative (`{named} @ 1 | {named} @ 5..=9`), or give them arms of their own"
-                    )),
-                );
-                return false;
+    /// The patterns of one arm against the value `sv`.
+    fn arm_match(&mut self, arm: &'a Arm, sv: &Val) -> Option<ArmMatch<'a>> {
+        let mut ms = Vec::with_capacity(arm.pats.len());
+        let mut ok = true;
+        for p in &arm.pats {
+            match self.match_alternative(p, sv, arm.pats.len()) {
+                Some(m) => ms.push((p.span, m)),
+                None => ok = false,
             }
         }
-        true
+        if !ok {
+            return None;
+        }
+        let mut alts: Vec<(Span, Pat)> = ms.iter().map(|(s, m)| (*s, m.pat.clone())).collect();
+        let merged = self.merge_alternatives(ms, Alts::Arm)?;
+        if alts.len() == 1 {
+            alts[0].1 = merged.pat;
+        }
+        Some(ArmMatch {
+            cond: merged.cond,
+            alts,
+            binds: merged.binds,
+        })
     }
 
     pub(super) fn match_expr(
@@ -60,154 +60,50 @@ impl<'a> Lower<'a> {
         want: Option<&Ty>,
     ) -> Val {
         let sv = self.expr(scrut);
-        if sv == Val::Error {
+        let Some(ty) = sv.ty() else {
             return Val::Error;
-        }
-        let ty = match sv.ty() {
-            Some(t @ (Ty::Bool | Ty::UInt(_) | Ty::SInt(_) | Ty::Int)) => t,
-            other => {
-                // Struct and tuple patterns in `match` are not supported:
-                // say what works instead.
-                let hint = match &other {
-                    Some(Ty::Struct(st)) => format!(
-                        "match on a field (`match v.{} {{ .. }}`), destructure first (`let {} {{ .. }} = v;`), or compare with `==` in an `if`",
-                        st.fields.first().map_or("x", |(n, _)| n.as_str()),
-                        st.name
-                    ),
-                    Some(Ty::Tuple(_)) => "match on an element (`match v.0 { .. }`), destructure first (`let (a, b) = v;`), or compare with `==` in an `if`".to_string(),
-                    _ => "compare other values with `==` in an `if`".to_string(),
-                };
-                let t = other.map(|t| t.to_string()).unwrap_or_default();
-                return self.err(
-                    Error::new(
-                        scrut.span,
-                        format!("`match` works on integers and `bool`, found `{t}`"),
-                    )
-                    .hint(hint),
-                );
-            }
         };
-        // Each arm's condition (OR of its patterns) and the values covered.
-        let mut conds = Vec::with_capacity(arms.len());
-        // Inclusive intervals of the values the patterns name.
-        let mut covered: Vec<(BigInt, BigInt)> = Vec::new();
-        // The name each arm binds the value to, if any.
-        let mut binds: Vec<Option<&'a Ident>> = Vec::with_capacity(arms.len());
-        let mut wild_at: Option<Span> = None;
+        if let Ty::Array(..) = ty {
+            return self.err(
+                Error::new(
+                    scrut.span,
+                    format!("`match` works on integers, `bool`, tuples and structs, found `{ty}`"),
+                )
+                .hint("match on an element (`match v[0] { .. }`), or compare arrays with `==` in an `if`"),
+            );
+        }
+        let mut matched: Vec<ArmMatch<'a>> = Vec::with_capacity(arms.len());
+        // An arm whose pattern matches every value: arms after it never run.
+        let mut catch_all: Option<Span> = None;
         let mut bad = false;
         for arm in arms {
-            if let Some(w) = wild_at {
+            if let Some(w) = catch_all {
                 self.err(
                     Error::new(arm.span, "unreachable `match` arm")
                         .label("never runs")
-                        .secondary(w, "this `_` matches every value")
-                        .hint("put the `_` arm last"),
+                        .secondary(w, "this pattern matches every value")
+                        .hint("put the arm that matches every value last"),
                 );
                 bad = true;
                 break;
             }
-            let mut cond = Lit::FALSE;
-            let mut bind = None;
-            if !self.same_at_names(arm) {
-                bad = true;
+            match self.arm_match(arm, &sv) {
+                Some(m) => {
+                    catch_all = m
+                        .alts
+                        .iter()
+                        .find(|(_, p)| p.irrefutable())
+                        .map(|(s, _)| *s);
+                    matched.push(m);
+                }
+                None => bad = true,
             }
-            for p in &arm.pats {
-                // `n @ PAT` matches as PAT does and names the value.
-                let p = match &p.kind {
-                    PatKind::At(name, inner) => {
-                        bind = Some(name);
-                        &**inner
-                    }
-                    _ => p,
-                };
-                let c = match &p.kind {
-                    PatKind::At(..) => continue,
-                    PatKind::Wild => {
-                        wild_at = Some(p.span);
-                        Lit::TRUE
-                    }
-                    PatKind::Bind(name) => {
-                        if arm.pats.len() > 1 {
-                            self.err(
-                                Error::new(
-                                    p.span,
-                                    format!(
-                                        "`{}` cannot be one of several alternatives",
-                                        name.name
-                                    ),
-                                )
-                                .label("binds every value")
-                                .hint(
-                                    "a name matches every value: give it an arm of its own, last",
-                                ),
-                            );
-                            bad = true;
-                            continue;
-                        }
-                        wild_at = Some(p.span);
-                        bind = Some(name);
-                        Lit::TRUE
-                    }
-                    PatKind::Range { lo, hi, inclusive } => {
-                        let hi = if *inclusive { hi.clone() } else { hi - 1 };
-                        match self.range_cond(&sv, &ty, lo, &hi, p.span) {
-                            Some(c) => {
-                                covered.push((lo.clone(), hi));
-                                c
-                            }
-                            None => {
-                                bad = true;
-                                continue;
-                            }
-                        }
-                    }
-                    PatKind::Bool(b) => {
-                        if ty != Ty::Bool {
-                            self.err(Error::new(
-                                p.span,
-                                format!("mismatched types: expected a `{ty}` pattern, found `{b}`"),
-                            ));
-                            bad = true;
-                            continue;
-                        }
-                        let v = BigInt::from(*b as u8);
-                        covered.push((v.clone(), v));
-                        let Val::Bits(_, s) = &sv else { continue };
-                        if *b {
-                            s[0]
-                        } else {
-                            !s[0]
-                        }
-                    }
-                    PatKind::Int(n) => match &sv {
-                        Val::Int(x) => {
-                            covered.push((n.clone(), n.clone()));
-                            Lit::from_bool(x == n)
-                        }
-                        Val::Bits(t, s) => {
-                            let pv = self.coerce(Val::Int(n.clone()), t, p.span, "the pattern");
-                            let Val::Bits(_, pb) = pv else {
-                                bad = true;
-                                continue;
-                            };
-                            covered.push((n.clone(), n.clone()));
-                            g::equal(&mut self.b, s, &pb)
-                        }
-                        _ => continue,
-                    },
-                };
-                cond = self.b.or(cond, c);
-            }
-            conds.push(cond);
-            binds.push(bind);
         }
-        if bad {
+        if bad || !self.match_is_exhaustive(&matched, &ty, scrut.span, span) {
             return Val::Error;
         }
-        let exhaustive = wild_at.is_some() || self.check_exhaustive(&ty, &covered, scrut.span);
-        if !exhaustive {
-            return Val::Error;
-        }
+        let conds: Vec<Lit> = matched.iter().map(|m| m.cond).collect();
+        let binds: Vec<Vec<(&'a Ident, Val)>> = matched.into_iter().map(|m| m.binds).collect();
         // Run the arms that may match, each from the same state, until one
         // surely matches (the last always may: the match is exhaustive).
         let mark = self.vars.len();
@@ -230,11 +126,11 @@ impl<'a> Lower<'a> {
                 }
             }
             let bound = self.vars.len();
-            if let Some(name) = bind {
+            for (name, v) in bind {
                 let decl = self.declare(name, "variable");
                 self.vars.push(Binding {
                     name: name.name.clone(),
-                    val: sv.clone(),
+                    val: v.clone(),
                     mutable: false,
                     decl,
                 });
@@ -322,108 +218,111 @@ impl<'a> Lower<'a> {
         val
     }
 
-    /// Whether the scrutinee `sv` of type `ty` lies in `lo..=hi`; `None`
-    /// (after a diagnostic) if the range is empty or outside the type.
-    /// Cost on a secret: one comparison per bound that excludes values.
-    fn range_cond(
+    /// Whether the arms cover every value of `ty` (an error names a value
+    /// they miss, shaped like a pattern); warns about arms and alternatives
+    /// that earlier ones already cover. Checked once per `match` and type,
+    /// however often the `match` is evaluated (in a loop, a function called
+    /// many times).
+    fn match_is_exhaustive(
         &mut self,
-        sv: &Val,
+        arms: &[ArmMatch<'a>],
         ty: &Ty,
-        lo: &BigInt,
-        hi: &BigInt,
+        scrut: Span,
         span: Span,
-    ) -> Option<Lit> {
-        if lo > hi {
-            self.err(
-                Error::new(span, "empty range pattern")
-                    .label("matches no value")
-                    .hint(
-                        "write the smaller bound first: `lo..=hi` includes `hi`, `lo..hi` does not",
-                    ),
-            );
-            return None;
+    ) -> bool {
+        let key = (span, ty.to_string());
+        if let Some(&ok) = self.match_checked.get(&key) {
+            return ok;
         }
-        match sv {
-            Val::Int(x) => Some(Lit::from_bool(lo <= x && x <= hi)),
-            Val::Bits(t, s) if t.is_int() => {
-                let lo_v = self.coerce(Val::Int(lo.clone()), t, span, "the range's start");
-                let hi_v = self.coerce(Val::Int(hi.clone()), t, span, "the range's end");
-                let (Val::Bits(_, lb), Val::Bits(_, hb)) = (lo_v, hi_v) else {
-                    return None;
-                };
-                let signed = matches!(t, Ty::SInt(_));
-                let above_lo = !g::less(&mut self.b, s, &lb, signed);
-                let below_hi = !g::less(&mut self.b, &hb, s, signed);
-                Some(self.b.and(above_lo, below_hi))
-            }
-            _ => {
-                self.err(Error::new(
-                    span,
-                    format!("mismatched types: a range pattern needs an integer, found `{ty}`"),
-                ));
-                None
-            }
-        }
-    }
-
-    /// Whether the patterns' intervals `covered` name every value of `ty`;
-    /// if not, reports the first value missing (counting 0, 1, ... and then,
-    /// for a signed type, its negative values from the most negative).
-    fn check_exhaustive(&mut self, ty: &Ty, covered: &[(BigInt, BigInt)], span: Span) -> bool {
-        let (size, signed_w) = match ty {
-            Ty::Bool => (Some(BigInt::from(2)), None),
-            Ty::UInt(w) => (Some(BigInt::from(1) << *w as usize), None),
-            Ty::SInt(w) => (Some(BigInt::from(1) << *w as usize), Some(*w as usize)),
-            _ => (None, None),
-        };
-        // Values in the order counted, `k` = 0, 1, ...: for a signed type
-        // the non-negative ones, then from the most negative up to -1.
-        let half = signed_w.map(|w| BigInt::from(1) << (w - 1));
-        let mut ks: Vec<(BigInt, BigInt)> = Vec::with_capacity(covered.len() + 1);
-        for (lo, hi) in covered {
-            match (&half, &size) {
-                (Some(h), Some(n)) => {
-                    if *hi >= BigInt::from(0) {
-                        ks.push((lo.clone().max(BigInt::from(0)), hi.clone().min(h - 1)));
-                    }
-                    if *lo < BigInt::from(0) {
-                        let top = hi.clone().min(BigInt::from(-1));
-                        ks.push((lo.clone().max(-h.clone()) + n, top + n));
+        let shape = Shape::of(ty);
+        let mut checker = Checker::new();
+        let mut rows: Vec<&Pat> = Vec::new();
+        let mut warnings = Vec::new();
+        // Past the budget, no more warnings (they are advice).
+        let mut gave_up = false;
+        for (i, arm) in arms.iter().enumerate() {
+            let mut dead = Vec::new();
+            for (s, p) in &arm.alts {
+                if !gave_up {
+                    match checker.useful(&rows, p, &shape) {
+                        Ok(Some(_)) => {}
+                        Ok(None) => dead.push(*s),
+                        Err(_) => gave_up = true,
                     }
                 }
-                _ => ks.push((lo.clone(), hi.clone())),
+                rows.push(p);
+            }
+            if gave_up || (i == 0 && dead.is_empty()) {
+                continue;
+            }
+            let whole = arm.alts.first().map(|(s, _)| *s).unwrap_or(scrut);
+            if dead.len() == arm.alts.len() {
+                let last = arm.alts.last().map_or(whole, |(s, _)| *s);
+                warnings.push(
+                    Error::warn(whole.to(last), "unreachable `match` arm")
+                        .label("earlier arms match every value this one does")
+                        .hint("remove the arm, or put it before the arms that cover it"),
+                );
+            } else {
+                for s in dead {
+                    warnings.push(
+                        Error::warn(s, "unreachable pattern")
+                            .label("earlier patterns match every value this one does")
+                            .hint("remove this alternative"),
+                    );
+                }
             }
         }
-        ks.sort();
-        let mut k = BigInt::from(0);
-        for (lo, hi) in &ks {
-            if *lo > k {
-                break;
-            }
-            if *hi >= k {
-                k = hi + 1;
+        for w in warnings {
+            if self.warned.insert(w.span) {
+                self.warnings.push(w);
             }
         }
-        if size.as_ref().is_some_and(|n| k >= *n) {
-            return true;
-        }
-        let missing = match (&half, &size) {
-            (Some(h), Some(n)) if k >= *h => &k - n,
-            _ => k,
-        };
-        let shown = if *ty == Ty::Bool {
-            (missing == BigInt::from(1)).to_string()
+        // A last arm that matches every value by its form needs no search.
+        let catch_all = arms
+            .last()
+            .is_some_and(|a| a.alts.iter().any(|(_, p)| p.irrefutable()));
+        let mut full = Checker::new();
+        let answer = if catch_all {
+            Ok(None)
         } else {
-            missing.to_string()
+            full.useful(&rows, &Pat::Any, &shape)
         };
-        self.err(
-            Error::new(
-                span,
-                format!("non-exhaustive `match` on `{ty}`: `{shown}` is not covered"),
-            )
-            .label(format!("this `{ty}` may be `{shown}`"))
-            .hint("add a last arm `_ => ...` for the values no other arm names"),
-        );
-        false
+        // The checks count against the compilation's step budget, so many
+        // checked `match`es (one per type a function is called with) stop
+        // there too.
+        self.steps = self.steps.saturating_add(checker.work() + full.work());
+        if !self.tick(scrut) {
+            return false;
+        }
+        let ok = match answer {
+            Ok(None) => true,
+            Ok(Some(w)) => {
+                let shown = render(&w, &shape);
+                let mut e = Error::new(
+                    scrut,
+                    format!("non-exhaustive `match` on `{ty}`: `{shown}` is not covered"),
+                )
+                .label(format!("this `{ty}` may be `{shown}`"))
+                .hint("add a last arm `_ => ...` for the values no other arm names");
+                if matches!(shape, Shape::Tuple(_) | Shape::Struct(..)) {
+                    e = e.hint(format!("or an arm `{shown} => ...`"));
+                }
+                self.err(e);
+                false
+            }
+            Err(_) => {
+                self.err(
+                    Error::new(
+                        scrut,
+                        "cannot check that this `match` covers every value: its patterns are too many or too complex",
+                    )
+                    .hint("add a last arm `_ => ...`, or split the `match` into nested ones"),
+                );
+                false
+            }
+        };
+        self.match_checked.insert(key, ok);
+        ok
     }
 }

@@ -15,10 +15,12 @@
 
 mod access;
 mod calls;
+mod exhaustive;
 mod expr;
 mod matching;
 mod names;
 mod ops;
+mod patterns;
 mod stmt;
 mod structs;
 mod typing;
@@ -139,6 +141,13 @@ pub struct Lower<'a> {
     /// Warnings other than unused names, at most one per place.
     warnings: Vec<Error>,
     warned: HashSet<Span>,
+    /// Each `match` (by place and scrutinee type) whose coverage has been
+    /// checked, and whether it covers every value.
+    match_checked: HashMap<(Span, String), bool>,
+    /// Places where a name (a loop counter, a `const` parameter) gave an
+    /// untyped integer, so a value that does not fit suggests a cast of
+    /// the name rather than of the number.
+    int_names: HashMap<Span, String>,
 }
 
 /// Type-checks and lowers `circuit` to an optimized, validated circuit,
@@ -187,6 +196,8 @@ pub fn lower<'a>(
         type_depth: 0,
         warnings: Vec::new(),
         warned: HashSet::new(),
+        match_checked: HashMap::new(),
+        int_names: HashMap::new(),
     };
     // The first declaration of a name counts (a second one is an error).
     for &s in &scope.structs {

@@ -100,7 +100,7 @@ impl<'a> Lower<'a> {
         Some(ty)
     }
 
-    fn unknown_type(&mut self, id: &Ident) -> Option<Ty> {
+    pub(super) fn unknown_type(&mut self, id: &Ident) -> Option<Ty> {
         let mut known = vec![
             "bool", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
         ];
@@ -311,7 +311,7 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn no_field(&mut self, st: &StructTy, f: &Ident) -> Val {
+    pub(super) fn no_field(&mut self, st: &StructTy, f: &Ident) -> Val {
         let mut e = Error::new(
             f.span,
             format!("struct `{}` has no field `{}`", st.name, f.name),

@@ -123,11 +123,15 @@ impl<'a> Lower<'a> {
                         Ty::UInt(w) => format!("0 to 2^{w} - 1"),
                         _ => format!("-2^{0} to 2^{0} - 1", w - 1),
                     };
-                    self.err(
-                        Error::new(span, format!("constant {x} does not fit in `{ty}`"))
-                            .label(format!("`{ty}` holds {range}"))
-                            .hint(format!("to wrap it, write `{x} as {ty}`")),
-                    )
+                    let e = Error::new(span, format!("constant {x} does not fit in `{ty}`"))
+                        .label(format!("`{ty}` holds {range}"));
+                    let e = match self.int_names.get(&span) {
+                        Some(name) => e.hint(format!(
+                            "`{name}` is {x} here; to wrap it, write `{name} as {ty}`, or give the value a wider type"
+                        )),
+                        None => e.hint(format!("to wrap it, write `{x} as {ty}`")),
+                    };
+                    self.err(e)
                 }
             }
             (Val::Array(_, vs), Ty::Array(et, n)) if vs.len() == *n as usize => {
