@@ -306,6 +306,157 @@ fn fixed_point_matches_rust() {
     );
 }
 
+/// A `Q(w-f).f` format of `std::fixed`: its function prefix, total width
+/// `w` (a signed integer type) and fraction bits `f = w / 2`.
+struct QFormat {
+    prefix: &'static str,
+    w: usize,
+}
+
+impl QFormat {
+    fn f(&self) -> usize {
+        self.w / 2
+    }
+
+    /// The `w`-bit pattern of `v`, wrapped like the circuit wraps.
+    fn wrap(&self, v: i128, w: usize) -> u64 {
+        (v as u128 & mask(w) as u128) as u64
+    }
+
+    /// Compiles `prefix_op` applied to inputs `a: a_w bits`, `b: w bits`.
+    fn circuit(&self, op: &str, args: &str, a_w: usize, ret_w: usize) -> Circuit {
+        compile(&format!(
+            "use std::fixed;
+             circuit t(garbler a: i{a_w}, evaluator b: i{w}) -> i{ret_w} {{ let _a = a; let _b = b; {p}_{op}({args}) }}",
+            w = self.w,
+            p = self.prefix
+        ))
+    }
+
+    /// Edges (0, ±1 ulp, ±half, ±1.5, the extremes, the largest value that
+    /// rounds up) and random values, half of them small.
+    fn values(&self, rng: &mut StdRng) -> Vec<i128> {
+        let (w, f) = (self.w, self.f());
+        let (one, half) = (1i128 << f, 1i128 << (f - 1));
+        let (max, min) = ((1i128 << (w - 1)) - 1, -(1i128 << (w - 1)));
+        let mut v = vec![
+            0,
+            1,
+            -1,
+            half,
+            -half,
+            one + half,
+            -(one + half),
+            one,
+            -one,
+            max,
+            min,
+            max - half + 1,
+            3 * half,
+            -3 * half,
+        ];
+        for _ in 0..56 {
+            let r = value(rng.random::<u64>() & mask(w), w, true);
+            v.push(if rng.random_bool(0.5) {
+                r
+            } else {
+                r % (4 * one)
+            });
+        }
+        v
+    }
+}
+
+/// Every format's functions against a Rust reference in `i128`: the
+/// product and `round` are `(x + half ulp) >> f` (ties up), the quotient
+/// truncates toward zero, and everything wraps to the format's width.
+#[test]
+fn fixed_point_formats_match_rust() {
+    let mut rng = StdRng::seed_from_u64(29);
+    for q in [
+        QFormat {
+            prefix: "q8",
+            w: 16,
+        },
+        QFormat {
+            prefix: "q16",
+            w: 32,
+        },
+        QFormat {
+            prefix: "q32",
+            w: 64,
+        },
+    ] {
+        let (w, f) = (q.w, q.f());
+        let p = q.prefix;
+        let vals = q.values(&mut rng);
+        let from = q.circuit("from_int", "a", f, w);
+        let floor = q.circuit("floor", "b", f, f);
+        let round = q.circuit("round", "b", f, f);
+        let mul = q.circuit("mul", "a, b", w, w);
+        let div = q.circuit("div", "a, b", w, w);
+        let half = 1i128 << (f - 1);
+        for &x in &vals {
+            let x = value(q.wrap(x, f), f, true);
+            let got = run(&from, &[(&[q.wrap(x, f)], f), (&[0], w)], w)[0][0];
+            assert_eq!(got, q.wrap(x << f, w), "{p}_from_int({x})");
+        }
+        for &b in &vals {
+            let one = |c: &Circuit| run(c, &[(&[0], f), (&[q.wrap(b, w)], w)], f)[0][0];
+            assert_eq!(one(&floor), q.wrap(b >> f, f), "{p}_floor({b})");
+            assert_eq!(one(&round), q.wrap((b + half) >> f, f), "{p}_round({b})");
+            for &a in &vals {
+                let two =
+                    |c: &Circuit| run(c, &[(&[q.wrap(a, w)], w), (&[q.wrap(b, w)], w)], w)[0][0];
+                let prod = (a * b + half) >> f;
+                assert_eq!(two(&mul), q.wrap(prod, w), "{p}_mul({a}, {b})");
+                let quot = match b {
+                    0 if a >= 0 => -1,
+                    0 => 1,
+                    _ => (a << f) / b,
+                };
+                assert_eq!(two(&div), q.wrap(quot, w), "{p}_div({a}, {b})");
+            }
+        }
+    }
+}
+
+#[test]
+fn fixed_point_format_costs_are_pinned() {
+    let costs = |q: QFormat| {
+        let (w, f) = (q.w, q.f());
+        [
+            ands(&q.circuit("from_int", "a", f, w)),
+            ands(&q.circuit("floor", "b", f, f)),
+            ands(&q.circuit("round", "b", f, f)),
+            ands(&q.circuit("mul", "a, b", w, w)),
+            ands(&q.circuit("div", "a, b", w, w)),
+        ]
+    };
+    // The `q16_` names are the `fx_` circuits.
+    assert_eq!(
+        costs(QFormat {
+            prefix: "q16",
+            w: 32
+        }),
+        [0, 0, 15, 1790, 1994]
+    );
+    assert_eq!(
+        costs(QFormat {
+            prefix: "q8",
+            w: 16
+        }),
+        [0, 0, 7, 446, 546]
+    );
+    assert_eq!(
+        costs(QFormat {
+            prefix: "q32",
+            w: 64
+        }),
+        [0, 0, 31, 7166, 7578]
+    );
+}
+
 #[test]
 fn unknown_std_module_lists_the_modules() {
     let err = compile_str(
@@ -413,7 +564,7 @@ fn documented_examples_compile() {
         .step_by(2)
         .filter(|b| b.contains("circuit"))
         .collect();
-    assert_eq!(blocks.len(), 5);
+    assert_eq!(blocks.len(), 6);
     for b in blocks {
         compile(b);
     }
