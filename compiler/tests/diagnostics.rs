@@ -387,21 +387,55 @@ fn control_characters_are_echoed_escaped_with_the_caret_under_them() {
 }
 
 #[test]
-fn a_function_named_like_a_built_in_is_refused() {
-    for builtin in ["popcount", "rotl", "rotr"] {
+fn a_function_named_like_a_built_in_shadows_it_with_a_warning() {
+    for builtin in ["popcount", "rotl", "rotr", "min", "max", "abs"] {
         let src = format!(
-            "fn {builtin}(x: u8) -> u32 {{ 7 }}\ncircuit t(garbler a: u8) -> u32 {{ {builtin}(a) }}\n"
+            "fn {builtin}(x: u8) -> u8 {{ x ^ 7 }}\ncircuit t(garbler a: u8) -> u8 {{ {builtin}(a) }}\n"
         );
-        check(
-            &src,
-            &[(
+        assert_eq!(
+            warnings(&src),
+            [(
                 1,
                 4,
-                &format!("`{builtin}` is a built-in function"),
-                Some(&format!("rename this function, e.g. `my_{builtin}`")),
-            )],
+                format!("function `{builtin}` shadows the built-in function `{builtin}`")
+            )]
         );
+        let checked =
+            yao_compiler::lang::compile_str_checked("warn.yao", &src, None, Default::default())
+                .unwrap();
+        let shown = checked.warnings.render(false);
+        assert!(shown.contains("┌─ warn.yao:1:4"), "{shown}");
+        assert!(
+            shown.contains(&format!("the built-in is `{builtin}(")),
+            "{shown}"
+        );
+        assert!(shown.contains(&format!("e.g. `my_{builtin}`")), "{shown}");
+        // The user's function wins: every call computes `x ^ 7`.
+        for a in 0..=255u8 {
+            let bits: Vec<bool> = (0..8).map(|k| (a >> k) & 1 == 1).collect();
+            let out = checked.circuit.eval_plain(&[bits]).unwrap();
+            let got = out[0]
+                .iter()
+                .enumerate()
+                .fold(0u8, |v, (k, &b)| v | (b as u8) << k);
+            assert_eq!(got, a ^ 7, "{builtin}({a})");
+        }
     }
+}
+
+/// docs/language.md shows the shadowing warning as the compiler prints it.
+#[test]
+fn the_documented_shadowing_warning_is_the_printed_one() {
+    let doc = include_str!("../../docs/language.md");
+    let start = doc
+        .find("warning: function `max` shadows")
+        .expect("the docs show the warning");
+    let shown_in_docs = &doc[start..start + doc[start..].find("```").unwrap()];
+    let src = "fn max(a: u8, b: u8, c: u8) -> u8 { a + b + c }\ncircuit t(garbler x: u8, evaluator y: u8) -> u8 { max(x, y, 1) }\n";
+    let checked =
+        yao_compiler::lang::compile_str_checked("w.yao", src, None, Default::default()).unwrap();
+    let printed = checked.warnings.render(false);
+    assert_eq!(printed.trim_end(), shown_in_docs.trim_end());
 }
 
 #[test]

@@ -538,6 +538,32 @@ fn std_names_clash_like_any_other_definition() {
     assert!(err.contains("std::array"), "{err}");
 }
 
+/// A user's `min` or `max` shadows the built-in in the user's calls only:
+/// `std::array` still means the built-ins, and a user function of a
+/// built-in's name may call the library without that counting as recursion.
+#[test]
+fn shadowing_a_built_in_leaves_the_standard_library_alone() {
+    let c = compile(
+        "use std::array;
+         fn max(a: u32, b: u32) -> u32 { a + b }
+         fn min(a: u32, b: u32) -> u32 { min_u32(2, [a, b]) }
+         circuit t(garbler xs: [u32; 4]) -> (m: u32, s: u32, lo: u32) {
+             (max_u32(4, xs), max(xs[0], xs[1]), min(xs[2], xs[3]))
+         }",
+    );
+    let mut rng = StdRng::seed_from_u64(31);
+    for _ in 0..200 {
+        let xs = random_elems(&mut rng, 4, 32);
+        let out = run(&c, &[(&xs, 32)], 32);
+        let want = [
+            *xs.iter().max().unwrap(),
+            (xs[0] + xs[1]) & mask(32),
+            xs[2].min(xs[3]),
+        ];
+        assert_eq!([out[0][0], out[1][0], out[2][0]], want, "{xs:?}");
+    }
+}
+
 #[test]
 fn every_std_module_compiles_on_its_own() {
     for name in yao_compiler::lang::stdlib::names() {

@@ -33,7 +33,7 @@ pub use types::{MAX_ARRAY_LEN, MAX_VALUE_BITS, MAX_WIDTH};
 use crate::ir::Circuit;
 use ast::Item;
 use diagnostics::{Error, SourceMap, Span};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 /// Largest source file read.
@@ -173,19 +173,22 @@ fn read_source(path: &Path) -> Result<String, String> {
     })
 }
 
-/// A user function named like a built-in would silently replace it in
-/// every call, the callers of `popcount` getting another function than the
-/// one documented: refused.
-fn builtin_redefined(name: &ast::Ident) -> Error {
-    Error::new(
+/// A user function named like a built-in: allowed, as in Rust a local item
+/// shadows a prelude one, but said out loud, since every call of that name
+/// in the user's files now means the user's function. Calls inside the
+/// standard library keep the built-in (see `lower::means_builtin`).
+fn builtin_shadowed(name: &ast::Ident) -> Error {
+    let n = &name.name;
+    Error::warn(
         name.span,
-        format!("`{}` is a built-in function", name.name),
+        format!("function `{n}` shadows the built-in function `{n}`"),
     )
-    .label("a built-in's name")
+    .label("this function replaces the built-in")
     .hint(format!(
-        "rename this function, e.g. `my_{}`: under a built-in's name it would replace the built-in in every call",
-        name.name
+        "the built-in is {}; calls to `{n}` in this program use this function instead, the standard library still uses the built-in",
+        lower::builtin_summary(n)
     ))
+    .hint(format!("to keep the built-in, rename this function, e.g. `my_{n}`"))
 }
 
 /// `use std::NAME;` naming no module: lists the modules there are.
@@ -258,6 +261,8 @@ fn compile(
     let mut errors = Vec::new();
     let mut files: Vec<Vec<Item>> = Vec::new();
     let mut seen: HashMap<PathBuf, u32> = HashMap::new();
+    // The files of `use std::...` modules, whose calls always mean the built-ins.
+    let mut std_files: HashSet<u32> = HashSet::new();
     let root = sources.add(name.to_string(), text);
     if let Some(c) = canon {
         seen.insert(c, root);
@@ -281,6 +286,7 @@ fn compile(
                 }
                 let id = sources.add(format!("std::{}", name.name), text.to_string());
                 seen.insert(key, id);
+                std_files.insert(id);
                 queue.push_back((id, PathBuf::new()));
                 continue;
             }
@@ -331,7 +337,9 @@ fn compile(
         consts: Vec::new(),
         structs: Vec::new(),
         aliases: Vec::new(),
+        std_files,
     };
+    let mut shadowing = Vec::new();
     let mut defined: HashMap<&str, Span> = HashMap::new();
     // Types have a namespace of their own, as in Rust.
     let mut types_defined: HashMap<&str, Span> = HashMap::new();
@@ -341,7 +349,7 @@ fn compile(
             let name = match item {
                 Item::Fn(f) => {
                     if lower::BUILTINS.contains(&f.name.name.as_str()) {
-                        errors.push(builtin_redefined(&f.name));
+                        shadowing.push(builtin_shadowed(&f.name));
                     }
                     let mut params: HashMap<&str, Span> = HashMap::new();
                     for p in &f.params {
@@ -421,7 +429,8 @@ fn compile(
     };
     let def = circuit;
     match lower::lower(scope, def, limits) {
-        Ok((circuit, mut warnings)) if errors.is_empty() => {
+        Ok((circuit, warnings)) if errors.is_empty() => {
+            let mut warnings = [shadowing, warnings].concat();
             warnings.extend(dependence::warnings(&circuit, |n| output_span(def, n)));
             Ok(Checked {
                 circuit,

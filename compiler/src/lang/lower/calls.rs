@@ -8,7 +8,8 @@ impl<'a> Lower<'a> {
     pub(super) fn call(&mut self, name: &'a Ident, args: &'a [Expr], span: Span) -> Val {
         let argv: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
         let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
-        let Some(f) = self.fns.get(name.name.as_str()).copied() else {
+        let user = self.fns.get(name.name.as_str()).copied();
+        let Some(f) = user.filter(|_| !means_builtin(name, &self.std_files)) else {
             if BUILTINS.contains(&name.name.as_str()) {
                 return self.builtin(name, argv, &spans, span);
             }
@@ -278,7 +279,14 @@ impl Lower<'_> {
 
 /// Reports every cycle in the call graph: circuits are unrolled, so a
 /// function may not (even indirectly) call itself.
-pub(super) fn check_recursion(fns: &[&FnDef]) -> Vec<Error> {
+/// Whether the call of `name` means the built-in even where a user function
+/// shadows it: inside the standard library it always does, so a user's
+/// `fn max` cannot change what `std::array`'s `max_u32` computes.
+pub(super) fn means_builtin(name: &Ident, std_files: &HashSet<u32>) -> bool {
+    BUILTINS.contains(&name.name.as_str()) && std_files.contains(&name.span.file)
+}
+
+pub(super) fn check_recursion(fns: &[&FnDef], std_files: &HashSet<u32>) -> Vec<Error> {
     let index: HashMap<&str, usize> = fns
         .iter()
         .enumerate()
@@ -290,6 +298,7 @@ pub(super) fn check_recursion(fns: &[&FnDef]) -> Vec<Error> {
             let mut out = Vec::new();
             calls_in_block(&f.body, &mut out);
             out.into_iter()
+                .filter(|id| !means_builtin(id, std_files))
                 .filter_map(|id| index.get(id.name.as_str()).map(|&j| (j, id.span)))
                 .collect()
         })

@@ -65,9 +65,23 @@ const MAX_EVAL_DEPTH: usize = 4096;
 /// Largest compile-time integer, in bits.
 pub const MAX_CONST_BITS: u64 = 1 << 16;
 
-/// The built-in functions; a user function may not take their names
-/// (`mod.rs` refuses one, so a call always means the built-in).
+/// The built-in functions. A user function may take one of their names
+/// (with a warning from `mod.rs`): then the user's calls mean the user's
+/// function, the standard library's still the built-in (`calls::means_builtin`).
 pub(crate) const BUILTINS: &[&str] = &["rotl", "rotr", "popcount", "min", "max", "abs"];
+
+/// What built-in `name` does, for the warning that names it when shadowed.
+pub(crate) fn builtin_summary(name: &str) -> &'static str {
+    match name {
+        "rotl" => "`rotl(x, n)`, rotating `x` left by `n` bits",
+        "rotr" => "`rotr(x, n)`, rotating `x` right by `n` bits",
+        "popcount" => "`popcount(x)`, the number of set bits of `x`",
+        "min" => "`min(a, b)`, the smaller of two integers",
+        "max" => "`max(a, b)`, the larger of two integers",
+        "abs" => "`abs(x)`, the absolute value of a signed integer (wrapping)",
+        _ => "a built-in function",
+    }
+}
 
 enum ConstState<'a> {
     Pending(&'a Option<TypeExpr>, &'a Expr),
@@ -109,10 +123,14 @@ pub struct Scope<'a> {
     pub consts: Vec<(&'a Ident, &'a Option<TypeExpr>, &'a Expr)>,
     pub structs: Vec<&'a StructDef>,
     pub aliases: Vec<(&'a Ident, &'a TypeExpr)>,
+    /// The files of standard library modules: their calls of a built-in's
+    /// name always mean the built-in.
+    pub std_files: HashSet<u32>,
 }
 
 pub struct Lower<'a> {
     b: Builder,
+    std_files: HashSet<u32>,
     errors: Vec<Error>,
     fns: HashMap<&'a str, &'a FnDef>,
     fn_order: Vec<&'a FnDef>,
@@ -159,7 +177,8 @@ pub fn lower<'a>(
 ) -> Result<(Circuit, Vec<Error>), Vec<Error>> {
     let mut l = Lower {
         b: Builder::new(),
-        errors: check_recursion(&scope.fns),
+        std_files: scope.std_files.clone(),
+        errors: check_recursion(&scope.fns, &scope.std_files),
         fns: scope
             .fns
             .iter()
