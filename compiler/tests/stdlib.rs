@@ -433,7 +433,28 @@ fn fixed_point_format_costs_are_pinned() {
             ands(&q.circuit("div", "a, b", w, w)),
         ]
     };
-    // The `q16_` names are the `fx_` circuits.
+    // The `q16_` names are the `fx_` circuits, gate for gate.
+    let q16 = QFormat {
+        prefix: "q16",
+        w: 32,
+    };
+    for (op, args, a_w, ret_w) in [
+        ("from_int", "a", 16, 32),
+        ("floor", "b", 16, 16),
+        ("round", "b", 16, 16),
+        ("mul", "a, b", 32, 32),
+        ("div", "a, b", 32, 32),
+    ] {
+        let fx = QFormat {
+            prefix: "fx",
+            w: 32,
+        };
+        assert_eq!(
+            q16.circuit(op, args, a_w, ret_w).id(),
+            fx.circuit(op, args, a_w, ret_w).id(),
+            "q16_{op}"
+        );
+    }
     assert_eq!(
         costs(QFormat {
             prefix: "q16",
