@@ -21,6 +21,19 @@
 //! evaluator's kernel (`three_halves_eval.rs`) keeps its ANDs paired from
 //! the hashing on.
 //!
+//! Measured no faster (fastest whole sessions of `cargo bench --bench
+//! garbling`, builds alternating, load 4 to 7; issue 19), so not kept,
+//! against 4.36 to 4.42e7 AND/s for this kernel on AES-128:
+//! - ANDs gathered in pairs from the start, as the evaluator does (one
+//!   256-bit colour mask, `A = L ^ colour * D` and `X = A ^ B` per pair, no
+//!   lane permutes in the combine): 4.31 and 4.39e7. `llvm-mca
+//!   -mcpu=znver3` on its loop put the store pipes ahead of the vector ones
+//!   (80 vector stores to the stack per eight ANDs, plus a memset of the
+//!   hash array); combining each group of two pairs right after its hash,
+//!   with no hash array: 4.23 and 4.28e7.
+//! - The control bits written byte by byte instead of `fill(0)` then OR:
+//!   4.29 to 4.39e7.
+//!
 //! Every secret selection (the colours, the random bits) is a mask (an AND
 //! with all ones or zero), never a branch or an index.
 
