@@ -234,22 +234,13 @@ impl<'a> Lower<'a> {
                 }
             }
         }
-        let missing: Vec<String> = st
-            .fields
-            .iter()
-            .filter(|(n, _)| !seen.contains_key(n.as_str()))
-            .map(|(n, _)| format!("`{n}`"))
-            .collect();
-        if !rest && !missing.is_empty() {
-            let s = if missing.len() == 1 { "" } else { "s" };
-            self.err(
-                Error::new(
-                    span,
-                    format!("pattern does not mention field{s} {}", missing.join(", ")),
-                )
-                .label(format!("every field of `{}` is named", st.name))
-                .hint("name them, or end the pattern with `..` to match any value there"),
-            );
+        if self.missing_fields(
+            st,
+            &seen,
+            rest,
+            span,
+            "name them, or end the pattern with `..` to match any value there",
+        ) {
             ok = false;
         }
         if !ok {

@@ -292,23 +292,44 @@ impl<'a> Lower<'a> {
                 }
             }
         }
+        self.missing_fields(
+            &st,
+            &seen,
+            rest,
+            span,
+            "name them, or end the pattern with `..` to ignore the rest",
+        );
+    }
+
+    /// Reports the fields of `st` a pattern without `..` (`rest`) leaves out
+    /// of `seen`; returns whether it did.
+    pub(super) fn missing_fields(
+        &mut self,
+        st: &StructTy,
+        seen: &HashMap<&str, Span>,
+        rest: bool,
+        span: Span,
+        hint: &str,
+    ) -> bool {
         let missing: Vec<String> = st
             .fields
             .iter()
             .filter(|(n, _)| !seen.contains_key(n.as_str()))
             .map(|(n, _)| format!("`{n}`"))
             .collect();
-        if !rest && !missing.is_empty() {
-            let s = if missing.len() == 1 { "" } else { "s" };
-            self.err(
-                Error::new(
-                    span,
-                    format!("pattern does not mention field{s} {}", missing.join(", ")),
-                )
-                .label(format!("every field of `{}` is named", st.name))
-                .hint("name them, or end the pattern with `..` to ignore the rest"),
-            );
+        if rest || missing.is_empty() {
+            return false;
         }
+        let s = if missing.len() == 1 { "" } else { "s" };
+        self.err(
+            Error::new(
+                span,
+                format!("pattern does not mention field{s} {}", missing.join(", ")),
+            )
+            .label(format!("every field of `{}` is named", st.name))
+            .hint(hint),
+        );
+        true
     }
 
     pub(super) fn no_field(&mut self, st: &StructTy, f: &Ident) -> Val {
