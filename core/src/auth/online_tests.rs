@@ -496,3 +496,28 @@ fn malformed_messages_and_counts_are_refused() {
     );
     assert!(check_numbering(u64::MAX, 1).is_err());
 }
+
+/// Each AND hashes 16 labels (4 rows, 2 blocks, 2 inputs), at tweaks
+/// `gate_tweak(n) + 4 * row + j` (the garbler's batch and the evaluator's
+/// row alike): no two (AND, row, block, input) share a tweak under
+/// `Delta_A`, and the last AND's last tweak fits in 64 bits. Fails if the
+/// numbering gives an AND fewer than 16 tweaks.
+#[test]
+fn every_row_pad_has_its_own_tweak() {
+    use super::garble::{gate_tweak, BLOCKS_PER_AND, MAX_AUTH_ANDS};
+    let hashes_per_and = 2 * BLOCKS_PER_AND as u64;
+    let mut seen = std::collections::HashSet::new();
+    for n in (0..512).chain(MAX_AUTH_ANDS - 512..MAX_AUTH_ANDS) {
+        for row in 0..4 {
+            for j in 0..4 {
+                assert!(
+                    seen.insert(gate_tweak(n) + 4 * row + j),
+                    "AND {n} row {row} block {j}"
+                );
+            }
+        }
+        assert!(gate_tweak(n).checked_add(hashes_per_and - 1).is_some());
+    }
+    assert_eq!(seen.len() as u64, 1024 * hashes_per_and);
+    assert!(gate_tweak(1) - gate_tweak(0) >= hashes_per_and);
+}
