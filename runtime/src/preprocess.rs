@@ -1,8 +1,10 @@
 //! The malicious-security preprocessing between two processes: the driver
 //! that moves the messages of `yao_core::auth` over a [`Channel`].
 //!
-//! [`Preprocessor::setup`] runs the base OTs in both directions (each party
-//! is the KOS15 sender once, with its own global key as the correlation);
+//! [`Preprocessor::setup`] makes the base OTs of both extensions (each party
+//! is the KOS15 sender once, with its own global key as the correlation):
+//! one public-key base OT for `A`'s, and `B`'s bootstrapped from 128
+//! checked OTs of `A`'s ([`bootstrap`]);
 //! [`Preprocessor::shares`] then makes shared authenticated bits and
 //! [`Preprocessor::triples`] authenticated AND triples (WRK17 leaky ANDs
 //! and bucketing). Both parties must ask for the same counts in the same
@@ -22,6 +24,7 @@
 use crate::channel::{Channel, ChannelError};
 use crate::ot::{self, OtError};
 use yao_core::auth::auth_bit::{shares_from_cots, GlobalKey, Opening, Share};
+use yao_core::auth::bootstrap::{self, SwapMsg};
 use yao_core::auth::bucket::Buckets;
 use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce};
 use yao_core::auth::kos::{
@@ -72,6 +75,37 @@ fn base_receive(ch: &mut impl Channel, delta: Block) -> Result<Zeroizing<Vec<Blo
     Ok(ot::base_receive(ch, rx, msg.as_bytes())?)
 }
 
+/// `n` correlated OTs with this party as KOS15 sender: its keys `q_i`.
+fn cot_send(
+    sender: &mut KosSender,
+    ch: &mut impl Channel,
+    n: usize,
+) -> Result<Zeroizing<Vec<Block>>> {
+    let len = 16 * extended_len(n) + 32;
+    let bytes = ch.recv_frame("KOS15 extension message", len as u64)?;
+    let (challenge, waiting) = sender.receive(&ExtendMsg::from_bytes(&bytes, n)?, n)?;
+    ch.send_frame(&challenge.0)?;
+    ch.flush()?;
+    let check = ch.recv_frame("KOS15 check message", 96)?;
+    Ok(waiting.finish(&CheckMsg::from_bytes(&check)?)?)
+}
+
+/// Correlated OTs with this party as KOS15 receiver: its MACs `t_i`.
+fn cot_receive(
+    receiver: &mut KosReceiver,
+    ch: &mut impl Channel,
+    choices: &[bool],
+) -> Result<Zeroizing<Vec<Block>>> {
+    let (msg, pending) = receiver.extend(choices);
+    ch.send_frame(&msg.to_bytes())?;
+    ch.flush()?;
+    let challenge = ch.recv_frame("KOS15 challenge", 32)?;
+    let (check, t) = pending.respond(&ChallengeMsg::from_bytes(&challenge)?);
+    ch.send_frame(&check.to_bytes())?;
+    ch.flush()?;
+    Ok(t)
+}
+
 /// Sends `mine` and receives the peer's message of `len` bytes, `A` first.
 fn exchange(
     ch: &mut impl Channel,
@@ -94,23 +128,35 @@ fn exchange(
 
 impl Preprocessor {
     /// A fresh global key for `role` and the base OTs of both extensions:
-    /// first `A`'s (A chooses the bits of its key), then `B`'s.
+    /// one public-key base OT for `A`'s (A chooses the bits of its key),
+    /// then 128 checked OTs of `A`'s extension, hashed and derandomized
+    /// onto the bits of `B`'s key, for `B`'s ([`bootstrap`]; `B`'s swap
+    /// bits go ahead of its extension message, in the same flush).
     pub fn setup(ch: &mut impl Channel, role: Role) -> Result<Preprocessor> {
         let delta = GlobalKey::random(role);
-        let (chosen, pairs) = match role {
+        let (sender, receiver) = match role {
             Role::A => {
                 let chosen = base_receive(ch, delta.block())?;
-                (chosen, ot::base_send(ch)?)
+                let mut sender = KosSender::new(delta.block(), &chosen);
+                let swap = ch.recv_frame("base-OT bootstrap swap bits", SwapMsg::LEN as u64)?;
+                let swap = SwapMsg::from_bytes(&swap)?;
+                let q = cot_send(&mut sender, ch, KAPPA)?;
+                let pairs = bootstrap::seed_pairs(&q, delta.block(), &swap);
+                (sender, KosReceiver::new(&pairs))
             }
             Role::B => {
-                let pairs = ot::base_send(ch)?;
-                (base_receive(ch, delta.block())?, pairs)
+                let mut receiver = KosReceiver::new(&ot::base_send(ch)?);
+                let choices = bootstrap::choices();
+                ch.send_frame(&bootstrap::swap_msg(&choices, delta.block()).0)?;
+                let t = cot_receive(&mut receiver, ch, &choices)?;
+                let seeds = bootstrap::chosen_seeds(&t);
+                (KosSender::new(delta.block(), &seeds), receiver)
             }
         };
         Ok(Preprocessor {
             role,
-            sender: KosSender::new(delta.block(), &chosen),
-            receiver: KosReceiver::new(&pairs),
+            sender,
+            receiver,
             delta,
             leaky: 0,
             limits: Limits::DEFAULT,
@@ -144,44 +190,17 @@ impl Preprocessor {
         &self.delta
     }
 
-    /// `n` correlated OTs with this party as KOS15 sender: its keys `q_i`.
-    fn cot_send(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Block>>> {
-        let len = 16 * extended_len(n) + 32;
-        let bytes = ch.recv_frame("KOS15 extension message", len as u64)?;
-        let (challenge, waiting) = self.sender.receive(&ExtendMsg::from_bytes(&bytes, n)?, n)?;
-        ch.send_frame(&challenge.0)?;
-        ch.flush()?;
-        let check = ch.recv_frame("KOS15 check message", 96)?;
-        Ok(waiting.finish(&CheckMsg::from_bytes(&check)?)?)
-    }
-
-    /// Correlated OTs with this party as receiver: its MACs `t_i`.
-    fn cot_receive(
-        &mut self,
-        ch: &mut impl Channel,
-        choices: &[bool],
-    ) -> Result<Zeroizing<Vec<Block>>> {
-        let (msg, pending) = self.receiver.extend(choices);
-        ch.send_frame(&msg.to_bytes())?;
-        ch.flush()?;
-        let challenge = ch.recv_frame("KOS15 challenge", 32)?;
-        let (check, t) = pending.respond(&ChallengeMsg::from_bytes(&challenge)?);
-        ch.send_frame(&check.to_bytes())?;
-        ch.flush()?;
-        Ok(t)
-    }
-
     /// `n` random shared authenticated bits: `A`'s extension first.
     pub fn shares(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Share>>> {
         let bits = Zeroizing::new(yao_core::block::random_bits(n));
         let (keys, macs) = match self.role {
             Role::A => {
-                let keys = self.cot_send(ch, n)?;
-                (keys, self.cot_receive(ch, &bits)?)
+                let keys = cot_send(&mut self.sender, ch, n)?;
+                (keys, cot_receive(&mut self.receiver, ch, &bits)?)
             }
             Role::B => {
-                let macs = self.cot_receive(ch, &bits)?;
-                (self.cot_send(ch, n)?, macs)
+                let macs = cot_receive(&mut self.receiver, ch, &bits)?;
+                (cot_send(&mut self.sender, ch, n)?, macs)
             }
         };
         Ok(shares_from_cots(&bits, &macs, &keys))
