@@ -143,7 +143,7 @@ pub fn seed_pairs(q: &[Block], delta: Block, swap: &SwapMsg) -> Zeroizing<Vec<[B
 #[cfg(test)]
 mod tests {
     use super::super::auth_bit::GlobalKey;
-    use super::super::in_process::base_ots;
+    use super::super::in_process::{base_ots, BlockPair};
     use super::super::kos::{KosReceiver, KosSender};
     use super::super::{Check, Role};
     use super::*;
@@ -155,7 +155,7 @@ mod tests {
         rx: &mut KosReceiver,
         choices: &[bool],
         flip: Option<(usize, usize)>,
-    ) -> Result<(Zeroizing<Vec<Block>>, Zeroizing<Vec<Block>>), AuthError> {
+    ) -> Result<BlockPair, AuthError> {
         let n = choices.len();
         let (msg, pending) = rx.extend(choices);
         let mut bytes = msg.to_bytes();
