@@ -35,6 +35,7 @@ use yao_core::auth::schedule::{Limits, Schedule};
 use yao_core::auth::triple::Triple;
 use yao_core::auth::{AuthError, Role, KAPPA};
 use yao_core::ot::csw;
+use yao_core::ot::iknp::ChunkMsg;
 use yao_core::Block;
 use zeroize::Zeroizing;
 
@@ -81,13 +82,48 @@ fn cot_send(
     ch: &mut impl Channel,
     n: usize,
 ) -> Result<Zeroizing<Vec<Block>>> {
-    let len = 16 * extended_len(n) + 32;
-    let bytes = ch.recv_frame("KOS15 extension message", len as u64)?;
-    let (challenge, waiting) = sender.receive(&ExtendMsg::from_bytes(&bytes, n)?, n)?;
+    let msg = recv_extend(ch, n)?;
+    let (challenge, waiting) = sender.receive(&msg, n)?;
     ch.send_frame(&challenge.0)?;
     ch.flush()?;
     let check = ch.recv_frame("KOS15 check message", 96)?;
     Ok(waiting.finish(&CheckMsg::from_bytes(&check)?)?)
+}
+
+/// Receives the KOS15 extension message of `n` OTs straight into its
+/// matrix: the frame must have exactly the length `n` fixes (longer is
+/// refused before anything is read, as [`Channel::recv_frame`] does), and
+/// the matrix, the largest message of the preprocessing, is not copied out
+/// of a frame buffer.
+fn recv_extend(ch: &mut impl Channel, n: usize) -> Result<ExtendMsg> {
+    const WHAT: &str = "KOS15 extension message";
+    let ots = extended_len(n);
+    let len = 16 * ots + Commitment::LEN;
+    let announced = ch.recv_u64()?;
+    if announced > len as u64 {
+        return Err(ChannelError::TooLarge {
+            what: WHAT,
+            len: announced,
+            max: len as u64,
+        }
+        .into());
+    }
+    if announced < len as u64 {
+        return Err(AuthError::Malformed {
+            what: WHAT,
+            expected: len,
+            got: announced as usize,
+        }
+        .into());
+    }
+    let mut matrix = ChunkMsg::new(ots);
+    ch.read_exact(matrix.as_bytes_mut())?;
+    let mut commitment = [0u8; Commitment::LEN];
+    ch.read_exact(&mut commitment)?;
+    Ok(ExtendMsg {
+        matrix,
+        commitment: Commitment::from_bytes(&commitment)?,
+    })
 }
 
 /// Correlated OTs with this party as KOS15 receiver: its MACs `t_i`.
@@ -97,7 +133,11 @@ fn cot_receive(
     choices: &[bool],
 ) -> Result<Zeroizing<Vec<Block>>> {
     let (msg, pending) = receiver.extend(choices);
-    ch.send_frame(&msg.to_bytes())?;
+    // One frame, its two parts written where they are (no joined copy).
+    let matrix = msg.matrix.as_bytes();
+    ch.send_u64((matrix.len() + Commitment::LEN) as u64)?;
+    ch.write_all(matrix)?;
+    ch.write_all(&msg.commitment.0)?;
     ch.flush()?;
     let challenge = ch.recv_frame("KOS15 challenge", 32)?;
     let (check, t) = pending.respond(&ChallengeMsg::from_bytes(&challenge)?);

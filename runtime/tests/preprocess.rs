@@ -161,3 +161,19 @@ fn wrong_bootstrap_swap_bits_only_make_b_abort() {
         );
     }
 }
+
+/// The reverse mismatch: a shorter KOS15 extension message than the count
+/// needs is refused as malformed, naming the message, before it is read.
+#[test]
+fn a_short_extension_message_is_refused_as_malformed() {
+    let (ca, cb) = MemChannel::pair();
+    let a = thread::spawn(move || party(ca, Role::A, &[5000]));
+    let b = party(cb, Role::B, &[50]);
+    match a.join().unwrap() {
+        Err(PreprocessError::Auth(AuthError::Malformed { what, .. })) => {
+            assert_eq!(what, "KOS15 extension message")
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    assert!(b.is_err());
+}
