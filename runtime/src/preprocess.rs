@@ -56,6 +56,13 @@ pub enum PreprocessError {
 
 type Result<T> = std::result::Result<T, PreprocessError>;
 
+/// A party's bits, its MACs on them and its keys for the peer's bits.
+type Cots = (
+    Zeroizing<Vec<bool>>,
+    Zeroizing<Vec<Block>>,
+    Zeroizing<Vec<Block>>,
+);
+
 /// One party's preprocessing state: its global key and the two extensions.
 pub struct Preprocessor {
     role: Role,
@@ -232,6 +239,13 @@ impl Preprocessor {
 
     /// `n` random shared authenticated bits: `A`'s extension first.
     pub fn shares(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Share>>> {
+        let (bits, macs, keys) = self.cots(ch, n)?;
+        Ok(shares_from_cots(&bits, &macs, &keys))
+    }
+
+    /// The correlated OTs of `n` shared bits, `A`'s extension first: this
+    /// party's random bits, its MACs on them and its keys for the peer's.
+    fn cots(&mut self, ch: &mut impl Channel, n: usize) -> Result<Cots> {
         let bits = Zeroizing::new(yao_core::block::random_bits(n));
         let (keys, macs) = match self.role {
             Role::A => {
@@ -243,7 +257,7 @@ impl Preprocessor {
                 (cot_send(&mut self.sender, ch, n)?, macs)
             }
         };
-        Ok(shares_from_cots(&bits, &macs, &keys))
+        Ok((bits, macs, keys))
     }
 
     /// `n` leaky AND triples (WRK17 section 5.1), equality-checked.
@@ -252,10 +266,11 @@ impl Preprocessor {
         ch: &mut impl Channel,
         n: usize,
     ) -> Result<Zeroizing<Vec<Triple>>> {
-        let shares = self.shares(ch, 3 * n)?;
+        let (bits, macs, keys) = self.cots(ch, 3 * n)?;
         let first = self.leaky;
         self.leaky += n as u64;
-        let (run, u) = LeakyAnd::from_shares(self.role, &self.delta, shares, first);
+        let (run, u) = LeakyAnd::from_cots(self.role, &self.delta, (&bits, &macs, &keys), first);
+        drop((bits, macs, keys));
         let theirs = exchange(ch, self.role, &u.to_bytes(), "leaky-AND message U", 16 * n)?;
         let (next, d) = run.respond(&UMsg::from_bytes(&theirs, n)?)?;
         let theirs = exchange(
