@@ -424,6 +424,12 @@ fn record_seeds() {
         "receiver-send".into(),
         &[3u8, 200, 0, 0xa5, 0x5a, 0xff, 0x00, 0x13],
     );
+    // The malicious setup's bootstrap swap bits (any 16 bytes are valid).
+    write(
+        "preprocess_messages",
+        "bootstrap-swap".into(),
+        &[&[4u8, 0, 0][..], &[0xa5; 16]].concat(),
+    );
     // SoftSpokenOT: honest tree sums and one honest batch, for every k.
     use yao_core::ot::softspoken::{self, SoftSpokenReceiver};
     let pairs: Vec<[yao_core::Block; 2]> = (0..iknp::KAPPA as u128)

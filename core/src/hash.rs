@@ -133,6 +133,10 @@ pub enum Domain {
     /// The malicious preprocessing's leaky-AND hashes
     /// ([`crate::auth::leaky_and`]).
     LeakyAnd = 2,
+    /// The malicious preprocessing's hash of 128 checked correlated OTs into
+    /// the random OTs that seed the reverse extension
+    /// ([`crate::auth::bootstrap`]).
+    BaseOtBootstrap = 3,
 }
 
 /// The tweak block of number `i` in `domain`: `(domain << 64 | i)` XOR the
@@ -420,7 +424,12 @@ mod tests {
     #[test]
     fn tweak_domains_are_disjoint() {
         let edges = [0, 1, 2, 1 << 62, 3 << 62, (1 << 63) + 5, u64::MAX];
-        let domains = [Domain::SemiHonest, Domain::AuthGarbling, Domain::LeakyAnd];
+        let domains = [
+            Domain::SemiHonest,
+            Domain::AuthGarbling,
+            Domain::LeakyAnd,
+            Domain::BaseOtBootstrap,
+        ];
         for &i in &edges {
             assert_eq!(domain_tweak_block(Domain::SemiHonest, i), tweak_block(i));
             for &j in &edges {
@@ -437,6 +446,7 @@ mod tests {
             assert_eq!(high(Domain::SemiHonest, i), 0);
             assert_eq!(high(Domain::AuthGarbling, i), 1);
             assert_eq!(high(Domain::LeakyAnd, i), 2);
+            assert_eq!(high(Domain::BaseOtBootstrap, i), 3);
         }
         // And the batched domain hash is the definition.
         let h = Tccr::new();

@@ -791,7 +791,7 @@ pub fn auth_garbling_messages(data: &[u8]) -> Outcome {
         &d.inputs[1],
     )
     .map_err(|e| report(&e))?;
-    match which % 4 {
+    match which % 5 {
         0 => {
             let m1 = MaskMsg::from_bytes(bytes, &layout, Role::A).map_err(|e| report(&e))?;
             evaluator.respond(&m1).map_err(|e| report(&e))?;
@@ -1038,7 +1038,9 @@ pub fn softspoken_messages(data: &[u8]) -> Outcome {
 /// - 1: a leaky-AND message `U` for `count % 512` triples, through a party's
 ///   leaky AND, then a `d` message from the bytes after it;
 /// - 2: an opening of `count % 4096` authenticated bits, verified;
-/// - 3: a coin-toss opening, checked against a fixed commitment.
+/// - 3: a coin-toss opening, checked against a fixed commitment;
+/// - 4: the setup's base-OT bootstrap swap bits (16 bytes), applied to
+///   fixed pairs: each pair is swapped exactly where its bit is set.
 pub fn preprocess_messages(data: &[u8]) -> Outcome {
     use yao_core::auth::auth_bit::{verify_opening, GlobalKey, Opening, Share};
     use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder};
@@ -1059,7 +1061,7 @@ pub fn preprocess_messages(data: &[u8]) -> Outcome {
             })
             .collect()
     };
-    match which % 4 {
+    match which % 5 {
         0 => {
             let n = count % 2048;
             let len = (16 * extended_len(n) + 32).min(bytes.len());
@@ -1096,6 +1098,19 @@ pub fn preprocess_messages(data: &[u8]) -> Outcome {
             assert_eq!(bits.len(), n);
             Ok(())
         }
+        4 => {
+            use yao_core::auth::bootstrap::{seed_pairs, SwapMsg};
+            let swap = SwapMsg::from_bytes(bytes).map_err(|e| report(&e))?;
+            assert_eq!(&swap.0[..], bytes);
+            let q: Vec<Block> = (0..128u128).map(|i| Block(i * 0x9e37)).collect();
+            let plain = seed_pairs(&q, delta.block(), &SwapMsg([0; 16]));
+            let pairs = seed_pairs(&q, delta.block(), &swap);
+            for (j, (p, s)) in plain.iter().zip(pairs.iter()).enumerate() {
+                let e = swap.0[j / 8] >> (j % 8) & 1 == 1;
+                assert_eq!(*s, if e { [p[1], p[0]] } else { *p }, "pair {j}");
+            }
+            Ok(())
+        }
         _ => {
             let opening = CoinOpening::from_bytes(bytes).map_err(|e| report(&e))?;
             assert_eq!(&opening.to_bytes()[..], bytes);
@@ -1112,7 +1127,7 @@ pub fn ot_messages(data: &[u8]) -> Outcome {
     let which = b.u8();
     let count = b.u16();
     let bytes = b.rest();
-    match which % 4 {
+    match which % 5 {
         0 => {
             let msg = csw::ReceiverMsg::from_bytes(bytes, usize::from(count % 64))
                 .map_err(|e| report(&e))?;

@@ -1,8 +1,10 @@
 //! The malicious-security preprocessing between two processes: the driver
 //! that moves the messages of `yao_core::auth` over a [`Channel`].
 //!
-//! [`Preprocessor::setup`] runs the base OTs in both directions (each party
-//! is the KOS15 sender once, with its own global key as the correlation);
+//! [`Preprocessor::setup`] makes the base OTs of both extensions (each party
+//! is the KOS15 sender once, with its own global key as the correlation):
+//! one public-key base OT for `A`'s, and `B`'s bootstrapped from 128
+//! checked OTs of `A`'s ([`bootstrap`]);
 //! [`Preprocessor::shares`] then makes shared authenticated bits and
 //! [`Preprocessor::triples`] authenticated AND triples (WRK17 leaky ANDs
 //! and bucketing). Both parties must ask for the same counts in the same
@@ -22,6 +24,7 @@
 use crate::channel::{Channel, ChannelError};
 use crate::ot::{self, OtError};
 use yao_core::auth::auth_bit::{shares_from_cots, GlobalKey, Opening, Share};
+use yao_core::auth::bootstrap::{self, SwapMsg};
 use yao_core::auth::bucket::Buckets;
 use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce};
 use yao_core::auth::kos::{
@@ -32,6 +35,7 @@ use yao_core::auth::schedule::{Limits, Schedule};
 use yao_core::auth::triple::Triple;
 use yao_core::auth::{AuthError, Role, KAPPA};
 use yao_core::ot::csw;
+use yao_core::ot::iknp::ChunkMsg;
 use yao_core::Block;
 use zeroize::Zeroizing;
 
@@ -52,6 +56,13 @@ pub enum PreprocessError {
 
 type Result<T> = std::result::Result<T, PreprocessError>;
 
+/// A party's bits, its MACs on them and its keys for the peer's bits.
+type Cots = (
+    Zeroizing<Vec<bool>>,
+    Zeroizing<Vec<Block>>,
+    Zeroizing<Vec<Block>>,
+);
+
 /// One party's preprocessing state: its global key and the two extensions.
 pub struct Preprocessor {
     role: Role,
@@ -70,6 +81,76 @@ fn base_receive(ch: &mut impl Channel, delta: Block) -> Result<Zeroizing<Vec<Blo
     let bits = Zeroizing::new(bits);
     let (rx, msg) = csw::BaseReceiver::new(&bits);
     Ok(ot::base_receive(ch, rx, msg.as_bytes())?)
+}
+
+/// `n` correlated OTs with this party as KOS15 sender: its keys `q_i`.
+fn cot_send(
+    sender: &mut KosSender,
+    ch: &mut impl Channel,
+    n: usize,
+) -> Result<Zeroizing<Vec<Block>>> {
+    let msg = recv_extend(ch, n)?;
+    let (challenge, waiting) = sender.receive(&msg, n)?;
+    ch.send_frame(&challenge.0)?;
+    ch.flush()?;
+    let check = ch.recv_frame("KOS15 check message", 96)?;
+    Ok(waiting.finish(&CheckMsg::from_bytes(&check)?)?)
+}
+
+/// Receives the KOS15 extension message of `n` OTs straight into its
+/// matrix: the frame must have exactly the length `n` fixes (longer is
+/// refused before anything is read, as [`Channel::recv_frame`] does), and
+/// the matrix, the largest message of the preprocessing, is not copied out
+/// of a frame buffer.
+fn recv_extend(ch: &mut impl Channel, n: usize) -> Result<ExtendMsg> {
+    const WHAT: &str = "KOS15 extension message";
+    let ots = extended_len(n);
+    let len = 16 * ots + Commitment::LEN;
+    let announced = ch.recv_u64()?;
+    if announced > len as u64 {
+        return Err(ChannelError::TooLarge {
+            what: WHAT,
+            len: announced,
+            max: len as u64,
+        }
+        .into());
+    }
+    if announced < len as u64 {
+        return Err(AuthError::Malformed {
+            what: WHAT,
+            expected: len,
+            got: announced as usize,
+        }
+        .into());
+    }
+    let mut matrix = ChunkMsg::new(ots);
+    ch.read_exact(matrix.as_bytes_mut())?;
+    let mut commitment = [0u8; Commitment::LEN];
+    ch.read_exact(&mut commitment)?;
+    Ok(ExtendMsg {
+        matrix,
+        commitment: Commitment::from_bytes(&commitment)?,
+    })
+}
+
+/// Correlated OTs with this party as KOS15 receiver: its MACs `t_i`.
+fn cot_receive(
+    receiver: &mut KosReceiver,
+    ch: &mut impl Channel,
+    choices: &[bool],
+) -> Result<Zeroizing<Vec<Block>>> {
+    let (msg, pending) = receiver.extend(choices);
+    // One frame, its two parts written where they are (no joined copy).
+    let matrix = msg.matrix.as_bytes();
+    ch.send_u64((matrix.len() + Commitment::LEN) as u64)?;
+    ch.write_all(matrix)?;
+    ch.write_all(&msg.commitment.0)?;
+    ch.flush()?;
+    let challenge = ch.recv_frame("KOS15 challenge", 32)?;
+    let (check, t) = pending.respond(&ChallengeMsg::from_bytes(&challenge)?);
+    ch.send_frame(&check.to_bytes())?;
+    ch.flush()?;
+    Ok(t)
 }
 
 /// Sends `mine` and receives the peer's message of `len` bytes, `A` first.
@@ -94,23 +175,35 @@ fn exchange(
 
 impl Preprocessor {
     /// A fresh global key for `role` and the base OTs of both extensions:
-    /// first `A`'s (A chooses the bits of its key), then `B`'s.
+    /// one public-key base OT for `A`'s (A chooses the bits of its key),
+    /// then 128 checked OTs of `A`'s extension, hashed and derandomized
+    /// onto the bits of `B`'s key, for `B`'s ([`bootstrap`]; `B`'s swap
+    /// bits go ahead of its extension message, in the same flush).
     pub fn setup(ch: &mut impl Channel, role: Role) -> Result<Preprocessor> {
         let delta = GlobalKey::random(role);
-        let (chosen, pairs) = match role {
+        let (sender, receiver) = match role {
             Role::A => {
                 let chosen = base_receive(ch, delta.block())?;
-                (chosen, ot::base_send(ch)?)
+                let mut sender = KosSender::new(delta.block(), &chosen);
+                let swap = ch.recv_frame("base-OT bootstrap swap bits", SwapMsg::LEN as u64)?;
+                let swap = SwapMsg::from_bytes(&swap)?;
+                let q = cot_send(&mut sender, ch, KAPPA)?;
+                let pairs = bootstrap::seed_pairs(&q, delta.block(), &swap);
+                (sender, KosReceiver::new(&pairs))
             }
             Role::B => {
-                let pairs = ot::base_send(ch)?;
-                (base_receive(ch, delta.block())?, pairs)
+                let mut receiver = KosReceiver::new(&ot::base_send(ch)?);
+                let choices = bootstrap::choices();
+                ch.send_frame(&bootstrap::swap_msg(&choices, delta.block()).0)?;
+                let t = cot_receive(&mut receiver, ch, &choices)?;
+                let seeds = bootstrap::chosen_seeds(&t);
+                (KosSender::new(delta.block(), &seeds), receiver)
             }
         };
         Ok(Preprocessor {
             role,
-            sender: KosSender::new(delta.block(), &chosen),
-            receiver: KosReceiver::new(&pairs),
+            sender,
+            receiver,
             delta,
             leaky: 0,
             limits: Limits::DEFAULT,
@@ -144,47 +237,27 @@ impl Preprocessor {
         &self.delta
     }
 
-    /// `n` correlated OTs with this party as KOS15 sender: its keys `q_i`.
-    fn cot_send(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Block>>> {
-        let len = 16 * extended_len(n) + 32;
-        let bytes = ch.recv_frame("KOS15 extension message", len as u64)?;
-        let (challenge, waiting) = self.sender.receive(&ExtendMsg::from_bytes(&bytes, n)?, n)?;
-        ch.send_frame(&challenge.0)?;
-        ch.flush()?;
-        let check = ch.recv_frame("KOS15 check message", 96)?;
-        Ok(waiting.finish(&CheckMsg::from_bytes(&check)?)?)
-    }
-
-    /// Correlated OTs with this party as receiver: its MACs `t_i`.
-    fn cot_receive(
-        &mut self,
-        ch: &mut impl Channel,
-        choices: &[bool],
-    ) -> Result<Zeroizing<Vec<Block>>> {
-        let (msg, pending) = self.receiver.extend(choices);
-        ch.send_frame(&msg.to_bytes())?;
-        ch.flush()?;
-        let challenge = ch.recv_frame("KOS15 challenge", 32)?;
-        let (check, t) = pending.respond(&ChallengeMsg::from_bytes(&challenge)?);
-        ch.send_frame(&check.to_bytes())?;
-        ch.flush()?;
-        Ok(t)
-    }
-
     /// `n` random shared authenticated bits: `A`'s extension first.
     pub fn shares(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Share>>> {
+        let (bits, macs, keys) = self.cots(ch, n)?;
+        Ok(shares_from_cots(&bits, &macs, &keys))
+    }
+
+    /// The correlated OTs of `n` shared bits, `A`'s extension first: this
+    /// party's random bits, its MACs on them and its keys for the peer's.
+    fn cots(&mut self, ch: &mut impl Channel, n: usize) -> Result<Cots> {
         let bits = Zeroizing::new(yao_core::block::random_bits(n));
         let (keys, macs) = match self.role {
             Role::A => {
-                let keys = self.cot_send(ch, n)?;
-                (keys, self.cot_receive(ch, &bits)?)
+                let keys = cot_send(&mut self.sender, ch, n)?;
+                (keys, cot_receive(&mut self.receiver, ch, &bits)?)
             }
             Role::B => {
-                let macs = self.cot_receive(ch, &bits)?;
-                (self.cot_send(ch, n)?, macs)
+                let macs = cot_receive(&mut self.receiver, ch, &bits)?;
+                (cot_send(&mut self.sender, ch, n)?, macs)
             }
         };
-        Ok(shares_from_cots(&bits, &macs, &keys))
+        Ok((bits, macs, keys))
     }
 
     /// `n` leaky AND triples (WRK17 section 5.1), equality-checked.
@@ -193,10 +266,11 @@ impl Preprocessor {
         ch: &mut impl Channel,
         n: usize,
     ) -> Result<Zeroizing<Vec<Triple>>> {
-        let shares = self.shares(ch, 3 * n)?;
+        let (bits, macs, keys) = self.cots(ch, 3 * n)?;
         let first = self.leaky;
         self.leaky += n as u64;
-        let (run, u) = LeakyAnd::from_shares(self.role, &self.delta, shares, first);
+        let (run, u) = LeakyAnd::from_cots(self.role, &self.delta, (&bits, &macs, &keys), first);
+        drop((bits, macs, keys));
         let theirs = exchange(ch, self.role, &u.to_bytes(), "leaky-AND message U", 16 * n)?;
         let (next, d) = run.respond(&UMsg::from_bytes(&theirs, n)?)?;
         let theirs = exchange(

@@ -92,14 +92,20 @@ impl Channel for FlipFirst {
     }
 }
 
-/// B's first 96-byte write is its answer to A's KOS15 check; `at` picks a
-/// byte of it (0..64: the coin opening, 64..96: `x` and `t`).
+/// B's first 96-byte write is its answer to A's KOS15 check of the setup's
+/// bootstrap extension; `at` picks a byte of it (0..64: the coin opening,
+/// 64..96: `x` and `t`).
 fn tampered_b(at: usize) -> (Outcome, Result<(), PreprocessError>) {
+    tampered_b_write(96, at)
+}
+
+/// B flips bit 2 of byte `at` of its first write of `len` bytes.
+fn tampered_b_write(len: usize, at: usize) -> (Outcome, Result<(), PreprocessError>) {
     let (ca, cb) = MemChannel::pair();
     let a = thread::spawn(move || party(ca, Role::A, &[10]));
     let mut cb = FlipFirst {
         inner: cb,
-        len: 96,
+        len,
         at,
         done: false,
     };
@@ -129,4 +135,45 @@ fn a_tampered_kos_check_is_caught_and_named() {
         }
         assert!(b.is_err(), "B cannot finish once A aborted");
     }
+}
+
+/// B's first 16-byte write is its bootstrap swap bits. A wrong bit only
+/// gives B the other seed of that base OT: its keys no longer match its
+/// global key, so B's own KOS15 check of A's first extension fails and B
+/// aborts; A is not at fault and only sees the channel close.
+#[test]
+fn wrong_bootstrap_swap_bits_only_make_b_abort() {
+    for at in [0, 9, 15] {
+        let (a, b) = tampered_b_write(16, at);
+        match b {
+            Err(PreprocessError::Auth(e)) => {
+                assert_eq!(
+                    e,
+                    AuthError::CheckFailed(Check::KosConsistency),
+                    "byte {at}"
+                )
+            }
+            other => panic!("byte {at}: B should abort its own check, got {other:?}"),
+        }
+        assert!(
+            matches!(a, Err(PreprocessError::Channel(_))),
+            "byte {at}: A sees the channel close, not a check of its own failing"
+        );
+    }
+}
+
+/// The reverse mismatch: a shorter KOS15 extension message than the count
+/// needs is refused as malformed, naming the message, before it is read.
+#[test]
+fn a_short_extension_message_is_refused_as_malformed() {
+    let (ca, cb) = MemChannel::pair();
+    let a = thread::spawn(move || party(ca, Role::A, &[5000]));
+    let b = party(cb, Role::B, &[50]);
+    match a.join().unwrap() {
+        Err(PreprocessError::Auth(AuthError::Malformed { what, .. })) => {
+            assert_eq!(what, "KOS15 extension message")
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    assert!(b.is_err());
 }

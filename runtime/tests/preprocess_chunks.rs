@@ -83,8 +83,9 @@ fn a_large_request_is_served_in_batches_and_groups() {
             assert_eq!(t.mac, s.key ^ (da & Block::mask(t.bit)), "B's MAC");
         }
     }
-    // The largest message is one batch's OT matrix, not the request's.
-    let matrix = 16 * extended_len(3 * SMALL.batch) + 32;
+    // The largest write is one batch's OT matrix, not the request's (its
+    // frame's commitment is written after it).
+    let matrix = 16 * extended_len(3 * SMALL.batch);
     assert_eq!(max_a.max(max_b), matrix);
     // Unchunked, the first matrix alone would cover every leaky triple.
     assert!(16 * 3 * ands * schedule.bucket() > 10 * matrix);

@@ -35,9 +35,12 @@ pub struct Commitment(pub [u8; 32]);
 pub struct Nonce(pub [u8; 32]);
 
 impl Commitment {
+    /// A commitment's length on the wire.
+    pub const LEN: usize = 32;
+
     /// Parses a commitment.
     pub fn from_bytes(bytes: &[u8]) -> Result<Commitment, AuthError> {
-        expect_len("commitment", bytes, 32)?;
+        expect_len("commitment", bytes, Self::LEN)?;
         Ok(Commitment(bytes.try_into().expect("length checked")))
     }
 }

@@ -113,30 +113,15 @@ fn tweak(owner: Role, i: u64) -> u64 {
     tweak_base(owner) + i
 }
 
-/// The shared bits `x`, `y`, `r` of a batch: the three thirds of one vector.
-struct Bits {
-    all: Zeroizing<Vec<Share>>,
-    n: usize,
-}
-
-impl Bits {
-    fn x(&self) -> &[Share] {
-        &self.all[..self.n]
-    }
-    fn y(&self) -> &[Share] {
-        &self.all[self.n..2 * self.n]
-    }
-    fn r(&self) -> &[Share] {
-        &self.all[2 * self.n..]
-    }
-}
-
 /// One party's run of a batch of leaky ANDs, after sending `U_P`.
 pub struct LeakyAnd {
     role: Role,
     delta: Zeroizing<Block>,
     first: u64,
-    bits: Bits,
+    /// The batch's shared bits `x`, `y`, `r` as triples whose `z` holds
+    /// `r` until [`LeakyAndD::finish`] corrects it to `z = r ^ d` in place:
+    /// the output is this vector, not a copy of it.
+    triples: Zeroizing<Vec<Triple>>,
     /// The part of `S_P` known before `U_Q` arrives:
     /// `H(K[x_Q]) ^ M[r_P] ^ K[r_Q] ^ r_P * Delta_P`.
     w: Zeroizing<Vec<Block>>,
@@ -150,40 +135,71 @@ impl LeakyAnd {
     pub fn new(
         role: Role,
         own: &GlobalKey,
-        x: Vec<Share>,
-        y: Vec<Share>,
-        r: Vec<Share>,
+        mut x: Vec<Share>,
+        mut y: Vec<Share>,
+        mut r: Vec<Share>,
         first: u64,
     ) -> (LeakyAnd, UMsg) {
         let n = x.len();
         assert!(y.len() == n && r.len() == n, "one x, y, r per triple");
-        let mut all = Zeroizing::new(Vec::with_capacity(3 * n));
-        for mut v in [x, y, r] {
-            all.extend_from_slice(&v);
+        let triples = Zeroizing::new(
+            x.iter()
+                .zip(&y)
+                .zip(&r)
+                .map(|((&x, &y), &z)| Triple { x, y, z })
+                .collect(),
+        );
+        for v in [&mut x, &mut y, &mut r] {
             v.zeroize();
         }
-        LeakyAnd::from_shares(role, own, all, first)
+        LeakyAnd::from_triples(role, own, triples, first)
     }
 
-    /// As [`LeakyAnd::new`], with `x`, `y` and `r` the three thirds of one
-    /// vector (as one call of the shared-bit generator makes them), so no
-    /// copy is made.
+    /// As [`LeakyAnd::new`], with the shared bits straight from the
+    /// correlated OTs of both directions (the `3n` bits of this party, its
+    /// MACs on them and its keys for the peer's bits, `x` the first third,
+    /// `y` the second, `r` the last), so no vector of shares is made.
     ///
     /// # Panics
-    /// If the length is not a multiple of 3 (a caller bug).
-    pub fn from_shares(
+    /// If the three lengths differ or are not a multiple of 3 (a caller
+    /// bug).
+    pub fn from_cots(
         role: Role,
         own: &GlobalKey,
-        shares: Zeroizing<Vec<Share>>,
+        (bits, macs, keys): (&[bool], &[Block], &[Block]),
         first: u64,
     ) -> (LeakyAnd, UMsg) {
-        assert!(shares.len().is_multiple_of(3), "one x, y, r per triple");
-        let bits = Bits {
-            n: shares.len() / 3,
-            all: shares,
+        let len = bits.len();
+        assert!(
+            macs.len() == len && keys.len() == len && len.is_multiple_of(3),
+            "one x, y, r per triple"
+        );
+        let n = len / 3;
+        let share = |k: usize| Share {
+            bit: bits[k],
+            mac: macs[k],
+            key: keys[k],
         };
-        let (x, y, r) = (bits.x(), bits.y(), bits.r());
-        let n = bits.n;
+        let triples = Zeroizing::new(
+            (0..n)
+                .map(|i| Triple {
+                    x: share(i),
+                    y: share(n + i),
+                    z: share(2 * n + i),
+                })
+                .collect(),
+        );
+        LeakyAnd::from_triples(role, own, triples, first)
+    }
+
+    /// The common start: `triples[i].z` holds `r_i`.
+    fn from_triples(
+        role: Role,
+        own: &GlobalKey,
+        triples: Zeroizing<Vec<Triple>>,
+        first: u64,
+    ) -> (LeakyAnd, UMsg) {
+        let n = triples.len();
         assert!(
             first
                 .checked_add(n as u64)
@@ -197,20 +213,20 @@ impl LeakyAnd {
         // H(K) and H(K ^ Delta), both under triple i's tweak.
         let mut keys = Zeroizing::new([[Block::ZERO; TILE]; 2]);
         let mut hashed = Zeroizing::new([[Block::ZERO; TILE]; 2]);
-        for (t, xs) in x.chunks(TILE).enumerate() {
+        for (t, tile) in triples.chunks(TILE).enumerate() {
             let at = t * TILE;
-            let len = xs.len();
-            for (i, s) in xs.iter().enumerate() {
-                keys[0][i] = s.key;
-                keys[1][i] = s.key ^ delta;
+            let len = tile.len();
+            for (i, tr) in tile.iter().enumerate() {
+                keys[0][i] = tr.x.key;
+                keys[1][i] = tr.x.key ^ delta;
             }
             let tw = tweak(role, first + at as u64);
             let [h0, h1] = &mut *hashed;
             tccr.hash_many_in(Domain::LeakyAnd, &keys[0][..len], &mut h0[..len], tw);
             tccr.hash_many_in(Domain::LeakyAnd, &keys[1][..len], &mut h1[..len], tw);
-            for i in 0..len {
-                let (ys, rs) = (&y[at + i], &r[at + i]);
-                u.push(h0[i] ^ h1[i] ^ phi(ys, delta));
+            for (i, tr) in tile.iter().enumerate() {
+                let rs = &tr.z;
+                u.push(h0[i] ^ h1[i] ^ phi(&tr.y, delta));
                 w.push(h0[i] ^ rs.mac ^ rs.key ^ (delta & Block::mask(rs.bit)));
             }
         }
@@ -218,7 +234,7 @@ impl LeakyAnd {
             role,
             delta: Zeroizing::new(delta),
             first,
-            bits,
+            triples,
             w,
             tccr,
         };
@@ -227,12 +243,12 @@ impl LeakyAnd {
 
     /// The number of triples of this batch.
     pub fn len(&self) -> usize {
-        self.bits.n
+        self.triples.len()
     }
 
     /// Whether the batch is empty.
     pub fn is_empty(&self) -> bool {
-        self.bits.n == 0
+        self.triples.is_empty()
     }
 
     /// On the peer's `U_Q`: this party's `d` bits.
@@ -249,20 +265,19 @@ impl LeakyAnd {
         let mut s = Zeroizing::new(Vec::with_capacity(n));
         let mut macs = Zeroizing::new([Block::ZERO; TILE]);
         let mut hm = Zeroizing::new([Block::ZERO; TILE]);
-        let y = self.bits.y();
-        for (t, xs) in self.bits.x().chunks(TILE).enumerate() {
+        for (t, tile) in self.triples.chunks(TILE).enumerate() {
             let at = t * TILE;
-            let len = xs.len();
-            for (m, share) in macs.iter_mut().zip(xs) {
-                *m = share.mac;
+            let len = tile.len();
+            for (m, tr) in macs.iter_mut().zip(tile) {
+                *m = tr.x.mac;
             }
             let tw = tweak(self.role.peer(), self.first + at as u64);
             self.tccr
                 .hash_many_in(Domain::LeakyAnd, &macs[..len], &mut hm[..len], tw);
             // S_P = H(K[x_Q]) ^ H(M[x_P]) ^ x_P * (U_Q ^ Phi_P) ^ (r's part).
-            for (i, xs) in xs.iter().enumerate() {
+            for (i, tr) in tile.iter().enumerate() {
                 let j = at + i;
-                let v = (peer.0[j] ^ phi(&y[j], delta)) & Block::mask(xs.bit);
+                let v = (peer.0[j] ^ phi(&tr.y, delta)) & Block::mask(tr.x.bit);
                 s.push(self.w[j] ^ hm[i] ^ v);
             }
         }
@@ -272,7 +287,7 @@ impl LeakyAnd {
             delta: Zeroizing::new(delta),
             s,
             d: d.0.clone(),
-            bits: self.bits,
+            triples: self.triples,
         };
         Ok((next, d))
     }
@@ -284,7 +299,8 @@ pub struct LeakyAndD {
     delta: Zeroizing<Block>,
     s: Zeroizing<Vec<Block>>,
     d: Vec<bool>,
-    bits: Bits,
+    /// `z` still holds `r`.
+    triples: Zeroizing<Vec<Triple>>,
 }
 
 impl LeakyAndD {
@@ -298,15 +314,10 @@ impl LeakyAndD {
                 got: peer.0.len().div_ceil(8),
             });
         }
-        let mut triples = Zeroizing::new(Vec::with_capacity(n));
-        for i in 0..n {
+        let mut triples = std::mem::take(&mut self.triples);
+        for (i, t) in triples.iter_mut().enumerate() {
             let d = self.d[i] ^ peer.0[i];
-            let z = self.bits.r()[i].xor_public(d, self.role, own);
-            triples.push(Triple {
-                x: self.bits.x()[i],
-                y: self.bits.y()[i],
-                z,
-            });
+            t.z = t.z.xor_public(d, self.role, own);
             self.s[i] ^= *self.delta & Block::mask(d);
         }
         // One contiguous update: blake3 hashes its chunks in parallel.

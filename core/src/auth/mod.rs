@@ -13,6 +13,8 @@
 //!   the consistency check of Keller, Orsini and Scholl ("Actively Secure
 //!   OT Extension with Optimal Overhead", CRYPTO 2015, KOS15), its
 //!   challenge drawn by a commit-then-reveal coin toss.
+//! - [`bootstrap`]: the base OTs of the second extension, made from 128
+//!   checked OTs of the first (one public-key base OT per setup, not two).
 //! - [`auth_bit`]: IT-MACs with a global key, `M[x] = K[x] ^ x * Delta`
 //!   (WRK17 section 2's authenticated bits), made from that COT run once in
 //!   each direction, and their batched opening.
@@ -51,6 +53,7 @@
 //! Ranellucci, Rosulek and Wang, CRYPTO 2018); see SECURITY.md.
 
 pub mod auth_bit;
+pub mod bootstrap;
 pub mod bucket;
 pub mod commit;
 pub mod evaluate;

@@ -18,8 +18,10 @@ pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
 /// runs in a session like a whole one (precomputed OTs, tagged messages,
 /// AND numbers from the session) instead of a protocol of its own; the
 /// hello names the garbling scheme ([`Settings`]). 5: the hello names the
-/// security level ([`Security`]).
-pub const VERSION: u16 = 5;
+/// security level ([`Security`]). 6: the malicious setup runs one
+/// public-key base OT and bootstraps the second extension's base OTs from
+/// the first ([`yao_core::auth::bootstrap`]).
+pub const VERSION: u16 = 6;
 
 /// What both parties must agree on besides the circuit, checked in the
 /// handshake: a peer with other settings is refused by name.
