@@ -1,5 +1,5 @@
-//! Correlated OT secure against a malicious receiver: IKNP with the KOS15
-//! consistency check.
+//! Correlated OT secure against a malicious receiver: IKNP, or
+//! SoftSpokenOT with `k` in {2, 4, 8}, under the KOS15 consistency check.
 //!
 //! Keller, Orsini and Scholl, "Actively Secure OT Extension with Optimal
 //! Overhead" (CRYPTO 2015, KOS15), section 4: a malicious IKNP receiver may
@@ -35,6 +35,64 @@
 //! accepts; a malicious *sender* gains nothing from IKNP (its view is the
 //! receiver's matrix, pseudorandom), so the receiver's output is final at
 //! once.
+//!
+//! # Over SoftSpokenOT (`k > 1`)
+//!
+//! The same check runs over SoftSpokenOT (Roy, "SoftSpokenOT", CRYPTO 2022,
+//! ePrint 2022/192; [`crate::ot::softspoken`]): the matrix is `128 / k`
+//! rows `u_g ^ r` instead of 128 columns, `16 / k` bytes per OT, and the
+//! output COTs are the same. `k = 1` is the IKNP path above, unchanged.
+//! Once per session, before any extension, the receiver sends its GGM
+//! level sums with a proof that its trees are consistent ([`TreeSetupMsg`],
+//! checked by [`KosSender::soft_spoken`]). Why the pair is as good as IKNP
+//! under KOS15:
+//!
+//! 1. *Trees.* After the tree check (the one Roy's malicious small-field
+//!    VOLE uses; libOTe's `SoftSpokenMalOtExt` does it with Blake2, here
+//!    blake3, see [`crate::ot::softspoken::TreeCheckMsg`]) there is, for
+//!    each group `g`, a set `A_g` of values of `Delta_g` that pass, and at
+//!    every `Delta` in `A = prod A_g` the sender's leaves are the puncturing
+//!    of one leaf vector the receiver knows (collision resistance). So at
+//!    every accepted `Delta` each group's VOLE is correct,
+//!    `w_g = v_g + Delta_g * u_g` with `u_g`, `v_g` known to the receiver,
+//!    and what the receiver learned is that `Delta` is in `A`, at the price
+//!    of an abort with probability `1 - |A| / 2^127`: a selective abort,
+//!    like the CSW base OT's (SECURITY.md).
+//! 2. *Reduction to a KOS15 receiver.* The sender's outputs are then
+//!    `q_i = t_i + x_i (.) Delta` with `t_i` known to the receiver and
+//!    `x_i` the row `i` of the per-column choices, where column `g*k + b`
+//!    used `u_g ^ c_g`: exactly what a malicious IKNP receiver produces,
+//!    except that `x_i` is constant on each group of `k` columns. So every
+//!    deviation here is one a KOS15 receiver can make, and the check (which
+//!    only sees `t_i`, `x_i`, `chi`, the answer and `Delta`) treats it the
+//!    same way: passing with inconsistent rows means guessing the touched
+//!    bits of `Delta`, now `k` at a time.
+//! 3. *The prior leak changes no bound.* `Delta` is uniform and independent
+//!    of the receiver's view except for passing the tree check. For any
+//!    event of the form "`Delta` in `P`" with `P` fixed by the receiver's
+//!    coins and `chi` (passing the check, and passing with a bad `P`), the
+//!    probability of passing both checks with that event is
+//!    `E|P intersect A| / 2^127 <= E|P| / 2^127`, the probability of the
+//!    same event for the KOS15 receiver that makes the same moves against
+//!    a uniform `Delta`. Learning `Delta` in `A` then `Delta` in `P` is
+//!    the same kind of leak as the bit guesses KOS15 already allows: an
+//!    attacker that later guesses `Delta` wins with probability at most
+//!    `(guesses) / 2^127` overall, whatever the shape of the sets.
+//! 4. *A malicious sender.* Its view is the tree message (halves masked by
+//!    base-OT keys it did not choose), the tags `e_x` of the tree check,
+//!    which the hardening keeps independent of the seeds `s'_x`, and rows
+//!    `u_g ^ r` padded by the stream of its punctured leaf `s'_{Delta_g}`:
+//!    one unknown leaf per group whatever base-OT choices it made. `x` in
+//!    the check is hidden by the 168 extra OTs as with IKNP.
+//!
+//! What the preprocessing assumes of this COT (`auth_bit`, `leaky_and`)
+//! is what it assumed of KOS15: outputs `q_i = t_i + r_i * Delta` for
+//! choices `r_i` the receiver knows, and a leak about `Delta` of the
+//! selective-abort kind. The SoftSpokenOT paper itself pairs its VOLE with
+//! a universal hash per group and a final correlation-robust hash for
+//! random OT; this module uses KOS15's GF(2^128) check instead because it is
+//! the check the preprocessing already trusts, and the reduction above
+//! lets its analysis carry over unchanged.
 
 use super::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Seed};
 use super::field::{mul, Accumulator};

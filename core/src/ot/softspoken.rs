@@ -70,13 +70,15 @@
 //!   semi-honest protocol (the VOLE is secure as long as the punctured leaf
 //!   is pseudorandom).
 //!
-//! **Not done: the malicious version.** A malicious evaluator can send
-//! inconsistent `c_g` (a different `r` per group) to learn bits of `Delta`;
-//! the paper's fix is a consistency check of a random linear combination of
-//! the rows (a universal hash over `F_{2^k}`, "leaky" subspace VOLE, paper
-//! section 5.2) plus, for the trees, a check that the level sums are
-//! consistent. Neither is implemented; the protocol is semi-honest, like the
-//! rest of this crate.
+//! **The malicious version** is built from this one by two additions, one
+//! here and one in `auth::kos`: the leaves are hardened and the trees
+//! checked once at setup ([`TreeCheckMsg`], [`SoftSpokenSender::new_checked`]:
+//! a deviating evaluator is reduced to a selective abort on `Delta`), and
+//! every extension is followed by KOS15's consistency check on the output
+//! COTs (`auth::kos`, where the argument is written out). The plain
+//! [`SoftSpokenSender::new`] / [`SoftSpokenReceiver::new`] pair, used by the
+//! semi-honest protocol, has neither: a deviating evaluator can use a
+//! different `r` per group and probe `Delta` as with IKNP.
 //!
 //! Parameters: `k` in {1, 2, 4, 8} ([`SUPPORTED_K`]); each divides 128. Larger
 //! `k` would need `2^k` PRG streams per group (65536 for `k = 16`), far
@@ -234,41 +236,37 @@ impl ChunkMsg {
 /// OT check of its malicious small-field VOLE; libOTe's
 /// `SoftSpokenMalOtExt` does the same with Blake2).
 ///
-/// Every leaf `s_x` is *hardened*: `(e_x, s'_x) = H(s_x)` ([`harden`]: a
+/// Every leaf `s_x` is *hardened*: `(e_x, s'_x) = H(s_x)` (a
 /// 32-byte tag and the 16-byte seed the column PRG then uses). The message
-/// carries, per group, `sum_x e_x` (XOR) and one hash of all tags of all
-/// groups in order. The sender knows every `s_x` but its punctured one, so
-/// every `e_x` but one, recovers that one from the sum and checks the hash.
-/// By collision resistance, two punctured points that both pass see the
-/// same tags, hence the same leaves: whatever the evaluator sent, at every
-/// accepted `Delta` the sender's leaves are the puncturing of one leaf
-/// vector, so the VOLEs are correct and the evaluator's deviation is
-/// reduced to a selective abort ("is `Delta` in the set that passes?").
-/// The sender learns `e_x` for its punctured leaf, which says nothing
-/// about `s'_x` (a separate output of the hash).
+/// carries, per group, `sum_x e_x` (XOR) and a hash of the group's tags in
+/// leaf order. The sender knows every `s_x` but its punctured one, so every
+/// `e_x` but one, recovers that one from the sum and checks the hash. By
+/// collision resistance, two punctured points of a group that both pass
+/// see the same tags, hence the same leaves: whatever the evaluator sent,
+/// at every accepted `Delta_g` the sender's leaves are the puncturing of
+/// one leaf vector, so the VOLE is correct, and the deviation is reduced
+/// to a selective abort: "is `Delta_g` in the set `A_g` that passes?", a
+/// set the evaluator (or a simulator holding both base-OT keys) finds by
+/// trying the `2^k` points. The sender learns `e_x` for its punctured
+/// leaf, which says nothing about `s'_x` (another part of the hash output).
 ///
-/// `32 * (128 / k) + 32` bytes ([`TreeCheckMsg::len_for`]).
+/// `64 * (128 / k)` bytes ([`TreeCheckMsg::len_for`]).
 #[derive(Clone, Debug)]
 pub struct TreeCheckMsg {
     k: usize,
-    corrections: Vec<[u8; 32]>,
-    hash: [u8; 32],
+    /// Per group: the XOR of its tags, then the hash of its tags.
+    groups: Vec<[[u8; 32]; 2]>,
 }
 
 impl TreeCheckMsg {
     /// Its length in bytes for parameter `k`.
     pub const fn len_for(k: usize) -> usize {
-        32 * (KAPPA / k) + 32
+        64 * (KAPPA / k)
     }
 
     /// The message as sent.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(TreeCheckMsg::len_for(self.k));
-        for c in &self.corrections {
-            out.extend_from_slice(c);
-        }
-        out.extend_from_slice(&self.hash);
-        out
+        self.groups.iter().flatten().flatten().copied().collect()
     }
 
     /// Parses the message for parameter `k`: exactly
@@ -286,15 +284,14 @@ impl TreeCheckMsg {
                 got: bytes.len(),
             });
         }
-        let (sums, hash) = bytes.split_at(len - 32);
-        Ok(TreeCheckMsg {
-            k,
-            corrections: sums
-                .chunks_exact(32)
-                .map(|c| c.try_into().expect("32"))
-                .collect(),
-            hash: hash.try_into().expect("32"),
-        })
+        let groups = bytes
+            .chunks_exact(64)
+            .map(|g| {
+                let (sum, hash) = g.split_at(32);
+                [sum.try_into().expect("32"), hash.try_into().expect("32")]
+            })
+            .collect();
+        Ok(TreeCheckMsg { k, groups })
     }
 }
 
@@ -316,10 +313,10 @@ fn harden(leaf: Block) -> ([u8; 32], Block) {
     (tag, seed)
 }
 
-/// The hash of all tags, bound to `k`.
-fn tree_hasher(k: usize) -> blake3::Hasher {
+/// The hash of group `g`'s tags, bound to `k` and `g`.
+fn tree_hasher(k: usize, g: usize) -> blake3::Hasher {
     let mut h = blake3::Hasher::new_derive_key(TREE_CONTEXT);
-    h.update(&[k as u8]);
+    h.update(&[k as u8, g as u8]);
     h
 }
 
@@ -339,8 +336,8 @@ fn check_group(
     leaves: &mut [Block],
     alpha: usize,
     correction: &[u8; 32],
-    hasher: &mut blake3::Hasher,
-) {
+    mut hasher: blake3::Hasher,
+) -> blake3::Hash {
     let mut tags = vec![[0u8; 32]; leaves.len()];
     let mut missing = *correction;
     for (x, (leaf, tag)) in leaves.iter_mut().zip(tags.iter_mut()).enumerate() {
@@ -361,6 +358,7 @@ fn check_group(
     }
     tags.zeroize();
     missing.zeroize();
+    hasher.finalize()
 }
 
 /// `0xff` if `a == b`, else `0`, in constant time.
@@ -516,7 +514,7 @@ impl SoftSpokenSender {
         let mut siblings = vec![Block::ZERO; k];
         let mut leaves = Vec::new();
         let mut all = Vec::with_capacity((KAPPA / k) << k);
-        let mut hasher = check.map(|_| tree_hasher(k));
+        let mut ok = subtle::Choice::from(1);
         for g in 0..KAPPA / k {
             for (l, sib) in siblings.iter_mut().enumerate() {
                 let j = g * k + l;
@@ -527,18 +525,15 @@ impl SoftSpokenSender {
             }
             let alpha = ((d >> (g * k)) & ((1u128 << k) - 1)) as usize;
             ggm::punctured(alpha, &siblings, k, &mut leaves);
-            if let (Some(check), Some(hasher)) = (check, hasher.as_mut()) {
-                check_group(&mut leaves, alpha, &check.corrections[g], hasher);
+            if let Some(check) = check {
+                let [sum, hash] = &check.groups[g];
+                let mine = check_group(&mut leaves, alpha, sum, tree_hasher(k, g));
+                ok &= mine.as_bytes().ct_eq(hash);
             }
             relabel(&mut leaves, alpha, k);
             all.extend_from_slice(&leaves[1..]);
         }
-        let ok = match (check, hasher) {
-            (Some(check), Some(hasher)) => {
-                bool::from(hasher.finalize().as_bytes().ct_eq(&check.hash))
-            }
-            _ => true,
-        };
+        let ok = bool::from(ok);
         let prgs = leaf_prgs(&all);
         siblings.zeroize();
         leaves.zeroize();
@@ -674,8 +669,7 @@ impl SoftSpokenReceiver {
         let mut leaves = Vec::new();
         let mut all = Vec::with_capacity((KAPPA / k) << k);
         let mut blocks = vec![Block::ZERO; 2 * KAPPA];
-        let mut hasher = tree_hasher(k);
-        let mut corrections = Vec::new();
+        let mut groups = Vec::new();
         for g in 0..KAPPA / k {
             ggm::full(Block::random(), k, &mut leaves, &mut sums);
             for (l, s) in sums.iter().enumerate() {
@@ -684,14 +678,15 @@ impl SoftSpokenReceiver {
                 blocks[2 * j + 1] = s[1] ^ seeds[j][0];
             }
             if checked {
-                let mut correction = [0u8; 32];
+                let mut sum = [0u8; 32];
+                let mut hasher = tree_hasher(k, g);
                 for leaf in leaves.iter_mut() {
                     let (tag, seed) = harden(*leaf);
                     *leaf = seed;
-                    xor_bytes(&mut correction, &tag);
+                    xor_bytes(&mut sum, &tag);
                     hasher.update(&tag);
                 }
-                corrections.push(correction);
+                groups.push([sum, *hasher.finalize().as_bytes()]);
             }
             all.extend_from_slice(&leaves);
         }
@@ -708,11 +703,7 @@ impl SoftSpokenReceiver {
             t: Vec::new(),
             r: Vec::new(),
         };
-        let check = checked.then(|| TreeCheckMsg {
-            k,
-            corrections,
-            hash: *hasher.finalize().as_bytes(),
-        });
+        let check = checked.then_some(TreeCheckMsg { k, groups });
         (rx, TreeMsg { blocks }, check)
     }
 
@@ -887,9 +878,9 @@ mod tests {
             let (pairs, chosen) = checked_pair(delta);
             let (_, tree, check) = SoftSpokenReceiver::new_checked(k, &pairs);
             let good = check.to_bytes();
-            // A flipped bit in a group's tag sum, in the hash, or both halves
-            // of a level's sums (whichever the sender unmasks) changed.
-            for at in [0, 32 * (KAPPA / k) - 1, good.len() - 1] {
+            // A flipped bit in a group's tag sum or hash, or both halves of
+            // a level's sums (whichever the sender unmasks) changed.
+            for at in [0, 40, good.len() - 33, good.len() - 1] {
                 let mut bad = good.clone();
                 bad[at] ^= 0x10;
                 let bad = TreeCheckMsg::from_bytes(&bad, k).unwrap();
