@@ -25,7 +25,7 @@ use yao_core::auth::auth_bit::{shares_from_cots, GlobalKey, Opening, Share};
 use yao_core::auth::bucket::Buckets;
 use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce};
 use yao_core::auth::kos::{
-    extended_len, ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender,
+    extend_msg_len, ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender, TreeSetupMsg,
 };
 use yao_core::auth::leaky_and::{DMsg, LeakyAnd, UMsg};
 use yao_core::auth::schedule::{Limits, Schedule};
@@ -92,10 +92,53 @@ fn exchange(
     }
 }
 
+/// With SoftSpokenOT (`k > 1`), the message each extension needs once,
+/// before its first use: as extension receiver this party sends its trees,
+/// as sender it checks the peer's (`yao_core::auth::kos`, "Over
+/// SoftSpokenOT"). One exchange, `A` first.
+fn soft_spoken_setup(
+    ch: &mut impl Channel,
+    role: Role,
+    k: usize,
+    delta: &GlobalKey,
+    chosen: &[Block],
+    pairs: &[[Block; 2]],
+) -> Result<(KosSender, KosReceiver)> {
+    let (receiver, mine) = KosReceiver::soft_spoken(k, pairs);
+    let len = TreeSetupMsg::len_for(k);
+    let theirs = exchange(ch, role, &mine.to_bytes(), "SoftSpokenOT tree setup", len)?;
+    let theirs = TreeSetupMsg::from_bytes(&theirs, k)?;
+    let sender = KosSender::soft_spoken(k, delta.block(), chosen, &theirs)?;
+    Ok((sender, receiver))
+}
+
+/// The OT extension under the KOS15 check that [`Preprocessor::setup`]
+/// uses: the SoftSpokenOT parameter `k`, 1 for IKNP.
+pub const DEFAULT_OT_K: usize = 1;
+
 impl Preprocessor {
     /// A fresh global key for `role` and the base OTs of both extensions:
-    /// first `A`'s (A chooses the bits of its key), then `B`'s.
+    /// first `A`'s (A chooses the bits of its key), then `B`'s. The
+    /// extensions are [`DEFAULT_OT_K`]'s.
     pub fn setup(ch: &mut impl Channel, role: Role) -> Result<Preprocessor> {
+        Preprocessor::setup_with_k(ch, role, DEFAULT_OT_K)
+    }
+
+    /// As [`Preprocessor::setup`] with SoftSpokenOT parameter `k` in
+    /// {1, 2, 4, 8} (1: IKNP, exactly [`Preprocessor::setup`]'s messages
+    /// when that is the default; otherwise one more exchange, the trees).
+    /// Both parties must use the same `k`: it fixes the message lengths, so
+    /// a peer with another `k` is refused at its tree message or first
+    /// extension message.
+    ///
+    /// # Panics
+    /// If `k` is not one of {1, 2, 4, 8} (a caller bug).
+    pub fn setup_with_k(ch: &mut impl Channel, role: Role, k: usize) -> Result<Preprocessor> {
+        assert!(
+            yao_core::ot::softspoken::is_supported(k),
+            "k = {k} is not one of {:?}",
+            yao_core::ot::softspoken::SUPPORTED_K
+        );
         let delta = GlobalKey::random(role);
         let (chosen, pairs) = match role {
             Role::A => {
@@ -107,10 +150,18 @@ impl Preprocessor {
                 (base_receive(ch, delta.block())?, pairs)
             }
         };
+        let (sender, receiver) = if k == 1 {
+            (
+                KosSender::new(delta.block(), &chosen),
+                KosReceiver::new(&pairs),
+            )
+        } else {
+            soft_spoken_setup(ch, role, k, &delta, &chosen, &pairs)?
+        };
         Ok(Preprocessor {
             role,
-            sender: KosSender::new(delta.block(), &chosen),
-            receiver: KosReceiver::new(&pairs),
+            sender,
+            receiver,
             delta,
             leaky: 0,
             limits: Limits::DEFAULT,
@@ -139,6 +190,11 @@ impl Preprocessor {
         self.role
     }
 
+    /// The SoftSpokenOT parameter of the extensions (1: IKNP).
+    pub fn ot_k(&self) -> usize {
+        self.sender.k()
+    }
+
     /// This party's global key.
     pub fn delta(&self) -> &GlobalKey {
         &self.delta
@@ -146,9 +202,11 @@ impl Preprocessor {
 
     /// `n` correlated OTs with this party as KOS15 sender: its keys `q_i`.
     fn cot_send(&mut self, ch: &mut impl Channel, n: usize) -> Result<Zeroizing<Vec<Block>>> {
-        let len = 16 * extended_len(n) + 32;
+        let k = self.sender.k();
+        let len = extend_msg_len(n, k);
         let bytes = ch.recv_frame("KOS15 extension message", len as u64)?;
-        let (challenge, waiting) = self.sender.receive(&ExtendMsg::from_bytes(&bytes, n)?, n)?;
+        let msg = ExtendMsg::from_bytes_for(&bytes, n, k)?;
+        let (challenge, waiting) = self.sender.receive(&msg, n)?;
         ch.send_frame(&challenge.0)?;
         ch.flush()?;
         let check = ch.recv_frame("KOS15 check message", 96)?;
