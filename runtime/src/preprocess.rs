@@ -114,7 +114,7 @@ fn soft_spoken_setup(
 
 /// The OT extension under the KOS15 check that [`Preprocessor::setup`]
 /// uses: the SoftSpokenOT parameter `k`, 1 for IKNP.
-pub const DEFAULT_OT_K: usize = 1;
+pub const DEFAULT_OT_K: usize = 4;
 
 impl Preprocessor {
     /// A fresh global key for `role` and the base OTs of both extensions:
