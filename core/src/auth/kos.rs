@@ -653,6 +653,24 @@ mod tests {
     }
 
     #[test]
+    fn triples_over_every_k_are_correct_and_cheating_is_still_caught() {
+        use super::super::in_process::{Pair, Tamper};
+        for k in SUPPORTED_K {
+            let mut p = Pair::with_k(k);
+            for ands in [1, 300] {
+                let (a, b) = p.triples(ands, Tamper::None).unwrap();
+                assert_eq!((a.len(), b.len()), (ands, ands), "k {k}");
+                p.assert_triples(&a, &b);
+            }
+            let cheat = Tamper::FlipD {
+                by: Role::B,
+                triple: 3,
+            };
+            assert!(p.triples(50, cheat).is_err(), "k {k}");
+        }
+    }
+
+    #[test]
     fn a_tampered_tree_setup_is_refused() {
         for k in [2, 4, 8] {
             let delta = GlobalKey::random(Role::A);
