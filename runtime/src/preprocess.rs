@@ -4,7 +4,9 @@
 //! [`Preprocessor::setup`] makes the base OTs of both extensions (each party
 //! is the KOS15 sender once, with its own global key as the correlation):
 //! one public-key base OT for `A`'s, and `B`'s bootstrapped from 128
-//! checked OTs of `A`'s ([`bootstrap`]);
+//! checked OTs of `A`'s ([`bootstrap`]); with SoftSpokenOT
+//! ([`DEFAULT_OT_K`] `> 1`) each extension's receiver also sends its checked
+//! GGM trees once, before the extension's first use;
 //! [`Preprocessor::shares`] then makes shared authenticated bits and
 //! [`Preprocessor::triples`] authenticated AND triples (WRK17 leaky ANDs
 //! and bucketing). Both parties must ask for the same counts in the same
@@ -28,14 +30,14 @@ use yao_core::auth::bootstrap::{self, SwapMsg};
 use yao_core::auth::bucket::Buckets;
 use yao_core::auth::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce};
 use yao_core::auth::kos::{
-    extended_len, ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender,
+    extend_msg_len, extended_len, ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender,
+    Matrix, TreeSetupMsg,
 };
 use yao_core::auth::leaky_and::{DMsg, LeakyAnd, UMsg};
 use yao_core::auth::schedule::{Limits, Schedule};
 use yao_core::auth::triple::Triple;
 use yao_core::auth::{AuthError, Role, KAPPA};
 use yao_core::ot::csw;
-use yao_core::ot::iknp::ChunkMsg;
 use yao_core::Block;
 use zeroize::Zeroizing;
 
@@ -89,7 +91,7 @@ fn cot_send(
     ch: &mut impl Channel,
     n: usize,
 ) -> Result<Zeroizing<Vec<Block>>> {
-    let msg = recv_extend(ch, n)?;
+    let msg = recv_extend(ch, n, sender.k())?;
     let (challenge, waiting) = sender.receive(&msg, n)?;
     ch.send_frame(&challenge.0)?;
     ch.flush()?;
@@ -102,10 +104,10 @@ fn cot_send(
 /// refused before anything is read, as [`Channel::recv_frame`] does), and
 /// the matrix, the largest message of the preprocessing, is not copied out
 /// of a frame buffer.
-fn recv_extend(ch: &mut impl Channel, n: usize) -> Result<ExtendMsg> {
+fn recv_extend(ch: &mut impl Channel, n: usize, k: usize) -> Result<ExtendMsg> {
     const WHAT: &str = "KOS15 extension message";
     let ots = extended_len(n);
-    let len = 16 * ots + Commitment::LEN;
+    let len = extend_msg_len(n, k);
     let announced = ch.recv_u64()?;
     if announced > len as u64 {
         return Err(ChannelError::TooLarge {
@@ -123,7 +125,7 @@ fn recv_extend(ch: &mut impl Channel, n: usize) -> Result<ExtendMsg> {
         }
         .into());
     }
-    let mut matrix = ChunkMsg::new(ots);
+    let mut matrix = Matrix::for_ots(ots, k);
     ch.read_exact(matrix.as_bytes_mut())?;
     let mut commitment = [0u8; Commitment::LEN];
     ch.read_exact(&mut commitment)?;
@@ -173,31 +175,96 @@ fn exchange(
     }
 }
 
+/// The KOS15 sender of an extension whose base OTs chose the bits of
+/// `delta` (`chosen`). With SoftSpokenOT (`k > 1`) it first receives and
+/// checks the receiver's GGM trees (`yao_core::auth::kos`, "Over
+/// SoftSpokenOT"), the message the extension needs once, before its first
+/// use.
+fn extension_sender(
+    ch: &mut impl Channel,
+    k: usize,
+    delta: &GlobalKey,
+    chosen: &[Block],
+) -> Result<KosSender> {
+    if k == 1 {
+        return Ok(KosSender::new(delta.block(), chosen));
+    }
+    let tree = ch.recv_frame("SoftSpokenOT tree setup", TreeSetupMsg::len_for(k) as u64)?;
+    let tree = TreeSetupMsg::from_bytes(&tree, k)?;
+    Ok(KosSender::soft_spoken(k, delta.block(), chosen, &tree)?)
+}
+
+/// The KOS15 receiver of an extension whose base OTs it sent (`pairs`);
+/// with SoftSpokenOT (`k > 1`) it sends its checked GGM trees first.
+fn extension_receiver(
+    ch: &mut impl Channel,
+    k: usize,
+    pairs: &[[Block; 2]],
+) -> Result<KosReceiver> {
+    if k == 1 {
+        return Ok(KosReceiver::new(pairs));
+    }
+    let (receiver, tree) = KosReceiver::soft_spoken(k, pairs);
+    ch.send_frame(&tree.to_bytes())?;
+    ch.flush()?;
+    Ok(receiver)
+}
+
+/// The OT extension under the KOS15 check that [`Preprocessor::setup`]
+/// uses: the SoftSpokenOT parameter `k`, 1 for IKNP. Chosen by measurement
+/// (`yao bench --only e2e.aes128.malicious`, `benches/malicious.rs`): at
+/// AES-128's size `k = 4` sends 235 preprocessing bytes per AND against
+/// IKNP's 550, in a time that could not be told apart from IKNP's; `k = 8`
+/// sends 182 but took about 40% longer (its `2^8` PRG streams per group).
+/// Both parties of a session must use the same value (it sets message
+/// lengths; changing it changes the wire protocol).
+pub const DEFAULT_OT_K: usize = 4;
+
 impl Preprocessor {
     /// A fresh global key for `role` and the base OTs of both extensions:
     /// one public-key base OT for `A`'s (A chooses the bits of its key),
     /// then 128 checked OTs of `A`'s extension, hashed and derandomized
     /// onto the bits of `B`'s key, for `B`'s ([`bootstrap`]; `B`'s swap
-    /// bits go ahead of its extension message, in the same flush).
+    /// bits go ahead of its extension message, in the same flush). The
+    /// extensions are [`DEFAULT_OT_K`]'s.
     pub fn setup(ch: &mut impl Channel, role: Role) -> Result<Preprocessor> {
+        Preprocessor::setup_with_k(ch, role, DEFAULT_OT_K)
+    }
+
+    /// As [`Preprocessor::setup`] with SoftSpokenOT parameter `k` in
+    /// {1, 2, 4, 8} (1: IKNP, exactly [`Preprocessor::setup`]'s messages
+    /// when that is the default; otherwise one more exchange, the trees).
+    /// Both parties must use the same `k`: it fixes the message lengths, so
+    /// a peer with another `k` is refused at its tree message or first
+    /// extension message.
+    ///
+    /// # Panics
+    /// If `k` is not one of {1, 2, 4, 8} (a caller bug).
+    pub fn setup_with_k(ch: &mut impl Channel, role: Role, k: usize) -> Result<Preprocessor> {
+        assert!(
+            yao_core::ot::softspoken::is_supported(k),
+            "k = {k} is not one of {:?}",
+            yao_core::ot::softspoken::SUPPORTED_K
+        );
         let delta = GlobalKey::random(role);
         let (sender, receiver) = match role {
             Role::A => {
                 let chosen = base_receive(ch, delta.block())?;
-                let mut sender = KosSender::new(delta.block(), &chosen);
+                let mut sender = extension_sender(ch, k, &delta, &chosen)?;
                 let swap = ch.recv_frame("base-OT bootstrap swap bits", SwapMsg::LEN as u64)?;
                 let swap = SwapMsg::from_bytes(&swap)?;
                 let q = cot_send(&mut sender, ch, KAPPA)?;
                 let pairs = bootstrap::seed_pairs(&q, delta.block(), &swap);
-                (sender, KosReceiver::new(&pairs))
+                (sender, extension_receiver(ch, k, &pairs)?)
             }
             Role::B => {
-                let mut receiver = KosReceiver::new(&ot::base_send(ch)?);
+                let pairs = ot::base_send(ch)?;
+                let mut receiver = extension_receiver(ch, k, &pairs)?;
                 let choices = bootstrap::choices();
                 ch.send_frame(&bootstrap::swap_msg(&choices, delta.block()).0)?;
                 let t = cot_receive(&mut receiver, ch, &choices)?;
                 let seeds = bootstrap::chosen_seeds(&t);
-                (KosSender::new(delta.block(), &seeds), receiver)
+                (extension_sender(ch, k, &delta, &seeds)?, receiver)
             }
         };
         Ok(Preprocessor {
@@ -230,6 +297,11 @@ impl Preprocessor {
     /// This party's role.
     pub fn role(&self) -> Role {
         self.role
+    }
+
+    /// The SoftSpokenOT parameter of the extensions (1: IKNP).
+    pub fn ot_k(&self) -> usize {
+        self.sender.k()
     }
 
     /// This party's global key.

@@ -5,12 +5,12 @@
 //! triples.
 
 use std::thread;
-use yao_core::auth::kos::extended_len;
+use yao_core::auth::kos::{extend_msg_len, TreeSetupMsg};
 use yao_core::auth::schedule::{Limits, Schedule};
 use yao_core::auth::triple::Triple;
 use yao_core::auth::Role;
 use yao_core::Block;
-use yao_runtime::preprocess::{PreprocessError, Preprocessor};
+use yao_runtime::preprocess::{PreprocessError, Preprocessor, DEFAULT_OT_K};
 use yao_runtime::{Channel, ChannelError, MemChannel};
 
 /// A channel that remembers its largest single write.
@@ -83,10 +83,18 @@ fn a_large_request_is_served_in_batches_and_groups() {
             assert_eq!(t.mac, s.key ^ (da & Block::mask(t.bit)), "B's MAC");
         }
     }
-    // The largest write is one batch's OT matrix, not the request's (its
-    // frame's commitment is written after it).
-    let matrix = 16 * extended_len(3 * SMALL.batch);
-    assert_eq!(max_a.max(max_b), matrix);
+    // The largest write is one batch's, not the request's: its OT matrix
+    // (the frame's 32-byte commitment is written after it) or its leaky-AND
+    // message `U` (16 bytes per triple; longer than the matrix with
+    // SoftSpokenOT), or the once-per-session tree setup.
+    let matrix = extend_msg_len(3 * SMALL.batch, DEFAULT_OT_K) - 32;
+    let trees = if DEFAULT_OT_K == 1 {
+        0
+    } else {
+        TreeSetupMsg::len_for(DEFAULT_OT_K)
+    };
+    let u = 16 * SMALL.batch;
+    assert_eq!(max_a.max(max_b), matrix.max(trees).max(u));
     // Unchunked, the first matrix alone would cover every leaky triple.
     assert!(16 * 3 * ands * schedule.bucket() > 10 * matrix);
 }

@@ -9,7 +9,7 @@
 use super::auth_bit::{shares_from_cots, GlobalKey, Opening, Share};
 use super::bucket::{bucket_size, Buckets};
 use super::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Nonce};
-use super::kos::{ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender};
+use super::kos::{ChallengeMsg, CheckMsg, ExtendMsg, KosReceiver, KosSender, TreeSetupMsg};
 use super::leaky_and::{DMsg, LeakyAnd, UMsg};
 use super::triple::Triple;
 use super::{AuthError, Role};
@@ -33,6 +33,30 @@ pub fn base_ots(delta: Block) -> (Vec<Block>, Vec<[Block; 2]>) {
         .finish(&Answer::from_bytes(answer.as_bytes()).unwrap())
         .expect("honest base OT");
     (chosen, pairs)
+}
+
+/// Both ends of one extension with parameter `k` whose sender holds
+/// `delta`, the SoftSpokenOT tree setup (if `k > 1`) through its wire
+/// encoding.
+///
+/// # Panics
+/// If `k` is not supported, or an honest tree setup fails (a bug).
+pub fn extension(
+    k: usize,
+    delta: &GlobalKey,
+    chosen: &[Block],
+    pairs: &[[Block; 2]],
+) -> (KosSender, KosReceiver) {
+    if k == 1 {
+        return (
+            KosSender::new(delta.block(), chosen),
+            KosReceiver::new(pairs),
+        );
+    }
+    let (rx, setup) = KosReceiver::soft_spoken(k, pairs);
+    let setup = TreeSetupMsg::from_bytes(&setup.to_bytes(), k).expect("own message");
+    let tx = KosSender::soft_spoken(k, delta.block(), chosen, &setup).expect("honest trees");
+    (tx, rx)
 }
 
 /// `A`'s and `B`'s triples.
@@ -103,22 +127,36 @@ impl Default for Pair {
 }
 
 impl Pair {
-    /// Fresh global keys and base OTs in both directions.
+    /// Fresh global keys and base OTs in both directions; IKNP extensions.
     pub fn new() -> Pair {
+        Pair::with_k(1)
+    }
+
+    /// As [`Pair::new`] with SoftSpokenOT parameter `k` in {1, 2, 4, 8}
+    /// (1: IKNP); the tree setup messages, through their wire encoding, are
+    /// not counted in [`Pair::bytes`] (like the base OTs: once per session).
+    ///
+    /// # Panics
+    /// If `k` is not supported, or an honest tree setup fails (a bug).
+    pub fn with_k(k: usize) -> Pair {
         let (da, db) = (GlobalKey::random(Role::A), GlobalKey::random(Role::B));
+        // `A`'s extension: `A` sends (chose the bits of its key), `B`
+        // receives (holds the pairs); and the other way round.
         let (a_chosen, b_pairs) = base_ots(da.block());
         let (b_chosen, a_pairs) = base_ots(db.block());
+        let (a_sender, b_receiver) = extension(k, &da, &a_chosen, &b_pairs);
+        let (b_sender, a_receiver) = extension(k, &db, &b_chosen, &a_pairs);
         Pair {
             a: Party {
                 role: Role::A,
-                sender: KosSender::new(da.block(), &a_chosen),
-                receiver: KosReceiver::new(&a_pairs),
+                sender: a_sender,
+                receiver: a_receiver,
                 delta: da,
             },
             b: Party {
                 role: Role::B,
-                sender: KosSender::new(db.block(), &b_chosen),
-                receiver: KosReceiver::new(&b_pairs),
+                sender: b_sender,
+                receiver: b_receiver,
                 delta: db,
             },
             bytes: 0,
@@ -140,7 +178,8 @@ impl Pair {
         let (msg, pending) = receiver.extend(choices);
         let wire = msg.to_bytes();
         *bytes += wire.len();
-        let (challenge, waiting) = sender.receive(&ExtendMsg::from_bytes(&wire, n)?, n)?;
+        let (challenge, waiting) =
+            sender.receive(&ExtendMsg::from_bytes_for(&wire, n, sender.k())?, n)?;
         *bytes += challenge.0.len();
         let (check, t) = pending.respond(&ChallengeMsg::from_bytes(&challenge.0)?);
         let wire = check.to_bytes();

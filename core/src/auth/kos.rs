@@ -1,5 +1,5 @@
-//! Correlated OT secure against a malicious receiver: IKNP with the KOS15
-//! consistency check.
+//! Correlated OT secure against a malicious receiver: IKNP, or
+//! SoftSpokenOT with `k` in {2, 4, 8}, under the KOS15 consistency check.
 //!
 //! Keller, Orsini and Scholl, "Actively Secure OT Extension with Optimal
 //! Overhead" (CRYPTO 2015, KOS15), section 4: a malicious IKNP receiver may
@@ -35,13 +35,72 @@
 //! accepts; a malicious *sender* gains nothing from IKNP (its view is the
 //! receiver's matrix, pseudorandom), so the receiver's output is final at
 //! once.
+//!
+//! # Over SoftSpokenOT (`k > 1`)
+//!
+//! The same check runs over SoftSpokenOT (Roy, "SoftSpokenOT", CRYPTO 2022,
+//! ePrint 2022/192; [`crate::ot::softspoken`]): the matrix is `128 / k`
+//! rows `u_g ^ r` instead of 128 columns, `16 / k` bytes per OT, and the
+//! output COTs are the same. `k = 1` is the IKNP path above, unchanged.
+//! Once per session, before any extension, the receiver sends its GGM
+//! level sums with a proof that its trees are consistent ([`TreeSetupMsg`],
+//! checked by [`KosSender::soft_spoken`]). Why the pair is as good as IKNP
+//! under KOS15:
+//!
+//! 1. *Trees.* After the tree check (the one Roy's malicious small-field
+//!    VOLE uses; libOTe's `SoftSpokenMalOtExt` does it with Blake2, here
+//!    blake3, see [`crate::ot::softspoken::TreeCheckMsg`]) there is, for
+//!    each group `g`, a set `A_g` of values of `Delta_g` that pass, and at
+//!    every `Delta` in `A = prod A_g` the sender's leaves are the puncturing
+//!    of one leaf vector the receiver knows (collision resistance). So at
+//!    every accepted `Delta` each group's VOLE is correct,
+//!    `w_g = v_g + Delta_g * u_g` with `u_g`, `v_g` known to the receiver,
+//!    and what the receiver learned is that `Delta` is in `A`, at the price
+//!    of an abort with probability `1 - |A| / 2^127`: a selective abort,
+//!    like the CSW base OT's (SECURITY.md).
+//! 2. *Reduction to a KOS15 receiver.* The sender's outputs are then
+//!    `q_i = t_i + x_i (.) Delta` with `t_i` known to the receiver and
+//!    `x_i` the row `i` of the per-column choices, where column `g*k + b`
+//!    used `u_g ^ c_g`: exactly what a malicious IKNP receiver produces,
+//!    except that `x_i` is constant on each group of `k` columns. So every
+//!    deviation here is one a KOS15 receiver can make, and the check (which
+//!    only sees `t_i`, `x_i`, `chi`, the answer and `Delta`) treats it the
+//!    same way: passing with inconsistent rows means guessing the touched
+//!    bits of `Delta`, now `k` at a time.
+//! 3. *The prior leak changes no bound.* `Delta` is uniform and independent
+//!    of the receiver's view except for passing the tree check. For any
+//!    event of the form "`Delta` in `P`" with `P` fixed by the receiver's
+//!    coins and `chi` (passing the check, and passing with a bad `P`), the
+//!    probability of passing both checks with that event is
+//!    `E|P intersect A| / 2^127 <= E|P| / 2^127`, the probability of the
+//!    same event for the KOS15 receiver that makes the same moves against
+//!    a uniform `Delta`. Learning `Delta` in `A` then `Delta` in `P` is
+//!    the same kind of leak as the bit guesses KOS15 already allows: an
+//!    attacker that later guesses `Delta` wins with probability at most
+//!    `(guesses) / 2^127` overall, whatever the shape of the sets.
+//! 4. *A malicious sender.* Its view is the tree message (halves masked by
+//!    base-OT keys it did not choose), the tags `e_x` of the tree check,
+//!    which the hardening keeps independent of the seeds `s'_x`, and rows
+//!    `u_g ^ r` padded by the stream of its punctured leaf `s'_{Delta_g}`:
+//!    one unknown leaf per group whatever base-OT choices it made. `x` in
+//!    the check is hidden by the 168 extra OTs as with IKNP.
+//!
+//! What the preprocessing assumes of this COT (`auth_bit`, `leaky_and`)
+//! is what it assumed of KOS15: outputs `q_i = t_i + r_i * Delta` for
+//! choices `r_i` the receiver knows, and a leak about `Delta` of the
+//! selective-abort kind. The SoftSpokenOT paper itself pairs its VOLE with
+//! a universal hash per group and a final correlation-robust hash for
+//! random OT; this module uses KOS15's GF(2^128) check instead because it is
+//! the check the preprocessing already trusts, and the reduction above
+//! lets its analysis carry over unchanged.
 
 use super::commit::{CoinCommitter, CoinOpening, CoinResponder, Commitment, Seed};
 use super::field::{mul, Accumulator};
 use super::{expect_len, AuthError, Check, KAPPA, RHO};
 use crate::block::random_bits;
 use crate::block::Block;
-use crate::ot::iknp::{ChunkMsg, IknpReceiver, IknpSender};
+use crate::ot::iknp::{self, IknpReceiver, IknpSender};
+use crate::ot::softspoken::{self, SoftSpokenReceiver, SoftSpokenSender, TreeCheckMsg, TreeMsg};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -55,12 +114,67 @@ pub fn extended_len(count: usize) -> usize {
     (count + EXTRA).next_multiple_of(128)
 }
 
-/// The receiver's first message: the IKNP matrix and a commitment to its
-/// share of the challenge seed. `16 * extended_len(count) + 32` bytes.
+/// Bytes of an [`ExtendMsg`] for `count` OTs with SoftSpokenOT parameter `k`
+/// (`k = 1`: IKNP): the matrix, `16 / k` bytes per extended OT, and the
+/// 32-byte commitment.
+///
+/// # Panics
+/// If `k` is not supported ([`softspoken::is_supported`]; a caller bug).
+pub fn extend_msg_len(count: usize, k: usize) -> usize {
+    assert!(softspoken::is_supported(k), "k = {k} is not supported");
+    16 * extended_len(count) / k + 32
+}
+
+/// The receiver's matrix of one extension: IKNP's 128 columns `u_j ^ r`
+/// (`k = 1`), or SoftSpokenOT's `128 / k` rows `u_g ^ r`.
+#[derive(Clone, Debug)]
+pub enum Matrix {
+    /// IKNP, `k = 1`.
+    Iknp(iknp::ChunkMsg),
+    /// SoftSpokenOT with `k` in {2, 4, 8}.
+    SoftSpoken(softspoken::ChunkMsg),
+}
+
+impl Matrix {
+    /// A zeroed matrix of `ots` OTs (a multiple of 128) with parameter `k`,
+    /// for a channel to read the peer's matrix into.
+    ///
+    /// # Panics
+    /// If `k` is not supported or `ots` is not a multiple of 128 (caller
+    /// bugs).
+    pub fn for_ots(ots: usize, k: usize) -> Matrix {
+        if k == 1 {
+            Matrix::Iknp(iknp::ChunkMsg::new(ots))
+        } else {
+            let mut m = softspoken::ChunkMsg::new(k);
+            m.resize(ots);
+            Matrix::SoftSpoken(m)
+        }
+    }
+
+    /// The matrix as sent.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Matrix::Iknp(m) => m.as_bytes(),
+            Matrix::SoftSpoken(m) => m.as_bytes(),
+        }
+    }
+
+    /// The buffer a channel reads the matrix into.
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Matrix::Iknp(m) => m.as_bytes_mut(),
+            Matrix::SoftSpoken(m) => m.as_bytes_mut(),
+        }
+    }
+}
+
+/// The receiver's first message: the matrix and a commitment to its share
+/// of the challenge seed, [`extend_msg_len`] bytes.
 #[derive(Clone, Debug)]
 pub struct ExtendMsg {
-    /// The IKNP matrix `u`.
-    pub matrix: ChunkMsg,
+    /// The matrix.
+    pub matrix: Matrix,
     /// The commitment to the receiver's coin share.
     pub commitment: Commitment,
 }
@@ -68,24 +182,83 @@ pub struct ExtendMsg {
 impl ExtendMsg {
     /// The message as sent.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = self.matrix.to_bytes();
+        let mut out = self.matrix.as_bytes().to_vec();
         out.extend_from_slice(&self.commitment.0);
         out
     }
 
-    /// Parses the message of an extension of `count` OTs.
+    /// Parses the message of an IKNP extension of `count` OTs.
     pub fn from_bytes(bytes: &[u8], count: usize) -> Result<ExtendMsg, AuthError> {
+        ExtendMsg::from_bytes_for(bytes, count, 1)
+    }
+
+    /// Parses the message of an extension of `count` OTs with parameter `k`
+    /// (`k = 1`: IKNP): exactly [`extend_msg_len`]`(count, k)` bytes.
+    ///
+    /// # Panics
+    /// If `k` is not supported (a caller bug).
+    pub fn from_bytes_for(bytes: &[u8], count: usize, k: usize) -> Result<ExtendMsg, AuthError> {
         let ots = extended_len(count);
-        expect_len("KOS15 extension message", bytes, 16 * ots + 32)?;
-        let (matrix, commitment) = bytes.split_at(16 * ots);
-        let matrix = ChunkMsg::from_bytes(matrix, ots).map_err(|_| AuthError::Malformed {
+        expect_len("KOS15 extension message", bytes, extend_msg_len(count, k))?;
+        let (matrix, commitment) = bytes.split_at(bytes.len() - 32);
+        let malformed = |_| AuthError::Malformed {
             what: "KOS15 extension matrix",
-            expected: 16 * ots,
+            expected: 16 * ots / k,
             got: matrix.len(),
-        })?;
+        };
+        let matrix = if k == 1 {
+            Matrix::Iknp(iknp::ChunkMsg::from_bytes(matrix, ots).map_err(malformed)?)
+        } else {
+            Matrix::SoftSpoken(softspoken::ChunkMsg::from_bytes(matrix, ots, k).map_err(malformed)?)
+        };
         Ok(ExtendMsg {
             matrix,
             commitment: Commitment::from_bytes(commitment)?,
+        })
+    }
+}
+
+/// What the extension receiver sends once per session when `k > 1`: its
+/// GGM level sums and the proof that its trees are consistent
+/// ([`softspoken::TreeCheckMsg`]). [`TreeSetupMsg::len_for`] bytes.
+#[derive(Clone, Debug)]
+pub struct TreeSetupMsg {
+    /// The level sums masked by the base-OT keys.
+    pub tree: TreeMsg,
+    /// The tag sums and hash of the hardened leaves.
+    pub check: TreeCheckMsg,
+}
+
+impl TreeSetupMsg {
+    /// Its length in bytes for parameter `k` (`k > 1`).
+    pub const fn len_for(k: usize) -> usize {
+        TreeMsg::LEN + TreeCheckMsg::len_for(k)
+    }
+
+    /// The message as sent.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.tree.as_bytes().to_vec();
+        out.extend_from_slice(&self.check.to_bytes());
+        out
+    }
+
+    /// Parses the message for parameter `k`: exactly
+    /// [`TreeSetupMsg::len_for`]`(k)` bytes.
+    ///
+    /// # Panics
+    /// If `k` is not supported (a caller bug).
+    pub fn from_bytes(bytes: &[u8], k: usize) -> Result<TreeSetupMsg, AuthError> {
+        assert!(softspoken::is_supported(k), "k = {k} is not supported");
+        expect_len("SoftSpokenOT tree setup", bytes, TreeSetupMsg::len_for(k))?;
+        let (tree, check) = bytes.split_at(TreeMsg::LEN);
+        let malformed = |_| AuthError::Malformed {
+            what: "SoftSpokenOT tree setup",
+            expected: TreeSetupMsg::len_for(k),
+            got: bytes.len(),
+        };
+        Ok(TreeSetupMsg {
+            tree: TreeMsg::from_bytes(tree).map_err(malformed)?,
+            check: TreeCheckMsg::from_bytes(check, k).map_err(malformed)?,
         })
     }
 }
@@ -162,18 +335,56 @@ fn chi_sums(seed: &Seed, values: &[Block], bits: Option<&[bool]>) -> (Block, Blo
     (sum.finish(), x)
 }
 
+/// The OT extension under the check.
+enum SenderCore {
+    Iknp(IknpSender),
+    SoftSpoken(SoftSpokenSender),
+}
+
 /// The extension sender: holds the correlation `Delta` (a global key).
 pub struct KosSender {
-    iknp: IknpSender,
+    core: SenderCore,
     delta: Zeroizing<Block>,
 }
 
 impl KosSender {
-    /// `seeds[j]` is the base-OT output for choice bit `j` of `delta`.
+    /// IKNP (`k = 1`): `seeds[j]` is the base-OT output for choice bit `j`
+    /// of `delta`.
     pub fn new(delta: Block, seeds: &[Block]) -> KosSender {
         KosSender {
-            iknp: IknpSender::with_correlation(delta, seeds),
+            core: SenderCore::Iknp(IknpSender::with_correlation(delta, seeds)),
             delta: Zeroizing::new(delta),
+        }
+    }
+
+    /// SoftSpokenOT with `k` in {2, 4, 8}: `seeds` as for
+    /// [`KosSender::new`], `setup` the receiver's trees, checked here
+    /// ([`softspoken::TreeCheckMsg`]); an inconsistent tree is refused with
+    /// [`Check::SoftSpokenTree`].
+    ///
+    /// # Panics
+    /// If `k` is 1 or not supported, or `setup` was parsed for another `k`
+    /// (caller bugs).
+    pub fn soft_spoken(
+        k: usize,
+        delta: Block,
+        seeds: &[Block],
+        setup: &TreeSetupMsg,
+    ) -> Result<KosSender, AuthError> {
+        assert!(k > 1, "k = 1 is IKNP: KosSender::new");
+        let core = SoftSpokenSender::new_checked(k, delta, seeds, &setup.tree, &setup.check)
+            .map_err(|_| AuthError::CheckFailed(Check::SoftSpokenTree))?;
+        Ok(KosSender {
+            core: SenderCore::SoftSpoken(core),
+            delta: Zeroizing::new(delta),
+        })
+    }
+
+    /// The SoftSpokenOT parameter: 1 for IKNP.
+    pub fn k(&self) -> usize {
+        match &self.core {
+            SenderCore::Iknp(_) => 1,
+            SenderCore::SoftSpoken(s) => s.k(),
         }
     }
 
@@ -186,9 +397,26 @@ impl KosSender {
         count: usize,
     ) -> Result<(ChallengeMsg, SenderPending), AuthError> {
         let ots = extended_len(count);
-        expect_len("KOS15 extension matrix", msg.matrix.as_bytes(), 16 * ots)?;
+        let k = self.k();
+        expect_len(
+            "KOS15 extension matrix",
+            msg.matrix.as_bytes(),
+            16 * ots / k,
+        )?;
         let mut q = Vec::with_capacity(ots);
-        self.iknp.receive(&msg.matrix, &mut q);
+        match (&mut self.core, &msg.matrix) {
+            (SenderCore::Iknp(s), Matrix::Iknp(m)) => s.receive(m, &mut q),
+            (SenderCore::SoftSpoken(s), Matrix::SoftSpoken(m)) if m.ots() == ots => {
+                s.receive(m, &mut q)
+            }
+            _ => {
+                return Err(AuthError::Malformed {
+                    what: "KOS15 extension matrix (parsed for another k)",
+                    expected: 16 * ots / k,
+                    got: msg.matrix.as_bytes().len(),
+                })
+            }
+        }
         let (responder, share) = CoinResponder::new(msg.commitment);
         let pending = SenderPending {
             q: Zeroizing::new(q),
@@ -223,16 +451,44 @@ impl SenderPending {
     }
 }
 
+enum ReceiverCore {
+    Iknp(IknpReceiver),
+    SoftSpoken(SoftSpokenReceiver),
+}
+
 /// The extension receiver: holds both seeds of every base OT.
 pub struct KosReceiver {
-    iknp: IknpReceiver,
+    core: ReceiverCore,
 }
 
 impl KosReceiver {
-    /// `seeds[j]` is the base-OT sender's pair `(k_j^0, k_j^1)`.
+    /// IKNP (`k = 1`): `seeds[j]` is the base-OT sender's pair
+    /// `(k_j^0, k_j^1)`.
     pub fn new(seeds: &[[Block; 2]]) -> KosReceiver {
         KosReceiver {
-            iknp: IknpReceiver::new(seeds),
+            core: ReceiverCore::Iknp(IknpReceiver::new(seeds)),
+        }
+    }
+
+    /// SoftSpokenOT with `k` in {2, 4, 8}: builds the trees and returns the
+    /// message the sender needs once, before any extension.
+    ///
+    /// # Panics
+    /// If `k` is 1 or not supported (caller bugs).
+    pub fn soft_spoken(k: usize, seeds: &[[Block; 2]]) -> (KosReceiver, TreeSetupMsg) {
+        assert!(k > 1, "k = 1 is IKNP: KosReceiver::new");
+        let (core, tree, check) = SoftSpokenReceiver::new_checked(k, seeds);
+        let rx = KosReceiver {
+            core: ReceiverCore::SoftSpoken(core),
+        };
+        (rx, TreeSetupMsg { tree, check })
+    }
+
+    /// The SoftSpokenOT parameter: 1 for IKNP.
+    pub fn k(&self) -> usize {
+        match &self.core {
+            ReceiverCore::Iknp(_) => 1,
+            ReceiverCore::SoftSpoken(r) => r.k(),
         }
     }
 
@@ -242,9 +498,19 @@ impl KosReceiver {
         let ots = extended_len(choices.len());
         let mut r = Zeroizing::new(choices.to_vec());
         r.extend(random_bits(ots - choices.len()));
-        let mut matrix = ChunkMsg::default();
         let mut t = Vec::with_capacity(ots);
-        self.iknp.send(&r, &mut matrix, &mut t);
+        let matrix = match &mut self.core {
+            ReceiverCore::Iknp(rx) => {
+                let mut m = iknp::ChunkMsg::default();
+                rx.send(&r, &mut m, &mut t);
+                Matrix::Iknp(m)
+            }
+            ReceiverCore::SoftSpoken(rx) => {
+                let mut m = softspoken::ChunkMsg::new(rx.k());
+                rx.send(&r, &mut m, &mut t);
+                Matrix::SoftSpoken(m)
+            }
+        };
         let (committer, commitment) = CoinCommitter::new();
         let pending = ReceiverPending {
             t: Zeroizing::new(t),
@@ -282,12 +548,22 @@ mod tests {
     use super::super::in_process::{base_ots, BlockPair};
     use super::super::Role;
     use super::*;
+    use crate::ot::softspoken::SUPPORTED_K;
 
-    fn pair(role: Role) -> (GlobalKey, KosSender, KosReceiver) {
+    /// Both ends of an extension with parameter `k` (1: IKNP), the tree
+    /// setup message (if any) through its wire encoding.
+    fn pair(role: Role, k: usize) -> (GlobalKey, KosSender, KosReceiver) {
         let delta = GlobalKey::random(role);
         let (chosen, pairs) = base_ots(delta.block());
-        let tx = KosSender::new(delta.block(), &chosen);
-        let rx = KosReceiver::new(&pairs);
+        if k == 1 {
+            let tx = KosSender::new(delta.block(), &chosen);
+            return (delta, tx, KosReceiver::new(&pairs));
+        }
+        let (rx, setup) = KosReceiver::soft_spoken(k, &pairs);
+        let bytes = setup.to_bytes();
+        assert_eq!(bytes.len(), TreeSetupMsg::len_for(k));
+        let setup = TreeSetupMsg::from_bytes(&bytes, k).unwrap();
+        let tx = KosSender::soft_spoken(k, delta.block(), &chosen, &setup).unwrap();
         (delta, tx, rx)
     }
 
@@ -303,8 +579,9 @@ mod tests {
         let n = choices.len();
         let (msg, pending) = rx.extend(choices);
         let mut bytes = msg.to_bytes();
+        assert_eq!(bytes.len(), extend_msg_len(n, rx.k()));
         tamper_matrix(&mut bytes);
-        let msg = ExtendMsg::from_bytes(&bytes, n)?;
+        let msg = ExtendMsg::from_bytes_for(&bytes, n, tx.k())?;
         let (challenge, waiting) = tx.receive(&msg, n)?;
         let challenge = ChallengeMsg::from_bytes(&challenge.0)?;
         let (mut check, t) = pending.respond(&challenge);
@@ -313,17 +590,21 @@ mod tests {
         Ok((q, t))
     }
 
-    /// Flips, in the matrix bytes, bit `i` of column `j`: the receiver used
-    /// choice `!r_i` in column `j` only.
+    /// Flips, in the matrix bytes, bit `i` of column `j` (IKNP) or row `j`
+    /// (SoftSpokenOT, group `j`): the receiver used choice `!r_i` in that
+    /// column or group only.
     fn flip(bytes: &mut [u8], ots: usize, j: usize, i: usize) {
         let block = j * (ots / 128) + i / 128;
         bytes[16 * block + (i % 128) / 8] ^= 1 << (i % 8);
     }
 
     #[test]
-    fn honest_runs_give_correlated_ots_of_every_size() {
-        for role in [Role::A, Role::B] {
-            let (delta, mut tx, mut rx) = pair(role);
+    fn honest_runs_give_correlated_ots_of_every_size_and_k() {
+        for (role, k) in [Role::A, Role::B]
+            .into_iter()
+            .flat_map(|r| SUPPORTED_K.map(|k| (r, k)))
+        {
+            let (delta, mut tx, mut rx) = pair(role, k);
             for n in [0, 1, 87, 128, 1000, 5000] {
                 let choices = random_bits(n);
                 let (q, t) = run(&mut tx, &mut rx, &choices, |_| {}, |_| {}).unwrap();
@@ -332,7 +613,7 @@ mod tests {
                     assert_eq!(
                         t[i],
                         q[i] ^ (delta.block() & Block::mask(choices[i])),
-                        "{i}"
+                        "k {k}, OT {i}"
                     );
                 }
             }
@@ -340,22 +621,96 @@ mod tests {
     }
 
     #[test]
-    fn inconsistent_columns_are_caught() {
-        // Role A's key has bit 0 set: flipping column 0 changes `q_i`.
-        let (_, mut tx, mut rx) = pair(Role::A);
-        let n = 300;
-        let ots = extended_len(n);
-        let err = run(
-            &mut tx,
-            &mut rx,
-            &random_bits(n),
-            |b| flip(b, ots, 0, 17),
-            |_| {},
-        );
-        assert_eq!(
-            err.err(),
-            Some(AuthError::CheckFailed(Check::KosConsistency))
-        );
+    fn inconsistent_columns_or_rows_are_caught() {
+        // Role A's key has bit 0 set: flipping column 0 (IKNP) or the row of
+        // group 0 (SoftSpokenOT, bits 0..k) changes `q_i`.
+        for k in SUPPORTED_K {
+            let (_, mut tx, mut rx) = pair(Role::A, k);
+            let n = 300;
+            let ots = extended_len(n);
+            let err = run(
+                &mut tx,
+                &mut rx,
+                &random_bits(n),
+                |b| flip(b, ots, 0, 17),
+                |_| {},
+            );
+            assert_eq!(
+                err.err(),
+                Some(AuthError::CheckFailed(Check::KosConsistency)),
+                "k {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_selective_attack_on_a_group_passes_only_when_it_guesses_delta() {
+        // SoftSpokenOT: choice `!r_i` in group `g` touches the `k` bits of
+        // `Delta_g` at once; the receiver fixes up `t` for a guess of them and
+        // passes iff the guess is right (probability 2^-k for a uniform
+        // `Delta_g`): the KOS15 argument with the receiver's deviations
+        // constrained to be constant within groups.
+        for k in [2, 4, 8] {
+            let (delta, mut tx, mut rx) = pair(Role::B, k);
+            let n = 200;
+            let ots = extended_len(n);
+            let g = 3;
+            let group = ((1u128 << k) - 1) << (g * k);
+            for wrong in [false, true] {
+                let i = 9;
+                let (msg, pending) = rx.extend(&random_bits(n));
+                let mut bytes = msg.to_bytes();
+                flip(&mut bytes, ots, g, i);
+                let msg = ExtendMsg::from_bytes_for(&bytes, n, k).unwrap();
+                let (challenge, waiting) = tx.receive(&msg, n).unwrap();
+                let (mut check, _) = pending.respond(&challenge);
+                let chi = Seed::from_shares(&check.opening.share, &challenge.0).blocks(ots);
+                let mut guess = Block(delta.block().0 & group);
+                if wrong {
+                    guess.0 ^= 1 << (g * k + 1);
+                }
+                check.t ^= mul(chi[i], guess);
+                let result = waiting.finish(&check);
+                assert_eq!(result.is_ok(), !wrong, "k {k}, wrong guess {wrong}");
+            }
+        }
+    }
+
+    #[test]
+    fn triples_over_every_k_are_correct_and_cheating_is_still_caught() {
+        use super::super::in_process::{Pair, Tamper};
+        for k in SUPPORTED_K {
+            let mut p = Pair::with_k(k);
+            for ands in [1, 300] {
+                let (a, b) = p.triples(ands, Tamper::None).unwrap();
+                assert_eq!((a.len(), b.len()), (ands, ands), "k {k}");
+                p.assert_triples(&a, &b);
+            }
+            let cheat = Tamper::FlipD {
+                by: Role::B,
+                triple: 3,
+            };
+            assert!(p.triples(50, cheat).is_err(), "k {k}");
+        }
+    }
+
+    #[test]
+    fn a_tampered_tree_setup_is_refused() {
+        for k in [2, 4, 8] {
+            let delta = GlobalKey::random(Role::A);
+            let (chosen, pairs) = base_ots(delta.block());
+            let (_, setup) = KosReceiver::soft_spoken(k, &pairs);
+            let mut bytes = setup.to_bytes();
+            // Both halves of one level's sums: whichever this sender unmasks.
+            bytes[0] ^= 1;
+            bytes[16] ^= 1;
+            let bad = TreeSetupMsg::from_bytes(&bytes, k).unwrap();
+            let err = KosSender::soft_spoken(k, delta.block(), &chosen, &bad).err();
+            assert_eq!(err, Some(AuthError::CheckFailed(Check::SoftSpokenTree)));
+            let n = bytes.len();
+            assert!(TreeSetupMsg::from_bytes(&bytes[..n - 1], k).is_err());
+            assert!(TreeSetupMsg::from_bytes(&[bytes, vec![0]].concat(), k).is_err());
+        }
     }
 
     #[test]
@@ -363,7 +718,7 @@ mod tests {
         // The classic attack: use choice !r_i in columns J only and fix up `t`
         // for a guess g_j of each Delta_j, j in J. It passes iff every guess
         // is right, so k columns cost the attacker 2^-k (KOS15 Theorem 1).
-        let (delta, mut tx, mut rx) = pair(Role::A);
+        let (delta, mut tx, mut rx) = pair(Role::A, 1);
         let n = 200;
         let ots = extended_len(n);
         let columns = [3usize, 40, 77, 127];
@@ -403,6 +758,7 @@ mod tamper_tests {
     use super::super::in_process::base_ots;
     use super::super::Role;
     use super::*;
+    use crate::ot::softspoken::SUPPORTED_K;
 
     fn one_run(tamper: impl FnOnce(&mut CheckMsg)) -> Result<(), AuthError> {
         let delta = GlobalKey::random(Role::B);
@@ -434,6 +790,12 @@ mod tamper_tests {
             ExtendMsg::from_bytes(&[0; 10], 5),
             Err(AuthError::Malformed { .. })
         ));
+        for k in SUPPORTED_K {
+            let len = extend_msg_len(300, k);
+            assert!(ExtendMsg::from_bytes_for(&vec![0; len], 300, k).is_ok());
+            assert!(ExtendMsg::from_bytes_for(&vec![0; len - 1], 300, k).is_err());
+            assert!(ExtendMsg::from_bytes_for(&vec![0; len + 16], 300, k).is_err());
+        }
         assert!(CheckMsg::from_bytes(&[0; 95]).is_err());
         assert!(ChallengeMsg::from_bytes(&[0; 33]).is_err());
     }

@@ -105,6 +105,9 @@ impl Role {
 pub enum Check {
     /// KOS15's correlation check `q = t + x * Delta` of an OT extension.
     KosConsistency,
+    /// The consistency check of the peer's SoftSpokenOT GGM trees
+    /// ([`crate::ot::softspoken::TreeCheckMsg`]).
+    SoftSpokenTree,
     /// The opening of a commitment does not match it.
     Commitment,
     /// Opened bits whose MACs do not verify under the local keys.
@@ -144,6 +147,7 @@ impl std::fmt::Display for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Check::KosConsistency => "KOS15 OT-extension consistency check (q = t + x*Delta)",
+            Check::SoftSpokenTree => "SoftSpokenOT tree consistency check (the GGM leaf tags)",
             Check::Commitment => "commitment opening check",
             Check::Mac => "MAC check of opened authenticated bits",
             Check::LeakyAndEquality => "leaky-AND equality check (WRK17 section 5)",

@@ -70,13 +70,15 @@
 //!   semi-honest protocol (the VOLE is secure as long as the punctured leaf
 //!   is pseudorandom).
 //!
-//! **Not done: the malicious version.** A malicious evaluator can send
-//! inconsistent `c_g` (a different `r` per group) to learn bits of `Delta`;
-//! the paper's fix is a consistency check of a random linear combination of
-//! the rows (a universal hash over `F_{2^k}`, "leaky" subspace VOLE, paper
-//! section 5.2) plus, for the trees, a check that the level sums are
-//! consistent. Neither is implemented; the protocol is semi-honest, like the
-//! rest of this crate.
+//! **The malicious version** is built from this one by two additions, one
+//! here and one in `auth::kos`: the leaves are hardened and the trees
+//! checked once at setup ([`TreeCheckMsg`], [`SoftSpokenSender::new_checked`]:
+//! a deviating evaluator is reduced to a selective abort on `Delta`), and
+//! every extension is followed by KOS15's consistency check on the output
+//! COTs (`auth::kos`, where the argument is written out). The plain
+//! [`SoftSpokenSender::new`] / [`SoftSpokenReceiver::new`] pair, used by the
+//! semi-honest protocol, has neither: a deviating evaluator can use a
+//! different `r` per group and probe `Delta` as with IKNP.
 //!
 //! Parameters: `k` in {1, 2, 4, 8} ([`SUPPORTED_K`]); each divides 128. Larger
 //! `k` would need `2^k` PRG streams per group (65536 for `k = 16`), far
@@ -88,6 +90,7 @@ use super::prg::Prg;
 use super::transpose::{transpose_append, transpose_append_keep};
 use super::MessageError;
 use crate::block::{blocks_as_bytes, blocks_as_bytes_mut, Block, Delta};
+use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// The values of `k` (bits of `Delta` per group) this implementation runs.
@@ -228,6 +231,141 @@ impl ChunkMsg {
     }
 }
 
+/// The evaluator's proof that its GGM trees are consistent, for the
+/// malicious-secure setup (Roy, SoftSpokenOT, CRYPTO 2022, the all-but-one
+/// OT check of its malicious small-field VOLE; libOTe's
+/// `SoftSpokenMalOtExt` does the same with Blake2).
+///
+/// Every leaf `s_x` is *hardened*: `(e_x, s'_x) = H(s_x)` (a
+/// 32-byte tag and the 16-byte seed the column PRG then uses). The message
+/// carries, per group, `sum_x e_x` (XOR) and a hash of the group's tags in
+/// leaf order. The sender knows every `s_x` but its punctured one, so every
+/// `e_x` but one, recovers that one from the sum and checks the hash. By
+/// collision resistance, two punctured points of a group that both pass
+/// see the same tags, hence the same leaves: whatever the evaluator sent,
+/// at every accepted `Delta_g` the sender's leaves are the puncturing of
+/// one leaf vector, so the VOLE is correct, and the deviation is reduced
+/// to a selective abort: "is `Delta_g` in the set `A_g` that passes?", a
+/// set the evaluator (or a simulator holding both base-OT keys) finds by
+/// trying the `2^k` points. The sender learns `e_x` for its punctured
+/// leaf, which says nothing about `s'_x` (another part of the hash output).
+///
+/// `64 * (128 / k)` bytes ([`TreeCheckMsg::len_for`]).
+#[derive(Clone, Debug)]
+pub struct TreeCheckMsg {
+    k: usize,
+    /// Per group: the XOR of its tags, then the hash of its tags.
+    groups: Vec<[[u8; 32]; 2]>,
+}
+
+impl TreeCheckMsg {
+    /// Its length in bytes for parameter `k`.
+    pub const fn len_for(k: usize) -> usize {
+        64 * (KAPPA / k)
+    }
+
+    /// The message as sent.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.groups.iter().flatten().flatten().copied().collect()
+    }
+
+    /// Parses the message for parameter `k`: exactly
+    /// [`TreeCheckMsg::len_for`]`(k)` bytes.
+    ///
+    /// # Panics
+    /// If `k` is not supported (a caller bug).
+    pub fn from_bytes(bytes: &[u8], k: usize) -> Result<TreeCheckMsg, MessageError> {
+        check_k(k);
+        let len = TreeCheckMsg::len_for(k);
+        if bytes.len() != len {
+            return Err(MessageError::Malformed {
+                what: "SoftSpokenOT tree check",
+                expected: len,
+                got: bytes.len(),
+            });
+        }
+        let groups = bytes
+            .chunks_exact(64)
+            .map(|g| {
+                let (sum, hash) = g.split_at(32);
+                [sum.try_into().expect("32"), hash.try_into().expect("32")]
+            })
+            .collect();
+        Ok(TreeCheckMsg { k, groups })
+    }
+}
+
+const LEAF_CONTEXT: &str = "yao 2026-12 SoftSpokenOT malicious: leaf tag and seed";
+const TREE_CONTEXT: &str = "yao 2026-12 SoftSpokenOT malicious: tree check";
+
+/// A leaf's tag and the seed its column stream uses: the 48-byte blake3
+/// output of the leaf under its own context. The tag binds the leaf
+/// (collision resistance of the first 32 bytes); the seed is independent
+/// of the tag for a leaf the holder of the tag does not know.
+fn harden(leaf: Block) -> ([u8; 32], Block) {
+    let mut h = blake3::Hasher::new_derive_key(LEAF_CONTEXT);
+    h.update(&leaf.to_bytes());
+    let mut out = [0u8; 48];
+    h.finalize_xof().fill(&mut out);
+    let tag: [u8; 32] = out[..32].try_into().expect("32");
+    let seed = Block::from_bytes(out[32..].try_into().expect("16"));
+    out.zeroize();
+    (tag, seed)
+}
+
+/// The hash of group `g`'s tags, bound to `k` and `g`.
+fn tree_hasher(k: usize, g: usize) -> blake3::Hasher {
+    let mut h = blake3::Hasher::new_derive_key(TREE_CONTEXT);
+    h.update(&[k as u8, g as u8]);
+    h
+}
+
+fn xor_bytes(dst: &mut [u8; 32], src: &[u8; 32]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d ^= s;
+    }
+}
+
+/// The sender's side of the tree check for one group, punctured at `alpha`:
+/// hardens `leaves` in place (the punctured one becomes junk, which
+/// `relabel` then moves to index 0, where it is dropped), recovers the
+/// punctured leaf's tag from `correction` and feeds all tags, in leaf
+/// order, to `hasher`. Branch-free in `alpha`: every leaf is hashed, and
+/// the tags are selected with masks.
+fn check_group(
+    leaves: &mut [Block],
+    alpha: usize,
+    correction: &[u8; 32],
+    mut hasher: blake3::Hasher,
+) -> blake3::Hash {
+    let mut tags = vec![[0u8; 32]; leaves.len()];
+    let mut missing = *correction;
+    for (x, (leaf, tag)) in leaves.iter_mut().zip(tags.iter_mut()).enumerate() {
+        let (t, seed) = harden(*leaf);
+        *leaf = seed;
+        *tag = t;
+        let known = !byte_eq_mask(x, alpha);
+        for (m, b) in missing.iter_mut().zip(tag.iter()) {
+            *m ^= b & known;
+        }
+    }
+    for (x, tag) in tags.iter_mut().enumerate() {
+        let here = byte_eq_mask(x, alpha);
+        for (t, m) in tag.iter_mut().zip(missing.iter()) {
+            *t ^= (*t ^ m) & here;
+        }
+        hasher.update(tag);
+    }
+    tags.zeroize();
+    missing.zeroize();
+    hasher.finalize()
+}
+
+/// `0xff` if `a == b`, else `0`, in constant time.
+fn byte_eq_mask(a: usize, b: usize) -> u8 {
+    0u8.wrapping_sub((a as u64).ct_eq(&(b as u64)).unwrap_u8())
+}
+
 /// Work buffers of the per-group VOLE sums, all `width` blocks per row.
 #[derive(Default)]
 struct Sums {
@@ -312,7 +450,8 @@ fn leaf_prgs(leaves: &[Block]) -> Vec<Prg> {
 /// `relabel`); only the `2^k - 1` known ones have a PRG.
 pub struct SoftSpokenSender {
     k: usize,
-    delta: Delta,
+    /// The correlation: `Delta`, or a global MAC key.
+    delta: Block,
     prgs: Vec<Prg>,
     counter: u64,
     ctr: Vec<Block>,
@@ -328,12 +467,54 @@ impl SoftSpokenSender {
     /// # Panics
     /// If `k` is not supported or `seeds` is not 128 long (caller bugs).
     pub fn new(k: usize, delta: &Delta, seeds: &[Block], tree: &TreeMsg) -> SoftSpokenSender {
+        let (sender, _) = SoftSpokenSender::build(k, delta.block(), seeds, tree, None);
+        sender
+    }
+
+    /// The malicious-secure setup (see [`TreeCheckMsg`]): as
+    /// [`SoftSpokenSender::new`] with any correlation `s` (a global MAC key
+    /// need not have its lowest bit set), every leaf hardened, and the
+    /// evaluator's trees checked against `check`. An error means the
+    /// evaluator's trees are not those of one leaf vector at this party's
+    /// punctured points: it deviated.
+    ///
+    /// # Panics
+    /// If `k` is not supported or `seeds` is not 128 long (caller bugs).
+    pub fn new_checked(
+        k: usize,
+        s: Block,
+        seeds: &[Block],
+        tree: &TreeMsg,
+        check: &TreeCheckMsg,
+    ) -> Result<SoftSpokenSender, MessageError> {
+        assert_eq!(check.k, k, "a tree check for this k");
+        let (sender, ok) = SoftSpokenSender::build(k, s, seeds, tree, Some(check));
+        if ok {
+            Ok(sender)
+        } else {
+            Err(MessageError::CheckFailed {
+                what: "SoftSpokenOT tree check (the evaluator's GGM trees)",
+            })
+        }
+    }
+
+    /// The setup of both variants; with `check`, the leaves are hardened and
+    /// the second value says whether the check passed (it is computed in
+    /// full either way, so its time does not depend on where it fails).
+    fn build(
+        k: usize,
+        s: Block,
+        seeds: &[Block],
+        tree: &TreeMsg,
+        check: Option<&TreeCheckMsg>,
+    ) -> (SoftSpokenSender, bool) {
         check_k(k);
         assert_eq!(seeds.len(), KAPPA, "one seed per base OT");
-        let d = delta.block().0;
+        let d = s.0;
         let mut siblings = vec![Block::ZERO; k];
         let mut leaves = Vec::new();
         let mut all = Vec::with_capacity((KAPPA / k) << k);
+        let mut ok = subtle::Choice::from(1);
         for g in 0..KAPPA / k {
             for (l, sib) in siblings.iter_mut().enumerate() {
                 let j = g * k + l;
@@ -344,22 +525,29 @@ impl SoftSpokenSender {
             }
             let alpha = ((d >> (g * k)) & ((1u128 << k) - 1)) as usize;
             ggm::punctured(alpha, &siblings, k, &mut leaves);
+            if let Some(check) = check {
+                let [sum, hash] = &check.groups[g];
+                let mine = check_group(&mut leaves, alpha, sum, tree_hasher(k, g));
+                ok &= mine.as_bytes().ct_eq(hash);
+            }
             relabel(&mut leaves, alpha, k);
             all.extend_from_slice(&leaves[1..]);
         }
+        let ok = bool::from(ok);
         let prgs = leaf_prgs(&all);
         siblings.zeroize();
         leaves.zeroize();
         all.zeroize();
-        SoftSpokenSender {
+        let sender = SoftSpokenSender {
             k,
-            delta: delta.clone(),
+            delta: s,
             prgs,
             counter: 0,
             ctr: Vec::new(),
             sums: Sums::default(),
             q: Vec::new(),
-        }
+        };
+        (sender, ok)
     }
 
     /// The parameter `k`.
@@ -382,7 +570,7 @@ impl SoftSpokenSender {
         let stride = stride(width);
         self.q.resize(KAPPA * stride, Block::ZERO);
         next_counters(&mut self.counter, width, &mut self.ctr);
-        let d = self.delta.block().0;
+        let d = self.delta.0;
         for (g, (prgs, c)) in self
             .prgs
             .chunks_exact((1 << k) - 1)
@@ -452,18 +640,53 @@ impl SoftSpokenReceiver {
     /// # Panics
     /// If `k` is not supported or `seeds` is not 128 long (caller bugs).
     pub fn new(k: usize, seeds: &[[Block; 2]]) -> (SoftSpokenReceiver, TreeMsg) {
+        let (rx, tree, _) = SoftSpokenReceiver::build(k, seeds, false);
+        (rx, tree)
+    }
+
+    /// The malicious-secure setup: as [`SoftSpokenReceiver::new`] with every
+    /// leaf hardened, and the [`TreeCheckMsg`] that lets the sender check
+    /// the trees.
+    ///
+    /// # Panics
+    /// If `k` is not supported or `seeds` is not 128 long (caller bugs).
+    pub fn new_checked(
+        k: usize,
+        seeds: &[[Block; 2]],
+    ) -> (SoftSpokenReceiver, TreeMsg, TreeCheckMsg) {
+        let (rx, tree, check) = SoftSpokenReceiver::build(k, seeds, true);
+        (rx, tree, check.expect("made when asked for"))
+    }
+
+    fn build(
+        k: usize,
+        seeds: &[[Block; 2]],
+        checked: bool,
+    ) -> (SoftSpokenReceiver, TreeMsg, Option<TreeCheckMsg>) {
         check_k(k);
         assert_eq!(seeds.len(), KAPPA, "one seed pair per base OT");
         let mut sums = vec![[Block::ZERO; 2]; k];
         let mut leaves = Vec::new();
         let mut all = Vec::with_capacity((KAPPA / k) << k);
         let mut blocks = vec![Block::ZERO; 2 * KAPPA];
+        let mut groups = Vec::new();
         for g in 0..KAPPA / k {
             ggm::full(Block::random(), k, &mut leaves, &mut sums);
             for (l, s) in sums.iter().enumerate() {
                 let j = g * k + l;
                 blocks[2 * j] = s[0] ^ seeds[j][1];
                 blocks[2 * j + 1] = s[1] ^ seeds[j][0];
+            }
+            if checked {
+                let mut sum = [0u8; 32];
+                let mut hasher = tree_hasher(k, g);
+                for leaf in leaves.iter_mut() {
+                    let (tag, seed) = harden(*leaf);
+                    *leaf = seed;
+                    xor_bytes(&mut sum, &tag);
+                    hasher.update(&tag);
+                }
+                groups.push([sum, *hasher.finalize().as_bytes()]);
             }
             all.extend_from_slice(&leaves);
         }
@@ -480,7 +703,8 @@ impl SoftSpokenReceiver {
             t: Vec::new(),
             r: Vec::new(),
         };
-        (rx, TreeMsg { blocks })
+        let check = checked.then_some(TreeCheckMsg { k, groups });
+        (rx, TreeMsg { blocks }, check)
     }
 
     /// The parameter `k`.
@@ -575,6 +799,108 @@ mod tests {
                     assert_ne!(q[0], q[1], "k {k}");
                 }
             }
+        }
+    }
+
+    fn checked_pair(delta: Block) -> (Vec<[Block; 2]>, Vec<Block>) {
+        let pairs: Vec<[Block; 2]> = (0..KAPPA)
+            .map(|_| [Block::random(), Block::random()])
+            .collect();
+        let chosen = (0..KAPPA)
+            .map(|j| pairs[j][((delta.0 >> j) & 1) as usize])
+            .collect();
+        (pairs, chosen)
+    }
+
+    #[test]
+    fn checked_setup_gives_correlated_outputs_for_every_k() {
+        for k in SUPPORTED_K {
+            // Any correlation, lowest bit clear too (a global MAC key).
+            let delta = Block(Block::random().0 & !1);
+            let (pairs, chosen) = checked_pair(delta);
+            let (mut rx, tree, check) = SoftSpokenReceiver::new_checked(k, &pairs);
+            let tree = TreeMsg::from_bytes(tree.as_bytes()).unwrap();
+            let bytes = check.to_bytes();
+            assert_eq!(bytes.len(), TreeCheckMsg::len_for(k));
+            let check = TreeCheckMsg::from_bytes(&bytes, k).unwrap();
+            let mut tx = SoftSpokenSender::new_checked(k, delta, &chosen, &tree, &check).unwrap();
+            let choices: Vec<bool> = (0..1000).map(|_| Block::random().lsb()).collect();
+            let mut msg = ChunkMsg::new(k);
+            let (mut t, mut q) = (Vec::new(), Vec::new());
+            rx.send(&choices, &mut msg, &mut t);
+            tx.receive(&msg, &mut q);
+            for i in 0..choices.len() {
+                assert_eq!(t[i], q[i] ^ (delta & Block::mask(choices[i])), "k {k}, {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_tree_passes_only_at_the_points_it_was_made_for() {
+        // The evaluator changes `K_0^0 ^ k^1` of group 0 and sends the check
+        // of its honest trees. A sender whose bit 0 of Delta is 0 unmasks
+        // the other half and sees the honest tree: it passes, and its
+        // outputs are correct. One whose bit 0 is 1 sees a wrong sibling:
+        // caught. This is the selective abort the argument allows: passing
+        // tells the evaluator that bit of Delta, at the price of an abort
+        // with probability 1/2.
+        for k in SUPPORTED_K {
+            for bit in [0u128, 1] {
+                let delta = Block((Block::random().0 & !1) | bit);
+                let (pairs, chosen) = checked_pair(delta);
+                let (mut rx, tree, check) = SoftSpokenReceiver::new_checked(k, &pairs);
+                let mut bytes = tree.as_bytes().to_vec();
+                bytes[0] ^= 1;
+                let tree = TreeMsg::from_bytes(&bytes).unwrap();
+                let result = SoftSpokenSender::new_checked(k, delta, &chosen, &tree, &check);
+                if bit == 1 {
+                    assert!(
+                        matches!(result, Err(MessageError::CheckFailed { .. })),
+                        "k {k}: caught"
+                    );
+                    continue;
+                }
+                let mut tx = result.expect("the tampered half is not this sender's");
+                let choices = vec![true; 256];
+                let mut msg = ChunkMsg::new(k);
+                let (mut t, mut q) = (Vec::new(), Vec::new());
+                rx.send(&choices, &mut msg, &mut t);
+                tx.receive(&msg, &mut q);
+                assert!((0..256).all(|i| t[i] == q[i] ^ delta), "k {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrong_tree_check_is_caught() {
+        for k in SUPPORTED_K {
+            let delta = Block::random();
+            let (pairs, chosen) = checked_pair(delta);
+            let (_, tree, check) = SoftSpokenReceiver::new_checked(k, &pairs);
+            let good = check.to_bytes();
+            // A flipped bit in a group's tag sum or hash, or both halves of
+            // a level's sums (whichever the sender unmasks) changed.
+            for at in [0, 40, good.len() - 33, good.len() - 1] {
+                let mut bad = good.clone();
+                bad[at] ^= 0x10;
+                let bad = TreeCheckMsg::from_bytes(&bad, k).unwrap();
+                assert!(SoftSpokenSender::new_checked(k, delta, &chosen, &tree, &bad).is_err());
+            }
+            let mut bytes = tree.as_bytes().to_vec();
+            let level = 16 * 2 * (KAPPA - 1);
+            bytes[level] ^= 4;
+            bytes[level + 16] ^= 4;
+            let bad_tree = TreeMsg::from_bytes(&bytes).unwrap();
+            assert!(SoftSpokenSender::new_checked(k, delta, &chosen, &bad_tree, &check).is_err());
+            // Garbage of the right length.
+            let garbage: Vec<u8> = (0..good.len()).map(|i| (i * 37) as u8).collect();
+            let garbage = TreeCheckMsg::from_bytes(&garbage, k).unwrap();
+            assert!(SoftSpokenSender::new_checked(k, delta, &chosen, &tree, &garbage).is_err());
+            // Only the exact length parses.
+            assert!(TreeCheckMsg::from_bytes(&good[1..], k).is_err());
+            assert!(TreeCheckMsg::from_bytes(&[good.clone(), vec![0]].concat(), k).is_err());
+            let other = if k == 8 { 4 } else { 8 };
+            assert!(TreeCheckMsg::from_bytes(&good, other).is_err());
         }
     }
 
