@@ -390,7 +390,7 @@ fn a_cheat_in_a_later_execution_is_caught() {
             malicious::garble_repeated(&mut ca, c, &x, 3, |_| seen += 1).map(|_| seen)
         });
         let mut cb = cb;
-        let b = malicious::evaluate_repeated(&mut cb, &c, &y, 3, |e| got.push(e));
+        let b = malicious::evaluate_repeated(&mut cb, c, &y, 3, |e| got.push(e));
         drop(cb);
         (a.join().unwrap(), b)
     });

@@ -564,3 +564,49 @@ fn two_executions_of_a_session_never_share_a_tweak() {
     // The second execution went on where the first stopped.
     assert_eq!(calls[0].last().unwrap().end, 16 * s.numbering.next());
 }
+
+/// The evaluator's order ([`Layout::by_and_depth`](super::layout::Layout))
+/// runs every gate after the gates it reads, keeps every gate and AND
+/// number once, and no AND reads a wire another AND of its depth writes
+/// (so a batch of them can be hashed together).
+#[test]
+fn the_evaluators_order_is_topological_and_its_batches_independent() {
+    use super::layout::Layout;
+    let mut rng = Rng(0xde97);
+    for _ in 0..40 {
+        let (g, e, n) = (rng.below(5), rng.below(5), 1 + rng.below(300));
+        let c = random_circuit(&mut rng, g, e, n, 4);
+        let layout = Layout::new(&c).unwrap();
+        let order = layout.by_and_depth();
+        let mut written = vec![false; layout.num_wires];
+        for w in layout.garbler_inputs.iter().chain(&layout.evaluator_inputs) {
+            written[*w as usize] = true;
+        }
+        let mut and_depth = vec![None; layout.num_wires];
+        let (mut gates, mut ands) = (Vec::new(), Vec::new());
+        for s in order {
+            let gate = layout.gates[s.gate as usize];
+            let reads: Vec<u32> = match gate {
+                Gate::And { a, b, .. } | Gate::Xor { a, b, .. } => vec![a, b],
+                Gate::Not { a, .. } => vec![a],
+                Gate::Const { .. } => vec![],
+            };
+            for &w in &reads {
+                assert!(written[w as usize], "gate {} reads wire {w} early", s.gate);
+                if matches!(gate, Gate::And { .. }) {
+                    assert_ne!(and_depth[w as usize], Some(s.depth), "same-depth AND");
+                }
+            }
+            written[gate.output() as usize] = true;
+            if matches!(gate, Gate::And { .. }) {
+                and_depth[gate.output() as usize] = Some(s.depth);
+                ands.push(s.and);
+            }
+            gates.push(s.gate);
+        }
+        gates.sort_unstable();
+        ands.sort_unstable();
+        assert!(gates.iter().copied().eq(0..c.gates.len() as u32));
+        assert!(ands.iter().copied().eq(0..layout.ands as u32));
+    }
+}
