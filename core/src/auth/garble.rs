@@ -52,17 +52,14 @@
 //! half-gates proof (Zahur, Rosulek, Evans, EUROCRYPT 2015) applied per
 //! row. The domain keeps these tweaks apart from the preprocessing's hashes
 //! under the same `Delta_A`. The garbler hashes 16 blocks per AND, the
-//! evaluator 4; since a hash `pi(pi(x) ^ t) ^ pi(x)` of a label depends on
-//! the label through `pi(x)` alone, each label's `pi(x)` is computed once:
-//! 20 AES calls per AND for the garbler (its 4 labels, 16 pads), 6 for the
-//! evaluator.
+//! evaluator 4.
 
 use super::auth_bit::{GlobalKey, Share};
 use super::layout::Layout;
 use super::wire_masks::Masks;
 use super::{AuthError, Role};
 use crate::block::Block;
-use crate::hash::{domain_tweak_block, Domain, Tccr};
+use crate::hash::{Domain, Tccr};
 use std::ops::Range;
 use yao_ir::Gate;
 use zeroize::Zeroizing;
@@ -71,7 +68,7 @@ use zeroize::Zeroizing;
 /// `16n + 15` fits in 64 bits.
 pub const MAX_AUTH_ANDS: u64 = 1 << 59;
 
-/// ANDs hashed per batch of the garbler (16 blocks each).
+/// ANDs hashed per call of the garbler (16 blocks each).
 const BATCH: usize = 256;
 
 /// Blocks per garbled AND gate: four rows of two.
@@ -247,35 +244,25 @@ pub(crate) fn garble_with(
             _ => None,
         })
         .collect();
-    // The TCCR hash `H(x, t) = pi(pi(x) ^ t) ^ pi(x)` of each AND's 16
-    // (label, tweak) pairs reads only its four labels: `pi` of each is taken
-    // once (4 AES calls), then the 16 outer ones, for a batch of ANDs at a
-    // time: 20 AES calls per AND instead of 32.
-    let mut pi = Zeroizing::new(vec![Block::ZERO; 4 * BATCH]);
+    // The tweaks of consecutive ANDs are consecutive (16 per AND), so a
+    // batch of ANDs is one hash call over many blocks.
+    let mut input = Zeroizing::new(vec![Block::ZERO; 16 * BATCH]);
     let mut pads = Zeroizing::new(vec![Block::ZERO; 16 * BATCH]);
     for (batch, chunk) in ands.chunks(BATCH).enumerate() {
         let k0 = batch * BATCH;
         for (i, &(a, b, _)) in chunk.iter().enumerate() {
-            pi[4 * i..][..4].copy_from_slice(&[zero[a], zero[a] ^ delta, zero[b], zero[b] ^ delta]);
+            let la = [zero[a], zero[a] ^ delta];
+            let lb = [zero[b], zero[b] ^ delta];
+            for rho in 0..4 {
+                let (alpha, beta) = (rho >> 1, rho & 1);
+                input[16 * i + 4 * rho..][..4]
+                    .copy_from_slice(&[la[alpha], la[alpha], lb[beta], lb[beta]]);
+            }
         }
-        tccr.permute_in_place(&mut pi[..4 * chunk.len()]);
         let n = 16 * chunk.len();
         let first = gate_tweak(first_and + k0 as u64);
         record_tweaks(true, first, n);
-        // Block `j` of row `2 * alpha + beta` hashes `L_{a,alpha}` (j < 2)
-        // or `L_{b,beta}`, as the module documentation lays out.
-        let source = |m: usize| {
-            let (rho, j) = (m % 16 / 4, m % 4);
-            4 * (m / 16) + if j < 2 { rho >> 1 } else { 2 + (rho & 1) }
-        };
-        for (m, pad) in pads[..n].iter_mut().enumerate() {
-            let t = domain_tweak_block(Domain::AuthGarbling, first + m as u64);
-            *pad = Block(pi[source(m)].0 ^ t);
-        }
-        tccr.permute_in_place(&mut pads[..n]);
-        for (m, pad) in pads[..n].iter_mut().enumerate() {
-            *pad = *pad ^ pi[source(m)];
-        }
+        tccr.hash_many_in(Domain::AuthGarbling, &input[..n], &mut pads[..n], first);
         for (i, &(a, b, g)) in chunk.iter().enumerate() {
             let k = k0 + i;
             let pads = &pads[16 * i..][..16];
