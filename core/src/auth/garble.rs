@@ -90,7 +90,7 @@ pub(crate) fn check_numbering(first: u64, ands: usize) -> Result<(), AuthError> 
 
 /// The AND numbering of one session (one global key `Delta_A`): every
 /// execution takes the next numbers, so no two executions of the session
-/// hash a row pad under the same tweak ([`gate_tweak`]), as the leaky ANDs'
+/// hash a row pad under the same tweak (`gate_tweak`, 16 per AND), as the leaky ANDs'
 /// counter does for the preprocessing. Both parties count alike.
 #[derive(Clone, Debug, Default)]
 pub struct AndNumbering {

@@ -181,7 +181,7 @@ pub struct Execution {
 /// Shared bits held by one round are bounded like its triples: at most this
 /// many per round (48 bytes each, so 100 MB), unless one execution needs
 /// more.
-const MAX_ROUND_SHARES: usize = 1 << 21;
+pub const MAX_ROUND_SHARES: usize = 1 << 21;
 
 /// How many executions of a circuit of `layout` each preprocessing round
 /// of a session of `repeat` serves, under the bucketing `limits`.
