@@ -79,8 +79,8 @@ pub enum Error {
     /// connection failed. No output was released.
     #[error(transparent)]
     Malicious(#[from] yao_runtime::protocol::malicious::MaliciousError),
-    /// The malicious level runs whole circuits of plain inputs, one
-    /// execution per connection.
+    /// The malicious level runs whole circuits of plain inputs (no share
+    /// files, no `--stream`).
     #[error("--security malicious {0}")]
     MaliciousUnsupported(&'static str),
     /// Setting up the connection failed (and, so that `?` works on

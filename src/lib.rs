@@ -62,7 +62,9 @@ pub use convert::{FromValue, IntoValue};
 pub use error::{Error, InputError, OutputError};
 pub use inputs::Inputs;
 pub use outputs::Outputs;
-pub use session::{run, run_malicious, Session, StreamChannel, DEFAULT_TIMEOUT};
+pub use session::{
+    run, run_malicious, run_malicious_repeated, Session, StreamChannel, DEFAULT_TIMEOUT,
+};
 pub use yao_compiler as compiler;
 pub use yao_compiler::value::Value;
 pub use yao_compiler::Party;

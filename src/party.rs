@@ -47,9 +47,8 @@ pub struct NetArgs {
     /// Which peer the run is secure against: `semi-honest` (a peer that
     /// follows the protocol; Yao with --scheme and --ot) or `malicious` (a
     /// peer that deviates arbitrarily: authenticated garbling, WRK17, on
-    /// malicious preprocessing; one execution per connection, whole
-    /// circuits only, no --stream, --repeat or --shares; --scheme and --ot
-    /// do not apply). Both parties must choose the same. With --json, a
+    /// malicious preprocessing; whole circuits only, no --stream or
+    /// --shares; --scheme and --ot do not apply). Both parties must choose the same. With --json, a
     /// malicious run reports its base OTs and preprocessing as `ms.ot` and
     /// its online phase as `ms.tables`.
     #[arg(long, default_value = "semi-honest")]
@@ -358,9 +357,11 @@ pub fn evaluate_session(
     Ok(result)
 }
 
-/// One run at the malicious level ([`yao_runtime::protocol::malicious`]),
-/// its costs in the semi-honest report's terms: base OTs and preprocessing
-/// as `ot`, the online phase as `tables`.
+/// One session of `repeat` executions at the malicious level
+/// ([`yao_runtime::protocol::malicious`]; the preprocessing of all of them
+/// shared), its costs in the semi-honest report's terms: base OTs and
+/// preprocessing as `ot`, the online phases as `tables`. Returns the last
+/// execution's outputs.
 fn malicious_session(
     stream: TcpStream,
     circuit: Option<&Circuit>,
@@ -372,9 +373,6 @@ fn malicious_session(
     let Some(circuit) = circuit else {
         bail!("--security malicious runs whole circuits only, not with --stream");
     };
-    if repeat != 1 {
-        bail!("--security malicious runs one execution per connection (no --repeat)");
-    }
     if inputs.splits().is_some() {
         bail!("--security malicious does not take share files (--shares)");
     }
@@ -384,11 +382,12 @@ fn malicious_session(
     }
     let bits = inputs.bits()?;
     let mut ch = TcpChannel::new(stream, Some(timeout))?;
-    let outcome = match inputs.party() {
-        Party::Garbler => malicious::garble(&mut ch, circuit, &bits)?,
-        Party::Evaluator => malicious::evaluate(&mut ch, circuit, &bits)?,
+    let mut last = Vec::new();
+    let each = |e: malicious::Execution| last = e.outputs;
+    let s = match inputs.party() {
+        Party::Garbler => malicious::garble_repeated(&mut ch, circuit, &bits, repeat, each)?,
+        Party::Evaluator => malicious::evaluate_repeated(&mut ch, circuit, &bits, repeat, each)?,
     };
-    let s = outcome.stats;
     let stats = ExecutionStats {
         and_gates: s.ands,
         traffic: yao_runtime::Channel::traffic(&ch),
@@ -396,7 +395,7 @@ fn malicious_session(
         tables: s.online,
         ..ExecutionStats::default()
     };
-    Ok((outcome.outputs, stats))
+    Ok((last, stats))
 }
 
 /// Circuits smaller than this finish too fast for a progress bar to help.

@@ -76,24 +76,44 @@ pub fn run<S: Read + Write + Send + 'static>(stream: S, inputs: &Inputs) -> Resu
 
 /// [`run`] at the malicious security level: authenticated garbling (WRK17)
 /// on malicious preprocessing, secure against a peer that deviates from the
-/// protocol (SECURITY.md, "Authenticated garbling"). One execution per
-/// connection; both parties must call it, and both learn the outputs once
-/// every check has passed. Share files (`yao share`) are not supported.
+/// protocol (SECURITY.md, "Authenticated garbling"). One execution;
+/// both parties must call it, and both learn the outputs once every check
+/// has passed. Share files (`yao share`) are not supported.
 pub fn run_malicious<S: Read + Write + Send + 'static>(
     stream: S,
     inputs: &Inputs,
 ) -> Result<Outputs, Error> {
+    let mut all = run_malicious_repeated(stream, inputs, 1)?;
+    Ok(all.pop().expect("one execution"))
+}
+
+/// [`run_malicious`] `repeat` times on the same inputs in one session: one
+/// handshake and one pair of global keys, the preprocessing of all
+/// executions in a few large rounds (so a smaller bucket size than one
+/// execution alone), then each execution's online phase with its own wire
+/// masks and triples. Both parties must ask for the same `repeat` (a
+/// mismatch is refused before the preprocessing); each execution's
+/// outputs, in order, once every check of the session has passed.
+pub fn run_malicious_repeated<S: Read + Write + Send + 'static>(
+    stream: S,
+    inputs: &Inputs,
+    repeat: u64,
+) -> Result<Vec<Outputs>, Error> {
     let bits = inputs.bits()?;
     if inputs.splits().is_some() {
         return Err(Error::MaliciousUnsupported("does not take share files"));
     }
     let circuit = inputs.circuit();
     let mut ch = link(stream, Some(DEFAULT_TIMEOUT))?;
-    let outcome = match inputs.party() {
-        Party::Garbler => malicious::garble(&mut ch, circuit.ir(), &bits)?,
-        Party::Evaluator => malicious::evaluate(&mut ch, circuit.ir(), &bits)?,
+    let mut all = Vec::new();
+    let each = |e: malicious::Execution| all.push(Outputs::new(circuit.clone(), e.outputs));
+    match inputs.party() {
+        Party::Garbler => malicious::garble_repeated(&mut ch, circuit.ir(), &bits, repeat, each)?,
+        Party::Evaluator => {
+            malicious::evaluate_repeated(&mut ch, circuit.ir(), &bits, repeat, each)?
+        }
     };
-    Ok(Outputs::new(circuit.clone(), outcome.outputs))
+    Ok(all)
 }
 
 /// One party's side of a session: the handshake and base OTs once, then any

@@ -1199,6 +1199,24 @@ fn run_at_the_malicious_level() {
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["outputs"]["out"], true, "{out}");
     assert_eq!(json["security"], "malicious", "{out}");
+    // A stream of executions in one session, every one's ANDs counted.
+    let ands = json["and_gates"].as_u64().unwrap();
+    let out = ok(&[
+        "run",
+        "circuits/millionaires.yao",
+        "--security",
+        "malicious",
+        "--repeat",
+        "3",
+        "--garbler",
+        "7",
+        "--evaluator",
+        "5",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["outputs"]["out"], true, "{out}");
+    assert_eq!(json["and_gates"].as_u64().unwrap(), 3 * ands, "{out}");
     fails(
         &[
             "run",

@@ -89,6 +89,34 @@ fn run_malicious_agrees_with_plaintext_and_refuses_a_semi_honest_peer() {
     }
 }
 
+/// `run_malicious_repeated`: one session, every execution's outputs equal
+/// to the plaintext evaluation; different counts are refused by both.
+#[test]
+fn run_malicious_repeated_gives_every_execution_and_refuses_another_count() {
+    use std::os::unix::net::UnixStream;
+    let circuit = Circuit::compile(KINDS).unwrap();
+    let (g, e) = kinds_cases()[1].inputs(&circuit);
+    let run = |counts: [u64; 2]| {
+        let (g_end, e_end) = UnixStream::pair().unwrap();
+        std::thread::scope(|s| {
+            let garbler = s.spawn(|| yao::run_malicious_repeated(g_end, &g, counts[0]));
+            let e_out = yao::run_malicious_repeated(e_end, &e, counts[1]);
+            (garbler.join().unwrap(), e_out)
+        })
+    };
+    let (g_out, e_out) = run([3, 3]);
+    let (g_out, e_out) = (g_out.unwrap(), e_out.unwrap());
+    assert_eq!(e_out.len(), 3);
+    assert_eq!(g_out, e_out);
+    let plain = circuit.eval_plain(&g, &e).unwrap();
+    assert!(e_out.iter().all(|o| *o == plain));
+    let (g_res, e_res) = run([2, 4]);
+    for err in [g_res.unwrap_err(), e_res.unwrap_err()] {
+        let text = yao::runtime::report::report(&err);
+        assert!(text.contains("both must use the same --repeat"), "{text}");
+    }
+}
+
 /// Inputs of every kind: a wide integer given as big-endian bytes, a
 /// signed array, a bool, a byte array, a tuple.
 const KINDS: &str = "

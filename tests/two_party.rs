@@ -193,6 +193,59 @@ fn aes128_at_the_malicious_level_between_processes() {
     }
 }
 
+/// `--repeat` at the malicious level between processes: one session of
+/// five AES-128 executions, each the FIPS-197 answer (the last printed),
+/// every execution's ANDs counted. Parties asking for different counts are
+/// both told so.
+#[test]
+fn a_malicious_stream_between_processes() {
+    let Some(aes) = shared("bristol/aes_128.txt") else {
+        return;
+    };
+    let key = "0x000102030405060708090a0b0c0d0e0f";
+    let block = "0x00112233445566778899aabbccddeeff";
+    let level = ["--security", "malicious", "--json"];
+    let (g, e) = both(
+        &aes,
+        &[&["--garbler", key, "--repeat", "5"][..], &level].concat(),
+        &[
+            &["--evaluator", block, "--repeat", "5", "--hex"][..],
+            &level,
+        ]
+        .concat(),
+    );
+    for report in [&g, &e] {
+        let v: serde_json::Value = serde_json::from_str(report).unwrap();
+        assert_eq!(v["and_gates"], 5 * 6400, "{report}");
+        let bytes = v["bytes_sent"].as_f64().unwrap() + v["bytes_received"].as_f64().unwrap();
+        assert!(bytes / (5.0 * 6400.0) > 100.0, "{report}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&e).unwrap();
+    assert_eq!(v["outputs"]["out0"], "0x69c4e0d86a7b0430d8cdb78070b4c55a");
+
+    let (garbler, addr) = spawn_garbler(
+        &aes,
+        &["--garbler", "1", "--security", "malicious", "--repeat", "2"],
+    );
+    let ev = evaluator(
+        &aes,
+        &addr,
+        &[
+            "--evaluator",
+            "1",
+            "--security",
+            "malicious",
+            "--repeat",
+            "3",
+        ],
+    );
+    let (ok, _, g_err) = finish(garbler);
+    assert!(!ev.status.success() && !ok);
+    for err in [&g_err, &text(&ev.stderr)] {
+        assert!(err.contains("both must use the same --repeat"), "{err}");
+    }
+}
+
 /// `--repeat` runs a pipelined stream of executions in one session (what
 /// `yao bench` measures); every execution's cost is reported, the outputs
 /// are the last one's.

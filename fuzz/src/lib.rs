@@ -707,8 +707,9 @@ pub fn auth_deal(seed: u16) -> AuthDeal {
 pub fn auth_garbling_seed(which: u8, seed: u16) -> Vec<u8> {
     use yao_core::auth::online::{Evaluator, Garbler};
     let d = auth_deal(seed);
+    let layout = yao_core::auth::layout::Layout::new(d.circuit).expect("honest deal");
     let (garbler, m1) = Garbler::start(
-        d.circuit,
+        &layout,
         &d.keys[0],
         &d.shares[0],
         &d.triples[0],
@@ -717,7 +718,7 @@ pub fn auth_garbling_seed(which: u8, seed: u16) -> Vec<u8> {
     )
     .expect("honest deal");
     let evaluator = Evaluator::start(
-        d.circuit,
+        &layout,
         &d.keys[1],
         &d.shares[1],
         &d.triples[1],
@@ -774,7 +775,7 @@ pub fn auth_garbling_messages(data: &[u8]) -> Outcome {
             .concat()
     };
     let (garbler, m1) = Garbler::start(
-        d.circuit,
+        &layout,
         &d.keys[0],
         &d.shares[0],
         &d.triples[0],
@@ -783,7 +784,7 @@ pub fn auth_garbling_messages(data: &[u8]) -> Outcome {
     )
     .map_err(|e| report(&e))?;
     let evaluator = Evaluator::start(
-        d.circuit,
+        &layout,
         &d.keys[1],
         &d.shares[1],
         &d.triples[1],

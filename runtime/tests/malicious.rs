@@ -2,7 +2,10 @@
 //! channel (`yao_runtime::protocol::malicious`): honest runs match
 //! `eval_plain`, a peer at the other level is refused in the handshake, a
 //! semi-honest session refuses to claim the malicious level, and a frame of
-//! the wrong length is refused.
+//! the wrong length is refused. Streams of executions in one session: each
+//! matches `eval_plain` under AND numbers of its own, a cheat in a later
+//! execution is caught, and parties asking for different counts refuse
+//! each other.
 
 mod common;
 
@@ -170,6 +173,9 @@ fn an_oversized_online_frame_is_refused() {
             ..Settings::default()
         };
         handshake(&mut cb, Role::Evaluator, &c.id(), settings).unwrap();
+        cb.send_frame(&1u64.to_le_bytes()).unwrap();
+        cb.flush().unwrap();
+        assert_eq!(cb.recv_frame("count", 8).unwrap(), 1u64.to_le_bytes());
         let mut p = Preprocessor::setup(&mut cb, AuthRole::B).unwrap();
         p.shares(&mut cb, layout.shares_needed()).unwrap();
         p.triples(&mut cb, layout.triples_needed()).unwrap();
@@ -187,4 +193,212 @@ fn an_oversized_online_frame_is_refused() {
         }) => {}
         other => panic!("{other:?}"),
     }
+}
+
+type Stream = Result<(Vec<malicious::Execution>, malicious::MaliciousStats), MaliciousError>;
+
+/// A session of `repeat` executions (the garbler's count, then the
+/// evaluator's) through `ca` and `cb`; each side's executions and stats.
+/// Each party drops its channel when it returns, so a peer that aborts
+/// wakes the other.
+fn stream<A, B>(c: &Circuit, seed: u64, ca: A, cb: B, repeat: [u64; 2]) -> (Stream, Stream)
+where
+    A: yao_runtime::Channel + Send,
+    B: yao_runtime::Channel,
+{
+    let (x, y) = (
+        inputs(c, Party::Garbler, seed),
+        inputs(c, Party::Evaluator, seed + 1),
+    );
+    thread::scope(|s| {
+        let a = s.spawn(|| {
+            let mut ca = ca;
+            let mut all = Vec::new();
+            let stats = malicious::garble_repeated(&mut ca, c, &x, repeat[0], |e| all.push(e))?;
+            Ok((all, stats))
+        });
+        let b = {
+            let mut cb = cb;
+            let mut all = Vec::new();
+            malicious::evaluate_repeated(&mut cb, c, &y, repeat[1], |e| all.push(e))
+                .map(|stats| (all, stats))
+        };
+        (a.join().unwrap(), b)
+    })
+}
+
+fn plain(c: &Circuit, seed: u64) -> Vec<Vec<bool>> {
+    let (x, y) = (
+        inputs(c, Party::Garbler, seed),
+        inputs(c, Party::Evaluator, seed + 1),
+    );
+    let (mut gi, mut ei) = (x.into_iter(), y.into_iter());
+    let all: Vec<Vec<bool>> = c
+        .inputs
+        .iter()
+        .map(|i| match i.party {
+            Party::Garbler => gi.next().unwrap(),
+            Party::Evaluator => ei.next().unwrap(),
+        })
+        .collect();
+    c.eval_plain(&all).unwrap()
+}
+
+/// Every execution of an honest stream gives both parties the plaintext
+/// outputs, and takes the session's next AND numbers (its hash tweaks):
+/// the ranges follow each other with no overlap.
+fn expect_stream(c: &Circuit, seed: u64, repeat: u64) {
+    let (ca, cb) = MemChannel::pair();
+    let (a, b) = stream(c, seed, ca, cb, [repeat, repeat]);
+    let ((ea, sa), (eb, sb)) = (a.unwrap(), b.unwrap());
+    let want = plain(c, seed);
+    let ands = c.stats().and;
+    for side in [&ea, &eb] {
+        assert_eq!(side.len() as u64, repeat);
+        for (i, e) in side.iter().enumerate() {
+            assert_eq!(e.index, i as u64);
+            assert_eq!(e.outputs, want, "execution {i}");
+            assert_eq!(e.ands, i as u64 * ands..(i as u64 + 1) * ands);
+        }
+    }
+    for s in [sa, sb] {
+        assert_eq!((s.executions, s.ands), (repeat, repeat * ands));
+        assert!(s.online_bytes > 0 && s.preprocessing_bytes > 0);
+    }
+}
+
+#[test]
+fn honest_streams_match_eval_plain_every_execution() {
+    for seed in 0..3u64 {
+        let ops: Vec<(u8, u32, u32)> = (0..(80 + 30 * seed as u32))
+            .map(|i| ((i * 3 + seed as u32) as u8 % 7, i * 11 + 2, i * 5 + 7))
+            .collect();
+        let c = random_circuit(6, 5, &ops, &[9, 40, 77, 3], Reads::Anywhere);
+        expect_stream(&c, seed, 1 + 2 * seed);
+    }
+}
+
+#[test]
+fn an_aes_128_stream_matches_eval_plain_every_execution() {
+    let Some(c) = common::bristol::load("bristol/aes_128.txt") else {
+        return;
+    };
+    expect_stream(&c, 11, 4);
+}
+
+/// A stream of a short run per round would pay a larger bucket: the
+/// session's shares and triples are drawn in rounds, and the preprocessing
+/// bytes per execution of a stream are below a single run's.
+#[test]
+fn a_stream_preprocesses_its_executions_together() {
+    let Some(c) = common::bristol::load("bristol/aes_128.txt") else {
+        return;
+    };
+    let per_and = |repeat| {
+        let (ca, cb) = MemChannel::pair();
+        let (_, b) = stream(&c, 5, ca, cb, [repeat, repeat]);
+        let s = b.unwrap().1;
+        s.preprocessing_bytes as f64 / s.ands as f64
+    };
+    let (one, many) = (per_and(1), per_and(48));
+    // Bucket 4 against 3: the leaky triples' share of the bytes falls by a
+    // quarter.
+    assert!(many < 0.9 * one, "{many} vs {one} bytes per AND");
+}
+
+/// Parties that ask for different numbers of executions refuse each other
+/// before the preprocessing, each naming both counts.
+#[test]
+fn a_repeat_count_mismatch_is_refused() {
+    let ops: Vec<(u8, u32, u32)> = (0..30).map(|i| (i as u8 % 7, i * 3, i * 5 + 1)).collect();
+    let c = random_circuit(3, 3, &ops, &[4, 9], Reads::Anywhere);
+    let (ca, cb) = MemChannel::pair();
+    let (a, b) = stream(&c, 1, ca, cb, [2, 3]);
+    match (a, b) {
+        (
+            Err(MaliciousError::RepeatMismatch { ours: 2, theirs: 3 }),
+            Err(e @ MaliciousError::RepeatMismatch { ours: 3, theirs: 2 }),
+        ) => assert_eq!(
+            e.to_string(),
+            "the peer runs 2 executions in this session, this party 3 \
+             (both must use the same --repeat)"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A channel that flips the last byte of the `nth` frame of `len` bytes it
+/// sends (counting from 1): a garbler that cheats in one execution only.
+struct FlipFrame {
+    inner: MemChannel,
+    len: usize,
+    nth: usize,
+    seen: usize,
+}
+
+impl yao_runtime::Channel for FlipFrame {
+    fn write_all(&mut self, data: &[u8]) -> Result<(), yao_runtime::ChannelError> {
+        self.inner.write_all(data)
+    }
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), yao_runtime::ChannelError> {
+        self.inner.read_exact(buf)
+    }
+    fn flush(&mut self) -> Result<(), yao_runtime::ChannelError> {
+        self.inner.flush()
+    }
+    fn traffic(&self) -> yao_runtime::channel::Traffic {
+        self.inner.traffic()
+    }
+    fn send_frame(&mut self, data: &[u8]) -> Result<(), yao_runtime::ChannelError> {
+        if data.len() == self.len {
+            self.seen += 1;
+            if self.seen == self.nth {
+                let mut bad = data.to_vec();
+                *bad.last_mut().unwrap() ^= 1;
+                return self.inner.send_frame(&bad);
+            }
+        }
+        self.inner.send_frame(data)
+    }
+}
+
+/// The garbler lies about its output-mask opening in the second of three
+/// executions: the evaluator has the first execution's outputs, aborts in
+/// the second naming the check, and the session ends there.
+#[test]
+fn a_cheat_in_a_later_execution_is_caught() {
+    use yao_core::auth::layout::Layout;
+    use yao_core::auth::online::GarbledMsg;
+    use yao_core::auth::{AuthError, Check};
+    let ops: Vec<(u8, u32, u32)> = (0..60).map(|i| (i as u8 % 7, i * 3, i * 5 + 1)).collect();
+    let c = random_circuit(4, 4, &ops, &[10, 20, 30], Reads::Anywhere);
+    let len = GarbledMsg::len(&Layout::new(&c).unwrap());
+    let (ca, cb) = MemChannel::pair();
+    let ca = FlipFrame {
+        inner: ca,
+        len,
+        nth: 2,
+        seen: 0,
+    };
+    let mut got = Vec::new();
+    let y = inputs(&c, Party::Evaluator, 2);
+    let (a, b) = thread::scope(|s| {
+        let x = inputs(&c, Party::Garbler, 1);
+        let c = &c;
+        let a = s.spawn(move || {
+            let (mut ca, mut seen) = (ca, 0);
+            malicious::garble_repeated(&mut ca, c, &x, 3, |_| seen += 1).map(|_| seen)
+        });
+        let mut cb = cb;
+        let b = malicious::evaluate_repeated(&mut cb, c, &y, 3, |e| got.push(e));
+        drop(cb);
+        (a.join().unwrap(), b)
+    });
+    match b {
+        Err(MaliciousError::Online(AuthError::CheckFailed(Check::OutputMask))) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(got.len(), 1, "only the first execution's outputs");
+    assert_eq!(got[0].outputs, plain(&c, 1));
+    assert!(a.is_err(), "the garbler's session ends too: {a:?}");
 }

@@ -15,7 +15,7 @@
 //! output before the check ([`Check::GarbledRow`]).
 
 use super::auth_bit::GlobalKey;
-use super::garble::{check_numbering, gate_tweak, GateShares, BLOCKS_PER_AND};
+use super::garble::{check_numbering, gate_tweak, record_tweaks, GateShares, BLOCKS_PER_AND};
 use super::layout::{expect_count, Layout};
 use super::wire_masks::Masks;
 use super::{AuthError, Check, Role};
@@ -74,6 +74,7 @@ pub fn evaluate(
                 let rho = 2 * alpha as usize + beta as usize;
                 *input = [la, la, lb, lb];
                 let first = gate_tweak(first_and + k as u64) + 4 * rho as u64;
+                record_tweaks(false, first, 4);
                 tccr.hash_many_in(Domain::AuthGarbling, &input[..], &mut pads[..], first);
                 let row = &tables[BLOCKS_PER_AND * k + 2 * rho..][..2];
                 let mac_a = row[0] ^ pads[0] ^ pads[2];

@@ -60,6 +60,7 @@ use super::wire_masks::Masks;
 use super::{AuthError, Role};
 use crate::block::Block;
 use crate::hash::{Domain, Tccr};
+use std::ops::Range;
 use yao_ir::Gate;
 use zeroize::Zeroizing;
 
@@ -84,6 +85,67 @@ pub(crate) fn check_numbering(first: u64, ands: usize) -> Result<(), AuthError> 
     match first.checked_add(ands as u64) {
         Some(end) if end <= MAX_AUTH_ANDS => Ok(()),
         _ => Err(AuthError::TweaksExhausted),
+    }
+}
+
+/// The AND numbering of one session (one global key `Delta_A`): every
+/// execution takes the next numbers, so no two executions of the session
+/// hash a row pad under the same tweak (`gate_tweak`, 16 per AND), as the leaky ANDs'
+/// counter does for the preprocessing. Both parties count alike.
+#[derive(Clone, Debug, Default)]
+pub struct AndNumbering {
+    next: u64,
+}
+
+impl AndNumbering {
+    /// The numbering of a fresh session: its first AND is 0.
+    pub fn new() -> AndNumbering {
+        AndNumbering::default()
+    }
+
+    /// The first number of the next execution: the session's ANDs so far.
+    pub fn next(&self) -> u64 {
+        self.next
+    }
+
+    /// The numbers of the next execution's `ands` ANDs (its first is what
+    /// [`super::online::Garbler::start`] takes), or
+    /// [`AuthError::TweaksExhausted`] when the session has used them up.
+    pub fn take(&mut self, ands: usize) -> Result<Range<u64>, AuthError> {
+        check_numbering(self.next, ands)?;
+        let first = self.next;
+        self.next += ands as u64;
+        Ok(first..self.next)
+    }
+}
+
+/// The row-pad tweaks each side hashed, recorded in tests only, so that a
+/// test can check that no tweak repeats across the executions of a session.
+#[cfg(test)]
+pub(crate) mod hashed {
+    use std::cell::RefCell;
+    use std::ops::Range;
+
+    thread_local! {
+        /// The garbler's hash calls, as tweak ranges.
+        pub(crate) static GARBLER: RefCell<Vec<Range<u64>>> = const { RefCell::new(Vec::new()) };
+        /// The evaluator's.
+        pub(crate) static EVALUATOR: RefCell<Vec<Range<u64>>> = const { RefCell::new(Vec::new()) };
+    }
+}
+
+/// Records a hash call over `n` blocks from tweak `first` (tests only).
+#[inline(always)]
+#[allow(unused_variables)]
+pub(crate) fn record_tweaks(garbler: bool, first: u64, n: usize) {
+    #[cfg(test)]
+    {
+        let list = if garbler {
+            &hashed::GARBLER
+        } else {
+            &hashed::EVALUATOR
+        };
+        list.with(|l| l.borrow_mut().push(first..first + n as u64));
     }
 }
 
@@ -198,12 +260,9 @@ pub(crate) fn garble_with(
             }
         }
         let n = 16 * chunk.len();
-        tccr.hash_many_in(
-            Domain::AuthGarbling,
-            &input[..n],
-            &mut pads[..n],
-            gate_tweak(first_and + k0 as u64),
-        );
+        let first = gate_tweak(first_and + k0 as u64);
+        record_tweaks(true, first, n);
+        tccr.hash_many_in(Domain::AuthGarbling, &input[..n], &mut pads[..n], first);
         for (i, &(a, b, g)) in chunk.iter().enumerate() {
             let k = k0 + i;
             let pads = &pads[16 * i..][..16];

@@ -33,7 +33,7 @@ use super::wire_masks::{self, Masks, PendingMasks};
 use super::{expect_len, pack, unpack, AuthError, Check, Role};
 use crate::block::{blocks_as_bytes, Block};
 use subtle::ConstantTimeEq;
-use yao_ir::{Circuit, Wire};
+use yao_ir::Wire;
 use zeroize::Zeroizing;
 
 fn opening_len(n: usize) -> usize {
@@ -224,9 +224,10 @@ fn shares_of(wire: &[Share], wires: &[Wire]) -> Zeroizing<Vec<Share>> {
     Zeroizing::new(wires.iter().map(|&w| wire[w as usize]).collect())
 }
 
-/// The garbler `A` before step 2.
-pub struct Garbler {
-    layout: Layout,
+/// The garbler `A` before step 2, for one execution of the circuit of a
+/// [`Layout`] built once per session.
+pub struct Garbler<'l> {
+    layout: &'l Layout,
     key: GlobalKey,
     first_and: u64,
     inputs: Zeroizing<Vec<bool>>,
@@ -234,34 +235,35 @@ pub struct Garbler {
 }
 
 /// The garbler after step 3, waiting for the evaluator's outputs.
-pub struct GarblerWaiting {
-    layout: Layout,
+pub struct GarblerWaiting<'l> {
+    layout: &'l Layout,
     key: GlobalKey,
     zero: Zeroizing<Vec<Block>>,
     offset: Zeroizing<Block>,
     outputs: Zeroizing<Vec<Share>>,
 }
 
-impl Garbler {
-    /// Starts a run of `circuit` with this party's global key, its
-    /// [`Layout::shares_needed`] shares and [`Layout::triples_needed`]
-    /// triples, the session's AND numbering `first_and` and its input bits
-    /// (its groups in circuit order, bit 0 first). Returns step 1.
+impl<'l> Garbler<'l> {
+    /// Starts a run of the circuit of `layout` with this party's global
+    /// key, its [`Layout::shares_needed`] shares and
+    /// [`Layout::triples_needed`] triples, the first number the session's
+    /// [`AndNumbering`](super::garble::AndNumbering) gave this execution,
+    /// and its input bits (its groups in circuit order, bit 0 first).
+    /// Returns step 1.
     pub fn start(
-        circuit: &Circuit,
+        layout: &'l Layout,
         key: &GlobalKey,
         shares: &[Share],
         triples: &[Triple],
         first_and: u64,
         inputs: &[bool],
-    ) -> Result<(Garbler, MaskMsg), AuthError> {
-        let layout = Layout::new(circuit)?;
+    ) -> Result<(Garbler<'l>, MaskMsg), AuthError> {
         expect_count(
             "garbler input bits",
             inputs.len(),
             layout.garbler_inputs.len(),
         )?;
-        let (pending, derandomize) = wire_masks::start(&layout, Role::A, key, shares, triples)?;
+        let (pending, derandomize) = wire_masks::start(layout, Role::A, key, shares, triples)?;
         let msg = MaskMsg {
             derandomize,
             inputs: open(&shares_of(pending.wire(), &layout.evaluator_inputs)),
@@ -279,8 +281,8 @@ impl Garbler {
     }
 
     /// The circuit's layout (message lengths).
-    pub fn layout(&self) -> &Layout {
-        &self.layout
+    pub fn layout(&self) -> &'l Layout {
+        self.layout
     }
 
     /// Checks step 2 and garbles: returns step 3.
@@ -288,7 +290,7 @@ impl Garbler {
         self,
         peer: &MaskMsg,
         masked: &InputMsg,
-    ) -> Result<(GarblerWaiting, GarbledMsg), AuthError> {
+    ) -> Result<(GarblerWaiting<'l>, GarbledMsg), AuthError> {
         self.garble_with(peer, masked, Deviation::default())
     }
 
@@ -297,7 +299,7 @@ impl Garbler {
         peer: &MaskMsg,
         masked: &InputMsg,
         cheat: Deviation,
-    ) -> Result<(GarblerWaiting, GarbledMsg), AuthError> {
+    ) -> Result<(GarblerWaiting<'l>, GarbledMsg), AuthError> {
         let layout = self.layout;
         expect_count(
             "masked evaluator inputs",
@@ -311,7 +313,7 @@ impl Garbler {
             &peer.inputs,
         )
         .map_err(|e| e.naming(Check::InputMask))?;
-        let g = garble_with(&layout, &masks, &self.key, self.first_and, cheat)?;
+        let g = garble_with(layout, &masks, &self.key, self.first_and, cheat)?;
         let offset = *g.offset;
         let label = |w: Wire, v: bool| g.zero[w as usize] ^ (offset & Block::mask(v));
         let garbler_labels = layout
@@ -346,7 +348,7 @@ impl Garbler {
     }
 }
 
-impl GarblerWaiting {
+impl GarblerWaiting<'_> {
     /// Checks step 4 and returns the output bits (every output group's
     /// wires, concatenated; [`Layout::split_outputs`] regroups them).
     pub fn finish(self, msg: &OutputMsg) -> Result<Vec<bool>, AuthError> {
@@ -369,9 +371,9 @@ impl GarblerWaiting {
     }
 }
 
-/// The evaluator `B` before step 1.
-pub struct Evaluator {
-    layout: Layout,
+/// The evaluator `B` before step 1, for one execution (see [`Garbler`]).
+pub struct Evaluator<'l> {
+    layout: &'l Layout,
     key: GlobalKey,
     first_and: u64,
     inputs: Zeroizing<Vec<bool>>,
@@ -380,31 +382,30 @@ pub struct Evaluator {
 }
 
 /// The evaluator after step 2, waiting for the garbled circuit.
-pub struct EvaluatorWaiting {
-    layout: Layout,
+pub struct EvaluatorWaiting<'l> {
+    layout: &'l Layout,
     key: GlobalKey,
     first_and: u64,
     masks: Masks,
     masked: Zeroizing<Vec<bool>>,
 }
 
-impl Evaluator {
+impl<'l> Evaluator<'l> {
     /// Starts a run, as [`Garbler::start`] does for the garbler.
     pub fn start(
-        circuit: &Circuit,
+        layout: &'l Layout,
         key: &GlobalKey,
         shares: &[Share],
         triples: &[Triple],
         first_and: u64,
         inputs: &[bool],
-    ) -> Result<Evaluator, AuthError> {
-        let layout = Layout::new(circuit)?;
+    ) -> Result<Evaluator<'l>, AuthError> {
         expect_count(
             "evaluator input bits",
             inputs.len(),
             layout.evaluator_inputs.len(),
         )?;
-        let (pending, derandomize) = wire_masks::start(&layout, Role::B, key, shares, triples)?;
+        let (pending, derandomize) = wire_masks::start(layout, Role::B, key, shares, triples)?;
         Ok(Evaluator {
             layout,
             key: key.clone(),
@@ -416,15 +417,15 @@ impl Evaluator {
     }
 
     /// The circuit's layout (message lengths).
-    pub fn layout(&self) -> &Layout {
-        &self.layout
+    pub fn layout(&self) -> &'l Layout {
+        self.layout
     }
 
     /// Checks step 1 and answers with step 2.
     pub fn respond(
         self,
         peer: &MaskMsg,
-    ) -> Result<(EvaluatorWaiting, MaskMsg, InputMsg), AuthError> {
+    ) -> Result<(EvaluatorWaiting<'l>, MaskMsg, InputMsg), AuthError> {
         let layout = self.layout;
         let theirs = shares_of(self.pending.wire(), &layout.garbler_inputs);
         let masks = self.pending.finish(&self.key, &peer.derandomize)?;
@@ -460,12 +461,12 @@ impl Evaluator {
     }
 }
 
-impl EvaluatorWaiting {
+impl EvaluatorWaiting<'_> {
     /// Checks and evaluates step 3; returns the output bits (as
     /// [`GarblerWaiting::finish`] orders them) and step 4. Nothing is
     /// returned unless every check passed.
     pub fn evaluate(self, msg: &GarbledMsg) -> Result<(Vec<bool>, OutputMsg), AuthError> {
-        let layout = &self.layout;
+        let layout = self.layout;
         expect_count(
             "evaluator input labels",
             msg.evaluator_labels.len(),

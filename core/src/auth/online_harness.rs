@@ -4,7 +4,7 @@
 //! [`crate::in_memory`]. [`Cheat`] makes one party deviate once.
 
 use super::auth_bit::Share;
-use super::garble::{Deviation, BLOCKS_PER_AND};
+use super::garble::{AndNumbering, Deviation, BLOCKS_PER_AND};
 use super::in_process::{Pair, Tamper};
 use super::layout::Layout;
 use super::online::{Evaluator, GarbledMsg, Garbler, InputMsg, MaskMsg, OutputMsg};
@@ -118,8 +118,8 @@ pub type Abort = (Role, AuthError);
 pub struct Session {
     /// The preprocessing.
     pub pair: Pair,
-    /// The AND numbering of the next run.
-    pub next_and: u64,
+    /// The AND numbering of the session's runs (their hash tweaks).
+    pub numbering: AndNumbering,
     /// Bytes of the online phase of the last run, both directions.
     pub online_bytes: usize,
 }
@@ -135,7 +135,7 @@ impl Session {
     pub fn new() -> Session {
         Session {
             pair: Pair::new(),
-            next_and: 0,
+            numbering: AndNumbering::new(),
             online_bytes: 0,
         }
     }
@@ -205,16 +205,15 @@ impl Session {
             .evaluator_inputs
             .first()
             .map(|_| sa[layout.garbler_inputs.len()].bit ^ sb[layout.garbler_inputs.len()].bit);
-        let first = self.next_and;
-        self.next_and += layout.ands as u64;
+        let first = self.numbering.take(layout.ands).map_err(a_err)?.start;
         self.online_bytes = 0;
         let key_a = &self.pair.a.delta;
         let key_b = &self.pair.b.delta;
         // Step 1.
         let (garbler, mut m1) =
-            Garbler::start(circuit, key_a, &sa, &ta, first, garbler_inputs).map_err(a_err)?;
+            Garbler::start(&layout, key_a, &sa, &ta, first, garbler_inputs).map_err(a_err)?;
         let evaluator =
-            Evaluator::start(circuit, key_b, &sb, &tb, first, evaluator_inputs).map_err(b_err)?;
+            Evaluator::start(&layout, key_b, &sb, &tb, first, evaluator_inputs).map_err(b_err)?;
         tamper_masks(&mut m1, cheat, Role::A);
         let m1 = self.wire_mask(&m1, &layout, Role::A).map_err(b_err)?;
         // Step 2.

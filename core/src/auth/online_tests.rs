@@ -151,7 +151,7 @@ fn honest_random_circuits_match_eval_plain() {
         check_honest(&mut s, &c);
     }
     // One session numbered every run's ANDs apart.
-    assert!(s.next_and > 0);
+    assert!(s.numbering.next() > 0);
 }
 
 /// The property over proptest's choice of shapes and inputs.
@@ -482,10 +482,10 @@ fn malformed_messages_and_counts_are_refused() {
     let (sa, _) = p.shares(l.shares_needed() - 1).unwrap();
     let (ta, _) = p.triples(l.ands, super::in_process::Tamper::None).unwrap();
     let key = p.a.delta.clone();
-    let err = super::online::Garbler::start(&c, &key, &sa, &ta, 0, &[false; 4]).err();
+    let err = super::online::Garbler::start(&l, &key, &sa, &ta, 0, &[false; 4]).err();
     assert!(matches!(err, Some(AuthError::WrongCount { .. })), "{err:?}");
     let (sa, _) = p.shares(l.shares_needed()).unwrap();
-    let err = super::online::Garbler::start(&c, &key, &sa, &ta, 0, &[false; 3]).err();
+    let err = super::online::Garbler::start(&l, &key, &sa, &ta, 0, &[false; 3]).err();
     assert!(matches!(err, Some(AuthError::WrongCount { .. })), "{err:?}");
     // AND numbers past the tweak domain are refused.
     use super::garble::{check_numbering, MAX_AUTH_ANDS};
@@ -520,4 +520,47 @@ fn every_row_pad_has_its_own_tweak() {
     }
     assert_eq!(seen.len() as u64, 1024 * hashes_per_and);
     assert!(gate_tweak(1) - gate_tweak(0) >= hashes_per_and);
+}
+
+/// Two executions of one session (one `Delta_A`) hash their row pads under
+/// tweaks that never meet: every hash call either side made, recorded as a
+/// tweak range, is disjoint from every other of that side, across both
+/// executions. Fails if a session numbers its executions' ANDs alike (each
+/// from 0, as a run on its own would).
+#[test]
+fn two_executions_of_a_session_never_share_a_tweak() {
+    use super::garble::hashed;
+    use std::ops::Range;
+    let take = |list: &'static std::thread::LocalKey<std::cell::RefCell<Vec<Range<u64>>>>| {
+        list.with(|l| std::mem::take(&mut *l.borrow_mut()))
+    };
+    let c = chain();
+    let mut s = Session::new();
+    let mut calls = [Vec::new(), Vec::new()];
+    for _ in 0..2 {
+        take(&hashed::GARBLER);
+        take(&hashed::EVALUATOR);
+        check_honest(&mut s, &c);
+        let (g, e) = (take(&hashed::GARBLER), take(&hashed::EVALUATOR));
+        assert!(!g.is_empty() && !e.is_empty(), "both sides hashed");
+        // The evaluator hashes some of the garbler's (label, tweak) pairs.
+        for r in &e {
+            assert!(g.iter().any(|w| w.start <= r.start && r.end <= w.end));
+        }
+        calls[0].extend(g);
+        calls[1].extend(e);
+    }
+    for side in &mut calls {
+        side.sort_by_key(|r| r.start);
+        for w in side.windows(2) {
+            assert!(
+                w[0].end <= w[1].start,
+                "tweaks {:?} and {:?} meet",
+                w[0],
+                w[1]
+            );
+        }
+    }
+    // The second execution went on where the first stopped.
+    assert_eq!(calls[0].last().unwrap().end, 16 * s.numbering.next());
 }
