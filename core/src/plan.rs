@@ -1282,8 +1282,7 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     }
     let reduced = reduce(c, count_reads(c));
     let schedule = schedule(&reduced, window_len, max_step);
-    let last = last_reads(&reduced, &schedule);
-    let layout = assign_slots(c, &reduced, &schedule, &last);
+    let layout = assign_slots(c, &reduced, schedule);
     finish_plan(layout, wide)
 }
 
@@ -1609,35 +1608,76 @@ struct Schedule {
     events: Vec<u32>,
     /// AND op indices in schedule order; [`Event::Ands`] are ranges of it.
     order: Vec<u32>,
+    /// Per root: its last reads in this order, and room for its slots.
+    roots: Vec<RootState>,
 }
 
-impl Schedule {
-    /// The events, decoded.
-    fn events(&self) -> impl Iterator<Item = Event> + '_ {
-        let mut start = 0;
-        self.events.iter().map(move |&e| {
-            if e & EVENT_ANDS == 0 {
-                Event::Free(e)
-            } else {
-                let end = e & !EVENT_ANDS;
-                let s = std::mem::replace(&mut start, end);
-                Event::Ands(s, end)
-            }
-        })
-    }
+/// Everything the planner tracks per root after the reduction, in one
+/// record: scheduling, last reads and slot assignment each touch a root's
+/// fields together, so one cache miss serves them all (in separate tables,
+/// these misses were most of those passes' time on large circuits).
+#[derive(Clone, Copy)]
+struct RootState {
+    /// While scheduling: the global level after which the root exists (0 =
+    /// inputs and anything before the window base).
+    ready: u32,
+    /// The time (event number, counted from 1) of the root's last read by
+    /// any reader, after which its slot is free; 0 if it is never read,
+    /// [`FOREVER`] for the roots of outputs (read after the last event).
+    last: u32,
+    /// The same for AND readers only: its pi slot is free after it.
+    last_and: u32,
+    /// While slots are assigned: its label slot, or [`NO_SLOT`] if it has
+    /// none (yet, or any more).
+    slot: Slot,
+    /// Its pi slot: [`NO_SLOT`] before its `pi` is listed, [`PI_GONE`]
+    /// after its pi slot is freed.
+    pi: Slot,
+}
+
+impl RootState {
+    const NEW: RootState = RootState {
+        ready: 0,
+        last: 0,
+        last_and: 0,
+        slot: NO_SLOT,
+        pi: NO_SLOT,
+    };
+}
+
+/// [`RootState::last`] of an output's root.
+const FOREVER: u32 = u32::MAX;
+/// [`RootState::pi`] of a root whose `pi` was listed and whose pi slot is
+/// free again: its `pi` is never listed twice (pi slots are below
+/// [`MAX_SLOTS`], far from this).
+const PI_GONE: Slot = NO_SLOT - 1;
+
+/// The events of a [`Schedule`], decoded.
+fn decode_events(events: &[u32]) -> impl Iterator<Item = Event> + '_ {
+    let mut start = 0;
+    events.iter().map(move |&e| {
+        if e & EVENT_ANDS == 0 {
+            Event::Free(e)
+        } else {
+            let end = e & !EVENT_ANDS;
+            let s = std::mem::replace(&mut start, end);
+            Event::Ands(s, end)
+        }
+    })
 }
 
 /// Pass 3, order: windows, levels, steps (see the module docs). Within a
 /// level, the ANDs come first, in steps of at most `max_step`, then the free
 /// ops, list-scheduled by [`FreeScheduler`]. A pass of its own because slots
 /// (below) are assigned in this order, and need each root's last reader in it
-/// first.
+/// first: this pass records those as it places the ops (see [`RootState`]).
+///
+/// Time advances once per step for its ANDs (all read before any writes) and
+/// once per free op, so it counts at most one per op and fits a `u32`; so do
+/// levels, at most one per op.
 fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
     let ops = &reduced.ops;
-    // `ready[r]` is the global level after which root r exists (0 = inputs
-    // and anything before the window base). Levels count at most one per
-    // op, so they fit the roots' `u32`.
-    let mut ready = vec![0 as Root; reduced.n_roots];
+    let mut roots = vec![RootState::NEW; reduced.n_roots];
     let mut events: Vec<u32> = Vec::with_capacity(ops.len());
     let mut order: Vec<u32> = Vec::with_capacity(reduced.num_ands);
     let mut base: Root = 0;
@@ -1650,7 +1690,7 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
         let mut max_level = 0usize;
         for idx in w0 as u32..(w0 + window_len).min(ops.len()) as u32 {
             let op = ops.get(idx);
-            let lvl = |r: Root| ready[r as usize].saturating_sub(base) as usize;
+            let lvl = |r: Root| roots[r as usize].ready.saturating_sub(base) as usize;
             let (level, out) = match op {
                 Op::And { a, b, out, .. } => (lvl(a).max(lvl(b)) + 1, out),
                 Op::Xor { terms, out } => (
@@ -1663,7 +1703,7 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
                 by_level_frees.resize_with(level + 1, Vec::new);
             }
             max_level = max_level.max(level);
-            ready[out as usize] = base + level as Root;
+            roots[out as usize].ready = base + level as Root;
             match op {
                 Op::And { .. } => by_level_ands[level].push(idx),
                 Op::Xor { terms, .. } => by_level_frees[level].push((terms.n, idx)),
@@ -1675,6 +1715,15 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
                 order.extend_from_slice(chunk);
                 debug_assert!(start < EVENT_ANDS);
                 events.push(EVENT_ANDS | order.len() as u32);
+                let t = events.len() as u32;
+                for &i in chunk {
+                    if let Op::And { a, b, .. } = ops.get(i) {
+                        for r in [a, b] {
+                            roots[r as usize].last = t;
+                            roots[r as usize].last_and = t;
+                        }
+                    }
+                }
             }
             // List scheduling of the level's free ops: an op is ready once
             // its same-level inputs ran; ready ops are independent of each
@@ -1684,59 +1733,26 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
             // segment, a branch the CPU mispredicts (SHA-256 has small
             // levels, where sorting by depth alone made ten segments each).
             let frees = &by_level_frees[level];
+            let from = events.len();
             scheduler.schedule(frees, ops, &mut events);
+            for (t, &i) in (from as u32 + 1..).zip(&events[from..]) {
+                if let Op::Xor { terms, .. } = ops.get(i) {
+                    for &r in terms.as_slice() {
+                        roots[r as usize].last = t;
+                    }
+                }
+            }
         }
         base += max_level as Root;
     }
-    Schedule { events, order }
-}
-
-/// When each root is read for the last time, from [`last_reads`]: event
-/// times, counted from 1 (`u32::MAX` for the roots of outputs, which are
-/// read after the last event).
-struct LastReads {
-    /// By any reader: the root's slot is free after it.
-    last: Vec<u32>,
-    /// By an AND: the root's pi slot is free after it.
-    last_and: Vec<u32>,
-}
-
-/// Pass 4, the last reader of each root in schedule order: time advances once
-/// per step for its ANDs (all read before any writes) and once per free op,
-/// so it counts at most one per op and fits the roots' `u32`. A pass of its
-/// own because a slot is recycled at its root's last read, which slot
-/// assignment must know when it reaches the first.
-fn last_reads(reduced: &Reduced, schedule: &Schedule) -> LastReads {
-    const FOREVER: u32 = u32::MAX;
-    let ops = &reduced.ops;
-    let mut last = vec![0u32; reduced.n_roots];
-    let mut last_and = vec![0u32; reduced.n_roots];
-    for (t, e) in schedule.events().enumerate() {
-        let t = t as u32 + 1;
-        match e {
-            Event::Free(i) => {
-                if let Op::Xor { terms, .. } = ops.get(i) {
-                    for &r in terms.as_slice() {
-                        last[r as usize] = t;
-                    }
-                }
-            }
-            Event::Ands(s, e) => {
-                for &i in &schedule.order[s as usize..e as usize] {
-                    if let Op::And { a, b, .. } = ops.get(i) {
-                        last[a as usize] = t;
-                        last[b as usize] = t;
-                        last_and[a as usize] = t;
-                        last_and[b as usize] = t;
-                    }
-                }
-            }
-        }
-    }
     for &(r, _) in reduced.output_refs.iter().flatten() {
-        last[r as usize] = FOREVER;
+        roots[r as usize].last = FOREVER;
     }
-    LastReads { last, last_and }
+    Schedule {
+        events,
+        order,
+        roots,
+    }
 }
 
 /// A plan before its checks and its final encoding, from [`assign_slots`].
@@ -1759,16 +1775,12 @@ struct Layout {
 /// The state of slot assignment ([`assign_slots`]) as it walks the events.
 struct SlotAssigner<'a> {
     ops: &'a Ops,
-    last: &'a LastReads,
-    /// Each root's label slot, or `NO_SLOT` if it has none (yet, or any
-    /// more); recycled slots wait in `free_slots`.
-    slot_of: Vec<Slot>,
+    /// Each root's last reads and slots (see [`RootState`]).
+    roots: Vec<RootState>,
+    /// Recycled label slots.
     free_slots: Vec<Slot>,
     num_slots: u64,
-    /// Whether a root's `pi` was listed; its pi slot while it has one;
-    /// recycled pi slots.
-    pi_done: Vec<bool>,
-    pi_slot_of: Vec<Slot>,
+    /// Recycled pi slots.
     pi_free: Vec<Slot>,
     num_pi_slots: u64,
     pis: Vec<Slot>,
@@ -1784,25 +1796,25 @@ struct SlotAssigner<'a> {
 
 /// Pass 5, slots in the schedule's order; the `pi` lists; free segments.
 /// Input slots first, then each event's reads and writes, a slot released at
-/// its root's last read (see [`LastReads`]), then the output slots. The last
+/// its root's last read (see [`RootState`]), then the output slots. The last
 /// pass over the ops: it emits the plan's tables.
-fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: &Schedule, last: &LastReads) -> Layout {
-    let n_roots = reduced.n_roots;
-    let mut slot_of = vec![NO_SLOT; n_roots];
-    slot_of[ZERO_ROOT as usize] = ZERO_SLOT;
+fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: Schedule) -> Layout {
+    let Schedule {
+        events,
+        order,
+        mut roots,
+    } = schedule;
+    roots[ZERO_ROOT as usize].slot = ZERO_SLOT;
     let mut s = SlotAssigner {
         ops: &reduced.ops,
-        last,
-        slot_of,
+        roots,
         free_slots: Vec::new(),
         num_slots: FIRST_SLOT as u64,
-        pi_done: vec![false; n_roots],
-        pi_slot_of: vec![NO_SLOT; n_roots],
         pi_free: Vec::new(),
         num_pi_slots: 0,
         pis: Vec::new(),
         pi_into: Vec::new(),
-        ands: Vec::with_capacity(schedule.order.len()),
+        ands: Vec::with_capacity(order.len()),
         code: Vec::new(),
         n_frees: 0,
         prelude: None,
@@ -1822,11 +1834,11 @@ fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: &Schedule, last: &Last
                 .collect(),
         })
         .collect();
-    for (t, e) in schedule.events().enumerate() {
+    for (t, e) in decode_events(&events).enumerate() {
         let t = t as u32 + 1;
         match e {
             Event::Free(i) => s.free_op(i, t),
-            Event::Ands(a, e) => s.and_step(&schedule.order[a as usize..e as usize], t),
+            Event::Ands(a, e) => s.and_step(&order[a as usize..e as usize], t),
         }
     }
     s.close();
@@ -1836,7 +1848,10 @@ fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: &Schedule, last: &Last
         .zip(&reduced.output_refs)
         .map(|(o, refs)| OutputPlan {
             name: o.name.clone(),
-            slots: refs.iter().map(|&(r, _)| s.slot_of[r as usize]).collect(),
+            slots: refs
+                .iter()
+                .map(|&(r, _)| s.roots[r as usize].slot)
+                .collect(),
             flips: refs.iter().map(|&(_, f)| f).collect(),
         })
         .collect();
@@ -1863,16 +1878,16 @@ impl SlotAssigner<'_> {
             // `finish_plan`.
             (self.num_slots - 1).min(MAX_SLOTS - 1) as Slot
         });
-        self.slot_of[r as usize] = s;
+        self.roots[r as usize].slot = s;
         s
     }
 
     /// Frees root `r`'s slot if time `t` is its last read.
     fn release(&mut self, r: Root, t: u32) {
-        if r != ZERO_ROOT && self.last.last[r as usize] == t && self.slot_of[r as usize] != NO_SLOT
-        {
-            self.free_slots.push(self.slot_of[r as usize]);
-            self.slot_of[r as usize] = NO_SLOT;
+        let x = &mut self.roots[r as usize];
+        if r != ZERO_ROOT && x.last == t && x.slot != NO_SLOT {
+            self.free_slots.push(x.slot);
+            x.slot = NO_SLOT;
         }
     }
 
@@ -1905,9 +1920,9 @@ impl SlotAssigner<'_> {
         self.code[header + 1] += 1;
         let start = self.code.len();
         self.code.push(0);
-        let slot_of = &self.slot_of;
+        let roots = &self.roots;
         self.code
-            .extend(ins.iter().map(|&r| slot_of[r as usize].wrapping_mul(16)));
+            .extend(ins.iter().map(|&r| roots[r as usize].slot.wrapping_mul(16)));
         for &r in ins {
             self.release(r, t);
         }
@@ -1932,25 +1947,26 @@ impl SlotAssigner<'_> {
             } = self.ops.get(i)
             {
                 for r in [a, b] {
-                    if !self.pi_done[r as usize] {
-                        self.pi_done[r as usize] = true;
-                        self.pis.push(self.slot_of[r as usize]);
+                    if self.roots[r as usize].pi == NO_SLOT {
                         let d = self.pi_free.pop().unwrap_or_else(|| {
                             self.num_pi_slots += 1;
                             (self.num_pi_slots - 1).min(MAX_SLOTS - 1) as Slot
                         });
-                        self.pi_slot_of[r as usize] = d;
+                        let x = &mut self.roots[r as usize];
+                        x.pi = d;
+                        self.pis.push(x.slot);
                         self.pi_into.push(d);
                     }
                 }
+                let (x, y) = (self.roots[a as usize], self.roots[b as usize]);
                 self.ands.push(AndOp {
-                    a: self.slot_of[a as usize],
-                    b: self.slot_of[b as usize],
+                    a: x.slot,
+                    b: y.slot,
                     out: 0,
                     flip_a,
                     flip_b,
-                    pa: self.pi_slot_of[a as usize],
-                    pb: self.pi_slot_of[b as usize],
+                    pa: x.pi,
+                    pb: y.pi,
                 });
             }
         }
@@ -1966,10 +1982,10 @@ impl SlotAssigner<'_> {
             if let Op::And { a, b, .. } = self.ops.get(i) {
                 for r in [a, b] {
                     // A pi slot is free after the last AND reader.
-                    let d = self.pi_slot_of[r as usize];
-                    if self.last.last_and[r as usize] == t && d != NO_SLOT {
-                        self.pi_free.push(d);
-                        self.pi_slot_of[r as usize] = NO_SLOT;
+                    let x = &mut self.roots[r as usize];
+                    if x.last_and == t && x.pi < PI_GONE {
+                        self.pi_free.push(x.pi);
+                        x.pi = PI_GONE;
                     }
                 }
                 self.release(a, t);
