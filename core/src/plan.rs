@@ -841,13 +841,25 @@ fn inline_free(reads: u8, _terms: u8) -> bool {
     reads == 1
 }
 
+/// A pending wire: an XOR sum not stored (see [`inline_free`]).
+#[derive(Clone, Copy)]
+struct PendingSum {
+    terms: Terms,
+    /// Its defining gate, and the ops made before it: where it goes in
+    /// topological order if it is stored after all (see [`Late`]).
+    gate: u32,
+    before: u32,
+    /// Reads still to come.
+    reads: u8,
+}
+
 /// Pending wires (XOR sums not stored, see [`inline_free`]): their terms,
 /// defining gate, and reads still to come. Few are pending at once, so the
 /// entries live in a small recycled pool; `of[w]` is wire `w`'s entry plus
 /// one, or 0.
 struct Pending {
     of: Vec<u32>,
-    pool: Vec<(Terms, u32, u8)>,
+    pool: Vec<PendingSum>,
     free: Vec<u32>,
     live: usize,
 }
@@ -863,7 +875,7 @@ impl Pending {
     }
 
     /// Makes `w`, which is not pending (wires are defined once), pending.
-    fn insert(&mut self, w: u32, e: (Terms, u32, u8)) {
+    fn insert(&mut self, w: u32, e: PendingSum) {
         debug_assert_eq!(self.of[w as usize], 0, "a wire is defined once");
         let k = match self.free.pop() {
             Some(k) => {
@@ -943,6 +955,14 @@ impl Ops {
     /// Appends `op` as the next op (in creation order), returning where its
     /// record starts.
     fn push(&mut self, op: Op) -> u32 {
+        let at = self.push_record(op);
+        self.start.push(at);
+        at
+    }
+
+    /// Appends `op`'s record only (for a [`Late`] op), returning where it
+    /// starts.
+    fn push_record(&mut self, op: Op) -> u32 {
         let at = self.words.len() as u32;
         match op {
             Op::And {
@@ -962,7 +982,6 @@ impl Ops {
                 self.words.extend_from_slice(terms.as_slice());
             }
         }
-        self.start.push(at);
         at
     }
 
@@ -1093,34 +1112,43 @@ enum Event {
 /// (which starts where the previous step's ended).
 const EVENT_ANDS: u32 = 1 << 31;
 
-/// Sorts `keys`, which are sorted but for a few late ones (the planner's
-/// stored pending sums), in place and in linear time: the keys that keep
-/// the order of those before them are packed to the front, the few others
-/// sorted apart and merged in from the back. A full sort of every op was a
-/// tenth of planning SHA-256, and sorting into new arrays a third of
-/// planning's memory on long circuits.
-fn sort_nearly_sorted(keys: &mut [u64]) {
-    let mut late = Vec::new();
-    let mut run = 0;
-    for k in 0..keys.len() {
-        let x = keys[k];
-        if run > 0 && x < keys[run - 1] {
-            late.push(x);
-        } else {
-            keys[run] = x;
-            run += 1;
-        }
+/// An op stored late: a pending sum the reduction stores after all (see
+/// [`Reducer::pending_sum`]) when a later gate reads it, so it is appended
+/// after ops that must follow it. Its place in topological order is that of
+/// its defining gate `gate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Late {
+    /// The gate defining it.
+    gate: u32,
+    /// How many in-order ops (those not late) were made before `gate`.
+    before: u32,
+    /// Its record's start in [`Ops::words`].
+    at: u32,
+}
+
+/// Puts the late ops into `start`, which holds the record starts of the
+/// in-order ops (one per gate that made one, in gate order), so that all
+/// ops are in the order of their defining gates (late ops of one gate in
+/// the order they were stored). Linear apart from sorting the few late
+/// ones: the planner once kept a 64-bit sort key for every op, a tenth of
+/// its memory on large circuits, to sort them all.
+fn merge_late(start: &mut Vec<u32>, late: &mut [Late]) {
+    if late.is_empty() {
+        return;
     }
-    late.sort_unstable();
-    // `run + j` keys are left to place, in `keys[..run + j]`.
-    let (mut i, mut j) = (run, late.len());
+    // No late op shares its gate with an in-order one (a gate makes one
+    // op, stored at once or late), so "before in-order op k" is
+    // `before <= k`, and sorting by gate sorts by `before` too.
+    late.sort_unstable_by_key(|l| (l.gate, l.at));
+    let (mut i, mut j) = (start.len(), late.len());
+    start.resize(i + j, 0);
     while j > 0 {
         let w = i + j - 1;
-        if i > 0 && keys[i - 1] > late[j - 1] {
-            keys[w] = keys[i - 1];
+        if i > 0 && (late[j - 1].before as usize) < i {
+            start[w] = start[i - 1];
             i -= 1;
         } else {
-            keys[w] = late[j - 1];
+            start[w] = late[j - 1].at;
             j -= 1;
         }
     }
@@ -1286,19 +1314,36 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     finish_plan(layout, wide)
 }
 
-/// How each wire is read, from [`count_reads`].
-struct Reads {
-    /// How often each wire is read (saturating): a wire is needed if it is
-    /// read at all, and a pending sum ([`inline_free`]) counts its readers.
-    reads: Vec<u8>,
-    /// Whether an AND or an output reads the wire ("hard"): those readers
-    /// need the wire's own label, so it cannot stay a pending sum.
-    hard: Vec<bool>,
-}
+/// How each wire is read, from [`count_reads`]: one byte per wire (one
+/// table, not two: a tenth less of planning's page faults), [`HARD`] and
+/// a read count.
+struct Reads(Vec<u8>);
+
+/// Set if an AND or an output reads the wire ("hard"): those readers need
+/// the wire's own label, so it cannot stay a pending sum.
+const HARD: u8 = 0x80;
 
 impl Reads {
+    /// Whether the wire is read at all.
     fn needed(&self, w: u32) -> bool {
-        self.reads[w as usize] != 0
+        self.0[w as usize] != 0
+    }
+
+    fn hard(&self, w: u32) -> bool {
+        self.0[w as usize] & HARD != 0
+    }
+
+    /// How often the wire is read, saturating at 127: a pending sum
+    /// ([`inline_free`]) counts its readers, and has one.
+    fn count(&self, w: u32) -> u8 {
+        self.0[w as usize] & !HARD
+    }
+
+    /// Counts one more read of `w`, by an AND or output if `hard`.
+    fn add(&mut self, w: u32, hard: bool) {
+        let x = &mut self.0[w as usize];
+        let count = (*x & !HARD).saturating_add(1).min(!HARD);
+        *x = (*x & HARD) | if hard { HARD } else { 0 } | count;
     }
 }
 
@@ -1307,17 +1352,14 @@ impl Reads {
 /// own because the reduction, which runs forward, must know a wire's readers
 /// when it defines the wire.
 fn count_reads(c: &Circuit) -> Reads {
-    let n_wires = c.num_wires as usize;
-    let mut reads = vec![0u8; n_wires];
-    let mut hard = vec![false; n_wires];
+    let mut reads = Reads(vec![0u8; c.num_wires as usize]);
     for o in &c.outputs {
         for &w in &o.wires {
-            hard[w as usize] = true;
-            reads[w as usize] = reads[w as usize].saturating_add(1);
+            reads.add(w, true);
         }
     }
     for g in c.gates.iter().rev() {
-        if reads[g.output() as usize] != 0 {
+        if reads.needed(g.output()) {
             let (ins, n, is_and) = match *g {
                 Gate::And { a, b, .. } => ([a, b], 2, true),
                 Gate::Xor { a, b, .. } => ([a, b], 2, false),
@@ -1325,12 +1367,11 @@ fn count_reads(c: &Circuit) -> Reads {
                 Gate::Const { .. } => ([0, 0], 0, false),
             };
             for &w in &ins[..n] {
-                hard[w as usize] |= is_and;
-                reads[w as usize] = reads[w as usize].saturating_add(1);
+                reads.add(w, is_and);
             }
         }
     }
-    Reads { reads, hard }
+    reads
 }
 
 /// The circuit reduced to ops on roots, from [`reduce`].
@@ -1353,10 +1394,10 @@ struct Reducer {
     /// Each wire's flip.
     wire_flip: Vec<bool>,
     pending: Pending,
-    /// The ops, and for each, `position << 32 | record start`: the index
-    /// of the gate defining it, to put them in topological order.
+    /// The ops: in the order of their defining gates but for the late ones
+    /// (see [`Late`]), merged in at the end.
     ops: Ops,
-    op_pos: Vec<u64>,
+    late: Vec<Late>,
     n_roots: Root,
     num_ands: usize,
     folded_ands: usize,
@@ -1374,7 +1415,7 @@ fn reduce(c: &Circuit, reads: Reads) -> Reduced {
         wire_flip: vec![false; n_wires],
         pending: Pending::new(n_wires),
         ops: Ops::with_capacity(c.gates.len()),
-        op_pos: Vec::with_capacity(c.gates.len()),
+        late: Vec::new(),
         n_roots: 1,
         num_ands: 0,
         folded_ands: 0,
@@ -1402,7 +1443,7 @@ fn reduce(c: &Circuit, reads: Reads) -> Reduced {
         }
         let idx = idx as u32;
         match *g {
-            Gate::And { a, b, out } => r.and(idx, a, b, out),
+            Gate::And { a, b, out } => r.and(a, b, out),
             Gate::Xor { a, b, out } => r.free(idx, false, &[a, b], out, &reads),
             Gate::Not { a, out } => r.free(idx, true, &[a], out, &reads),
             Gate::Const { value, out } => r.free(idx, value, &[], out, &reads),
@@ -1419,8 +1460,8 @@ impl Reducer {
         self.n_roots - 1
     }
 
-    /// Gate `idx`, `out = a & b`: folded into a reference, or a new AND op.
-    fn and(&mut self, idx: u32, a: u32, b: u32, out: u32) {
+    /// An AND gate, `out = a & b`: folded into a reference, or a new AND op.
+    fn and(&mut self, a: u32, b: u32, out: u32) {
         let out = out as usize;
         let x = (self.wire_root[a as usize], self.wire_flip[a as usize]);
         let y = (self.wire_root[b as usize], self.wire_flip[b as usize]);
@@ -1432,14 +1473,13 @@ impl Reducer {
             None => {
                 let r = self.new_root();
                 self.num_ands += 1;
-                let at = self.ops.push(Op::And {
+                self.ops.push(Op::And {
                     a: x.0,
                     b: y.0,
                     flip_a: x.1,
                     flip_b: y.1,
                     out: r,
                 });
-                self.op_pos.push(u64::from(idx) << 32 | u64::from(at));
                 (r, false)
             }
         };
@@ -1455,21 +1495,25 @@ impl Reducer {
         let terms = if ins.iter().all(|&w| self.wire_root[w as usize] != VIRTUAL) {
             self.stored_sum(ins)
         } else {
-            self.pending_sum(idx, ins)
+            self.pending_sum(ins)
         };
         self.wire_flip[out] = flip;
         self.wire_root[out] = match terms.n {
             0 => ZERO_ROOT,
             1 => terms.t[0],
-            _ if !reads.hard[out] && inline_free(reads.reads[out], terms.n) => {
-                self.pending
-                    .insert(out as u32, (terms, idx, reads.reads[out]));
+            _ if !reads.hard(out as u32) && inline_free(reads.count(out as u32), terms.n) => {
+                let sum = PendingSum {
+                    terms,
+                    gate: idx,
+                    before: self.ops.len() as u32,
+                    reads: reads.count(out as u32),
+                };
+                self.pending.insert(out as u32, sum);
                 VIRTUAL
             }
             _ => {
                 let r = self.new_root();
-                let at = self.ops.push(Op::Xor { out: r, terms });
-                self.op_pos.push(u64::from(idx) << 32 | u64::from(at));
+                self.ops.push(Op::Xor { out: r, terms });
                 r
             }
         };
@@ -1497,22 +1541,22 @@ impl Reducer {
     /// merged, each pending input's read used up. A sum of too many terms
     /// stores its longest pending input after all (as an op of that input's
     /// defining gate), and tries again.
-    fn pending_sum(&mut self, idx: u32, ins: &[u32]) -> Terms {
+    fn pending_sum(&mut self, ins: &[u32]) -> Terms {
         // Each input: its wire, its terms, and the defining gate if it is
         // pending.
-        let mut buf = [(0u32, Terms::EMPTY, None::<u32>); 2];
+        let mut buf = [(0u32, Terms::EMPTY, None::<(u32, u32)>); 2];
         for (part, &w) in buf.iter_mut().zip(ins) {
             *part = match self.wire_root[w as usize] {
                 VIRTUAL => {
                     let k = self.pending.of[w as usize];
                     assert!(k != 0, "a pending wire is pending");
                     let e = &mut self.pending.pool[k as usize - 1];
-                    let (t, pos) = (e.0, e.1);
-                    e.2 -= 1;
-                    if e.2 == 0 {
+                    let (t, at) = (e.terms, (e.gate, e.before));
+                    e.reads -= 1;
+                    if e.reads == 0 {
                         self.pending.remove(w);
                     }
-                    (w, t, Some(pos))
+                    (w, t, Some(at))
                 }
                 r => (w, Terms::one(r), None),
             };
@@ -1535,9 +1579,9 @@ impl Reducer {
                 .max_by_key(|p| p.1.n)
                 .expect("only pending inputs have several terms");
             let r = self.new_root();
-            let pos = p.2.take().unwrap_or(idx);
-            let at = self.ops.push(Op::Xor { out: r, terms: p.1 });
-            self.op_pos.push(u64::from(pos) << 32 | u64::from(at));
+            let (gate, before) = p.2.take().expect("filtered on pending");
+            let at = self.ops.push_record(Op::Xor { out: r, terms: p.1 });
+            self.late.push(Late { gate, before, at });
             // Its later readers (if any) read the stored label.
             self.pending.remove(p.0);
             self.wire_root[p.0 as usize] = r;
@@ -1553,23 +1597,17 @@ impl Reducer {
             wire_flip,
             pending,
             mut ops,
-            op_pos,
+            mut late,
             n_roots,
             num_ands,
             folded_ands,
         } = self;
         drop(pending);
         // Topological order: by defining gate. Ops are appended in that
-        // order except stored pending sums, which come late: the record
-        // starts are put in order, the records stay where they are.
-        let mut op_pos = op_pos;
-        if !op_pos.is_sorted() {
-            sort_nearly_sorted(&mut op_pos);
-            for (s, &k) in ops.start.iter_mut().zip(&op_pos) {
-                *s = k as u32;
-            }
-        }
-        drop(op_pos);
+        // order except stored pending sums, which come late: their record
+        // starts are merged in, the records stay where they are.
+        merge_late(&mut ops.start, &mut late);
+        drop(late);
         let n_roots = n_roots as usize;
         let output_refs: Vec<Vec<(Root, bool)>> = c
             .outputs
@@ -2116,11 +2154,12 @@ fn narrow_code(wide: &[u32], prelude_end: &mut u64, steps: &mut [Step]) -> Vec<u
 mod tests {
     use super::*;
 
-    /// The in-place run-and-merge order equals a full sort, on keys that
-    /// are sorted but for a few late ones (as the planner makes them) and
-    /// on arbitrary ones.
+    /// Merging the late ops in gives the order of a full sort by (defining
+    /// gate, creation), on ops made as the reducer makes them: in-order ops
+    /// one per gate, late ones for gates without an in-order op, created
+    /// after later gates' ops.
     #[test]
-    fn sort_nearly_sorted_is_a_sort() {
+    fn merge_late_is_a_sort() {
         let mut s = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             s ^= s << 13;
@@ -2128,20 +2167,39 @@ mod tests {
             s ^= s << 17;
             s
         };
-        for n in [0usize, 1, 2, 3, 10, 100, 1000] {
+        for n in [0u32, 1, 2, 3, 10, 100, 1000] {
             for late_every in [1u64, 2, 5, 50, u64::MAX] {
-                let mut keys: Vec<u64> = Vec::with_capacity(n);
-                let mut at = 0u64;
-                for k in 0..n as u64 {
-                    at += 1 + next() % 3;
-                    let late = late_every != u64::MAX && next() % late_every == 0;
-                    let pos = if late { next() % at } else { at };
-                    keys.push(pos << 32 | k);
+                // Gates that stay pending: (gate, in-order ops before it).
+                let mut pending = Vec::new();
+                let (mut start, mut late) = (Vec::new(), Vec::new());
+                // Every op as (gate, record start), for the full sort.
+                let mut all = Vec::new();
+                let mut at = 0u32;
+                for gate in 0..n {
+                    if late_every != u64::MAX && next() % late_every == 0 {
+                        pending.push((gate, start.len() as u32));
+                    } else {
+                        start.push(at);
+                        all.push((gate, at));
+                        at += 1;
+                    }
+                    // Sometimes store an earlier pending gate now.
+                    if !pending.is_empty() && next() % 3 == 0 {
+                        let k = next() as usize % pending.len();
+                        let (g, before) = pending.swap_remove(k);
+                        late.push(Late {
+                            gate: g,
+                            before,
+                            at,
+                        });
+                        all.push((g, at));
+                        at += 1;
+                    }
                 }
-                let mut want = keys.clone();
-                want.sort_unstable();
-                sort_nearly_sorted(&mut keys);
-                assert_eq!(keys, want, "n = {n}, {late_every}");
+                all.sort_unstable();
+                merge_late(&mut start, &mut late);
+                let want: Vec<u32> = all.iter().map(|&(_, a)| a).collect();
+                assert_eq!(start, want, "n = {n}, {late_every}");
             }
         }
     }
