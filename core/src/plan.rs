@@ -774,10 +774,28 @@ impl Plan {
 /// all-zero block in [`ZERO_SLOT`]; the others are numbered as they appear.
 type Root = u32;
 const ZERO_ROOT: Root = 0;
-/// `wire_root` of a wire held as a pending XOR sum (read only by free gates,
-/// which XOR its terms themselves; see [`inline_free`]).
-const VIRTUAL: Root = Root::MAX;
+/// An input root nothing reads.
 const UNSET: Root = Root::MAX - 1;
+
+/// What the reduction knows of a wire, in one `u32` (one table, not three:
+/// a quarter of planning's page faults were these): [`WIRE_FLIP`], and
+/// either its root, or [`WIRE_PENDING`] and its entry in [`Pending`] if it
+/// is held as a pending XOR sum (read only by free gates, which XOR its
+/// terms themselves; see [`inline_free`]), or [`WIRE_UNSET`].
+type WireRef = u32;
+/// The wire's flip (see the module docs).
+const WIRE_FLIP: WireRef = 1 << 31;
+
+/// `x` (a root or pending entry) with `flip`.
+#[inline(always)]
+fn with_flip(x: WireRef, flip: bool) -> WireRef {
+    x | if flip { WIRE_FLIP } else { 0 }
+}
+/// The wire is pending; the bits below are its entry in [`Pending`].
+const WIRE_PENDING: WireRef = 1 << 30;
+/// Not defined (yet). Roots are below it: [`build`] refuses circuits of
+/// more wires, and there are at most as many roots, plus the zero root.
+const WIRE_UNSET: WireRef = WIRE_PENDING - 1;
 
 /// An XOR of at most [`MAX_XOR_ARITY`] distinct non-zero roots.
 #[derive(Clone, Copy, Debug)]
@@ -855,28 +873,25 @@ struct PendingSum {
 
 /// Pending wires (XOR sums not stored, see [`inline_free`]): their terms,
 /// defining gate, and reads still to come. Few are pending at once, so the
-/// entries live in a small recycled pool; `of[w]` is wire `w`'s entry plus
-/// one, or 0.
+/// entries live in a small recycled pool, indexed by the pending wires'
+/// [`WireRef`]s.
 struct Pending {
-    of: Vec<u32>,
     pool: Vec<PendingSum>,
     free: Vec<u32>,
     live: usize,
 }
 
 impl Pending {
-    fn new(n_wires: usize) -> Pending {
+    fn new() -> Pending {
         Pending {
-            of: vec![0; n_wires],
             pool: Vec::new(),
             free: Vec::new(),
             live: 0,
         }
     }
 
-    /// Makes `w`, which is not pending (wires are defined once), pending.
-    fn insert(&mut self, w: u32, e: PendingSum) {
-        debug_assert_eq!(self.of[w as usize], 0, "a wire is defined once");
+    /// A new entry: `e`, at the index returned.
+    fn insert(&mut self, e: PendingSum) -> u32 {
         let k = match self.free.pop() {
             Some(k) => {
                 self.pool[k as usize] = e;
@@ -887,16 +902,14 @@ impl Pending {
                 self.pool.len() as u32 - 1
             }
         };
-        self.of[w as usize] = k + 1;
         self.live += 1;
+        k
     }
 
-    fn remove(&mut self, w: u32) {
-        let k = std::mem::take(&mut self.of[w as usize]);
-        if k != 0 {
-            self.free.push(k - 1);
-            self.live -= 1;
-        }
+    /// Frees entry `k`, which is in use.
+    fn remove(&mut self, k: u32) {
+        self.free.push(k);
+        self.live -= 1;
     }
 }
 
@@ -1302,7 +1315,7 @@ impl FreeScheduler {
 /// order; each reads the tables of the passes before it and frees what no
 /// later pass needs (planning's peak memory is a few tables per wire).
 fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<Plan, PlanError> {
-    if c.num_wires >= UNSET {
+    if c.num_wires >= WIRE_UNSET - 1 {
         return Err(PlanError::TooManyLiveWires(c.num_wires as u64));
     }
     if c.gates.len() as u64 > MAX_GATES {
@@ -1389,10 +1402,8 @@ struct Reduced {
 
 /// The state of the reduction ([`reduce`]) as it walks the gates forward.
 struct Reducer {
-    /// Each wire's root (or `VIRTUAL` if pending, `UNSET` if not defined).
-    wire_root: Vec<Root>,
-    /// Each wire's flip.
-    wire_flip: Vec<bool>,
+    /// Each wire's root or pending entry, and flip.
+    wire: Vec<WireRef>,
     pending: Pending,
     /// The ops: in the order of their defining gates but for the late ones
     /// (see [`Late`]), merged in at the end.
@@ -1411,9 +1422,8 @@ struct Reducer {
 fn reduce(c: &Circuit, reads: Reads) -> Reduced {
     let n_wires = c.num_wires as usize;
     let mut r = Reducer {
-        wire_root: vec![UNSET; n_wires],
-        wire_flip: vec![false; n_wires],
-        pending: Pending::new(n_wires),
+        wire: vec![WIRE_UNSET; n_wires],
+        pending: Pending::new(),
         ops: Ops::with_capacity(c.gates.len()),
         late: Vec::new(),
         n_roots: 1,
@@ -1428,8 +1438,9 @@ fn reduce(c: &Circuit, reads: Reads) -> Reduced {
                 .iter()
                 .map(|&w| {
                     if reads.needed(w) {
-                        r.wire_root[w as usize] = r.new_root();
-                        r.wire_root[w as usize]
+                        let root = r.new_root();
+                        r.wire[w as usize] = root;
+                        root
                     } else {
                         UNSET
                     }
@@ -1463,9 +1474,9 @@ impl Reducer {
     /// An AND gate, `out = a & b`: folded into a reference, or a new AND op.
     fn and(&mut self, a: u32, b: u32, out: u32) {
         let out = out as usize;
-        let x = (self.wire_root[a as usize], self.wire_flip[a as usize]);
-        let y = (self.wire_root[b as usize], self.wire_flip[b as usize]);
-        (self.wire_root[out], self.wire_flip[out]) = match fold_and(x, y) {
+        // AND inputs are never pending (see `Reads::hard`).
+        let (x, y) = (self.stored(a), self.stored(b));
+        let (root, flip) = match fold_and(x, y) {
             Some(folded) => {
                 self.folded_ands += 1;
                 folded
@@ -1483,6 +1494,15 @@ impl Reducer {
                 (r, false)
             }
         };
+        self.wire[out] = with_flip(root, flip);
+    }
+
+    /// The (root, flip) of wire `w`, which is stored (not pending).
+    #[inline(always)]
+    fn stored(&self, w: u32) -> (Root, bool) {
+        let x = self.wire[w as usize];
+        debug_assert!(x & WIRE_PENDING == 0, "a stored wire");
+        (x & !WIRE_FLIP, x & WIRE_FLIP != 0)
     }
 
     /// Free gate `idx`, `out = flip ^ ins[0] ^ ...` (an XOR, a NOT or a
@@ -1490,15 +1510,17 @@ impl Reducer {
     fn free(&mut self, idx: u32, mut flip: bool, ins: &[u32], out: u32, reads: &Reads) {
         let out = out as usize;
         for &w in ins {
-            flip ^= self.wire_flip[w as usize];
+            flip ^= self.wire[w as usize] & WIRE_FLIP != 0;
         }
-        let terms = if ins.iter().all(|&w| self.wire_root[w as usize] != VIRTUAL) {
+        let terms = if ins
+            .iter()
+            .all(|&w| self.wire[w as usize] & WIRE_PENDING == 0)
+        {
             self.stored_sum(ins)
         } else {
             self.pending_sum(ins)
         };
-        self.wire_flip[out] = flip;
-        self.wire_root[out] = match terms.n {
+        let x = match terms.n {
             0 => ZERO_ROOT,
             1 => terms.t[0],
             _ if !reads.hard(out as u32) && inline_free(reads.count(out as u32), terms.n) => {
@@ -1508,8 +1530,7 @@ impl Reducer {
                     before: self.ops.len() as u32,
                     reads: reads.count(out as u32),
                 };
-                self.pending.insert(out as u32, sum);
-                VIRTUAL
+                WIRE_PENDING | self.pending.insert(sum)
             }
             _ => {
                 let r = self.new_root();
@@ -1517,6 +1538,7 @@ impl Reducer {
                 r
             }
         };
+        self.wire[out] = with_flip(x, flip);
     }
 
     /// The sum of free-gate inputs that are all stored, the common case:
@@ -1525,7 +1547,7 @@ impl Reducer {
     fn stored_sum(&self, ins: &[u32]) -> Terms {
         let mut t = Terms::EMPTY;
         for &w in ins {
-            let r = self.wire_root[w as usize];
+            let r = self.wire[w as usize] & !WIRE_FLIP;
             if r == ZERO_ROOT {
             } else if t.n == 1 && t.t[0] == r {
                 t = Terms::EMPTY;
@@ -1542,31 +1564,33 @@ impl Reducer {
     /// stores its longest pending input after all (as an op of that input's
     /// defining gate), and tries again.
     fn pending_sum(&mut self, ins: &[u32]) -> Terms {
-        // Each input: its wire, its terms, and the defining gate if it is
-        // pending.
-        let mut buf = [(0u32, Terms::EMPTY, None::<(u32, u32)>); 2];
+        // Each input: its wire, its terms, the defining gate if it is
+        // pending, and its pending entry if reads of it are still to come.
+        let mut buf = [(0u32, Terms::EMPTY, None::<(u32, u32)>, None::<u32>); 2];
         for (part, &w) in buf.iter_mut().zip(ins) {
-            *part = match self.wire_root[w as usize] {
-                VIRTUAL => {
-                    let k = self.pending.of[w as usize];
-                    assert!(k != 0, "a pending wire is pending");
-                    let e = &mut self.pending.pool[k as usize - 1];
-                    let (t, at) = (e.terms, (e.gate, e.before));
-                    e.reads -= 1;
-                    if e.reads == 0 {
-                        self.pending.remove(w);
-                    }
-                    (w, t, Some(at))
-                }
-                r => (w, Terms::one(r), None),
+            let x = self.wire[w as usize] & !WIRE_FLIP;
+            *part = if x & WIRE_PENDING != 0 {
+                let k = x & !WIRE_PENDING;
+                let e = &mut self.pending.pool[k as usize];
+                let (t, at) = (e.terms, (e.gate, e.before));
+                e.reads -= 1;
+                let live = if e.reads == 0 {
+                    self.pending.remove(k);
+                    None
+                } else {
+                    Some(k)
+                };
+                (w, t, Some(at), live)
+            } else {
+                (w, Terms::one(x), None, None)
             };
         }
         let parts = &mut buf[..ins.len()];
         loop {
             // (`EMPTY ^ t` is `t`: terms are distinct and non-zero.)
             let sum = match parts {
-                [(_, t, _)] => Some(*t),
-                [(_, t, _), (_, u, _)] => t.xor(u),
+                [(_, t, _, _)] => Some(*t),
+                [(_, t, _, _), (_, u, _, _)] => t.xor(u),
                 _ => unreachable!("a free gate with a pending input has one or two"),
             };
             if let Some(t) = sum {
@@ -1583,8 +1607,11 @@ impl Reducer {
             let at = self.ops.push_record(Op::Xor { out: r, terms: p.1 });
             self.late.push(Late { gate, before, at });
             // Its later readers (if any) read the stored label.
-            self.pending.remove(p.0);
-            self.wire_root[p.0 as usize] = r;
+            if let Some(k) = p.3.take() {
+                self.pending.remove(k);
+            }
+            let flip = self.wire[p.0 as usize] & WIRE_FLIP != 0;
+            self.wire[p.0 as usize] = with_flip(r, flip);
             p.1 = Terms::one(r);
         }
     }
@@ -1593,8 +1620,7 @@ impl Reducer {
     /// and, if an AND folded, dead ops dropped (see [`drop_dead_ops`]).
     fn into_reduced(self, c: &Circuit, mut input_roots: Vec<Vec<Root>>) -> Reduced {
         let Reducer {
-            wire_root,
-            wire_flip,
+            wire,
             pending,
             mut ops,
             mut late,
@@ -1615,12 +1641,14 @@ impl Reducer {
             .map(|o| {
                 o.wires
                     .iter()
-                    .map(|&w| (wire_root[w as usize], wire_flip[w as usize]))
+                    .map(|&w| {
+                        let x = wire[w as usize];
+                        (x & !WIRE_FLIP, x & WIRE_FLIP != 0)
+                    })
                     .collect()
             })
             .collect();
-        drop(wire_root);
-        drop(wire_flip);
+        drop(wire);
         if folded_ands > 0 {
             let read = drop_dead_ops(&mut ops, n_roots, output_refs.iter().flatten());
             for r in input_roots.iter_mut().flatten() {

@@ -1,5 +1,5 @@
-//! Times `Plan::new` on a compiled circuit (`.yaoc`), in CPU time and page
-//! faults of this process, and prints a digest of the plan (its full `Debug`
+//! Times `Plan::new` (and the circuit id) on a compiled circuit (`.yaoc`),
+//! in CPU time and page faults of this process, and prints a digest of the plan (its full `Debug`
 //! dump) so that a planner change that must not change plans can be checked.
 //! Writes the file first if it does not exist, from the matmul16 program of
 //! `benches/compile.rs` (issue 20).
@@ -60,6 +60,17 @@ fn main() {
     let bytes = std::fs::read(&path).expect("reads");
     let c = yao_compiler::compiled::from_bytes(&bytes).expect("loads");
     drop(bytes);
+    // What a session setup paid for the id before it was carried from the
+    // load (see `ir::Identified`).
+    let (u0, s0, _) = usage();
+    let id = c.id();
+    let (u1, s1, _) = usage();
+    println!(
+        "id {}: user {:.2} s, sys {:.2} s",
+        &id.to_hex()[..8],
+        u1 - u0,
+        s1 - s0
+    );
     let mut plan = None;
     for _ in 0..runs {
         drop(plan.take());
