@@ -5,7 +5,7 @@
 use crate::share::{ShareFile, Slot};
 use crate::{Error, Inputs, IntoValue, Outputs};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use yao_compiler::bristol;
 use yao_compiler::{ir, Party, ValidCircuit};
 
@@ -20,7 +20,7 @@ use yao_compiler::{ir, Party, ValidCircuit};
 /// # Ok::<(), yao::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct Circuit(Arc<ir::Circuit>);
+pub struct Circuit(Arc<ir::Circuit>, Arc<OnceLock<ir::CircuitId>>);
 
 /// The name and sizes: a large circuit's gates would fill a log.
 impl std::fmt::Debug for Circuit {
@@ -46,7 +46,8 @@ impl Circuit {
     /// [`Circuit::load`] with Bristol import options (dialect, bit order,
     /// parties); a `.yao` source ignores them.
     pub fn load_with(path: impl AsRef<Path>, options: &bristol::Options) -> Result<Circuit, Error> {
-        read_file(path.as_ref(), options).map(Circuit::from)
+        read_file_identified(path.as_ref(), options, false)
+            .map(|(c, id)| Circuit::with_checked_id(c, id))
     }
 
     /// Compiles `.yao` source text; `use "file.yao"` is resolved relative to
@@ -104,17 +105,38 @@ impl Circuit {
         &self.0
     }
 
+    /// The circuit with its id ([`ir::Circuit::id`]), for a session's
+    /// setup: the id hashes every gate, so it is computed once per circuit
+    /// (its clones share it), or taken from the compiled file it was loaded
+    /// from, where it was checked against the gates.
+    pub fn identified(&self) -> ir::Identified<'_> {
+        let id = *self.1.get_or_init(|| self.0.id());
+        ir::Identified::trusted(&self.0, id)
+    }
+
+    /// `circuit` with its id, checked against its gates by the loader.
+    fn with_checked_id(circuit: ValidCircuit, id: Option<ir::CircuitId>) -> Circuit {
+        let c = Circuit::from(circuit);
+        if let Some(id) = id {
+            let _ = c.1.set(id);
+        }
+        c
+    }
+
     /// A circuit of input groups only, not checked: the header of a
     /// circuit streamed from its file, against which a party checks its
     /// values before the long scan (see [`crate::streamed`]).
     pub(crate) fn groups_only(inputs: Vec<ir::Input>) -> Circuit {
-        Circuit(Arc::new(ir::Circuit {
-            name: String::new(),
-            num_wires: 0,
-            inputs,
-            outputs: Vec::new(),
-            gates: Vec::new(),
-        }))
+        Circuit(
+            Arc::new(ir::Circuit {
+                name: String::new(),
+                num_wires: 0,
+                inputs,
+                outputs: Vec::new(),
+                gates: Vec::new(),
+            }),
+            Arc::default(),
+        )
     }
 
     /// The same circuit: one handle cloned, or two equal circuits.
@@ -125,7 +147,7 @@ impl Circuit {
 
 impl From<ValidCircuit> for Circuit {
     fn from(c: ValidCircuit) -> Circuit {
-        Circuit(Arc::new(c.into_inner()))
+        Circuit(Arc::new(c.into_inner()), Arc::default())
     }
 }
 
@@ -153,28 +175,42 @@ fn compiled(c: ir::Circuit) -> ValidCircuit {
 /// not exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
-/// Compiles (`.yao`), loads (a compiled circuit, told by its first bytes)
-/// or imports (anything else, as Bristol) the circuit file at `path`.
-/// The command line loads its files through this too.
-pub(crate) fn read_file(path: &Path, options: &bristol::Options) -> Result<ValidCircuit, Error> {
-    read_file_with(path, options, false)
-}
-
-/// [`read_file`] for the command line: the warnings of a `.yao` source
+/// [`read_file_identified`] for the command line: the warnings of a `.yao` source
 /// (unused variables, parameters, inputs) are printed on standard error,
 /// laid out like errors; they do not stop it.
 pub(crate) fn read_file_reporting(
     path: &Path,
     options: &bristol::Options,
 ) -> Result<ValidCircuit, Error> {
-    read_file_with(path, options, true)
+    Ok(read_file_identified(path, options, true)?.0)
 }
 
-fn read_file_with(
+/// [`read_file_reporting`] as the library's handle, with the id a compiled
+/// file stores (checked as it was loaded), so that no session hashes the
+/// circuit again.
+pub(crate) fn open_reporting(path: &Path, options: &bristol::Options) -> Result<Circuit, Error> {
+    read_file_identified(path, options, true).map(|(c, id)| Circuit::with_checked_id(c, id))
+}
+
+/// The id stored in a compiled circuit file, which `compiled::from_bytes`
+/// checks against the gates it reads: the 32 bytes after the magic (the
+/// format of `yao_compiler::compiled`; a test checks it against
+/// [`ir::Circuit::id`]).
+fn stored_id(bytes: &[u8]) -> Option<ir::CircuitId> {
+    let at = yao_compiler::compiled::MAGIC.len();
+    let id = bytes.get(at..at + 32)?;
+    Some(ir::CircuitId(id.try_into().ok()?))
+}
+
+/// Compiles (`.yao`), loads (a compiled circuit, told by its first bytes)
+/// or imports (anything else, as Bristol) the circuit file at `path`, with
+/// its id if it is a compiled circuit (whose loading checked the id it
+/// stores). The command line loads its files through this too.
+fn read_file_identified(
     path: &Path,
     options: &bristol::Options,
     report_warnings: bool,
-) -> Result<ValidCircuit, Error> {
+) -> Result<(ValidCircuit, Option<ir::CircuitId>), Error> {
     let io = |action, error| Error::File {
         action,
         path: path.to_path_buf(),
@@ -197,10 +233,10 @@ fn read_file_with(
                 let text = checked.warnings.render(color);
                 let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
             }
-            return Ok(compiled(checked.circuit));
+            return Ok((compiled(checked.circuit), None));
         }
         let c = yao_compiler::lang::compile_file(path).map_err(Error::Compile)?;
-        return Ok(compiled(c));
+        return Ok((compiled(c), None));
     }
     // Read through the limit too: a device such as /dev/zero reports a
     // length of 0 and never ends. Sized from the metadata (`Take` hides the
@@ -216,10 +252,12 @@ fn read_file_with(
         return Err(too_large());
     }
     if yao_compiler::compiled::is_compiled(&bytes) {
-        return yao_compiler::compiled::from_bytes(&bytes).map_err(|error| Error::Compiled {
-            path: path.to_path_buf(),
-            error,
-        });
+        let circuit =
+            yao_compiler::compiled::from_bytes(&bytes).map_err(|error| Error::Compiled {
+                path: path.to_path_buf(),
+                error,
+            })?;
+        return Ok((circuit, stored_id(&bytes)));
     }
     let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
         path: path.to_path_buf(),
@@ -229,8 +267,59 @@ fn read_file_with(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    bristol::parse_valid(&name, &text, options).map_err(|error| Error::Bristol {
+    let circuit = bristol::parse_valid(&name, &text, options).map_err(|error| Error::Bristol {
         name: path.display().to_string(),
         error,
-    })
+    })?;
+    Ok((circuit, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str =
+        "circuit max(garbler a: u32, evaluator b: u32) -> u32 { if a > b { a } else { b } }";
+
+    /// A compiled file's stored id is the circuit's id, carried from the
+    /// load to the sessions without hashing again; other circuits compute
+    /// it once, on first use.
+    #[test]
+    fn a_compiled_file_carries_its_checked_id() {
+        let dir = std::env::temp_dir().join(format!("yao-circuit-id-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let c = Circuit::compile(SOURCE).unwrap();
+        let bytes = yao_compiler::compiled::to_bytes(c.ir());
+        assert_eq!(stored_id(&bytes), Some(c.ir().id()));
+        let path = dir.join("max.yaoc");
+        std::fs::write(&path, &bytes).unwrap();
+        let loaded = Circuit::load(&path).unwrap();
+        // Set by the load, before any session asked for it.
+        assert_eq!(loaded.1.get(), Some(&loaded.ir().id()));
+        assert_eq!(loaded.identified().id(), c.ir().id());
+        // A source is not hashed until a session needs its id, then once.
+        let source = dir.join("max.yao");
+        std::fs::write(&source, SOURCE).unwrap();
+        let compiled = Circuit::load(&source).unwrap();
+        assert_eq!(compiled.1.get(), None);
+        let copy = compiled.clone();
+        assert_eq!(compiled.identified().id(), c.ir().id());
+        assert_eq!(copy.1.get(), Some(&c.ir().id()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A compiled file whose stored id does not match its gates is refused,
+    /// so no unchecked id reaches a session.
+    #[test]
+    fn a_compiled_file_with_a_wrong_id_is_refused() {
+        let dir = std::env::temp_dir().join(format!("yao-circuit-bad-id-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let c = Circuit::compile(SOURCE).unwrap();
+        let mut bytes = yao_compiler::compiled::to_bytes(c.ir());
+        bytes[yao_compiler::compiled::MAGIC.len()] ^= 1;
+        let path = dir.join("bad.yaoc");
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(Circuit::load(&path), Err(Error::Compiled { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

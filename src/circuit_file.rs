@@ -55,6 +55,24 @@ impl CircuitArgs {
     /// [`CircuitArgs::load`], marked valid for a consumer that would
     /// otherwise validate it again.
     pub fn load_valid(&self) -> Result<ValidCircuit> {
+        self.check_flags()?;
+        Ok(crate::circuit::read_file_reporting(
+            &self.circuit,
+            &self.bristol_options(),
+        )?)
+    }
+
+    /// The circuit as the library's handle.
+    pub fn open(&self) -> Result<crate::Circuit> {
+        self.check_flags()?;
+        Ok(crate::circuit::open_reporting(
+            &self.circuit,
+            &self.bristol_options(),
+        )?)
+    }
+
+    /// Refuses Bristol flags on a `.yao` source.
+    fn check_flags(&self) -> Result<()> {
         let path = &self.circuit;
         if path.extension().is_some_and(|e| e == "yao")
             && (self.format.is_some() || self.parties.is_some())
@@ -64,15 +82,7 @@ impl CircuitArgs {
                 path.display()
             );
         }
-        Ok(crate::circuit::read_file_reporting(
-            path,
-            &self.bristol_options(),
-        )?)
-    }
-
-    /// The circuit as the library's handle.
-    pub fn open(&self) -> Result<crate::Circuit> {
-        Ok(self.load_valid()?.into())
+        Ok(())
     }
 
     /// The Bristol import options the flags ask for.

@@ -164,7 +164,7 @@ impl Inputs {
         self.groups.extend(assembled.groups);
         self.splits = Some(Splits {
             party: self.party,
-            circuit: self.circuit.ir().id(),
+            circuit: self.circuit.identified().id(),
             origins: assembled.origins,
         });
         Ok(self)

@@ -13,7 +13,8 @@ use yao_compiler::Party;
 use yao_runtime::channel::{Channel, ChannelError, Deadline, Traffic};
 use yao_runtime::protocol::malicious;
 use yao_runtime::protocol::{
-    EvaluatorSession, EvaluatorSetup, GarblerSession, GarblerSetup, ProtocolError, Settings,
+    EvaluatorSession, EvaluatorSetup, GarblerKeys, GarblerSession, GarblerSetup, ProtocolError,
+    Settings,
 };
 use yao_runtime::TcpChannel;
 
@@ -229,14 +230,15 @@ impl<'c> Session<'c> {
         splits: Option<&Splits>,
         settings: Settings,
     ) -> Result<Session<'c>, Error> {
-        let ir = circuit.ir();
         let role = match party {
             Party::Garbler => {
-                let setup = GarblerSetup::new(ir)?.with_settings(settings);
+                let setup = GarblerSetup::identified(circuit.identified(), GarblerKeys::new())?
+                    .with_settings(settings);
                 Role::Garbler(start_garbler(ch, setup, splits)?)
             }
             Party::Evaluator => {
-                let setup = EvaluatorSetup::deferred(ir).with_settings(settings);
+                let setup = EvaluatorSetup::deferred_identified(circuit.identified())
+                    .with_settings(settings);
                 Role::Evaluator(start_evaluator(ch, setup, splits)?)
             }
         };

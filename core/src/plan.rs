@@ -774,10 +774,28 @@ impl Plan {
 /// all-zero block in [`ZERO_SLOT`]; the others are numbered as they appear.
 type Root = u32;
 const ZERO_ROOT: Root = 0;
-/// `wire_root` of a wire held as a pending XOR sum (read only by free gates,
-/// which XOR its terms themselves; see [`inline_free`]).
-const VIRTUAL: Root = Root::MAX;
+/// An input root nothing reads.
 const UNSET: Root = Root::MAX - 1;
+
+/// What the reduction knows of a wire, in one `u32` (one table, not three:
+/// a quarter of planning's page faults were these): [`WIRE_FLIP`], and
+/// either its root, or [`WIRE_PENDING`] and its entry in [`Pending`] if it
+/// is held as a pending XOR sum (read only by free gates, which XOR its
+/// terms themselves; see [`inline_free`]), or [`WIRE_UNSET`].
+type WireRef = u32;
+/// The wire's flip (see the module docs).
+const WIRE_FLIP: WireRef = 1 << 31;
+
+/// `x` (a root or pending entry) with `flip`.
+#[inline(always)]
+fn with_flip(x: WireRef, flip: bool) -> WireRef {
+    x | if flip { WIRE_FLIP } else { 0 }
+}
+/// The wire is pending; the bits below are its entry in [`Pending`].
+const WIRE_PENDING: WireRef = 1 << 30;
+/// Not defined (yet). Roots are below it: [`build`] refuses circuits of
+/// more wires, and there are at most as many roots, plus the zero root.
+const WIRE_UNSET: WireRef = WIRE_PENDING - 1;
 
 /// An XOR of at most [`MAX_XOR_ARITY`] distinct non-zero roots.
 #[derive(Clone, Copy, Debug)]
@@ -841,30 +859,39 @@ fn inline_free(reads: u8, _terms: u8) -> bool {
     reads == 1
 }
 
+/// A pending wire: an XOR sum not stored (see [`inline_free`]).
+#[derive(Clone, Copy)]
+struct PendingSum {
+    terms: Terms,
+    /// Its defining gate, and the ops made before it: where it goes in
+    /// topological order if it is stored after all (see [`Late`]).
+    gate: u32,
+    before: u32,
+    /// Reads still to come.
+    reads: u8,
+}
+
 /// Pending wires (XOR sums not stored, see [`inline_free`]): their terms,
 /// defining gate, and reads still to come. Few are pending at once, so the
-/// entries live in a small recycled pool; `of[w]` is wire `w`'s entry plus
-/// one, or 0.
+/// entries live in a small recycled pool, indexed by the pending wires'
+/// [`WireRef`]s.
 struct Pending {
-    of: Vec<u32>,
-    pool: Vec<(Terms, u32, u8)>,
+    pool: Vec<PendingSum>,
     free: Vec<u32>,
     live: usize,
 }
 
 impl Pending {
-    fn new(n_wires: usize) -> Pending {
+    fn new() -> Pending {
         Pending {
-            of: vec![0; n_wires],
             pool: Vec::new(),
             free: Vec::new(),
             live: 0,
         }
     }
 
-    /// Makes `w`, which is not pending (wires are defined once), pending.
-    fn insert(&mut self, w: u32, e: (Terms, u32, u8)) {
-        debug_assert_eq!(self.of[w as usize], 0, "a wire is defined once");
+    /// A new entry: `e`, at the index returned.
+    fn insert(&mut self, e: PendingSum) -> u32 {
         let k = match self.free.pop() {
             Some(k) => {
                 self.pool[k as usize] = e;
@@ -875,16 +902,14 @@ impl Pending {
                 self.pool.len() as u32 - 1
             }
         };
-        self.of[w as usize] = k + 1;
         self.live += 1;
+        k
     }
 
-    fn remove(&mut self, w: u32) {
-        let k = std::mem::take(&mut self.of[w as usize]);
-        if k != 0 {
-            self.free.push(k - 1);
-            self.live -= 1;
-        }
+    /// Frees entry `k`, which is in use.
+    fn remove(&mut self, k: u32) {
+        self.free.push(k);
+        self.live -= 1;
     }
 }
 
@@ -943,6 +968,14 @@ impl Ops {
     /// Appends `op` as the next op (in creation order), returning where its
     /// record starts.
     fn push(&mut self, op: Op) -> u32 {
+        let at = self.push_record(op);
+        self.start.push(at);
+        at
+    }
+
+    /// Appends `op`'s record only (for a [`Late`] op), returning where it
+    /// starts.
+    fn push_record(&mut self, op: Op) -> u32 {
         let at = self.words.len() as u32;
         match op {
             Op::And {
@@ -962,7 +995,6 @@ impl Ops {
                 self.words.extend_from_slice(terms.as_slice());
             }
         }
-        self.start.push(at);
         at
     }
 
@@ -1093,34 +1125,43 @@ enum Event {
 /// (which starts where the previous step's ended).
 const EVENT_ANDS: u32 = 1 << 31;
 
-/// Sorts `keys`, which are sorted but for a few late ones (the planner's
-/// stored pending sums), in place and in linear time: the keys that keep
-/// the order of those before them are packed to the front, the few others
-/// sorted apart and merged in from the back. A full sort of every op was a
-/// tenth of planning SHA-256, and sorting into new arrays a third of
-/// planning's memory on long circuits.
-fn sort_nearly_sorted(keys: &mut [u64]) {
-    let mut late = Vec::new();
-    let mut run = 0;
-    for k in 0..keys.len() {
-        let x = keys[k];
-        if run > 0 && x < keys[run - 1] {
-            late.push(x);
-        } else {
-            keys[run] = x;
-            run += 1;
-        }
+/// An op stored late: a pending sum the reduction stores after all (see
+/// [`Reducer::pending_sum`]) when a later gate reads it, so it is appended
+/// after ops that must follow it. Its place in topological order is that of
+/// its defining gate `gate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Late {
+    /// The gate defining it.
+    gate: u32,
+    /// How many in-order ops (those not late) were made before `gate`.
+    before: u32,
+    /// Its record's start in [`Ops::words`].
+    at: u32,
+}
+
+/// Puts the late ops into `start`, which holds the record starts of the
+/// in-order ops (one per gate that made one, in gate order), so that all
+/// ops are in the order of their defining gates (late ops of one gate in
+/// the order they were stored). Linear apart from sorting the few late
+/// ones: the planner once kept a 64-bit sort key for every op, a tenth of
+/// its memory on large circuits, to sort them all.
+fn merge_late(start: &mut Vec<u32>, late: &mut [Late]) {
+    if late.is_empty() {
+        return;
     }
-    late.sort_unstable();
-    // `run + j` keys are left to place, in `keys[..run + j]`.
-    let (mut i, mut j) = (run, late.len());
+    // No late op shares its gate with an in-order one (a gate makes one
+    // op, stored at once or late), so "before in-order op k" is
+    // `before <= k`, and sorting by gate sorts by `before` too.
+    late.sort_unstable_by_key(|l| (l.gate, l.at));
+    let (mut i, mut j) = (start.len(), late.len());
+    start.resize(i + j, 0);
     while j > 0 {
         let w = i + j - 1;
-        if i > 0 && keys[i - 1] > late[j - 1] {
-            keys[w] = keys[i - 1];
+        if i > 0 && (late[j - 1].before as usize) < i {
+            start[w] = start[i - 1];
             i -= 1;
         } else {
-            keys[w] = late[j - 1];
+            start[w] = late[j - 1].at;
             j -= 1;
         }
     }
@@ -1274,7 +1315,7 @@ impl FreeScheduler {
 /// order; each reads the tables of the passes before it and frees what no
 /// later pass needs (planning's peak memory is a few tables per wire).
 fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<Plan, PlanError> {
-    if c.num_wires >= UNSET {
+    if c.num_wires >= WIRE_UNSET - 1 {
         return Err(PlanError::TooManyLiveWires(c.num_wires as u64));
     }
     if c.gates.len() as u64 > MAX_GATES {
@@ -1282,24 +1323,40 @@ fn build(c: &Circuit, window_len: usize, max_step: usize, wide: bool) -> Result<
     }
     let reduced = reduce(c, count_reads(c));
     let schedule = schedule(&reduced, window_len, max_step);
-    let last = last_reads(&reduced, &schedule);
-    let layout = assign_slots(c, &reduced, &schedule, &last);
+    let layout = assign_slots(c, &reduced, schedule);
     finish_plan(layout, wide)
 }
 
-/// How each wire is read, from [`count_reads`].
-struct Reads {
-    /// How often each wire is read (saturating): a wire is needed if it is
-    /// read at all, and a pending sum ([`inline_free`]) counts its readers.
-    reads: Vec<u8>,
-    /// Whether an AND or an output reads the wire ("hard"): those readers
-    /// need the wire's own label, so it cannot stay a pending sum.
-    hard: Vec<bool>,
-}
+/// How each wire is read, from [`count_reads`]: one byte per wire (one
+/// table, not two: a tenth less of planning's page faults), [`HARD`] and
+/// a read count.
+struct Reads(Vec<u8>);
+
+/// Set if an AND or an output reads the wire ("hard"): those readers need
+/// the wire's own label, so it cannot stay a pending sum.
+const HARD: u8 = 0x80;
 
 impl Reads {
+    /// Whether the wire is read at all.
     fn needed(&self, w: u32) -> bool {
-        self.reads[w as usize] != 0
+        self.0[w as usize] != 0
+    }
+
+    fn hard(&self, w: u32) -> bool {
+        self.0[w as usize] & HARD != 0
+    }
+
+    /// How often the wire is read, saturating at 127: a pending sum
+    /// ([`inline_free`]) counts its readers, and has one.
+    fn count(&self, w: u32) -> u8 {
+        self.0[w as usize] & !HARD
+    }
+
+    /// Counts one more read of `w`, by an AND or output if `hard`.
+    fn add(&mut self, w: u32, hard: bool) {
+        let x = &mut self.0[w as usize];
+        let count = (*x & !HARD).saturating_add(1).min(!HARD);
+        *x = (*x & HARD) | if hard { HARD } else { 0 } | count;
     }
 }
 
@@ -1308,17 +1365,14 @@ impl Reads {
 /// own because the reduction, which runs forward, must know a wire's readers
 /// when it defines the wire.
 fn count_reads(c: &Circuit) -> Reads {
-    let n_wires = c.num_wires as usize;
-    let mut reads = vec![0u8; n_wires];
-    let mut hard = vec![false; n_wires];
+    let mut reads = Reads(vec![0u8; c.num_wires as usize]);
     for o in &c.outputs {
         for &w in &o.wires {
-            hard[w as usize] = true;
-            reads[w as usize] = reads[w as usize].saturating_add(1);
+            reads.add(w, true);
         }
     }
     for g in c.gates.iter().rev() {
-        if reads[g.output() as usize] != 0 {
+        if reads.needed(g.output()) {
             let (ins, n, is_and) = match *g {
                 Gate::And { a, b, .. } => ([a, b], 2, true),
                 Gate::Xor { a, b, .. } => ([a, b], 2, false),
@@ -1326,12 +1380,11 @@ fn count_reads(c: &Circuit) -> Reads {
                 Gate::Const { .. } => ([0, 0], 0, false),
             };
             for &w in &ins[..n] {
-                hard[w as usize] |= is_and;
-                reads[w as usize] = reads[w as usize].saturating_add(1);
+                reads.add(w, is_and);
             }
         }
     }
-    Reads { reads, hard }
+    reads
 }
 
 /// The circuit reduced to ops on roots, from [`reduce`].
@@ -1349,15 +1402,13 @@ struct Reduced {
 
 /// The state of the reduction ([`reduce`]) as it walks the gates forward.
 struct Reducer {
-    /// Each wire's root (or `VIRTUAL` if pending, `UNSET` if not defined).
-    wire_root: Vec<Root>,
-    /// Each wire's flip.
-    wire_flip: Vec<bool>,
+    /// Each wire's root or pending entry, and flip.
+    wire: Vec<WireRef>,
     pending: Pending,
-    /// The ops, and for each, `position << 32 | record start`: the index
-    /// of the gate defining it, to put them in topological order.
+    /// The ops: in the order of their defining gates but for the late ones
+    /// (see [`Late`]), merged in at the end.
     ops: Ops,
-    op_pos: Vec<u64>,
+    late: Vec<Late>,
     n_roots: Root,
     num_ands: usize,
     folded_ands: usize,
@@ -1371,11 +1422,10 @@ struct Reducer {
 fn reduce(c: &Circuit, reads: Reads) -> Reduced {
     let n_wires = c.num_wires as usize;
     let mut r = Reducer {
-        wire_root: vec![UNSET; n_wires],
-        wire_flip: vec![false; n_wires],
-        pending: Pending::new(n_wires),
+        wire: vec![WIRE_UNSET; n_wires],
+        pending: Pending::new(),
         ops: Ops::with_capacity(c.gates.len()),
-        op_pos: Vec::with_capacity(c.gates.len()),
+        late: Vec::new(),
         n_roots: 1,
         num_ands: 0,
         folded_ands: 0,
@@ -1388,8 +1438,9 @@ fn reduce(c: &Circuit, reads: Reads) -> Reduced {
                 .iter()
                 .map(|&w| {
                     if reads.needed(w) {
-                        r.wire_root[w as usize] = r.new_root();
-                        r.wire_root[w as usize]
+                        let root = r.new_root();
+                        r.wire[w as usize] = root;
+                        root
                     } else {
                         UNSET
                     }
@@ -1403,7 +1454,7 @@ fn reduce(c: &Circuit, reads: Reads) -> Reduced {
         }
         let idx = idx as u32;
         match *g {
-            Gate::And { a, b, out } => r.and(idx, a, b, out),
+            Gate::And { a, b, out } => r.and(a, b, out),
             Gate::Xor { a, b, out } => r.free(idx, false, &[a, b], out, &reads),
             Gate::Not { a, out } => r.free(idx, true, &[a], out, &reads),
             Gate::Const { value, out } => r.free(idx, value, &[], out, &reads),
@@ -1420,12 +1471,12 @@ impl Reducer {
         self.n_roots - 1
     }
 
-    /// Gate `idx`, `out = a & b`: folded into a reference, or a new AND op.
-    fn and(&mut self, idx: u32, a: u32, b: u32, out: u32) {
+    /// An AND gate, `out = a & b`: folded into a reference, or a new AND op.
+    fn and(&mut self, a: u32, b: u32, out: u32) {
         let out = out as usize;
-        let x = (self.wire_root[a as usize], self.wire_flip[a as usize]);
-        let y = (self.wire_root[b as usize], self.wire_flip[b as usize]);
-        (self.wire_root[out], self.wire_flip[out]) = match fold_and(x, y) {
+        // AND inputs are never pending (see `Reads::hard`).
+        let (x, y) = (self.stored(a), self.stored(b));
+        let (root, flip) = match fold_and(x, y) {
             Some(folded) => {
                 self.folded_ands += 1;
                 folded
@@ -1433,17 +1484,25 @@ impl Reducer {
             None => {
                 let r = self.new_root();
                 self.num_ands += 1;
-                let at = self.ops.push(Op::And {
+                self.ops.push(Op::And {
                     a: x.0,
                     b: y.0,
                     flip_a: x.1,
                     flip_b: y.1,
                     out: r,
                 });
-                self.op_pos.push(u64::from(idx) << 32 | u64::from(at));
                 (r, false)
             }
         };
+        self.wire[out] = with_flip(root, flip);
+    }
+
+    /// The (root, flip) of wire `w`, which is stored (not pending).
+    #[inline(always)]
+    fn stored(&self, w: u32) -> (Root, bool) {
+        let x = self.wire[w as usize];
+        debug_assert!(x & WIRE_PENDING == 0, "a stored wire");
+        (x & !WIRE_FLIP, x & WIRE_FLIP != 0)
     }
 
     /// Free gate `idx`, `out = flip ^ ins[0] ^ ...` (an XOR, a NOT or a
@@ -1451,29 +1510,35 @@ impl Reducer {
     fn free(&mut self, idx: u32, mut flip: bool, ins: &[u32], out: u32, reads: &Reads) {
         let out = out as usize;
         for &w in ins {
-            flip ^= self.wire_flip[w as usize];
+            flip ^= self.wire[w as usize] & WIRE_FLIP != 0;
         }
-        let terms = if ins.iter().all(|&w| self.wire_root[w as usize] != VIRTUAL) {
+        let terms = if ins
+            .iter()
+            .all(|&w| self.wire[w as usize] & WIRE_PENDING == 0)
+        {
             self.stored_sum(ins)
         } else {
-            self.pending_sum(idx, ins)
+            self.pending_sum(ins)
         };
-        self.wire_flip[out] = flip;
-        self.wire_root[out] = match terms.n {
+        let x = match terms.n {
             0 => ZERO_ROOT,
             1 => terms.t[0],
-            _ if !reads.hard[out] && inline_free(reads.reads[out], terms.n) => {
-                self.pending
-                    .insert(out as u32, (terms, idx, reads.reads[out]));
-                VIRTUAL
+            _ if !reads.hard(out as u32) && inline_free(reads.count(out as u32), terms.n) => {
+                let sum = PendingSum {
+                    terms,
+                    gate: idx,
+                    before: self.ops.len() as u32,
+                    reads: reads.count(out as u32),
+                };
+                WIRE_PENDING | self.pending.insert(sum)
             }
             _ => {
                 let r = self.new_root();
-                let at = self.ops.push(Op::Xor { out: r, terms });
-                self.op_pos.push(u64::from(idx) << 32 | u64::from(at));
+                self.ops.push(Op::Xor { out: r, terms });
                 r
             }
         };
+        self.wire[out] = with_flip(x, flip);
     }
 
     /// The sum of free-gate inputs that are all stored, the common case:
@@ -1482,7 +1547,7 @@ impl Reducer {
     fn stored_sum(&self, ins: &[u32]) -> Terms {
         let mut t = Terms::EMPTY;
         for &w in ins {
-            let r = self.wire_root[w as usize];
+            let r = self.wire[w as usize] & !WIRE_FLIP;
             if r == ZERO_ROOT {
             } else if t.n == 1 && t.t[0] == r {
                 t = Terms::EMPTY;
@@ -1498,32 +1563,34 @@ impl Reducer {
     /// merged, each pending input's read used up. A sum of too many terms
     /// stores its longest pending input after all (as an op of that input's
     /// defining gate), and tries again.
-    fn pending_sum(&mut self, idx: u32, ins: &[u32]) -> Terms {
-        // Each input: its wire, its terms, and the defining gate if it is
-        // pending.
-        let mut buf = [(0u32, Terms::EMPTY, None::<u32>); 2];
+    fn pending_sum(&mut self, ins: &[u32]) -> Terms {
+        // Each input: its wire, its terms, the defining gate if it is
+        // pending, and its pending entry if reads of it are still to come.
+        let mut buf = [(0u32, Terms::EMPTY, None::<(u32, u32)>, None::<u32>); 2];
         for (part, &w) in buf.iter_mut().zip(ins) {
-            *part = match self.wire_root[w as usize] {
-                VIRTUAL => {
-                    let k = self.pending.of[w as usize];
-                    assert!(k != 0, "a pending wire is pending");
-                    let e = &mut self.pending.pool[k as usize - 1];
-                    let (t, pos) = (e.0, e.1);
-                    e.2 -= 1;
-                    if e.2 == 0 {
-                        self.pending.remove(w);
-                    }
-                    (w, t, Some(pos))
-                }
-                r => (w, Terms::one(r), None),
+            let x = self.wire[w as usize] & !WIRE_FLIP;
+            *part = if x & WIRE_PENDING != 0 {
+                let k = x & !WIRE_PENDING;
+                let e = &mut self.pending.pool[k as usize];
+                let (t, at) = (e.terms, (e.gate, e.before));
+                e.reads -= 1;
+                let live = if e.reads == 0 {
+                    self.pending.remove(k);
+                    None
+                } else {
+                    Some(k)
+                };
+                (w, t, Some(at), live)
+            } else {
+                (w, Terms::one(x), None, None)
             };
         }
         let parts = &mut buf[..ins.len()];
         loop {
             // (`EMPTY ^ t` is `t`: terms are distinct and non-zero.)
             let sum = match parts {
-                [(_, t, _)] => Some(*t),
-                [(_, t, _), (_, u, _)] => t.xor(u),
+                [(_, t, _, _)] => Some(*t),
+                [(_, t, _, _), (_, u, _, _)] => t.xor(u),
                 _ => unreachable!("a free gate with a pending input has one or two"),
             };
             if let Some(t) = sum {
@@ -1536,12 +1603,15 @@ impl Reducer {
                 .max_by_key(|p| p.1.n)
                 .expect("only pending inputs have several terms");
             let r = self.new_root();
-            let pos = p.2.take().unwrap_or(idx);
-            let at = self.ops.push(Op::Xor { out: r, terms: p.1 });
-            self.op_pos.push(u64::from(pos) << 32 | u64::from(at));
+            let (gate, before) = p.2.take().expect("filtered on pending");
+            let at = self.ops.push_record(Op::Xor { out: r, terms: p.1 });
+            self.late.push(Late { gate, before, at });
             // Its later readers (if any) read the stored label.
-            self.pending.remove(p.0);
-            self.wire_root[p.0 as usize] = r;
+            if let Some(k) = p.3.take() {
+                self.pending.remove(k);
+            }
+            let flip = self.wire[p.0 as usize] & WIRE_FLIP != 0;
+            self.wire[p.0 as usize] = with_flip(r, flip);
             p.1 = Terms::one(r);
         }
     }
@@ -1550,27 +1620,20 @@ impl Reducer {
     /// and, if an AND folded, dead ops dropped (see [`drop_dead_ops`]).
     fn into_reduced(self, c: &Circuit, mut input_roots: Vec<Vec<Root>>) -> Reduced {
         let Reducer {
-            wire_root,
-            wire_flip,
+            wire,
             pending,
             mut ops,
-            op_pos,
+            mut late,
             n_roots,
             num_ands,
             folded_ands,
         } = self;
         drop(pending);
         // Topological order: by defining gate. Ops are appended in that
-        // order except stored pending sums, which come late: the record
-        // starts are put in order, the records stay where they are.
-        let mut op_pos = op_pos;
-        if !op_pos.is_sorted() {
-            sort_nearly_sorted(&mut op_pos);
-            for (s, &k) in ops.start.iter_mut().zip(&op_pos) {
-                *s = k as u32;
-            }
-        }
-        drop(op_pos);
+        // order except stored pending sums, which come late: their record
+        // starts are merged in, the records stay where they are.
+        merge_late(&mut ops.start, &mut late);
+        drop(late);
         let n_roots = n_roots as usize;
         let output_refs: Vec<Vec<(Root, bool)>> = c
             .outputs
@@ -1578,12 +1641,14 @@ impl Reducer {
             .map(|o| {
                 o.wires
                     .iter()
-                    .map(|&w| (wire_root[w as usize], wire_flip[w as usize]))
+                    .map(|&w| {
+                        let x = wire[w as usize];
+                        (x & !WIRE_FLIP, x & WIRE_FLIP != 0)
+                    })
                     .collect()
             })
             .collect();
-        drop(wire_root);
-        drop(wire_flip);
+        drop(wire);
         if folded_ands > 0 {
             let read = drop_dead_ops(&mut ops, n_roots, output_refs.iter().flatten());
             for r in input_roots.iter_mut().flatten() {
@@ -1609,35 +1674,76 @@ struct Schedule {
     events: Vec<u32>,
     /// AND op indices in schedule order; [`Event::Ands`] are ranges of it.
     order: Vec<u32>,
+    /// Per root: its last reads in this order, and room for its slots.
+    roots: Vec<RootState>,
 }
 
-impl Schedule {
-    /// The events, decoded.
-    fn events(&self) -> impl Iterator<Item = Event> + '_ {
-        let mut start = 0;
-        self.events.iter().map(move |&e| {
-            if e & EVENT_ANDS == 0 {
-                Event::Free(e)
-            } else {
-                let end = e & !EVENT_ANDS;
-                let s = std::mem::replace(&mut start, end);
-                Event::Ands(s, end)
-            }
-        })
-    }
+/// Everything the planner tracks per root after the reduction, in one
+/// record: scheduling, last reads and slot assignment each touch a root's
+/// fields together, so one cache miss serves them all (in separate tables,
+/// these misses were most of those passes' time on large circuits).
+#[derive(Clone, Copy)]
+struct RootState {
+    /// While scheduling: the global level after which the root exists (0 =
+    /// inputs and anything before the window base).
+    ready: u32,
+    /// The time (event number, counted from 1) of the root's last read by
+    /// any reader, after which its slot is free; 0 if it is never read,
+    /// [`FOREVER`] for the roots of outputs (read after the last event).
+    last: u32,
+    /// The same for AND readers only: its pi slot is free after it.
+    last_and: u32,
+    /// While slots are assigned: its label slot, or [`NO_SLOT`] if it has
+    /// none (yet, or any more).
+    slot: Slot,
+    /// Its pi slot: [`NO_SLOT`] before its `pi` is listed, [`PI_GONE`]
+    /// after its pi slot is freed.
+    pi: Slot,
+}
+
+impl RootState {
+    const NEW: RootState = RootState {
+        ready: 0,
+        last: 0,
+        last_and: 0,
+        slot: NO_SLOT,
+        pi: NO_SLOT,
+    };
+}
+
+/// [`RootState::last`] of an output's root.
+const FOREVER: u32 = u32::MAX;
+/// [`RootState::pi`] of a root whose `pi` was listed and whose pi slot is
+/// free again: its `pi` is never listed twice (pi slots are below
+/// [`MAX_SLOTS`], far from this).
+const PI_GONE: Slot = NO_SLOT - 1;
+
+/// The events of a [`Schedule`], decoded.
+fn decode_events(events: &[u32]) -> impl Iterator<Item = Event> + '_ {
+    let mut start = 0;
+    events.iter().map(move |&e| {
+        if e & EVENT_ANDS == 0 {
+            Event::Free(e)
+        } else {
+            let end = e & !EVENT_ANDS;
+            let s = std::mem::replace(&mut start, end);
+            Event::Ands(s, end)
+        }
+    })
 }
 
 /// Pass 3, order: windows, levels, steps (see the module docs). Within a
 /// level, the ANDs come first, in steps of at most `max_step`, then the free
 /// ops, list-scheduled by [`FreeScheduler`]. A pass of its own because slots
 /// (below) are assigned in this order, and need each root's last reader in it
-/// first.
+/// first: this pass records those as it places the ops (see [`RootState`]).
+///
+/// Time advances once per step for its ANDs (all read before any writes) and
+/// once per free op, so it counts at most one per op and fits a `u32`; so do
+/// levels, at most one per op.
 fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
     let ops = &reduced.ops;
-    // `ready[r]` is the global level after which root r exists (0 = inputs
-    // and anything before the window base). Levels count at most one per
-    // op, so they fit the roots' `u32`.
-    let mut ready = vec![0 as Root; reduced.n_roots];
+    let mut roots = vec![RootState::NEW; reduced.n_roots];
     let mut events: Vec<u32> = Vec::with_capacity(ops.len());
     let mut order: Vec<u32> = Vec::with_capacity(reduced.num_ands);
     let mut base: Root = 0;
@@ -1650,7 +1756,7 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
         let mut max_level = 0usize;
         for idx in w0 as u32..(w0 + window_len).min(ops.len()) as u32 {
             let op = ops.get(idx);
-            let lvl = |r: Root| ready[r as usize].saturating_sub(base) as usize;
+            let lvl = |r: Root| roots[r as usize].ready.saturating_sub(base) as usize;
             let (level, out) = match op {
                 Op::And { a, b, out, .. } => (lvl(a).max(lvl(b)) + 1, out),
                 Op::Xor { terms, out } => (
@@ -1663,7 +1769,7 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
                 by_level_frees.resize_with(level + 1, Vec::new);
             }
             max_level = max_level.max(level);
-            ready[out as usize] = base + level as Root;
+            roots[out as usize].ready = base + level as Root;
             match op {
                 Op::And { .. } => by_level_ands[level].push(idx),
                 Op::Xor { terms, .. } => by_level_frees[level].push((terms.n, idx)),
@@ -1675,6 +1781,15 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
                 order.extend_from_slice(chunk);
                 debug_assert!(start < EVENT_ANDS);
                 events.push(EVENT_ANDS | order.len() as u32);
+                let t = events.len() as u32;
+                for &i in chunk {
+                    if let Op::And { a, b, .. } = ops.get(i) {
+                        for r in [a, b] {
+                            roots[r as usize].last = t;
+                            roots[r as usize].last_and = t;
+                        }
+                    }
+                }
             }
             // List scheduling of the level's free ops: an op is ready once
             // its same-level inputs ran; ready ops are independent of each
@@ -1684,59 +1799,26 @@ fn schedule(reduced: &Reduced, window_len: usize, max_step: usize) -> Schedule {
             // segment, a branch the CPU mispredicts (SHA-256 has small
             // levels, where sorting by depth alone made ten segments each).
             let frees = &by_level_frees[level];
+            let from = events.len();
             scheduler.schedule(frees, ops, &mut events);
+            for (t, &i) in (from as u32 + 1..).zip(&events[from..]) {
+                if let Op::Xor { terms, .. } = ops.get(i) {
+                    for &r in terms.as_slice() {
+                        roots[r as usize].last = t;
+                    }
+                }
+            }
         }
         base += max_level as Root;
     }
-    Schedule { events, order }
-}
-
-/// When each root is read for the last time, from [`last_reads`]: event
-/// times, counted from 1 (`u32::MAX` for the roots of outputs, which are
-/// read after the last event).
-struct LastReads {
-    /// By any reader: the root's slot is free after it.
-    last: Vec<u32>,
-    /// By an AND: the root's pi slot is free after it.
-    last_and: Vec<u32>,
-}
-
-/// Pass 4, the last reader of each root in schedule order: time advances once
-/// per step for its ANDs (all read before any writes) and once per free op,
-/// so it counts at most one per op and fits the roots' `u32`. A pass of its
-/// own because a slot is recycled at its root's last read, which slot
-/// assignment must know when it reaches the first.
-fn last_reads(reduced: &Reduced, schedule: &Schedule) -> LastReads {
-    const FOREVER: u32 = u32::MAX;
-    let ops = &reduced.ops;
-    let mut last = vec![0u32; reduced.n_roots];
-    let mut last_and = vec![0u32; reduced.n_roots];
-    for (t, e) in schedule.events().enumerate() {
-        let t = t as u32 + 1;
-        match e {
-            Event::Free(i) => {
-                if let Op::Xor { terms, .. } = ops.get(i) {
-                    for &r in terms.as_slice() {
-                        last[r as usize] = t;
-                    }
-                }
-            }
-            Event::Ands(s, e) => {
-                for &i in &schedule.order[s as usize..e as usize] {
-                    if let Op::And { a, b, .. } = ops.get(i) {
-                        last[a as usize] = t;
-                        last[b as usize] = t;
-                        last_and[a as usize] = t;
-                        last_and[b as usize] = t;
-                    }
-                }
-            }
-        }
-    }
     for &(r, _) in reduced.output_refs.iter().flatten() {
-        last[r as usize] = FOREVER;
+        roots[r as usize].last = FOREVER;
     }
-    LastReads { last, last_and }
+    Schedule {
+        events,
+        order,
+        roots,
+    }
 }
 
 /// A plan before its checks and its final encoding, from [`assign_slots`].
@@ -1759,16 +1841,12 @@ struct Layout {
 /// The state of slot assignment ([`assign_slots`]) as it walks the events.
 struct SlotAssigner<'a> {
     ops: &'a Ops,
-    last: &'a LastReads,
-    /// Each root's label slot, or `NO_SLOT` if it has none (yet, or any
-    /// more); recycled slots wait in `free_slots`.
-    slot_of: Vec<Slot>,
+    /// Each root's last reads and slots (see [`RootState`]).
+    roots: Vec<RootState>,
+    /// Recycled label slots.
     free_slots: Vec<Slot>,
     num_slots: u64,
-    /// Whether a root's `pi` was listed; its pi slot while it has one;
-    /// recycled pi slots.
-    pi_done: Vec<bool>,
-    pi_slot_of: Vec<Slot>,
+    /// Recycled pi slots.
     pi_free: Vec<Slot>,
     num_pi_slots: u64,
     pis: Vec<Slot>,
@@ -1784,25 +1862,25 @@ struct SlotAssigner<'a> {
 
 /// Pass 5, slots in the schedule's order; the `pi` lists; free segments.
 /// Input slots first, then each event's reads and writes, a slot released at
-/// its root's last read (see [`LastReads`]), then the output slots. The last
+/// its root's last read (see [`RootState`]), then the output slots. The last
 /// pass over the ops: it emits the plan's tables.
-fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: &Schedule, last: &LastReads) -> Layout {
-    let n_roots = reduced.n_roots;
-    let mut slot_of = vec![NO_SLOT; n_roots];
-    slot_of[ZERO_ROOT as usize] = ZERO_SLOT;
+fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: Schedule) -> Layout {
+    let Schedule {
+        events,
+        order,
+        mut roots,
+    } = schedule;
+    roots[ZERO_ROOT as usize].slot = ZERO_SLOT;
     let mut s = SlotAssigner {
         ops: &reduced.ops,
-        last,
-        slot_of,
+        roots,
         free_slots: Vec::new(),
         num_slots: FIRST_SLOT as u64,
-        pi_done: vec![false; n_roots],
-        pi_slot_of: vec![NO_SLOT; n_roots],
         pi_free: Vec::new(),
         num_pi_slots: 0,
         pis: Vec::new(),
         pi_into: Vec::new(),
-        ands: Vec::with_capacity(schedule.order.len()),
+        ands: Vec::with_capacity(order.len()),
         code: Vec::new(),
         n_frees: 0,
         prelude: None,
@@ -1822,11 +1900,11 @@ fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: &Schedule, last: &Last
                 .collect(),
         })
         .collect();
-    for (t, e) in schedule.events().enumerate() {
+    for (t, e) in decode_events(&events).enumerate() {
         let t = t as u32 + 1;
         match e {
             Event::Free(i) => s.free_op(i, t),
-            Event::Ands(a, e) => s.and_step(&schedule.order[a as usize..e as usize], t),
+            Event::Ands(a, e) => s.and_step(&order[a as usize..e as usize], t),
         }
     }
     s.close();
@@ -1836,7 +1914,10 @@ fn assign_slots(c: &Circuit, reduced: &Reduced, schedule: &Schedule, last: &Last
         .zip(&reduced.output_refs)
         .map(|(o, refs)| OutputPlan {
             name: o.name.clone(),
-            slots: refs.iter().map(|&(r, _)| s.slot_of[r as usize]).collect(),
+            slots: refs
+                .iter()
+                .map(|&(r, _)| s.roots[r as usize].slot)
+                .collect(),
             flips: refs.iter().map(|&(_, f)| f).collect(),
         })
         .collect();
@@ -1863,16 +1944,16 @@ impl SlotAssigner<'_> {
             // `finish_plan`.
             (self.num_slots - 1).min(MAX_SLOTS - 1) as Slot
         });
-        self.slot_of[r as usize] = s;
+        self.roots[r as usize].slot = s;
         s
     }
 
     /// Frees root `r`'s slot if time `t` is its last read.
     fn release(&mut self, r: Root, t: u32) {
-        if r != ZERO_ROOT && self.last.last[r as usize] == t && self.slot_of[r as usize] != NO_SLOT
-        {
-            self.free_slots.push(self.slot_of[r as usize]);
-            self.slot_of[r as usize] = NO_SLOT;
+        let x = &mut self.roots[r as usize];
+        if r != ZERO_ROOT && x.last == t && x.slot != NO_SLOT {
+            self.free_slots.push(x.slot);
+            x.slot = NO_SLOT;
         }
     }
 
@@ -1905,9 +1986,9 @@ impl SlotAssigner<'_> {
         self.code[header + 1] += 1;
         let start = self.code.len();
         self.code.push(0);
-        let slot_of = &self.slot_of;
+        let roots = &self.roots;
         self.code
-            .extend(ins.iter().map(|&r| slot_of[r as usize].wrapping_mul(16)));
+            .extend(ins.iter().map(|&r| roots[r as usize].slot.wrapping_mul(16)));
         for &r in ins {
             self.release(r, t);
         }
@@ -1932,25 +2013,26 @@ impl SlotAssigner<'_> {
             } = self.ops.get(i)
             {
                 for r in [a, b] {
-                    if !self.pi_done[r as usize] {
-                        self.pi_done[r as usize] = true;
-                        self.pis.push(self.slot_of[r as usize]);
+                    if self.roots[r as usize].pi == NO_SLOT {
                         let d = self.pi_free.pop().unwrap_or_else(|| {
                             self.num_pi_slots += 1;
                             (self.num_pi_slots - 1).min(MAX_SLOTS - 1) as Slot
                         });
-                        self.pi_slot_of[r as usize] = d;
+                        let x = &mut self.roots[r as usize];
+                        x.pi = d;
+                        self.pis.push(x.slot);
                         self.pi_into.push(d);
                     }
                 }
+                let (x, y) = (self.roots[a as usize], self.roots[b as usize]);
                 self.ands.push(AndOp {
-                    a: self.slot_of[a as usize],
-                    b: self.slot_of[b as usize],
+                    a: x.slot,
+                    b: y.slot,
                     out: 0,
                     flip_a,
                     flip_b,
-                    pa: self.pi_slot_of[a as usize],
-                    pb: self.pi_slot_of[b as usize],
+                    pa: x.pi,
+                    pb: y.pi,
                 });
             }
         }
@@ -1966,10 +2048,10 @@ impl SlotAssigner<'_> {
             if let Op::And { a, b, .. } = self.ops.get(i) {
                 for r in [a, b] {
                     // A pi slot is free after the last AND reader.
-                    let d = self.pi_slot_of[r as usize];
-                    if self.last.last_and[r as usize] == t && d != NO_SLOT {
-                        self.pi_free.push(d);
-                        self.pi_slot_of[r as usize] = NO_SLOT;
+                    let x = &mut self.roots[r as usize];
+                    if x.last_and == t && x.pi < PI_GONE {
+                        self.pi_free.push(x.pi);
+                        x.pi = PI_GONE;
                     }
                 }
                 self.release(a, t);
@@ -2100,11 +2182,12 @@ fn narrow_code(wide: &[u32], prelude_end: &mut u64, steps: &mut [Step]) -> Vec<u
 mod tests {
     use super::*;
 
-    /// The in-place run-and-merge order equals a full sort, on keys that
-    /// are sorted but for a few late ones (as the planner makes them) and
-    /// on arbitrary ones.
+    /// Merging the late ops in gives the order of a full sort by (defining
+    /// gate, creation), on ops made as the reducer makes them: in-order ops
+    /// one per gate, late ones for gates without an in-order op, created
+    /// after later gates' ops.
     #[test]
-    fn sort_nearly_sorted_is_a_sort() {
+    fn merge_late_is_a_sort() {
         let mut s = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             s ^= s << 13;
@@ -2112,20 +2195,39 @@ mod tests {
             s ^= s << 17;
             s
         };
-        for n in [0usize, 1, 2, 3, 10, 100, 1000] {
+        for n in [0u32, 1, 2, 3, 10, 100, 1000] {
             for late_every in [1u64, 2, 5, 50, u64::MAX] {
-                let mut keys: Vec<u64> = Vec::with_capacity(n);
-                let mut at = 0u64;
-                for k in 0..n as u64 {
-                    at += 1 + next() % 3;
-                    let late = late_every != u64::MAX && next() % late_every == 0;
-                    let pos = if late { next() % at } else { at };
-                    keys.push(pos << 32 | k);
+                // Gates that stay pending: (gate, in-order ops before it).
+                let mut pending = Vec::new();
+                let (mut start, mut late) = (Vec::new(), Vec::new());
+                // Every op as (gate, record start), for the full sort.
+                let mut all = Vec::new();
+                let mut at = 0u32;
+                for gate in 0..n {
+                    if late_every != u64::MAX && next() % late_every == 0 {
+                        pending.push((gate, start.len() as u32));
+                    } else {
+                        start.push(at);
+                        all.push((gate, at));
+                        at += 1;
+                    }
+                    // Sometimes store an earlier pending gate now.
+                    if !pending.is_empty() && next() % 3 == 0 {
+                        let k = next() as usize % pending.len();
+                        let (g, before) = pending.swap_remove(k);
+                        late.push(Late {
+                            gate: g,
+                            before,
+                            at,
+                        });
+                        all.push((g, at));
+                        at += 1;
+                    }
                 }
-                let mut want = keys.clone();
-                want.sort_unstable();
-                sort_nearly_sorted(&mut keys);
-                assert_eq!(keys, want, "n = {n}, {late_every}");
+                all.sort_unstable();
+                merge_late(&mut start, &mut late);
+                let want: Vec<u32> = all.iter().map(|&(_, a)| a).collect();
+                assert_eq!(start, want, "n = {n}, {late_every}");
             }
         }
     }

@@ -91,7 +91,7 @@ fn plans_verify_on_published_and_random_circuits() {
     for seed in 1..=12u64 {
         let local = seed % 2 == 0;
         let n_gates = if seed <= 4 { 20_000 } else { 300 };
-        let c = random_circuit(seed * 0x9e37_79b9_7f4a_7c15, 16, n_gates, local);
+        let c = random_circuit(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), 16, n_gates, local);
         cases.push((format!("random {seed}"), c.clone(), 1 << 16, 256));
         cases.push((format!("random {seed} small"), c, 1 + seed as usize * 5, 3));
     }

@@ -66,7 +66,8 @@ fn run(cli: Cli) -> Result<()> {
     let timeout = cli.net.timeout()?;
     // The schedule is built while the handshake and base OTs wait for the
     // garbler, so the connection is made as soon as the inputs are known.
-    let setup = EvaluatorSetup::deferred(circuit.ir()).with_settings(cli.net.settings());
+    let setup =
+        EvaluatorSetup::deferred_identified(circuit.identified()).with_settings(cli.net.settings());
     tracing::debug!("evaluator: session prepared");
     let stream = party::connect(&cli.connect, timeout)?;
     tracing::debug!("evaluator: connected");

@@ -88,8 +88,8 @@ fn run(cli: Cli) -> Result<()> {
         accept_timeout,
         prepare,
         |keys, stream| {
-            let setup =
-                GarblerSetup::with_keys(circuit.ir(), keys)?.with_settings(cli.net.settings());
+            let setup = GarblerSetup::identified(circuit.identified(), keys)?
+                .with_settings(cli.net.settings());
             let (out, stats) =
                 party::garble_session(stream, setup, &inputs, timeout, cli.net.repeat, progress)?;
             Ok(party::render_report(

@@ -9,7 +9,7 @@ use yao::outputs::OutputArgs;
 use yao::party::{self, NetArgs};
 use yao::{inputs, outputs, share};
 use yao_compiler::{Circuit, Party};
-use yao_runtime::protocol::{EvaluatorSetup, GarblerSetup};
+use yao_runtime::protocol::{EvaluatorSetup, GarblerKeys, GarblerSetup};
 
 #[derive(Parser)]
 #[command(
@@ -178,12 +178,14 @@ fn run(cli: Cli) -> Result<()> {
             let addr = listener.local_addr()?.to_string();
             let (g_out, (e_out, stats)) = std::thread::scope(|s| -> Result<_> {
                 let garbler = s.spawn(|| -> Result<_> {
-                    let setup = GarblerSetup::new(c.ir())?.with_settings(net.settings());
+                    let setup = GarblerSetup::identified(c.identified(), GarblerKeys::new())?
+                        .with_settings(net.settings());
                     let (stream, _) = party::accept(&listener, Some(timeout))?;
                     Ok(party::garble_session(stream, setup, &g, timeout, net.repeat, true)?.0)
                 });
                 let evaluated = (|| {
-                    let setup = EvaluatorSetup::deferred(c.ir()).with_settings(net.settings());
+                    let setup = EvaluatorSetup::deferred_identified(c.identified())
+                        .with_settings(net.settings());
                     let stream = party::connect(&addr, timeout)?;
                     party::evaluate_session(stream, setup, &e, timeout, net.repeat)
                 })();

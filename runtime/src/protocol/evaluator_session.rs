@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use yao_core::block::Block;
 use yao_core::evaluator::{EvalError, Evaluator};
-use yao_core::ir::{Circuit, CircuitId, GateSource, Input, Output, Party};
+use yao_core::ir::{Circuit, CircuitId, GateSource, Identified, Input, Output, Party};
 use yao_core::plan::Plan;
 use yao_core::three_halves::ThreeHalvesEvaluator;
 use yao_core::tweak::AndCounter;
@@ -53,8 +53,14 @@ impl<'c> EvaluatorSetup<'c> {
     /// planned is still reported before anything the peer did, by
     /// [`EvaluatorSession::start_prepared`], but after connecting.
     pub fn deferred(circuit: &'c Circuit) -> Self {
+        Self::deferred_identified(Identified::new(circuit))
+    }
+
+    /// [`EvaluatorSetup::deferred`] for a circuit whose id is known: not
+    /// hashed again (see [`Identified`]).
+    pub fn deferred_identified(circuit: Identified<'c>) -> Self {
         EvaluatorSetup {
-            subject: Subject::Whole(circuit),
+            subject: Subject::Whole(circuit.circuit()),
             schedule: None,
             id: circuit.id(),
             settings: Settings::default(),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use yao_core::block::{Block, Delta};
 use yao_core::garbler::{GarbleError, Garbler};
-use yao_core::ir::{Circuit, CircuitId, GateSource, Input, Output, Party};
+use yao_core::ir::{Circuit, CircuitId, GateSource, Identified, Input, Output, Party};
 use yao_core::plan::Plan;
 use yao_core::three_halves::ThreeHalvesGarbler;
 use yao_core::tweak::AndCounter;
@@ -67,19 +67,30 @@ impl<'c> GarblerSetup<'c> {
 
     /// A setup with keys made beforehand (see [`GarblerKeys`]).
     pub fn with_keys(circuit: &'c Circuit, keys: GarblerKeys) -> Result<Self, ProtocolError> {
-        Ok(Self::of(Subject::Whole(circuit), keys))
+        Self::identified(Identified::new(circuit), keys)
+    }
+
+    /// [`GarblerSetup::with_keys`] for a circuit whose id is known: not
+    /// hashed again (see [`Identified`]).
+    pub fn identified(circuit: Identified<'c>, keys: GarblerKeys) -> Result<Self, ProtocolError> {
+        Ok(Self::of(
+            Subject::Whole(circuit.circuit()),
+            circuit.id(),
+            keys,
+        ))
     }
 
     /// A setup for a circuit read window by window, `window` gates at a
     /// time, at every execution (see [`yao_core::window`]): neither party
     /// holds it whole. The evaluator must use the same window size.
     pub fn windowed<S: GateSource + Sync>(source: &'c S, window: usize) -> Self {
-        Self::of(Subject::windowed(source, window), GarblerKeys::new())
+        let subject = Subject::windowed(source, window);
+        Self::of(subject, subject.id(), GarblerKeys::new())
     }
 
-    fn of(subject: Subject<'c>, keys: GarblerKeys) -> Self {
+    fn of(subject: Subject<'c>, id: CircuitId, keys: GarblerKeys) -> Self {
         GarblerSetup {
-            id: subject.id(),
+            id,
             subject,
             settings: Settings::default(),
             ot: keys.ot,
