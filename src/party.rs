@@ -470,11 +470,24 @@ pub fn render_report(
     }
     let values = outputs::decode(circuit, outputs_bits);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    // At the malicious level the semi-honest scheme and OT settings do not
+    // apply: name what ran instead (at that level `ms.ot` is the setup and
+    // preprocessing, `ms.tables` the online phase).
+    let (scheme, ot) = match settings.security {
+        Security::SemiHonest => (settings.scheme.name().to_string(), settings.ot.to_string()),
+        Security::Malicious => (
+            "authenticated-garbling".to_string(),
+            match yao_runtime::preprocess::DEFAULT_OT_K {
+                1 => "kos15-iknp".to_string(),
+                k => format!("kos15-softspoken-k{k}"),
+            },
+        ),
+    };
     let report = json!({
         "outputs": outputs::to_json(&values, args.hex),
         "security": settings.security.name(),
-        "scheme": settings.scheme.name(),
-        "ot": settings.ot.to_string(),
+        "scheme": scheme,
+        "ot": ot,
         "and_gates": stats.and_gates,
         "bytes_sent": stats.traffic.sent,
         "bytes_received": stats.traffic.received,

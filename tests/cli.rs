@@ -1199,6 +1199,9 @@ fn run_at_the_malicious_level() {
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["outputs"]["out"], true, "{out}");
     assert_eq!(json["security"], "malicious", "{out}");
+    // The report names what ran, not the semi-honest defaults.
+    assert_eq!(json["scheme"], "authenticated-garbling", "{out}");
+    assert_eq!(json["ot"], "kos15-softspoken-k4", "{out}");
     // A stream of executions in one session, every one's ANDs counted.
     let ands = json["and_gates"].as_u64().unwrap();
     let out = ok(&[
