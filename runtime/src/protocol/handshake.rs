@@ -20,7 +20,9 @@ pub const MAGIC: [u8; 8] = *b"YAO-2PC\0";
 /// hello names the garbling scheme ([`Settings`]). 5: the hello names the
 /// security level ([`Security`]). 6: the malicious setup runs one
 /// public-key base OT and bootstraps the second extension's base OTs from
-/// the first ([`yao_core::auth::bootstrap`]).
+/// the first ([`yao_core::auth::bootstrap`]); its correlated OTs are
+/// SoftSpokenOT with `k = 4` under the KOS15 check (a tree message per
+/// extension); a malicious session sends its execution count first.
 pub const VERSION: u16 = 6;
 
 /// What both parties must agree on besides the circuit, checked in the
