@@ -430,6 +430,25 @@ fn record_seeds() {
         "bootstrap-swap".into(),
         &[&[4u8, 0, 0][..], &[0xa5; 16]].concat(),
     );
+    // The malicious preprocessing's SoftSpokenOT (k = 4): an honest tree
+    // setup and extension of 40 OTs, then a check message of zeros.
+    {
+        use yao_core::auth::kos::KosReceiver;
+        let (mut rx, tree) = KosReceiver::soft_spoken(4, &harness::soft_spoken_pairs());
+        let (ext, _) = rx.extend(&[true; 40]);
+        // count 121: k = [2, 4, 8][121 % 3] = 4, n = 121 / 3 = 40.
+        write(
+            "preprocess_messages",
+            "softspoken-k4-extend-40".into(),
+            &[
+                &[5u8, 121, 0][..],
+                &tree.to_bytes(),
+                &ext.to_bytes(),
+                &[0; 96],
+            ]
+            .concat(),
+        );
+    }
     // SoftSpokenOT: honest tree sums and one honest batch, for every k.
     use yao_core::ot::softspoken::{self, SoftSpokenReceiver};
     let pairs: Vec<[yao_core::Block; 2]> = (0..iknp::KAPPA as u128)
@@ -491,4 +510,18 @@ fn share_files_harness_accepts_good_directories_and_refuses_bad_ones() {
 #[test]
 fn split_check_harness_accepts_matching_splits_and_refuses_the_rest() {
     check_seed_verdicts("split_check", harness::split_check);
+}
+
+/// The recorded SoftSpokenOT seed of `preprocess_messages` is honest up to
+/// the KOS15 check message (whose coin opening, zeros here, is the first
+/// thing refused): it passes the tree check and the extension, so
+/// the fuzzer starts past them (a seed refused at its first message would
+/// leave the rest of the path unexplored).
+#[test]
+fn the_softspoken_seed_reaches_the_kos15_check() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/seeds/preprocess_messages/softspoken-k4-extend-40");
+    let seed = std::fs::read(&path).unwrap();
+    let err = harness::preprocess_messages(&seed).unwrap_err();
+    assert!(err.contains("commitment opening"), "{err}");
 }

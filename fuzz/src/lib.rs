@@ -1062,7 +1062,7 @@ pub fn preprocess_messages(data: &[u8]) -> Outcome {
             })
             .collect()
     };
-    match which % 5 {
+    match which % 6 {
         0 => {
             let n = count % 2048;
             let len = (16 * extended_len(n) + 32).min(bytes.len());
@@ -1112,6 +1112,26 @@ pub fn preprocess_messages(data: &[u8]) -> Outcome {
             }
             Ok(())
         }
+        5 => {
+            // The SoftSpokenOT variant: the receiver's tree setup, then one
+            // extension and its KOS15 check, for k = 2, 4 or 8.
+            use yao_core::auth::kos::{extend_msg_len, TreeSetupMsg};
+            let k = [2, 4, 8][count % 3];
+            let n = (count / 3) % 512;
+            let (tree, rest) = bytes.split_at(TreeSetupMsg::len_for(k).min(bytes.len()));
+            let tree = TreeSetupMsg::from_bytes(tree, k).map_err(|e| report(&e))?;
+            let mut sender =
+                KosSender::soft_spoken(k, delta.block(), &soft_spoken_seeds(&delta), &tree)
+                    .map_err(|e| report(&e))?;
+            let (ext, check) = rest.split_at(extend_msg_len(n, k).min(rest.len()));
+            let msg = ExtendMsg::from_bytes_for(ext, n, k).map_err(|e| report(&e))?;
+            assert_eq!(msg.to_bytes(), ext);
+            let (_, waiting) = sender.receive(&msg, n).map_err(|e| report(&e))?;
+            let check = CheckMsg::from_bytes(check).map_err(|e| report(&e))?;
+            let q = waiting.finish(&check).map_err(|e| report(&e))?;
+            assert_eq!(q.len(), n);
+            Ok(())
+        }
         _ => {
             let opening = CoinOpening::from_bytes(bytes).map_err(|e| report(&e))?;
             assert_eq!(&opening.to_bytes()[..], bytes);
@@ -1121,6 +1141,25 @@ pub fn preprocess_messages(data: &[u8]) -> Outcome {
             Ok(())
         }
     }
+}
+
+/// The base-OT pairs an honest SoftSpokenOT receiver of
+/// [`preprocess_messages`]' case 5 holds: pair `j` is `(2j, 2j + 1)`.
+pub fn soft_spoken_pairs() -> Vec<[Block; 2]> {
+    (0..128u128)
+        .map(|j| [Block(2 * j), Block(2 * j + 1)])
+        .collect()
+}
+
+/// The sender's side of [`soft_spoken_pairs`]: the message of each pair
+/// that the bits of `delta` choose.
+fn soft_spoken_seeds(delta: &yao_core::auth::auth_bit::GlobalKey) -> Vec<Block> {
+    let d = delta.block().0;
+    soft_spoken_pairs()
+        .iter()
+        .enumerate()
+        .map(|(j, p)| p[(d >> j) as usize & 1])
+        .collect()
 }
 
 pub fn ot_messages(data: &[u8]) -> Outcome {
