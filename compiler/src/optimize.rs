@@ -366,11 +366,28 @@ impl Builder {
     /// its hash-consing tables and fingerprints, most of its memory, are
     /// freed before the circuit is made.
     pub fn finish(
-        mut self,
+        self,
         name: &str,
         inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
         outputs: Vec<(String, ValueType, Vec<Lit>)>,
     ) -> Circuit {
+        let (interface, gates) = self.finish_into(name, inputs, outputs, Vec::new());
+        Circuit { gates, ..interface }
+    }
+
+    /// [`Builder::finish`] with the gates sent to `sink` as they are made,
+    /// in canonical numbering (input bits `0..n`, then gate `i` writes wire
+    /// `n + i`), rather than collected: a 16x16 matrix product of u32 has
+    /// 12 million gates, 195 MB as a `Vec<Gate>`, that a file writer need
+    /// never hold. Returns the circuit's interface (name, wire count, input
+    /// and output groups) with *no gates*, and the sink.
+    pub fn finish_into<S: GateSink>(
+        mut self,
+        name: &str,
+        inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
+        outputs: Vec<(String, ValueType, Vec<Lit>)>,
+        sink: S,
+    ) -> (Circuit, S) {
         self.xor_alias = FxHashMap::default();
         self.by_fp = HashTable::new();
         self.fp = Vec::new();
@@ -403,17 +420,16 @@ impl Builder {
             drop(depth_first);
             creation
         };
-        let gates = Vec::with_capacity(order.len() + order.len() / 4);
-        let (ir_inputs, ir_outputs, gates) =
-            self.emit(&inputs, &outputs, &order, &mut scratch, gates);
-        Circuit {
+        let (ir_inputs, ir_outputs, sink, num_wires) =
+            self.emit(&inputs, &outputs, &order, &mut scratch, sink);
+        let interface = Circuit {
             name: name.to_string(),
-            num_wires: ir_inputs.iter().map(|i| i.wires.len() as u32).sum::<u32>()
-                + gates.len() as u32,
+            num_wires,
             inputs: ir_inputs,
             outputs: ir_outputs,
-            gates,
-        }
+            gates: Vec::new(),
+        };
+        (interface, sink)
     }
 
     /// [`Circuit::peak_live_wires`] of the circuit [`Builder::emit`] makes
@@ -428,7 +444,7 @@ impl Builder {
     ) -> u64 {
         let n_in: usize = inputs.iter().map(|i| i.3.len()).sum();
         reads.start(n_in);
-        let (_, ir_outputs, reads) = self.emit(inputs, outputs, order, scratch, reads);
+        let (_, ir_outputs, reads, _) = self.emit(inputs, outputs, order, scratch, reads);
         reads.peak(ir_outputs.iter().flat_map(|o| &o.wires))
     }
 
@@ -504,7 +520,8 @@ impl Builder {
     }
 
     /// The gates of the nodes in `order` (input wires numbered first, then
-    /// gate outputs in turn), into `sink`; the input and output groups.
+    /// gate outputs in turn), into `sink`; the input and output groups and
+    /// the number of wires.
     fn emit<S: GateSink>(
         &self,
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
@@ -512,7 +529,7 @@ impl Builder {
         order: &[u32],
         scratch: &mut Scratch,
         sink: S,
-    ) -> (Vec<Input>, Vec<Output>, S) {
+    ) -> (Vec<Input>, Vec<Output>, S, Wire) {
         let Scratch {
             want_neg,
             wire,
@@ -546,7 +563,9 @@ impl Builder {
                     })
                     .collect(),
             })
-            .collect();
+            .collect::<Vec<Input>>();
+        // At least one gate per node of `order`, a NOT for some.
+        e.gates.start(&ir_inputs, order.len());
         for &n in order {
             let n = n as usize;
             let gate = match self.node(n) {
@@ -593,19 +612,32 @@ impl Builder {
                 wires: lits.iter().map(|&l| e.wire_of(l)).collect(),
             })
             .collect();
-        (ir_inputs, ir_outputs, e.gates)
+        (ir_inputs, ir_outputs, e.gates, e.next)
     }
 }
 
 const NONE: Wire = Wire::MAX;
 
-/// Where [`Builder::emit`] puts the gates, in order: a circuit's gate list,
-/// or [`LastReads`] on a dry run.
-trait GateSink {
+/// Where the builder's emitter puts the gates, in order: a circuit's gate
+/// list, a file being written ([`crate::compiled::FileWriter`]), or a dry
+/// run that only measures.
+pub trait GateSink {
+    /// Called once, before the first gate, with the input groups (wires
+    /// `0..n` in order) and a lower bound on the number of gates to come.
+    fn start(&mut self, inputs: &[Input], gates_at_least: usize) {
+        let _ = (inputs, gates_at_least);
+    }
+
+    /// The next gate: it writes the next wire.
     fn push(&mut self, gate: Gate);
 }
 
 impl GateSink for Vec<Gate> {
+    fn start(&mut self, _inputs: &[Input], gates_at_least: usize) {
+        // With room for the NOT gates of complemented edges.
+        self.reserve(gates_at_least + gates_at_least / 4);
+    }
+
     fn push(&mut self, gate: Gate) {
         Vec::push(self, gate);
     }
@@ -930,7 +962,7 @@ mod tests {
             // Scratch reused in both orders, as `finish` does.
             for order in [&creation, &depth_first, &creation] {
                 let peak = b.peak_of(&inputs, &outputs, order, &mut scratch, &mut reads);
-                let (i, o, gates) = b.emit(&inputs, &outputs, order, &mut scratch, Vec::new());
+                let (i, o, gates, _) = b.emit(&inputs, &outputs, order, &mut scratch, Vec::new());
                 let c = Circuit {
                     name: "t".into(),
                     num_wires: 11 + gates.len() as u32,
