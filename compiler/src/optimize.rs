@@ -391,14 +391,8 @@ impl Builder {
         self.xor_alias = FxHashMap::default();
         self.by_fp = HashTable::new();
         self.fp = Vec::new();
-        let live = self.live_nodes(&outputs);
-        let creation: Vec<u32> = (0..self.nodes.len() as u32)
-            .filter(|&n| {
-                live[n as usize] && matches!(self.node(n as usize), Node::And(..) | Node::Xor(..))
-            })
-            .collect();
-        drop(live);
-        let depth_first = self.depth_first_order(&outputs);
+        let creation = Order::Creation(self.live_gates(&outputs));
+        let depth_first = Order::Listed(self.depth_first_order(&outputs));
         // Both orders hold the same nodes, so the polarity counts are one.
         let mut scratch = Scratch {
             want_neg: self.polarity_wants(&creation, &outputs),
@@ -408,7 +402,7 @@ impl Builder {
         // Each order's peak is measured on a dry run of the emitter, which
         // keeps only each wire's last reader: emitting both circuits to
         // compare them held two circuits at once.
-        let depth_first_is_lower = depth_first != creation && {
+        let depth_first_is_lower = !depth_first.nodes().eq(creation.nodes()) && {
             let mut reads = LastReads::default();
             let mut peak = |order| self.peak_of(&inputs, &outputs, order, &mut scratch, &mut reads);
             peak(&depth_first) < peak(&creation)
@@ -438,26 +432,28 @@ impl Builder {
         &self,
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
         outputs: &[(String, ValueType, Vec<Lit>)],
-        order: &[u32],
+        order: &Order,
         scratch: &mut Scratch,
         reads: &mut LastReads,
     ) -> u64 {
         let n_in: usize = inputs.iter().map(|i| i.3.len()).sum();
         reads.start(n_in);
         let (_, ir_outputs, reads, _) = self.emit(inputs, outputs, order, scratch, reads);
-        reads.peak(ir_outputs.iter().flat_map(|o| &o.wires))
+        // The emitter's wire array is free until the next run: it holds the
+        // deaths count, rather than a fresh array of a word per gate.
+        reads.peak(ir_outputs.iter().flat_map(|o| &o.wires), &mut scratch.wire)
     }
 
     /// How much more often each node is needed complemented than plain
     /// where polarity costs a NOT gate (AND inputs and outputs; XORs take
     /// either), over the gates of `order`. Readers are fewer than 2^31, so
     /// the difference fits.
-    fn polarity_wants(&self, order: &[u32], outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<i32> {
+    fn polarity_wants(&self, order: &Order, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<i32> {
         let mut want_neg = vec![0i32; self.nodes.len()];
         let mut count = |l: Lit| {
             want_neg[l.node()] += if l.complemented() { 1 } else { -1 };
         };
-        for &n in order {
+        for n in order.nodes() {
             if let Node::And(a, b) = self.node(n as usize) {
                 count(a);
                 count(b);
@@ -468,6 +464,18 @@ impl Builder {
             .flat_map(|o| o.2.iter())
             .for_each(|&l| count(l));
         want_neg
+    }
+
+    /// The gate nodes (ANDs and XORs) an output depends on.
+    fn live_gates(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> NodeSet {
+        let live = self.live_nodes(outputs);
+        let mut gates = NodeSet::new(self.nodes.len());
+        for (n, _) in live.iter().enumerate().filter(|(_, &l)| l) {
+            if matches!(self.node(n), Node::And(..) | Node::Xor(..)) {
+                gates.insert(n);
+            }
+        }
+        gates
     }
 
     fn live_nodes(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<bool> {
@@ -526,7 +534,7 @@ impl Builder {
         &self,
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
         outputs: &[(String, ValueType, Vec<Lit>)],
-        order: &[u32],
+        order: &Order,
         scratch: &mut Scratch,
         sink: S,
     ) -> (Vec<Input>, Vec<Output>, S, Wire) {
@@ -566,7 +574,7 @@ impl Builder {
             .collect::<Vec<Input>>();
         // At least one gate per node of `order`, a NOT for some.
         e.gates.start(&ir_inputs, order.len());
-        for &n in order {
+        for n in order.nodes() {
             let n = n as usize;
             let gate = match self.node(n) {
                 Node::And(a, b) => {
@@ -618,6 +626,68 @@ impl Builder {
 
 const NONE: Wire = Wire::MAX;
 
+/// A set of nodes, a bit each: the creation order of the live gates in
+/// 1/32 of the memory of a list of them (12 million gates: 1.5 MB, not 48).
+struct NodeSet {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl NodeSet {
+    fn new(nodes: usize) -> NodeSet {
+        NodeSet {
+            words: vec![0; nodes.div_ceil(64)],
+            len: 0,
+        }
+    }
+
+    fn insert(&mut self, n: usize) {
+        let (w, bit) = (n / 64, 1u64 << (n % 64));
+        self.len += (self.words[w] & bit == 0) as usize;
+        self.words[w] |= bit;
+    }
+
+    /// The members, in increasing order.
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    (i * 64) as u32 + bit
+                })
+            })
+        })
+    }
+}
+
+/// An order of the live gates to emit them in.
+enum Order {
+    /// Creation order (node number): operands come before their readers.
+    Creation(NodeSet),
+    /// An explicit list (depth-first from the outputs).
+    Listed(Vec<u32>),
+}
+
+impl Order {
+    fn len(&self) -> usize {
+        match self {
+            Order::Creation(set) => set.len,
+            Order::Listed(list) => list.len(),
+        }
+    }
+
+    fn nodes(&self) -> impl Iterator<Item = u32> + '_ {
+        let (set, list) = match self {
+            Order::Creation(set) => (Some(set), None),
+            Order::Listed(list) => (None, Some(list)),
+        };
+        let from_set = set.into_iter().flat_map(NodeSet::iter);
+        from_set.chain(list.into_iter().flatten().copied())
+    }
+}
+
 /// Where the builder's emitter puts the gates, in order: a circuit's gate
 /// list, a file being written ([`crate::compiled::FileWriter`]), or a dry
 /// run that only measures.
@@ -660,7 +730,6 @@ struct Scratch {
 struct LastReads {
     last: Vec<u32>,
     gates: u32,
-    deaths: Vec<u32>,
 }
 
 impl GateSink for &mut LastReads {
@@ -683,13 +752,13 @@ impl LastReads {
 
     /// [`Circuit::peak_live_wires`] of the gates seen, with `outputs` read
     /// after the last gate: the same count on the same deaths.
-    fn peak<'a>(&mut self, outputs: impl Iterator<Item = &'a Wire>) -> u64 {
+    /// `deaths` is scratch space, its contents replaced.
+    fn peak<'a>(&mut self, outputs: impl Iterator<Item = &'a Wire>, deaths: &mut Vec<u32>) -> u64 {
         let end = self.gates;
         for &w in outputs {
             self.last[w as usize] = end;
         }
         let n_in = self.last.len() - self.gates as usize;
-        let deaths = &mut self.deaths;
         deaths.clear();
         deaths.resize(self.gates as usize + 1, 0);
         let mut live: i64 = 0;
@@ -952,7 +1021,11 @@ mod tests {
                     live[n as usize] && matches!(b.node(n as usize), Node::And(..) | Node::Xor(..))
                 })
                 .collect();
-            let depth_first = b.depth_first_order(&outputs);
+            let set = b.live_gates(&outputs);
+            assert_eq!(set.iter().collect::<Vec<u32>>(), creation);
+            assert_eq!(set.len, creation.len());
+            let creation = Order::Creation(set);
+            let depth_first = Order::Listed(b.depth_first_order(&outputs));
             let mut scratch = Scratch {
                 want_neg: b.polarity_wants(&creation, &outputs),
                 wire: Vec::new(),
