@@ -153,9 +153,11 @@ pub struct Builder {
     /// By node: the fingerprint of its sum (see the module docs).
     fp: Vec<u64>,
     /// A node of each fingerprint (the first made): inputs, ANDs, XORs and
-    /// the constant (fingerprint 0, the empty sum). `(n, f)`: node number
-    /// and the low half of `fp[n]`, hashed by that half (random already).
-    by_fp: HashTable<(u32, u32)>,
+    /// the constant (fingerprint 0, the empty sum). Only the node number
+    /// is stored, hashed by the low half of `fp[n]` (random already): 5
+    /// bytes a bucket with the table's control byte, 84 MB at 2^24 buckets
+    /// (matmul16) where storing that half too took 151 MB.
+    by_fp: HashTable<u32>,
 }
 
 /// splitmix64's output function of `x + 1`.
@@ -195,7 +197,7 @@ impl Builder {
     pub fn new() -> Self {
         let fp = vec![0u64];
         let mut by_fp = HashTable::new();
-        by_fp.insert_unique(0, (0, 0), |e: &(u32, u32)| spread(e.1));
+        by_fp.insert_unique(spread(0), 0, |_: &u32| spread(0));
         Builder {
             nodes: vec![PackedNode::pack(Node::Const)],
             xor_alias: FxHashMap::default(),
@@ -230,20 +232,20 @@ impl Builder {
         let fp = fp.unwrap_or_else(|| leaf_fp(n));
         self.nodes.push(PackedNode::pack(node));
         self.fp.push(fp);
-        let (fps, low) = (&self.fp, fp as u32);
-        let same = |e: &(u32, u32)| e.1 == low && fps[e.0 as usize] == fp;
-        if let Entry::Vacant(v) = self.by_fp.entry(spread(low), same, |e| spread(e.1)) {
-            v.insert((n as u32, low));
+        let fps = &self.fp;
+        let same = |&e: &u32| fps[e as usize] == fp;
+        let hash = |&e: &u32| spread(fps[e as usize] as u32);
+        if let Entry::Vacant(v) = self.by_fp.entry(spread(fp as u32), same, hash) {
+            v.insert(n as u32);
         }
         Lit((n as u32) << 1)
     }
 
     /// The first node made with fingerprint `fp`.
     fn by_fp(&self, fp: u64) -> Option<u32> {
-        let low = fp as u32;
         self.by_fp
-            .find(spread(low), |e| e.1 == low && self.fp[e.0 as usize] == fp)
-            .map(|e| e.0)
+            .find(spread(fp as u32), |&e| self.fp[e as usize] == fp)
+            .copied()
     }
 
     /// The AND node `node`, made once: found by its fingerprint, a hash of
@@ -391,8 +393,9 @@ impl Builder {
         self.xor_alias = FxHashMap::default();
         self.by_fp = HashTable::new();
         self.fp = Vec::new();
-        let creation = Order::Creation(self.live_gates(&outputs));
-        let depth_first = Order::Listed(self.depth_first_order(&outputs));
+        let live = self.live_gates(&outputs);
+        let depth_first = self.depth_first_order(&outputs, live.len);
+        let creation = Order::Creation(live);
         // Both orders hold the same nodes, so the polarity counts are one.
         let mut scratch = Scratch {
             want_neg: self.polarity_wants(&creation, &outputs),
@@ -402,7 +405,7 @@ impl Builder {
         // Each order's peak is measured on a dry run of the emitter, which
         // keeps only each wire's last reader: emitting both circuits to
         // compare them held two circuits at once.
-        let depth_first_is_lower = !depth_first.nodes().eq(creation.nodes()) && {
+        let depth_first_is_lower = !depth_first.nodes(&self).eq(creation.nodes(&self)) && {
             let mut reads = LastReads::default();
             let mut peak = |order| self.peak_of(&inputs, &outputs, order, &mut scratch, &mut reads);
             peak(&depth_first) < peak(&creation)
@@ -453,7 +456,7 @@ impl Builder {
         let mut count = |l: Lit| {
             want_neg[l.node()] += if l.complemented() { 1 } else { -1 };
         };
-        for n in order.nodes() {
+        for n in order.nodes(self) {
             if let Node::And(a, b) = self.node(n as usize) {
                 count(a);
                 count(b);
@@ -498,33 +501,17 @@ impl Builder {
 
     /// Gates in depth-first post-order from the outputs: each output's cone is
     /// finished before the next starts, so intermediate wires die early.
-    fn depth_first_order(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<u32> {
-        let mut done = vec![false; self.nodes.len()];
-        let mut order = Vec::new();
-        let mut stack: Vec<(usize, bool)> = Vec::new();
-        // Pushed last-first so the first output bit is processed first.
-        for root in outputs.iter().flat_map(|o| o.2.iter()).rev() {
-            stack.push((root.node(), false));
+    /// Walked afresh each time it is used (three times at most), rather
+    /// than kept as a list of a word per gate through the dry runs.
+    /// `gates`: how many there are (the live gates, [`Builder::live_gates`]).
+    fn depth_first_order(&self, outputs: &[(String, ValueType, Vec<Lit>)], gates: usize) -> Order {
+        Order::DepthFirst {
+            roots: outputs
+                .iter()
+                .flat_map(|o| o.2.iter().map(|l| l.node() as u32))
+                .collect(),
+            len: gates,
         }
-        while let Some((n, expanded)) = stack.pop() {
-            if done[n] {
-                continue;
-            }
-            match self.node(n) {
-                Node::And(a, b) | Node::Xor(a, b) => {
-                    if expanded {
-                        done[n] = true;
-                        order.push(n as u32);
-                    } else {
-                        stack.push((n, true));
-                        stack.push((b.node(), false));
-                        stack.push((a.node(), false));
-                    }
-                }
-                Node::Const | Node::Input => done[n] = true,
-            }
-        }
-        order
     }
 
     /// The gates of the nodes in `order` (input wires numbered first, then
@@ -574,7 +561,7 @@ impl Builder {
             .collect::<Vec<Input>>();
         // At least one gate per node of `order`, a NOT for some.
         e.gates.start(&ir_inputs, order.len());
-        for n in order.nodes() {
+        for n in order.nodes(self) {
             let n = n as usize;
             let gate = match self.node(n) {
                 Node::And(a, b) => {
@@ -666,25 +653,70 @@ impl NodeSet {
 enum Order {
     /// Creation order (node number): operands come before their readers.
     Creation(NodeSet),
-    /// An explicit list (depth-first from the outputs).
-    Listed(Vec<u32>),
+    /// Depth-first post-order from the output nodes `roots`, in turn
+    /// ([`Builder::depth_first_order`]); `len` gates.
+    DepthFirst { roots: Vec<u32>, len: usize },
 }
 
 impl Order {
     fn len(&self) -> usize {
         match self {
             Order::Creation(set) => set.len,
-            Order::Listed(list) => list.len(),
+            Order::DepthFirst { len, .. } => *len,
         }
     }
 
-    fn nodes(&self) -> impl Iterator<Item = u32> + '_ {
-        let (set, list) = match self {
+    fn nodes<'a>(&'a self, b: &'a Builder) -> impl Iterator<Item = u32> + 'a {
+        let (set, roots) = match self {
             Order::Creation(set) => (Some(set), None),
-            Order::Listed(list) => (None, Some(list)),
+            Order::DepthFirst { roots, .. } => (None, Some(roots)),
         };
         let from_set = set.into_iter().flat_map(NodeSet::iter);
-        from_set.chain(list.into_iter().flatten().copied())
+        from_set.chain(roots.map(|r| DepthFirst::new(b, r)).into_iter().flatten())
+    }
+}
+
+/// The walk of [`Order::DepthFirst`].
+struct DepthFirst<'a> {
+    b: &'a Builder,
+    done: Vec<bool>,
+    /// Nodes to visit, and whether their operands are done.
+    stack: Vec<(usize, bool)>,
+}
+
+impl<'a> DepthFirst<'a> {
+    fn new(b: &'a Builder, roots: &[u32]) -> DepthFirst<'a> {
+        DepthFirst {
+            b,
+            done: vec![false; b.nodes.len()],
+            // Pushed last-first so the first output bit is processed first.
+            stack: roots.iter().rev().map(|&r| (r as usize, false)).collect(),
+        }
+    }
+}
+
+impl Iterator for DepthFirst<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        while let Some((n, expanded)) = self.stack.pop() {
+            if self.done[n] {
+                continue;
+            }
+            match self.b.node(n) {
+                Node::And(a, b) | Node::Xor(a, b) => {
+                    if expanded {
+                        self.done[n] = true;
+                        return Some(n as u32);
+                    }
+                    self.stack.push((n, true));
+                    self.stack.push((b.node(), false));
+                    self.stack.push((a.node(), false));
+                }
+                Node::Const | Node::Input => self.done[n] = true,
+            }
+        }
+        None
     }
 }
 
@@ -958,9 +990,10 @@ mod tests {
         // Give z the fingerprint of x ^ y.
         let f = b.fp[x.node()] ^ b.fp[y.node()];
         b.fp[z.node()] = f;
+        let fps = &b.fp;
         b.by_fp
-            .insert_unique(spread(f as u32), (z.node() as u32, f as u32), |e| {
-                spread(e.1)
+            .insert_unique(spread(f as u32), z.node() as u32, |&e| {
+                spread(fps[e as usize] as u32)
             });
         let xy = b.xor(x, y);
         assert_ne!(xy, z);
@@ -1024,8 +1057,17 @@ mod tests {
             let set = b.live_gates(&outputs);
             assert_eq!(set.iter().collect::<Vec<u32>>(), creation);
             assert_eq!(set.len, creation.len());
+            let depth_first = b.depth_first_order(&outputs, set.len);
             let creation = Order::Creation(set);
-            let depth_first = Order::Listed(b.depth_first_order(&outputs));
+            let walked: Vec<u32> = depth_first.nodes(&b).collect();
+            assert_eq!(walked.len(), depth_first.len());
+            let mut sorted = walked.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                sorted,
+                creation.nodes(&b).collect::<Vec<u32>>(),
+                "the same gates"
+            );
             let mut scratch = Scratch {
                 want_neg: b.polarity_wants(&creation, &outputs),
                 wire: Vec::new(),
