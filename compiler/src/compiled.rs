@@ -30,6 +30,10 @@
 //! walk to validate and none to renumber. A circuit numbered otherwise
 //! (a Bristol import) is stored renumbered: same id, same function.
 //!
+//! Because the header follows the gates, the compiler can stream a circuit
+//! into its file as it emits it ([`FileWriter`]), never holding the gate
+//! list (`yao compile X.yao --emit compiled`).
+//!
 //! Every length is checked against the bytes actually there before anything
 //! is allocated, so a hostile file costs at most its own size in memory
 //! (about twice: a gate takes 16 bytes in memory) and gets a clear error.
