@@ -232,9 +232,6 @@ impl Builder {
         let fp = fp.unwrap_or_else(|| leaf_fp(n));
         self.nodes.push(PackedNode::pack(node));
         self.fp.push(fp);
-        if self.by_fp.len() == self.by_fp.capacity() {
-            self.grow_by_fp();
-        }
         let fps = &self.fp;
         let same = |&e: &u32| fps[e as usize] == fp;
         let hash = |&e: &u32| spread(fps[e as usize] as u32);
@@ -242,25 +239,6 @@ impl Builder {
             v.insert(n as u32);
         }
         Lit((n as u32) << 1)
-    }
-
-    /// Rebuilds `by_fp` with twice the room. The table's own rehash would
-    /// hash its entries in bucket order, reading `fp` at random (13% of
-    /// compiling matmul16, measured); here `fp` is read in node order,
-    /// and inserting each node whose fingerprint is not in yet keeps the
-    /// first node made of each.
-    #[cold]
-    fn grow_by_fp(&mut self) {
-        let mut table = HashTable::with_capacity(2 * self.by_fp.capacity().max(8));
-        let fps = &self.fp;
-        let hash = |&e: &u32| spread(fps[e as usize] as u32);
-        for (n, &fp) in fps.iter().enumerate() {
-            let same = |&e: &u32| fps[e as usize] == fp;
-            if let Entry::Vacant(v) = table.entry(spread(fp as u32), same, hash) {
-                v.insert(n as u32);
-            }
-        }
-        self.by_fp = table;
     }
 
     /// The first node made with fingerprint `fp`.
