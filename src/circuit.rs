@@ -185,6 +185,36 @@ pub(crate) fn read_file_reporting(
     Ok(read_file_identified(path, options, true)?.0)
 }
 
+/// Prints a source's warnings on standard error, laid out like errors.
+fn report(warnings: &yao_compiler::lang::Diagnostics) {
+    if !warnings.is_empty() {
+        let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let text = warnings.render(color);
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
+    }
+}
+
+/// Compiles the `.yao` source at `path` into a compiled circuit file at
+/// `out` (what `yao compile --emit compiled` writes), streaming the gates
+/// to the file as the compiler makes them: the circuit is never held in
+/// memory as a gate list. Warnings are printed as
+/// [`read_file_reporting`] prints them. On an error, a file already at
+/// `out` is left as it was. Returns the circuit id.
+pub(crate) fn compile_source_to_file(path: &Path, out: &Path) -> Result<ir::CircuitId, Error> {
+    let writer = yao_compiler::compiled::FileWriter::new(out);
+    let streamed = yao_compiler::lang::compile_file_into(path, Default::default(), writer)
+        .map_err(Error::Compile)?;
+    report(&streamed.warnings);
+    streamed
+        .gates
+        .finish(&streamed.interface)
+        .map_err(|error| Error::File {
+            action: "write",
+            path: out.to_path_buf(),
+            error,
+        })
+}
+
 /// [`read_file_reporting`] as the library's handle, with the id a compiled
 /// file stores (checked as it was loaded), so that no session hashes the
 /// circuit again.
@@ -228,11 +258,7 @@ fn read_file_identified(
         if report_warnings {
             let checked = yao_compiler::lang::compile_file_checked(path, Default::default())
                 .map_err(Error::Compile)?;
-            if !checked.warnings.is_empty() {
-                let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
-                let text = checked.warnings.render(color);
-                let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
-            }
+            report(&checked.warnings);
             return Ok((compiled(checked.circuit), None));
         }
         let c = yao_compiler::lang::compile_file(path).map_err(Error::Compile)?;

@@ -2,7 +2,7 @@
 //! file (imported, [`crate::Circuit::load_with`]), with the flags that
 //! adapt Bristol files.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use yao_compiler::bristol::{self, BitOrder, Format};
@@ -55,7 +55,7 @@ impl CircuitArgs {
     /// [`CircuitArgs::load`], marked valid for a consumer that would
     /// otherwise validate it again.
     pub fn load_valid(&self) -> Result<ValidCircuit> {
-        self.check_flags()?;
+        self.is_source()?;
         Ok(crate::circuit::read_file_reporting(
             &self.circuit,
             &self.bristol_options(),
@@ -64,25 +64,39 @@ impl CircuitArgs {
 
     /// The circuit as the library's handle.
     pub fn open(&self) -> Result<crate::Circuit> {
-        self.check_flags()?;
+        self.is_source()?;
         Ok(crate::circuit::open_reporting(
             &self.circuit,
             &self.bristol_options(),
         )?)
     }
 
-    /// Refuses Bristol flags on a `.yao` source.
-    fn check_flags(&self) -> Result<()> {
+    /// Writes the circuit as a compiled file (`.yaoc`) at `out`. A `.yao`
+    /// source is compiled straight into the file, its gates never held in
+    /// memory (a 16x16 matrix product of u32 is 12 million gates); a
+    /// Bristol or compiled file is loaded, then written.
+    pub fn write_compiled(&self, out: &std::path::Path) -> Result<()> {
+        if self.is_source()? {
+            crate::circuit::compile_source_to_file(&self.circuit, out)?;
+            return Ok(());
+        }
+        let c = self.load()?;
+        std::fs::write(out, yao_compiler::compiled::to_bytes(&c))
+            .with_context(|| format!("cannot write `{}`", out.display()))
+    }
+
+    /// Whether the circuit is a `.yao` source; an error if Bristol flags
+    /// were given for one.
+    fn is_source(&self) -> Result<bool> {
         let path = &self.circuit;
-        if path.extension().is_some_and(|e| e == "yao")
-            && (self.format.is_some() || self.parties.is_some())
-        {
+        let source = path.extension().is_some_and(|e| e == "yao");
+        if source && (self.format.is_some() || self.parties.is_some()) {
             bail!(
                 "--format and --parties apply to Bristol files; `{}` is a Yao source",
                 path.display()
             );
         }
-        Ok(())
+        Ok(source)
     }
 
     /// The Bristol import options the flags ask for.

@@ -30,6 +30,10 @@
 //! walk to validate and none to renumber. A circuit numbered otherwise
 //! (a Bristol import) is stored renumbered: same id, same function.
 //!
+//! Because the header follows the gates, the compiler can stream a circuit
+//! into its file as it emits it ([`FileWriter`]), never holding the gate
+//! list (`yao compile X.yao --emit compiled`).
+//!
 //! Every length is checked against the bytes actually there before anything
 //! is allocated, so a hostile file costs at most its own size in memory
 //! (about twice: a gate takes 16 bytes in memory) and gets a clear error.
@@ -38,7 +42,11 @@ use crate::ir::{
     encode_gate, Circuit, CircuitId, Gate, IdEncoder, Input, IrError, Output, ValidCircuit, Wire,
     ENCODED_GATE_BYTES,
 };
+use crate::optimize::GateSink;
 use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
 
 /// The first bytes of every compiled circuit: "YAOC", a zero, the version.
 pub const MAGIC: [u8; 6] = *b"YAOC\x00\x02";
@@ -192,25 +200,183 @@ pub fn to_bytes(circuit: &Circuit) -> Vec<u8> {
         .collect();
     let count = circuit.gates.len();
     let mut id = IdEncoder::new(&inputs, &outputs, |w| w, count as u64);
-    let gates_at = MAGIC.len() + 32 + 8;
-    let mut out = Vec::with_capacity(gates_at + GATE_BYTES * count);
+    let mut out = Vec::with_capacity(GATES_AT + GATE_BYTES * count);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&[0; 32]); // the id, once the gates are written
     out.extend_from_slice(&(count as u64).to_le_bytes());
     for g in &circuit.gates {
         out.extend_from_slice(&encode_gate(g, canon));
     }
-    id.encoded_gates(&out[gates_at..]);
-    out[MAGIC.len()..gates_at - 8].copy_from_slice(&id.finish().0);
-    let header = serde_json::to_vec(&Header {
-        name: circuit.name.clone(),
+    id.encoded_gates(&out[GATES_AT..]);
+    out[MAGIC.len()..GATES_AT - 8].copy_from_slice(&id.finish().0);
+    out.extend_from_slice(&header(&circuit.name, inputs, outputs));
+    out
+}
+
+/// The header part (see the module docs): its length, then its JSON.
+fn header(name: &str, inputs: Vec<Input>, outputs: Vec<Output>) -> Vec<u8> {
+    let name = name.to_string();
+    let json = serde_json::to_vec(&Header {
+        name,
         inputs,
         outputs,
     })
     .expect("a header serializes");
-    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    out.extend_from_slice(&header);
-    out
+    [&(json.len() as u32).to_le_bytes()[..], &json].concat()
+}
+
+/// Where the gate records start: after the magic, the id and the count.
+const GATES_AT: usize = MAGIC.len() + 32 + 8;
+
+/// Gate records buffered per write, and hashed per read when the id is
+/// computed: a few hundred KB, so the file costs no memory to speak of.
+const WRITE_GATES: usize = 1 << 16;
+
+/// A [`GateSink`] that writes a compiled circuit to a file as its gates
+/// are made, for a circuit too large to hold twice (`yao compile --emit
+/// compiled`). The bytes are exactly those of [`to_bytes`] for the same
+/// circuit.
+///
+/// The gates go to `PATH.partial`, created when the first gate is due
+/// ([`GateSink::start`]), after zeros where the id and the count will be;
+/// [`FileWriter::finish`] writes the header, fills those in and renames
+/// the file to `PATH`. A writer dropped unfinished (the program did not
+/// compile) removes its partial file, so an error never clobbers or
+/// leaves behind a file at `PATH`.
+///
+/// The id hashes the interface and the gate count *before* the gates
+/// ([`IdEncoder::new`]), and neither is known until the last gate, so
+/// `finish` hashes the records by reading them back: from the page cache,
+/// a few hundred KB at a time.
+///
+/// The gates must come in canonical numbering (the compiler's; checked
+/// by [`crate::lang::compile_file_into`] as they pass).
+#[derive(Debug)]
+pub struct FileWriter {
+    path: PathBuf,
+    partial: PathBuf,
+    /// The partial file, once created; `None` again once renamed.
+    file: Option<File>,
+    /// Encoded records not yet written.
+    buf: Vec<u8>,
+    count: u64,
+    /// The first write that failed: later gates are dropped, and
+    /// `finish` returns it.
+    error: Option<io::Error>,
+}
+
+impl FileWriter {
+    /// A writer that will create (or replace) the file at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> FileWriter {
+        let path = path.into();
+        let mut partial = path.clone().into_os_string();
+        partial.push(".partial");
+        FileWriter {
+            path,
+            partial: partial.into(),
+            file: None,
+            buf: Vec::new(),
+            count: 0,
+            error: None,
+        }
+    }
+
+    fn write_buffered(&mut self) {
+        if let (Some(file), None) = (&mut self.file, &self.error) {
+            if let Err(e) = file.write_all(&self.buf) {
+                self.error = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+
+    /// After the last gate, with the circuit's `interface` (its name, wire
+    /// count, input and output groups; its gate list is not read): writes
+    /// the header, then the id and the gate count, moves the file to its
+    /// path and returns the id.
+    pub fn finish(mut self, interface: &Circuit) -> io::Result<CircuitId> {
+        self.write_buffered();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let Some(mut file) = self.file.take() else {
+            return Err(io::Error::other("no circuit was emitted to write"));
+        };
+        let done = complete(&mut file, interface, self.count).and_then(|id| {
+            drop(file);
+            std::fs::rename(&self.partial, &self.path).map(|()| id)
+        });
+        if done.is_err() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+        done
+    }
+}
+
+/// Writes the header after `count` gate records, then the id and count
+/// before them (see [`FileWriter`]).
+fn complete(file: &mut File, interface: &Circuit, count: u64) -> io::Result<CircuitId> {
+    let n_in = check_inputs(&interface.inputs).map_err(io::Error::other)?;
+    if interface.num_wires as u64 != n_in as u64 + count {
+        return Err(io::Error::other(format!(
+            "the circuit declares {} wires, but {n_in} inputs and {count} gates were written",
+            interface.num_wires
+        )));
+    }
+    let inputs = interface.inputs.clone();
+    let outputs = interface.outputs.clone();
+    let mut id = IdEncoder::new(&inputs, &outputs, |w| w, count);
+    file.write_all(&header(&interface.name, inputs, outputs))?;
+    file.seek(SeekFrom::Start(GATES_AT as u64))?;
+    let mut left = count * GATE_BYTES as u64;
+    let mut block = vec![0u8; GATE_BYTES * WRITE_GATES];
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        file.read_exact(&mut block[..n])?;
+        id.encoded_gates(&block[..n]);
+        left -= n as u64;
+    }
+    let id = id.finish();
+    file.seek(SeekFrom::Start(MAGIC.len() as u64))?;
+    file.write_all(&id.0)?;
+    file.write_all(&count.to_le_bytes())?;
+    file.flush()?;
+    Ok(id)
+}
+
+impl Drop for FileWriter {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+impl GateSink for FileWriter {
+    fn start(&mut self, _inputs: &[Input], _gates_at_least: usize) {
+        let created = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&self.partial);
+        match created {
+            Ok(file) => self.file = Some(file),
+            Err(e) => self.error = Some(e),
+        }
+        self.buf = Vec::with_capacity(GATE_BYTES * WRITE_GATES);
+        // The magic, then zeros where the id and the count will be.
+        self.buf.extend_from_slice(&MAGIC);
+        self.buf.resize(GATES_AT, 0);
+    }
+
+    fn push(&mut self, gate: Gate) {
+        self.buf.extend_from_slice(&encode_gate(&gate, |w| w));
+        self.count += 1;
+        if self.buf.len() >= GATE_BYTES * WRITE_GATES {
+            self.write_buffered();
+        }
+    }
 }
 
 /// A reader that names the part it was reading when the bytes ran out.
@@ -391,9 +557,6 @@ mod tests {
         .unwrap()
     }
 
-    /// Where the gate records start: after the magic, the id and the count.
-    const GATES_AT: usize = 6 + 32 + 8;
-
     /// A file of `records` and `header` with the id they hash to, so that
     /// only the structural checks can refuse it.
     fn craft(header: &Header, records: &[[u8; GATE_BYTES]]) -> Vec<u8> {
@@ -436,6 +599,92 @@ mod tests {
                 wires: vec![out],
             }],
         }
+    }
+
+    /// Streamed into a file from the compiler, a circuit has the very bytes
+    /// `to_bytes` gives for it compiled whole (so the same id), on
+    /// programs with NOT and constant gates and with more gates than one
+    /// write buffer holds.
+    #[test]
+    fn streaming_writes_the_bytes_to_bytes_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let programs = [
+            "circuit t(garbler a: u8, evaluator b: i8) -> (s: u8, n: bool, c: [u4; 2]) {
+                 (a * (b as u8), !(a < 3), [1, a as u4])
+             }",
+            // 70,000 gates and more: the write buffer is flushed midway.
+            "circuit m(garbler a: [u32; 32], evaluator b: [u32; 32]) -> u32 {
+                 let mut s: u32 = 0;
+                 for i in 0..32 { s = s + a[i] * b[i]; }
+                 s
+             }",
+            "circuit k(garbler a: bool) -> (_one: bool, x: bool) { (true, !a) }",
+        ];
+        for (i, text) in programs.iter().enumerate() {
+            let src = dir.path().join(format!("p{i}.yao"));
+            std::fs::write(&src, text).unwrap();
+            let whole = crate::lang::compile_file(&src).unwrap();
+            let out = dir.path().join(format!("p{i}.yaoc"));
+            let lim = crate::lang::Limits::default();
+            let streamed =
+                crate::lang::compile_file_into(&src, lim, FileWriter::new(&out)).unwrap();
+            assert!(streamed.interface.gates.is_empty());
+            let id = streamed.gates.finish(&streamed.interface).unwrap();
+            assert_eq!(id, whole.id(), "program {i}");
+            assert_eq!(
+                std::fs::read(&out).unwrap(),
+                to_bytes(&whole),
+                "program {i}"
+            );
+            if i == 1 {
+                assert!(whole.gates.len() > WRITE_GATES, "{}", whole.gates.len());
+            }
+        }
+        let partials = std::fs::read_dir(dir.path()).unwrap().filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .to_string_lossy()
+                .ends_with(".partial")
+        });
+        assert_eq!(partials.count(), 0);
+    }
+
+    /// A program that does not compile leaves a file already at the path
+    /// as it was, and no partial file, whether lowering ran or not.
+    #[test]
+    fn a_failed_compile_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("c.yaoc");
+        std::fs::write(&out, b"old").unwrap();
+        let bad = [
+            // Lowering never runs.
+            "circuit c(garbler a: u8) -> u8 { a + }",
+            // Lowering runs (its gates go to the writer); another item is
+            // wrong.
+            "fn f() -> u8 { 1 }\nfn f() -> u8 { 2 }\ncircuit c(garbler a: u8) -> u8 { a + 1 }",
+        ];
+        for text in bad {
+            let src = dir.path().join("c.yao");
+            std::fs::write(&src, text).unwrap();
+            let lim = crate::lang::Limits::default();
+            assert!(crate::lang::compile_file_into(&src, lim, FileWriter::new(&out)).is_err());
+            assert_eq!(std::fs::read(&out).unwrap(), b"old");
+            assert!(!dir.path().join("c.yaoc.partial").exists());
+        }
+    }
+
+    /// A writer that cannot create its file reports it at `finish`.
+    #[test]
+    fn an_unwritable_path_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("c.yao");
+        std::fs::write(&src, "circuit c(garbler a: u8) -> u8 { a + 1 }").unwrap();
+        let out = dir.path().join("no/such/dir/c.yaoc");
+        let lim = crate::lang::Limits::default();
+        let s = crate::lang::compile_file_into(&src, lim, FileWriter::new(&out)).unwrap();
+        assert!(s.gates.finish(&s.interface).is_err());
+        assert!(!out.exists());
     }
 
     #[test]

@@ -153,9 +153,11 @@ pub struct Builder {
     /// By node: the fingerprint of its sum (see the module docs).
     fp: Vec<u64>,
     /// A node of each fingerprint (the first made): inputs, ANDs, XORs and
-    /// the constant (fingerprint 0, the empty sum). `(n, f)`: node number
-    /// and the low half of `fp[n]`, hashed by that half (random already).
-    by_fp: HashTable<(u32, u32)>,
+    /// the constant (fingerprint 0, the empty sum). Only the node number
+    /// is stored, hashed by the low half of `fp[n]` (random already): 5
+    /// bytes a bucket with the table's control byte, 84 MB at 2^24 buckets
+    /// (matmul16) where storing that half too took 151 MB.
+    by_fp: HashTable<u32>,
 }
 
 /// splitmix64's output function of `x + 1`.
@@ -195,7 +197,7 @@ impl Builder {
     pub fn new() -> Self {
         let fp = vec![0u64];
         let mut by_fp = HashTable::new();
-        by_fp.insert_unique(0, (0, 0), |e: &(u32, u32)| spread(e.1));
+        by_fp.insert_unique(spread(0), 0, |_: &u32| spread(0));
         Builder {
             nodes: vec![PackedNode::pack(Node::Const)],
             xor_alias: FxHashMap::default(),
@@ -230,20 +232,20 @@ impl Builder {
         let fp = fp.unwrap_or_else(|| leaf_fp(n));
         self.nodes.push(PackedNode::pack(node));
         self.fp.push(fp);
-        let (fps, low) = (&self.fp, fp as u32);
-        let same = |e: &(u32, u32)| e.1 == low && fps[e.0 as usize] == fp;
-        if let Entry::Vacant(v) = self.by_fp.entry(spread(low), same, |e| spread(e.1)) {
-            v.insert((n as u32, low));
+        let fps = &self.fp;
+        let same = |&e: &u32| fps[e as usize] == fp;
+        let hash = |&e: &u32| spread(fps[e as usize] as u32);
+        if let Entry::Vacant(v) = self.by_fp.entry(spread(fp as u32), same, hash) {
+            v.insert(n as u32);
         }
         Lit((n as u32) << 1)
     }
 
     /// The first node made with fingerprint `fp`.
     fn by_fp(&self, fp: u64) -> Option<u32> {
-        let low = fp as u32;
         self.by_fp
-            .find(spread(low), |e| e.1 == low && self.fp[e.0 as usize] == fp)
-            .map(|e| e.0)
+            .find(spread(fp as u32), |&e| self.fp[e as usize] == fp)
+            .copied()
     }
 
     /// The AND node `node`, made once: found by its fingerprint, a hash of
@@ -366,22 +368,34 @@ impl Builder {
     /// its hash-consing tables and fingerprints, most of its memory, are
     /// freed before the circuit is made.
     pub fn finish(
-        mut self,
+        self,
         name: &str,
         inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
         outputs: Vec<(String, ValueType, Vec<Lit>)>,
     ) -> Circuit {
+        let (interface, gates) = self.finish_into(name, inputs, outputs, Vec::new());
+        Circuit { gates, ..interface }
+    }
+
+    /// [`Builder::finish`] with the gates sent to `sink` as they are made,
+    /// in canonical numbering (input bits `0..n`, then gate `i` writes wire
+    /// `n + i`), rather than collected: a 16x16 matrix product of u32 has
+    /// 12 million gates, 195 MB as a `Vec<Gate>`, that a file writer need
+    /// never hold. Returns the circuit's interface (name, wire count, input
+    /// and output groups) with *no gates*, and the sink.
+    pub fn finish_into<S: GateSink>(
+        mut self,
+        name: &str,
+        inputs: Vec<(String, Party, ValueType, Vec<Lit>)>,
+        outputs: Vec<(String, ValueType, Vec<Lit>)>,
+        sink: S,
+    ) -> (Circuit, S) {
         self.xor_alias = FxHashMap::default();
         self.by_fp = HashTable::new();
         self.fp = Vec::new();
-        let live = self.live_nodes(&outputs);
-        let creation: Vec<u32> = (0..self.nodes.len() as u32)
-            .filter(|&n| {
-                live[n as usize] && matches!(self.node(n as usize), Node::And(..) | Node::Xor(..))
-            })
-            .collect();
-        drop(live);
-        let depth_first = self.depth_first_order(&outputs);
+        let live = self.live_gates(&outputs);
+        let depth_first = self.depth_first_order(&outputs, live.len);
+        let creation = Order::Creation(live);
         // Both orders hold the same nodes, so the polarity counts are one.
         let mut scratch = Scratch {
             want_neg: self.polarity_wants(&creation, &outputs),
@@ -391,7 +405,7 @@ impl Builder {
         // Each order's peak is measured on a dry run of the emitter, which
         // keeps only each wire's last reader: emitting both circuits to
         // compare them held two circuits at once.
-        let depth_first_is_lower = depth_first != creation && {
+        let depth_first_is_lower = !depth_first.nodes(&self).eq(creation.nodes(&self)) && {
             let mut reads = LastReads::default();
             let mut peak = |order| self.peak_of(&inputs, &outputs, order, &mut scratch, &mut reads);
             peak(&depth_first) < peak(&creation)
@@ -403,17 +417,16 @@ impl Builder {
             drop(depth_first);
             creation
         };
-        let gates = Vec::with_capacity(order.len() + order.len() / 4);
-        let (ir_inputs, ir_outputs, gates) =
-            self.emit(&inputs, &outputs, &order, &mut scratch, gates);
-        Circuit {
+        let (ir_inputs, ir_outputs, sink, num_wires) =
+            self.emit(&inputs, &outputs, &order, &mut scratch, sink);
+        let interface = Circuit {
             name: name.to_string(),
-            num_wires: ir_inputs.iter().map(|i| i.wires.len() as u32).sum::<u32>()
-                + gates.len() as u32,
+            num_wires,
             inputs: ir_inputs,
             outputs: ir_outputs,
-            gates,
-        }
+            gates: Vec::new(),
+        };
+        (interface, sink)
     }
 
     /// [`Circuit::peak_live_wires`] of the circuit [`Builder::emit`] makes
@@ -422,26 +435,28 @@ impl Builder {
         &self,
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
         outputs: &[(String, ValueType, Vec<Lit>)],
-        order: &[u32],
+        order: &Order,
         scratch: &mut Scratch,
         reads: &mut LastReads,
     ) -> u64 {
         let n_in: usize = inputs.iter().map(|i| i.3.len()).sum();
         reads.start(n_in);
-        let (_, ir_outputs, reads) = self.emit(inputs, outputs, order, scratch, reads);
-        reads.peak(ir_outputs.iter().flat_map(|o| &o.wires))
+        let (_, ir_outputs, reads, _) = self.emit(inputs, outputs, order, scratch, reads);
+        // The emitter's wire array is free until the next run: it holds the
+        // deaths count, rather than a fresh array of a word per gate.
+        reads.peak(ir_outputs.iter().flat_map(|o| &o.wires), &mut scratch.wire)
     }
 
     /// How much more often each node is needed complemented than plain
     /// where polarity costs a NOT gate (AND inputs and outputs; XORs take
     /// either), over the gates of `order`. Readers are fewer than 2^31, so
     /// the difference fits.
-    fn polarity_wants(&self, order: &[u32], outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<i32> {
+    fn polarity_wants(&self, order: &Order, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<i32> {
         let mut want_neg = vec![0i32; self.nodes.len()];
         let mut count = |l: Lit| {
             want_neg[l.node()] += if l.complemented() { 1 } else { -1 };
         };
-        for &n in order {
+        for n in order.nodes(self) {
             if let Node::And(a, b) = self.node(n as usize) {
                 count(a);
                 count(b);
@@ -452,6 +467,18 @@ impl Builder {
             .flat_map(|o| o.2.iter())
             .for_each(|&l| count(l));
         want_neg
+    }
+
+    /// The gate nodes (ANDs and XORs) an output depends on.
+    fn live_gates(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> NodeSet {
+        let live = self.live_nodes(outputs);
+        let mut gates = NodeSet::new(self.nodes.len());
+        for (n, _) in live.iter().enumerate().filter(|(_, &l)| l) {
+            if matches!(self.node(n), Node::And(..) | Node::Xor(..)) {
+                gates.insert(n);
+            }
+        }
+        gates
     }
 
     fn live_nodes(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<bool> {
@@ -474,45 +501,30 @@ impl Builder {
 
     /// Gates in depth-first post-order from the outputs: each output's cone is
     /// finished before the next starts, so intermediate wires die early.
-    fn depth_first_order(&self, outputs: &[(String, ValueType, Vec<Lit>)]) -> Vec<u32> {
-        let mut done = vec![false; self.nodes.len()];
-        let mut order = Vec::new();
-        let mut stack: Vec<(usize, bool)> = Vec::new();
-        // Pushed last-first so the first output bit is processed first.
-        for root in outputs.iter().flat_map(|o| o.2.iter()).rev() {
-            stack.push((root.node(), false));
+    /// Walked afresh each time it is used (three times at most), rather
+    /// than kept as a list of a word per gate through the dry runs.
+    /// `gates`: how many there are (the live gates, [`Builder::live_gates`]).
+    fn depth_first_order(&self, outputs: &[(String, ValueType, Vec<Lit>)], gates: usize) -> Order {
+        Order::DepthFirst {
+            roots: outputs
+                .iter()
+                .flat_map(|o| o.2.iter().map(|l| l.node() as u32))
+                .collect(),
+            len: gates,
         }
-        while let Some((n, expanded)) = stack.pop() {
-            if done[n] {
-                continue;
-            }
-            match self.node(n) {
-                Node::And(a, b) | Node::Xor(a, b) => {
-                    if expanded {
-                        done[n] = true;
-                        order.push(n as u32);
-                    } else {
-                        stack.push((n, true));
-                        stack.push((b.node(), false));
-                        stack.push((a.node(), false));
-                    }
-                }
-                Node::Const | Node::Input => done[n] = true,
-            }
-        }
-        order
     }
 
     /// The gates of the nodes in `order` (input wires numbered first, then
-    /// gate outputs in turn), into `sink`; the input and output groups.
+    /// gate outputs in turn), into `sink`; the input and output groups and
+    /// the number of wires.
     fn emit<S: GateSink>(
         &self,
         inputs: &[(String, Party, ValueType, Vec<Lit>)],
         outputs: &[(String, ValueType, Vec<Lit>)],
-        order: &[u32],
+        order: &Order,
         scratch: &mut Scratch,
         sink: S,
-    ) -> (Vec<Input>, Vec<Output>, S) {
+    ) -> (Vec<Input>, Vec<Output>, S, Wire) {
         let Scratch {
             want_neg,
             wire,
@@ -546,8 +558,10 @@ impl Builder {
                     })
                     .collect(),
             })
-            .collect();
-        for &n in order {
+            .collect::<Vec<Input>>();
+        // At least one gate per node of `order`, a NOT for some.
+        e.gates.start(&ir_inputs, order.len());
+        for n in order.nodes(self) {
             let n = n as usize;
             let gate = match self.node(n) {
                 Node::And(a, b) => {
@@ -593,19 +607,139 @@ impl Builder {
                 wires: lits.iter().map(|&l| e.wire_of(l)).collect(),
             })
             .collect();
-        (ir_inputs, ir_outputs, e.gates)
+        (ir_inputs, ir_outputs, e.gates, e.next)
     }
 }
 
 const NONE: Wire = Wire::MAX;
 
-/// Where [`Builder::emit`] puts the gates, in order: a circuit's gate list,
-/// or [`LastReads`] on a dry run.
-trait GateSink {
+/// A set of nodes, a bit each: the creation order of the live gates in
+/// 1/32 of the memory of a list of them (12 million gates: 1.5 MB, not 48).
+struct NodeSet {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl NodeSet {
+    fn new(nodes: usize) -> NodeSet {
+        NodeSet {
+            words: vec![0; nodes.div_ceil(64)],
+            len: 0,
+        }
+    }
+
+    fn insert(&mut self, n: usize) {
+        let (w, bit) = (n / 64, 1u64 << (n % 64));
+        self.len += (self.words[w] & bit == 0) as usize;
+        self.words[w] |= bit;
+    }
+
+    /// The members, in increasing order.
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    (i * 64) as u32 + bit
+                })
+            })
+        })
+    }
+}
+
+/// An order of the live gates to emit them in.
+enum Order {
+    /// Creation order (node number): operands come before their readers.
+    Creation(NodeSet),
+    /// Depth-first post-order from the output nodes `roots`, in turn
+    /// ([`Builder::depth_first_order`]); `len` gates.
+    DepthFirst { roots: Vec<u32>, len: usize },
+}
+
+impl Order {
+    fn len(&self) -> usize {
+        match self {
+            Order::Creation(set) => set.len,
+            Order::DepthFirst { len, .. } => *len,
+        }
+    }
+
+    fn nodes<'a>(&'a self, b: &'a Builder) -> impl Iterator<Item = u32> + 'a {
+        let (set, roots) = match self {
+            Order::Creation(set) => (Some(set), None),
+            Order::DepthFirst { roots, .. } => (None, Some(roots)),
+        };
+        let from_set = set.into_iter().flat_map(NodeSet::iter);
+        from_set.chain(roots.map(|r| DepthFirst::new(b, r)).into_iter().flatten())
+    }
+}
+
+/// The walk of [`Order::DepthFirst`].
+struct DepthFirst<'a> {
+    b: &'a Builder,
+    done: Vec<bool>,
+    /// Nodes to visit, and whether their operands are done.
+    stack: Vec<(usize, bool)>,
+}
+
+impl<'a> DepthFirst<'a> {
+    fn new(b: &'a Builder, roots: &[u32]) -> DepthFirst<'a> {
+        DepthFirst {
+            b,
+            done: vec![false; b.nodes.len()],
+            // Pushed last-first so the first output bit is processed first.
+            stack: roots.iter().rev().map(|&r| (r as usize, false)).collect(),
+        }
+    }
+}
+
+impl Iterator for DepthFirst<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        while let Some((n, expanded)) = self.stack.pop() {
+            if self.done[n] {
+                continue;
+            }
+            match self.b.node(n) {
+                Node::And(a, b) | Node::Xor(a, b) => {
+                    if expanded {
+                        self.done[n] = true;
+                        return Some(n as u32);
+                    }
+                    self.stack.push((n, true));
+                    self.stack.push((b.node(), false));
+                    self.stack.push((a.node(), false));
+                }
+                Node::Const | Node::Input => self.done[n] = true,
+            }
+        }
+        None
+    }
+}
+
+/// Where the builder's emitter puts the gates, in order: a circuit's gate
+/// list, a file being written ([`crate::compiled::FileWriter`]), or a dry
+/// run that only measures.
+pub trait GateSink {
+    /// Called once, before the first gate, with the input groups (wires
+    /// `0..n` in order) and a lower bound on the number of gates to come.
+    fn start(&mut self, inputs: &[Input], gates_at_least: usize) {
+        let _ = (inputs, gates_at_least);
+    }
+
+    /// The next gate: it writes the next wire.
     fn push(&mut self, gate: Gate);
 }
 
 impl GateSink for Vec<Gate> {
+    fn start(&mut self, _inputs: &[Input], gates_at_least: usize) {
+        // With room for the NOT gates of complemented edges.
+        self.reserve(gates_at_least + gates_at_least / 4);
+    }
+
     fn push(&mut self, gate: Gate) {
         Vec::push(self, gate);
     }
@@ -628,7 +762,6 @@ struct Scratch {
 struct LastReads {
     last: Vec<u32>,
     gates: u32,
-    deaths: Vec<u32>,
 }
 
 impl GateSink for &mut LastReads {
@@ -651,13 +784,13 @@ impl LastReads {
 
     /// [`Circuit::peak_live_wires`] of the gates seen, with `outputs` read
     /// after the last gate: the same count on the same deaths.
-    fn peak<'a>(&mut self, outputs: impl Iterator<Item = &'a Wire>) -> u64 {
+    /// `deaths` is scratch space, its contents replaced.
+    fn peak<'a>(&mut self, outputs: impl Iterator<Item = &'a Wire>, deaths: &mut Vec<u32>) -> u64 {
         let end = self.gates;
         for &w in outputs {
             self.last[w as usize] = end;
         }
         let n_in = self.last.len() - self.gates as usize;
-        let deaths = &mut self.deaths;
         deaths.clear();
         deaths.resize(self.gates as usize + 1, 0);
         let mut live: i64 = 0;
@@ -857,9 +990,10 @@ mod tests {
         // Give z the fingerprint of x ^ y.
         let f = b.fp[x.node()] ^ b.fp[y.node()];
         b.fp[z.node()] = f;
+        let fps = &b.fp;
         b.by_fp
-            .insert_unique(spread(f as u32), (z.node() as u32, f as u32), |e| {
-                spread(e.1)
+            .insert_unique(spread(f as u32), z.node() as u32, |&e| {
+                spread(fps[e as usize] as u32)
             });
         let xy = b.xor(x, y);
         assert_ne!(xy, z);
@@ -920,7 +1054,20 @@ mod tests {
                     live[n as usize] && matches!(b.node(n as usize), Node::And(..) | Node::Xor(..))
                 })
                 .collect();
-            let depth_first = b.depth_first_order(&outputs);
+            let set = b.live_gates(&outputs);
+            assert_eq!(set.iter().collect::<Vec<u32>>(), creation);
+            assert_eq!(set.len, creation.len());
+            let depth_first = b.depth_first_order(&outputs, set.len);
+            let creation = Order::Creation(set);
+            let walked: Vec<u32> = depth_first.nodes(&b).collect();
+            assert_eq!(walked.len(), depth_first.len());
+            let mut sorted = walked.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                sorted,
+                creation.nodes(&b).collect::<Vec<u32>>(),
+                "the same gates"
+            );
             let mut scratch = Scratch {
                 want_neg: b.polarity_wants(&creation, &outputs),
                 wire: Vec::new(),
@@ -930,7 +1077,7 @@ mod tests {
             // Scratch reused in both orders, as `finish` does.
             for order in [&creation, &depth_first, &creation] {
                 let peak = b.peak_of(&inputs, &outputs, order, &mut scratch, &mut reads);
-                let (i, o, gates) = b.emit(&inputs, &outputs, order, &mut scratch, Vec::new());
+                let (i, o, gates, _) = b.emit(&inputs, &outputs, order, &mut scratch, Vec::new());
                 let c = Circuit {
                     name: "t".into(),
                     num_wires: 11 + gates.len() as u32,

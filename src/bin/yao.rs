@@ -108,22 +108,22 @@ fn run(cli: Cli) -> Result<()> {
             emit,
             output,
         } => {
-            let c = circuit.load()?;
             let text = match emit {
-                Emit::Stats => serde_json::to_string_pretty(&c.stats())? + "\n",
-                Emit::Bristol => yao_compiler::bristol::export(&c),
-                Emit::Json => serde_json::to_string(&c)? + "\n",
+                Emit::Stats => serde_json::to_string_pretty(&circuit.load()?.stats())? + "\n",
+                Emit::Bristol => yao_compiler::bristol::export(&circuit.load()?),
+                Emit::Json => serde_json::to_string(&circuit.load()?)? + "\n",
                 Emit::Compiled => {
                     let Some(path) = output else {
+                        let stem = circuit.circuit.file_stem().unwrap_or_default();
                         bail!(
                             "--emit compiled writes a binary file: name it with -o, e.g. \
                              `-o {}.{}`",
-                            c.name,
+                            stem.to_string_lossy(),
                             yao_compiler::compiled::EXTENSION
                         );
                     };
-                    return std::fs::write(&path, yao_compiler::compiled::to_bytes(&c))
-                        .with_context(|| format!("cannot write `{}`", path.display()));
+                    // Streamed from the compiler for a source: never held whole.
+                    return circuit.write_compiled(&path);
                 }
             };
             match output {

@@ -11,7 +11,7 @@
 //! intended (an echo, a debug value) the output is named with a leading `_`.
 
 use super::diagnostics::{Error, Span};
-use crate::ir::{Circuit, Gate, Party};
+use crate::ir::{Circuit, Gate, Input, Output, Party, Wire};
 
 /// Set when a wire depends on a garbler input bit.
 const GARBLER: u8 = 1;
@@ -25,30 +25,58 @@ fn bit(p: Party) -> u8 {
     }
 }
 
-/// For each output group, the parties whose input bits reach it (a mask of
-/// [`GARBLER`] and [`EVALUATOR`]). One pass over the gates: a wire depends
-/// on what its operands depend on. Structural, not semantic: a wire such
-/// as `(x & y) ^ (x & y)` built so the optimizer does not fold it would
-/// count as depending on both.
-fn output_parties(c: &Circuit) -> Vec<u8> {
-    let mut mask = vec![0u8; c.num_wires as usize];
-    for input in &c.inputs {
-        for &w in &input.wires {
-            mask[w as usize] |= bit(input.party);
+/// The parties each wire depends on (a mask of [`GARBLER`] and
+/// [`EVALUATOR`]), built one gate at a time in circuit order: a wire
+/// depends on what its operands depend on. Structural, not semantic: a
+/// wire such as `(x & y) ^ (x & y)` built so the optimizer does not fold
+/// it would count as depending on both. Fed gate by gate so that a
+/// circuit streamed to a file ([`super::compile_file_into`]) gets the same
+/// warnings without its gates ever being held.
+pub(crate) struct Dependence {
+    mask: Vec<u8>,
+}
+
+impl Dependence {
+    /// Before any gate: the input groups, with their wires.
+    pub(crate) fn new(inputs: &[Input]) -> Dependence {
+        let mut d = Dependence { mask: Vec::new() };
+        for input in inputs {
+            for &w in &input.wires {
+                d.set(w, bit(input.party));
+            }
         }
+        d
     }
-    for g in &c.gates {
+
+    fn set(&mut self, w: Wire, m: u8) {
+        let w = w as usize;
+        if w >= self.mask.len() {
+            self.mask.resize(w + 1, 0);
+        }
+        self.mask[w] = m;
+    }
+
+    fn of(&self, w: Wire) -> u8 {
+        self.mask.get(w as usize).copied().unwrap_or(0)
+    }
+
+    /// The next gate.
+    pub(crate) fn gate(&mut self, g: &Gate) {
         let m = match *g {
-            Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => mask[a as usize] | mask[b as usize],
-            Gate::Not { a, .. } => mask[a as usize],
+            Gate::Xor { a, b, .. } | Gate::And { a, b, .. } => self.of(a) | self.of(b),
+            Gate::Not { a, .. } => self.of(a),
             Gate::Const { .. } => 0,
         };
-        mask[g.output() as usize] = m;
+        self.set(g.output(), m);
     }
-    c.outputs
-        .iter()
-        .map(|o| o.wires.iter().fold(0, |acc, &w| acc | mask[w as usize]))
-        .collect()
+
+    /// For each output group, the parties whose input bits reach it.
+    pub(crate) fn outputs(&self, outputs: &[Output]) -> Vec<u8> {
+        outputs
+            .iter()
+            .map(|o| o.wires.iter().fold(0, |acc, &w| acc | self.of(w)))
+            .collect()
+    }
 }
 
 fn party_name(mask: u8) -> &'static str {
@@ -59,18 +87,19 @@ fn party_name(mask: u8) -> &'static str {
     }
 }
 
-/// The warnings for `c`'s outputs: one per output that depends on no input,
-/// or on one party's input only while the other party has input bits.
-/// `span_of` gives where an output is declared; outputs whose names start
-/// with `_` are not reported.
-pub fn warnings(c: &Circuit, span_of: impl Fn(&str) -> Span) -> Vec<Error> {
+/// The warnings for the outputs of `c` (its interface: the gates are not
+/// read), whose parties are `parties` ([`Dependence::outputs`]): one per
+/// output that depends on no input, or on one party's input only while the
+/// other party has input bits. `span_of` gives where an output is
+/// declared; outputs whose names start with `_` are not reported.
+pub(crate) fn warnings(c: &Circuit, parties: &[u8], span_of: impl Fn(&str) -> Span) -> Vec<Error> {
     let supplied = c
         .inputs
         .iter()
         .filter(|i| !i.wires.is_empty())
         .fold(0, |acc, i| acc | bit(i.party));
     let mut out = Vec::new();
-    for (o, deps) in c.outputs.iter().zip(output_parties(c)) {
+    for (o, &deps) in c.outputs.iter().zip(parties) {
         if o.name.starts_with('_') {
             continue;
         }

@@ -17,6 +17,7 @@
 mod ast;
 mod dependence;
 mod diagnostics;
+mod emitted;
 mod gadgets;
 mod lexer;
 mod lower;
@@ -30,7 +31,8 @@ pub use diagnostics::{Diagnostic, Diagnostics};
 pub use lower::{Limits, MAX_CALL_DEPTH, MAX_LOOP};
 pub use types::{MAX_ARRAY_LEN, MAX_VALUE_BITS, MAX_WIDTH};
 
-use crate::ir::Circuit;
+use crate::ir::{Circuit, Gate};
+use crate::optimize::GateSink;
 use ast::Item;
 use diagnostics::{Error, SourceMap, Span};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -52,6 +54,33 @@ pub struct Checked {
     pub warnings: Diagnostics,
 }
 
+/// A compiled circuit whose gates were sent to a sink as they were made
+/// ([`compile_file_into`]), and the warnings found compiling it.
+#[derive(Debug)]
+pub struct Streamed<S> {
+    /// The circuit's name, wire count, input and output groups, with no
+    /// gates: they are in `gates`.
+    pub interface: Circuit,
+    /// The sink, after the last gate: the gates in circuit order, in
+    /// canonical numbering (input bits `0..n`, then gate `i` writes wire
+    /// `n + i`), validated as they passed.
+    pub gates: S,
+    /// As in [`Checked::warnings`].
+    pub warnings: Diagnostics,
+}
+
+impl Streamed<Vec<Gate>> {
+    fn into_checked(self) -> Checked {
+        Checked {
+            circuit: Circuit {
+                gates: self.gates,
+                ..self.interface
+            },
+            warnings: self.warnings,
+        }
+    }
+}
+
 /// Compiles a `.yao` file (resolving `use "other.yao"` relative to it) to an
 /// optimized, validated circuit.
 pub fn compile_file(path: &Path) -> Result<Circuit, Diagnostics> {
@@ -66,11 +95,26 @@ pub fn compile_file_with(path: &Path, limits: Limits) -> Result<Circuit, Diagnos
 /// [`compile_file_with`], also returning the warnings of a program that
 /// compiles (a program with errors reports only its errors).
 pub fn compile_file_checked(path: &Path, limits: Limits) -> Result<Checked, Diagnostics> {
+    compile_file_into(path, limits, Vec::new()).map(Streamed::into_checked)
+}
+
+/// [`compile_file_checked`] with the gates sent to `sink` as the compiler
+/// makes them, never held as a list: how `yao compile --emit compiled`
+/// writes a large circuit straight to its file
+/// ([`crate::compiled::FileWriter`]). On an error the sink may already
+/// have seen gates (of a circuit that was lowered while another part of
+/// the program had errors, or that failed the compiler's own checks): the
+/// caller discards what it wrote.
+pub fn compile_file_into<S: GateSink + Send + 'static>(
+    path: &Path,
+    limits: Limits,
+    sink: S,
+) -> Result<Streamed<S>, Diagnostics> {
     let name = path.display().to_string();
     let text = read_source(path).map_err(|m| Diagnostics::without_source(&name, m))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let canon = std::fs::canonicalize(path).ok();
-    on_big_stack(move || compile(&name, text, dir, canon, limits))
+    on_big_stack(move || compile(&name, text, dir, canon, limits, sink))
 }
 
 /// Compiles source text named `name` (used in diagnostics). `use` paths are
@@ -110,7 +154,8 @@ pub fn compile_str_checked(
 ) -> Result<Checked, Diagnostics> {
     let dir = base_dir.map(Path::to_path_buf).unwrap_or_default();
     let (name, source) = (name.to_string(), source.to_string());
-    on_big_stack(move || compile(&name, source, dir, None, limits))
+    on_big_stack(move || compile(&name, source, dir, None, limits, Vec::new()))
+        .map(Streamed::into_checked)
 }
 
 /// Runs the compiler on a thread with a generous stack: nesting is bounded
@@ -250,13 +295,14 @@ fn define_type<'a>(
     Ok(())
 }
 
-fn compile(
+fn compile<S: GateSink>(
     name: &str,
     text: String,
     dir: PathBuf,
     canon: Option<PathBuf>,
     limits: Limits,
-) -> Result<Checked, Diagnostics> {
+    sink: S,
+) -> Result<Streamed<S>, Diagnostics> {
     let mut sources = SourceMap::default();
     let mut errors = Vec::new();
     let mut files: Vec<Vec<Item>> = Vec::new();
@@ -428,12 +474,17 @@ fn compile(
         }
     };
     let def = circuit;
-    match lower::lower(scope, def, limits) {
-        Ok((circuit, warnings)) if errors.is_empty() => {
-            let mut warnings = [shadowing, warnings].concat();
-            warnings.extend(dependence::warnings(&circuit, |n| output_span(def, n)));
-            Ok(Checked {
-                circuit,
+    match lower::lower(scope, def, limits, sink) {
+        Ok(lowered) if errors.is_empty() => {
+            let mut warnings = [shadowing, lowered.warnings].concat();
+            warnings.extend(dependence::warnings(
+                &lowered.interface,
+                &lowered.output_parties,
+                |n| output_span(def, n),
+            ));
+            Ok(Streamed {
+                interface: lowered.interface,
+                gates: lowered.gates,
                 warnings: Diagnostics::new(sources, warnings),
             })
         }

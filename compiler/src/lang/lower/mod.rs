@@ -30,11 +30,12 @@ use structs::TypeState;
 
 use super::ast::*;
 use super::diagnostics::{nearest, Error, Span, MAX_ERRORS};
+use super::emitted::Checking;
 use super::gadgets::{self as g, Shift};
 use super::shared;
 use super::types::*;
 use crate::ir::{Circuit, Party, ValueType};
-use crate::optimize::{Builder, Lit};
+use crate::optimize::{Builder, GateSink, Lit};
 use num_bigint::{BigInt, Sign};
 use std::collections::{HashMap, HashSet};
 
@@ -168,13 +169,27 @@ pub struct Lower<'a> {
     int_names: HashMap<Span, String>,
 }
 
-/// Type-checks and lowers `circuit` to an optimized, validated circuit,
-/// with the warnings found on the way.
-pub fn lower<'a>(
+/// What lowering makes of a circuit that compiles.
+pub(crate) struct Lowered<S> {
+    /// The circuit without its gates (name, wire count, input and output
+    /// groups): its gates, optimized and validated, went to `gates`.
+    pub interface: Circuit,
+    pub gates: S,
+    /// For each output, the parties whose inputs reach it
+    /// (`dependence::Dependence::outputs`).
+    pub output_parties: Vec<u8>,
+    /// The warnings found on the way.
+    pub warnings: Vec<Error>,
+}
+
+/// Type-checks and lowers `circuit` to an optimized, validated circuit
+/// whose gates go to `sink`.
+pub(crate) fn lower<'a, S: GateSink>(
     scope: Scope<'a>,
     circuit: &'a CircuitDef,
     limits: Limits,
-) -> Result<(Circuit, Vec<Error>), Vec<Error>> {
+    sink: S,
+) -> Result<Lowered<S>, Vec<Error>> {
     let mut l = Lower {
         b: Builder::new(),
         std_files: scope.std_files.clone(),
@@ -229,10 +244,15 @@ pub fn lower<'a>(
             .entry(n.name.as_str())
             .or_insert(TypeState::Alias(n, t));
     }
-    let c = l.circuit(circuit)?;
+    let (interface, gates, output_parties) = l.circuit(circuit, sink)?;
     let mut warnings = l.unused_warnings();
     warnings.append(&mut l.warnings);
-    Ok((c, warnings))
+    Ok(Lowered {
+        interface,
+        gates,
+        output_parties,
+        warnings,
+    })
 }
 
 /// An input of no bits (`()`, `[u8; 0]`, an empty struct) is refused: a
@@ -539,7 +559,13 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn circuit(&mut self, c: &'a CircuitDef) -> Result<Circuit, Vec<Error>> {
+    /// The circuit's interface, the sink its gates went to, and the
+    /// parties each output depends on.
+    fn circuit<S: GateSink>(
+        &mut self,
+        c: &'a CircuitDef,
+        sink: S,
+    ) -> Result<(Circuit, S, Vec<u8>), Vec<Error>> {
         let inputs = self.circuit_inputs(&c.params);
         let want = match &c.ret {
             Some(Returns::Type(t)) => self.eval_ty(t),
@@ -567,9 +593,11 @@ impl<'a> Lower<'a> {
         if !self.errors.is_empty() {
             return Err(std::mem::take(&mut self.errors));
         }
-        let circuit = std::mem::take(&mut self.b).finish(&c.name.name, inputs, ir_outputs);
-        match circuit.validate() {
-            Ok(()) => Ok(circuit),
+        let b = std::mem::take(&mut self.b);
+        let (interface, checking) =
+            b.finish_into(&c.name.name, inputs, ir_outputs, Checking::new(sink));
+        match checking.verdict(&interface) {
+            Ok((sink, parties)) => Ok((interface, sink, parties)),
             Err(e) => Err(vec![Error::new(
                 c.name.span,
                 format!("internal compiler error: produced an invalid circuit: {e}"),
