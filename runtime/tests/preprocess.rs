@@ -3,13 +3,16 @@
 //! disagrees on a count, or sends a malformed or tampered message, is
 //! refused with an error and nothing panics.
 
+mod common;
+
+use common::flip::FlipFirst;
 use std::thread;
 use yao_core::auth::auth_bit::Share;
 use yao_core::auth::triple::Triple;
 use yao_core::auth::{AuthError, Check, Role};
 use yao_core::Block;
 use yao_runtime::preprocess::{PreprocessError, Preprocessor, DEFAULT_OT_K};
-use yao_runtime::{Channel, ChannelError, MemChannel};
+use yao_runtime::{ChannelError, MemChannel};
 
 fn check_macs(a: &Share, b: &Share, da: Block, db: Block) {
     assert_eq!(a.mac, b.key ^ (db & Block::mask(a.bit)), "A's MAC");
@@ -63,35 +66,6 @@ fn a_count_mismatch_is_refused_before_allocation() {
     assert!(b.is_err());
 }
 
-/// A channel that flips one bit of the first write of `len` bytes.
-struct FlipFirst {
-    inner: MemChannel,
-    len: usize,
-    at: usize,
-    done: bool,
-}
-
-impl Channel for FlipFirst {
-    fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError> {
-        if !self.done && data.len() == self.len {
-            self.done = true;
-            let mut bad = data.to_vec();
-            bad[self.at] ^= 0x04;
-            return self.inner.write_all(&bad);
-        }
-        self.inner.write_all(data)
-    }
-    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
-        self.inner.read_exact(buf)
-    }
-    fn flush(&mut self) -> Result<(), ChannelError> {
-        self.inner.flush()
-    }
-    fn traffic(&self) -> yao_runtime::channel::Traffic {
-        self.inner.traffic()
-    }
-}
-
 /// B's first 96-byte write is its answer to A's KOS15 check of the setup's
 /// bootstrap extension; `at` picks a byte of it (0..64: the coin opening,
 /// 64..96: `x` and `t`).
@@ -103,12 +77,7 @@ fn tampered_b(at: usize) -> (Outcome, Result<(), PreprocessError>) {
 fn tampered_b_write(len: usize, at: usize) -> (Outcome, Result<(), PreprocessError>) {
     let (ca, cb) = MemChannel::pair();
     let a = thread::spawn(move || party(ca, Role::A, &[10]));
-    let mut cb = FlipFirst {
-        inner: cb,
-        len,
-        at,
-        done: false,
-    };
+    let mut cb = FlipFirst::new(cb, len, at, 0x04);
     let b =
         Preprocessor::setup(&mut cb, Role::B).and_then(|mut p| p.triples(&mut cb, 10).map(drop));
     drop(cb);

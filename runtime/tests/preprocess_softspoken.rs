@@ -3,6 +3,9 @@
 //! honest runs give valid triples for every `k`; a peer with another `k`, or
 //! one that tampers with its tree setup message, is refused with an error.
 
+mod common;
+
+use common::flip::FlipFirst;
 use std::thread;
 use yao_core::auth::auth_bit::Share;
 use yao_core::auth::kos::TreeSetupMsg;
@@ -10,7 +13,7 @@ use yao_core::auth::triple::Triple;
 use yao_core::auth::{AuthError, Check, Role};
 use yao_core::Block;
 use yao_runtime::preprocess::{PreprocessError, Preprocessor};
-use yao_runtime::{Channel, ChannelError, MemChannel};
+use yao_runtime::{Channel, MemChannel};
 
 type Outcome = Result<(Block, Vec<Triple>), PreprocessError>;
 
@@ -62,35 +65,6 @@ fn a_peer_with_another_k_is_refused() {
     assert!(b.is_err());
 }
 
-/// A channel that flips one bit of the first write of `len` bytes.
-struct FlipFirst {
-    inner: MemChannel,
-    len: usize,
-    at: usize,
-    done: bool,
-}
-
-impl Channel for FlipFirst {
-    fn write_all(&mut self, data: &[u8]) -> Result<(), ChannelError> {
-        if !self.done && data.len() == self.len {
-            self.done = true;
-            let mut bad = data.to_vec();
-            bad[self.at] ^= 0x01;
-            return self.inner.write_all(&bad);
-        }
-        self.inner.write_all(data)
-    }
-    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ChannelError> {
-        self.inner.read_exact(buf)
-    }
-    fn flush(&mut self) -> Result<(), ChannelError> {
-        self.inner.flush()
-    }
-    fn traffic(&self) -> yao_runtime::channel::Traffic {
-        self.inner.traffic()
-    }
-}
-
 #[test]
 fn a_tampered_tree_setup_is_caught_and_named() {
     // B's tree message is for A's extension; A's key has bit 0 set, so A
@@ -101,12 +75,7 @@ fn a_tampered_tree_setup_is_caught_and_named() {
     for at in [0, 2 * 16 * 128 + 5] {
         let (ca, cb) = MemChannel::pair();
         let a = thread::spawn(move || party(ca, Role::A, k, 10));
-        let cb = FlipFirst {
-            inner: cb,
-            len,
-            at,
-            done: false,
-        };
+        let cb = FlipFirst::new(cb, len, at, 0x01);
         let b = party(cb, Role::B, k, 10);
         match a.join().unwrap() {
             Err(PreprocessError::Auth(e)) => {

@@ -1,3 +1,4 @@
 pub mod bristol;
+pub mod flip;
 pub mod labels;
 pub mod random;
