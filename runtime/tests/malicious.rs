@@ -55,20 +55,7 @@ fn run(c: &Circuit, seed: u64) -> Pair {
 }
 
 fn expect_plain(c: &Circuit, seed: u64, (a, b): Pair) {
-    let (x, y) = (
-        inputs(c, Party::Garbler, seed),
-        inputs(c, Party::Evaluator, seed + 1),
-    );
-    let (mut gi, mut ei) = (x.into_iter(), y.into_iter());
-    let all: Vec<Vec<bool>> = c
-        .inputs
-        .iter()
-        .map(|i| match i.party {
-            Party::Garbler => gi.next().unwrap(),
-            Party::Evaluator => ei.next().unwrap(),
-        })
-        .collect();
-    let want = c.eval_plain(&all).unwrap();
+    let want = plain(c, seed);
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.outputs, want, "garbler");
     assert_eq!(b.outputs, want, "evaluator");
@@ -227,6 +214,8 @@ where
     })
 }
 
+/// The plaintext outputs on the inputs that `seed` gives the garbler
+/// (and `seed + 1` the evaluator).
 fn plain(c: &Circuit, seed: u64) -> Vec<Vec<bool>> {
     let (x, y) = (
         inputs(c, Party::Garbler, seed),
