@@ -201,6 +201,9 @@ fn report(warnings: &yao_compiler::lang::Diagnostics) {
 /// [`read_file_reporting`] prints them. On an error, a file already at
 /// `out` is left as it was. Returns the circuit id.
 pub(crate) fn compile_source_to_file(path: &Path, out: &Path) -> Result<ir::CircuitId, Error> {
+    // The same refusals, with the same messages, as every other way of
+    // opening a circuit file.
+    check_size(path)?;
     let writer = yao_compiler::compiled::FileWriter::new(out);
     let streamed = yao_compiler::lang::compile_file_into(path, Default::default(), writer)
         .map_err(Error::Compile)?;
@@ -232,6 +235,23 @@ fn stored_id(bytes: &[u8]) -> Option<ir::CircuitId> {
     Some(ir::CircuitId(id.try_into().ok()?))
 }
 
+/// The metadata of the circuit file at `path`, or why it cannot be used:
+/// it cannot be opened, or it is larger than [`MAX_FILE_BYTES`].
+fn check_size(path: &Path) -> Result<std::fs::Metadata, Error> {
+    let meta = std::fs::metadata(path).map_err(|error| Error::File {
+        action: "open",
+        path: path.to_path_buf(),
+        error,
+    })?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            max: MAX_FILE_BYTES,
+        });
+    }
+    Ok(meta)
+}
+
 /// Compiles (`.yao`), loads (a compiled circuit, told by its first bytes)
 /// or imports (anything else, as Bristol) the circuit file at `path`, with
 /// its id if it is a compiled circuit (whose loading checked the id it
@@ -246,14 +266,11 @@ fn read_file_identified(
         path: path.to_path_buf(),
         error,
     };
-    let meta = std::fs::metadata(path).map_err(|e| io("open", e))?;
+    let meta = check_size(path)?;
     let too_large = || Error::TooLarge {
         path: path.to_path_buf(),
         max: MAX_FILE_BYTES,
     };
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
     if path.extension().is_some_and(|e| e == "yao") {
         if report_warnings {
             let checked = yao_compiler::lang::compile_file_checked(path, Default::default())

@@ -661,6 +661,21 @@ fn run_stream_reads_bristol_files_window_by_window() {
         ],
         &["cannot open circuit `no/such/circuit.txt`", "No such file"],
     );
+    // Nor is a missing source compiled straight into its file: the same
+    // message, and no file written.
+    let out = std::env::temp_dir().join(format!("yao-missing-{}.yaoc", std::process::id()));
+    fails(
+        &[
+            "compile",
+            "no/such/source.yao",
+            "--emit",
+            "compiled",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &["cannot open circuit `no/such/source.yao`", "No such file"],
+    );
+    assert!(!out.exists());
     // Input values are checked against the header before the scan reads
     // the gates: a bad value in a file with a broken gate is the value's
     // error.
