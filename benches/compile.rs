@@ -48,21 +48,8 @@ fn compile(c: &mut Criterion) {
     }
 }
 
-/// The 16x16 matrix product of u32 of issue 20.
-pub const MATMUL16: &str = "
-circuit matmul(garbler a: [[u32; 16]; 16], evaluator b: [[u32; 16]; 16]) -> (c: [[u32; 16]; 16]) {
-    let mut c: [[u32; 16]; 16] = [[0; 16]; 16];
-    for i in 0..16 {
-        for j in 0..16 {
-            let mut s: u32 = 0;
-            for k in 0..16 {
-                s = s + a[i][k] * b[k][j];
-            }
-            c[i][j] = s;
-        }
-    }
-    (c,)
-}";
+/// The 16x16 matrix product of u32 of issue 20 (`benches/matmul16.yao`).
+pub const MATMUL16: &str = include_str!("matmul16.yao");
 
 fn front_end(c: &mut Criterion) {
     let mut group = c.benchmark_group("matmul16");

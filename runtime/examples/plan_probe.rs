@@ -1,29 +1,16 @@
 //! Times `Plan::new` (and the circuit id) on a compiled circuit (`.yaoc`),
 //! in CPU time and page faults of this process, and prints a digest of the plan (its full `Debug`
 //! dump) so that a planner change that must not change plans can be checked.
-//! Writes the file first if it does not exist, from the matmul16 program of
-//! `benches/compile.rs` (issue 20).
+//! Writes the file first if it does not exist, from the matmul16 program
+//! (`benches/matmul16.yao`, issue 20).
 //!
 //! `cargo run --release -p yao-runtime --example plan_probe -- FILE [RUNS]`
 
 use std::io::Write;
 use yao_core::plan::Plan;
 
-/// The 16x16 matrix product of u32 of issue 20 (as in `benches/compile.rs`).
-const MATMUL16: &str = "
-circuit matmul(garbler a: [[u32; 16]; 16], evaluator b: [[u32; 16]; 16]) -> (c: [[u32; 16]; 16]) {
-    let mut c: [[u32; 16]; 16] = [[0; 16]; 16];
-    for i in 0..16 {
-        for j in 0..16 {
-            let mut s: u32 = 0;
-            for k in 0..16 {
-                s = s + a[i][k] * b[k][j];
-            }
-            c[i][j] = s;
-        }
-    }
-    (c,)
-}";
+/// The 16x16 matrix product of u32 of issue 20, the program `benches/compile.rs` measures.
+const MATMUL16: &str = include_str!("../../benches/matmul16.yao");
 
 /// (user seconds, system seconds, minor faults) of this process so far.
 fn usage() -> (f64, f64, u64) {
