@@ -306,7 +306,7 @@ pub fn garble_session(
     progress: bool,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     if setup.settings().security == Security::Malicious {
-        let circuit = setup.circuit();
+        let circuit = setup.whole();
         return malicious_session(stream, circuit, setup.settings(), inputs, timeout, repeat)
             .context("garbler");
     }
@@ -338,7 +338,7 @@ pub fn evaluate_session(
     repeat: u64,
 ) -> Result<(Vec<Vec<bool>>, ExecutionStats)> {
     if setup.settings().security == Security::Malicious {
-        let circuit = setup.circuit();
+        let circuit = setup.whole();
         return malicious_session(stream, circuit, setup.settings(), inputs, timeout, repeat)
             .context("evaluator");
     }
@@ -364,7 +364,7 @@ pub fn evaluate_session(
 /// execution's outputs.
 fn malicious_session(
     stream: TcpStream,
-    circuit: Option<&Circuit>,
+    circuit: Option<yao_compiler::ir::Identified>,
     settings: yao_runtime::protocol::Settings,
     inputs: &Inputs,
     timeout: Duration,

@@ -109,9 +109,11 @@ pub fn run_malicious_repeated<S: Read + Write + Send + 'static>(
     let mut all = Vec::new();
     let each = |e: malicious::Execution| all.push(Outputs::new(circuit.clone(), e.outputs));
     match inputs.party() {
-        Party::Garbler => malicious::garble_repeated(&mut ch, circuit.ir(), &bits, repeat, each)?,
+        Party::Garbler => {
+            malicious::garble_repeated(&mut ch, circuit.identified(), &bits, repeat, each)?
+        }
         Party::Evaluator => {
-            malicious::evaluate_repeated(&mut ch, circuit.ir(), &bits, repeat, each)?
+            malicious::evaluate_repeated(&mut ch, circuit.identified(), &bits, repeat, each)?
         }
     };
     Ok(all)

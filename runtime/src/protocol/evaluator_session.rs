@@ -99,6 +99,12 @@ impl<'c> EvaluatorSetup<'c> {
             Subject::Windowed { .. } => None,
         }
     }
+
+    /// The circuit with the id this setup already holds (computed or
+    /// checked when it was made), unless it is read window by window.
+    pub fn whole(&self) -> Option<Identified<'c>> {
+        self.circuit().map(|c| Identified::trusted(c, self.id))
+    }
 }
 
 /// The evaluator's side of a session.

@@ -117,6 +117,12 @@ impl<'c> GarblerSetup<'c> {
             Subject::Windowed { .. } => None,
         }
     }
+
+    /// The circuit with the id this setup already holds (computed or
+    /// checked when it was made), unless it is read window by window.
+    pub fn whole(&self) -> Option<Identified<'c>> {
+        self.circuit().map(|c| Identified::trusted(c, self.id))
+    }
 }
 
 /// Output zero-labels of an execution the garbler has garbled and whose

@@ -36,7 +36,7 @@ use yao_core::auth::online::{Evaluator, GarbledMsg, Garbler, InputMsg, MaskMsg, 
 use yao_core::auth::schedule::{Limits, Schedule};
 use yao_core::auth::triple::Triple;
 use yao_core::auth::{AuthError, Role as AuthRole};
-use yao_core::ir::{Circuit, Party};
+use yao_core::ir::{Circuit, Identified, Party};
 
 /// Why a malicious-security run failed.
 #[derive(Debug, thiserror::Error)]
@@ -254,7 +254,7 @@ struct Material<'a> {
 /// once its checks passed.
 fn session(
     ch: &mut impl Channel,
-    circuit: &Circuit,
+    identified: Identified<'_>,
     role: Role,
     inputs: &[Vec<bool>],
     repeat: u64,
@@ -264,6 +264,7 @@ fn session(
         Role::Garbler => Party::Garbler,
         Role::Evaluator => Party::Evaluator,
     };
+    let circuit = identified.circuit();
     let bits = flatten(circuit, party, inputs)?;
     if repeat == 0 {
         return Err(MaliciousError::NoExecutions);
@@ -274,7 +275,7 @@ fn session(
         ..Settings::default()
     };
     let start = Instant::now();
-    handshake(ch, role, &circuit.id(), settings).map_err(MaliciousError::Handshake)?;
+    handshake(ch, role, &identified.id(), settings).map_err(MaliciousError::Handshake)?;
     agree_on_repeat(ch, repeat)?;
     let auth_role = match role {
         Role::Garbler => AuthRole::A,
@@ -401,26 +402,28 @@ pub fn evaluate(
 
 /// Runs `circuit` `repeat` times in one session as the garbler, on the same
 /// `inputs` each time; `each` receives every execution once its checks
-/// passed. The evaluator must ask for as many executions.
-pub fn garble_repeated(
+/// passed. The evaluator must ask for as many executions. A circuit whose
+/// id is already known ([`Identified`]) is not hashed again for the
+/// handshake.
+pub fn garble_repeated<'c>(
     ch: &mut impl Channel,
-    circuit: &Circuit,
+    circuit: impl Into<Identified<'c>>,
     inputs: &[Vec<bool>],
     repeat: u64,
     each: impl FnMut(Execution),
 ) -> Result<MaliciousStats, MaliciousError> {
-    session(ch, circuit, Role::Garbler, inputs, repeat, each)
+    session(ch, circuit.into(), Role::Garbler, inputs, repeat, each)
 }
 
 /// The evaluator's side of [`garble_repeated`].
-pub fn evaluate_repeated(
+pub fn evaluate_repeated<'c>(
     ch: &mut impl Channel,
-    circuit: &Circuit,
+    circuit: impl Into<Identified<'c>>,
     inputs: &[Vec<bool>],
     repeat: u64,
     each: impl FnMut(Execution),
 ) -> Result<MaliciousStats, MaliciousError> {
-    session(ch, circuit, Role::Evaluator, inputs, repeat, each)
+    session(ch, circuit.into(), Role::Evaluator, inputs, repeat, each)
 }
 
 #[cfg(test)]
